@@ -1,0 +1,176 @@
+#include "ipt/geometry/panorama.h"
+
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "ipt/util/check.h"
+
+namespace ipt::geometry {
+namespace {
+constexpr double kDegToRad = 3.14159265358979323846 / 180.0;
+// Map value that makes cv::remap fall back to the constant (black) border.
+constexpr float kOutside = -1e5f;
+}  // namespace
+
+void PanoramaOptions::Check() const {
+  IPT_CHECK(width_px > 0 && height_px > 0, "panorama size must be positive");
+  IPT_CHECK(azimuth_max_deg > azimuth_min_deg && azimuth_max_deg - azimuth_min_deg < 360,
+            "panorama azimuth range [{}, {}] is invalid", azimuth_min_deg, azimuth_max_deg);
+  IPT_CHECK(elevation_max_deg > elevation_min_deg && elevation_max_deg < 90 &&
+                elevation_min_deg > -90,
+            "panorama elevation range [{}, {}] is invalid", elevation_min_deg, elevation_max_deg);
+  IPT_CHECK(seam_width_deg >= 0, "seam_width_deg must be >= 0");
+  IPT_CHECK(far_distance_m > 0, "far_distance_m must be > 0");
+}
+
+Eigen::Vector3d Panorama::RayFromPixel(const Eigen::Vector2d& p) const {
+  const auto& o = options_;
+  double az = (o.azimuth_min_deg + (p.x() + 0.5) / o.width_px * (o.azimuth_max_deg - o.azimuth_min_deg)) * kDegToRad;
+  double el = (o.elevation_max_deg - (p.y() + 0.5) / o.height_px * (o.elevation_max_deg - o.elevation_min_deg)) * kDegToRad;
+  return {std::cos(el) * std::sin(az), std::sin(el), -std::cos(el) * std::cos(az)};
+}
+
+Eigen::Vector2d Panorama::PixelFromRay(const Eigen::Vector3d& ray) const {
+  const auto& o = options_;
+  double az = std::atan2(ray.x(), -ray.z()) / kDegToRad;
+  double el = std::atan2(ray.y(), std::hypot(ray.x(), ray.z())) / kDegToRad;
+  return {(az - o.azimuth_min_deg) / (o.azimuth_max_deg - o.azimuth_min_deg) * o.width_px - 0.5,
+          (o.elevation_max_deg - el) / (o.elevation_max_deg - o.elevation_min_deg) * o.height_px - 0.5};
+}
+
+std::optional<Eigen::Vector2d> Panorama::PixelFromPitch(const Eigen::Vector3d& point) const {
+  Eigen::Vector3d ray = point - center_;
+  if (ray.norm() == 0) return std::nullopt;
+  return PixelFromRay(ray);
+}
+
+std::optional<Eigen::Vector2d> Panorama::GroundFromPixel(const Eigen::Vector2d& pixel) const {
+  return IntersectGround(center_, RayFromPixel(pixel));
+}
+
+bool Panorama::InImage(const Eigen::Vector2d& p) const {
+  return p.x() >= -0.5 && p.y() >= -0.5 && p.x() <= options_.width_px - 0.5 &&
+         p.y() <= options_.height_px - 0.5;
+}
+
+bool Panorama::SourcePixel(int camera_index, const Eigen::Vector2d& pixel,
+                           Eigen::Vector2d* source_pixel) const {
+  const Camera& camera = rig_.cameras.at(camera_index);
+  Eigen::Vector3d ray = RayFromPixel(pixel);
+  // Where this ray's content lives: on the ground, or far away.
+  Eigen::Vector3d target = center_ + options_.far_distance_m * ray;
+  if (auto ground = IntersectGround(center_, ray);
+      ground && (PitchPoint(*ground) - center_).norm() < options_.far_distance_m) {
+    target = PitchPoint(*ground);
+  }
+  auto projected = camera.PixelFromPitch(target);
+  if (!projected || !camera.InImage(*projected)) return false;
+  *source_pixel = *projected;
+  return true;
+}
+
+double Panorama::SourceWeight(int camera_index, const Eigen::Vector2d& pixel,
+                              Eigen::Vector2d* source_pixel) const {
+  Eigen::Vector2d src[2];
+  bool valid[2] = {SourcePixel(0, pixel, &src[0]), SourcePixel(1, pixel, &src[1])};
+  if (!valid[camera_index]) return 0.0;
+  *source_pixel = src[camera_index];
+  if (!valid[1 - camera_index]) return 1.0;  // the only camera that sees this ray
+  // Both see it: linear ramp across the seam, left 1 -> 0, right 0 -> 1.
+  Eigen::Vector3d ray = RayFromPixel(pixel);
+  double az = std::atan2(ray.x(), -ray.z()) / kDegToRad;
+  double half = 0.5 * options_.seam_width_deg;
+  double right = half > 0 ? std::clamp((az + half) / (2 * half), 0.0, 1.0) : (az >= 0 ? 1.0 : 0.0);
+  return camera_index == 0 ? 1.0 - right : right;
+}
+
+Panorama::Panorama(const Rig& rig, const PanoramaOptions& options)
+    : rig_(rig), options_(options), center_(rig.center_in_pitch) {
+  options_.Check();
+  IPT_CHECK(rig.cameras.size() == 2, "panorama needs a two-camera rig");
+  const int w = options_.width_px, h = options_.height_px;
+  cv::Mat map_x[2], map_y[2], weight[2];  // per camera, over the full panorama
+  for (int c = 0; c < 2; ++c) {
+    map_x[c].create(h, w, CV_32FC1);
+    map_y[c].create(h, w, CV_32FC1);
+    weight[c].create(h, w, CV_32FC1);
+  }
+  cv::parallel_for_(cv::Range(0, h), [&](const cv::Range& rows) {
+    for (int v = rows.start; v < rows.end; ++v) {
+      for (int u = 0; u < w; ++u) {
+        for (int c = 0; c < 2; ++c) {
+          Eigen::Vector2d src;
+          double wc = SourceWeight(c, Eigen::Vector2d(u, v), &src);
+          map_x[c].at<float>(v, u) = wc > 0 ? static_cast<float>(src.x()) : kOutside;
+          map_y[c].at<float>(v, u) = wc > 0 ? static_cast<float>(src.y()) : kOutside;
+          weight[c].at<float>(v, u) = static_cast<float>(wc);
+        }
+      }
+    }
+  });
+  // Column bands: camera c contributes to the columns where any weight > 0.
+  for (int c = 0; c < 2; ++c) {
+    int first = w, last = -1;
+    for (int u = 0; u < w; ++u) {
+      if (cv::countNonZero(weight[c].col(u)) > 0) {
+        first = std::min(first, u);
+        last = u;
+      }
+    }
+    Band& band = bands_[c];
+    if (last < 0) continue;
+    band.col_begin = first;
+    band.col_end = last + 1;
+    cv::Rect roi(first, 0, last + 1 - first, h);
+    cv::convertMaps(map_x[c](roi), map_y[c](roi), band.map_xy, band.map_frac, CV_16SC2);
+  }
+  IPT_CHECK(bands_[0].col_end > bands_[0].col_begin && bands_[1].col_end > bands_[1].col_begin &&
+                bands_[0].col_begin <= bands_[1].col_begin,
+            "the rig's left camera must see the panorama's left part and the right camera its "
+            "right part; check the calibration (camera order, camera_from_pitch)");
+  blend_begin_ = bands_[1].col_begin;
+  blend_end_ = std::max(blend_begin_, std::min(bands_[0].col_end, bands_[1].col_end));
+  if (blend_end_ > blend_begin_) {
+    blend_weight_right_ = weight[1](cv::Rect(blend_begin_, 0, blend_end_ - blend_begin_, h)).clone();
+  }
+}
+
+void Panorama::Stitch(const cv::Mat& left, const cv::Mat& right, cv::Mat* panorama) const {
+  const cv::Mat* frames[2] = {&left, &right};
+  for (int c = 0; c < 2; ++c) {
+    const auto& in = rig_.cameras[c].intrinsics();
+    IPT_CHECK(frames[c]->cols == in.width_px && frames[c]->rows == in.height_px &&
+                  frames[c]->type() == CV_8UC3,
+              "camera '{}' frame is {}x{} type {}, calibration says {}x{} BGR",
+              rig_.cameras[c].name(), frames[c]->cols, frames[c]->rows, frames[c]->type(),
+              in.width_px, in.height_px);
+  }
+  const int w = options_.width_px, h = options_.height_px;
+  panorama->create(h, w, CV_8UC3);
+  panorama->setTo(cv::Scalar::all(0));
+  // Left owns [band0 begin, blend begin), right owns [blend end, band1 end); both mix in between.
+  const int owned[2][2] = {{bands_[0].col_begin, std::min(bands_[0].col_end, blend_begin_)},
+                           {std::max(blend_end_, bands_[1].col_begin), bands_[1].col_end}};
+  cv::Mat warped[2];
+  for (int c = 0; c < 2; ++c) {
+    const Band& band = bands_[c];
+    cv::remap(*frames[c], warped[c], band.map_xy, band.map_frac, cv::INTER_LINEAR,
+              cv::BORDER_CONSTANT);
+    if (owned[c][1] > owned[c][0]) {
+      warped[c].colRange(owned[c][0] - band.col_begin, owned[c][1] - band.col_begin)
+          .copyTo(panorama->colRange(owned[c][0], owned[c][1]));
+    }
+  }
+  if (blend_end_ > blend_begin_) {
+    cv::Mat part[2];
+    for (int c = 0; c < 2; ++c) {
+      part[c] = warped[c].colRange(blend_begin_ - bands_[c].col_begin,
+                                   blend_end_ - bands_[c].col_begin);
+    }
+    cv::Mat dst = panorama->colRange(blend_begin_, blend_end_);
+    cv::Mat weight_left = 1.0f - blend_weight_right_;
+    cv::blendLinear(part[0], part[1], weight_left, blend_weight_right_, dst);
+  }
+}
+
+}  // namespace ipt::geometry

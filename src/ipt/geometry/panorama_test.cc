@@ -1,0 +1,113 @@
+#include "ipt/geometry/panorama.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace ipt::geometry {
+namespace {
+
+const PitchDims kPitch;
+
+TEST(Panorama, PixelRayPixelRoundTrip) {
+  Panorama pano(MakeDefaultRig({}, kPitch));
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<double> u(-0.5, 1023.5), v(-0.5, 511.5);
+  for (int i = 0; i < 5000; ++i) {
+    Eigen::Vector2d pixel(u(rng), v(rng));
+    Eigen::Vector3d ray = pano.RayFromPixel(pixel);
+    EXPECT_NEAR(ray.norm(), 1.0, 1e-12);
+    EXPECT_LT((pano.PixelFromRay(ray) - pixel).norm(), 1e-6);
+    // ray -> pixel -> ray, in radians
+    Eigen::Vector3d again = pano.RayFromPixel(pano.PixelFromRay(ray * 3.7));
+    EXPECT_LT(std::acos(std::min(1.0, again.dot(ray))), 1e-6);
+  }
+}
+
+TEST(Panorama, PitchPixelPitchRoundTrip) {
+  Panorama pano(MakeDefaultRig({}, kPitch));
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> x(0, 105), z(0, 68);
+  for (int i = 0; i < 5000; ++i) {
+    Eigen::Vector2d foot(x(rng), z(rng));
+    auto pixel = pano.PixelFromPitch(PitchPoint(foot));
+    ASSERT_TRUE(pixel);
+    ASSERT_TRUE(pano.InImage(*pixel)) << foot.transpose();
+    auto back = pano.GroundFromPixel(*pixel);
+    ASSERT_TRUE(back);
+    EXPECT_LT((*back - foot).norm(), 1e-6);
+  }
+}
+
+// The default rig sees every foot-point and head on the pitch in at least one
+// camera, both cameras see the centre, and all of it lies inside the panorama.
+TEST(Panorama, DefaultRigCoversWholePitchWithCentralOverlap) {
+  Rig rig = MakeDefaultRig({}, kPitch);
+  Panorama pano(rig);
+  for (double x = 0; x <= 105; x += 1.0) {
+    for (double z = 0; z <= 68; z += 1.0) {
+      int seen = 0;
+      for (const Camera& camera : rig.cameras) {
+        auto foot = camera.PixelFromPitch(Eigen::Vector3d(x, 0, z));
+        auto head = camera.PixelFromPitch(Eigen::Vector3d(x, 1.95, z));
+        seen += foot && head && camera.InImage(*foot) && camera.InImage(*head);
+      }
+      EXPECT_GE(seen, 1) << "pitch point (" << x << ", " << z << ") is seen by no camera";
+      // Overlap at the centre, except the last metre right below the rig.
+      if (std::abs(x - 52.5) <= 2 && z <= 67) {
+        EXPECT_EQ(seen, 2) << "no overlap at x=" << x << " z=" << z;
+      }
+      EXPECT_TRUE(pano.InImage(*pano.PixelFromPitch(Eigen::Vector3d(x, 1.95, z))));
+    }
+  }
+}
+
+// Paint each camera's image with a known linear function of the ground point it
+// sees; the stitched panorama must show the same function of its own ground point.
+TEST(Panorama, StitchSamplesTheRightGroundPoint) {
+  Rig rig = MakeDefaultRig({}, kPitch);
+  Panorama pano(rig);
+  auto color_of = [](const Eigen::Vector2d& g) {
+    return cv::Vec3f(static_cast<float>(2.0 * g.x() + 20), static_cast<float>(2.5 * g.y() + 30), 100.f);
+  };
+  cv::Mat frames[2];
+  for (int c = 0; c < 2; ++c) {
+    const Camera& camera = rig.cameras[c];
+    frames[c].create(720, 1280, CV_8UC3);
+    for (int v = 0; v < 720; ++v) {
+      for (int u = 0; u < 1280; ++u) {
+        auto g = camera.GroundFromPixel(Eigen::Vector2d(u, v));
+        cv::Vec3f col = g ? color_of(*g) : cv::Vec3f(0, 0, 0);
+        for (int k = 0; k < 3; ++k) frames[c].at<cv::Vec3b>(v, u)[k] = cv::saturate_cast<uchar>(col[k]);
+      }
+    }
+  }
+  cv::Mat out;
+  pano.Stitch(frames[0], frames[1], &out);
+  ASSERT_EQ(out.rows, 512);
+  ASSERT_EQ(out.cols, 1024);
+  int checked = 0;
+  double worst = 0;
+  for (int v = 0; v < 512; v += 3) {
+    for (int u = 0; u < 1024; u += 3) {
+      auto g = pano.GroundFromPixel(Eigen::Vector2d(u, v));
+      if (!g || g->x() < 0 || g->x() > 105 || g->y() < 0 || g->y() > 68) continue;
+      cv::Vec3f expected = color_of(*g);
+      cv::Vec3b got = out.at<cv::Vec3b>(v, u);
+      for (int k = 0; k < 2; ++k) worst = std::max(worst, std::abs(got[k] - double(expected[k])));
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 20000);
+  // 8-bit rounding (0.5) + bilinear sampling of a rounded field + 1/32 px map quantization.
+  EXPECT_LE(worst, 2.0);
+}
+
+TEST(Panorama, BadOptionsAreRejected) {
+  PanoramaOptions o;
+  o.elevation_min_deg = 10;
+  EXPECT_ANY_THROW(Panorama(MakeDefaultRig({}, kPitch), o));
+}
+
+}  // namespace
+}  // namespace ipt::geometry

@@ -1,0 +1,84 @@
+#include "ipt/util/atomic_path.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "ipt/util/check.h"
+
+namespace ipt {
+namespace fs = std::filesystem;
+
+fs::path FreshDir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("ipt_util_test_" + name + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+TEST(AtomicPath, FileAppearsOnlyOnCommit) {
+  fs::path dir = FreshDir("file");
+  fs::path target = dir / "video.mp4";
+  {
+    AtomicPath out(target);
+    EXPECT_EQ(out.temp().extension(), ".mp4");
+    std::ofstream(out.temp()) << "data";
+    EXPECT_FALSE(fs::exists(target));
+    out.Commit();
+  }
+  EXPECT_EQ(ReadFile(target), "data");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+}
+
+TEST(AtomicPath, AbandonedWriteLeavesNothing) {
+  fs::path dir = FreshDir("abandon");
+  {
+    AtomicPath out(dir / "match");
+    fs::create_directories(out.temp());
+    std::ofstream(out.temp() / "a.txt") << "partial";
+  }  // no Commit: e.g. an exception unwound us
+  EXPECT_TRUE(fs::is_empty(dir));
+}
+
+TEST(AtomicPath, DirectoryReplacesExistingOnlyWhenAllowed) {
+  fs::path dir = FreshDir("replace");
+  fs::create_directories(dir / "match");
+  std::ofstream(dir / "match" / "old.txt") << "old";
+  {
+    AtomicPath out(dir / "match");
+    fs::create_directories(out.temp());
+    std::ofstream(out.temp() / "new.txt") << "new";
+    EXPECT_THROW(out.Commit(/*replace_existing=*/false), Error);
+  }
+  EXPECT_TRUE(fs::exists(dir / "match" / "old.txt"));
+  {
+    AtomicPath out(dir / "match");
+    fs::create_directories(out.temp());
+    std::ofstream(out.temp() / "new.txt") << "new";
+    out.Commit(true);
+  }
+  EXPECT_FALSE(fs::exists(dir / "match" / "old.txt"));
+  EXPECT_EQ(ReadFile(dir / "match" / "new.txt"), "new");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+}
+
+TEST(ReadFile, MissingFileNamesThePath) {
+  try {
+    ReadFile("/nonexistent/ipt.yaml");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/ipt.yaml"), std::string::npos);
+  }
+}
+
+TEST(Check, MessageCarriesFileAndLine) {
+  try {
+    IPT_CHECK(1 + 1 == 3, "arithmetic is {}", "broken");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("[atomic_path_test.cc:"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("arithmetic is broken"), std::string::npos);
+  }
+}
+
+}  // namespace ipt
