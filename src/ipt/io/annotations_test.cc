@@ -1,0 +1,88 @@
+#include "ipt/io/annotations.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "ipt/util/check.h"
+
+namespace ipt::io {
+namespace {
+namespace fs = std::filesystem;
+
+fs::path WriteText(const std::string& name, const std::string& text) {
+  fs::path dir = fs::temp_directory_path() / ("ipt_ann_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / name) << text;
+  return dir / name;
+}
+
+TEST(Annotations, RoundTrip) {
+  std::vector<Annotation> rows = {{2, 5, 10.25, 3.5, Category::kTeamB, 9, true, 0.25},
+                                  {1, 7, 50.0, 60.125, Category::kReferee, std::nullopt, false, 0}};
+  fs::path file = WriteText("rt.csv", "");
+  WriteAnnotationsCsv(rows, file);
+  auto back = ReadAnnotationsCsv(file, 10);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].frame, 1);  // sorted by frame
+  EXPECT_EQ(back[0].person_id, 7);
+  EXPECT_FALSE(back[0].jersey.has_value());
+  EXPECT_FALSE(back[0].in_view);
+  EXPECT_EQ(back[1].jersey, 9);
+  EXPECT_DOUBLE_EQ(back[1].x_m, 10.25);
+  EXPECT_DOUBLE_EQ(back[1].occluded, 0.25);
+}
+
+TEST(Annotations, MinimalColumnsInAnyOrderAndExtraColumns) {
+  fs::path file = WriteText("min.csv",
+                            "person_id,frame,x_m,z_m,category,jersey,note\n3,1,1.5,2.5,team_a,7,hello\n");
+  auto rows = ReadAnnotationsCsv(file);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].person_id, 3);
+  EXPECT_TRUE(rows[0].in_view);
+}
+
+std::string ErrorOf(const std::string& body, int frame_count = 100) {
+  fs::path file = WriteText("bad.csv", body);
+  try {
+    ReadAnnotationsCsv(file, frame_count);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no error for:\n" << body;
+  return "";
+}
+
+TEST(Annotations, BadInputNamesFileLineAndField) {
+  const std::string header = "frame,person_id,x_m,z_m,category,jersey\n";
+  EXPECT_NE(ErrorOf("frame,person_id,x_m\n").find("field 'z_m': missing column"), std::string::npos);
+  EXPECT_NE(ErrorOf(header + "1,2,3.0,4.0,team_a\n").find("bad.csv:2: expected 6 fields"), std::string::npos);
+  EXPECT_NE(ErrorOf(header + "1,2,3.0,4.0,team_a,\nx,2,3.0,4.0,team_a,\n").find("bad.csv:3: field 'frame'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(header + "1,2,nan,4.0,team_a,\n").find("field 'x_m': must be finite"), std::string::npos);
+  EXPECT_NE(ErrorOf(header + "1,2,3.0,4.0abc,team_a,\n").find("field 'z_m'"), std::string::npos);
+  EXPECT_NE(ErrorOf(header + "1,2,3.0,4.0,coach,\n").find("unknown category 'coach'"), std::string::npos);
+  EXPECT_NE(ErrorOf(header + "1,2,3.0,4.0,team_a,7\n1,2,5.0,4.0,team_a,7\n").find("bad.csv:3: field 'person_id': person 2 appears twice in frame 1"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(header + "0,2,3.0,4.0,team_a,\n").find("field 'frame'"), std::string::npos);
+  EXPECT_NE(ErrorOf(header + "101,2,3.0,4.0,team_a,\n").find("outside 1..100"), std::string::npos);
+  EXPECT_NE(ErrorOf(header + "1,2,3.0,4.0,team_a,123\n").find("field 'jersey'"), std::string::npos);
+  EXPECT_NE(ErrorOf("").find("empty file"), std::string::npos);
+  EXPECT_THROW(ReadAnnotationsCsv("/nonexistent/annotations.csv"), InputError);
+}
+
+TEST(Annotations, CheckedAgainstRoster) {
+  MatchInfo match;
+  match.roster = {{7, Category::kTeamA, 10, ""}};
+  fs::path file = WriteText("r.csv", "");
+  std::vector<Annotation> ok = {{1, 7, 1, 1, Category::kTeamA, 10, true, 0}};
+  EXPECT_NO_THROW(CheckAnnotationsAgainstRoster(ok, match, file));
+  std::vector<Annotation> unknown = {{1, 8, 1, 1, Category::kTeamA, 10, true, 0}};
+  EXPECT_THROW(CheckAnnotationsAgainstRoster(unknown, match, file), InputError);
+  std::vector<Annotation> wrong_jersey = {{1, 7, 1, 1, Category::kTeamA, 11, true, 0}};
+  EXPECT_THROW(CheckAnnotationsAgainstRoster(wrong_jersey, match, file), InputError);
+}
+
+}  // namespace
+}  // namespace ipt::io

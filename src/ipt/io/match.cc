@@ -1,0 +1,328 @@
+#include "ipt/io/match.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <set>
+
+#include "ipt/util/atomic_path.h"
+#include "ipt/util/check.h"
+
+namespace ipt::io {
+namespace {
+
+constexpr const char* kCategoryNames[kNumCategories] = {"team_a", "team_b", "goalkeeper_a",
+                                                        "goalkeeper_b", "referee"};
+constexpr int kMaxJersey = 99;
+
+// Reads typed fields from a YAML map with errors naming file, line and field path.
+class YamlReader {
+ public:
+  explicit YamlReader(std::string path) : path_(std::move(path)) {}
+
+  [[noreturn]] void Fail(const YAML::Node& node, const std::string& field,
+                         const std::string& what) const {
+    int line = node.IsDefined() ? node.Mark().line + 1 : 0;
+    throw InputError(path_, line, field, what);
+  }
+
+  YAML::Node Child(const YAML::Node& map, const std::string& key, const std::string& field) const {
+    if (!map.IsMap()) Fail(map, field, "expected a mapping");
+    YAML::Node child = map[key];
+    if (!child.IsDefined() || child.IsNull()) Fail(map, field, "missing");
+    return child;
+  }
+
+  template <typename T>
+  T Get(const YAML::Node& map, const std::string& key, const std::string& prefix) const {
+    std::string field = prefix.empty() ? key : prefix + "." + key;
+    YAML::Node node = Child(map, key, field);
+    return As<T>(node, field);
+  }
+
+  template <typename T>
+  T GetOr(const YAML::Node& map, const std::string& key, const std::string& prefix,
+          const T& fallback) const {
+    if (!map.IsMap() || !map[key].IsDefined() || map[key].IsNull()) return fallback;
+    return Get<T>(map, key, prefix);
+  }
+
+  template <typename T>
+  T As(const YAML::Node& node, const std::string& field) const {
+    if (!node.IsScalar()) Fail(node, field, "expected a single value");
+    T value;
+    if (!YAML::convert<T>::decode(node, value)) Fail(node, field, "cannot read '" + node.Scalar() + "'");
+    if constexpr (std::is_floating_point_v<T>) {
+      if (!std::isfinite(value)) Fail(node, field, "must be a finite number, got " + node.Scalar());
+    }
+    return value;
+  }
+
+  std::vector<double> Numbers(const YAML::Node& node, const std::string& field, size_t size) const {
+    if (!node.IsSequence() || node.size() != size) {
+      Fail(node, field, "expected a list of " + std::to_string(size) + " numbers");
+    }
+    std::vector<double> out;
+    for (size_t i = 0; i < size; ++i) {
+      out.push_back(As<double>(node[i], field + "[" + std::to_string(i) + "]"));
+    }
+    return out;
+  }
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+geometry::Camera ReadCamera(const YamlReader& r, const YAML::Node& node, const std::string& f) {
+  geometry::CameraIntrinsics in;
+  std::string name = r.Get<std::string>(node, "name", f);
+  std::string model = r.Get<std::string>(node, "model", f);
+  if (model == "fisheye") {
+    in.model = geometry::LensModel::kFisheye;
+  } else if (model == "pinhole_radtan") {
+    in.model = geometry::LensModel::kPinholeRadTan;
+  } else {
+    r.Fail(node["model"], f + ".model", "unknown lens model '" + model + "' (pinhole_radtan or fisheye)");
+  }
+  in.width_px = r.Get<int>(node, "width_px", f);
+  in.height_px = r.Get<int>(node, "height_px", f);
+  in.fx = r.Get<double>(node, "fx", f);
+  in.fy = r.Get<double>(node, "fy", f);
+  in.cx = r.Get<double>(node, "cx", f);
+  in.cy = r.Get<double>(node, "cy", f);
+  size_t n_dist = in.model == geometry::LensModel::kFisheye ? 4 : 5;
+  auto dist = r.Numbers(r.Child(node, "distortion", f + ".distortion"), f + ".distortion", n_dist);
+  std::copy(dist.begin(), dist.end(), in.distortion.begin());
+  YAML::Node pose = r.Child(node, "camera_from_pitch", f + ".camera_from_pitch");
+  std::string pf = f + ".camera_from_pitch";
+  YAML::Node rot = r.Child(pose, "rotation", pf + ".rotation");
+  if (!rot.IsSequence() || rot.size() != 3) r.Fail(rot, pf + ".rotation", "expected 3 rows of 3 numbers");
+  Eigen::Isometry3d camera_from_pitch = Eigen::Isometry3d::Identity();
+  for (int i = 0; i < 3; ++i) {
+    auto row = r.Numbers(rot[i], pf + ".rotation[" + std::to_string(i) + "]", 3);
+    for (int j = 0; j < 3; ++j) camera_from_pitch.linear()(i, j) = row[j];
+  }
+  auto t = r.Numbers(r.Child(pose, "translation_m", pf + ".translation_m"), pf + ".translation_m", 3);
+  camera_from_pitch.translation() = Eigen::Vector3d(t[0], t[1], t[2]);
+  try {
+    return geometry::Camera(name, in, camera_from_pitch);
+  } catch (const InputError&) {
+    throw;
+  } catch (const Error& e) {
+    r.Fail(node, f, std::string("invalid calibration: ") + e.what());
+  }
+}
+
+void EmitCamera(YAML::Emitter& out, const CameraEntry& entry) {
+  const auto& c = entry.camera;
+  const auto& in = c.intrinsics();
+  out << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << c.name();
+  out << YAML::Key << "video" << YAML::Value << entry.video;
+  out << YAML::Key << "model" << YAML::Value << geometry::LensModelName(in.model);
+  out << YAML::Key << "width_px" << YAML::Value << in.width_px;
+  out << YAML::Key << "height_px" << YAML::Value << in.height_px;
+  out << YAML::Key << "fx" << YAML::Value << in.fx;
+  out << YAML::Key << "fy" << YAML::Value << in.fy;
+  out << YAML::Key << "cx" << YAML::Value << in.cx;
+  out << YAML::Key << "cy" << YAML::Value << in.cy;
+  size_t n_dist = in.model == geometry::LensModel::kFisheye ? 4 : 5;
+  out << YAML::Key << "distortion" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (size_t i = 0; i < n_dist; ++i) out << in.distortion[i];
+  out << YAML::EndSeq;
+  out << YAML::Key << "camera_from_pitch" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "rotation" << YAML::Value << YAML::BeginSeq;
+  for (int i = 0; i < 3; ++i) {
+    out << YAML::Flow << YAML::BeginSeq;
+    for (int j = 0; j < 3; ++j) out << c.camera_from_pitch().linear()(i, j);
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndSeq;
+  out << YAML::Key << "translation_m" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (int i = 0; i < 3; ++i) out << c.camera_from_pitch().translation()(i);
+  out << YAML::EndSeq << YAML::EndMap;
+  out << YAML::EndMap;
+}
+
+}  // namespace
+
+const char* CategoryName(Category c) { return kCategoryNames[static_cast<int>(c)]; }
+
+std::optional<Category> ParseCategory(const std::string& name) {
+  for (int i = 0; i < kNumCategories; ++i) {
+    if (name == kCategoryNames[i]) return static_cast<Category>(i);
+  }
+  return std::nullopt;
+}
+
+int CategoryTeam(Category c) {
+  switch (c) {
+    case Category::kTeamA:
+    case Category::kGoalkeeperA:
+      return 0;
+    case Category::kTeamB:
+    case Category::kGoalkeeperB:
+      return 1;
+    case Category::kReferee:
+      return -1;
+  }
+  return -1;
+}
+
+geometry::Rig MatchInfo::MakeRig() const {
+  std::vector<geometry::Camera> list;
+  for (const auto& c : cameras) list.push_back(c.camera);
+  return geometry::MakeRig(std::move(list));
+}
+
+const RosterEntry* MatchInfo::FindPerson(int player_id) const {
+  for (const auto& p : roster) {
+    if (p.player_id == player_id) return &p;
+  }
+  return nullptr;
+}
+
+MatchInfo ReadMatchYaml(const std::filesystem::path& path) {
+  const std::string file = path.string();
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    throw InputError(file, 0, "", "cannot open file");
+  } catch (const YAML::Exception& e) {
+    throw InputError(file, e.mark.line + 1, "", "malformed YAML: " + e.msg);
+  }
+  YamlReader r(file);
+  if (!root.IsMap()) r.Fail(root, "", "expected a mapping at the top level");
+  MatchInfo m;
+  std::string format = r.Get<std::string>(root, "format", "");
+  if (format != kMatchFormat) {
+    r.Fail(root["format"], "format", "unsupported format '" + format + "', expected " + kMatchFormat);
+  }
+  m.name = r.GetOr<std::string>(root, "name", "", path.parent_path().filename().string());
+  YAML::Node pitch = r.Child(root, "pitch", "pitch");
+  m.pitch.length_m = r.Get<double>(pitch, "length_m", "pitch");
+  m.pitch.width_m = r.Get<double>(pitch, "width_m", "pitch");
+  if (m.pitch.length_m <= 0 || m.pitch.width_m <= 0) r.Fail(pitch, "pitch", "sizes must be > 0");
+  m.fps = r.Get<double>(root, "fps", "");
+  if (m.fps <= 0) r.Fail(root["fps"], "fps", "must be > 0");
+  m.frame_count = r.Get<int>(root, "frame_count", "");
+  if (m.frame_count <= 0) r.Fail(root["frame_count"], "frame_count", "must be > 0");
+
+  YAML::Node cams = r.Child(root, "cameras", "cameras");
+  if (!cams.IsSequence() || cams.size() != 2) {
+    r.Fail(cams, "cameras", "expected a list of exactly two cameras (left, right)");
+  }
+  for (size_t i = 0; i < cams.size(); ++i) {
+    std::string f = "cameras[" + std::to_string(i) + "]";
+    CameraEntry entry{ReadCamera(r, cams[i], f), r.Get<std::string>(cams[i], "video", f)};
+    m.cameras.push_back(std::move(entry));
+  }
+
+  if (YAML::Node pano = root["panorama"]; pano.IsDefined() && !pano.IsNull()) {
+    auto& p = m.panorama;
+    p.width_px = r.GetOr<int>(pano, "width_px", "panorama", p.width_px);
+    p.height_px = r.GetOr<int>(pano, "height_px", "panorama", p.height_px);
+    p.azimuth_min_deg = r.GetOr<double>(pano, "azimuth_min_deg", "panorama", p.azimuth_min_deg);
+    p.azimuth_max_deg = r.GetOr<double>(pano, "azimuth_max_deg", "panorama", p.azimuth_max_deg);
+    p.elevation_min_deg = r.GetOr<double>(pano, "elevation_min_deg", "panorama", p.elevation_min_deg);
+    p.elevation_max_deg = r.GetOr<double>(pano, "elevation_max_deg", "panorama", p.elevation_max_deg);
+    p.seam_width_deg = r.GetOr<double>(pano, "seam_width_deg", "panorama", p.seam_width_deg);
+    p.far_distance_m = r.GetOr<double>(pano, "far_distance_m", "panorama", p.far_distance_m);
+    try {
+      p.Check();
+    } catch (const Error& e) {
+      r.Fail(pano, "panorama", e.what());
+    }
+  }
+
+  if (YAML::Node cats = root["categories"]; cats.IsDefined()) {
+    if (!cats.IsSequence()) r.Fail(cats, "categories", "expected a list");
+    for (size_t i = 0; i < cats.size(); ++i) {
+      std::string name = r.As<std::string>(cats[i], "categories[" + std::to_string(i) + "]");
+      if (!ParseCategory(name)) r.Fail(cats[i], "categories", "unknown category '" + name + "'");
+    }
+  }
+  if (YAML::Node teams = root["teams"]; teams.IsDefined()) {
+    if (teams["team_a"].IsDefined()) m.team_a_name = r.Get<std::string>(teams["team_a"], "name", "teams.team_a");
+    if (teams["team_b"].IsDefined()) m.team_b_name = r.Get<std::string>(teams["team_b"], "name", "teams.team_b");
+  }
+
+  YAML::Node roster = r.Child(root, "roster", "roster");
+  if (!roster.IsSequence()) r.Fail(roster, "roster", "expected a list");
+  std::set<int> ids;
+  std::set<std::pair<int, int>> team_jerseys;
+  for (size_t i = 0; i < roster.size(); ++i) {
+    std::string f = "roster[" + std::to_string(i) + "]";
+    const YAML::Node& n = roster[i];
+    RosterEntry e;
+    e.player_id = r.Get<int>(n, "player_id", f);
+    std::string cat = r.Get<std::string>(n, "category", f);
+    auto parsed = ParseCategory(cat);
+    if (!parsed) r.Fail(n["category"], f + ".category", "unknown category '" + cat + "'");
+    e.category = *parsed;
+    if (n["jersey"].IsDefined() && !n["jersey"].IsNull()) {
+      int jersey = r.Get<int>(n, "jersey", f);
+      if (jersey < 0 || jersey > kMaxJersey) r.Fail(n["jersey"], f + ".jersey", "must be in 0..99");
+      e.jersey = jersey;
+      if (!team_jerseys.insert({CategoryTeam(e.category), jersey}).second && CategoryTeam(e.category) >= 0) {
+        r.Fail(n["jersey"], f + ".jersey", "jersey " + std::to_string(jersey) + " used twice in one team");
+      }
+    }
+    e.name = r.GetOr<std::string>(n, "name", f, "");
+    if (!ids.insert(e.player_id).second) {
+      r.Fail(n["player_id"], f + ".player_id", "duplicate player_id " + std::to_string(e.player_id));
+    }
+    m.roster.push_back(std::move(e));
+  }
+  return m;
+}
+
+void WriteMatchYaml(const MatchInfo& m, const std::filesystem::path& path) {
+  YAML::Emitter out;
+  out.SetDoublePrecision(17);
+  out << YAML::BeginMap;
+  out << YAML::Key << "format" << YAML::Value << kMatchFormat;
+  out << YAML::Key << "name" << YAML::Value << m.name;
+  out << YAML::Key << "pitch" << YAML::Value << YAML::Flow << YAML::BeginMap
+      << YAML::Key << "length_m" << YAML::Value << m.pitch.length_m
+      << YAML::Key << "width_m" << YAML::Value << m.pitch.width_m << YAML::EndMap;
+  out << YAML::Key << "fps" << YAML::Value << m.fps;
+  out << YAML::Key << "frame_count" << YAML::Value << m.frame_count;
+  out << YAML::Key << "cameras" << YAML::Value << YAML::BeginSeq;
+  for (const auto& c : m.cameras) EmitCamera(out, c);
+  out << YAML::EndSeq;
+  const auto& p = m.panorama;
+  out << YAML::Key << "panorama" << YAML::Value << YAML::BeginMap
+      << YAML::Key << "width_px" << YAML::Value << p.width_px
+      << YAML::Key << "height_px" << YAML::Value << p.height_px
+      << YAML::Key << "azimuth_min_deg" << YAML::Value << p.azimuth_min_deg
+      << YAML::Key << "azimuth_max_deg" << YAML::Value << p.azimuth_max_deg
+      << YAML::Key << "elevation_min_deg" << YAML::Value << p.elevation_min_deg
+      << YAML::Key << "elevation_max_deg" << YAML::Value << p.elevation_max_deg
+      << YAML::Key << "seam_width_deg" << YAML::Value << p.seam_width_deg
+      << YAML::Key << "far_distance_m" << YAML::Value << p.far_distance_m << YAML::EndMap;
+  out << YAML::Key << "categories" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const char* name : kCategoryNames) out << name;
+  out << YAML::EndSeq;
+  out << YAML::Key << "teams" << YAML::Value << YAML::BeginMap
+      << YAML::Key << "team_a" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "name"
+      << YAML::Value << m.team_a_name << YAML::EndMap
+      << YAML::Key << "team_b" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "name"
+      << YAML::Value << m.team_b_name << YAML::EndMap << YAML::EndMap;
+  out << YAML::Key << "roster" << YAML::Value << YAML::BeginSeq;
+  for (const auto& e : m.roster) {
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "player_id" << YAML::Value << e.player_id
+        << YAML::Key << "category" << YAML::Value << CategoryName(e.category);
+    if (e.jersey) out << YAML::Key << "jersey" << YAML::Value << *e.jersey;
+    if (!e.name.empty()) out << YAML::Key << "name" << YAML::Value << e.name;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq << YAML::EndMap;
+  IPT_CHECK(out.good(), "YAML emitter error: {}", out.GetLastError());
+  WriteFileAtomic(path, std::string(out.c_str()) + "\n");
+}
+
+}  // namespace ipt::io

@@ -1,0 +1,65 @@
+// The match directory: what IPT reads for every match, synthetic or real.
+//
+//   MATCH/match.yaml       pitch, fps, frame count, rig calibration, teams, roster
+//   MATCH/left.mp4         left camera video   } synchronized, frame_count frames each
+//   MATCH/right.mp4        right camera video  }
+//   MATCH/annotations.csv  optional ground truth (see annotations.h)
+//
+// Full format reference: docs/formats.md. Readers validate everything and throw
+// ipt::InputError naming the file, line and field.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ipt/geometry/camera.h"
+#include "ipt/geometry/panorama.h"
+#include "ipt/geometry/rig.h"
+
+namespace ipt::io {
+
+// The five categories of people on the pitch.
+enum class Category { kTeamA, kTeamB, kGoalkeeperA, kGoalkeeperB, kReferee };
+constexpr int kNumCategories = 5;
+// "team_a", "team_b", "goalkeeper_a", "goalkeeper_b", "referee".
+const char* CategoryName(Category c);
+std::optional<Category> ParseCategory(const std::string& name);
+// 0 for team A and its goalkeeper, 1 for team B and its goalkeeper, -1 for referees.
+int CategoryTeam(Category c);
+
+struct RosterEntry {
+  int player_id = 0;          // unique in the match; annotations' person_id
+  Category category = Category::kTeamA;
+  std::optional<int> jersey;  // 0..99, unique within a team; none for referees
+  std::string name;
+};
+
+struct CameraEntry {
+  geometry::Camera camera;
+  std::string video;  // file name relative to the match directory
+};
+
+struct MatchInfo {
+  std::string name;
+  geometry::PitchDims pitch;
+  double fps = 25.0;
+  int frame_count = 0;
+  std::vector<CameraEntry> cameras;  // [0] = left, [1] = right
+  geometry::PanoramaOptions panorama;
+  std::string team_a_name = "Team A";
+  std::string team_b_name = "Team B";
+  std::vector<RosterEntry> roster;
+
+  geometry::Rig MakeRig() const;
+  const RosterEntry* FindPerson(int player_id) const;
+};
+
+constexpr const char* kMatchFormat = "ipt-match/1";
+
+MatchInfo ReadMatchYaml(const std::filesystem::path& path);
+// Atomic (temporary file + rename).
+void WriteMatchYaml(const MatchInfo& match, const std::filesystem::path& path);
+
+}  // namespace ipt::io

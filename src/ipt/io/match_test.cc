@@ -1,0 +1,114 @@
+#include "ipt/io/match.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+
+#include "ipt/util/atomic_path.h"
+#include "ipt/util/check.h"
+
+namespace ipt::io {
+namespace {
+namespace fs = std::filesystem;
+
+MatchInfo TestMatch() {
+  MatchInfo m;
+  m.name = "test";
+  m.frame_count = 50;
+  geometry::Rig rig = geometry::MakeDefaultRig({}, m.pitch);
+  m.cameras = {{rig.cameras[0], "left.mp4"}, {rig.cameras[1], "right.mp4"}};
+  m.roster = {{1, Category::kTeamA, 10, "A10"},
+              {2, Category::kGoalkeeperB, 1, "B01"},
+              {3, Category::kReferee, std::nullopt, "Ref"}};
+  return m;
+}
+
+fs::path TempDir() {
+  fs::path dir = fs::temp_directory_path() / ("ipt_match_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+TEST(MatchYaml, RoundTrip) {
+  fs::path file = TempDir() / "match.yaml";
+  MatchInfo m = TestMatch();
+  WriteMatchYaml(m, file);
+  MatchInfo back = ReadMatchYaml(file);
+  EXPECT_EQ(back.frame_count, 50);
+  EXPECT_EQ(back.fps, 25.0);
+  ASSERT_EQ(back.cameras.size(), 2u);
+  EXPECT_EQ(back.cameras[1].video, "right.mp4");
+  const auto& a = m.cameras[0].camera;
+  const auto& b = back.cameras[0].camera;
+  EXPECT_EQ(a.intrinsics().fx, b.intrinsics().fx);  // 17 significant digits: exact
+  EXPECT_TRUE(a.camera_from_pitch().isApprox(b.camera_from_pitch(), 1e-15));
+  ASSERT_EQ(back.roster.size(), 3u);
+  EXPECT_EQ(back.roster[0].jersey, 10);
+  EXPECT_EQ(back.roster[2].category, Category::kReferee);
+  EXPECT_FALSE(back.roster[2].jersey.has_value());
+}
+
+// Edits the written YAML with a regex, reads it back, and returns the error text.
+std::string ErrorAfterEdit(const std::string& pattern, const std::string& replacement) {
+  fs::path file = TempDir() / "edited.yaml";
+  WriteMatchYaml(TestMatch(), file);
+  std::string text = ReadFile(file);
+  std::string edited = std::regex_replace(text, std::regex(pattern), replacement,
+                                          std::regex_constants::format_first_only);
+  EXPECT_NE(edited, text) << "pattern " << pattern << " did not match";
+  std::ofstream(file) << edited;
+  try {
+    ReadMatchYaml(file);
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "no error for " << pattern;
+  return "";
+}
+
+TEST(MatchYaml, BadInputNamesFileLineAndField) {
+  EXPECT_NE(ErrorAfterEdit("fps: 25\n", "").find("field 'fps': missing"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("fps: 25", "fps: .nan").find("field 'fps': must be a finite number"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("frame_count: 50", "frame_count: fifty").find("field 'frame_count'"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("category: referee", "category: linesman").find("unknown category 'linesman'"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("player_id: 2", "player_id: 1").find("duplicate player_id"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("jersey: 10", "jersey: 100").find("0..99"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("model: fisheye", "model: orthographic").find("cameras[0].model"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("fx: [0-9.e+-]+", "fx: -3").find("invalid calibration"), std::string::npos);
+  // A rotation that is not a rotation: wrong calibration.
+  EXPECT_NE(ErrorAfterEdit("rotation:\n( *)- \\[[^\\]]*\\]", "rotation:\n$1- [2, 0, 0]").find("orthonormal"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("distortion: \\[[^\\]]*\\]", "distortion: [1, 2]").find("cameras[0].distortion"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("format: ipt-match/1", "format: other/9").find("unsupported format"),
+            std::string::npos);
+  // Line numbers point at the offending line (fps is on line 4 of the written file).
+  EXPECT_NE(ErrorAfterEdit("fps: 25", "fps: -1").find("edited.yaml:4: field 'fps'"), std::string::npos);
+}
+
+TEST(MatchYaml, MalformedYamlAndMissingFile) {
+  fs::path file = TempDir() / "broken.yaml";
+  std::ofstream(file) << "format: ipt-match/1\npitch: {length_m: 105, width_m: [\n";
+  EXPECT_THROW(ReadMatchYaml(file), InputError);
+  EXPECT_THROW(ReadMatchYaml(TempDir() / "absent.yaml"), InputError);
+}
+
+TEST(Categories, NamesRoundTrip) {
+  for (int i = 0; i < kNumCategories; ++i) {
+    auto c = static_cast<Category>(i);
+    EXPECT_EQ(ParseCategory(CategoryName(c)), c);
+  }
+  EXPECT_FALSE(ParseCategory("Team_A").has_value());
+  EXPECT_EQ(CategoryTeam(Category::kGoalkeeperB), 1);
+  EXPECT_EQ(CategoryTeam(Category::kReferee), -1);
+}
+
+}  // namespace
+}  // namespace ipt::io
