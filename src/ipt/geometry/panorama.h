@@ -22,10 +22,10 @@ namespace ipt::geometry {
 struct PanoramaOptions {
   int width_px = 1024;
   int height_px = 512;
-  double azimuth_min_deg = -96.0;   // left edge; the default rig sees the corners at about ±84°
-  double azimuth_max_deg = 96.0;    // right edge
-  double elevation_max_deg = 6.0;   // top row: a little above the horizon (far heads, stands)
-  double elevation_min_deg = -58.0; // bottom row: the near touchline below the rig
+  double azimuth_min_deg = -90.0;   // left edge; the default rig sees the corners at about ±84°
+  double azimuth_max_deg = 90.0;    // right edge
+  double elevation_max_deg = 3.0;   // top row: a little above the horizon (far heads: about -4°)
+  double elevation_min_deg = -56.0; // bottom row: the near touchline below the rig is at -53°
   double seam_width_deg = 8.0;      // width of the left/right blend around azimuth 0
   double far_distance_m = 150.0;    // sample distance for rays that miss the ground
   void Check() const;

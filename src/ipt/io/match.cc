@@ -7,6 +7,7 @@
 
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/io/yaml_reader.h"
 
 namespace ipt::io {
 namespace {
@@ -14,66 +15,6 @@ namespace {
 constexpr const char* kCategoryNames[kNumCategories] = {"team_a", "team_b", "goalkeeper_a",
                                                         "goalkeeper_b", "referee"};
 constexpr int kMaxJersey = 99;
-
-// Reads typed fields from a YAML map with errors naming file, line and field path.
-class YamlReader {
- public:
-  explicit YamlReader(std::string path) : path_(std::move(path)) {}
-
-  [[noreturn]] void Fail(const YAML::Node& node, const std::string& field,
-                         const std::string& what) const {
-    int line = node.IsDefined() ? node.Mark().line + 1 : 0;
-    throw InputError(path_, line, field, what);
-  }
-
-  YAML::Node Child(const YAML::Node& map, const std::string& key, const std::string& field) const {
-    if (!map.IsMap()) Fail(map, field, "expected a mapping");
-    YAML::Node child = map[key];
-    if (!child.IsDefined() || child.IsNull()) Fail(map, field, "missing");
-    return child;
-  }
-
-  template <typename T>
-  T Get(const YAML::Node& map, const std::string& key, const std::string& prefix) const {
-    std::string field = prefix.empty() ? key : prefix + "." + key;
-    YAML::Node node = Child(map, key, field);
-    return As<T>(node, field);
-  }
-
-  template <typename T>
-  T GetOr(const YAML::Node& map, const std::string& key, const std::string& prefix,
-          const T& fallback) const {
-    if (!map.IsMap() || !map[key].IsDefined() || map[key].IsNull()) return fallback;
-    return Get<T>(map, key, prefix);
-  }
-
-  template <typename T>
-  T As(const YAML::Node& node, const std::string& field) const {
-    if (!node.IsScalar()) Fail(node, field, "expected a single value");
-    T value;
-    if (!YAML::convert<T>::decode(node, value)) Fail(node, field, "cannot read '" + node.Scalar() + "'");
-    if constexpr (std::is_floating_point_v<T>) {
-      if (!std::isfinite(value)) Fail(node, field, "must be a finite number, got " + node.Scalar());
-    }
-    return value;
-  }
-
-  std::vector<double> Numbers(const YAML::Node& node, const std::string& field, size_t size) const {
-    if (!node.IsSequence() || node.size() != size) {
-      Fail(node, field, "expected a list of " + std::to_string(size) + " numbers");
-    }
-    std::vector<double> out;
-    for (size_t i = 0; i < size; ++i) {
-      out.push_back(As<double>(node[i], field + "[" + std::to_string(i) + "]"));
-    }
-    return out;
-  }
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 geometry::Camera ReadCamera(const YamlReader& r, const YAML::Node& node, const std::string& f) {
   geometry::CameraIntrinsics in;
@@ -186,14 +127,7 @@ const RosterEntry* MatchInfo::FindPerson(int player_id) const {
 
 MatchInfo ReadMatchYaml(const std::filesystem::path& path) {
   const std::string file = path.string();
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    throw InputError(file, 0, "", "cannot open file");
-  } catch (const YAML::Exception& e) {
-    throw InputError(file, e.mark.line + 1, "", "malformed YAML: " + e.msg);
-  }
+  YAML::Node root = LoadYamlFile(file);
   YamlReader r(file);
   if (!root.IsMap()) r.Fail(root, "", "expected a mapping at the top level");
   MatchInfo m;

@@ -1,0 +1,39 @@
+// ipt: the command-line entry point. `ipt --help` lists the subcommands,
+// `ipt <command> --help` their options with defaults.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "ipt/cli/commands.h"
+#include "ipt/util/check.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"IPT: football player tracking from a two-camera rig.\n"
+               "Foot-points on the pitch, track IDs, team categories, jersey numbers and player identities."};
+  app.option_defaults()->always_capture_default();
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "ipt 0.1.0");
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")->check(
+      CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.parse_complete_callback([&]() { spdlog::set_level(spdlog::level::from_str(log_level)); });
+  spdlog::set_pattern("[%H:%M:%S %^%l%$] %v");
+
+  ipt::cli::AddSimCommand(app);
+  ipt::cli::AddPanoramaCommand(app);
+  ipt::cli::AddShowCommand(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const ipt::Error& e) {
+    std::fprintf(stderr, "ipt: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ipt: unexpected error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

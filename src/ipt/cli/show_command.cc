@@ -1,0 +1,74 @@
+#include <spdlog/spdlog.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "ipt/cli/commands.h"
+#include "ipt/geometry/crop.h"
+#include "ipt/geometry/panorama.h"
+#include "ipt/io/match_dir.h"
+#include "ipt/util/atomic_path.h"
+#include "ipt/util/check.h"
+#include "ipt/viz/overlay.h"
+
+namespace ipt::cli {
+namespace {
+
+void WriteImage(const std::string& path, const cv::Mat& image) {
+  AtomicPath out(path);
+  IPT_CHECK(cv::imwrite(out.temp().string(), image), "cannot write image {}", path);
+  out.Commit();
+}
+
+}  // namespace
+
+void AddShowCommand(CLI::App& app) {
+  struct Args {
+    std::string match, out, crops;
+    int frame = 1;
+    int columns = 8;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand(
+      "show", "Draw one frame: the panorama with ground-truth foot-points, ids and jersey numbers\n"
+              "beside a top-down pitch minimap; optionally a contact sheet of the people's crops.");
+  cmd->add_option("MATCH", args->match, "match directory")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("--frame", args->frame, "frame number (1-based)")->check(CLI::PositiveNumber);
+  cmd->add_option("--out", args->out, "output image (.png)")->required();
+  cmd->add_option("--crops", args->crops, "also write the 128x256 perspective crops of that frame here (.png)");
+  cmd->add_option("--columns", args->columns, "crops per row in the contact sheet")->check(CLI::PositiveNumber);
+  cmd->callback([args]() {
+    io::MatchDir match = io::OpenMatchDir(args->match);
+    IPT_CHECK(args->frame <= match.info.frame_count, "--frame {} is beyond the match's {} frames", args->frame,
+              match.info.frame_count);
+    geometry::Rig rig = match.info.MakeRig();
+    geometry::Panorama panorama(rig, match.info.panorama);
+    io::MatchVideos videos(match);
+    videos.Seek(args->frame);
+    cv::Mat left, right, pano;
+    IPT_CHECK(videos.Read(&left, &right), "cannot read frame {}", args->frame);
+    panorama.Stitch(left, right, &pano);
+    auto rows = match.FrameAnnotations(args->frame);
+    if (!match.annotations) spdlog::warn("{} has no annotations.csv: drawing the panorama only", args->match);
+    viz::DrawOnPanorama(rows, panorama, &pano);
+    cv::Mat minimap = viz::DrawMinimap(rows, match.info.pitch, &rig, {pano.rows, 6.0});
+    WriteImage(args->out, viz::SideBySide({pano, minimap}));
+    spdlog::info("wrote {} (frame {}, {} people)", args->out, args->frame, rows.size());
+
+    if (!args->crops.empty()) {
+      std::vector<cv::Mat> tiles;
+      std::vector<std::string> captions;
+      const cv::Mat* frames[2] = {&left, &right};
+      for (const auto& a : rows) {
+        auto view = geometry::MakeCropView(rig.cameras, {a.x_m, a.z_m});
+        if (!view) continue;
+        tiles.push_back(geometry::CutCrop(*frames[view->camera_index], rig.cameras[view->camera_index], *view));
+        captions.push_back(std::to_string(a.person_id) + (a.jersey ? " #" + std::to_string(*a.jersey) : "") + " " +
+                           (view->camera_index == 0 ? "L" : "R"));
+      }
+      WriteImage(args->crops, viz::ContactSheet(tiles, captions, args->columns));
+      spdlog::info("wrote {} ({} crops)", args->crops, tiles.size());
+    }
+  });
+}
+
+}  // namespace ipt::cli

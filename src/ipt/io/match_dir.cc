@@ -1,0 +1,54 @@
+#include "ipt/io/match_dir.h"
+
+#include <algorithm>
+
+#include "ipt/util/check.h"
+
+namespace ipt::io {
+namespace fs = std::filesystem;
+
+std::vector<Annotation> MatchDir::FrameAnnotations(int frame) const {
+  std::vector<Annotation> rows;
+  if (!annotations) return rows;
+  auto lo = std::lower_bound(annotations->begin(), annotations->end(), frame,
+                             [](const Annotation& a, int f) { return a.frame < f; });
+  for (auto it = lo; it != annotations->end() && it->frame == frame; ++it) rows.push_back(*it);
+  return rows;
+}
+
+MatchDir OpenMatchDir(const fs::path& dir) {
+  if (!fs::is_directory(dir)) throw InputError(dir.string(), 0, "", "match directory does not exist");
+  MatchDir m;
+  m.dir = dir;
+  m.info = ReadMatchYaml(dir / "match.yaml");
+  for (size_t c = 0; c < m.info.cameras.size(); ++c) {
+    const auto& in = m.info.cameras[c].camera.intrinsics();
+    VideoReader check(m.VideoPath(static_cast<int>(c)), m.info.frame_count, cv::Size(in.width_px, in.height_px));
+  }
+  fs::path csv = dir / "annotations.csv";
+  if (fs::exists(csv)) {
+    m.annotations = ReadAnnotationsCsv(csv, m.info.frame_count);
+    CheckAnnotationsAgainstRoster(*m.annotations, m.info, csv);
+  }
+  return m;
+}
+
+MatchVideos::MatchVideos(const MatchDir& match) {
+  for (int c = 0; c < 2; ++c) {
+    const auto& in = match.info.cameras[c].camera.intrinsics();
+    readers_[c] = std::make_unique<VideoReader>(match.VideoPath(c), match.info.frame_count,
+                                                cv::Size(in.width_px, in.height_px));
+  }
+}
+
+bool MatchVideos::Read(cv::Mat* left, cv::Mat* right) {
+  bool a = readers_[0]->Read(left), b = readers_[1]->Read(right);
+  IPT_CHECK(a == b, "the two camera videos ended at different frames");
+  return a;
+}
+
+void MatchVideos::Seek(int frame) {
+  for (auto& r : readers_) r->Seek(frame - 1);
+}
+
+}  // namespace ipt::io

@@ -1,0 +1,39 @@
+// Formation-driven play around a ball: passes, dribbles, pressing duels,
+// shots, throw-ins, goal kicks and corners (where players gather in the box).
+// People move with bounded speed, acceleration and turn rate, so trajectories
+// are smooth. Units: metres, seconds; positions are pitch foot-points (x, z).
+#pragma once
+
+#include <Eigen/Core>
+#include <vector>
+
+#include "ipt/geometry/rig.h"
+#include "ipt/sim/config.h"
+#include "ipt/sim/people.h"
+
+namespace ipt::sim {
+
+struct PersonState {
+  Eigen::Vector2d pos_m{0, 0};    // foot-point (x, z)
+  Eigen::Vector2d vel_mps{0, 0};  // (dx/dt, dz/dt)
+  double facing_rad = 0;          // body facing direction (cos, sin) in the (x, z) plane
+  double gait_phase_rad = 0;      // running cycle phase for the limb animation
+};
+
+struct BallState {
+  Eigen::Vector2d pos_m{0, 0};
+  double height_m = 0;
+};
+
+struct FrameState {
+  std::vector<PersonState> people;  // same order as People::on_pitch
+  BallState ball;
+};
+
+// Simulates `frame_count` frames at `fps`. Deterministic for a seed.
+std::vector<FrameState> SimulateMotion(const std::vector<SimPerson>& people,
+                                       const MotionOptions& options,
+                                       const geometry::PitchDims& pitch, double fps,
+                                       int frame_count, uint64_t seed);
+
+}  // namespace ipt::sim

@@ -1,0 +1,75 @@
+#include "ipt/sim/motion.h"
+
+#include <gtest/gtest.h>
+
+namespace ipt::sim {
+namespace {
+
+std::vector<SimPerson> TestPeople(uint64_t seed) {
+  Rng rng(seed);
+  return MakePeople(PeopleOptions{}, rng).on_pitch;
+}
+
+TEST(Motion, DeterministicForASeed) {
+  auto people = TestPeople(1);
+  auto a = SimulateMotion(people, {}, {}, 25, 200, 42);
+  auto b = SimulateMotion(people, {}, {}, 25, 200, 42);
+  auto c = SimulateMotion(people, {}, {}, 25, 200, 43);
+  ASSERT_EQ(a.size(), 200u);
+  for (size_t f = 0; f < a.size(); ++f) {
+    for (size_t i = 0; i < people.size(); ++i) EXPECT_EQ(a[f].people[i].pos_m, b[f].people[i].pos_m);
+  }
+  EXPECT_NE(a.back().people[5].pos_m, c.back().people[5].pos_m);
+}
+
+// Two minutes of play: speeds and accelerations stay physical, everybody stays
+// around the pitch, and people come close to each other (duels, set pieces).
+TEST(Motion, SmoothPhysicalTrajectoriesWithClusters) {
+  const double fps = 25;
+  MotionOptions o;
+  geometry::PitchDims pitch;
+  for (uint64_t seed : {3u, 4u}) {
+    auto people = TestPeople(seed);
+    auto frames = SimulateMotion(people, o, pitch, fps, static_cast<int>(120 * fps), seed);
+    double max_speed = 0, max_accel = 0, ball_travel = 0;
+    int close_frames = 0, fast_moments = 0;
+    for (size_t f = 1; f < frames.size(); ++f) {
+      double min_pair = 1e9;
+      for (size_t i = 0; i < people.size(); ++i) {
+        const auto& p = frames[f].people[i];
+        double v = (p.pos_m - frames[f - 1].people[i].pos_m).norm() * fps;
+        max_speed = std::max(max_speed, v);
+        fast_moments += v > 6.0;
+        if (f >= 2) {
+          Eigen::Vector2d v1 = (p.pos_m - frames[f - 1].people[i].pos_m) * fps;
+          Eigen::Vector2d v0 = (frames[f - 1].people[i].pos_m - frames[f - 2].people[i].pos_m) * fps;
+          max_accel = std::max(max_accel, (v1 - v0).norm() * fps);
+        }
+        EXPECT_GT(p.pos_m.x(), -4);
+        EXPECT_LT(p.pos_m.x(), pitch.length_m + 4);
+        EXPECT_GT(p.pos_m.y(), -4);
+        EXPECT_LT(p.pos_m.y(), pitch.width_m + 4);
+        for (size_t j = i + 1; j < people.size(); ++j) {
+          min_pair = std::min(min_pair, (p.pos_m - frames[f].people[j].pos_m).norm());
+        }
+      }
+      close_frames += min_pair < 1.5;
+      ball_travel += (frames[f].ball.pos_m - frames[f - 1].ball.pos_m).norm();
+    }
+    EXPECT_LE(max_speed, o.max_speed_mps + 1e-9);
+    EXPECT_LE(max_speed, 12.0);
+    EXPECT_LE(max_accel, o.max_accel_mps2 + 1e-6);
+    EXPECT_GT(fast_moments, 100) << "nobody ever sprints";
+    EXPECT_GT(close_frames, static_cast<int>(0.1 * frames.size())) << "people never come close";
+    EXPECT_GT(ball_travel, 500.0) << "the ball hardly moves";
+  }
+}
+
+TEST(Motion, BadOptionsAreRejected) {
+  MotionOptions o;
+  o.max_speed_mps = 30;
+  EXPECT_ANY_THROW(SimulateMotion(TestPeople(1), o, {}, 25, 10, 1));
+}
+
+}  // namespace
+}  // namespace ipt::sim

@@ -1,0 +1,157 @@
+#include "ipt/sim/synthetic_match.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <thread>
+
+#include "ipt/geometry/panorama.h"
+#include "ipt/io/video.h"
+#include "ipt/sim/renderer.h"
+#include "ipt/util/atomic_path.h"
+#include "ipt/util/check.h"
+
+namespace ipt::sim {
+namespace {
+constexpr double kPersonBoxWidthM = 0.6;  // body width used for occlusion boxes
+constexpr int kOcclusionSamplesX = 5, kOcclusionSamplesY = 10;
+}  // namespace
+
+std::vector<io::Annotation> AnnotateFrame(const FrameState& state, const std::vector<SimPerson>& people,
+                                          int frame, const geometry::Rig& rig,
+                                          const geometry::Panorama& panorama) {
+  struct Box {
+    double x0, x1, y0, y1, distance;
+  };
+  const size_t n = people.size();
+  std::vector<Box> boxes(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Eigen::Vector3d foot = geometry::PitchPoint(state.people[i].pos_m);
+    const Eigen::Vector3d head = geometry::PitchPoint(state.people[i].pos_m, people[i].look.height_m);
+    Eigen::Vector2d f = *panorama.PixelFromPitch(foot), h = *panorama.PixelFromPitch(head);
+    double half_width = 0.5 * kPersonBoxWidthM / people[i].look.height_m * std::abs(f.y() - h.y());
+    boxes[i] = {f.x() - half_width, f.x() + half_width, h.y(), f.y(), (foot - panorama.center_in_pitch()).norm()};
+  }
+  std::vector<io::Annotation> rows;
+  for (size_t i = 0; i < n; ++i) {
+    io::Annotation a;
+    a.frame = frame;
+    a.person_id = people[i].entry.player_id;
+    a.x_m = state.people[i].pos_m.x();
+    a.z_m = state.people[i].pos_m.y();
+    a.category = people[i].entry.category;
+    a.jersey = people[i].entry.jersey;
+    a.in_view = false;
+    for (const auto& camera : rig.cameras) {
+      auto f = camera.PixelFromPitch(geometry::PitchPoint(state.people[i].pos_m));
+      auto h = camera.PixelFromPitch(geometry::PitchPoint(state.people[i].pos_m, people[i].look.height_m));
+      a.in_view = a.in_view || (f && h && camera.InImage(*f) && camera.InImage(*h));
+    }
+    int hidden = 0;
+    const Box& b = boxes[i];
+    for (int sy = 0; sy < kOcclusionSamplesY; ++sy) {
+      for (int sx = 0; sx < kOcclusionSamplesX; ++sx) {
+        double x = b.x0 + (sx + 0.5) / kOcclusionSamplesX * (b.x1 - b.x0);
+        double y = b.y0 + (sy + 0.5) / kOcclusionSamplesY * (b.y1 - b.y0);
+        for (size_t k = 0; k < n; ++k) {
+          const Box& o = boxes[k];
+          if (k != i && o.distance < b.distance && x >= o.x0 && x <= o.x1 && y >= o.y0 && y <= o.y1) {
+            ++hidden;
+            break;
+          }
+        }
+      }
+    }
+    a.occluded = static_cast<double>(hidden) / (kOcclusionSamplesX * kOcclusionSamplesY);
+    rows.push_back(a);
+  }
+  return rows;
+}
+
+SyntheticMatch SimulateMatch(const SimConfig& config, uint64_t seed, double seconds) {
+  config.Check();
+  IPT_CHECK(seconds > 0 && std::isfinite(seconds), "seconds must be > 0, got {}", seconds);
+  SyntheticMatch m;
+  Rng rng(seed);
+  m.people = MakePeople(config.people, rng);
+  const int frame_count = std::max(1, static_cast<int>(std::lround(seconds * config.fps)));
+  m.frames = SimulateMotion(m.people.on_pitch, config.motion, config.pitch, config.fps, frame_count, rng.Bits());
+
+  geometry::Rig rig = geometry::MakeDefaultRig(config.rig, config.pitch);
+  io::MatchInfo& info = m.info;
+  info.name = fmt::format("synthetic-seed-{}", seed);
+  info.pitch = config.pitch;
+  info.fps = config.fps;
+  info.frame_count = frame_count;
+  info.cameras = {{rig.cameras[0], "left.mp4"}, {rig.cameras[1], "right.mp4"}};
+  info.panorama = config.panorama;
+  info.team_a_name = m.people.team_a_name;
+  info.team_b_name = m.people.team_b_name;
+  info.roster = m.people.roster;
+
+  geometry::Panorama panorama(rig, config.panorama);
+  for (int f = 0; f < frame_count; ++f) {
+    auto rows = AnnotateFrame(m.frames[f], m.people.on_pitch, f + 1, rig, panorama);
+    m.annotations.insert(m.annotations.end(), rows.begin(), rows.end());
+  }
+  return m;
+}
+
+SyntheticMatch WriteSyntheticMatch(const SimConfig& config, uint64_t seed, double seconds,
+                                   const std::filesystem::path& out, const WriteOptions& options,
+                                   const ProgressFn& progress) {
+  namespace fs = std::filesystem;
+  if (fs::exists(out) && !options.overwrite) {
+    IPT_THROW("{} already exists (use --force to replace it)", out.string());
+  }
+  SyntheticMatch m = SimulateMatch(config, seed, seconds);
+  spdlog::info("simulated {} frames of {} people ({:.1f} s at {} fps)", m.info.frame_count,
+               m.people.on_pitch.size(), seconds, config.fps);
+
+  AtomicPath dir(out);
+  fs::create_directories(dir.temp());
+  io::WriteMatchYaml(m.info, dir.temp() / "match.yaml");
+  io::WriteAnnotationsCsv(m.annotations, dir.temp() / "annotations.csv");
+
+  const int frames = m.info.frame_count;
+  const int64_t total = 2LL * frames;
+  std::atomic<int64_t> done{0};
+  std::exception_ptr errors[2];
+  auto render_camera = [&](int c) {
+    try {
+      const auto& entry = m.info.cameras[c];
+      const auto& in = entry.camera.intrinsics();
+      CameraRenderer renderer(entry.camera, config.pitch, config.render, seed * 2 + c + 1);
+      io::VideoWriter writer(dir.temp() / entry.video, config.fps, cv::Size(in.width_px, in.height_px),
+                             config.render.codec);
+      cv::Mat image;
+      for (int f = 0; f < frames; ++f) {
+        renderer.Render(m.frames[f], m.people.on_pitch, f / config.fps, &image);
+        writer.Write(image);
+        int64_t d = ++done;
+        if (progress) progress(d, total);
+      }
+      writer.Close();
+    } catch (...) {
+      errors[c] = std::current_exception();
+    }
+  };
+  if (options.threads >= 2) {
+    std::thread other(render_camera, 1);
+    render_camera(0);
+    other.join();
+  } else {
+    render_camera(0);
+    render_camera(1);
+  }
+  for (auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  dir.Commit(options.overwrite);
+  return m;
+}
+
+}  // namespace ipt::sim

@@ -1,0 +1,37 @@
+// Pictures for people: ground truth (or predictions) drawn on the panorama, a
+// top-down pitch minimap, and contact sheets of perspective crops.
+#pragma once
+
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "ipt/geometry/panorama.h"
+#include "ipt/io/annotations.h"
+
+namespace ipt::viz {
+
+// A fixed, distinguishable BGR colour per category.
+cv::Scalar CategoryColor(io::Category category);
+
+// Draws each row as a box from the foot-point to head height (height_m), a
+// foot dot and an "id #jersey" label onto a panorama image (BGR, panorama-sized).
+void DrawOnPanorama(const std::vector<io::Annotation>& rows, const geometry::Panorama& panorama,
+                    cv::Mat* image, double height_m = 1.8);
+
+struct MinimapOptions {
+  int height_px = 512;         // image height; width follows the pitch aspect
+  double margin_m = 6.0;       // grass shown around the pitch
+};
+// Top-down view: x to the right, z down (the rig at the bottom, as in the panorama).
+cv::Mat DrawMinimap(const std::vector<io::Annotation>& rows, const geometry::PitchDims& pitch,
+                    const geometry::Rig* rig, const MinimapOptions& options = {});
+
+// Tiles equally sized images in a grid with a caption under each.
+cv::Mat ContactSheet(const std::vector<cv::Mat>& tiles, const std::vector<std::string>& captions,
+                     int columns);
+
+// Places images side by side, top-aligned, on a dark background.
+cv::Mat SideBySide(const std::vector<cv::Mat>& images, int gap_px = 8);
+
+}  // namespace ipt::viz
