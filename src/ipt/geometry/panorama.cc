@@ -132,6 +132,7 @@ Panorama::Panorama(const Rig& rig, const PanoramaOptions& options)
   blend_end_ = std::max(blend_begin_, std::min(bands_[0].col_end, bands_[1].col_end));
   if (blend_end_ > blend_begin_) {
     blend_weight_right_ = weight[1](cv::Rect(blend_begin_, 0, blend_end_ - blend_begin_, h)).clone();
+    blend_weight_left_ = weight[0](cv::Rect(blend_begin_, 0, blend_end_ - blend_begin_, h)).clone();
   }
 }
 
@@ -147,29 +148,34 @@ void Panorama::Stitch(const cv::Mat& left, const cv::Mat& right, cv::Mat* panora
   }
   const int w = options_.width_px, h = options_.height_px;
   panorama->create(h, w, CV_8UC3);
-  panorama->setTo(cv::Scalar::all(0));
-  // Left owns [band0 begin, blend begin), right owns [blend end, band1 end); both mix in between.
+  // Left owns [band0 begin, blend begin), right owns [blend end, band1 end); both mix in
+  // between. Owned columns are remapped straight into the panorama (no temporaries:
+  // large per-frame allocations cost more than the copy).
   const int owned[2][2] = {{bands_[0].col_begin, std::min(bands_[0].col_end, blend_begin_)},
                            {std::max(blend_end_, bands_[1].col_begin), bands_[1].col_end}};
-  cv::Mat warped[2];
+  if (owned[0][0] > 0) panorama->colRange(0, owned[0][0]).setTo(cv::Scalar::all(0));
+  if (owned[1][1] < w) panorama->colRange(owned[1][1], w).setTo(cv::Scalar::all(0));
+  cv::Mat blend_part[2];
   for (int c = 0; c < 2; ++c) {
     const Band& band = bands_[c];
-    cv::remap(*frames[c], warped[c], band.map_xy, band.map_frac, cv::INTER_LINEAR,
-              cv::BORDER_CONSTANT);
+    auto map_cols = [&](int begin, int end) {
+      return cv::Range(begin - band.col_begin, end - band.col_begin);
+    };
     if (owned[c][1] > owned[c][0]) {
-      warped[c].colRange(owned[c][0] - band.col_begin, owned[c][1] - band.col_begin)
-          .copyTo(panorama->colRange(owned[c][0], owned[c][1]));
+      cv::Range cols = map_cols(owned[c][0], owned[c][1]);
+      cv::Mat dst = panorama->colRange(owned[c][0], owned[c][1]);
+      cv::remap(*frames[c], dst, band.map_xy.colRange(cols), band.map_frac.colRange(cols),
+                cv::INTER_LINEAR, cv::BORDER_CONSTANT);
+    }
+    if (blend_end_ > blend_begin_) {
+      cv::Range cols = map_cols(blend_begin_, blend_end_);
+      cv::remap(*frames[c], blend_part[c], band.map_xy.colRange(cols), band.map_frac.colRange(cols),
+                cv::INTER_LINEAR, cv::BORDER_CONSTANT);
     }
   }
   if (blend_end_ > blend_begin_) {
-    cv::Mat part[2];
-    for (int c = 0; c < 2; ++c) {
-      part[c] = warped[c].colRange(blend_begin_ - bands_[c].col_begin,
-                                   blend_end_ - bands_[c].col_begin);
-    }
     cv::Mat dst = panorama->colRange(blend_begin_, blend_end_);
-    cv::Mat weight_left = 1.0f - blend_weight_right_;
-    cv::blendLinear(part[0], part[1], weight_left, blend_weight_right_, dst);
+    cv::blendLinear(blend_part[0], blend_part[1], blend_weight_left_, blend_weight_right_, dst);
   }
 }
 

@@ -72,7 +72,7 @@ class Panorama {
   Eigen::Vector3d center_;
   Band bands_[2];
   int blend_begin_ = 0, blend_end_ = 0;  // columns where both cameras contribute
-  cv::Mat blend_weight_right_;           // CV_32FC1, H x (blend_end - blend_begin)
+  cv::Mat blend_weight_left_, blend_weight_right_;  // CV_32FC1, H x (blend_end - blend_begin)
 };
 
 }  // namespace ipt::geometry

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# End-to-end test of the ipt command line on a tiny synthetic match:
+#   cli_test.sh IPT_BINARY
+# Checks that sim/panorama/show produce their outputs and that bad input fails
+# with a non-zero exit and a message naming the file and field.
+set -euo pipefail
+IPT="$1"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+cat > "$WORK/tiny.yaml" <<'YAML'
+rig: {image_width_px: 320, image_height_px: 180}
+panorama: {width_px: 256, height_px: 128}
+YAML
+
+"$IPT" --help | grep -q "sim" || fail "--help does not list sim"
+"$IPT" sim --help | grep -q -- "--seconds FLOAT:POSITIVE=30" || fail "sim --help does not show the default of --seconds"
+
+"$IPT" sim --config "$WORK/tiny.yaml" --seed 3 --seconds 1 --out "$WORK/m" >/dev/null 2>&1
+for f in match.yaml left.mp4 right.mp4 annotations.csv; do [ -s "$WORK/m/$f" ] || fail "sim did not write $f"; done
+[ "$(wc -l < "$WORK/m/annotations.csv")" -eq $((25 * 25 + 1)) ] || fail "annotations.csv should hold 25 frames x 25 people"
+
+# Same seed, same ground truth.
+"$IPT" sim --config "$WORK/tiny.yaml" --seed 3 --seconds 1 --out "$WORK/m2" >/dev/null 2>&1
+cmp -s "$WORK/m/annotations.csv" "$WORK/m2/annotations.csv" || fail "sim is not deterministic for a seed"
+
+# Refuses to overwrite without --force, and leaves the old match intact.
+if "$IPT" sim --config "$WORK/tiny.yaml" --seconds 1 --out "$WORK/m" >/dev/null 2>"$WORK/err"; then fail "overwrote without --force"; fi
+grep -q "already exists" "$WORK/err" || fail "no 'already exists' message"
+
+"$IPT" panorama "$WORK/m" --out "$WORK/pano.mp4" >/dev/null 2>&1
+[ -s "$WORK/pano.mp4" ] || fail "panorama video missing"
+"$IPT" show "$WORK/m" --frame 10 --out "$WORK/show.png" --crops "$WORK/crops.png" >/dev/null 2>&1
+[ -s "$WORK/show.png" ] && [ -s "$WORK/crops.png" ] || fail "show outputs missing"
+
+# Bad input: exit code != 0, message names the file and the field.
+expect_error() {  # expect_error PATTERN CMD...
+  local pattern="$1"; shift
+  if "$@" >/dev/null 2>"$WORK/err"; then fail "succeeded on bad input: $*"; fi
+  grep -q -- "$pattern" "$WORK/err" || { cat "$WORK/err"; fail "message lacks '$pattern'"; }
+}
+cp -r "$WORK/m" "$WORK/bad"
+sed -i 's/^fps: 25/fps: -3/' "$WORK/bad/match.yaml"
+expect_error "match.yaml:4: field 'fps'" "$IPT" show "$WORK/bad" --out "$WORK/x.png"
+cp "$WORK/m/match.yaml" "$WORK/bad/match.yaml"
+sed -i 's/^frame_count: 25/frame_count: 26/' "$WORK/bad/match.yaml"
+expect_error "left.mp4: field 'frame_count': video has 25 frames, match.yaml says 26" "$IPT" panorama "$WORK/bad" --out "$WORK/x.mp4"
+cp "$WORK/m/match.yaml" "$WORK/bad/match.yaml"
+sed -i '3s/,team_a,/,coach,/' "$WORK/bad/annotations.csv"
+expect_error "annotations.csv:3: field 'category': unknown category 'coach'" "$IPT" show "$WORK/bad" --out "$WORK/x.png"
+head -c 2000 "$WORK/m/left.mp4" > "$WORK/bad/left.mp4"
+cp "$WORK/m/annotations.csv" "$WORK/bad/annotations.csv"
+expect_error "left.mp4" "$IPT" show "$WORK/bad" --out "$WORK/x.png"
+cp "$WORK/m/left.mp4" "$WORK/bad/left.mp4"
+rm "$WORK/bad/right.mp4"
+expect_error "right.mp4" "$IPT" show "$WORK/bad" --out "$WORK/x.png"
+echo "people: {kit_similarty: 1}" > "$WORK/typo.yaml"
+expect_error "field 'people.kit_similarty': unknown key" "$IPT" sim --config "$WORK/typo.yaml" --out "$WORK/never"
+[ ! -e "$WORK/never" ] || fail "a failed sim left an output directory"
+[ ! -e "$WORK/x.png" ] && [ ! -e "$WORK/x.mp4" ] || fail "a failed command left an output file"
+echo "cli_test: all checks passed"
