@@ -23,7 +23,7 @@ void WriteImage(const std::string& path, const cv::Mat& image) {
 
 void AddShowCommand(CLI::App& app) {
   struct Args {
-    std::string match, out, crops;
+    std::string match, out, crops, cameras;
     int frame = 1;
     int columns = 8;
   };
@@ -35,6 +35,7 @@ void AddShowCommand(CLI::App& app) {
   cmd->add_option("--frame", args->frame, "frame number (1-based)")->check(CLI::PositiveNumber);
   cmd->add_option("--out", args->out, "output image (.png)")->required();
   cmd->add_option("--crops", args->crops, "also write the 128x256 perspective crops of that frame here (.png)");
+  cmd->add_option("--cameras", args->cameras, "also write the two raw camera frames side by side here");
   cmd->add_option("--columns", args->columns, "crops per row in the contact sheet")->check(CLI::PositiveNumber);
   cmd->callback([args]() {
     io::MatchDir match = io::OpenMatchDir(args->match);
@@ -54,6 +55,10 @@ void AddShowCommand(CLI::App& app) {
     WriteImage(args->out, viz::SideBySide({pano, minimap}));
     spdlog::info("wrote {} (frame {}, {} people)", args->out, args->frame, rows.size());
 
+    if (!args->cameras.empty()) {
+      WriteImage(args->cameras, viz::SideBySide({left, right}));
+      spdlog::info("wrote {}", args->cameras);
+    }
     if (!args->crops.empty()) {
       std::vector<cv::Mat> tiles;
       std::vector<std::string> captions;

@@ -20,13 +20,30 @@ void PanoramaOptions::Check() const {
                 elevation_min_deg > -90,
             "panorama elevation range [{}, {}] is invalid", elevation_min_deg, elevation_max_deg);
   IPT_CHECK(seam_width_deg >= 0, "seam_width_deg must be >= 0");
+  IPT_CHECK(elevation_compression >= 0 && elevation_compression <= 100,
+            "elevation_compression must be in [0, 100]");
   IPT_CHECK(far_distance_m > 0, "far_distance_m must be > 0");
+}
+
+// Row fraction s in [0, 1] <-> elevation fraction t in [0, 1] (see the header).
+double Panorama::RowFromElevationFraction(double t) const {
+  const double k = options_.elevation_compression;
+  if (k == 0) return t;
+  double arg = 1 + k * t;
+  return arg > 0 ? std::log(arg) / std::log1p(k) : -1e9;  // far above the top row
+}
+
+double Panorama::ElevationFractionFromRow(double s) const {
+  const double k = options_.elevation_compression;
+  if (k == 0) return s;
+  return std::expm1(s * std::log1p(k)) / k;
 }
 
 Eigen::Vector3d Panorama::RayFromPixel(const Eigen::Vector2d& p) const {
   const auto& o = options_;
   double az = (o.azimuth_min_deg + (p.x() + 0.5) / o.width_px * (o.azimuth_max_deg - o.azimuth_min_deg)) * kDegToRad;
-  double el = (o.elevation_max_deg - (p.y() + 0.5) / o.height_px * (o.elevation_max_deg - o.elevation_min_deg)) * kDegToRad;
+  double t = ElevationFractionFromRow((p.y() + 0.5) / o.height_px);
+  double el = (o.elevation_max_deg - t * (o.elevation_max_deg - o.elevation_min_deg)) * kDegToRad;
   return {std::cos(el) * std::sin(az), std::sin(el), -std::cos(el) * std::cos(az)};
 }
 
@@ -34,8 +51,9 @@ Eigen::Vector2d Panorama::PixelFromRay(const Eigen::Vector3d& ray) const {
   const auto& o = options_;
   double az = std::atan2(ray.x(), -ray.z()) / kDegToRad;
   double el = std::atan2(ray.y(), std::hypot(ray.x(), ray.z())) / kDegToRad;
+  double t = (o.elevation_max_deg - el) / (o.elevation_max_deg - o.elevation_min_deg);
   return {(az - o.azimuth_min_deg) / (o.azimuth_max_deg - o.azimuth_min_deg) * o.width_px - 0.5,
-          (o.elevation_max_deg - el) / (o.elevation_max_deg - o.elevation_min_deg) * o.height_px - 0.5};
+          RowFromElevationFraction(t) * o.height_px - 0.5};
 }
 
 std::optional<Eigen::Vector2d> Panorama::PixelFromPitch(const Eigen::Vector3d& point) const {

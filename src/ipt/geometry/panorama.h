@@ -3,9 +3,12 @@
 // Each panorama pixel is a ray from the rig centre, parameterised by
 //   azimuth   = atan2(dx, -dz)          (0 = straight across the pitch, + = towards +x)
 //   elevation = atan2(dy, hypot(dx,dz)) (+ = up)
-// with azimuth linear in the column and elevation linear in the row:
+// with azimuth linear in the column and a logarithmic elevation scale in the row,
+// which gives the far side of the pitch (just below the horizon) more rows than
+// a linear scale and the near side fewer, so people's heights in pixels vary less:
 //   u = (azimuth - azimuth_min) / (azimuth_max - azimuth_min) * W - 0.5
-//   v = (elevation_max - elevation) / (elevation_max - elevation_min) * H - 0.5
+//   t = (elevation_max - elevation) / (elevation_max - elevation_min)   in [0, 1]
+//   v = log(1 + k t) / log(1 + k) * H - 0.5,   k = elevation_compression (0: linear)
 // (pixel centres at integers, as in camera.h). Pixels are sampled from the left or
 // right camera, blended linearly across a seam of seam_width_deg around azimuth 0.
 // The sample point of a ray is where it meets the ground (so the pitch stitches
@@ -24,8 +27,9 @@ struct PanoramaOptions {
   int height_px = 512;
   double azimuth_min_deg = -90.0;   // left edge; the default rig sees the corners at about ±84°
   double azimuth_max_deg = 90.0;    // right edge
-  double elevation_max_deg = 3.0;   // top row: a little above the horizon (far heads: about -4°)
+  double elevation_max_deg = -2.5;  // top row: just above the far heads (about -4°)
   double elevation_min_deg = -56.0; // bottom row: the near touchline below the rig is at -53°
+  double elevation_compression = 8.0;  // k above; far people ~2.5x taller than with k = 0
   double seam_width_deg = 8.0;      // width of the left/right blend around azimuth 0
   double far_distance_m = 150.0;    // sample distance for rays that miss the ground
   void Check() const;
@@ -58,6 +62,8 @@ class Panorama {
                       Eigen::Vector2d* source_pixel) const;
 
  private:
+  double RowFromElevationFraction(double t) const;
+  double ElevationFractionFromRow(double s) const;
   bool SourcePixel(int camera_index, const Eigen::Vector2d& pixel,
                    Eigen::Vector2d* source_pixel) const;
 

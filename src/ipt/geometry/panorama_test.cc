@@ -10,7 +10,10 @@ namespace {
 const PitchDims kPitch;
 
 TEST(Panorama, PixelRayPixelRoundTrip) {
-  Panorama pano(MakeDefaultRig({}, kPitch));
+  for (double k : {0.0, 8.0, 30.0}) {
+  PanoramaOptions o;
+  o.elevation_compression = k;
+  Panorama pano(MakeDefaultRig({}, kPitch), o);
   std::mt19937 rng(4);
   std::uniform_real_distribution<double> u(-0.5, 1023.5), v(-0.5, 511.5);
   for (int i = 0; i < 5000; ++i) {
@@ -22,6 +25,32 @@ TEST(Panorama, PixelRayPixelRoundTrip) {
     Eigen::Vector3d again = pano.RayFromPixel(pano.PixelFromRay(ray * 3.7));
     EXPECT_LT(std::acos(std::min(1.0, again.dot(ray))), 1e-6);
   }
+  }
+}
+
+// k = 0 is the plain linear map: row centre i is at elevation max - (i + 0.5) / H * span.
+TEST(Panorama, LinearElevationWhenUncompressed) {
+  PanoramaOptions o;
+  o.elevation_compression = 0;
+  Panorama pano(MakeDefaultRig({}, kPitch), o);
+  for (int row : {0, 100, 511}) {
+    Eigen::Vector3d ray = pano.RayFromPixel(Eigen::Vector2d(512, row));
+    double el = std::atan2(ray.y(), std::hypot(ray.x(), ray.z())) * 180 / 3.14159265358979323846;
+    double expected = o.elevation_max_deg - (row + 0.5) / 512 * (o.elevation_max_deg - o.elevation_min_deg);
+    EXPECT_NEAR(el, expected, 1e-9);
+  }
+}
+
+// The compression gives far people more rows than near ones, relative to linear.
+TEST(Panorama, CompressionEnlargesTheFarSide) {
+  PanoramaOptions linear;
+  linear.elevation_compression = 0;
+  Panorama a(MakeDefaultRig({}, kPitch), linear), b(MakeDefaultRig({}, kPitch));
+  auto height_px = [](const Panorama& p, double z) {
+    return p.PixelFromPitch(Eigen::Vector3d(52.5, 0, z))->y() - p.PixelFromPitch(Eigen::Vector3d(52.5, 1.8, z))->y();
+  };
+  EXPECT_GT(height_px(b, 1.0), 2.0 * height_px(a, 1.0));   // far touchline
+  EXPECT_LT(height_px(b, 66.0), height_px(a, 66.0));       // near touchline
 }
 
 TEST(Panorama, PitchPixelPitchRoundTrip) {

@@ -163,6 +163,7 @@ MatchInfo ReadMatchYaml(const std::filesystem::path& path) {
     p.azimuth_max_deg = r.GetOr<double>(pano, "azimuth_max_deg", "panorama", p.azimuth_max_deg);
     p.elevation_min_deg = r.GetOr<double>(pano, "elevation_min_deg", "panorama", p.elevation_min_deg);
     p.elevation_max_deg = r.GetOr<double>(pano, "elevation_max_deg", "panorama", p.elevation_max_deg);
+    p.elevation_compression = r.GetOr<double>(pano, "elevation_compression", "panorama", p.elevation_compression);
     p.seam_width_deg = r.GetOr<double>(pano, "seam_width_deg", "panorama", p.seam_width_deg);
     p.far_distance_m = r.GetOr<double>(pano, "far_distance_m", "panorama", p.far_distance_m);
     try {
@@ -236,6 +237,7 @@ void WriteMatchYaml(const MatchInfo& m, const std::filesystem::path& path) {
       << YAML::Key << "azimuth_max_deg" << YAML::Value << p.azimuth_max_deg
       << YAML::Key << "elevation_min_deg" << YAML::Value << p.elevation_min_deg
       << YAML::Key << "elevation_max_deg" << YAML::Value << p.elevation_max_deg
+      << YAML::Key << "elevation_compression" << YAML::Value << p.elevation_compression
       << YAML::Key << "seam_width_deg" << YAML::Value << p.seam_width_deg
       << YAML::Key << "far_distance_m" << YAML::Value << p.far_distance_m << YAML::EndMap;
   out << YAML::Key << "categories" << YAML::Value << YAML::Flow << YAML::BeginSeq;

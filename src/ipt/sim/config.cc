@@ -92,6 +92,7 @@ SimConfig LoadSimConfig(const std::filesystem::path& path) {
     s.Read("azimuth_max_deg", &p.azimuth_max_deg);
     s.Read("elevation_min_deg", &p.elevation_min_deg);
     s.Read("elevation_max_deg", &p.elevation_max_deg);
+    s.Read("elevation_compression", &p.elevation_compression);
     s.Read("seam_width_deg", &p.seam_width_deg);
     s.Read("far_distance_m", &p.far_distance_m);
     s.Finish();

@@ -29,6 +29,8 @@ TEST(SimConfig, DocumentedDefaultsFileMatchesCode) {
   EXPECT_EQ(loaded.rig.distortion, defaults.rig.distortion);
   EXPECT_EQ(loaded.panorama.elevation_min_deg, defaults.panorama.elevation_min_deg);
   EXPECT_EQ(loaded.panorama.azimuth_max_deg, defaults.panorama.azimuth_max_deg);
+  EXPECT_EQ(loaded.panorama.elevation_max_deg, defaults.panorama.elevation_max_deg);
+  EXPECT_EQ(loaded.panorama.elevation_compression, defaults.panorama.elevation_compression);
   EXPECT_EQ(loaded.people.referees, defaults.people.referees);
   EXPECT_EQ(loaded.people.kit_similarity, defaults.people.kit_similarity);
   EXPECT_EQ(loaded.motion.max_speed_mps, defaults.motion.max_speed_mps);

@@ -62,15 +62,13 @@ cv::Mat DrawMinimap(const std::vector<io::Annotation>& rows, const geometry::Pit
     cv::rectangle(img, px(x0, W / 2 - 20.16), px(x0 + s * 16.5, W / 2 + 20.16), line, 1, cv::LINE_AA);
     cv::rectangle(img, px(x0, W / 2 - 9.16), px(x0 + s * 5.5, W / 2 + 9.16), line, 1, cv::LINE_AA);
   }
-  if (rig) {
+  if (rig) {  // the rig, as a camera glyph below the near touchline
     for (const auto& camera : rig->cameras) {
-      // The camera's field of view on the ground: the image's left/right edge rays at mid-height.
       Eigen::Vector3d c = camera.center_in_pitch();
-      for (double u : {0.0, camera.intrinsics().width_px - 1.0}) {
-        auto g = camera.GroundFromPixel(Eigen::Vector2d(u, camera.intrinsics().height_px * 0.4));
-        if (g) cv::line(img, px(c.x(), c.z()), px(g->x(), g->y()), cv::Scalar(150, 200, 150), 1, cv::LINE_AA);
-      }
-      cv::circle(img, px(c.x(), c.z()), 4, cv::Scalar(20, 20, 20), cv::FILLED, cv::LINE_AA);
+      Eigen::Vector3d axis = camera.pitch_from_camera().linear() * Eigen::Vector3d::UnitZ();
+      cv::Point2d dir(axis.x(), axis.z());
+      dir *= 14.0 / std::max(1e-9, cv::norm(dir));
+      cv::arrowedLine(img, px(c.x(), c.z()), px(c.x(), c.z()) + dir, cv::Scalar(20, 20, 20), 2, cv::LINE_AA, 0, 0.3);
     }
   }
   for (const auto& a : rows) {
