@@ -34,6 +34,9 @@ grep -q "already exists" "$WORK/err" || fail "no 'already exists' message"
 "$IPT" show "$WORK/m" --frame 10 --out "$WORK/show.png" --crops "$WORK/crops.png" >/dev/null 2>&1
 [ -s "$WORK/show.png" ] && [ -s "$WORK/crops.png" ] || fail "show outputs missing"
 
+"$IPT" bench "$WORK/m" --frames 5 --json > "$WORK/bench.json"
+grep -q '"stitch_ms_per_frame"' "$WORK/bench.json" || fail "bench --json lacks stitch_ms_per_frame"
+
 # Bad input: exit code != 0, message names the file and the field.
 expect_error() {  # expect_error PATTERN CMD...
   local pattern="$1"; shift

@@ -9,5 +9,6 @@ namespace ipt::cli {
 void AddSimCommand(CLI::App& app);
 void AddPanoramaCommand(CLI::App& app);
 void AddShowCommand(CLI::App& app);
+void AddBenchCommand(CLI::App& app);
 
 }  // namespace ipt::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   ipt::cli::AddSimCommand(app);
   ipt::cli::AddPanoramaCommand(app);
   ipt::cli::AddShowCommand(app);
+  ipt::cli::AddBenchCommand(app);
 
   try {
     app.parse(argc, argv);

@@ -24,6 +24,7 @@ constexpr double kWanderTimeS = 6.0;
 constexpr double kArriveRadiusM = 4.0;         // decelerate within this distance of a target
 constexpr double kBoxDepthM = 16.5, kBoxHalfWidthM = 20.16;
 constexpr double kPenaltySpotM = 11.0;
+constexpr double kThrowInMinOffM = 0.3, kThrowInMaxOffM = 3.0;  // thrower's distance off the line
 
 double Wrap(double a) {
   while (a > kPi) a -= 2 * kPi;
@@ -444,7 +445,10 @@ class Simulator {
   // Ball over a line: throw-in, goal kick, corner or (between the posts) a goal.
   bool CheckOutOfPlay() {
     if (ball_pos_.y() < 0 || ball_pos_.y() > W()) {
-      double z = ball_pos_.y() < 0 ? -0.3 : W() + 0.3;  // the thrower stands off the pitch
+      // The thrower stands off the pitch, sometimes well back (fetching the ball, a
+      // run-up): near the rig that takes them out of the cameras' view.
+      double off = rng_.Uniform(kThrowInMinOffM, kThrowInMaxOffM);
+      double z = ball_pos_.y() < 0 ? -off : W() + off;
       Eigen::Vector2d spot(std::clamp(ball_pos_.x(), 1.0, L() - 1.0), z);
       StartSetPiece(SetPiece::kThrowIn, spot, last_touch_team_ == 0 ? 1 : 0);
       return true;
