@@ -24,7 +24,7 @@ constexpr double kWanderTimeS = 6.0;
 constexpr double kArriveRadiusM = 4.0;         // decelerate within this distance of a target
 constexpr double kBoxDepthM = 16.5, kBoxHalfWidthM = 20.16;
 constexpr double kPenaltySpotM = 11.0;
-constexpr double kThrowInMinOffM = 0.3, kThrowInMaxOffM = 3.0;  // thrower's distance off the line
+constexpr double kThrowInMinOffM = 0.3, kThrowInMaxOffM = 2.5;  // thrower's distance off the line
 
 double Wrap(double a) {
   while (a > kPi) a -= 2 * kPi;
