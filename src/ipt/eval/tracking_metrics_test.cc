@@ -1,0 +1,180 @@
+#include "ipt/eval/tracking_metrics.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cfloat>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "ipt/eval/similarity.h"
+#include "ipt/eval/track_files.h"
+#include "ipt/util/check.h"
+
+namespace ipt::eval {
+namespace {
+namespace fs = std::filesystem;
+
+fs::path SharedData() {
+  const char* env = std::getenv("IPT_SHARED_DIR");
+  return fs::path(env ? env : "../shared") / "data";
+}
+
+TrackingResult EvaluateTud(const std::string& name, const nlohmann::json& files) {
+  fs::path dir = SharedData() / "mot-tud";
+  std::string gt = (dir / files[name]["gt"].get<std::string>()).string();
+  std::string pred = (dir / files[name]["pred"].get<std::string>()).string();
+  Sequence seq = BuildSequence(name, ReadTrackFile(gt, Space::kImage, true),
+                               ReadTrackFile(pred, Space::kImage, false), gt, pred);
+  return EvaluateSequence(seq, MakeBoxIou());
+}
+
+// Every value TrackEval computes on two real MOTChallenge sequences, to 1e-6.
+TEST(TrackingMetrics, MatchesTrackEvalOnMotTud) {
+  std::ifstream f(SharedData() / "mot-tud" / "expected.json");
+  ASSERT_TRUE(f.good()) << "missing " << SharedData() / "mot-tud" / "expected.json";
+  nlohmann::json reference = nlohmann::json::parse(f);
+  std::vector<TrackingResult> results;
+  for (const char* name : {"TUD-Campus", "TUD-Stadtmitte"}) results.push_back(EvaluateTud(name, reference["files"]));
+  results.push_back(CombineSequences(results));
+  int checked = 0;
+  for (const auto& r : results) {
+    nlohmann::json ours = ToJson(r);
+    for (const auto& [key, value] : reference["expected"][r.name].items()) {
+      ASSERT_TRUE(ours.contains(key)) << key;
+      EXPECT_NEAR(ours[key].get<double>(), value.get<double>(), 1e-6) << r.name << " " << key;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 3 * 24);
+}
+
+FrameDetections Points(std::vector<int> ids, std::vector<Eigen::Vector2d> xz) {
+  FrameDetections f;
+  f.ids = std::move(ids);
+  for (const auto& p : xz) f.geometry.emplace_back(p.x(), p.y(), 0, 0);
+  return f;
+}
+
+Sequence Make(std::vector<FrameDetections> gt, std::vector<FrameDetections> pred) {
+  Sequence s;
+  s.name = "t";
+  s.gt = std::move(gt);
+  s.pred = std::move(pred);
+  for (const auto& f : s.gt) {
+    for (int id : f.ids) s.num_gt_ids = std::max(s.num_gt_ids, id + 1);
+    s.num_gt_dets += f.size();
+  }
+  for (const auto& f : s.pred) {
+    for (int id : f.ids) s.num_pred_ids = std::max(s.num_pred_ids, id + 1);
+    s.num_pred_dets += f.size();
+  }
+  return s;
+}
+
+const SimilarityFn kLinear2m = MakePointSimilarity(PointKernel::kLinear, 2.0);
+
+TEST(TrackingMetrics, PerfectTrackingScoresOne) {
+  std::vector<FrameDetections> gt, pred;
+  for (int t = 0; t < 5; ++t) {
+    gt.push_back(Points({0, 1}, {{t, 0}, {t, 10}}));
+    pred.push_back(Points({1, 0}, {{t, 0}, {t, 10}}));
+  }
+  nlohmann::json j = ToJson(EvaluateSequence(Make(gt, pred), kLinear2m));
+  for (const char* k : {"HOTA", "DetA", "AssA", "LocA", "MOTA", "MOTP", "IDF1"}) EXPECT_DOUBLE_EQ(j[k].get<double>(), 1.0) << k;
+  EXPECT_EQ(j["IDSW"].get<double>(), 0);
+  EXPECT_EQ(j["MT"].get<double>(), 2);
+}
+
+TEST(TrackingMetrics, EmptyPredictionAndEmptyFrames) {
+  std::vector<FrameDetections> gt = {Points({0}, {{0, 0}}), FrameDetections{}, Points({0}, {{1, 0}})};
+  std::vector<FrameDetections> pred(3);
+  nlohmann::json j = ToJson(EvaluateSequence(Make(gt, pred), kLinear2m));
+  EXPECT_EQ(j["HOTA"].get<double>(), 0);
+  EXPECT_EQ(j["LocA"].get<double>(), 1.0);  // TrackEval's convention with no matches
+  EXPECT_EQ(j["CLR_FN"].get<double>(), 2);
+  EXPECT_EQ(j["ML"].get<double>(), 1);
+  EXPECT_EQ(j["MLR"].get<double>(), 1.0);
+  EXPECT_EQ(j["IDFN"].get<double>(), 2);
+  EXPECT_EQ(j["MOTA"].get<double>(), 0);
+  // A prediction only in a frame without ground truth is a false positive everywhere.
+  pred[1] = Points({0}, {{5, 5}});
+  j = ToJson(EvaluateSequence(Make(gt, pred), kLinear2m));
+  EXPECT_EQ(j["CLR_FP"].get<double>(), 1);
+  EXPECT_EQ(j["IDFP"].get<double>(), 1);
+  EXPECT_EQ(j["HOTA_FP"].get<double>(), 1);
+}
+
+// Similarity exactly at an alpha: the pair matches at that alpha (>= alpha - eps) but
+// not at the next one; with linear T = 2 m, d = 1.5 m gives similarity 0.25.
+TEST(TrackingMetrics, MatchExactlyAtAlphaBoundary) {
+  std::vector<FrameDetections> gt = {Points({0}, {{0, 0}})};
+  std::vector<FrameDetections> pred = {Points({0}, {{1.5, 0}})};
+  TrackingResult r = EvaluateSequence(Make(gt, pred), kLinear2m);
+  // alpha index 4 is 0.25 (computed as 0.05 + 0.2 = 0.25000000000000006 > 0.25, within eps).
+  for (int a = 0; a < kNumAlphas; ++a) {
+    EXPECT_EQ(r.hota.tp[a], a <= 4 ? 1 : 0) << "alpha " << Alpha(a);
+  }
+  EXPECT_EQ(r.clear.tp, 0);  // CLEAR needs similarity >= 0.5
+}
+
+TEST(TrackingMetrics, SingleIdSwitch) {
+  std::vector<FrameDetections> gt, pred;
+  for (int t = 0; t < 6; ++t) {
+    gt.push_back(Points({0}, {{t, 0}}));
+    pred.push_back(Points({t < 3 ? 0 : 1}, {{t, 0}}));
+  }
+  TrackingResult r = EvaluateSequence(Make(gt, pred), kLinear2m);
+  EXPECT_EQ(r.clear.idsw, 1);
+  EXPECT_EQ(r.clear.tp, 6);
+  EXPECT_DOUBLE_EQ(r.clear.mota, 5.0 / 6.0);
+  EXPECT_EQ(r.identity.idtp, 3);
+  EXPECT_DOUBLE_EQ(r.identity.idf1, 3.0 / (3 + 0.5 * 3 + 0.5 * 3));
+  // HOTA by hand: every detection matches (DetA = 1); each matched pair (gt 0, pred k)
+  // has 3 matches, |gt| = 6, |pred k| = 3: A = 3 / (6 + 3 - 3) = 0.5, AssA = 0.5.
+  EXPECT_DOUBLE_EQ(HotaResult::Mean(r.hota.det_a), 1.0);
+  EXPECT_DOUBLE_EQ(HotaResult::Mean(r.hota.ass_a), 0.5);
+  EXPECT_DOUBLE_EQ(HotaResult::Mean(r.hota.hota), std::sqrt(0.5));
+}
+
+TEST(TrackingMetrics, DuplicateIdInAFrameIsAnError) {
+  std::vector<TrackRow> gt = {{1, 7, {0, 0, 0, 0}, "", 2}};
+  std::vector<TrackRow> pred = {{1, 3, {0, 0, 0, 0}, "", 2}, {1, 3, {1, 0, 0, 0}, "", 3}};
+  try {
+    BuildSequence("s", gt, pred, "gt.txt", "pred.txt");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("pred.txt:3: field 'id': id 3 appears more than once in frame 1"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST(TrackFiles, BadRowsNameFileLineAndColumn) {
+  fs::path dir = fs::temp_directory_path() / ("ipt_eval_files_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto error_of = [&](const std::string& text, Space space) -> std::string {
+    std::ofstream(dir / "f.txt") << text;
+    try {
+      ReadTrackFile(dir / "f.txt", space, true);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_NE(error_of("1,1,2,3,4,5,1\n1,2,x,3,4,5,1\n", Space::kImage).find("f.txt:2: field 'x'"), std::string::npos);
+  EXPECT_NE(error_of("1,1,2\n", Space::kPitch).find("f.txt:1: expected at least 4"), std::string::npos);
+  EXPECT_NE(error_of("frame,id,x,z\n0,1,2,3\n", Space::kPitch).find("f.txt:2: field 'frame'"), std::string::npos);
+  EXPECT_NE(error_of("1,1.5,2,3\n", Space::kPitch).find("field 'id'"), std::string::npos);
+  EXPECT_NE(error_of("1,1,nan,3\n", Space::kPitch).find("field 'x'"), std::string::npos);
+  std::ofstream(dir / "ok.txt") << "frame,id,x,z\n1,4,2.5,3\n2,4,2.6,3\n";
+  auto rows = ReadTrackFile(dir / "ok.txt", Space::kPitch, true);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].frame, 2);
+  EXPECT_DOUBLE_EQ(rows[1].geometry.x(), 2.6);
+  EXPECT_THROW(ReadTrackFile(dir / "absent.txt", Space::kPitch, true), InputError);
+}
+
+}  // namespace
+}  // namespace ipt::eval
