@@ -8,7 +8,7 @@
 
 #include "ipt/io/match.h"
 #include "ipt/sim/config.h"
-#include "ipt/sim/random.h"
+#include "ipt/util/random.h"
 
 namespace ipt::sim {
 

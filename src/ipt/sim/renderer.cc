@@ -5,7 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ipt/sim/body.h"
-#include "ipt/sim/random.h"
+#include "ipt/util/random.h"
 
 namespace ipt::sim {
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <random>
 
-namespace ipt::sim {
+namespace ipt {
 
 class Rng {
  public:
@@ -32,4 +32,4 @@ class Rng {
   std::mt19937_64 engine_;
 };
 
-}  // namespace ipt::sim
+}  // namespace ipt

@@ -1,0 +1,35 @@
+// OUT_DIR/tracks.csv: what the pipeline writes for a match and PTFE reads.
+//
+//   frame,track_id,x_m,z_m,score,category,jersey,player_id
+//   1,4,34.120,20.550,0.93,team_a,10,7
+//
+//  frame: 1-based; track_id: integer; x_m, z_m: foot-point (pitch frame, metres);
+//  score: detection confidence in [0, 1]; category: one of the five categories or
+//  empty (unknown); jersey: 0..99 or empty; player_id: roster id or empty.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "ipt/io/match.h"
+
+namespace ipt::eval {
+
+struct PipelineRow {
+  int frame = 0;
+  int64_t track_id = 0;
+  double x_m = 0, z_m = 0;
+  double score = 1.0;
+  std::optional<io::Category> category;
+  std::optional<int> jersey;
+  std::optional<int> player_id;
+  int line = 0;
+};
+
+// Throws InputError (file, line, field); frame_count > 0 also bounds the frames.
+// A track_id may appear at most once per frame.
+std::vector<PipelineRow> ReadTracksCsv(const std::filesystem::path& path, int frame_count = 0);
+void WriteTracksCsv(const std::vector<PipelineRow>& rows, const std::filesystem::path& path);
+
+}  // namespace ipt::eval

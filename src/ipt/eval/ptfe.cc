@@ -1,0 +1,285 @@
+#include "ipt/eval/ptfe.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "ipt/eval/assignment.h"
+#include "ipt/eval/similarity.h"
+#include "ipt/eval/soccernet_gsr.h"
+#include "ipt/util/check.h"
+
+namespace ipt::eval {
+namespace {
+
+constexpr double kMatchBonus = 1000.0;  // count of matches first, then closeness
+
+double Percentile(std::vector<double> values, double q) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  // Linear interpolation between order statistics (numpy's default).
+  double pos = q * (values.size() - 1);
+  size_t lo = static_cast<size_t>(std::floor(pos)), hi = std::min(values.size() - 1, lo + 1);
+  return values[lo] + (pos - lo) * (values[hi] - values[lo]);
+}
+
+// GS-HOTA identity key of an IPT category and jersey (team A plays "left").
+std::string GsKey(std::optional<io::Category> category, std::optional<int> jersey) {
+  GsrPerson p;
+  p.role = "other";
+  p.team = nullptr;
+  if (category) {
+    int team = io::CategoryTeam(*category);
+    bool goalkeeper = *category == io::Category::kGoalkeeperA || *category == io::Category::kGoalkeeperB;
+    p.role = team < 0 ? "referee" : goalkeeper ? "goalkeeper" : "player";
+    if (team >= 0) p.team = team == 0 ? "left" : "right";
+  }
+  p.jersey = jersey ? nlohmann::json(std::to_string(*jersey)) : nlohmann::json(nullptr);
+  return GsrIdentityKey(p);
+}
+
+template <typename T>
+std::optional<T> MostFrequent(const std::map<T, int>& counts) {
+  std::optional<T> best;
+  int best_count = 0;
+  for (const auto& [value, count] : counts) {
+    if (count > best_count) best = value, best_count = count;  // ties: the smallest value
+  }
+  return best;
+}
+
+}  // namespace
+
+void PtfeOptions::Check() const {
+  IPT_CHECK(detection_radius_m > 0, "detection_radius_m must be > 0");
+  IPT_CHECK(tracking_tolerance_m > 0, "tracking_tolerance_m must be > 0");
+}
+
+void PtfeReport::Finalize() {
+  precision = det_tp / std::max(1.0, static_cast<double>(det_tp + det_fp));
+  recall = det_tp / std::max(1.0, static_cast<double>(det_tp + det_fn));
+  f1 = 2.0 * det_tp / std::max(1.0, static_cast<double>(2 * det_tp + det_fp + det_fn));
+  loc_median_m = Percentile(loc_errors_m, 0.5);
+  loc_p95_m = Percentile(loc_errors_m, 0.95);
+  int64_t diag = 0, total = 0;
+  for (int g = 0; g < io::kNumCategories; ++g) {
+    for (int p = 0; p <= io::kNumCategories; ++p) {
+      total += confusion[g][p];
+      if (g == p) diag += confusion[g][p];
+    }
+  }
+  category_accuracy_detections = diag / std::max(1.0, static_cast<double>(total));
+  category_accuracy_tracks = category_tracks_correct / std::max(1.0, static_cast<double>(category_tracks_total));
+  int64_t jersey_correct = 0;
+  for (const auto& t : jersey_tracks) jersey_correct += t.correct;
+  jersey_accuracy = jersey_correct / std::max(1.0, static_cast<double>(jersey_tracks.size()));
+  identity_accuracy = identity_correct / std::max(1.0, static_cast<double>(identity_total));
+}
+
+PtfeReport EvaluateMatch(const std::string& name, const io::MatchInfo& match,
+                         const std::vector<io::Annotation>& gt, const std::vector<PipelineRow>& pred,
+                         const PtfeOptions& options) {
+  options.Check();
+  PtfeReport r;
+  r.name = name;
+  r.frames = match.frame_count;
+  const int frames = match.frame_count;
+  std::vector<std::vector<const io::Annotation*>> gt_at(frames + 1);
+  std::vector<std::vector<const PipelineRow*>> pred_at(frames + 1);
+  for (const auto& a : gt) {
+    IPT_CHECK(a.frame >= 1 && a.frame <= frames, "annotation frame {} outside 1..{}", a.frame, frames);
+    gt_at[a.frame].push_back(&a);
+  }
+  for (const auto& p : pred) {
+    IPT_CHECK(p.frame >= 1 && p.frame <= frames, "prediction frame {} outside 1..{}", p.frame, frames);
+    pred_at[p.frame].push_back(&p);
+  }
+
+  // ---- Detection matching, frame by frame; everything per detection hangs off it.
+  std::map<int64_t, int> track_length;
+  std::map<int64_t, std::map<int, int>> track_jerseys;
+  std::map<int64_t, std::map<int, int>> track_categories;
+  for (const auto& p : pred) {
+    ++track_length[p.track_id];
+    if (p.jersey) ++track_jerseys[p.track_id][*p.jersey];
+    if (p.category) ++track_categories[p.track_id][static_cast<int>(*p.category)];
+  }
+  std::map<int, std::map<int64_t, int>> covering;  // person -> track -> matched frames
+  const double radius = options.detection_radius_m;
+  for (int f = 1; f <= frames; ++f) {
+    const auto& g = gt_at[f];
+    const auto& p = pred_at[f];
+    r.identity_total += static_cast<int64_t>(g.size());
+    Eigen::MatrixXd score = Eigen::MatrixXd::Zero(g.size(), p.size());
+    for (size_t i = 0; i < g.size(); ++i) {
+      for (size_t j = 0; j < p.size(); ++j) {
+        double d = std::hypot(g[i]->x_m - p[j]->x_m, g[i]->z_m - p[j]->z_m);
+        if (d <= radius) score(i, j) = kMatchBonus + (radius - d);
+      }
+    }
+    int64_t matched = 0;
+    for (auto [i, j] : LinearSumAssignment(score, /*maximize=*/true)) {
+      if (score(i, j) <= 0) continue;
+      ++matched;
+      const io::Annotation& a = *g[i];
+      const PipelineRow& q = *p[j];
+      r.loc_errors_m.push_back(std::hypot(a.x_m - q.x_m, a.z_m - q.z_m));
+      r.confusion[static_cast<int>(a.category)][q.category ? static_cast<int>(*q.category) : io::kNumCategories] += 1;
+      r.identity_correct += q.player_id && *q.player_id == a.person_id;
+      ++covering[a.person_id][q.track_id];
+    }
+    r.det_tp += matched;
+    r.det_fn += static_cast<int64_t>(g.size()) - matched;
+    r.det_fp += static_cast<int64_t>(p.size()) - matched;
+  }
+
+  // ---- Per ground-truth track: category and jersey of the covering predicted track.
+  std::map<int, const io::Annotation*> person;
+  for (const auto& a : gt) person.emplace(a.person_id, &a);
+  for (const auto& [person_id, first] : person) {
+    std::optional<int64_t> track;
+    if (auto it = covering.find(person_id); it != covering.end()) track = MostFrequent(it->second);
+    ++r.category_tracks_total;
+    if (track) {
+      auto category = MostFrequent(track_categories[*track]);
+      r.category_tracks_correct += category && *category == static_cast<int>(first->category);
+    }
+    if (!first->jersey) continue;  // referees: no jersey to read
+    JerseyTrack jt;
+    jt.person_id = person_id;
+    jt.gt_jersey = *first->jersey;
+    if (track) {
+      jt.covering_track = *track;
+      jt.track_length = track_length[*track];
+      jt.predicted = MostFrequent(track_jerseys[*track]);
+      jt.correct = jt.predicted && *jt.predicted == jt.gt_jersey;
+    }
+    r.jersey_tracks.push_back(jt);
+  }
+
+  // ---- Tracking metrics on pitch points, and GS-HOTA.
+  std::vector<TrackRow> gt_rows, pred_rows;
+  for (const auto& a : gt) gt_rows.push_back({a.frame, a.person_id, {a.x_m, a.z_m, 0, 0}, "", 0});
+  for (const auto& p : pred) pred_rows.push_back({p.frame, p.track_id, {p.x_m, p.z_m, 0, 0}, "", p.line});
+  Sequence seq = BuildSequence(name, gt_rows, pred_rows, "annotations.csv", "tracks.csv", frames);
+  r.tracking = EvaluateSequence(seq, MakePointSimilarity(PointKernel::kLinear, options.tracking_tolerance_m));
+  for (size_t k = 0; k < gt.size(); ++k) gt_rows[k].key = GsKey(gt[k].category, gt[k].jersey);
+  for (size_t k = 0; k < pred.size(); ++k) pred_rows[k].key = GsKey(pred[k].category, pred[k].jersey);
+  Sequence gs = BuildSequence(name, gt_rows, pred_rows, "annotations.csv", "tracks.csv", frames);
+  r.gs_hota = EvaluateSequence(gs, GsHotaSimilarity(true));
+  r.gs_hota.name = name;
+  r.Finalize();
+  return r;
+}
+
+PtfeReport CombineReports(const std::vector<PtfeReport>& reports, const std::string& name) {
+  PtfeReport c;
+  c.name = name;
+  std::vector<TrackingResult> tracking, gs;
+  for (const auto& r : reports) {
+    c.frames += r.frames;
+    c.det_tp += r.det_tp;
+    c.det_fp += r.det_fp;
+    c.det_fn += r.det_fn;
+    c.loc_errors_m.insert(c.loc_errors_m.end(), r.loc_errors_m.begin(), r.loc_errors_m.end());
+    for (int g = 0; g < io::kNumCategories; ++g)
+      for (int p = 0; p <= io::kNumCategories; ++p) c.confusion[g][p] += r.confusion[g][p];
+    c.category_tracks_correct += r.category_tracks_correct;
+    c.category_tracks_total += r.category_tracks_total;
+    c.jersey_tracks.insert(c.jersey_tracks.end(), r.jersey_tracks.begin(), r.jersey_tracks.end());
+    c.identity_correct += r.identity_correct;
+    c.identity_total += r.identity_total;
+    tracking.push_back(r.tracking);
+    gs.push_back(r.gs_hota);
+  }
+  c.tracking = CombineSequences(tracking, name);
+  c.gs_hota = CombineSequences(gs, name);
+  c.Finalize();
+  return c;
+}
+
+const std::vector<HeadlineMetric>& HeadlineMetrics() {
+  static const std::vector<HeadlineMetric> kMetrics = {
+      {"det_precision", "Detection precision", true, true, [](const PtfeReport& r) { return r.precision; }},
+      {"det_recall", "Detection recall", true, true, [](const PtfeReport& r) { return r.recall; }},
+      {"det_f1", "Detection F1", true, true, [](const PtfeReport& r) { return r.f1; }},
+      {"loc_median_m", "Loc. error median (m)", false, false, [](const PtfeReport& r) { return r.loc_median_m; }},
+      {"loc_p95_m", "Loc. error p95 (m)", false, false, [](const PtfeReport& r) { return r.loc_p95_m; }},
+      {"HOTA", "HOTA", true, true, [](const PtfeReport& r) { return HotaResult::Mean(r.tracking.hota.hota); }},
+      {"DetA", "DetA", true, true, [](const PtfeReport& r) { return HotaResult::Mean(r.tracking.hota.det_a); }},
+      {"AssA", "AssA", true, true, [](const PtfeReport& r) { return HotaResult::Mean(r.tracking.hota.ass_a); }},
+      {"IDF1", "IDF1", true, true, [](const PtfeReport& r) { return r.tracking.identity.idf1; }},
+      {"MOTA", "MOTA", true, true, [](const PtfeReport& r) { return r.tracking.clear.mota; }},
+      {"IDSW", "ID switches", false, false, [](const PtfeReport& r) { return r.tracking.clear.idsw; }},
+      {"GS-HOTA", "GS-HOTA", true, true, [](const PtfeReport& r) { return HotaResult::Mean(r.gs_hota.hota.hota); }},
+      {"category_acc_det", "Category acc. (detections)", true, true, [](const PtfeReport& r) { return r.category_accuracy_detections; }},
+      {"category_acc_track", "Category acc. (tracks)", true, true, [](const PtfeReport& r) { return r.category_accuracy_tracks; }},
+      {"jersey_acc", "Jersey acc. (tracks)", true, true, [](const PtfeReport& r) { return r.jersey_accuracy; }},
+      {"identity_acc", "Identity acc. (detections)", true, true, [](const PtfeReport& r) { return r.identity_accuracy; }},
+  };
+  return kMetrics;
+}
+
+nlohmann::json ToJson(const PtfeReport& r) {
+  nlohmann::json j;
+  j["name"] = r.name;
+  j["frames"] = r.frames;
+  for (const auto& m : HeadlineMetrics()) j[m.key] = m.get(r);
+  j["detection"] = {{"tp", r.det_tp}, {"fp", r.det_fp}, {"fn", r.det_fn}};
+  j["tracking"] = ToJson(r.tracking);
+  j["gs_hota"] = ToJson(r.gs_hota);
+  nlohmann::json confusion = nlohmann::json::object();
+  for (int g = 0; g < io::kNumCategories; ++g) {
+    nlohmann::json row;
+    for (int p = 0; p < io::kNumCategories; ++p) row[io::CategoryName(static_cast<io::Category>(p))] = r.confusion[g][p];
+    row["none"] = r.confusion[g][io::kNumCategories];
+    confusion[io::CategoryName(static_cast<io::Category>(g))] = row;
+  }
+  j["category_confusion"] = confusion;
+  nlohmann::json tracks = nlohmann::json::array();
+  for (const auto& t : r.jersey_tracks) {
+    tracks.push_back({{"person_id", t.person_id}, {"gt_jersey", t.gt_jersey}, {"track_id", t.covering_track},
+                      {"predicted", t.predicted ? nlohmann::json(*t.predicted) : nlohmann::json(nullptr)},
+                      {"track_length", t.track_length}, {"correct", t.correct}});
+  }
+  j["jersey_tracks"] = tracks;
+  j["identity"] = {{"correct", r.identity_correct}, {"total", r.identity_total}};
+  return j;
+}
+
+namespace {
+std::string FormatValue(const HeadlineMetric& m, double v) {
+  if (m.fraction) return fmt::format("{:.2f}%", 100 * v);
+  if (std::string(m.key) == "IDSW") return fmt::format("{:.0f}", v);
+  return fmt::format("{:.3f}", v);
+}
+}  // namespace
+
+std::string FormatReports(const std::vector<PtfeReport>& reports) {
+  std::string out = fmt::format("{:<30}", "metric");
+  for (const auto& r : reports) out += fmt::format("{:>16}", r.name.substr(0, 15));
+  out += "\n";
+  for (const auto& m : HeadlineMetrics()) {
+    out += fmt::format("{:<30}", m.label);
+    for (const auto& r : reports) out += fmt::format("{:>16}", FormatValue(m, m.get(r)));
+    out += "\n";
+  }
+  return out;
+}
+
+std::string FormatComparison(const PtfeReport& a, const PtfeReport& b, const std::string& label_a,
+                             const std::string& label_b) {
+  std::string out = fmt::format("{:<30}{:>14}{:>14}{:>12}\n", "metric", label_a.substr(0, 13), label_b.substr(0, 13), "delta");
+  for (const auto& m : HeadlineMetrics()) {
+    double va = m.get(a), vb = m.get(b), d = vb - va;
+    const double scale = m.fraction ? 100.0 : 1.0;
+    const char* mark = std::abs(d) < 1e-12 ? " " : ((d > 0) == m.higher_is_better ? "+" : "-");
+    out += fmt::format("{:<30}{:>14}{:>14}{:>+11.{}f}{}{}\n", m.label, FormatValue(m, va), FormatValue(m, vb), d * scale,
+                       m.fraction ? 2 : 3, m.fraction ? "%" : " ", mark);
+  }
+  return out;
+}
+
+}  // namespace ipt::eval

@@ -1,0 +1,89 @@
+// PTFE: the whole-pipeline evaluation of one match (or many), the table a
+// reviewer reads when a model changes.
+//
+//  - Detection: precision / recall / F1 with one-to-one (Hungarian) matches within
+//    detection_radius_m per frame; median and 95th-percentile localization error.
+//  - Tracking: HOTA, DetA, AssA, IDF1, MOTA, IDSW... on pitch points (linear kernel,
+//    T = tracking_tolerance_m), TrackEval-exact (tracking_metrics.h).
+//  - GS-HOTA: IPT categories mapped to SoccerNet role/team (team A = left), jerseys.
+//  - Category accuracy per matched detection (with a confusion matrix) and per
+//    ground-truth track; jersey accuracy per ground-truth track (the number the
+//    pipeline gives the predicted track that covers that person in most frames);
+//    identity accuracy: the fraction of ground-truth detections whose matched
+//    prediction carries the right roster player_id.
+#pragma once
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "ipt/eval/pipeline_output.h"
+#include "ipt/eval/tracking_metrics.h"
+#include "ipt/io/annotations.h"
+
+namespace ipt::eval {
+
+struct PtfeOptions {
+  double detection_radius_m = 1.0;    // a detection matches a person within this distance
+  double tracking_tolerance_m = 2.0;  // T of the linear similarity for the tracking metrics
+  void Check() const;
+};
+
+struct JerseyTrack {
+  int person_id = 0;
+  int gt_jersey = 0;
+  int64_t covering_track = -1;     // predicted track matched to the person most often; -1 none
+  std::optional<int> predicted;    // that track's jersey (most frequent value), if any
+  int track_length = 0;            // rows of the covering track
+  bool correct = false;
+};
+
+struct PtfeReport {
+  std::string name;
+  int frames = 0;
+  // Detection.
+  int64_t det_tp = 0, det_fp = 0, det_fn = 0;
+  std::vector<double> loc_errors_m;  // distance of every matched pair
+  double precision = 0, recall = 0, f1 = 0, loc_median_m = 0, loc_p95_m = 0;
+  // Tracking and game state.
+  TrackingResult tracking, gs_hota;
+  // Categories: rows = ground truth, columns = prediction (last column: none given).
+  std::array<std::array<int64_t, io::kNumCategories + 1>, io::kNumCategories> confusion{};
+  int64_t category_tracks_correct = 0, category_tracks_total = 0;
+  double category_accuracy_detections = 0, category_accuracy_tracks = 0;
+  // Jerseys.
+  std::vector<JerseyTrack> jersey_tracks;
+  double jersey_accuracy = 0;
+  // Identities.
+  int64_t identity_correct = 0, identity_total = 0;
+  double identity_accuracy = 0;
+
+  void Finalize();  // derived fields from the counts
+};
+
+PtfeReport EvaluateMatch(const std::string& name, const io::MatchInfo& match,
+                         const std::vector<io::Annotation>& ground_truth,
+                         const std::vector<PipelineRow>& predictions, const PtfeOptions& options = {});
+
+// Sums counts, pools errors and tracks, combines the tracking metrics as TrackEval.
+PtfeReport CombineReports(const std::vector<PtfeReport>& reports, const std::string& name = "COMBINED");
+
+// A headline metric: what the tables, the comparison and the HTML page show.
+struct HeadlineMetric {
+  const char* key;
+  const char* label;
+  bool fraction;           // shown as a percentage
+  bool higher_is_better;
+  double (*get)(const PtfeReport&);
+};
+const std::vector<HeadlineMetric>& HeadlineMetrics();
+
+nlohmann::json ToJson(const PtfeReport& report);
+// Readable table, one column per report.
+std::string FormatReports(const std::vector<PtfeReport>& reports);
+// Two runs side by side with deltas (B - A); improvements marked '+', regressions '-'.
+std::string FormatComparison(const PtfeReport& a, const PtfeReport& b, const std::string& label_a,
+                             const std::string& label_b);
+
+}  // namespace ipt::eval

@@ -1,0 +1,190 @@
+#include "ipt/eval/ptfe.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "ipt/eval/html_report.h"
+#include "ipt/eval/perturb.h"
+#include "ipt/util/check.h"
+#include "ipt/util/random.h"
+
+namespace ipt::eval {
+namespace {
+namespace fs = std::filesystem;
+
+// A small synthetic ground truth: 6 people walking for 200 frames.
+struct Fixture {
+  io::MatchInfo match;
+  std::vector<io::Annotation> gt;
+};
+
+Fixture MakeFixture(int frames = 200) {
+  Fixture f;
+  f.match.frame_count = frames;
+  const io::Category cats[6] = {io::Category::kTeamA, io::Category::kTeamA, io::Category::kTeamB,
+                                io::Category::kGoalkeeperB, io::Category::kReferee, io::Category::kTeamB};
+  for (int p = 0; p < 6; ++p) {
+    io::RosterEntry e;
+    e.player_id = 10 + p;
+    e.category = cats[p];
+    if (cats[p] != io::Category::kReferee) e.jersey = 3 + p;
+    f.match.roster.push_back(e);
+  }
+  for (int t = 1; t <= frames; ++t) {
+    for (int p = 0; p < 6; ++p) {
+      io::Annotation a;
+      a.frame = t;
+      a.person_id = 10 + p;
+      a.x_m = 10 + 12 * p + 0.05 * t;
+      a.z_m = 20 + 5 * std::sin(0.02 * t + p);
+      a.category = cats[p];
+      a.jersey = f.match.roster[p].jersey;
+      f.gt.push_back(a);
+    }
+  }
+  return f;
+}
+
+std::vector<PipelineRow> Perfect(const std::vector<io::Annotation>& gt) {
+  std::vector<PipelineRow> rows;
+  for (const auto& a : gt) {
+    PipelineRow r;
+    r.frame = a.frame;
+    r.track_id = 100 + a.person_id;
+    r.x_m = a.x_m;
+    r.z_m = a.z_m;
+    r.category = a.category;
+    r.jersey = a.jersey;
+    r.player_id = a.person_id;
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+TEST(Ptfe, PerfectPredictionScoresEverythingFull) {
+  Fixture f = MakeFixture();
+  PtfeReport r = EvaluateMatch("perfect", f.match, f.gt, Perfect(f.gt));
+  for (const auto& m : HeadlineMetrics()) {
+    if (!m.fraction) continue;
+    EXPECT_DOUBLE_EQ(m.get(r), 1.0) << m.key;
+  }
+  EXPECT_EQ(r.loc_p95_m, 0.0);
+  EXPECT_EQ(r.tracking.clear.idsw, 0);
+  EXPECT_EQ(r.jersey_tracks.size(), 5u);  // the referee has no jersey
+}
+
+// Position noise only: the median localization error is the Rayleigh median sigma sqrt(2 ln 2).
+TEST(Ptfe, LocalizationErrorMatchesRayleighMedian) {
+  Fixture f = MakeFixture(2000);
+  PerturbOptions o;
+  o.position_noise_m = 0.2;
+  o.miss_rate = o.false_positive_rate = o.id_switches_per_minute = 0;
+  o.category_error_rate = o.jersey_error_rate = o.jersey_unknown_rate = 0;
+  PtfeReport r = EvaluateMatch("noise", f.match, f.gt, PerturbGroundTruth(f.gt, o, 1));
+  EXPECT_NEAR(r.loc_median_m, 0.2 * std::sqrt(2 * std::log(2.0)), 0.01);
+  // p95 of a Rayleigh distribution: sigma sqrt(-2 ln 0.05).
+  EXPECT_NEAR(r.loc_p95_m, 0.2 * std::sqrt(-2 * std::log(0.05)), 0.02);
+  EXPECT_GT(r.recall, 0.99);  // a 1 m radius catches all but ~3e-6 of 0.2 m noise
+}
+
+TEST(Ptfe, MissesAndFalsePositivesMoveRecallAndPrecision) {
+  Fixture f = MakeFixture(2000);
+  PerturbOptions o;
+  o.position_noise_m = 0.05;
+  o.miss_rate = 0.1;
+  o.false_positive_rate = 0.05;
+  o.id_switches_per_minute = 0;
+  PtfeReport r = EvaluateMatch("noisy", f.match, f.gt, PerturbGroundTruth(f.gt, o, 2));
+  const double n = static_cast<double>(f.gt.size());
+  EXPECT_NEAR(r.recall, 0.9, 3 * std::sqrt(0.09 / n));
+  // False positives land anywhere on the pitch; a few fall within 1 m of a person.
+  EXPECT_NEAR(r.det_fp / n, 0.05, 0.01);
+  EXPECT_EQ(r.det_tp + r.det_fn, static_cast<int64_t>(f.gt.size()));
+}
+
+// Hand-made labels: person 10's track says jersey 9 (truth 3), person 11's track is
+// split in two halves of which the longer (first 120 frames) carries the right number.
+TEST(Ptfe, JerseyCategoryAndIdentityByHand) {
+  Fixture f = MakeFixture();
+  std::vector<PipelineRow> pred = Perfect(f.gt);
+  for (auto& r : pred) {
+    if (r.track_id == 110) {
+      r.jersey = 9;
+      r.player_id = std::nullopt;
+    }
+    if (r.track_id == 111 && r.frame > 120) {
+      r.track_id = 999;
+      r.jersey = 44;
+      r.category = io::Category::kTeamB;
+    }
+  }
+  PtfeReport r = EvaluateMatch("hand", f.match, f.gt, pred);
+  EXPECT_DOUBLE_EQ(r.jersey_accuracy, 4.0 / 5.0);
+  const double total = 6.0 * 200;
+  EXPECT_DOUBLE_EQ(r.identity_accuracy, (total - 200) / total);
+  EXPECT_DOUBLE_EQ(r.category_accuracy_detections, (total - 80) / total);
+  EXPECT_EQ(r.confusion[static_cast<int>(io::Category::kTeamA)][static_cast<int>(io::Category::kTeamB)], 80);
+  EXPECT_DOUBLE_EQ(r.category_accuracy_tracks, 1.0);  // the covering tracks are right
+  EXPECT_EQ(r.tracking.clear.idsw, 1);
+  for (const auto& t : r.jersey_tracks) {
+    if (t.person_id == 11) {
+      EXPECT_EQ(t.covering_track, 111);
+      EXPECT_EQ(t.track_length, 120);
+    }
+  }
+}
+
+TEST(Ptfe, CombinedReportPoolsMatches) {
+  Fixture f = MakeFixture();
+  PerturbOptions o;
+  PtfeReport a = EvaluateMatch("a", f.match, f.gt, PerturbGroundTruth(f.gt, o, 3));
+  PtfeReport b = EvaluateMatch("b", f.match, f.gt, PerturbGroundTruth(f.gt, o, 4));
+  PtfeReport c = CombineReports({a, b});
+  EXPECT_EQ(c.det_tp, a.det_tp + b.det_tp);
+  EXPECT_EQ(c.identity_total, a.identity_total + b.identity_total);
+  EXPECT_EQ(c.jersey_tracks.size(), a.jersey_tracks.size() + b.jersey_tracks.size());
+  EXPECT_NEAR(c.recall, (a.det_tp + b.det_tp) / double(a.det_tp + a.det_fn + b.det_tp + b.det_fn), 1e-12);
+  std::string cmp = FormatComparison(a, b, "a", "b");
+  EXPECT_NE(cmp.find("HOTA"), std::string::npos);
+  std::string html = RenderHtmlReport("test", {a, b, c});
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("href="), std::string::npos);  // self-contained: links nothing
+}
+
+TEST(TracksCsv, RoundTripAndBadInput) {
+  fs::path dir = fs::temp_directory_path() / ("ipt_ptfe_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  Fixture f = MakeFixture(5);
+  auto rows = Perfect(f.gt);
+  rows[0].jersey.reset();
+  rows[1].category.reset();
+  WriteTracksCsv(rows, dir / "tracks.csv");
+  auto back = ReadTracksCsv(dir / "tracks.csv", 5);
+  ASSERT_EQ(back.size(), rows.size());
+  EXPECT_FALSE(back[0].jersey.has_value());
+  EXPECT_FALSE(back[1].category.has_value());
+  EXPECT_EQ(back[2].player_id, rows[2].player_id);
+  auto error_of = [&](const std::string& body) -> std::string {
+    std::ofstream(dir / "bad.csv") << body;
+    try {
+      ReadTracksCsv(dir / "bad.csv", 5);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  const std::string h = "frame,track_id,x_m,z_m,score,category,jersey,player_id\n";
+  EXPECT_NE(error_of("frame,id\n").find("bad.csv:1: header must be"), std::string::npos);
+  EXPECT_NE(error_of(h + "1,2,3,4,0.5,striker,,\n").find("bad.csv:2: field 'category'"), std::string::npos);
+  EXPECT_NE(error_of(h + "1,2,3,4,0.5,,,\n1,2,3,4,0.5,,,\n").find("bad.csv:3: field 'track_id': track 2 appears twice in frame 1"), std::string::npos);
+  EXPECT_NE(error_of(h + "9,2,3,4,0.5,,,\n").find("field 'frame'"), std::string::npos);
+  EXPECT_NE(error_of(h + "1,2,3,inf,0.5,,,\n").find("field 'z_m'"), std::string::npos);
+  EXPECT_NE(error_of(h + "1,2,3,4,0.5,,100,\n").find("field 'jersey'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ipt::eval
