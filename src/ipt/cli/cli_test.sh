@@ -37,12 +37,33 @@ grep -q "already exists" "$WORK/err" || fail "no 'already exists' message"
 "$IPT" bench "$WORK/m" --frames 5 --json > "$WORK/bench.json"
 grep -q '"stitch_ms_per_frame"' "$WORK/bench.json" || fail "bench --json lacks stitch_ms_per_frame"
 
-# Bad input: exit code != 0, message names the file and the field.
+# Evaluation: a perturbed baseline, PTFE (table, JSON, HTML, comparison, SoccerNet export).
+"$IPT" eval perturb --gt "$WORK/m" --out "$WORK/run_a" --seed 1 >/dev/null 2>&1
+"$IPT" eval perturb --gt "$WORK/m" --out "$WORK/run_b" --seed 2 --noise 0.6 >/dev/null 2>&1
+"$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --json --html "$WORK/report.html" --export-gsr "$WORK/gsr" > "$WORK/ptfe.json" 2>/dev/null
+grep -q '"GS-HOTA"' "$WORK/ptfe.json" || fail "eval match --json lacks GS-HOTA"
+grep -q '<svg' "$WORK/report.html" || fail "HTML report has no chart"
+"$IPT" eval gsr --gt "$WORK/gsr/Labels-GameState.json" --pred "$WORK/gsr/predictions.json" --json > "$WORK/gsr.json"
+python3 - "$WORK/ptfe.json" "$WORK/gsr.json" <<'PY' || fail "GS-HOTA of the exported SoccerNet files differs from PTFE's"
+import json, sys
+a = json.load(open(sys.argv[1]))["GS-HOTA"]; b = json.load(open(sys.argv[2]))["HOTA"]
+sys.exit(0 if abs(a - b) < 1e-9 else 1)
+PY
+"$IPT" eval match --gt "$WORK/m" --compare "$WORK/run_a" "$WORK/run_b" | grep -q "delta" || fail "no comparison table"
+mkdir -p "$WORK/gts" "$WORK/preds"; ln -s "$WORK/m" "$WORK/gts/m1"; ln -s "$WORK/run_a" "$WORK/preds/m1"
+"$IPT" eval dataset --gt-root "$WORK/gts" --pred-root "$WORK/preds" 2>/dev/null | grep -q "COMBINED" || fail "eval dataset lacks COMBINED"
+cp "$WORK/run_a/tracks.csv" "$WORK/bad_tracks.csv"; mkdir -p "$WORK/badrun"
+sed '2s/^1,/0,/' "$WORK/bad_tracks.csv" > "$WORK/badrun/tracks.csv"
 expect_error() {  # expect_error PATTERN CMD...
   local pattern="$1"; shift
   if "$@" >/dev/null 2>"$WORK/err"; then fail "succeeded on bad input: $*"; fi
   grep -q -- "$pattern" "$WORK/err" || { cat "$WORK/err"; fail "message lacks '$pattern'"; }
 }
+expect_error "tracks.csv:2: field 'frame'" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/badrun"
+printf '1,1,2,3\n1,1,4,5\n' > "$WORK/dup.txt"
+expect_error "dup.txt:2: field 'id': id 1 appears more than once in frame 1" "$IPT" eval tracks --space pitch --gt "$WORK/dup.txt" --pred "$WORK/dup.txt"
+
+# Bad input: exit code != 0, message names the file and the field.
 cp -r "$WORK/m" "$WORK/bad"
 sed -i 's/^fps: 25/fps: -3/' "$WORK/bad/match.yaml"
 expect_error "match.yaml:4: field 'fps'" "$IPT" show "$WORK/bad" --out "$WORK/x.png"

@@ -10,5 +10,6 @@ void AddSimCommand(CLI::App& app);
 void AddPanoramaCommand(CLI::App& app);
 void AddShowCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
+void AddEvalCommand(CLI::App& app);
 
 }  // namespace ipt::cli

@@ -1,5 +1,6 @@
 // ipt: the command-line entry point. `ipt --help` lists the subcommands,
 // `ipt <command> --help` their options with defaults.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -18,12 +19,15 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")->check(
       CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.parse_complete_callback([&]() { spdlog::set_level(spdlog::level::from_str(log_level)); });
+  // Logs go to stderr: stdout carries results (tables, JSON) that may be piped.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("ipt"));
   spdlog::set_pattern("[%H:%M:%S %^%l%$] %v");
 
   ipt::cli::AddSimCommand(app);
   ipt::cli::AddPanoramaCommand(app);
   ipt::cli::AddShowCommand(app);
   ipt::cli::AddBenchCommand(app);
+  ipt::cli::AddEvalCommand(app);
 
   try {
     app.parse(argc, argv);

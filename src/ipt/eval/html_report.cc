@@ -136,8 +136,7 @@ GS-HOTA, categories, jerseys and identities. Fractions are shown as percentages.
   for (const auto& m : HeadlineMetrics()) {
     html += fmt::format("<tr><td>{}</td>", Escape(m.label));
     for (const auto& r : reports) {
-      double v = m.get(r);
-      html += m.fraction ? fmt::format("<td>{:.2f}%</td>", 100 * v) : fmt::format("<td>{:.3f}</td>", v);
+      html += "<td>" + FormatValue(m, m.get(r)) + "</td>";
     }
     html += "</tr>";
   }

@@ -249,13 +249,11 @@ nlohmann::json ToJson(const PtfeReport& r) {
   return j;
 }
 
-namespace {
 std::string FormatValue(const HeadlineMetric& m, double v) {
   if (m.fraction) return fmt::format("{:.2f}%", 100 * v);
   if (std::string(m.key) == "IDSW") return fmt::format("{:.0f}", v);
   return fmt::format("{:.3f}", v);
 }
-}  // namespace
 
 std::string FormatReports(const std::vector<PtfeReport>& reports) {
   std::string out = fmt::format("{:<30}", "metric");
@@ -276,7 +274,7 @@ std::string FormatComparison(const PtfeReport& a, const PtfeReport& b, const std
     double va = m.get(a), vb = m.get(b), d = vb - va;
     const double scale = m.fraction ? 100.0 : 1.0;
     const char* mark = std::abs(d) < 1e-12 ? " " : ((d > 0) == m.higher_is_better ? "+" : "-");
-    out += fmt::format("{:<30}{:>14}{:>14}{:>+11.{}f}{}{}\n", m.label, FormatValue(m, va), FormatValue(m, vb), d * scale,
+    out += fmt::format("{:<30}{:>14}{:>14}{:>+11.{}f}{} {}\n", m.label, FormatValue(m, va), FormatValue(m, vb), d * scale,
                        m.fraction ? 2 : 3, m.fraction ? "%" : " ", mark);
   }
   return out;

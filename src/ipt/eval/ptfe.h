@@ -78,6 +78,8 @@ struct HeadlineMetric {
   double (*get)(const PtfeReport&);
 };
 const std::vector<HeadlineMetric>& HeadlineMetrics();
+// "97.45%" for fractions, "9" for counts, "0.353" for metres.
+std::string FormatValue(const HeadlineMetric& metric, double value);
 
 nlohmann::json ToJson(const PtfeReport& report);
 // Readable table, one column per report.

@@ -4,7 +4,10 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
+#include <charconv>
+#include <string_view>
+
+#include "ipt/util/atomic_path.h"
 
 #include "ipt/util/check.h"
 
@@ -14,26 +17,13 @@ namespace {
 constexpr const char* kImageColumns[] = {"frame", "id", "x", "y", "w", "h", "conf"};
 constexpr const char* kPitchColumns[] = {"frame", "id", "x", "z"};
 
-// Splits on commas (MOTChallenge also allows spaces after them).
-void Split(const std::string& line, std::vector<std::string>* fields) {
-  fields->clear();
-  size_t start = 0;
-  while (true) {
-    size_t comma = line.find(',', start);
-    fields->push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-}
-
-bool ParseDouble(const std::string& text, double* value) {
-  const char* begin = text.c_str();
-  while (*begin == ' ' || *begin == '\t') ++begin;
-  char* end = nullptr;
-  *value = std::strtod(begin, &end);
-  if (end == begin) return false;
-  while (*end == ' ' || *end == '\t' || *end == '\r') ++end;
-  return *end == '\0';
+// Parses a number from a field (surrounding blanks allowed); false when it is not one.
+bool ParseDouble(std::string_view text, double* value) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
+  return ec == std::errc() && ptr == text.data() + text.size() && !text.empty();
 }
 
 }  // namespace
@@ -46,28 +36,38 @@ Space ParseSpace(const std::string& name) {
 
 std::vector<TrackRow> ReadTrackFile(const std::filesystem::path& path, Space space, bool is_gt) {
   const std::string file = path.string();
-  std::ifstream in(path);
-  if (!in.good()) throw InputError(file, 0, "", "cannot open file");
+  const std::string text = ReadFile(path);  // whole file: parsing views is much faster than streams
   const int needed = space == Space::kImage ? 6 : 4;
   const char* const* names = space == Space::kImage ? kImageColumns : kPitchColumns;
   std::vector<TrackRow> rows;
-  std::vector<std::string> fields;
-  std::string line;
+  rows.reserve(text.size() / 24);
+  std::string_view fields[7];
+  size_t pos = 0;
   int line_no = 0;
-  while (std::getline(in, line)) {
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) eol = text.size();
+    std::string_view line(text.data() + pos, eol - pos);
+    pos = eol + 1;
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    Split(line, &fields);
-    double first = 0;
-    if (line_no == 1 && !ParseDouble(fields[0], &first)) continue;  // header
-    if (static_cast<int>(fields.size()) < needed) {
-      throw InputError(file, line_no, "", fmt::format("expected at least {} comma-separated columns ({}), found {}",
-                                                      needed, space == Space::kImage ? "frame,id,x,y,w,h" : "frame,id,x,z",
-                                                      fields.size()));
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    // Split the first (up to) seven fields; further columns are ignored.
+    int count = 0;
+    size_t start = 0;
+    while (count < 7) {
+      size_t comma = line.find(',', start);
+      fields[count++] = line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
     }
     double values[7] = {0, 0, 0, 0, 0, 0, 1};
-    const int to_read = std::min<int>(static_cast<int>(fields.size()), space == Space::kImage ? 7 : 4);
+    if (line_no == 1 && !ParseDouble(fields[0], &values[0])) continue;  // header
+    if (count < needed) {
+      throw InputError(file, line_no, "", fmt::format("expected at least {} comma-separated columns ({}), found {}",
+                                                      needed, space == Space::kImage ? "frame,id,x,y,w,h" : "frame,id,x,z",
+                                                      count));
+    }
+    const int to_read = std::min(count, space == Space::kImage ? 7 : 4);
     for (int c = 0; c < to_read; ++c) {
       if (!ParseDouble(fields[c], &values[c]) || !std::isfinite(values[c])) {
         throw InputError(file, line_no, names[c], fmt::format("expected a finite number, got '{}'", fields[c]));
@@ -86,7 +86,7 @@ std::vector<TrackRow> ReadTrackFile(const std::filesystem::path& path, Space spa
     r.geometry = space == Space::kImage ? Eigen::Vector4d(values[2], values[3], values[4], values[5])
                                         : Eigen::Vector4d(values[2], values[3], 0, 0);
     r.line = line_no;
-    rows.push_back(r);
+    rows.push_back(std::move(r));
   }
   return rows;
 }

@@ -3,6 +3,7 @@
 #include <cfloat>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
 #include "ipt/eval/assignment.h"
 #include "ipt/util/check.h"
@@ -17,8 +18,14 @@ double SafeDiv(double a, double b) { return a / std::max(1.0, b); }
 
 // HOTA accumulation over the first pass: potential matches weighted by
 // per-frame similarity IoU, and id counts.
+// Pairs (gt id, pred id) are sparse over a long match: keyed maps, not dense matrices.
+using PairKey = uint64_t;
+inline PairKey Key(int gt, int pred) { return (static_cast<uint64_t>(gt) << 32) | static_cast<uint32_t>(pred); }
+inline int GtOf(PairKey k) { return static_cast<int>(k >> 32); }
+inline int PredOf(PairKey k) { return static_cast<int>(k & 0xffffffffu); }
+
 struct HotaState {
-  Eigen::MatrixXd potential;  // gt ids x pred ids
+  std::unordered_map<PairKey, double> potential;
   Eigen::VectorXd gt_count, pred_count;
 };
 
@@ -93,8 +100,8 @@ TrackingResult EvaluateSequence(const Sequence& seq, const SimilarityFn& similar
   ClearResult& clear = result.clear;
 
   // ---- Pass 1: HOTA potential matches, CLEAR, Identity potential matches.
-  HotaState hs{Eigen::MatrixXd::Zero(ng, np), Eigen::VectorXd::Zero(ng), Eigen::VectorXd::Zero(np)};
-  Eigen::MatrixXd id_potential = Eigen::MatrixXd::Zero(ng, np);
+  HotaState hs{{}, Eigen::VectorXd::Zero(ng), Eigen::VectorXd::Zero(np)};
+  std::unordered_map<PairKey, double> id_potential;
   Eigen::VectorXd id_gt_count = Eigen::VectorXd::Zero(ng), id_pred_count = Eigen::VectorXd::Zero(np);
   // CLEAR state.
   Eigen::VectorXd clr_gt_count = Eigen::VectorXd::Zero(ng), clr_matched = Eigen::VectorXd::Zero(ng),
@@ -128,8 +135,8 @@ TrackingResult EvaluateSequence(const Sequence& seq, const SimilarityFn& similar
     for (int i = 0; i < n; ++i) {
       for (int j = 0; j < m; ++j) {
         double denom = col_sum[j] + row_sum[i] - sim(i, j);
-        if (denom > 0 + kEps) hs.potential(g.ids[i], p.ids[j]) += sim(i, j) / denom;
-        if (sim(i, j) >= options.identity_threshold) id_potential(g.ids[i], p.ids[j]) += 1;
+        if (denom > 0 + kEps && sim(i, j) != 0) hs.potential[Key(g.ids[i], p.ids[j])] += sim(i, j) / denom;
+        if (sim(i, j) >= options.identity_threshold) id_potential[Key(g.ids[i], p.ids[j])] += 1;
       }
     }
     for (int i = 0; i < n; ++i) hs.gt_count[g.ids[i]] += 1;
@@ -189,9 +196,14 @@ TrackingResult EvaluateSequence(const Sequence& seq, const SimilarityFn& similar
   // ---- Identity: the one-to-one id matching maximising matched detections (the
   // optimum of TrackEval's (G+T)^2 min-cost formulation, fn + fp = const - 2 matches).
   IdentityResult& id = result.identity;
+  // Only predicted ids with some potential match can add to IDTP: compress to those columns.
   double idtp = 0;
-  if (ng > 0 && np > 0) {
-    for (auto [r, c] : LinearSumAssignment(id_potential, /*maximize=*/true)) idtp += id_potential(r, c);
+  if (!id_potential.empty()) {
+    std::unordered_map<int, int> column;
+    for (const auto& [key, count] : id_potential) column.emplace(PredOf(key), static_cast<int>(column.size()));
+    Eigen::MatrixXd dense = Eigen::MatrixXd::Zero(ng, static_cast<int>(column.size()));
+    for (const auto& [key, count] : id_potential) dense(GtOf(key), column[PredOf(key)]) = count;
+    for (auto [r, c] : LinearSumAssignment(dense, /*maximize=*/true)) idtp += dense(r, c);
   }
   id.idtp = idtp;
   id.idfn = id_gt_count.sum() - idtp;
@@ -199,13 +211,12 @@ TrackingResult EvaluateSequence(const Sequence& seq, const SimilarityFn& similar
   id.Finalize();
 
   // ---- Pass 2: HOTA matching at every alpha.
-  Eigen::MatrixXd global_alignment = Eigen::MatrixXd::Zero(ng, np);
-  for (int i = 0; i < ng; ++i) {
-    for (int j = 0; j < np; ++j) {
-      global_alignment(i, j) = hs.potential(i, j) / (hs.gt_count[i] + hs.pred_count[j] - hs.potential(i, j));
-    }
-  }
-  std::vector<Eigen::MatrixXd> matches(kNumAlphas, Eigen::MatrixXd::Zero(ng, np));
+  auto global_alignment = [&](int i, int j) {
+    auto it = hs.potential.find(Key(i, j));
+    if (it == hs.potential.end()) return 0.0;
+    return it->second / (hs.gt_count[i] + hs.pred_count[j] - it->second);
+  };
+  std::unordered_map<PairKey, HotaResult::PerAlpha> matches;  // pair -> matches per alpha
   for (int t = 0; t < seq.num_timesteps(); ++t) {
     const FrameDetections& g = seq.gt[t];
     const FrameDetections& p = seq.pred[t];
@@ -221,7 +232,7 @@ TrackingResult EvaluateSequence(const Sequence& seq, const SimilarityFn& similar
     const Eigen::MatrixXd sim = similarity_fn(g, p);
     Eigen::MatrixXd score(n, m);
     for (int i = 0; i < n; ++i) {
-      for (int j = 0; j < m; ++j) score(i, j) = global_alignment(g.ids[i], p.ids[j]) * sim(i, j);
+      for (int j = 0; j < m; ++j) score(i, j) = sim(i, j) == 0 ? 0.0 : global_alignment(g.ids[i], p.ids[j]) * sim(i, j);
     }
     const auto assignment = LinearSumAssignment(score, /*maximize=*/true);
     for (int a = 0; a < kNumAlphas; ++a) {
@@ -230,7 +241,7 @@ TrackingResult EvaluateSequence(const Sequence& seq, const SimilarityFn& similar
         if (sim(r, c) >= Alpha(a) - kEps) {
           ++num_matches;
           hota.loc_a[a] += sim(r, c);
-          matches[a](g.ids[r], p.ids[c]) += 1;
+          matches[Key(g.ids[r], p.ids[c])][a] += 1;
         }
       }
       hota.tp[a] += num_matches;
@@ -238,18 +249,19 @@ TrackingResult EvaluateSequence(const Sequence& seq, const SimilarityFn& similar
       hota.fp[a] += m - num_matches;
     }
   }
-  for (int a = 0; a < kNumAlphas; ++a) {
-    const Eigen::MatrixXd& mc = matches[a];
-    double ass_a = 0, ass_re = 0, ass_pr = 0;
-    for (int i = 0; i < ng; ++i) {
-      for (int j = 0; j < np; ++j) {
-        double c = mc(i, j);
-        if (c == 0) continue;
-        ass_a += c * c / std::max(1.0, hs.gt_count[i] + hs.pred_count[j] - c);
-        ass_re += c * c / std::max(1.0, hs.gt_count[i]);
-        ass_pr += c * c / std::max(1.0, hs.pred_count[j]);
-      }
+  HotaResult::PerAlpha ass_a_sum{}, ass_re_sum{}, ass_pr_sum{};
+  for (const auto& [key, per_alpha] : matches) {
+    const int i = GtOf(key), j = PredOf(key);
+    for (int a = 0; a < kNumAlphas; ++a) {
+      double c = per_alpha[a];
+      if (c == 0) continue;
+      ass_a_sum[a] += c * c / std::max(1.0, hs.gt_count[i] + hs.pred_count[j] - c);
+      ass_re_sum[a] += c * c / std::max(1.0, hs.gt_count[i]);
+      ass_pr_sum[a] += c * c / std::max(1.0, hs.pred_count[j]);
     }
+  }
+  for (int a = 0; a < kNumAlphas; ++a) {
+    const double ass_a = ass_a_sum[a], ass_re = ass_re_sum[a], ass_pr = ass_pr_sum[a];
     hota.ass_a[a] = ass_a / std::max(1.0, hota.tp[a]);
     hota.ass_re[a] = ass_re / std::max(1.0, hota.tp[a]);
     hota.ass_pr[a] = ass_pr / std::max(1.0, hota.tp[a]);
