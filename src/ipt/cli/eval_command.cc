@@ -207,43 +207,7 @@ void AddMatch(CLI::App* eval) {
       io::MatchInfo match = io::ReadMatchYaml(fs::path(args->gt) / "match.yaml");
       auto gt_rows = io::ReadAnnotationsCsv(fs::path(args->gt) / "annotations.csv", match.frame_count);
       auto pred_rows = eval::ReadTracksCsv(fs::path(args->pred) / "tracks.csv", match.frame_count);
-      eval::GsrGroundTruth gt;
-      for (int f = 1; f <= match.frame_count; ++f) gt.evaluated_images.push_back(fmt::format("1{:09d}", f));
-      auto role_of = [](std::optional<io::Category> c, eval::GsrPerson* p) {
-        p->role = "other";
-        p->team = nullptr;
-        if (!c) return;
-        int team = io::CategoryTeam(*c);
-        bool gk = *c == io::Category::kGoalkeeperA || *c == io::Category::kGoalkeeperB;
-        p->role = team < 0 ? "referee" : gk ? "goalkeeper" : "player";
-        if (team >= 0) p->team = team == 0 ? "left" : "right";
-      };
-      // SoccerNet's pitch frame has its origin at the centre spot.
-      const double cx = match.pitch.length_m / 2, cz = match.pitch.width_m / 2;
-      for (const auto& a : gt_rows) {
-        eval::GsrPerson p;
-        p.image_id = gt.evaluated_images[a.frame - 1];
-        p.track_id = a.person_id;
-        p.x_m = a.x_m - cx;
-        p.y_m = a.z_m - cz;
-        role_of(a.category, &p);
-        p.jersey = a.jersey ? nlohmann::json(std::to_string(*a.jersey)) : nlohmann::json(nullptr);
-        gt.people.push_back(p);
-      }
-      std::vector<eval::GsrPerson> preds;
-      for (const auto& r : pred_rows) {
-        eval::GsrPerson p;
-        p.image_id = gt.evaluated_images[r.frame - 1];
-        p.track_id = r.track_id;
-        p.x_m = r.x_m - cx;
-        p.y_m = r.z_m - cz;
-        role_of(r.category, &p);
-        p.jersey = r.jersey ? nlohmann::json(std::to_string(*r.jersey)) : nlohmann::json(nullptr);
-        preds.push_back(p);
-      }
-      fs::create_directories(args->export_gsr);
-      eval::WriteGsrGroundTruth(match.name, gt, fs::path(args->export_gsr) / "Labels-GameState.json");
-      eval::WriteGsrPredictions(preds, fs::path(args->export_gsr) / "predictions.json");
+      eval::ExportSoccerNetGsr(match, gt_rows, pred_rows, args->export_gsr);
       spdlog::info("wrote SoccerNet GSR files to {}", args->export_gsr);
     }
   });

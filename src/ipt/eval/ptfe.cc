@@ -25,19 +25,9 @@ double Percentile(std::vector<double> values, double q) {
   return values[lo] + (pos - lo) * (values[hi] - values[lo]);
 }
 
-// GS-HOTA identity key of an IPT category and jersey (team A plays "left").
+// GS-HOTA identity key of an IPT category and jersey.
 std::string GsKey(std::optional<io::Category> category, std::optional<int> jersey) {
-  GsrPerson p;
-  p.role = "other";
-  p.team = nullptr;
-  if (category) {
-    int team = io::CategoryTeam(*category);
-    bool goalkeeper = *category == io::Category::kGoalkeeperA || *category == io::Category::kGoalkeeperB;
-    p.role = team < 0 ? "referee" : goalkeeper ? "goalkeeper" : "player";
-    if (team >= 0) p.team = team == 0 ? "left" : "right";
-  }
-  p.jersey = jersey ? nlohmann::json(std::to_string(*jersey)) : nlohmann::json(nullptr);
-  return GsrIdentityKey(p);
+  return GsrIdentityKey(ToGsrPerson(category, jersey));
 }
 
 template <typename T>
@@ -51,6 +41,43 @@ std::optional<T> MostFrequent(const std::map<T, int>& counts) {
 }
 
 }  // namespace
+
+GsrPerson ToGsrPerson(std::optional<io::Category> category, std::optional<int> jersey) {
+  GsrPerson p;
+  p.role = "other";
+  p.team = nullptr;
+  if (category) {
+    int team = io::CategoryTeam(*category);
+    bool goalkeeper = *category == io::Category::kGoalkeeperA || *category == io::Category::kGoalkeeperB;
+    p.role = team < 0 ? "referee" : goalkeeper ? "goalkeeper" : "player";
+    if (team >= 0) p.team = team == 0 ? "left" : "right";
+  }
+  p.jersey = jersey ? nlohmann::json(std::to_string(*jersey)) : nlohmann::json(nullptr);
+  return p;
+}
+
+void ExportSoccerNetGsr(const io::MatchInfo& match, const std::vector<io::Annotation>& gt,
+                        const std::vector<PipelineRow>& pred, const std::filesystem::path& dir) {
+  GsrGroundTruth labels;
+  for (int f = 1; f <= match.frame_count; ++f) labels.evaluated_images.push_back(fmt::format("1{:09d}", f));
+  // SoccerNet's pitch frame has its origin at the centre spot.
+  const double cx = match.pitch.length_m / 2, cz = match.pitch.width_m / 2;
+  auto person = [&](int frame, int64_t id, double x, double z, std::optional<io::Category> c, std::optional<int> j) {
+    GsrPerson p = ToGsrPerson(c, j);
+    IPT_CHECK(frame >= 1 && frame <= match.frame_count, "frame {} outside 1..{}", frame, match.frame_count);
+    p.image_id = labels.evaluated_images[frame - 1];
+    p.track_id = id;
+    p.x_m = x - cx;
+    p.y_m = z - cz;
+    return p;
+  };
+  for (const auto& a : gt) labels.people.push_back(person(a.frame, a.person_id, a.x_m, a.z_m, a.category, a.jersey));
+  std::vector<GsrPerson> predictions;
+  for (const auto& r : pred) predictions.push_back(person(r.frame, r.track_id, r.x_m, r.z_m, r.category, r.jersey));
+  std::filesystem::create_directories(dir);
+  WriteGsrGroundTruth(match.name, labels, dir / "Labels-GameState.json");
+  WriteGsrPredictions(predictions, dir / "predictions.json");
+}
 
 void PtfeOptions::Check() const {
   IPT_CHECK(detection_radius_m > 0, "detection_radius_m must be > 0");

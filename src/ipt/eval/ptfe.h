@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ipt/eval/pipeline_output.h"
+#include "ipt/eval/soccernet_gsr.h"
 #include "ipt/eval/tracking_metrics.h"
 #include "ipt/io/annotations.h"
 
@@ -68,6 +69,16 @@ PtfeReport EvaluateMatch(const std::string& name, const io::MatchInfo& match,
 
 // Sums counts, pools errors and tracks, combines the tracking metrics as TrackEval.
 PtfeReport CombineReports(const std::vector<PtfeReport>& reports, const std::string& name = "COMBINED");
+
+// IPT labels as SoccerNet GSR attributes: team A (and its goalkeeper) plays "left",
+// team B "right"; referees have role "referee"; no category gives role "other";
+// jerseys become strings.
+GsrPerson ToGsrPerson(std::optional<io::Category> category, std::optional<int> jersey);
+
+// Writes DIR/Labels-GameState.json (the match's ground truth) and DIR/predictions.json
+// (a run's tracks.csv), pitch coordinates moved to SoccerNet's centre-spot origin.
+void ExportSoccerNetGsr(const io::MatchInfo& match, const std::vector<io::Annotation>& ground_truth,
+                        const std::vector<PipelineRow>& predictions, const std::filesystem::path& dir);
 
 // A headline metric: what the tables, the comparison and the HTML page show.
 struct HeadlineMetric {
