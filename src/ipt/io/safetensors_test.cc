@@ -1,0 +1,132 @@
+#include "ipt/io/safetensors.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "ipt/util/atomic_path.h"
+#include "ipt/util/check.h"
+
+namespace ipt::io {
+namespace {
+namespace fs = std::filesystem;
+
+TensorData Floats(const std::string& name, std::vector<int64_t> shape, std::vector<float> values) {
+  TensorData t;
+  t.name = name;
+  t.dtype = DType::kF32;
+  t.shape = std::move(shape);
+  t.bytes.resize(values.size() * 4);
+  std::memcpy(t.bytes.data(), values.data(), t.bytes.size());  // x86-64 is little-endian
+  return t;
+}
+
+SafetensorsFile Sample() {
+  SafetensorsFile f;
+  f.tensors.push_back(Floats("backbone.conv1.weight", {2, 3}, {1, 2, 3, 4, 5, 6}));
+  TensorData ids;
+  ids.name = "head.ids";
+  ids.dtype = DType::kI64;
+  ids.shape = {2};
+  int64_t v[2] = {-7, 1LL << 40};
+  ids.bytes.assign(reinterpret_cast<const char*>(v), 16);
+  f.tensors.push_back(ids);
+  TensorData empty;
+  empty.name = "empty";
+  empty.dtype = DType::kU8;
+  empty.shape = {0, 4};
+  f.tensors.push_back(empty);
+  f.metadata = {{"format", "pt"}, {"ipt.model", "crop_encoder"}};
+  return f;
+}
+
+TEST(Safetensors, RoundTrip) {
+  std::string bytes = SerializeSafetensors(Sample());
+  uint64_t n;
+  std::memcpy(&n, bytes.data(), 8);
+  EXPECT_EQ(n % 8, 0u);  // padded header
+  SafetensorsFile back = ParseSafetensors(bytes, "mem");
+  ASSERT_EQ(back.tensors.size(), 3u);
+  EXPECT_EQ(back.metadata.at("ipt.model"), "crop_encoder");
+  const TensorData* w = back.Find("backbone.conv1.weight");
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->shape, (std::vector<int64_t>{2, 3}));
+  float values[6];
+  std::memcpy(values, w->bytes.data(), 24);
+  EXPECT_EQ(values[5], 6.0f);
+  EXPECT_EQ(back.Find("head.ids")->bytes, Sample().tensors[1].bytes);
+  EXPECT_EQ(back.Find("empty")->NumElements(), 0);
+}
+
+// An independent reader: Python's standard library (struct + json) reading the
+// layout the way the safetensors / numpy users do.
+TEST(Safetensors, ReadableByAnIndependentPythonReader) {
+  if (std::system("python3 -c 'import json, struct' > /dev/null 2>&1") != 0) GTEST_SKIP() << "no python3";
+  fs::path dir = fs::temp_directory_path() / ("ipt_st_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  WriteSafetensors(Sample(), dir / "w.safetensors");
+  std::ofstream(dir / "read.py") << R"(import json, struct, sys
+data = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', data[:8])[0]
+header = json.loads(data[8:8 + n])
+buf = data[8 + n:]
+b, e = header['backbone.conv1.weight']['data_offsets']
+vals = struct.unpack('<6f', buf[b:e])
+ids = struct.unpack('<2q', buf[slice(*header['head.ids']['data_offsets'])])
+assert header['__metadata__']['format'] == 'pt'
+assert vals == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0), vals
+assert ids == (-7, 1 << 40), ids
+assert header['backbone.conv1.weight']['shape'] == [2, 3]
+)";
+  std::string cmd = "python3 " + (dir / "read.py").string() + " " + (dir / "w.safetensors").string();
+  EXPECT_EQ(std::system(cmd.c_str()), 0);
+}
+
+std::string ErrorOf(const std::string& bytes) {
+  try {
+    ParseSafetensors(bytes, "w.safetensors");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+std::string WithHeader(const std::string& json, const std::string& data) {
+  std::string out(8, '\0');
+  uint64_t n = json.size();
+  std::memcpy(out.data(), &n, 8);
+  return out + json + data;
+}
+
+TEST(Safetensors, CorruptFilesGiveClearErrors) {
+  const std::string good = SerializeSafetensors(Sample());
+  EXPECT_NE(ErrorOf(good.substr(0, 5)).find("truncated"), std::string::npos);
+  EXPECT_NE(ErrorOf(good.substr(0, good.size() - 3)).find("truncated file"), std::string::npos);
+  std::string huge = good;
+  huge[7] = '\x7f';  // header size ~9e18
+  EXPECT_NE(ErrorOf(huge).find("implausible"), std::string::npos);
+  std::string longer = good;
+  longer[0] = static_cast<char>(static_cast<unsigned char>(longer[0]) + 64);
+  EXPECT_NE(ErrorOf(longer).find("w.safetensors"), std::string::npos);
+  EXPECT_NE(ErrorOf(WithHeader("[1,2]   ", "")).find("not a JSON object"), std::string::npos);
+  EXPECT_NE(ErrorOf(WithHeader("{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}}", std::string(8, 'x'))).find("no error"),
+            std::string::npos);
+  // Wrong dtype: 8 bytes cannot be 2 x F64.
+  EXPECT_NE(ErrorOf(WithHeader("{\"a\": {\"dtype\": \"F64\", \"shape\": [2], \"data_offsets\": [0, 8]}}", std::string(8, 'x'))).find("wrong dtype or shape"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(WithHeader("{\"a\": {\"dtype\": \"Q4\", \"shape\": [2], \"data_offsets\": [0, 8]}}", std::string(8, 'x'))).find("field 'tensor 'a'.dtype'"),
+            std::string::npos);
+  // Overlap / gap / trailing bytes.
+  EXPECT_NE(ErrorOf(WithHeader("{\"a\": {\"dtype\": \"U8\", \"shape\": [4], \"data_offsets\": [0, 4]}, \"b\": {\"dtype\": \"U8\", \"shape\": [4], \"data_offsets\": [2, 6]}}", std::string(6, 'x'))).find("gap or overlap"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(WithHeader("{\"a\": {\"dtype\": \"U8\", \"shape\": [4], \"data_offsets\": [0, 4]}}", std::string(6, 'x'))).find("trailing bytes"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(WithHeader("{\"__metadata__\": {\"k\": 3}}", "")).find("metadata values must be strings"), std::string::npos);
+  EXPECT_THROW(ReadSafetensors("/nonexistent/w.safetensors"), InputError);
+}
+
+}  // namespace
+}  // namespace ipt::io
