@@ -1,0 +1,127 @@
+#include "ipt/registry/collection.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "ipt/io/yaml_reader.h"
+#include "ipt/util/atomic_path.h"
+#include "ipt/util/check.h"
+
+namespace ipt::registry {
+
+ModelCollection ReadCollection(const std::filesystem::path& path) {
+  const std::string file = path.string();
+  YAML::Node root = io::LoadYamlFile(file);
+  io::YamlReader r(file);
+  if (!root.IsMap()) r.Fail(root, "", "expected a mapping");
+  std::string format = r.Get<std::string>(root, "format", "");
+  if (format != kCollectionFormat) r.Fail(root["format"], "format", "unsupported '" + format + "', expected " + kCollectionFormat);
+  YAML::Node models = r.Child(root, "models", "models");
+  if (!models.IsMap()) r.Fail(models, "models", "expected a mapping model -> ref");
+  ModelCollection c;
+  for (const auto& kv : models) {
+    std::string name = kv.first.as<std::string>();
+    c.refs[name] = r.As<std::string>(kv.second, "models." + name);
+  }
+  return c;
+}
+
+void WriteCollection(const ModelCollection& c, const std::filesystem::path& path) {
+  YAML::Emitter out;
+  out << YAML::BeginMap << YAML::Key << "format" << YAML::Value << kCollectionFormat;
+  out << YAML::Key << "models" << YAML::Value << YAML::BeginMap;
+  for (const auto& [name, ref] : c.refs) out << YAML::Key << name << YAML::Value << ref;
+  out << YAML::EndMap << YAML::EndMap;
+  WriteFileAtomic(path, std::string(out.c_str()) + "\n");
+}
+
+std::vector<Violation> ValidateCollection(const ModelCollection& c, const ModelGraph& graph, const ModelStore& store) {
+  std::vector<Violation> out;
+  std::map<std::string, ModelManifest> manifests;
+  std::map<std::string, std::string> refs;  // resolved full refs
+  for (const auto& [name, ref] : c.refs) {
+    if (!graph.HasModel(name)) {
+      out.push_back({name, "", fmt::format("{} is not a model of the graph", name)});
+      continue;
+    }
+    try {
+      refs[name] = store.Resolve(ref);
+      manifests[name] = store.Get(refs[name]);
+    } catch (const Error& e) {
+      out.push_back({name, "", fmt::format("{}@{}: {}", name, ShortRef(ref), e.what())});
+      continue;
+    }
+    if (manifests[name].name != name) {
+      out.push_back({name, "", fmt::format("{}@{} is a package of '{}'", name, ShortRef(refs[name]), manifests[name].name)});
+      manifests.erase(name);
+    }
+  }
+  for (const auto& model : graph.models()) {
+    if (!c.refs.count(model.name)) out.push_back({model.name, "", fmt::format("the collection has no {}", model.name)});
+  }
+  for (const auto& e : graph.edges()) {
+    if (!manifests.count(e.downstream) || !manifests.count(e.upstream)) continue;
+    const ModelManifest& down = manifests[e.downstream];
+    const ModelManifest& up = manifests[e.upstream];
+    const std::string down_name = fmt::format("{}@{}", e.downstream, ShortRef(down.ref));
+    auto tw = down.trained_with.find(e.upstream);
+    if (tw == down.trained_with.end()) {
+      if (!e.optional) {
+        out.push_back({e.downstream, e.upstream, fmt::format("{} records no {} it was trained with, collection has {}@{}",
+                                                             down_name, e.upstream, e.upstream, ShortRef(up.ref))});
+      }
+    } else if (tw->second != up.ref) {
+      out.push_back({e.downstream, e.upstream,
+                     fmt::format("{} was trained with {}@{}, collection has {}@{}", down_name, e.upstream,
+                                 ShortRef(tw->second), e.upstream, ShortRef(up.ref))});
+    }
+    // Schema: every field the edge carries must agree between the two manifests.
+    for (const auto& field : e.fields) {
+      auto find = [&](const std::vector<FieldSpec>& fields) -> const FieldSpec* {
+        for (const auto& f : fields) {
+          if (f.name == field) return &f;
+        }
+        return nullptr;
+      };
+      const FieldSpec* produced = find(up.outputs);
+      const FieldSpec* consumed = find(down.inputs);
+      if (!produced || !consumed) {
+        out.push_back({e.downstream, e.upstream, fmt::format("edge {} -> {}: field '{}' missing from {}", e.upstream,
+                                                             e.downstream, field, !produced ? "the upstream outputs" : "the downstream inputs")});
+        continue;
+      }
+      bool compatible = produced->dtype == consumed->dtype && produced->shape.size() == consumed->shape.size();
+      for (size_t k = 0; compatible && k < produced->shape.size(); ++k) {
+        compatible = produced->shape[k] == consumed->shape[k] || produced->shape[k] == -1 || consumed->shape[k] == -1;
+      }
+      if (!compatible) {
+        out.push_back({e.downstream, e.upstream, fmt::format("edge {} -> {}: {} outputs '{}', {} expects '{}'", e.upstream,
+                                                             e.downstream, e.upstream, produced->ToString(), e.downstream,
+                                                             consumed->ToString())});
+      }
+    }
+  }
+  return out;
+}
+
+PromotionResult Promote(const std::filesystem::path& path, const std::map<std::string, std::string>& changes,
+                        const ModelGraph& graph, const ModelStore& store) {
+  PromotionResult result;
+  result.collection = ReadCollection(path);
+  std::set<std::string> changed;
+  for (const auto& [name, ref] : changes) {
+    graph.Model(name);  // unknown names are errors
+    result.collection.refs[name] = store.Resolve(ref);
+    changed.insert(name);
+  }
+  result.violations = ValidateCollection(result.collection, graph, store);
+  if (!result.violations.empty()) {
+    result.must_retrain = graph.Descendants(changed);
+    return result;
+  }
+  WriteCollection(result.collection, path);
+  result.promoted = true;
+  return result;
+}
+
+}  // namespace ipt::registry
