@@ -1,0 +1,193 @@
+#include "ipt/cascade/plan.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "ipt/util/check.h"
+
+namespace ipt::cascade {
+namespace {
+
+bool Contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// Removes dependencies reachable through another dependency of the same step.
+void TransitiveReduction(std::vector<Step>* steps) {
+  std::map<std::string, const Step*> by_id;
+  for (const auto& s : *steps) by_id[s.id] = &s;
+  std::function<bool(const std::string&, const std::string&)> reaches = [&](const std::string& from, const std::string& to) {
+    for (const auto& d : by_id.at(from)->after) {
+      if (d == to || reaches(d, to)) return true;
+    }
+    return false;
+  };
+  std::vector<std::vector<std::string>> reduced;
+  for (const auto& s : *steps) {
+    std::vector<std::string> keep;
+    for (const auto& d : s.after) {
+      bool implied = false;
+      for (const auto& other : s.after) implied |= other != d && reaches(other, d);
+      if (!implied && !Contains(keep, d)) keep.push_back(d);
+    }
+    reduced.push_back(keep);
+  }
+  for (size_t i = 0; i < steps->size(); ++i) (*steps)[i].after = reduced[i];
+}
+
+}  // namespace
+
+Plan PlanCascade(const registry::ModelGraph& graph, const std::set<std::string>& changed) {
+  IPT_CHECK(!changed.empty(), "name at least one changed model");
+  Plan plan;
+  for (const auto& name : graph.TopologicalOrder()) {
+    if (changed.count(name)) plan.changed.push_back(name);
+  }
+  for (const auto& c : changed) graph.Model(c);  // unknown names are errors
+  plan.retrain = graph.Descendants(changed);
+  auto touched = [&](const std::string& model) { return changed.count(model) || Contains(plan.retrain, model); };
+  for (const auto& layer : graph.layers()) {
+    bool regenerate = layer.input && Contains(plan.regenerate, *layer.input);
+    for (const auto& producer : graph.Producers(layer.name)) regenerate |= touched(producer);
+    if (regenerate) plan.regenerate.push_back(layer.name);
+  }
+  // Steps in execution order: walk the models in dependency order and emit each
+  // layer's precompute right after its last producer.
+  std::vector<Step> steps;
+  auto add_precompute = [&](const registry::LayerSpec& layer) {
+    Step s{"precompute:" + layer.name, "precompute", layer.name, {}};
+    for (const auto& p : graph.Producers(layer.name)) {
+      if (Contains(plan.retrain, p)) s.after.push_back("train:" + p);
+    }
+    if (layer.input && Contains(plan.regenerate, *layer.input)) s.after.push_back("precompute:" + *layer.input);
+    steps.push_back(s);
+  };
+  std::set<std::string> emitted_layers;
+  auto emit_ready_layers = [&](const std::set<std::string>& done_models) {
+    for (const auto& layer : graph.layers()) {
+      if (!Contains(plan.regenerate, layer.name) || emitted_layers.count(layer.name)) continue;
+      bool ready = !layer.input || emitted_layers.count(*layer.input) || !Contains(plan.regenerate, *layer.input);
+      for (const auto& p : graph.Producers(layer.name)) ready &= !Contains(plan.retrain, p) || done_models.count(p);
+      if (ready) {
+        add_precompute(layer);
+        emitted_layers.insert(layer.name);
+      }
+    }
+  };
+  std::set<std::string> done;
+  emit_ready_layers(done);
+  for (const auto& model : plan.retrain) {
+    Step s{"train:" + model, "train", model, {}};
+    for (const auto* e : graph.EdgesInto(model)) {
+      if (Contains(plan.retrain, e->upstream)) s.after.push_back("train:" + e->upstream);
+    }
+    for (const auto& layer : graph.Model(model).consumes_layers) {
+      if (Contains(plan.regenerate, layer)) s.after.push_back("precompute:" + layer);
+    }
+    steps.push_back(s);
+    done.insert(model);
+    emit_ready_layers(done);
+  }
+  if (!plan.regenerate.empty()) {
+    Step s{"evaluate:tracking", "evaluate", "tracking", {}};
+    for (const auto& l : plan.regenerate) s.after.push_back("precompute:" + l);
+    steps.push_back(s);
+  }
+  Step final{"evaluate:pipeline", "evaluate", "pipeline", {}};
+  for (const auto& s : steps) final.after.push_back(s.id);
+  steps.push_back(final);
+  TransitiveReduction(&steps);
+  plan.steps = std::move(steps);
+  return plan;
+}
+
+std::vector<std::vector<std::string>> Plan::Waves() const {
+  std::map<std::string, int> level;
+  int max_level = 0;
+  for (const auto& s : steps) {  // steps are in execution order
+    int l = 0;
+    for (const auto& d : s.after) l = std::max(l, level.at(d) + 1);
+    level[s.id] = l;
+    max_level = std::max(max_level, l);
+  }
+  std::vector<std::vector<std::string>> waves(steps.empty() ? 0 : max_level + 1);
+  for (const auto& s : steps) waves[level[s.id]].push_back(s.id);
+  return waves;
+}
+
+nlohmann::json ToJson(const Plan& plan) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& s : plan.steps) {
+    steps.push_back({{"id", s.id}, {"kind", s.kind}, {"target", s.target}, {"after", s.after}});
+  }
+  return {{"changed", plan.changed}, {"regenerate", plan.regenerate}, {"retrain", plan.retrain}, {"steps", steps}};
+}
+
+std::string FormatPlan(const Plan& plan) {
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out.empty() ? std::string("nothing") : out;
+  };
+  std::string out = fmt::format("changed:    {}\nregenerate: {}\nretrain:    {}\n\nsteps (a wave's steps run in parallel):\n",
+                                list(plan.changed), list(plan.regenerate), list(plan.retrain));
+  int wave = 1;
+  for (const auto& ids : plan.Waves()) {
+    for (const auto& id : ids) {
+      const Step* s = nullptr;
+      for (const auto& x : plan.steps) {
+        if (x.id == id) s = &x;
+      }
+      out += fmt::format("  {}. {:<22}{}\n", wave, id, s->after.empty() ? "" : "after " + list(s->after));
+    }
+    ++wave;
+  }
+  return out;
+}
+
+std::string EmitScript(const Plan& plan, const ScriptOptions& o) {
+  std::string out = fmt::format(R"SH(#!/usr/bin/env bash
+# Retraining cascade for a change of: {}
+# Generated by `ipt cascade plan --emit-script`. Steps of one wave run in parallel;
+# the script stops at the first failing step. Logs: {}/<step>.log
+set -euo pipefail
+IPT="${{IPT:-{}}}"
+MODELS="${{MODELS:-{}}}"
+MATCHES="${{MATCHES:-{}}}"
+OUTPUTS="${{OUTPUTS:-{}}}"
+LOGS="${{LOGS:-{}}}"
+mkdir -p "$LOGS"
+run() {{  # run STEP_ID CMD...: runs a step, keeping its log
+  local id="$1"; shift
+  echo "[$(date +%H:%M:%S)] start $id"
+  if "$@" > "$LOGS/${{id//:/_}}.log" 2>&1; then echo "[$(date +%H:%M:%S)] done  $id"; else echo "FAILED $id (log: $LOGS/${{id//:/_}}.log)"; return 1; fi
+}}
+)SH", fmt::join(plan.changed, ", "), o.logs, o.ipt, o.models, o.matches, o.outputs, o.logs);
+  int wave = 1;
+  for (const auto& ids : plan.Waves()) {
+    out += fmt::format("\n# wave {}\npids=()\n", wave++);
+    for (const auto& id : ids) {
+      const Step* s = nullptr;
+      for (const auto& x : plan.steps) {
+        if (x.id == id) s = &x;
+      }
+      std::string cmd;
+      if (s->kind == "train") {
+        cmd = fmt::format("\"$IPT\" train {} --models \"$MODELS\" --matches \"$MATCHES\"", s->target);
+      } else if (s->kind == "precompute") {
+        cmd = fmt::format("\"$IPT\" precompute --models \"$MODELS\" --level {} \"$MATCHES\"/*/", s->target);
+      } else {
+        cmd = "\"$IPT\" eval dataset --gt-root \"$MATCHES\" --pred-root \"$OUTPUTS\" --json";
+      }
+      out += fmt::format("run {} {} & pids+=($!)\n", id, cmd);
+    }
+    out += "for p in \"${pids[@]}\"; do wait \"$p\"; done\n";
+  }
+  return out;
+}
+
+}  // namespace ipt::cascade
