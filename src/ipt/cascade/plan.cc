@@ -142,7 +142,7 @@ std::string FormatPlan(const Plan& plan) {
       for (const auto& x : plan.steps) {
         if (x.id == id) s = &x;
       }
-      out += fmt::format("  {}. {:<22}{}\n", wave, id, s->after.empty() ? "" : "after " + list(s->after));
+      out += fmt::format("  {}. {:<26}{}\n", wave, id, s->after.empty() ? "" : "after " + list(s->after));
     }
     ++wave;
   }

@@ -63,6 +63,27 @@ expect_error "tracks.csv:2: field 'frame'" "$IPT" eval match --gt "$WORK/m" --pr
 printf '1,1,2,3\n1,1,4,5\n' > "$WORK/dup.txt"
 expect_error "dup.txt:2: field 'id': id 1 appears more than once in frame 1" "$IPT" eval tracks --space pitch --gt "$WORK/dup.txt" --pred "$WORK/dup.txt"
 
+# Model lifecycle: the cascade plan rows of the design document, from the CLI.
+for row in "detector:frame,track:crop_encoder,tracker,jn_classifier,identity_resolver" \
+           "crop_encoder:frame,track:tracker,jn_classifier,identity_resolver" \
+           "tracker:track:jn_classifier,identity_resolver" "jn_classifier::"; do
+  IFS=: read -r changed regen retrain <<< "$row"
+  "$IPT" cascade plan --changed "$changed" --json > "$WORK/plan.json"
+  python3 - "$WORK/plan.json" "$regen" "$retrain" <<'PY' || fail "cascade plan for $changed"
+import json, sys
+p = json.load(open(sys.argv[1]))
+want = lambda s: [x for x in s.split(",") if x]
+assert p["regenerate"] == want(sys.argv[2]), p["regenerate"]
+assert p["retrain"] == want(sys.argv[3]), p["retrain"]
+PY
+done
+"$IPT" cascade plan --changed tracker --emit-script "$WORK/cascade.sh" >/dev/null 2>&1
+bash -n "$WORK/cascade.sh" || fail "emitted cascade script is not valid bash"
+"$IPT" models --store "$WORK/store" list | grep -q "no packages" || fail "models list on an empty store"
+printf 'format: ipt-models/1\nmodels: {detector: abcdef12}\n' > "$WORK/models.yaml"
+if "$IPT" models --store "$WORK/store" validate "$WORK/models.yaml" > "$WORK/out" 2>&1; then fail "validated a collection with unknown refs"; fi
+grep -q "no model abcdef12 in the store" "$WORK/out" || fail "validate does not name the unknown ref"
+
 # Bad input: exit code != 0, message names the file and the field.
 cp -r "$WORK/m" "$WORK/bad"
 sed -i 's/^fps: 25/fps: -3/' "$WORK/bad/match.yaml"

@@ -11,5 +11,7 @@ void AddPanoramaCommand(CLI::App& app);
 void AddShowCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
 void AddEvalCommand(CLI::App& app);
+void AddModelsCommand(CLI::App& app);
+void AddCascadeCommand(CLI::App& app);
 
 }  // namespace ipt::cli

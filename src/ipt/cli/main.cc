@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   ipt::cli::AddShowCommand(app);
   ipt::cli::AddBenchCommand(app);
   ipt::cli::AddEvalCommand(app);
+  ipt::cli::AddModelsCommand(app);
+  ipt::cli::AddCascadeCommand(app);
 
   try {
     app.parse(argc, argv);

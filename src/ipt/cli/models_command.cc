@@ -1,0 +1,144 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
+#include "ipt/cascade/plan.h"
+#include "ipt/cli/commands.h"
+#include "ipt/registry/collection.h"
+#include "ipt/util/atomic_path.h"
+#include "ipt/util/check.h"
+
+namespace ipt::cli {
+namespace {
+
+std::set<std::string> SplitNames(const std::vector<std::string>& values) {
+  std::set<std::string> out;
+  for (const auto& v : values) {
+    std::stringstream ss(v);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      if (!item.empty()) out.insert(item);
+    }
+  }
+  return out;
+}
+
+void PrintViolations(const std::vector<registry::Violation>& violations) {
+  for (const auto& v : violations) fmt::print("  ✗ {}\n", v.message);
+}
+
+}  // namespace
+
+void AddModelsCommand(CLI::App& app) {
+  auto store_root = std::make_shared<std::string>(registry::DefaultModelStoreRoot().string());
+  CLI::App* models = app.add_subcommand("models", "Model packages, the model store and models.yaml collections.");
+  models->require_subcommand(1);
+  models->add_option("--store", *store_root, "model store directory ($IPT_MODEL_STORE, default ./models)");
+
+  CLI::App* list = models->add_subcommand("list", "List the packages in the store.");
+  list->callback([store_root]() {
+    registry::ModelStore store(*store_root);
+    auto all = store.List();
+    fmt::print("{:<20}{:<14}{:<22}{}\n", "model", "ref", "created", "trained with");
+    for (const auto& m : all) {
+      std::string upstream;
+      for (const auto& [name, ref] : m.trained_with) upstream += fmt::format("{}{}@{}", upstream.empty() ? "" : ", ", name, registry::ShortRef(ref));
+      fmt::print("{:<20}{:<14}{:<22}{}\n", m.name, registry::ShortRef(m.ref), m.created, upstream.empty() ? "-" : upstream);
+    }
+    if (all.empty()) fmt::print("(no packages in {})\n", *store_root);
+  });
+
+  auto ref = std::make_shared<std::string>();
+  CLI::App* show = models->add_subcommand("show", "Print a package's manifest (model.json) after verifying its hash.");
+  show->add_option("REF", *ref, "ref or unique prefix (>= 4 characters)")->required();
+  show->callback([store_root, ref]() { fmt::print("{}\n", registry::ToJson(registry::ModelStore(*store_root).Get(*ref)).dump(2)); });
+
+  auto dir = std::make_shared<std::string>();
+  CLI::App* add = models->add_subcommand("add", "Verify a package directory and copy it into the store.");
+  add->add_option("DIR", *dir, "package directory (weights.safetensors + model.json)")->required()->check(CLI::ExistingDirectory);
+  add->callback([store_root, dir]() {
+    std::string r = registry::ModelStore(*store_root).Add(*dir);
+    fmt::print("{}\n", r);
+    spdlog::info("added {} to {}", registry::ShortRef(r), *store_root);
+  });
+
+  auto collection = std::make_shared<std::string>();
+  CLI::App* validate = models->add_subcommand("validate", "Check a collection: provenance and schemas on every edge.");
+  validate->add_option("MODELS_YAML", *collection, "collection file")->required()->check(CLI::ExistingFile);
+  validate->callback([store_root, collection]() {
+    auto violations = registry::ValidateCollection(registry::ReadCollection(*collection), registry::ModelGraph::PathA(),
+                                                   registry::ModelStore(*store_root));
+    if (violations.empty()) {
+      fmt::print("{}: valid\n", *collection);
+      return;
+    }
+    fmt::print("{}: {} violated edge(s)\n", *collection, violations.size());
+    PrintViolations(violations);
+    IPT_THROW("{} is not a valid collection", *collection);
+  });
+
+  struct PromoteArgs {
+    std::string collection;
+    std::vector<std::string> set;
+  };
+  auto pargs = std::make_shared<PromoteArgs>();
+  CLI::App* promote = models->add_subcommand(
+      "promote", "Write a new collection with some refs replaced, only if it validates; otherwise refuse and\n"
+                 "list the models that must be retrained.");
+  promote->add_option("MODELS_YAML", pargs->collection, "collection file (replaced atomically)")->required()->check(CLI::ExistingFile);
+  promote->add_option("--set", pargs->set, "MODEL=REF (repeatable)")->required();
+  promote->callback([store_root, pargs]() {
+    std::map<std::string, std::string> changes;
+    for (const auto& s : pargs->set) {
+      auto eq = s.find('=');
+      IPT_CHECK(eq != std::string::npos && eq > 0, "--set expects MODEL=REF, got '{}'", s);
+      changes[s.substr(0, eq)] = s.substr(eq + 1);
+    }
+    auto result = registry::Promote(pargs->collection, changes, registry::ModelGraph::PathA(),
+                                    registry::ModelStore(*store_root));
+    if (result.promoted) {
+      fmt::print("promoted: {} updated\n", pargs->collection);
+      return;
+    }
+    fmt::print("refused: the new collection breaks {} edge(s)\n", result.violations.size());
+    PrintViolations(result.violations);
+    std::string retrain;
+    for (const auto& m : result.must_retrain) retrain += (retrain.empty() ? "" : ", ") + m;
+    fmt::print("retrain first (see `ipt cascade plan --changed {}`): {}\n", changes.begin()->first,
+               retrain.empty() ? "-" : retrain);
+    IPT_THROW("promotion refused; {} unchanged", pargs->collection);
+  });
+}
+
+void AddCascadeCommand(CLI::App& app) {
+  CLI::App* cascade = app.add_subcommand("cascade", "The retraining cascade derived from the model graph.");
+  cascade->require_subcommand(1);
+  struct Args {
+    std::vector<std::string> changed;
+    std::string emit_script;
+    bool json = false;
+    cascade::ScriptOptions script;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* plan = cascade->add_subcommand("plan", "What to regenerate and retrain, in which order, when models change.");
+  plan->add_option("--changed", args->changed, "changed model(s): MODEL[,MODEL]")->required();
+  plan->add_option("--models", args->script.models, "collection the generated steps use");
+  plan->add_option("--matches", args->script.matches, "directory of match directories (for --emit-script)");
+  plan->add_option("--outputs", args->script.outputs, "directory of pipeline outputs (for --emit-script)");
+  plan->add_option("--emit-script", args->emit_script, "also write the plan as a bash script here");
+  plan->add_flag("--json", args->json, "print one JSON object {changed, regenerate, retrain, steps}");
+  plan->callback([args]() {
+    auto p = cascade::PlanCascade(registry::ModelGraph::PathA(), SplitNames(args->changed));
+    if (args->json) fmt::print("{}\n", cascade::ToJson(p).dump(2));
+    else fmt::print("{}", cascade::FormatPlan(p));
+    if (!args->emit_script.empty()) {
+      WriteFileAtomic(args->emit_script, cascade::EmitScript(p, args->script));
+      std::filesystem::permissions(args->emit_script, std::filesystem::perms::owner_exec | std::filesystem::perms::group_exec,
+                                   std::filesystem::perm_options::add);
+      spdlog::info("wrote {}", args->emit_script);
+    }
+  });
+}
+
+}  // namespace ipt::cli
