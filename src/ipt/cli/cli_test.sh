@@ -84,6 +84,9 @@ printf 'format: ipt-models/1\nmodels: {detector: abcdef12}\n' > "$WORK/models.ya
 if "$IPT" models --store "$WORK/store" validate "$WORK/models.yaml" > "$WORK/out" 2>&1; then fail "validated a collection with unknown refs"; fi
 grep -q "no model abcdef12 in the store" "$WORK/out" || fail "validate does not name the unknown ref"
 
+"$IPT" cache --root "$WORK/cache" ls | grep -q "no entries" || fail "cache ls on an empty store"
+"$IPT" cache --root "$WORK/cache" verify | grep -q "0 entries verified" || fail "cache verify on an empty store"
+
 # Bad input: exit code != 0, message names the file and the field.
 cp -r "$WORK/m" "$WORK/bad"
 sed -i 's/^fps: 25/fps: -3/' "$WORK/bad/match.yaml"

@@ -13,5 +13,6 @@ void AddBenchCommand(CLI::App& app);
 void AddEvalCommand(CLI::App& app);
 void AddModelsCommand(CLI::App& app);
 void AddCascadeCommand(CLI::App& app);
+void AddCacheCommand(CLI::App& app);
 
 }  // namespace ipt::cli

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   ipt::cli::AddEvalCommand(app);
   ipt::cli::AddModelsCommand(app);
   ipt::cli::AddCascadeCommand(app);
+  ipt::cli::AddCacheCommand(app);
 
   try {
     app.parse(argc, argv);
