@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 
+#include "ipt/cascade/executor.h"
 #include "ipt/util/check.h"
 
 namespace ipt::cascade {
@@ -175,14 +176,13 @@ run() {{  # run STEP_ID CMD...: runs a step, keeping its log
       for (const auto& x : plan.steps) {
         if (x.id == id) s = &x;
       }
+      ScriptOptions vars;  // the script's variables stand in for the values
+      vars.ipt = "\"$IPT\"";
+      vars.models = "\"$MODELS\"";
+      vars.matches = "\"$MATCHES\"";
+      vars.outputs = "\"$OUTPUTS\"";
       std::string cmd;
-      if (s->kind == "train") {
-        cmd = fmt::format("\"$IPT\" train {} --models \"$MODELS\" --matches \"$MATCHES\"", s->target);
-      } else if (s->kind == "precompute") {
-        cmd = fmt::format("\"$IPT\" precompute --models \"$MODELS\" --level {} \"$MATCHES\"/*/", s->target);
-      } else {
-        cmd = "\"$IPT\" eval dataset --gt-root \"$MATCHES\" --pred-root \"$OUTPUTS\" --json";
-      }
+      for (const auto& arg : StepCommand(*s, vars)) cmd += (cmd.empty() ? "" : " ") + arg;
       out += fmt::format("run {} {} & pids+=($!)\n", id, cmd);
     }
     out += "for p in \"${pids[@]}\"; do wait \"$p\"; done\n";

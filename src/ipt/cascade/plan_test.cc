@@ -71,7 +71,7 @@ TEST(Cascade, DetectorChangeTrainsCropEncoderBeforeFramePrecompute) {
   EXPECT_EQ(j["steps"][0]["kind"], "train");
   std::string script = EmitScript(p, {});
   EXPECT_NE(script.find("run train:crop_encoder"), std::string::npos);
-  EXPECT_NE(script.find("precompute --models"), std::string::npos);
+  EXPECT_NE(script.find("\"$IPT\" precompute --models \"$MODELS\" --level frame"), std::string::npos);
 }
 
 TEST(Cascade, UnknownModelIsAnError) {

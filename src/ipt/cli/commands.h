@@ -14,5 +14,6 @@ void AddEvalCommand(CLI::App& app);
 void AddModelsCommand(CLI::App& app);
 void AddCascadeCommand(CLI::App& app);
 void AddCacheCommand(CLI::App& app);
+void AddTrainAndPrecomputeCommands(CLI::App& app);
 
 }  // namespace ipt::cli

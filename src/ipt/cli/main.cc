@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   ipt::cli::AddModelsCommand(app);
   ipt::cli::AddCascadeCommand(app);
   ipt::cli::AddCacheCommand(app);
+  ipt::cli::AddTrainAndPrecomputeCommands(app);
 
   try {
     app.parse(argc, argv);

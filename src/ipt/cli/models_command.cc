@@ -3,7 +3,9 @@
 
 #include <sstream>
 
+#include "ipt/cascade/executor.h"
 #include "ipt/cascade/plan.h"
+#include "ipt/util/progress.h"
 #include "ipt/cli/commands.h"
 #include "ipt/registry/collection.h"
 #include "ipt/util/atomic_path.h"
@@ -111,6 +113,31 @@ void AddModelsCommand(CLI::App& app) {
   });
 }
 
+void AddTrainAndPrecomputeCommands(CLI::App& app) {
+  // The entry points the cascade calls. They exist so that plans and scripts name
+  // real commands; each model issue fills its trainer in. Until then they fail
+  // with a clear message instead of pretending to work.
+  auto model = std::make_shared<std::string>();
+  auto models = std::make_shared<std::string>("models.yaml");
+  auto matches = std::make_shared<std::string>("matches");
+  CLI::App* train = app.add_subcommand("train", "Train one model of the graph (entry point of the cascade).");
+  train->add_option("MODEL", *model, "model name")->required();
+  train->add_option("--models", *models, "collection giving the upstream models");
+  train->add_option("--matches", *matches, "directory of training matches");
+  train->callback([model]() {
+    registry::ModelGraph::PathA().Model(*model);  // unknown names are errors
+    IPT_THROW("no trainer for '{}' exists yet: the model arrives with its own issue", *model);
+  });
+  auto level = std::make_shared<std::string>();
+  CLI::App* precompute = app.add_subcommand("precompute", "Fill the frame or track precompute layer for matches.");
+  precompute->add_option("--level", *level, "frame | track")->required()->check(CLI::IsMember({"frame", "track"}));
+  precompute->add_option("--models", *models, "collection giving the producing models");
+  precompute->add_option("--matches", *matches, "directory of matches");
+  precompute->callback([level]() {
+    IPT_THROW("the {} layer cannot be computed yet: its producing models arrive with their own issues", *level);
+  });
+}
+
 void AddCascadeCommand(CLI::App& app) {
   CLI::App* cascade = app.add_subcommand("cascade", "The retraining cascade derived from the model graph.");
   cascade->require_subcommand(1);
@@ -138,6 +165,38 @@ void AddCascadeCommand(CLI::App& app) {
                                    std::filesystem::perm_options::add);
       spdlog::info("wrote {}", args->emit_script);
     }
+  });
+
+  struct RunArgs {
+    std::vector<std::string> changed;
+    cascade::ScriptOptions commands;
+    cascade::ExecutorOptions executor;
+  };
+  auto run_args = std::make_shared<RunArgs>();
+  CLI::App* run = cascade->add_subcommand(
+      "run", "Execute a plan here: dependency order, independent steps in parallel, resumable\n"
+             "(finished steps are skipped), one log per step in STATE/logs.");
+  run->add_option("--changed", run_args->changed, "changed model(s): MODEL[,MODEL]")->required();
+  run->add_option("--models", run_args->commands.models, "collection the steps use");
+  run->add_option("--matches", run_args->commands.matches, "directory of match directories");
+  run->add_option("--outputs", run_args->commands.outputs, "directory of pipeline outputs");
+  run->add_option("--ipt", run_args->commands.ipt, "ipt executable the steps call");
+  run->add_option("--jobs", run_args->executor.jobs, "steps running at once")->check(CLI::PositiveNumber);
+  run->add_option("--state", run_args->executor.state_dir, "state directory (markers of finished steps, logs)");
+  run->callback([run_args]() {
+    auto p = cascade::PlanCascade(registry::ModelGraph::PathA(), SplitNames(run_args->changed));
+    ProgressBar bar("cascade", "steps");
+    const auto& commands = run_args->commands;
+    auto outcomes = cascade::RunPlan(
+        p, [&commands](const cascade::Step& s) { return cascade::StepCommand(s, commands); }, run_args->executor,
+        bar.Callback());
+    bar.Finish();
+    bool ok = true;
+    for (const auto& o : outcomes) {
+      fmt::print("  {:<28}{:<24}{:>7.1f} s  {}\n", o.id, cascade::StatusName(o.status), o.seconds, o.log.string());
+      ok &= o.status == cascade::StepOutcome::Status::kDone || o.status == cascade::StepOutcome::Status::kSkipped;
+    }
+    IPT_CHECK(ok, "the cascade stopped; see the failed step's log, fix, and run again to resume");
   });
 }
 

@@ -1,0 +1,41 @@
+// Runs a cascade plan on this machine: steps in dependency order, independent
+// steps in parallel (up to `jobs`), each step's output in its own log file, and
+// resumable — a step that finished before (same command) is skipped.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ipt/cascade/plan.h"
+#include "ipt/util/progress.h"
+
+namespace ipt::cascade {
+
+// The argv of a step (the same commands EmitScript writes).
+std::vector<std::string> StepCommand(const Step& step, const ScriptOptions& options);
+
+struct ExecutorOptions {
+  int jobs = 2;                                        // steps running at once
+  std::filesystem::path state_dir = "cascade-state";   // <step>.done markers and logs/
+  void Check() const;
+};
+
+struct StepOutcome {
+  std::string id;
+  enum class Status { kDone, kSkipped, kFailed, kNotRun } status = Status::kNotRun;
+  double seconds = 0;
+  int exit_code = 0;
+  std::filesystem::path log;
+};
+const char* StatusName(StepOutcome::Status status);
+
+using CommandFn = std::function<std::vector<std::string>(const Step&)>;
+
+// Returns one outcome per step, in plan order. After a failure no new step starts;
+// steps that depend on a failed one are kNotRun.
+std::vector<StepOutcome> RunPlan(const Plan& plan, const CommandFn& command_of, const ExecutorOptions& options,
+                                 const ProgressFn& progress = nullptr);
+
+}  // namespace ipt::cascade
