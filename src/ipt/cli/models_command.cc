@@ -8,6 +8,7 @@
 #include "ipt/util/progress.h"
 #include "ipt/cli/commands.h"
 #include "ipt/registry/collection.h"
+#include "ipt/registry/training.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
 
@@ -120,13 +121,19 @@ void AddTrainAndPrecomputeCommands(CLI::App& app) {
   auto model = std::make_shared<std::string>();
   auto models = std::make_shared<std::string>("models.yaml");
   auto matches = std::make_shared<std::string>("matches");
-  CLI::App* train = app.add_subcommand("train", "Train one model of the graph (entry point of the cascade).");
+  auto store_root = std::make_shared<std::string>(registry::DefaultModelStoreRoot().string());
+  CLI::App* train = app.add_subcommand(
+      "train", "Train one model of the graph against a collection: records the collection's upstream refs\n"
+               "as its provenance and adds the package to the model store (prints its ref).");
   train->add_option("MODEL", *model, "model name")->required();
-  train->add_option("--models", *models, "collection giving the upstream models");
+  train->add_option("--models", *models, "collection giving the upstream models")->check(CLI::ExistingFile);
   train->add_option("--matches", *matches, "directory of training matches");
-  train->callback([model]() {
-    registry::ModelGraph::PathA().Model(*model);  // unknown names are errors
-    IPT_THROW("no trainer for '{}' exists yet: the model arrives with its own issue", *model);
+  train->add_option("--store", *store_root, "model store ($IPT_MODEL_STORE, default ./models)");
+  train->callback([model, models, matches, store_root]() {
+    registry::ModelStore store(*store_root);
+    std::string ref = registry::TrainModel(*model, registry::ModelGraph::PathA(), registry::ReadCollection(*models),
+                                           store, {*matches});
+    fmt::print("{}\n", ref);
   });
   auto level = std::make_shared<std::string>();
   CLI::App* precompute = app.add_subcommand("precompute", "Fill the frame or track precompute layer for matches.");
