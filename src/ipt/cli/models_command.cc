@@ -9,6 +9,7 @@
 #include "ipt/cli/commands.h"
 #include "ipt/registry/collection.h"
 #include "ipt/registry/training.h"
+#include "ipt/store/precompute.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
 
@@ -135,13 +136,38 @@ void AddTrainAndPrecomputeCommands(CLI::App& app) {
                                            store, {*matches});
     fmt::print("{}\n", ref);
   });
-  auto level = std::make_shared<std::string>();
-  CLI::App* precompute = app.add_subcommand("precompute", "Fill the frame or track precompute layer for matches.");
-  precompute->add_option("--level", *level, "frame | track")->required()->check(CLI::IsMember({"frame", "track"}));
-  precompute->add_option("--models", *models, "collection giving the producing models");
-  precompute->add_option("--matches", *matches, "directory of matches");
-  precompute->callback([level]() {
-    IPT_THROW("the {} layer cannot be computed yet: its producing models arrive with their own issues", *level);
+  struct PrecomputeArgs {
+    std::string level, models = "models.yaml", matches, store = registry::DefaultModelStoreRoot().string(),
+                cache = store::DefaultArtifactStoreRoot().string();
+    std::vector<std::string> match_dirs;
+  };
+  auto p = std::make_shared<PrecomputeArgs>();
+  CLI::App* precompute = app.add_subcommand(
+      "precompute", "Fill the frame or track precompute layer for matches (content-addressed: present\n"
+                    "entries are hits, missing ones are computed by the layer's producing models).");
+  precompute->add_option("--level", p->level, "frame | track")->required()->check(CLI::IsMember({"frame", "track"}));
+  precompute->add_option("--models", p->models, "collection naming the producing models")->check(CLI::ExistingFile);
+  precompute->add_option("--matches", p->matches, "directory whose subdirectories are matches")->check(CLI::ExistingDirectory);
+  precompute->add_option("MATCH", p->match_dirs, "match directories")->check(CLI::ExistingDirectory);
+  precompute->add_option("--store", p->store, "model store ($IPT_MODEL_STORE, default ./models)");
+  precompute->add_option("--cache", p->cache, "precompute store ($IPT_CACHE, default ./cache)");
+  precompute->callback([p]() {
+    std::vector<std::filesystem::path> matches(p->match_dirs.begin(), p->match_dirs.end());
+    if (!p->matches.empty()) {
+      for (const auto& e : std::filesystem::directory_iterator(p->matches)) {
+        if (std::filesystem::exists(e.path() / "match.yaml")) matches.push_back(e.path());
+      }
+    }
+    std::sort(matches.begin(), matches.end());
+    IPT_CHECK(!matches.empty(), "no match given (MATCH... or --matches DIR)");
+    registry::ModelStore models(p->store);
+    std::map<std::string, std::string> refs;
+    for (const auto& [name, ref] : registry::ReadCollection(p->models).refs) refs[name] = models.Resolve(ref);
+    store::ArtifactStore cache(p->cache);
+    ProgressBar bar("precompute " + p->level, "matches");
+    auto report = store::Precompute(cache, p->level, matches, refs, store::ProducerRegistry::Global(), bar.Callback());
+    bar.Finish();
+    fmt::print("{} layer: {} hits, {} computed, for {} matches\n", p->level, report.hits, report.misses, matches.size());
   });
 }
 
