@@ -3,8 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
-#include <set>
+#include <unordered_map>
 
 #include "ipt/util/check.h"
 
@@ -13,17 +12,21 @@ namespace {
 
 // Fills frames[f - 1] from rows, relabelling ids by ascending original id.
 int Fill(const std::vector<TrackRow>& rows, const std::string& file, std::vector<FrameDetections>* frames) {
-  std::map<int64_t, int> relabel;
-  for (const auto& r : rows) relabel.emplace(r.id, 0);
-  int next = 0;
-  for (auto& [id, label] : relabel) label = next++;
-  std::vector<std::set<int>> seen(frames->size());
+  std::vector<int64_t> ids;
+  ids.reserve(rows.size());
+  for (const auto& r : rows) ids.push_back(r.id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::unordered_map<int64_t, int> relabel;
+  relabel.reserve(ids.size() * 2);
+  for (size_t k = 0; k < ids.size(); ++k) relabel.emplace(ids[k], static_cast<int>(k));
   for (const auto& r : rows) {
-    int label = relabel[r.id];
-    if (!seen[r.frame - 1].insert(label).second) {
+    const int label = relabel.at(r.id);
+    FrameDetections& f = (*frames)[r.frame - 1];
+    // A frame holds a few dozen people: a scan beats a set.
+    if (std::find(f.ids.begin(), f.ids.end(), label) != f.ids.end()) {
       throw InputError(file, r.line, "id", fmt::format("id {} appears more than once in frame {}", r.id, r.frame));
     }
-    FrameDetections& f = (*frames)[r.frame - 1];
     f.ids.push_back(label);
     f.geometry.push_back(r.geometry);
     if (!r.key.empty()) f.keys.push_back(r.key);
@@ -31,7 +34,7 @@ int Fill(const std::vector<TrackRow>& rows, const std::string& file, std::vector
   for (const auto& f : *frames) {
     IPT_CHECK(f.keys.empty() || f.keys.size() == f.ids.size(), "{}: identity keys missing on some rows", file);
   }
-  return next;
+  return static_cast<int>(ids.size());
 }
 
 }  // namespace

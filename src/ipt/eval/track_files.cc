@@ -40,7 +40,7 @@ std::vector<TrackRow> ReadTrackFile(const std::filesystem::path& path, Space spa
   const int needed = space == Space::kImage ? 6 : 4;
   const char* const* names = space == Space::kImage ? kImageColumns : kPitchColumns;
   std::vector<TrackRow> rows;
-  rows.reserve(text.size() / 24);
+  rows.reserve(text.size() / 16);  // ~20 characters a row: reserve generously
   std::string_view fields[7];
   size_t pos = 0;
   int line_no = 0;
