@@ -1,6 +1,8 @@
 #include "ipt/cascade/executor.h"
 
 #include <gtest/gtest.h>
+
+#include "ipt/util/test_util.h"
 #include <unistd.h>
 
 #include <fstream>
@@ -11,12 +13,7 @@ namespace ipt::cascade {
 namespace {
 namespace fs = std::filesystem;
 
-fs::path Temp(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("ipt_cascade_" + name + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path Temp(const std::string& name) { return testing::FreshTempDir("cascade_" + name); }
 
 // Each step appends "start <id> <ns>" / "end <id> <ns>" to a journal: real processes,
 // so that order and overlap can be checked afterwards.

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+
+#include "ipt/util/test_util.h"
 #include <unistd.h>
 
 #include <fstream>
@@ -53,12 +55,7 @@ TEST(FieldSpec, ParseAndPrint) {
   EXPECT_THROW(ParseFieldSpec("just a name"), Error);
 }
 
-fs::path Temp(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("ipt_registry_" + name + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path Temp(const std::string& name) { return testing::FreshTempDir("registry_" + name); }
 
 std::string Weights(float value) {
   io::SafetensorsFile f;

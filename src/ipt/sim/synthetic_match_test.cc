@@ -1,6 +1,8 @@
 #include "ipt/sim/synthetic_match.h"
 
 #include <gtest/gtest.h>
+
+#include "ipt/util/test_util.h"
 #include <unistd.h>
 
 #include <map>
@@ -62,8 +64,8 @@ TEST(SyntheticMatch, KitSimilarityBringsTeamShirtsTogether) {
 }
 
 fs::path TempDir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("ipt_synth_" + name + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  fs::path dir = testing::FreshTempDir("synth_" + name);
+  fs::remove_all(dir);  // the writer creates it
   return dir;
 }
 

@@ -1,6 +1,8 @@
 #include "ipt/store/artifact_store.h"
 
 #include <gtest/gtest.h>
+
+#include "ipt/util/test_util.h"
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,12 +17,7 @@ namespace ipt::store {
 namespace {
 namespace fs = std::filesystem;
 
-fs::path Temp(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("ipt_store_" + name + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path Temp(const std::string& name) { return testing::FreshTempDir("store_" + name); }
 
 io::SafetensorsFile Tensors(size_t floats, char fill = 1) {
   io::SafetensorsFile f;

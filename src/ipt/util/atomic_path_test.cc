@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ipt/util/test_util.h"
+
 #include <fstream>
 
 #include "ipt/util/check.h"
@@ -9,12 +11,7 @@
 namespace ipt {
 namespace fs = std::filesystem;
 
-fs::path FreshDir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("ipt_util_test_" + name + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path FreshDir(const std::string& name) { return testing::FreshTempDir("util_" + name); }
 
 TEST(AtomicPath, FileAppearsOnlyOnCommit) {
   fs::path dir = FreshDir("file");

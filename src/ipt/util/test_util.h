@@ -1,0 +1,20 @@
+// Helpers shared by the test suites (header-only; tests only).
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+namespace ipt::testing {
+
+// An empty directory for one test: <tmp>/ipt_<name>_<pid>, emptied if it existed.
+inline std::filesystem::path FreshTempDir(const std::string& name) {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("ipt_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+}  // namespace ipt::testing
