@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 
+#include "ipt/io/csv.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
 
@@ -26,19 +27,12 @@ std::vector<PipelineRow> ReadTracksCsv(const std::filesystem::path& path, int fr
   std::vector<PipelineRow> rows;
   std::set<std::pair<int, int64_t>> seen;
   int line_no = 1;
-  std::vector<std::string> f;
   while (std::getline(in, line)) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    f.clear();
-    size_t start = 0;
-    while (true) {
-      size_t comma = line.find(',', start);
-      f.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+    std::vector<std::string> f;
+    for (std::string_view field : io::SplitCsvLine(line)) f.emplace_back(field);
     if (static_cast<int>(f.size()) != kColumns) {
       throw InputError(file, line_no, "", fmt::format("expected {} fields, found {}", kColumns, f.size()));
     }

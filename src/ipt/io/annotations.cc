@@ -1,5 +1,7 @@
 #include "ipt/io/annotations.h"
 
+#include "ipt/io/csv.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,23 +17,7 @@
 namespace ipt::io {
 namespace {
 
-std::vector<std::string_view> SplitCsvLine(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (true) {
-    size_t comma = line.find(',', start);
-    out.push_back(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
+std::string_view Trim(std::string_view s) { return TrimCsvField(s); }
 
 }  // namespace
 
