@@ -16,13 +16,17 @@ void AddCacheCommand(CLI::App& app) {
   cache->add_option("--root", *root, "store directory ($IPT_CACHE, default ./cache)");
   cache->add_option("--store", *model_store, "model store, to resolve refs in collections");
 
-  cache->add_subcommand("ls", "List the complete entries.")->callback([root]() {
+  cache->add_subcommand("ls", "List the entries (unreadable ones marked CORRUPT, with the reason).")->callback([root]() {
     auto entries = store::ArtifactStore(*root).List();
     fmt::print("{:<7}{:<14}{:>12}  {:<22}{}\n", "layer", "key", "bytes", "created", "produced by");
     for (const auto& e : entries) {
+      if (!e.meta) {
+        fmt::print("{:<7}{:<14}{:>12}  {:<22}CORRUPT: {}\n", e.layer, e.key.substr(0, 12), "-", "-", e.problem);
+        continue;
+      }
       std::string producers;
-      for (const auto& [m, r] : e.producers) producers += fmt::format("{}{}@{}", producers.empty() ? "" : ", ", m, r.substr(0, 12));
-      fmt::print("{:<7}{:<14}{:>12}  {:<22}{}\n", e.layer, e.key.substr(0, 12), e.bytes, e.created, producers);
+      for (const auto& [m, r] : e.meta->producers) producers += fmt::format("{}{}@{}", producers.empty() ? "" : ", ", m, r.substr(0, 12));
+      fmt::print("{:<7}{:<14}{:>12}  {:<22}{}\n", e.layer, e.key.substr(0, 12), e.meta->bytes, e.meta->created, producers);
     }
     if (entries.empty()) fmt::print("(no entries in {})\n", *root);
   });
@@ -39,7 +43,8 @@ void AddCacheCommand(CLI::App& app) {
     bool dry_run = false;
   };
   auto gc_args = std::make_shared<GcArgs>();
-  CLI::App* gc = cache->add_subcommand("gc", "Remove entries that no given collection reaches (prints them first).");
+  CLI::App* gc = cache->add_subcommand(
+      "gc", "Remove entries that no given collection reaches, and unreadable ones (prints them first).");
   gc->add_option("--keep", gc_args->keep, "models.yaml to keep (repeatable)")->required()->check(CLI::ExistingFile);
   gc->add_flag("--dry-run", gc_args->dry_run, "only print what would be removed");
   gc->callback([root, model_store, gc_args]() {
@@ -53,7 +58,10 @@ void AddCacheCommand(CLI::App& app) {
     }
     store::ArtifactStore cache_store(*root);
     auto doomed = cache_store.CollectGarbage(keep, /*dry_run=*/true);
-    for (const auto& e : doomed) fmt::print("{} {}/{} ({} bytes)\n", gc_args->dry_run ? "would remove" : "remove", e.layer, e.key.substr(0, 12), e.bytes);
+    for (const auto& e : doomed) {
+      fmt::print("{} {}/{} ({})\n", gc_args->dry_run ? "would remove" : "remove", e.layer, e.key.substr(0, 12),
+                 e.meta ? fmt::format("{} bytes", e.meta->bytes) : "corrupt");
+    }
     if (!gc_args->dry_run) cache_store.CollectGarbage(keep, false);
     fmt::print("{} of {} entries {}\n", doomed.size(), cache_store.List().size() + (gc_args->dry_run ? 0 : doomed.size()),
                gc_args->dry_run ? "would be removed" : "removed");

@@ -3,14 +3,17 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "ipt/io/match.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
 #include "ipt/util/hash.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/paths.h"
 
 namespace ipt::store {
 namespace fs = std::filesystem;
@@ -18,6 +21,9 @@ namespace fs = std::filesystem;
 namespace {
 constexpr const char* kTensors = "tensors.safetensors";
 constexpr const char* kMeta = "meta.json";
+constexpr size_t kContentKeyLength = 64;
+// meta.json is a few hundred bytes; anything far larger is not one.
+constexpr int64_t kMaxMetaBytes = 1 << 20;
 
 std::string NowUtc() {
   std::time_t t = std::time(nullptr);
@@ -31,50 +37,146 @@ nlohmann::json MetaJson(const EntryMeta& m) {
           {"created", m.created}, {"bytes", m.bytes}, {"content_sha256", m.content_sha256}};
 }
 
-std::optional<EntryMeta> ReadMeta(const fs::path& dir) {
-  try {
-    nlohmann::json j = nlohmann::json::parse(ReadFile(dir / kMeta));
-    EntryMeta m;
-    m.key = j.at("key");
-    m.layer = j.at("layer");
-    m.match = j.value("match", "");
-    m.producers = j.value("producers", std::map<std::string, std::string>{});
-    m.inputs = j.value("inputs", std::map<std::string, std::string>{});
-    m.created = j.value("created", "");
-    m.bytes = j.value("bytes", int64_t{0});
-    m.content_sha256 = j.at("content_sha256");
-    return m;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+// A layer directory name: lowercase letters, digits and underscores.
+bool IsLayerName(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
 }
 
-bool IsEntryName(const std::string& name) { return name.size() == 64 && name.find('.') == std::string::npos; }
+// Reads an entry directory's meta.json and checks that it agrees with the directory.
+StoredEntry ReadEntry(const fs::path& dir, const std::string& layer, const std::string& key) {
+  StoredEntry entry{layer, key, std::nullopt, ""};
+  const fs::path meta_path = dir / kMeta;
+  try {
+    CheckRegularFile(meta_path, kMaxMetaBytes);
+    EntryMeta meta = ParseEntryMeta(ReadFile(meta_path), meta_path.string());
+    if (meta.key != key || meta.layer != layer) {
+      throw InputError(meta_path.string(), 0, "key", "names another entry than its directory " + layer + "/" + key);
+    }
+    entry.meta = std::move(meta);
+  } catch (const Error& e) {
+    entry.problem = e.what();
+  }
+  return entry;
+}
+
+// Every complete entry directory under root, in directory order.
+std::vector<StoredEntry> ScanEntries(const fs::path& root) {
+  std::vector<StoredEntry> out;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return out;
+  for (const auto& layer : fs::directory_iterator(root)) {
+    const std::string layer_name = layer.path().filename().string();
+    if (!layer.is_directory() || layer.is_symlink() || !IsLayerName(layer_name)) continue;
+    for (const auto& e : fs::directory_iterator(layer.path())) {
+      const std::string key = e.path().filename().string();
+      if (!e.is_directory() || e.is_symlink() || !IsContentKey(key)) continue;
+      out.push_back(ReadEntry(e.path(), layer_name, key));
+    }
+  }
+  return out;
+}
+
+std::string HashLayerKey(const registry::LayerSpec& layer, const std::string& upstream,
+                         const std::map<std::string, std::string>& own_producers) {
+  Sha256 h;
+  h.Field("ipt-layer").Field(layer.name).Field(std::to_string(layer.schema_version)).Field(upstream);
+  for (const auto& [model, ref] : own_producers) h.Field(model).Field(ref);  // std::map: sorted by name
+  return h.Hex();
+}
 
 }  // namespace
 
-std::string FrameKey(const std::string& match_hash, const std::string& detector_ref, const std::string& crop_encoder_ref,
-                     int schema_version) {
-  return Sha256().Field("ipt-frame").Field(std::to_string(schema_version)).Field(match_hash).Field(detector_ref)
-      .Field(crop_encoder_ref).Hex();
+bool IsContentKey(const std::string& name) {
+  return name.size() == kContentKeyLength &&
+         std::all_of(name.begin(), name.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-std::string TrackKey(const std::string& frame_key, const std::string& tracker_ref, int schema_version) {
-  return Sha256().Field("ipt-track").Field(std::to_string(schema_version)).Field(frame_key).Field(tracker_ref).Hex();
+EntryMeta ParseEntryMeta(const std::string& text, const std::string& source) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(source, 0, "", fmt::format("malformed JSON at byte {}", e.byte));
+  }
+  auto fail = [&](const std::string& field, const std::string& what) -> void { throw InputError(source, 0, field, what); };
+  if (!j.is_object()) fail("", "expected a JSON object");
+  auto string_of = [&](const char* key, bool required) {
+    if (!j.contains(key)) {
+      if (required) fail(key, "missing");
+      return std::string();
+    }
+    if (!j[key].is_string()) fail(key, "must be a string");
+    return j[key].get<std::string>();
+  };
+  auto ref_map = [&](const char* key) {
+    std::map<std::string, std::string> out;
+    if (!j.contains(key)) return out;
+    if (!j[key].is_object()) fail(key, "must map names to 64-character hashes");
+    for (const auto& [name, value] : j[key].items()) {
+      if (!value.is_string() || !IsContentKey(value.get<std::string>())) {
+        fail(std::string(key) + "." + Echo(name), "must be a 64-character lowercase hex hash");
+      }
+      out[name] = value.get<std::string>();
+    }
+    return out;
+  };
+  EntryMeta m;
+  m.key = string_of("key", true);
+  if (!IsContentKey(m.key)) fail("key", "must be a 64-character lowercase hex hash");
+  m.layer = string_of("layer", true);
+  if (!IsLayerName(m.layer)) fail("layer", "must be a layer name (a-z, 0-9, _), got '" + Echo(m.layer) + "'");
+  m.match = string_of("match", false);
+  m.producers = ref_map("producers");
+  m.inputs = ref_map("inputs");
+  m.created = string_of("created", false);
+  if (j.contains("bytes")) {
+    if (!j["bytes"].is_number_integer() || j["bytes"].get<int64_t>() < 0) fail("bytes", "must be an integer >= 0");
+    m.bytes = j["bytes"].get<int64_t>();
+  }
+  m.content_sha256 = string_of("content_sha256", true);
+  if (!IsContentKey(m.content_sha256)) fail("content_sha256", "must be a 64-character lowercase hex hash");
+  return m;
 }
 
 std::string MatchContentHash(const fs::path& dir) {
+  const io::MatchInfo match = io::ReadMatchYaml(dir / "match.yaml");
   Sha256 h;
   h.Field("ipt-match-content");
-  for (const char* name : {"match.yaml", "left.mp4", "right.mp4"}) h.Field(Sha256OfFile(dir / name));
+  h.Field(Sha256OfFile(dir / "match.yaml"));
+  for (const auto& camera : match.cameras) h.Field(Sha256OfFile(dir / camera.video));
   return h.Hex();
+}
+
+LayerKey ComputeLayerKey(const registry::ModelGraph& graph, const std::string& layer_name,
+                         const std::string& match_content_hash, const std::map<std::string, std::string>& refs) {
+  const registry::LayerSpec& layer = graph.Layer(layer_name);
+  LayerKey out;
+  out.layer = layer_name;
+  std::string upstream = match_content_hash;
+  if (layer.input) {
+    LayerKey input = ComputeLayerKey(graph, *layer.input, match_content_hash, refs);
+    out.producers = input.producers;
+    out.input_key = input.key;
+    upstream = input.key;
+  }
+  std::map<std::string, std::string> own;
+  for (const auto& model : graph.Producers(layer_name)) {
+    auto it = refs.find(model);
+    IPT_CHECK(it != refs.end(), "the collection names no {}, needed for the {} layer", model, layer_name);
+    own[model] = it->second;
+    out.producers[model] = it->second;
+  }
+  out.key = HashLayerKey(layer, upstream, own);
+  return out;
 }
 
 ArtifactStore::ArtifactStore(fs::path root) : root_(std::move(root)) {}
 
 fs::path ArtifactStore::EntryDir(const std::string& layer, const std::string& key) const {
-  IPT_CHECK(IsEntryName(key), "artifact key '{}' is not a 64-character hash", key);
-  IPT_CHECK(!layer.empty() && layer.find('/') == std::string::npos, "invalid layer name '{}'", layer);
+  IPT_CHECK(IsContentKey(key), "artifact key '{}' is not a 64-character hex hash", Echo(key));
+  IPT_CHECK(IsLayerName(layer), "invalid layer name '{}'", Echo(layer));
   return root_ / layer / key;
 }
 
@@ -109,16 +211,17 @@ bool ArtifactStore::Put(const std::string& layer, const std::string& key, const 
 std::optional<io::SafetensorsFile> ArtifactStore::Get(const std::string& layer, const std::string& key) {
   const fs::path dir = EntryDir(layer, key);
   if (!fs::exists(dir / kMeta)) return std::nullopt;
-  auto meta = ReadMeta(dir);
+  StoredEntry entry = ReadEntry(dir, layer, key);
   std::string bytes;
-  bool ok = meta.has_value() && fs::exists(dir / kTensors);
+  bool ok = entry.meta.has_value() && fs::is_regular_file(dir / kTensors);
   if (ok) {
     bytes = ReadFile(dir / kTensors);
-    ok = Sha256Hex(bytes) == meta->content_sha256;
+    ok = Sha256Hex(bytes) == entry.meta->content_sha256;
   }
   if (!ok) {
-    spdlog::warn("cache entry {}/{} is corrupt (content hash does not verify): removing it, it will be recomputed",
-                 layer, key.substr(0, 12));
+    spdlog::warn("cache entry {}/{} is corrupt ({}): removing it, it will be recomputed", layer, key.substr(0, 12),
+                 entry.problem.empty() ? "content hash does not verify" : entry.problem);
+    CheckInside(dir, root_, "cache entry");
     std::error_code ec;
     fs::remove_all(dir, ec);
     return std::nullopt;
@@ -126,64 +229,54 @@ std::optional<io::SafetensorsFile> ArtifactStore::Get(const std::string& layer, 
   return io::ParseSafetensors(bytes, (dir / kTensors).string());
 }
 
-std::vector<EntryMeta> ArtifactStore::List() const {
-  std::vector<EntryMeta> out;
-  if (!fs::is_directory(root_)) return out;
-  for (const auto& layer : fs::directory_iterator(root_)) {
-    if (!layer.is_directory()) continue;
-    for (const auto& e : fs::directory_iterator(layer.path())) {
-      if (!e.is_directory() || !IsEntryName(e.path().filename().string())) continue;
-      if (auto meta = ReadMeta(e.path())) out.push_back(*meta);
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const EntryMeta& a, const EntryMeta& b) {
-    return std::tie(a.layer, a.created, a.key) < std::tie(b.layer, b.created, b.key);
+std::vector<StoredEntry> ArtifactStore::List() const {
+  std::vector<StoredEntry> out = ScanEntries(root_);
+  auto created = [](const StoredEntry& e) { return e.meta ? e.meta->created : std::string(); };
+  std::sort(out.begin(), out.end(), [&](const StoredEntry& a, const StoredEntry& b) {
+    return std::make_tuple(a.layer, created(a), a.key) < std::make_tuple(b.layer, created(b), b.key);
   });
   return out;
 }
 
 VerifyReport ArtifactStore::Verify() const {
   VerifyReport report;
-  if (!fs::is_directory(root_)) return report;
-  for (const auto& layer : fs::directory_iterator(root_)) {
-    if (!layer.is_directory()) continue;
-    for (const auto& e : fs::directory_iterator(layer.path())) {
-      if (!e.is_directory() || !IsEntryName(e.path().filename().string())) continue;
-      std::string id = layer.path().filename().string() + "/" + e.path().filename().string();
-      auto meta = ReadMeta(e.path());
-      bool ok = meta && fs::exists(e.path() / kTensors) && Sha256OfFile(e.path() / kTensors) == meta->content_sha256;
-      (ok ? report.ok : report.corrupt).push_back(id);
-    }
+  for (const auto& e : List()) {
+    const fs::path tensors = root_ / e.layer / e.key / kTensors;
+    bool ok = e.meta && fs::is_regular_file(tensors) && Sha256OfFile(tensors) == e.meta->content_sha256;
+    (ok ? report.ok : report.corrupt).push_back(e.layer + "/" + e.key);
   }
   return report;
 }
 
-std::vector<EntryMeta> ArtifactStore::CollectGarbage(
-    const std::vector<std::map<std::string, std::string>>& keep, bool dry_run) {
-  std::vector<EntryMeta> removed;
-  for (const auto& meta : List()) {
+std::vector<StoredEntry> ArtifactStore::CollectGarbage(const std::vector<std::map<std::string, std::string>>& keep,
+                                                       bool dry_run) {
+  std::vector<StoredEntry> removed;
+  for (const auto& entry : List()) {
     bool reachable = false;
     for (const auto& collection : keep) {
+      if (!entry.meta) break;  // unreadable: no collection can use it
       bool all = true;
-      for (const auto& [model, ref] : meta.producers) {
+      for (const auto& [model, ref] : entry.meta->producers) {
         auto it = collection.find(model);
         all &= it != collection.end() && it->second == ref;
       }
       reachable |= all;
     }
     if (reachable) continue;
-    removed.push_back(meta);
-    if (!dry_run) fs::remove_all(EntryDir(meta.layer, meta.key));
+    removed.push_back(entry);
+    if (dry_run) continue;
+    // The directory we found, never a path meta.json names.
+    const fs::path dir = EntryDir(entry.layer, entry.key);
+    CheckInside(dir, root_, "cache entry");
+    fs::remove_all(dir);
   }
-  // Leftovers of crashed writers (temporary directories) go too.
-  if (!dry_run && fs::is_directory(root_)) {
+  // Leftovers of crashed writers (temporaries whose process is gone) go too.
+  std::error_code ec;
+  if (!dry_run && fs::is_directory(root_, ec)) {
     for (const auto& layer : fs::directory_iterator(root_)) {
-      if (!layer.is_directory()) continue;
+      if (!layer.is_directory() || layer.is_symlink()) continue;
       for (const auto& e : fs::directory_iterator(layer.path())) {
-        if (e.path().filename().string().find(".tmp-") != std::string::npos) {
-          std::error_code ec;
-          fs::remove_all(e.path(), ec);
-        }
+        if (IsStaleTemporary(e.path().filename().string())) fs::remove_all(e.path(), ec);
       }
     }
   }

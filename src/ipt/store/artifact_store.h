@@ -1,41 +1,49 @@
-// The two-layer, content-addressed precompute store.
+// The content-addressed precompute store, its layers and keys declared by the
+// model graph (registry/model_graph.h), not here.
 //
-//  frame layer: detections + crop-encoder outputs per frame of a match
-//      key = H("ipt-frame", schema version, match content hash, detector ref, crop_encoder ref)
-//  track layer: track assignments + categories
-//      key = H("ipt-track", schema version, frame key, tracker ref)
-// The JN classifier and the identity resolver only read these, so changing either
-// regenerates nothing; changing the tracker changes only track keys.
+// Key of layer L for one match (LayerKey):
+//   H("ipt-layer", L, L.schema_version, upstream, (name, ref) of every producer of L, sorted by name)
+//   upstream = the key of L's input layer if the graph gives it one, else the match content hash.
+// So a model changes exactly the keys of the layer it produces and of every layer
+// computed from that one; a model that only reads layers (JN classifier, identity
+// resolver) is in no key. In Path A: frame = H(match, detector, crop_encoder),
+// track = H(frame key, tracker).
 //
 // An entry is a directory ROOT/<layer>/<key>/ holding tensors.safetensors and
 // meta.json {key, layer, match, producers {model: ref}, inputs, created, bytes,
-// content_sha256}. Writes go to a temporary sibling renamed into place, so a
+// content_sha256}. An entry is identified by its directory; what meta.json says
+// never names a path. Writes go to a temporary sibling renamed into place, so a
 // crash never leaves an entry that looks complete, and of two processes writing
-// the same key one wins and both see one valid entry. An entry whose content
-// hash does not verify is reported, removed, and treated as missing (recomputed).
+// the same key one wins and both see one valid entry. An entry whose meta.json
+// or content hash does not verify is reported (ls, verify), removed by gc and by
+// Get, and treated as missing (recomputed).
 #pragma once
 
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "ipt/io/safetensors.h"
+#include "ipt/registry/model_graph.h"
 
 namespace ipt::store {
 
-constexpr int kFrameSchemaVersion = 1;
-constexpr int kTrackSchemaVersion = 1;
-
-std::string FrameKey(const std::string& match_content_hash, const std::string& detector_ref,
-                     const std::string& crop_encoder_ref, int schema_version = kFrameSchemaVersion);
-std::string TrackKey(const std::string& frame_key, const std::string& tracker_ref,
-                     int schema_version = kTrackSchemaVersion);
-
-// SHA-256 over match.yaml and both videos of a match directory (streamed).
+// SHA-256 over exactly the files a match's producers read: match.yaml and the two
+// videos it names (streamed). Throws InputError naming a missing or bad file.
 std::string MatchContentHash(const std::filesystem::path& match_dir);
+
+// One layer's key for one match, with what went into it.
+struct LayerKey {
+  std::string layer;
+  std::string key;                               // 64 hex characters
+  std::map<std::string, std::string> producers;  // model -> ref, this layer's and its input layers'
+  std::optional<std::string> input_key;          // the input layer's key, when it has one
+};
+// Throws ipt::Error on an unknown layer or when `refs` lacks a producing model.
+LayerKey ComputeLayerKey(const registry::ModelGraph& graph, const std::string& layer,
+                         const std::string& match_content_hash, const std::map<std::string, std::string>& refs);
 
 struct EntryMeta {
   std::string key, layer, match;
@@ -44,6 +52,15 @@ struct EntryMeta {
   std::string created;
   int64_t bytes = 0;
   std::string content_sha256;                   // of tensors.safetensors
+};
+// Parses meta.json; throws InputError naming `source` and the field.
+EntryMeta ParseEntryMeta(const std::string& json_text, const std::string& source);
+
+// One entry directory as found on disk.
+struct StoredEntry {
+  std::string layer, key;          // from the directory names ROOT/<layer>/<key>
+  std::optional<EntryMeta> meta;   // nullopt when meta.json is missing, unreadable or disagrees
+  std::string problem;             // why meta is nullopt ("" when readable)
 };
 
 struct VerifyReport {
@@ -62,17 +79,23 @@ class ArtifactStore {
   std::optional<io::SafetensorsFile> Get(const std::string& layer, const std::string& key);
   bool Contains(const std::string& layer, const std::string& key) const;
 
-  std::vector<EntryMeta> List() const;  // complete entries only
-  VerifyReport Verify() const;          // re-hashes every entry
-  // Entries no given collection reaches: some producer's ref differs from the
-  // collection's ref for that model. Removed unless dry_run.
-  std::vector<EntryMeta> CollectGarbage(const std::vector<std::map<std::string, std::string>>& keep_collections,
-                                        bool dry_run);
+  // Every entry directory (complete ones only: temporaries are not entries),
+  // readable or not, sorted by layer, creation time and key.
+  std::vector<StoredEntry> List() const;
+  VerifyReport Verify() const;  // re-hashes every entry
+  // Entries no given collection reaches (some producer's ref differs from the
+  // collection's ref for that model) and unreadable ones. Removed unless dry_run;
+  // dead writers' temporaries go too.
+  std::vector<StoredEntry> CollectGarbage(const std::vector<std::map<std::string, std::string>>& keep_collections,
+                                          bool dry_run);
 
  private:
   std::filesystem::path EntryDir(const std::string& layer, const std::string& key) const;
   std::filesystem::path root_;
 };
+
+// True for a store key or model ref: 64 lowercase hexadecimal characters.
+bool IsContentKey(const std::string& name);
 
 std::filesystem::path DefaultArtifactStoreRoot();  // $IPT_CACHE, else ./cache
 

@@ -18,43 +18,33 @@ const LayerProducer* ProducerRegistry::Find(const std::string& layer) const {
   return it == producers_.end() ? nullptr : &it->second;
 }
 
-PrecomputeReport Precompute(ArtifactStore& store, const std::string& layer,
+PrecomputeReport Precompute(ArtifactStore& store, const registry::ModelGraph& graph, const std::string& layer,
                             const std::vector<std::filesystem::path>& matches,
                             const std::map<std::string, std::string>& refs, const ProducerRegistry& producers,
                             const ProgressFn& progress) {
-  IPT_CHECK(layer == "frame" || layer == "track", "unknown precompute layer '{}' (frame or track)", layer);
-  auto ref_of = [&](const std::string& model) {
-    auto it = refs.find(model);
-    IPT_CHECK(it != refs.end(), "the collection names no {}, needed for the {} layer", model, layer);
-    return it->second;
-  };
+  const registry::LayerSpec& spec = graph.Layer(layer);  // throws on an unknown layer
   const LayerProducer* producer = producers.Find(layer);
   PrecomputeReport report;
   for (size_t i = 0; i < matches.size(); ++i) {
     const auto& match = matches[i];
-    const std::string frame_key = FrameKey(MatchContentHash(match), ref_of("detector"), ref_of("crop_encoder"));
-    EntryMeta meta;
-    meta.match = match.filename().string();
-    meta.producers = {{"detector", ref_of("detector")}, {"crop_encoder", ref_of("crop_encoder")}};
-    std::string key = frame_key;
-    LayerInputs inputs{match, refs, std::nullopt};
-    if (layer == "track") {
-      key = TrackKey(frame_key, ref_of("tracker"));
-      meta.producers["tracker"] = ref_of("tracker");
-      meta.inputs["frame_key"] = frame_key;
-    }
-    report.keys.push_back(key);
-    if (store.Contains(layer, key) && store.Get(layer, key)) {
+    const LayerKey key = ComputeLayerKey(graph, layer, MatchContentHash(match), refs);
+    report.keys.push_back(key.key);
+    if (store.Contains(layer, key.key) && store.Get(layer, key.key)) {
       ++report.hits;
     } else {
       IPT_CHECK(producer != nullptr, "the {} layer cannot be computed yet: its producing models arrive with their own issues",
                 layer);
-      if (layer == "track") {
-        inputs.input_layer = store.Get("frame", frame_key);
-        IPT_CHECK(inputs.input_layer.has_value(), "{}: the frame layer is missing; run `ipt precompute --level frame` first",
-                  match.string());
+      LayerInputs inputs{match, refs, std::nullopt};
+      EntryMeta meta;
+      meta.match = match.filename().string();
+      meta.producers = key.producers;
+      if (spec.input) {
+        meta.inputs[*spec.input + "_key"] = *key.input_key;
+        inputs.input_layer = store.Get(*spec.input, *key.input_key);
+        IPT_CHECK(inputs.input_layer.has_value(), "{}: the {} layer is missing; run `ipt precompute --level {}` first",
+                  match.string(), *spec.input, *spec.input);
       }
-      store.Put(layer, key, (*producer)(inputs), meta);
+      store.Put(layer, key.key, (*producer)(inputs), meta);
       ++report.misses;
     }
     if (progress) progress(static_cast<int64_t>(i + 1), static_cast<int64_t>(matches.size()));

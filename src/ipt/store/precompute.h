@@ -39,9 +39,10 @@ struct PrecomputeReport {
   std::vector<std::string> keys;  // one per match, in order
 };
 
-// layer: "frame" (key from detector + crop_encoder refs) or "track" (from the frame
-// key + tracker ref; the frame entry must exist). `refs` holds full refs.
-PrecomputeReport Precompute(ArtifactStore& store, const std::string& layer,
+// Fills `layer` (a layer of `graph`, e.g. "frame" or "track") for each match; keys
+// follow the graph (artifact_store.h, ComputeLayerKey). A layer computed from an
+// input layer needs that layer's entry first. `refs` holds full refs.
+PrecomputeReport Precompute(ArtifactStore& store, const registry::ModelGraph& graph, const std::string& layer,
                             const std::vector<std::filesystem::path>& matches,
                             const std::map<std::string, std::string>& refs,
                             const ProducerRegistry& producers = ProducerRegistry::Global(),

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "ipt/geometry/rig.h"
+#include "ipt/io/match.h"
 #include "ipt/util/check.h"
 #include "ipt/util/hash.h"
 
@@ -24,7 +26,7 @@ ProducerRegistry TestProducers(int* frame_calls, int* track_calls) {
     t.name = "bytes_per_file";
     t.dtype = io::DType::kI64;
     std::vector<int64_t> sizes;
-    for (const char* name : {"match.yaml", "left.mp4", "right.mp4"}) sizes.push_back(static_cast<int64_t>(fs::file_size(in.match_dir / name)));
+    for (const char* name : {"match.yaml", "cam_l.mp4", "cam_r.mp4"}) sizes.push_back(static_cast<int64_t>(fs::file_size(in.match_dir / name)));
     t.shape = {3};
     t.bytes.assign(reinterpret_cast<const char*>(sizes.data()), 24);
     f.tensors.push_back(t);
@@ -39,9 +41,16 @@ ProducerRegistry TestProducers(int* frame_calls, int* track_calls) {
   return r;
 }
 
+// A match directory whose match.yaml names its videos cam_l.mp4 / cam_r.mp4; stale
+// left.mp4 / right.mp4 files lie beside them and are not part of the match.
 fs::path MakeMatch(const fs::path& dir, const std::string& content) {
   fs::create_directories(dir);
-  for (const char* name : {"match.yaml", "left.mp4", "right.mp4"}) std::ofstream(dir / name) << content << name;
+  io::MatchInfo info;
+  info.frame_count = 1;
+  geometry::Rig rig = geometry::MakeDefaultRig(geometry::RigOptions{}, info.pitch);
+  info.cameras = {{rig.cameras[0], "cam_l.mp4"}, {rig.cameras[1], "cam_r.mp4"}};
+  io::WriteMatchYaml(info, dir / "match.yaml");
+  for (const char* name : {"cam_l.mp4", "cam_r.mp4", "left.mp4", "right.mp4"}) std::ofstream(dir / name) << content << name;
   return dir;
 }
 
@@ -50,37 +59,52 @@ TEST(Precompute, HitsMissesAndWhatEachModelChangeRegenerates) {
   fs::remove_all(work);
   std::vector<fs::path> matches = {MakeMatch(work / "m1", "a"), MakeMatch(work / "m2", "bb")};
   ArtifactStore store(work / "cache");
+  const auto graph = registry::ModelGraph::PathA();
   int frame_calls = 0, track_calls = 0;
   ProducerRegistry producers = TestProducers(&frame_calls, &track_calls);
   std::map<std::string, std::string> refs = {{"detector", Sha256Hex("d")}, {"crop_encoder", Sha256Hex("c")},
                                              {"tracker", Sha256Hex("t")}, {"jn_classifier", Sha256Hex("j")},
                                              {"identity_resolver", Sha256Hex("i")}};
-  EXPECT_THROW(Precompute(store, "track", matches, refs, producers), Error);  // frame layer first
-  auto r = Precompute(store, "frame", matches, refs, producers);
+  EXPECT_THROW(Precompute(store, graph, "track", matches, refs, producers), Error);  // frame layer first
+  auto r = Precompute(store, graph, "frame", matches, refs, producers);
   EXPECT_EQ(r.misses, 2);
-  EXPECT_EQ(Precompute(store, "track", matches, refs, producers).misses, 2);
+  EXPECT_EQ(Precompute(store, graph, "track", matches, refs, producers).misses, 2);
   // Nothing changed: all hits, no producer runs.
-  EXPECT_EQ(Precompute(store, "frame", matches, refs, producers).hits, 2);
-  EXPECT_EQ(Precompute(store, "track", matches, refs, producers).hits, 2);
+  EXPECT_EQ(Precompute(store, graph, "frame", matches, refs, producers).hits, 2);
+  EXPECT_EQ(Precompute(store, graph, "track", matches, refs, producers).hits, 2);
   EXPECT_EQ(frame_calls, 2);
   EXPECT_EQ(track_calls, 2);
   // A new JN classifier: zero regeneration in both layers.
   refs["jn_classifier"] = Sha256Hex("j2");
-  EXPECT_EQ(Precompute(store, "frame", matches, refs, producers).misses, 0);
-  EXPECT_EQ(Precompute(store, "track", matches, refs, producers).misses, 0);
+  EXPECT_EQ(Precompute(store, graph, "frame", matches, refs, producers).misses, 0);
+  EXPECT_EQ(Precompute(store, graph, "track", matches, refs, producers).misses, 0);
   // A new tracker: the track layer only.
   refs["tracker"] = Sha256Hex("t2");
-  EXPECT_EQ(Precompute(store, "frame", matches, refs, producers).misses, 0);
-  EXPECT_EQ(Precompute(store, "track", matches, refs, producers).misses, 2);
+  EXPECT_EQ(Precompute(store, graph, "frame", matches, refs, producers).misses, 0);
+  EXPECT_EQ(Precompute(store, graph, "track", matches, refs, producers).misses, 2);
   // The entries hold what the producers computed.
   auto entry = store.Get("frame", r.keys[1]);
   ASSERT_TRUE(entry);
   int64_t sizes[3];
   std::memcpy(sizes, entry->tensors[0].bytes.data(), 24);
-  EXPECT_EQ(sizes[1], static_cast<int64_t>(fs::file_size(work / "m2" / "left.mp4")));
+  EXPECT_EQ(sizes[1], static_cast<int64_t>(fs::file_size(work / "m2" / "cam_l.mp4")));
   // No producer registered: a clear error, not a pretend result.
   refs["crop_encoder"] = Sha256Hex("c2");
-  EXPECT_THROW(Precompute(store, "frame", matches, refs, ProducerRegistry{}), Error);
+  EXPECT_THROW(Precompute(store, graph, "frame", matches, refs, ProducerRegistry{}), Error);
+}
+
+// Keys come from exactly the files a match reads: the videos match.yaml names.
+TEST(Precompute, KeysFollowTheVideosMatchYamlNames) {
+  fs::path work = fs::temp_directory_path() / ("ipt_precompute_keys_" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  const fs::path m = MakeMatch(work / "m", "a");
+  const std::string before = MatchContentHash(m);
+  std::ofstream(m / "left.mp4") << "not read by the match";
+  EXPECT_EQ(MatchContentHash(m), before);
+  std::ofstream(m / "cam_l.mp4") << "a new left video";
+  EXPECT_NE(MatchContentHash(m), before);
+  fs::remove(m / "cam_r.mp4");
+  EXPECT_THROW(MatchContentHash(m), InputError);
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 #include "ipt/util/atomic_path.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <regex>
 
 #include <atomic>
 #include <fstream>
@@ -8,6 +12,8 @@
 #include <sstream>
 
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/paths.h"
 
 namespace ipt {
 namespace fs = std::filesystem;
@@ -18,11 +24,40 @@ std::string UniqueSuffix() {
   std::random_device rd;
   return fmt::format("tmp-{}-{}-{:x}", ::getpid(), counter++, rd());
 }
+constexpr const char* kTemporaryTag = ".tmp-";
+
+bool ProcessRuns(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+
+// Removes the stale temporaries of `final_path` in its directory.
+void RemoveStaleTemporaries(const fs::path& final_path) {
+  const fs::path parent = final_path.parent_path().empty() ? fs::path(".") : final_path.parent_path();
+  const std::string prefixes[] = {final_path.stem().string() + kTemporaryTag,
+                                  final_path.filename().string() + kTemporaryTag};
+  std::error_code ec;
+  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    bool ours = false;
+    for (const auto& prefix : prefixes) ours |= name.rfind(prefix, 0) == 0;
+    if (ours && IsStaleTemporary(name)) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
+    }
+  }
+}
 }  // namespace
+
+bool IsStaleTemporary(const std::string& name) {
+  static const std::regex kPattern(R"(.*\.tmp-([0-9]+)-[0-9]+-[0-9a-f]+(\..*)?)");
+  std::smatch m;
+  if (!std::regex_match(name, m, kPattern)) return false;
+  const std::string pid = m[1];
+  return pid.size() < 10 && !ProcessRuns(std::stol(pid));
+}
 
 AtomicPath::AtomicPath(fs::path final_path) : final_(std::move(final_path)) {
   fs::path parent = final_.parent_path();
   if (!parent.empty()) fs::create_directories(parent);
+  RemoveStaleTemporaries(final_);
   // "name.tmp-<pid>-<n>-<rand>.ext": keeps the extension for format-sniffing writers.
   temp_ = parent / (final_.stem().string() + "." + UniqueSuffix() + final_.extension().string());
 }
@@ -64,6 +99,7 @@ void WriteFileAtomic(const fs::path& path, const std::string& bytes) {
 }
 
 std::string ReadFile(const fs::path& path) {
+  CheckRegularFile(path, limits::kMaxTextFileBytes);  // not /dev/zero, a FIFO, or a directory
   std::ifstream f(path, std::ios::binary);
   if (!f.good()) throw InputError(path.string(), 0, "", "cannot open file");
   std::ostringstream ss;

@@ -14,9 +14,14 @@ void WriteFileAtomic(const std::filesystem::path& path, const std::string& bytes
 // Reads a whole file; throws InputError naming the path if it cannot.
 std::string ReadFile(const std::filesystem::path& path);
 
+// True when `name` is a temporary of AtomicPath ("<stem>.tmp-<pid>-<n>-<hex>...")
+// whose writing process no longer runs on this machine: a killed writer's leftover.
+bool IsStaleTemporary(const std::string& name);
+
 // A temporary sibling of `final_path` (same directory, same extension, so tools
 // that pick a format from the extension still work). Removed on destruction
-// unless Commit() renamed it into place.
+// unless Commit() renamed it into place. Creating one also removes stale
+// temporaries of the same final path left by killed processes.
 class AtomicPath {
  public:
   explicit AtomicPath(std::filesystem::path final_path);

@@ -4,6 +4,9 @@
 
 #include "ipt/util/test_util.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "ipt/util/check.h"
@@ -78,4 +81,48 @@ TEST(Check, MessageCarriesFileAndLine) {
   }
 }
 
+}  // namespace ipt
+
+namespace ipt {
+// A killed writer leaves "OUT.tmp-<pid>-..." behind; the next writer of OUT removes
+// it, but never the temporary of a process that still runs.
+TEST(AtomicPath, KilledWritersTemporariesAreCleanedByTheNextWriter) {
+  fs::path dir = FreshDir("stale");
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    AtomicPath out(dir / "match");
+    fs::create_directories(out.temp());
+    std::ofstream(out.temp() / "left.mp4") << "partial";
+    _exit(0);  // like a kill: no destructor runs
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+  const std::string stale = fs::directory_iterator(dir)->path().filename().string();
+  EXPECT_TRUE(IsStaleTemporary(stale)) << stale;
+  AtomicPath live(dir / "other");  // a live writer's temporary of another output
+  fs::create_directories(live.temp());
+  EXPECT_FALSE(IsStaleTemporary(live.temp().filename().string()));
+  {
+    AtomicPath next(dir / "match");
+    fs::create_directories(next.temp());
+    next.Commit();
+  }
+  EXPECT_FALSE(fs::exists(dir / stale));
+  EXPECT_TRUE(fs::exists(dir / "match"));
+  EXPECT_TRUE(fs::exists(live.temp()));
+  EXPECT_FALSE(IsStaleTemporary("match.mp4"));
+  EXPECT_FALSE(IsStaleTemporary("notes.tmp-x.txt"));
+}
+
+TEST(ReadFile, RefusesDevicesAndDirectories) {
+  try {
+    ReadFile("/dev/zero");
+    ADD_FAILURE() << "read /dev/zero";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ReadFile(FreshDir("readdir")), InputError);
+}
 }  // namespace ipt

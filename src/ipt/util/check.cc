@@ -21,8 +21,7 @@ InputError::InputError(const std::string& path, int line, const std::string& fie
 
 namespace internal {
 void ThrowError(const char* file, int line, const std::string& message) {
-  throw Error(fmt::format("[{}:{}] {}", std::filesystem::path(file).filename().string(), line,
-                          message));
+  throw Error(fmt::format("[{}:{}] {}", std::filesystem::path(file).filename().string(), line, message), message);
 }
 void AssertFail(const char* file, int line, const char* expr) {
   std::fprintf(stderr, "IPT internal error [%s:%d]: assertion failed: %s\n", file, line, expr);

@@ -16,7 +16,14 @@ namespace ipt {
 
 class Error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit Error(const std::string& message) : Error(message, message) {}
+  // `what` may carry a "[file.cc:123] " prefix; `message` is the text without it,
+  // for re-wrapping into a user-facing error without leaking internal locations.
+  Error(const std::string& what, std::string message) : std::runtime_error(what), message_(std::move(message)) {}
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string message_;
 };
 
 // An error in a file the user gave us. line <= 0 means "whole file".
