@@ -8,6 +8,7 @@
 #include "ipt/geometry/crop.h"
 #include "ipt/geometry/panorama.h"
 #include "ipt/io/match_dir.h"
+#include "ipt/util/limits.h"
 #include "ipt/util/progress.h"
 #include "ipt/util/resources.h"
 
@@ -27,8 +28,8 @@ void AddBenchCommand(CLI::App& app) {
       "bench", "Measure decoding, panorama stitching and crop cutting on a match: ms per frame,\n"
                "frames per second and peak memory.");
   cmd->add_option("MATCH", args->match, "match directory")->required()->check(CLI::ExistingDirectory);
-  cmd->add_option("--frames", args->frames, "frames to process (from frame 1)")->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", args->threads, "OpenCV threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--frames", args->frames, "frames to process (from frame 1)")->check(CLI::Range(1, limits::kMaxFrames));
+  cmd->add_option("--threads", args->threads, "OpenCV threads (0 = all cores)")->check(CLI::Range(0, limits::kMaxThreads));
   cmd->add_flag("--json", args->json, "print one JSON object instead of a table");
   cmd->callback([args]() {
     if (args->threads > 0) cv::setNumThreads(args->threads);

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
+#include <new>
 
 #include "ipt/cli/commands.h"
 #include "ipt/util/check.h"
@@ -40,8 +42,18 @@ int main(int argc, char** argv) {
   } catch (const ipt::Error& e) {
     std::fprintf(stderr, "ipt: error: %s\n", e.what());
     return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A file the user named cannot be created, read, renamed or removed: say which and why.
+    std::string paths = e.path1().string();
+    if (!e.path2().empty()) paths += " -> " + e.path2().string();
+    std::fprintf(stderr, "ipt: error: %s: %s\n", paths.c_str(), e.code().message().c_str());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "ipt: error: out of memory (the input may be larger than this machine can hold)\n");
+    return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ipt: unexpected error: %s\n", e.what());
+    // Anything else is a bug in ipt, not the user's input: say so.
+    std::fprintf(stderr, "ipt: internal error (please report it): %s\n", e.what());
     return 2;
   }
   return 0;

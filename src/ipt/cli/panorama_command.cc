@@ -3,6 +3,7 @@
 #include "ipt/cli/commands.h"
 #include "ipt/geometry/panorama.h"
 #include "ipt/io/match_dir.h"
+#include "ipt/util/paths.h"
 #include "ipt/util/progress.h"
 #include "ipt/util/resources.h"
 
@@ -21,6 +22,7 @@ void AddPanoramaCommand(CLI::App& app) {
   cmd->add_option("--codec", args->codec, "video FourCC");
   cmd->callback([args]() {
     io::MatchDir match = io::OpenMatchDir(args->match);
+    CheckOutputNotInput(args->out, match.InputFiles(), "--out");
     geometry::Panorama panorama(match.info.MakeRig(), match.info.panorama);
     io::MatchVideos videos(match);
     const auto& o = panorama.options();

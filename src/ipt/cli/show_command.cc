@@ -8,6 +8,7 @@
 #include "ipt/io/match_dir.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/paths.h"
 #include "ipt/viz/overlay.h"
 
 namespace ipt::cli {
@@ -39,6 +40,9 @@ void AddShowCommand(CLI::App& app) {
   cmd->add_option("--columns", args->columns, "crops per row in the contact sheet")->check(CLI::PositiveNumber);
   cmd->callback([args]() {
     io::MatchDir match = io::OpenMatchDir(args->match);
+    CheckOutputNotInput(args->out, match.InputFiles(), "--out");
+    CheckOutputNotInput(args->crops, match.InputFiles(), "--crops");
+    CheckOutputNotInput(args->cameras, match.InputFiles(), "--cameras");
     IPT_CHECK(args->frame <= match.info.frame_count, "--frame {} is beyond the match's {} frames", args->frame,
               match.info.frame_count);
     geometry::Rig rig = match.info.MakeRig();

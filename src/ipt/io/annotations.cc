@@ -5,95 +5,41 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <fstream>
-#include <map>
+#include <limits>
 #include <set>
 
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/paths.h"
 
 namespace ipt::io {
-namespace {
-
-std::string_view Trim(std::string_view s) { return TrimCsvField(s); }
-
-}  // namespace
 
 std::vector<Annotation> ReadAnnotationsCsv(const std::filesystem::path& path, int frame_count) {
-  const std::string file = path.string();
-  std::ifstream in(path);
-  if (!in.good()) throw InputError(file, 0, "", "cannot open file");
-  std::string line;
-  if (!std::getline(in, line)) throw InputError(file, 1, "", "empty file, expected a header");
-  std::map<std::string, int> column;
-  auto header = SplitCsvLine(Trim(line));
-  for (size_t i = 0; i < header.size(); ++i) column[std::string(Trim(header[i]))] = static_cast<int>(i);
-  for (const char* required : {"frame", "person_id", "x_m", "z_m", "category", "jersey"}) {
-    if (!column.count(required)) {
-      throw InputError(file, 1, required, "missing column; the header must hold frame,person_id,x_m,z_m,category,jersey");
-    }
-  }
-  auto col = [&](const char* name) { return column.count(name) ? column[name] : -1; };
-  const int c_frame = col("frame"), c_id = col("person_id"), c_x = col("x_m"), c_z = col("z_m"),
-            c_cat = col("category"), c_jersey = col("jersey"), c_view = col("in_view"),
-            c_occ = col("occluded");
-
+  const int last_frame = frame_count > 0 ? std::min(frame_count, limits::kMaxFrames) : limits::kMaxFrames;
+  CsvReader csv(path);
+  csv.Header({"frame", "person_id", "x_m", "z_m", "category", "jersey"});
+  const int c_frame = csv.Column("frame"), c_id = csv.Column("person_id"), c_x = csv.Column("x_m"),
+            c_z = csv.Column("z_m"), c_cat = csv.Column("category"), c_jersey = csv.Column("jersey"),
+            c_view = csv.Column("in_view"), c_occ = csv.Column("occluded");
   std::vector<Annotation> rows;
   std::set<std::pair<int, int>> seen;
-  int line_no = 1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    std::string_view text = Trim(line);
-    if (text.empty()) continue;
-    auto fields = SplitCsvLine(text);
-    if (fields.size() != header.size()) {
-      throw InputError(file, line_no, "", fmt::format("expected {} fields, found {}", header.size(), fields.size()));
-    }
-    auto get_int = [&](int c, const char* name) {
-      std::string_view s = Trim(fields[c]);
-      int value = 0;
-      auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-      if (ec != std::errc() || ptr != s.data() + s.size()) {
-        throw InputError(file, line_no, name, fmt::format("expected an integer, got '{}'", s));
-      }
-      return value;
-    };
-    auto get_double = [&](int c, const char* name) {
-      std::string s(Trim(fields[c]));
-      char* end = nullptr;
-      double value = std::strtod(s.c_str(), &end);
-      if (s.empty() || end != s.c_str() + s.size()) {
-        throw InputError(file, line_no, name, fmt::format("expected a number, got '{}'", s));
-      }
-      if (!std::isfinite(value)) throw InputError(file, line_no, name, fmt::format("must be finite, got '{}'", s));
-      return value;
-    };
+  while (csv.Next()) {
     Annotation a;
-    a.frame = get_int(c_frame, "frame");
-    if (a.frame < 1 || (frame_count > 0 && a.frame > frame_count)) {
-      throw InputError(file, line_no, "frame",
-                       frame_count > 0 ? fmt::format("{} is outside 1..{}", a.frame, frame_count)
-                                       : fmt::format("{} must be >= 1", a.frame));
-    }
-    a.person_id = get_int(c_id, "person_id");
-    a.x_m = get_double(c_x, "x_m");
-    a.z_m = get_double(c_z, "z_m");
-    std::string cat(Trim(fields[c_cat]));
-    auto parsed = ParseCategory(cat);
-    if (!parsed) throw InputError(file, line_no, "category", fmt::format("unknown category '{}'", cat));
+    a.frame = static_cast<int>(csv.Int(c_frame, 1, last_frame));
+    a.person_id = static_cast<int>(csv.Int(c_id, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
+    a.x_m = csv.Number(c_x, -limits::kMaxAbsCoordinateM, limits::kMaxAbsCoordinateM);
+    a.z_m = csv.Number(c_z, -limits::kMaxAbsCoordinateM, limits::kMaxAbsCoordinateM);
+    const std::string category(csv.Text(c_cat));
+    auto parsed = ParseCategory(category);
+    if (!parsed) csv.Fail(c_cat, fmt::format("unknown category '{}'", Echo(category)));
     a.category = *parsed;
-    if (!Trim(fields[c_jersey]).empty()) {
-      int jersey = get_int(c_jersey, "jersey");
-      if (jersey < 0 || jersey > 99) throw InputError(file, line_no, "jersey", fmt::format("{} is outside 0..99", jersey));
-      a.jersey = jersey;
-    }
-    if (c_view >= 0) a.in_view = get_int(c_view, "in_view") != 0;
-    if (c_occ >= 0) a.occluded = get_double(c_occ, "occluded");
+    if (auto jersey = csv.OptionalInt(c_jersey, kMinJersey, kMaxJersey)) a.jersey = static_cast<int>(*jersey);
+    if (c_view >= 0) a.in_view = csv.Int(c_view, 0, 1) != 0;
+    if (c_occ >= 0) a.occluded = csv.Number(c_occ, 0.0, 1.0);
     if (!seen.insert({a.frame, a.person_id}).second) {
-      throw InputError(file, line_no, "person_id",
-                       fmt::format("person {} appears twice in frame {}", a.person_id, a.frame));
+      csv.Fail(c_id, fmt::format("person {} appears twice in frame {}", a.person_id, a.frame));
     }
     rows.push_back(a);
   }

@@ -60,7 +60,7 @@ TEST(Annotations, BadInputNamesFileLineAndField) {
   EXPECT_NE(ErrorOf(header + "1,2,3.0,4.0,team_a\n").find("bad.csv:2: expected 6 fields"), std::string::npos);
   EXPECT_NE(ErrorOf(header + "1,2,3.0,4.0,team_a,\nx,2,3.0,4.0,team_a,\n").find("bad.csv:3: field 'frame'"),
             std::string::npos);
-  EXPECT_NE(ErrorOf(header + "1,2,nan,4.0,team_a,\n").find("field 'x_m': must be finite"), std::string::npos);
+  EXPECT_NE(ErrorOf(header + "1,2,nan,4.0,team_a,\n").find("field 'x_m': expected a finite number, got 'nan'"), std::string::npos);
   EXPECT_NE(ErrorOf(header + "1,2,3.0,4.0abc,team_a,\n").find("field 'z_m'"), std::string::npos);
   EXPECT_NE(ErrorOf(header + "1,2,3.0,4.0,coach,\n").find("unknown category 'coach'"), std::string::npos);
   EXPECT_NE(ErrorOf(header + "1,2,3.0,4.0,team_a,7\n1,2,5.0,4.0,team_a,7\n").find("bad.csv:3: field 'person_id': person 2 appears twice in frame 1"),

@@ -6,7 +6,11 @@
 #include <set>
 
 #include "ipt/util/atomic_path.h"
+#include <fmt/format.h>
+
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/paths.h"
 #include "ipt/io/yaml_reader.h"
 
 namespace ipt::io {
@@ -14,9 +18,10 @@ namespace {
 
 constexpr const char* kCategoryNames[kNumCategories] = {"team_a", "team_b", "goalkeeper_a",
                                                         "goalkeeper_b", "referee"};
-constexpr int kMaxJersey = 99;
 
 geometry::Camera ReadCamera(const YamlReader& r, const YAML::Node& node, const std::string& f) {
+  r.OnlyKeys(node, f, {"name", "video", "model", "width_px", "height_px", "fx", "fy", "cx", "cy", "distortion",
+                       "camera_from_pitch"});
   geometry::CameraIntrinsics in;
   std::string name = r.Get<std::string>(node, "name", f);
   std::string model = r.Get<std::string>(node, "model", f);
@@ -38,6 +43,7 @@ geometry::Camera ReadCamera(const YamlReader& r, const YAML::Node& node, const s
   std::copy(dist.begin(), dist.end(), in.distortion.begin());
   YAML::Node pose = r.Child(node, "camera_from_pitch", f + ".camera_from_pitch");
   std::string pf = f + ".camera_from_pitch";
+  r.OnlyKeys(pose, pf, {"rotation", "translation_m"});
   YAML::Node rot = r.Child(pose, "rotation", pf + ".rotation");
   if (!rot.IsSequence() || rot.size() != 3) r.Fail(rot, pf + ".rotation", "expected 3 rows of 3 numbers");
   Eigen::Isometry3d camera_from_pitch = Eigen::Isometry3d::Identity();
@@ -52,7 +58,7 @@ geometry::Camera ReadCamera(const YamlReader& r, const YAML::Node& node, const s
   } catch (const InputError&) {
     throw;
   } catch (const Error& e) {
-    r.Fail(node, f, std::string("invalid calibration: ") + e.what());
+    r.Fail(node, f, "invalid calibration: " + e.message());
   }
 }
 
@@ -125,66 +131,92 @@ const RosterEntry* MatchInfo::FindPerson(int player_id) const {
   return nullptr;
 }
 
-MatchInfo ReadMatchYaml(const std::filesystem::path& path) {
-  const std::string file = path.string();
-  YAML::Node root = LoadYamlFile(file);
-  YamlReader r(file);
-  if (!root.IsMap()) r.Fail(root, "", "expected a mapping at the top level");
-  MatchInfo m;
-  std::string format = r.Get<std::string>(root, "format", "");
-  if (format != kMatchFormat) {
-    r.Fail(root["format"], "format", "unsupported format '" + format + "', expected " + kMatchFormat);
-  }
-  m.name = r.GetOr<std::string>(root, "name", "", path.parent_path().filename().string());
-  YAML::Node pitch = r.Child(root, "pitch", "pitch");
-  m.pitch.length_m = r.Get<double>(pitch, "length_m", "pitch");
-  m.pitch.width_m = r.Get<double>(pitch, "width_m", "pitch");
-  if (m.pitch.length_m <= 0 || m.pitch.width_m <= 0) r.Fail(pitch, "pitch", "sizes must be > 0");
-  m.fps = r.Get<double>(root, "fps", "");
-  if (m.fps <= 0) r.Fail(root["fps"], "fps", "must be > 0");
-  m.frame_count = r.Get<int>(root, "frame_count", "");
-  if (m.frame_count <= 0) r.Fail(root["frame_count"], "frame_count", "must be > 0");
+namespace {
 
+// A video named in match.yaml: a file inside the match directory.
+std::string ReadVideoName(const YamlReader& r, const YAML::Node& camera, const std::string& f) {
+  const std::string video = r.Get<std::string>(camera, "video", f);
+  const std::filesystem::path p(video);
+  bool inside = !video.empty() && p.is_relative();
+  for (const auto& part : p) inside &= part != "..";
+  if (!inside) r.Fail(camera["video"], f + ".video", "must be a file name inside the match directory, got '" + Echo(video) + "'");
+  return video;
+}
+
+void ReadPitchAndTiming(const YamlReader& r, const YAML::Node& root, MatchInfo* m) {
+  YAML::Node pitch = r.Child(root, "pitch", "pitch");
+  r.OnlyKeys(pitch, "pitch", {"length_m", "width_m"});
+  m->pitch.length_m = r.Get<double>(pitch, "length_m", "pitch");
+  m->pitch.width_m = r.Get<double>(pitch, "width_m", "pitch");
+  try {
+    m->pitch.Check();
+  } catch (const Error& e) {
+    r.Fail(pitch, "pitch", e.message());
+  }
+  m->fps = r.Get<double>(root, "fps", "");
+  if (m->fps <= 0 || m->fps > limits::kMaxFps) {
+    r.Fail(root["fps"], "fps", fmt::format("must be in (0, {:g}]", limits::kMaxFps));
+  }
+  m->frame_count = r.Get<int>(root, "frame_count", "");
+  if (m->frame_count <= 0 || m->frame_count > limits::kMaxFrames) {
+    r.Fail(root["frame_count"], "frame_count", fmt::format("must be in 1..{}", limits::kMaxFrames));
+  }
+}
+
+void ReadCameras(const YamlReader& r, const YAML::Node& root, MatchInfo* m) {
   YAML::Node cams = r.Child(root, "cameras", "cameras");
   if (!cams.IsSequence() || cams.size() != 2) {
     r.Fail(cams, "cameras", "expected a list of exactly two cameras (left, right)");
   }
   for (size_t i = 0; i < cams.size(); ++i) {
     std::string f = "cameras[" + std::to_string(i) + "]";
-    CameraEntry entry{ReadCamera(r, cams[i], f), r.Get<std::string>(cams[i], "video", f)};
-    m.cameras.push_back(std::move(entry));
+    CameraEntry entry{ReadCamera(r, cams[i], f), ReadVideoName(r, cams[i], f)};
+    m->cameras.push_back(std::move(entry));
   }
+}
 
-  if (YAML::Node pano = root["panorama"]; pano.IsDefined() && !pano.IsNull()) {
-    auto& p = m.panorama;
-    p.width_px = r.GetOr<int>(pano, "width_px", "panorama", p.width_px);
-    p.height_px = r.GetOr<int>(pano, "height_px", "panorama", p.height_px);
-    p.azimuth_min_deg = r.GetOr<double>(pano, "azimuth_min_deg", "panorama", p.azimuth_min_deg);
-    p.azimuth_max_deg = r.GetOr<double>(pano, "azimuth_max_deg", "panorama", p.azimuth_max_deg);
-    p.elevation_min_deg = r.GetOr<double>(pano, "elevation_min_deg", "panorama", p.elevation_min_deg);
-    p.elevation_max_deg = r.GetOr<double>(pano, "elevation_max_deg", "panorama", p.elevation_max_deg);
-    p.elevation_compression = r.GetOr<double>(pano, "elevation_compression", "panorama", p.elevation_compression);
-    p.seam_width_deg = r.GetOr<double>(pano, "seam_width_deg", "panorama", p.seam_width_deg);
-    p.far_distance_m = r.GetOr<double>(pano, "far_distance_m", "panorama", p.far_distance_m);
-    try {
-      p.Check();
-    } catch (const Error& e) {
-      r.Fail(pano, "panorama", e.what());
-    }
+void ReadPanorama(const YamlReader& r, const YAML::Node& root, MatchInfo* m) {
+  YAML::Node pano = root["panorama"];
+  if (!pano.IsDefined() || pano.IsNull()) return;
+  ConfigSection s(r, pano, "panorama");
+  auto& p = m->panorama;
+  s.Read("width_px", &p.width_px);
+  s.Read("height_px", &p.height_px);
+  s.Read("azimuth_min_deg", &p.azimuth_min_deg);
+  s.Read("azimuth_max_deg", &p.azimuth_max_deg);
+  s.Read("elevation_min_deg", &p.elevation_min_deg);
+  s.Read("elevation_max_deg", &p.elevation_max_deg);
+  s.Read("elevation_compression", &p.elevation_compression);
+  s.Read("seam_width_deg", &p.seam_width_deg);
+  s.Read("far_distance_m", &p.far_distance_m);
+  s.Finish();
+  try {
+    p.Check();
+  } catch (const Error& e) {
+    r.Fail(pano, "panorama", e.message());
   }
+}
 
+void ReadCategoriesAndTeams(const YamlReader& r, const YAML::Node& root, MatchInfo* m) {
   if (YAML::Node cats = root["categories"]; cats.IsDefined()) {
     if (!cats.IsSequence()) r.Fail(cats, "categories", "expected a list");
     for (size_t i = 0; i < cats.size(); ++i) {
       std::string name = r.As<std::string>(cats[i], "categories[" + std::to_string(i) + "]");
-      if (!ParseCategory(name)) r.Fail(cats[i], "categories", "unknown category '" + name + "'");
+      if (!ParseCategory(name)) r.Fail(cats[i], "categories", "unknown category '" + Echo(name) + "'");
     }
   }
   if (YAML::Node teams = root["teams"]; teams.IsDefined()) {
-    if (teams["team_a"].IsDefined()) m.team_a_name = r.Get<std::string>(teams["team_a"], "name", "teams.team_a");
-    if (teams["team_b"].IsDefined()) m.team_b_name = r.Get<std::string>(teams["team_b"], "name", "teams.team_b");
+    r.OnlyKeys(teams, "teams", {"team_a", "team_b"});
+    for (const char* team : {"team_a", "team_b"}) {
+      if (!teams[team].IsDefined()) continue;
+      const std::string f = std::string("teams.") + team;
+      r.OnlyKeys(teams[team], f, {"name"});
+      (std::string(team) == "team_a" ? m->team_a_name : m->team_b_name) = r.Get<std::string>(teams[team], "name", f);
+    }
   }
+}
 
+void ReadRoster(const YamlReader& r, const YAML::Node& root, MatchInfo* m) {
   YAML::Node roster = r.Child(root, "roster", "roster");
   if (!roster.IsSequence()) r.Fail(roster, "roster", "expected a list");
   std::set<int> ids;
@@ -192,15 +224,18 @@ MatchInfo ReadMatchYaml(const std::filesystem::path& path) {
   for (size_t i = 0; i < roster.size(); ++i) {
     std::string f = "roster[" + std::to_string(i) + "]";
     const YAML::Node& n = roster[i];
+    r.OnlyKeys(n, f, {"player_id", "category", "jersey", "name"});
     RosterEntry e;
     e.player_id = r.Get<int>(n, "player_id", f);
     std::string cat = r.Get<std::string>(n, "category", f);
     auto parsed = ParseCategory(cat);
-    if (!parsed) r.Fail(n["category"], f + ".category", "unknown category '" + cat + "'");
+    if (!parsed) r.Fail(n["category"], f + ".category", "unknown category '" + Echo(cat) + "'");
     e.category = *parsed;
     if (n["jersey"].IsDefined() && !n["jersey"].IsNull()) {
       int jersey = r.Get<int>(n, "jersey", f);
-      if (jersey < 0 || jersey > kMaxJersey) r.Fail(n["jersey"], f + ".jersey", "must be in 0..99");
+      if (jersey < kMinJersey || jersey > kMaxJersey) {
+        r.Fail(n["jersey"], f + ".jersey", fmt::format("must be in {}..{}", kMinJersey, kMaxJersey));
+      }
       e.jersey = jersey;
       if (!team_jerseys.insert({CategoryTeam(e.category), jersey}).second && CategoryTeam(e.category) >= 0) {
         r.Fail(n["jersey"], f + ".jersey", "jersey " + std::to_string(jersey) + " used twice in one team");
@@ -210,8 +245,30 @@ MatchInfo ReadMatchYaml(const std::filesystem::path& path) {
     if (!ids.insert(e.player_id).second) {
       r.Fail(n["player_id"], f + ".player_id", "duplicate player_id " + std::to_string(e.player_id));
     }
-    m.roster.push_back(std::move(e));
+    m->roster.push_back(std::move(e));
   }
+}
+
+}  // namespace
+
+MatchInfo ReadMatchYaml(const std::filesystem::path& path) {
+  const std::string file = path.string();
+  YAML::Node root = LoadYamlFile(file);
+  YamlReader r(file);
+  if (!root.IsMap()) r.Fail(root, "", "expected a mapping at the top level");
+  r.OnlyKeys(root, "", {"format", "name", "pitch", "fps", "frame_count", "cameras", "panorama", "categories", "teams",
+                        "roster"});
+  std::string format = r.Get<std::string>(root, "format", "");
+  if (format != kMatchFormat) {
+    r.Fail(root["format"], "format", "unsupported format '" + Echo(format) + "', expected " + kMatchFormat);
+  }
+  MatchInfo m;
+  m.name = r.GetOr<std::string>(root, "name", "", path.parent_path().filename().string());
+  ReadPitchAndTiming(r, root, &m);
+  ReadCameras(r, root, &m);
+  ReadPanorama(r, root, &m);
+  ReadCategoriesAndTeams(r, root, &m);
+  ReadRoster(r, root, &m);
   return m;
 }
 

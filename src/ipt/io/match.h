@@ -23,6 +23,9 @@ namespace ipt::io {
 // The five categories of people on the pitch.
 enum class Category { kTeamA, kTeamB, kGoalkeeperA, kGoalkeeperB, kReferee };
 constexpr int kNumCategories = 5;
+// Jersey numbers, everywhere (roster, annotations, tracks.csv, the JN classifier).
+constexpr int kMinJersey = 0;
+constexpr int kMaxJersey = 99;
 // "team_a", "team_b", "goalkeeper_a", "goalkeeper_b", "referee".
 const char* CategoryName(Category c);
 std::optional<Category> ParseCategory(const std::string& name);

@@ -16,6 +16,12 @@ std::vector<Annotation> MatchDir::FrameAnnotations(int frame) const {
   return rows;
 }
 
+std::vector<fs::path> MatchDir::InputFiles() const {
+  std::vector<fs::path> files = {dir / "match.yaml", dir / "annotations.csv"};
+  for (size_t c = 0; c < info.cameras.size(); ++c) files.push_back(VideoPath(static_cast<int>(c)));
+  return files;
+}
+
 MatchDir OpenMatchDir(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw InputError(dir.string(), 0, "", "match directory does not exist");
   MatchDir m;

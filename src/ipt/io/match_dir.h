@@ -20,6 +20,9 @@ struct MatchDir {
   std::optional<std::vector<Annotation>> annotations;  // empty when no annotations.csv
 
   std::filesystem::path VideoPath(int camera_index) const { return dir / info.cameras.at(camera_index).video; }
+  // Every file of the match a command reads (match.yaml, the videos, annotations.csv):
+  // what no output may overwrite.
+  std::vector<std::filesystem::path> InputFiles() const;
   // Rows of one frame (1-based); empty without annotations.
   std::vector<Annotation> FrameAnnotations(int frame) const;
 };

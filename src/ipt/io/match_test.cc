@@ -93,6 +93,31 @@ TEST(MatchYaml, BadInputNamesFileLineAndField) {
   EXPECT_NE(ErrorAfterEdit("fps: 25", "fps: -1").find("edited.yaml:4: field 'fps'"), std::string::npos);
 }
 
+// Keys YAML forbids or IPT does not know are errors, not silently ignored.
+TEST(MatchYaml, DuplicateAndUnknownKeysAreErrors) {
+  EXPECT_NE(ErrorAfterEdit("fps: 25\n", "fps: 25\nfps: 30\n").find("edited.yaml:5: field 'fps': key given twice"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("player_id: 2,", "player_id: 2, player_id: 4,").find("key given twice"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("fps: 25\n", "fps: 25\nfsp: 30\n").find("field 'fsp': unknown key"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("player_id: 2,", "player_id: 2, nmae: x,").find("field 'roster[1].nmae': unknown key"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("seam_width_deg:", "seam_widht_deg:").find("field 'panorama.seam_widht_deg': unknown key"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("model: fisheye", "model: fisheye\n    lens: x").find("field 'cameras[0].lens': unknown key"),
+            std::string::npos);
+}
+
+TEST(MatchYaml, LimitsAndPathsAreChecked) {
+  EXPECT_NE(ErrorAfterEdit("frame_count: 50", "frame_count: 2000000").find("must be in 1..1080000"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("video: left.mp4", "video: ../../etc/passwd").find("inside the match directory"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("video: left.mp4", "video: /tmp/x.mp4").find("inside the match directory"),
+            std::string::npos);
+  // A re-wrapped calibration error does not leak the internal [file.cc:line] location.
+  const std::string calibration = ErrorAfterEdit("fx: [0-9.e+-]+", "fx: -3");
+  EXPECT_EQ(calibration.find(".cc:"), std::string::npos) << calibration;
+}
+
 TEST(MatchYaml, MalformedYamlAndMissingFile) {
   fs::path file = TempDir() / "broken.yaml";
   std::ofstream(file) << "format: ipt-match/1\npitch: {length_m: 105, width_m: [\n";

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <initializer_list>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -13,6 +14,9 @@
 #include "ipt/util/check.h"
 
 namespace ipt::io {
+
+// A user's value, capped for an error message (util/paths.h Echo).
+std::string EchoValue(const std::string& value);
 
 // Reads typed fields from a YAML map with errors naming file, line and field path.
 class YamlReader {
@@ -50,9 +54,9 @@ class YamlReader {
   T As(const YAML::Node& node, const std::string& field) const {
     if (!node.IsScalar()) Fail(node, field, "expected a single value");
     T value;
-    if (!YAML::convert<T>::decode(node, value)) Fail(node, field, "cannot read '" + node.Scalar() + "'");
+    if (!YAML::convert<T>::decode(node, value)) Fail(node, field, "cannot read '" + EchoValue(node.Scalar()) + "'");
     if constexpr (std::is_floating_point_v<T>) {
-      if (!std::isfinite(value)) Fail(node, field, "must be a finite number, got " + node.Scalar());
+      if (!std::isfinite(value)) Fail(node, field, "must be a finite number, got " + EchoValue(node.Scalar()));
     }
     return value;
   }
@@ -68,13 +72,18 @@ class YamlReader {
     return out;
   }
 
+  // Fails on the first key of `map` not in `known` (typos must not pass silently).
+  void OnlyKeys(const YAML::Node& map, const std::string& prefix, std::initializer_list<const char*> known) const;
+
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
 };
 
-// Loads a YAML file; throws InputError for a missing or malformed file.
+// Loads a YAML file; throws InputError for a missing, oversized or malformed
+// file, and for a key given twice in one mapping (YAML forbids it; yaml-cpp
+// would silently keep the first).
 YAML::Node LoadYamlFile(const std::string& path);
 
 // Reads optional overrides from one mapping of a config file into existing

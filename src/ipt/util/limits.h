@@ -22,6 +22,8 @@ constexpr int kMaxImageSidePx = 16384;
 constexpr int64_t kMaxImagePixels = int64_t{64} * 1024 * 1024;
 // Bytes of one text/JSON/YAML/CSV file read whole (a 90-minute tracks file is ~150 MB).
 constexpr int64_t kMaxTextFileBytes = int64_t{4} * 1024 * 1024 * 1024;
+// Bytes of one configuration or manifest file (YAML, JSON): far above any real one.
+constexpr int64_t kMaxConfigFileBytes = int64_t{64} * 1024 * 1024;
 // Bytes of one weights or tensor file.
 constexpr int64_t kMaxTensorFileBytes = int64_t{16} * 1024 * 1024 * 1024;
 // |coordinate| of a foot-point in metres: far beyond any pitch, far below where

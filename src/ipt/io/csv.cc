@@ -1,0 +1,177 @@
+#include "ipt/io/csv.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "ipt/util/atomic_path.h"
+#include "ipt/util/check.h"
+#include "ipt/util/paths.h"
+
+namespace ipt::io {
+namespace {
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// Parses "123", "-7", "+4", "12.000": an integer, exactly (no detour through double).
+bool ParseInteger(std::string_view s, int64_t* value) {
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  size_t dot = s.find('.');
+  std::string_view whole = s.substr(0, dot);
+  if (dot != std::string_view::npos) {
+    std::string_view fraction = s.substr(dot + 1);
+    if (fraction.empty() || fraction.find_first_not_of('0') != std::string_view::npos) return false;
+  }
+  if (whole.empty() || whole == "-") return false;
+  auto [ptr, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), *value);
+  return ec == std::errc() && ptr == whole.data() + whole.size();
+}
+
+bool ParseNumber(std::string_view s, double* value) {
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return false;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *value);
+  return ec == std::errc() && ptr == s.data() + s.size();
+}
+}  // namespace
+
+namespace {
+// Splits into `out`, reusing its capacity (no allocation per row).
+void SplitInto(std::string_view line, std::vector<std::string_view>* out) {
+  out->clear();
+  size_t start = 0;
+  while (true) {
+    size_t comma = line.find(',', start);
+    out->push_back(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+}
+}  // namespace
+
+std::vector<std::string_view> SplitCsvLine(std::string_view line) {
+  std::vector<std::string_view> out;
+  SplitInto(line, &out);
+  return out;
+}
+
+std::string_view TrimCsvField(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+CsvReader::CsvReader(const std::filesystem::path& path) : CsvReader(ReadFile(path), path.string()) {}
+
+CsvReader::CsvReader(std::string text, std::string source) : source_(std::move(source)), text_(std::move(text)) {
+  if (std::string_view(text_).substr(0, kUtf8Bom.size()) == kUtf8Bom) pos_ = kUtf8Bom.size();
+}
+
+bool CsvReader::NextLine(std::string_view* line) {
+  while (pos_ < text_.size()) {
+    size_t eol = text_.find('\n', pos_);
+    if (eol == std::string::npos) eol = text_.size();
+    std::string_view l(text_.data() + pos_, eol - pos_);
+    pos_ = eol + 1;
+    ++line_;
+    if (l.find('\0') != std::string_view::npos) FailLine("holds a NUL byte (not a text file)");
+    l = TrimCsvField(l);
+    if (!l.empty()) {
+      *line = l;
+      return true;
+    }
+  }
+  return false;
+}
+
+void CsvReader::Header(const std::vector<std::string>& required) {
+  std::string_view line;
+  if (!NextLine(&line)) throw InputError(source_, 1, "", "empty file, expected a header");
+  names_.clear();
+  for (std::string_view f : SplitCsvLine(line)) names_.emplace_back(TrimCsvField(f));
+  std::string list;
+  for (const auto& r : required) list += (list.empty() ? "" : ",") + r;
+  for (const auto& r : required) {
+    if (Column(r) < 0) throw InputError(source_, line_, r, "missing column; the header must hold " + list);
+  }
+}
+
+void CsvReader::Positional(std::vector<std::string> names) {
+  positional_ = true;
+  names_ = std::move(names);
+  std::string_view line;
+  if (!NextLine(&line)) return;
+  SplitInto(line, &fields_);
+  if (IsNumber(0)) pending_ = line;  // data, not a header
+}
+
+int CsvReader::Column(std::string_view name) const {
+  for (size_t i = 0; i < names_.size(); ++i) {
+    if (names_[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+bool CsvReader::Next(int min_fields) {
+  std::string_view line;
+  if (pending_) {
+    line = *pending_;
+    pending_.reset();
+  } else if (!NextLine(&line)) {
+    return false;
+  }
+  SplitInto(line, &fields_);
+  const int found = field_count();
+  if (!positional_ && found != column_count()) {
+    FailLine(fmt::format("expected {} fields (as the header), found {}", column_count(), found));
+  }
+  if (positional_ && found < min_fields) {
+    std::string expected;
+    for (int c = 0; c < min_fields && c < column_count(); ++c) expected += (c ? "," : "") + names_[c];
+    FailLine(fmt::format("expected at least {} comma-separated columns ({}), found {}", min_fields, expected, found));
+  }
+  return true;
+}
+
+std::string_view CsvReader::Text(int column) const {
+  if (column < 0 || column >= field_count()) return {};
+  return TrimCsvField(fields_[column]);
+}
+
+std::string CsvReader::FieldName(int column) const {
+  return column >= 0 && column < column_count() ? names_[column] : fmt::format("column {}", column + 1);
+}
+
+void CsvReader::Fail(int column, const std::string& what) const { throw InputError(source_, line_, FieldName(column), what); }
+
+void CsvReader::FailLine(const std::string& what) const { throw InputError(source_, line_, "", what); }
+
+bool CsvReader::IsNumber(int column) const {
+  double value = 0;
+  return ParseNumber(Text(column), &value);
+}
+
+int64_t CsvReader::Int(int column, int64_t min, int64_t max) const {
+  const std::string_view s = Text(column);
+  int64_t value = 0;
+  if (!ParseInteger(s, &value)) Fail(column, fmt::format("expected an integer, got '{}'", Echo(s)));
+  if (value < min || value > max) Fail(column, fmt::format("{} is outside {}..{}", value, min, max));
+  return value;
+}
+
+std::optional<int64_t> CsvReader::OptionalInt(int column, int64_t min, int64_t max) const {
+  if (Empty(column)) return std::nullopt;
+  return Int(column, min, max);
+}
+
+double CsvReader::Number(int column, double min, double max) const {
+  const std::string_view s = Text(column);
+  double value = 0;
+  if (!ParseNumber(s, &value) || !std::isfinite(value)) {
+    Fail(column, fmt::format("expected a finite number, got '{}'", Echo(s)));
+  }
+  if (value < min || value > max) Fail(column, fmt::format("{} is outside [{:g}, {:g}]", Echo(s), min, max));
+  return value;
+}
+
+}  // namespace ipt::io
