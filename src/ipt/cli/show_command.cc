@@ -37,7 +37,7 @@ void AddShowCommand(CLI::App& app) {
   cmd->add_option("--out", args->out, "output image (.png)")->required();
   cmd->add_option("--crops", args->crops, "also write the 128x256 perspective crops of that frame here (.png)");
   cmd->add_option("--cameras", args->cameras, "also write the two raw camera frames side by side here");
-  cmd->add_option("--columns", args->columns, "crops per row in the contact sheet")->check(CLI::PositiveNumber);
+  cmd->add_option("--columns", args->columns, "crops per row in the contact sheet")->check(CLI::Range(1, 100));
   cmd->callback([args]() {
     io::MatchDir match = io::OpenMatchDir(args->match);
     CheckOutputNotInput(args->out, match.InputFiles(), "--out");

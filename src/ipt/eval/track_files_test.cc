@@ -19,14 +19,7 @@ fs::path Write(const std::string& name, const std::string& text) {
   return dir / name;
 }
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string ErrorOf(const std::function<void()>& f) { return testing::MessageOf<InputError>(f); }
 
 // A UTF-8 byte-order mark used to make the first row a "header" and drop it.
 TEST(TrackFile, ByteOrderMarkKeepsTheFirstRow) {

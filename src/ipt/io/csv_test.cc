@@ -6,19 +6,13 @@
 #include <cstdint>
 
 #include "ipt/util/check.h"
+#include "ipt/util/test_util.h"
 
 namespace ipt::io {
 namespace {
 using ::testing::HasSubstr;
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string ErrorOf(const std::function<void()>& f) { return testing::MessageOf<InputError>(f); }
 
 TEST(CsvReader, ColumnsByNameInAnyOrderWithBomAndCrlf) {
   CsvReader csv("\xEF\xBB\xBF" "b , a\r\n\r\n 2, 1 \r\n4,3\r\n", "t.csv");

@@ -179,19 +179,10 @@ void ReadPanorama(const YamlReader& r, const YAML::Node& root, MatchInfo* m) {
   YAML::Node pano = root["panorama"];
   if (!pano.IsDefined() || pano.IsNull()) return;
   ConfigSection s(r, pano, "panorama");
-  auto& p = m->panorama;
-  s.Read("width_px", &p.width_px);
-  s.Read("height_px", &p.height_px);
-  s.Read("azimuth_min_deg", &p.azimuth_min_deg);
-  s.Read("azimuth_max_deg", &p.azimuth_max_deg);
-  s.Read("elevation_min_deg", &p.elevation_min_deg);
-  s.Read("elevation_max_deg", &p.elevation_max_deg);
-  s.Read("elevation_compression", &p.elevation_compression);
-  s.Read("seam_width_deg", &p.seam_width_deg);
-  s.Read("far_distance_m", &p.far_distance_m);
+  ReadPanoramaOptions(&s, &m->panorama);
   s.Finish();
   try {
-    p.Check();
+    m->panorama.Check();
   } catch (const Error& e) {
     r.Fail(pano, "panorama", e.message());
   }
@@ -250,6 +241,18 @@ void ReadRoster(const YamlReader& r, const YAML::Node& root, MatchInfo* m) {
 }
 
 }  // namespace
+
+void ReadPanoramaOptions(ConfigSection* s, geometry::PanoramaOptions* p) {
+  s->Read("width_px", &p->width_px);
+  s->Read("height_px", &p->height_px);
+  s->Read("azimuth_min_deg", &p->azimuth_min_deg);
+  s->Read("azimuth_max_deg", &p->azimuth_max_deg);
+  s->Read("elevation_min_deg", &p->elevation_min_deg);
+  s->Read("elevation_max_deg", &p->elevation_max_deg);
+  s->Read("elevation_compression", &p->elevation_compression);
+  s->Read("seam_width_deg", &p->seam_width_deg);
+  s->Read("far_distance_m", &p->far_distance_m);
+}
 
 MatchInfo ReadMatchYaml(const std::filesystem::path& path) {
   const std::string file = path.string();

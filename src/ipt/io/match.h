@@ -61,6 +61,11 @@ struct MatchInfo {
 
 constexpr const char* kMatchFormat = "ipt-match/1";
 
+class ConfigSection;  // io/yaml_reader.h
+// Reads the panorama keys of a YAML section (match.yaml's and sim configs' `panorama:`)
+// into `options`; the one definition of those keys. Does not call Finish().
+void ReadPanoramaOptions(ConfigSection* section, geometry::PanoramaOptions* options);
+
 MatchInfo ReadMatchYaml(const std::filesystem::path& path);
 // Atomic (temporary file + rename).
 void WriteMatchYaml(const MatchInfo& match, const std::filesystem::path& path);

@@ -16,14 +16,7 @@ using ::testing::HasSubstr;
 
 void Touch(const fs::path& p) { std::ofstream(p) << "x"; }
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string ErrorOf(const std::function<void()>& f) { return testing::MessageOf<Error>(f); }
 
 TEST(Paths, IsWithinResolvesDotsAndSymlinks) {
   fs::path dir = testing::FreshTempDir("paths_within");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace ipt::testing {
@@ -15,6 +16,18 @@ inline std::filesystem::path FreshTempDir(const std::string& name) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+// The message of the exception of type E that `f` throws, or "no error": for
+// tests that check which error a bad input gives, not merely that one is thrown.
+template <typename E>
+std::string MessageOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return "no error";
 }
 
 }  // namespace ipt::testing
