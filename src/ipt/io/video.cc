@@ -3,12 +3,16 @@
 #include <fmt/format.h>
 
 #include "ipt/util/check.h"
+#include "ipt/util/paths.h"
+
+#include <limits>
 
 namespace ipt::io {
 
 VideoReader::VideoReader(const std::filesystem::path& path, int expected_frames, cv::Size expected_size)
     : path_(path.string()) {
   if (!std::filesystem::exists(path)) throw InputError(path_, 0, "", "video file is missing");
+  CheckRegularFile(path, std::numeric_limits<int64_t>::max());  // a FIFO or device would block or never end
   if (!capture_.open(path_, cv::CAP_FFMPEG) || !capture_.isOpened()) {
     throw InputError(path_, 0, "", "cannot open video (unreadable or truncated file)");
   }

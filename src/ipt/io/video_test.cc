@@ -1,6 +1,7 @@
 #include "ipt/io/video.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ipt/util/atomic_path.h"
@@ -77,6 +78,19 @@ TEST(Video, MissingAndTruncatedFiles) {
         }
       },
       InputError);
+}
+
+// A FIFO named as a video used to block forever in the decoder.
+TEST(Video, FifoIsRefusedNotWaitedOn) {
+  fs::path fifo = TempDir() / "left_fifo.mp4";
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  try {
+    VideoReader reader(fifo, 0, {});
+    ADD_FAILURE() << "opened a FIFO";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -6,6 +6,9 @@
 #include <vector>
 
 #include "ipt/util/check.h"
+#include "ipt/util/paths.h"
+
+#include <limits>
 
 namespace ipt {
 
@@ -45,6 +48,7 @@ std::string Sha256::Hex() {
 std::string Sha256Hex(std::string_view bytes) { return Sha256().Update(bytes).Hex(); }
 
 std::string Sha256OfFile(const std::filesystem::path& path) {
+  CheckRegularFile(path, std::numeric_limits<int64_t>::max());  // a FIFO or device would never end
   std::ifstream in(path, std::ios::binary);
   if (!in.good()) throw InputError(path.string(), 0, "", "cannot open file");
   Sha256 hash;
