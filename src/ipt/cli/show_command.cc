@@ -3,7 +3,6 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "ipt/cli/commands.h"
-#include "ipt/geometry/crop.h"
 #include "ipt/geometry/panorama.h"
 #include "ipt/io/match_dir.h"
 #include "ipt/util/atomic_path.h"
@@ -64,18 +63,9 @@ void AddShowCommand(CLI::App& app) {
       spdlog::info("wrote {}", args->cameras);
     }
     if (!args->crops.empty()) {
-      std::vector<cv::Mat> tiles;
-      std::vector<std::string> captions;
-      const cv::Mat* frames[2] = {&left, &right};
-      for (const auto& a : rows) {
-        auto view = geometry::MakeCropView(rig.cameras, {a.x_m, a.z_m});
-        if (!view) continue;
-        tiles.push_back(geometry::CutCrop(*frames[view->camera_index], rig.cameras[view->camera_index], *view));
-        captions.push_back(std::to_string(a.person_id) + (a.jersey ? " #" + std::to_string(*a.jersey) : "") + " " +
-                           (view->camera_index == 0 ? "L" : "R"));
-      }
-      WriteImage(args->crops, viz::ContactSheet(tiles, captions, args->columns));
-      spdlog::info("wrote {} ({} crops)", args->crops, tiles.size());
+      int crops = 0;
+      WriteImage(args->crops, viz::CropSheetOfFrame(rows, rig, {left, right}, args->columns, &crops));
+      spdlog::info("wrote {} ({} crops)", args->crops, crops);
     }
   });
 }

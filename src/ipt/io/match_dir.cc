@@ -22,6 +22,16 @@ std::vector<fs::path> MatchDir::InputFiles() const {
   return files;
 }
 
+std::vector<fs::path> FindMatchDirs(const fs::path& root) {
+  if (!fs::is_directory(root)) throw InputError(root.string(), 0, "", "is not a directory of matches");
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(root)) {
+    if (e.is_directory() && fs::is_regular_file(e.path() / "match.yaml")) out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 MatchDir OpenMatchDir(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw InputError(dir.string(), 0, "", "match directory does not exist");
   MatchDir m;

@@ -27,6 +27,10 @@ struct MatchDir {
   std::vector<Annotation> FrameAnnotations(int frame) const;
 };
 
+// The match directories directly under `root` (those holding match.yaml), sorted.
+// Throws InputError when `root` is not a directory.
+std::vector<std::filesystem::path> FindMatchDirs(const std::filesystem::path& root);
+
 // Throws InputError naming the offending file.
 MatchDir OpenMatchDir(const std::filesystem::path& dir);
 

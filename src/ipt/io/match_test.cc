@@ -1,4 +1,5 @@
 #include "ipt/io/match.h"
+#include "ipt/io/match_dir.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -123,6 +124,17 @@ TEST(MatchYaml, MalformedYamlAndMissingFile) {
   std::ofstream(file) << "format: ipt-match/1\npitch: {length_m: 105, width_m: [\n";
   EXPECT_THROW(ReadMatchYaml(file), InputError);
   EXPECT_THROW(ReadMatchYaml(TempDir() / "absent.yaml"), InputError);
+}
+
+TEST(MatchDirs, FindsDirectoriesHoldingMatchYamlSorted) {
+  fs::path root = TempDir() / "matches";
+  fs::remove_all(root);
+  for (const char* name : {"b", "a", "not_a_match"}) fs::create_directories(root / name);
+  WriteMatchYaml(TestMatch(), root / "b" / "match.yaml");
+  WriteMatchYaml(TestMatch(), root / "a" / "match.yaml");
+  std::ofstream(root / "stray.yaml") << "x";
+  EXPECT_EQ(FindMatchDirs(root), (std::vector<fs::path>{root / "a", root / "b"}));
+  EXPECT_THROW(FindMatchDirs(root / "stray.yaml"), InputError);
 }
 
 TEST(Categories, NamesRoundTrip) {

@@ -1,5 +1,8 @@
 #include "ipt/viz/overlay.h"
 
+#include "ipt/geometry/crop.h"
+#include "ipt/util/check.h"
+
 #include <opencv2/imgproc.hpp>
 
 namespace ipt::viz {
@@ -96,6 +99,24 @@ cv::Mat ContactSheet(const std::vector<cv::Mat>& tiles, const std::vector<std::s
     }
   }
   return sheet;
+}
+
+cv::Mat CropSheetOfFrame(const std::vector<io::Annotation>& rows, const geometry::Rig& rig,
+                         const std::vector<cv::Mat>& camera_images, int columns, int* crops) {
+  IPT_CHECK(camera_images.size() == rig.cameras.size(), "{} images for {} cameras", camera_images.size(),
+            rig.cameras.size());
+  std::vector<cv::Mat> tiles;
+  std::vector<std::string> captions;
+  for (const auto& a : rows) {
+    auto view = geometry::MakeCropView(rig.cameras, {a.x_m, a.z_m});
+    if (!view) continue;
+    const int c = view->camera_index;
+    tiles.push_back(geometry::CutCrop(camera_images[c], rig.cameras[c], *view));
+    captions.push_back(std::to_string(a.person_id) + (a.jersey ? " #" + std::to_string(*a.jersey) : "") + " " +
+                       (c == 0 ? "L" : "R"));
+  }
+  if (crops) *crops = static_cast<int>(tiles.size());
+  return ContactSheet(tiles, captions, columns);
 }
 
 cv::Mat SideBySide(const std::vector<cv::Mat>& images, int gap) {

@@ -31,6 +31,13 @@ cv::Mat DrawMinimap(const std::vector<io::Annotation>& rows, const geometry::Pit
 cv::Mat ContactSheet(const std::vector<cv::Mat>& tiles, const std::vector<std::string>& captions,
                      int columns);
 
+// A contact sheet of the 128x256 perspective crops of a frame's people, each cut
+// from its best source camera (geometry::MakeCropView), captioned "id #jersey L|R".
+// `camera_images` are the frame's images, in the rig's camera order. People no
+// camera sees are left out.
+cv::Mat CropSheetOfFrame(const std::vector<io::Annotation>& rows, const geometry::Rig& rig,
+                         const std::vector<cv::Mat>& camera_images, int columns, int* crops = nullptr);
+
 // Places images side by side, top-aligned, on a dark background.
 cv::Mat SideBySide(const std::vector<cv::Mat>& images, int gap_px = 8);
 

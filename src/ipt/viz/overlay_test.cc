@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ipt/geometry/rig.h"
+
 namespace ipt::viz {
 namespace {
 
@@ -47,6 +49,26 @@ TEST(Overlay, ContactSheetLayout) {
   EXPECT_EQ(sheet.rows, 2 * (256 + 16));
   EXPECT_EQ(sheet.at<cv::Vec3b>(300, 10), cv::Vec3b(0, 0, 255));   // 5th tile, second row
   EXPECT_NE(sheet.at<cv::Vec3b>(300, 200), cv::Vec3b(0, 0, 255));  // empty cell
+}
+
+// Each visible person gets one tile cut from the camera that sees them best: a
+// uniformly coloured camera image gives a tile of that colour.
+TEST(Overlay, CropSheetOfFrameCutsFromTheBestCamera) {
+  geometry::PitchDims pitch;
+  geometry::Rig rig = geometry::MakeDefaultRig({}, pitch);
+  const auto& in = rig.cameras[0].intrinsics();
+  cv::Mat left(in.height_px, in.width_px, CV_8UC3, cv::Scalar(255, 0, 0));
+  cv::Mat right(in.height_px, in.width_px, CV_8UC3, cv::Scalar(0, 255, 0));
+  io::Annotation on_left, on_right, behind_rig;
+  on_left.x_m = 20, on_left.z_m = 30, on_left.person_id = 1;
+  on_right.x_m = 85, on_right.z_m = 30, on_right.person_id = 2;
+  behind_rig.x_m = 52.5, behind_rig.z_m = 200, behind_rig.person_id = 3;
+  int crops = 0;
+  cv::Mat sheet = CropSheetOfFrame({on_left, on_right, behind_rig}, rig, {left, right}, 4, &crops);
+  EXPECT_EQ(crops, 2);
+  EXPECT_EQ(sheet.cols, 4 * 128);
+  EXPECT_EQ(sheet.at<cv::Vec3b>(128, 64), cv::Vec3b(255, 0, 0));   // first tile: from the left camera
+  EXPECT_EQ(sheet.at<cv::Vec3b>(128, 192), cv::Vec3b(0, 255, 0));  // second: from the right camera
 }
 
 }  // namespace
