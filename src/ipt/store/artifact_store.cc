@@ -99,6 +99,8 @@ EntryMeta ParseEntryMeta(const std::string& text, const std::string& source) {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(source, 0, "", fmt::format("malformed JSON at byte {}", e.byte));
+  } catch (const nlohmann::json::exception&) {  // a number past double's range (out_of_range.406)
+    throw InputError(source, 0, "", "malformed JSON: a number is out of range");
   }
   auto fail = [&](const std::string& field, const std::string& what) -> void { throw InputError(source, 0, field, what); };
   if (!j.is_object()) fail("", "expected a JSON object");
