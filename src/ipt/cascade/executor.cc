@@ -5,13 +5,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/paths.h"
 #include "ipt/util/resources.h"
 
 extern char** environ;
@@ -21,9 +24,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string Join(const std::vector<std::string>& argv) {
+// The marker's record of a command: one length-prefixed argument per line, so that
+// different argv lists ("a b" vs "a", "b") never give the same record.
+std::string CommandRecord(const std::vector<std::string>& argv) {
   std::string out;
-  for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
+  for (const auto& a : argv) out += fmt::format("{}:{}\n", a.size(), a);
   return out;
 }
 
@@ -35,32 +40,78 @@ std::string FileName(const std::string& step_id) {
   return name;
 }
 
-// Runs argv with stdout and stderr appended to `log`; returns the exit code.
+// Runs argv with stdout and stderr written to `log`; returns the exit code.
+// Throws ipt::Error when the log cannot be opened or the program cannot start.
 int RunProcess(const std::vector<std::string>& argv, const fs::path& log) {
   IPT_CHECK(!argv.empty(), "empty command");
+  // Opened here, not in the child, so that a failure is reported as what it is.
+  const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) IPT_THROW("cannot open the log {}: {}", log.string(), std::error_code(errno, std::generic_category()).message());
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, fd, STDERR_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return 127;  // command not found / not executable
+  ::close(fd);
+  if (rc != 0) IPT_THROW("cannot run {}: {}", Echo(argv[0]), std::error_code(rc, std::generic_category()).message());
   int status = 0;
-  waitpid(pid, &status, 0);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Runs one step (or skips it when its marker records the same command). Never
+// throws: an exception escaping a worker thread would terminate the process, so
+// whatever goes wrong becomes a failed outcome carrying the reason.
+StepOutcome RunStep(const Step& step, const CommandFn& command_of, const ExecutorOptions& options,
+                    StepOutcome result) {
+  Stopwatch watch;
+  try {
+    const std::vector<std::string> argv = command_of(step);
+    const fs::path marker = options.state_dir / (FileName(step.id) + ".done");
+    const std::string record = CommandRecord(argv);
+    if (fs::exists(marker) && ReadFile(marker) == record) {
+      result.status = StepOutcome::Status::kSkipped;
+    } else {
+      result.exit_code = RunProcess(argv, result.log);
+      result.status = result.exit_code == 0 ? StepOutcome::Status::kDone : StepOutcome::Status::kFailed;
+      if (result.exit_code == 0) {
+        try {
+          WriteFileAtomic(marker, record);
+        } catch (const fs::filesystem_error& e) {
+          IPT_THROW("cannot write the marker {}: {}", marker.string(), e.code().message());
+        }
+      }
+    }
+  } catch (const Error& e) {
+    result.status = StepOutcome::Status::kFailed;
+    result.error = e.message();
+  } catch (const std::exception& e) {
+    result.status = StepOutcome::Status::kFailed;
+    result.error = e.what();
+  } catch (...) {
+    result.status = StepOutcome::Status::kFailed;
+    result.error = "unknown exception";
+  }
+  result.seconds = watch.Seconds();
+  return result;
 }
 
 }  // namespace
 
 std::vector<std::string> StepCommand(const Step& s, const ScriptOptions& o) {
-  if (s.kind == "train") return {o.ipt, "train", s.target, "--models", o.models, "--matches", o.matches};
-  if (s.kind == "precompute") return {o.ipt, "precompute", "--models", o.models, "--level", s.target, "--matches", o.matches};
-  return {o.ipt, "eval", "dataset", "--gt-root", o.matches, "--pred-root", o.outputs, "--json"};
+  // Values as --option=VALUE: a value starting with '-' is never taken for an option.
+  if (s.kind == "train") return {o.ipt, "train", s.target, "--models=" + o.models, "--matches=" + o.matches};
+  if (s.kind == "precompute") {
+    return {o.ipt, "precompute", "--models=" + o.models, "--level=" + s.target, "--matches=" + o.matches};
+  }
+  return {o.ipt, "eval", "dataset", "--gt-root=" + o.matches, "--pred-root=" + o.outputs, "--json"};
 }
 
 void ExecutorOptions::Check() const { IPT_CHECK(jobs >= 1, "jobs must be >= 1"); }
@@ -78,7 +129,9 @@ const char* StatusName(StepOutcome::Status s) {
 std::vector<StepOutcome> RunPlan(const Plan& plan, const CommandFn& command_of, const ExecutorOptions& options,
                                  const ProgressFn& progress) {
   options.Check();
-  fs::create_directories(options.state_dir / "logs");
+  std::error_code ec;
+  fs::create_directories(options.state_dir / "logs", ec);
+  IPT_CHECK(!ec, "cannot create the state directory {}: {}", (options.state_dir / "logs").string(), ec.message());
   const size_t n = plan.steps.size();
   std::vector<StepOutcome> outcomes(n);
   std::map<std::string, size_t> index;
@@ -110,30 +163,32 @@ std::vector<StepOutcome> RunPlan(const Plan& plan, const CommandFn& command_of, 
       started[i] = 1;
       ++running;
       launched = true;
-      threads.emplace_back([&, i]() {
-        const Step& step = plan.steps[i];
-        const std::vector<std::string> argv = command_of(step);
-        const fs::path marker = options.state_dir / (FileName(step.id) + ".done");
-        StepOutcome result = outcomes[i];
-        Stopwatch watch;
-        // Resumable: a marker recording the same command means this step is done.
-        if (fs::exists(marker) && ReadFile(marker) == Join(argv) + "\n") {
-          result.status = StepOutcome::Status::kSkipped;
-        } else {
-          result.exit_code = RunProcess(argv, result.log);
-          result.status = result.exit_code == 0 ? StepOutcome::Status::kDone : StepOutcome::Status::kFailed;
-          if (result.exit_code == 0) WriteFileAtomic(marker, Join(argv) + "\n");
-        }
-        result.seconds = watch.Seconds();
+      auto work = [&, i, initial = outcomes[i]]() {
+        StepOutcome result = RunStep(plan.steps[i], command_of, options, initial);
         std::lock_guard<std::mutex> guard(mu);
-        outcomes[i] = result;
+        outcomes[i] = std::move(result);
         finished[i] = 1;
         --running;
-        failed |= result.status == StepOutcome::Status::kFailed;
+        failed |= outcomes[i].status == StepOutcome::Status::kFailed;
         ++completed;
-        if (progress) progress(completed, static_cast<int64_t>(n));
+        if (progress) {
+          try {
+            progress(completed, static_cast<int64_t>(n));
+          } catch (...) {
+            // A progress display must not take the run down with it.
+          }
+        }
         cv.notify_all();
-      });
+      };
+      try {
+        threads.emplace_back(work);
+      } catch (const std::system_error& e) {
+        outcomes[i].status = StepOutcome::Status::kFailed;
+        outcomes[i].error = std::string("cannot start a thread: ") + e.what();
+        finished[i] = 1;
+        --running;
+        failed = true;
+      }
     }
     bool any_pending = false;
     for (size_t i = 0; i < n; ++i) any_pending |= !started[i] && !failed && ready(i);

@@ -13,7 +13,8 @@
 
 namespace ipt::cascade {
 
-// The argv of a step (the same commands EmitScript writes).
+// The argv of a step (the same commands EmitScript writes). Option values are
+// passed as --option=VALUE, so that a value starting with '-' stays a value.
 std::vector<std::string> StepCommand(const Step& step, const ScriptOptions& options);
 
 struct ExecutorOptions {
@@ -28,13 +29,16 @@ struct StepOutcome {
   double seconds = 0;
   int exit_code = 0;
   std::filesystem::path log;
+  std::string error;  // why a step failed without an exit code (log or marker unwritable, ...)
 };
 const char* StatusName(StepOutcome::Status status);
 
 using CommandFn = std::function<std::vector<std::string>(const Step&)>;
 
 // Returns one outcome per step, in plan order. After a failure no new step starts;
-// steps that depend on a failed one are kNotRun.
+// steps that depend on a failed one are kNotRun. Whatever goes wrong inside a step
+// (the command lookup throws, its log or marker cannot be written, the program
+// cannot start) fails that step with `error` set; it never ends the process.
 std::vector<StepOutcome> RunPlan(const Plan& plan, const CommandFn& command_of, const ExecutorOptions& options,
                                  const ProgressFn& progress = nullptr);
 

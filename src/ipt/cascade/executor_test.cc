@@ -2,18 +2,22 @@
 
 #include <gtest/gtest.h>
 
-#include "ipt/util/test_util.h"
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include "ipt/cascade/script_test_util.h"
+#include "ipt/util/atomic_path.h"
+#include "ipt/util/test_util.h"
 
 namespace ipt::cascade {
 namespace {
 namespace fs = std::filesystem;
 
-fs::path Temp(const std::string& name) { return testing::FreshTempDir("cascade_" + name); }
+fs::path Temp(const std::string& name) { return ipt::testing::FreshTempDir("cascade_" + name); }
 
 // Each step appends "start <id> <ns>" / "end <id> <ns>" to a journal: real processes,
 // so that order and overlap can be checked afterwards.
@@ -77,12 +81,77 @@ TEST(Executor, FailureStopsDependentsAndKeepsTheLog) {
   }
 }
 
+// The executor and the emitted script call the same commands: both run against a
+// fake ipt (hostile names included) and record identical argv lists.
 TEST(Executor, CommandsMatchTheEmittedScript) {
-  Plan plan = PlanCascade(registry::ModelGraph::PathA(), {"tracker"});
+  fs::path dir = Temp("script");
+  const auto names = testing::HostileNames();
   ScriptOptions o;
-  auto argv = StepCommand(plan.steps[0], o);
-  EXPECT_EQ(argv[0], "ipt");
-  EXPECT_EQ(argv[1], "precompute");
+  o.models = names[0];
+  o.matches = names[1];
+  o.outputs = names[2];
+  o.logs = names[3];
+  o.ipt = testing::WriteFakeIpt(dir, names[4], dir / "record").string();
+  Plan plan = PlanCascade(registry::ModelGraph::PathA(), {"crop_encoder"});
+  WriteFileAtomic(dir / "cascade.sh", EmitScript(plan, o));
+  ASSERT_EQ(testing::RunBash(dir / "cascade.sh", dir), 0) << ReadFile(dir / "script.out");
+  const auto from_script = testing::RecordedCalls(dir / "record");
+  EXPECT_EQ(from_script.size(), plan.steps.size());
+
+  fs::remove_all(dir / "record");
+  fs::create_directories(dir / "record");
+  ExecutorOptions e;
+  e.state_dir = dir / "state";
+  auto outcomes = RunPlan(plan, [&o](const Step& s) { return StepCommand(s, o); }, e);
+  for (const auto& x : outcomes) EXPECT_EQ(x.status, StepOutcome::Status::kDone) << x.id << ": " << x.error;
+  EXPECT_EQ(testing::RecordedCalls(dir / "record"), from_script);
+  EXPECT_EQ(testing::InjectedFiles(dir), std::vector<std::string>{});
+}
+
+// A worker that throws (the command lookup, the log, the marker) fails its step
+// with the reason instead of terminating the process; nothing new starts after it.
+TEST(Executor, WorkerExceptionsFailTheStep) {
+  fs::path dir = Temp("throw");
+  Plan plan = PlanCascade(registry::ModelGraph::PathA(), {"crop_encoder"});
+  ExecutorOptions o;
+  o.state_dir = dir / "state";
+  CommandFn journaling = Journaling(dir / "journal");
+  auto outcomes = RunPlan(
+      plan,
+      [&](const Step& s) {
+        if (s.id == "train:tracker") throw std::runtime_error("no command for train:tracker");
+        return journaling(s);
+      },
+      o);
+  std::map<std::string, StepOutcome> by_id;
+  for (const auto& x : outcomes) by_id[x.id] = x;
+  EXPECT_EQ(by_id["precompute:frame"].status, StepOutcome::Status::kDone);
+  EXPECT_EQ(by_id["train:tracker"].status, StepOutcome::Status::kFailed);
+  EXPECT_NE(by_id["train:tracker"].error.find("no command for train:tracker"), std::string::npos);
+  EXPECT_EQ(by_id["precompute:track"].status, StepOutcome::Status::kNotRun);
+  EXPECT_EQ(by_id["evaluate:pipeline"].status, StepOutcome::Status::kNotRun);
+}
+
+TEST(Executor, UnwritableLogOrMarkerFailsTheStep) {
+  fs::path dir = Temp("unwritable");
+  Plan plan = PlanCascade(registry::ModelGraph::PathA(), {"tracker"});
+  ExecutorOptions o;
+  o.state_dir = dir / "state";
+  // The first step's log path is a directory: the log cannot be opened.
+  fs::create_directories(o.state_dir / "logs" / "precompute_track.log");
+  auto outcomes = RunPlan(plan, Journaling(dir / "journal"), o);
+  EXPECT_EQ(outcomes[0].id, "precompute:track");
+  EXPECT_EQ(outcomes[0].status, StepOutcome::Status::kFailed);
+  EXPECT_NE(outcomes[0].error.find("precompute_track.log"), std::string::npos) << outcomes[0].error;
+  for (size_t i = 1; i < outcomes.size(); ++i) EXPECT_EQ(outcomes[i].status, StepOutcome::Status::kNotRun) << outcomes[i].id;
+  EXPECT_FALSE(fs::exists(dir / "journal"));  // the command never ran without its log
+  // The marker cannot be written (a non-empty directory stands where it goes).
+  fs::remove_all(o.state_dir);
+  fs::create_directories(o.state_dir / "precompute_track.done" / "x");
+  outcomes = RunPlan(plan, Journaling(dir / "journal"), o);
+  EXPECT_EQ(outcomes[0].status, StepOutcome::Status::kFailed);
+  EXPECT_NE(outcomes[0].error.find("precompute_track.done"), std::string::npos) << outcomes[0].error;
+  EXPECT_EQ(outcomes[1].status, StepOutcome::Status::kNotRun);
 }
 
 }  // namespace

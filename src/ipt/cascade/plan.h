@@ -14,6 +14,7 @@
 // Dependencies implied by others are dropped (transitive reduction).
 #pragma once
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -52,7 +53,13 @@ struct ScriptOptions {
   std::string logs = "cascade-logs";    // one log file per step
 };
 // A bash script running the plan wave by wave (steps of a wave in parallel),
-// stopping at the first failure, keeping every step's log.
+// stopping at the first failure, keeping every step's log. Every value (paths,
+// the ipt executable) is single-quoted for the shell, so a path holding `$(...)`,
+// backticks, quotes or newlines reaches ipt verbatim and never runs; each may be
+// overridden from the environment (IPT, MODELS, MATCHES, OUTPUTS, LOGS).
 std::string EmitScript(const Plan& plan, const ScriptOptions& options);
+// Writes EmitScript's text to `path` (atomically, executable). Refuses a path that
+// is one of the script's inputs (the collection, the matches, the outputs, ipt).
+void WriteScript(const Plan& plan, const ScriptOptions& options, const std::filesystem::path& path);
 
 }  // namespace ipt::cascade

@@ -7,11 +7,13 @@
 #include "ipt/cascade/plan.h"
 #include "ipt/util/progress.h"
 #include "ipt/cli/commands.h"
+#include "ipt/io/match_dir.h"
 #include "ipt/registry/collection.h"
 #include "ipt/registry/training.h"
 #include "ipt/store/precompute.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/paths.h"
 
 namespace ipt::cli {
 namespace {
@@ -40,17 +42,27 @@ void AddModelsCommand(CLI::App& app) {
   models->require_subcommand(1);
   models->add_option("--store", *store_root, "model store directory ($IPT_MODEL_STORE, default ./models)");
 
-  CLI::App* list = models->add_subcommand("list", "List the packages in the store.");
+  CLI::App* list = models->add_subcommand(
+      "list", "List the packages in the store. Entries that fail verification (hash, manifest, weights,\n"
+              "misplaced) are listed as CORRUPT with the reason after the good ones; the exit status is\n"
+              "then 1 (0 when every package verifies).");
   list->callback([store_root]() {
     registry::ModelStore store(*store_root);
-    auto all = store.List();
+    const registry::StoreListing listing = store.List();
     fmt::print("{:<20}{:<14}{:<22}{}\n", "model", "ref", "created", "trained with");
-    for (const auto& m : all) {
+    for (const auto& m : listing.packages) {
       std::string upstream;
       for (const auto& [name, ref] : m.trained_with) upstream += fmt::format("{}{}@{}", upstream.empty() ? "" : ", ", name, registry::ShortRef(ref));
       fmt::print("{:<20}{:<14}{:<22}{}\n", m.name, registry::ShortRef(m.ref), m.created, upstream.empty() ? "-" : upstream);
     }
-    if (all.empty()) fmt::print("(no packages in {})\n", *store_root);
+    for (const auto& bad : listing.bad) {
+      fmt::print("{:<20}{:<14}{}\n", "CORRUPT", Echo(registry::ShortRef(bad.dir.filename().string())), bad.reason);
+    }
+    if (listing.packages.empty() && listing.bad.empty()) fmt::print("(no packages in {})\n", *store_root);
+    if (!listing.bad.empty()) {
+      throw Error(fmt::format("{} corrupt package(s) in {} (listed above): remove them or add the packages again",
+                              listing.bad.size(), *store_root));
+    }
   });
 
   auto ref = std::make_shared<std::string>();
@@ -90,7 +102,7 @@ void AddModelsCommand(CLI::App& app) {
   CLI::App* promote = models->add_subcommand(
       "promote", "Write a new collection with some refs replaced, only if it validates; otherwise refuse and\n"
                  "list the models that must be retrained.");
-  promote->add_option("MODELS_YAML", pargs->collection, "collection file (replaced atomically)")->required()->check(CLI::ExistingFile);
+  promote->add_option("MODELS_YAML", pargs->collection, "collection file (replaced atomically; never one inside the model store)")->required()->check(CLI::ExistingFile);
   promote->add_option("--set", pargs->set, "MODEL=REF (repeatable)")->required();
   promote->callback([store_root, pargs]() {
     std::map<std::string, std::string> changes;
@@ -145,7 +157,10 @@ void AddTrainAndPrecomputeCommands(CLI::App& app) {
   CLI::App* precompute = app.add_subcommand(
       "precompute", "Fill the frame or track precompute layer for matches (content-addressed: present\n"
                     "entries are hits, missing ones are computed by the layer's producing models).");
-  precompute->add_option("--level", p->level, "frame | track")->required()->check(CLI::IsMember({"frame", "track"}));
+  std::vector<std::string> layers;
+  const registry::ModelGraph graph = registry::ModelGraph::PathA();
+  for (const auto& l : graph.layers()) layers.push_back(l.name);
+  precompute->add_option("--level", p->level, "precompute layer of the model graph")->required()->check(CLI::IsMember(layers));
   precompute->add_option("--models", p->models, "collection naming the producing models")->check(CLI::ExistingFile);
   precompute->add_option("--matches", p->matches, "directory whose subdirectories are matches")->check(CLI::ExistingDirectory);
   precompute->add_option("MATCH", p->match_dirs, "match directories")->check(CLI::ExistingDirectory);
@@ -154,9 +169,7 @@ void AddTrainAndPrecomputeCommands(CLI::App& app) {
   precompute->callback([p]() {
     std::vector<std::filesystem::path> matches(p->match_dirs.begin(), p->match_dirs.end());
     if (!p->matches.empty()) {
-      for (const auto& e : std::filesystem::directory_iterator(p->matches)) {
-        if (std::filesystem::exists(e.path() / "match.yaml")) matches.push_back(e.path());
-      }
+      for (const auto& dir : io::FindMatchDirs(p->matches)) matches.push_back(dir);
     }
     std::sort(matches.begin(), matches.end());
     IPT_CHECK(!matches.empty(), "no match given (MATCH... or --matches DIR)");
@@ -165,7 +178,8 @@ void AddTrainAndPrecomputeCommands(CLI::App& app) {
     for (const auto& [name, ref] : registry::ReadCollection(p->models).refs) refs[name] = models.Resolve(ref);
     store::ArtifactStore cache(p->cache);
     ProgressBar bar("precompute " + p->level, "matches");
-    auto report = store::Precompute(cache, p->level, matches, refs, store::ProducerRegistry::Global(), bar.Callback());
+    auto report = store::Precompute(cache, registry::ModelGraph::PathA(), p->level, matches, refs,
+                                    store::ProducerRegistry::Global(), bar.Callback());
     bar.Finish();
     fmt::print("{} layer: {} hits, {} computed, for {} matches\n", p->level, report.hits, report.misses, matches.size());
   });
@@ -186,16 +200,15 @@ void AddCascadeCommand(CLI::App& app) {
   plan->add_option("--models", args->script.models, "collection the generated steps use");
   plan->add_option("--matches", args->script.matches, "directory of match directories (for --emit-script)");
   plan->add_option("--outputs", args->script.outputs, "directory of pipeline outputs (for --emit-script)");
-  plan->add_option("--emit-script", args->emit_script, "also write the plan as a bash script here");
+  plan->add_option("--emit-script", args->emit_script,
+                   "also write the plan as a bash script here (never over --models, --matches or --outputs)");
   plan->add_flag("--json", args->json, "print one JSON object {changed, regenerate, retrain, steps}");
   plan->callback([args]() {
     auto p = cascade::PlanCascade(registry::ModelGraph::PathA(), SplitNames(args->changed));
     if (args->json) fmt::print("{}\n", cascade::ToJson(p).dump(2));
     else fmt::print("{}", cascade::FormatPlan(p));
     if (!args->emit_script.empty()) {
-      WriteFileAtomic(args->emit_script, cascade::EmitScript(p, args->script));
-      std::filesystem::permissions(args->emit_script, std::filesystem::perms::owner_exec | std::filesystem::perms::group_exec,
-                                   std::filesystem::perm_options::add);
+      cascade::WriteScript(p, args->script, args->emit_script);  // refuses to overwrite its inputs
       spdlog::info("wrote {}", args->emit_script);
     }
   });
@@ -227,6 +240,7 @@ void AddCascadeCommand(CLI::App& app) {
     bool ok = true;
     for (const auto& o : outcomes) {
       fmt::print("  {:<28}{:<24}{:>7.1f} s  {}\n", o.id, cascade::StatusName(o.status), o.seconds, o.log.string());
+      if (!o.error.empty()) fmt::print("    {}\n", o.error);
       ok &= o.status == cascade::StepOutcome::Status::kDone || o.status == cascade::StepOutcome::Status::kSkipped;
     }
     IPT_CHECK(ok, "the cascade stopped; see the failed step's log, fix, and run again to resume");

@@ -3,16 +3,24 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <tuple>
 
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/paths.h"
 
 namespace ipt::io {
 namespace {
 
-constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the reference implementation's limit
 constexpr size_t kHeaderAlignment = 8;
+// Nesting of a valid header: {tensor: {"shape": [dims]}}; deeper is refused before parsing on.
+constexpr int kMaxHeaderDepth = 3;
+constexpr const char* kTensorKeys[] = {"data_offsets", "dtype", "shape"};
 
 struct DTypeInfo {
   DType dtype;
@@ -23,6 +31,170 @@ constexpr DTypeInfo kDTypes[] = {{DType::kF64, "F64", 8}, {DType::kF32, "F32", 4
                                  {DType::kBF16, "BF16", 2}, {DType::kI64, "I64", 8}, {DType::kI32, "I32", 4},
                                  {DType::kI16, "I16", 2},  {DType::kI8, "I8", 1},   {DType::kU8, "U8", 1},
                                  {DType::kBool, "BOOL", 1}};
+
+// Product of `shape`, or nullopt when a dimension is negative or the product
+// does not fit in int64 (a zero dimension makes it 0 whatever the others are).
+std::optional<uint64_t> ElementCount(const std::vector<int64_t>& shape) {
+  uint64_t n = 1;
+  bool zero = false;
+  bool overflow = false;
+  for (int64_t s : shape) {
+    if (s < 0) return std::nullopt;
+    zero |= s == 0;
+    overflow |= __builtin_mul_overflow(n, static_cast<uint64_t>(s), &n);
+  }
+  if (zero) return 0;
+  if (overflow || n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+  return n;
+}
+
+// nlohmann's parse message without its "[json.exception...]" tag and without the
+// echoed input ("last read: ..."), which may be anything.
+std::string JsonSyntaxError(const nlohmann::json::parse_error& e) {
+  std::string what = e.what();
+  const size_t colon = what.find(": ");
+  if (colon != std::string::npos) what = what.substr(colon + 2);
+  const size_t last_read = what.find("; last read");
+  if (last_read != std::string::npos) what = what.substr(0, last_read);
+  return fmt::format("malformed JSON at byte {}: {}", e.byte, Echo(what));
+}
+
+// A JSON value from the file for a message: capped, and never throwing on
+// invalid UTF-8 (dump() would).
+std::string Shown(const nlohmann::json& value) {
+  return Echo(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+// A tensor's place in the data buffer, as the header declares it (validated).
+struct Entry {
+  std::string name;
+  DType dtype = DType::kF32;
+  std::vector<int64_t> shape;
+  uint64_t begin = 0, end = 0;
+};
+
+struct Layout {
+  std::map<std::string, std::string> metadata;
+  std::vector<Entry> entries;  // sorted by begin, tiling the buffer exactly
+  std::string_view buffer;     // the bytes after the header
+};
+
+// Every check of ParseSafetensors; copies nothing.
+Layout ParseLayout(std::string_view bytes, const std::string& source) {
+  auto fail = [&](const std::string& field, const std::string& what) { throw InputError(source, 0, field, what); };
+  if (bytes.size() < 8) fail("", fmt::format("truncated: {} bytes, a safetensors file starts with an 8-byte header size", bytes.size()));
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  if (n > kMaxSafetensorsHeaderBytes) {
+    fail("header", fmt::format("header size {} is implausible (limit {})", n, kMaxSafetensorsHeaderBytes));
+  }
+  if (n > bytes.size() - 8) fail("header", fmt::format("header size {} exceeds the file ({} bytes): truncated or corrupt", n, bytes.size()));
+  const std::string_view header_text = bytes.substr(8, n);
+  if (header_text.empty() || header_text.front() != '{') fail("header", "header is not a JSON object");
+  // nlohmann keeps the last of duplicate keys silently: track the keys of each
+  // open object and refuse a repeated one (and nesting no header has).
+  std::vector<std::set<std::string>> open_objects;
+  std::string top_key;
+  auto on_event = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if ((event == Event::object_start || event == Event::array_start) && depth >= kMaxHeaderDepth) {
+      fail(top_key.empty() ? "header" : "tensor '" + Echo(top_key) + "'", "nested deeper than a safetensors header");
+    }
+    if (event == Event::object_start) open_objects.emplace_back();
+    if (event == Event::object_end && !open_objects.empty()) open_objects.pop_back();
+    if (event == Event::key && !open_objects.empty()) {
+      const std::string key = parsed.get<std::string>();
+      if (depth == 1) top_key = key;
+      if (!open_objects.back().insert(key).second) {
+        fail(depth == 1 ? "tensor '" + Echo(key) + "'" : "tensor '" + Echo(top_key) + "'." + Echo(key), "appears twice");
+      }
+    }
+    return true;
+  };
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(header_text, on_event);
+  } catch (const nlohmann::json::parse_error& e) {
+    fail("header", JsonSyntaxError(e));
+  } catch (const nlohmann::json::exception&) {  // a number past double's range (out_of_range.406)
+    fail("header", "malformed JSON: a number is out of range");
+  }
+  if (!header.is_object()) fail("header", "header is not a JSON object");
+  Layout layout;
+  layout.buffer = bytes.substr(8 + n);
+  for (const auto& [name, value] : header.items()) {
+    if (name == "__metadata__") {
+      if (!value.is_object()) fail("__metadata__", "must be an object of strings");
+      for (const auto& [k, v] : value.items()) {
+        if (!v.is_string()) fail("__metadata__." + Echo(k), "metadata values must be strings");
+        layout.metadata[k] = v.get<std::string>();
+      }
+      continue;
+    }
+    const std::string field = "tensor '" + Echo(name) + "'";
+    if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") || !value.contains("data_offsets")) {
+      fail(field, "needs dtype, shape and data_offsets");
+    }
+    for (const auto& [key, ignored] : value.items()) {
+      if (std::find(std::begin(kTensorKeys), std::end(kTensorKeys), key) == std::end(kTensorKeys)) {
+        fail(field + "." + Echo(key), "unknown key (known keys: data_offsets, dtype, shape)");
+      }
+    }
+    Entry e;
+    e.name = name;
+    if (!value["dtype"].is_string()) fail(field + ".dtype", "must be a string");
+    auto dtype = ParseDType(value["dtype"].get<std::string>());
+    if (!dtype) fail(field + ".dtype", fmt::format("unsupported dtype '{}'", Echo(value["dtype"].get<std::string>())));
+    e.dtype = *dtype;
+    if (!value["shape"].is_array()) fail(field + ".shape", "must be a list of sizes");
+    for (const auto& s : value["shape"]) {
+      if (!s.is_number_unsigned() || s.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        fail(field + ".shape", fmt::format("sizes must be integers in [0, 2^63), got {}", Shown(s)));
+      }
+      e.shape.push_back(s.get<int64_t>());
+    }
+    // Overflow-safe: element count, then bytes, each checked before use.
+    const std::optional<uint64_t> elements = ElementCount(e.shape);
+    uint64_t expected = 0;
+    if (!elements || __builtin_mul_overflow(*elements, DTypeSize(e.dtype), &expected)) {
+      fail(field + ".shape", fmt::format("overflow: shape {} of {} has more than 2^64 bytes", Shown(value["shape"]),
+                                         DTypeName(e.dtype)));
+    }
+    const auto& off = value["data_offsets"];
+    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned()) {
+      fail(field + ".data_offsets", "must be [begin, end] (non-negative integers)");
+    }
+    e.begin = off[0].get<uint64_t>();
+    e.end = off[1].get<uint64_t>();
+    if (e.end < e.begin) fail(field + ".data_offsets", "end before begin");
+    if (e.end > layout.buffer.size()) {
+      fail(field + ".data_offsets",
+           fmt::format("ends at {} beyond the {} data bytes: truncated file", e.end, layout.buffer.size()));
+    }
+    if (e.end - e.begin != expected) {
+      fail(field, fmt::format("{} bytes for shape {} of {} ({} expected): wrong dtype or shape", e.end - e.begin,
+                              Shown(value["shape"]), DTypeName(e.dtype), expected));
+    }
+    layout.entries.push_back(std::move(e));
+  }
+  // Stable: empty tensors sharing an offset keep the header's (sorted) order, so
+  // that a write/read round trip gives the same file.
+  std::stable_sort(layout.entries.begin(), layout.entries.end(), [](const Entry& a, const Entry& b) {
+    return std::tie(a.begin, a.end) < std::tie(b.begin, b.end);
+  });
+  uint64_t cursor = 0;
+  for (const auto& e : layout.entries) {
+    if (e.begin != cursor) {
+      fail("tensor '" + Echo(e.name) + "'.data_offsets",
+           fmt::format("starts at {} but the previous tensor ends at {}: gap or overlap", e.begin, cursor));
+    }
+    cursor = e.end;
+  }
+  if (cursor != layout.buffer.size()) {
+    fail("", fmt::format("{} trailing bytes after the last tensor", layout.buffer.size() - cursor));
+  }
+  return layout;
+}
 
 }  // namespace
 
@@ -48,9 +220,9 @@ size_t DTypeSize(DType d) {
 }
 
 int64_t TensorData::NumElements() const {
-  int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  return n;
+  const std::optional<uint64_t> n = ElementCount(shape);
+  IPT_CHECK(n.has_value(), "tensor '{}': the element count of its shape overflows", Echo(name));
+  return static_cast<int64_t>(*n);
 }
 
 const TensorData* SafetensorsFile::Find(const std::string& name) const {
@@ -68,9 +240,11 @@ std::string SerializeSafetensors(const SafetensorsFile& file) {
     IPT_CHECK(!t.name.empty() && t.name != "__metadata__", "invalid tensor name '{}'", t.name);
     IPT_CHECK(!header.contains(t.name), "tensor '{}' appears twice", t.name);
     for (int64_t s : t.shape) IPT_CHECK(s >= 0, "tensor '{}' has a negative dimension", t.name);
-    IPT_CHECK(t.bytes.size() == static_cast<uint64_t>(t.NumElements()) * DTypeSize(t.dtype),
-              "tensor '{}' holds {} bytes, {} x {} needs {}", t.name, t.bytes.size(), t.NumElements(),
-              DTypeName(t.dtype), t.NumElements() * DTypeSize(t.dtype));
+    uint64_t needed = 0;
+    IPT_CHECK(!__builtin_mul_overflow(static_cast<uint64_t>(t.NumElements()), DTypeSize(t.dtype), &needed),
+              "tensor '{}': shape too large", t.name);
+    IPT_CHECK(t.bytes.size() == needed, "tensor '{}' holds {} bytes, {} x {} needs {}", t.name, t.bytes.size(),
+              t.NumElements(), DTypeName(t.dtype), needed);
     header[t.name] = {{"dtype", DTypeName(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.bytes.size()}}};
     offset += t.bytes.size();
   }
@@ -86,92 +260,38 @@ std::string SerializeSafetensors(const SafetensorsFile& file) {
 }
 
 SafetensorsFile ParseSafetensors(std::string_view bytes, const std::string& source) {
-  auto fail = [&](const std::string& field, const std::string& what) { throw InputError(source, 0, field, what); };
-  if (bytes.size() < 8) fail("", fmt::format("truncated: {} bytes, a safetensors file starts with an 8-byte header size", bytes.size()));
-  uint64_t n = 0;
-  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
-  if (n > kMaxHeaderBytes) fail("header", fmt::format("header size {} is implausible (limit {})", n, kMaxHeaderBytes));
-  if (8 + n > bytes.size()) fail("header", fmt::format("header size {} exceeds the file ({} bytes): truncated or corrupt", n, bytes.size()));
-  std::string_view header_text = bytes.substr(8, n);
-  if (header_text.empty() || header_text.front() != '{') fail("header", "header is not a JSON object");
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(header_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail("header", std::string("malformed JSON: ") + e.what());
-  }
-  if (!header.is_object()) fail("header", "header is not a JSON object");
-  const std::string_view buffer = bytes.substr(8 + n);
+  Layout layout = ParseLayout(bytes, source);
   SafetensorsFile file;
-  struct Entry {
-    uint64_t begin, end;
-    TensorData tensor;
-  };
-  std::vector<Entry> entries;
-  for (const auto& [name, value] : header.items()) {
-    if (name == "__metadata__") {
-      if (!value.is_object()) fail("__metadata__", "must be an object of strings");
-      for (const auto& [k, v] : value.items()) {
-        if (!v.is_string()) fail("__metadata__." + k, "metadata values must be strings");
-        file.metadata[k] = v.get<std::string>();
-      }
-      continue;
-    }
-    const std::string field = "tensor '" + name + "'";
-    if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") || !value.contains("data_offsets")) {
-      fail(field, "needs dtype, shape and data_offsets");
-    }
-    Entry e;
-    e.tensor.name = name;
-    if (!value["dtype"].is_string()) fail(field + ".dtype", "must be a string");
-    auto dtype = ParseDType(value["dtype"].get<std::string>());
-    if (!dtype) fail(field + ".dtype", fmt::format("unsupported dtype {}", value["dtype"].dump()));
-    e.tensor.dtype = *dtype;
-    if (!value["shape"].is_array()) fail(field + ".shape", "must be a list of sizes");
-    for (const auto& s : value["shape"]) {
-      if (!s.is_number_unsigned()) fail(field + ".shape", "sizes must be non-negative integers");
-      e.tensor.shape.push_back(s.get<int64_t>());
-    }
-    const auto& off = value["data_offsets"];
-    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned()) {
-      fail(field + ".data_offsets", "must be [begin, end]");
-    }
-    e.begin = off[0].get<uint64_t>();
-    e.end = off[1].get<uint64_t>();
-    if (e.end < e.begin) fail(field + ".data_offsets", "end before begin");
-    const uint64_t expected = static_cast<uint64_t>(e.tensor.NumElements()) * DTypeSize(e.tensor.dtype);
-    if (e.end - e.begin != expected) {
-      fail(field, fmt::format("{} bytes for shape {} of {} ({} expected): wrong dtype or shape", e.end - e.begin,
-                              value["shape"].dump(), DTypeName(e.tensor.dtype), expected));
-    }
-    entries.push_back(std::move(e));
+  file.metadata = std::move(layout.metadata);
+  for (auto& e : layout.entries) {
+    TensorData t;
+    t.name = std::move(e.name);
+    t.dtype = e.dtype;
+    t.shape = std::move(e.shape);
+    t.bytes.assign(layout.buffer.substr(e.begin, e.end - e.begin));
+    file.tensors.push_back(std::move(t));
   }
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
-  uint64_t cursor = 0;
-  for (auto& e : entries) {
-    if (e.begin != cursor) {
-      fail("tensor '" + e.tensor.name + "'.data_offsets",
-           fmt::format("starts at {} but the previous tensor ends at {}: gap or overlap", e.begin, cursor));
-    }
-    if (e.end > buffer.size()) {
-      fail("tensor '" + e.tensor.name + "'.data_offsets",
-           fmt::format("ends at {} beyond the {} data bytes: truncated file", e.end, buffer.size()));
-    }
-    e.tensor.bytes.assign(buffer.substr(e.begin, e.end - e.begin));
-    cursor = e.end;
-    file.tensors.push_back(std::move(e.tensor));
-  }
-  if (cursor != buffer.size()) fail("", fmt::format("{} trailing bytes after the last tensor", buffer.size() - cursor));
   return file;
 }
+
+void CheckSafetensors(std::string_view bytes, const std::string& source) { ParseLayout(bytes, source); }
 
 void WriteSafetensors(const SafetensorsFile& file, const std::filesystem::path& path) {
   WriteFileAtomic(path, SerializeSafetensors(file));
 }
 
+std::string ReadTensorFileBytes(const std::filesystem::path& path) {
+  const int64_t size = CheckRegularFile(path, limits::kMaxTensorFileBytes);
+  std::ifstream f(path, std::ios::binary);
+  if (!f.good()) throw InputError(path.string(), 0, "", "cannot open file");
+  std::string bytes(static_cast<size_t>(size), '\0');
+  f.read(bytes.data(), size);
+  if (f.gcount() != size) throw InputError(path.string(), 0, "", "cannot read the whole file (changed while reading?)");
+  return bytes;
+}
+
 SafetensorsFile ReadSafetensors(const std::filesystem::path& path) {
-  std::string bytes = ReadFile(path);
-  return ParseSafetensors(bytes, path.string());
+  return ParseSafetensors(ReadTensorFileBytes(path), path.string());
 }
 
 }  // namespace ipt::io

@@ -31,6 +31,7 @@ struct TensorData {
   DType dtype = DType::kF32;
   std::vector<int64_t> shape;
   std::string bytes;  // row-major, little-endian
+  // Product of the shape; throws ipt::Error when it overflows int64.
   int64_t NumElements() const;
 };
 
@@ -40,11 +41,26 @@ struct SafetensorsFile {
   const TensorData* Find(const std::string& name) const;
 };
 
+// Longest JSON header accepted (the reference implementation's limit).
+constexpr uint64_t kMaxSafetensorsHeaderBytes = 100'000'000;
+
 std::string SerializeSafetensors(const SafetensorsFile& file);
-// Validates everything; throws InputError naming `source` and the offending field.
+// Validates everything before using any size read from the file: the header
+// length (<= kMaxSafetensorsHeaderBytes and within the file), the header JSON
+// (an object; no duplicate or unknown keys), each tensor's dtype, shape
+// (non-negative int64 dimensions; element count and byte size computed without
+// overflow) and data_offsets (within the data, end - begin == the byte size), and
+// that the tensors tile the data exactly (no gap, overlap or trailing bytes).
+// Throws InputError naming `source` and the offending field.
 SafetensorsFile ParseSafetensors(std::string_view bytes, const std::string& source);
+// The same checks without copying the tensor bytes (for files only verified).
+void CheckSafetensors(std::string_view bytes, const std::string& source);
 
 void WriteSafetensors(const SafetensorsFile& file, const std::filesystem::path& path);  // atomic
+// Reads a regular file of at most limits::kMaxTensorFileBytes and parses it.
 SafetensorsFile ReadSafetensors(const std::filesystem::path& path);
+// The bytes of a weights/tensor file: a regular file of at most
+// limits::kMaxTensorFileBytes (not a directory, FIFO or device); InputError otherwise.
+std::string ReadTensorFileBytes(const std::filesystem::path& path);
 
 }  // namespace ipt::io

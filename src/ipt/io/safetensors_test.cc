@@ -128,5 +128,79 @@ TEST(Safetensors, CorruptFilesGiveClearErrors) {
   EXPECT_THROW(ReadSafetensors("/nonexistent/w.safetensors"), InputError);
 }
 
+
+// Crafted headers: every size is checked before it is used, with overflow-safe
+// arithmetic, and the errors name the file and the field.
+TEST(Safetensors, CraftedHeadersAreRefused) {
+  auto tensor = [](const std::string& dtype, const std::string& shape, const std::string& offsets) {
+    return "{\"a\": {\"dtype\": \"" + dtype + "\", \"shape\": " + shape + ", \"data_offsets\": " + offsets + "}}";
+  };
+  struct Case {
+    std::string bytes, expected;
+  };
+  const Case cases[] = {
+      // 2^62 x 4 elements wrap to 0 in 64 bits: must not pass as an empty tensor.
+      {WithHeader(tensor("F32", "[4611686018427387904, 4]", "[0, 0]"), ""), "field 'tensor 'a'.shape': overflow"},
+      {WithHeader(tensor("U8", "[4611686018427387904, 4]", "[0, 0]"), ""), "field 'tensor 'a'.shape': overflow"},
+      {WithHeader(tensor("F64", "[2305843009213693952]", "[0, 0]"), ""), "overflow"},  // 2^61 x 8 bytes
+      // A dimension beyond int64.
+      {WithHeader(tensor("U8", "[9223372036854775808]", "[0, 0]"), ""), "field 'tensor 'a'.shape'"},
+      {WithHeader(tensor("U8", "[18446744073709551615]", "[0, 0]"), ""), "field 'tensor 'a'.shape'"},
+      {WithHeader(tensor("U8", "[-1]", "[0, 0]"), ""), "field 'tensor 'a'.shape'"},
+      {WithHeader(tensor("U8", "[1.5]", "[0, 0]"), ""), "field 'tensor 'a'.shape'"},
+      // Offsets past the end of the file.
+      {WithHeader(tensor("U8", "[4]", "[0, 4]"), "xx"), "field 'tensor 'a'.data_offsets': ends at 4 beyond"},
+      {WithHeader(tensor("U8", "[1]", "[18446744073709551614, 18446744073709551615]"), "x"), "data_offsets"},
+      {WithHeader(tensor("U8", "[4]", "[4, 0]"), "xxxx"), "end before begin"},
+      // Overlapping and duplicate ranges.
+      {WithHeader("{\"a\": {\"dtype\": \"U8\", \"shape\": [4], \"data_offsets\": [0, 4]}, "
+                  "\"b\": {\"dtype\": \"U8\", \"shape\": [4], \"data_offsets\": [0, 4]}}", "xxxx"), "gap or overlap"},
+      {WithHeader("{\"a\": {\"dtype\": \"U8\", \"shape\": [4], \"data_offsets\": [0, 4]}, "
+                  "\"a\": {\"dtype\": \"U8\", \"shape\": [4], \"data_offsets\": [0, 4]}}", "xxxx"),
+       "field 'tensor 'a'': appears twice"},
+      // Header length larger than the file, or than any plausible header.
+      {std::string("\x40\x00\x00\x00\x00\x00\x00\x00{}", 10), "field 'header': header size 64 exceeds the file"},
+      {std::string("\xff\xff\xff\xff\xff\xff\xff\xff{}", 10), "field 'header': header size"},
+      // Not JSON, or not the expected types.
+      {WithHeader("{\"a\": ", ""), "field 'header': malformed JSON"},
+      {WithHeader(tensor("U8", "4", "[0, 4]"), "xxxx"), "field 'tensor 'a'.shape'"},
+      {WithHeader(tensor("U8", "[4]", "[0]"), "xxxx"), "field 'tensor 'a'.data_offsets'"},
+      {WithHeader("{\"a\": {\"dtype\": 4, \"shape\": [4], \"data_offsets\": [0, 4]}}", "xxxx"), "field 'tensor 'a'.dtype'"},
+      {WithHeader("{\"a\": {\"dtype\": \"U8\", \"shape\": [4], \"data_offsets\": [0, 4], \"extra\": 1}}", "xxxx"),
+       "field 'tensor 'a'.extra': unknown key"},
+      {WithHeader("{\"a\": 3}", ""), "field 'tensor 'a''"},
+  };
+  for (const auto& c : cases) {
+    const std::string error = ErrorOf(c.bytes);
+    EXPECT_EQ(error.rfind("w.safetensors: ", 0), 0u) << error;
+    EXPECT_NE(error.find(c.expected), std::string::npos) << "expected '" << c.expected << "', got: " << error;
+    EXPECT_EQ(error.find("json.exception"), std::string::npos) << error;
+  }
+  // Echoed names are capped and control characters escaped.
+  const std::string long_name(5000, 'n');
+  std::string error = ErrorOf(WithHeader("{\"" + long_name + "\\n\": {\"dtype\": \"Q4\", \"shape\": [1], \"data_offsets\": [0, 1]}}", "x"));
+  EXPECT_LT(error.size(), 400u) << error;
+  error = ErrorOf(WithHeader("{\"a\": {\"dtype\": \"" + long_name + "\", \"shape\": [1], \"data_offsets\": [0, 1]}}", "x"));
+  EXPECT_LT(error.size(), 400u) << error;
+  // NumElements of an overflowing shape is an error, not undefined behaviour.
+  TensorData t;
+  t.shape = {int64_t{1} << 62, 4};
+  EXPECT_THROW(t.NumElements(), Error);
+  EXPECT_THROW(SerializeSafetensors(SafetensorsFile{{t}, {}}), Error);
+}
+
+TEST(Safetensors, ReadRefusesNonRegularFiles) {
+  const std::string dir_error = [] {
+    try {
+      ReadSafetensors(fs::temp_directory_path());
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  }();
+  EXPECT_NE(dir_error.find("directory"), std::string::npos) << dir_error;
+  EXPECT_THROW(ReadSafetensors("/dev/zero"), InputError);
+}
+
 }  // namespace
 }  // namespace ipt::io

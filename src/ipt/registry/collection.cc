@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <set>
+
 #include "ipt/io/yaml_reader.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/paths.h"
 
 namespace ipt::registry {
 
@@ -14,14 +17,30 @@ ModelCollection ReadCollection(const std::filesystem::path& path) {
   YAML::Node root = io::LoadYamlFile(file);
   io::YamlReader r(file);
   if (!root.IsMap()) r.Fail(root, "", "expected a mapping");
-  std::string format = r.Get<std::string>(root, "format", "");
-  if (format != kCollectionFormat) r.Fail(root["format"], "format", "unsupported '" + format + "', expected " + kCollectionFormat);
+  // Unknown and repeated keys are errors: a typo or a second entry must not pass
+  // silently (yaml-cpp keeps both entries of a repeated key and returns the first).
+  std::set<std::string> seen;
+  for (const auto& kv : root) {
+    const std::string key = r.As<std::string>(kv.first, "");
+    if (key != "format" && key != "models") r.Fail(kv.first, Echo(key), "unknown key (known keys: format, models)");
+    if (!seen.insert(key).second) r.Fail(kv.first, key, "appears twice");
+  }
+  const std::string format = r.Get<std::string>(root, "format", "");
+  if (format != kCollectionFormat) {
+    r.Fail(root["format"], "format", "unsupported '" + Echo(format) + "', expected " + kCollectionFormat);
+  }
   YAML::Node models = r.Child(root, "models", "models");
   if (!models.IsMap()) r.Fail(models, "models", "expected a mapping model -> ref");
   ModelCollection c;
   for (const auto& kv : models) {
-    std::string name = kv.first.as<std::string>();
-    c.refs[name] = r.As<std::string>(kv.second, "models." + name);
+    const std::string name = r.As<std::string>(kv.first, "models");
+    const std::string field = "models." + Echo(name);
+    if (c.refs.count(name)) r.Fail(kv.first, field, "appears twice");
+    const std::string ref = r.As<std::string>(kv.second, field);
+    if (!IsModelRefPrefix(ref)) {
+      r.Fail(kv.second, field, "'" + Echo(ref) + "' is not a ref or ref prefix (4 to 64 lowercase hex characters)");
+    }
+    c.refs[name] = ref;
   }
   return c;
 }
@@ -48,7 +67,7 @@ std::vector<Violation> ValidateCollection(const ModelCollection& c, const ModelG
       refs[name] = store.Resolve(ref);
       manifests[name] = store.Get(refs[name]);
     } catch (const Error& e) {
-      out.push_back({name, "", fmt::format("{}@{}: {}", name, ShortRef(ref), e.what())});
+      out.push_back({name, "", fmt::format("{}@{}: {}", name, ShortRef(ref), e.message())});
       continue;
     }
     if (manifests[name].name != name) {
@@ -107,6 +126,10 @@ std::vector<Violation> ValidateCollection(const ModelCollection& c, const ModelG
 PromotionResult Promote(const std::filesystem::path& path, const std::map<std::string, std::string>& changes,
                         const ModelGraph& graph, const ModelStore& store) {
   PromotionResult result;
+  // The collection is replaced in place: never inside the store it refers to.
+  CheckOutputNotInput(path, {store.root()}, "the collection");
+  IPT_CHECK(!IsWithin(path, store.root()), "the collection {} lies inside the model store {}: refusing to write it there",
+            path.string(), store.root().string());
   result.collection = ReadCollection(path);
   std::set<std::string> changed;
   for (const auto& [name, ref] : changes) {

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <functional>
 #include <regex>
 
 #include "ipt/util/check.h"
+#include "ipt/util/paths.h"
 
 namespace ipt::registry {
 
@@ -19,15 +21,19 @@ std::string FieldSpec::ToString() const {
 }
 
 FieldSpec ParseFieldSpec(const std::string& text) {
+  // std::regex recurses per character: bound the input before matching.
+  constexpr size_t kMaxFieldSpecChars = 256;
+  IPT_CHECK(text.size() <= kMaxFieldSpecChars, "field spec '{}' is longer than {} characters", Echo(text),
+            kMaxFieldSpecChars);
   static const std::regex kPattern(R"(^\s*([A-Za-z0-9_.]+)\s*:\s*([a-z0-9]+)\[([-0-9, ]*)\]\s*$)");
   std::smatch m;
-  IPT_CHECK(std::regex_match(text, m, kPattern), "field spec '{}' is not 'name: dtype[dims]'", text);
+  IPT_CHECK(std::regex_match(text, m, kPattern), "field spec '{}' is not 'name: dtype[dims]'", Echo(text));
   FieldSpec f;
   f.name = m[1];
   std::string dtype = m[2];
   std::transform(dtype.begin(), dtype.end(), dtype.begin(), ::toupper);
   auto parsed = io::ParseDType(dtype);
-  IPT_CHECK(parsed.has_value(), "field spec '{}': unknown dtype '{}'", text, std::string(m[2]));
+  IPT_CHECK(parsed.has_value(), "field spec '{}': unknown dtype '{}'", Echo(text), Echo(std::string(m[2])));
   f.dtype = *parsed;
   std::string dims = m[3];
   size_t start = 0;
@@ -35,9 +41,11 @@ FieldSpec ParseFieldSpec(const std::string& text) {
     size_t comma = dims.find(',', start);
     std::string d = dims.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     d.erase(std::remove(d.begin(), d.end(), ' '), d.end());
-    IPT_CHECK(!d.empty(), "field spec '{}': empty dimension", text);
-    int64_t v = std::stoll(d);
-    IPT_CHECK(v >= -1, "field spec '{}': dimensions are >= 0 or -1 (free)", text);
+    IPT_CHECK(!d.empty(), "field spec '{}': empty dimension", Echo(text));
+    int64_t v = 0;
+    const auto [end, error] = std::from_chars(d.data(), d.data() + d.size(), v);
+    IPT_CHECK(error == std::errc() && end == d.data() + d.size() && v >= -1,
+              "field spec '{}': dimensions are integers >= 0 or -1 (free)", Echo(text));
     f.shape.push_back(v);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -99,7 +107,7 @@ const ModelSpec& ModelGraph::Model(const std::string& name) const {
   }
   std::string known;
   for (const auto& m : models_) known += (known.empty() ? "" : ", ") + m.name;
-  IPT_THROW("unknown model '{}' (models: {})", name, known);
+  IPT_THROW("unknown model '{}' (models: {})", Echo(name), known);
 }
 
 const LayerSpec& ModelGraph::Layer(const std::string& name) const {

@@ -3,7 +3,9 @@
 #include "ipt/util/test_util.h"
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
 
 #include "ipt/io/safetensors.h"
 #include "ipt/registry/collection.h"
@@ -92,7 +94,7 @@ TEST(ModelPackage, RoundTripAndCorruption) {
   EXPECT_EQ(m.name, "detector");
   EXPECT_EQ(m.ref, det);
   EXPECT_EQ(m.outputs, g.Model("detector").outputs);
-  EXPECT_EQ(store.List().size(), 1u);
+  EXPECT_EQ(store.List().packages.size(), 1u);
   EXPECT_EQ(store.Add(work / "detector1"), det);  // content-addressed: adding twice is a no-op
   // Another package with different weights has another ref.
   EXPECT_NE(MakePackage(g, store, work, "detector", 2, {}), det);
@@ -204,6 +206,219 @@ TEST(Collection, BadYaml) {
   EXPECT_THROW(ReadCollection(work / "m.yaml"), InputError);
   WriteFileAtomic(work / "m.yaml", "format: other\nmodels: {}\n");
   EXPECT_THROW(ReadCollection(work / "m.yaml"), InputError);
+}
+
+
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return std::string("InputError: ") + e.what();
+  } catch (const Error& e) {
+    return std::string("Error: ") + e.what();
+  } catch (const std::exception& e) {
+    return std::string("other exception: ") + e.what();
+  }
+  return "no error";
+}
+
+bool Has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// A package whose ref is right but whose weights are not a valid safetensors file.
+fs::path PackageWithWeights(const fs::path& dir, const std::string& weights) {
+  ModelManifest m;
+  m.name = "detector";
+  m.kind = "detector";
+  WritePackage(dir, weights, &m);
+  return dir;
+}
+
+std::string Header(const std::string& json, const std::string& data) {
+  std::string out(8, '\0');
+  const uint64_t n = json.size();
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+  return out + json + data;
+}
+
+TEST(ModelStore, AddParsesTheWeights) {
+  fs::path work = Temp("weights");
+  ModelStore store(work / "store");
+  const std::pair<std::string, std::string> bad[] = {
+      {"junk", "truncated"},
+      {Header("{\"w\": {\"dtype\": \"F32\", \"shape\": [4611686018427387904, 4], \"data_offsets\": [0, 0]}}", ""),
+       "overflow"},
+      {Header("{\"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}}", "1234"), "beyond"},
+      {Header("{\"w\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}, "
+              "\"v\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [2, 6]}}", "123456"), "overlap"},
+  };
+  int i = 0;
+  for (const auto& [weights, what] : bad) {
+    fs::path pkg = PackageWithWeights(work / ("pkg" + std::to_string(i++)), weights);
+    const std::string error = ErrorOf([&] { store.Add(pkg); });
+    EXPECT_TRUE(Has(error, "InputError: ") && Has(error, "weights.safetensors") && Has(error, what)) << error;
+    EXPECT_TRUE(store.List().packages.empty()) << "a package with bad weights entered the store: " << what;
+  }
+  EXPECT_TRUE(Has(ErrorOf([&] { ReadPackage(work / "pkg1"); }), "overflow"));
+}
+
+TEST(ModelStore, ReAddingReplacesACorruptStoredCopy) {
+  fs::path work = Temp("readd");
+  ModelGraph g = ModelGraph::PathA();
+  ModelStore store(work / "store");
+  const std::string ref = MakePackage(g, store, work, "detector", 1, {});
+  {
+    std::ofstream f(store.PackageDir(ref) / "weights.safetensors", std::ios::binary | std::ios::app);
+    f << "x";
+  }
+  EXPECT_TRUE(Has(ErrorOf([&] { store.Get(ref); }), "hash mismatch"));
+  EXPECT_EQ(store.Add(work / "detector1"), ref);
+  EXPECT_EQ(store.Get(ref).ref, ref);  // the good copy replaced the corrupt one
+  // A stored copy with a missing model.json is replaced too.
+  fs::remove(store.PackageDir(ref) / "model.json");
+  EXPECT_EQ(store.Add(work / "detector1"), ref);
+  EXPECT_EQ(store.Get(ref).ref, ref);
+}
+
+TEST(ModelStore, StoreEntriesMustStayInsideTheStore) {
+  fs::path work = Temp("inside");
+  ModelGraph g = ModelGraph::PathA();
+  ModelStore store(work / "store");
+  const std::string ref = MakePackage(g, store, work, "detector", 1, {});
+  // The stored entry is a symlink to a (corrupt) directory outside the store: it
+  // is neither read nor replaced nor deleted.
+  fs::rename(store.PackageDir(ref), work / "outside");
+  {
+    std::ofstream f(work / "outside" / "weights.safetensors", std::ios::binary | std::ios::app);
+    f << "x";
+  }
+  fs::create_directory_symlink(work / "outside", store.PackageDir(ref));
+  EXPECT_TRUE(Has(ErrorOf([&] { store.Add(work / "detector1"); }), "outside"));
+  EXPECT_TRUE(Has(ErrorOf([&] { store.Get(ref); }), "outside"));
+  EXPECT_TRUE(fs::is_regular_file(work / "outside" / "model.json"));
+  EXPECT_TRUE(fs::is_symlink(store.PackageDir(ref)));
+  // A package copied under another ref's directory is not that ref.
+  fs::remove(store.PackageDir(ref));
+  const std::string other = MakePackage(g, store, work, "detector", 2, {});
+  fs::create_directories(store.PackageDir(ref));
+  fs::copy(store.PackageDir(other), store.PackageDir(ref));
+  EXPECT_TRUE(Has(ErrorOf([&] { store.Get(ref); }), "stored under"));
+  // Directories whose names are not refs are never resolved.
+  fs::create_directories(store.root() / (other.substr(0, 8) + std::string(56, 'z')));
+  std::string upper = other;
+  std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+  fs::create_directories(store.root() / upper);
+  EXPECT_EQ(store.Resolve(other.substr(0, 8)), other);  // not ambiguous
+  EXPECT_TRUE(Has(ErrorOf([&] { store.Resolve(upper.substr(0, 8)); }), "not a ref"));
+  // Refs in a manifest are 64 lowercase hex characters.
+  ModelManifest m = ReadPackage(work / "detector2");
+  nlohmann::json j = ToJson(m);
+  j["ref"] = "../../../../../../../../../../../../../../../../../../../../etcx";
+  ASSERT_EQ(j["ref"].get<std::string>().size(), 64u);
+  EXPECT_TRUE(Has(ErrorOf([&] { ManifestFromJson(j, "model.json"); }), "field 'ref'"));
+  j = ToJson(m);
+  j["trained_with"] = {{"tracker", "abc"}};
+  EXPECT_TRUE(Has(ErrorOf([&] { ManifestFromJson(j, "model.json"); }), "field 'trained_with.tracker'"));
+}
+
+TEST(ModelStore, ListReportsBadPackagesAndKeepsTheGoodOnes) {
+  fs::path work = Temp("list");
+  ModelGraph g = ModelGraph::PathA();
+  ModelStore store(work / "store");
+  const std::string good = MakePackage(g, store, work, "detector", 1, {});
+  const std::string corrupt = MakePackage(g, store, work, "tracker", 1, {});
+  const std::string unreadable = MakePackage(g, store, work, "crop_encoder", 1, {});
+  {
+    std::ofstream f(store.PackageDir(corrupt) / "weights.safetensors", std::ios::binary | std::ios::app);
+    f << "x";
+  }
+  WriteFileAtomic(store.PackageDir(unreadable) / "model.json", "{\"format\": ");
+  fs::create_directories(store.root() / "not-a-ref");
+  fs::create_directories(store.root() / ".staging-tracker-1");  // TrainModel's staging area: not listed
+  StoreListing listing;
+  ASSERT_EQ(ErrorOf([&] { listing = store.List(); }), "no error");
+  ASSERT_EQ(listing.packages.size(), 1u);
+  EXPECT_EQ(listing.packages[0].ref, good);
+  ASSERT_EQ(listing.bad.size(), 3u);
+  std::map<std::string, std::string> reasons;
+  for (const auto& b : listing.bad) reasons[b.dir.filename().string()] = b.reason;
+  EXPECT_TRUE(Has(reasons[corrupt], "hash mismatch")) << reasons[corrupt];
+  EXPECT_TRUE(Has(reasons[unreadable], "model.json")) << reasons[unreadable];
+  EXPECT_FALSE(Has(reasons[unreadable], "json.exception")) << reasons[unreadable];
+  EXPECT_TRUE(Has(reasons["not-a-ref"], "not a package")) << reasons["not-a-ref"];
+}
+
+// Whatever a user can put in model.json gives an InputError naming the file and
+// field, never a library exception or its text.
+TEST(ModelPackage, ManifestErrorsNameTheField) {
+  ModelManifest m;
+  m.name = "detector";
+  m.kind = "detector";
+  m.ref = std::string(64, 'a');
+  const nlohmann::json good = ToJson(m);
+  const std::pair<std::string, nlohmann::json> cases[] = {
+      {"code_version", 3},
+      {"created", nlohmann::json::array()},
+      {"architecture", "wide"},
+      {"metrics", 1.5},
+      {"training_data", {{"artifacts", {1, 2}}}},
+      {"io_schema", {{"inputs", {1}}}},
+      {"io_schema", {{"inputs", {"x: q7[1]"}}}},
+      {"trained_with", "tracker"},
+      {"format", std::string(5000, 'f')},
+  };
+  for (const auto& [field, value] : cases) {
+    nlohmann::json j = good;
+    j[field] = value;
+    const std::string error = ErrorOf([&] { ManifestFromJson(j, "pkg/model.json"); });
+    EXPECT_TRUE(Has(error, "InputError: pkg/model.json: field '" + field)) << error;
+    EXPECT_FALSE(Has(error, "json.exception")) << error;
+    EXPECT_FALSE(Has(error, ".cc:")) << error;  // no internal location
+    EXPECT_LT(error.size(), 400u) << error;     // echoed values are capped
+  }
+  fs::path work = Temp("manifest");
+  WriteFileAtomic(work / "p" / "model.json", "{\"format\": \"ipt-model/1\"");
+  const std::string error = ErrorOf([&] { ReadPackage(work / "p"); });
+  EXPECT_TRUE(Has(error, "InputError: ") && Has(error, "model.json")) << error;
+  EXPECT_FALSE(Has(error, "json.exception")) << error;
+}
+
+TEST(Collection, KeysAndRefsAreChecked) {
+  fs::path work = Temp("yaml");
+  const std::string ref(64, 'a');
+  auto error_of = [&](const std::string& text) {
+    WriteFileAtomic(work / "m.yaml", text);
+    return ErrorOf([&] { ReadCollection(work / "m.yaml"); });
+  };
+  EXPECT_EQ(error_of("format: ipt-models/1\nmodels:\n  detector: " + ref + "\n"), "no error");
+  EXPECT_EQ(error_of("format: ipt-models/1\nmodels:\n  detector: abcd\n"), "no error");  // a prefix
+  std::string e = error_of("format: ipt-models/1\nmodles: {}\nmodels:\n  detector: " + ref + "\n");
+  EXPECT_TRUE(Has(e, "m.yaml:2: field 'modles': unknown key")) << e;
+  e = error_of("format: ipt-models/1\nmodels:\n  detector: " + ref + "\n  tracker: ../../etc\n");
+  EXPECT_TRUE(Has(e, "m.yaml:4: field 'models.tracker'")) << e;
+  e = error_of("format: ipt-models/1\nmodels:\n  detector: " + ref + "a\n");
+  EXPECT_TRUE(Has(e, "m.yaml:3: field 'models.detector'")) << e;
+  e = error_of("format: ipt-models/1\nmodels:\n  detector: ABCDEF12\n");
+  EXPECT_TRUE(Has(e, "m.yaml:3: field 'models.detector'")) << e;
+  e = error_of("format: ipt-models/1\nmodels:\n  detector: abc\n");
+  EXPECT_TRUE(Has(e, "m.yaml:3: field 'models.detector'")) << e;
+  e = error_of("format: ipt-models/1\nmodels:\n  ? [a, b]\n  : " + ref + "\n");
+  EXPECT_TRUE(Has(e, "InputError: ") && Has(e, "m.yaml:3: field 'models'")) << e;
+  e = error_of("format: " + std::string(5000, 'x') + "\nmodels: {}\n");
+  EXPECT_TRUE(Has(e, "InputError: ") && e.size() < 400) << e;
+  // Duplicate keys (first wins, silently, in yaml-cpp) are errors.
+  e = error_of("format: ipt-models/1\nmodels:\n  detector: " + ref + "\n  detector: bbbb\n");
+  EXPECT_TRUE(Has(e, "InputError: ") && Has(e, "m.yaml:4")) << e;
+}
+
+TEST(Collection, PromoteRefusesToWriteIntoTheStore) {
+  CollectionFixture f;
+  const std::string inside = (f.store.root() / "models.yaml").string();
+  fs::copy_file(f.work / "models.yaml", inside);
+  std::string jn2 = MakePackage(f.graph, f.store, f.work, "jn_classifier", 2,
+                                {{"crop_encoder", f.ref["crop_encoder"]}, {"tracker", f.ref["tracker"]}});
+  const std::string before = ReadFile(inside);
+  EXPECT_TRUE(Has(ErrorOf([&] { Promote(inside, {{"jn_classifier", jn2}}, f.graph, f.store); }), "model store"));
+  EXPECT_EQ(ReadFile(inside), before);
 }
 
 }  // namespace
