@@ -52,9 +52,7 @@ void AddCacheCommand(CLI::App& app) {
     std::vector<std::map<std::string, std::string>> keep;
     for (const auto& path : gc_args->keep) {
       auto collection = registry::ReadCollection(path);
-      std::map<std::string, std::string> resolved;
-      for (const auto& [name, ref] : collection.refs) resolved[name] = ref.size() == 64 ? ref : models.Resolve(ref);
-      keep.push_back(resolved);
+      keep.push_back(registry::ResolveRefs(collection, models));
     }
     store::ArtifactStore cache_store(*root);
     auto doomed = cache_store.CollectGarbage(keep, /*dry_run=*/true);

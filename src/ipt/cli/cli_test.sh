@@ -112,4 +112,148 @@ echo "people: {kit_similarty: 1}" > "$WORK/typo.yaml"
 expect_error "field 'people.kit_similarty': unknown key" "$IPT" sim --config "$WORK/typo.yaml" --out "$WORK/never"
 [ ! -e "$WORK/never" ] || fail "a failed sim left an output directory"
 [ ! -e "$WORK/x.png" ] && [ ! -e "$WORK/x.mp4" ] || fail "a failed command left an output file"
+
+# ---- eval: outputs never overwrite inputs; output directories carry the marker (issue 7) ----
+cp "$WORK/m/annotations.csv" "$WORK/annotations.orig"
+cp "$WORK/run_a/tracks.csv" "$WORK/tracks.orig"
+expect_error "is an input of this command" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --html "$WORK/m/annotations.csv"
+expect_error "is an input of this command" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --html "$WORK/run_a/tracks.csv"
+expect_error "is an input of this command" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --html "$WORK/m/match.yaml"
+ln -s "$WORK/m/annotations.csv" "$WORK/gt_link.html"   # resolves to an input through a symlink
+expect_error "is an input of this command" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --html "$WORK/gt_link.html"
+expect_error "is an input of this command" "$IPT" eval match --gt "$WORK/m" --compare "$WORK/run_a" "$WORK/run_b" --html "$WORK/run_b/tracks.csv"
+expect_error "--export-gsr .* is an input of this command" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --export-gsr "$WORK/m"
+expect_error "--export-gsr .* is an input of this command" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --export-gsr "$WORK/run_a"
+expect_error "holds an input of this command" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --export-gsr "$WORK"
+expect_error "is an input of this command" "$IPT" eval dataset --gt-root "$WORK/gts" --pred-root "$WORK/preds" --html "$WORK/gts/m1/annotations.csv"
+cmp -s "$WORK/m/annotations.csv" "$WORK/annotations.orig" || fail "an eval command replaced the ground truth"
+cmp -s "$WORK/run_a/tracks.csv" "$WORK/tracks.orig" || fail "an eval command replaced the predictions"
+# A directory ipt did not write is never replaced; one it wrote (marker) is, in place.
+mkdir -p "$WORK/foreign"; echo "keep me" > "$WORK/foreign/tracks.csv"; echo "keep me" > "$WORK/foreign/notes.txt"
+expect_error "not written by ipt" "$IPT" eval perturb --gt "$WORK/m" --out "$WORK/foreign"
+expect_error "not written by ipt" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --export-gsr "$WORK/foreign"
+grep -q "keep me" "$WORK/foreign/tracks.csv" && [ -f "$WORK/foreign/notes.txt" ] || fail "eval wrote into a directory it did not write"
+[ -f "$WORK/run_a/.ipt-output" ] && [ -f "$WORK/gsr/.ipt-output" ] || fail "eval output directories lack the .ipt-output marker"
+"$IPT" eval perturb --gt "$WORK/m" --out "$WORK/run_a" --seed 1 >/dev/null 2>&1 || fail "re-running perturb into its own output failed"
+cmp -s "$WORK/run_a/tracks.csv" "$WORK/tracks.orig" || fail "perturb with the same seed wrote different tracks"
+"$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --export-gsr "$WORK/gsr" >/dev/null 2>&1 || fail "re-exporting GSR into its own output failed"
+mkdir -p "$WORK/empty_out"
+"$IPT" eval perturb --gt "$WORK/m" --out "$WORK/empty_out" >/dev/null 2>&1 || fail "perturb into an empty directory failed"
+[ -s "$WORK/empty_out/tracks.csv" ] || fail "perturb did not write into the empty directory"
+# A match directory written by ipt carries the marker too: still never an output of perturb.
+cp -r "$WORK/m" "$WORK/m_marked"; touch "$WORK/m_marked/.ipt-output"
+expect_error "is an input of this command" "$IPT" eval perturb --gt "$WORK/m_marked" --out "$WORK/m_marked"
+cmp -s "$WORK/m_marked/annotations.csv" "$WORK/annotations.orig" && [ ! -e "$WORK/m_marked/tracks.csv" ] || fail "perturb wrote into its input match"
+# Limits and GSR input: refused with a message naming the file and field.
+printf '100000000,1,2,3\n' > "$WORK/far.txt"
+( ulimit -v 4000000; expect_error "far.txt:1: field 'frame'" "$IPT" eval tracks --space pitch --gt "$WORK/far.txt" --pred "$WORK/far.txt" ) || exit 1
+echo '{"predictions": null}' > "$WORK/null_pred.json"
+expect_error "null_pred.json: field 'predictions': must be an array" "$IPT" eval gsr --gt "$WORK/gsr/Labels-GameState.json" --pred "$WORK/null_pred.json"
+# ---- end of eval block ----
+
+# ---- match commands: outputs never overwrite inputs; limits; devices (issue 7) ----
+cp "$WORK/m/left.mp4" "$WORK/left.orig"
+expect_error "is an input of this command" "$IPT" panorama "$WORK/m" --out "$WORK/m/left.mp4"
+expect_error "is an input of this command" "$IPT" show "$WORK/m" --frame 1 --out "$WORK/m/annotations.csv"
+expect_error "is an input of this command" "$IPT" show "$WORK/m" --frame 1 --out "$WORK/s.png" --crops "$WORK/m/match.yaml"
+cmp -s "$WORK/m/left.mp4" "$WORK/left.orig" || fail "panorama replaced its input video"
+cmp -s "$WORK/m/annotations.csv" "$WORK/annotations.orig" || fail "show replaced the ground truth"
+expect_error "threads" "$IPT" bench "$WORK/m" --threads 70000
+expect_error "not a regular file" "$IPT" eval tracks --space pitch --gt /dev/zero --pred /dev/zero
+printf '\xef\xbb\xbf1,1,2,3\n2,1,2,3\n' > "$WORK/bom.txt"
+"$IPT" eval tracks --space pitch --gt "$WORK/bom.txt" --pred "$WORK/bom.txt" --json > "$WORK/bom.json" 2>/dev/null
+grep -q '"CLR_TP": 2' "$WORK/bom.json" || { cat "$WORK/bom.json"; fail "a byte-order mark dropped the first row"; }
+# ---- end of match commands block ----
+
+# ---- models and cascade block (issue 7: registry, cascade, safetensors) ----
+# Packages made outside ipt (Python, the ref recomputed independently): models add
+# parses the weights, a corrupt stored copy is replaced, models list reports bad ones.
+make_package() {  # make_package DIR WEIGHTS_HEX_OR_MODE
+  python3 - "$1" "$2" <<'PY'
+import hashlib, json, os, struct, sys
+out, mode = sys.argv[1], sys.argv[2]
+def st(header, data):
+    h = json.dumps(header).encode()
+    return struct.pack('<Q', len(h)) + h + data
+if mode == 'overflow':  # 2^62 x 4 floats: wraps to 0 bytes in 64-bit arithmetic
+    weights = st({"w": {"dtype": "F32", "shape": [1 << 62, 4], "data_offsets": [0, 0]}}, b'')
+else:
+    weights = st({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, struct.pack('<f', float(mode)))
+field = lambda b: struct.pack('<Q', len(b)) + b
+ref = hashlib.sha256(field(b'ipt-model-ref/1') + field(b'detector') + field(b'detector') +
+                     field(hashlib.sha256(weights).hexdigest().encode()) + field(b'{}')).hexdigest()
+os.makedirs(out, exist_ok=True)
+open(os.path.join(out, 'weights.safetensors'), 'wb').write(weights)
+json.dump({"format": "ipt-model/1", "name": "detector", "kind": "detector", "ref": ref, "architecture": {},
+           "io_schema": {"inputs": [], "outputs": []}}, open(os.path.join(out, 'model.json'), 'w'))
+PY
+}
+MS="$WORK/mstore"
+make_package "$WORK/pkg1" 1; make_package "$WORK/pkg2" 2; make_package "$WORK/pkg_overflow" overflow
+REF1="$("$IPT" models --store "$MS" add "$WORK/pkg1" 2>/dev/null)"
+REF2="$("$IPT" models --store "$MS" add "$WORK/pkg2" 2>/dev/null)"
+[ "${#REF1}" -eq 64 ] && [ "$REF1" != "$REF2" ] || fail "models add did not print the refs"
+expect_error "weights.safetensors: field 'tensor 'w'.shape': overflow" "$IPT" models --store "$MS" add "$WORK/pkg_overflow"
+[ "$(ls "$MS" | wc -l)" -eq 2 ] || fail "models add stored a package whose weights do not parse"
+printf 'x' >> "$MS/$REF1/weights.safetensors"
+if "$IPT" models --store "$MS" list > "$WORK/out" 2>"$WORK/err"; then fail "models list exited 0 with a corrupt package"; fi
+grep -q "^CORRUPT *${REF1:0:12} .*hash mismatch" "$WORK/out" || { cat "$WORK/out"; fail "models list does not mark the corrupt package"; }
+grep -q "^detector *${REF2:0:12}" "$WORK/out" || fail "one corrupt package hid the good ones"
+grep -q "1 corrupt package" "$WORK/err" || fail "models list does not say why it failed"
+"$IPT" models list --help | grep -q "exit status" || fail "models list --help does not document its exit status"
+[ "$("$IPT" models --store "$MS" add "$WORK/pkg1" 2>/dev/null)" = "$REF1" ] || fail "re-adding the package failed"
+"$IPT" models --store "$MS" list > "$WORK/out" 2>&1 || fail "re-adding a good package kept the corrupt stored copy"
+"$IPT" models --store "$MS" show "${REF1:0:8}" | grep -q '"name": "detector"' || fail "models show after repair"
+# models.yaml: unknown keys, repeated keys and refs that are not hex are errors with file and line.
+printf 'format: ipt-models/1\nmodles: {}\nmodels: {detector: %s}\n' "$REF1" > "$WORK/typo_models.yaml"
+expect_error "typo_models.yaml:2: field 'modles': unknown key" "$IPT" models --store "$MS" validate "$WORK/typo_models.yaml"
+printf 'format: ipt-models/1\nmodels:\n  detector: %s\n  tracker: ../../etc/passwd\n' "$REF1" > "$WORK/path_models.yaml"
+expect_error "path_models.yaml:4: field 'models.tracker'" "$IPT" models --store "$MS" validate "$WORK/path_models.yaml"
+# --emit-script never replaces an input of the plan.
+printf 'format: ipt-models/1\nmodels: {detector: %s}\n' "$REF1" > "$WORK/c_models.yaml"
+cp "$WORK/c_models.yaml" "$WORK/c_models.before"
+expect_error "is an input" "$IPT" cascade plan --changed tracker --models "$WORK/c_models.yaml" --emit-script "$WORK/c_models.yaml"
+cmp -s "$WORK/c_models.yaml" "$WORK/c_models.before" || fail "--emit-script overwrote the collection"
+# The emitted script passes hostile paths verbatim and runs nothing they contain.
+HOSTILE="$WORK/m \$(touch PWNED1) \`touch PWNED2\` it's \"q\"; touch PWNED3"
+mkdir -p "$HOSTILE" "$WORK/run_script"
+printf '#!/bin/sh\nfor a in "$@"; do printf "%%s\\n" "$a"; done >> "%s/argv.txt"\n' "$WORK/run_script" > "$WORK/fake_ipt"
+chmod +x "$WORK/fake_ipt"
+"$IPT" cascade plan --changed tracker --matches "$HOSTILE" --models=-x.yaml --emit-script "$WORK/hostile.sh" >/dev/null 2>&1
+(cd "$WORK/run_script" && IPT="$WORK/fake_ipt" bash "$WORK/hostile.sh" > out.txt 2>&1) || { cat "$WORK/run_script/out.txt"; fail "the emitted script failed"; }
+grep -Fxq -- "--matches=$HOSTILE" "$WORK/run_script/argv.txt" || { cat "$WORK/run_script/argv.txt"; fail "the script mangled --matches"; }
+grep -Fxq -- "--models=-x.yaml" "$WORK/run_script/argv.txt" || fail "the script mangled --models"
+[ -z "$(find "$WORK" -name 'PWNED*')" ] || fail "the emitted script ran a command smuggled in a path"
+# ---- end of models and cascade block ----
+
+# ---- sim block (issue 7: limits, --force, outputs vs inputs, every checked config renders) ----
+# Durations past 12 hours are refused before any work (1e9 s used to wrap to 1 frame, exit 0).
+expect_error "the match length must be in (0, 43200] seconds" "$IPT" sim --seconds 1e9 --out "$WORK/sim_long"
+[ ! -e "$WORK/sim_long" ] || fail "a refused sim left an output directory"
+# Sizes that allocate are bounded, with the field named.
+printf 'rig: {image_width_px: 1000000, image_height_px: 1000000}\n' > "$WORK/sim_huge.yaml"
+expect_error "rig image size 1000000x1000000" "$IPT" sim --config "$WORK/sim_huge.yaml" --out "$WORK/sim_huge"
+printf 'panorama: {width_px: 1000000, height_px: 1000000}\n' > "$WORK/sim_pano.yaml"
+expect_error "panorama size 1000000x1000000" "$IPT" sim --config "$WORK/sim_pano.yaml" --out "$WORK/sim_pano"
+# The issue's rig (pinhole, wide field of view, barrel distortion, high rig) renders.
+cat > "$WORK/sim_wide.yaml" <<'YAML'
+rig: {height_m: 99.2, behind_touchline_m: 46.2, yaw_deg: 64.1, tilt_down_deg: 7.0, lens: pinhole_radtan,
+      horizontal_fov_deg: 168.5, distortion: [-0.153, 0.0357, -0.0169, -0.0107, 0.014],
+      image_width_px: 160, image_height_px: 90}
+panorama: {width_px: 128, height_px: 64}
+YAML
+"$IPT" sim --config "$WORK/sim_wide.yaml" --seconds 0.2 --out "$WORK/sim_wide" >/dev/null 2>"$WORK/err" || { cat "$WORK/err"; fail "the wide pinhole rig did not render"; }
+[ -f "$WORK/sim_wide/.ipt-output" ] || fail "sim did not mark its output directory"
+# --force replaces a match ipt wrote, never a folder it did not write.
+"$IPT" sim --config "$WORK/sim_wide.yaml" --seconds 0.2 --out "$WORK/sim_wide" --force >/dev/null 2>&1 || fail "--force did not replace a match ipt wrote"
+mkdir -p "$WORK/important" && echo "years of work" > "$WORK/important/thesis.tex"
+expect_error "was not written by ipt" "$IPT" sim --config "$WORK/tiny.yaml" --seconds 0.2 --out "$WORK/important" --force
+[ -f "$WORK/important/thesis.tex" ] || fail "sim --force deleted a folder it did not write"
+# --out must not be, nor hold, the --config file.
+mkdir -p "$WORK/cfgdir" && cp "$WORK/tiny.yaml" "$WORK/cfgdir/tiny.yaml"
+expect_error "is an input" "$IPT" sim --config "$WORK/cfgdir/tiny.yaml" --seconds 0.2 --out "$WORK/cfgdir/tiny.yaml" --force
+expect_error "holds an input" "$IPT" sim --config "$WORK/cfgdir/tiny.yaml" --seconds 0.2 --out "$WORK/cfgdir" --force
+[ -f "$WORK/cfgdir/tiny.yaml" ] || fail "sim replaced its own --config"
+# ---- end of sim block ----
+
 echo "cli_test: all checks passed"

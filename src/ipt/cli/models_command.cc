@@ -105,12 +105,7 @@ void AddModelsCommand(CLI::App& app) {
   promote->add_option("MODELS_YAML", pargs->collection, "collection file (replaced atomically; never one inside the model store)")->required()->check(CLI::ExistingFile);
   promote->add_option("--set", pargs->set, "MODEL=REF (repeatable)")->required();
   promote->callback([store_root, pargs]() {
-    std::map<std::string, std::string> changes;
-    for (const auto& s : pargs->set) {
-      auto eq = s.find('=');
-      IPT_CHECK(eq != std::string::npos && eq > 0, "--set expects MODEL=REF, got '{}'", s);
-      changes[s.substr(0, eq)] = s.substr(eq + 1);
-    }
+    const auto changes = registry::ParseRefAssignments(pargs->set);
     auto result = registry::Promote(pargs->collection, changes, registry::ModelGraph::PathA(),
                                     registry::ModelStore(*store_root));
     if (result.promoted) {
@@ -175,7 +170,7 @@ void AddTrainAndPrecomputeCommands(CLI::App& app) {
     IPT_CHECK(!matches.empty(), "no match given (MATCH... or --matches DIR)");
     registry::ModelStore models(p->store);
     std::map<std::string, std::string> refs;
-    for (const auto& [name, ref] : registry::ReadCollection(p->models).refs) refs[name] = models.Resolve(ref);
+    refs = registry::ResolveRefs(registry::ReadCollection(p->models), models);
     store::ArtifactStore cache(p->cache);
     ProgressBar bar("precompute " + p->level, "matches");
     auto report = store::Precompute(cache, registry::ModelGraph::PathA(), p->level, matches, refs,

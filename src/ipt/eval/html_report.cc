@@ -27,7 +27,8 @@ const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
 std::string AlphaChart(const std::vector<PtfeReport>& reports) {
   const int w = 520, h = 300, left = 50, right = 150, top = 20, bottom = 40;
   const int pw = w - left - right, ph = h - top - bottom;
-  auto x_of = [&](double alpha) { return left + (alpha - 0.05) / 0.9 * pw; };
+  const double alpha_min = Alpha(0), alpha_span = Alpha(kNumAlphas - 1) - Alpha(0);
+  auto x_of = [&](double alpha) { return left + (alpha - alpha_min) / alpha_span * pw; };
   auto y_of = [&](double v) { return top + (1.0 - v) * ph; };
   std::string svg = fmt::format("<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' font-family='sans-serif' font-size='11'>", w, h);
   for (int k = 0; k <= 10; ++k) {

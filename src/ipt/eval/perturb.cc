@@ -1,8 +1,13 @@
 #include "ipt/eval/perturb.h"
 
+#include <spdlog/spdlog.h>
+
 #include <map>
 
+#include "ipt/eval/match_evaluation.h"
+#include "ipt/eval/output_dir.h"
 #include "ipt/util/check.h"
+#include "ipt/util/paths.h"
 #include "ipt/util/random.h"
 
 namespace ipt::eval {
@@ -70,6 +75,27 @@ std::vector<PipelineRow> PerturbGroundTruth(const std::vector<io::Annotation>& g
     }
   }
   return out;
+}
+
+void PerturbedBaselineOptions::Check() const {
+  IPT_CHECK(!match_dir.empty(), "give the match directory (--gt)");
+  IPT_CHECK(!output_dir.empty(), "give the output directory (--out)");
+  perturb.Check();
+}
+
+int64_t WritePerturbedBaseline(const PerturbedBaselineOptions& options) {
+  options.Check();
+  // A match directory ipt wrote carries the output marker too: the input check comes first.
+  CheckOutputNotInput(options.output_dir, GroundTruthInputs(options.match_dir), "--out");
+  CheckWritableOutputDir(options.output_dir, "--out");
+  const MatchGroundTruth gt = LoadMatchGroundTruth(options.match_dir);
+  PerturbOptions perturb = options.perturb;
+  perturb.fps = gt.match.fps;
+  const std::vector<PipelineRow> rows = PerturbGroundTruth(gt.annotations, perturb, options.seed);
+  WriteOutputDirectory(options.output_dir, "--out",
+                       [&](const std::filesystem::path& dir) { WriteTracksCsv(rows, dir / "tracks.csv"); });
+  spdlog::info("wrote {} ({} rows)", (options.output_dir / "tracks.csv").string(), rows.size());
+  return static_cast<int64_t>(rows.size());
 }
 
 }  // namespace ipt::eval

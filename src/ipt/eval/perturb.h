@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <vector>
 
 #include "ipt/eval/pipeline_output.h"
@@ -26,5 +27,18 @@ struct PerturbOptions {
 
 std::vector<PipelineRow> PerturbGroundTruth(const std::vector<io::Annotation>& ground_truth,
                                             const PerturbOptions& options, uint64_t seed);
+
+// `ipt eval perturb`: a perturbed copy of a match's ground truth as a run's output.
+struct PerturbedBaselineOptions {
+  std::filesystem::path match_dir;   // the ground truth (required)
+  std::filesystem::path output_dir;  // gets tracks.csv (required; see output_dir.h)
+  uint64_t seed = 1;                 // random seed of the perturbation
+  PerturbOptions perturb;            // its fps is taken from the match
+  void Check() const;
+};
+// Refuses an output directory that is (or holds) the match's ground truth, or that
+// ipt did not write, before any work; then writes OUTPUT_DIR/tracks.csv and the
+// output marker. Returns the number of rows written.
+int64_t WritePerturbedBaseline(const PerturbedBaselineOptions& options);
 
 }  // namespace ipt::eval

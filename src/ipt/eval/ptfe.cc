@@ -7,6 +7,7 @@
 #include <map>
 
 #include "ipt/eval/assignment.h"
+#include "ipt/eval/output_dir.h"
 #include "ipt/eval/similarity.h"
 #include "ipt/eval/soccernet_gsr.h"
 #include "ipt/util/check.h"
@@ -14,7 +15,12 @@
 namespace ipt::eval {
 namespace {
 
-constexpr double kMatchBonus = 1000.0;  // count of matches first, then closeness
+// Detection matching score of a pair within the radius: the number of matches comes
+// first (each is worth more than any closeness), then closeness (radius - distance).
+constexpr double kMatchBonus = 1000.0;
+// SoccerNet GSR image ids of an exported match: "1" followed by the frame as 9 digits
+// (SoccerNet's <sequence><frame> form, with sequence 1).
+constexpr const char* kGsrImageIdFormat = "1{:09d}";
 
 double Percentile(std::vector<double> values, double q) {
   if (values.empty()) return 0;
@@ -40,6 +46,127 @@ std::optional<T> MostFrequent(const std::map<T, int>& counts) {
   return best;
 }
 
+// Ground truth and predictions by frame (index = frame, 1..frames).
+struct FrameIndex {
+  std::vector<std::vector<const io::Annotation*>> gt;
+  std::vector<std::vector<const PipelineRow*>> pred;
+};
+
+FrameIndex IndexByFrame(const std::vector<io::Annotation>& gt, const std::vector<PipelineRow>& pred, int frames) {
+  FrameIndex index;
+  index.gt.resize(frames + 1);
+  index.pred.resize(frames + 1);
+  for (const auto& a : gt) {
+    IPT_CHECK(a.frame >= 1 && a.frame <= frames, "annotation frame {} outside 1..{}", a.frame, frames);
+    index.gt[a.frame].push_back(&a);
+  }
+  for (const auto& p : pred) {
+    IPT_CHECK(p.frame >= 1 && p.frame <= frames, "prediction frame {} outside 1..{}", p.frame, frames);
+    index.pred[p.frame].push_back(&p);
+  }
+  return index;
+}
+
+// Per predicted track: its rows, and how often it gives each jersey and category.
+struct TrackLabels {
+  std::map<int64_t, int> length;
+  std::map<int64_t, std::map<int, int>> jerseys, categories;
+};
+
+TrackLabels CountTrackLabels(const std::vector<PipelineRow>& pred) {
+  TrackLabels labels;
+  for (const auto& p : pred) {
+    ++labels.length[p.track_id];
+    if (p.jersey) ++labels.jerseys[p.track_id][*p.jersey];
+    if (p.category) ++labels.categories[p.track_id][static_cast<int>(*p.category)];
+  }
+  return labels;
+}
+
+// person -> predicted track -> frames in which the track's detection matched the person.
+using Covering = std::map<int, std::map<int64_t, int>>;
+
+// Per frame, the one-to-one matching of predictions to people within `radius_m` that
+// maximises the number of matches, then closeness. Fills the detection counts, the
+// localization errors, the category confusion and identity counts of `r`.
+Covering MatchDetections(const FrameIndex& index, double radius_m, PtfeReport* r) {
+  Covering covering;
+  for (size_t f = 1; f < index.gt.size(); ++f) {
+    const auto& g = index.gt[f];
+    const auto& p = index.pred[f];
+    r->identity_total += static_cast<int64_t>(g.size());
+    Eigen::MatrixXd score = Eigen::MatrixXd::Zero(g.size(), p.size());
+    for (size_t i = 0; i < g.size(); ++i) {
+      for (size_t j = 0; j < p.size(); ++j) {
+        const double d = std::hypot(g[i]->x_m - p[j]->x_m, g[i]->z_m - p[j]->z_m);
+        if (d <= radius_m) score(i, j) = kMatchBonus + (radius_m - d);
+      }
+    }
+    int64_t matched = 0;
+    for (auto [i, j] : LinearSumAssignment(score, /*maximize=*/true)) {
+      if (score(i, j) <= 0) continue;
+      ++matched;
+      const io::Annotation& a = *g[i];
+      const PipelineRow& q = *p[j];
+      r->loc_errors_m.push_back(std::hypot(a.x_m - q.x_m, a.z_m - q.z_m));
+      r->confusion[static_cast<int>(a.category)][q.category ? static_cast<int>(*q.category) : io::kNumCategories] += 1;
+      r->identity_correct += q.player_id && *q.player_id == a.person_id;
+      ++covering[a.person_id][q.track_id];
+    }
+    r->det_tp += matched;
+    r->det_fn += static_cast<int64_t>(g.size()) - matched;
+    r->det_fp += static_cast<int64_t>(p.size()) - matched;
+  }
+  return covering;
+}
+
+// Per ground-truth person: the covering track (matched to the person in most frames)
+// and whether its most frequent category and jersey are the person's.
+void ScorePersonTracks(const std::vector<io::Annotation>& gt, const Covering& covering, const TrackLabels& labels,
+                       PtfeReport* r) {
+  std::map<int, const io::Annotation*> person;  // first row of each person
+  for (const auto& a : gt) person.emplace(a.person_id, &a);
+  for (const auto& [person_id, first] : person) {
+    std::optional<int64_t> track;
+    if (auto it = covering.find(person_id); it != covering.end()) track = MostFrequent(it->second);
+    ++r->category_tracks_total;
+    if (track) {
+      auto it = labels.categories.find(*track);
+      auto category = it == labels.categories.end() ? std::nullopt : MostFrequent(it->second);
+      r->category_tracks_correct += category && *category == static_cast<int>(first->category);
+    }
+    if (!first->jersey) continue;  // referees: no jersey to read
+    JerseyTrack jt;
+    jt.person_id = person_id;
+    jt.gt_jersey = *first->jersey;
+    if (track) {
+      jt.covering_track = *track;
+      jt.track_length = labels.length.at(*track);
+      auto it = labels.jerseys.find(*track);
+      jt.predicted = it == labels.jerseys.end() ? std::nullopt : MostFrequent(it->second);
+      jt.correct = jt.predicted && *jt.predicted == jt.gt_jersey;
+    }
+    r->jersey_tracks.push_back(jt);
+  }
+}
+
+// HOTA / CLEAR / Identity on pitch points (linear kernel, T = tracking_tolerance_m),
+// and GS-HOTA (gaussian LocSim times the category/jersey identity key).
+void EvaluateTrackingMetrics(const std::string& name, const std::vector<io::Annotation>& gt,
+                             const std::vector<PipelineRow>& pred, int frames, const PtfeOptions& options,
+                             PtfeReport* r) {
+  std::vector<TrackRow> gt_rows, pred_rows;
+  for (const auto& a : gt) gt_rows.push_back({a.frame, a.person_id, {a.x_m, a.z_m, 0, 0}, "", 0});
+  for (const auto& p : pred) pred_rows.push_back({p.frame, p.track_id, {p.x_m, p.z_m, 0, 0}, "", p.line});
+  const Sequence seq = BuildSequence(name, gt_rows, pred_rows, "annotations.csv", "tracks.csv", frames);
+  r->tracking = EvaluateSequence(seq, MakePointSimilarity(PointKernel::kLinear, options.tracking_tolerance_m));
+  for (size_t k = 0; k < gt.size(); ++k) gt_rows[k].key = GsKey(gt[k].category, gt[k].jersey);
+  for (size_t k = 0; k < pred.size(); ++k) pred_rows[k].key = GsKey(pred[k].category, pred[k].jersey);
+  const Sequence gs = BuildSequence(name, gt_rows, pred_rows, "annotations.csv", "tracks.csv", frames);
+  r->gs_hota = EvaluateSequence(gs, GsHotaSimilarity(true));
+  r->gs_hota.name = name;
+}
+
 }  // namespace
 
 GsrPerson ToGsrPerson(std::optional<io::Category> category, std::optional<int> jersey) {
@@ -57,9 +184,10 @@ GsrPerson ToGsrPerson(std::optional<io::Category> category, std::optional<int> j
 }
 
 void ExportSoccerNetGsr(const io::MatchInfo& match, const std::vector<io::Annotation>& gt,
-                        const std::vector<PipelineRow>& pred, const std::filesystem::path& dir) {
+                        const std::vector<PipelineRow>& pred, const std::filesystem::path& dir, std::string_view what) {
+  CheckWritableOutputDir(dir, what);  // before any work
   GsrGroundTruth labels;
-  for (int f = 1; f <= match.frame_count; ++f) labels.evaluated_images.push_back(fmt::format("1{:09d}", f));
+  for (int f = 1; f <= match.frame_count; ++f) labels.evaluated_images.push_back(fmt::format(kGsrImageIdFormat, f));
   // SoccerNet's pitch frame has its origin at the centre spot.
   const double cx = match.pitch.length_m / 2, cz = match.pitch.width_m / 2;
   auto person = [&](int frame, int64_t id, double x, double z, std::optional<io::Category> c, std::optional<int> j) {
@@ -74,22 +202,25 @@ void ExportSoccerNetGsr(const io::MatchInfo& match, const std::vector<io::Annota
   for (const auto& a : gt) labels.people.push_back(person(a.frame, a.person_id, a.x_m, a.z_m, a.category, a.jersey));
   std::vector<GsrPerson> predictions;
   for (const auto& r : pred) predictions.push_back(person(r.frame, r.track_id, r.x_m, r.z_m, r.category, r.jersey));
-  std::filesystem::create_directories(dir);
-  WriteGsrGroundTruth(match.name, labels, dir / "Labels-GameState.json");
-  WriteGsrPredictions(predictions, dir / "predictions.json");
+  WriteOutputDirectory(dir, what, [&](const std::filesystem::path& temp) {
+    WriteGsrGroundTruth(match.name, labels, temp / "Labels-GameState.json");
+    WriteGsrPredictions(predictions, temp / "predictions.json");
+  });
 }
 
 void PtfeOptions::Check() const {
-  IPT_CHECK(detection_radius_m > 0, "detection_radius_m must be > 0");
-  IPT_CHECK(tracking_tolerance_m > 0, "tracking_tolerance_m must be > 0");
+  IPT_CHECK(detection_radius_m > 0 && std::isfinite(detection_radius_m), "detection_radius_m must be > 0, got {}",
+            detection_radius_m);
+  IPT_CHECK(tracking_tolerance_m > 0 && std::isfinite(tracking_tolerance_m),
+            "tracking_tolerance_m must be > 0, got {}", tracking_tolerance_m);
 }
 
 void PtfeReport::Finalize() {
   precision = det_tp / std::max(1.0, static_cast<double>(det_tp + det_fp));
   recall = det_tp / std::max(1.0, static_cast<double>(det_tp + det_fn));
   f1 = 2.0 * det_tp / std::max(1.0, static_cast<double>(2 * det_tp + det_fp + det_fn));
-  loc_median_m = Percentile(loc_errors_m, 0.5);
-  loc_p95_m = Percentile(loc_errors_m, 0.95);
+  loc_median_m = Percentile(loc_errors_m, kLocErrorMedianQuantile);
+  loc_p95_m = Percentile(loc_errors_m, kLocErrorP95Quantile);
   int64_t diag = 0, total = 0;
   for (int g = 0; g < io::kNumCategories; ++g) {
     for (int p = 0; p <= io::kNumCategories; ++p) {
@@ -112,91 +243,10 @@ PtfeReport EvaluateMatch(const std::string& name, const io::MatchInfo& match,
   PtfeReport r;
   r.name = name;
   r.frames = match.frame_count;
-  const int frames = match.frame_count;
-  std::vector<std::vector<const io::Annotation*>> gt_at(frames + 1);
-  std::vector<std::vector<const PipelineRow*>> pred_at(frames + 1);
-  for (const auto& a : gt) {
-    IPT_CHECK(a.frame >= 1 && a.frame <= frames, "annotation frame {} outside 1..{}", a.frame, frames);
-    gt_at[a.frame].push_back(&a);
-  }
-  for (const auto& p : pred) {
-    IPT_CHECK(p.frame >= 1 && p.frame <= frames, "prediction frame {} outside 1..{}", p.frame, frames);
-    pred_at[p.frame].push_back(&p);
-  }
-
-  // ---- Detection matching, frame by frame; everything per detection hangs off it.
-  std::map<int64_t, int> track_length;
-  std::map<int64_t, std::map<int, int>> track_jerseys;
-  std::map<int64_t, std::map<int, int>> track_categories;
-  for (const auto& p : pred) {
-    ++track_length[p.track_id];
-    if (p.jersey) ++track_jerseys[p.track_id][*p.jersey];
-    if (p.category) ++track_categories[p.track_id][static_cast<int>(*p.category)];
-  }
-  std::map<int, std::map<int64_t, int>> covering;  // person -> track -> matched frames
-  const double radius = options.detection_radius_m;
-  for (int f = 1; f <= frames; ++f) {
-    const auto& g = gt_at[f];
-    const auto& p = pred_at[f];
-    r.identity_total += static_cast<int64_t>(g.size());
-    Eigen::MatrixXd score = Eigen::MatrixXd::Zero(g.size(), p.size());
-    for (size_t i = 0; i < g.size(); ++i) {
-      for (size_t j = 0; j < p.size(); ++j) {
-        double d = std::hypot(g[i]->x_m - p[j]->x_m, g[i]->z_m - p[j]->z_m);
-        if (d <= radius) score(i, j) = kMatchBonus + (radius - d);
-      }
-    }
-    int64_t matched = 0;
-    for (auto [i, j] : LinearSumAssignment(score, /*maximize=*/true)) {
-      if (score(i, j) <= 0) continue;
-      ++matched;
-      const io::Annotation& a = *g[i];
-      const PipelineRow& q = *p[j];
-      r.loc_errors_m.push_back(std::hypot(a.x_m - q.x_m, a.z_m - q.z_m));
-      r.confusion[static_cast<int>(a.category)][q.category ? static_cast<int>(*q.category) : io::kNumCategories] += 1;
-      r.identity_correct += q.player_id && *q.player_id == a.person_id;
-      ++covering[a.person_id][q.track_id];
-    }
-    r.det_tp += matched;
-    r.det_fn += static_cast<int64_t>(g.size()) - matched;
-    r.det_fp += static_cast<int64_t>(p.size()) - matched;
-  }
-
-  // ---- Per ground-truth track: category and jersey of the covering predicted track.
-  std::map<int, const io::Annotation*> person;
-  for (const auto& a : gt) person.emplace(a.person_id, &a);
-  for (const auto& [person_id, first] : person) {
-    std::optional<int64_t> track;
-    if (auto it = covering.find(person_id); it != covering.end()) track = MostFrequent(it->second);
-    ++r.category_tracks_total;
-    if (track) {
-      auto category = MostFrequent(track_categories[*track]);
-      r.category_tracks_correct += category && *category == static_cast<int>(first->category);
-    }
-    if (!first->jersey) continue;  // referees: no jersey to read
-    JerseyTrack jt;
-    jt.person_id = person_id;
-    jt.gt_jersey = *first->jersey;
-    if (track) {
-      jt.covering_track = *track;
-      jt.track_length = track_length[*track];
-      jt.predicted = MostFrequent(track_jerseys[*track]);
-      jt.correct = jt.predicted && *jt.predicted == jt.gt_jersey;
-    }
-    r.jersey_tracks.push_back(jt);
-  }
-
-  // ---- Tracking metrics on pitch points, and GS-HOTA.
-  std::vector<TrackRow> gt_rows, pred_rows;
-  for (const auto& a : gt) gt_rows.push_back({a.frame, a.person_id, {a.x_m, a.z_m, 0, 0}, "", 0});
-  for (const auto& p : pred) pred_rows.push_back({p.frame, p.track_id, {p.x_m, p.z_m, 0, 0}, "", p.line});
-  Sequence seq = BuildSequence(name, gt_rows, pred_rows, "annotations.csv", "tracks.csv", frames);
-  r.tracking = EvaluateSequence(seq, MakePointSimilarity(PointKernel::kLinear, options.tracking_tolerance_m));
-  for (size_t k = 0; k < gt.size(); ++k) gt_rows[k].key = GsKey(gt[k].category, gt[k].jersey);
-  for (size_t k = 0; k < pred.size(); ++k) pred_rows[k].key = GsKey(pred[k].category, pred[k].jersey);
-  Sequence gs = BuildSequence(name, gt_rows, pred_rows, "annotations.csv", "tracks.csv", frames);
-  r.gs_hota = EvaluateSequence(gs, GsHotaSimilarity(true));
-  r.gs_hota.name = name;
+  const FrameIndex index = IndexByFrame(gt, pred, match.frame_count);
+  const Covering covering = MatchDetections(index, options.detection_radius_m, &r);
+  ScorePersonTracks(gt, covering, CountTrackLabels(pred), &r);
+  EvaluateTrackingMetrics(name, gt, pred, match.frame_count, options, &r);
   r.Finalize();
   return r;
 }
@@ -273,6 +323,12 @@ nlohmann::json ToJson(const PtfeReport& r) {
   }
   j["jersey_tracks"] = tracks;
   j["identity"] = {{"correct", r.identity_correct}, {"total", r.identity_total}};
+  return j;
+}
+
+nlohmann::json ToJson(const std::vector<PtfeReport>& reports) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& r : reports) j[r.name] = ToJson(r);
   return j;
 }
 

@@ -16,6 +16,7 @@
 #include <array>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ipt/eval/pipeline_output.h"
@@ -28,8 +29,12 @@ namespace ipt::eval {
 struct PtfeOptions {
   double detection_radius_m = 1.0;    // a detection matches a person within this distance
   double tracking_tolerance_m = 2.0;  // T of the linear similarity for the tracking metrics
-  void Check() const;
+  void Check() const;                 // both > 0 and finite
 };
+
+// The localization error percentiles PtfeReport gives (numpy's linear interpolation).
+constexpr double kLocErrorMedianQuantile = 0.5;
+constexpr double kLocErrorP95Quantile = 0.95;
 
 struct JerseyTrack {
   int person_id = 0;
@@ -76,9 +81,13 @@ PtfeReport CombineReports(const std::vector<PtfeReport>& reports, const std::str
 GsrPerson ToGsrPerson(std::optional<io::Category> category, std::optional<int> jersey);
 
 // Writes DIR/Labels-GameState.json (the match's ground truth) and DIR/predictions.json
-// (a run's tracks.csv), pitch coordinates moved to SoccerNet's centre-spot origin.
+// (a run's tracks.csv), pitch coordinates moved to SoccerNet's centre-spot origin and
+// frame f named image "1" + f as 9 digits. DIR is an output directory (output_dir.h):
+// written whole with the output marker; a non-empty DIR ipt did not write is refused.
+// `what` names DIR in messages.
 void ExportSoccerNetGsr(const io::MatchInfo& match, const std::vector<io::Annotation>& ground_truth,
-                        const std::vector<PipelineRow>& predictions, const std::filesystem::path& dir);
+                        const std::vector<PipelineRow>& predictions, const std::filesystem::path& dir,
+                        std::string_view what = "GSR export directory");
 
 // A headline metric: what the tables, the comparison and the HTML page show.
 struct HeadlineMetric {
@@ -93,6 +102,8 @@ const std::vector<HeadlineMetric>& HeadlineMetrics();
 std::string FormatValue(const HeadlineMetric& metric, double value);
 
 nlohmann::json ToJson(const PtfeReport& report);
+// {name: ToJson(report), ...} (a later report of the same name replaces an earlier one).
+nlohmann::json ToJson(const std::vector<PtfeReport>& reports);
 // Readable table, one column per report.
 std::string FormatReports(const std::vector<PtfeReport>& reports);
 // Two runs side by side with deltas (B - A); improvements marked '+', regressions '-'.

@@ -1,10 +1,12 @@
 #include "ipt/eval/ptfe.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <fstream>
+#include <sstream>
 
 #include "ipt/eval/html_report.h"
 #include "ipt/eval/perturb.h"
@@ -147,12 +149,52 @@ TEST(Ptfe, CombinedReportPoolsMatches) {
   EXPECT_EQ(c.identity_total, a.identity_total + b.identity_total);
   EXPECT_EQ(c.jersey_tracks.size(), a.jersey_tracks.size() + b.jersey_tracks.size());
   EXPECT_NEAR(c.recall, (a.det_tp + b.det_tp) / double(a.det_tp + a.det_fn + b.det_tp + b.det_fn), 1e-12);
-  std::string cmp = FormatComparison(a, b, "a", "b");
-  EXPECT_NE(cmp.find("HOTA"), std::string::npos);
   std::string html = RenderHtmlReport("test", {a, b, c});
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("href="), std::string::npos);  // self-contained: links nothing
+}
+
+// The row of `label` in a table printed by FormatComparison / FormatReports, split on blanks.
+std::vector<std::string> TableRow(const std::string& table, const std::string& label) {
+  std::istringstream lines(table);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(label + "  ", 0) != 0) continue;
+    std::istringstream cells(line.substr(label.size()));
+    std::vector<std::string> out;
+    for (std::string cell; cells >> cell;) out.push_back(cell);
+    return out;
+  }
+  return {};
+}
+
+// The comparison prints what was computed, checked against HOTA by formula: run B has
+// perfect positions, but person 10's track changes id halfway (frames 101..200). Then
+// DetA = 1 at every alpha, and AssA = (200 * 1/2 + 5 * 200 * 1) / 1200 = 11/12: the two
+// halves each match 100 of person 10's 200 frames, A = 100 / (200 + 100 - 100) = 1/2.
+TEST(Ptfe, ComparisonPrintsHotaByFormula) {
+  Fixture f = MakeFixture();
+  std::vector<PipelineRow> switched = Perfect(f.gt);
+  for (auto& r : switched) {
+    if (r.track_id == 110 && r.frame > 100) r.track_id = 999;
+  }
+  const PtfeReport a = EvaluateMatch("a", f.match, f.gt, Perfect(f.gt));
+  const PtfeReport b = EvaluateMatch("b", f.match, f.gt, switched);
+  const double hota_b = std::sqrt(11.0 / 12.0);
+  EXPECT_NEAR(HotaResult::Mean(b.tracking.hota.hota), hota_b, 1e-12);
+  EXPECT_NEAR(HotaResult::Mean(b.tracking.hota.ass_a), 11.0 / 12.0, 1e-12);
+
+  const std::string cmp = FormatComparison(a, b, "a", "b");
+  EXPECT_EQ(TableRow(cmp, "HOTA"),
+            (std::vector<std::string>{"100.00%", fmt::format("{:.2f}%", 100 * hota_b),
+                                      fmt::format("{:+.2f}%", 100 * (hota_b - 1)), "-"}))
+      << cmp;
+  // IDSW 0 -> 1 is a regression too (lower is better); an unchanged value has no mark.
+  EXPECT_EQ(TableRow(cmp, "ID switches"), (std::vector<std::string>{"0", "1", "+1.000", "-"}));
+  EXPECT_EQ(TableRow(cmp, "Detection F1"), (std::vector<std::string>{"100.00%", "100.00%", "+0.00%"}));
+  // The reports table shows the same values, one column per report.
+  EXPECT_EQ(TableRow(FormatReports({a, b}), "HOTA"),
+            (std::vector<std::string>{"100.00%", fmt::format("{:.2f}%", 100 * hota_b)}));
 }
 
 TEST(TracksCsv, RoundTripAndBadInput) {
@@ -178,7 +220,8 @@ TEST(TracksCsv, RoundTripAndBadInput) {
     return "no error";
   };
   const std::string h = "frame,track_id,x_m,z_m,score,category,jersey,player_id\n";
-  EXPECT_NE(error_of("frame,id\n").find("bad.csv:1: header must be"), std::string::npos);
+  EXPECT_NE(error_of("frame,id\n").find("bad.csv:1: field 'track_id': missing column"), std::string::npos)
+      << error_of("frame,id\n");
   EXPECT_NE(error_of(h + "1,2,3,4,0.5,striker,,\n").find("bad.csv:2: field 'category'"), std::string::npos);
   EXPECT_NE(error_of(h + "1,2,3,4,0.5,,,\n1,2,3,4,0.5,,,\n").find("bad.csv:3: field 'track_id': track 2 appears twice in frame 1"), std::string::npos);
   EXPECT_NE(error_of(h + "9,2,3,4,0.5,,,\n").find("field 'frame'"), std::string::npos);

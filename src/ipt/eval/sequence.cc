@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
 
 namespace ipt::eval {
 namespace {
@@ -44,10 +45,18 @@ Sequence BuildSequence(const std::string& name, const std::vector<TrackRow>& gt_
                        const std::string& pred_file, int min_frames) {
   Sequence s;
   s.name = name;
+  // The sequence holds one timestep per frame up to the last: bound it before allocating.
+  IPT_CHECK(min_frames <= limits::kMaxFrames, "{}: {} frames, more than the {} ipt evaluates", gt_file, min_frames,
+            limits::kMaxFrames);
   int last = min_frames;
-  for (const auto* rows : {&gt_rows, &pred_rows}) {
+  for (const auto& [rows, file] : {std::pair{&gt_rows, &gt_file}, std::pair{&pred_rows, &pred_file}}) {
     for (const auto& r : *rows) {
-      IPT_CHECK(r.frame >= 1, "frame numbers start at 1, got {}", r.frame);
+      if (r.frame < 1) throw InputError(*file, r.line, "frame", fmt::format("frame numbers start at 1, got {}", r.frame));
+      if (r.frame > limits::kMaxFrames) {
+        throw InputError(*file, r.line, "frame",
+                         fmt::format("frame {} is past the last frame ipt evaluates ({})", r.frame,
+                                     limits::kMaxFrames));
+      }
       last = std::max(last, r.frame);
     }
   }

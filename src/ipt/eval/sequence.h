@@ -40,8 +40,9 @@ struct Sequence {
   int num_timesteps() const { return static_cast<int>(gt.size()); }
 };
 
-// Builds a sequence over frames 1..max(last frame, min_frames). Throws
-// InputError naming `gt_file`/`pred_file` and the line when an id repeats in a frame.
+// Builds a sequence over frames 1..max(last frame, min_frames). Throws InputError
+// naming `gt_file`/`pred_file` and the line when an id repeats in a frame or a frame
+// lies outside 1..limits::kMaxFrames (checked before anything is allocated).
 Sequence BuildSequence(const std::string& name, const std::vector<TrackRow>& gt_rows,
                        const std::vector<TrackRow>& pred_rows, const std::string& gt_file,
                        const std::string& pred_file, int min_frames = 0);

@@ -2,100 +2,207 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <map>
+#include <set>
 
 #include "ipt/eval/similarity.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/paths.h"
 
 namespace ipt::eval {
 namespace {
 
-constexpr double kGsTolerance = 5.0;
+using nlohmann::json;
 
-nlohmann::json LoadJson(const std::filesystem::path& path) {
-  std::string text = ReadFile(path);
+// GS-HOTA's LocSim tolerance T in metres (soccernet_gs.py: exp(ln(0.05) d^2 / 5^2)).
+constexpr double kGsToleranceM = 5.0;
+// Identity roles of a person; "ball" rows are skipped, anything else is an error.
+const char* const kRoles[] = {"player", "goalkeeper", "referee", "other"};
+constexpr const char* kBallRole = "ball";
+// The bbox_pitch corners every person carries; GS-HOTA reads only the bottom middle.
+const char* const kPitchCorners[] = {"x_bottom_left",  "y_bottom_left",  "x_bottom_middle",
+                                     "y_bottom_middle", "x_bottom_right", "y_bottom_right"};
+// Characters of a malformed-JSON explanation echoed back (it may quote the file).
+constexpr size_t kMaxParseMessageChars = 200;
+
+// nlohmann's message without its "[json.exception.parse_error.101] " tag, capped.
+std::string ParseMessage(const json::exception& e) {
+  std::string message = e.what();
+  if (const size_t tag_end = message.find("] "); message.rfind("[json.exception", 0) == 0 && tag_end != std::string::npos) {
+    message = message.substr(tag_end + 2);
+  }
+  if (message.size() > kMaxParseMessageChars) message = message.substr(0, kMaxParseMessageChars) + "...";
+  return message;
+}
+
+// The top-level object of a GSR file.
+json LoadJson(const std::filesystem::path& path) {
+  const std::string text = ReadFile(path);
+  json root;
   try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(path.string(), 0, "", fmt::format("malformed JSON at byte {}: {}", e.byte, e.what()));
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw InputError(path.string(), 0, "", fmt::format("malformed JSON at byte {}: {}", e.byte, ParseMessage(e)));
+  } catch (const json::exception& e) {  // e.g. a number past double's range (out_of_range)
+    throw InputError(path.string(), 0, "", fmt::format("malformed JSON: {}", ParseMessage(e)));
   }
+  if (!root.is_object()) throw InputError(path.string(), 0, "", "must be a JSON object at the top level");
+  return root;
 }
 
-const nlohmann::json& Field(const nlohmann::json& object, const char* key, const std::string& file,
-                            const std::string& where) {
-  if (!object.is_object() || !object.contains(key)) throw InputError(file, 0, where + "." + key, "missing");
-  return object.at(key);
-}
+// Typed access to the JSON of one GSR file: every error names the file and the
+// field's path ("predictions[3].bbox_pitch.x_bottom_middle").
+class GsrJson {
+ public:
+  explicit GsrJson(std::string file) : file_(std::move(file)) {}
+  const std::string& file() const { return file_; }
 
-std::string IdString(const nlohmann::json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump();
-}
-
-// Reads one person; returns false for rows to skip (ball, non-object).
-bool ReadPerson(const nlohmann::json& a, const std::string& file, const std::string& where, GsrPerson* out) {
-  if (a.contains("supercategory") && a["supercategory"] != "object") return false;
-  const nlohmann::json& attributes = Field(a, "attributes", file, where);
-  const nlohmann::json& role = Field(attributes, "role", file, where + ".attributes");
-  if (role == "ball") return false;
-  static const std::vector<std::string> kRoles = {"player", "goalkeeper", "referee", "other"};
-  if (!role.is_string() || std::find(kRoles.begin(), kRoles.end(), role.get<std::string>()) == kRoles.end()) {
-    throw InputError(file, 0, where + ".attributes.role", fmt::format("invalid role {}", role.dump()));
+  [[noreturn]] void Fail(const std::string& field, const std::string& what) const {
+    throw InputError(file_, 0, field, what);
   }
-  nlohmann::json team = attributes.value("team", nlohmann::json());
+  static std::string Path(const std::string& where, const char* key) { return where.empty() ? key : where + "." + key; }
+
+  // `object[key]` (object already checked); throws when absent.
+  const json& Required(const json& object, const char* key, const std::string& where) const {
+    auto it = object.find(key);
+    if (it == object.end()) Fail(Path(where, key), "missing");
+    return *it;
+  }
+  const json& Object(const json& value, const std::string& field) const {
+    if (!value.is_object()) Fail(field, fmt::format("must be an object, got {}", value.type_name()));
+    return value;
+  }
+  const json& Array(const json& value, const std::string& field) const {
+    if (!value.is_array()) Fail(field, fmt::format("must be an array, got {}", value.type_name()));
+    return value;
+  }
+  // An image id: a string, or an integer as SoccerNet also writes them.
+  std::string ImageId(const json& value, const std::string& field) const {
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_number_integer()) return value.dump();
+    Fail(field, fmt::format("must be a string or an integer, got {}", value.type_name()));
+  }
+  // An optional flag: absent is false.
+  bool Flag(const json& object, const char* key, const std::string& where) const {
+    auto it = object.find(key);
+    if (it == object.end()) return false;
+    if (!it->is_boolean()) Fail(Path(where, key), fmt::format("must be true or false, got {}", it->type_name()));
+    return it->get<bool>();
+  }
+  int64_t TrackId(const json& value, const std::string& field) const {
+    if (!value.is_number_integer()) Fail(field, fmt::format("must be an integer, got {}", value.type_name()));
+    if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+      Fail(field, fmt::format("track id {} is out of range (at most {})", value.get<uint64_t>(), INT64_MAX));
+    }
+    return value.get<int64_t>();
+  }
+  // A pitch coordinate in metres: a number within limits::kMaxAbsCoordinateM of the centre spot.
+  double Coordinate(const json& value, const std::string& field) const {
+    if (!value.is_number()) Fail(field, fmt::format("must be a number, got {}", value.type_name()));
+    const double v = value.get<double>();
+    if (!std::isfinite(v) || std::abs(v) > limits::kMaxAbsCoordinateM) {
+      Fail(field, fmt::format("{:.6g} m is not a pitch coordinate (|value| <= {:g} m)", v, limits::kMaxAbsCoordinateM));
+    }
+    return v;
+  }
+
+ private:
+  std::string file_;
+};
+
+// Reads one person; returns false for rows to skip (ball, non-object supercategory).
+bool ReadPerson(const GsrJson& in, const json& a, const std::string& where, GsrPerson* out) {
+  in.Object(a, where);
+  if (auto it = a.find("supercategory"); it != a.end()) {
+    if (!it->is_string()) in.Fail(where + ".supercategory", fmt::format("must be a string, got {}", it->type_name()));
+    if (*it != "object") return false;
+  }
+  const std::string attributes_where = where + ".attributes";
+  const json& attributes = in.Object(in.Required(a, "attributes", where), attributes_where);
+  const json& role = in.Required(attributes, "role", attributes_where);
+  if (role == kBallRole) return false;
+  if (!role.is_string() ||
+      std::find(std::begin(kRoles), std::end(kRoles), role.get<std::string>()) == std::end(kRoles)) {
+    in.Fail(attributes_where + ".role", fmt::format("invalid role {} (player, goalkeeper, referee, other or ball)",
+                                                    Echo(role.dump())));
+  }
+  const json team = attributes.value("team", json());
   if (!team.is_null() && team != "left" && team != "right") {
-    throw InputError(file, 0, where + ".attributes.team", fmt::format("invalid team {}", team.dump()));
+    in.Fail(attributes_where + ".team", fmt::format("invalid team {} (left, right or null)", Echo(team.dump())));
   }
-  out->image_id = IdString(Field(a, "image_id", file, where));
-  const nlohmann::json& track = Field(a, "track_id", file, where);
-  if (!track.is_number_integer()) throw InputError(file, 0, where + ".track_id", "must be an integer");
-  out->track_id = track.get<int64_t>();
-  const nlohmann::json& box = Field(a, "bbox_pitch", file, where);
-  for (const char* k : {"x_bottom_left", "y_bottom_left", "x_bottom_middle", "y_bottom_middle", "x_bottom_right", "y_bottom_right"}) {
-    const nlohmann::json& v = Field(box, k, file, where + ".bbox_pitch");
-    if (!v.is_number()) throw InputError(file, 0, where + ".bbox_pitch." + k, "must be a number");
+  const json jersey = attributes.value("jersey", json());
+  if (!jersey.is_null() && !jersey.is_string()) {
+    in.Fail(attributes_where + ".jersey", fmt::format("must be a string or null, got {}", jersey.type_name()));
   }
+  out->image_id = in.ImageId(in.Required(a, "image_id", where), where + ".image_id");
+  out->track_id = in.TrackId(in.Required(a, "track_id", where), where + ".track_id");
+  const std::string box_where = where + ".bbox_pitch";
+  const json& box = in.Object(in.Required(a, "bbox_pitch", where), box_where);
+  for (const char* corner : kPitchCorners) in.Coordinate(in.Required(box, corner, box_where), box_where + "." + corner);
   out->x_m = box["x_bottom_middle"].get<double>();
   out->y_m = box["y_bottom_middle"].get<double>();
   out->role = role;
   out->team = team;
-  out->jersey = attributes.value("jersey", nlohmann::json());
+  out->jersey = jersey;
   return true;
+}
+
+// The people of `entries` (GSR "annotations" or "predictions"); a track may appear
+// once per image.
+std::vector<GsrPerson> ReadPeople(const GsrJson& in, const json& entries, const std::string& name) {
+  std::vector<GsrPerson> people;
+  std::set<std::pair<std::string, int64_t>> seen;  // (image_id, track_id)
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string where = fmt::format("{}[{}]", name, i);
+    GsrPerson p;
+    if (!ReadPerson(in, entries[i], where, &p)) continue;
+    if (!seen.emplace(p.image_id, p.track_id).second) {
+      in.Fail(where + ".track_id", fmt::format("track {} appears twice in image {}", p.track_id, Echo(p.image_id)));
+    }
+    people.push_back(std::move(p));
+  }
+  return people;
 }
 
 }  // namespace
 
 GsrGroundTruth ReadGsrGroundTruth(const std::filesystem::path& path) {
-  const std::string file = path.string();
-  nlohmann::json root = LoadJson(path);
+  const GsrJson in(path.string());
+  const json root = LoadJson(path);
   GsrGroundTruth gt;
-  const nlohmann::json& images = Field(root, "images", file, "");
+  const json& images = in.Array(in.Required(root, "images", ""), "images");
+  std::set<std::string> evaluated;
   for (size_t i = 0; i < images.size(); ++i) {
-    const auto& im = images[i];
-    std::string where = fmt::format("images[{}]", i);
-    bool evaluated = im.value("has_labeled_pitch", false) && im.value("has_labeled_camera", false) &&
-                     im.value("has_labeled_person", false);
-    if (evaluated) gt.evaluated_images.push_back(IdString(Field(im, "image_id", file, where)));
+    const std::string where = fmt::format("images[{}]", i);
+    const json& im = in.Object(images[i], where);
+    // SoccerNet evaluates an image only when pitch, camera and people are all labelled.
+    const bool labeled = in.Flag(im, "has_labeled_pitch", where) & in.Flag(im, "has_labeled_camera", where) &
+                         in.Flag(im, "has_labeled_person", where);
+    if (!labeled) continue;
+    std::string id = in.ImageId(in.Required(im, "image_id", where), where + ".image_id");
+    if (!evaluated.insert(id).second) in.Fail(where + ".image_id", fmt::format("image {} appears twice", Echo(id)));
+    gt.evaluated_images.push_back(std::move(id));
   }
-  const nlohmann::json& annotations = Field(root, "annotations", file, "");
-  for (size_t i = 0; i < annotations.size(); ++i) {
-    GsrPerson p;
-    if (ReadPerson(annotations[i], file, fmt::format("annotations[{}]", i), &p)) gt.people.push_back(p);
+  if (gt.evaluated_images.empty()) {
+    in.Fail("images", "no evaluated image (one with has_labeled_pitch, has_labeled_camera and has_labeled_person true)");
   }
+  if (gt.evaluated_images.size() > static_cast<size_t>(limits::kMaxFrames)) {
+    in.Fail("images", fmt::format("{} evaluated images, more than the {} frames ipt evaluates",
+                                  gt.evaluated_images.size(), limits::kMaxFrames));
+  }
+  gt.people = ReadPeople(in, in.Array(in.Required(root, "annotations", ""), "annotations"), "annotations");
   return gt;
 }
 
 std::vector<GsrPerson> ReadGsrPredictions(const std::filesystem::path& path) {
-  const std::string file = path.string();
-  nlohmann::json root = LoadJson(path);
-  const nlohmann::json& predictions = Field(root, "predictions", file, "");
-  std::vector<GsrPerson> out;
-  for (size_t i = 0; i < predictions.size(); ++i) {
-    GsrPerson p;
-    if (ReadPerson(predictions[i], file, fmt::format("predictions[{}]", i), &p)) out.push_back(p);
-  }
-  return out;
+  const GsrJson in(path.string());
+  const json root = LoadJson(path);
+  return ReadPeople(in, in.Array(in.Required(root, "predictions", ""), "predictions"), "predictions");
 }
 
 std::string GsrIdentityKey(const GsrPerson& p) {
@@ -129,14 +236,22 @@ Sequence BuildGsrSequence(const std::string& name, const GsrGroundTruth& gt, con
 }
 
 SimilarityFn GsHotaSimilarity(bool use_attributes) {
-  SimilarityFn loc = MakePointSimilarity(PointKernel::kGaussian, kGsTolerance);
+  SimilarityFn loc = MakePointSimilarity(PointKernel::kGaussian, kGsToleranceM);
   return use_attributes ? WithIdentityKeys(loc) : loc;
 }
 
 namespace {
+// Written bbox_pitch: left/right bottom corners this far from the foot-point (metres).
+constexpr double kWrittenHalfWidthM = 0.3;
+// SoccerNet GSR category ids (the "categories" list written with the ground truth).
+constexpr int kCategoryPlayer = 1, kCategoryGoalkeeper = 2, kCategoryReferee = 3, kCategoryOther = 5;
+
 nlohmann::json PersonJson(const GsrPerson& p, int index) {
-  const double half_width_m = 0.3;  // bbox_pitch left/right corners around the foot-point
-  int category = p.role == "player" ? 1 : p.role == "goalkeeper" ? 2 : p.role == "referee" ? 3 : 5;
+  const double half_width_m = kWrittenHalfWidthM;
+  const int category = p.role == "player"       ? kCategoryPlayer
+                       : p.role == "goalkeeper" ? kCategoryGoalkeeper
+                       : p.role == "referee"    ? kCategoryReferee
+                                                : kCategoryOther;
   return {{"id", std::to_string(index)},
           {"image_id", p.image_id},
           {"track_id", p.track_id},

@@ -1,12 +1,15 @@
 #include "ipt/eval/soccernet_gsr.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 
 #include "ipt/util/check.h"
+#include "ipt/util/test_util.h"
 
 namespace ipt::eval {
 namespace {
@@ -94,10 +97,126 @@ TEST(GsHota, WriteReadRoundTripAndBadInput) {
     return "no error";
   };
   EXPECT_NE(error_of("{\"predictions\": [").find("malformed JSON"), std::string::npos);
-  EXPECT_NE(error_of("{}").find("field '.predictions': missing"), std::string::npos);
+  EXPECT_NE(error_of("{}").find("field 'predictions': missing"), std::string::npos);
   std::string person = R"({"image_id": "1", "track_id": 1, "attributes": {"role": "coach", "team": null, "jersey": null},
     "bbox_pitch": {"x_bottom_left": 0, "y_bottom_left": 0, "x_bottom_middle": 0, "y_bottom_middle": 0, "x_bottom_right": 0, "y_bottom_right": 0}})";
   EXPECT_NE(error_of("{\"predictions\": [" + person + "]}").find("predictions[0].attributes.role"), std::string::npos);
+}
+
+
+// A valid prediction entry with one field replaced by `value` (JSON text); `path`
+// names the field: "track_id", "attributes.jersey", "bbox_pitch.x_bottom_middle".
+std::string Person(const std::string& path = "", const std::string& value = "", const std::string& image = "\"1\"",
+                   int track = 1) {
+  nlohmann::json p = nlohmann::json::parse(fmt::format(
+      R"({{"image_id": {}, "track_id": {}, "supercategory": "object",
+          "attributes": {{"role": "player", "team": "left", "jersey": "7"}},
+          "bbox_pitch": {{"x_bottom_left": 0, "y_bottom_left": 1, "x_bottom_middle": 0.3, "y_bottom_middle": 1,
+                         "x_bottom_right": 0.6, "y_bottom_right": 1}}}})",
+      image, track));
+  if (!path.empty()) p[nlohmann::json::json_pointer("/" + std::regex_replace(path, std::regex("\\."), "/"))] =
+      nlohmann::json::parse(value);
+  return p.dump();
+}
+
+// Every malformed input a user can give is an InputError naming the file and the
+// field, never a raw nlohmann message and never a silent score.
+class GsrBadInput : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = ::ipt::testing::FreshTempDir("gsr_bad"); }
+  // The message of reading `text` as predictions (or ground truth), "no error" if none.
+  std::string PredictionsError(const std::string& text) { return ErrorOf(text, false); }
+  std::string GroundTruthError(const std::string& text) { return ErrorOf(text, true); }
+  std::string ErrorOf(const std::string& text, bool ground_truth) {
+    const fs::path path = dir_ / "bad.json";
+    std::ofstream(path) << text;
+    try {
+      if (ground_truth) ReadGsrGroundTruth(path);
+      else ReadGsrPredictions(path);
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.find("json.exception"), std::string::npos) << "raw nlohmann text: " << what;
+      EXPECT_NE(what.find("bad.json"), std::string::npos) << "file not named: " << what;
+      return what;
+    } catch (const std::exception& e) {
+      return std::string("not an InputError: ") + e.what();
+    }
+    return "no error";
+  }
+  // A ground-truth file with the given images and annotations (JSON text).
+  static std::string Labels(const std::string& images, const std::string& annotations = "[]") {
+    return R"({"images": )" + images + R"(, "annotations": )" + annotations + "}";
+  }
+  static std::string Image(const std::string& id = "\"1\"", const std::string& pitch = "true") {
+    return R"({"image_id": )" + id + R"(, "has_labeled_pitch": )" + pitch +
+           R"(, "has_labeled_camera": true, "has_labeled_person": true})";
+  }
+  fs::path dir_;
+};
+
+#define EXPECT_MESSAGE(message, part) EXPECT_NE((message).find(part), std::string::npos) << (message)
+
+TEST_F(GsrBadInput, PredictionsMustBeAnArrayOfObjects) {
+  EXPECT_EQ(PredictionsError(R"({"predictions": [)" + Person() + "]}"), "no error");
+  EXPECT_MESSAGE(PredictionsError(R"({"predictions": null})"), "field 'predictions': must be an array");
+  EXPECT_MESSAGE(PredictionsError(R"({"predictions": {}})"), "field 'predictions': must be an array");
+  EXPECT_MESSAGE(PredictionsError(R"({"predictions": "x"})"), "field 'predictions': must be an array");
+  EXPECT_MESSAGE(PredictionsError("[]"), "must be a JSON object");
+  EXPECT_MESSAGE(PredictionsError(R"({"predictions": [5]})"), "field 'predictions[0]': must be an object");
+}
+
+TEST_F(GsrBadInput, WrongTypesNameTheField) {
+  auto with = [&](const std::string& path, const std::string& value) {
+    return PredictionsError(R"({"predictions": [)" + Person(path, value) + "]}");
+  };
+  EXPECT_MESSAGE(with("attributes", "\"x\""), "field 'predictions[0].attributes': must be an object");
+  EXPECT_MESSAGE(with("bbox_pitch", "[]"), "field 'predictions[0].bbox_pitch': must be an object");
+  EXPECT_MESSAGE(with("supercategory", "5"), "field 'predictions[0].supercategory': must be a string");
+  EXPECT_MESSAGE(with("attributes.jersey", "7"), "field 'predictions[0].attributes.jersey': must be a string or null");
+  EXPECT_MESSAGE(with("attributes.jersey", "[\"7\"]"), "field 'predictions[0].attributes.jersey'");
+  EXPECT_MESSAGE(with("attributes.team", "5"), "field 'predictions[0].attributes.team'");
+  EXPECT_MESSAGE(with("image_id", "null"), "field 'predictions[0].image_id': must be a string or an integer");
+  EXPECT_MESSAGE(with("image_id", "1.5"), "field 'predictions[0].image_id'");
+  EXPECT_MESSAGE(with("track_id", "\"3\""), "field 'predictions[0].track_id': must be an integer");
+  EXPECT_MESSAGE(with("track_id", "1.0"), "field 'predictions[0].track_id': must be an integer");
+  EXPECT_MESSAGE(with("bbox_pitch.y_bottom_middle", "\"1\""), "field 'predictions[0].bbox_pitch.y_bottom_middle': must be a number");
+  // Integer-valued image ids are accepted as SoccerNet writes them.
+  EXPECT_EQ(with("image_id", "1000001"), "no error");
+  EXPECT_EQ(with("attributes.jersey", "null"), "no error");
+}
+
+TEST_F(GsrBadInput, AbsurdNumbersAndIds) {
+  auto with = [&](const std::string& path, const std::string& value) {
+    return PredictionsError(R"({"predictions": [)" + Person(path, value) + "]}");
+  };
+  EXPECT_MESSAGE(with("bbox_pitch.x_bottom_middle", "1e308"), "field 'predictions[0].bbox_pitch.x_bottom_middle'");
+  EXPECT_MESSAGE(with("bbox_pitch.y_bottom_left", "-1e300"), "field 'predictions[0].bbox_pitch.y_bottom_left'");
+  // Past int64: would wrap to another id.
+  EXPECT_MESSAGE(with("track_id", "18446744073709551615"), "field 'predictions[0].track_id'");
+  // Past double: nlohmann's number overflow is not a parse_error.
+  EXPECT_MESSAGE(PredictionsError(R"({"predictions": [{"track_id": 1e999}]})"), "malformed JSON");
+  // Invalid UTF-8 inside a string.
+  EXPECT_MESSAGE(PredictionsError("{\"predictions\": [\"\xff\"]}"), "malformed JSON");
+  // The same track twice in one image would be two people with one id.
+  EXPECT_MESSAGE(PredictionsError(R"({"predictions": [)" + Person() + "," + Person() + "]}"),
+                 "field 'predictions[1].track_id': track 1 appears twice in image 1");
+}
+
+TEST_F(GsrBadInput, GroundTruthImagesAndAnnotations) {
+  const std::string ok_person = Person();
+  EXPECT_EQ(GroundTruthError(Labels("[" + Image() + "]", "[" + ok_person + "]")), "no error");
+  EXPECT_MESSAGE(GroundTruthError(Labels("null")), "field 'images': must be an array");
+  EXPECT_MESSAGE(GroundTruthError(Labels("{}")), "field 'images': must be an array");
+  EXPECT_MESSAGE(GroundTruthError(Labels("[3]")), "field 'images[0]': must be an object");
+  EXPECT_MESSAGE(GroundTruthError(Labels("[" + Image("\"1\"", "\"yes\"") + "]")),
+                 "field 'images[0].has_labeled_pitch': must be true or false");
+  EXPECT_MESSAGE(GroundTruthError(Labels("[" + Image("null") + "]")), "field 'images[0].image_id'");
+  EXPECT_MESSAGE(GroundTruthError(Labels("[" + Image() + "," + Image() + "]")),
+                 "field 'images[1].image_id': image 1 appears twice");
+  EXPECT_MESSAGE(GroundTruthError(Labels("[" + Image("\"1\"", "false") + "]")), "no evaluated image");
+  EXPECT_MESSAGE(GroundTruthError(Labels("[" + Image() + "]", "null")), "field 'annotations': must be an array");
+  EXPECT_MESSAGE(GroundTruthError(Labels("[" + Image() + "]", "[" + ok_person + "," + ok_person + "]")),
+                 "field 'annotations[1].track_id': track 1 appears twice in image 1");
 }
 
 }  // namespace

@@ -17,9 +17,22 @@
 
 namespace ipt::eval {
 
+// HOTA's localization thresholds (hota.py: np.arange(0.05, 0.99, 0.05)):
+// alpha_i = kAlphaStart + kAlphaStep * i for i = 0..kNumAlphas-1, i.e. 0.05 .. 0.95.
+constexpr double kAlphaStart = 0.05;
+constexpr double kAlphaStep = 0.05;
 constexpr int kNumAlphas = 19;
-// alpha_i = 0.05 + 0.05 i, as numpy.arange(0.05, 0.99, 0.05) produces them.
+// alpha_i computed as numpy.arange computes it (start + i * step, not a running sum).
 double Alpha(int i);
+
+// CLEAR MOT and Identity count a pair as matchable when its similarity is at least
+// this (clear.py and identity.py: self.threshold = 0.5).
+constexpr double kClearThreshold = 0.5;
+constexpr double kIdentityThreshold = 0.5;
+// CLEAR's mostly tracked / partially tracked split: a ground-truth track matched in
+// more than 80 % of its frames is MT, in at least 20 % PT, else ML (clear.py).
+constexpr double kMostlyTrackedRatio = 0.8;
+constexpr double kPartiallyTrackedRatio = 0.2;
 
 struct HotaResult {
   using PerAlpha = std::array<double, kNumAlphas>;
@@ -56,11 +69,29 @@ struct TrackingResult {
 };
 
 struct TrackingOptions {
-  double clear_threshold = 0.5;     // CLEAR MOT: a match needs similarity >= this
-  double identity_threshold = 0.5;  // Identity: a potential match needs similarity >= this
+  double clear_threshold = kClearThreshold;        // CLEAR MOT: a match needs similarity >= this
+  double identity_threshold = kIdentityThreshold;  // Identity: a potential match needs similarity >= this
+  void Check() const;                              // both in (0, 1]
 };
 
-// All three metrics for one sequence.
+// One metric each, for one sequence. `similarity` gives the gt x pred matrix of a
+// timestep, in [0, 1]; it is called only for timesteps where both sides have detections.
+//
+// HOTA (hota.py): per alpha, TP/FN/FP of a per-timestep assignment that maximises
+// global-alignment-weighted similarity, DetA = TP / (TP + FN + FP), AssA = mean over
+// TPs of |TPA| / (|TPA| + |FNA| + |FPA|), HOTA = sqrt(DetA * AssA).
+HotaResult EvaluateHota(const Sequence& sequence, const SimilarityFn& similarity);
+// CLEAR MOT (clear.py): per-timestep matching that keeps last timestep's matches,
+// MOTA = 1 - (FN + FP + IDSW) / |gt|, MOTP = mean similarity of matches, MT/PT/ML, Frag.
+ClearResult EvaluateClear(const Sequence& sequence, const SimilarityFn& similarity,
+                          double threshold = kClearThreshold);
+// Identity (identity.py): one global id-to-id matching maximising IDTP,
+// IDF1 = IDTP / (IDTP + (IDFN + IDFP) / 2).
+IdentityResult EvaluateIdentity(const Sequence& sequence, const SimilarityFn& similarity,
+                                double threshold = kIdentityThreshold);
+
+// All three metrics for one sequence: the values of the three functions above,
+// computing the similarity of each timestep twice instead of four times.
 TrackingResult EvaluateSequence(const Sequence& sequence, const SimilarityFn& similarity,
                                 const TrackingOptions& options = {});
 
@@ -70,5 +101,19 @@ TrackingResult CombineSequences(const std::vector<TrackingResult>& results, cons
 // {"HOTA": .., "DetA": .., ...}: headline values as fractions, plus per-alpha arrays
 // under "HOTA_alpha", "DetA_alpha", "AssA_alpha", "LocA_alpha", and "alphas".
 nlohmann::json ToJson(const TrackingResult& result);
+
+// A column of the tracking-metrics table: a key of ToJson(), shown either as a
+// percentage (a fraction) or as a count.
+struct TrackingColumn {
+  const char* key;
+  bool percent;
+};
+// The columns of `ipt eval tracks`: HOTA DetA AssA LocA DetRe DetPr MOTA MOTP IDF1 IDP IDR
+// as percentages, then IDSW CLR_TP CLR_FP CLR_FN MT PT ML Frag as counts.
+const std::vector<TrackingColumn>& TrackingTableColumns();
+// One row per result (names cut to 19 characters) under a header row, and a last line
+// saying the units.
+std::string FormatTrackingTable(const std::vector<TrackingResult>& results,
+                                const std::vector<TrackingColumn>& columns = TrackingTableColumns());
 
 }  // namespace ipt::eval

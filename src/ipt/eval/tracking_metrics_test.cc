@@ -9,9 +9,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "ipt/eval/assignment.h"
 #include "ipt/eval/similarity.h"
 #include "ipt/eval/track_files.h"
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/random.h"
 
 namespace ipt::eval {
 namespace {
@@ -148,6 +151,148 @@ TEST(TrackingMetrics, DuplicateIdInAFrameIsAnError) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("pred.txt:3: field 'id': id 3 appears more than once in frame 1"),
               std::string::npos) << e.what();
+  }
+}
+
+// A random sequence: `frames` timesteps, people who come and go with noisy positions,
+// predicted ids that sometimes switch, and some false positives.
+Sequence RandomSequence(uint64_t seed, int frames = 40) {
+  Rng rng(seed);
+  std::vector<FrameDetections> gt(frames), pred(frames);
+  const int people = rng.UniformInt(1, 5);
+  std::vector<int> track(people);
+  for (int k = 0; k < people; ++k) track[k] = k;
+  int next_track = people;
+  for (int t = 0; t < frames; ++t) {
+    for (int k = 0; k < people; ++k) {
+      if (rng.Bernoulli(0.2)) continue;  // absent
+      const Eigen::Vector2d at(3.0 * k + 0.1 * t, rng.Uniform(0, 1));
+      gt[t].ids.push_back(k);
+      gt[t].geometry.emplace_back(at.x(), at.y(), 0, 0);
+      if (rng.Bernoulli(0.15)) continue;  // missed
+      if (rng.Bernoulli(0.05)) track[k] = next_track++;
+      pred[t].ids.push_back(track[k]);
+      pred[t].geometry.emplace_back(at.x() + rng.Normal(0, 0.6), at.y() + rng.Normal(0, 0.6), 0, 0);
+    }
+    if (rng.Bernoulli(0.3)) {
+      pred[t].ids.push_back(next_track++);
+      pred[t].geometry.emplace_back(rng.Uniform(0, 15), rng.Uniform(0, 1), 0, 0);
+    }
+  }
+  return Make(gt, pred);
+}
+
+// Identity exactly as identity.py formulates it: the (G + T)^2 min-cost assignment of
+// fn + fp with 1e10 forbidden entries (a slow, independent reference for the
+// compressed maximisation EvaluateIdentity solves).
+IdentityResult TrackEvalIdentity(const Sequence& seq, const SimilarityFn& similarity, double threshold) {
+  IdentityResult res;
+  if (seq.num_pred_dets == 0 || seq.num_gt_dets == 0) {
+    res.idfn = static_cast<double>(seq.num_gt_dets);
+    res.idfp = static_cast<double>(seq.num_pred_dets);
+    res.Finalize();
+    return res;
+  }
+  const int G = seq.num_gt_ids, T = seq.num_pred_ids;
+  Eigen::MatrixXd potential = Eigen::MatrixXd::Zero(G, T);
+  Eigen::VectorXd gt_count = Eigen::VectorXd::Zero(G), pred_count = Eigen::VectorXd::Zero(T);
+  for (int t = 0; t < seq.num_timesteps(); ++t) {
+    const FrameDetections &g = seq.gt[t], &p = seq.pred[t];
+    if (g.size() > 0 && p.size() > 0) {
+      const Eigen::MatrixXd s = similarity(g, p);
+      for (size_t i = 0; i < g.size(); ++i) {
+        for (size_t j = 0; j < p.size(); ++j) potential(g.ids[i], p.ids[j]) += s(i, j) >= threshold;
+      }
+    }
+    for (int id : g.ids) gt_count[id] += 1;
+    for (int id : p.ids) pred_count[id] += 1;
+  }
+  Eigen::MatrixXd fp = Eigen::MatrixXd::Zero(G + T, G + T), fn = Eigen::MatrixXd::Zero(G + T, G + T);
+  fp.bottomLeftCorner(T, T).setConstant(1e10);
+  fn.topRightCorner(G, G).setConstant(1e10);
+  for (int g = 0; g < G; ++g) {
+    fn.block(g, 0, 1, T).setConstant(gt_count[g]);
+    fn(g, T + g) = gt_count[g];
+  }
+  for (int p = 0; p < T; ++p) {
+    fp.block(0, p, G, 1).setConstant(pred_count[p]);
+    fp(p + G, p) = pred_count[p];
+  }
+  fn.topLeftCorner(G, T) -= potential;
+  fp.topLeftCorner(G, T) -= potential;
+  for (auto [r, c] : LinearSumAssignment(fn + fp)) {
+    res.idfn += fn(r, c);
+    res.idfp += fp(r, c);
+  }
+  res.idtp = gt_count.sum() - res.idfn;
+  res.Finalize();
+  return res;
+}
+
+TEST(TrackingMetrics, IdentityEqualsTrackEvalsFullFormulation) {
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    const Sequence seq = RandomSequence(seed);
+    const IdentityResult ours = EvaluateIdentity(seq, kLinear2m);
+    const IdentityResult reference = TrackEvalIdentity(seq, kLinear2m, kIdentityThreshold);
+    EXPECT_EQ(ours.idtp, reference.idtp) << "seed " << seed;
+    EXPECT_EQ(ours.idfn, reference.idfn) << "seed " << seed;
+    EXPECT_EQ(ours.idfp, reference.idfp) << "seed " << seed;
+  }
+}
+
+// EvaluateSequence shares one pass between the metrics: the same values as each alone.
+TEST(TrackingMetrics, PerMetricFunctionsEqualEvaluateSequence) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    const Sequence seq = RandomSequence(seed);
+    const TrackingResult all = EvaluateSequence(seq, kLinear2m);
+    EXPECT_EQ(ToJson(TrackingResult{all.name, EvaluateHota(seq, kLinear2m), EvaluateClear(seq, kLinear2m),
+                                    EvaluateIdentity(seq, kLinear2m)}),
+              ToJson(all))
+        << "seed " << seed;
+  }
+  // Thresholds are the TrackEval ones by default, and used when given.
+  const Sequence seq = RandomSequence(3);
+  TrackingOptions strict;
+  strict.clear_threshold = strict.identity_threshold = 0.9;
+  const TrackingResult r = EvaluateSequence(seq, kLinear2m, strict);
+  const ClearResult strict_clear = EvaluateClear(seq, kLinear2m, 0.9);
+  EXPECT_EQ(r.clear.tp, strict_clear.tp);
+  EXPECT_EQ(r.clear.idsw, strict_clear.idsw);
+  EXPECT_EQ(r.clear.motp_sum, strict_clear.motp_sum);
+  EXPECT_EQ(r.identity.idtp, EvaluateIdentity(seq, kLinear2m, 0.9).idtp);
+  EXPECT_LT(r.clear.tp, EvaluateClear(seq, kLinear2m).tp);
+  EXPECT_LE(r.identity.idtp, EvaluateIdentity(seq, kLinear2m).idtp);
+  TrackingOptions bad;
+  bad.clear_threshold = 0;
+  EXPECT_THROW(EvaluateSequence(seq, kLinear2m, bad), Error);
+}
+
+TEST(TrackingMetrics, AlphaGrid) {
+  EXPECT_EQ(Alpha(0), kAlphaStart);
+  EXPECT_NEAR(Alpha(kNumAlphas - 1), 0.95, 1e-12);
+  EXPECT_EQ(Alpha(4), 0.05 + 0.05 * 4);  // numpy.arange: start + i * step
+}
+
+// One row with a huge frame number would size the sequence to it: refused, naming the file.
+TEST(Sequence, RefusesFramesPastTheLimit) {
+  std::vector<TrackRow> gt = {{1, 7, {0, 0, 0, 0}, "", 2}};
+  std::vector<TrackRow> pred = {{limits::kMaxFrames + 1, 3, {0, 0, 0, 0}, "", 5}};
+  try {
+    BuildSequence("s", gt, pred, "gt.txt", "pred.txt");
+    FAIL() << "a frame past limits::kMaxFrames was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("pred.txt:5: field 'frame'"), std::string::npos) << e.what();
+  }
+  // The last allowed frame is fine (the sequence then holds kMaxFrames timesteps).
+  pred[0].frame = limits::kMaxFrames;
+  EXPECT_EQ(BuildSequence("s", gt, pred, "gt.txt", "pred.txt").num_timesteps(), limits::kMaxFrames);
+  // Frame numbers start at 1.
+  pred[0].frame = 0;
+  try {
+    BuildSequence("s", gt, pred, "gt.txt", "pred.txt");
+    FAIL() << "frame 0 was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("pred.txt:5: field 'frame'"), std::string::npos) << e.what();
   }
 }
 

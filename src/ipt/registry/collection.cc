@@ -147,4 +147,21 @@ PromotionResult Promote(const std::filesystem::path& path, const std::map<std::s
   return result;
 }
 
+std::map<std::string, std::string> ResolveRefs(const ModelCollection& collection, const ModelStore& store) {
+  std::map<std::string, std::string> full;
+  for (const auto& [name, ref] : collection.refs) full[name] = IsModelRef(ref) ? ref : store.Resolve(ref);
+  return full;
+}
+
+std::map<std::string, std::string> ParseRefAssignments(const std::vector<std::string>& assignments) {
+  std::map<std::string, std::string> changes;
+  for (const auto& s : assignments) {
+    const auto eq = s.find('=');
+    IPT_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < s.size(), "expected MODEL=REF, got '{}'", Echo(s));
+    IPT_CHECK(changes.emplace(s.substr(0, eq), s.substr(eq + 1)).second, "model '{}' is assigned twice",
+              Echo(s.substr(0, eq)));
+  }
+  return changes;
+}
+
 }  // namespace ipt::registry

@@ -27,6 +27,14 @@ struct ModelCollection {
 ModelCollection ReadCollection(const std::filesystem::path& path);          // InputError on bad YAML
 void WriteCollection(const ModelCollection& c, const std::filesystem::path& path);  // atomic
 
+// The collection's refs made full: a full ref (64 hex) is kept as it is, a prefix is
+// resolved through the store (it must name exactly one package there).
+std::map<std::string, std::string> ResolveRefs(const ModelCollection& collection, const ModelStore& store);
+
+// Parses "MODEL=REF" assignments (`ipt models promote --set`); throws ipt::Error
+// naming the malformed one or a model given twice.
+std::map<std::string, std::string> ParseRefAssignments(const std::vector<std::string>& assignments);
+
 struct Violation {
   std::string model;    // the downstream model whose provenance or schema breaks
   std::string upstream; // empty for whole-model problems (missing, unknown ref, wrong name)

@@ -423,3 +423,34 @@ TEST(Collection, PromoteRefusesToWriteIntoTheStore) {
 
 }  // namespace
 }  // namespace ipt::registry
+
+namespace ipt::registry {
+namespace {
+
+TEST(Collection, RefAssignmentsAndResolution) {
+  EXPECT_EQ(ParseRefAssignments({"tracker=abcd1234", "detector=ffff"}),
+            (std::map<std::string, std::string>{{"tracker", "abcd1234"}, {"detector", "ffff"}}));
+  EXPECT_NE(testing::MessageOf<Error>([] { ParseRefAssignments({"tracker"}); }).find("expected MODEL=REF, got 'tracker'"),
+            std::string::npos);
+  EXPECT_NE(testing::MessageOf<Error>([] { ParseRefAssignments({"=abcd"}); }).find("expected MODEL=REF"),
+            std::string::npos);
+  EXPECT_NE(testing::MessageOf<Error>([] { ParseRefAssignments({"tracker="}); }).find("expected MODEL=REF"),
+            std::string::npos);
+  EXPECT_NE(testing::MessageOf<Error>([] { ParseRefAssignments({"tracker=abcd", "tracker=ef01"}); })
+                .find("model 'tracker' is assigned twice"),
+            std::string::npos);
+
+  const fs::path work = testing::FreshTempDir("registry_resolve");
+  ModelStore store(work / "store");
+  const ModelGraph g = ModelGraph::PathA();
+  const std::string det = MakePackage(g, store, work, "detector", 1, {});
+  const std::string absent(64, 'e');  // a full ref is kept even when the store lacks it (cache gc)
+  ModelCollection c;
+  c.refs = {{"detector", det.substr(0, 8)}, {"tracker", absent}};
+  EXPECT_EQ(ResolveRefs(c, store), (std::map<std::string, std::string>{{"detector", det}, {"tracker", absent}}));
+  c.refs["crop_encoder"] = "0123abcd";
+  EXPECT_THROW(ResolveRefs(c, store), Error);
+}
+
+}  // namespace
+}  // namespace ipt::registry
