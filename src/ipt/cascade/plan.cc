@@ -245,7 +245,9 @@ run() {{  # run STEP_ID CMD...: runs a step, keeping its log
       for (const auto& arg : StepCommand(*s, vars)) cmd += (cmd.empty() ? "" : " ") + ScriptWord(arg);
       out += fmt::format("run {} {} & pids+=($!)\n", ShellQuote(id), cmd);
     }
-    out += "for p in \"${pids[@]}\"; do wait \"$p\"; done\n";
+    // Wait for every step of the wave before stopping, so none is left running behind a failure.
+    out += "failed=0\nfor p in \"${pids[@]}\"; do wait \"$p\" || failed=1; done\n"
+           "[ \"$failed\" = 0 ] || { echo \"the cascade stopped: see the FAILED step's log\"; exit 1; }\n";
   }
   return out;
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <algorithm>
 #include <map>
 
@@ -116,6 +118,26 @@ TEST(Cascade, EmittedScriptStopsAtAFailure) {
   WriteFileAtomic(dir / "cascade.sh", EmitScript(PlanCascade(registry::ModelGraph::PathA(), {"tracker"}), o));
   EXPECT_NE(testing::RunBash(dir / "cascade.sh", dir), 0);
   EXPECT_NE(ReadFile(dir / "script.out").find("FAILED precompute:track"), std::string::npos);
+}
+
+// A failing step does not leave the other steps of its wave running behind the
+// script's exit: the script waits for the whole wave, then stops.
+TEST(Cascade, EmittedScriptWaitsForTheWholeWaveOnFailure) {
+  namespace fs = std::filesystem;
+  const fs::path dir = ipt::testing::FreshTempDir("cascade_script_wave");
+  const fs::path ipt = dir / "fake_ipt";
+  std::ofstream(ipt) << "#!/bin/sh\n"
+                     << "case \"$*\" in\n"
+                     << "  *jn_classifier*) exit 1 ;;\n"
+                     << "  *identity_resolver*) sleep 1; touch '" << (dir / "slow_step_finished").string() << "' ;;\n"
+                     << "esac\n";
+  fs::permissions(ipt, fs::perms::owner_all);
+  ScriptOptions o;
+  o.ipt = ipt.string();
+  WriteFileAtomic(dir / "cascade.sh", EmitScript(PlanCascade(registry::ModelGraph::PathA(), {"tracker"}), o));
+  EXPECT_NE(testing::RunBash(dir / "cascade.sh", dir), 0);
+  EXPECT_TRUE(fs::exists(dir / "slow_step_finished")) << "the script exited while a step of the wave still ran";
+  EXPECT_EQ(ReadFile(dir / "script.out").find("start evaluate:pipeline"), std::string::npos);
 }
 
 // Every non-empty subset of the five models, checked against a brute-force reading
