@@ -14,6 +14,7 @@
 
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
 #include "ipt/util/paths.h"
 #include "ipt/util/resources.h"
 
@@ -114,7 +115,9 @@ std::vector<std::string> StepCommand(const Step& s, const ScriptOptions& o) {
   return {o.ipt, "eval", "dataset", "--gt-root=" + o.matches, "--pred-root=" + o.outputs, "--json"};
 }
 
-void ExecutorOptions::Check() const { IPT_CHECK(jobs >= 1, "jobs must be >= 1"); }
+void ExecutorOptions::Check() const {
+  IPT_CHECK(jobs >= 1 && jobs <= limits::kMaxThreads, "jobs must be in 1..{}, got {}", limits::kMaxThreads, jobs);
+}
 
 const char* StatusName(StepOutcome::Status s) {
   switch (s) {

@@ -11,6 +11,7 @@
 
 #include "ipt/cascade/script_test_util.h"
 #include "ipt/util/atomic_path.h"
+#include "ipt/util/check.h"
 #include "ipt/util/test_util.h"
 
 namespace ipt::cascade {
@@ -154,5 +155,20 @@ TEST(Executor, UnwritableLogOrMarkerFailsTheStep) {
   EXPECT_EQ(outcomes[1].status, StepOutcome::Status::kNotRun);
 }
 
+}  // namespace
+}  // namespace ipt::cascade
+
+namespace ipt::cascade {
+namespace {
+// `--jobs 70000` used to start up to that many threads; the count is bounded.
+TEST(Executor, JobsAreBounded) {
+  ExecutorOptions o;
+  o.jobs = 70000;
+  EXPECT_NE(ipt::testing::MessageOf<Error>([&] { o.Check(); }).find("jobs must be in 1..256"), std::string::npos);
+  o.jobs = 0;
+  EXPECT_THROW(o.Check(), Error);
+  o.jobs = 4;
+  EXPECT_NO_THROW(o.Check());
+}
 }  // namespace
 }  // namespace ipt::cascade

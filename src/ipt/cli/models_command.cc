@@ -13,6 +13,7 @@
 #include "ipt/store/precompute.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
 #include "ipt/util/paths.h"
 
 namespace ipt::cli {
@@ -222,7 +223,7 @@ void AddCascadeCommand(CLI::App& app) {
   run->add_option("--matches", run_args->commands.matches, "directory of match directories");
   run->add_option("--outputs", run_args->commands.outputs, "directory of pipeline outputs");
   run->add_option("--ipt", run_args->commands.ipt, "ipt executable the steps call");
-  run->add_option("--jobs", run_args->executor.jobs, "steps running at once")->check(CLI::PositiveNumber);
+  run->add_option("--jobs", run_args->executor.jobs, "steps running at once")->check(CLI::Range(1, limits::kMaxThreads));
   run->add_option("--state", run_args->executor.state_dir, "state directory (markers of finished steps, logs)");
   run->callback([run_args]() {
     auto p = cascade::PlanCascade(registry::ModelGraph::PathA(), SplitNames(run_args->changed));
