@@ -181,8 +181,10 @@ GsrGroundTruth ReadGsrGroundTruth(const std::filesystem::path& path) {
     const std::string where = fmt::format("images[{}]", i);
     const json& im = in.Object(images[i], where);
     // SoccerNet evaluates an image only when pitch, camera and people are all labelled.
-    const bool labeled = in.Flag(im, "has_labeled_pitch", where) & in.Flag(im, "has_labeled_camera", where) &
-                         in.Flag(im, "has_labeled_person", where);
+    // Every flag is read (and type-checked) even when an earlier one is false.
+    const bool pitch = in.Flag(im, "has_labeled_pitch", where), camera = in.Flag(im, "has_labeled_camera", where),
+               person = in.Flag(im, "has_labeled_person", where);
+    const bool labeled = pitch && camera && person;
     if (!labeled) continue;
     std::string id = in.ImageId(in.Required(im, "image_id", where), where + ".image_id");
     if (!evaluated.insert(id).second) in.Fail(where + ".image_id", fmt::format("image {} appears twice", Echo(id)));
