@@ -2,6 +2,7 @@
 
 #include "ipt/cli/commands.h"
 #include "ipt/sim/synthetic_match.h"
+#include "ipt/util/paths.h"
 #include "ipt/util/progress.h"
 #include "ipt/util/resources.h"
 
@@ -22,12 +23,17 @@ void AddSimCommand(CLI::App& app) {
   cmd->add_option("--config", args->config, "YAML overriding the defaults of configs/sim_default.yaml")
       ->check(CLI::ExistingFile);
   cmd->add_option("--seed", args->seed, "random seed: the same seed gives the same match");
-  cmd->add_option("--seconds", args->seconds, "length of the match in seconds")->check(CLI::PositiveNumber);
+  cmd->add_option("--seconds", args->seconds, "length of the match in seconds (at most 12 hours)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--out", args->out, "output match directory")->required();
-  cmd->add_flag("--force", args->force, "replace the output directory if it exists");
+  cmd->add_flag("--force", args->force, "replace the output directory if it exists and ipt wrote it");
   cmd->add_option("--threads", args->threads, "cameras rendered in parallel")->check(CLI::Range(1, 2));
   cmd->callback([args]() {
+    // Refuse what cannot work before loading or rendering anything.
+    CheckOutputNotInput(args->out, {args->config}, "--out");
+    CheckReplaceableOutputDir(args->out, args->force, "--out");
     sim::SimConfig config = args->config.empty() ? sim::SimConfig{} : sim::LoadSimConfig(args->config);
+    sim::MatchFrameCount(args->seconds, config.fps);
     Stopwatch watch;
     ProgressBar bar("rendering", "frames");
     sim::WriteOptions options;

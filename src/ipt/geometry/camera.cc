@@ -3,16 +3,26 @@
 #include <cmath>
 
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/units.h"
 
 namespace ipt::geometry {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 // Newton iterations for undistortion; converges in < 10 for real lenses.
 constexpr int kMaxUndistortIterations = 50;
 constexpr double kUndistortTolerance = 1e-14;
-// Scan step and limit when searching for the end of the lens' monotonic range.
+// A rad-tan undistortion whose ray reprojects further than this from its pixel
+// did not converge (the pixel lies outside the lens' image).
+constexpr double kUndistortMaxResidualPx = 1e-3;
+// Scan step when searching for the end of the lens' monotonic range.
 constexpr double kMonotonicScanStepRad = 1e-3;
+// Largest ray angles any lens maps: a pinhole only sees the front half-space; an
+// equidistant fisheye everything but the ray straight backwards.
+constexpr double kMaxPinholeRayAngleRad = kPi / 2 - 1e-3;
+constexpr double kMaxFisheyeRayAngleRad = kPi - 1e-6;
+// |down x optical axis| below which LookAt treats the axis as vertical.
+constexpr double kVerticalAxisTolerance = 1e-9;
 
 double FisheyeThetaD(const std::array<double, 5>& k, double theta) {
   double t2 = theta * theta;
@@ -28,20 +38,24 @@ double RadTanRadius(const std::array<double, 5>& d, double r) {
   return r * (1 + r2 * (d[0] + r2 * (d[1] + r2 * d[4])));
 }
 
-// Largest ray angle for which the lens' radial mapping is still increasing.
-double MonotonicLimit(const CameraIntrinsics& in) {
-  double limit = in.model == LensModel::kFisheye ? kPi - 1e-6 : kPi / 2 - 1e-3;
+}  // namespace
+
+double LensMonotonicLimitRad(LensModel model, const std::array<double, 5>& distortion) {
+  double limit = model == LensModel::kFisheye ? kMaxFisheyeRayAngleRad : kMaxPinholeRayAngleRad;
   double prev = 0;
   for (double theta = kMonotonicScanStepRad; theta < limit; theta += kMonotonicScanStepRad) {
-    double radius = in.model == LensModel::kFisheye ? FisheyeThetaD(in.distortion, theta)
-                                                    : RadTanRadius(in.distortion, std::tan(theta));
-    if (radius <= prev) return theta - kMonotonicScanStepRad;
+    double radius = model == LensModel::kFisheye ? FisheyeThetaD(distortion, theta)
+                                                 : RadTanRadius(distortion, std::tan(theta));
+    if (!(radius > prev)) return theta - kMonotonicScanStepRad;
     prev = radius;
   }
   return limit;
 }
 
-}  // namespace
+double LensRadius(LensModel model, const std::array<double, 5>& distortion, double theta_rad) {
+  return model == LensModel::kFisheye ? FisheyeThetaD(distortion, theta_rad)
+                                      : RadTanRadius(distortion, std::tan(theta_rad));
+}
 
 std::string LensModelName(LensModel model) {
   return model == LensModel::kFisheye ? "fisheye" : "pinhole_radtan";
@@ -56,6 +70,10 @@ LensModel ParseLensModel(const std::string& name) {
 void CameraIntrinsics::Check() const {
   IPT_CHECK(width_px > 0 && height_px > 0, "image size {}x{} must be positive", width_px,
             height_px);
+  IPT_CHECK(width_px <= limits::kMaxImageSidePx && height_px <= limits::kMaxImageSidePx &&
+                int64_t{width_px} * height_px <= limits::kMaxImagePixels,
+            "image size {}x{} is larger than ipt handles (at most {} px a side and {} pixels)", width_px,
+            height_px, limits::kMaxImageSidePx, limits::kMaxImagePixels);
   IPT_CHECK(std::isfinite(fx) && std::isfinite(fy) && fx > 0 && fy > 0,
             "focal lengths fx={} fy={} must be finite and positive", fx, fy);
   IPT_CHECK(std::isfinite(cx) && std::isfinite(cy), "principal point must be finite");
@@ -72,7 +90,7 @@ Camera::Camera(std::string name, CameraIntrinsics intrinsics, Eigen::Isometry3d 
   IPT_CHECK((r * r.transpose() - Eigen::Matrix3d::Identity()).norm() < 1e-6 &&
                 std::abs(r.determinant() - 1) < 1e-6,
             "camera '{}': camera_from_pitch rotation is not orthonormal with det +1", name_);
-  max_ray_angle_rad_ = MonotonicLimit(intrinsics_);
+  max_ray_angle_rad_ = LensMonotonicLimitRad(intrinsics_.model, intrinsics_.distortion);
 }
 
 Eigen::Vector2d Camera::Distort(const Eigen::Vector3d& ray) const {
@@ -107,9 +125,12 @@ Eigen::Vector3d Camera::RayInCameraFromPixel(const Eigen::Vector2d& pixel) const
   if (intrinsics_.model == LensModel::kFisheye) {
     double theta_d = m.norm();
     if (theta_d == 0) return Eigen::Vector3d::UnitZ();
-    double theta = theta_d;  // Newton on theta_d(theta) = target
+    // Newton on theta_d(theta) = target, within [0, max_ray_angle]: a pixel outside
+    // the lens' image ends at the edge ray.
+    double theta = std::min(theta_d, max_ray_angle_rad_);
     for (int i = 0; i < kMaxUndistortIterations; ++i) {
       double step = (FisheyeThetaD(d, theta) - theta_d) / FisheyeThetaDDerivative(d, theta);
+      if (!std::isfinite(step)) break;
       theta = std::clamp(theta - step, 0.0, max_ray_angle_rad_);
       if (std::abs(step) < kUndistortTolerance) break;
     }
@@ -133,7 +154,14 @@ Eigen::Vector3d Camera::RayInCameraFromPixel(const Eigen::Vector2d& pixel) const
     x -= step;
     if (step.norm() < kUndistortTolerance) break;
   }
-  return Eigen::Vector3d(x.x(), x.y(), 1.0).normalized();
+  // A pixel outside the lens' image has no ray (Newton wanders off or lands past
+  // the fold): take the edge ray, at max_ray_angle in the pixel's direction.
+  const Eigen::Vector3d ray = Eigen::Vector3d(x.x(), x.y(), 1.0).normalized();
+  const bool solved = ray.allFinite() && (Distort(ray) - pixel).norm() < kUndistortMaxResidualPx;
+  if (solved && std::atan2(x.norm(), 1.0) <= max_ray_angle_rad_) return ray;
+  const double direction = std::atan2(m.y(), m.x());
+  return {std::sin(max_ray_angle_rad_) * std::cos(direction), std::sin(max_ray_angle_rad_) * std::sin(direction),
+          std::cos(max_ray_angle_rad_)};
 }
 
 std::optional<Eigen::Vector2d> Camera::PixelFromPitch(const Eigen::Vector3d& point) const {
@@ -162,9 +190,13 @@ std::optional<Eigen::Vector2d> IntersectGround(const Eigen::Vector3d& origin,
 }
 
 Eigen::Isometry3d LookAt(const Eigen::Vector3d& center, const Eigen::Vector3d& target) {
-  Eigen::Vector3d z = (target - center).normalized();
-  Eigen::Vector3d down(0, -1, 0);
-  Eigen::Vector3d x = down.cross(z).normalized();
+  const Eigen::Vector3d z = (target - center).normalized();
+  IPT_CHECK(z.allFinite() && (target - center).norm() > 0, "LookAt: the target must differ from the centre");
+  const Eigen::Vector3d down(0, -1, 0);
+  // Image x (right) is horizontal; looking straight down or up it is undefined
+  // from the optical axis alone, so take pitch +x (the far touchline is then at the top).
+  Eigen::Vector3d x = down.cross(z);
+  x = x.norm() > kVerticalAxisTolerance ? x.normalized() : Eigen::Vector3d::UnitX();
   Eigen::Vector3d y = z.cross(x);
   Eigen::Matrix3d r;
   r.row(0) = x.transpose();

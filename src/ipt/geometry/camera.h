@@ -17,7 +17,9 @@
 //  - kFisheye (equidistant): theta = angle from the optical axis,
 //      theta_d = theta (1 + k1 theta^2 + k2 theta^4 + k3 theta^6 + k4 theta^8),
 //      x'' = theta_d * (X, Y) / |(X, Y)|. distortion = {k1, k2, k3, k4}.
-//      Unlike OpenCV it accepts rays up to max_ray_angle, also beyond 90 degrees.
+//      Unlike OpenCV it accepts rays up to max_ray_angle, also beyond 90 degrees
+//      (OpenCV divides by Z, so it projects a ray behind the lens like the
+//      mirrored ray in front; both agree below 90 degrees).
 #pragma once
 
 #include <Eigen/Core>
@@ -42,9 +44,17 @@ struct CameraIntrinsics {
   // kPinholeRadTan: k1 k2 p1 p2 k3; kFisheye: k1 k2 k3 k4 (unused trailing entry = 0).
   std::array<double, 5> distortion{};
 
-  // Throws ipt::Error naming the offending value.
+  // Throws ipt::Error naming the offending value; sizes are bounded by
+  // limits::kMaxImageSidePx and limits::kMaxImagePixels.
   void Check() const;
 };
+
+// Normalized radius of a ray at theta_rad from the optical axis: theta_d for the
+// fisheye, the distorted |x''| for rad-tan (radial terms only).
+double LensRadius(LensModel model, const std::array<double, 5>& distortion, double theta_rad);
+// Largest ray angle (radians) up to which LensRadius still increases, so the lens
+// maps rays to pixels one-to-one: < 90 degrees for rad-tan, < 180 for the fisheye.
+double LensMonotonicLimitRad(LensModel model, const std::array<double, 5>& distortion);
 
 class Camera {
  public:
@@ -65,6 +75,8 @@ class Camera {
   // nullopt when the ray is outside max_ray_angle.
   std::optional<Eigen::Vector2d> PixelFromRayInCamera(const Eigen::Vector3d& ray_in_camera) const;
   // Unit ray in the camera frame through a pixel (iterative undistortion, |error| < 1e-12).
+  // A pixel outside the lens' image (further out than the image of max_ray_angle)
+  // gets the edge ray: at max_ray_angle, in the pixel's direction from the centre.
   Eigen::Vector3d RayInCameraFromPixel(const Eigen::Vector2d& pixel) const;
 
   // Pitch point (metres) -> pixel; nullopt when behind the lens' valid field of view.
@@ -97,7 +109,9 @@ inline Eigen::Vector3d PitchPoint(const Eigen::Vector2d& foot_xz_m, double heigh
 }
 
 // Rotation camera_from_pitch for a camera at `center_in_pitch` looking at
-// `target_in_pitch`, image "up" towards pitch +y (no roll).
+// `target_in_pitch`, image "up" towards pitch +y (no roll). Looking straight down
+// (or up) image right is pitch +x, so image up is pitch -z (down) / +z (up).
+// Throws ipt::Error when target == center.
 Eigen::Isometry3d LookAt(const Eigen::Vector3d& center_in_pitch,
                          const Eigen::Vector3d& target_in_pitch);
 

@@ -4,25 +4,30 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/units.h"
 
 namespace ipt::geometry {
 namespace {
-constexpr double kDegToRad = 3.14159265358979323846 / 180.0;
 // Map value that makes cv::remap fall back to the constant (black) border.
 constexpr float kOutside = -1e5f;
 }  // namespace
 
 void PanoramaOptions::Check() const {
-  IPT_CHECK(width_px > 0 && height_px > 0, "panorama size must be positive");
+  IPT_CHECK(width_px > 0 && height_px > 0, "panorama size {}x{} must be positive", width_px, height_px);
+  IPT_CHECK(width_px <= limits::kMaxImageSidePx && height_px <= limits::kMaxImageSidePx &&
+                int64_t{width_px} * height_px <= limits::kMaxImagePixels,
+            "panorama size {}x{} is larger than ipt handles (at most {} px a side and {} pixels)", width_px,
+            height_px, limits::kMaxImageSidePx, limits::kMaxImagePixels);
   IPT_CHECK(azimuth_max_deg > azimuth_min_deg && azimuth_max_deg - azimuth_min_deg < 360,
             "panorama azimuth range [{}, {}] is invalid", azimuth_min_deg, azimuth_max_deg);
   IPT_CHECK(elevation_max_deg > elevation_min_deg && elevation_max_deg < 90 &&
                 elevation_min_deg > -90,
             "panorama elevation range [{}, {}] is invalid", elevation_min_deg, elevation_max_deg);
-  IPT_CHECK(seam_width_deg >= 0, "seam_width_deg must be >= 0");
+  IPT_CHECK(seam_width_deg >= 0 && seam_width_deg <= 90, "seam_width_deg must be in [0, 90]");
   IPT_CHECK(elevation_compression >= 0 && elevation_compression <= 100,
             "elevation_compression must be in [0, 100]");
-  IPT_CHECK(far_distance_m > 0, "far_distance_m must be > 0");
+  IPT_CHECK(far_distance_m > 0 && far_distance_m <= 1e4, "far_distance_m must be in (0, 10000]");
 }
 
 // Row fraction s in [0, 1] <-> elevation fraction t in [0, 1] (see the header).
@@ -41,16 +46,16 @@ double Panorama::ElevationFractionFromRow(double s) const {
 
 Eigen::Vector3d Panorama::RayFromPixel(const Eigen::Vector2d& p) const {
   const auto& o = options_;
-  double az = (o.azimuth_min_deg + (p.x() + 0.5) / o.width_px * (o.azimuth_max_deg - o.azimuth_min_deg)) * kDegToRad;
+  double az = DegToRad(o.azimuth_min_deg + (p.x() + 0.5) / o.width_px * (o.azimuth_max_deg - o.azimuth_min_deg));
   double t = ElevationFractionFromRow((p.y() + 0.5) / o.height_px);
-  double el = (o.elevation_max_deg - t * (o.elevation_max_deg - o.elevation_min_deg)) * kDegToRad;
+  double el = DegToRad(o.elevation_max_deg - t * (o.elevation_max_deg - o.elevation_min_deg));
   return {std::cos(el) * std::sin(az), std::sin(el), -std::cos(el) * std::cos(az)};
 }
 
 Eigen::Vector2d Panorama::PixelFromRay(const Eigen::Vector3d& ray) const {
   const auto& o = options_;
-  double az = std::atan2(ray.x(), -ray.z()) / kDegToRad;
-  double el = std::atan2(ray.y(), std::hypot(ray.x(), ray.z())) / kDegToRad;
+  double az = RadToDeg(std::atan2(ray.x(), -ray.z()));
+  double el = RadToDeg(std::atan2(ray.y(), std::hypot(ray.x(), ray.z())));
   double t = (o.elevation_max_deg - el) / (o.elevation_max_deg - o.elevation_min_deg);
   return {(az - o.azimuth_min_deg) / (o.azimuth_max_deg - o.azimuth_min_deg) * o.width_px - 0.5,
           RowFromElevationFraction(t) * o.height_px - 0.5};
@@ -96,7 +101,7 @@ double Panorama::SourceWeight(int camera_index, const Eigen::Vector2d& pixel,
   if (!valid[1 - camera_index]) return 1.0;  // the only camera that sees this ray
   // Both see it: linear ramp across the seam, left 1 -> 0, right 0 -> 1.
   Eigen::Vector3d ray = RayFromPixel(pixel);
-  double az = std::atan2(ray.x(), -ray.z()) / kDegToRad;
+  double az = RadToDeg(std::atan2(ray.x(), -ray.z()));
   double half = 0.5 * options_.seam_width_deg;
   double right = half > 0 ? std::clamp((az + half) / (2 * half), 0.0, 1.0) : (az >= 0 ? 1.0 : 0.0);
   return camera_index == 0 ? 1.0 - right : right;
@@ -135,22 +140,31 @@ Panorama::Panorama(const Rig& rig, const PanoramaOptions& options)
         last = u;
       }
     }
+    if (last < 0) continue;  // this camera sees none of the panorama: its columns stay black
     Band& band = bands_[c];
-    if (last < 0) continue;
     band.col_begin = first;
     band.col_end = last + 1;
     cv::Rect roi(first, 0, last + 1 - first, h);
     cv::convertMaps(map_x[c](roi), map_y[c](roi), band.map_xy, band.map_frac, CV_16SC2);
   }
-  IPT_CHECK(bands_[0].col_end > bands_[0].col_begin && bands_[1].col_end > bands_[1].col_begin &&
-                bands_[0].col_begin <= bands_[1].col_begin,
-            "the rig's left camera must see the panorama's left part and the right camera its "
-            "right part; check the calibration (camera order, camera_from_pitch)");
-  blend_begin_ = bands_[1].col_begin;
-  blend_end_ = std::max(blend_begin_, std::min(bands_[0].col_end, bands_[1].col_end));
-  if (blend_end_ > blend_begin_) {
-    blend_weight_right_ = weight[1](cv::Rect(blend_begin_, 0, blend_end_ - blend_begin_, h)).clone();
-    blend_weight_left_ = weight[0](cv::Rect(blend_begin_, 0, blend_end_ - blend_begin_, h)).clone();
+  // Spans of columns covered by neither band, one, or both (then blended).
+  auto source_of = [&](int u) {
+    const bool left = u >= bands_[0].col_begin && u < bands_[0].col_end;
+    const bool right = u >= bands_[1].col_begin && u < bands_[1].col_end;
+    return left && right ? Source::kBoth : left ? Source::kLeft : right ? Source::kRight : Source::kNone;
+  };
+  for (int u = 0; u < w;) {
+    Span span;
+    span.begin = u;
+    span.source = source_of(u);
+    while (u < w && source_of(u) == span.source) ++u;
+    span.end = u;
+    if (span.source == Source::kBoth) {
+      const cv::Rect cols(span.begin, 0, span.end - span.begin, h);
+      span.weight_left = weight[0](cols).clone();
+      span.weight_right = weight[1](cols).clone();
+    }
+    spans_.push_back(std::move(span));
   }
 }
 
@@ -164,36 +178,33 @@ void Panorama::Stitch(const cv::Mat& left, const cv::Mat& right, cv::Mat* panora
               rig_.cameras[c].name(), frames[c]->cols, frames[c]->rows, frames[c]->type(),
               in.width_px, in.height_px);
   }
-  const int w = options_.width_px, h = options_.height_px;
-  panorama->create(h, w, CV_8UC3);
-  // Left owns [band0 begin, blend begin), right owns [blend end, band1 end); both mix in
-  // between. Owned columns are remapped straight into the panorama (no temporaries:
+  panorama->create(options_.height_px, options_.width_px, CV_8UC3);
+  // Single-camera spans are remapped straight into the panorama (no temporaries:
   // large per-frame allocations cost more than the copy).
-  const int owned[2][2] = {{bands_[0].col_begin, std::min(bands_[0].col_end, blend_begin_)},
-                           {std::max(blend_end_, bands_[1].col_begin), bands_[1].col_end}};
-  if (owned[0][0] > 0) panorama->colRange(0, owned[0][0]).setTo(cv::Scalar::all(0));
-  if (owned[1][1] < w) panorama->colRange(owned[1][1], w).setTo(cv::Scalar::all(0));
-  cv::Mat blend_part[2];
-  for (int c = 0; c < 2; ++c) {
+  auto remap = [&](int c, const Span& span, cv::Mat* dst) {
     const Band& band = bands_[c];
-    auto map_cols = [&](int begin, int end) {
-      return cv::Range(begin - band.col_begin, end - band.col_begin);
-    };
-    if (owned[c][1] > owned[c][0]) {
-      cv::Range cols = map_cols(owned[c][0], owned[c][1]);
-      cv::Mat dst = panorama->colRange(owned[c][0], owned[c][1]);
-      cv::remap(*frames[c], dst, band.map_xy.colRange(cols), band.map_frac.colRange(cols),
-                cv::INTER_LINEAR, cv::BORDER_CONSTANT);
+    const cv::Range cols(span.begin - band.col_begin, span.end - band.col_begin);
+    cv::remap(*frames[c], *dst, band.map_xy.colRange(cols), band.map_frac.colRange(cols), cv::INTER_LINEAR,
+              cv::BORDER_CONSTANT);
+  };
+  for (const Span& span : spans_) {
+    cv::Mat dst = panorama->colRange(span.begin, span.end);
+    switch (span.source) {
+      case Source::kNone:
+        dst.setTo(cv::Scalar::all(0));
+        break;
+      case Source::kLeft:
+      case Source::kRight:
+        remap(span.source == Source::kLeft ? 0 : 1, span, &dst);
+        break;
+      case Source::kBoth: {
+        cv::Mat part[2];
+        remap(0, span, &part[0]);
+        remap(1, span, &part[1]);
+        cv::blendLinear(part[0], part[1], span.weight_left, span.weight_right, dst);
+        break;
+      }
     }
-    if (blend_end_ > blend_begin_) {
-      cv::Range cols = map_cols(blend_begin_, blend_end_);
-      cv::remap(*frames[c], blend_part[c], band.map_xy.colRange(cols), band.map_frac.colRange(cols),
-                cv::INTER_LINEAR, cv::BORDER_CONSTANT);
-    }
-  }
-  if (blend_end_ > blend_begin_) {
-    cv::Mat dst = panorama->colRange(blend_begin_, blend_end_);
-    cv::blendLinear(blend_part[0], blend_part[1], blend_weight_left_, blend_weight_right_, dst);
   }
 }
 

@@ -10,18 +10,22 @@
 //   t = (elevation_max - elevation) / (elevation_max - elevation_min)   in [0, 1]
 //   v = log(1 + k t) / log(1 + k) * H - 0.5,   k = elevation_compression (0: linear)
 // (pixel centres at integers, as in camera.h). Pixels are sampled from the left or
-// right camera, blended linearly across a seam of seam_width_deg around azimuth 0.
+// right camera, blended linearly across a seam of seam_width_deg around azimuth 0;
+// what neither camera sees is black (any rig and any options Check() accepts work,
+// even when a camera sees none of the panorama).
 // The sample point of a ray is where it meets the ground (so the pitch stitches
 // without ghosting), or a point far_distance_m away above the horizon.
 #pragma once
 
 #include <opencv2/core.hpp>
 #include <optional>
+#include <vector>
 
 #include "ipt/geometry/rig.h"
 
 namespace ipt::geometry {
 
+// Check() bounds the size by limits::kMaxImageSidePx and limits::kMaxImagePixels.
 struct PanoramaOptions {
   int width_px = 1024;
   int height_px = 512;
@@ -72,13 +76,20 @@ class Panorama {
     cv::Mat map_xy;      // CV_16SC2, fixed-point remap table (cv::convertMaps)
     cv::Mat map_frac;    // CV_16UC1
   };
+  // Columns [begin, end) stitched alike: black (no camera), from one camera, or
+  // blended from both where the cameras' bands overlap.
+  enum class Source { kNone, kLeft, kRight, kBoth };
+  struct Span {
+    int begin = 0, end = 0;
+    Source source = Source::kNone;
+    cv::Mat weight_left, weight_right;  // CV_32FC1, H x (end - begin), kBoth only
+  };
 
   Rig rig_;
   PanoramaOptions options_;
   Eigen::Vector3d center_;
   Band bands_[2];
-  int blend_begin_ = 0, blend_end_ = 0;  // columns where both cameras contribute
-  cv::Mat blend_weight_left_, blend_weight_right_;  // CV_32FC1, H x (blend_end - blend_begin)
+  std::vector<Span> spans_;  // cover [0, width_px) in order
 };
 
 }  // namespace ipt::geometry

@@ -1,8 +1,12 @@
 #include "ipt/geometry/panorama.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <random>
+
+#include "ipt/util/check.h"
+#include "ipt/util/units.h"
 
 namespace ipt::geometry {
 namespace {
@@ -35,7 +39,7 @@ TEST(Panorama, LinearElevationWhenUncompressed) {
   Panorama pano(MakeDefaultRig({}, kPitch), o);
   for (int row : {0, 100, 511}) {
     Eigen::Vector3d ray = pano.RayFromPixel(Eigen::Vector2d(512, row));
-    double el = std::atan2(ray.y(), std::hypot(ray.x(), ray.z())) * 180 / 3.14159265358979323846;
+    double el = RadToDeg(std::atan2(ray.y(), std::hypot(ray.x(), ray.z())));
     double expected = o.elevation_max_deg - (row + 0.5) / 512 * (o.elevation_max_deg - o.elevation_min_deg);
     EXPECT_NEAR(el, expected, 1e-9);
   }
@@ -132,10 +136,64 @@ TEST(Panorama, StitchSamplesTheRightGroundPoint) {
   EXPECT_LE(worst, 2.0);
 }
 
+// The message of the ipt::Error that `f` throws ("" and a failure when none).
+template <typename F>
+std::string ErrorOf(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no ipt::Error thrown";
+  return "";
+}
+
 TEST(Panorama, BadOptionsAreRejected) {
   PanoramaOptions o;
   o.elevation_min_deg = 10;
-  EXPECT_ANY_THROW(Panorama(MakeDefaultRig({}, kPitch), o));
+  EXPECT_THAT(ErrorOf([&] { Panorama(MakeDefaultRig({}, kPitch), o); }),
+              ::testing::HasSubstr("panorama elevation range [10, -2.5] is invalid"));
+}
+
+// Issue 7: a 1e6 x 1e6 panorama was attempted (and allocated until killed).
+TEST(Panorama, SizeIsBounded) {
+  PanoramaOptions o;
+  o.width_px = 1000000;
+  o.height_px = 1000000;
+  EXPECT_THAT(ErrorOf([&] { o.Check(); }),
+              ::testing::HasSubstr("panorama size 1000000x1000000 is larger than ipt handles (at most 16384 px a side"));
+  o.width_px = o.height_px = 16384;  // each side allowed, the pixel count not
+  EXPECT_THAT(ErrorOf([&] { o.Check(); }), ::testing::HasSubstr("is larger than ipt handles"));
+  o.width_px = 8192;
+  o.height_px = 4096;
+  EXPECT_NO_THROW(o.Check());
+}
+
+// A camera that sees none of the panorama leaves its part black instead of
+// refusing the rig (the synthetic rig's documented ranges include such views).
+TEST(Panorama, CameraSeeingNothingOfThePanoramaStaysBlack) {
+  PanoramaOptions o;
+  o.width_px = 64;
+  o.height_px = 32;
+  o.azimuth_min_deg = 60;  // only the right part of the pitch: the left camera sees none of it
+  o.azimuth_max_deg = 90;
+  o.elevation_min_deg = -30;
+  o.elevation_max_deg = -10;
+  RigOptions r;
+  r.image_width_px = 160;
+  r.image_height_px = 90;
+  Rig rig = MakeDefaultRig(r, kPitch);
+  Panorama pano(rig, o);
+  cv::Mat white(90, 160, CV_8UC3, cv::Scalar::all(255)), out;
+  pano.Stitch(white, white, &out);
+  EXPECT_GT(cv::countNonZero(out.reshape(1)), 0);
+  // And a view neither camera sees (straight up) is all black.
+  o.elevation_min_deg = 80;
+  o.elevation_max_deg = 89;
+  Panorama sky(rig, o);
+  out.setTo(cv::Scalar::all(7));
+  sky.Stitch(white, white, &out);
+  EXPECT_EQ(cv::countNonZero(out.reshape(1)), 0);
 }
 
 }  // namespace

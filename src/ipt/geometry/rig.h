@@ -17,7 +17,12 @@ struct PitchDims {
 
 // Default rig: on the halfway line, behind the near touchline z = width_m,
 // looking across the pitch towards -z so that +x is to the right in the images.
+// Check() bounds every field (ranges in configs/sim_default.yaml) and refuses a
+// field of view wider than the distortion maps one-to-one.
 struct RigOptions {
+  static constexpr int kMinImageSidePx = 16;
+  static constexpr double kMaxAbsDistortion = 1.0;  // |each coefficient|
+
   double height_m = 8.0;               // mount height above the ground
   double behind_touchline_m = 6.0;     // distance behind the near touchline
   double baseline_m = 0.2;             // distance between the two optical centres

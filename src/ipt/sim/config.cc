@@ -1,9 +1,21 @@
 #include "ipt/sim/config.h"
 
+#include <algorithm>
+#include <cctype>
+
+#include "ipt/geometry/pitch_layout.h"
+#include "ipt/io/match.h"
 #include "ipt/io/yaml_reader.h"
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/paths.h"
 
 namespace ipt::sim {
+
+static_assert(SimConfig::kMaxFps <= limits::kMaxFps);
+
+// Every field has a range (documented in configs/sim_default.yaml): a config that
+// passes Check() renders. The comparisons are written so that NaN fails them.
 
 void PeopleOptions::Check() const {
   IPT_CHECK(players_per_team >= 1 && players_per_team <= 11, "people.players_per_team must be in 1..11");
@@ -16,32 +28,47 @@ void PeopleOptions::Check() const {
 
 void MotionOptions::Check() const {
   IPT_CHECK(max_speed_mps > 0 && max_speed_mps <= 11, "motion.max_speed_mps must be in (0, 11]");
-  IPT_CHECK(max_accel_mps2 > 0, "motion.max_accel_mps2 must be > 0");
-  IPT_CHECK(max_turn_rate_deg_s > 0, "motion.max_turn_rate_deg_s must be > 0");
+  IPT_CHECK(max_accel_mps2 > 0 && max_accel_mps2 <= 20, "motion.max_accel_mps2 must be in (0, 20]");
+  IPT_CHECK(max_turn_rate_deg_s > 0 && max_turn_rate_deg_s <= 3600,
+            "motion.max_turn_rate_deg_s must be in (0, 3600]");
   IPT_CHECK(jog_speed_mps > 0 && jog_speed_mps <= max_speed_mps, "motion.jog_speed_mps must be in (0, max_speed_mps]");
-  IPT_CHECK(pass_interval_s > 0 && pass_speed_mps > 0, "motion pass parameters must be > 0");
-  IPT_CHECK(shot_probability_per_s >= 0 && corner_probability >= 0 && corner_probability <= 1,
-            "motion probabilities must be in [0, 1]");
-  IPT_CHECK(set_piece_duration_s >= 0, "motion.set_piece_duration_s must be >= 0");
+  IPT_CHECK(pass_interval_s > 0 && pass_interval_s <= 60, "motion.pass_interval_s must be in (0, 60]");
+  IPT_CHECK(pass_speed_mps > 0 && pass_speed_mps <= 40, "motion.pass_speed_mps must be in (0, 40]");
+  IPT_CHECK(shot_probability_per_s >= 0 && shot_probability_per_s <= 10,
+            "motion.shot_probability_per_s must be in [0, 10]");
+  IPT_CHECK(shooting_range_m >= 0 && shooting_range_m <= 60, "motion.shooting_range_m must be in [0, 60]");
+  IPT_CHECK(corner_probability >= 0 && corner_probability <= 1, "motion.corner_probability must be in [0, 1]");
+  IPT_CHECK(set_piece_duration_s >= 0 && set_piece_duration_s <= 60, "motion.set_piece_duration_s must be in [0, 60]");
   IPT_CHECK(pressing_players >= 0 && pressing_players <= 5, "motion.pressing_players must be in 0..5");
   IPT_CHECK(formation_follow >= 0 && formation_follow <= 1, "motion.formation_follow must be in [0, 1]");
 }
 
 void RenderOptions::Check() const {
-  IPT_CHECK(noise_sigma >= 0, "render.noise_sigma must be >= 0");
+  IPT_CHECK(noise_sigma >= 0 && noise_sigma <= 50, "render.noise_sigma must be in [0, 50]");
   IPT_CHECK(lighting_amplitude >= 0 && lighting_amplitude < 1, "render.lighting_amplitude must be in [0, 1)");
-  IPT_CHECK(lighting_period_s > 0, "render.lighting_period_s must be > 0");
+  IPT_CHECK(lighting_period_s >= 1 && lighting_period_s <= 3600, "render.lighting_period_s must be in [1, 3600]");
+  IPT_CHECK(sun_azimuth_deg >= -360 && sun_azimuth_deg <= 360, "render.sun_azimuth_deg must be in [-360, 360]");
   IPT_CHECK(sun_elevation_deg > 5 && sun_elevation_deg <= 90, "render.sun_elevation_deg must be in (5, 90]");
   IPT_CHECK(shadow_strength >= 0 && shadow_strength <= 1, "render.shadow_strength must be in [0, 1]");
   IPT_CHECK(vignetting >= 0 && vignetting < 1, "render.vignetting must be in [0, 1)");
-  IPT_CHECK(codec.size() == 4, "render.codec must be a FourCC such as mp4v");
+  IPT_CHECK(codec.size() == 4 && std::all_of(codec.begin(), codec.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }),
+            "render.codec must be a FourCC of 4 letters or digits such as mp4v, got '{}'", Echo(codec));
 }
 
 void SimConfig::Check() const {
-  IPT_CHECK(fps > 0 && fps <= 120, "fps must be in (0, 120]");
+  IPT_CHECK(fps >= kMinFps && fps <= kMaxFps, "fps must be in [{}, {}], got {}", kMinFps, kMaxFps, fps);
   pitch.Check();
+  IPT_CHECK(pitch.length_m >= geometry::pitch::kMinLengthM && pitch.length_m <= kMaxPitchLengthM &&
+                pitch.width_m >= geometry::pitch::kMinWidthM && pitch.width_m <= kMaxPitchWidthM,
+            "pitch must be {:.2f}..{} m long and {:.2f}..{} m wide (room for the markings), got {} x {}",
+            geometry::pitch::kMinLengthM, kMaxPitchLengthM, geometry::pitch::kMinWidthM, kMaxPitchWidthM,
+            pitch.length_m, pitch.width_m);
   rig.Check();
   panorama.Check();
+  // The match's panorama becomes a video (ipt panorama): even sizes, as for the cameras.
+  IPT_CHECK(panorama.width_px % 2 == 0 && panorama.height_px % 2 == 0,
+            "panorama size {}x{} must be even (video codecs store colour at half resolution)", panorama.width_px,
+            panorama.height_px);
   people.Check();
   motion.Check();
   render.Check();
@@ -85,16 +112,7 @@ SimConfig LoadSimConfig(const std::filesystem::path& path) {
   }
   {
     io::ConfigSection s(reader, top.Child("panorama"), "panorama");
-    auto& p = c.panorama;
-    s.Read("width_px", &p.width_px);
-    s.Read("height_px", &p.height_px);
-    s.Read("azimuth_min_deg", &p.azimuth_min_deg);
-    s.Read("azimuth_max_deg", &p.azimuth_max_deg);
-    s.Read("elevation_min_deg", &p.elevation_min_deg);
-    s.Read("elevation_max_deg", &p.elevation_max_deg);
-    s.Read("elevation_compression", &p.elevation_compression);
-    s.Read("seam_width_deg", &p.seam_width_deg);
-    s.Read("far_distance_m", &p.far_distance_m);
+    io::ReadPanoramaOptions(&s, &c.panorama);
     s.Finish();
   }
   {

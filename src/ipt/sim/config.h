@@ -49,7 +49,13 @@ struct RenderOptions {
   void Check() const;
 };
 
+// Check() bounds every field (ranges in configs/sim_default.yaml); whatever it
+// accepts renders (tested over random configs in checked_configs_render_test.cc).
 struct SimConfig {
+  static constexpr double kMinFps = 1.0;
+  static constexpr double kMaxFps = 120.0;  // below limits::kMaxFps
+  static constexpr double kMaxPitchLengthM = 150.0, kMaxPitchWidthM = 100.0;
+
   double fps = 25.0;
   geometry::PitchDims pitch;
   geometry::RigOptions rig;

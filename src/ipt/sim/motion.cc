@@ -4,15 +4,16 @@
 #include <cmath>
 #include <numeric>
 
+#include "ipt/geometry/pitch_layout.h"
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/units.h"
 
 namespace ipt::sim {
 namespace {
+namespace pitch = geometry::pitch;
 
-constexpr double kPi = 3.14159265358979323846;
 constexpr double kGravity = 9.81;
-constexpr double kGoalHalfWidthM = 3.66;
-constexpr double kGoalHeightM = 2.44;
 constexpr double kControlRadiusM = 1.0;        // a player this close to a low ball takes it
 constexpr double kControlMaxHeightM = 1.6;
 constexpr double kBallRollingDecayPerS = 0.35; // exponential speed decay of a rolling ball
@@ -22,8 +23,7 @@ constexpr double kPersonalSpaceM = 0.7;        // people push apart below this d
 constexpr double kWanderSigmaM = 3.0;          // slow random offset from formation slots
 constexpr double kWanderTimeS = 6.0;
 constexpr double kArriveRadiusM = 4.0;         // decelerate within this distance of a target
-constexpr double kBoxDepthM = 16.5, kBoxHalfWidthM = 20.16;
-constexpr double kPenaltySpotM = 11.0;
+constexpr double kCornerSpotOffsetM = 0.5;     // the ball is placed this far inside both lines
 constexpr double kThrowInMinOffM = 0.3, kThrowInMaxOffM = 2.5;  // thrower's distance off the line
 
 double Wrap(double a) {
@@ -183,8 +183,8 @@ class Simulator {
         // A goalkeeper claims loose balls in his own box.
         for (size_t i = 0; i < n; ++i) {
           if (people_[i].team == team && people_[i].role == Role::kGoalkeeper &&
-              std::abs(ball_pos_.x() - OwnGoalX(team)) < kBoxDepthM &&
-              std::abs(ball_pos_.y() - W() / 2) < kBoxHalfWidthM) {
+              std::abs(ball_pos_.x() - OwnGoalX(team)) < pitch::kPenaltyAreaDepthM &&
+              std::abs(ball_pos_.y() - W() / 2) < pitch::kPenaltyAreaHalfWidthM) {
             (*target)[i] = predicted;
             (*speed)[i] = MaxSpeed(i);
           }
@@ -260,7 +260,7 @@ class Simulator {
       }
     }
     const double max_dv = o_.max_accel_mps2 * dt_;
-    const double max_turn = o_.max_turn_rate_deg_s * kPi / 180.0 * dt_;
+    const double max_turn = DegToRad(o_.max_turn_rate_deg_s) * dt_;
     for (size_t i = 0; i < n; ++i) {
       PersonState& s = state_[i];
       Eigen::Vector2d dv = desired[i] - s.vel_mps;
@@ -362,7 +362,7 @@ class Simulator {
       double goal_x = team == 0 ? L() : 0.0, s = AttackSign(team);
       corner_spots_.assign(people_.size(), Eigen::Vector2d::Zero());
       for (size_t i = 0; i < people_.size(); ++i) {
-        corner_spots_[i] = {goal_x - s * rng_.Uniform(3.0, kPenaltySpotM + 3.0),
+        corner_spots_[i] = {goal_x - s * rng_.Uniform(3.0, pitch::kPenaltySpotDistanceM + 3.0),
                             W() / 2 + rng_.Uniform(-12.0, 12.0)};
       }
     }
@@ -456,13 +456,16 @@ class Simulator {
     if (ball_pos_.x() < 0 || ball_pos_.x() > L()) {
       bool right = ball_pos_.x() > L();
       int defending = right ? 1 : 0, attacking = 1 - defending;
-      if (std::abs(ball_pos_.y() - W() / 2) < kGoalHalfWidthM && ball_height_ < kGoalHeightM) {
+      if (std::abs(ball_pos_.y() - W() / 2) < pitch::kGoalHalfWidthM && ball_height_ < pitch::kGoalHeightM) {
         StartSetPiece(SetPiece::kKickoff, Center(), defending);  // goal
       } else if (last_touch_team_ == defending || rng_.Bernoulli(o_.corner_probability)) {
-        double z = ball_pos_.y() < W() / 2 ? 0.5 : W() - 0.5;
-        StartSetPiece(SetPiece::kCorner, Eigen::Vector2d(right ? L() - 0.5 : 0.5, z), attacking);
+        const double off = kCornerSpotOffsetM;
+        double z = ball_pos_.y() < W() / 2 ? off : W() - off;
+        StartSetPiece(SetPiece::kCorner, Eigen::Vector2d(right ? L() - off : off, z), attacking);
       } else {
-        StartSetPiece(SetPiece::kGoalKick, Eigen::Vector2d(right ? L() - 5.5 : 5.5, W() / 2), defending);
+        // Goal kick from the front edge of the goal area.
+        const double depth = pitch::kGoalAreaDepthM;
+        StartSetPiece(SetPiece::kGoalKick, Eigen::Vector2d(right ? L() - depth : depth, W() / 2), defending);
       }
       return true;
     }

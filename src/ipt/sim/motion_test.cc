@@ -1,6 +1,11 @@
 #include "ipt/sim/motion.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "ipt/util/check.h"
 
 namespace ipt::sim {
 namespace {
@@ -70,7 +75,19 @@ TEST(Motion, SmoothPhysicalTrajectoriesWithClusters) {
 TEST(Motion, BadOptionsAreRejected) {
   MotionOptions o;
   o.max_speed_mps = 30;
-  EXPECT_ANY_THROW(SimulateMotion(TestPeople(1), o, {}, 25, 10, 1));
+  try {
+    SimulateMotion(TestPeople(1), o, {}, 25, 10, 1);
+    ADD_FAILURE() << "max_speed_mps 30 was accepted";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("motion.max_speed_mps must be in (0, 11]"));
+  }
+  // Every field is bounded, NaN included.
+  o = MotionOptions{};
+  o.shooting_range_m = std::nan("");
+  EXPECT_THROW(o.Check(), Error);
+  o = MotionOptions{};
+  o.max_accel_mps2 = 1e300;
+  EXPECT_THROW(o.Check(), Error);
 }
 
 }  // namespace

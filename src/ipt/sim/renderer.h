@@ -5,6 +5,11 @@
 // small on the front: readable only when facing away from / towards the camera
 // and near enough), the ball, a slow lighting change and sensor noise.
 // Video compression is added by the writer.
+//
+// Any camera RigOptions::Check accepts renders: points behind the lens are not
+// drawn, and lines, discs and polygons are clipped to the image (plus a guard
+// band) with capped stroke widths before they reach OpenCV, so a person next to
+// the lens or a goal post at the edge of a wide lens cannot overflow its drawing.
 #pragma once
 
 #include <map>
@@ -34,14 +39,24 @@ class CameraRenderer {
   const cv::Mat& background() const { return background_; }
 
  private:
+  // Background, once per camera: every pixel's ray hits a board, the grass (with
+  // the markings) or the stands; then vignetting; then the goal frames and nets.
   void BuildBackground(uint64_t seed);
+  void DrawGoals();
+
+  // Per frame.
   void DrawPerson(const SimPerson& person, const PersonState& state, cv::Mat* img);
   void DrawShadow(const Eigen::Vector3d& base, double height_m, double radius_m, cv::Mat* img);
+  void DrawBall(const BallState& ball, cv::Mat* img);
   void DrawNumber(int jersey, const cv::Vec3b& color, const Eigen::Vector3d& center,
                   const Eigen::Vector3d& text_right, const Eigen::Vector3d& text_up,
                   double width_m, double height_m, cv::Mat* img);
   const cv::Mat& NumberMask(int jersey);
-  bool Project(const Eigen::Vector3d& point_in_pitch, cv::Point2f* pixel) const;
+  double LightingGain(double time_s) const;
+  void AddNoise(cv::Mat* bgr);
+  // Pitch point -> pixel (finite, may lie far outside the image); false behind
+  // the lens' valid field of view.
+  bool Project(const Eigen::Vector3d& point_in_pitch, cv::Point2d* pixel) const;
 
   geometry::Camera camera_;
   geometry::PitchDims pitch_;

@@ -6,11 +6,11 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ipt/geometry/crop.h"
+#include "ipt/util/units.h"
 
 namespace ipt::sim {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 const geometry::PitchDims kPitch;
 
 SimPerson TestPerson(int jersey) {
@@ -177,6 +177,35 @@ TEST(Renderer, BackgroundMarkingsLieWhereTheCalibrationSaysTheyAre) {
     }
     EXPECT_GT(on_line, 10);
     EXPECT_EQ(brighter, on_line) << camera.name();
+  }
+}
+
+
+// Issue 7: a valid rig (pinhole lens, wide field of view, barrel distortion, high
+// rig) aborted the renderer inside cv::line (a goal post thousands of pixels thick).
+// Every config Check() accepts must render; randomized over all ranges in
+// checked_configs_render_test.cc.
+TEST(Renderer, WidePinholeBarrelHighRigRenders) {
+  SimConfig config;
+  config.rig.height_m = 99.1854;
+  config.rig.behind_touchline_m = 46.2111;
+  config.rig.yaw_deg = 64.1227;
+  config.rig.tilt_down_deg = 6.96029;
+  config.rig.lens = geometry::LensModel::kPinholeRadTan;
+  config.rig.horizontal_fov_deg = 168.497;
+  config.rig.distortion = {-0.152986, 0.035667, -0.0168712, -0.0106504, 0.0139615};
+  config.rig.image_width_px = 160;
+  config.rig.image_height_px = 90;
+  config.Check();
+  geometry::Rig rig = geometry::MakeDefaultRig(config.rig, config.pitch);
+  Rng rng(1);
+  People people = MakePeople(config.people, rng);
+  auto frames = SimulateMotion(people.on_pitch, config.motion, config.pitch, config.fps, 2, 40);
+  for (const auto& camera : rig.cameras) {
+    CameraRenderer renderer(camera, config.pitch, config.render, 40);
+    cv::Mat image;
+    for (int f = 0; f < 2; ++f) renderer.Render(frames[f], people.on_pitch, f / config.fps, &image);
+    EXPECT_EQ(image.size(), cv::Size(160, 90));
   }
 }
 

@@ -13,6 +13,8 @@
 #include "ipt/sim/renderer.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/paths.h"
 
 namespace ipt::sim {
 namespace {
@@ -31,9 +33,13 @@ std::vector<io::Annotation> AnnotateFrame(const FrameState& state, const std::ve
   for (size_t i = 0; i < n; ++i) {
     const Eigen::Vector3d foot = geometry::PitchPoint(state.people[i].pos_m);
     const Eigen::Vector3d head = geometry::PitchPoint(state.people[i].pos_m, people[i].look.height_m);
-    Eigen::Vector2d f = *panorama.PixelFromPitch(foot), h = *panorama.PixelFromPitch(head);
-    double half_width = 0.5 * kPersonBoxWidthM / people[i].look.height_m * std::abs(f.y() - h.y());
-    boxes[i] = {f.x() - half_width, f.x() + half_width, h.y(), f.y(), (foot - panorama.center_in_pitch()).norm()};
+    auto f = panorama.PixelFromPitch(foot), h = panorama.PixelFromPitch(head);
+    if (!f || !h) {  // a point at the rig centre itself: no box, occludes nothing
+      boxes[i] = {0, -1, 0, -1, 0};
+      continue;
+    }
+    double half_width = 0.5 * kPersonBoxWidthM / people[i].look.height_m * std::abs(f->y() - h->y());
+    boxes[i] = {f->x() - half_width, f->x() + half_width, h->y(), f->y(), (foot - panorama.center_in_pitch()).norm()};
   }
   std::vector<io::Annotation> rows;
   for (size_t i = 0; i < n; ++i) {
@@ -71,13 +77,26 @@ std::vector<io::Annotation> AnnotateFrame(const FrameState& state, const std::ve
   return rows;
 }
 
+int MatchFrameCount(double seconds, double fps) {
+  IPT_CHECK(seconds > 0 && seconds <= limits::kMaxMatchSeconds,
+            "the match length must be in (0, {}] seconds (12 hours), got {}", limits::kMaxMatchSeconds, seconds);
+  IPT_CHECK(fps > 0 && fps <= limits::kMaxFps, "fps must be in (0, {}], got {}", limits::kMaxFps, fps);
+  const double frames = std::max(1.0, std::round(seconds * fps));
+  IPT_CHECK(frames <= limits::kMaxFrames, "{} s at {} fps is {} frames, more than the {} ipt handles", seconds, fps,
+            frames, limits::kMaxFrames);
+  return static_cast<int>(frames);
+}
+
+void WriteOptions::Check() const {
+  IPT_CHECK(threads >= 1 && threads <= 2, "threads must be 1 or 2 (one per camera), got {}", threads);
+}
+
 SyntheticMatch SimulateMatch(const SimConfig& config, uint64_t seed, double seconds) {
   config.Check();
-  IPT_CHECK(seconds > 0 && std::isfinite(seconds), "seconds must be > 0, got {}", seconds);
+  const int frame_count = MatchFrameCount(seconds, config.fps);
   SyntheticMatch m;
   Rng rng(seed);
   m.people = MakePeople(config.people, rng);
-  const int frame_count = std::max(1, static_cast<int>(std::lround(seconds * config.fps)));
   m.frames = SimulateMotion(m.people.on_pitch, config.motion, config.pitch, config.fps, frame_count, rng.Bits());
 
   geometry::Rig rig = geometry::MakeDefaultRig(config.rig, config.pitch);
@@ -104,15 +123,18 @@ SyntheticMatch WriteSyntheticMatch(const SimConfig& config, uint64_t seed, doubl
                                    const std::filesystem::path& out, const WriteOptions& options,
                                    const ProgressFn& progress) {
   namespace fs = std::filesystem;
-  if (fs::exists(out) && !options.overwrite) {
-    IPT_THROW("{} already exists (use --force to replace it)", out.string());
-  }
+  // Everything that can be refused is refused before any work starts.
+  options.Check();
+  config.Check();
+  MatchFrameCount(seconds, config.fps);
+  CheckReplaceableOutputDir(out, options.overwrite, "output directory");
   SyntheticMatch m = SimulateMatch(config, seed, seconds);
   spdlog::info("simulated {} frames of {} people ({:.1f} s at {} fps)", m.info.frame_count,
                m.people.on_pitch.size(), seconds, config.fps);
 
   AtomicPath dir(out);
   fs::create_directories(dir.temp());
+  WriteOutputMarker(dir.temp());  // marks it as ours: only such a directory may be replaced
   io::WriteMatchYaml(m.info, dir.temp() / "match.yaml");
   io::WriteAnnotationsCsv(m.annotations, dir.temp() / "annotations.csv");
 

@@ -21,6 +21,10 @@ struct SyntheticMatch {
   std::vector<io::Annotation> annotations;
 };
 
+// Frames of a match of `seconds` at `fps` (at least 1). Throws ipt::Error for a
+// length outside (0, limits::kMaxMatchSeconds] or more than limits::kMaxFrames frames.
+int MatchFrameCount(double seconds, double fps);
+
 // Everything but the pixels: deterministic for (config, seed, seconds).
 SyntheticMatch SimulateMatch(const SimConfig& config, uint64_t seed, double seconds);
 
@@ -31,12 +35,16 @@ std::vector<io::Annotation> AnnotateFrame(const FrameState& state, const std::ve
                                           const geometry::Panorama& panorama);
 
 struct WriteOptions {
-  bool overwrite = false;   // replace an existing directory at `out`
+  bool overwrite = false;   // replace an existing directory at `out`, only one ipt wrote
   int threads = 2;          // cameras rendered in parallel (1 or 2)
+  void Check() const;
 };
 
-// Simulates and renders a match into directory `out` (temporary + rename).
-// Returns the simulated match. Progress counts rendered camera frames.
+// Simulates and renders a match into directory `out` (temporary + rename); the
+// directory holds ipt's output marker (util/paths.h). An existing `out` is
+// replaced only with `overwrite` and only when it holds the marker. Config, length
+// and `out` are checked before any work. Returns the simulated match. Progress
+// counts rendered camera frames.
 SyntheticMatch WriteSyntheticMatch(const SimConfig& config, uint64_t seed, double seconds,
                                    const std::filesystem::path& out, const WriteOptions& options,
                                    const ProgressFn& progress = nullptr);

@@ -1,15 +1,21 @@
 #include "ipt/sim/synthetic_match.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ipt/util/test_util.h"
 #include <unistd.h>
 
+#include <cmath>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 
 #include "ipt/io/match_dir.h"
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/paths.h"
 
 namespace ipt::sim {
 namespace {
@@ -83,13 +89,19 @@ TEST(SyntheticMatch, WritesAValidMatchDirectoryAtomically) {
   EXPECT_EQ(match.info.frame_count, 25);
   ASSERT_TRUE(match.annotations.has_value());
   EXPECT_EQ(match.annotations->size(), 25u * 25u);
+  EXPECT_TRUE(fs::is_regular_file(out / kOutputMarker)) << "the match directory lacks ipt's output marker";
   EXPECT_THROW(WriteSyntheticMatch(SmallConfig(), 5, 1.0, out, {}), Error);  // exists
   // A failure half-way leaves neither a partial directory nor a changed old one.
   SimConfig bad = SmallConfig();
   bad.render.codec = "zzzz";
   WriteOptions overwrite;
   overwrite.overwrite = true;
-  EXPECT_ANY_THROW(WriteSyntheticMatch(bad, 6, 1.0, out, overwrite));
+  try {
+    WriteSyntheticMatch(bad, 6, 1.0, out, overwrite);
+    ADD_FAILURE() << "codec zzzz was accepted";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("cannot open a zzzz video writer")) << e.what();
+  }
   EXPECT_EQ(io::OpenMatchDir(out).info.name, "synthetic-seed-5");
   int entries = 0;
   for (const auto& e : fs::directory_iterator(out.parent_path())) {
@@ -97,6 +109,93 @@ TEST(SyntheticMatch, WritesAValidMatchDirectoryAtomically) {
   }
   EXPECT_EQ(entries, 1) << "a temporary directory was left behind";
   fs::remove_all(out);
+}
+
+
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no ipt::Error thrown";
+  return "";
+}
+
+// Issue 7: `--force` replaced any existing directory, e.g. ~/important.
+TEST(SyntheticMatch, ForceReplacesOnlyADirectoryIptWrote) {
+  fs::path out = TempDir("foreign");
+  fs::create_directories(out);
+  std::ofstream(out / "thesis.tex") << "years of work";
+  WriteOptions force;
+  force.overwrite = true;
+  EXPECT_THAT(ErrorOf([&] { WriteSyntheticMatch(SmallConfig(), 5, 0.2, out, force); }),
+              ::testing::HasSubstr("was not written by ipt"));
+  EXPECT_TRUE(fs::exists(out / "thesis.tex")) << "a foreign directory was replaced";
+  // A regular file is not replaced either.
+  fs::path file = out.string() + ".txt";
+  std::ofstream(file) << "notes";
+  EXPECT_THAT(ErrorOf([&] { WriteSyntheticMatch(SmallConfig(), 5, 0.2, file, force); }),
+              ::testing::HasSubstr("is not a directory"));
+  EXPECT_TRUE(fs::is_regular_file(file));
+  // A match ipt wrote is replaced.
+  fs::path mine = TempDir("mine");
+  WriteSyntheticMatch(SmallConfig(), 5, 0.2, mine, {});
+  EXPECT_NO_THROW(WriteSyntheticMatch(SmallConfig(), 6, 0.2, mine, force));
+  EXPECT_EQ(io::OpenMatchDir(mine).info.name, "synthetic-seed-6");
+  fs::remove_all(out);
+  fs::remove(file);
+  fs::remove_all(mine);
+}
+
+// Issue 7: `ipt sim --seconds 1e9` wrapped to a 1-frame match; lengths and frame
+// counts are bounded before any work.
+TEST(SyntheticMatch, LengthIsBounded) {
+  EXPECT_EQ(MatchFrameCount(4.0, 25), 100);
+  EXPECT_EQ(MatchFrameCount(0.001, 25), 1);
+  EXPECT_EQ(MatchFrameCount(limits::kMaxMatchSeconds, 25), limits::kMaxFrames);
+  EXPECT_THAT(ErrorOf([] { MatchFrameCount(1e9, 25); }),
+              ::testing::HasSubstr("the match length must be in (0, 43200] seconds"));
+  EXPECT_THAT(ErrorOf([] { MatchFrameCount(std::nan(""), 25); }), ::testing::HasSubstr("the match length"));
+  EXPECT_THAT(ErrorOf([] { MatchFrameCount(-1, 25); }), ::testing::HasSubstr("the match length"));
+  EXPECT_THAT(ErrorOf([] { MatchFrameCount(40000, 120); }), ::testing::HasSubstr("more than the 1080000 ipt handles"));
+  fs::path out = TempDir("long");
+  EXPECT_THAT(ErrorOf([&] { WriteSyntheticMatch(SmallConfig(), 5, 1e9, out, {}); }),
+              ::testing::HasSubstr("the match length"));
+  EXPECT_FALSE(fs::exists(out));
+  WriteOptions threads;
+  threads.threads = 70000;
+  EXPECT_THAT(ErrorOf([&] { WriteSyntheticMatch(SmallConfig(), 5, 1, out, threads); }),
+              ::testing::HasSubstr("threads must be 1 or 2"));
+}
+
+// Everything SimConfig allocates from is bounded.
+TEST(SyntheticMatch, ConfigSizesAreBounded) {
+  SimConfig c = SmallConfig();
+  c.rig.image_width_px = 1000000;
+  c.rig.image_height_px = 1000000;
+  EXPECT_THAT(ErrorOf([&] { c.Check(); }), ::testing::HasSubstr("rig image size 1000000x1000000"));
+  c = SmallConfig();
+  c.rig.image_width_px = c.rig.image_height_px = 16384;  // 268 Mpx
+  EXPECT_THAT(ErrorOf([&] { c.Check(); }), ::testing::HasSubstr("rig image size 16384x16384"));
+  c = SmallConfig();
+  c.panorama.width_px = c.panorama.height_px = 1000000;
+  EXPECT_THAT(ErrorOf([&] { c.Check(); }), ::testing::HasSubstr("panorama size 1000000x1000000"));
+  c = SmallConfig();
+  c.fps = 1e6;
+  EXPECT_THAT(ErrorOf([&] { c.Check(); }), ::testing::HasSubstr("fps must be in [1, 120]"));
+  c = SmallConfig();
+  c.people.bench_per_team = 1000000;
+  EXPECT_THAT(ErrorOf([&] { c.Check(); }), ::testing::HasSubstr("people.bench_per_team must be in 0..30"));
+  c = SmallConfig();
+  c.pitch.length_m = 1e6;
+  EXPECT_THAT(ErrorOf([&] { c.Check(); }), ::testing::HasSubstr("pitch must be"));
+  // A field of view the distortion cannot map one-to-one (the focal length was negative).
+  c = SmallConfig();
+  c.rig.lens = geometry::LensModel::kPinholeRadTan;
+  c.rig.horizontal_fov_deg = 150;
+  c.rig.distortion = {-0.1, 0, 0, 0, 0};
+  EXPECT_THAT(ErrorOf([&] { c.Check(); }), ::testing::HasSubstr("is too wide for this distortion"));
 }
 
 }  // namespace
