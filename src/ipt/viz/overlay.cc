@@ -1,6 +1,7 @@
 #include "ipt/viz/overlay.h"
 
 #include "ipt/geometry/crop.h"
+#include "ipt/geometry/pitch_layout.h"
 #include "ipt/util/check.h"
 
 #include <opencv2/imgproc.hpp>
@@ -59,11 +60,14 @@ cv::Mat DrawMinimap(const std::vector<io::Annotation>& rows, const geometry::Pit
   const cv::Scalar line(230, 230, 230);
   cv::rectangle(img, px(0, 0), px(L, W), line, 1, cv::LINE_AA);
   cv::line(img, px(L / 2, 0), px(L / 2, W), line, 1, cv::LINE_AA);
-  cv::circle(img, px(L / 2, W / 2), cvRound(9.15 * scale), line, 1, cv::LINE_AA);
+  cv::circle(img, px(L / 2, W / 2), cvRound(geometry::pitch::kCentreCircleRadiusM * scale), line, 1, cv::LINE_AA);
   for (double x0 : {0.0, L}) {
     double s = x0 == 0 ? 1 : -1;
-    cv::rectangle(img, px(x0, W / 2 - 20.16), px(x0 + s * 16.5, W / 2 + 20.16), line, 1, cv::LINE_AA);
-    cv::rectangle(img, px(x0, W / 2 - 9.16), px(x0 + s * 5.5, W / 2 + 9.16), line, 1, cv::LINE_AA);
+    namespace pitch = geometry::pitch;
+    cv::rectangle(img, px(x0, W / 2 - pitch::kPenaltyAreaHalfWidthM),
+                  px(x0 + s * pitch::kPenaltyAreaDepthM, W / 2 + pitch::kPenaltyAreaHalfWidthM), line, 1, cv::LINE_AA);
+    cv::rectangle(img, px(x0, W / 2 - pitch::kGoalAreaHalfWidthM),
+                  px(x0 + s * pitch::kGoalAreaDepthM, W / 2 + pitch::kGoalAreaHalfWidthM), line, 1, cv::LINE_AA);
   }
   if (rig) {  // the rig, as a camera glyph below the near touchline
     for (const auto& camera : rig->cameras) {
