@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
+#include <random>
 #include <map>
 #include <mutex>
 #include <system_error>
@@ -14,6 +16,7 @@
 
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/hash.h"
 #include "ipt/util/limits.h"
 #include "ipt/util/paths.h"
 #include "ipt/util/resources.h"
@@ -46,7 +49,8 @@ std::string FileName(const std::string& step_id) {
 int RunProcess(const std::vector<std::string>& argv, const fs::path& log) {
   IPT_CHECK(!argv.empty(), "empty command");
   // Opened here, not in the child, so that a failure is reported as what it is.
-  const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // O_NOFOLLOW: a symlink planted in the state directory is not written through.
+  const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) IPT_THROW("cannot open the log {}: {}", log.string(), std::error_code(errno, std::generic_category()).message());
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -67,24 +71,55 @@ int RunProcess(const std::vector<std::string>& argv, const fs::path& log) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// Runs one step (or skips it when its marker records the same command). Never
-// throws: an exception escaping a worker thread would terminate the process, so
-// whatever goes wrong becomes a failed outcome carrying the reason.
+constexpr std::string_view kRunPrefix = "run ";
+
+// A fresh id for one completed run of a step: downstream markers record it, so a
+// step that runs again makes everything after it run again.
+std::string NewRunId() {
+  std::random_device rd;
+  return Sha256().Field(std::to_string(std::chrono::system_clock::now().time_since_epoch().count()))
+      .Field(std::to_string(rd())).Field(std::to_string(rd())).Hex().substr(0, 16);
+}
+
+// What a step's result depends on: its command, the content of the files every step
+// reads (the collection), and the runs of the steps it comes after.
+std::string StepRecord(const std::vector<std::string>& argv, const ExecutorOptions& options,
+                       const std::string& upstream_runs) {
+  std::string record = CommandRecord(argv);
+  for (const auto& file : options.input_files) {
+    std::error_code ec;
+    record += fmt::format("input {} {}\n", file.string(),
+                          fs::is_regular_file(file, ec) ? Sha256OfFile(file) : std::string("missing"));
+  }
+  return record + "after " + upstream_runs + "\n";
+}
+
+// Runs one step (or skips it when its marker records the same command, inputs and
+// upstream runs). Never throws: an exception escaping a worker thread would
+// terminate the process, so whatever goes wrong becomes a failed outcome carrying
+// the reason.
 StepOutcome RunStep(const Step& step, const CommandFn& command_of, const ExecutorOptions& options,
-                    StepOutcome result) {
+                    const std::string& upstream_runs, StepOutcome result) {
   Stopwatch watch;
   try {
     const std::vector<std::string> argv = command_of(step);
     const fs::path marker = options.state_dir / (FileName(step.id) + ".done");
-    const std::string record = CommandRecord(argv);
-    if (fs::exists(marker) && ReadFile(marker) == record) {
+    const std::string record = StepRecord(argv, options, upstream_runs);
+    std::string previous;
+    std::error_code ec;
+    if (fs::is_regular_file(fs::symlink_status(marker, ec))) previous = ReadFile(marker);
+    const size_t run_at = previous.rfind(kRunPrefix);
+    if (run_at != std::string::npos && previous.substr(0, run_at) == record) {
       result.status = StepOutcome::Status::kSkipped;
+      result.run_id = previous.substr(run_at + kRunPrefix.size());
+      if (!result.run_id.empty() && result.run_id.back() == '\n') result.run_id.pop_back();
     } else {
       result.exit_code = RunProcess(argv, result.log);
       result.status = result.exit_code == 0 ? StepOutcome::Status::kDone : StepOutcome::Status::kFailed;
       if (result.exit_code == 0) {
+        result.run_id = NewRunId();
         try {
-          WriteFileAtomic(marker, record);
+          WriteFileAtomic(marker, record + std::string(kRunPrefix) + result.run_id + "\n");
         } catch (const fs::filesystem_error& e) {
           IPT_THROW("cannot write the marker {}: {}", marker.string(), e.code().message());
         }
@@ -135,6 +170,7 @@ std::vector<StepOutcome> RunPlan(const Plan& plan, const CommandFn& command_of, 
   std::error_code ec;
   fs::create_directories(options.state_dir / "logs", ec);
   IPT_CHECK(!ec, "cannot create the state directory {}: {}", (options.state_dir / "logs").string(), ec.message());
+  CheckInside(options.state_dir / "logs", options.state_dir, "the log directory");  // not a symlink out
   const size_t n = plan.steps.size();
   std::vector<StepOutcome> outcomes(n);
   std::map<std::string, size_t> index;
@@ -166,8 +202,10 @@ std::vector<StepOutcome> RunPlan(const Plan& plan, const CommandFn& command_of, 
       started[i] = 1;
       ++running;
       launched = true;
-      auto work = [&, i, initial = outcomes[i]]() {
-        StepOutcome result = RunStep(plan.steps[i], command_of, options, initial);
+      std::string upstream_runs;
+      for (const auto& d : plan.steps[i].after) upstream_runs += (upstream_runs.empty() ? "" : ",") + outcomes[index.at(d)].run_id;
+      auto work = [&, i, upstream_runs, initial = outcomes[i]]() {
+        StepOutcome result = RunStep(plan.steps[i], command_of, options, upstream_runs, initial);
         std::lock_guard<std::mutex> guard(mu);
         outcomes[i] = std::move(result);
         finished[i] = 1;

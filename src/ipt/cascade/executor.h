@@ -1,6 +1,8 @@
 // Runs a cascade plan on this machine: steps in dependency order, independent
 // steps in parallel (up to `jobs`), each step's output in its own log file, and
-// resumable — a step that finished before (same command) is skipped.
+// resumable — a step is skipped when its marker records the same command, the same
+// content of the files every step reads (the collection) and the same runs of the
+// steps before it; so a step that runs again makes every step after it run again.
 #pragma once
 
 #include <filesystem>
@@ -20,6 +22,8 @@ std::vector<std::string> StepCommand(const Step& step, const ScriptOptions& opti
 struct ExecutorOptions {
   int jobs = 2;                                        // steps running at once
   std::filesystem::path state_dir = "cascade-state";   // <step>.done markers and logs/
+  // Files every step reads (the collection): a change of their content re-runs steps.
+  std::vector<std::filesystem::path> input_files;
   void Check() const;
 };
 
@@ -30,6 +34,7 @@ struct StepOutcome {
   int exit_code = 0;
   std::filesystem::path log;
   std::string error;  // why a step failed without an exit code (log or marker unwritable, ...)
+  std::string run_id;  // id of the completed run (new when it ran, the marker's when skipped)
 };
 const char* StatusName(StepOutcome::Status status);
 

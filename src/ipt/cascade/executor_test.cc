@@ -86,13 +86,7 @@ TEST(Executor, FailureStopsDependentsAndKeepsTheLog) {
 // fake ipt (hostile names included) and record identical argv lists.
 TEST(Executor, CommandsMatchTheEmittedScript) {
   fs::path dir = Temp("script");
-  const auto names = testing::HostileNames();
-  ScriptOptions o;
-  o.models = names[0];
-  o.matches = names[1];
-  o.outputs = names[2];
-  o.logs = names[3];
-  o.ipt = testing::WriteFakeIpt(dir, names[4], dir / "record").string();
+  const ScriptOptions o = testing::HostileScriptOptions(dir);
   Plan plan = PlanCascade(registry::ModelGraph::PathA(), {"crop_encoder"});
   WriteFileAtomic(dir / "cascade.sh", EmitScript(plan, o));
   ASSERT_EQ(testing::RunBash(dir / "cascade.sh", dir), 0) << ReadFile(dir / "script.out");
@@ -170,5 +164,53 @@ TEST(Executor, JobsAreBounded) {
   o.jobs = 4;
   EXPECT_NO_THROW(o.Check());
 }
+}  // namespace
+}  // namespace ipt::cascade
+
+namespace ipt::cascade {
+namespace {
+namespace fs = std::filesystem;
+
+// Resuming trusts a marker only for the same command, the same collection content
+// and the same upstream runs: a new collection under the same path, or an upstream
+// step that ran again, makes the steps after it run again.
+TEST(Executor, ResumeFollowsTheCollectionAndUpstreamRuns) {
+  fs::path dir = ipt::testing::FreshTempDir("executor_resume");
+  ExecutorOptions o;
+  o.state_dir = dir / "state";
+  o.input_files = {dir / "models.yaml"};
+  std::ofstream(dir / "models.yaml") << "v1\n";
+  const Plan crop = PlanCascade(registry::ModelGraph::PathA(), {"crop_encoder"});
+  auto statuses = [&](const Plan& plan) {
+    std::map<std::string, StepOutcome::Status> out;
+    for (const auto& x : RunPlan(plan, [](const Step&) { return std::vector<std::string>{"true"}; }, o)) {
+      out[x.id] = x.status;
+    }
+    return out;
+  };
+  for (const auto& [id, s] : statuses(crop)) EXPECT_EQ(s, StepOutcome::Status::kDone) << id;
+  for (const auto& [id, s] : statuses(crop)) EXPECT_EQ(s, StepOutcome::Status::kSkipped) << id;
+  std::ofstream(dir / "models.yaml") << "v2: a new crop encoder promoted\n";
+  for (const auto& [id, s] : statuses(crop)) EXPECT_EQ(s, StepOutcome::Status::kDone) << id;
+  // The detector's plan adds train:crop_encoder first; it runs, so everything after it runs.
+  auto detector = statuses(PlanCascade(registry::ModelGraph::PathA(), {"detector"}));
+  for (const auto& [id, s] : detector) EXPECT_EQ(s, StepOutcome::Status::kDone) << id;
+}
+
+// A symlink planted where a log goes is not written through.
+TEST(Executor, LogSymlinkIsNotFollowed) {
+  fs::path dir = ipt::testing::FreshTempDir("executor_symlink");
+  std::ofstream(dir / "victim.txt") << "precious";
+  fs::create_directories(dir / "state" / "logs");
+  fs::create_symlink(dir / "victim.txt", dir / "state" / "logs" / "precompute_frame.log");
+  ExecutorOptions o;
+  o.state_dir = dir / "state";
+  auto outcomes = RunPlan(PlanCascade(registry::ModelGraph::PathA(), {"crop_encoder"}),
+                          [](const Step&) { return std::vector<std::string>{"true"}; }, o);
+  EXPECT_EQ(outcomes[0].id, "precompute:frame");
+  EXPECT_EQ(outcomes[0].status, StepOutcome::Status::kFailed);
+  EXPECT_EQ(ReadFile(dir / "victim.txt"), "precious");
+}
+
 }  // namespace
 }  // namespace ipt::cascade

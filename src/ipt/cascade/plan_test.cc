@@ -83,13 +83,7 @@ TEST(Cascade, DetectorChangeTrainsCropEncoderBeforeFramePrecompute) {
 TEST(Cascade, EmittedScriptPassesHostileNamesVerbatim) {
   namespace fs = std::filesystem;
   const fs::path dir = ipt::testing::FreshTempDir("cascade_script");
-  const auto names = testing::HostileNames();
-  ScriptOptions o;
-  o.models = names[0];
-  o.matches = names[1];
-  o.outputs = names[2];
-  o.logs = names[3];
-  o.ipt = testing::WriteFakeIpt(dir, names[4], dir / "record").string();
+  const ScriptOptions o = testing::HostileScriptOptions(dir);
   for (const std::set<std::string>& changed : {std::set<std::string>{"detector"}, std::set<std::string>{"tracker"}}) {
     fs::remove_all(dir / "record");
     fs::create_directories(dir / "record");

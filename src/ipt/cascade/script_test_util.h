@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "ipt/cascade/plan.h"
+
 namespace ipt::cascade::testing {
 
 // Values no shell must interpret: command substitutions, backticks, both kinds of
@@ -25,6 +27,23 @@ inline std::vector<std::string> HostileNames() {
           "--out'; touch PWNED3; '",
           "logs $(touch PWNED4) 'x\ntouch PWNED5 #\\",
           "bin $(touch PWNED6) `touch PWNED7` 'q' \"d\"\n-x"};
+}
+
+// Forward declaration: defined below.
+inline std::filesystem::path WriteFakeIpt(const std::filesystem::path& dir, const std::string& subdir,
+                                          const std::filesystem::path& record_dir);
+
+// Script options whose every value is one of HostileNames(); `ipt` is a fake ipt
+// (WriteFakeIpt) in a hostile subdirectory of `dir`, recording into dir/record.
+inline ScriptOptions HostileScriptOptions(const std::filesystem::path& dir) {
+  const auto names = HostileNames();
+  ScriptOptions o;
+  o.models = names[0];
+  o.matches = names[1];
+  o.outputs = names[2];
+  o.logs = names[3];
+  o.ipt = WriteFakeIpt(dir, names[4], dir / "record").string();
+  return o;
 }
 
 // Writes DIR/<subdir>/ipt, a shell script that records each call's argv ($0

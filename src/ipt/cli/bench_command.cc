@@ -77,7 +77,9 @@ void AddBenchCommand(CLI::App& app) {
     fmt::print("match {}: {} frames of 2 x {}, {} OpenCV threads\n", args->match, frames,
                out["camera_size"].get<std::string>(), cv::getNumThreads());
     fmt::print("  {:<28}{:>10.2f} ms/frame\n", "decode both videos", ms(decode_s));
-    fmt::print("  {:<28}{:>10.2f} ms/frame\n", "stitch panorama 512x1024", ms(stitch_s));
+    fmt::print("  {:<28}{:>10.2f} ms/frame\n",
+               fmt::format("stitch panorama {}x{}", panorama.options().height_px, panorama.options().width_px),
+               ms(stitch_s));
     fmt::print("  {:<28}{:>10.2f} ms/frame  ({:.1f} crops/frame)\n", "cut 128x256 crops", ms(crop_s),
                static_cast<double>(crops) / frames);
     fmt::print("  {:<28}{:>10.1f} frames/s\n", "all of it", frames / (decode_s + stitch_s + crop_s));

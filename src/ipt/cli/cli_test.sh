@@ -15,7 +15,7 @@ panorama: {width_px: 256, height_px: 128}
 YAML
 
 "$IPT" --help | grep -q "sim" || fail "--help does not list sim"
-"$IPT" sim --help | grep -q -- "--seconds FLOAT:POSITIVE=30" || fail "sim --help does not show the default of --seconds"
+"$IPT" sim --help | grep -q -- "--seconds FLOAT:in (0, 43200]=30" || fail "sim --help does not show the default of --seconds"
 
 "$IPT" sim --config "$WORK/tiny.yaml" --seed 3 --seconds 1 --out "$WORK/m" >/dev/null 2>&1
 for f in match.yaml left.mp4 right.mp4 annotations.csv; do [ -s "$WORK/m/$f" ] || fail "sim did not write $f"; done
@@ -163,6 +163,19 @@ expect_error "not a regular file" "$IPT" eval tracks --space pitch --gt /dev/zer
 printf '\xef\xbb\xbf1,1,2,3\n2,1,2,3\n' > "$WORK/bom.txt"
 "$IPT" eval tracks --space pitch --gt "$WORK/bom.txt" --pred "$WORK/bom.txt" --json > "$WORK/bom.json" 2>/dev/null
 grep -q '"CLR_TP": 2' "$WORK/bom.json" || { cat "$WORK/bom.json"; fail "a byte-order mark dropped the first row"; }
+# Found by a hostile review: option values, picture outputs, cascade state, duplicates.
+expect_error "must be an integer in 0..18446744073709551615" "$IPT" sim --seed=-2 --seconds 1 --out "$WORK/never"
+expect_error "must be a number in (0, 43200]" "$IPT" sim --seconds inf --out "$WORK/never"
+"$IPT" sim --seconds 0 --out "$WORK/never" 2>&1 | grep -q "9999999" && fail "a range message printed a 309-digit number"
+expect_error "must be a number in \[0, 100\]" "$IPT" eval perturb --gt "$WORK/m" --out "$WORK/never" --noise 1e308
+expect_error "is an input of this command" "$IPT" show "$WORK/m" --frame 1 --out "$WORK/a.png" --crops "$WORK/a.png"
+expect_error "not an image file name" "$IPT" show "$WORK/m" --frame 1 --out "$WORK/a.txt"
+[ ! -e "$WORK/a.png" ] && [ ! -e "$WORK/a.txt" ] || fail "a refused show wrote an image"
+expect_error "is an input of this command" "$IPT" cascade run --changed tracker --ipt true --matches "$WORK" --state "$WORK"
+sed '1s/$/,track_id/; 2,$s/$/,777/' "$WORK/run_a/tracks.csv" > "$WORK/dupcol.csv"; mkdir -p "$WORK/dupcol"; mv "$WORK/dupcol.csv" "$WORK/dupcol/tracks.csv"
+expect_error "tracks.csv:1: field 'track_id': column given twice" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/dupcol"
+printf '{"predictions": [], "predictions": []}' > "$WORK/dupkey.json"
+expect_error "field 'predictions': key given twice" "$IPT" eval gsr --gt "$WORK/gsr/Labels-GameState.json" --pred "$WORK/dupkey.json"
 # ---- end of match commands block ----
 
 # ---- models and cascade block (issue 7: registry, cascade, safetensors) ----
@@ -228,7 +241,7 @@ grep -Fxq -- "--models=-x.yaml" "$WORK/run_script/argv.txt" || fail "the script 
 
 # ---- sim block (issue 7: limits, --force, outputs vs inputs, every checked config renders) ----
 # Durations past 12 hours are refused before any work (1e9 s used to wrap to 1 frame, exit 0).
-expect_error "the match length must be in (0, 43200] seconds" "$IPT" sim --seconds 1e9 --out "$WORK/sim_long"
+expect_error "must be a number in (0, 43200]" "$IPT" sim --seconds 1e9 --out "$WORK/sim_long"
 [ ! -e "$WORK/sim_long" ] || fail "a refused sim left an output directory"
 # Sizes that allocate are bounded, with the field named.
 printf 'rig: {image_width_px: 1000000, image_height_px: 1000000}\n' > "$WORK/sim_huge.yaml"

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "ipt/cli/commands.h"
+#include "ipt/cli/validators.h"
 #include "ipt/eval/match_evaluation.h"
 #include "ipt/eval/perturb.h"
 #include "ipt/eval/ptfe.h"
@@ -34,7 +35,7 @@ void AddTracks(CLI::App* eval) {
   cmd->add_option("--similarity", args->similarity, "iou (image) | linear | gaussian (pitch); default iou for image, linear for pitch")
       ->check(CLI::IsMember({"iou", "linear", "gaussian"}));
   cmd->add_option("--tolerance", args->tolerance, "T in metres for pitch kernels (default 2 linear, 5 gaussian)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NonNegative());
   cmd->add_flag("--json", args->json, "one JSON object: metric names -> fractions (per sequence + COMBINED when several)");
   cmd->callback([args]() {
     eval::SimilarityOptions similarity;
@@ -83,8 +84,8 @@ void AddMatch(CLI::App* eval) {
   cmd->add_option("--export-gsr", args->export_gsr,
                   "also write SoccerNet GSR JSON (Labels-GameState.json, predictions.json) into this directory\n"
                   "(absent, empty, or one ipt wrote: it is replaced)");
-  cmd->add_option("--detection-radius", args->options.detection_radius_m, "detection match radius, metres")->check(CLI::PositiveNumber);
-  cmd->add_option("--tolerance", args->options.tracking_tolerance_m, "T of the linear similarity for tracking metrics, metres")->check(CLI::PositiveNumber);
+  cmd->add_option("--detection-radius", args->options.detection_radius_m, "detection match radius, metres")->check(Positive());
+  cmd->add_option("--tolerance", args->options.tracking_tolerance_m, "T of the linear similarity for tracking metrics, metres")->check(Positive());
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->callback([args]() {
     eval::MatchEvaluationOptions options;
@@ -136,15 +137,17 @@ void AddPerturb(CLI::App* eval) {
                  "baseline to read PTFE reports against (not a tracker).");
   cmd->add_option("--gt", args->gt, "match directory with annotations.csv")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--out", args->out, "output directory (absent, empty, or one ipt wrote: it is replaced)")->required();
-  cmd->add_option("--seed", args->options.seed, "random seed");
+  cmd->add_option("--seed", args->options.seed, "random seed")->check(Seed());
   auto& o = args->options.perturb;
-  cmd->add_option("--noise", o.position_noise_m, "position noise sigma per axis, metres");
-  cmd->add_option("--miss-rate", o.miss_rate, "fraction of detections dropped");
-  cmd->add_option("--fp-rate", o.false_positive_rate, "false detections per true detection");
-  cmd->add_option("--switches-per-minute", o.id_switches_per_minute, "track id changes per person per minute");
-  cmd->add_option("--category-error", o.category_error_rate, "per track: wrong category");
-  cmd->add_option("--jersey-unknown", o.jersey_unknown_rate, "per track: no jersey");
-  cmd->add_option("--jersey-error", o.jersey_error_rate, "per track: wrong jersey");
+  cmd->add_option("--noise", o.position_noise_m, "position noise sigma per axis, metres")
+      ->check(Within(0, eval::PerturbOptions::kMaxPositionNoiseM));
+  cmd->add_option("--miss-rate", o.miss_rate, "fraction of detections dropped")->check(Within(0, 1));
+  cmd->add_option("--fp-rate", o.false_positive_rate, "false detections per true detection")->check(Within(0, 1));
+  cmd->add_option("--switches-per-minute", o.id_switches_per_minute, "track id changes per person per minute")
+      ->check(Within(0, eval::PerturbOptions::kMaxSwitchesPerMinute));
+  cmd->add_option("--category-error", o.category_error_rate, "per track: wrong category")->check(Within(0, 1));
+  cmd->add_option("--jersey-unknown", o.jersey_unknown_rate, "per track: no jersey")->check(Within(0, 1));
+  cmd->add_option("--jersey-error", o.jersey_error_rate, "per track: wrong jersey")->check(Within(0, 1));
   cmd->callback([args]() {
     args->options.match_dir = args->gt;
     args->options.output_dir = args->out;

@@ -227,6 +227,9 @@ void AddCascadeCommand(CLI::App& app) {
   run->add_option("--state", run_args->executor.state_dir, "state directory (markers of finished steps, logs)");
   run->callback([run_args]() {
     auto p = cascade::PlanCascade(registry::ModelGraph::PathA(), SplitNames(run_args->changed));
+    const auto& c = run_args->commands;
+    CheckOutputNotInput(run_args->executor.state_dir, {c.models, c.matches, c.outputs, c.ipt}, "--state");
+    run_args->executor.input_files = {c.models};  // a new collection re-runs every step
     ProgressBar bar("cascade", "steps");
     const auto& commands = run_args->commands;
     auto outcomes = cascade::RunPlan(

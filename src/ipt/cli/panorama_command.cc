@@ -1,8 +1,10 @@
 #include <spdlog/spdlog.h>
 
 #include "ipt/cli/commands.h"
+#include "ipt/cli/validators.h"
 #include "ipt/geometry/panorama.h"
 #include "ipt/io/match_dir.h"
+#include "ipt/util/limits.h"
 #include "ipt/util/paths.h"
 #include "ipt/util/progress.h"
 #include "ipt/util/resources.h"
@@ -18,7 +20,7 @@ void AddPanoramaCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("panorama", "Stitch a match's two camera videos into the 512x1024 panorama video.");
   cmd->add_option("MATCH", args->match, "match directory")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--out", args->out, "output video (.mp4)")->required();
-  cmd->add_option("--frames", args->max_frames, "stop after this many frames (0 = all)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--frames", args->max_frames, "stop after this many frames (0 = all)")->check(CLI::Range(0, limits::kMaxFrames));
   cmd->add_option("--codec", args->codec, "video FourCC");
   cmd->callback([args]() {
     io::MatchDir match = io::OpenMatchDir(args->match);

@@ -1,17 +1,28 @@
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <opencv2/imgcodecs.hpp>
+#include <utility>
 
 #include "ipt/cli/commands.h"
+#include "ipt/cli/validators.h"
 #include "ipt/geometry/panorama.h"
 #include "ipt/io/match_dir.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
 #include "ipt/util/paths.h"
 #include "ipt/viz/overlay.h"
 
 namespace ipt::cli {
 namespace {
+
+// Before any work: the extension names an image format OpenCV can write.
+void CheckImagePath(const std::string& path, const char* option) {
+  if (path.empty() && std::string(option) != "--out") return;  // optional outputs not asked for
+  const bool writable = !path.empty() && !std::filesystem::is_directory(path) && cv::haveImageWriter(path);
+  IPT_CHECK(writable, "{} '{}': not an image file name OpenCV can write (use .png or .jpg)", option, Echo(path));
+}
 
 void WriteImage(const std::string& path, const cv::Mat& image) {
   AtomicPath out(path);
@@ -32,7 +43,7 @@ void AddShowCommand(CLI::App& app) {
       "show", "Draw one frame: the panorama with ground-truth foot-points, ids and jersey numbers\n"
               "beside a top-down pitch minimap; optionally a contact sheet of the people's crops.");
   cmd->add_option("MATCH", args->match, "match directory")->required()->check(CLI::ExistingDirectory);
-  cmd->add_option("--frame", args->frame, "frame number (1-based)")->check(CLI::PositiveNumber);
+  cmd->add_option("--frame", args->frame, "frame number (1-based)")->check(CLI::Range(1, limits::kMaxFrames));
   cmd->add_option("--out", args->out, "output image (.png)")->required();
   cmd->add_option("--crops", args->crops, "also write the 128x256 perspective crops of that frame here (.png)");
   cmd->add_option("--cameras", args->cameras, "also write the two raw camera frames side by side here");
@@ -42,6 +53,13 @@ void AddShowCommand(CLI::App& app) {
     CheckOutputNotInput(args->out, match.InputFiles(), "--out");
     CheckOutputNotInput(args->crops, match.InputFiles(), "--crops");
     CheckOutputNotInput(args->cameras, match.InputFiles(), "--cameras");
+    // Three different pictures: none may overwrite another.
+    CheckOutputNotInput(args->crops, {args->out}, "--crops");
+    CheckOutputNotInput(args->cameras, {args->out, args->crops}, "--cameras");
+    for (const auto& [option, path] : {std::pair<const char*, const std::string&>{"--out", args->out},
+                                       {"--crops", args->crops}, {"--cameras", args->cameras}}) {
+      CheckImagePath(path, option);
+    }
     IPT_CHECK(args->frame <= match.info.frame_count, "--frame {} is beyond the match's {} frames", args->frame,
               match.info.frame_count);
     geometry::Rig rig = match.info.MakeRig();

@@ -1,6 +1,8 @@
 #include <spdlog/spdlog.h>
 
 #include "ipt/cli/commands.h"
+#include "ipt/cli/validators.h"
+#include "ipt/util/limits.h"
 #include "ipt/sim/synthetic_match.h"
 #include "ipt/util/paths.h"
 #include "ipt/util/progress.h"
@@ -22,9 +24,9 @@ void AddSimCommand(CLI::App& app) {
              "(match.yaml, left.mp4, right.mp4, annotations.csv).");
   cmd->add_option("--config", args->config, "YAML overriding the defaults of configs/sim_default.yaml")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--seed", args->seed, "random seed: the same seed gives the same match");
+  cmd->add_option("--seed", args->seed, "random seed: the same seed gives the same match")->check(Seed());
   cmd->add_option("--seconds", args->seconds, "length of the match in seconds (at most 12 hours)")
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveUpTo(limits::kMaxMatchSeconds));
   cmd->add_option("--out", args->out, "output match directory")->required();
   cmd->add_flag("--force", args->force, "replace the output directory if it exists and ipt wrote it");
   cmd->add_option("--threads", args->threads, "cameras rendered in parallel")->check(CLI::Range(1, 2));

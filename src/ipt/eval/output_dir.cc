@@ -8,17 +8,7 @@ namespace ipt::eval {
 namespace fs = std::filesystem;
 
 void CheckWritableOutputDir(const fs::path& dir, std::string_view what) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(dir, ec);  // follows symlinks
-  if (!fs::exists(status)) return;
-  IPT_CHECK(fs::is_directory(status), "{} {} exists and is not a directory: refusing to replace it", what,
-            dir.string());
-  const bool empty = fs::is_empty(dir, ec);
-  if (!ec && empty) return;
-  IPT_CHECK(fs::is_regular_file(dir / kOutputMarker),
-            "{} {} is a non-empty directory not written by ipt (no {} file in it): refusing to write into it; "
-            "remove it yourself or choose another path",
-            what, dir.string(), kOutputMarker);
+  CheckReplaceableOutputDir(dir, /*force=*/true, what);  // eval commands replace their own output
 }
 
 void WriteOutputDirectory(const fs::path& dir, std::string_view what,

@@ -7,6 +7,7 @@
 #include "ipt/eval/match_evaluation.h"
 #include "ipt/eval/output_dir.h"
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
 #include "ipt/util/paths.h"
 #include "ipt/util/random.h"
 
@@ -16,7 +17,11 @@ void PerturbOptions::Check() const {
   for (double rate : {miss_rate, false_positive_rate, category_error_rate, jersey_unknown_rate, jersey_error_rate}) {
     IPT_CHECK(rate >= 0 && rate <= 1, "perturbation rates must be in [0, 1]");
   }
-  IPT_CHECK(position_noise_m >= 0 && id_switches_per_minute >= 0 && fps > 0, "perturbation options must be >= 0");
+  IPT_CHECK(position_noise_m >= 0 && position_noise_m <= kMaxPositionNoiseM, "position noise must be in [0, {:g}] m",
+            kMaxPositionNoiseM);
+  IPT_CHECK(id_switches_per_minute >= 0 && id_switches_per_minute <= kMaxSwitchesPerMinute,
+            "id switches per minute must be in [0, {:g}]", kMaxSwitchesPerMinute);
+  IPT_CHECK(fps > 0 && fps <= limits::kMaxFps, "fps must be in (0, {:g}]", limits::kMaxFps);
 }
 
 std::vector<PipelineRow> PerturbGroundTruth(const std::vector<io::Annotation>& gt, const PerturbOptions& o,
@@ -38,7 +43,7 @@ std::vector<PipelineRow> PerturbGroundTruth(const std::vector<io::Annotation>& g
     if (rng.Bernoulli(o.category_error_rate)) t.category = static_cast<io::Category>((static_cast<int>(a.category) + rng.UniformInt(1, io::kNumCategories - 1)) % io::kNumCategories);
     t.jersey = a.jersey;
     if (a.jersey && rng.Bernoulli(o.jersey_unknown_rate)) t.jersey.reset();
-    else if (a.jersey && rng.Bernoulli(o.jersey_error_rate)) t.jersey = (*a.jersey + rng.UniformInt(1, 98)) % 100;
+    else if (a.jersey && rng.Bernoulli(o.jersey_error_rate)) t.jersey = (*a.jersey + rng.UniformInt(1, io::kNumJerseys - 2)) % io::kNumJerseys;
     // The identity follows the labels: right only when category and jersey are right.
     t.player_id = t.category == a.category && t.jersey == a.jersey ? std::optional<int>(a.person_id) : std::nullopt;
     return t;

@@ -14,6 +14,11 @@
 namespace ipt::eval {
 
 struct PerturbOptions {
+  // Bounds: a baseline's errors stay within what a tracker could make, and the
+  // written tracks.csv stays readable (coordinates within limits::kMaxAbsCoordinateM).
+  static constexpr double kMaxPositionNoiseM = 100.0;
+  static constexpr double kMaxSwitchesPerMinute = 600.0;  // ten per second
+
   double position_noise_m = 0.3;        // Gaussian sigma per axis
   double miss_rate = 0.05;              // fraction of ground-truth detections dropped
   double false_positive_rate = 0.02;    // false detections per ground-truth detection

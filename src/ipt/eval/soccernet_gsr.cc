@@ -1,5 +1,7 @@
 #include "ipt/eval/soccernet_gsr.h"
 
+#include "ipt/io/json.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -27,30 +29,9 @@ constexpr const char* kBallRole = "ball";
 // The bbox_pitch corners every person carries; GS-HOTA reads only the bottom middle.
 const char* const kPitchCorners[] = {"x_bottom_left",  "y_bottom_left",  "x_bottom_middle",
                                      "y_bottom_middle", "x_bottom_right", "y_bottom_right"};
-// Characters of a malformed-JSON explanation echoed back (it may quote the file).
-constexpr size_t kMaxParseMessageChars = 200;
-
-// nlohmann's message without its "[json.exception.parse_error.101] " tag, capped.
-std::string ParseMessage(const json::exception& e) {
-  std::string message = e.what();
-  if (const size_t tag_end = message.find("] "); message.rfind("[json.exception", 0) == 0 && tag_end != std::string::npos) {
-    message = message.substr(tag_end + 2);
-  }
-  if (message.size() > kMaxParseMessageChars) message = message.substr(0, kMaxParseMessageChars) + "...";
-  return message;
-}
-
 // The top-level object of a GSR file.
 json LoadJson(const std::filesystem::path& path) {
-  const std::string text = ReadFile(path);
-  json root;
-  try {
-    root = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw InputError(path.string(), 0, "", fmt::format("malformed JSON at byte {}: {}", e.byte, ParseMessage(e)));
-  } catch (const json::exception& e) {  // e.g. a number past double's range (out_of_range)
-    throw InputError(path.string(), 0, "", fmt::format("malformed JSON: {}", ParseMessage(e)));
-  }
+  json root = io::ParseJson(ReadFile(path), path.string());
   if (!root.is_object()) throw InputError(path.string(), 0, "", "must be a JSON object at the top level");
   return root;
 }

@@ -3,9 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <random>
 
 #include "ipt/util/check.h"
+#include "ipt/util/test_util.h"
 #include "ipt/util/units.h"
 
 namespace ipt::geometry {
@@ -137,16 +140,8 @@ TEST(Panorama, StitchSamplesTheRightGroundPoint) {
 }
 
 // The message of the ipt::Error that `f` throws ("" and a failure when none).
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no ipt::Error thrown";
-  return "";
-}
+// The ipt::Error that `f` throws ("no error" when none: the comparison then fails).
+std::string ErrorOf(const std::function<void()>& f) { return testing::MessageOf<Error>(f); }
 
 TEST(Panorama, BadOptionsAreRejected) {
   PanoramaOptions o;

@@ -88,7 +88,11 @@ void CsvReader::Header(const std::vector<std::string>& required) {
   std::string_view line;
   if (!NextLine(&line)) throw InputError(source_, 1, "", "empty file, expected a header");
   names_.clear();
-  for (std::string_view f : SplitCsvLine(line)) names_.emplace_back(TrimCsvField(f));
+  for (std::string_view f : SplitCsvLine(line)) {
+    std::string name(TrimCsvField(f));
+    if (Column(name) >= 0) throw InputError(source_, line_, Echo(name), "column given twice in the header");
+    names_.push_back(std::move(name));
+  }
   std::string list;
   for (const auto& r : required) list += (list.empty() ? "" : ",") + r;
   for (const auto& r : required) {

@@ -54,6 +54,7 @@ TEST(CsvReader, ErrorsNameFileLineAndField) {
   EXPECT_EQ(read_one("frame,x_m\n1\n", x), "t.csv:2: expected 2 fields (as the header), found 1");
   EXPECT_EQ(read_one("frame\n", x), "t.csv:1: field 'x_m': missing column; the header must hold frame,x_m");
   EXPECT_EQ(read_one("", x), "t.csv:1: empty file, expected a header");
+  EXPECT_EQ(read_one("frame,x_m,frame\n1,2,3\n", x), "t.csv:1: field 'frame': column given twice in the header");
   EXPECT_EQ(read_one(std::string("frame,x_m\n1,\0\n", 15), x), "t.csv:2: holds a NUL byte (not a text file)");
   // An echoed value is capped: a 309-digit number is not printed whole.
   const std::string huge(309, '9');

@@ -26,6 +26,7 @@ constexpr int kNumCategories = 5;
 // Jersey numbers, everywhere (roster, annotations, tracks.csv, the JN classifier).
 constexpr int kMinJersey = 0;
 constexpr int kMaxJersey = 99;
+constexpr int kNumJerseys = kMaxJersey - kMinJersey + 1;
 // "team_a", "team_b", "goalkeeper_a", "goalkeeper_b", "referee".
 const char* CategoryName(Category c);
 std::optional<Category> ParseCategory(const std::string& name);

@@ -1,5 +1,7 @@
 #include "ipt/io/safetensors.h"
 
+#include "ipt/io/json.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -48,23 +50,6 @@ std::optional<uint64_t> ElementCount(const std::vector<int64_t>& shape) {
   return n;
 }
 
-// nlohmann's parse message without its "[json.exception...]" tag and without the
-// echoed input ("last read: ..."), which may be anything.
-std::string JsonSyntaxError(const nlohmann::json::parse_error& e) {
-  std::string what = e.what();
-  const size_t colon = what.find(": ");
-  if (colon != std::string::npos) what = what.substr(colon + 2);
-  const size_t last_read = what.find("; last read");
-  if (last_read != std::string::npos) what = what.substr(0, last_read);
-  return fmt::format("malformed JSON at byte {}: {}", e.byte, Echo(what));
-}
-
-// A JSON value from the file for a message: capped, and never throwing on
-// invalid UTF-8 (dump() would).
-std::string Shown(const nlohmann::json& value) {
-  return Echo(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
 // A tensor's place in the data buffer, as the header declares it (validated).
 struct Entry {
   std::string name;
@@ -91,33 +76,11 @@ Layout ParseLayout(std::string_view bytes, const std::string& source) {
   if (n > bytes.size() - 8) fail("header", fmt::format("header size {} exceeds the file ({} bytes): truncated or corrupt", n, bytes.size()));
   const std::string_view header_text = bytes.substr(8, n);
   if (header_text.empty() || header_text.front() != '{') fail("header", "header is not a JSON object");
-  // nlohmann keeps the last of duplicate keys silently: track the keys of each
-  // open object and refuse a repeated one (and nesting no header has).
-  std::vector<std::set<std::string>> open_objects;
-  std::string top_key;
-  auto on_event = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-    using Event = nlohmann::json::parse_event_t;
-    if ((event == Event::object_start || event == Event::array_start) && depth >= kMaxHeaderDepth) {
-      fail(top_key.empty() ? "header" : "tensor '" + Echo(top_key) + "'", "nested deeper than a safetensors header");
-    }
-    if (event == Event::object_start) open_objects.emplace_back();
-    if (event == Event::object_end && !open_objects.empty()) open_objects.pop_back();
-    if (event == Event::key && !open_objects.empty()) {
-      const std::string key = parsed.get<std::string>();
-      if (depth == 1) top_key = key;
-      if (!open_objects.back().insert(key).second) {
-        fail(depth == 1 ? "tensor '" + Echo(key) + "'" : "tensor '" + Echo(top_key) + "'." + Echo(key), "appears twice");
-      }
-    }
-    return true;
-  };
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(header_text, on_event);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail("header", JsonSyntaxError(e));
-  } catch (const nlohmann::json::exception&) {  // a number past double's range (out_of_range.406)
-    fail("header", "malformed JSON: a number is out of range");
+    header = ParseJson(header_text, source, {kMaxHeaderDepth});
+  } catch (const InputError& e) {
+    fail(e.field().empty() ? "header" : "header." + e.field(), e.detail());
   }
   if (!header.is_object()) fail("header", "header is not a JSON object");
   Layout layout;
@@ -149,7 +112,7 @@ Layout ParseLayout(std::string_view bytes, const std::string& source) {
     if (!value["shape"].is_array()) fail(field + ".shape", "must be a list of sizes");
     for (const auto& s : value["shape"]) {
       if (!s.is_number_unsigned() || s.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        fail(field + ".shape", fmt::format("sizes must be integers in [0, 2^63), got {}", Shown(s)));
+        fail(field + ".shape", fmt::format("sizes must be integers in [0, 2^63), got {}", ShownJson(s)));
       }
       e.shape.push_back(s.get<int64_t>());
     }
@@ -157,7 +120,7 @@ Layout ParseLayout(std::string_view bytes, const std::string& source) {
     const std::optional<uint64_t> elements = ElementCount(e.shape);
     uint64_t expected = 0;
     if (!elements || __builtin_mul_overflow(*elements, DTypeSize(e.dtype), &expected)) {
-      fail(field + ".shape", fmt::format("overflow: shape {} of {} has more than 2^64 bytes", Shown(value["shape"]),
+      fail(field + ".shape", fmt::format("overflow: shape {} of {} has more than 2^64 bytes", ShownJson(value["shape"]),
                                          DTypeName(e.dtype)));
     }
     const auto& off = value["data_offsets"];
@@ -173,7 +136,7 @@ Layout ParseLayout(std::string_view bytes, const std::string& source) {
     }
     if (e.end - e.begin != expected) {
       fail(field, fmt::format("{} bytes for shape {} of {} ({} expected): wrong dtype or shape", e.end - e.begin,
-                              Shown(value["shape"]), DTypeName(e.dtype), expected));
+                              ShownJson(value["shape"]), DTypeName(e.dtype), expected));
     }
     layout.entries.push_back(std::move(e));
   }

@@ -157,7 +157,7 @@ TEST(Safetensors, CraftedHeadersAreRefused) {
                   "\"b\": {\"dtype\": \"U8\", \"shape\": [4], \"data_offsets\": [0, 4]}}", "xxxx"), "gap or overlap"},
       {WithHeader("{\"a\": {\"dtype\": \"U8\", \"shape\": [4], \"data_offsets\": [0, 4]}, "
                   "\"a\": {\"dtype\": \"U8\", \"shape\": [4], \"data_offsets\": [0, 4]}}", "xxxx"),
-       "field 'tensor 'a'': appears twice"},
+       "field 'header.a': key given twice"},
       // Header length larger than the file, or than any plausible header.
       {std::string("\x40\x00\x00\x00\x00\x00\x00\x00{}", 10), "field 'header': header size 64 exceeds the file"},
       {std::string("\xff\xff\xff\xff\xff\xff\xff\xff{}", 10), "field 'header': header size"},

@@ -7,6 +7,7 @@
 #include <functional>
 #include <regex>
 
+#include "ipt/io/match.h"
 #include "ipt/util/check.h"
 #include "ipt/util/paths.h"
 
@@ -62,6 +63,7 @@ std::vector<FieldSpec> Fields(std::initializer_list<const char*> specs) {
 }  // namespace
 
 ModelGraph ModelGraph::PathA() {
+  static_assert(io::kNumCategories == 5, "team.logits and category.logits hold one logit per category");
   ModelGraph g;
   g.AddLayer({"frame", std::nullopt, 1});
   g.AddLayer({"track", "frame", 1});
@@ -71,8 +73,10 @@ ModelGraph ModelGraph::PathA() {
               Fields({"embedding: f32[-1,64]", "jn.features: f32[-1,133]", "team.logits: f32[-1,5]"}), "frame", {}});
   g.AddModel({"tracker", "tracker", Fields({"embedding: f32[-1,64]", "foot_points_m: f32[-1,2]"}),
               Fields({"track_id: i64[-1]", "category.logits: f32[-1,5]"}), "track", {"frame"}});
+  // One logit per jersey number plus "unknown".
+  const std::string jersey_logits = fmt::format("jersey.logits: f32[-1,{}]", io::kNumJerseys + 1);
   g.AddModel({"jn_classifier", "jn_classifier", Fields({"jn.features: f32[-1,133]", "track_id: i64[-1]"}),
-              Fields({"jersey.logits: f32[-1,101]"}), std::nullopt, {"frame", "track"}});
+              Fields({jersey_logits.c_str()}), std::nullopt, {"frame", "track"}});
   g.AddModel({"identity_resolver", "identity_resolver",
               Fields({"track_id: i64[-1]", "embedding: f32[-1,64]", "foot_points_m: f32[-1,2]"}),
               Fields({"player_id: i64[-1]"}), std::nullopt, {"frame", "track"}});

@@ -1,5 +1,7 @@
 #include "ipt/registry/model_package.h"
 
+#include "ipt/io/json.h"
+
 #include <fmt/format.h>
 
 #include <spdlog/spdlog.h>
@@ -35,14 +37,7 @@ LoadedPackage LoadPackage(const fs::path& dir) {
   LoadedPackage p;
   const fs::path json_path = dir / kManifestFile;
   p.manifest_text = ReadFile(json_path);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(p.manifest_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(json_path.string(), 0, "", fmt::format("malformed JSON at byte {}", e.byte));
-  } catch (const nlohmann::json::exception&) {  // a number past double's range (out_of_range.406)
-    throw InputError(json_path.string(), 0, "", "malformed JSON: a number is out of range");
-  }
+  const nlohmann::json j = io::ParseJson(p.manifest_text, json_path.string());
   p.manifest = ManifestFromJson(j, json_path.string());
   const fs::path weights_path = dir / kWeightsFile;
   p.weights = io::ReadTensorFileBytes(weights_path);
@@ -77,6 +72,10 @@ nlohmann::json ToJson(const ModelManifest& m) {
           {"created", m.created}};
 }
 
+namespace {
+constexpr size_t kMaxNameLength = 64;
+}  // namespace
+
 ModelManifest ManifestFromJson(const nlohmann::json& j, const std::string& source) {
   auto fail = [&](const std::string& field, const std::string& what) { throw InputError(source, 0, field, what); };
   if (!j.is_object()) fail("", "manifest is not a JSON object");
@@ -109,8 +108,23 @@ ModelManifest ManifestFromJson(const nlohmann::json& j, const std::string& sourc
   const std::string format = str("format");
   if (format != kModelFormat) fail("format", fmt::format("unsupported '{}', expected {}", Echo(format), kModelFormat));
   ModelManifest m;
-  m.name = str("name");
-  m.kind = str("kind");
+  // Names are identifiers: they are printed, compared with the graph and used in keys.
+  for (const auto& [key, value] : j.items()) {
+    static const char* const kKeys[] = {"format", "name", "kind", "ref", "architecture", "io_schema", "trained_with",
+                                        "training_data", "metrics", "code_version", "created"};
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) fail(Echo(key), "unknown key");
+  }
+  auto identifier = [&](const char* key) {
+    std::string value = str(key);
+    const bool ok = !value.empty() && value.size() <= kMaxNameLength &&
+                    std::all_of(value.begin(), value.end(), [](char c) {
+                      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                    });
+    if (!ok) fail(key, fmt::format("'{}' is not a model name (a-z, 0-9, _)", Echo(value)));
+    return value;
+  };
+  m.name = identifier("name");
+  m.kind = identifier("kind");
   m.ref = str("ref");
   if (!IsModelRef(m.ref)) fail("ref", fmt::format("'{}' is not a ref (64 lowercase hex characters)", Echo(m.ref)));
   m.architecture = object(j, "architecture", "architecture");

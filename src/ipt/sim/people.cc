@@ -128,11 +128,11 @@ People MakePeople(const PeopleOptions& o, Rng& rng) {
   for (int team = 0; team < 2; ++team) {
     int total = o.players_per_team + o.bench_per_team;
     std::vector<int> numbers;
-    // Goalkeeper usually wears 1; the rest are distinct numbers 2..99.
-    int gk_number = rng.Bernoulli(0.8) ? 1 : rng.UniformInt(12, 99);
+    // Goalkeeper usually wears 1; the rest are distinct numbers 2..99 (mostly low ones).
+    int gk_number = rng.Bernoulli(0.8) ? 1 : rng.UniformInt(12, io::kMaxJersey);
     numbers.push_back(gk_number);
     while (static_cast<int>(numbers.size()) < total) {
-      int n = rng.Bernoulli(0.6) ? rng.UniformInt(2, 30) : rng.UniformInt(2, 99);
+      int n = rng.Bernoulli(0.6) ? rng.UniformInt(2, 30) : rng.UniformInt(2, io::kMaxJersey);
       if (std::find(numbers.begin(), numbers.end(), n) == numbers.end()) numbers.push_back(n);
     }
     for (int k = 0; k < total; ++k) {

@@ -172,7 +172,7 @@ SyntheticMatch WriteSyntheticMatch(const SimConfig& config, uint64_t seed, doubl
   for (auto& e : errors) {
     if (e) std::rethrow_exception(e);
   }
-  dir.Commit(options.overwrite);
+  dir.Commit(/*replace_existing=*/true);  // CheckReplaceableOutputDir allowed it before any work
   return m;
 }
 

@@ -112,15 +112,8 @@ TEST(SyntheticMatch, WritesAValidMatchDirectoryAtomically) {
 }
 
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no ipt::Error thrown";
-  return "";
-}
+// The ipt::Error that `f` throws ("no error" when none: the comparison then fails).
+std::string ErrorOf(const std::function<void()>& f) { return testing::MessageOf<Error>(f); }
 
 // Issue 7: `--force` replaced any existing directory, e.g. ~/important.
 TEST(SyntheticMatch, ForceReplacesOnlyADirectoryIptWrote) {

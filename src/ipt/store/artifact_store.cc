@@ -8,6 +8,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "ipt/io/json.h"
 #include "ipt/io/match.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
@@ -94,14 +95,7 @@ bool IsContentKey(const std::string& name) {
 }
 
 EntryMeta ParseEntryMeta(const std::string& text, const std::string& source) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(source, 0, "", fmt::format("malformed JSON at byte {}", e.byte));
-  } catch (const nlohmann::json::exception&) {  // a number past double's range (out_of_range.406)
-    throw InputError(source, 0, "", "malformed JSON: a number is out of range");
-  }
+  const nlohmann::json j = io::ParseJson(text, source);
   auto fail = [&](const std::string& field, const std::string& what) -> void { throw InputError(source, 0, field, what); };
   if (!j.is_object()) fail("", "expected a JSON object");
   auto string_of = [&](const char* key, bool required) {
@@ -218,7 +212,7 @@ std::optional<io::SafetensorsFile> ArtifactStore::Get(const std::string& layer, 
   bool ok = entry.meta.has_value() && fs::is_regular_file(dir / kTensors);
   if (ok) {
     bytes = ReadFile(dir / kTensors);
-    ok = Sha256Hex(bytes) == entry.meta->content_sha256;
+    ok = static_cast<int64_t>(bytes.size()) == entry.meta->bytes && Sha256Hex(bytes) == entry.meta->content_sha256;
   }
   if (!ok) {
     spdlog::warn("cache entry {}/{} is corrupt ({}): removing it, it will be recomputed", layer, key.substr(0, 12),
@@ -244,7 +238,10 @@ VerifyReport ArtifactStore::Verify() const {
   VerifyReport report;
   for (const auto& e : List()) {
     const fs::path tensors = root_ / e.layer / e.key / kTensors;
-    bool ok = e.meta && fs::is_regular_file(tensors) && Sha256OfFile(tensors) == e.meta->content_sha256;
+    std::error_code ec;
+    bool ok = e.meta && fs::is_regular_file(fs::symlink_status(tensors, ec)) &&
+              static_cast<int64_t>(fs::file_size(tensors, ec)) == e.meta->bytes && !ec &&
+              Sha256OfFile(tensors) == e.meta->content_sha256;
     (ok ? report.ok : report.corrupt).push_back(e.layer + "/" + e.key);
   }
   return report;

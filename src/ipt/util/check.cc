@@ -17,7 +17,7 @@ std::string FormatInputError(const std::string& path, int line, const std::strin
 
 InputError::InputError(const std::string& path, int line, const std::string& field,
                        const std::string& what)
-    : Error(FormatInputError(path, line, field, what)), path_(path), line_(line), field_(field) {}
+    : Error(FormatInputError(path, line, field, what)), path_(path), line_(line), field_(field), detail_(what) {}
 
 namespace internal {
 void ThrowError(const char* file, int line, const std::string& message) {

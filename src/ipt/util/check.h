@@ -33,11 +33,13 @@ class InputError : public Error {
   const std::string& path() const { return path_; }
   int line() const { return line_; }
   const std::string& field() const { return field_; }
+  const std::string& detail() const { return detail_; }  // the `what` part, without file and field
 
  private:
   std::string path_;
   int line_;
   std::string field_;
+  std::string detail_;
 };
 
 namespace internal {

@@ -29,8 +29,10 @@ bool IsWithin(const std::filesystem::path& path, const std::filesystem::path& ro
 void CheckOutputNotInput(const std::filesystem::path& output, const std::vector<std::filesystem::path>& inputs,
                          std::string_view option);
 
-// Before writing the output directory `dir`: fine when it does not exist; when it
-// exists, throws unless `force` is set and the directory holds kOutputMarker.
+// The one rule for replacing an output directory `dir`: fine when it does not exist
+// or is an empty directory; otherwise throws unless `force` is set and `dir` is a
+// directory holding kOutputMarker. Commands with a --force flag pass it; commands that
+// replace their own output implicitly (eval perturb, --export-gsr) pass true.
 void CheckReplaceableOutputDir(const std::filesystem::path& dir, bool force, std::string_view option);
 
 // Writes kOutputMarker into `dir` (call on the temporary directory before committing).

@@ -48,7 +48,10 @@ TEST(Paths, OutputMayNotBeAnInputOrHoldOne) {
 TEST(Paths, ForceReplacesOnlyDirectoriesIptWrote) {
   fs::path dir = testing::FreshTempDir("paths_force");
   EXPECT_NO_THROW(CheckReplaceableOutputDir(dir / "new", false, "--out"));
+  fs::create_directories(dir / "empty");
+  EXPECT_NO_THROW(CheckReplaceableOutputDir(dir / "empty", false, "--out"));  // nothing to lose
   fs::create_directories(dir / "theirs");
+  Touch(dir / "theirs/thesis.tex");
   EXPECT_THAT(ErrorOf([&] { CheckReplaceableOutputDir(dir / "theirs", false, "--out"); }), HasSubstr("--force"));
   EXPECT_THAT(ErrorOf([&] { CheckReplaceableOutputDir(dir / "theirs", true, "--out"); }),
               HasSubstr("not written by ipt"));
