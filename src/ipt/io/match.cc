@@ -197,6 +197,7 @@ void ReadCategoriesAndTeams(const YamlReader& r, const YAML::Node& root, MatchIn
     }
   }
   if (YAML::Node teams = root["teams"]; teams.IsDefined()) {
+    if (!teams.IsMap()) r.Fail(teams, "teams", "expected a mapping (team_a, team_b)");
     r.OnlyKeys(teams, "teams", {"team_a", "team_b"});
     for (const char* team : {"team_a", "team_b"}) {
       if (!teams[team].IsDefined()) continue;

@@ -108,6 +108,12 @@ TEST(MatchYaml, DuplicateAndUnknownKeysAreErrors) {
             std::string::npos);
 }
 
+// Found by fuzzing: `teams:` holding a scalar used to escape as yaml-cpp's own exception.
+TEST(MatchYaml, TeamsMustBeAMapping) {
+  EXPECT_NE(ErrorAfterEdit("teams:\n(.|\n)*roster:", "teams: x\nroster:").find("field 'teams': expected a mapping"),
+            std::string::npos);
+}
+
 TEST(MatchYaml, LimitsAndPathsAreChecked) {
   EXPECT_NE(ErrorAfterEdit("frame_count: 50", "frame_count: 2000000").find("must be in 1..1080000"), std::string::npos);
   EXPECT_NE(ErrorAfterEdit("video: left.mp4", "video: ../../etc/passwd").find("inside the match directory"),
