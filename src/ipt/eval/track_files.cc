@@ -17,6 +17,9 @@ const std::vector<std::string> kImageColumns = {"frame", "id", "x", "y", "w", "h
 const std::vector<std::string> kPitchColumns = {"frame", "id", "x", "z"};
 constexpr int kImageRequired = 6;  // frame,id,x,y,w,h
 constexpr int kConsiderColumn = 6;
+// Fewest bytes of a row ("1,1,1,1\n" is 8; real rows are ~20): reserving for
+// size / this many rows never reallocates.
+constexpr size_t kMinBytesPerRow = 16;
 // |pixel coordinate or size| accepted in image space: far beyond any image.
 constexpr double kMaxAbsPixel = 1.0e7;
 }  // namespace
@@ -34,6 +37,7 @@ std::vector<TrackRow> ReadTrackFile(const std::filesystem::path& path, Space spa
   const int required = image ? kImageRequired : static_cast<int>(kPitchColumns.size());
   const double max_abs = image ? kMaxAbsPixel : limits::kMaxAbsCoordinateM;
   std::vector<TrackRow> rows;
+  rows.reserve(csv.size_bytes() / kMinBytesPerRow);  // a 90-minute match has millions of rows
   while (csv.Next(required)) {
     TrackRow r;
     r.frame = static_cast<int>(csv.Int(0, 1, limits::kMaxFrames));

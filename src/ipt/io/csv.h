@@ -61,6 +61,7 @@ class CsvReader {
   [[noreturn]] void Fail(int column, const std::string& what) const;
   [[noreturn]] void FailLine(const std::string& what) const;
   const std::string& source() const { return source_; }
+  size_t size_bytes() const { return text_.size(); }  // for reserving rows
 
  private:
   bool NextLine(std::string_view* line);
