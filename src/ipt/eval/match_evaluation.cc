@@ -71,7 +71,7 @@ PtfeReport EvaluateMatchDirectory(const fs::path& match_dir, const fs::path& out
 void ExportMatchGsr(const fs::path& match_dir, const fs::path& output_dir, const fs::path& gsr_dir,
                     std::string_view what) {
   CheckOutputNotInput(gsr_dir, MatchEvaluationInputs(match_dir, output_dir), what);
-  CheckWritableOutputDir(gsr_dir, what);
+  CheckReplaceableOutputDir(gsr_dir, /*force=*/true, what);
   const MatchGroundTruth gt = LoadMatchGroundTruth(match_dir);
   ExportSoccerNetGsr(gt.match, gt.annotations, LoadRun(output_dir, gt.match), gsr_dir, what);
   spdlog::info("wrote SoccerNet GSR files to {}", gsr_dir.string());
@@ -93,7 +93,7 @@ std::vector<PtfeReport> RunMatchEvaluation(const MatchEvaluationOptions& options
   CheckOutputNotInput(options.html, inputs, "--html");
   if (!options.export_gsr.empty()) {
     CheckOutputNotInput(options.export_gsr, inputs, "--export-gsr");
-    CheckWritableOutputDir(options.export_gsr, "--export-gsr");
+    CheckReplaceableOutputDir(options.export_gsr, /*force=*/true, "--export-gsr");
     IPT_CHECK(options.html.empty() || !IsWithin(options.html, options.export_gsr),
               "--html {} lies inside --export-gsr {}, which is replaced as a whole", options.html.string(),
               options.export_gsr.string());

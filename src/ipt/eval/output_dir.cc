@@ -7,13 +7,9 @@
 namespace ipt::eval {
 namespace fs = std::filesystem;
 
-void CheckWritableOutputDir(const fs::path& dir, std::string_view what) {
-  CheckReplaceableOutputDir(dir, /*force=*/true, what);  // eval commands replace their own output
-}
-
 void WriteOutputDirectory(const fs::path& dir, std::string_view what,
                           const std::function<void(const fs::path& temp_dir)>& write) {
-  CheckWritableOutputDir(dir, what);
+  CheckReplaceableOutputDir(dir, /*force=*/true, what);  // eval commands replace their own output
   // Write next to what the path resolves to: "out/", "./out" and a link to out all
   // replace the same directory.
   fs::path target = ResolvedPath(dir);

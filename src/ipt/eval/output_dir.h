@@ -10,13 +10,8 @@
 
 namespace ipt::eval {
 
-// Throws ipt::Error unless `dir` may be written: it does not exist, or is an empty
-// directory, or is a directory holding kOutputMarker (ipt wrote it; it is replaced).
-// A file, or a non-empty directory without the marker, is refused. `what` names the
-// output in messages ("--out").
-void CheckWritableOutputDir(const std::filesystem::path& dir, std::string_view what);
-
-// CheckWritableOutputDir, then write(temp_dir) fills a fresh temporary directory that
+// Checks `dir` as util/paths.h CheckReplaceableOutputDir does with force (eval
+// commands replace their own output without a flag), then write(temp_dir) fills a fresh temporary directory that
 // gets kOutputMarker and replaces `dir` (symlinks resolved: a link to an output
 // directory keeps pointing at the new one). On an exception nothing is replaced.
 void WriteOutputDirectory(const std::filesystem::path& dir, std::string_view what,

@@ -92,7 +92,7 @@ int64_t WritePerturbedBaseline(const PerturbedBaselineOptions& options) {
   options.Check();
   // A match directory ipt wrote carries the output marker too: the input check comes first.
   CheckOutputNotInput(options.output_dir, GroundTruthInputs(options.match_dir), "--out");
-  CheckWritableOutputDir(options.output_dir, "--out");
+  CheckReplaceableOutputDir(options.output_dir, /*force=*/true, "--out");
   const MatchGroundTruth gt = LoadMatchGroundTruth(options.match_dir);
   PerturbOptions perturb = options.perturb;
   perturb.fps = gt.match.fps;

@@ -11,6 +11,7 @@
 #include "ipt/eval/similarity.h"
 #include "ipt/eval/soccernet_gsr.h"
 #include "ipt/util/check.h"
+#include "ipt/util/paths.h"
 
 namespace ipt::eval {
 namespace {
@@ -185,7 +186,7 @@ GsrPerson ToGsrPerson(std::optional<io::Category> category, std::optional<int> j
 
 void ExportSoccerNetGsr(const io::MatchInfo& match, const std::vector<io::Annotation>& gt,
                         const std::vector<PipelineRow>& pred, const std::filesystem::path& dir, std::string_view what) {
-  CheckWritableOutputDir(dir, what);  // before any work
+  CheckReplaceableOutputDir(dir, /*force=*/true, what);  // before any work
   GsrGroundTruth labels;
   for (int f = 1; f <= match.frame_count; ++f) labels.evaluated_images.push_back(fmt::format(kGsrImageIdFormat, f));
   // SoccerNet's pitch frame has its origin at the centre spot.

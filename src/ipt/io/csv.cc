@@ -33,9 +33,7 @@ bool ParseNumber(std::string_view s, double* value) {
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *value);
   return ec == std::errc() && ptr == s.data() + s.size();
 }
-}  // namespace
 
-namespace {
 // Splits into `out`, reusing its capacity (no allocation per row).
 void SplitInto(std::string_view line, std::vector<std::string_view>* out) {
   out->clear();
@@ -47,19 +45,21 @@ void SplitInto(std::string_view line, std::vector<std::string_view>* out) {
     start = comma + 1;
   }
 }
-}  // namespace
-
+// Fields of one line, split on every comma (an empty line gives one empty field).
 std::vector<std::string_view> SplitCsvLine(std::string_view line) {
   std::vector<std::string_view> out;
   SplitInto(line, &out);
   return out;
 }
 
+// Without leading/trailing blanks and a trailing carriage return.
 std::string_view TrimCsvField(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
 }
+
+}  // namespace
 
 CsvReader::CsvReader(const std::filesystem::path& path) : CsvReader(ReadFile(path), path.string()) {}
 

@@ -18,11 +18,6 @@
 
 namespace ipt::io {
 
-// Fields of one line, split on every comma (an empty line gives one empty field).
-std::vector<std::string_view> SplitCsvLine(std::string_view line);
-// Without leading/trailing blanks and a trailing carriage return.
-std::string_view TrimCsvField(std::string_view s);
-
 class CsvReader {
  public:
   // Reads the whole file (a regular file of at most limits::kMaxTextFileBytes).
