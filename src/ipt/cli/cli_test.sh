@@ -267,6 +267,19 @@ mkdir -p "$WORK/cfgdir" && cp "$WORK/tiny.yaml" "$WORK/cfgdir/tiny.yaml"
 expect_error "is an input" "$IPT" sim --config "$WORK/cfgdir/tiny.yaml" --seconds 0.2 --out "$WORK/cfgdir/tiny.yaml" --force
 expect_error "holds an input" "$IPT" sim --config "$WORK/cfgdir/tiny.yaml" --seconds 0.2 --out "$WORK/cfgdir" --force
 [ -f "$WORK/cfgdir/tiny.yaml" ] || fail "sim replaced its own --config"
+# Datasets (issue 8): --seeds writes OUT/seed-N per seed, --vary draws the stadium from the seed.
+"$IPT" sim --config "$WORK/tiny.yaml" --vary --seeds 1000,1001 --seconds 0.2 --out "$WORK/ds" >/dev/null 2>"$WORK/err" || { cat "$WORK/err"; fail "sim --vary --seeds failed"; }
+for s in 1000 1001; do [ -s "$WORK/ds/seed-$s/annotations.csv" ] || fail "--seeds did not write seed-$s"; done
+head -1 "$WORK/ds/seed-1000/annotations.csv" | grep -q ",number_side,number_px,legibility$" || fail "annotations.csv lacks the jersey-number labels"
+[ "$(grep -m1 'fx:' "$WORK/ds/seed-1000/match.yaml")" != "$(grep -m1 'fx:' "$WORK/ds/seed-1001/match.yaml")" ] || fail "--vary gave two seeds the same lens"
+expect_error "already exists" "$IPT" sim --config "$WORK/tiny.yaml" --vary --seeds 1001-1002 --seconds 0.2 --out "$WORK/ds"
+[ ! -e "$WORK/ds/seed-1002" ] || fail "a refused dataset command rendered a match"
+"$IPT" sim --config "$WORK/tiny.yaml" --vary --seeds 1001-1002 --seconds 0.2 --out "$WORK/ds" --force >/dev/null 2>&1 || fail "--force did not replace the dataset's matches"
+[ -s "$WORK/ds/seed-1002/match.yaml" ] || fail "--force did not write seed-1002"
+expect_error "the range is empty" "$IPT" sim --seeds 5-3 --out "$WORK/never"
+expect_error "more than 10000 seeds" "$IPT" sim --seeds 0-20000 --out "$WORK/never"
+expect_error "excludes" "$IPT" sim --seed 3 --seeds 1-2 --out "$WORK/never"
+[ ! -e "$WORK/never" ] || fail "a refused sim left an output directory"
 # ---- end of sim block ----
 
 echo "cli_test: all checks passed"

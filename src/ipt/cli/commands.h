@@ -3,6 +3,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
+#include <string>
 
 namespace ipt::cli {
 
@@ -15,5 +17,9 @@ void AddModelsCommand(CLI::App& app);
 void AddCascadeCommand(CLI::App& app);
 void AddCacheCommand(CLI::App& app);
 void AddTrainAndPrecomputeCommands(CLI::App& app);
+void AddDetectCommand(CLI::App& app);
+
+// A package given as a directory, or as a ref (or unique prefix) in the model store.
+std::filesystem::path PackageDirOf(const std::string& model, const std::string& store_root);
 
 }  // namespace ipt::cli

@@ -9,9 +9,13 @@
 #include <new>
 
 #include "ipt/cli/commands.h"
+#include "ipt/pipeline/models.h"
+#include "ipt/util/resources.h"
 #include "ipt/util/check.h"
 
 int main(int argc, char** argv) {
+  ipt::KeepLargeAllocationsInHeap();
+  ipt::pipeline::RegisterModels();
   CLI::App app{"IPT: football player tracking from a two-camera rig.\n"
                "Foot-points on the pitch, track IDs, team categories, jersey numbers and player identities."};
   app.option_defaults()->always_capture_default();
@@ -26,6 +30,7 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("[%H:%M:%S %^%l%$] %v");
 
   ipt::cli::AddSimCommand(app);
+  ipt::cli::AddDetectCommand(app);
   ipt::cli::AddPanoramaCommand(app);
   ipt::cli::AddShowCommand(app);
   ipt::cli::AddBenchCommand(app);

@@ -7,6 +7,7 @@
 #include "ipt/cascade/plan.h"
 #include "ipt/util/progress.h"
 #include "ipt/cli/commands.h"
+#include "ipt/cli/validators.h"
 #include "ipt/io/match_dir.h"
 #include "ipt/registry/collection.h"
 #include "ipt/registry/training.h"
@@ -124,24 +125,65 @@ void AddModelsCommand(CLI::App& app) {
 }
 
 void AddTrainAndPrecomputeCommands(CLI::App& app) {
-  // The entry points the cascade calls. They exist so that plans and scripts name
-  // real commands; each model issue fills its trainer in. Until then they fail
-  // with a clear message instead of pretending to work.
-  auto model = std::make_shared<std::string>();
-  auto models = std::make_shared<std::string>("models.yaml");
-  auto matches = std::make_shared<std::string>("matches");
-  auto store_root = std::make_shared<std::string>(registry::DefaultModelStoreRoot().string());
+  // The entry points the cascade calls: each model module registers its trainer
+  // (pipeline/models.h); a model without one fails with a clear message.
+  struct TrainArgs {
+    std::string model, models = "models.yaml", recipe, run_dir, device;
+    std::string store = registry::DefaultModelStoreRoot().string();
+    std::vector<std::string> matches, val_matches;
+    bool resume = false, force = false;
+    int threads = 0;
+    double max_minutes = -1;
+  };
+  auto t = std::make_shared<TrainArgs>();
   CLI::App* train = app.add_subcommand(
       "train", "Train one model of the graph against a collection: records the collection's upstream refs\n"
-               "as its provenance and adds the package to the model store (prints its ref).");
-  train->add_option("MODEL", *model, "model name")->required();
-  train->add_option("--models", *models, "collection giving the upstream models")->check(CLI::ExistingFile);
-  train->add_option("--matches", *matches, "directory of training matches");
-  train->add_option("--store", *store_root, "model store ($IPT_MODEL_STORE, default ./models)");
-  train->callback([model, models, matches, store_root]() {
-    registry::ModelStore store(*store_root);
-    std::string ref = registry::TrainModel(*model, registry::ModelGraph::PathA(), registry::ReadCollection(*models),
-                                           store, {*matches});
+               "as its provenance and adds the package to the model store (prints its ref).\n"
+               "Checkpoints in --run-dir at least every 4 minutes; --resume continues exactly.");
+  train->add_option("MODEL", t->model, "model name")->required();
+  train->add_option("--config", t->recipe, "training recipe (default configs/train/MODEL.yaml when it exists)")
+      ->check(CLI::ExistingFile);
+  train->add_option("--models", t->models, "collection giving the upstream models (may be absent for the detector)");
+  train->add_option("--matches", t->matches, "training matches or directories of matches (overrides the recipe)");
+  train->add_option("--val-matches", t->val_matches, "validation matches (overrides the recipe)");
+  train->add_option("--run-dir", t->run_dir, "checkpoints, curves.csv/png and best weights (default runs/MODEL)");
+  train->add_flag("--resume", t->resume, "continue the run in --run-dir from its last checkpoint");
+  train->add_flag("--force", t->force, "replace an earlier run in --run-dir");
+  train->add_option("--threads", t->threads, "LibTorch threads (overrides the recipe)")->check(PositiveUpTo(limits::kMaxThreads));
+  train->add_option("--device", t->device, "cpu or cuda (overrides the recipe)")->check(CLI::IsMember({"cpu", "cuda"}));
+  train->add_option("--max-minutes", t->max_minutes, "stop with a checkpoint after this long (resume later)")
+      ->check(NonNegative());
+  train->add_option("--store", t->store, "model store ($IPT_MODEL_STORE, default ./models)");
+  train->callback([t]() {
+    registry::ModelStore store(t->store);
+    registry::TrainingContext ctx;
+    ctx.recipe = t->recipe;
+    const std::filesystem::path default_recipe = std::filesystem::path("configs/train") / (t->model + ".yaml");
+    if (ctx.recipe.empty() && std::filesystem::exists(default_recipe)) ctx.recipe = default_recipe;
+    ctx.matches = t->matches;
+    ctx.validation_matches = t->val_matches;
+    ctx.run_dir = t->run_dir.empty() ? std::filesystem::path("runs") / t->model : std::filesystem::path(t->run_dir);
+    ctx.resume = t->resume;
+    ctx.overwrite = t->force;
+    ctx.threads = t->threads;
+    ctx.device = t->device;
+    ctx.max_minutes = t->max_minutes;
+    ProgressBar bar("train " + t->model, "steps");
+    ctx.progress = [&bar](int64_t step, int64_t steps, const std::string& status) {
+      bar.SetStatus(status);
+      bar.Update(step, steps);
+    };
+    registry::ModelCollection collection;
+    if (std::filesystem::exists(t->models)) collection = registry::ReadCollection(t->models);
+    std::string ref =
+        registry::TrainModel(t->model, registry::ModelGraph::PathA(), collection, store, std::move(ctx));
+    bar.Finish();
+    if (ref.empty()) {
+      spdlog::warn("{}: stopped before the last step; continue with --resume", t->model);
+      return;
+    }
+    spdlog::info("trained {} -> {} (store {}); promote with `ipt models promote`", t->model,
+                 registry::ShortRef(ref), t->store);
     fmt::print("{}\n", ref);
   });
   struct PrecomputeArgs {

@@ -1,9 +1,13 @@
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include "ipt/cli/commands.h"
 #include "ipt/cli/validators.h"
-#include "ipt/util/limits.h"
 #include "ipt/sim/synthetic_match.h"
+#include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/sim/variation.h"
 #include "ipt/util/paths.h"
 #include "ipt/util/progress.h"
 #include "ipt/util/resources.h"
@@ -12,40 +16,76 @@ namespace ipt::cli {
 
 void AddSimCommand(CLI::App& app) {
   struct Args {
-    std::string config, out;
+    std::string config, out, seeds;
     uint64_t seed = 7;
     double seconds = 30;
     bool force = false;
+    bool vary = false;
     int threads = 2;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
       "sim", "Render a synthetic match with full ground truth into a match directory\n"
-             "(match.yaml, left.mp4, right.mp4, annotations.csv).");
+             "(match.yaml, left.mp4, right.mp4, annotations.csv); with --seeds, one match per\n"
+             "seed under OUT/seed-N (a dataset; seeds 1000-4999 train, 5000-5999 validate).");
   cmd->add_option("--config", args->config, "YAML overriding the defaults of configs/sim_default.yaml")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--seed", args->seed, "random seed: the same seed gives the same match")->check(Seed());
-  cmd->add_option("--seconds", args->seconds, "length of the match in seconds (at most 12 hours)")
+  auto* seed = cmd->add_option("--seed", args->seed, "random seed: the same seed gives the same match")->check(Seed());
+  cmd->add_option("--seeds", args->seeds, "a dataset: seeds A-B or A,B,C, one match each in OUT/seed-N")
+      ->excludes(seed)
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            try {
+              sim::ParseSeedList(text);
+              return "";
+            } catch (const Error& e) {
+              return e.message();
+            }
+          },
+          "A-B or A,B,C"));
+  cmd->add_flag("--vary", args->vary,
+                "draw the stadium from the seed: pitch, rig height and distance, lens, kits, light, noise, codec\n"
+                "(ranges in sim/variation.h); the config gives everything else");
+  cmd->add_option("--seconds", args->seconds, "length of each match in seconds (at most 12 hours)")
       ->check(PositiveUpTo(limits::kMaxMatchSeconds));
-  cmd->add_option("--out", args->out, "output match directory")->required();
-  cmd->add_flag("--force", args->force, "replace the output directory if it exists and ipt wrote it");
+  cmd->add_option("--out", args->out, "output match directory (with --seeds: the dataset directory)")->required();
+  cmd->add_flag("--force", args->force, "replace an output match directory if it exists and ipt wrote it");
   cmd->add_option("--threads", args->threads, "cameras rendered in parallel")->check(CLI::Range(1, 2));
   cmd->callback([args]() {
     // Refuse what cannot work before loading or rendering anything.
-    CheckOutputNotInput(args->out, {args->config}, "--out");
-    CheckReplaceableOutputDir(args->out, args->force, "--out");
-    sim::SimConfig config = args->config.empty() ? sim::SimConfig{} : sim::LoadSimConfig(args->config);
-    sim::MatchFrameCount(args->seconds, config.fps);
-    Stopwatch watch;
-    ProgressBar bar("rendering", "frames");
-    sim::WriteOptions options;
-    options.overwrite = args->force;
-    options.threads = args->threads;
-    auto match = sim::WriteSyntheticMatch(config, args->seed, args->seconds, args->out, options, bar.Callback());
-    bar.Finish();
-    spdlog::info("wrote {}: {} frames x 2 cameras, {} annotation rows, in {:.1f} s (peak memory {:.0f} MiB)",
-                 args->out, match.info.frame_count, match.annotations.size(), watch.Seconds(),
-                 PeakRssBytes() / 1048576.0);
+    std::vector<uint64_t> seeds = {args->seed};
+    std::vector<std::filesystem::path> outs = {args->out};
+    if (!args->seeds.empty()) {
+      seeds = sim::ParseSeedList(args->seeds);
+      outs.clear();
+      for (uint64_t s : seeds) outs.push_back(sim::DatasetMatchDir(args->out, s));
+    }
+    for (const auto& out : outs) {
+      CheckOutputNotInput(out, {args->config}, "--out");
+      CheckReplaceableOutputDir(out, args->force, "--out");
+    }
+    const sim::SimConfig base = args->config.empty() ? sim::SimConfig{} : sim::LoadSimConfig(args->config);
+    sim::MatchFrameCount(args->seconds, base.fps);
+    std::vector<sim::SimConfig> configs;
+    for (uint64_t s : seeds) configs.push_back(args->vary ? sim::Vary(base, s) : base);
+
+    Stopwatch total;
+    for (size_t i = 0; i < seeds.size(); ++i) {
+      const std::string name = fmt::format("seed-{}", seeds[i]);
+      spdlog::info("{} ({}/{}, {}){}{}", name, i + 1, seeds.size(), sim::SeedSplitName(sim::SplitOfSeed(seeds[i])),
+                   args->vary ? ": " : "", args->vary ? sim::DescribeVariation(configs[i]) : "");
+      Stopwatch watch;
+      ProgressBar bar(seeds.size() > 1 ? fmt::format("{} {}/{}", name, i + 1, seeds.size()) : "rendering", "frames");
+      sim::WriteOptions options;
+      options.overwrite = args->force;
+      options.threads = args->threads;
+      auto match = sim::WriteSyntheticMatch(configs[i], seeds[i], args->seconds, outs[i], options, bar.Callback());
+      bar.Finish();
+      spdlog::info("wrote {}: {} frames x 2 cameras, {} annotation rows, in {:.1f} s (peak memory {:.0f} MiB)",
+                   outs[i].string(), match.info.frame_count, match.annotations.size(), watch.Seconds(),
+                   PeakRssBytes() / 1048576.0);
+    }
+    if (seeds.size() > 1) spdlog::info("wrote {} matches under {} in {:.1f} s", seeds.size(), args->out, total.Seconds());
   });
 }
 

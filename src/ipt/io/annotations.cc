@@ -16,13 +16,36 @@
 
 namespace ipt::io {
 
+namespace {
+// Bounds of number_px when read: no printed number is taller than an image.
+constexpr double kMaxNumberPx = limits::kMaxImageSidePx;
+}  // namespace
+
+const char* NumberSideName(NumberSide side) {
+  switch (side) {
+    case NumberSide::kNone: return "";
+    case NumberSide::kBack: return "back";
+    case NumberSide::kFront: return "front";
+    case NumberSide::kSide: return "side";
+  }
+  return "";
+}
+
+std::optional<NumberSide> ParseNumberSide(std::string_view name) {
+  for (NumberSide side : {NumberSide::kNone, NumberSide::kBack, NumberSide::kFront, NumberSide::kSide}) {
+    if (name == NumberSideName(side)) return side;
+  }
+  return std::nullopt;
+}
+
 std::vector<Annotation> ReadAnnotationsCsv(const std::filesystem::path& path, int frame_count) {
   const int last_frame = frame_count > 0 ? std::min(frame_count, limits::kMaxFrames) : limits::kMaxFrames;
   CsvReader csv(path);
   csv.Header({"frame", "person_id", "x_m", "z_m", "category", "jersey"});
   const int c_frame = csv.Column("frame"), c_id = csv.Column("person_id"), c_x = csv.Column("x_m"),
             c_z = csv.Column("z_m"), c_cat = csv.Column("category"), c_jersey = csv.Column("jersey"),
-            c_view = csv.Column("in_view"), c_occ = csv.Column("occluded");
+            c_view = csv.Column("in_view"), c_occ = csv.Column("occluded"), c_side = csv.Column("number_side"),
+            c_number_px = csv.Column("number_px"), c_legibility = csv.Column("legibility");
   std::vector<Annotation> rows;
   std::set<std::pair<int, int>> seen;
   while (csv.Next()) {
@@ -38,6 +61,14 @@ std::vector<Annotation> ReadAnnotationsCsv(const std::filesystem::path& path, in
     if (auto jersey = csv.OptionalInt(c_jersey, kMinJersey, kMaxJersey)) a.jersey = static_cast<int>(*jersey);
     if (c_view >= 0) a.in_view = csv.Int(c_view, 0, 1) != 0;
     if (c_occ >= 0) a.occluded = csv.Number(c_occ, 0.0, 1.0);
+    if (c_side >= 0) {
+      const std::string_view side = csv.Text(c_side);
+      auto parsed_side = ParseNumberSide(side);
+      if (!parsed_side) csv.Fail(c_side, fmt::format("expected back, front, side or empty, got '{}'", Echo(side)));
+      a.number_side = *parsed_side;
+    }
+    if (c_number_px >= 0) a.number_px = csv.Number(c_number_px, 0.0, kMaxNumberPx);
+    if (c_legibility >= 0) a.legibility = static_cast<Legibility>(csv.Int(c_legibility, 0, 2));
     if (!seen.insert({a.frame, a.person_id}).second) {
       csv.Fail(c_id, fmt::format("person {} appears twice in frame {}", a.person_id, a.frame));
     }
@@ -50,12 +81,12 @@ std::vector<Annotation> ReadAnnotationsCsv(const std::filesystem::path& path, in
 }
 
 void WriteAnnotationsCsv(const std::vector<Annotation>& rows, const std::filesystem::path& path) {
-  std::string out = "frame,person_id,x_m,z_m,category,jersey,in_view,occluded\n";
-  out.reserve(rows.size() * 48);
+  std::string out = "frame,person_id,x_m,z_m,category,jersey,in_view,occluded,number_side,number_px,legibility\n";
+  out.reserve(rows.size() * 64);
   for (const auto& a : rows) {
-    out += fmt::format("{},{},{:.3f},{:.3f},{},{},{},{:.2f}\n", a.frame, a.person_id, a.x_m, a.z_m,
-                       CategoryName(a.category), a.jersey ? std::to_string(*a.jersey) : "",
-                       a.in_view ? 1 : 0, a.occluded);
+    out += fmt::format("{},{},{:.3f},{:.3f},{},{},{},{:.2f},{},{:.1f},{}\n", a.frame, a.person_id, a.x_m, a.z_m,
+                       CategoryName(a.category), a.jersey ? std::to_string(*a.jersey) : "", a.in_view ? 1 : 0,
+                       a.occluded, NumberSideName(a.number_side), a.number_px, static_cast<int>(a.legibility));
   }
   WriteFileAtomic(path, out);
 }

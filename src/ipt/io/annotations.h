@@ -1,7 +1,7 @@
 // annotations.csv: ground-truth foot-points, one row per person per frame.
 //
-//   frame,person_id,x_m,z_m,category,jersey,in_view,occluded
-//   1,7,34.120,20.550,team_a,10,1,0.00
+//   frame,person_id,x_m,z_m,category,jersey,in_view,occluded,number_side,number_px,legibility
+//   1,7,34.120,20.550,team_a,10,1,0.00,back,11.4,2
 //
 //  - frame: 1-based frame number (1 .. frame_count).
 //  - person_id: the roster player_id (referees have their own ids).
@@ -11,16 +11,36 @@
 //  Optional extra columns (IPT writes them; readers of real data may lack them):
 //  - in_view: 1 when the foot-point and head are inside at least one camera image.
 //  - occluded: fraction (0..1) of the person's panorama box hidden by nearer people.
-// Columns are found by header name; unknown extra columns are ignored.
+//  Jersey-number labels, all seen from the person's source camera (the camera
+//  geometry::MakeCropView cuts the crop from; sim/jersey_number.h has the thresholds):
+//  - number_side: back | front | side: the side of the shirt facing that camera, from the
+//    horizontal angle between the body's facing and the direction to the camera (side:
+//    more than 60 degrees from square-on); empty when the person has no jersey number.
+//  - number_px: height in source-camera pixels of the printed number the camera sees
+//    (back numbers are 2.5x taller than front ones) times the cosine of the angle from
+//    square-on; 0 when no number is drawn (edge-on, too small, outside the image).
+//  - legibility: 0 none, 1 partial, 2 legible (thresholds in sim/jersey_number.h).
+// Columns are found by header name; unknown extra columns are ignored. A file without
+// the optional columns reads as in_view 1, occluded 0, number_side empty, number_px 0,
+// legibility 0.
 #pragma once
 
 #include <filesystem>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "ipt/io/match.h"
 
 namespace ipt::io {
+
+// Which side of the shirt faces the source camera; kNone (written empty) without a jersey.
+enum class NumberSide { kNone, kBack, kFront, kSide };
+// How well the jersey number can be read in the crop (the JN classifier's presence target).
+enum class Legibility { kNone = 0, kPartial = 1, kLegible = 2 };
+
+const char* NumberSideName(NumberSide side);  // "", "back", "front", "side"
+std::optional<NumberSide> ParseNumberSide(std::string_view name);
 
 struct Annotation {
   int frame = 0;  // 1-based
@@ -30,6 +50,9 @@ struct Annotation {
   std::optional<int> jersey;
   bool in_view = true;
   double occluded = 0.0;
+  NumberSide number_side = NumberSide::kNone;
+  double number_px = 0.0;
+  Legibility legibility = Legibility::kNone;
 };
 
 // Throws InputError (file, line, field) on a malformed file, a non-finite number,

@@ -19,19 +19,50 @@ fs::path WriteText(const std::string& name, const std::string& text) {
 }
 
 TEST(Annotations, RoundTrip) {
-  std::vector<Annotation> rows = {{2, 5, 10.25, 3.5, Category::kTeamB, 9, true, 0.25},
-                                  {1, 7, 50.0, 60.125, Category::kReferee, std::nullopt, false, 0}};
+  std::vector<Annotation> rows = {
+      {2, 5, 10.25, 3.5, Category::kTeamB, 9, true, 0.25, NumberSide::kBack, 11.5, Legibility::kLegible},
+      {1, 7, 50.0, 60.125, Category::kReferee, std::nullopt, false, 0},
+      {2, 8, 1.0, 2.0, Category::kTeamA, 12, true, 0.5, NumberSide::kSide, 2.5, Legibility::kNone},
+      {2, 9, 1.0, 2.0, Category::kGoalkeeperA, 1, true, 0, NumberSide::kFront, 4.0, Legibility::kPartial}};
   fs::path file = WriteText("rt.csv", "");
   WriteAnnotationsCsv(rows, file);
   auto back = ReadAnnotationsCsv(file, 10);
-  ASSERT_EQ(back.size(), 2u);
+  ASSERT_EQ(back.size(), 4u);
   EXPECT_EQ(back[0].frame, 1);  // sorted by frame
   EXPECT_EQ(back[0].person_id, 7);
   EXPECT_FALSE(back[0].jersey.has_value());
   EXPECT_FALSE(back[0].in_view);
+  EXPECT_EQ(back[0].number_side, NumberSide::kNone);
+  EXPECT_EQ(back[0].number_px, 0.0);
+  EXPECT_EQ(back[0].legibility, Legibility::kNone);
   EXPECT_EQ(back[1].jersey, 9);
   EXPECT_DOUBLE_EQ(back[1].x_m, 10.25);
   EXPECT_DOUBLE_EQ(back[1].occluded, 0.25);
+  EXPECT_EQ(back[1].number_side, NumberSide::kBack);
+  EXPECT_DOUBLE_EQ(back[1].number_px, 11.5);
+  EXPECT_EQ(back[1].legibility, Legibility::kLegible);
+  EXPECT_EQ(back[2].number_side, NumberSide::kSide);
+  EXPECT_DOUBLE_EQ(back[2].number_px, 2.5);
+  EXPECT_EQ(back[2].legibility, Legibility::kNone);
+  EXPECT_EQ(back[3].number_side, NumberSide::kFront);
+  EXPECT_EQ(back[3].legibility, Legibility::kPartial);
+}
+
+TEST(Annotations, NumberLabelsAreOptional) {
+  // Real data lacks them: defaults. Present, they are checked.
+  fs::path file = WriteText("plain.csv", "frame,person_id,x_m,z_m,category,jersey\n1,3,1.5,2.5,team_a,7\n");
+  auto rows = ReadAnnotationsCsv(file);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].number_side, NumberSide::kNone);
+  EXPECT_EQ(rows[0].number_px, 0.0);
+  EXPECT_EQ(rows[0].legibility, Legibility::kNone);
+  file = WriteText("labels.csv", "legibility,number_px,number_side,frame,person_id,x_m,z_m,category,jersey\n"
+                                 "1,6.0,front,1,3,1.5,2.5,team_a,7\n");
+  rows = ReadAnnotationsCsv(file);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].number_side, NumberSide::kFront);
+  EXPECT_DOUBLE_EQ(rows[0].number_px, 6.0);
+  EXPECT_EQ(rows[0].legibility, Legibility::kPartial);
 }
 
 TEST(Annotations, MinimalColumnsInAnyOrderAndExtraColumns) {
@@ -69,6 +100,12 @@ TEST(Annotations, BadInputNamesFileLineAndField) {
   EXPECT_NE(ErrorOf(header + "101,2,3.0,4.0,team_a,\n").find("outside 1..100"), std::string::npos);
   EXPECT_NE(ErrorOf(header + "1,2,3.0,4.0,team_a,123\n").find("field 'jersey'"), std::string::npos);
   EXPECT_NE(ErrorOf("").find("empty file"), std::string::npos);
+  const std::string labelled = "frame,person_id,x_m,z_m,category,jersey,number_side,number_px,legibility\n";
+  EXPECT_NE(ErrorOf(labelled + "1,2,3.0,4.0,team_a,7,top,5.0,1\n").find("field 'number_side': expected back, front, side"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(labelled + "1,2,3.0,4.0,team_a,7,back,-1,1\n").find("field 'number_px'"), std::string::npos);
+  EXPECT_NE(ErrorOf(labelled + "1,2,3.0,4.0,team_a,7,back,5.0,3\n").find("field 'legibility': 3 is outside 0..2"),
+            std::string::npos);
   EXPECT_THROW(ReadAnnotationsCsv("/nonexistent/annotations.csv"), InputError);
 }
 

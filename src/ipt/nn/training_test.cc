@@ -43,6 +43,12 @@ registry::TrainedWeights TrainTinyJn(const registry::TrainingContext& ctx) {
   return w;
 }
 
+registry::TrainingContext Context(std::vector<std::string> matches) {
+  registry::TrainingContext ctx;
+  ctx.matches = std::move(matches);
+  return ctx;
+}
+
 TEST(Training, TrainedPackageRecordsProvenanceAndPromotes) {
   const fs::path work = fs::temp_directory_path() / ("ipt_training_" + std::to_string(::getpid()));
   fs::remove_all(work);
@@ -66,7 +72,7 @@ TEST(Training, TrainedPackageRecordsProvenanceAndPromotes) {
   registry::TrainerRegistry trainers;
   EXPECT_THROW(registry::TrainModel("jn_classifier", graph, collection, store, {}, trainers), Error);  // none yet
   trainers.Register("jn_classifier", TrainTinyJn);
-  std::string ref = registry::TrainModel("jn_classifier", graph, collection, store, {"match-a"}, trainers);
+  std::string ref = registry::TrainModel("jn_classifier", graph, collection, store, Context({"match-a"}), trainers);
   registry::ModelManifest m = store.Get(ref);
   EXPECT_EQ(m.trained_with.at("crop_encoder"), collection.refs.at("crop_encoder"));
   EXPECT_EQ(m.trained_with.at("tracker"), collection.refs.at("tracker"));

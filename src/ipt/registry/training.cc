@@ -27,13 +27,12 @@ const Trainer* TrainerRegistry::Find(const std::string& model) const {
 }
 
 std::string TrainModel(const std::string& model, const ModelGraph& graph, const ModelCollection& collection,
-                       ModelStore& store, const std::vector<std::string>& matches, const TrainerRegistry& trainers) {
+                       ModelStore& store, TrainingContext ctx, const TrainerRegistry& trainers) {
   const ModelSpec& spec = graph.Model(model);
   const Trainer* trainer = trainers.Find(model);
   IPT_CHECK(trainer != nullptr, "no trainer for '{}' exists yet: the model arrives with its own issue", model);
-  TrainingContext ctx;
   ctx.model = model;
-  ctx.matches = matches;
+  ctx.model_store = store.root();
   for (const Edge* e : graph.EdgesInto(model)) {
     auto it = collection.refs.find(e->upstream);
     if (it == collection.refs.end()) {
@@ -43,6 +42,7 @@ std::string TrainModel(const std::string& model, const ModelGraph& graph, const 
     ctx.upstream_refs[e->upstream] = store.Resolve(it->second);
   }
   TrainedWeights trained = (*trainer)(ctx);
+  if (!trained.finished) return "";
   ModelManifest m;
   m.name = model;
   m.kind = spec.kind;
@@ -50,7 +50,7 @@ std::string TrainModel(const std::string& model, const ModelGraph& graph, const 
   m.inputs = spec.inputs;
   m.outputs = spec.outputs;
   m.trained_with = ctx.upstream_refs;
-  m.training_matches = matches;
+  m.training_matches = ctx.matches;
   m.training_artifacts = ctx.artifacts;
   m.metrics = trained.metrics;
   m.code_version = IPT_GIT_COMMIT;

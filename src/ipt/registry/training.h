@@ -6,6 +6,7 @@
 // LibTorch networks); a model without a registered trainer cannot be trained.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -16,17 +17,31 @@
 
 namespace ipt::registry {
 
+// What `ipt train MODEL` hands a trainer. The recipe (configs/train/MODEL.yaml)
+// holds the model's data, network and training settings; the fields below
+// override it where set.
 struct TrainingContext {
   std::string model;
   std::map<std::string, std::string> upstream_refs;  // model -> ref, from the collection
-  std::vector<std::string> matches;                  // training match directories
+  std::filesystem::path model_store;                 // where upstream packages live
+  std::vector<std::string> matches;                  // training match directories (trainer fills from the recipe)
+  std::vector<std::string> validation_matches;       // validation match directories
   std::vector<std::string> artifacts;                // precompute keys used
+  std::filesystem::path recipe;                      // YAML recipe; empty = the trainer's defaults
+  std::filesystem::path run_dir;                     // checkpoints, curves, best weights
+  bool resume = false;                               // continue the run in run_dir
+  bool overwrite = false;                            // replace an earlier run in run_dir
+  int threads = 0;                                   // > 0: overrides the recipe
+  std::string device;                                // non-empty: overrides the recipe
+  double max_minutes = -1;                           // >= 0: overrides the recipe
+  std::function<void(int64_t step, int64_t steps, const std::string& status)> progress;
 };
 
 struct TrainedWeights {
   std::string weights_safetensors;                 // serialized safetensors file
   nlohmann::json architecture = nlohmann::json::object();
   nlohmann::json metrics = nlohmann::json::object();
+  bool finished = true;  // false: stopped early (max_minutes); nothing is packaged, resume later
 };
 
 using Trainer = std::function<TrainedWeights(const TrainingContext&)>;
@@ -44,8 +59,11 @@ class TrainerRegistry {
 // Trains `model` with the registered trainer and adds the package to the store;
 // returns its ref. Throws when no trainer is registered or an upstream model the
 // model needs is missing from the collection.
+// `context` supplies the run settings (recipe, run_dir, resume, ...); its model,
+// upstream_refs and model_store are filled here. Returns "" when the trainer
+// stopped early (nothing packaged).
 std::string TrainModel(const std::string& model, const ModelGraph& graph, const ModelCollection& collection,
-                       ModelStore& store, const std::vector<std::string>& matches,
+                       ModelStore& store, TrainingContext context,
                        const TrainerRegistry& trainers = TrainerRegistry::Global());
 
 }  // namespace ipt::registry

@@ -10,6 +10,7 @@
 #include "ipt/io/match_dir.h"
 #include "ipt/sim/renderer.h"
 #include "ipt/sim/synthetic_match.h"
+#include "ipt/sim/variation.h"
 #include "ipt/util/check.h"
 #include "ipt/util/random.h"
 #include "ipt/util/test_util.h"
@@ -199,6 +200,33 @@ TEST(CheckedConfigs, WidePinholeBarrelHighRigsRender) {
     }
   }
   EXPECT_GT(tried, 10);
+}
+
+// `ipt sim --vary`: the configs Vary draws pass Check (Vary checks) and render, and
+// both of its codecs write a match that reads back.
+TEST(CheckedConfigs, VariedConfigsRender) {
+  SimConfig base;
+  base.rig.image_width_px = 320;
+  base.rig.image_height_px = 180;
+  base.panorama.width_px = 64;  // the panorama's remap tables dominate otherwise
+  base.panorama.height_px = 32;
+  for (uint64_t seed = 0; seed < 8; ++seed) {
+    const SimConfig config = Vary(base, seed);
+    try {
+      SimulateAndRender(config, seed);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "seed " << seed << ": " << e.what() << "\n  config: " << DescribeVariation(config);
+    }
+  }
+  const fs::path root = testing::FreshTempDir("varied_configs");
+  for (const std::string& codec : VariationRanges{}.codecs) {
+    SimConfig config = Vary(base, 1);
+    config.render.codec = codec;
+    const fs::path out = root / codec;
+    EXPECT_NO_THROW(WriteSyntheticMatch(config, 1, 2 / config.fps, out, {})) << codec;
+    EXPECT_EQ(io::OpenMatchDir(out).info.frame_count, 2) << codec;
+  }
+  fs::remove_all(root);
 }
 
 }  // namespace

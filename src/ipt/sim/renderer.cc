@@ -10,6 +10,7 @@
 
 #include "ipt/geometry/pitch_layout.h"
 #include "ipt/sim/body.h"
+#include "ipt/sim/jersey_number.h"
 #include "ipt/util/random.h"
 #include "ipt/util/units.h"
 
@@ -79,13 +80,7 @@ constexpr double kHandRadiusFactor = 0.6;      // of the forearm
 constexpr double kNeckWidthFactor = 0.9;       // of the head radius
 constexpr double kHairRadiusFactor = 0.95;     // of the head radius
 constexpr double kHairRaiseM = 0.025, kHairBackM = 0.025;
-// Jersey numbers, sized for a person of kNumberReferenceHeightM and scaled with
-// height; shown only when the torso faces towards / away from the camera.
-constexpr double kNumberReferenceHeightM = 1.8;
-constexpr double kNumberMinFacing = 0.05;  // |cos| between facing and the camera direction
-constexpr double kBackNumberWidthM = 0.26, kBackNumberHeightM = 0.27, kBackNumberRaiseM = 0.04;
-constexpr double kFrontNumberSizeM = 0.11, kFrontNumberDropM = 0.13;  // below the shoulders
-constexpr int kMinNumberHeightPx = 3, kMinNumberWidthPx = 2;  // smaller is an illegible blur
+// Jersey numbers: placement and sizes in jersey_number.h (shared with the labels).
 // Number glyph masks: white on black, two digits fit side by side.
 constexpr int kNumberMaskWidthPx = 96, kNumberMaskHeightPx = 80;
 constexpr int kGlyphFont = cv::FONT_HERSHEY_DUPLEX, kGlyphThickness = 7, kGlyphPaddingPx = 4;
@@ -646,7 +641,7 @@ void CameraRenderer::DrawPerson(const SimPerson& person, const PersonState& stat
     return;
   }
   BodyPainter painter(camera_, cv::norm(pa - pb), img);
-  const double facing_camera = pose.forward.dot(to_camera);  // +1 facing, -1 back turned
+  const double facing_camera = FacingCamera(pose, center);  // +1 facing, -1 back turned
   const KitColors kit = ShadedKit(look, facing_camera);
 
   // Far side first, so the near limbs cover it.
@@ -661,17 +656,9 @@ void CameraRenderer::DrawPerson(const SimPerson& person, const PersonState& stat
   painter.Limb(pose.hip_left, pose.hip_right, pose.thigh_m * kWaistWidthFactor, kit.shorts);
   // Jersey numbers: large on the back, small on the chest, on the visible side only.
   if (person.entry.jersey) {
-    const Eigen::Vector3d up = (shoulder_mid - pelvis).normalized();
-    const double scale = look.height_m / kNumberReferenceHeightM;
-    const Eigen::Vector3d half_depth = pose.forward * pose.torso_depth_m * 0.5;
-    if (facing_camera < -kNumberMinFacing) {
-      const Eigen::Vector3d c = 0.5 * (shoulder_mid + pelvis) + up * kBackNumberRaiseM * scale - half_depth;
-      DrawNumber(*person.entry.jersey, look.number, c, pose.right, up, kBackNumberWidthM * scale,
-                 kBackNumberHeightM * scale, img);
-    } else if (facing_camera > kNumberMinFacing) {
-      const Eigen::Vector3d c = shoulder_mid - up * kFrontNumberDropM * scale + half_depth;
-      DrawNumber(*person.entry.jersey, look.number, c, -pose.right, up, kFrontNumberSizeM * scale,
-                 kFrontNumberSizeM * scale, img);
+    if (auto n = VisibleNumber(pose, look.height_m, facing_camera)) {
+      DrawNumber(*person.entry.jersey, look.number, n->center, n->text_right, n->text_up, n->width_m, n->height_m,
+                 img);
     }
   }
   PaintArm(pose, !left_is_far, kit, &painter);

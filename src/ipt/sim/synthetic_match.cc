@@ -4,12 +4,16 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <charconv>
 #include <cmath>
 #include <exception>
+#include <set>
 #include <thread>
 
+#include "ipt/geometry/crop.h"
 #include "ipt/geometry/panorama.h"
 #include "ipt/io/video.h"
+#include "ipt/sim/jersey_number.h"
 #include "ipt/sim/renderer.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
@@ -20,6 +24,14 @@ namespace ipt::sim {
 namespace {
 constexpr double kPersonBoxWidthM = 0.6;  // body width used for occlusion boxes
 constexpr int kOcclusionSamplesX = 5, kOcclusionSamplesY = 10;
+
+const geometry::Camera& NearestCamera(const geometry::Rig& rig, const Eigen::Vector2d& foot_m) {
+  const Eigen::Vector3d foot = geometry::PitchPoint(foot_m);
+  const auto& cameras = rig.cameras;
+  return (cameras[0].center_in_pitch() - foot).squaredNorm() <= (cameras[1].center_in_pitch() - foot).squaredNorm()
+             ? cameras[0]
+             : cameras[1];
+}
 }  // namespace
 
 std::vector<io::Annotation> AnnotateFrame(const FrameState& state, const std::vector<SimPerson>& people,
@@ -41,6 +53,38 @@ std::vector<io::Annotation> AnnotateFrame(const FrameState& state, const std::ve
     double half_width = 0.5 * kPersonBoxWidthM / people[i].look.height_m * std::abs(f->y() - h->y());
     boxes[i] = {f->x() - half_width, f->x() + half_width, h->y(), f->y(), (foot - panorama.center_in_pitch()).norm()};
   }
+  // Fraction of the samples of the panorama rectangle [x0, x1] x [y0, y1] inside the
+  // box of someone nearer than `distance` (person `self` excluded).
+  auto hidden_fraction = [&](double x0, double x1, double y0, double y1, double distance, size_t self) {
+    int hidden = 0;
+    for (int sy = 0; sy < kOcclusionSamplesY; ++sy) {
+      for (int sx = 0; sx < kOcclusionSamplesX; ++sx) {
+        const double x = x0 + (sx + 0.5) / kOcclusionSamplesX * (x1 - x0);
+        const double y = y0 + (sy + 0.5) / kOcclusionSamplesY * (y1 - y0);
+        for (size_t k = 0; k < n; ++k) {
+          const Box& o = boxes[k];
+          if (k != self && o.distance < distance && x >= o.x0 && x <= o.x1 && y >= o.y0 && y <= o.y1) {
+            ++hidden;
+            break;
+          }
+        }
+      }
+    }
+    return static_cast<double>(hidden) / (kOcclusionSamplesX * kOcclusionSamplesY);
+  };
+  // The same for a printed number: its corners' bounding rectangle in the panorama.
+  auto number_occluded = [&](const PrintedNumber& number, size_t self) {
+    const Eigen::Vector3d hr = number.text_right * (0.5 * number.width_m), hu = number.text_up * (0.5 * number.height_m);
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    const Eigen::Vector3d corners[4] = {number.center - hr + hu, number.center + hr + hu, number.center + hr - hu,
+                                        number.center - hr - hu};
+    for (const Eigen::Vector3d& corner : corners) {
+      auto p = panorama.PixelFromPitch(corner);
+      if (!p) return 0.0;
+      x0 = std::min(x0, p->x()), x1 = std::max(x1, p->x()), y0 = std::min(y0, p->y()), y1 = std::max(y1, p->y());
+    }
+    return hidden_fraction(x0, x1, y0, y1, boxes[self].distance, self);
+  };
   std::vector<io::Annotation> rows;
   for (size_t i = 0; i < n; ++i) {
     io::Annotation a;
@@ -56,22 +100,19 @@ std::vector<io::Annotation> AnnotateFrame(const FrameState& state, const std::ve
       auto h = camera.PixelFromPitch(geometry::PitchPoint(state.people[i].pos_m, people[i].look.height_m));
       a.in_view = a.in_view || (f && h && camera.InImage(*f) && camera.InImage(*h));
     }
-    int hidden = 0;
     const Box& b = boxes[i];
-    for (int sy = 0; sy < kOcclusionSamplesY; ++sy) {
-      for (int sx = 0; sx < kOcclusionSamplesX; ++sx) {
-        double x = b.x0 + (sx + 0.5) / kOcclusionSamplesX * (b.x1 - b.x0);
-        double y = b.y0 + (sy + 0.5) / kOcclusionSamplesY * (b.y1 - b.y0);
-        for (size_t k = 0; k < n; ++k) {
-          const Box& o = boxes[k];
-          if (k != i && o.distance < b.distance && x >= o.x0 && x <= o.x1 && y >= o.y0 && y <= o.y1) {
-            ++hidden;
-            break;
-          }
-        }
-      }
-    }
-    a.occluded = static_cast<double>(hidden) / (kOcclusionSamplesX * kOcclusionSamplesY);
+    a.occluded = hidden_fraction(b.x0, b.x1, b.y0, b.y1, b.distance, i);
+    // Jersey-number labels from the camera the crop is cut from. Without a crop (no
+    // camera sees the foot-point) the side is the one facing the nearer camera.
+    auto view = geometry::MakeCropView(rig.cameras, state.people[i].pos_m);
+    const geometry::Camera& source = view ? rig.cameras[view->camera_index] : NearestCamera(rig, state.people[i].pos_m);
+    NumberLabel label = LabelNumber(people[i], state.people[i], source, [&](const PrintedNumber& number) {
+      return number_occluded(number, i);
+    });
+    if (!view) label.number_px = 0, label.legibility = io::Legibility::kNone;
+    a.number_side = label.side;
+    a.number_px = label.number_px;
+    a.legibility = label.legibility;
     rows.push_back(a);
   }
   return rows;
@@ -174,6 +215,66 @@ SyntheticMatch WriteSyntheticMatch(const SimConfig& config, uint64_t seed, doubl
   }
   dir.Commit(/*replace_existing=*/true);  // CheckReplaceableOutputDir allowed it before any work
   return m;
+}
+
+SeedSplit SplitOfSeed(uint64_t seed) {
+  if (seed >= kFirstTrainSeed && seed <= kLastTrainSeed) return SeedSplit::kTrain;
+  if (seed >= kFirstValidationSeed && seed <= kLastValidationSeed) return SeedSplit::kValidate;
+  return SeedSplit::kHeldOut;
+}
+
+const char* SeedSplitName(SeedSplit split) {
+  switch (split) {
+    case SeedSplit::kTrain: return "train";
+    case SeedSplit::kValidate: return "validate";
+    case SeedSplit::kHeldOut: return "held-out";
+  }
+  return "";
+}
+
+namespace {
+uint64_t ParseSeed(std::string_view text, const std::string& list) {
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  IPT_CHECK(!text.empty() && ec == std::errc() && ptr == text.data() + text.size(),
+            "seeds '{}': '{}' is not an integer in 0..18446744073709551615 (write A-B or A,B,C)", Echo(list),
+            Echo(text));
+  return value;
+}
+}  // namespace
+
+std::vector<uint64_t> ParseSeedList(const std::string& text) {
+  std::vector<uint64_t> seeds;
+  const size_t dash = text.find('-');
+  if (dash != std::string::npos) {
+    const uint64_t first = ParseSeed(std::string_view(text).substr(0, dash), text);
+    const uint64_t last = ParseSeed(std::string_view(text).substr(dash + 1), text);
+    IPT_CHECK(first <= last, "seeds '{}': the range is empty ({} > {})", Echo(text), first, last);
+    IPT_CHECK(last - first < kMaxDatasetSeeds, "seeds '{}': more than {} seeds in one command", Echo(text),
+              kMaxDatasetSeeds);
+    for (uint64_t s = first;; ++s) {
+      seeds.push_back(s);
+      if (s == last) break;
+    }
+    return seeds;
+  }
+  std::set<uint64_t> seen;
+  size_t begin = 0;
+  for (;;) {
+    const size_t comma = text.find(',', begin);
+    const uint64_t seed = ParseSeed(std::string_view(text).substr(begin, comma - begin), text);
+    IPT_CHECK(seen.insert(seed).second, "seeds '{}': seed {} is listed twice", Echo(text), seed);
+    seeds.push_back(seed);
+    IPT_CHECK(seeds.size() <= kMaxDatasetSeeds, "seeds '{}': more than {} seeds in one command", Echo(text),
+              kMaxDatasetSeeds);
+    if (comma == std::string::npos) break;
+    begin = comma + 1;
+  }
+  return seeds;
+}
+
+std::filesystem::path DatasetMatchDir(const std::filesystem::path& dir, uint64_t seed) {
+  return dir / fmt::format("seed-{}", seed);
 }
 
 }  // namespace ipt::sim

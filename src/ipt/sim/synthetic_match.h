@@ -2,7 +2,9 @@
 // videos, written as a match directory (io/match.h) atomically.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "ipt/io/annotations.h"
@@ -29,7 +31,9 @@ int MatchFrameCount(double seconds, double fps);
 SyntheticMatch SimulateMatch(const SimConfig& config, uint64_t seed, double seconds);
 
 // Ground-truth rows for one frame: in_view from the cameras, occlusion from the
-// people's boxes in the panorama (fraction hidden by people nearer to the rig).
+// people's boxes in the panorama (fraction hidden by people nearer to the rig),
+// jersey-number labels (side, size, legibility) from the camera that
+// geometry::MakeCropView picks for the foot-point (jersey_number.h).
 std::vector<io::Annotation> AnnotateFrame(const FrameState& state, const std::vector<SimPerson>& people,
                                           int frame, const geometry::Rig& rig,
                                           const geometry::Panorama& panorama);
@@ -48,5 +52,24 @@ struct WriteOptions {
 SyntheticMatch WriteSyntheticMatch(const SimConfig& config, uint64_t seed, double seconds,
                                    const std::filesystem::path& out, const WriteOptions& options,
                                    const ProgressFn& progress = nullptr);
+
+// Datasets: many matches, one per seed, written as DIR/seed-N (`ipt sim --seeds`).
+// The seed decides what a match may be used for (README.md, "Datasets"): training
+// 1000-4999, validation 5000-5999, every other seed held out for evaluation; the
+// demo's seed 7 is among the held out.
+enum class SeedSplit { kTrain, kValidate, kHeldOut };
+constexpr uint64_t kFirstTrainSeed = 1000, kLastTrainSeed = 4999;
+constexpr uint64_t kFirstValidationSeed = 5000, kLastValidationSeed = 5999;
+constexpr uint64_t kDemoSeed = 7;
+SeedSplit SplitOfSeed(uint64_t seed);
+const char* SeedSplitName(SeedSplit split);  // "train", "validate", "held-out"
+
+// At most this many seeds in one command (the whole training range).
+constexpr size_t kMaxDatasetSeeds = 10000;
+// "A-B" (A <= B, both included), "A,B,C" or "A": decimal seeds, no duplicates, at
+// most kMaxDatasetSeeds. Throws ipt::Error naming what is wrong.
+std::vector<uint64_t> ParseSeedList(const std::string& text);
+// DIR/seed-N.
+std::filesystem::path DatasetMatchDir(const std::filesystem::path& dir, uint64_t seed);
 
 }  // namespace ipt::sim

@@ -191,5 +191,27 @@ TEST(SyntheticMatch, ConfigSizesAreBounded) {
   EXPECT_THAT(ErrorOf([&] { c.Check(); }), ::testing::HasSubstr("is too wide for this distortion"));
 }
 
+TEST(Datasets, SeedListsAndSplits) {
+  EXPECT_EQ(ParseSeedList("1000-1003"), (std::vector<uint64_t>{1000, 1001, 1002, 1003}));
+  EXPECT_EQ(ParseSeedList("9000,9002,7"), (std::vector<uint64_t>{9000, 9002, 7}));
+  EXPECT_EQ(ParseSeedList("5"), (std::vector<uint64_t>{5}));
+  EXPECT_EQ(ParseSeedList("18446744073709551615-18446744073709551615").size(), 1u);  // no wrap-around
+  EXPECT_EQ(ParseSeedList("1000-4999").size(), 4000u);
+  EXPECT_THAT(ErrorOf([] { ParseSeedList("3-1"); }), ::testing::HasSubstr("the range is empty"));
+  EXPECT_THAT(ErrorOf([] { ParseSeedList("0-18446744073709551615"); }), ::testing::HasSubstr("more than 10000 seeds"));
+  EXPECT_THAT(ErrorOf([] { ParseSeedList("1,2,1"); }), ::testing::HasSubstr("seed 1 is listed twice"));
+  for (const char* bad : {"", "-2", "1-", "1-2-3", "a", "1,,2", "1, 2", "1,", "99999999999999999999"}) {
+    EXPECT_THAT(ErrorOf([&] { ParseSeedList(bad); }), ::testing::HasSubstr("is not an integer")) << bad;
+  }
+  EXPECT_EQ(DatasetMatchDir("data/train", 1000), fs::path("data/train/seed-1000"));
+  EXPECT_EQ(SplitOfSeed(999), SeedSplit::kHeldOut);
+  EXPECT_EQ(SplitOfSeed(1000), SeedSplit::kTrain);
+  EXPECT_EQ(SplitOfSeed(4999), SeedSplit::kTrain);
+  EXPECT_EQ(SplitOfSeed(5000), SeedSplit::kValidate);
+  EXPECT_EQ(SplitOfSeed(5999), SeedSplit::kValidate);
+  EXPECT_EQ(SplitOfSeed(6000), SeedSplit::kHeldOut);
+  EXPECT_EQ(SplitOfSeed(kDemoSeed), SeedSplit::kHeldOut);
+}
+
 }  // namespace
 }  // namespace ipt::sim

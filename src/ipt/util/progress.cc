@@ -9,7 +9,7 @@
 namespace ipt {
 
 struct ProgressBar::State {
-  std::string label, unit;
+  std::string label, unit, status;
   std::mutex mu;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_draw{};
@@ -29,7 +29,7 @@ ProgressBar::~ProgressBar() {
 }
 
 namespace {
-void Draw(ProgressBar* /*unused*/, const std::string& label, const std::string& unit, int64_t done,
+void Draw(const std::string& label, const std::string& unit, const std::string& status, int64_t done,
           int64_t total, double seconds, bool final_line, bool tty) {
   constexpr int kBarWidth = 30;
   double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
@@ -38,11 +38,12 @@ void Draw(ProgressBar* /*unused*/, const std::string& label, const std::string& 
   bar.resize(kBarWidth, '.');
   double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
   double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
-  std::fprintf(stderr, "%s%s [%s] %3d%% %lld/%lld %.1f %s/s %s %d:%02d%s", tty ? "\r" : "",
+  std::fprintf(stderr, "%s%s [%s] %3d%% %lld/%lld %.1f %s/s %s %d:%02d%s%s%s", tty ? "\r" : "",
                label.c_str(), bar.c_str(), static_cast<int>(fraction * 100),
                static_cast<long long>(done), static_cast<long long>(total), rate, unit.c_str(),
                final_line ? "in" : "ETA", static_cast<int>((final_line ? seconds : eta) / 60),
-               static_cast<int>(final_line ? seconds : eta) % 60, final_line ? "\n" : "");
+               static_cast<int>(final_line ? seconds : eta) % 60, status.empty() ? "" : " | ", status.c_str(),
+               final_line ? "\n" : "\033[K");
   std::fflush(stderr);
 }
 }  // namespace
@@ -54,7 +55,7 @@ void ProgressBar::Update(int64_t done, int64_t total) {
   auto now = std::chrono::steady_clock::now();
   if (!state_->tty || now - state_->last_draw < std::chrono::milliseconds(100)) return;
   state_->last_draw = now;
-  Draw(this, state_->label, state_->unit, done, total,
+  Draw(state_->label, state_->unit, state_->status, done, total,
        std::chrono::duration<double>(now - state_->start).count(), false, true);
 }
 
@@ -64,7 +65,12 @@ void ProgressBar::Finish() {
   state_->finished = true;
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - state_->start).count();
-  Draw(this, state_->label, state_->unit, state_->done, state_->total, seconds, true, state_->tty);
+  Draw(state_->label, state_->unit, state_->status, state_->done, state_->total, seconds, true, state_->tty);
+}
+
+void ProgressBar::SetStatus(std::string status) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->status = std::move(status);
 }
 
 ProgressFn ProgressBar::Callback() {

@@ -19,6 +19,8 @@ class ProgressBar {
   ProgressBar(std::string label, std::string unit);
   ~ProgressBar();
   void Update(int64_t done, int64_t total);
+  // Text drawn after the bar (e.g. "loss 0.412 | 95 samples/s"); thread-safe.
+  void SetStatus(std::string status);
   void Finish();
   ProgressFn Callback();
 

@@ -1,0 +1,70 @@
+// Model benchmarks with 2 LibTorch threads (the target machine's cores):
+//  - detector forward + peak decoding on one 512x1024 panorama (ms per panorama)
+//  - detector training step on a batch of patches (ms per step)
+// Untrained weights: speed does not depend on the values.
+#include <benchmark/benchmark.h>
+
+#include "ipt/detector/detector_net.h"
+#include "ipt/detector/heatmap.h"
+#include "ipt/nn/tensor_file.h"
+#include "ipt/util/resources.h"
+
+namespace {
+using namespace ipt;  // NOLINT(google-build-using-namespace): benchmark file, not a header
+
+void ReportMemory(benchmark::State& state) {
+  state.counters["peak_rss_MiB"] = static_cast<double>(PeakRssBytes()) / (1 << 20);
+}
+
+void BM_DetectorPanorama(benchmark::State& state) {
+  nn::SetTorchThreads(static_cast<int>(state.range(0)));
+  torch::manual_seed(1);
+  detector::DetectorNet net{detector::DetectorNetConfig{}};
+  net->eval();
+  torch::NoGradGuard no_grad;
+  torch::Tensor x = torch::rand({1, 3, 512, 1024});
+  detector::HeatmapOptions options;
+  int64_t params = 0;
+  for (const auto& p : net->parameters()) params += p.numel();
+  for (auto _ : state) {
+    auto out = net->forward(x);
+    torch::Tensor heat = torch::sigmoid(out.heat_logits).contiguous();
+    torch::Tensor off = out.offset.contiguous();
+    auto peaks = detector::FindPeaks(heat[0][0].data_ptr<float>(), off[0][0].data_ptr<float>(),
+                                     off[0][1].data_ptr<float>(), 256, 512, options);
+    benchmark::DoNotOptimize(peaks);
+  }
+  state.counters["params"] = static_cast<double>(params);
+  state.counters["panoramas_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  ReportMemory(state);
+}
+BENCHMARK(BM_DetectorPanorama)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_DetectorTrainStep(benchmark::State& state) {
+  nn::SetTorchThreads(2);
+  torch::manual_seed(1);
+  detector::DetectorNet net{detector::DetectorNetConfig{}};
+  torch::optim::AdamW opt(net->parameters(), 1e-3);
+  torch::Tensor x = torch::rand({8, 3, 256, 512});
+  torch::Tensor target = torch::rand({8, 1, 128, 256}) * 0.5;
+  for (auto _ : state) {
+    opt.zero_grad();
+    auto loss = detector::FocalLoss(net->forward(x).heat_logits, target);
+    loss.backward();
+    opt.step();
+  }
+  state.counters["patches_per_s"] = benchmark::Counter(8.0 * state.iterations(), benchmark::Counter::kIsRate);
+  ReportMemory(state);
+}
+BENCHMARK(BM_DetectorTrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ipt::KeepLargeAllocationsInHeap();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,67 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "ipt/cli/commands.h"
+#include "ipt/cli/validators.h"
+#include "ipt/nn/tensor_file.h"
+#include "ipt/pipeline/detect.h"
+#include "ipt/registry/model_package.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/paths.h"
+#include "ipt/util/progress.h"
+#include "ipt/util/resources.h"
+
+namespace ipt::cli {
+
+// A package given as a directory, or as a ref (or unique prefix) in the model store.
+std::filesystem::path PackageDirOf(const std::string& model, const std::string& store_root) {
+  if (std::filesystem::is_directory(model)) return model;
+  registry::ModelStore store(store_root);
+  return store.PackageDir(store.Resolve(model));
+}
+
+void AddDetectCommand(CLI::App& app) {
+  struct Args {
+    std::string match, model, out, store = registry::DefaultModelStoreRoot().string();
+    int frames = 0, threads = 2;
+    double threshold = detector::HeatmapOptions{}.peak_threshold;
+    bool score = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("detect", "Run the detector (model 1) on a match: foot-points on the pitch per frame\n"
+                                               "written to detections.csv (frame,x_m,z_m,score).");
+  cmd->add_option("MATCH", args->match, "match directory")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("--model", args->model, "detector package directory, or a ref in the model store")->required();
+  cmd->add_option("--out", args->out, "output CSV")->required();
+  cmd->add_option("--frames", args->frames, "only the first N frames (0 = all)")->check(CLI::Range(0, limits::kMaxFrames));
+  cmd->add_option("--threshold", args->threshold, "heatmap peak threshold")->check(CLI::Range(0.01, 0.99));
+  cmd->add_option("--threads", args->threads, "LibTorch threads")->check(PositiveUpTo(limits::kMaxThreads));
+  cmd->add_option("--store", args->store, "model store ($IPT_MODEL_STORE, default ./models)");
+  cmd->add_flag("--score", args->score, "also score against annotations.csv (precision/recall at 1 m)");
+  cmd->callback([args]() {
+    io::MatchDir match = io::OpenMatchDir(args->match);
+    CheckOutputNotInput(args->out, match.InputFiles(), "--out");
+    nn::SetTorchThreads(args->threads);
+    detector::DetectorRunOptions options;
+    options.heatmap.peak_threshold = args->threshold;
+    detector::Detector detector(PackageDirOf(args->model, args->store), options);
+    ProgressBar bar("detect", "frames");
+    pipeline::DetectTimings timings;
+    auto rows = pipeline::DetectMatch(match, detector, args->frames, &timings, bar.Callback());
+    bar.Finish();
+    io::WriteDetectionsCsv(rows, args->out);
+    spdlog::info("wrote {}: {} detections in {} frames; detector {:.1f} ms/frame, decode+stitch {:.1f} ms/frame "
+                 "(overlapped), {:.1f} frames/s, peak memory {:.0f} MiB",
+                 args->out, rows.size(), timings.frames, 1000 * timings.detector_s / timings.frames,
+                 1000 * timings.decode_stitch_s / timings.frames, timings.frames / timings.total_s,
+                 PeakRssBytes() / 1048576.0);
+    if (args->score) {
+      auto s = pipeline::ScoreDetections(match, rows, timings.frames);
+      fmt::print("precision {:.4f}  recall {:.4f}  F1 {:.4f}  recall (crowded or occluded) {:.4f} of {}  "
+                 "median error {:.3f} m\n",
+                 s.precision, s.recall, s.f1, s.recall_hard, s.hard_total, s.median_error_m);
+    }
+  });
+}
+
+}  // namespace ipt::cli

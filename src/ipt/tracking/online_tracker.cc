@@ -1,0 +1,379 @@
+#include "ipt/tracking/online_tracker.h"
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <tuple>
+
+#include "ipt/eval/assignment.h"
+#include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+
+namespace ipt::tracking {
+namespace {
+
+// ceil(lost_seconds * fps) ignores this much excess from floating point (1.2 * 25
+// is 30.000000000000004).
+constexpr double kFrameRoundingTolerance = 1e-9;
+// Bounds that only refuse nonsense.
+constexpr double kMaxGateM = 1000.0;
+constexpr double kMaxAppearanceWeightM = 1000.0;
+constexpr double kMaxCosineDistance = 2.0;
+constexpr int kMaxConfirmHits = 1000;
+
+bool InUnitInterval(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
+
+}  // namespace
+
+void OnlineTrackerOptions::Check() const {
+  kalman.Check();
+  IPT_CHECK(InUnitInterval(low_score), "low_score must be in [0, 1], got {}", low_score);
+  IPT_CHECK(InUnitInterval(high_score), "high_score must be in [0, 1], got {}", high_score);
+  IPT_CHECK(InUnitInterval(birth_score), "birth_score must be in [0, 1], got {}", birth_score);
+  IPT_CHECK(low_score <= high_score, "low_score {} must be <= high_score {}", low_score,
+            high_score);
+  IPT_CHECK(birth_score >= high_score, "birth_score {} must be >= high_score {}", birth_score,
+            high_score);
+  IPT_CHECK(confirm_hits >= 1 && confirm_hits <= kMaxConfirmHits,
+            "confirm_hits must be in [1, {}], got {}", kMaxConfirmHits, confirm_hits);
+  IPT_CHECK(
+      std::isfinite(lost_seconds) && lost_seconds >= 0 && lost_seconds <= limits::kMaxMatchSeconds,
+      "lost_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds, lost_seconds);
+  IPT_CHECK(std::isfinite(gate_sigmas) && gate_sigmas > 0 && gate_sigmas <= kMaxGateM,
+            "gate_sigmas must be in (0, {}], got {}", kMaxGateM, gate_sigmas);
+  IPT_CHECK(std::isfinite(min_gate_m) && min_gate_m > 0, "min_gate_m must be > 0, got {}",
+            min_gate_m);
+  IPT_CHECK(std::isfinite(max_gate_m) && max_gate_m >= min_gate_m && max_gate_m <= kMaxGateM,
+            "max_gate_m must be in [min_gate_m = {}, {}], got {}", min_gate_m, kMaxGateM,
+            max_gate_m);
+  IPT_CHECK(std::isfinite(appearance_weight_m) && appearance_weight_m >= 0 &&
+                appearance_weight_m <= kMaxAppearanceWeightM,
+            "appearance_weight_m must be in [0, {}], got {}", kMaxAppearanceWeightM,
+            appearance_weight_m);
+  IPT_CHECK(std::isfinite(max_appearance_distance) && max_appearance_distance >= 0 &&
+                max_appearance_distance <= kMaxCosineDistance,
+            "max_appearance_distance must be in [0, {}], got {}", kMaxCosineDistance,
+            max_appearance_distance);
+  IPT_CHECK(std::isfinite(embedding_momentum) && embedding_momentum >= 0 && embedding_momentum < 1,
+            "embedding_momentum must be in [0, 1), got {}", embedding_momentum);
+}
+
+enum class TrackStatus { kTentative, kTracked, kLost };
+
+struct OnlineTracker::Track {
+  TrackStatus status = TrackStatus::kTentative;
+  int64_t id = 0;  // 0 while tentative
+  KalmanFilter filter;
+  std::vector<float> embedding;  // moving average, unit norm; empty until one is seen
+  int hits = 0;                  // consecutive matched frames
+  int last_matched_frame = 0;
+  std::vector<TrackerRow> tentative_rows;  // track_id 0; reported on confirmation
+  double gate_m = 0;                       // of the current frame's prediction
+};
+
+namespace {
+
+// A pair (track, detection) is possible when the cost is finite.
+constexpr double kImpossible = std::numeric_limits<double>::infinity();
+
+// Pairs (row, col) minimising the total cost where leaving a row or a column unmatched
+// costs half of `unmatched` = (largest finite cost + 1): every possible pair is worth more
+// than leaving both unmatched, and impossible pairs (infinite cost) are never chosen.
+// This is lapjv's extend_cost / cost_limit construction (as ByteTrack uses it) on a
+// (rows + cols) square matrix:
+//   [ C          U/2 (rows x rows) ]
+//   [ U/2 (cols x cols)   0        ]
+std::vector<std::pair<int, int>> AssignWithGate(const Eigen::MatrixXd& cost) {
+  const int rows = static_cast<int>(cost.rows()), cols = static_cast<int>(cost.cols());
+  std::vector<std::pair<int, int>> pairs;
+  if (rows == 0 || cols == 0) return pairs;
+  double max_finite = 0;
+  bool any_finite = false;
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j)
+      if (std::isfinite(cost(i, j))) {
+        max_finite = std::max(max_finite, cost(i, j));
+        any_finite = true;
+      }
+  if (!any_finite) return pairs;
+  const double unmatched = max_finite + 1;  // costs are >= 0
+  // An impossible pair costs more than leaving its row and its column unmatched.
+  const double impossible = 2 * unmatched;
+  const int n = rows + cols;
+  Eigen::MatrixXd extended = Eigen::MatrixXd::Zero(n, n);
+  extended.topLeftCorner(rows, cols) =
+      cost.unaryExpr([&](double c) { return std::isfinite(c) ? c : impossible; });
+  extended.topRightCorner(rows, rows).setConstant(unmatched / 2);
+  extended.bottomLeftCorner(cols, cols).setConstant(unmatched / 2);
+  for (auto [i, j] : eval::LinearSumAssignment(extended))
+    if (i < rows && j < cols && std::isfinite(cost(i, j))) pairs.emplace_back(i, j);
+  return pairs;
+}
+
+double CosineDistance(const std::vector<float>& a, const std::vector<float>& b) {
+  IPT_ASSERT(a.size() == b.size());
+  double dot = 0;
+  for (size_t k = 0; k < a.size(); ++k) dot += double{a[k]} * b[k];
+  return 1 - std::clamp(dot, -1.0, 1.0);  // both unit norm
+}
+
+std::vector<float> Normalized(const std::vector<float>& v) {
+  double norm_sq = 0;
+  for (float x : v) norm_sq += double{x} * x;
+  const double norm = std::sqrt(norm_sq);
+  std::vector<float> out(v.size());
+  for (size_t k = 0; k < v.size(); ++k) out[k] = static_cast<float>(v[k] / norm);
+  return out;
+}
+
+// Radius (m) of a disc around the predicted foot-point: gate_sigmas standard deviations
+// along the innovation's major axis, clamped to [min_gate_m, max_gate_m].
+double GateRadius(const KalmanFilter& filter, const OnlineTrackerOptions& options) {
+  const Eigen::Matrix2d s = filter.InnovationCovariance();
+  const double largest_variance =
+      Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d>(s, Eigen::EigenvaluesOnly)
+          .eigenvalues()
+          .maxCoeff();
+  return std::clamp(options.gate_sigmas * std::sqrt(largest_variance), options.min_gate_m,
+                    options.max_gate_m);
+}
+
+}  // namespace
+
+OnlineTracker::OnlineTracker(const OnlineTrackerOptions& options, double fps)
+    : options_(options), fps_(fps) {
+  options_.Check();
+  IPT_CHECK(std::isfinite(fps) && fps > 0 && fps <= limits::kMaxFps,
+            "fps must be in (0, {}], got {}", limits::kMaxFps, fps);
+  const double lost_frames = std::ceil(options_.lost_seconds * fps - kFrameRoundingTolerance);
+  IPT_CHECK(lost_frames <= limits::kMaxFrames, "lost_seconds * fps = {} frames exceeds {}",
+            lost_frames, limits::kMaxFrames);
+  lost_frames_ = std::max(0, static_cast<int>(lost_frames));
+}
+
+OnlineTracker::~OnlineTracker() = default;
+OnlineTracker::OnlineTracker(OnlineTracker&&) noexcept = default;
+OnlineTracker& OnlineTracker::operator=(OnlineTracker&&) noexcept = default;
+
+int OnlineTracker::num_confirmed_tracks() const {
+  return static_cast<int>(std::count_if(tracks_.begin(), tracks_.end(), [](const Track& t) {
+    return t.status != TrackStatus::kTentative;
+  }));
+}
+
+int OnlineTracker::num_tentative_tracks() const {
+  return static_cast<int>(tracks_.size()) - num_confirmed_tracks();
+}
+
+int64_t OnlineTracker::num_track_ids() const { return next_track_id_ - 1; }
+int OnlineTracker::lost_frames() const { return lost_frames_; }
+
+TrackerFrameResult OnlineTracker::Update(int frame,
+                                         const std::vector<TrackerDetection>& detections) {
+  IPT_CHECK(frame > last_frame_ && frame <= limits::kMaxFrames,
+            "tracker frames must increase and be in [1, {}]: got {} after {}", limits::kMaxFrames,
+            frame, last_frame_);
+  const bool first_frame = last_frame_ == 0;
+  // Detections: finite, bounded, embeddings of one dimension (normalized here again so that
+  // cosine distances stay in [0, 2] whatever the caller's rounding).
+  std::vector<std::vector<float>> embeddings(detections.size());
+  for (size_t d = 0; d < detections.size(); ++d) {
+    const TrackerDetection& det = detections[d];
+    IPT_CHECK(det.foot_in_pitch_m.allFinite() &&
+                  det.foot_in_pitch_m.cwiseAbs().maxCoeff() <= limits::kMaxAbsCoordinateM,
+              "frame {}: detection {} has foot-point ({}, {}) outside [-{}, {}] m", frame, d,
+              det.foot_in_pitch_m.x(), det.foot_in_pitch_m.y(), limits::kMaxAbsCoordinateM,
+              limits::kMaxAbsCoordinateM);
+    IPT_CHECK(InUnitInterval(det.score), "frame {}: detection {} has score {} outside [0, 1]",
+              frame, d, det.score);
+    if (det.embedding.empty()) continue;
+    if (embedding_dim_ == 0) embedding_dim_ = static_cast<int>(det.embedding.size());
+    IPT_CHECK(static_cast<int>(det.embedding.size()) == embedding_dim_,
+              "frame {}: detection {} has a {}-d embedding, earlier ones {}-d", frame, d,
+              det.embedding.size(), embedding_dim_);
+    double norm_sq = 0;
+    for (float v : det.embedding) norm_sq += double{v} * v;
+    IPT_CHECK(std::isfinite(norm_sq) && norm_sq > 0,
+              "frame {}: detection {} has an embedding of norm {}", frame, d, std::sqrt(norm_sq));
+    embeddings[d] = Normalized(det.embedding);
+  }
+
+  // Predict every track to this frame.
+  if (!first_frame) {
+    const double dt_s = (frame - last_frame_) / fps_;
+    for (Track& t : tracks_) t.filter.Predict(dt_s);
+  }
+  last_frame_ = frame;
+  for (Track& t : tracks_) t.gate_m = GateRadius(t.filter, options_);
+
+  std::vector<int> high, low;  // detection indices by score band
+  for (int d = 0; d < static_cast<int>(detections.size()); ++d) {
+    const double score = detections[d].score;
+    if (score >= options_.high_score)
+      high.push_back(d);
+    else if (score >= options_.low_score)
+      low.push_back(d);
+  }
+
+  // Cost of every (track, detection) pair of a stage; infinite outside the gates.
+  auto pair_cost = [&](const Track& t, int d, bool use_appearance) {
+    const double distance_m = (detections[d].foot_in_pitch_m - t.filter.position_m()).norm();
+    if (distance_m > t.gate_m) return kImpossible;
+    if (!use_appearance || t.embedding.empty() || embeddings[d].empty()) return distance_m;
+    const double appearance = CosineDistance(t.embedding, embeddings[d]);
+    if (appearance > options_.max_appearance_distance) return kImpossible;
+    return distance_m + options_.appearance_weight_m * appearance;
+  };
+  std::vector<int> matched_detection(tracks_.size(), -1);  // per track
+  std::vector<char> detection_used(detections.size(), 0);
+  // Matches tracks[track_ids] to the unused detections among `candidates`.
+  auto run_stage = [&](const std::vector<int>& track_ids, const std::vector<int>& candidates,
+                       bool use_appearance) {
+    std::vector<int> free_detections;
+    for (int d : candidates)
+      if (!detection_used[d]) free_detections.push_back(d);
+    Eigen::MatrixXd cost(track_ids.size(), free_detections.size());
+    for (size_t i = 0; i < track_ids.size(); ++i)
+      for (size_t j = 0; j < free_detections.size(); ++j)
+        cost(i, j) = pair_cost(tracks_[track_ids[i]], free_detections[j], use_appearance);
+    for (auto [i, j] : AssignWithGate(cost)) {
+      matched_detection[track_ids[i]] = free_detections[j];
+      detection_used[free_detections[j]] = 1;
+    }
+  };
+
+  // Stage 1: confirmed tracks (tracked or lost) x confident detections, distance + appearance.
+  std::vector<int> confirmed;
+  for (int k = 0; k < static_cast<int>(tracks_.size()); ++k)
+    if (tracks_[k].status != TrackStatus::kTentative) confirmed.push_back(k);
+  run_stage(confirmed, high, /*use_appearance=*/true);
+  // Stage 2: tracks tracked in the previous frame and still unmatched x weak detections.
+  std::vector<int> tracked_left;
+  for (int k : confirmed)
+    if (matched_detection[k] < 0 && tracks_[k].status == TrackStatus::kTracked)
+      tracked_left.push_back(k);
+  run_stage(tracked_left, low, /*use_appearance=*/false);
+  // Stage 3: tentative tracks x confident detections left over.
+  std::vector<int> tentative;
+  for (int k = 0; k < static_cast<int>(tracks_.size()); ++k)
+    if (tracks_[k].status == TrackStatus::kTentative) tentative.push_back(k);
+  run_stage(tentative, high, /*use_appearance=*/true);
+
+  TrackerFrameResult result;
+  result.track_ids.assign(detections.size(), std::nullopt);
+  std::vector<std::optional<TrackerRow>> row_of_detection(detections.size());
+  std::vector<TrackerRow> earlier_rows;
+  std::vector<Track> kept;
+  kept.reserve(tracks_.size());
+  for (size_t k = 0; k < tracks_.size(); ++k) {
+    Track& t = tracks_[k];
+    const int d = matched_detection[k];
+    if (d < 0) {
+      if (t.status == TrackStatus::kTentative) continue;  // dropped
+      t.status = TrackStatus::kLost;
+      if (frame - t.last_matched_frame > lost_frames_) continue;  // removed
+      kept.push_back(std::move(t));
+      continue;
+    }
+    const TrackerDetection& det = detections[d];
+    t.filter.Update(det.foot_in_pitch_m);
+    t.last_matched_frame = frame;
+    ++t.hits;
+    if (det.score >= options_.high_score && !embeddings[d].empty()) {
+      if (t.embedding.empty()) {
+        t.embedding = embeddings[d];
+      } else {
+        const double m = options_.embedding_momentum;
+        std::vector<float> mixed(t.embedding.size());
+        for (size_t c = 0; c < mixed.size(); ++c)
+          mixed[c] = static_cast<float>(m * t.embedding[c] + (1 - m) * embeddings[d][c]);
+        double norm_sq = 0;
+        for (float v : mixed) norm_sq += double{v} * v;
+        // Opposite unit vectors average to zero: keep the newest appearance then.
+        t.embedding = norm_sq > 0 ? Normalized(mixed) : embeddings[d];
+      }
+    }
+    TrackerRow row;
+    row.frame = frame;
+    row.detection_index = det.index;
+    row.position_in_pitch_m =
+        options_.report_filtered_position ? t.filter.position_m() : det.foot_in_pitch_m;
+    row.score = det.score;
+    if (t.status == TrackStatus::kTentative) {
+      if (t.hits < options_.confirm_hits) {
+        t.tentative_rows.push_back(row);
+        kept.push_back(std::move(t));
+        continue;
+      }
+      t.id = next_track_id_++;
+      if (options_.report_tentative_hits)
+        for (TrackerRow& early : t.tentative_rows) {
+          early.track_id = t.id;
+          earlier_rows.push_back(early);
+        }
+      t.tentative_rows.clear();
+    }
+    t.status = TrackStatus::kTracked;
+    row.track_id = t.id;
+    result.track_ids[d] = t.id;
+    row_of_detection[d] = row;
+    kept.push_back(std::move(t));
+  }
+
+  // Births from the confident detections nobody took.
+  for (int d : high) {
+    if (detection_used[d] || detections[d].score < options_.birth_score) continue;
+    Track t{TrackStatus::kTentative,
+            0,
+            KalmanFilter(options_.kalman, detections[d].foot_in_pitch_m),
+            embeddings[d],
+            1,
+            frame,
+            {},
+            0};
+    TrackerRow row;
+    row.frame = frame;
+    row.detection_index = detections[d].index;
+    row.position_in_pitch_m = detections[d].foot_in_pitch_m;  // the filter starts there
+    row.score = detections[d].score;
+    if (first_frame || options_.confirm_hits <= 1) {
+      t.status = TrackStatus::kTracked;
+      t.id = next_track_id_++;
+      row.track_id = t.id;
+      result.track_ids[d] = t.id;
+      row_of_detection[d] = row;
+    } else {
+      t.tentative_rows.push_back(row);
+    }
+    kept.push_back(std::move(t));
+  }
+  tracks_ = std::move(kept);
+
+  // Rows of this frame in detection order, then the earlier ones by (frame, track id).
+  std::sort(earlier_rows.begin(), earlier_rows.end(), [](const TrackerRow& a, const TrackerRow& b) {
+    return std::tie(a.frame, a.track_id) < std::tie(b.frame, b.track_id);
+  });
+  for (const std::optional<TrackerRow>& row : row_of_detection)
+    if (row) result.rows.push_back(*row);
+  result.rows.insert(result.rows.end(), earlier_rows.begin(), earlier_rows.end());
+  return result;
+}
+
+std::vector<TrackerRow> TrackAll(const OnlineTrackerOptions& options, double fps,
+                                 const std::vector<std::vector<TrackerDetection>>& frames) {
+  IPT_CHECK(frames.size() <= static_cast<size_t>(limits::kMaxFrames), "{} frames exceed {}",
+            frames.size(), limits::kMaxFrames);
+  OnlineTracker tracker(options, fps);
+  std::vector<TrackerRow> rows;
+  for (size_t f = 0; f < frames.size(); ++f) {
+    TrackerFrameResult result = tracker.Update(static_cast<int>(f) + 1, frames[f]);
+    rows.insert(rows.end(), result.rows.begin(), result.rows.end());
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const TrackerRow& a, const TrackerRow& b) {
+    return std::tie(a.frame, a.track_id) < std::tie(b.frame, b.track_id);
+  });
+  return rows;
+}
+
+}  // namespace ipt::tracking

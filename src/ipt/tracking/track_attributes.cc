@@ -1,0 +1,290 @@
+#include "ipt/tracking/track_attributes.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+
+namespace ipt::tracking {
+namespace {
+
+// Lloyd iterations of the 2-means: it converges in a handful; this only bounds the loop.
+constexpr int kMaxKMeansIterations = 100;
+// ceil(seconds * fps) ignores this much excess from floating point.
+constexpr double kFrameRoundingTolerance = 1e-9;
+constexpr int kNumKits = 2;
+
+bool InUnitInterval(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
+
+void CheckEvidence(const TrackEvidence& track, int* kit_dim) {
+  for (size_t k = 0; k < track.detections.size(); ++k) {
+    const DetectionEvidence& e = track.detections[k];
+    const auto where = [&] { return fmt::format("track {} detection {}", track.track_id, k); };
+    IPT_CHECK(e.frame >= 1 && e.frame <= limits::kMaxFrames, "{}: frame {} outside [1, {}]",
+              where(), e.frame, limits::kMaxFrames);
+    IPT_CHECK(e.foot_in_pitch_m.allFinite() &&
+                  e.foot_in_pitch_m.cwiseAbs().maxCoeff() <= limits::kMaxAbsCoordinateM,
+              "{}: foot-point outside [-{}, {}] m", where(), limits::kMaxAbsCoordinateM,
+              limits::kMaxAbsCoordinateM);
+    for (float p : e.role_probabilities)
+      IPT_CHECK(InUnitInterval(p), "{}: role probability {} outside [0, 1]", where(), p);
+    for (float p : e.jersey_presence)
+      IPT_CHECK(InUnitInterval(p), "{}: jersey presence probability {} outside [0, 1]", where(), p);
+    IPT_CHECK(InUnitInterval(e.jersey_number_probability),
+              "{}: jersey number probability {} outside [0, 1]", where(),
+              e.jersey_number_probability);
+    if (e.jersey_number)
+      IPT_CHECK(*e.jersey_number >= io::kMinJersey && *e.jersey_number <= io::kMaxJersey,
+                "{}: jersey number {} outside [{}, {}]", where(), *e.jersey_number, io::kMinJersey,
+                io::kMaxJersey);
+    if (*kit_dim == 0) *kit_dim = static_cast<int>(e.kit_embedding.size());
+    IPT_CHECK(!e.kit_embedding.empty() && static_cast<int>(e.kit_embedding.size()) == *kit_dim,
+              "{}: kit embedding has {} values, expected {} (>= 1)", where(),
+              e.kit_embedding.size(), *kit_dim);
+    double norm_sq = 0;
+    for (float v : e.kit_embedding) norm_sq += double{v} * v;
+    IPT_CHECK(std::isfinite(norm_sq) && norm_sq > 0, "{}: kit embedding has norm {}", where(),
+              std::sqrt(norm_sq));
+  }
+}
+
+// Per track: the quantities the decisions use.
+struct TrackSummary {
+  Role role = Role::kPlayer;
+  Eigen::VectorXd kit;  // mean kit embedding, L2-normalized (zero if the mean is zero)
+  double weight = 0;    // detections
+  double window_x_sum = 0, all_x_sum = 0;
+  int window_count = 0, all_count = 0;
+};
+
+TrackSummary Summarize(const TrackEvidence& track, int kit_dim, int window_last_frame) {
+  TrackSummary s;
+  std::array<double, kNumRoles> role_sum{};
+  s.kit = Eigen::VectorXd::Zero(kit_dim);
+  for (const DetectionEvidence& e : track.detections) {
+    for (int r = 0; r < kNumRoles; ++r) role_sum[r] += e.role_probabilities[r];
+    for (int c = 0; c < kit_dim; ++c) s.kit[c] += e.kit_embedding[c];
+    s.all_x_sum += e.foot_in_pitch_m.x();
+    ++s.all_count;
+    if (e.frame <= window_last_frame) {
+      s.window_x_sum += e.foot_in_pitch_m.x();
+      ++s.window_count;
+    }
+  }
+  // Argmax; a tie goes to the first role.
+  s.role = static_cast<Role>(std::max_element(role_sum.begin(), role_sum.end()) - role_sum.begin());
+  const double norm = s.kit.norm();
+  if (norm > 0) s.kit /= norm;
+  s.weight = static_cast<double>(track.detections.size());
+  return s;
+}
+
+// Mean x over the window's detections of `members`, or over all of them if the window has none.
+double MeanX(const std::vector<const TrackSummary*>& members) {
+  double window_sum = 0, all_sum = 0;
+  int window_count = 0, all_count = 0;
+  for (const TrackSummary* s : members) {
+    window_sum += s->window_x_sum;
+    window_count += s->window_count;
+    all_sum += s->all_x_sum;
+    all_count += s->all_count;
+  }
+  IPT_ASSERT(all_count > 0);
+  return window_count > 0 ? window_sum / window_count : all_sum / all_count;
+}
+
+// Weighted 2-means of `points` (unit vectors); returns the cluster (0 or 1) of each point.
+// Initialisation: the farthest pair among the points with eligible[i] (all points when
+// fewer than two are eligible); the first of the pair seeds cluster 0.
+std::vector<int> TwoMeans(const std::vector<Eigen::VectorXd>& points,
+                          const std::vector<double>& weights, const std::vector<char>& eligible) {
+  const int n = static_cast<int>(points.size());
+  std::vector<int> cluster(n, 0);
+  if (n < kNumKits) return cluster;
+  std::vector<int> seeds;
+  for (int i = 0; i < n; ++i)
+    if (eligible[i]) seeds.push_back(i);
+  if (seeds.size() < kNumKits) {
+    seeds.resize(n);
+    std::iota(seeds.begin(), seeds.end(), 0);
+  }
+  int seed_a = seeds[0], seed_b = seeds[1];
+  double farthest = -1;
+  for (size_t i = 0; i < seeds.size(); ++i)
+    for (size_t j = i + 1; j < seeds.size(); ++j) {
+      const double d = (points[seeds[i]] - points[seeds[j]]).squaredNorm();
+      if (d > farthest) {
+        farthest = d;
+        seed_a = seeds[i];
+        seed_b = seeds[j];
+      }
+    }
+  std::array<Eigen::VectorXd, kNumKits> centers = {points[seed_a], points[seed_b]};
+  cluster.assign(n, -1);
+  for (int iteration = 0; iteration < kMaxKMeansIterations; ++iteration) {
+    bool changed = false;
+    for (int i = 0; i < n; ++i) {
+      // A tie goes to cluster 0.
+      const int c =
+          (points[i] - centers[1]).squaredNorm() < (points[i] - centers[0]).squaredNorm() ? 1 : 0;
+      changed |= c != cluster[i];
+      cluster[i] = c;
+    }
+    if (!changed) break;
+    for (int c = 0; c < kNumKits; ++c) {
+      Eigen::VectorXd sum = Eigen::VectorXd::Zero(points[0].size());
+      double weight = 0;
+      for (int i = 0; i < n; ++i)
+        if (cluster[i] == c) {
+          sum += weights[i] * points[i];
+          weight += weights[i];
+        }
+      if (weight > 0) centers[c] = sum / weight;  // an empty cluster keeps its center
+    }
+  }
+  return cluster;
+}
+
+}  // namespace
+
+void TrackAttributesOptions::Check() const {
+  IPT_CHECK(std::isfinite(side_window_seconds) && side_window_seconds > 0 &&
+                side_window_seconds <= limits::kMaxMatchSeconds,
+            "side_window_seconds must be in (0, {}], got {}", limits::kMaxMatchSeconds,
+            side_window_seconds);
+  IPT_CHECK(kit_init_min_detections >= 1 && kit_init_min_detections <= limits::kMaxFrames,
+            "kit_init_min_detections must be in [1, {}], got {}", limits::kMaxFrames,
+            kit_init_min_detections);
+  IPT_CHECK(InUnitInterval(min_legible_probability),
+            "min_legible_probability must be in [0, 1], got {}", min_legible_probability);
+  IPT_CHECK(InUnitInterval(min_number_probability),
+            "min_number_probability must be in [0, 1], got {}", min_number_probability);
+  IPT_CHECK(min_jersey_votes >= 1 && min_jersey_votes <= limits::kMaxFrames,
+            "min_jersey_votes must be in [1, {}], got {}", limits::kMaxFrames, min_jersey_votes);
+  IPT_CHECK(std::isfinite(min_jersey_vote_share) && min_jersey_vote_share > 0 &&
+                min_jersey_vote_share <= 1,
+            "min_jersey_vote_share must be in (0, 1], got {}", min_jersey_vote_share);
+}
+
+std::optional<int> VoteJersey(const std::vector<DetectionEvidence>& detections,
+                              const TrackAttributesOptions& options) {
+  std::array<int, io::kNumJerseys> votes{};
+  int total = 0;
+  for (const DetectionEvidence& e : detections) {
+    if (!e.jersey_number ||
+        e.jersey_presence[static_cast<int>(JerseyPresence::kLegible)] <
+            options.min_legible_probability ||
+        e.jersey_number_probability < options.min_number_probability)
+      continue;
+    IPT_ASSERT(*e.jersey_number >= io::kMinJersey && *e.jersey_number <= io::kMaxJersey);
+    ++votes[*e.jersey_number - io::kMinJersey];
+    ++total;
+  }
+  if (total == 0) return std::nullopt;
+  const int winner = static_cast<int>(std::max_element(votes.begin(), votes.end()) - votes.begin());
+  const int winner_votes = votes[winner];
+  if (std::count(votes.begin(), votes.end(), winner_votes) > 1) return std::nullopt;  // a tie
+  if (winner_votes < options.min_jersey_votes) return std::nullopt;
+  if (winner_votes < options.min_jersey_vote_share * total) return std::nullopt;
+  return winner + io::kMinJersey;
+}
+
+std::optional<int> LookUpPlayerId(const std::vector<io::RosterEntry>& roster, io::Category category,
+                                  int jersey) {
+  const int team = io::CategoryTeam(category);
+  if (team < 0) return std::nullopt;
+  std::optional<int> found;
+  for (const io::RosterEntry& entry : roster) {
+    if (io::CategoryTeam(entry.category) != team || entry.jersey != jersey) continue;
+    if (found) return std::nullopt;  // ambiguous
+    found = entry.player_id;
+  }
+  return found;
+}
+
+std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvidence>& tracks,
+                                                    const io::MatchInfo& match,
+                                                    const TrackAttributesOptions& options) {
+  options.Check();
+  IPT_CHECK(std::isfinite(match.fps) && match.fps > 0 && match.fps <= limits::kMaxFps,
+            "match fps must be in (0, {}], got {}", limits::kMaxFps, match.fps);
+  match.pitch.Check();
+  int kit_dim = 0;
+  std::set<int64_t> ids;
+  for (const TrackEvidence& t : tracks) {
+    IPT_CHECK(ids.insert(t.track_id).second, "track id {} given twice", t.track_id);
+    CheckEvidence(t, &kit_dim);
+  }
+  const double window_frames =
+      std::min<double>(std::ceil(options.side_window_seconds * match.fps - kFrameRoundingTolerance),
+                       limits::kMaxFrames);
+  const int window_last_frame = static_cast<int>(window_frames);
+  const double half_length_m = match.pitch.length_m / 2;
+
+  // Work in track id order so that the result does not depend on the order given.
+  std::vector<int> order(tracks.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](int a, int b) { return tracks[a].track_id < tracks[b].track_id; });
+
+  std::vector<TrackAttributes> result(tracks.size());
+  std::vector<TrackSummary> summaries(tracks.size());
+  std::vector<int> players;  // indices into tracks, by track id
+  for (int i : order) {
+    result[i].track_id = tracks[i].track_id;
+    if (tracks[i].detections.empty()) continue;
+    summaries[i] = Summarize(tracks[i], kit_dim, window_last_frame);
+    result[i].role = summaries[i].role;
+    switch (summaries[i].role) {
+      case Role::kReferee:
+        result[i].category = io::Category::kReferee;
+        break;
+      case Role::kGoalkeeper:
+        result[i].category = MeanX({&summaries[i]}) < half_length_m ? io::Category::kGoalkeeperA
+                                                                    : io::Category::kGoalkeeperB;
+        break;
+      case Role::kPlayer:
+        players.push_back(i);
+        break;
+    }
+  }
+
+  // Kits of the player tracks, then which kit defends x = 0.
+  std::vector<Eigen::VectorXd> points;
+  std::vector<double> weights;
+  std::vector<char> eligible;
+  for (int i : players) {
+    points.push_back(summaries[i].kit);
+    weights.push_back(summaries[i].weight);
+    eligible.push_back(tracks[i].detections.size() >=
+                       static_cast<size_t>(options.kit_init_min_detections));
+  }
+  const std::vector<int> kit = TwoMeans(points, weights, eligible);
+  std::array<std::vector<const TrackSummary*>, kNumKits> members;
+  for (size_t p = 0; p < players.size(); ++p) members[kit[p]].push_back(&summaries[players[p]]);
+  int team_a_kit = 0;
+  if (!members[0].empty() && !members[1].empty()) {
+    team_a_kit = MeanX(members[1]) < MeanX(members[0]) ? 1 : 0;  // a tie keeps kit 0
+  } else if (!members[0].empty()) {
+    team_a_kit = MeanX(members[0]) < half_length_m ? 0 : 1;
+  }
+  for (size_t p = 0; p < players.size(); ++p) {
+    const bool team_a = kit[p] == team_a_kit;
+    result[players[p]].kit_cluster = team_a ? 0 : 1;
+    result[players[p]].category = team_a ? io::Category::kTeamA : io::Category::kTeamB;
+  }
+
+  for (size_t i = 0; i < tracks.size(); ++i) {
+    TrackAttributes& r = result[i];
+    if (!r.category || *r.category == io::Category::kReferee) continue;
+    r.jersey = VoteJersey(tracks[i].detections, options);
+    if (r.jersey) r.player_id = LookUpPlayerId(match.roster, *r.category, *r.jersey);
+  }
+  return result;
+}
+
+}  // namespace ipt::tracking

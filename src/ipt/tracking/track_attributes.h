@@ -1,0 +1,124 @@
+// Per-track category, jersey number and roster player from per-detection evidence
+// (issue 8, section 5): what `ipt run` writes in tracks.csv's category, jersey and
+// player_id columns. Plain numbers in, no network: the evidence comes from the crop
+// encoder's `team` and `jn` heads.
+//
+// Category. Crops cannot say "team_a" (kit colours change from match to match), so:
+//  1. role per track: argmax of the mean role probabilities [player, goalkeeper, referee];
+//  2. referee tracks -> referee;
+//  3. player tracks: weighted 2-means (weights: detections per track) on their mean kit
+//     embeddings (L2-normalized), initialised deterministically with the farthest pair of
+//     tracks that have at least kit_init_min_detections detections (all tracks if fewer
+//     than two have); ties go to the lower track id;
+//  4. the side convention: team A defends x = 0 (its goal is at x = 0, see
+//     docs/architecture.md "Frames and units"). The kit cluster whose detections in the
+//     first side_window_seconds of the match have the lower mean x is team_a (a team's
+//     players stand, on average, in the half they defend); a cluster with no detection
+//     in the window uses all its detections. A single cluster is team_a when its mean x
+//     is below pitch length / 2;
+//  5. goalkeeper tracks (their kit differs from their team's): mean x, over the same
+//     window, below pitch length / 2 -> goalkeeper_a, else goalkeeper_b.
+// Limits: the convention holds for the half the window lies in; after the half-time side
+// switch team A defends x = length, which this does not model (the window keeps the
+// decision on the first half, for a video that starts at kick-off). Tracks that are short,
+// or that stay in the other half (a forward pressing high for the whole window), are
+// decided by their kit cluster, not by their own position. A goalkeeper track far up the
+// pitch (rare) would take the other side.
+//
+// Jersey: majority vote, per track, over its detections whose legible presence
+// probability is >= min_legible_probability and whose most likely number has probability
+// >= min_number_probability; the winner needs >= min_jersey_votes votes, a share >=
+// min_jersey_vote_share of the votes and strictly more votes than any other number; else
+// none. Referees get none (the roster gives them no jersey).
+//
+// Player id: the roster entry of the track's team (team_a and goalkeeper_a are team A,
+// io::CategoryTeam) with the track's jersey, when exactly one entry has them; else none.
+#pragma once
+
+#include <Eigen/Core>
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "ipt/io/match.h"
+
+namespace ipt::tracking {
+
+// What a crop can say about the person's role (the crop encoder's role head order).
+enum class Role { kPlayer = 0, kGoalkeeper = 1, kReferee = 2 };
+constexpr int kNumRoles = 3;
+// Jersey number visibility (the crop encoder's jn.presence order).
+enum class JerseyPresence { kNone = 0, kPartial = 1, kLegible = 2 };
+constexpr int kNumJerseyPresences = 3;
+
+// The evidence of one detection of a track. Jersey numbers: the most likely whole number
+// of the JN classifier (argmax of its 100 number probabilities) with its probability, a
+// compact form that is all the vote needs.
+struct DetectionEvidence {
+  int frame = 0;                          // 1-based
+  Eigen::Vector2d foot_in_pitch_m{0, 0};  // (x, z), metres
+  std::array<float, kNumRoles>
+      role_probabilities{};  // [player, goalkeeper, referee], each in [0, 1]
+  // Kit embedding: K values (K >= 1, the same for every detection), L2-normalized; close for
+  // crops of the same kit.
+  std::vector<float> kit_embedding;
+  std::array<float, kNumJerseyPresences> jersey_presence{};  // [none, partial, legible], in [0, 1]
+  std::optional<int> jersey_number;     // most likely number, io::kMinJersey..io::kMaxJersey
+  float jersey_number_probability = 0;  // its probability, in [0, 1]
+};
+
+struct TrackEvidence {
+  int64_t track_id = 0;  // unique among the tracks given
+  std::vector<DetectionEvidence> detections;
+};
+
+struct TrackAttributesOptions {
+  // Seconds from the start of the match (frame 1) whose positions decide the sides:
+  // 10 minutes average over several attacks of both teams and stay inside the first half.
+  double side_window_seconds = 600.0;
+  // Tracks with at least this many detections seed the 2-means (the farthest pair among
+  // them): 10 frames (0.4 s at 25 fps) keep one-off fragments with odd crops out of the
+  // initialisation, and still leave enough tracks in a short clip.
+  int kit_init_min_detections = 10;
+  // A detection votes when P(legible) >= this (a legible number is more likely than not).
+  double min_legible_probability = 0.5;
+  // ... and its most likely number has at least this probability (more likely than all
+  // other numbers together).
+  double min_number_probability = 0.5;
+  // Votes the winning number needs (>= 1): 3 of the >= 5 legible frames issue 8 asks for.
+  int min_jersey_votes = 3;
+  // Share of the votes the winning number needs, in (0, 1]: a majority.
+  double min_jersey_vote_share = 0.5;
+  // Throws ipt::Error naming the first bad field.
+  void Check() const;
+};
+
+struct TrackAttributes {
+  int64_t track_id = 0;
+  std::optional<Role> role;        // none for a track without detections
+  std::optional<int> kit_cluster;  // player tracks: 0 = team_a's kit, 1 = team_b's
+  std::optional<io::Category> category;
+  std::optional<int> jersey;
+  std::optional<int> player_id;
+};
+
+// One result per track, in the order given. Deterministic, and independent of the order of
+// the tracks. Uses match.fps, match.pitch.length_m and match.roster. Throws ipt::Error on
+// evidence out of range (non-finite values, probabilities outside [0, 1], numbers outside
+// 0..99, frames < 1, kit embeddings of different or zero dimension or zero norm) or a
+// repeated track id.
+std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvidence>& tracks,
+                                                    const io::MatchInfo& match,
+                                                    const TrackAttributesOptions& options = {});
+
+// The jersey vote of one track (see above); none when it fails.
+std::optional<int> VoteJersey(const std::vector<DetectionEvidence>& detections,
+                              const TrackAttributesOptions& options);
+
+// The player id of the one roster entry of `category`'s team with `jersey`; none when no
+// entry or several match, and for referees.
+std::optional<int> LookUpPlayerId(const std::vector<io::RosterEntry>& roster, io::Category category,
+                                  int jersey);
+
+}  // namespace ipt::tracking

@@ -1,0 +1,264 @@
+#include "ipt/tracking/track_attributes.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <limits>
+#include <random>
+
+#include "ipt/util/check.h"
+
+namespace ipt::tracking {
+namespace {
+
+constexpr int kKitDim = 8;
+constexpr double kFps = 25.0;
+
+std::vector<float> Kit(int hot, std::mt19937* rng) {
+  std::normal_distribution<float> noise(0, 0.05f);
+  std::vector<float> e(kKitDim);
+  double norm_sq = 0;
+  for (int k = 0; k < kKitDim; ++k) {
+    e[k] = (k == hot ? 1.0f : 0.0f) + noise(*rng);
+    norm_sq += e[k] * e[k];
+  }
+  for (float& v : e) v = static_cast<float>(v / std::sqrt(norm_sq));
+  return e;
+}
+
+// A track of `length` detections from frame 1 around x = mean_x with the given role and kit.
+TrackEvidence MakeTrack(int64_t id, Role role, int kit_hot, double mean_x, int length,
+                        std::mt19937* rng) {
+  TrackEvidence t;
+  t.track_id = id;
+  std::uniform_real_distribution<double> dx(-5, 5);
+  for (int f = 1; f <= length; ++f) {
+    DetectionEvidence e;
+    e.frame = f;
+    e.foot_in_pitch_m = {mean_x + dx(*rng), 34};
+    e.role_probabilities = {0.1f, 0.1f, 0.1f};
+    e.role_probabilities[static_cast<int>(role)] = 0.8f;
+    e.kit_embedding = Kit(kit_hot, rng);
+    e.jersey_presence = {1, 0, 0};
+    t.detections.push_back(e);
+  }
+  return t;
+}
+
+// Marks detections [first, first + count) legible with `number`.
+void AddJersey(TrackEvidence* t, int first, int count, int number, float probability = 0.9f) {
+  for (int k = first; k < first + count; ++k) {
+    DetectionEvidence& e = t->detections.at(k);
+    e.jersey_presence = {0.05f, 0.05f, 0.9f};
+    e.jersey_number = number;
+    e.jersey_number_probability = probability;
+  }
+}
+
+io::MatchInfo MakeMatch() {
+  io::MatchInfo m;
+  m.fps = kFps;
+  m.roster = {
+      {1, io::Category::kTeamA, 10, "a10"},       {2, io::Category::kTeamA, 7, "a7"},
+      {3, io::Category::kGoalkeeperA, 1, "ga1"},  {11, io::Category::kTeamB, 10, "b10"},
+      {12, io::Category::kGoalkeeperB, 1, "gb1"}, {20, io::Category::kReferee, std::nullopt, "ref"},
+  };
+  return m;
+}
+
+const TrackAttributes& ById(const std::vector<TrackAttributes>& r, int64_t id) {
+  return *std::find_if(r.begin(), r.end(),
+                       [&](const TrackAttributes& a) { return a.track_id == id; });
+}
+
+// Team A (kit `a`) plays at low x, team B (kit `b`) at high x; goalkeepers and a referee.
+std::vector<TrackEvidence> MakeMatchTracks(int kit_a, int kit_b, bool team_b_first, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<TrackEvidence> tracks;
+  auto add_team = [&](int64_t first_id, int kit, double base_x) {
+    for (int k = 0; k < 6; ++k)
+      tracks.push_back(MakeTrack(first_id + k, Role::kPlayer, kit, base_x + 8 * k, 30, &rng));
+  };
+  // Team A's players stand at x in [20, 60], team B's in [45, 85]: the means differ, the
+  // ranges overlap.
+  if (team_b_first) {
+    add_team(100, kit_b, 45);
+    add_team(200, kit_a, 20);
+  } else {
+    add_team(100, kit_a, 20);
+    add_team(200, kit_b, 45);
+  }
+  tracks.push_back(MakeTrack(300, Role::kGoalkeeper, 5, 4, 30, &rng));
+  tracks.push_back(MakeTrack(301, Role::kGoalkeeper, 6, 101, 30, &rng));
+  tracks.push_back(MakeTrack(302, Role::kReferee, 7, 50, 30, &rng));
+  return tracks;
+}
+
+TEST(TrackAttributes, CategoriesFromKitsAndSides) {
+  for (bool team_b_first : {false, true})
+    for (auto [kit_a, kit_b] : {std::pair{0, 1}, std::pair{1, 0}, std::pair{3, 2}}) {
+      SCOPED_TRACE(testing::Message()
+                   << "team_b_first " << team_b_first << " kits " << kit_a << "," << kit_b);
+      auto tracks = MakeMatchTracks(kit_a, kit_b, team_b_first, 1);
+      const auto result = ResolveTrackAttributes(tracks, MakeMatch());
+      ASSERT_EQ(result.size(), tracks.size());
+      const int64_t a_first = team_b_first ? 200 : 100, b_first = team_b_first ? 100 : 200;
+      for (int k = 0; k < 6; ++k) {
+        EXPECT_EQ(ById(result, a_first + k).category, io::Category::kTeamA) << k;
+        EXPECT_EQ(ById(result, a_first + k).kit_cluster, 0);
+        EXPECT_EQ(ById(result, b_first + k).category, io::Category::kTeamB) << k;
+        EXPECT_EQ(ById(result, b_first + k).kit_cluster, 1);
+        EXPECT_EQ(ById(result, a_first + k).role, Role::kPlayer);
+      }
+      EXPECT_EQ(ById(result, 300).category, io::Category::kGoalkeeperA);
+      EXPECT_EQ(ById(result, 301).category, io::Category::kGoalkeeperB);
+      EXPECT_EQ(ById(result, 302).category, io::Category::kReferee);
+      EXPECT_FALSE(ById(result, 300).kit_cluster);
+      // The result follows the input order and does not depend on it.
+      std::vector<TrackEvidence> reversed(tracks.rbegin(), tracks.rend());
+      const auto again = ResolveTrackAttributes(reversed, MakeMatch());
+      for (size_t k = 0; k < tracks.size(); ++k) {
+        EXPECT_EQ(result[k].track_id, tracks[k].track_id);
+        EXPECT_EQ(ById(again, tracks[k].track_id).category, result[k].category);
+      }
+    }
+}
+
+TEST(TrackAttributes, SideWindowDecidesTheSides) {
+  // After the window the teams swap halves (say a long attack, or half-time): only the
+  // window counts.
+  std::mt19937 rng(2);
+  std::vector<TrackEvidence> tracks;
+  constexpr int kWindowFrames = 50;  // 2 s at 25 fps
+  for (int k = 0; k < 4; ++k) {
+    TrackEvidence a = MakeTrack(k + 1, Role::kPlayer, 0, 30, 200, &rng);
+    TrackEvidence b = MakeTrack(k + 11, Role::kPlayer, 1, 75, 200, &rng);
+    for (int f = kWindowFrames; f < 200; ++f)
+      std::swap(a.detections[f].foot_in_pitch_m, b.detections[f].foot_in_pitch_m);
+    tracks.push_back(a);
+    tracks.push_back(b);
+  }
+  TrackAttributesOptions options;
+  options.side_window_seconds = kWindowFrames / kFps;
+  auto result = ResolveTrackAttributes(tracks, MakeMatch(), options);
+  EXPECT_EQ(ById(result, 1).category, io::Category::kTeamA);
+  EXPECT_EQ(ById(result, 11).category, io::Category::kTeamB);
+  options.side_window_seconds = 3600;  // the whole clip: team B is at low x 3/4 of the time
+  result = ResolveTrackAttributes(tracks, MakeMatch(), options);
+  EXPECT_EQ(ById(result, 1).category, io::Category::kTeamB);
+  EXPECT_EQ(ById(result, 11).category, io::Category::kTeamA);
+}
+
+TEST(TrackAttributes, OneKitOnlyAndEmptyTracks) {
+  std::mt19937 rng(3);
+  std::vector<TrackEvidence> tracks = {MakeTrack(1, Role::kPlayer, 0, 80, 20, &rng),
+                                       TrackEvidence{2, {}}};
+  auto result = ResolveTrackAttributes(tracks, MakeMatch());
+  EXPECT_EQ(result[0].category, io::Category::kTeamB);  // one track, in the right half
+  EXPECT_FALSE(result[1].role);
+  EXPECT_FALSE(result[1].category);
+  EXPECT_FALSE(result[1].jersey);
+  EXPECT_TRUE(ResolveTrackAttributes({}, MakeMatch()).empty());
+}
+
+TEST(TrackAttributes, JerseyVote) {
+  std::mt19937 rng(4);
+  TrackAttributesOptions options;  // 3 votes, share 0.5
+  TrackEvidence t = MakeTrack(1, Role::kPlayer, 0, 30, 20, &rng);
+  EXPECT_FALSE(VoteJersey(t.detections, options));  // no legible crop
+  AddJersey(&t, 0, 2, 10);
+  EXPECT_FALSE(VoteJersey(t.detections, options));  // 2 votes < 3
+  AddJersey(&t, 2, 1, 10);
+  EXPECT_EQ(VoteJersey(t.detections, options), 10);
+  AddJersey(&t, 3, 3, 7);
+  EXPECT_FALSE(VoteJersey(t.detections, options));  // 3 : 3, a tie
+  AddJersey(&t, 6, 1, 7);
+  EXPECT_EQ(VoteJersey(t.detections, options), 7);  // 4 of 7 votes
+  AddJersey(&t, 7, 2, 11);
+  EXPECT_FALSE(VoteJersey(t.detections, options));  // 4 of 9 < half
+  // Unsure numbers and crops that are not legible do not vote.
+  TrackEvidence u = MakeTrack(2, Role::kPlayer, 0, 30, 20, &rng);
+  AddJersey(&u, 0, 5, 23, 0.3f);
+  EXPECT_FALSE(VoteJersey(u.detections, options));
+  AddJersey(&u, 0, 5, 23);
+  for (int k = 0; k < 5; ++k) u.detections[k].jersey_presence = {0.2f, 0.6f, 0.2f};  // partial
+  EXPECT_FALSE(VoteJersey(u.detections, options));
+  options.min_legible_probability = 0.1;
+  EXPECT_EQ(VoteJersey(u.detections, options), 23);
+}
+
+TEST(TrackAttributes, RosterLookUp) {
+  io::MatchInfo match = MakeMatch();
+  EXPECT_EQ(LookUpPlayerId(match.roster, io::Category::kTeamA, 10), 1);
+  EXPECT_EQ(LookUpPlayerId(match.roster, io::Category::kTeamB, 10), 11);
+  // team_a and goalkeeper_a share a team.
+  EXPECT_EQ(LookUpPlayerId(match.roster, io::Category::kTeamA, 1), 3);
+  EXPECT_EQ(LookUpPlayerId(match.roster, io::Category::kGoalkeeperA, 7), 2);
+  EXPECT_FALSE(LookUpPlayerId(match.roster, io::Category::kTeamB, 7));  // none
+  EXPECT_FALSE(LookUpPlayerId(match.roster, io::Category::kReferee, 10));
+  // Ambiguous: two entries of team A with 10.
+  match.roster.push_back({4, io::Category::kGoalkeeperA, 10, "ga10"});
+  EXPECT_FALSE(LookUpPlayerId(match.roster, io::Category::kTeamA, 10));
+}
+
+TEST(TrackAttributes, JerseyAndPlayerIdPerTrack) {
+  auto tracks = MakeMatchTracks(0, 1, false, 5);
+  AddJersey(&tracks[0], 0, 5, 10);   // team A 10 -> player 1
+  AddJersey(&tracks[6], 0, 5, 10);   // team B 10 -> player 11
+  AddJersey(&tracks[7], 0, 5, 42);   // team B 42: not in the roster
+  AddJersey(&tracks[12], 0, 5, 1);   // goalkeeper A 1 -> player 3
+  AddJersey(&tracks[14], 0, 5, 10);  // referee: never a jersey
+  io::MatchInfo match = MakeMatch();
+  auto result = ResolveTrackAttributes(tracks, match);
+  EXPECT_EQ(result[0].jersey, 10);
+  EXPECT_EQ(result[0].player_id, 1);
+  EXPECT_EQ(result[6].player_id, 11);
+  EXPECT_EQ(result[7].jersey, 42);
+  EXPECT_FALSE(result[7].player_id);
+  EXPECT_EQ(result[12].player_id, 3);
+  EXPECT_FALSE(result[14].jersey);
+  EXPECT_FALSE(result[14].player_id);
+  EXPECT_FALSE(result[1].jersey);
+  match.roster.push_back({5, io::Category::kTeamA, 10, "duplicate"});
+  result = ResolveTrackAttributes(tracks, match);
+  EXPECT_EQ(result[0].jersey, 10);
+  EXPECT_FALSE(result[0].player_id);  // ambiguous
+}
+
+TEST(TrackAttributes, RejectsBadEvidenceAndOptions) {
+  std::mt19937 rng(6);
+  const io::MatchInfo match = MakeMatch();
+  auto rejects = [&](auto mutate) {
+    std::vector<TrackEvidence> tracks = {MakeTrack(1, Role::kPlayer, 0, 30, 5, &rng),
+                                         MakeTrack(2, Role::kPlayer, 1, 60, 5, &rng)};
+    mutate(tracks);
+    EXPECT_THROW(ResolveTrackAttributes(tracks, match), Error);
+  };
+  rejects([](auto& t) { t[1].track_id = 1; });
+  rejects([](auto& t) { t[0].detections[0].frame = 0; });
+  rejects([](auto& t) {
+    t[0].detections[0].role_probabilities[0] = std::numeric_limits<float>::quiet_NaN();
+  });
+  rejects([](auto& t) { t[0].detections[0].jersey_presence[2] = 1.5f; });
+  rejects([](auto& t) { t[0].detections[0].jersey_number = 100; });
+  rejects([](auto& t) { t[1].detections[0].kit_embedding.push_back(0); });
+  rejects([](auto& t) { t[1].detections[0].kit_embedding.assign(kKitDim, 0.0f); });
+  rejects([](auto& t) { t[0].detections[0].foot_in_pitch_m.x() = 1e9; });
+  TrackAttributesOptions options;
+  EXPECT_NO_THROW(options.Check());
+  for (auto mutate : std::vector<void (*)(TrackAttributesOptions&)>{
+           [](TrackAttributesOptions& o) { o.side_window_seconds = 0; },
+           [](TrackAttributesOptions& o) { o.kit_init_min_detections = 0; },
+           [](TrackAttributesOptions& o) { o.min_legible_probability = 1.1; },
+           [](TrackAttributesOptions& o) { o.min_number_probability = -0.1; },
+           [](TrackAttributesOptions& o) { o.min_jersey_votes = 0; },
+           [](TrackAttributesOptions& o) { o.min_jersey_vote_share = 0; }}) {
+    TrackAttributesOptions o;
+    mutate(o);
+    EXPECT_THROW(o.Check(), Error);
+    EXPECT_THROW(ResolveTrackAttributes({}, match, o), Error);
+  }
+}
+
+}  // namespace
+}  // namespace ipt::tracking
