@@ -1,9 +1,12 @@
 // Model benchmarks with 2 LibTorch threads (the target machine's cores):
 //  - detector forward + peak decoding on one 512x1024 panorama (ms per panorama)
 //  - detector training step on a batch of patches (ms per step)
+//  - crop encoder forward on the 25 crops of a frame (ms per frame), and its training step
 // Untrained weights: speed does not depend on the values.
 #include <benchmark/benchmark.h>
 
+#include "ipt/crop_encoder/crop_encoder.h"
+#include "ipt/crop_encoder/crop_encoder_net.h"
 #include "ipt/detector/detector_net.h"
 #include "ipt/detector/heatmap.h"
 #include "ipt/nn/tensor_file.h"
@@ -57,6 +60,44 @@ void BM_DetectorTrainStep(benchmark::State& state) {
   ReportMemory(state);
 }
 BENCHMARK(BM_DetectorTrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_CropEncoderFrame(benchmark::State& state) {
+  nn::SetTorchThreads(static_cast<int>(state.range(0)));
+  torch::manual_seed(1);
+  crop_encoder::CropEncoderNet net{crop_encoder::CropEncoderNetConfig{}};
+  net->eval();
+  torch::NoGradGuard no_grad;
+  constexpr int kCrops = 25;
+  torch::Tensor x = torch::rand({kCrops, 3, crop_encoder::kNetworkInputHeight, crop_encoder::kNetworkInputWidth});
+  int64_t params = 0;
+  for (const auto& p : net->parameters()) params += p.numel();
+  for (auto _ : state) benchmark::DoNotOptimize(net->forward(x));
+  state.counters["params"] = static_cast<double>(params);
+  state.counters["crops_per_s"] = benchmark::Counter(kCrops * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  ReportMemory(state);
+}
+BENCHMARK(BM_CropEncoderFrame)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_CropEncoderTrainStep(benchmark::State& state) {
+  nn::SetTorchThreads(2);
+  torch::manual_seed(1);
+  crop_encoder::CropEncoderNet net{crop_encoder::CropEncoderNetConfig{}};
+  torch::optim::AdamW opt(net->parameters(), 1e-3);
+  constexpr int kCrops = 96;  // the default recipe's batch
+  torch::Tensor x = torch::rand({kCrops, 3, crop_encoder::kNetworkInputHeight, crop_encoder::kNetworkInputWidth});
+  torch::Tensor y = torch::randint(0, 100, {kCrops}, torch::kInt64);
+  for (auto _ : state) {
+    opt.zero_grad();
+    auto out = net->forward(x);
+    auto loss = torch::nn::functional::cross_entropy(out.at(crop_encoder::kNumberField), y) +
+                out.at(crop_encoder::kEmbeddingField).sum();
+    loss.backward();
+    opt.step();
+  }
+  state.counters["crops_per_s"] = benchmark::Counter(kCrops * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  ReportMemory(state);
+}
+BENCHMARK(BM_CropEncoderTrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -18,6 +18,8 @@ void AddCascadeCommand(CLI::App& app);
 void AddCacheCommand(CLI::App& app);
 void AddTrainAndPrecomputeCommands(CLI::App& app);
 void AddDetectCommand(CLI::App& app);
+void AddRunCommand(CLI::App& app);
+void AddEncodeCommand(CLI::App& app);
 
 // A package given as a directory, or as a ref (or unique prefix) in the model store.
 std::filesystem::path PackageDirOf(const std::string& model, const std::string& store_root);

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
 
   ipt::cli::AddSimCommand(app);
   ipt::cli::AddDetectCommand(app);
+  ipt::cli::AddEncodeCommand(app);
+  ipt::cli::AddRunCommand(app);
   ipt::cli::AddPanoramaCommand(app);
   ipt::cli::AddShowCommand(app);
   ipt::cli::AddBenchCommand(app);

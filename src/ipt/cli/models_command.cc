@@ -216,8 +216,10 @@ void AddTrainAndPrecomputeCommands(CLI::App& app) {
     refs = registry::ResolveRefs(registry::ReadCollection(p->models), models);
     store::ArtifactStore cache(p->cache);
     ProgressBar bar("precompute " + p->level, "matches");
+    store::PrecomputeOptions options;
+    options.model_store = p->store;  // the producers load the collection's packages from here
     auto report = store::Precompute(cache, registry::ModelGraph::PathA(), p->level, matches, refs,
-                                    store::ProducerRegistry::Global(), bar.Callback());
+                                    store::ProducerRegistry::Global(), bar.Callback(), options);
     bar.Finish();
     fmt::print("{} layer: {} hits, {} computed, for {} matches\n", p->level, report.hits, report.misses, matches.size());
   });

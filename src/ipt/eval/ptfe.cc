@@ -184,25 +184,37 @@ GsrPerson ToGsrPerson(std::optional<io::Category> category, std::optional<int> j
   return p;
 }
 
+namespace {
+// One person in SoccerNet's frame: image "1" + frame as 9 digits, pitch coordinates from
+// the centre spot.
+GsrPerson ToGsrPersonAt(const io::MatchInfo& match, int frame, int64_t id, double x, double z,
+                        std::optional<io::Category> c, std::optional<int> j) {
+  GsrPerson p = ToGsrPerson(c, j);
+  IPT_CHECK(frame >= 1 && frame <= match.frame_count, "frame {} outside 1..{}", frame, match.frame_count);
+  p.image_id = fmt::format(kGsrImageIdFormat, frame);
+  p.track_id = id;
+  p.x_m = x - match.pitch.length_m / 2;
+  p.y_m = z - match.pitch.width_m / 2;
+  return p;
+}
+}  // namespace
+
+std::vector<GsrPerson> ToGsrPredictions(const io::MatchInfo& match, const std::vector<PipelineRow>& rows) {
+  std::vector<GsrPerson> people;
+  people.reserve(rows.size());
+  for (const auto& r : rows) people.push_back(ToGsrPersonAt(match, r.frame, r.track_id, r.x_m, r.z_m, r.category, r.jersey));
+  return people;
+}
+
 void ExportSoccerNetGsr(const io::MatchInfo& match, const std::vector<io::Annotation>& gt,
                         const std::vector<PipelineRow>& pred, const std::filesystem::path& dir, std::string_view what) {
   CheckReplaceableOutputDir(dir, /*force=*/true, what);  // before any work
   GsrGroundTruth labels;
   for (int f = 1; f <= match.frame_count; ++f) labels.evaluated_images.push_back(fmt::format(kGsrImageIdFormat, f));
-  // SoccerNet's pitch frame has its origin at the centre spot.
-  const double cx = match.pitch.length_m / 2, cz = match.pitch.width_m / 2;
-  auto person = [&](int frame, int64_t id, double x, double z, std::optional<io::Category> c, std::optional<int> j) {
-    GsrPerson p = ToGsrPerson(c, j);
-    IPT_CHECK(frame >= 1 && frame <= match.frame_count, "frame {} outside 1..{}", frame, match.frame_count);
-    p.image_id = labels.evaluated_images[frame - 1];
-    p.track_id = id;
-    p.x_m = x - cx;
-    p.y_m = z - cz;
-    return p;
-  };
-  for (const auto& a : gt) labels.people.push_back(person(a.frame, a.person_id, a.x_m, a.z_m, a.category, a.jersey));
-  std::vector<GsrPerson> predictions;
-  for (const auto& r : pred) predictions.push_back(person(r.frame, r.track_id, r.x_m, r.z_m, r.category, r.jersey));
+  for (const auto& a : gt) {
+    labels.people.push_back(ToGsrPersonAt(match, a.frame, a.person_id, a.x_m, a.z_m, a.category, a.jersey));
+  }
+  const std::vector<GsrPerson> predictions = ToGsrPredictions(match, pred);
   WriteOutputDirectory(dir, what, [&](const std::filesystem::path& temp) {
     WriteGsrGroundTruth(match.name, labels, temp / "Labels-GameState.json");
     WriteGsrPredictions(predictions, temp / "predictions.json");

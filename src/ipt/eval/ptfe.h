@@ -80,6 +80,11 @@ PtfeReport CombineReports(const std::vector<PtfeReport>& reports, const std::str
 // jerseys become strings.
 GsrPerson ToGsrPerson(std::optional<io::Category> category, std::optional<int> jersey);
 
+// A run's rows as SoccerNet GSR predictions (write them with WriteGsrPredictions): pitch
+// coordinates moved to SoccerNet's centre-spot origin, frame f named image "1" + f as 9
+// digits (as ExportSoccerNetGsr writes them).
+std::vector<GsrPerson> ToGsrPredictions(const io::MatchInfo& match, const std::vector<PipelineRow>& rows);
+
 // Writes DIR/Labels-GameState.json (the match's ground truth) and DIR/predictions.json
 // (a run's tracks.csv), pitch coordinates moved to SoccerNet's centre-spot origin and
 // frame f named image "1" + f as 9 digits. DIR is an output directory (output_dir.h):

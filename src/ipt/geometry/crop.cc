@@ -34,6 +34,21 @@ double BorderMargin(const Camera& camera, const Eigen::Vector2d& p) {
 
 }  // namespace
 
+Eigen::Matrix2d CropGroundAxes(const CropView& view) {
+  const Eigen::Matrix3d pitch_from_camera = view.virtual_camera.pitch_from_camera().rotation();
+  // The virtual camera's +x axis is horizontal (its "up" is pitch +y), so it lies in the ground plane.
+  Eigen::Vector2d lateral(pitch_from_camera(0, 0), pitch_from_camera(2, 0));
+  lateral.normalize();
+  // Depth: perpendicular to lateral, pointing where the optical axis points on the ground.
+  Eigen::Vector2d depth(-lateral.y(), lateral.x());
+  const Eigen::Vector2d axis(pitch_from_camera(0, 2), pitch_from_camera(2, 2));
+  if (depth.dot(axis) < 0) depth = -depth;
+  Eigen::Matrix2d axes;
+  axes.col(0) = lateral;
+  axes.col(1) = depth;
+  return axes;
+}
+
 std::optional<CropView> MakeCropView(const std::vector<Camera>& cameras,
                                      const Eigen::Vector2d& foot, const CropOptions& o) {
   o.Check();

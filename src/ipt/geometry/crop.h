@@ -41,6 +41,12 @@ std::optional<CropView> MakeCropView(const std::vector<Camera>& cameras,
                                      const Eigen::Vector2d& foot_in_pitch_m,
                                      const CropOptions& options = {});
 
+// The crop's ground axes at its foot-point, as unit vectors in the pitch (x, z)
+// plane: column 0 "lateral" (the crop's +x direction on the ground), column 1
+// "depth" (away from the source camera). A position correction (lateral, depth)
+// in metres read off the crop is `axes * correction` in pitch metres.
+Eigen::Matrix2d CropGroundAxes(const CropView& view);
+
 // Remap tables (CV_32FC1, crop-sized) from crop pixels to source-camera pixels.
 void ComputeCropMaps(const Camera& source, const CropView& view, int grid_step_px,
                      cv::Mat* map_x, cv::Mat* map_y);

@@ -44,6 +44,29 @@ TEST(Crop, VirtualViewIsCentredAndUpright) {
   }
 }
 
+// The ground axes: moving the foot along "lateral" moves it right in the crop
+// and keeps its row; moving along "depth" keeps its column and moves it up
+// (further from the camera); depth points away from the camera.
+TEST(Crop, GroundAxesMatchTheCropImage) {
+  Rig rig = MakeDefaultRig({}, kPitch);
+  for (Eigen::Vector2d foot : {Eigen::Vector2d(10, 30), Eigen::Vector2d(52.5, 10), Eigen::Vector2d(90, 60)}) {
+    auto view = MakeCropView(rig.cameras, foot);
+    ASSERT_TRUE(view);
+    const Eigen::Matrix2d axes = CropGroundAxes(*view);
+    EXPECT_NEAR(axes.col(0).norm(), 1, 1e-12);
+    EXPECT_NEAR(axes.col(0).dot(axes.col(1)), 0, 1e-12);
+    const Camera& virt = view->virtual_camera;
+    auto pixel = [&](const Eigen::Vector2d& g) { return *virt.PixelFromPitch(Eigen::Vector3d(g.x(), 0, g.y())); };
+    const Eigen::Vector2d at = pixel(foot), right = pixel(foot + 0.1 * axes.col(0)), far = pixel(foot + 0.1 * axes.col(1));
+    EXPECT_GT(right.x() - at.x(), 1.0);
+    EXPECT_NEAR(right.y(), at.y(), 0.05 * (right.x() - at.x()));
+    EXPECT_LT(far.y(), at.y());
+    EXPECT_NEAR(far.x(), at.x(), 1e-6);
+    const Eigen::Vector3d camera = rig.cameras[view->camera_index].center_in_pitch();
+    EXPECT_GT((foot - Eigen::Vector2d(camera.x(), camera.z())).dot(axes.col(1)), 0);
+  }
+}
+
 // The fast grid-interpolated remap tables agree with the exact ones.
 TEST(Crop, GridMapsMatchExactMaps) {
   Rig rig = MakeDefaultRig({}, kPitch);

@@ -7,6 +7,7 @@ namespace ipt::pipeline {
 
 FrameSource::FrameSource(const io::MatchDir& match, const geometry::Panorama& panorama, int max_frames, int depth)
     : videos_(match),
+      videos_named_(match.VideoPath(0).string() + ", " + match.VideoPath(1).string()),
       panorama_(panorama),
       frame_count_(max_frames > 0 ? std::min(max_frames, match.info.frame_count) : match.info.frame_count),
       depth_(static_cast<size_t>(std::max(1, depth))) {
@@ -29,8 +30,9 @@ void FrameSource::Run() {
       frame.frame = f;
       Stopwatch watch;
       // A video shorter than match.yaml says is a truncated file: an error, not an early end.
-      IPT_CHECK(videos_.Read(&frame.left, &frame.right), "the videos end at frame {} of {} (truncated?)", f - 1,
-                frame_count_);
+      IPT_CHECK(videos_.Read(&frame.left, &frame.right),
+                "{}: the videos end after frame {} of {} (truncated?)", videos_named_,
+                f - 1, frame_count_);
       panorama_.Stitch(frame.left, frame.right, &frame.panorama);
       std::unique_lock<std::mutex> lock(mu_);
       decode_seconds_ += watch.Seconds();

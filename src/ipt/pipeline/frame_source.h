@@ -7,6 +7,7 @@
 #include <exception>
 #include <mutex>
 #include <opencv2/core.hpp>
+#include <string>
 #include <thread>
 
 #include "ipt/geometry/panorama.h"
@@ -33,6 +34,7 @@ class FrameSource {
  private:
   void Run();
   io::MatchVideos videos_;
+  std::string videos_named_;  // "left.mp4, right.mp4" with their directory, for errors
   const geometry::Panorama& panorama_;
   int frame_count_;
   size_t depth_;

@@ -75,9 +75,16 @@ std::vector<Violation> ValidateCollection(const ModelCollection& c, const ModelG
       manifests.erase(name);
     }
   }
-  for (const auto& model : graph.models()) {
-    if (!c.refs.count(model.name)) out.push_back({model.name, "", fmt::format("the collection has no {}", model.name)});
+  // A collection must be closed upstream: every model it names has the models it
+  // needs. Models downstream of it may be absent (a pipeline built model by model,
+  // Path A before its match level exists); what runs is what the collection names.
+  for (const auto& e : graph.edges()) {
+    if (c.refs.count(e.downstream) && !c.refs.count(e.upstream) && !e.optional) {
+      out.push_back({e.downstream, e.upstream,
+                     fmt::format("the collection has no {}, which {} needs", e.upstream, e.downstream)});
+    }
   }
+  if (c.refs.empty()) out.push_back({"", "", "the collection names no model"});
   for (const auto& e : graph.edges()) {
     if (!manifests.count(e.downstream) || !manifests.count(e.upstream)) continue;
     const ModelManifest& down = manifests[e.downstream];

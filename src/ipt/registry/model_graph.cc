@@ -63,28 +63,38 @@ std::vector<FieldSpec> Fields(std::initializer_list<const char*> specs) {
 }  // namespace
 
 ModelGraph ModelGraph::PathA() {
-  static_assert(io::kNumCategories == 5, "team.logits and category.logits hold one logit per category");
   ModelGraph g;
   g.AddLayer({"frame", std::nullopt, 1});
   g.AddLayer({"track", "frame", 1});
   g.AddModel({"detector", "detector", Fields({"panorama: u8[512,1024,3]"}),
               Fields({"foot_points_m: f32[-1,2]", "detection.score: f32[-1]"}), "frame", {}});
+  // Categories are match-relative (kits change from match to match), so a crop
+  // gives what it can know: role and a kit embedding (crop_encoder/crop_encoder.h).
+  // The jersey-number features `jn` (133 values) are the three jn.* fields.
   g.AddModel({"crop_encoder", "crop_encoder", Fields({"crops: u8[-1,256,128,3]", "foot_points_m: f32[-1,2]"}),
-              Fields({"embedding: f32[-1,64]", "jn.features: f32[-1,133]", "team.logits: f32[-1,5]"}), "frame", {}});
-  g.AddModel({"tracker", "tracker", Fields({"embedding: f32[-1,64]", "foot_points_m: f32[-1,2]"}),
-              Fields({"track_id: i64[-1]", "category.logits: f32[-1,5]"}), "track", {"frame"}});
+              Fields({"embedding: f32[-1,64]", "team.kit: f32[-1,8]", "team.role.logits: f32[-1,4]",
+                      "jn.presence.logits: f32[-1,3]", "jn.digits.logits: f32[-1,30]",
+                      "jn.number.logits: f32[-1,100]", "foot.offset_m: f32[-1,2]"}),
+              "frame", {}});
+  g.AddModel({"tracker", "tracker",
+              Fields({"embedding: f32[-1,64]", "foot_points_m: f32[-1,2]", "detection.score: f32[-1]",
+                      "team.kit: f32[-1,8]", "team.role.logits: f32[-1,4]"}),
+              // The online tracker; the GNN tracker adds its category head (category.logits).
+              Fields({"track_id: i64[-1]", "track.position_m: f32[-1,2]"}), "track", {"frame"}});
   // One logit per jersey number plus "unknown".
   const std::string jersey_logits = fmt::format("jersey.logits: f32[-1,{}]", io::kNumJerseys + 1);
-  g.AddModel({"jn_classifier", "jn_classifier", Fields({"jn.features: f32[-1,133]", "track_id: i64[-1]"}),
+  g.AddModel({"jn_classifier", "jn_classifier",
+              Fields({"jn.presence.logits: f32[-1,3]", "jn.digits.logits: f32[-1,30]", "jn.number.logits: f32[-1,100]",
+                      "track_id: i64[-1]"}),
               Fields({jersey_logits.c_str()}), std::nullopt, {"frame", "track"}});
   g.AddModel({"identity_resolver", "identity_resolver",
               Fields({"track_id: i64[-1]", "embedding: f32[-1,64]", "foot_points_m: f32[-1,2]"}),
               Fields({"player_id: i64[-1]"}), std::nullopt, {"frame", "track"}});
   g.AddEdge({"detector", "crop_encoder", {"foot_points_m"}, false});
-  g.AddEdge({"crop_encoder", "tracker", {"embedding"}, false});
-  g.AddEdge({"detector", "tracker", {"foot_points_m"}, false});
+  g.AddEdge({"crop_encoder", "tracker", {"embedding", "team.kit", "team.role.logits"}, false});
+  g.AddEdge({"detector", "tracker", {"foot_points_m", "detection.score"}, false});
   g.AddEdge({"tracker", "jn_classifier", {"track_id"}, false});
-  g.AddEdge({"crop_encoder", "jn_classifier", {"jn.features"}, false});
+  g.AddEdge({"crop_encoder", "jn_classifier", {"jn.presence.logits", "jn.digits.logits", "jn.number.logits"}, false});
   g.AddEdge({"tracker", "identity_resolver", {"track_id"}, false});
   g.AddEdge({"crop_encoder", "identity_resolver", {"embedding"}, true});
   g.AddEdge({"detector", "identity_resolver", {"foot_points_m"}, false});

@@ -153,17 +153,31 @@ TEST(Collection, ViolationsNameTheEdge) {
   EXPECT_EQ(v[0].message, "tracker@" + ShortRef(f.ref["tracker"]) + " was trained with crop_encoder@" +
                               ShortRef(f.ref["crop_encoder"]) + ", collection has crop_encoder@" + ShortRef(ce2));
   EXPECT_EQ(v[1].model, "jn_classifier");
-  // A missing model and a wrong package are reported too.
-  c.refs.erase("identity_resolver");
+  // A missing upstream model and a wrong package are reported too.
+  c.refs.erase("detector");
   c.refs["tracker"] = f.ref["detector"];
   v = ValidateCollection(c, f.graph, f.store);
   bool missing = false, wrong = false;
   for (const auto& x : v) {
-    missing |= x.message == "the collection has no identity_resolver";
+    missing |= x.message == "the collection has no detector, which crop_encoder needs";
     wrong |= x.message.find("is a package of 'detector'") != std::string::npos;
   }
   EXPECT_TRUE(missing);
   EXPECT_TRUE(wrong);
+}
+
+// A collection closed upstream validates without the models downstream of it (a
+// pipeline built model by model); one that lacks what a named model needs does not.
+TEST(Collection, PartialCollectionsMustBeClosedUpstream) {
+  CollectionFixture f;
+  ModelCollection c;
+  c.refs = {{"detector", f.ref["detector"]}, {"crop_encoder", f.ref["crop_encoder"]}, {"tracker", f.ref["tracker"]}};
+  EXPECT_TRUE(ValidateCollection(c, f.graph, f.store).empty());
+  c.refs.erase("crop_encoder");
+  auto v = ValidateCollection(c, f.graph, f.store);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].message, "the collection has no crop_encoder, which tracker needs");
+  EXPECT_FALSE(ValidateCollection(ModelCollection{}, f.graph, f.store).empty());
 }
 
 TEST(Collection, SchemaMismatchOnAnEdge) {

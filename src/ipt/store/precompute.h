@@ -21,6 +21,11 @@ struct LayerInputs {
   std::filesystem::path match_dir;
   std::map<std::string, std::string> refs;        // model -> ref (the collection)
   std::optional<io::SafetensorsFile> input_layer;  // the frame layer, for the track layer
+  std::filesystem::path model_store;               // where the packages named by `refs` live
+  int max_frames = 0;                              // frames 1..max_frames only (0 = all)
+  ProgressFn progress;                             // units of the producer's own work (frames)
+  // Producers add the seconds of their stages here ("detector", ...) when set.
+  std::map<std::string, double>* stage_seconds = nullptr;
 };
 using LayerProducer = std::function<io::SafetensorsFile(const LayerInputs&)>;
 
@@ -34,6 +39,32 @@ class ProducerRegistry {
   std::map<std::string, LayerProducer> producers_;
 };
 
+// Settings handed to the producers of missing entries.
+struct PrecomputeOptions {
+  std::filesystem::path model_store;  // packages of the collection (registry::ModelStore root)
+  // The first max_frames frames only (0 = all). A prefix of a match is another input:
+  // its upstream hash is H(match content, max_frames) (MatchPrefixHash), so its
+  // entries never stand in for the whole match's, nor the reverse.
+  int max_frames = 0;
+  ProgressFn producer_progress;                           // forwarded as LayerInputs::progress
+  std::map<std::string, double>* stage_seconds = nullptr;  // forwarded as LayerInputs::stage_seconds
+};
+
+// The upstream hash of the first `max_frames` frames of a match (0 = the whole match:
+// `match_content_hash` itself).
+std::string MatchPrefixHash(const std::string& match_content_hash, int max_frames);
+
+// One layer of one match, from the store or computed (and stored).
+struct LayerResult {
+  LayerKey key;
+  bool hit = false;
+  io::SafetensorsFile tensors;
+};
+LayerResult GetOrCompute(ArtifactStore& store, const registry::ModelGraph& graph, const std::string& layer,
+                         const std::filesystem::path& match, const std::map<std::string, std::string>& refs,
+                         const ProducerRegistry& producers = ProducerRegistry::Global(),
+                         const PrecomputeOptions& options = {});
+
 struct PrecomputeReport {
   int hits = 0, misses = 0;
   std::vector<std::string> keys;  // one per match, in order
@@ -46,6 +77,6 @@ PrecomputeReport Precompute(ArtifactStore& store, const registry::ModelGraph& gr
                             const std::vector<std::filesystem::path>& matches,
                             const std::map<std::string, std::string>& refs,
                             const ProducerRegistry& producers = ProducerRegistry::Global(),
-                            const ProgressFn& progress = nullptr);
+                            const ProgressFn& progress = nullptr, const PrecomputeOptions& options = {});
 
 }  // namespace ipt::store

@@ -1,0 +1,124 @@
+// Crop encoder: named outputs with the recorded schema, save -> load identical
+// outputs, the package's schema checked on load, a few steps that lower the
+// loss, and the scoring against a brute-force count.
+#include <gtest/gtest.h>
+
+#include "ipt/crop_encoder/crop_encoder.h"
+#include "ipt/crop_encoder/crop_encoder_net.h"
+#include "ipt/crop_encoder/crop_encoder_training.h"
+#include "ipt/nn/tensor_file.h"
+#include "ipt/registry/model_graph.h"
+#include "ipt/util/check.h"
+#include "ipt/util/test_util.h"
+
+namespace ipt::crop_encoder {
+namespace {
+namespace fs = std::filesystem;
+
+CropEncoderNetConfig Tiny() {
+  CropEncoderNetConfig c;
+  c.channels = {4, 8, 8, 8};
+  c.jersey_channels = 4;
+  c.jersey_hidden = 16;
+  return c;
+}
+
+// A package of a tiny random network with the graph's schema for crop_encoder.
+fs::path TinyPackage(const fs::path& dir, std::vector<registry::FieldSpec> outputs = {}) {
+  torch::manual_seed(11);
+  CropEncoderNet net(Tiny());
+  registry::ModelManifest m;
+  m.name = "crop_encoder";
+  m.kind = "crop_encoder";
+  const auto graph = registry::ModelGraph::PathA();
+  m.inputs = graph.Model("crop_encoder").inputs;
+  m.outputs = outputs.empty() ? graph.Model("crop_encoder").outputs : outputs;
+  m.architecture = Tiny().ToJson();
+  registry::WritePackage(dir, io::SerializeSafetensors(nn::ModuleToSafetensors(*net)), &m);
+  return dir;
+}
+
+TEST(CropEncoder, GraphSchemaIsTheOneTheCodeReads) {
+  const registry::ModelGraph graph = registry::ModelGraph::PathA();
+  const auto& outputs = graph.Model("crop_encoder").outputs;
+  ASSERT_EQ(outputs.size(), CropFieldWidths().size());
+  int jn = 0;
+  for (const auto& f : outputs) {
+    ASSERT_TRUE(CropFieldWidths().count(f.name)) << f.name;
+    EXPECT_EQ(f.shape, (std::vector<int64_t>{-1, CropFieldWidths().at(f.name)})) << f.name;
+    if (f.name.rfind("jn.", 0) == 0) jn += static_cast<int>(f.shape[1]);
+  }
+  EXPECT_EQ(jn, 133);  // the jersey-number features: 3 + 30 + 100
+}
+
+TEST(CropEncoder, NamedOutputsSaveLoadAndSchemaCheck) {
+  const fs::path dir = testing::FreshTempDir("crop_encoder_pkg");
+  CropEncoder a(TinyPackage(dir / "pkg"));
+  std::vector<cv::Mat> crops;
+  for (int i = 0; i < 3; ++i) crops.emplace_back(256, 128, CV_8UC3, cv::Scalar(40 * i, 100, 200 - 50 * i));
+  CropFeatures f = a.Encode(crops);
+  EXPECT_EQ(f.count, 3);
+  for (const auto& [name, width] : CropFieldWidths()) EXPECT_EQ(f.fields.at(name).size(), 3u * width) << name;
+  double norm = 0;
+  for (int k = 0; k < kEmbeddingDim; ++k) norm += f.Row(kEmbeddingField, 1)[k] * f.Row(kEmbeddingField, 1)[k];
+  EXPECT_NEAR(norm, 1.0, 1e-5);
+  // Loaded again: identical outputs.
+  CropEncoder b(dir / "pkg");
+  EXPECT_EQ(b.Encode(crops).fields, f.fields);
+  // A package whose recorded outputs differ from what the code reads is refused, naming the field.
+  auto outputs = registry::ModelGraph::PathA().Model("crop_encoder").outputs;
+  outputs[1].shape = {-1, 16};
+  TinyPackage(dir / "bad", outputs);
+  EXPECT_NE(testing::MessageOf<InputError>([&] { CropEncoder bad(dir / "bad"); }).find("team.kit"), std::string::npos);
+  EXPECT_THROW(a.Encode({cv::Mat(100, 50, CV_8UC3)}), Error);  // wrong crop size
+}
+
+TEST(CropEncoder, ScoresMatchBruteForce) {
+  // Two identities over two halves; embeddings make identity 0's query find identity 1.
+  std::vector<CropSample> samples(4);
+  samples[0] = {{}, 0, 1, 0, 0, Role::kPlayer, 2, 7};
+  samples[1] = {{}, 0, 1, 1, 0, Role::kPlayer, 0, 9};
+  samples[2] = {{}, 0, 10, 0, 0, Role::kReferee, 0, -1};
+  samples[3] = {{}, 0, 10, 1, 0, Role::kPlayer, 0, 9};
+  CropFeatures f;
+  f.count = 4;
+  for (const auto& [name, width] : CropFieldWidths()) f.fields[name].assign(4 * width, 0.0f);
+  auto& e = f.fields[kEmbeddingField];
+  e[0 * 64] = 1;  // query of identity 0 ...
+  e[2 * 64 + 1] = 1;
+  e[3 * 64] = 1;  // ... is closest to identity 1 in the second half: wrong
+  e[1 * 64 + 1] = 1;  // query of identity 1 is closest to identity 0 in the second half: wrong
+  f.fields[kNumberField][0 * 100 + 7] = 5;  // legible crop read right
+  f.fields[kRoleField][2 * 4 + 2] = 5;      // referee right; others default to player (argmax 0)
+  CropEncoderScores s = ScoreCropFeatures(samples, f);
+  EXPECT_EQ(s.queries, 2);
+  EXPECT_DOUBLE_EQ(s.reid_rank1, 0.0);
+  EXPECT_EQ(s.legible, 1);
+  EXPECT_DOUBLE_EQ(s.jersey_accuracy, 1.0);
+  EXPECT_DOUBLE_EQ(s.role_accuracy, 1.0);
+}
+
+TEST(CropEncoder, AFewStepsLowerTheLoss) {
+  torch::manual_seed(2);
+  CropEncoderNet net(Tiny());
+  // Four "kits" as flat colours; role and number heads learn them.
+  torch::Tensor images = torch::zeros({8, 3, kNetworkInputHeight, kNetworkInputWidth});
+  for (int i = 0; i < 8; ++i) images[i][i % 3].fill_(0.25f * (1 + i % 4));
+  torch::Tensor role = torch::tensor({0, 1, 2, 3, 0, 1, 2, 3}, torch::kInt64);
+  torch::Tensor number = torch::tensor({5, 17, 23, 99, 5, 17, 23, 99}, torch::kInt64);
+  torch::optim::Adam opt(net->parameters(), 1e-2);
+  double first = 0, last = 0;
+  for (int step = 0; step < 30; ++step) {
+    opt.zero_grad();
+    auto out = net->forward(images);
+    auto loss = torch::nn::functional::cross_entropy(out.at(kRoleField), role) +
+                torch::nn::functional::cross_entropy(out.at(kNumberField), number);
+    loss.backward();
+    opt.step();
+    (step == 0 ? first : last) = loss.item<double>();
+  }
+  EXPECT_LT(last, 0.5 * first);
+}
+
+}  // namespace
+}  // namespace ipt::crop_encoder

@@ -1,0 +1,533 @@
+#include "ipt/crop_encoder/crop_encoder_training.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <opencv2/imgproc.hpp>
+#include <thread>
+
+#include "ipt/crop_encoder/crop_encoder_net.h"
+#include "ipt/geometry/crop.h"
+#include "ipt/io/match_dir.h"
+#include "ipt/io/yaml_reader.h"
+#include "ipt/nn/layers.h"
+#include "ipt/nn/prefetch_loader.h"
+#include "ipt/nn/recipe.h"
+#include "ipt/nn/tensor_file.h"
+#include "ipt/nn/trainer.h"
+#include "ipt/registry/model_graph.h"
+#include "ipt/util/atomic_path.h"
+#include "ipt/util/check.h"
+#include "ipt/util/random.h"
+
+namespace ipt::crop_encoder {
+namespace F = torch::nn::functional;
+
+namespace {
+constexpr double kBackgroundMinDistanceM = 1.5;  // "no one" crops stand this far from everybody
+constexpr double kHalfPersonMinM = 0.6, kHalfPersonMaxM = 1.2;  // half-people: a person at the crop's edge
+constexpr double kCosineScale = 16.0;            // logit scale of the cosine classifiers
+constexpr double kLabelSmoothing = 0.1;          // identity loss (reid-strong-baseline)
+constexpr double kFootOffsetScaleM = 0.1;  // foot loss: smooth L1 in units of 10 cm
+constexpr int kSamplePixels = kNetworkInputHeight * kNetworkInputWidth * 3;
+
+Role RoleOf(io::Category c) {
+  switch (c) {
+    case io::Category::kTeamA:
+    case io::Category::kTeamB: return Role::kPlayer;
+    case io::Category::kGoalkeeperA:
+    case io::Category::kGoalkeeperB: return Role::kGoalkeeper;
+    case io::Category::kReferee: return Role::kReferee;
+  }
+  return Role::kNone;
+}
+
+bool IsLegible(const io::Annotation& a) { return a.in_view && a.jersey && a.legibility == io::Legibility::kLegible; }
+
+CropSample CutSample(const std::vector<geometry::Camera>& cameras, const cv::Mat frames[2],
+                     const Eigen::Vector2d& foot_m, const Eigen::Vector2d& true_foot_m) {
+  CropSample s;
+  auto view = geometry::MakeCropView(cameras, foot_m);
+  if (!view) return s;
+  const Eigen::Vector2d offset = geometry::CropGroundAxes(*view).transpose() * (true_foot_m - foot_m);
+  s.foot_offset_m[0] = static_cast<float>(offset.x());
+  s.foot_offset_m[1] = static_cast<float>(offset.y());
+  cv::Mat crop = CropToNetworkInput(geometry::CutCrop(frames[view->camera_index], cameras[view->camera_index], *view));
+  s.pixels.assign(crop.data, crop.data + kSamplePixels);
+  return s;
+}
+
+// Samples of one match; identity/kit indices are local (person id, category) and made dense later.
+std::vector<CropSample> LoadMatch(const std::string& dir, int match_index, int frame_step,
+                                  const CropDataOptions& options, uint64_t seed) {
+  io::MatchDir match = io::OpenMatchDir(dir);
+  IPT_CHECK(match.annotations.has_value(), "{}: training needs annotations.csv", dir);
+  const auto cameras = match.info.MakeRig().cameras;
+  io::MatchVideos videos(match);
+  Rng rng(seed * 7919 + static_cast<uint64_t>(match_index));
+  std::vector<CropSample> out;
+  cv::Mat frames[2];
+  for (int frame = 1; videos.Read(&frames[0], &frames[1]); ++frame) {
+    // Every frame_step-th frame gives everyone's crops; the other frames only the
+    // crops whose number is legible (rare: about 1 in 200), for the jersey head.
+    const bool sampled = (frame - 1) % frame_step == 0;
+    const auto rows = match.FrameAnnotations(frame);
+    if (!sampled && std::none_of(rows.begin(), rows.end(), IsLegible)) continue;
+    for (const auto& a : rows) {
+      if (!a.in_view || (!sampled && !IsLegible(a))) continue;
+      const Eigen::Vector2d foot(a.x_m + rng.Normal(0, options.jitter_m), a.z_m + rng.Normal(0, options.jitter_m));
+      CropSample s = CutSample(cameras, frames, foot, Eigen::Vector2d(a.x_m, a.z_m));
+      if (s.pixels.empty()) continue;
+      s.frame = frame;
+      s.identity = a.person_id;
+      s.kit = static_cast<int>(a.category);
+      s.role = RoleOf(a.category);
+      s.legibility = static_cast<int>(a.legibility);
+      s.jersey = a.jersey ? *a.jersey : -1;
+      out.push_back(std::move(s));
+    }
+    for (int b = 0; sampled && b < options.background_per_frame; ++b) {
+      Eigen::Vector2d foot;
+      if (!rows.empty() && rng.Bernoulli(0.5)) {  // half a person at the crop's edge
+        const auto& a = rows[rng.UniformInt(0, static_cast<int>(rows.size()) - 1)];
+        const double angle = rng.Uniform(0, 2 * M_PI), r = rng.Uniform(kHalfPersonMinM, kHalfPersonMaxM);
+        foot = {a.x_m + r * std::cos(angle), a.z_m + r * std::sin(angle)};
+      } else {
+        foot = {rng.Uniform(-3, match.info.pitch.length_m + 3), rng.Uniform(-3, match.info.pitch.width_m + 3)};
+      }
+      bool clear = true;
+      for (const auto& a : rows) {
+        const double d = std::hypot(a.x_m - foot.x(), a.z_m - foot.y());
+        clear &= d >= std::min(kBackgroundMinDistanceM, kHalfPersonMinM);
+      }
+      if (!clear) continue;
+      CropSample s = CutSample(cameras, frames, foot, foot);
+      if (s.pixels.empty()) continue;
+      s.frame = frame;
+      out.push_back(std::move(s));
+    }
+  }
+  for (auto& s : out) s.match = match_index;
+  return out;
+}
+
+torch::Tensor SamplesToImages(const std::vector<const CropSample*>& samples) {
+  torch::Tensor batch = torch::empty({static_cast<int64_t>(samples.size()), kNetworkInputHeight, kNetworkInputWidth, 3},
+                                     torch::kUInt8);
+  for (size_t i = 0; i < samples.size(); ++i) {
+    std::memcpy(batch[i].data_ptr<uint8_t>(), samples[i]->pixels.data(), kSamplePixels);
+  }
+  return nn::ImagesToTensor(batch);
+}
+
+// The network plus what only training needs: the cosine classifiers over the
+// training identities and kits. Only `net` is packaged.
+struct TrainingModelImpl : torch::nn::Module {
+  TrainingModelImpl(const CropEncoderNetConfig& config, int identities, int kits) {
+    net = register_module("net", CropEncoderNet(config));
+    identity_weights = register_parameter("identity_weights", torch::randn({identities, kEmbeddingDim}) * 0.01);
+    kit_weights = register_parameter("kit_weights", torch::randn({kits, kKitDim}) * 0.01);
+  }
+  CropEncoderNet net{nullptr};
+  torch::Tensor identity_weights, kit_weights;
+};
+TORCH_MODULE(TrainingModel);
+
+torch::Tensor CosineLogits(const torch::Tensor& normalized, const torch::Tensor& weights) {
+  return kCosineScale * torch::matmul(normalized, F::normalize(weights, F::NormalizeFuncOptions().dim(1)).t());
+}
+
+// Batch-hard triplet loss with the soft margin (Hermans et al.; models-brief 2.1).
+torch::Tensor BatchHardTriplet(const torch::Tensor& embeddings, const torch::Tensor& labels) {
+  torch::Tensor d = torch::cdist(embeddings, embeddings);
+  torch::Tensor same = labels.unsqueeze(0).eq(labels.unsqueeze(1));
+  torch::Tensor hardest_positive = (d * same.to(d.dtype())).amax(1);
+  torch::Tensor hardest_negative = (d + same.to(d.dtype()) * 1e4).amin(1);
+  return F::softplus(hardest_positive - hardest_negative).mean();
+}
+
+// Digit targets of number n (crop_encoder.h layout): one-digit numbers use group 0,
+// two-digit numbers groups 1 (tens) and 2 (units).
+torch::Tensor DigitLoss(const torch::Tensor& logits, const std::vector<int>& numbers) {
+  std::vector<torch::Tensor> losses;
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    const int n = numbers[i];
+    auto row = logits[static_cast<int64_t>(i)];
+    if (n < 10) {
+      losses.push_back(F::cross_entropy(row.slice(0, 0, 10).unsqueeze(0), torch::tensor({int64_t{n}})));
+    } else {
+      losses.push_back(F::cross_entropy(row.slice(0, 10, 20).unsqueeze(0), torch::tensor({int64_t{n / 10}})) +
+                       F::cross_entropy(row.slice(0, 20, 30).unsqueeze(0), torch::tensor({int64_t{n % 10}})));
+    }
+  }
+  return losses.empty() ? torch::zeros({}) : torch::stack(losses).mean();
+}
+
+class CropEncoderTask : public nn::TrainingTask {
+ public:
+  CropEncoderTask(const CropEncoderNetConfig& config, const CropDataOptions& data, uint64_t seed, CropDataset train,
+                  CropDataset val, int64_t first_step, int workers)
+      : model_(config, train.identities, train.kits),
+        data_(data),
+        seed_(seed),
+        train_(std::move(train)),
+        val_(std::move(val)) {
+    for (size_t i = 0; i < train_.samples.size(); ++i) {
+      const auto& s = train_.samples[i];
+      if (s.identity >= 0) by_identity_[s.identity].push_back(i);
+      if (s.identity >= 0 && s.legibility == static_cast<int>(io::Legibility::kLegible) && s.jersey >= 0) legible_.push_back(i);
+      if (s.identity < 0) background_.push_back(i);
+    }
+    for (const auto& [id, list] : by_identity_) {
+      if (list.size() >= 2) identities_.push_back(id);
+    }
+    IPT_CHECK(static_cast<int>(identities_.size()) >= data_.identities_per_batch,
+              "crop encoder: {} identities with >= 2 crops, fewer than identities_per_batch {}", identities_.size(),
+              data_.identities_per_batch);
+    spdlog::info("crop encoder: {} crops, {} identities, {} legible, {} of no one", train_.samples.size(),
+                 identities_.size(), legible_.size(), background_.size());
+    loader_ = std::make_unique<nn::PrefetchLoader<Batch>>([this](int64_t step) { return MakeBatch(step); }, first_step,
+                                                          workers, 3);
+  }
+
+  torch::nn::Module& model() override { return *model_; }
+  TrainingModel& training_model() { return model_; }
+  std::string score_name() const override { return "score"; }
+
+  nn::StepResult Step(int64_t /*step*/) override {
+    Batch b = loader_->Next();
+    auto out = model_->net->forward(b.images);
+    const int64_t pk = b.identity.size(0);
+    torch::Tensor emb = out.at(kEmbeddingField).slice(0, 0, pk);
+    torch::Tensor id_logits = CosineLogits(emb, model_->identity_weights);
+    torch::Tensor id_loss = F::cross_entropy(id_logits, b.identity, F::CrossEntropyFuncOptions().label_smoothing(kLabelSmoothing));
+    torch::Tensor triplet = BatchHardTriplet(emb, b.identity);
+    torch::Tensor person = b.kit.ge(0);
+    torch::Tensor kit_loss = F::cross_entropy(CosineLogits(out.at(kKitField).index({person}), model_->kit_weights),
+                                              b.kit.index({person}));
+    torch::Tensor role_loss = F::cross_entropy(out.at(kRoleField), b.role);
+    torch::Tensor presence_loss = F::cross_entropy(out.at(kPresenceField), b.presence);
+    torch::Tensor legible = b.jersey.ge(0);
+    torch::Tensor number_loss = torch::zeros({}), digit_loss = torch::zeros({});
+    if (legible.any().item<bool>()) {
+      number_loss = F::cross_entropy(out.at(kNumberField).index({legible}), b.jersey.index({legible}));
+      torch::Tensor numbers = b.jersey.index({legible});
+      std::vector<int> n(numbers.data_ptr<int64_t>(), numbers.data_ptr<int64_t>() + numbers.numel());
+      digit_loss = DigitLoss(out.at(kDigitsField).index({legible}), n);
+    }
+    torch::Tensor foot_loss = F::smooth_l1_loss(out.at(kFootOffsetField).index({person}) / kFootOffsetScaleM,
+                                                b.foot_offset.index({person}) / kFootOffsetScaleM);
+    nn::StepResult r;
+    r.loss = id_loss + triplet + kit_loss + role_loss + presence_loss + number_loss + digit_loss + foot_loss;
+    r.parts = {{"identity", id_loss.item<double>()}, {"triplet", triplet.item<double>()},
+               {"kit", kit_loss.item<double>()},     {"role", role_loss.item<double>()},
+               {"presence", presence_loss.item<double>()}, {"number", number_loss.item<double>()},
+               {"digits", digit_loss.item<double>()}, {"foot", foot_loss.item<double>()}};
+    r.samples = b.images.size(0);
+    return r;
+  }
+
+  std::map<std::string, double> Validate() override {
+    CropFeatures features = EncodeSamples(*model_->net, val_.samples);
+    CropEncoderScores s = ScoreCropFeatures(val_.samples, features);
+    const double score = (s.reid_rank1 + s.role_accuracy + s.jersey_accuracy) / 3;
+    return {{"score", score},
+            {"reid_rank1", s.reid_rank1},
+            {"role_accuracy", s.role_accuracy},
+            {"jersey_accuracy", s.jersey_accuracy},
+            {"presence_accuracy", s.presence_accuracy},
+            {"foot_error_m", s.foot_error_m},
+            {"foot_error_unrefined_m", s.foot_error_unrefined_m}};
+  }
+
+  static CropFeatures EncodeSamples(CropEncoderNetImpl& net, const std::vector<CropSample>& samples) {
+    constexpr size_t kBatch = 256;
+    CropFeatures f;
+    f.count = static_cast<int64_t>(samples.size());
+    torch::NoGradGuard no_grad;
+    for (size_t begin = 0; begin < samples.size(); begin += kBatch) {
+      std::vector<const CropSample*> part;
+      for (size_t i = begin; i < std::min(samples.size(), begin + kBatch); ++i) part.push_back(&samples[i]);
+      auto out = net.forward(SamplesToImages(part));
+      for (const auto& [name, width] : CropFieldWidths()) {
+        torch::Tensor t = out.at(name).contiguous();
+        f.fields[name].insert(f.fields[name].end(), t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+      }
+    }
+    return f;
+  }
+
+ private:
+  struct Batch {
+    torch::Tensor images;                   // identity part first (P x K rows), then legible, then no one
+    torch::Tensor identity;                 // [P*K]
+    torch::Tensor kit, role, presence, jersey;  // [all rows]; kit/jersey -1 where absent
+    torch::Tensor foot_offset;                  // [all rows, 2]
+  };
+
+  Batch MakeBatch(int64_t step) const {
+    Rng rng(seed_ * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(step));
+    std::vector<const CropSample*> rows;
+    std::vector<int64_t> identity;
+    // P identities without replacement, K crops each (with replacement when fewer).
+    std::vector<int> ids = identities_;
+    for (int p = 0; p < data_.identities_per_batch; ++p) {
+      const int j = rng.UniformInt(p, static_cast<int>(ids.size()) - 1);
+      std::swap(ids[p], ids[j]);
+      const auto& list = by_identity_.at(ids[p]);
+      for (int k = 0; k < data_.crops_per_identity; ++k) {
+        rows.push_back(&train_.samples[list[rng.UniformInt(0, static_cast<int>(list.size()) - 1)]]);
+        identity.push_back(ids[p]);
+      }
+    }
+    for (int i = 0; i < data_.legible_per_batch && !legible_.empty(); ++i) {
+      rows.push_back(&train_.samples[legible_[rng.UniformInt(0, static_cast<int>(legible_.size()) - 1)]]);
+    }
+    for (int i = 0; i < data_.background_per_batch && !background_.empty(); ++i) {
+      rows.push_back(&train_.samples[background_[rng.UniformInt(0, static_cast<int>(background_.size()) - 1)]]);
+    }
+    Batch b;
+    torch::Tensor images = torch::empty({static_cast<int64_t>(rows.size()), kNetworkInputHeight, kNetworkInputWidth, 3},
+                                        torch::kUInt8);
+    std::vector<int64_t> kit, role, presence, jersey;
+    std::vector<float> foot_offset;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      cv::Mat src(kNetworkInputHeight, kNetworkInputWidth, CV_8UC3, const_cast<unsigned char*>(rows[i]->pixels.data()));
+      cv::Mat f;
+      src.convertTo(f, CV_32FC3, 1.0 + rng.Uniform(-data_.max_brightness, data_.max_brightness));
+      cv::Mat noise(f.size(), CV_32FC3);
+      cv::RNG cv_rng(rng.Bits());
+      cv_rng.fill(noise, cv::RNG::NORMAL, 0.0, rng.Uniform(0, data_.max_noise_sigma));
+      f += noise;
+      cv::Mat dst(kNetworkInputHeight, kNetworkInputWidth, CV_8UC3, images[static_cast<int64_t>(i)].data_ptr<uint8_t>());
+      f.convertTo(dst, CV_8UC3);
+      kit.push_back(rows[i]->kit);
+      role.push_back(static_cast<int64_t>(rows[i]->role));
+      presence.push_back(rows[i]->legibility);
+      jersey.push_back(rows[i]->legibility == static_cast<int>(io::Legibility::kLegible) ? rows[i]->jersey : -1);
+      foot_offset.push_back(rows[i]->foot_offset_m[0]);
+      foot_offset.push_back(rows[i]->foot_offset_m[1]);
+    }
+    b.images = nn::ImagesToTensor(images);
+    b.identity = torch::tensor(identity, torch::kInt64);
+    b.kit = torch::tensor(kit, torch::kInt64);
+    b.role = torch::tensor(role, torch::kInt64);
+    b.presence = torch::tensor(presence, torch::kInt64);
+    b.jersey = torch::tensor(jersey, torch::kInt64);
+    b.foot_offset = torch::tensor(foot_offset).view({-1, 2});
+    return b;
+  }
+
+  TrainingModel model_;
+  CropDataOptions data_;
+  uint64_t seed_;
+  CropDataset train_, val_;
+  std::map<int, std::vector<size_t>> by_identity_;
+  std::vector<int> identities_;
+  std::vector<size_t> legible_, background_;
+  std::unique_ptr<nn::PrefetchLoader<Batch>> loader_;
+};
+
+CropDataOptions ReadDataOptions(const nn::TrainRecipe& recipe) {
+  CropDataOptions o;
+  if (!recipe.data || recipe.data.IsNull()) return o;
+  io::YamlReader r(recipe.path);
+  r.OnlyKeys(recipe.data, "data",
+             {"frame_step", "val_frame_step", "jitter_m", "background_per_frame", "identities_per_batch",
+              "crops_per_identity", "legible_per_batch", "background_per_batch", "max_brightness", "max_noise_sigma",
+              "loader_threads"});
+  o.frame_step = r.GetOr(recipe.data, "frame_step", "data", o.frame_step);
+  o.val_frame_step = r.GetOr(recipe.data, "val_frame_step", "data", o.val_frame_step);
+  o.jitter_m = r.GetOr(recipe.data, "jitter_m", "data", o.jitter_m);
+  o.background_per_frame = r.GetOr(recipe.data, "background_per_frame", "data", o.background_per_frame);
+  o.identities_per_batch = r.GetOr(recipe.data, "identities_per_batch", "data", o.identities_per_batch);
+  o.crops_per_identity = r.GetOr(recipe.data, "crops_per_identity", "data", o.crops_per_identity);
+  o.legible_per_batch = r.GetOr(recipe.data, "legible_per_batch", "data", o.legible_per_batch);
+  o.background_per_batch = r.GetOr(recipe.data, "background_per_batch", "data", o.background_per_batch);
+  o.max_brightness = r.GetOr(recipe.data, "max_brightness", "data", o.max_brightness);
+  o.max_noise_sigma = r.GetOr(recipe.data, "max_noise_sigma", "data", o.max_noise_sigma);
+  o.loader_threads = r.GetOr(recipe.data, "loader_threads", "data", o.loader_threads);
+  try {
+    o.Check();
+  } catch (const Error& e) {
+    throw InputError(recipe.path, recipe.data.Mark().line + 1, "data", e.message());
+  }
+  return o;
+}
+
+CropEncoderNetConfig ReadNetwork(const nn::TrainRecipe& recipe) {
+  CropEncoderNetConfig c;
+  if (!recipe.network || recipe.network.IsNull()) return c;
+  io::YamlReader r(recipe.path);
+  r.OnlyKeys(recipe.network, "network", {"channels", "jersey_channels", "jersey_hidden"});
+  if (recipe.network["channels"]) {
+    const auto v = r.Numbers(recipe.network["channels"], "network.channels", c.channels.size());
+    for (size_t i = 0; i < v.size(); ++i) c.channels[i] = static_cast<int>(v[i]);
+  }
+  c.jersey_channels = r.GetOr(recipe.network, "jersey_channels", "network", c.jersey_channels);
+  c.jersey_hidden = r.GetOr(recipe.network, "jersey_hidden", "network", c.jersey_hidden);
+  try {
+    c.Check();
+  } catch (const Error& e) {
+    throw InputError(recipe.path, recipe.network.Mark().line + 1, "network", e.message());
+  }
+  return c;
+}
+
+}  // namespace
+
+void CropDataOptions::Check() const {
+  IPT_CHECK(frame_step >= 1 && val_frame_step >= 1, "frame steps must be >= 1");
+  IPT_CHECK(jitter_m >= 0 && jitter_m <= 2, "jitter_m must be in [0, 2]");
+  IPT_CHECK(background_per_frame >= 0 && background_per_frame <= 100, "background_per_frame must be in [0, 100]");
+  IPT_CHECK(identities_per_batch >= 2 && identities_per_batch <= 1024, "identities_per_batch must be in [2, 1024]");
+  IPT_CHECK(crops_per_identity >= 2 && crops_per_identity <= 64, "crops_per_identity must be in [2, 64]");
+  IPT_CHECK(legible_per_batch >= 0 && legible_per_batch <= 1024, "legible_per_batch must be in [0, 1024]");
+  IPT_CHECK(background_per_batch >= 0 && background_per_batch <= 1024, "background_per_batch must be in [0, 1024]");
+  IPT_CHECK(max_brightness >= 0 && max_brightness < 1, "max_brightness must be in [0, 1)");
+  IPT_CHECK(max_noise_sigma >= 0 && max_noise_sigma <= 50, "max_noise_sigma must be in [0, 50]");
+  IPT_CHECK(loader_threads >= 1 && loader_threads <= 64, "loader_threads must be in [1, 64]");
+}
+
+CropDataset LoadCropSamples(const std::vector<std::string>& matches, int frame_step, const CropDataOptions& options,
+                            uint64_t seed, const ProgressFn& progress) {
+  std::vector<std::vector<CropSample>> per_match(matches.size());
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex error_mu;
+  std::exception_ptr error;
+  auto work = [&] {
+    for (size_t i = next++; i < matches.size(); i = next++) {
+      try {
+        per_match[i] = LoadMatch(matches[i], static_cast<int>(i), frame_step, options, seed);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mu);
+        if (!error) error = std::current_exception();
+      }
+      if (progress) progress(static_cast<int64_t>(++done), static_cast<int64_t>(matches.size()));
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < options.loader_threads; ++t) threads.emplace_back(work);
+  for (auto& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
+  // Dense identities over (match, person) and kits over (match, category).
+  CropDataset out;
+  std::map<std::pair<int, int>, int> identity_index, kit_index;
+  for (auto& m : per_match) {
+    for (auto& s : m) {
+      if (s.identity >= 0) {
+        s.identity = identity_index.emplace(std::make_pair(s.match, s.identity), identity_index.size()).first->second;
+        s.kit = kit_index.emplace(std::make_pair(s.match, s.kit), kit_index.size()).first->second;
+      }
+      out.samples.push_back(std::move(s));
+    }
+  }
+  out.identities = static_cast<int>(identity_index.size());
+  out.kits = static_cast<int>(kit_index.size());
+  return out;
+}
+
+CropEncoderScores ScoreCropFeatures(const std::vector<CropSample>& samples, const CropFeatures& f) {
+  IPT_CHECK(f.count == static_cast<int64_t>(samples.size()), "features and samples differ in count");
+  CropEncoderScores s;
+  auto argmax = [](const float* v, int n) { return static_cast<int>(std::max_element(v, v + n) - v); };
+  int64_t role_ok = 0, presence_ok = 0, jersey_ok = 0, rank1_ok = 0;
+  std::map<int, int> last_frame;
+  for (const auto& x : samples) last_frame[x.match] = std::max(last_frame[x.match], x.frame);
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const auto& x = samples[i];
+    role_ok += argmax(f.Row(kRoleField, i), kNumRoles) == static_cast<int>(x.role);
+    presence_ok += argmax(f.Row(kPresenceField, i), kNumPresence) == x.legibility;
+    if (x.identity >= 0 && x.legibility == static_cast<int>(io::Legibility::kLegible) && x.jersey >= 0) {
+      ++s.legible;
+      jersey_ok += argmax(f.Row(kNumberField, i), kNumNumbers) == x.jersey;
+    }
+    // ReID: a query from the first half of its match against every person crop of the second half.
+    if (x.identity < 0 || 2 * x.frame > last_frame[x.match]) continue;
+    double best = -2;
+    int best_identity = -1;
+    for (size_t j = 0; j < samples.size(); ++j) {
+      const auto& y = samples[j];
+      if (y.identity < 0 || y.match != x.match || 2 * y.frame <= last_frame[y.match]) continue;
+      const float* a = f.Row(kEmbeddingField, i);
+      const float* b = f.Row(kEmbeddingField, j);
+      double dot = 0;
+      for (int k = 0; k < kEmbeddingDim; ++k) dot += a[k] * b[k];
+      if (dot > best) {
+        best = dot;
+        best_identity = y.identity;
+      }
+    }
+    if (best_identity < 0) continue;
+    ++s.queries;
+    rank1_ok += best_identity == x.identity;
+  }
+  std::vector<double> refined, unrefined;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const auto& x = samples[i];
+    if (x.identity < 0) continue;
+    const float* p = f.Row(kFootOffsetField, i);
+    refined.push_back(std::hypot(x.foot_offset_m[0] - p[0], x.foot_offset_m[1] - p[1]));
+    unrefined.push_back(std::hypot(x.foot_offset_m[0], x.foot_offset_m[1]));
+  }
+  auto median = [](std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+  };
+  s.foot_error_m = median(refined);
+  s.foot_error_unrefined_m = median(unrefined);
+  s.crops = static_cast<int64_t>(samples.size());
+  s.role_accuracy = s.crops ? static_cast<double>(role_ok) / s.crops : 0;
+  s.presence_accuracy = s.crops ? static_cast<double>(presence_ok) / s.crops : 0;
+  s.jersey_accuracy = s.legible ? static_cast<double>(jersey_ok) / s.legible : 0;
+  s.reid_rank1 = s.queries ? static_cast<double>(rank1_ok) / s.queries : 0;
+  return s;
+}
+
+registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) {
+  const nn::TrainRecipe recipe = nn::LoadTrainRecipe(ctx);
+  const CropDataOptions data = ReadDataOptions(recipe);
+  const CropEncoderNetConfig net_config = ReadNetwork(recipe);
+  IPT_CHECK(!ctx.run_dir.empty(), "crop encoder training needs a run directory (--run-dir)");
+  spdlog::info("crop encoder: cutting crops from {} training and {} validation matches", recipe.train_matches.size(),
+               recipe.val_matches.size());
+  CropDataset train = LoadCropSamples(recipe.train_matches, data.frame_step, data, recipe.training.seed);
+  CropDataset val = LoadCropSamples(recipe.val_matches, data.val_frame_step, data, recipe.training.seed + 1);
+  const int64_t first_step = ctx.resume ? nn::ResumeStep(ctx.run_dir) : 0;
+  torch::manual_seed(recipe.training.seed);
+  CropEncoderTask task(net_config, data, recipe.training.seed, std::move(train), std::move(val), first_step,
+                       recipe.training.loader_workers);
+  nn::TrainObserver observer;
+  if (ctx.progress) {
+    observer = [&](const nn::TrainStatus& s) {
+      ctx.progress(s.step, s.steps,
+                   fmt::format("loss {:.4f} | {:.1f} crops/s | lr {:.2e}{}{}", s.loss, s.samples_per_s,
+                               s.learning_rate, s.last_validation.empty() ? "" : " | ", s.last_validation));
+    };
+  }
+  nn::TrainingOutcome outcome =
+      nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer);
+  registry::TrainedWeights w;
+  w.finished = outcome.finished;
+  if (!outcome.finished) return w;
+  // The best weights of the training model; only the network is packaged.
+  nn::LoadModule(*task.training_model(), outcome.best_weights);
+  w.weights_safetensors = io::SerializeSafetensors(nn::ModuleToSafetensors(*task.training_model()->net));
+  w.architecture = net_config.ToJson();
+  w.metrics = {{"validation", outcome.best_metrics},
+               {"best_step", outcome.best_step},
+               {"steps", outcome.steps_done},
+               {"train_minutes", outcome.train_seconds / 60.0},
+               {"recipe", recipe.path}};
+  return w;
+}
+
+void RegisterCropEncoderTrainer(registry::TrainerRegistry& registry) {
+  registry.Register("crop_encoder", TrainCropEncoder);
+}
+
+}  // namespace ipt::crop_encoder

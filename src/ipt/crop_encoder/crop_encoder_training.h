@@ -1,0 +1,68 @@
+// Training model 2 (`ipt train crop_encoder`): crops cut from the source
+// cameras at ground-truth foot-points (with jitter), plus crops of what is not
+// a person (grass, boards, half-people); P x K identity batches for metric
+// learning, legible crops for the jersey head.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ipt/crop_encoder/crop_encoder.h"
+#include "ipt/registry/training.h"
+#include "ipt/util/progress.h"
+
+namespace ipt::crop_encoder {
+
+// The recipe's `data:` section (configs/train/crop_encoder.yaml).
+struct CropDataOptions {
+  int frame_step = 5;             // everyone's crops from every frame_step-th frame, legible ones from all
+  int val_frame_step = 10;
+  double jitter_m = 0.15;         // foot-point noise (sigma, each axis), like the detector's error
+  int background_per_frame = 2;   // crops of no one: grass, boards, and half-people at 0.6-1.2 m
+  int identities_per_batch = 16;  // P
+  int crops_per_identity = 4;     // K
+  int legible_per_batch = 24;     // extra crops whose number is legible (jersey head)
+  int background_per_batch = 8;
+  double max_brightness = 0.2;    // photometric jitter
+  double max_noise_sigma = 4.0;
+  int loader_threads = 2;         // threads cutting crops at start
+  void Check() const;
+};
+
+struct CropSample {
+  std::vector<unsigned char> pixels;  // network input, kNetworkInputHeight x kNetworkInputWidth x 3 BGR
+  int match = 0, frame = 0;
+  int identity = -1;  // dense over (match, person); -1 for no one
+  int kit = -1;       // dense over (match, category); -1 for no one
+  Role role = Role::kNone;
+  int legibility = 0; // io::Legibility
+  int jersey = -1;    // 0..99, -1 none
+  float foot_offset_m[2] = {0, 0};  // true foot-point - crop's, in the crop's ground axes (people only)
+};
+
+struct CropDataset {
+  std::vector<CropSample> samples;
+  int identities = 0, kits = 0;
+};
+
+// Cuts everyone's crops from every frame_step-th frame of each match, and the
+// crops with a legible number from every frame (annotations required).
+CropDataset LoadCropSamples(const std::vector<std::string>& matches, int frame_step, const CropDataOptions& options,
+                            uint64_t seed, const ProgressFn& progress = nullptr);
+
+struct CropEncoderScores {
+  double reid_rank1 = 0;        // query: first half of each match, gallery: second half (same match)
+  double role_accuracy = 0;     // all crops, "none" included
+  double jersey_accuracy = 0;   // crops labelled legible: argmax of jn.number
+  double presence_accuracy = 0;
+  double foot_error_m = 0;          // median distance of the refined foot-point to the truth
+  double foot_error_unrefined_m = 0;  // the same for the crop's own foot-point (the jitter)
+  int64_t queries = 0, legible = 0, crops = 0;
+};
+// Scores embeddings/logits (row-aligned with `samples`) against the labels.
+CropEncoderScores ScoreCropFeatures(const std::vector<CropSample>& samples, const CropFeatures& features);
+
+registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& context);
+void RegisterCropEncoderTrainer(registry::TrainerRegistry& registry);
+
+}  // namespace ipt::crop_encoder

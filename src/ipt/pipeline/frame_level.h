@@ -1,0 +1,105 @@
+// The frame level of Path A over a whole match, and the producer of the "frame"
+// precompute layer (store/precompute.h):
+//
+//   FrameSource (decode + stitch, background thread)
+//     -> detector on the panorama: foot-points on the pitch with scores
+//     -> per detection: geometry::MakeCropView + CutCrop from the source camera frame
+//        (left or right; never the panorama), 128 x 256 BGR
+//     -> crop encoder, one batch per frame: the named fields of crop_encoder.h
+//
+// The layer is one safetensors file whose tensors are row-aligned over all detections
+// of all frames, in frame order (N rows; read by name, never by position):
+//   frame               i64[N]      1-based frame of the detection
+//   foot_points_m       f32[N, 2]   (x, z) on the pitch, metres (pitch frame)
+//   detection.score     f32[N]      detector confidence in [0, 1]
+//   foot_points_refined_m f32[N, 2] foot_points_m + the crop encoder's foot.offset_m turned
+//                                   from the crop's ground axes to the pitch (metres)
+//   embedding, team.kit, team.role.logits, jn.presence.logits, jn.digits.logits,
+//   jn.number.logits    f32[N, W]   the crop encoder's fields (crop_encoder.h, widths there)
+// and metadata {format: ipt-frame-layer/1, frames: number of frames processed,
+// dropped_detections: detections no camera sees (no crop, not stored)}.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ipt/crop_encoder/crop_encoder.h"
+#include "ipt/detector/detector.h"
+#include "ipt/geometry/crop.h"
+#include "ipt/io/match_dir.h"
+#include "ipt/io/safetensors.h"
+#include "ipt/store/precompute.h"
+#include "ipt/util/progress.h"
+
+namespace ipt::pipeline {
+
+constexpr const char* kFrameLayerFormat = "ipt-frame-layer/1";
+// Tensor names of the frame layer beyond the crop encoder's (the detector's outputs
+// are named by the model graph: foot_points_m, detection.score).
+inline constexpr const char* kFrameField = "frame";
+inline constexpr const char* kFootPointsField = "foot_points_m";
+inline constexpr const char* kScoreField = "detection.score";
+inline constexpr const char* kRefinedFootPointsField = "foot_points_refined_m";
+
+// Stage names in LayerInputs::stage_seconds and run.json.
+inline constexpr const char* kDecodeStitchStage = "decode_stitch";  // background thread, overlapped
+inline constexpr const char* kDetectorStage = "detector";
+inline constexpr const char* kCropsStage = "crops";
+inline constexpr const char* kEncoderStage = "encoder";
+
+struct FrameLevelOptions {
+  // Run-time settings of the models. Their defaults are what the frame layer in the
+  // store holds (they are not in its key): change them only outside the store.
+  detector::DetectorRunOptions detector;
+  crop_encoder::CropEncoderRunOptions encoder;
+  geometry::CropOptions crop;
+  double max_foot_correction_m = 1.0;  // the crop encoder's foot correction is capped at this length
+  int max_frames = 0;  // frames 1..max_frames only (0 = all)
+  void Check() const;
+};
+
+struct FrameLevelTimings {
+  int frames = 0;
+  int64_t detections = 0;          // stored rows
+  int64_t dropped_detections = 0;  // no camera sees the foot-point
+  double decode_stitch_s = 0;      // background thread (overlaps the rest)
+  double detector_s = 0, crops_s = 0, encoder_s = 0;
+  double total_s = 0;
+};
+
+// Runs the frame level over frames 1..max_frames of `match`; progress counts frames.
+io::SafetensorsFile ComputeFrameLayer(const io::MatchDir& match, detector::Detector& detector,
+                                      crop_encoder::CropEncoder& encoder, const FrameLevelOptions& options = {},
+                                      FrameLevelTimings* timings = nullptr, const ProgressFn& progress = nullptr);
+
+// The frame layer read back, checked: every tensor present by name with N rows and
+// its width, frames within 1..frames and non-decreasing. InputError names `source`
+// and the tensor.
+struct FrameLayer {
+  int frames = 0;  // frames processed (metadata), frames with no detection included
+  int64_t rows = 0;
+  std::vector<int64_t> frame;
+  std::vector<float> foot_points_m;  // [rows * 2], the detector's
+  std::vector<float> refined_foot_points_m;  // [rows * 2], refined by the crop encoder
+  std::vector<float> score;
+  std::map<std::string, std::vector<float>> crop_fields;  // crop encoder field -> [rows * width]
+  const float* Row(const std::string& crop_field, int64_t i) const;  // throws for an unknown field
+};
+FrameLayer ReadFrameLayer(const io::SafetensorsFile& file, const std::string& source);
+
+// The "frame" layer producer: loads the collection's detector and crop encoder from
+// inputs.model_store and runs ComputeFrameLayer; adds the stage seconds to
+// inputs.stage_seconds.
+io::SafetensorsFile ProduceFrameLayer(const store::LayerInputs& inputs);
+
+// Tensor helpers shared by the layers (row-major, little-endian as on x86/ARM).
+io::TensorData MakeF32Tensor(const std::string& name, const std::vector<float>& values, std::vector<int64_t> shape);
+io::TensorData MakeI64Tensor(const std::string& name, const std::vector<int64_t>& values);
+// The tensor `name` of `file` with `dtype`, `rows` rows (-1: any) and `width` values per
+// row (0: a vector [rows]); InputError naming `source` and the tensor otherwise.
+const io::TensorData& RequireTensor(const io::SafetensorsFile& file, const std::string& name, io::DType dtype,
+                                    int64_t rows, int64_t width, const std::string& source);
+
+}  // namespace ipt::pipeline

@@ -1,0 +1,283 @@
+#include "ipt/pipeline/run.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "ipt/eval/output_dir.h"
+#include "ipt/eval/pipeline_output.h"
+#include "ipt/eval/ptfe.h"
+#include "ipt/eval/soccernet_gsr.h"
+#include "ipt/io/match_dir.h"
+#include "ipt/pipeline/frame_level.h"
+#include "ipt/pipeline/models.h"
+#include "ipt/pipeline/track_level.h"
+#include "ipt/registry/collection.h"
+#include "ipt/store/artifact_store.h"
+#include "ipt/store/precompute.h"
+#include "ipt/util/atomic_path.h"
+#include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+#include "ipt/util/paths.h"
+#include "ipt/util/resources.h"
+
+namespace ipt::pipeline {
+namespace fs = std::filesystem;
+
+constexpr const char* kRunFormat = "ipt-run/1";
+constexpr const char* kAttributesStage = "attributes";
+constexpr const char* kWriteStage = "write";
+
+void RunOptions::Check() const {
+  IPT_CHECK(max_frames >= 0 && max_frames <= limits::kMaxFrames, "max_frames must be in [0, {}], got {}",
+            limits::kMaxFrames, max_frames);
+  IPT_CHECK(threads >= 1 && threads <= limits::kMaxThreads, "threads must be in [1, {}], got {}", limits::kMaxThreads,
+            threads);
+  attributes.Check();
+}
+
+const std::vector<std::string>& RunModels() {
+  static const std::vector<std::string> models = {"detector", "crop_encoder", "tracker"};
+  return models;
+}
+
+std::map<std::string, std::string> CheckRunCollection(const fs::path& models_yaml, const fs::path& model_store,
+                                                      const std::vector<std::string>& models) {
+  const registry::ModelGraph graph = registry::ModelGraph::PathA();
+  const registry::ModelStore store(model_store);
+  const registry::ModelCollection collection = registry::ReadCollection(models_yaml);
+  // The collection must validate (closed upstream, registry/collection.h) and name
+  // every model this run uses.
+  std::vector<registry::Violation> relevant = registry::ValidateCollection(collection, graph, store);
+  for (const auto& model : models) {
+    if (!collection.refs.count(model)) {
+      relevant.push_back({model, "", fmt::format("the collection has no {}, which ipt run uses", model)});
+    }
+  }
+  if (!relevant.empty()) {
+    std::string what;
+    for (const auto& v : relevant) what += (what.empty() ? "" : "; ") + v.message;
+    throw InputError(models_yaml.string(), 0, "models." + relevant.front().model,
+                     what + " (`ipt models validate` lists every violation)");
+  }
+  std::map<std::string, std::string> refs;
+  for (const auto& model : models) {
+    refs[model] = store.Resolve(collection.refs.at(model));
+    // The package's recorded schema must be the graph's: what the run reads by name.
+    const registry::ModelManifest manifest = store.Get(refs[model]);
+    const registry::ModelSpec& spec = graph.Model(model);
+    const std::string source = (store.PackageDir(refs[model]) / "model.json").string();
+    if (manifest.kind != spec.kind) {
+      throw InputError(source, 0, "kind", fmt::format("'{}', the graph's {} is a {}", Echo(manifest.kind), model, spec.kind));
+    }
+    for (const auto& expected : spec.outputs) {
+      auto it = std::find_if(manifest.outputs.begin(), manifest.outputs.end(),
+                             [&](const registry::FieldSpec& f) { return f.name == expected.name; });
+      if (it == manifest.outputs.end()) {
+        throw InputError(source, 0, "outputs", fmt::format("no field '{}' (the graph's {} outputs '{}')", expected.name,
+                                                           model, expected.ToString()));
+      }
+      if (!(*it == expected)) {
+        throw InputError(source, 0, "outputs", fmt::format("'{}', the graph's {} outputs '{}'", it->ToString(), model,
+                                                           expected.ToString()));
+      }
+    }
+  }
+  return refs;
+}
+
+namespace {
+
+// Softmax of `n` logits into `out`.
+void Softmax(const float* logits, int n, float* out) {
+  const float top = *std::max_element(logits, logits + n);
+  double sum = 0;
+  for (int k = 0; k < n; ++k) sum += out[k] = std::exp(logits[k] - top);
+  for (int k = 0; k < n; ++k) out[k] = static_cast<float>(out[k] / sum);
+}
+
+tracking::DetectionEvidence Evidence(const FrameLayer& layer, int64_t row, const float* position_m,
+                                     std::array<float, crop_encoder::kNumRoles>* roles) {
+  tracking::DetectionEvidence e;
+  e.frame = static_cast<int>(layer.frame[row]);
+  e.foot_in_pitch_m = {position_m[0], position_m[1]};
+  Softmax(layer.Row(crop_encoder::kRoleField, row), crop_encoder::kNumRoles, roles->data());
+  static_assert(tracking::kNumRoles == 3 && crop_encoder::kNumRoles == 4, "roles: player, goalkeeper, referee (+ none)");
+  static_assert(static_cast<int>(tracking::Role::kReferee) == static_cast<int>(crop_encoder::Role::kReferee));
+  for (int k = 0; k < tracking::kNumRoles; ++k) e.role_probabilities[k] = (*roles)[k];
+  const float* kit = layer.Row(crop_encoder::kKitField, row);
+  e.kit_embedding.assign(kit, kit + crop_encoder::kKitDim);
+  Softmax(layer.Row(crop_encoder::kPresenceField, row), crop_encoder::kNumPresence, e.jersey_presence.data());
+  std::array<float, crop_encoder::kNumNumbers> numbers;
+  Softmax(layer.Row(crop_encoder::kNumberField, row), crop_encoder::kNumNumbers, numbers.data());
+  const int best = static_cast<int>(std::max_element(numbers.begin(), numbers.end()) - numbers.begin());
+  e.jersey_number = io::kMinJersey + best;
+  e.jersey_number_probability = numbers[best];
+  return e;
+}
+
+}  // namespace
+
+nlohmann::json RunReport::ToJson() const {
+  nlohmann::json j;
+  j["format"] = kRunFormat;
+  j["match"] = match;
+  j["refs"] = refs;
+  for (const auto& [name, layer] : layers) {
+    j["layers"][name] = {{"key", layer.key}, {"cache", layer.hit ? "hit" : "miss"}, {"seconds", layer.seconds}};
+  }
+  j["frames"] = frames;
+  j["detections"] = detections;
+  j["rows"] = rows;
+  j["tracks"] = tracks;
+  j["dropped_non_person_tracks"] = dropped_tracks;
+  nlohmann::json ms = nlohmann::json::object();
+  for (const auto& [stage, seconds] : stage_seconds) ms[stage] = frames > 0 ? 1000 * seconds / frames : 0.0;
+  j["timings_ms_per_frame"] = ms;
+  j["timings_note"] = "stages measured in this run; a cache hit skips the stages of its layer; decode_stitch runs on a "
+                      "background thread, overlapped with the networks";
+  j["total_seconds"] = total_seconds;
+  j["frames_per_second"] = total_seconds > 0 ? frames / total_seconds : 0.0;
+  j["peak_memory_mib"] = peak_rss_bytes / 1048576.0;
+  j["threads"] = threads;
+  return j;
+}
+
+RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& options) {
+  options.Check();
+  Stopwatch total;
+  RegisterModels();  // idempotent: the layer producers
+  const fs::path model_store = options.model_store.empty() ? registry::DefaultModelStoreRoot() : options.model_store;
+  const fs::path cache_root = options.cache.empty() ? store::DefaultArtifactStoreRoot() : options.cache;
+
+  // Every check before any work: the match (videos against match.yaml), the output,
+  // the collection and its packages.
+  const io::MatchDir match = io::OpenMatchDir(match_dir);
+  std::vector<fs::path> inputs = match.InputFiles();
+  inputs.insert(inputs.end(), {options.models_yaml, model_store, cache_root});
+  CheckOutputNotInput(out, inputs, "--out");
+  CheckReplaceableOutputDir(out, /*force=*/true, "--out");  // ipt run replaces its own output
+  RunReport report;
+  report.match = match.info.name;
+  report.threads = options.threads;
+  report.refs = CheckRunCollection(options.models_yaml, model_store);
+  ReadOnlineTrackerPackage(registry::ModelStore(model_store).PackageDir(report.refs.at("tracker")));
+
+  store::ArtifactStore cache(cache_root);
+  const registry::ModelGraph graph = registry::ModelGraph::PathA();
+  store::PrecomputeOptions precompute;
+  precompute.model_store = model_store;
+  precompute.max_frames = options.max_frames;
+  precompute.stage_seconds = &report.stage_seconds;
+  auto layer = [&](const std::string& name, const std::string& stage) {
+    if (options.progress) {
+      precompute.producer_progress = [&, stage](int64_t done, int64_t n) { options.progress(stage, done, n); };
+    }
+    Stopwatch watch;
+    store::LayerResult r = store::GetOrCompute(cache, graph, name, match.dir, report.refs,
+                                               store::ProducerRegistry::Global(), precompute);
+    report.layers[name] = {r.key.key, r.hit, watch.Seconds()};
+    spdlog::info("{} layer {}: {} ({}/{}/{})", name, r.hit ? "cache hit" : "computed", registry::ShortRef(r.key.key),
+                 cache_root.string(), name, r.key.key);
+    return r;
+  };
+  const store::LayerResult frame_entry = layer("frame", "frame level");
+  const std::string frame_source = fmt::format("frame layer {}", registry::ShortRef(frame_entry.key.key));
+  const FrameLayer frames = ReadFrameLayer(frame_entry.tensors, frame_source);
+  const store::LayerResult track_entry = layer("track", "track level");
+  const TrackLayer tracks = ReadTrackLayer(track_entry.tensors, frames.rows,
+                                           fmt::format("track layer {}", registry::ShortRef(track_entry.key.key)));
+  report.frames = frames.frames;
+  report.detections = frames.rows;
+
+  // Per track: evidence from the crop encoder's named fields, then the attributes.
+  Stopwatch watch;
+  std::map<int64_t, tracking::TrackEvidence> by_track;
+  std::map<int64_t, std::array<double, crop_encoder::kNumRoles>> role_sums;
+  for (int64_t i = 0; i < frames.rows; ++i) {
+    const int64_t id = tracks.track_id[i];
+    if (id < 0) continue;
+    std::array<float, crop_encoder::kNumRoles> roles;
+    tracking::TrackEvidence& t = by_track[id];
+    t.track_id = id;
+    t.detections.push_back(Evidence(frames, i, &tracks.position_m[2 * i], &roles));
+    auto& sums = role_sums[id];
+    for (int k = 0; k < crop_encoder::kNumRoles; ++k) sums[k] += roles[k];
+  }
+  std::vector<tracking::TrackEvidence> evidence;
+  for (auto& [id, t] : by_track) {
+    const auto& sums = role_sums[id];
+    const bool person = std::max_element(sums.begin(), sums.end()) - sums.begin() != static_cast<int>(crop_encoder::Role::kNone);
+    if (person || !options.drop_non_person_tracks) evidence.push_back(std::move(t));
+    else ++report.dropped_tracks;
+  }
+  const auto attributes = tracking::ResolveTrackAttributes(evidence, match.info, options.attributes);
+  std::map<int64_t, const tracking::TrackAttributes*> attributes_of;
+  for (const auto& a : attributes) attributes_of[a.track_id] = &a;
+  std::vector<eval::PipelineRow> rows;
+  for (int64_t i = 0; i < frames.rows; ++i) {
+    auto it = attributes_of.find(tracks.track_id[i]);
+    if (it == attributes_of.end()) continue;  // untracked, or not a person
+    eval::PipelineRow r;
+    r.frame = static_cast<int>(frames.frame[i]);
+    r.track_id = tracks.track_id[i];
+    r.x_m = tracks.position_m[2 * i];
+    r.z_m = tracks.position_m[2 * i + 1];
+    r.score = frames.score[i];
+    r.category = it->second->category;
+    r.jersey = it->second->jersey;
+    r.player_id = it->second->player_id;
+    rows.push_back(r);
+  }
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.frame, a.track_id) < std::tie(b.frame, b.track_id);
+  });
+  report.rows = static_cast<int64_t>(rows.size());
+  report.tracks = static_cast<int64_t>(attributes.size());
+  report.stage_seconds[kAttributesStage] = watch.Seconds();
+  if (options.progress) options.progress("attributes", report.tracks, report.tracks);
+
+  watch = Stopwatch();
+  eval::WriteOutputDirectory(out, "--out", [&](const fs::path& temp) {
+    eval::WriteTracksCsv(rows, temp / "tracks.csv");
+    eval::WriteGsrPredictions(eval::ToGsrPredictions(match.info, rows), temp / "predictions-gsr.json");
+    report.stage_seconds[kWriteStage] = watch.Seconds();
+    report.total_seconds = total.Seconds();
+    report.peak_rss_bytes = PeakRssBytes();
+    WriteFileAtomic(temp / "run.json", report.ToJson().dump(2) + "\n");
+  });
+  return report;
+}
+
+EncodeReport EncodeMatches(const std::vector<fs::path>& matches, const EncodeOptions& options) {
+  IPT_CHECK(options.max_frames >= 0 && options.max_frames <= limits::kMaxFrames, "max_frames must be in [0, {}], got {}",
+            limits::kMaxFrames, options.max_frames);
+  Stopwatch total;
+  RegisterModels();
+  const fs::path model_store = options.model_store.empty() ? registry::DefaultModelStoreRoot() : options.model_store;
+  const registry::ModelGraph graph = registry::ModelGraph::PathA();
+  const auto refs = CheckRunCollection(options.models_yaml, model_store, graph.Producers("frame"));
+  for (const auto& m : matches) io::OpenMatchDir(m);  // every match checked before any work
+  store::ArtifactStore cache(options.cache.empty() ? store::DefaultArtifactStoreRoot() : options.cache);
+  EncodeReport report;
+  store::PrecomputeOptions precompute;
+  precompute.model_store = model_store;
+  precompute.max_frames = options.max_frames;
+  precompute.stage_seconds = &report.stage_seconds;
+  for (size_t i = 0; i < matches.size(); ++i) {
+    if (options.progress) {
+      precompute.producer_progress = [&, i](int64_t done, int64_t n) { options.progress(i, done, n); };
+    }
+    store::LayerResult r = store::GetOrCompute(cache, graph, "frame", matches[i], refs,
+                                               store::ProducerRegistry::Global(), precompute);
+    report.keys.push_back(r.key.key);
+    report.hits.push_back(r.hit);
+    if (!r.hit) report.frames_computed += ReadFrameLayer(r.tensors, "frame layer " + r.key.key).frames;
+  }
+  report.seconds = total.Seconds();
+  return report;
+}
+
+}  // namespace ipt::pipeline

@@ -1,0 +1,105 @@
+// `ipt run MATCH --models models.yaml --out OUT`: the whole Path A pipeline on one
+// match, through the precompute store.
+//
+//   models.yaml ─► validated (provenance + schemas) for detector, crop_encoder, tracker
+//   frame layer  (store: hit, or detector + crop encoder over the match)   frame_level.h
+//   track layer  (store: hit, or the online tracker over the frame layer)   track_level.h
+//   per track: category (role + kit clusters + side convention), jersey (vote),
+//              player_id (roster)                          tracking/track_attributes.h
+//   OUT/tracks.csv           eval/pipeline_output.h (what `ipt eval match --pred OUT` scores)
+//   OUT/predictions-gsr.json SoccerNet GSR predictions (eval/ptfe.h ToGsrPredictions)
+//   OUT/run.json             model refs, layer keys and hit/miss, timings, memory
+//
+// Evidence per detection, read from the frame layer by field name: role probabilities =
+// softmax of team.role.logits (player, goalkeeper, referee, none; the first three go to
+// the attributes), kit = team.kit, jersey presence = softmax of jn.presence.logits,
+// number = argmax of softmax(jn.number.logits) with its probability.
+// OUT is written whole under a temporary sibling and renamed into place: a run that
+// fails leaves an existing OUT as it was. OUT may replace only an empty directory or one
+// ipt wrote (util/paths.h), never an input.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "ipt/tracking/track_attributes.h"
+
+namespace ipt::pipeline {
+
+struct RunOptions {
+  std::filesystem::path models_yaml = "models.yaml";  // the collection
+  std::filesystem::path model_store;                  // "" = registry::DefaultModelStoreRoot()
+  std::filesystem::path cache;                        // "" = store::DefaultArtifactStoreRoot()
+  int max_frames = 0;  // frames 1..max_frames only (0 = all); its own cache entries
+  // Recorded in run.json; the caller sets LibTorch's threads (nn::SetTorchThreads).
+  int threads = 2;
+  tracking::TrackAttributesOptions attributes;
+  // Tracks whose mean role probability is highest for "none" (not a person: grass,
+  // boards, half-people the detector fired on) are left out of the outputs.
+  bool drop_non_person_tracks = true;
+  // Progress per stage ("frame level" in frames, "track level", "attributes" in tracks).
+  std::function<void(const std::string& stage, int64_t done, int64_t total)> progress;
+  void Check() const;
+};
+
+struct RunReport {
+  std::string match;
+  std::map<std::string, std::string> refs;  // model -> full ref (the models the run uses)
+  struct Layer {
+    std::string key;
+    bool hit = false;
+    double seconds = 0;  // getting or computing it
+  };
+  std::map<std::string, Layer> layers;  // "frame", "track"
+  int frames = 0;
+  int64_t detections = 0, rows = 0, tracks = 0, dropped_tracks = 0;
+  // Seconds per stage measured in this run (the frame-level stages only on a miss of the
+  // frame layer, the tracker only on a miss of the track layer): decode_stitch,
+  // detector, crops, encoder, tracker, attributes, write.
+  std::map<std::string, double> stage_seconds;
+  double total_seconds = 0;
+  int64_t peak_rss_bytes = 0;
+  int threads = 0;
+  nlohmann::json ToJson() const;  // what OUT/run.json holds
+};
+
+// Runs the pipeline on `match_dir` and writes `out`. Bad input throws ipt::Error /
+// InputError naming the file and field: a missing or truncated video, calibration
+// that does not match the videos, a models.yaml that fails validation for the models
+// the run uses, a package whose schema is not the graph's.
+RunReport Run(const std::filesystem::path& match_dir, const std::filesystem::path& out, const RunOptions& options);
+
+// The models the run uses, in pipeline order: detector, crop_encoder, tracker.
+const std::vector<std::string>& RunModels();
+
+// Checks the collection for `models`: registry::ValidateCollection's violations that
+// concern them (as the downstream model, or missing), and each package's kind and
+// outputs against the graph's. Returns their full refs; throws InputError naming
+// models.yaml (or the package's model.json) and the field.
+std::map<std::string, std::string> CheckRunCollection(const std::filesystem::path& models_yaml,
+                                                      const std::filesystem::path& model_store,
+                                                      const std::vector<std::string>& models = RunModels());
+
+// `ipt encode`: fills the frame layer for each match (store::GetOrCompute per match).
+struct EncodeOptions {
+  std::filesystem::path models_yaml = "models.yaml";
+  std::filesystem::path model_store;  // "" = registry::DefaultModelStoreRoot()
+  std::filesystem::path cache;        // "" = store::DefaultArtifactStoreRoot()
+  int max_frames = 0;                 // frames 1..max_frames only (0 = all)
+  // (match index, frames done, frames of the match) while a match is computed.
+  std::function<void(size_t match, int64_t done, int64_t total)> progress;
+};
+struct EncodeReport {
+  std::vector<std::string> keys;  // per match
+  std::vector<bool> hits;         // per match
+  int frames_computed = 0;        // frames of the matches computed (misses)
+  std::map<std::string, double> stage_seconds;  // frame-level stages of the misses
+  double seconds = 0;
+};
+EncodeReport EncodeMatches(const std::vector<std::filesystem::path>& matches, const EncodeOptions& options);
+
+}  // namespace ipt::pipeline

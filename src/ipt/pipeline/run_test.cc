@@ -1,0 +1,312 @@
+// `ipt run` end to end on a tiny synthetic match with tiny random-weight packages:
+// outputs eval reads, run.json, the cache hits of a second run, the layers' named
+// contents, the online tracker as a package, and each bad input naming its file
+// (an existing OUT left as it was).
+#include "ipt/pipeline/run.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "ipt/crop_encoder/crop_encoder_net.h"
+#include "ipt/detector/detector_net.h"
+#include "ipt/eval/match_evaluation.h"
+#include "ipt/eval/pipeline_output.h"
+#include "ipt/eval/soccernet_gsr.h"
+#include "ipt/io/json.h"
+#include "ipt/nn/tensor_file.h"
+#include "ipt/pipeline/frame_level.h"
+#include "ipt/pipeline/track_level.h"
+#include "ipt/registry/collection.h"
+#include "ipt/sim/synthetic_match.h"
+#include "ipt/store/artifact_store.h"
+#include "ipt/util/atomic_path.h"
+#include "ipt/util/check.h"
+#include "ipt/util/paths.h"
+#include "ipt/util/test_util.h"
+
+namespace ipt::pipeline {
+namespace {
+namespace fs = std::filesystem;
+
+// The tiny random detector's heat head, rescaled: untrained features vary by ~1e-2, so
+// the head's weights are multiplied by kTinyDetectorHeatGain and its bias set to
+// kTinyDetectorHeatBias. Then ~26 peaks per sim panorama pass the default threshold,
+// mostly on static structure (lines, boards), so the run sees detections and ~16 tracks.
+constexpr double kTinyDetectorHeatGain = 1000;
+constexpr double kTinyDetectorHeatBias = -12;
+
+registry::ModelManifest Manifest(const std::string& model, nlohmann::json architecture,
+                                 std::map<std::string, std::string> trained_with = {}) {
+  const registry::ModelSpec spec = registry::ModelGraph::PathA().Model(model);
+  registry::ModelManifest m;
+  m.name = model;
+  m.kind = spec.kind;
+  m.inputs = spec.inputs;
+  m.outputs = spec.outputs;
+  m.architecture = std::move(architecture);
+  m.trained_with = std::move(trained_with);
+  return m;
+}
+
+crop_encoder::CropEncoderNetConfig TinyEncoder() {
+  crop_encoder::CropEncoderNetConfig c;
+  c.channels = {4, 8, 8, 8};
+  c.jersey_channels = 4;
+  c.jersey_hidden = 16;
+  return c;
+}
+
+// A crop encoder package trained "with" `detector_ref`, outputs as given (default: the graph's).
+fs::path WriteEncoderPackage(const fs::path& dir, const std::string& detector_ref,
+                             std::vector<registry::FieldSpec> outputs = {}, uint64_t seed = 11) {
+  torch::manual_seed(seed);
+  crop_encoder::CropEncoderNet net(TinyEncoder());
+  registry::ModelManifest m = Manifest("crop_encoder", TinyEncoder().ToJson(), {{"detector", detector_ref}});
+  if (!outputs.empty()) m.outputs = std::move(outputs);
+  registry::WritePackage(dir, io::SerializeSafetensors(nn::ModuleToSafetensors(*net)), &m);
+  return dir;
+}
+
+// Everything the runs share: a 2-second match (10 fps, small images), a model store
+// with tiny packages, a valid collection.
+struct World {
+  fs::path root, match, store, cache, models_yaml;
+  std::map<std::string, std::string> refs;
+};
+
+const World& TheWorld() {
+  static const World world = [] {
+    World w;
+    w.root = testing::FreshTempDir("pipeline_run");
+    sim::SimConfig config;
+    config.fps = 10;
+    config.rig.image_width_px = 320;
+    config.rig.image_height_px = 180;
+    config.panorama.width_px = 512;
+    config.panorama.height_px = 256;
+    w.match = w.root / "match";
+    sim::WriteSyntheticMatch(config, 7, 2.0, w.match, {});
+    w.store = w.root / "models";
+    w.cache = w.root / "cache";
+    registry::ModelStore store(w.store);
+
+    torch::manual_seed(3);
+    detector::DetectorNetConfig dc;
+    dc.encoder_channels = {4, 6, 8, 8, 8};
+    dc.decoder_channels = {4, 6, 8, 8};
+    detector::DetectorNet det(dc);
+    {
+      torch::NoGradGuard no_grad;
+      det->heat_out->weight.mul_(kTinyDetectorHeatGain);
+      det->heat_out->bias.fill_(kTinyDetectorHeatBias);
+    }
+    nlohmann::json arch = dc.ToJson();
+    arch["stride"] = detector::kDetectorStride;
+    registry::ModelManifest dm = Manifest("detector", arch);
+    registry::WritePackage(w.root / "pkg_detector", io::SerializeSafetensors(nn::ModuleToSafetensors(*det)), &dm);
+    w.refs["detector"] = store.Add(w.root / "pkg_detector");
+    w.refs["crop_encoder"] = store.Add(WriteEncoderPackage(w.root / "pkg_encoder", w.refs["detector"]));
+
+    // The tracker through `ipt train tracker`'s path, from a recipe.
+    std::ofstream(w.root / "tracker_online.yaml") << "model: tracker\ntype: online_tracker\noptions:\n"
+                                                     "  confirm_hits: 2\n  kalman:\n    measurement_sigma_m: 0.15\n";
+    registry::TrainerRegistry trainers;
+    trainers.Register("tracker", TrainTracker);
+    registry::ModelCollection upstream;
+    upstream.refs = w.refs;
+    registry::TrainingContext ctx;
+    ctx.recipe = w.root / "tracker_online.yaml";
+    w.refs["tracker"] = registry::TrainModel("tracker", registry::ModelGraph::PathA(), upstream, store, ctx, trainers);
+    registry::ModelCollection collection;
+    collection.refs = w.refs;
+    w.models_yaml = w.root / "models.yaml";
+    registry::WriteCollection(collection, w.models_yaml);
+    return w;
+  }();
+  return world;
+}
+
+RunOptions Options(const World& w) {
+  RunOptions o;
+  o.models_yaml = w.models_yaml;
+  o.model_store = w.store;
+  o.cache = w.cache;
+  return o;
+}
+
+std::string ErrorOf(const std::function<void()>& f) { return testing::MessageOf<Error>(f); }
+
+TEST(Run, EndToEndThenBothLayersFromTheCache) {
+  const World& w = TheWorld();
+  const fs::path out = w.root / "out";
+  const RunReport first = pipeline::Run(w.match, out, Options(w));
+  EXPECT_FALSE(first.layers.at("frame").hit);
+  EXPECT_FALSE(first.layers.at("track").hit);
+  EXPECT_EQ(first.frames, 20);
+  std::printf("tiny run: %lld detections, %lld rows, %lld tracks, %lld non-person tracks left out\n",
+              static_cast<long long>(first.detections), static_cast<long long>(first.rows),
+              static_cast<long long>(first.tracks), static_cast<long long>(first.dropped_tracks));
+  EXPECT_GT(first.detections, 20) << "the tiny detector should fire a few times per frame";
+  EXPECT_GT(first.rows, 0);
+  EXPECT_GT(first.tracks, 0);
+  for (const char* stage : {"decode_stitch", "detector", "crops", "encoder", "tracker", "attributes", "write"}) {
+    EXPECT_TRUE(first.stage_seconds.count(stage)) << stage;
+  }
+
+  // What eval reads: tracks.csv (strictly), the GSR predictions, and a whole PTFE report.
+  const io::MatchDir match = io::OpenMatchDir(w.match);
+  const auto rows = eval::ReadTracksCsv(out / "tracks.csv", match.info.frame_count);
+  EXPECT_EQ(static_cast<int64_t>(rows.size()), first.rows);
+  EXPECT_EQ(eval::ReadGsrPredictions(out / "predictions-gsr.json").size(), rows.size());
+  const eval::PtfeReport report = eval::EvaluateMatchDirectory(w.match, out, {}, "tiny");
+  EXPECT_EQ(report.frames, 20);
+  EXPECT_TRUE(fs::is_regular_file(out / kOutputMarker));
+
+  const nlohmann::json run = io::ParseJson(ReadFile(out / "run.json"), "run.json");
+  EXPECT_EQ(run["format"], "ipt-run/1");
+  EXPECT_EQ(run["refs"]["tracker"], w.refs.at("tracker"));
+  EXPECT_EQ(run["layers"]["frame"]["cache"], "miss");
+  EXPECT_EQ(run["layers"]["track"]["key"], first.layers.at("track").key);
+  EXPECT_GT(run["timings_ms_per_frame"]["detector"].get<double>(), 0);
+  EXPECT_GT(run["frames_per_second"].get<double>(), 0);
+  EXPECT_GT(run["peak_memory_mib"].get<double>(), 0);
+
+  // The layers hold their fields by name, row-aligned.
+  store::ArtifactStore cache(w.cache);
+  const FrameLayer frames = ReadFrameLayer(*cache.Get("frame", first.layers.at("frame").key), "frame");
+  EXPECT_EQ(frames.rows, first.detections);
+  EXPECT_EQ(frames.crop_fields.size(), crop_encoder::CropFieldWidths().size());
+  const TrackLayer tracks = ReadTrackLayer(*cache.Get("track", first.layers.at("track").key), frames.rows, "track");
+  int64_t tracked = 0;
+  for (int64_t id : tracks.track_id) tracked += id >= 0;
+  EXPECT_GE(tracked, first.rows);  // rows of non-person tracks are left out of tracks.csv
+
+  // Again: both layers are hits, the outputs identical.
+  const std::string csv = ReadFile(out / "tracks.csv");
+  const RunReport second = pipeline::Run(w.match, out, Options(w));
+  EXPECT_TRUE(second.layers.at("frame").hit);
+  EXPECT_TRUE(second.layers.at("track").hit);
+  EXPECT_EQ(second.layers.at("frame").key, first.layers.at("frame").key);
+  EXPECT_FALSE(second.stage_seconds.count("detector"));  // nothing recomputed
+  EXPECT_EQ(ReadFile(out / "tracks.csv"), csv);
+  EXPECT_EQ(io::ParseJson(ReadFile(out / "run.json"), "run.json")["layers"]["track"]["cache"], "hit");
+
+  // The first frames only: another input, its own entries; then a hit as well.
+  RunOptions prefix = Options(w);
+  prefix.max_frames = 5;
+  const RunReport short_run = pipeline::Run(w.match, w.root / "out_short", prefix);
+  EXPECT_FALSE(short_run.layers.at("frame").hit);
+  EXPECT_NE(short_run.layers.at("frame").key, first.layers.at("frame").key);
+  EXPECT_EQ(short_run.frames, 5);
+  EXPECT_TRUE(pipeline::Run(w.match, w.root / "out_short", prefix).layers.at("frame").hit);
+}
+
+TEST(Run, BadInputsNameTheFileAndLeaveOutAsItWas) {
+  const World& w = TheWorld();
+  // An earlier output that a failed run must leave alone.
+  const fs::path out = w.root / "kept";
+  fs::create_directories(out);
+  WriteOutputMarker(out);
+  std::ofstream(out / "tracks.csv") << "earlier";
+  auto copy_match = [&](const std::string& name) {
+    const fs::path dir = w.root / name;
+    fs::remove_all(dir);
+    fs::copy(w.match, dir, fs::copy_options::recursive);
+    return dir;
+  };
+  auto expect_error = [&](const fs::path& match, const RunOptions& options, const std::string& names) {
+    const std::string error = ErrorOf([&] { pipeline::Run(match, out, options); });
+    EXPECT_NE(error.find(names), std::string::npos) << error;
+    EXPECT_EQ(ReadFile(out / "tracks.csv"), "earlier") << error;
+  };
+
+  // A missing video.
+  const fs::path missing = copy_match("missing_video");
+  fs::remove(missing / "right.mp4");
+  expect_error(missing, Options(w), "right.mp4");
+  // A truncated video (fails while decoding, after the checks).
+  const fs::path truncated = copy_match("truncated_video");
+  fs::resize_file(truncated / "left.mp4", fs::file_size(truncated / "left.mp4") / 3);
+  expect_error(truncated, Options(w), "left.mp4");
+  // Calibration that does not match the videos: match.yaml says 640 x 360.
+  const fs::path calibration = copy_match("calibration");
+  std::string yaml = ReadFile(calibration / "match.yaml");
+  for (size_t at = yaml.find("320"); at != std::string::npos; at = yaml.find("320", at + 3)) yaml.replace(at, 3, "640");
+  WriteFileAtomic(calibration / "match.yaml", yaml);
+  expect_error(calibration, Options(w), "left.mp4: field 'width_px/height_px': video is 320x180, the calibration says 640x180");
+
+  // A collection without a tracker fails validation, naming models.yaml and the field.
+  RunOptions options = Options(w);
+  options.models_yaml = w.root / "no_tracker.yaml";
+  registry::ModelCollection partial;
+  partial.refs = {{"detector", w.refs.at("detector")}, {"crop_encoder", w.refs.at("crop_encoder")}};
+  registry::WriteCollection(partial, options.models_yaml);
+  expect_error(w.match, options, "no_tracker.yaml: field 'models.tracker'");
+
+  // A crop encoder whose recorded schema is not the graph's (a field no validated edge
+  // of this collection carries): its model.json and `outputs` are named.
+  std::vector<registry::FieldSpec> outputs = registry::ModelGraph::PathA().Model("crop_encoder").outputs;
+  for (auto& f : outputs) {
+    if (f.name == crop_encoder::kDigitsField) f.shape = {-1, 31};
+  }
+  registry::ModelStore store(w.store);
+  registry::ModelCollection odd;
+  odd.refs = w.refs;
+  odd.refs["crop_encoder"] = store.Add(WriteEncoderPackage(w.root / "pkg_odd", w.refs.at("detector"), outputs, 12));
+  registry::TrainerRegistry trainers;
+  trainers.Register("tracker", TrainTracker);
+  odd.refs["tracker"] = registry::TrainModel("tracker", registry::ModelGraph::PathA(), odd, store, {}, trainers);
+  options.models_yaml = w.root / "odd.yaml";
+  registry::WriteCollection(odd, options.models_yaml);
+  const std::string error = ErrorOf([&] { pipeline::Run(w.match, out, options); });
+  EXPECT_NE(error.find("model.json: field 'outputs'"), std::string::npos) << error;
+  EXPECT_NE(error.find("jn.digits.logits"), std::string::npos) << error;
+
+  // OUT may not be an input, nor replace a directory ipt did not write.
+  EXPECT_NE(ErrorOf([&] { pipeline::Run(w.match, w.match, Options(w)); }).find("--out"), std::string::npos);
+  const fs::path foreign = w.root / "foreign";
+  fs::create_directories(foreign);
+  std::ofstream(foreign / "notes.txt") << "mine";
+  EXPECT_NE(ErrorOf([&] { pipeline::Run(w.match, foreign, Options(w)); }).find("--out"), std::string::npos);
+  EXPECT_EQ(ReadFile(foreign / "notes.txt"), "mine");
+}
+
+TEST(OnlineTrackerPackage, OptionsRoundTripAndBadInputsNameTheField) {
+  const World& w = TheWorld();
+  registry::ModelStore store(w.store);
+  const tracking::OnlineTrackerOptions options = ReadOnlineTrackerPackage(store.PackageDir(w.refs.at("tracker")));
+  EXPECT_EQ(options.confirm_hits, 2);                     // from the recipe
+  EXPECT_DOUBLE_EQ(options.kalman.measurement_sigma_m, 0.15);
+  EXPECT_DOUBLE_EQ(options.high_score, tracking::OnlineTrackerOptions{}.high_score);  // default
+  EXPECT_EQ(OnlineTrackerOptionsToJson(OnlineTrackerOptionsFromJson(OnlineTrackerOptionsToJson(options), "m.json")),
+            OnlineTrackerOptionsToJson(options));
+  EXPECT_TRUE(store.Get(w.refs.at("tracker")).trained_with == (std::map<std::string, std::string>{
+                  {"detector", w.refs.at("detector")}, {"crop_encoder", w.refs.at("crop_encoder")}}));
+
+  nlohmann::json j = OnlineTrackerOptionsToJson(options);
+  j["kalman"].erase("measurement_sigma_m");
+  EXPECT_NE(ErrorOf([&] { OnlineTrackerOptionsFromJson(j, "m.json"); })
+                .find("m.json: field 'architecture.options.kalman.measurement_sigma_m'"),
+            std::string::npos);
+  j = OnlineTrackerOptionsToJson(options);
+  j["gate_sigma"] = 3;  // a typo
+  EXPECT_NE(ErrorOf([&] { OnlineTrackerOptionsFromJson(j, "m.json"); }).find("gate_sigma"), std::string::npos);
+  j = OnlineTrackerOptionsToJson(options);
+  j["low_score"] = 0.9;  // above high_score: Check() refuses
+  EXPECT_NE(ErrorOf([&] { OnlineTrackerOptionsFromJson(j, "m.json"); }).find("low_score"), std::string::npos);
+
+  const fs::path recipe = w.root / "bad_recipe.yaml";
+  std::ofstream(recipe) << "model: tracker\ntype: online_tracker\noptions:\n  kalman:\n    sigma: 1\n";
+  EXPECT_NE(ErrorOf([&] { ReadOnlineTrackerRecipe(recipe); }).find("field 'options.kalman.sigma'"), std::string::npos);
+  std::ofstream(recipe) << "model: tracker\ntype: gnn\n";
+  EXPECT_NE(ErrorOf([&] { ReadOnlineTrackerRecipe(recipe); }).find("field 'type'"), std::string::npos);
+
+  // The same options made for other upstream models are another package.
+  registry::TrainingContext ctx;
+  ctx.upstream_refs = {{"detector", w.refs.at("crop_encoder")}};
+  EXPECT_NE(TrainTracker(ctx).weights_safetensors, TrainTracker({}).weights_safetensors);
+}
+
+}  // namespace
+}  // namespace ipt::pipeline
