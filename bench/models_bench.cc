@@ -2,6 +2,7 @@
 //  - detector forward + peak decoding on one 512x1024 panorama (ms per panorama)
 //  - detector training step on a batch of patches (ms per step)
 //  - crop encoder forward on the 25 crops of a frame (ms per frame), and its training step
+//  - the online tracker on 25 people with 64-d embeddings (ms per frame)
 // Untrained weights: speed does not depend on the values.
 #include <benchmark/benchmark.h>
 
@@ -10,6 +11,8 @@
 #include "ipt/detector/detector_net.h"
 #include "ipt/detector/heatmap.h"
 #include "ipt/nn/tensor_file.h"
+#include "ipt/tracking/online_tracker.h"
+#include "ipt/util/random.h"
 #include "ipt/util/resources.h"
 
 namespace {
@@ -98,6 +101,40 @@ void BM_CropEncoderTrainStep(benchmark::State& state) {
   ReportMemory(state);
 }
 BENCHMARK(BM_CropEncoderTrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_OnlineTracker(benchmark::State& state) {
+  constexpr int kPeople = 25, kFrames = 1500;  // one minute at 25 fps
+  constexpr double kFps = 25;
+  Rng rng(3);
+  std::vector<Eigen::Vector2d> position(kPeople), velocity(kPeople);
+  std::vector<std::vector<float>> look(kPeople, std::vector<float>(64));
+  for (int p = 0; p < kPeople; ++p) {
+    position[p] = {rng.Uniform(5, 100), rng.Uniform(5, 63)};
+    for (auto& v : look[p]) v = static_cast<float>(rng.Normal());
+  }
+  std::vector<std::vector<tracking::TrackerDetection>> frames(kFrames);
+  for (int f = 0; f < kFrames; ++f) {
+    for (int p = 0; p < kPeople; ++p) {
+      velocity[p] = 0.95 * velocity[p] + Eigen::Vector2d(rng.Normal(0, 0.5), rng.Normal(0, 0.5));
+      position[p] += velocity[p] / kFps;
+      if (rng.Bernoulli(0.03)) continue;  // a miss
+      tracking::TrackerDetection d;
+      d.foot_in_pitch_m = position[p] + Eigen::Vector2d(rng.Normal(0, 0.1), rng.Normal(0, 0.1));
+      d.score = rng.Uniform(0.4, 1.0);
+      d.embedding = look[p];
+      d.index = p;
+      frames[f].push_back(d);
+    }
+  }
+  Stopwatch watch;
+  for (auto _ : state) {
+    tracking::OnlineTracker tracker(tracking::OnlineTrackerOptions{}, kFps);
+    for (int f = 0; f < kFrames; ++f) benchmark::DoNotOptimize(tracker.Update(f + 1, frames[f]));
+  }
+  state.counters["ms_per_frame"] = 1000 * watch.Seconds() / (static_cast<double>(state.iterations()) * kFrames);
+  ReportMemory(state);
+}
+BENCHMARK(BM_OnlineTracker)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -18,6 +18,8 @@ void AddCascadeCommand(CLI::App& app);
 void AddCacheCommand(CLI::App& app);
 void AddTrainAndPrecomputeCommands(CLI::App& app);
 void AddDetectCommand(CLI::App& app);
+// `ipt eval crops`; call after AddEvalCommand.
+void AddEvalCropsCommand(CLI::App& app);
 void AddRunCommand(CLI::App& app);
 void AddEncodeCommand(CLI::App& app);
 

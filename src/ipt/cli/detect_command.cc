@@ -3,6 +3,8 @@
 
 #include "ipt/cli/commands.h"
 #include "ipt/cli/validators.h"
+#include "ipt/crop_encoder/crop_encoder_training.h"
+#include "ipt/io/match_dir.h"
 #include "ipt/nn/tensor_file.h"
 #include "ipt/pipeline/detect.h"
 #include "ipt/registry/model_package.h"
@@ -61,6 +63,64 @@ void AddDetectCommand(CLI::App& app) {
                  "median error {:.3f} m\n",
                  s.precision, s.recall, s.f1, s.recall_hard, s.hard_total, s.median_error_m);
     }
+  });
+}
+
+}  // namespace ipt::cli
+
+namespace ipt::cli {
+
+void AddEvalCropsCommand(CLI::App& app) {
+  struct Args {
+    std::vector<std::string> matches;
+    std::string model, store = registry::DefaultModelStoreRoot().string();
+    int frame_step = 10, threads = 2;
+    uint64_t seed = 1;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* eval = app.get_subcommand("eval");
+  CLI::App* cmd = eval->add_subcommand(
+      "crops", "Score a crop encoder (model 2) on annotated matches: crops cut at the ground-truth foot-points\n"
+               "(with the training jitter); ReID rank-1 (query: first half of each match, gallery: second half),\n"
+               "role accuracy, jersey accuracy on legible crops, foot-point error before/after refinement.");
+  cmd->add_option("MATCH", args->matches, "match directories (or directories of matches)")->required();
+  cmd->add_option("--model", args->model, "crop_encoder package directory, or a ref in the model store")->required();
+  cmd->add_option("--frame-step", args->frame_step, "everyone's crops from every N-th frame (legible ones from all)")
+      ->check(CLI::Range(1, 10000));
+  cmd->add_option("--threads", args->threads, "LibTorch threads")->check(PositiveUpTo(limits::kMaxThreads));
+  cmd->add_option("--seed", args->seed, "seed of the foot-point jitter")->check(Seed());
+  cmd->add_option("--store", args->store, "model store ($IPT_MODEL_STORE, default ./models)");
+  cmd->callback([args]() {
+    nn::SetTorchThreads(args->threads);
+    crop_encoder::CropEncoder encoder(PackageDirOf(args->model, args->store));
+    std::vector<std::string> dirs;
+    for (const auto& m : args->matches) {
+      if (std::filesystem::exists(std::filesystem::path(m) / "match.yaml")) {
+        dirs.push_back(m);
+      } else {
+        for (const auto& d : io::FindMatchDirs(m)) dirs.push_back(d.string());
+      }
+    }
+    crop_encoder::CropDataOptions data;
+    ProgressBar bar("cutting crops", "matches");
+    auto dataset = crop_encoder::LoadCropSamples(dirs, args->frame_step, data, args->seed, bar.Callback());
+    bar.Finish();
+    std::vector<cv::Mat> crops;
+    crops.reserve(dataset.samples.size());
+    for (auto& s : dataset.samples) {
+      crops.emplace_back(crop_encoder::kNetworkInputHeight, crop_encoder::kNetworkInputWidth, CV_8UC3, s.pixels.data());
+    }
+    Stopwatch watch;
+    auto features = encoder.Encode(crops);
+    const double ms_per_crop = 1000 * watch.Seconds() / std::max<size_t>(1, crops.size());
+    auto s = crop_encoder::ScoreCropFeatures(dataset.samples, features);
+    fmt::print("{} crops from {} matches ({:.2f} ms per crop)\n", s.crops, dirs.size(), ms_per_crop);
+    fmt::print("ReID rank-1        {:.4f}  ({} queries; gallery: the second half of the same match)\n", s.reid_rank1, s.queries);
+    fmt::print("role accuracy      {:.4f}\n", s.role_accuracy);
+    fmt::print("jersey accuracy    {:.4f}  ({} legible crops)\n", s.jersey_accuracy, s.legible);
+    fmt::print("presence accuracy  {:.4f}\n", s.presence_accuracy);
+    fmt::print("foot error         {:.3f} m median after refinement, {:.3f} m before (jitter {:.2f} m per axis)\n",
+               s.foot_error_m, s.foot_error_unrefined_m, data.jitter_m);
   });
 }
 

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   ipt::cli::AddShowCommand(app);
   ipt::cli::AddBenchCommand(app);
   ipt::cli::AddEvalCommand(app);
+  ipt::cli::AddEvalCropsCommand(app);
   ipt::cli::AddModelsCommand(app);
   ipt::cli::AddCascadeCommand(app);
   ipt::cli::AddCacheCommand(app);

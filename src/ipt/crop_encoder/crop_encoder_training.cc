@@ -233,7 +233,9 @@ class CropEncoderTask : public nn::TrainingTask {
   std::map<std::string, double> Validate() override {
     CropFeatures features = EncodeSamples(*model_->net, val_.samples);
     CropEncoderScores s = ScoreCropFeatures(val_.samples, features);
-    const double score = (s.reid_rank1 + s.role_accuracy + s.jersey_accuracy) / 3;
+    // Jersey accuracy counts only where the validation matches have legible numbers.
+    const double score = s.legible > 0 ? (s.reid_rank1 + s.role_accuracy + s.jersey_accuracy) / 3
+                                       : (s.reid_rank1 + s.role_accuracy) / 2;
     return {{"score", score},
             {"reid_rank1", s.reid_rank1},
             {"role_accuracy", s.role_accuracy},

@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "ipt/io/detections.h"
 #include "ipt/util/check.h"
 
 namespace ipt::io {
@@ -119,6 +120,28 @@ TEST(Annotations, CheckedAgainstRoster) {
   EXPECT_THROW(CheckAnnotationsAgainstRoster(unknown, match, file), InputError);
   std::vector<Annotation> wrong_jersey = {{1, 7, 1, 1, Category::kTeamA, 11, true, 0}};
   EXPECT_THROW(CheckAnnotationsAgainstRoster(wrong_jersey, match, file), InputError);
+}
+
+// detections.csv (what `ipt detect` writes) round-trips at its printed precision and
+// names the file, line and field of a bad value.
+TEST(Detections, RoundTripAndBadValues) {
+  const fs::path path = WriteText("detections.csv", "");
+  WriteDetectionsCsv({{1, 34.1204, 20.5501, 0.93}, {3, -1.5, 70.0, 0.3}}, path);
+  auto rows = ReadDetectionsCsv(path, 10);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].frame, 1);
+  EXPECT_DOUBLE_EQ(rows[0].x_m, 34.120);
+  EXPECT_DOUBLE_EQ(rows[1].z_m, 70.0);
+  EXPECT_DOUBLE_EQ(rows[1].score, 0.3);
+  EXPECT_THROW(ReadDetectionsCsv(path, 2), InputError);  // frame 3 beyond 2 frames
+  const fs::path bad = WriteText("bad_detections.csv", "frame,x_m,z_m,score\n1,2,3,1.5\n");
+  try {
+    ReadDetectionsCsv(bad);
+    FAIL() << "a score of 1.5 was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad_detections.csv:2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("score"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
