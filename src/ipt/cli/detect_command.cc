@@ -8,6 +8,7 @@
 #include "ipt/nn/tensor_file.h"
 #include "ipt/pipeline/detect.h"
 #include "ipt/registry/model_package.h"
+#include "ipt/util/check.h"
 #include "ipt/util/limits.h"
 #include "ipt/util/paths.h"
 #include "ipt/util/progress.h"
@@ -43,6 +44,7 @@ void AddDetectCommand(CLI::App& app) {
   cmd->callback([args]() {
     io::MatchDir match = io::OpenMatchDir(args->match);
     CheckOutputNotInput(args->out, match.InputFiles(), "--out");
+    IPT_CHECK(!args->score || match.annotations.has_value(), "--score: {} has no annotations.csv", args->match);
     nn::SetTorchThreads(args->threads);
     detector::DetectorRunOptions options;
     options.heatmap.peak_threshold = args->threshold;
@@ -54,8 +56,8 @@ void AddDetectCommand(CLI::App& app) {
     io::WriteDetectionsCsv(rows, args->out);
     spdlog::info("wrote {}: {} detections in {} frames; detector {:.1f} ms/frame, decode+stitch {:.1f} ms/frame "
                  "(overlapped), {:.1f} frames/s, peak memory {:.0f} MiB",
-                 args->out, rows.size(), timings.frames, 1000 * timings.detector_s / timings.frames,
-                 1000 * timings.decode_stitch_s / timings.frames, timings.frames / timings.total_s,
+                 args->out, rows.size(), timings.frames, 1000 * timings.detector_s / std::max(1, timings.frames),
+                 1000 * timings.decode_stitch_s / std::max(1, timings.frames), timings.frames / timings.total_s,
                  PeakRssBytes() / 1048576.0);
     if (args->score) {
       auto s = pipeline::ScoreDetections(match, rows, timings.frames);

@@ -91,7 +91,8 @@ std::vector<CropSample> LoadMatch(const std::string& dir, int match_index, int f
     }
     for (int b = 0; sampled && b < options.background_per_frame; ++b) {
       Eigen::Vector2d foot;
-      if (!rows.empty() && rng.Bernoulli(0.5)) {  // half a person at the crop's edge
+      const bool half_person = !rows.empty() && rng.Bernoulli(0.5);
+      if (half_person) {  // half a person at the crop's edge
         const auto& a = rows[rng.UniformInt(0, static_cast<int>(rows.size()) - 1)];
         const double angle = rng.Uniform(0, 2 * M_PI), r = rng.Uniform(kHalfPersonMinM, kHalfPersonMaxM);
         foot = {a.x_m + r * std::cos(angle), a.z_m + r * std::sin(angle)};
@@ -101,7 +102,7 @@ std::vector<CropSample> LoadMatch(const std::string& dir, int match_index, int f
       bool clear = true;
       for (const auto& a : rows) {
         const double d = std::hypot(a.x_m - foot.x(), a.z_m - foot.y());
-        clear &= d >= std::min(kBackgroundMinDistanceM, kHalfPersonMinM);
+        clear &= d >= (half_person ? kHalfPersonMinM : kBackgroundMinDistanceM);
       }
       if (!clear) continue;
       CropSample s = CutSample(cameras, frames, foot, foot);
@@ -157,20 +158,22 @@ torch::Tensor DigitLoss(const torch::Tensor& logits, const std::vector<int>& num
     const int n = numbers[i];
     auto row = logits[static_cast<int64_t>(i)];
     if (n < 10) {
-      losses.push_back(F::cross_entropy(row.slice(0, 0, 10).unsqueeze(0), torch::tensor({int64_t{n}})));
+      losses.push_back(F::cross_entropy(row.slice(0, 0, 10).unsqueeze(0), torch::tensor({int64_t{n}}).to(logits.device())));
     } else {
-      losses.push_back(F::cross_entropy(row.slice(0, 10, 20).unsqueeze(0), torch::tensor({int64_t{n / 10}})) +
-                       F::cross_entropy(row.slice(0, 20, 30).unsqueeze(0), torch::tensor({int64_t{n % 10}})));
+      losses.push_back(
+          F::cross_entropy(row.slice(0, 10, 20).unsqueeze(0), torch::tensor({int64_t{n / 10}}).to(logits.device())) +
+          F::cross_entropy(row.slice(0, 20, 30).unsqueeze(0), torch::tensor({int64_t{n % 10}}).to(logits.device())));
     }
   }
-  return losses.empty() ? torch::zeros({}) : torch::stack(losses).mean();
+  return losses.empty() ? torch::zeros({}, logits.options()) : torch::stack(losses).mean();
 }
 
 class CropEncoderTask : public nn::TrainingTask {
  public:
   CropEncoderTask(const CropEncoderNetConfig& config, const CropDataOptions& data, uint64_t seed, CropDataset train,
-                  CropDataset val, int64_t first_step, int workers)
+                  CropDataset val, int64_t first_step, int workers, torch::Device device)
       : model_(config, train.identities, train.kits),
+        device_(device),
         data_(data),
         seed_(seed),
         train_(std::move(train)),
@@ -197,8 +200,10 @@ class CropEncoderTask : public nn::TrainingTask {
   TrainingModel& training_model() { return model_; }
   std::string score_name() const override { return "score"; }
 
-  nn::StepResult Step(int64_t /*step*/) override {
-    Batch b = loader_->Next();
+  nn::StepResult Step(int64_t step) override {
+    Batch b = loader_->Next(step);
+    b.images = b.images.to(device_);
+    for (torch::Tensor* t : {&b.identity, &b.kit, &b.role, &b.presence, &b.jersey, &b.foot_offset}) *t = t->to(device_);
     auto out = model_->net->forward(b.images);
     const int64_t pk = b.identity.size(0);
     torch::Tensor emb = out.at(kEmbeddingField).slice(0, 0, pk);
@@ -211,10 +216,10 @@ class CropEncoderTask : public nn::TrainingTask {
     torch::Tensor role_loss = F::cross_entropy(out.at(kRoleField), b.role);
     torch::Tensor presence_loss = F::cross_entropy(out.at(kPresenceField), b.presence);
     torch::Tensor legible = b.jersey.ge(0);
-    torch::Tensor number_loss = torch::zeros({}), digit_loss = torch::zeros({});
+    torch::Tensor number_loss = torch::zeros({}, b.images.options()), digit_loss = torch::zeros({}, b.images.options());
     if (legible.any().item<bool>()) {
       number_loss = F::cross_entropy(out.at(kNumberField).index({legible}), b.jersey.index({legible}));
-      torch::Tensor numbers = b.jersey.index({legible});
+      torch::Tensor numbers = b.jersey.index({legible}).cpu();
       std::vector<int> n(numbers.data_ptr<int64_t>(), numbers.data_ptr<int64_t>() + numbers.numel());
       digit_loss = DigitLoss(out.at(kDigitsField).index({legible}), n);
     }
@@ -231,7 +236,7 @@ class CropEncoderTask : public nn::TrainingTask {
   }
 
   std::map<std::string, double> Validate() override {
-    CropFeatures features = EncodeSamples(*model_->net, val_.samples);
+    CropFeatures features = EncodeSamples(*model_->net, val_.samples, device_);
     CropEncoderScores s = ScoreCropFeatures(val_.samples, features);
     // Jersey accuracy counts only where the validation matches have legible numbers.
     const double score = s.legible > 0 ? (s.reid_rank1 + s.role_accuracy + s.jersey_accuracy) / 3
@@ -245,7 +250,8 @@ class CropEncoderTask : public nn::TrainingTask {
             {"foot_error_unrefined_m", s.foot_error_unrefined_m}};
   }
 
-  static CropFeatures EncodeSamples(CropEncoderNetImpl& net, const std::vector<CropSample>& samples) {
+  static CropFeatures EncodeSamples(CropEncoderNetImpl& net, const std::vector<CropSample>& samples,
+                                    torch::Device device) {
     constexpr size_t kBatch = 256;
     CropFeatures f;
     f.count = static_cast<int64_t>(samples.size());
@@ -253,9 +259,9 @@ class CropEncoderTask : public nn::TrainingTask {
     for (size_t begin = 0; begin < samples.size(); begin += kBatch) {
       std::vector<const CropSample*> part;
       for (size_t i = begin; i < std::min(samples.size(), begin + kBatch); ++i) part.push_back(&samples[i]);
-      auto out = net.forward(SamplesToImages(part));
+      auto out = net.forward(SamplesToImages(part).to(device));
       for (const auto& [name, width] : CropFieldWidths()) {
-        torch::Tensor t = out.at(name).contiguous();
+        torch::Tensor t = out.at(name).cpu().contiguous();
         f.fields[name].insert(f.fields[name].end(), t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
       }
     }
@@ -324,6 +330,7 @@ class CropEncoderTask : public nn::TrainingTask {
   }
 
   TrainingModel model_;
+  torch::Device device_;
   CropDataOptions data_;
   uint64_t seed_;
   CropDataset train_, val_;
@@ -502,7 +509,7 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
   const int64_t first_step = ctx.resume ? nn::ResumeStep(ctx.run_dir) : 0;
   torch::manual_seed(recipe.training.seed);
   CropEncoderTask task(net_config, data, recipe.training.seed, std::move(train), std::move(val), first_step,
-                       recipe.training.loader_workers);
+                       recipe.training.loader_workers, nn::ParseDevice(recipe.training.device));
   nn::TrainObserver observer;
   if (ctx.progress) {
     observer = [&](const nn::TrainStatus& s) {

@@ -44,6 +44,25 @@ TEST(Heatmap, PeaksDecodeToThePitchPointsExactly) {
   }
 }
 
+// The convention written out by hand: panorama pixel u = 5 (pixel centres at
+// integers) at stride 2 lies in cell floor((5 + 0.5) / 2) = 2 with offset 0.75.
+TEST(Heatmap, CellAndOffsetConventionByHand) {
+  HeatmapOptions options;
+  HeatmapTargets t = MakeHeatmapTargets({Eigen::Vector2d(5.0, 1.0)}, 4, 8, options);
+  ASSERT_EQ(t.cells.size(), 1u);
+  EXPECT_EQ(t.cells[0], 0 * 8 + 2);  // row floor(1.5 / 2) = 0, column 2
+  EXPECT_FLOAT_EQ(t.offsets[0], 0.75f);
+  EXPECT_FLOAT_EQ(t.offsets[1], 0.75f);
+  std::vector<float> ox(32, 0.75f), oy(32, 0.75f);
+  auto peaks = FindPeaks(t.heat.data(), ox.data(), oy.data(), 4, 8, options);
+  ASSERT_EQ(peaks.size(), 1u);
+  EXPECT_DOUBLE_EQ(peaks[0].pixel.x(), 5.0);
+  EXPECT_DOUBLE_EQ(peaks[0].pixel.y(), 1.0);
+  // A NaN cell (a diverged network) is no peak.
+  t.heat[5] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ(FindPeaks(t.heat.data(), ox.data(), oy.data(), 4, 8, options).size(), 1u);
+}
+
 TEST(Heatmap, PlateauGivesOnePeakAndThresholdHolds) {
   HeatmapOptions options;
   std::vector<float> heat(8 * 8, 0.0f), zero(8 * 8, 0.5f);

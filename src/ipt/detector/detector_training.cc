@@ -57,7 +57,11 @@ std::vector<PanoramaSample> LoadMatch(const std::string& dir, int frame_step, co
       auto px = panorama.PixelFromPitch(Eigen::Vector3d(a.x_m, 0.0, a.z_m));
       if (px && panorama.InImage(*px)) s.feet_px.push_back(*px);
     }
-    s.truth = DetectableFeet(rows, eval_options);
+    // Validation truth: the same people the targets hold (in view and in the panorama).
+    for (const auto& g : DetectableFeet(rows, eval_options)) {
+      auto px = panorama.PixelFromPitch(Eigen::Vector3d(g.foot_in_pitch_m.x(), 0.0, g.foot_in_pitch_m.y()));
+      if (px && panorama.InImage(*px)) s.truth.push_back(g);
+    }
     out.push_back(std::move(s));
   }
   return out;
@@ -96,8 +100,8 @@ class DetectorTask : public nn::TrainingTask {
   torch::nn::Module& model() override { return *net_; }
   std::string score_name() const override { return "f1"; }
 
-  nn::StepResult Step(int64_t /*step*/) override {
-    DetectorBatch b = loader_->Next();
+  nn::StepResult Step(int64_t step) override {
+    DetectorBatch b = loader_->Next(step);
     auto out = net_->forward(b.images.to(device_));
     torch::Tensor focal = FocalLoss(out.heat_logits, b.heat.to(device_));
     const int64_t n = out.offset.size(0), cells = out.offset.size(2) * out.offset.size(3);
@@ -313,6 +317,12 @@ registry::TrainedWeights TrainDetector(const registry::TrainingContext& ctx) {
     }
   }
   IPT_CHECK(!train.empty() && !val.empty(), "detector: no training or validation frames");
+  const cv::Mat first = cv::imdecode(train.front().jpeg, cv::IMREAD_COLOR);
+  if (data.patch_width > first.cols || data.patch_height > first.rows) {
+    throw InputError(recipe.path, recipe.data ? recipe.data.Mark().line + 1 : 0, "data.patch_width/patch_height",
+                     fmt::format("patch {}x{} is larger than the panorama {}x{}", data.patch_width, data.patch_height,
+                                 first.cols, first.rows));
+  }
   spdlog::info("detector: {} training panoramas, {} validation panoramas", train.size(), val.size());
 
   const int64_t first_step = ctx.resume ? nn::ResumeStep(ctx.run_dir) : 0;

@@ -53,7 +53,7 @@ std::vector<HeatmapPeak> FindPeaks(const float* heat, const float* offset_x, con
   for (int r = 0; r < grid_h; ++r) {
     for (int c = 0; c < grid_w; ++c) {
       const float v = heat[static_cast<size_t>(r) * grid_w + c];
-      if (v < options.peak_threshold) continue;
+      if (!(v >= options.peak_threshold)) continue;  // also drops NaN (a diverged network)
       bool is_max = true;
       for (int y = std::max(0, r - half); y <= std::min(grid_h - 1, r + half) && is_max; ++y) {
         for (int x = std::max(0, c - half); x <= std::min(grid_w - 1, c + half); ++x) {

@@ -38,10 +38,11 @@ class PrefetchLoader {
   PrefetchLoader(const PrefetchLoader&) = delete;
   PrefetchLoader& operator=(const PrefetchLoader&) = delete;
 
-  // The batch of the next step, in order.
-  Batch Next() {
+  // The batch of `step`, which must be the next one: the loader and the training
+  // loop agree on the position (a resumed run starts both at the checkpoint's step).
+  Batch Next(int64_t step) {
     std::unique_lock<std::mutex> lock(mu_);
-    const int64_t step = next_to_take_;
+    IPT_CHECK(step == next_to_take_, "loader is at step {}, the training loop at {}", next_to_take_, step);
     cv_.wait(lock, [&] { return ready_.count(step) > 0 || errors_.count(step) > 0; });
     if (errors_.count(step)) std::rethrow_exception(errors_.at(step));
     Batch batch = std::move(ready_.at(step));

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstring>
 #include <cmath>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -136,8 +137,7 @@ json ToJson(const RunState& s) {
           {"options", s.options}};
 }
 
-RunState ReadState(const fs::path& path) {
-  json j = io::ParseJson(ReadFile(path), path.string());
+RunState ParseState(const json& j, const std::string& path) {
   RunState s;
   try {
     s.step = j.at("step").get<int64_t>();
@@ -233,8 +233,11 @@ void WriteCurvesPng(const json& rows, const fs::path& path) {
   out.Commit();
 }
 
+// The checkpoint holds the model, the optimizer and the run state (as JSON bytes), so
+// one atomic rename commits all of it; state.json is a readable copy.
 void SaveCheckpoint(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const RunState& state,
                     const fs::path& run_dir) {
+  const std::string state_json = ToJson(state).dump(1) + "\n";
   {
     AtomicPath out(run_dir / kCheckpointFile);
     torch::serialize::OutputArchive archive;
@@ -242,38 +245,44 @@ void SaveCheckpoint(torch::nn::Module& model, torch::optim::Optimizer& optimizer
     torch::serialize::OutputArchive optimizer_archive;
     optimizer.save(optimizer_archive);
     archive.write("optimizer", optimizer_archive);
-    archive.write("ipt_step", torch::tensor(state.step, torch::kInt64));
+    torch::Tensor bytes = torch::empty({static_cast<int64_t>(state_json.size())}, torch::kUInt8);
+    std::memcpy(bytes.data_ptr<uint8_t>(), state_json.data(), state_json.size());
+    archive.write("ipt_state", bytes);
     archive.save_to(out.temp().string());
     out.Commit();
   }
-  WriteFileAtomic(run_dir / kStateFile, ToJson(state).dump(1) + "\n");
+  WriteFileAtomic(run_dir / kStateFile, state_json);
 }
 
-void LoadCheckpoint(torch::nn::Module& model, torch::optim::Optimizer& optimizer, const fs::path& path,
-                    int64_t expected_step) {
+// Loads model and optimizer (onto `device`) when given, and returns the run state.
+RunState LoadCheckpoint(torch::nn::Module* model, torch::optim::Optimizer* optimizer, const fs::path& path,
+                        torch::Device device) {
   CheckRegularFile(path, limits::kMaxTensorFileBytes);
   torch::serialize::InputArchive archive;
+  torch::Tensor bytes;
   try {
-    archive.load_from(path.string());
-    model.load(archive);
-    torch::serialize::InputArchive optimizer_archive;
-    archive.read("optimizer", optimizer_archive);
-    optimizer.load(optimizer_archive);
-    torch::Tensor step;
-    archive.read("ipt_step", step);
-    IPT_CHECK(step.item<int64_t>() == expected_step, "checkpoint step {} but state.json says {}",
-              step.item<int64_t>(), expected_step);
+    archive.load_from(path.string(), device);
+    if (model) model->load(archive);
+    if (optimizer) {
+      torch::serialize::InputArchive optimizer_archive;
+      archive.read("optimizer", optimizer_archive);
+      optimizer->load(optimizer_archive);
+    }
+    archive.read("ipt_state", bytes);
   } catch (const c10::Error& e) {
     throw InputError(path, 0, "checkpoint", fmt::format("not a checkpoint of this model ({})",
                                                         std::string(e.what_without_backtrace()).substr(0, 200)));
   }
+  bytes = bytes.cpu().contiguous();
+  const std::string text(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), static_cast<size_t>(bytes.numel()));
+  return ParseState(io::ParseJson(text, path.string() + ":ipt_state"), path.string());
 }
 
 }  // namespace
 
 int64_t ResumeStep(const fs::path& run_dir) {
-  if (!fs::exists(run_dir / kStateFile)) return 0;
-  return ReadState(run_dir / kStateFile).step;
+  if (!fs::exists(run_dir / kCheckpointFile)) return 0;
+  return LoadCheckpoint(nullptr, nullptr, run_dir / kCheckpointFile, torch::kCPU).step;
 }
 
 TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, const fs::path& run_dir, bool resume,
@@ -300,9 +309,9 @@ TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, con
   RunState state;
   state.options = options.ToJson();
   if (resume) {
-    IPT_CHECK(fs::exists(run_dir / kStateFile), "--resume: {} holds no training state ({} missing)",
-              run_dir.string(), kStateFile);
-    state = ReadState(run_dir / kStateFile);
+    IPT_CHECK(fs::exists(run_dir / kCheckpointFile), "--resume: {} holds no checkpoint ({} missing)",
+              run_dir.string(), kCheckpointFile);
+    state = LoadCheckpoint(&model, &optimizer, run_dir / kCheckpointFile, device);
     json before = state.options, now = options.ToJson();
     for (const auto& key : kResumableOptionChanges) {
       before.erase(key);
@@ -311,7 +320,6 @@ TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, con
     IPT_CHECK(before == now, "--resume: the training options differ from the run in {} (was {}, now {})",
               run_dir.string(), before.dump(), now.dump());
     state.options = options.ToJson();
-    LoadCheckpoint(model, optimizer, run_dir / kCheckpointFile, state.step);
     spdlog::info("resuming {} at step {} of {}", run_dir.string(), state.step, options.steps);
   } else {
     CheckReplaceableOutputDir(run_dir, overwrite, "--run-dir");

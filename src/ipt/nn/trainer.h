@@ -5,8 +5,8 @@
 // function of k, see prefetch_loader.h).
 //
 // A run directory holds:
-//   checkpoint.pt     model + optimizer + step (LibTorch archive; internal)
-//   state.json        step, epoch partial sums, best score, curve rows, options
+//   checkpoint.pt     model + optimizer + run state (LibTorch archive; one atomic write)
+//   state.json        a readable copy of the run state: step, epoch sums, best, curve rows, options
 //   best.safetensors  weights of the best validation score so far
 //   curves.csv        one row per epoch: step, lr, train losses, validation metrics
 //   curves.png        the same, drawn

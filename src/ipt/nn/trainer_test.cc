@@ -132,12 +132,13 @@ TEST(Training, ResumeEqualsUninterrupted) {
 TEST(Loader, DeliversStepsInOrderWithAnyWorkers) {
   for (int workers : {1, 3}) {
     PrefetchLoader<int64_t> loader([](int64_t step) { return step * step; }, 5, workers, 4);
-    for (int64_t s = 5; s < 40; ++s) EXPECT_EQ(loader.Next(), s * s);
+    for (int64_t s = 5; s < 40; ++s) EXPECT_EQ(loader.Next(s), s * s);
+    EXPECT_THROW(loader.Next(41), Error);  // out of step with the loop
   }
   PrefetchLoader<int> failing([](int64_t step) -> int { IPT_CHECK(step != 2, "bad sample {}", step); return 1; }, 0, 2, 2);
-  EXPECT_EQ(failing.Next(), 1);
-  EXPECT_EQ(failing.Next(), 1);
-  EXPECT_THROW(failing.Next(), Error);
+  EXPECT_EQ(failing.Next(0), 1);
+  EXPECT_EQ(failing.Next(1), 1);
+  EXPECT_THROW(failing.Next(2), Error);
 }
 
 }  // namespace

@@ -48,9 +48,12 @@ std::map<std::string, std::string> CheckRunCollection(const fs::path& models_yam
   const registry::ModelGraph graph = registry::ModelGraph::PathA();
   const registry::ModelStore store(model_store);
   const registry::ModelCollection collection = registry::ReadCollection(models_yaml);
-  // The collection must validate (closed upstream, registry/collection.h) and name
-  // every model this run uses.
-  std::vector<registry::Violation> relevant = registry::ValidateCollection(collection, graph, store);
+  // The collection must name every model this run uses, and what concerns them must
+  // validate (a stale model the run does not use does not stop it).
+  std::vector<registry::Violation> relevant;
+  for (auto& v : registry::ValidateCollection(collection, graph, store)) {
+    if (std::count(models.begin(), models.end(), v.model)) relevant.push_back(std::move(v));
+  }
   for (const auto& model : models) {
     if (!collection.refs.count(model)) {
       relevant.push_back({model, "", fmt::format("the collection has no {}, which ipt run uses", model)});
