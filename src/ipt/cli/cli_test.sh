@@ -282,4 +282,21 @@ expect_error "excludes" "$IPT" sim --seed 3 --seeds 1-2 --out "$WORK/never"
 [ ! -e "$WORK/never" ] || fail "a refused sim left an output directory"
 # ---- end of sim block ----
 
+# ---- the pipeline with the committed default models (issue 8) ----
+ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
+RUN=("$IPT" run "$WORK/m" --models "$ROOT/configs/models.yaml" --store "$ROOT/assets/models" --cache "$WORK/cache")
+"${RUN[@]}" --out "$WORK/run" >/dev/null 2>"$WORK/err" || { cat "$WORK/err"; fail "ipt run failed"; }
+for f in tracks.csv predictions-gsr.json run.json; do [ -s "$WORK/run/$f" ] || fail "ipt run did not write $f"; done
+"${RUN[@]}" --out "$WORK/run" >/dev/null 2>"$WORK/err" || { cat "$WORK/err"; fail "second ipt run failed"; }
+grep -q "frame layer: cache hit; track layer: cache hit" "$WORK/err" || { cat "$WORK/err"; fail "the second run was no cache hit"; }
+"$IPT" eval match --gt "$WORK/m" --pred "$WORK/run" | grep -q "HOTA" || fail "eval match does not score ipt run's output"
+# A collection that does not validate fails naming the file, and leaves OUT as it was.
+printf 'format: ipt-models/1\nmodels:\n  tracker: %s\n' "$(awk '/tracker:/ {print $2}' "$ROOT/configs/models.yaml")" > "$WORK/bad_models.yaml"
+cp -r "$WORK/run" "$WORK/run_before"
+expect_error "bad_models.yaml" "$IPT" run "$WORK/m" --models "$WORK/bad_models.yaml" --store "$ROOT/assets/models" --cache "$WORK/cache" --out "$WORK/run"
+diff -r "$WORK/run" "$WORK/run_before" >/dev/null || fail "a failed ipt run changed OUT"
+"$IPT" detect "$WORK/m" --model cc71f801 --store "$ROOT/assets/models" --out "$WORK/det.csv" --score >/dev/null 2>&1 || fail "ipt detect failed"
+head -1 "$WORK/det.csv" | grep -q "^frame,x_m,z_m,score$" || fail "detections.csv header"
+expect_error "match.yaml" "$IPT" detect "$ROOT/configs" --model cc71f801 --store "$ROOT/assets/models" --out "$WORK/never.csv"
+
 echo "cli_test: all checks passed"
