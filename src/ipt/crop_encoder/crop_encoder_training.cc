@@ -14,6 +14,7 @@
 #include "ipt/io/match_dir.h"
 #include "ipt/io/yaml_reader.h"
 #include "ipt/nn/layers.h"
+#include "ipt/nn/parallel.h"
 #include "ipt/nn/prefetch_loader.h"
 #include "ipt/nn/recipe.h"
 #include "ipt/nn/tensor_file.h"
@@ -24,6 +25,7 @@
 #include "ipt/util/random.h"
 
 namespace ipt::crop_encoder {
+using nn::ParallelFor;
 namespace F = torch::nn::functional;
 
 namespace {
@@ -404,24 +406,10 @@ void CropDataOptions::Check() const {
 CropDataset LoadCropSamples(const std::vector<std::string>& matches, int frame_step, const CropDataOptions& options,
                             uint64_t seed, const ProgressFn& progress) {
   std::vector<std::vector<CropSample>> per_match(matches.size());
-  std::atomic<size_t> next{0}, done{0};
-  std::mutex error_mu;
-  std::exception_ptr error;
-  auto work = [&] {
-    for (size_t i = next++; i < matches.size(); i = next++) {
-      try {
-        per_match[i] = LoadMatch(matches[i], static_cast<int>(i), frame_step, options, seed);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mu);
-        if (!error) error = std::current_exception();
-      }
-      if (progress) progress(static_cast<int64_t>(++done), static_cast<int64_t>(matches.size()));
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int t = 0; t < options.loader_threads; ++t) threads.emplace_back(work);
-  for (auto& t : threads) t.join();
-  if (error) std::rethrow_exception(error);
+  ParallelFor(
+      matches.size(), options.loader_threads,
+      [&](size_t i) { per_match[i] = LoadMatch(matches[i], static_cast<int>(i), frame_step, options, seed); },
+      progress);
   // Dense identities over (match, person) and kits over (match, category).
   CropDataset out;
   std::map<std::pair<int, int>, int> identity_index, kit_index;

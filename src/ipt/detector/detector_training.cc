@@ -13,6 +13,7 @@
 #include "ipt/io/match_dir.h"
 #include "ipt/io/yaml_reader.h"
 #include "ipt/nn/layers.h"
+#include "ipt/nn/parallel.h"
 #include "ipt/nn/prefetch_loader.h"
 #include "ipt/nn/recipe.h"
 #include "ipt/nn/tensor_file.h"
@@ -22,6 +23,7 @@
 #include "ipt/util/random.h"
 
 namespace ipt::detector {
+using nn::ParallelFor;
 namespace fs = std::filesystem;
 
 void DetectorDataOptions::Check() const {
@@ -271,24 +273,9 @@ DetectorNetConfig ReadNetwork(const nn::TrainRecipe& recipe) {
 std::vector<PanoramaSample> LoadPanoramaSamples(const std::vector<std::string>& matches, int frame_step,
                                                 const DetectorDataOptions& options, const ProgressFn& progress) {
   std::vector<std::vector<PanoramaSample>> per_match(matches.size());
-  std::atomic<size_t> next{0}, done{0};
-  std::mutex error_mu;
-  std::exception_ptr error;
-  auto work = [&] {
-    for (size_t i = next++; i < matches.size(); i = next++) {
-      try {
-        per_match[i] = LoadMatch(matches[i], frame_step, options);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mu);
-        if (!error) error = std::current_exception();
-      }
-      if (progress) progress(static_cast<int64_t>(++done), static_cast<int64_t>(matches.size()));
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int t = 0; t < options.loader_threads; ++t) threads.emplace_back(work);
-  for (auto& t : threads) t.join();
-  if (error) std::rethrow_exception(error);
+  ParallelFor(
+      matches.size(), options.loader_threads,
+      [&](size_t i) { per_match[i] = LoadMatch(matches[i], frame_step, options); }, progress);
   std::vector<PanoramaSample> out;
   for (auto& m : per_match) {
     for (auto& s : m) out.push_back(std::move(s));

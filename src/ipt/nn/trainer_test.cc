@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 
+#include "ipt/nn/parallel.h"
 #include "ipt/nn/prefetch_loader.h"
 #include "ipt/nn/tensor_file.h"
 #include "ipt/util/check.h"
@@ -139,6 +140,17 @@ TEST(Loader, DeliversStepsInOrderWithAnyWorkers) {
   EXPECT_EQ(failing.Next(0), 1);
   EXPECT_EQ(failing.Next(1), 1);
   EXPECT_THROW(failing.Next(2), Error);
+}
+
+TEST(Parallel, RunsEveryIndexOnceAndRethrows) {
+  std::vector<std::atomic<int>> hits(50);
+  int64_t last_progress = 0;
+  std::mutex mu;
+  ParallelFor(hits.size(), 3, [&](size_t i) { ++hits[i]; },
+              [&](int64_t done, int64_t) { std::lock_guard<std::mutex> l(mu); last_progress = std::max(last_progress, done); });
+  for (const auto& h : hits) EXPECT_EQ(h.load(), 1);
+  EXPECT_EQ(last_progress, 50);
+  EXPECT_THROW(ParallelFor(10, 2, [](size_t i) { IPT_CHECK(i != 7, "bad item {}", i); }), Error);
 }
 
 }  // namespace
