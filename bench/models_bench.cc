@@ -64,34 +64,45 @@ void BM_DetectorTrainStep(benchmark::State& state) {
 }
 BENCHMARK(BM_DetectorTrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The default recipe's sizes (configs/train/crop_encoder.yaml); range(1) = 1 adds the
+// jersey branch (112 x 128 torso window at full resolution), as in the default package.
+crop_encoder::CropEncoderNetConfig RecipeConfig(bool jersey_branch) {
+  crop_encoder::CropEncoderNetConfig c;
+  c.channels = {16, 32, 64, 128};
+  if (jersey_branch) c.jersey_branch = {16, 24, 48, 64};
+  return c;
+}
+
 void BM_CropEncoderFrame(benchmark::State& state) {
   nn::SetTorchThreads(static_cast<int>(state.range(0)));
   torch::manual_seed(1);
-  crop_encoder::CropEncoderNet net{crop_encoder::CropEncoderNetConfig{}};
+  crop_encoder::CropEncoderNet net{RecipeConfig(state.range(1) != 0)};
   net->eval();
   torch::NoGradGuard no_grad;
   constexpr int kCrops = 25;
   torch::Tensor x = torch::rand({kCrops, 3, crop_encoder::kNetworkInputHeight, crop_encoder::kNetworkInputWidth});
+  torch::Tensor j = torch::rand({kCrops, 3, crop_encoder::kJerseyInputHeight, crop_encoder::kJerseyInputWidth});
   int64_t params = 0;
   for (const auto& p : net->parameters()) params += p.numel();
-  for (auto _ : state) benchmark::DoNotOptimize(net->forward(x));
+  for (auto _ : state) benchmark::DoNotOptimize(net->forward(x, net->has_jersey_branch() ? j : torch::Tensor()));
   state.counters["params"] = static_cast<double>(params);
   state.counters["crops_per_s"] = benchmark::Counter(kCrops * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   ReportMemory(state);
 }
-BENCHMARK(BM_CropEncoderFrame)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CropEncoderFrame)->Args({1, 1})->Args({2, 1})->Args({2, 0})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_CropEncoderTrainStep(benchmark::State& state) {
   nn::SetTorchThreads(2);
   torch::manual_seed(1);
-  crop_encoder::CropEncoderNet net{crop_encoder::CropEncoderNetConfig{}};
+  crop_encoder::CropEncoderNet net{RecipeConfig(state.range(0) != 0)};
   torch::optim::AdamW opt(net->parameters(), 1e-3);
   constexpr int kCrops = 96;  // the default recipe's batch
   torch::Tensor x = torch::rand({kCrops, 3, crop_encoder::kNetworkInputHeight, crop_encoder::kNetworkInputWidth});
+  torch::Tensor j = torch::rand({kCrops, 3, crop_encoder::kJerseyInputHeight, crop_encoder::kJerseyInputWidth});
   torch::Tensor y = torch::randint(0, 100, {kCrops}, torch::kInt64);
   for (auto _ : state) {
     opt.zero_grad();
-    auto out = net->forward(x);
+    auto out = net->forward(x, net->has_jersey_branch() ? j : torch::Tensor());
     auto loss = torch::nn::functional::cross_entropy(out.at(crop_encoder::kNumberField), y) +
                 out.at(crop_encoder::kEmbeddingField).sum();
     loss.backward();
@@ -100,7 +111,7 @@ void BM_CropEncoderTrainStep(benchmark::State& state) {
   state.counters["crops_per_s"] = benchmark::Counter(kCrops * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   ReportMemory(state);
 }
-BENCHMARK(BM_CropEncoderTrainStep)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CropEncoderTrainStep)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_OnlineTracker(benchmark::State& state) {
   constexpr int kPeople = 25, kFrames = 1500;  // one minute at 25 fps

@@ -58,6 +58,8 @@ expect_error() {  # expect_error PATTERN CMD...
   local pattern="$1"; shift
   if "$@" >/dev/null 2>"$WORK/err"; then fail "succeeded on bad input: $*"; fi
   grep -q -- "$pattern" "$WORK/err" || { cat "$WORK/err"; fail "message lacks '$pattern'"; }
+  # Users read what went wrong, not where in ipt's code it was found.
+  if grep -qE '\[[a-z_]+\.(cc|h):[0-9]+\]' "$WORK/err"; then cat "$WORK/err"; fail "message shows a code location: $*"; fi
 }
 expect_error "tracks.csv:2: field 'frame'" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/badrun"
 printf '1,1,2,3\n1,1,4,5\n' > "$WORK/dup.txt"

@@ -107,19 +107,19 @@ void AddEvalCropsCommand(CLI::App& app) {
     ProgressBar bar("cutting crops", "matches");
     auto dataset = crop_encoder::LoadCropSamples(dirs, args->frame_step, data, args->seed, bar.Callback());
     bar.Finish();
-    std::vector<cv::Mat> crops;
-    crops.reserve(dataset.samples.size());
-    for (auto& s : dataset.samples) {
-      crops.emplace_back(crop_encoder::kNetworkInputHeight, crop_encoder::kNetworkInputWidth, CV_8UC3, s.pixels.data());
-    }
+    std::vector<crop_encoder::EncoderInput> inputs;
+    inputs.reserve(dataset.samples.size());
+    for (const auto& s : dataset.samples) inputs.push_back(crop_encoder::SampleInput(s));
     Stopwatch watch;
-    auto features = encoder.Encode(crops);
-    const double ms_per_crop = 1000 * watch.Seconds() / std::max<size_t>(1, crops.size());
+    auto features = encoder.EncodeInputs(inputs);
+    const double ms_per_crop = 1000 * watch.Seconds() / std::max<size_t>(1, inputs.size());
     auto s = crop_encoder::ScoreCropFeatures(dataset.samples, features);
     fmt::print("{} crops from {} matches ({:.2f} ms per crop)\n", s.crops, dirs.size(), ms_per_crop);
     fmt::print("ReID rank-1        {:.4f}  ({} queries; gallery: the second half of the same match)\n", s.reid_rank1, s.queries);
     fmt::print("role accuracy      {:.4f}\n", s.role_accuracy);
-    fmt::print("jersey accuracy    {:.4f}  ({} legible crops)\n", s.jersey_accuracy, s.legible);
+    fmt::print("jersey accuracy    {:.4f}  ({} legible crops; digits with the number head's length)\n",
+               s.jersey_accuracy, s.legible);
+    fmt::print("  number head only {:.4f}\n", s.jersey_accuracy_number_head);
     fmt::print("presence accuracy  {:.4f}\n", s.presence_accuracy);
     fmt::print("foot error         {:.3f} m median after refinement, {:.3f} m before (jitter {:.2f} m per axis)\n",
                s.foot_error_m, s.foot_error_unrefined_m, data.jitter_m);

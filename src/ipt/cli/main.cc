@@ -48,7 +48,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const ipt::Error& e) {
-    std::fprintf(stderr, "ipt: error: %s\n", e.what());
+    // The user reads what went wrong (input errors name their file, line and field);
+    // where in ipt's code it was found is for developers: --log-level debug.
+    spdlog::debug("error raised at: {}", e.what());
+    std::fprintf(stderr, "ipt: error: %s\n", e.message().c_str());
     return 1;
   } catch (const std::filesystem::filesystem_error& e) {
     // A file the user named cannot be created, read, renamed or removed: say which and why.

@@ -36,15 +36,46 @@ void CropEncoderRunOptions::Check() const {
   IPT_CHECK(batch_size >= 1 && batch_size <= 4096, "batch_size must be in [1, 4096]");
 }
 
-cv::Mat CropToNetworkInput(const cv::Mat& crop_bgr) {
+EncoderInput PrepareCrop(const cv::Mat& crop_bgr) {
   IPT_CHECK(crop_bgr.type() == CV_8UC3, "crops must be 8-bit BGR");
-  if (crop_bgr.cols == kNetworkInputWidth && crop_bgr.rows == kNetworkInputHeight) return crop_bgr;
-  IPT_CHECK(crop_bgr.cols == 2 * kNetworkInputWidth && crop_bgr.rows == 2 * kNetworkInputHeight,
-            "crops must be {}x{} (got {}x{})", 2 * kNetworkInputWidth, 2 * kNetworkInputHeight, crop_bgr.cols,
-            crop_bgr.rows);
-  cv::Mat small;
-  cv::resize(crop_bgr, small, cv::Size(kNetworkInputWidth, kNetworkInputHeight), 0, 0, cv::INTER_AREA);
-  return small;
+  IPT_CHECK(crop_bgr.cols == kCropWidth && crop_bgr.rows == kCropHeight, "crops must be {}x{} (got {}x{})", kCropWidth,
+            kCropHeight, crop_bgr.cols, crop_bgr.rows);
+  static_assert(2 * kNetworkInputWidth == kCropWidth && 2 * kNetworkInputHeight == kCropHeight);
+  static_assert(kJerseyInputTop + kJerseyInputHeight <= kCropHeight && kJerseyInputWidth == kCropWidth);
+  EncoderInput in;
+  cv::resize(crop_bgr, in.body, cv::Size(kNetworkInputWidth, kNetworkInputHeight), 0, 0, cv::INTER_AREA);
+  in.jersey = crop_bgr(cv::Rect(0, kJerseyInputTop, kJerseyInputWidth, kJerseyInputHeight)).clone();
+  return in;
+}
+
+namespace {
+constexpr int kDigitGroup = 10;  // jn.digits: [0,10) one digit, [10,20) tens, [20,30) units
+
+void Softmax(const float* logits, int n, double* out) {
+  const float top = *std::max_element(logits, logits + n);
+  double sum = 0;
+  for (int k = 0; k < n; ++k) sum += out[k] = std::exp(static_cast<double>(logits[k] - top));
+  for (int k = 0; k < n; ++k) out[k] /= sum;
+}
+}  // namespace
+
+std::array<float, kNumNumbers> JerseyNumberProbabilities(const float* number_logits, const float* digit_logits) {
+  static_assert(kNumNumbers == kDigitGroup * kDigitGroup && kNumDigitLogits == 3 * kDigitGroup);
+  double number[kNumNumbers], one[kDigitGroup], tens[kDigitGroup], units[kDigitGroup];
+  Softmax(number_logits, kNumNumbers, number);
+  Softmax(digit_logits, kDigitGroup, one);
+  Softmax(digit_logits + kDigitGroup, kDigitGroup, tens);
+  Softmax(digit_logits + 2 * kDigitGroup, kDigitGroup, units);
+  double one_digit = 0;
+  for (int n = 0; n < kDigitGroup; ++n) one_digit += number[n];
+  const double nonzero_tens = std::max(1e-12, 1 - tens[0]);
+  std::array<float, kNumNumbers> p{};
+  for (int n = 0; n < kNumNumbers; ++n) {
+    p[n] = static_cast<float>(n < kDigitGroup ? one_digit * one[n]
+                                              : (1 - one_digit) * tens[n / kDigitGroup] / nonzero_tens *
+                                                    units[n % kDigitGroup]);
+  }
+  return p;
 }
 
 struct CropEncoder::Net {
@@ -82,18 +113,32 @@ CropEncoder::~CropEncoder() = default;
 CropEncoder::CropEncoder(CropEncoder&&) noexcept = default;
 
 CropFeatures CropEncoder::Encode(const std::vector<cv::Mat>& crops_bgr) {
+  std::vector<EncoderInput> inputs;
+  inputs.reserve(crops_bgr.size());
+  for (const auto& crop : crops_bgr) inputs.push_back(PrepareCrop(crop));
+  return EncodeInputs(inputs);
+}
+
+bool CropEncoder::has_jersey_branch() const { return net_->net->has_jersey_branch(); }
+
+CropFeatures CropEncoder::EncodeInputs(const std::vector<EncoderInput>& inputs) {
   CropFeatures out;
-  out.count = static_cast<int64_t>(crops_bgr.size());
-  for (const auto& [name, width] : CropFieldWidths()) out.fields[name].reserve(crops_bgr.size() * width);
+  out.count = static_cast<int64_t>(inputs.size());
+  for (const auto& [name, width] : CropFieldWidths()) out.fields[name].reserve(inputs.size() * width);
   torch::NoGradGuard no_grad;
-  for (size_t begin = 0; begin < crops_bgr.size(); begin += options_.batch_size) {
-    const size_t n = std::min(crops_bgr.size() - begin, static_cast<size_t>(options_.batch_size));
-    torch::Tensor batch = torch::empty({static_cast<int64_t>(n), kNetworkInputHeight, kNetworkInputWidth, 3}, torch::kUInt8);
-    for (size_t i = 0; i < n; ++i) {
-      cv::Mat dst(kNetworkInputHeight, kNetworkInputWidth, CV_8UC3, batch[i].data_ptr<uint8_t>());
-      CropToNetworkInput(crops_bgr[begin + i]).copyTo(dst);
+  const bool jersey = has_jersey_branch();
+  for (size_t begin = 0; begin < inputs.size(); begin += options_.batch_size) {
+    const size_t n = std::min(inputs.size() - begin, static_cast<size_t>(options_.batch_size));
+    std::vector<const cv::Mat*> body, jersey_images;
+    for (size_t i = begin; i < begin + n; ++i) {
+      body.push_back(&inputs[i].body);
+      jersey_images.push_back(&inputs[i].jersey);
     }
-    auto result = net_->net->forward(nn::ImagesToTensor(batch).to(net_->device));
+    torch::Tensor body_batch = nn::ImagesToTensor(StackImages(body, kNetworkInputHeight, kNetworkInputWidth));
+    torch::Tensor jersey_batch;
+    if (jersey) jersey_batch = nn::ImagesToTensor(StackImages(jersey_images, kJerseyInputHeight, kJerseyInputWidth));
+    auto result = net_->net->forward(body_batch.to(net_->device),
+                                     jersey ? jersey_batch.to(net_->device) : torch::Tensor());
     for (const auto& [name, width] : CropFieldWidths()) {
       torch::Tensor t = result.at(name).to(torch::kCPU).contiguous();
       IPT_ASSERT(t.size(1) == width);

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <filesystem>
+#include <array>
 #include <map>
 #include <memory>
 #include <opencv2/core.hpp>
@@ -55,6 +56,38 @@ struct CropFeatures {
 // Widths of the fields above.
 const std::map<std::string, int>& CropFieldWidths();
 
+// The crops the encoder reads: geometry::CropOptions' default size, 1.2 x 2.4 m
+// standing on the foot-point, about 107 px per metre.
+constexpr int kCropWidth = 128, kCropHeight = 256;
+
+// The body input: the whole crop, 2x area downscaled to 64 x 128.
+constexpr int kNetworkInputWidth = 64, kNetworkInputHeight = 128;
+// The jersey input (networks with a jersey branch): the crop's rows
+// [kJerseyInputTop, kJerseyInputTop + kJerseyInputHeight) at full resolution, i.e.
+// 0.75-1.8 m above the foot-point, the whole width. Numbers are printed there
+// (sim/jersey_number.h: back 0.27 m tall, ~29 px here); the 2x downscale of the body
+// input leaves a digit ~6 px wide, too few for the first stride-2 layer.
+constexpr int kJerseyInputTop = 64, kJerseyInputWidth = kCropWidth, kJerseyInputHeight = 112;
+
+// Both inputs of one crop, 8-bit BGR (used by training and run time alike).
+struct EncoderInput {
+  cv::Mat body;    // kNetworkInputHeight x kNetworkInputWidth
+  cv::Mat jersey;  // kJerseyInputHeight x kJerseyInputWidth
+};
+// Throws ipt::Error unless the crop is 8-bit BGR kCropWidth x kCropHeight.
+EncoderInput PrepareCrop(const cv::Mat& crop_bgr);
+
+// The jersey number a crop shows, as probabilities over 0..99 from the named jn
+// fields: the digits head read with the number of digits that the whole-number head
+// gives (P(one digit) = its mass on 0..9), i.e.
+//   P(n) = P1 * softmax(digits[0:10])[n]                                    n < 10
+//   P(n) = (1 - P1) * T[n / 10] * softmax(digits[20:30])[n % 10]          n >= 10
+// where T is softmax(digits[10:20]) renormalised over 1..9 (a two-digit number's tens
+// digit is never 0), so that P sums to 1.
+// Digits generalise to numbers never seen legible in training, which the 100-way
+// head cannot (a number is one player of a few matches).
+std::array<float, kNumNumbers> JerseyNumberProbabilities(const float* number_logits, const float* digit_logits);
+
 struct CropEncoderRunOptions {
   std::string device = "cpu";
   int batch_size = 64;  // crops per forward pass
@@ -72,6 +105,10 @@ class CropEncoder {
   const registry::ModelManifest& manifest() const { return manifest_; }
   // Crops: BGR 128 x 256 (W x H), as geometry::CutCrop makes them.
   CropFeatures Encode(const std::vector<cv::Mat>& crops_bgr);
+  // The same from prepared inputs (PrepareCrop); `jersey` is read only by networks
+  // with a jersey branch.
+  CropFeatures EncodeInputs(const std::vector<EncoderInput>& inputs);
+  bool has_jersey_branch() const;
 
  private:
   struct Net;
@@ -79,10 +116,5 @@ class CropEncoder {
   registry::ModelManifest manifest_;
   CropEncoderRunOptions options_;
 };
-
-// The network's input from a 128 x 256 crop: a 2x area downscale to 64 x 128
-// (used by training and run time alike).
-cv::Mat CropToNetworkInput(const cv::Mat& crop_bgr);
-constexpr int kNetworkInputWidth = 64, kNetworkInputHeight = 128;
 
 }  // namespace ipt::crop_encoder

@@ -9,8 +9,12 @@ namespace F = torch::nn::functional;
 namespace {
 constexpr int kStages = 4;
 constexpr int kMaxChannels = 1024;
-// The jersey map: the stride-16 features of a 128 x 64 input are 8 x 4.
-constexpr int kJerseyMapHeight = kNetworkInputHeight / 16, kJerseyMapWidth = kNetworkInputWidth / 16;
+// The backbone's final map: the stride-16 features of a 128 x 64 input are 8 x 4.
+constexpr int kBodyMapHeight = kNetworkInputHeight / 16, kBodyMapWidth = kNetworkInputWidth / 16;
+// The jersey branch's final map: stride 16 on 112 x 128 is 7 x 8.
+constexpr int kJerseyBranchStages = 4;
+constexpr int kJerseyMapHeight = kJerseyInputHeight / 16, kJerseyMapWidth = kJerseyInputWidth / 16;
+static_assert(kJerseyInputHeight % 16 == 0 && kJerseyInputWidth % 16 == 0);
 }  // namespace
 
 void CropEncoderNetConfig::Check() const {
@@ -18,14 +22,25 @@ void CropEncoderNetConfig::Check() const {
   for (int c : channels) IPT_CHECK(c >= 1 && c <= kMaxChannels, "crop encoder: channels must be in [1, {}]", kMaxChannels);
   IPT_CHECK(jersey_channels >= 1 && jersey_channels <= kMaxChannels, "crop encoder: bad jersey_channels");
   IPT_CHECK(jersey_hidden >= 1 && jersey_hidden <= 8192, "crop encoder: bad jersey_hidden");
+  IPT_CHECK(jersey_branch.empty() || jersey_branch.size() == kJerseyBranchStages,
+            "crop encoder: jersey_branch needs {} values (or none)", kJerseyBranchStages);
+  for (int c : jersey_branch) {
+    IPT_CHECK(c >= 1 && c <= kMaxChannels, "crop encoder: jersey_branch channels must be in [1, {}]", kMaxChannels);
+  }
 }
 
 nlohmann::json CropEncoderNetConfig::ToJson() const {
-  return {{"type", "crop_encoder_cnn"},
-          {"channels", channels},
-          {"jersey_channels", jersey_channels},
-          {"jersey_hidden", jersey_hidden},
-          {"input_px", {kNetworkInputWidth, kNetworkInputHeight}}};
+  nlohmann::json j = {{"type", "crop_encoder_cnn"},
+                      {"channels", channels},
+                      {"jersey_channels", jersey_channels},
+                      {"jersey_hidden", jersey_hidden},
+                      {"input_px", {kNetworkInputWidth, kNetworkInputHeight}}};
+  if (!jersey_branch.empty()) {
+    j["jersey_branch"] = jersey_branch;
+    j["jersey_input_px"] = {kJerseyInputWidth, kJerseyInputHeight};
+    j["jersey_input_top_row"] = kJerseyInputTop;
+  }
+  return j;
 }
 
 CropEncoderNetConfig CropEncoderNetConfig::FromJson(const nlohmann::json& j, const std::string& source) {
@@ -35,6 +50,13 @@ CropEncoderNetConfig CropEncoderNetConfig::FromJson(const nlohmann::json& j, con
     c.channels = j.at("channels").get<std::vector<int>>();
     c.jersey_channels = j.at("jersey_channels").get<int>();
     c.jersey_hidden = j.at("jersey_hidden").get<int>();
+    if (j.contains("jersey_branch")) {
+      c.jersey_branch = j.at("jersey_branch").get<std::vector<int>>();
+      // The input window is a constant of this code: a package cut elsewhere is refused.
+      IPT_CHECK(j.value("jersey_input_px", nlohmann::json()) == nlohmann::json({kJerseyInputWidth, kJerseyInputHeight}) &&
+                    j.value("jersey_input_top_row", -1) == kJerseyInputTop,
+                "jersey input window is not {}x{} from row {}", kJerseyInputWidth, kJerseyInputHeight, kJerseyInputTop);
+    }
     c.Check();
   } catch (const nlohmann::json::exception& e) {
     throw InputError(source, 0, "architecture", e.what());
@@ -54,8 +76,20 @@ CropEncoderNetImpl::CropEncoderNetImpl(const CropEncoderNetConfig& cfg) : config
   }
   const int pooled = c[kStages - 1];
   spatial_reduce = register_module("spatial_reduce", nn::ConvBnRelu(pooled, config.jersey_channels, 3));
-  const int spatial = config.jersey_channels * kJerseyMapHeight * kJerseyMapWidth;
-  jersey_hidden = register_module("jersey_hidden", torch::nn::Linear(spatial, config.jersey_hidden));
+  const int spatial = config.jersey_channels * kBodyMapHeight * kBodyMapWidth;
+  int jersey_spatial = spatial;
+  if (has_jersey_branch()) {
+    const auto& b = config.jersey_branch;
+    jersey_branch = torch::nn::Sequential();
+    for (int s = 0; s < kJerseyBranchStages; ++s) {
+      jersey_branch->push_back(nn::ConvBnRelu(s ? b[s - 1] : 3, b[s], 3, 2));
+      if (s) jersey_branch->push_back(nn::ConvBnRelu(b[s], b[s], 3));
+    }
+    register_module("jersey_branch", jersey_branch);
+    jersey_reduce = register_module("jersey_reduce", nn::ConvBnRelu(b.back(), config.jersey_channels, 3));
+    jersey_spatial = config.jersey_channels * kJerseyMapHeight * kJerseyMapWidth;
+  }
+  jersey_hidden = register_module("jersey_hidden", torch::nn::Linear(jersey_spatial, config.jersey_hidden));
   foot_hidden = register_module("foot_hidden", torch::nn::Linear(spatial, config.jersey_hidden));
   foot = register_module("foot", torch::nn::Linear(config.jersey_hidden, kFootOffsetDim));
   presence = register_module("presence", torch::nn::Linear(config.jersey_hidden, kNumPresence));
@@ -67,14 +101,23 @@ CropEncoderNetImpl::CropEncoderNetImpl(const CropEncoderNetConfig& cfg) : config
   nn::ToChannelsLast(*this);
 }
 
-std::map<std::string, torch::Tensor> CropEncoderNetImpl::forward(const torch::Tensor& images) {
-  IPT_ASSERT(images.dim() == 4 && images.size(1) == 3 && images.size(2) == kNetworkInputHeight &&
-             images.size(3) == kNetworkInputWidth);
-  torch::Tensor x = images.contiguous(torch::MemoryFormat::ChannelsLast);
+std::map<std::string, torch::Tensor> CropEncoderNetImpl::forward(const torch::Tensor& body,
+                                                                const torch::Tensor& jersey_images) {
+  IPT_ASSERT(body.dim() == 4 && body.size(1) == 3 && body.size(2) == kNetworkInputHeight &&
+             body.size(3) == kNetworkInputWidth);
+  torch::Tensor x = body.contiguous(torch::MemoryFormat::ChannelsLast);
   for (auto& stage : stages) x = stage->forward(x);
   torch::Tensor pooled = x.mean({2, 3});
   torch::Tensor spatial = spatial_reduce(x).contiguous().flatten(1);
-  torch::Tensor jersey = torch::relu(jersey_hidden(spatial));
+  torch::Tensor jersey_spatial = spatial;
+  if (has_jersey_branch()) {
+    IPT_ASSERT(jersey_images.defined() && jersey_images.dim() == 4 && jersey_images.size(0) == body.size(0) &&
+               jersey_images.size(1) == 3 && jersey_images.size(2) == kJerseyInputHeight &&
+               jersey_images.size(3) == kJerseyInputWidth);
+    torch::Tensor j = jersey_branch->forward(jersey_images.contiguous(torch::MemoryFormat::ChannelsLast));
+    jersey_spatial = jersey_reduce(j).contiguous().flatten(1);
+  }
+  torch::Tensor jersey = torch::relu(jersey_hidden(jersey_spatial));
   std::map<std::string, torch::Tensor> out;
   out["features"] = pooled;
   out[kEmbeddingField] = F::normalize(embedding(pooled), F::NormalizeFuncOptions().dim(1));
@@ -85,6 +128,22 @@ std::map<std::string, torch::Tensor> CropEncoderNetImpl::forward(const torch::Te
   out[kNumberField] = number(jersey);
   out[kFootOffsetField] = foot(torch::relu(foot_hidden(spatial)));
   return out;
+}
+
+}  // namespace ipt::crop_encoder
+
+namespace ipt::crop_encoder {
+
+torch::Tensor StackImages(const std::vector<const cv::Mat*>& images, int height, int width) {
+  torch::Tensor batch = torch::empty({static_cast<int64_t>(images.size()), height, width, 3}, torch::kUInt8);
+  for (size_t i = 0; i < images.size(); ++i) {
+    const cv::Mat& m = *images[i];
+    IPT_CHECK(m.type() == CV_8UC3 && m.rows == height && m.cols == width, "network input {} is {}x{}, not {}x{} BGR", i,
+              m.cols, m.rows, width, height);
+    cv::Mat dst(height, width, CV_8UC3, batch[static_cast<int64_t>(i)].data_ptr<uint8_t>());
+    m.copyTo(dst);
+  }
+  return batch;
 }
 
 }  // namespace ipt::crop_encoder

@@ -1,10 +1,14 @@
-// The crop encoder network (model 2): a small CNN on the 64 x 128 network input
-// (crop_encoder.h: CropToNetworkInput) with one backbone and three heads.
-//   input  float [N, 3, 128, 64] RGB in [0, 1]
+// The crop encoder network (model 2): a small CNN on the crop's inputs
+// (crop_encoder.h: PrepareCrop) with one backbone and three heads.
+//   body    float [N, 3, 128, 64]  RGB in [0, 1], the whole crop 2x downscaled
+//   jersey  float [N, 3, 112, 128] RGB in [0, 1], the torso rows at full resolution
+//           (only with a jersey branch; undefined otherwise)
 //   outputs: the fields of crop_encoder.h (embedding and kit L2-normalised).
-// The appearance/role/kit heads read the globally pooled features; the jersey
-// and foot heads read the final 8 x 4 map flattened, since digits and where the
-// feet stand are spatial patterns that global pooling would blur.
+// The appearance/role/kit heads read the backbone's globally pooled features; the
+// foot head reads its final 8 x 4 map flattened (where the feet stand is a spatial
+// pattern that pooling would blur). The jn heads read, flattened, the final 7 x 8 map
+// of the jersey branch (a second small CNN on the jersey input) when the config has
+// one, else the backbone's 8 x 4 map (the first packages).
 // 3x3 convolutions in channels-last layout (see detector_net.h for why).
 #pragma once
 
@@ -12,6 +16,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 #include <string>
 
 #include "ipt/nn/layers.h"
@@ -22,6 +27,9 @@ struct CropEncoderNetConfig {
   std::vector<int> channels{24, 48, 96, 128};  // stages at strides 2, 4, 8, 16 (64x32 .. 8x4)
   int jersey_channels = 32;                    // channels of the flattened spatial map
   int jersey_hidden = 256;                     // hidden width of the jersey and foot heads
+  // Channels of the jersey branch's 4 stride-2 stages (112 x 128 -> 7 x 8); empty: no
+  // branch, the jn heads read the backbone (architecture JSON without the key).
+  std::vector<int> jersey_branch;
   void Check() const;
   nlohmann::json ToJson() const;
   static CropEncoderNetConfig FromJson(const nlohmann::json& j, const std::string& source);
@@ -30,15 +38,21 @@ struct CropEncoderNetConfig {
 struct CropEncoderNetImpl : torch::nn::Module {
   explicit CropEncoderNetImpl(const CropEncoderNetConfig& config);
   // Field name -> tensor (crop_encoder.h), plus "features" (pooled, pre-head) for training.
-  std::map<std::string, torch::Tensor> forward(const torch::Tensor& images);
+  std::map<std::string, torch::Tensor> forward(const torch::Tensor& body, const torch::Tensor& jersey = {});
+  bool has_jersey_branch() const { return !config.jersey_branch.empty(); }
 
   CropEncoderNetConfig config;
   std::vector<torch::nn::Sequential> stages;
-  nn::ConvBnRelu spatial_reduce{nullptr};
+  torch::nn::Sequential jersey_branch{nullptr};
+  nn::ConvBnRelu spatial_reduce{nullptr}, jersey_reduce{nullptr};
   torch::nn::Linear jersey_hidden{nullptr}, presence{nullptr}, digits{nullptr}, number{nullptr};
   torch::nn::Linear foot_hidden{nullptr}, foot{nullptr};
   torch::nn::Linear embedding{nullptr}, kit{nullptr}, role{nullptr};
 };
 TORCH_MODULE(CropEncoderNet);
+
+// 8-bit BGR images of height x width -> uint8 [N, height, width, 3] (the layout of
+// nn::ImagesToTensor); throws ipt::Error for another size or type.
+torch::Tensor StackImages(const std::vector<const cv::Mat*>& images, int height, int width);
 
 }  // namespace ipt::crop_encoder

@@ -3,6 +3,9 @@
 // loss, and the scoring against a brute-force count.
 #include <gtest/gtest.h>
 
+#include <opencv2/imgproc.hpp>
+#include <random>
+
 #include "ipt/crop_encoder/crop_encoder.h"
 #include "ipt/crop_encoder/crop_encoder_net.h"
 #include "ipt/crop_encoder/crop_encoder_training.h"
@@ -15,25 +18,26 @@ namespace ipt::crop_encoder {
 namespace {
 namespace fs = std::filesystem;
 
-CropEncoderNetConfig Tiny() {
+CropEncoderNetConfig Tiny(bool jersey_branch = false) {
   CropEncoderNetConfig c;
   c.channels = {4, 8, 8, 8};
   c.jersey_channels = 4;
   c.jersey_hidden = 16;
+  if (jersey_branch) c.jersey_branch = {4, 4, 8, 8};
   return c;
 }
 
 // A package of a tiny random network with the graph's schema for crop_encoder.
-fs::path TinyPackage(const fs::path& dir, std::vector<registry::FieldSpec> outputs = {}) {
+fs::path TinyPackage(const fs::path& dir, std::vector<registry::FieldSpec> outputs = {}, bool jersey_branch = false) {
   torch::manual_seed(11);
-  CropEncoderNet net(Tiny());
+  CropEncoderNet net(Tiny(jersey_branch));
   registry::ModelManifest m;
   m.name = "crop_encoder";
   m.kind = "crop_encoder";
   const auto graph = registry::ModelGraph::PathA();
   m.inputs = graph.Model("crop_encoder").inputs;
   m.outputs = outputs.empty() ? graph.Model("crop_encoder").outputs : outputs;
-  m.architecture = Tiny().ToJson();
+  m.architecture = Tiny(jersey_branch).ToJson();
   registry::WritePackage(dir, io::SerializeSafetensors(nn::ModuleToSafetensors(*net)), &m);
   return dir;
 }
@@ -73,13 +77,94 @@ TEST(CropEncoder, NamedOutputsSaveLoadAndSchemaCheck) {
   EXPECT_THROW(a.Encode({cv::Mat(100, 50, CV_8UC3)}), Error);  // wrong crop size
 }
 
+// Crops whose pixels differ only inside / only outside the jersey window.
+std::vector<cv::Mat> CropsDifferingIn(bool inside_window) {
+  cv::Mat a(kCropHeight, kCropWidth, CV_8UC3, cv::Scalar(60, 140, 90));
+  cv::Mat b = a.clone();
+  const cv::Rect window(0, kJerseyInputTop, kJerseyInputWidth, kJerseyInputHeight);
+  if (inside_window) {
+    cv::putText(b(window), "84", cv::Point(40, 70), cv::FONT_HERSHEY_SIMPLEX, 1.0, cv::Scalar(255, 255, 255), 3);
+  } else {
+    b.rowRange(kJerseyInputTop + kJerseyInputHeight, kCropHeight).setTo(cv::Scalar(0, 0, 255));
+  }
+  return {a, b};
+}
+
+TEST(CropEncoder, JerseyBranchReadsTheTorsoWindowAtFullResolution) {
+  const fs::path dir = testing::FreshTempDir("crop_encoder_branch");
+  CropEncoder encoder(TinyPackage(dir / "pkg", {}, /*jersey_branch=*/true));
+  EXPECT_TRUE(encoder.has_jersey_branch());
+  EXPECT_EQ(CropEncoderNetConfig::FromJson(encoder.manifest().architecture, "x").jersey_branch,
+            (std::vector<int>{4, 4, 8, 8}));
+  // PrepareCrop: the window is the crop's rows at full resolution.
+  cv::Mat crop(kCropHeight, kCropWidth, CV_8UC3);
+  cv::randu(crop, 0, 255);
+  EncoderInput in = PrepareCrop(crop);
+  EXPECT_EQ(cv::norm(in.jersey, crop(cv::Rect(0, kJerseyInputTop, kJerseyInputWidth, kJerseyInputHeight)), cv::NORM_INF), 0);
+  EXPECT_EQ(in.body.size(), cv::Size(kNetworkInputWidth, kNetworkInputHeight));
+  // Below the window only the body input changes: the jn fields stay, the embedding moves.
+  CropFeatures outside = encoder.Encode(CropsDifferingIn(false));
+  for (const char* field : {kNumberField, kDigitsField, kPresenceField}) {
+    for (int k = 0; k < outside.Width(field); ++k) EXPECT_EQ(outside.Row(field, 0)[k], outside.Row(field, 1)[k]) << field;
+  }
+  double moved = 0;
+  for (int k = 0; k < kEmbeddingDim; ++k) moved += std::abs(outside.Row(kEmbeddingField, 0)[k] - outside.Row(kEmbeddingField, 1)[k]);
+  EXPECT_GT(moved, 0);
+  // A number in the window changes the jn fields.
+  CropFeatures inside = encoder.Encode(CropsDifferingIn(true));
+  double changed = 0;
+  for (int k = 0; k < kNumNumbers; ++k) changed += std::abs(inside.Row(kNumberField, 0)[k] - inside.Row(kNumberField, 1)[k]);
+  EXPECT_GT(changed, 0);
+  // Save -> load: identical outputs.
+  CropEncoder again(dir / "pkg");
+  EXPECT_EQ(again.Encode(CropsDifferingIn(true)).fields, inside.fields);
+  // An architecture whose window differs from this code's is refused.
+  auto arch = Tiny(true).ToJson();
+  arch["jersey_input_top_row"] = kJerseyInputTop + 8;
+  EXPECT_THROW(CropEncoderNetConfig::FromJson(arch, "model.json"), InputError);
+}
+
+TEST(CropEncoder, JerseyProbabilitiesFollowTheFormula) {
+  std::mt19937 gen(5);
+  std::normal_distribution<float> normal(0, 2);
+  for (int trial = 0; trial < 20; ++trial) {
+    float number[kNumNumbers], digits[kNumDigitLogits];
+    for (float& v : number) v = normal(gen);
+    for (float& v : digits) v = normal(gen);
+    const auto p = JerseyNumberProbabilities(number, digits);
+    // Brute force, written out: softmaxes by their definition.
+    auto softmax_at = [](const float* logits, int n, int k) {
+      double sum = 0;
+      for (int i = 0; i < n; ++i) sum += std::exp(static_cast<double>(logits[i]));
+      return std::exp(static_cast<double>(logits[k])) / sum;
+    };
+    double one_digit = 0, total = 0;
+    for (int n = 0; n < 10; ++n) one_digit += softmax_at(number, kNumNumbers, n);
+    for (int n = 0; n < kNumNumbers; ++n) {
+      const double expected = n < 10 ? one_digit * softmax_at(digits, 10, n)
+                                     : (1 - one_digit) * softmax_at(digits + 10, 10, n / 10) /
+                                           (1 - softmax_at(digits + 10, 10, 0)) * softmax_at(digits + 20, 10, n % 10);
+      EXPECT_NEAR(p[n], expected, 1e-6) << n;
+      total += p[n];
+    }
+    EXPECT_NEAR(total, 1.0, 1e-5);
+  }
+  // A number the whole-number head never learnt (it says 81) is read from the digits.
+  float number[kNumNumbers] = {}, digits[kNumDigitLogits] = {};
+  number[81] = 8;
+  digits[10 + 8] = 6;
+  digits[20 + 4] = 6;
+  const auto p = JerseyNumberProbabilities(number, digits);
+  EXPECT_EQ(std::max_element(p.begin(), p.end()) - p.begin(), 84);
+}
+
 TEST(CropEncoder, ScoresMatchBruteForce) {
   // Two identities over two halves; embeddings make identity 0's query find identity 1.
   std::vector<CropSample> samples(4);
-  samples[0] = {{}, 0, 1, 0, 0, Role::kPlayer, 2, 7};
-  samples[1] = {{}, 0, 1, 1, 0, Role::kPlayer, 0, 9};
-  samples[2] = {{}, 0, 10, 0, 0, Role::kReferee, 0, -1};
-  samples[3] = {{}, 0, 10, 1, 0, Role::kPlayer, 0, 9};
+  samples[0] = {{}, {}, 0, 1, 0, 0, Role::kPlayer, 2, 7};
+  samples[1] = {{}, {}, 0, 1, 1, 0, Role::kPlayer, 0, 9};
+  samples[2] = {{}, {}, 0, 10, 0, 0, Role::kReferee, 0, -1};
+  samples[3] = {{}, {}, 0, 10, 1, 0, Role::kPlayer, 0, 9};
   CropFeatures f;
   f.count = 4;
   for (const auto& [name, width] : CropFieldWidths()) f.fields[name].assign(4 * width, 0.0f);
@@ -88,36 +173,49 @@ TEST(CropEncoder, ScoresMatchBruteForce) {
   e[2 * 64 + 1] = 1;
   e[3 * 64] = 1;  // ... is closest to identity 1 in the second half: wrong
   e[1 * 64 + 1] = 1;  // query of identity 1 is closest to identity 0 in the second half: wrong
-  f.fields[kNumberField][0 * 100 + 7] = 5;  // legible crop read right
+  f.fields[kNumberField][0 * 100 + 7] = 5;  // legible crop read right: one digit, 7
+  f.fields[kDigitsField][0 * 30 + 7] = 5;
   f.fields[kRoleField][2 * 4 + 2] = 5;      // referee right; others default to player (argmax 0)
   CropEncoderScores s = ScoreCropFeatures(samples, f);
   EXPECT_EQ(s.queries, 2);
   EXPECT_DOUBLE_EQ(s.reid_rank1, 0.0);
   EXPECT_EQ(s.legible, 1);
   EXPECT_DOUBLE_EQ(s.jersey_accuracy, 1.0);
+  EXPECT_DOUBLE_EQ(s.jersey_accuracy_number_head, 1.0);
+  // The digits now say 3: the rule reads 3, the number head alone still 7.
+  f.fields[kDigitsField][0 * 30 + 3] = 9;
+  s = ScoreCropFeatures(samples, f);
+  EXPECT_DOUBLE_EQ(s.jersey_accuracy, 0.0);
+  EXPECT_DOUBLE_EQ(s.jersey_accuracy_number_head, 1.0);
   EXPECT_DOUBLE_EQ(s.role_accuracy, 1.0);
 }
 
 TEST(CropEncoder, AFewStepsLowerTheLoss) {
-  torch::manual_seed(2);
-  CropEncoderNet net(Tiny());
-  // Four "kits" as flat colours; role and number heads learn them.
-  torch::Tensor images = torch::zeros({8, 3, kNetworkInputHeight, kNetworkInputWidth});
-  for (int i = 0; i < 8; ++i) images[i][i % 3].fill_(0.25f * (1 + i % 4));
-  torch::Tensor role = torch::tensor({0, 1, 2, 3, 0, 1, 2, 3}, torch::kInt64);
-  torch::Tensor number = torch::tensor({5, 17, 23, 99, 5, 17, 23, 99}, torch::kInt64);
-  torch::optim::Adam opt(net->parameters(), 1e-2);
-  double first = 0, last = 0;
-  for (int step = 0; step < 30; ++step) {
-    opt.zero_grad();
-    auto out = net->forward(images);
-    auto loss = torch::nn::functional::cross_entropy(out.at(kRoleField), role) +
-                torch::nn::functional::cross_entropy(out.at(kNumberField), number);
-    loss.backward();
-    opt.step();
-    (step == 0 ? first : last) = loss.item<double>();
+  for (bool branch : {false, true}) {
+    torch::manual_seed(2);
+    CropEncoderNet net(Tiny(branch));
+    // Four "kits" as flat colours; role and number heads learn them.
+    torch::Tensor images = torch::zeros({8, 3, kNetworkInputHeight, kNetworkInputWidth});
+    torch::Tensor jersey = torch::zeros({8, 3, kJerseyInputHeight, kJerseyInputWidth});
+    for (int i = 0; i < 8; ++i) {
+      images[i][i % 3].fill_(0.25f * (1 + i % 4));
+      jersey[i][i % 3].fill_(0.25f * (1 + i % 4));
+    }
+    torch::Tensor role = torch::tensor({0, 1, 2, 3, 0, 1, 2, 3}, torch::kInt64);
+    torch::Tensor number = torch::tensor({5, 17, 23, 99, 5, 17, 23, 99}, torch::kInt64);
+    torch::optim::Adam opt(net->parameters(), 1e-2);
+    double first = 0, last = 0;
+    for (int step = 0; step < 30; ++step) {
+      opt.zero_grad();
+      auto out = net->forward(images, branch ? jersey : torch::Tensor());
+      auto loss = torch::nn::functional::cross_entropy(out.at(kRoleField), role) +
+                  torch::nn::functional::cross_entropy(out.at(kNumberField), number);
+      loss.backward();
+      opt.step();
+      (step == 0 ? first : last) = loss.item<double>();
+    }
+    EXPECT_LT(last, 0.5 * first) << (branch ? "with" : "without") << " jersey branch";
   }
-  EXPECT_LT(last, 0.5 * first);
 }
 
 }  // namespace

@@ -35,6 +35,9 @@ constexpr double kCosineScale = 16.0;            // logit scale of the cosine cl
 constexpr double kLabelSmoothing = 0.1;          // identity loss (reid-strong-baseline)
 constexpr double kFootOffsetScaleM = 0.1;  // foot loss: smooth L1 in units of 10 cm
 constexpr int kSamplePixels = kNetworkInputHeight * kNetworkInputWidth * 3;
+constexpr int kJerseySamplePixels = kJerseyInputHeight * kJerseyInputWidth * 3;
+constexpr int kColourOrders = 6;  // permutations of B, G, R
+constexpr double kMinChannelGain = 0.7, kMaxChannelGain = 1.3;  // per channel, colour-shuffled crops
 
 Role RoleOf(io::Category c) {
   switch (c) {
@@ -57,8 +60,10 @@ CropSample CutSample(const std::vector<geometry::Camera>& cameras, const cv::Mat
   const Eigen::Vector2d offset = geometry::CropGroundAxes(*view).transpose() * (true_foot_m - foot_m);
   s.foot_offset_m[0] = static_cast<float>(offset.x());
   s.foot_offset_m[1] = static_cast<float>(offset.y());
-  cv::Mat crop = CropToNetworkInput(geometry::CutCrop(frames[view->camera_index], cameras[view->camera_index], *view));
-  s.pixels.assign(crop.data, crop.data + kSamplePixels);
+  EncoderInput in = PrepareCrop(geometry::CutCrop(frames[view->camera_index], cameras[view->camera_index], *view));
+  IPT_ASSERT(in.body.isContinuous() && in.jersey.isContinuous());
+  s.pixels.assign(in.body.data, in.body.data + kSamplePixels);
+  s.jersey_pixels.assign(in.jersey.data, in.jersey.data + kJerseySamplePixels);
   return s;
 }
 
@@ -117,13 +122,23 @@ std::vector<CropSample> LoadMatch(const std::string& dir, int match_index, int f
   return out;
 }
 
-torch::Tensor SamplesToImages(const std::vector<const CropSample*>& samples) {
-  torch::Tensor batch = torch::empty({static_cast<int64_t>(samples.size()), kNetworkInputHeight, kNetworkInputWidth, 3},
-                                     torch::kUInt8);
-  for (size_t i = 0; i < samples.size(); ++i) {
-    std::memcpy(batch[i].data_ptr<uint8_t>(), samples[i]->pixels.data(), kSamplePixels);
-  }
-  return nn::ImagesToTensor(batch);
+// The body and jersey inputs of `samples` as float tensors (nn::ImagesToTensor).
+std::pair<torch::Tensor, torch::Tensor> SamplesToImages(const std::vector<const CropSample*>& samples) {
+  std::vector<EncoderInput> inputs;
+  std::vector<const cv::Mat*> body, jersey;
+  for (const CropSample* s : samples) inputs.push_back(SampleInput(*s));
+  for (const auto& in : inputs) body.push_back(&in.body), jersey.push_back(&in.jersey);
+  return {nn::ImagesToTensor(StackImages(body, kNetworkInputHeight, kNetworkInputWidth)),
+          nn::ImagesToTensor(StackImages(jersey, kJerseyInputHeight, kJerseyInputWidth))};
+}
+
+// A colour-shuffled copy of an 8-bit BGR image: channels reordered and scaled.
+void ShuffleColours(cv::Mat* image, int order, const double gains[3]) {
+  static constexpr int kOrders[kColourOrders][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+  cv::Mat channels[3], shuffled[3];
+  cv::split(*image, channels);
+  for (int c = 0; c < 3; ++c) channels[kOrders[order][c]].convertTo(shuffled[c], CV_8U, gains[c]);
+  cv::merge(shuffled, 3, *image);
 }
 
 // The network plus what only training needs: the cosine classifiers over the
@@ -205,17 +220,22 @@ class CropEncoderTask : public nn::TrainingTask {
   nn::StepResult Step(int64_t step) override {
     Batch b = loader_->Next(step);
     b.images = b.images.to(device_);
-    for (torch::Tensor* t : {&b.identity, &b.kit, &b.role, &b.presence, &b.jersey, &b.foot_offset}) *t = t->to(device_);
-    auto out = model_->net->forward(b.images);
+    b.jersey_images = b.jersey_images.to(device_);
+    for (torch::Tensor* t : {&b.identity, &b.kit, &b.role, &b.presence, &b.jersey, &b.foot_offset, &b.true_colours}) {
+      *t = t->to(device_);
+    }
+    auto out = model_->net->forward(b.images, model_->net->has_jersey_branch() ? b.jersey_images : torch::Tensor());
     const int64_t pk = b.identity.size(0);
     torch::Tensor emb = out.at(kEmbeddingField).slice(0, 0, pk);
     torch::Tensor id_logits = CosineLogits(emb, model_->identity_weights);
     torch::Tensor id_loss = F::cross_entropy(id_logits, b.identity, F::CrossEntropyFuncOptions().label_smoothing(kLabelSmoothing));
     torch::Tensor triplet = BatchHardTriplet(emb, b.identity);
     torch::Tensor person = b.kit.ge(0);
-    torch::Tensor kit_loss = F::cross_entropy(CosineLogits(out.at(kKitField).index({person}), model_->kit_weights),
-                                              b.kit.index({person}));
-    torch::Tensor role_loss = F::cross_entropy(out.at(kRoleField), b.role);
+    // Colour-shuffled crops teach neither kit nor role (both are colours).
+    torch::Tensor kit_rows = person.logical_and(b.true_colours);
+    torch::Tensor kit_loss = F::cross_entropy(CosineLogits(out.at(kKitField).index({kit_rows}), model_->kit_weights),
+                                              b.kit.index({kit_rows}));
+    torch::Tensor role_loss = F::cross_entropy(out.at(kRoleField).index({b.true_colours}), b.role.index({b.true_colours}));
     torch::Tensor presence_loss = F::cross_entropy(out.at(kPresenceField), b.presence);
     torch::Tensor legible = b.jersey.ge(0);
     torch::Tensor number_loss = torch::zeros({}, b.images.options()), digit_loss = torch::zeros({}, b.images.options());
@@ -247,6 +267,7 @@ class CropEncoderTask : public nn::TrainingTask {
             {"reid_rank1", s.reid_rank1},
             {"role_accuracy", s.role_accuracy},
             {"jersey_accuracy", s.jersey_accuracy},
+            {"jersey_accuracy_number_head", s.jersey_accuracy_number_head},
             {"presence_accuracy", s.presence_accuracy},
             {"foot_error_m", s.foot_error_m},
             {"foot_error_unrefined_m", s.foot_error_unrefined_m}};
@@ -261,7 +282,8 @@ class CropEncoderTask : public nn::TrainingTask {
     for (size_t begin = 0; begin < samples.size(); begin += kBatch) {
       std::vector<const CropSample*> part;
       for (size_t i = begin; i < std::min(samples.size(), begin + kBatch); ++i) part.push_back(&samples[i]);
-      auto out = net.forward(SamplesToImages(part).to(device));
+      auto [body, jersey] = SamplesToImages(part);
+      auto out = net.forward(body.to(device), net.has_jersey_branch() ? jersey.to(device) : torch::Tensor());
       for (const auto& [name, width] : CropFieldWidths()) {
         torch::Tensor t = out.at(name).cpu().contiguous();
         f.fields[name].insert(f.fields[name].end(), t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
@@ -273,6 +295,8 @@ class CropEncoderTask : public nn::TrainingTask {
  private:
   struct Batch {
     torch::Tensor images;                   // identity part first (P x K rows), then legible, then no one
+    torch::Tensor jersey_images;            // the same rows' jersey inputs
+    torch::Tensor true_colours;             // [all rows] bool: colours not shuffled
     torch::Tensor identity;                 // [P*K]
     torch::Tensor kit, role, presence, jersey;  // [all rows]; kit/jersey -1 where absent
     torch::Tensor foot_offset;                  // [all rows, 2]
@@ -299,28 +323,66 @@ class CropEncoderTask : public nn::TrainingTask {
     for (int i = 0; i < data_.background_per_batch && !background_.empty(); ++i) {
       rows.push_back(&train_.samples[background_[rng.UniformInt(0, static_cast<int>(background_.size()) - 1)]]);
     }
+    const size_t first_legible = identity.size();
+    const size_t end_legible = first_legible + (legible_.empty() ? 0 : data_.legible_per_batch);
     Batch b;
-    torch::Tensor images = torch::empty({static_cast<int64_t>(rows.size()), kNetworkInputHeight, kNetworkInputWidth, 3},
-                                        torch::kUInt8);
+    const auto n = static_cast<int64_t>(rows.size());
+    torch::Tensor images = torch::empty({n, kNetworkInputHeight, kNetworkInputWidth, 3}, torch::kUInt8);
+    torch::Tensor jersey_images = torch::empty({n, kJerseyInputHeight, kJerseyInputWidth, 3}, torch::kUInt8);
     std::vector<int64_t> kit, role, presence, jersey;
     std::vector<float> foot_offset;
+    std::vector<uint8_t> true_colours;
     for (size_t i = 0; i < rows.size(); ++i) {
-      cv::Mat src(kNetworkInputHeight, kNetworkInputWidth, CV_8UC3, const_cast<unsigned char*>(rows[i]->pixels.data()));
-      cv::Mat f;
-      src.convertTo(f, CV_32FC3, 1.0 + rng.Uniform(-data_.max_brightness, data_.max_brightness));
-      cv::Mat noise(f.size(), CV_32FC3);
-      cv::RNG cv_rng(rng.Bits());
-      cv_rng.fill(noise, cv::RNG::NORMAL, 0.0, rng.Uniform(0, data_.max_noise_sigma));
-      f += noise;
-      cv::Mat dst(kNetworkInputHeight, kNetworkInputWidth, CV_8UC3, images[static_cast<int64_t>(i)].data_ptr<uint8_t>());
-      f.convertTo(dst, CV_8UC3);
+      const EncoderInput in = SampleInput(*rows[i]);
+      const double gain = 1.0 + rng.Uniform(-data_.max_brightness, data_.max_brightness);
+      const double noise_sigma = rng.Uniform(0, data_.max_noise_sigma);
+      const uint64_t noise_seed = rng.Bits();
+      // The extra legible crops: colours shuffled, jersey input shifted, zoomed, blurred.
+      const bool legible_extra = i >= first_legible && i < end_legible;
+      const bool shuffle = legible_extra && rng.Bernoulli(data_.legible_colour_probability);
+      int order = 0;
+      double gains[3] = {1, 1, 1};
+      if (shuffle) {
+        order = rng.UniformInt(0, kColourOrders - 1);
+        for (double& g : gains) g = rng.Uniform(kMinChannelGain, kMaxChannelGain);
+      }
+      cv::Mat jersey_input = in.jersey.clone(), body_input = in.body.clone();
+      if (shuffle) ShuffleColours(&jersey_input, order, gains), ShuffleColours(&body_input, order, gains);
+      if (legible_extra) {
+        const double zoom = 1.0 + rng.Uniform(-data_.legible_max_scale, data_.legible_max_scale);
+        const double dx = rng.Uniform(-data_.legible_max_shift_px, data_.legible_max_shift_px);
+        const double dy = rng.Uniform(-data_.legible_max_shift_px, data_.legible_max_shift_px);
+        cv::Mat affine = cv::getRotationMatrix2D(cv::Point2f(kJerseyInputWidth / 2.0f, kJerseyInputHeight / 2.0f), 0, zoom);
+        affine.at<double>(0, 2) += dx;
+        affine.at<double>(1, 2) += dy;
+        cv::warpAffine(jersey_input, jersey_input, affine, jersey_input.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        if (rng.Bernoulli(0.5)) {
+          const double sigma = rng.Uniform(0.3, data_.legible_max_blur_sigma);
+          cv::GaussianBlur(jersey_input, jersey_input, cv::Size(0, 0), sigma);
+        }
+      }
+      cv::RNG cv_rng(noise_seed);
+      auto photometric = [&](const cv::Mat& src, uint8_t* out) {
+        cv::Mat f;
+        src.convertTo(f, CV_32FC3, gain);
+        cv::Mat noise(f.size(), CV_32FC3);
+        cv_rng.fill(noise, cv::RNG::NORMAL, 0.0, noise_sigma);
+        f += noise;
+        cv::Mat dst(src.rows, src.cols, CV_8UC3, out);
+        f.convertTo(dst, CV_8UC3);
+      };
+      photometric(body_input, images[static_cast<int64_t>(i)].data_ptr<uint8_t>());
+      photometric(jersey_input, jersey_images[static_cast<int64_t>(i)].data_ptr<uint8_t>());
       kit.push_back(rows[i]->kit);
       role.push_back(static_cast<int64_t>(rows[i]->role));
       presence.push_back(rows[i]->legibility);
       jersey.push_back(rows[i]->legibility == static_cast<int>(io::Legibility::kLegible) ? rows[i]->jersey : -1);
       foot_offset.push_back(rows[i]->foot_offset_m[0]);
       foot_offset.push_back(rows[i]->foot_offset_m[1]);
+      true_colours.push_back(!shuffle);
     }
+    b.jersey_images = nn::ImagesToTensor(jersey_images);
+    b.true_colours = torch::tensor(std::vector<int64_t>(true_colours.begin(), true_colours.end()), torch::kInt64).gt(0);
     b.images = nn::ImagesToTensor(images);
     b.identity = torch::tensor(identity, torch::kInt64);
     b.kit = torch::tensor(kit, torch::kInt64);
@@ -349,6 +411,7 @@ CropDataOptions ReadDataOptions(const nn::TrainRecipe& recipe) {
   r.OnlyKeys(recipe.data, "data",
              {"frame_step", "val_frame_step", "jitter_m", "background_per_frame", "identities_per_batch",
               "crops_per_identity", "legible_per_batch", "background_per_batch", "max_brightness", "max_noise_sigma",
+              "legible_colour_probability", "legible_max_shift_px", "legible_max_scale", "legible_max_blur_sigma",
               "loader_threads"});
   o.frame_step = r.GetOr(recipe.data, "frame_step", "data", o.frame_step);
   o.val_frame_step = r.GetOr(recipe.data, "val_frame_step", "data", o.val_frame_step);
@@ -360,6 +423,10 @@ CropDataOptions ReadDataOptions(const nn::TrainRecipe& recipe) {
   o.background_per_batch = r.GetOr(recipe.data, "background_per_batch", "data", o.background_per_batch);
   o.max_brightness = r.GetOr(recipe.data, "max_brightness", "data", o.max_brightness);
   o.max_noise_sigma = r.GetOr(recipe.data, "max_noise_sigma", "data", o.max_noise_sigma);
+  o.legible_colour_probability = r.GetOr(recipe.data, "legible_colour_probability", "data", o.legible_colour_probability);
+  o.legible_max_shift_px = r.GetOr(recipe.data, "legible_max_shift_px", "data", o.legible_max_shift_px);
+  o.legible_max_scale = r.GetOr(recipe.data, "legible_max_scale", "data", o.legible_max_scale);
+  o.legible_max_blur_sigma = r.GetOr(recipe.data, "legible_max_blur_sigma", "data", o.legible_max_blur_sigma);
   o.loader_threads = r.GetOr(recipe.data, "loader_threads", "data", o.loader_threads);
   try {
     o.Check();
@@ -373,10 +440,15 @@ CropEncoderNetConfig ReadNetwork(const nn::TrainRecipe& recipe) {
   CropEncoderNetConfig c;
   if (!recipe.network || recipe.network.IsNull()) return c;
   io::YamlReader r(recipe.path);
-  r.OnlyKeys(recipe.network, "network", {"channels", "jersey_channels", "jersey_hidden"});
+  r.OnlyKeys(recipe.network, "network", {"channels", "jersey_channels", "jersey_hidden", "jersey_branch"});
   if (recipe.network["channels"]) {
     const auto v = r.Numbers(recipe.network["channels"], "network.channels", c.channels.size());
     for (size_t i = 0; i < v.size(); ++i) c.channels[i] = static_cast<int>(v[i]);
+  }
+  if (recipe.network["jersey_branch"]) {
+    const YAML::Node& branch = recipe.network["jersey_branch"];
+    const size_t stages = branch.IsSequence() ? branch.size() : 0;
+    for (double v : r.Numbers(branch, "network.jersey_branch", stages)) c.jersey_branch.push_back(static_cast<int>(v));
   }
   c.jersey_channels = r.GetOr(recipe.network, "jersey_channels", "network", c.jersey_channels);
   c.jersey_hidden = r.GetOr(recipe.network, "jersey_hidden", "network", c.jersey_hidden);
@@ -401,6 +473,22 @@ void CropDataOptions::Check() const {
   IPT_CHECK(max_brightness >= 0 && max_brightness < 1, "max_brightness must be in [0, 1)");
   IPT_CHECK(max_noise_sigma >= 0 && max_noise_sigma <= 50, "max_noise_sigma must be in [0, 50]");
   IPT_CHECK(loader_threads >= 1 && loader_threads <= 64, "loader_threads must be in [1, 64]");
+  IPT_CHECK(legible_colour_probability >= 0 && legible_colour_probability <= 1,
+            "legible_colour_probability must be in [0, 1]");
+  IPT_CHECK(legible_max_shift_px >= 0 && legible_max_shift_px <= 32, "legible_max_shift_px must be in [0, 32]");
+  IPT_CHECK(legible_max_scale >= 0 && legible_max_scale <= 0.5, "legible_max_scale must be in [0, 0.5]");
+  IPT_CHECK(legible_max_blur_sigma >= 0.3 && legible_max_blur_sigma <= 4, "legible_max_blur_sigma must be in [0.3, 4]");
+}
+
+EncoderInput SampleInput(const CropSample& s) {
+  IPT_CHECK(s.pixels.size() == static_cast<size_t>(kSamplePixels) &&
+                s.jersey_pixels.size() == static_cast<size_t>(kJerseySamplePixels),
+            "crop sample holds {} + {} bytes, not {} + {}", s.pixels.size(), s.jersey_pixels.size(), kSamplePixels,
+            kJerseySamplePixels);
+  auto* body = const_cast<unsigned char*>(s.pixels.data());
+  auto* jersey = const_cast<unsigned char*>(s.jersey_pixels.data());
+  return {cv::Mat(kNetworkInputHeight, kNetworkInputWidth, CV_8UC3, body),
+          cv::Mat(kJerseyInputHeight, kJerseyInputWidth, CV_8UC3, jersey)};
 }
 
 CropDataset LoadCropSamples(const std::vector<std::string>& matches, int frame_step, const CropDataOptions& options,
@@ -431,7 +519,7 @@ CropEncoderScores ScoreCropFeatures(const std::vector<CropSample>& samples, cons
   IPT_CHECK(f.count == static_cast<int64_t>(samples.size()), "features and samples differ in count");
   CropEncoderScores s;
   auto argmax = [](const float* v, int n) { return static_cast<int>(std::max_element(v, v + n) - v); };
-  int64_t role_ok = 0, presence_ok = 0, jersey_ok = 0, rank1_ok = 0;
+  int64_t role_ok = 0, presence_ok = 0, jersey_ok = 0, number_head_ok = 0, rank1_ok = 0;
   std::map<int, int> last_frame;
   for (const auto& x : samples) last_frame[x.match] = std::max(last_frame[x.match], x.frame);
   for (size_t i = 0; i < samples.size(); ++i) {
@@ -440,7 +528,9 @@ CropEncoderScores ScoreCropFeatures(const std::vector<CropSample>& samples, cons
     presence_ok += argmax(f.Row(kPresenceField, i), kNumPresence) == x.legibility;
     if (x.identity >= 0 && x.legibility == static_cast<int>(io::Legibility::kLegible) && x.jersey >= 0) {
       ++s.legible;
-      jersey_ok += argmax(f.Row(kNumberField, i), kNumNumbers) == x.jersey;
+      const auto p = JerseyNumberProbabilities(f.Row(kNumberField, i), f.Row(kDigitsField, i));
+      jersey_ok += argmax(p.data(), kNumNumbers) == x.jersey;
+      number_head_ok += argmax(f.Row(kNumberField, i), kNumNumbers) == x.jersey;
     }
     // ReID: a query from the first half of its match against every person crop of the second half.
     if (x.identity < 0 || 2 * x.frame > last_frame[x.match]) continue;
@@ -481,6 +571,7 @@ CropEncoderScores ScoreCropFeatures(const std::vector<CropSample>& samples, cons
   s.role_accuracy = s.crops ? static_cast<double>(role_ok) / s.crops : 0;
   s.presence_accuracy = s.crops ? static_cast<double>(presence_ok) / s.crops : 0;
   s.jersey_accuracy = s.legible ? static_cast<double>(jersey_ok) / s.legible : 0;
+  s.jersey_accuracy_number_head = s.legible ? static_cast<double>(number_head_ok) / s.legible : 0;
   s.reid_rank1 = s.queries ? static_cast<double>(rank1_ok) / s.queries : 0;
   return s;
 }
@@ -507,7 +598,7 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
     };
   }
   nn::TrainingOutcome outcome =
-      nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer);
+      nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer, nn::RecipeIdentity(recipe));
   registry::TrainedWeights w;
   w.finished = outcome.finished;
   if (!outcome.finished) return w;

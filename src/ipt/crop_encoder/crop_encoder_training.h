@@ -25,12 +25,21 @@ struct CropDataOptions {
   int background_per_batch = 8;
   double max_brightness = 0.2;    // photometric jitter
   double max_noise_sigma = 4.0;
+  // The extra legible crops (legible_per_batch) are what the jersey heads learn from, and
+  // they come from few players and kits: their colours are shuffled (channel order and
+  // per-channel gain; then they teach no kit or role), and they are shifted, scaled and
+  // blurred (a number drawn from 9 source pixels is soft), so that digits, not kits, are learnt.
+  double legible_colour_probability = 0.7;  // colours shuffled on this share of them
+  double legible_max_shift_px = 8;          // jersey input, each axis
+  double legible_max_scale = 0.12;          // zoom in [1 - s, 1 + s]
+  double legible_max_blur_sigma = 1.2;      // Gaussian blur sigma in [0, this] on half of them
   int loader_threads = 2;         // threads cutting crops at start
   void Check() const;
 };
 
 struct CropSample {
-  std::vector<unsigned char> pixels;  // network input, kNetworkInputHeight x kNetworkInputWidth x 3 BGR
+  std::vector<unsigned char> pixels;         // body input, kNetworkInputHeight x kNetworkInputWidth x 3 BGR
+  std::vector<unsigned char> jersey_pixels;  // jersey input, kJerseyInputHeight x kJerseyInputWidth x 3 BGR
   int match = 0, frame = 0;
   int identity = -1;  // dense over (match, person); -1 for no one
   int kit = -1;       // dense over (match, category); -1 for no one
@@ -39,6 +48,9 @@ struct CropSample {
   int jersey = -1;    // 0..99, -1 none
   float foot_offset_m[2] = {0, 0};  // true foot-point - crop's, in the crop's ground axes (people only)
 };
+
+// The sample's two network inputs as OpenCV headers over its pixels (no copy).
+EncoderInput SampleInput(const CropSample& sample);
 
 struct CropDataset {
   std::vector<CropSample> samples;
@@ -53,7 +65,8 @@ CropDataset LoadCropSamples(const std::vector<std::string>& matches, int frame_s
 struct CropEncoderScores {
   double reid_rank1 = 0;        // query: first half of each match, gallery: second half (same match)
   double role_accuracy = 0;     // all crops, "none" included
-  double jersey_accuracy = 0;   // crops labelled legible: argmax of jn.number
+  double jersey_accuracy = 0;   // crops labelled legible: argmax of JerseyNumberProbabilities
+  double jersey_accuracy_number_head = 0;  // the same with the argmax of jn.number alone
   double presence_accuracy = 0;
   double foot_error_m = 0;          // median distance of the refined foot-point to the truth
   double foot_error_unrefined_m = 0;  // the same for the crop's own foot-point (the jitter)

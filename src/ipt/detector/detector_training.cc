@@ -327,7 +327,7 @@ registry::TrainedWeights TrainDetector(const registry::TrainingContext& ctx) {
     };
   }
   nn::TrainingOutcome outcome =
-      nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer);
+      nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer, nn::RecipeIdentity(recipe));
   registry::TrainedWeights w;
   w.finished = outcome.finished;
   if (!outcome.finished) return w;

@@ -124,9 +124,13 @@ Covering MatchDetections(const FrameIndex& index, double radius_m, PtfeReport* r
 // Per ground-truth person: the covering track (matched to the person in most frames)
 // and whether its most frequent category and jersey are the person's.
 void ScorePersonTracks(const std::vector<io::Annotation>& gt, const Covering& covering, const TrackLabels& labels,
-                       PtfeReport* r) {
+                       const PtfeOptions& options, PtfeReport* r) {
   std::map<int, const io::Annotation*> person;  // first row of each person
-  for (const auto& a : gt) person.emplace(a.person_id, &a);
+  std::map<int, int> legible_frames;
+  for (const auto& a : gt) {
+    person.emplace(a.person_id, &a);
+    legible_frames[a.person_id] += a.legibility == io::Legibility::kLegible;
+  }
   for (const auto& [person_id, first] : person) {
     std::optional<int64_t> track;
     if (auto it = covering.find(person_id); it != covering.end()) track = MostFrequent(it->second);
@@ -140,6 +144,8 @@ void ScorePersonTracks(const std::vector<io::Annotation>& gt, const Covering& co
     JerseyTrack jt;
     jt.person_id = person_id;
     jt.gt_jersey = *first->jersey;
+    jt.legible_frames = legible_frames[person_id];
+    jt.readable = jt.legible_frames >= options.min_legible_frames;
     if (track) {
       jt.covering_track = *track;
       jt.track_length = labels.length.at(*track);
@@ -226,6 +232,7 @@ void PtfeOptions::Check() const {
             detection_radius_m);
   IPT_CHECK(tracking_tolerance_m > 0 && std::isfinite(tracking_tolerance_m),
             "tracking_tolerance_m must be > 0, got {}", tracking_tolerance_m);
+  IPT_CHECK(min_legible_frames >= 1, "min_legible_frames must be >= 1, got {}", min_legible_frames);
 }
 
 void PtfeReport::Finalize() {
@@ -246,6 +253,15 @@ void PtfeReport::Finalize() {
   int64_t jersey_correct = 0;
   for (const auto& t : jersey_tracks) jersey_correct += t.correct;
   jersey_accuracy = jersey_correct / std::max(1.0, static_cast<double>(jersey_tracks.size()));
+  int64_t readable = 0, readable_correct = 0, unread = 0, unread_unknown = 0;
+  for (const auto& t : jersey_tracks) {
+    readable += t.readable;
+    readable_correct += t.readable && t.correct;
+    unread += t.legible_frames == 0;
+    unread_unknown += t.legible_frames == 0 && !t.predicted;
+  }
+  jersey_accuracy_readable = readable_correct / std::max(1.0, static_cast<double>(readable));
+  jersey_unknown_unread = unread_unknown / std::max(1.0, static_cast<double>(unread));
   identity_accuracy = identity_correct / std::max(1.0, static_cast<double>(identity_total));
 }
 
@@ -258,7 +274,7 @@ PtfeReport EvaluateMatch(const std::string& name, const io::MatchInfo& match,
   r.frames = match.frame_count;
   const FrameIndex index = IndexByFrame(gt, pred, match.frame_count);
   const Covering covering = MatchDetections(index, options.detection_radius_m, &r);
-  ScorePersonTracks(gt, covering, CountTrackLabels(pred), &r);
+  ScorePersonTracks(gt, covering, CountTrackLabels(pred), options, &r);
   EvaluateTrackingMetrics(name, gt, pred, match.frame_count, options, &r);
   r.Finalize();
   return r;
@@ -307,6 +323,8 @@ const std::vector<HeadlineMetric>& HeadlineMetrics() {
       {"category_acc_det", "Category acc. (detections)", true, true, [](const PtfeReport& r) { return r.category_accuracy_detections; }},
       {"category_acc_track", "Category acc. (tracks)", true, true, [](const PtfeReport& r) { return r.category_accuracy_tracks; }},
       {"jersey_acc", "Jersey acc. (tracks)", true, true, [](const PtfeReport& r) { return r.jersey_accuracy; }},
+      {"jersey_acc_legible", "Jersey acc. (legible)", true, true,
+       [](const PtfeReport& r) { return r.jersey_accuracy_readable; }},
       {"identity_acc", "Identity acc. (detections)", true, true, [](const PtfeReport& r) { return r.identity_accuracy; }},
   };
   return kMetrics;
@@ -332,9 +350,12 @@ nlohmann::json ToJson(const PtfeReport& r) {
   for (const auto& t : r.jersey_tracks) {
     tracks.push_back({{"person_id", t.person_id}, {"gt_jersey", t.gt_jersey}, {"track_id", t.covering_track},
                       {"predicted", t.predicted ? nlohmann::json(*t.predicted) : nlohmann::json(nullptr)},
-                      {"track_length", t.track_length}, {"correct", t.correct}});
+                      {"track_length", t.track_length}, {"legible_frames", t.legible_frames},
+                      {"readable", t.readable}, {"correct", t.correct}});
   }
   j["jersey_tracks"] = tracks;
+  // Not a headline metric: a perfect oracle names every jersey, legible or not.
+  j["jersey_unknown_unread"] = r.jersey_unknown_unread;
   j["identity"] = {{"correct", r.identity_correct}, {"total", r.identity_total}};
   return j;
 }

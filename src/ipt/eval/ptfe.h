@@ -29,7 +29,10 @@ namespace ipt::eval {
 struct PtfeOptions {
   double detection_radius_m = 1.0;    // a detection matches a person within this distance
   double tracking_tolerance_m = 2.0;  // T of the linear similarity for the tracking metrics
-  void Check() const;                 // both > 0 and finite
+  // A person whose number is labelled legible (annotations.csv `legibility` 2) in at least
+  // this many frames can be read: "Jersey acc. (legible)" counts only them.
+  int min_legible_frames = 5;
+  void Check() const;                 // distances > 0 and finite, min_legible_frames >= 1
 };
 
 // The localization error percentiles PtfeReport gives (numpy's linear interpolation).
@@ -42,6 +45,8 @@ struct JerseyTrack {
   int64_t covering_track = -1;     // predicted track matched to the person most often; -1 none
   std::optional<int> predicted;    // that track's jersey (most frequent value), if any
   int track_length = 0;            // rows of the covering track
+  int legible_frames = 0;          // ground-truth rows of the person whose number is legible
+  bool readable = false;           // legible_frames >= PtfeOptions::min_legible_frames
   bool correct = false;
 };
 
@@ -60,7 +65,9 @@ struct PtfeReport {
   double category_accuracy_detections = 0, category_accuracy_tracks = 0;
   // Jerseys.
   std::vector<JerseyTrack> jersey_tracks;
-  double jersey_accuracy = 0;
+  double jersey_accuracy = 0;           // all people with a jersey
+  double jersey_accuracy_readable = 0;  // people with `readable` numbers
+  double jersey_unknown_unread = 0;     // people never legible: share given no jersey
   // Identities.
   int64_t identity_correct = 0, identity_total = 0;
   double identity_accuracy = 0;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <map>
 #include <unistd.h>
 
 #include <cmath>
@@ -68,6 +70,7 @@ std::vector<PipelineRow> Perfect(const std::vector<io::Annotation>& gt) {
 
 TEST(Ptfe, PerfectPredictionScoresEverythingFull) {
   Fixture f = MakeFixture();
+  for (auto& a : f.gt) a.legibility = io::Legibility::kLegible;  // every number readable
   PtfeReport r = EvaluateMatch("perfect", f.match, f.gt, Perfect(f.gt));
   for (const auto& m : HeadlineMetrics()) {
     if (!m.fraction) continue;
@@ -105,6 +108,33 @@ TEST(Ptfe, MissesAndFalsePositivesMoveRecallAndPrecision) {
   // False positives land anywhere on the pitch; a few fall within 1 m of a person.
   EXPECT_NEAR(r.det_fp / n, 0.05, 0.01);
   EXPECT_EQ(r.det_tp + r.det_fn, static_cast<int64_t>(f.gt.size()));
+}
+
+// Jerseys where the number could be read: person 10 legible in 5 frames (read wrong),
+// 12 in 7 (read right), 11 in 4 (too few to count); 13 and 15 never legible, and 15's
+// track gives no number (unknown, as it should).
+TEST(Ptfe, JerseyAccuracyWhereLegibleByHand) {
+  Fixture f = MakeFixture();
+  const std::map<int, int> legible = {{10, 5}, {11, 4}, {12, 7}};
+  for (auto& a : f.gt) {
+    auto it = legible.find(a.person_id);
+    if (it != legible.end() && a.frame <= it->second) a.legibility = io::Legibility::kLegible;
+  }
+  std::vector<PipelineRow> pred = Perfect(f.gt);
+  for (auto& r : pred) {
+    if (r.track_id == 110) r.jersey = 9;
+    if (r.track_id == 115) r.jersey = std::nullopt;
+  }
+  PtfeReport r = EvaluateMatch("legible", f.match, f.gt, pred);
+  EXPECT_DOUBLE_EQ(r.jersey_accuracy_readable, 1.0 / 2.0);  // 10 wrong, 12 right
+  EXPECT_DOUBLE_EQ(r.jersey_unknown_unread, 1.0 / 2.0);     // 13 given a number, 15 none
+  EXPECT_DOUBLE_EQ(r.jersey_accuracy, 3.0 / 5.0);           // 11, 12, 13 right
+  for (const auto& t : r.jersey_tracks) {
+    EXPECT_EQ(t.legible_frames, legible.count(t.person_id) ? legible.at(t.person_id) : 0) << t.person_id;
+  }
+  PtfeOptions stricter;
+  stricter.min_legible_frames = 6;
+  EXPECT_DOUBLE_EQ(EvaluateMatch("legible", f.match, f.gt, pred, stricter).jersey_accuracy_readable, 1.0);
 }
 
 // Hand-made labels: person 10's track says jersey 9 (truth 3), person 11's track is

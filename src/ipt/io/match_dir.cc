@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
 
 namespace ipt::io {
@@ -26,6 +27,8 @@ std::vector<fs::path> FindMatchDirs(const fs::path& root) {
   if (!fs::is_directory(root)) throw InputError(root.string(), 0, "", "is not a directory of matches");
   std::vector<fs::path> out;
   for (const auto& e : fs::directory_iterator(root)) {
+    // A match being written (or left by a killed writer) is not a match yet.
+    if (IsTemporaryName(e.path().filename().string())) continue;
     if (e.is_directory() && fs::is_regular_file(e.path() / "match.yaml")) out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());

@@ -138,6 +138,10 @@ TEST(MatchDirs, FindsDirectoriesHoldingMatchYamlSorted) {
   for (const char* name : {"b", "a", "not_a_match"}) fs::create_directories(root / name);
   WriteMatchYaml(TestMatch(), root / "b" / "match.yaml");
   WriteMatchYaml(TestMatch(), root / "a" / "match.yaml");
+  // A match still being written by `ipt sim` (its temporary sibling) is not listed.
+  const fs::path writing = root / ("c.tmp-" + std::to_string(getpid()) + "-1-abc123");
+  fs::create_directories(writing);
+  WriteMatchYaml(TestMatch(), writing / "match.yaml");
   std::ofstream(root / "stray.yaml") << "x";
   EXPECT_EQ(FindMatchDirs(root), (std::vector<fs::path>{root / "a", root / "b"}));
   EXPECT_THROW(FindMatchDirs(root / "stray.yaml"), InputError);

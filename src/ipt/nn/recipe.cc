@@ -105,4 +105,12 @@ TrainRecipe LoadTrainRecipe(const registry::TrainingContext& ctx) {
   return r;
 }
 
+nlohmann::json RecipeIdentity(const TrainRecipe& recipe) {
+  auto text = [](const YAML::Node& node) { return node && !node.IsNull() ? YAML::Dump(node) : std::string(); };
+  return {{"data", text(recipe.data)},
+          {"network", text(recipe.network)},
+          {"train_matches", recipe.train_matches},
+          {"val_matches", recipe.val_matches}};
+}
+
 }  // namespace ipt::nn

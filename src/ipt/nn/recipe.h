@@ -15,6 +15,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,10 @@ struct TrainRecipe {
 // (matches, threads, device, max_minutes), expands directories of matches and
 // checks the seed rule. Throws InputError naming the file and field.
 TrainRecipe LoadTrainRecipe(const registry::TrainingContext& ctx);
+
+// What a resumed run must share with the run it continues besides the training
+// options: the data and network sections (as YAML text) and the match lists.
+nlohmann::json RecipeIdentity(const TrainRecipe& recipe);
 
 // Throws unless every match named seed-N obeys the seed rule for `role`
 // ("train" or "val").

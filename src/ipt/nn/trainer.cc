@@ -127,6 +127,7 @@ struct RunState {
   std::map<std::string, double> best_metrics;
   json rows = json::array();  // curve rows
   json options;
+  json recipe;  // RecipeIdentity of the run (null: none given)
 };
 
 json ToJson(const RunState& s) {
@@ -134,7 +135,7 @@ json ToJson(const RunState& s) {
   return {{"step", s.step},          {"seconds", s.seconds},         {"epoch_sums", s.epoch_sums},
           {"epoch_steps", s.epoch_steps}, {"epoch_samples", s.epoch_samples}, {"best_score", best_score},
           {"best_step", s.best_step}, {"best_metrics", s.best_metrics}, {"rows", s.rows},
-          {"options", s.options}};
+          {"options", s.options},     {"recipe", s.recipe}};
 }
 
 RunState ParseState(const json& j, const std::string& path) {
@@ -150,6 +151,7 @@ RunState ParseState(const json& j, const std::string& path) {
     s.best_metrics = j.at("best_metrics").get<std::map<std::string, double>>();
     s.rows = j.at("rows");
     s.options = j.at("options");
+    s.recipe = j.value("recipe", json());
   } catch (const json::exception& e) {
     throw InputError(path, 0, "state", fmt::format("not a training state ({})", e.what()));
   }
@@ -286,7 +288,7 @@ int64_t ResumeStep(const fs::path& run_dir) {
 }
 
 TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, const fs::path& run_dir, bool resume,
-                            bool overwrite, const TrainObserver& observer) {
+                            bool overwrite, const TrainObserver& observer, const json& recipe) {
   options.Check();
   SetTorchThreads(options.threads);
   const torch::Device device = ParseDevice(options.device);
@@ -308,6 +310,7 @@ TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, con
 
   RunState state;
   state.options = options.ToJson();
+  state.recipe = recipe;
   if (resume) {
     IPT_CHECK(fs::exists(run_dir / kCheckpointFile), "--resume: {} holds no checkpoint ({} missing)",
               run_dir.string(), kCheckpointFile);
@@ -319,6 +322,9 @@ TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, con
     }
     IPT_CHECK(before == now, "--resume: the training options differ from the run in {} (was {}, now {})",
               run_dir.string(), before.dump(), now.dump());
+    IPT_CHECK(state.recipe == recipe,
+              "--resume: the recipe's data, network or matches differ from the run in {} (was {}, now {})",
+              run_dir.string(), state.recipe.dump(), recipe.dump());
     state.options = options.ToJson();
     spdlog::info("resuming {} at step {} of {}", run_dir.string(), state.step, options.steps);
   } else {

@@ -93,8 +93,10 @@ int64_t ResumeStep(const std::filesystem::path& run_dir);
 // Trains task.model() with `options` in `run_dir`. Without `resume`, run_dir
 // must be new or empty (or an earlier run's, with `overwrite`); with `resume` it
 // must hold a checkpoint of a run with the same options (threads, workers,
-// device and max_minutes may differ).
+// device and max_minutes may differ) and the same `recipe` (what else decides the
+// batches and the network: nn::RecipeIdentity; null when there is none).
 TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, const std::filesystem::path& run_dir,
-                            bool resume, bool overwrite = false, const TrainObserver& observer = nullptr);
+                            bool resume, bool overwrite = false, const TrainObserver& observer = nullptr,
+                            const nlohmann::json& recipe = nullptr);
 
 }  // namespace ipt::nn

@@ -47,8 +47,9 @@ TEST(Options, CheckAndJson) {
 // y = A x + b on fixed random data; batch k is a function of k.
 class LinearTask : public TrainingTask {
  public:
-  LinearTask() : net_(torch::nn::Linear(8, 2)) {
-    torch::manual_seed(123);
+  LinearTask() {
+    torch::manual_seed(123);  // before the layer: its initial weights are the same in every task
+    net_ = torch::nn::Linear(8, 2);
     a_ = torch::randn({2, 8});
   }
   torch::nn::Module& model() override { return *net_; }
@@ -69,7 +70,7 @@ class LinearTask : public TrainingTask {
     return {{"neg_mse", -mse}};
   }
   std::string score_name() const override { return "neg_mse"; }
-  torch::nn::Linear net_;
+  torch::nn::Linear net_{nullptr};
 
  private:
   torch::Tensor a_;
@@ -112,12 +113,20 @@ TEST(Training, ResumeEqualsUninterrupted) {
   // Stopped by its time limit after the first step (mid-epoch), then resumed by a new task.
   TrainOptions first = TinyOptions();
   first.max_minutes = 1e-9;  // stops after the first step
+  const nlohmann::json recipe = {{"data", "frame_step: 3\n"}, {"train_matches", {"data/train/seed-1000"}}};
   LinearTask part;
-  TrainingOutcome stopped = RunTraining(part, first, dir / "b", false);
+  TrainingOutcome stopped = RunTraining(part, first, dir / "b", false, false, nullptr, recipe);
   EXPECT_FALSE(stopped.finished);
   EXPECT_EQ(stopped.steps_done, 1);
+  // Another recipe (data section, matches) refuses to resume, and leaves the run as it was.
+  nlohmann::json other_recipe = recipe;
+  other_recipe["train_matches"].push_back("data/train/seed-1001");
+  LinearTask refused;
+  EXPECT_NE(testing::MessageOf<Error>([&] { RunTraining(refused, TinyOptions(), dir / "b", true, false, nullptr, other_recipe); })
+                .find("recipe"),
+            std::string::npos);
   LinearTask resumed;
-  TrainingOutcome done = RunTraining(resumed, TinyOptions(), dir / "b", true);
+  TrainingOutcome done = RunTraining(resumed, TinyOptions(), dir / "b", true, false, nullptr, recipe);
   EXPECT_TRUE(done.finished);
   EXPECT_TRUE(torch::allclose(straight.net_->weight, resumed.net_->weight, 0, 1e-6));
   EXPECT_TRUE(torch::allclose(straight.net_->bias, resumed.net_->bias, 0, 1e-6));

@@ -19,9 +19,9 @@ void FrameLevelOptions::Check() const {
   crop.Check();
   IPT_CHECK(std::isfinite(max_foot_correction_m) && max_foot_correction_m >= 0 && max_foot_correction_m <= 10,
             "max_foot_correction_m must be in [0, 10]");
-  IPT_CHECK(crop.width_px == 2 * crop_encoder::kNetworkInputWidth && crop.height_px == 2 * crop_encoder::kNetworkInputHeight,
-            "crops must be {}x{} for the crop encoder (got {}x{})", 2 * crop_encoder::kNetworkInputWidth,
-            2 * crop_encoder::kNetworkInputHeight, crop.width_px, crop.height_px);
+  IPT_CHECK(crop.width_px == crop_encoder::kCropWidth && crop.height_px == crop_encoder::kCropHeight,
+            "crops must be {}x{} for the crop encoder (got {}x{})", crop_encoder::kCropWidth,
+            crop_encoder::kCropHeight, crop.width_px, crop.height_px);
   IPT_CHECK(max_frames >= 0 && max_frames <= limits::kMaxFrames, "max_frames must be in [0, {}], got {}",
             limits::kMaxFrames, max_frames);
 }

@@ -113,8 +113,9 @@ tracking::DetectionEvidence Evidence(const FrameLayer& layer, int64_t row, const
   const float* kit = layer.Row(crop_encoder::kKitField, row);
   e.kit_embedding.assign(kit, kit + crop_encoder::kKitDim);
   Softmax(layer.Row(crop_encoder::kPresenceField, row), crop_encoder::kNumPresence, e.jersey_presence.data());
-  std::array<float, crop_encoder::kNumNumbers> numbers;
-  Softmax(layer.Row(crop_encoder::kNumberField, row), crop_encoder::kNumNumbers, numbers.data());
+  const std::array<float, crop_encoder::kNumNumbers> numbers =
+      crop_encoder::JerseyNumberProbabilities(layer.Row(crop_encoder::kNumberField, row),
+                                              layer.Row(crop_encoder::kDigitsField, row));
   const int best = static_cast<int>(std::max_element(numbers.begin(), numbers.end()) - numbers.begin());
   e.jersey_number = io::kMinJersey + best;
   e.jersey_number_probability = numbers[best];

@@ -219,7 +219,7 @@ std::string ModelStore::Add(const fs::path& package_dir) {
       ReadStored(ref);
       return ref;  // content-addressed: already there, and intact
     } catch (const InputError& e) {
-      spdlog::warn("replacing the corrupt stored copy of {}: {}", ShortRef(ref), e.what());
+      spdlog::warn("replacing the corrupt stored copy of {}: {}", ShortRef(ref), e.message());
     }
   }
   AtomicPath out(target);

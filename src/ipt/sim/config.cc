@@ -102,7 +102,7 @@ SimConfig LoadSimConfig(const std::filesystem::path& path) {
     try {
       r.lens = geometry::ParseLensModel(lens);
     } catch (const Error& e) {
-      reader.Fail(root["rig"]["lens"], "rig.lens", e.what());
+      reader.Fail(root["rig"]["lens"], "rig.lens", e.message());
     }
     s.Read("horizontal_fov_deg", &r.horizontal_fov_deg);
     std::vector<double> dist(r.distortion.begin(), r.distortion.end());
@@ -162,7 +162,7 @@ SimConfig LoadSimConfig(const std::filesystem::path& path) {
   } catch (const InputError&) {
     throw;
   } catch (const Error& e) {
-    throw InputError(file, 0, "", e.what());
+    throw InputError(file, 0, "", e.message());
   }
   return c;
 }

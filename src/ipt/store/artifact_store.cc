@@ -57,7 +57,7 @@ StoredEntry ReadEntry(const fs::path& dir, const std::string& layer, const std::
     }
     entry.meta = std::move(meta);
   } catch (const Error& e) {
-    entry.problem = e.what();
+    entry.problem = e.message();
   }
   return entry;
 }

@@ -46,8 +46,17 @@ void RemoveStaleTemporaries(const fs::path& final_path) {
 }
 }  // namespace
 
-bool IsStaleTemporary(const std::string& name) {
+namespace {
+const std::regex& TemporaryPattern() {
   static const std::regex kPattern(R"(.*\.tmp-([0-9]+)-[0-9]+-[0-9a-f]+(\..*)?)");
+  return kPattern;
+}
+}  // namespace
+
+bool IsTemporaryName(const std::string& name) { return std::regex_match(name, TemporaryPattern()); }
+
+bool IsStaleTemporary(const std::string& name) {
+  const std::regex& kPattern = TemporaryPattern();
   std::smatch m;
   if (!std::regex_match(name, m, kPattern)) return false;
   const std::string pid = m[1];

@@ -14,6 +14,10 @@ void WriteFileAtomic(const std::filesystem::path& path, const std::string& bytes
 // Reads a whole file; throws InputError naming the path if it cannot.
 std::string ReadFile(const std::filesystem::path& path);
 
+// True when `name` is a temporary of AtomicPath ("<stem>.tmp-<pid>-<n>-<hex>..."),
+// being written or left by a killed writer: never a finished output.
+bool IsTemporaryName(const std::string& name);
+
 // True when `name` is a temporary of AtomicPath ("<stem>.tmp-<pid>-<n>-<hex>...")
 // whose writing process no longer runs on this machine: a killed writer's leftover.
 bool IsStaleTemporary(const std::string& name);

@@ -12,8 +12,9 @@ namespace ipt {
 using ProgressFn = std::function<void(int64_t done, int64_t total)>;
 
 // A terminal progress bar on stderr: "label [#####.....] 42% 315/750 12.3 fps ETA 0:35".
-// Thread-safe; redraws at most every 100 ms; prints nothing when stderr is not a terminal
-// except one line at the end.
+// Thread-safe; redraws at most every 100 ms on a terminal. When stderr is not a terminal
+// (a log file of a background run) it prints the same as plain lines, one every 30 s,
+// and one line at the end.
 class ProgressBar {
  public:
   ProgressBar(std::string label, std::string unit);
