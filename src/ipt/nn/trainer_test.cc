@@ -48,7 +48,7 @@ TEST(Options, CheckAndJson) {
 class LinearTask : public TrainingTask {
  public:
   LinearTask() {
-    torch::manual_seed(123);  // before the layer: its initial weights are the same in every task
+    torch::manual_seed(123);  // before the layer: every task starts from the same weights
     net_ = torch::nn::Linear(8, 2);
     a_ = torch::randn({2, 8});
   }
@@ -78,9 +78,9 @@ class LinearTask : public TrainingTask {
 
 TrainOptions TinyOptions() {
   TrainOptions o;
-  o.steps = 60;
-  o.steps_per_epoch = 20;
-  o.learning_rate = 5e-2;
+  o.steps = 200;
+  o.steps_per_epoch = 50;
+  o.learning_rate = 2e-2;
   o.threads = 1;
   return o;
 }
@@ -91,7 +91,7 @@ TEST(Training, LearnsAndWritesCurves) {
   const double before = task.Validate().at("neg_mse");
   TrainingOutcome out = RunTraining(task, TinyOptions(), dir / "run", false);
   EXPECT_TRUE(out.finished);
-  EXPECT_EQ(out.steps_done, 60);
+  EXPECT_EQ(out.steps_done, TinyOptions().steps);
   EXPECT_GT(out.best_metrics.at("neg_mse"), before * 0.1);  // error fell by 10x at least
   for (const char* f : {"checkpoint.pt", "state.json", "best.safetensors", "curves.csv", "curves.png"}) {
     EXPECT_TRUE(fs::exists(dir / "run" / f)) << f;
