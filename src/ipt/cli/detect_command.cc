@@ -104,6 +104,7 @@ void AddEvalCropsCommand(CLI::App& app) {
       }
     }
     crop_encoder::CropDataOptions data;
+    data.keep_jersey_input = encoder.has_jersey_branch();
     ProgressBar bar("cutting crops", "matches");
     auto dataset = crop_encoder::LoadCropSamples(dirs, args->frame_step, data, args->seed, bar.Callback());
     bar.Finish();

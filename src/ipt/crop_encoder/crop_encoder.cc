@@ -61,19 +61,18 @@ void Softmax(const float* logits, int n, double* out) {
 
 std::array<float, kNumNumbers> JerseyNumberProbabilities(const float* number_logits, const float* digit_logits) {
   static_assert(kNumNumbers == kDigitGroup * kDigitGroup && kNumDigitLogits == 3 * kDigitGroup);
-  double number[kNumNumbers], one[kDigitGroup], tens[kDigitGroup], units[kDigitGroup];
+  double number[kNumNumbers], one[kDigitGroup], tens[kDigitGroup] = {}, units[kDigitGroup];
   Softmax(number_logits, kNumNumbers, number);
   Softmax(digit_logits, kDigitGroup, one);
-  Softmax(digit_logits + kDigitGroup, kDigitGroup, tens);
+  Softmax(digit_logits + kDigitGroup + 1, kDigitGroup - 1, tens + 1);  // a tens digit is never 0
   Softmax(digit_logits + 2 * kDigitGroup, kDigitGroup, units);
   double one_digit = 0;
   for (int n = 0; n < kDigitGroup; ++n) one_digit += number[n];
-  const double nonzero_tens = std::max(1e-12, 1 - tens[0]);
+  one_digit = std::min(1.0, one_digit);
   std::array<float, kNumNumbers> p{};
   for (int n = 0; n < kNumNumbers; ++n) {
     p[n] = static_cast<float>(n < kDigitGroup ? one_digit * one[n]
-                                              : (1 - one_digit) * tens[n / kDigitGroup] / nonzero_tens *
-                                                    units[n % kDigitGroup]);
+                                              : (1 - one_digit) * tens[n / kDigitGroup] * units[n % kDigitGroup]);
   }
   return p;
 }

@@ -82,8 +82,8 @@ EncoderInput PrepareCrop(const cv::Mat& crop_bgr);
 // gives (P(one digit) = its mass on 0..9), i.e.
 //   P(n) = P1 * softmax(digits[0:10])[n]                                    n < 10
 //   P(n) = (1 - P1) * T[n / 10] * softmax(digits[20:30])[n % 10]          n >= 10
-// where T is softmax(digits[10:20]) renormalised over 1..9 (a two-digit number's tens
-// digit is never 0), so that P sums to 1.
+// where T is the softmax of digits[11:20] (a two-digit number's tens digit is never 0),
+// so that P sums to 1.
 // Digits generalise to numbers never seen legible in training, which the 100-way
 // head cannot (a number is one player of a few matches).
 std::array<float, kNumNumbers> JerseyNumberProbabilities(const float* number_logits, const float* digit_logits);

@@ -13,8 +13,8 @@ constexpr int kMaxChannels = 1024;
 constexpr int kBodyMapHeight = kNetworkInputHeight / 16, kBodyMapWidth = kNetworkInputWidth / 16;
 // The jersey branch's final map: stride 16 on 112 x 128 is 7 x 8.
 constexpr int kJerseyBranchStages = 4;
-constexpr int kJerseyMapHeight = kJerseyInputHeight / 16, kJerseyMapWidth = kJerseyInputWidth / 16;
 static_assert(kJerseyInputHeight % 16 == 0 && kJerseyInputWidth % 16 == 0);
+constexpr int kJerseyPooledPerChannel = 2;  // max and mean over the 7 x 8 positions
 }  // namespace
 
 void CropEncoderNetConfig::Check() const {
@@ -39,6 +39,7 @@ nlohmann::json CropEncoderNetConfig::ToJson() const {
     j["jersey_branch"] = jersey_branch;
     j["jersey_input_px"] = {kJerseyInputWidth, kJerseyInputHeight};
     j["jersey_input_top_row"] = kJerseyInputTop;
+    j["jersey_pooling"] = "max_mean";
   }
   return j;
 }
@@ -54,7 +55,7 @@ CropEncoderNetConfig CropEncoderNetConfig::FromJson(const nlohmann::json& j, con
       c.jersey_branch = j.at("jersey_branch").get<std::vector<int>>();
       // The input window is a constant of this code: a package cut elsewhere is refused.
       IPT_CHECK(j.value("jersey_input_px", nlohmann::json()) == nlohmann::json({kJerseyInputWidth, kJerseyInputHeight}) &&
-                    j.value("jersey_input_top_row", -1) == kJerseyInputTop,
+                    j.value("jersey_input_top_row", -1) == kJerseyInputTop && j.value("jersey_pooling", "") == "max_mean",
                 "jersey input window is not {}x{} from row {}", kJerseyInputWidth, kJerseyInputHeight, kJerseyInputTop);
     }
     c.Check();
@@ -86,8 +87,7 @@ CropEncoderNetImpl::CropEncoderNetImpl(const CropEncoderNetConfig& cfg) : config
       if (s) jersey_branch->push_back(nn::ConvBnRelu(b[s], b[s], 3));
     }
     register_module("jersey_branch", jersey_branch);
-    jersey_reduce = register_module("jersey_reduce", nn::ConvBnRelu(b.back(), config.jersey_channels, 3));
-    jersey_spatial = config.jersey_channels * kJerseyMapHeight * kJerseyMapWidth;
+    jersey_spatial = kJerseyPooledPerChannel * b.back();
   }
   jersey_hidden = register_module("jersey_hidden", torch::nn::Linear(jersey_spatial, config.jersey_hidden));
   foot_hidden = register_module("foot_hidden", torch::nn::Linear(spatial, config.jersey_hidden));
@@ -115,7 +115,8 @@ std::map<std::string, torch::Tensor> CropEncoderNetImpl::forward(const torch::Te
                jersey_images.size(1) == 3 && jersey_images.size(2) == kJerseyInputHeight &&
                jersey_images.size(3) == kJerseyInputWidth);
     torch::Tensor j = jersey_branch->forward(jersey_images.contiguous(torch::MemoryFormat::ChannelsLast));
-    jersey_spatial = jersey_reduce(j).contiguous().flatten(1);
+    // Pooled over positions: the same weights read a number wherever the jitter put it.
+    jersey_spatial = torch::cat({j.amax({2, 3}), j.mean({2, 3})}, 1);
   }
   torch::Tensor jersey = torch::relu(jersey_hidden(jersey_spatial));
   std::map<std::string, torch::Tensor> out;

@@ -1,14 +1,16 @@
 // The crop encoder network (model 2): a small CNN on the crop's inputs
-// (crop_encoder.h: PrepareCrop) with one backbone and three heads.
+// (crop_encoder.h: PrepareCrop): one backbone (plus, optionally, a jersey branch)
+// and three heads.
 //   body    float [N, 3, 128, 64]  RGB in [0, 1], the whole crop 2x downscaled
 //   jersey  float [N, 3, 112, 128] RGB in [0, 1], the torso rows at full resolution
 //           (only with a jersey branch; undefined otherwise)
 //   outputs: the fields of crop_encoder.h (embedding and kit L2-normalised).
 // The appearance/role/kit heads read the backbone's globally pooled features; the
 // foot head reads its final 8 x 4 map flattened (where the feet stand is a spatial
-// pattern that pooling would blur). The jn heads read, flattened, the final 7 x 8 map
-// of the jersey branch (a second small CNN on the jersey input) when the config has
-// one, else the backbone's 8 x 4 map (the first packages).
+// pattern that pooling would blur). With a jersey branch (a second small CNN on the
+// jersey input) the jn heads read its final 7 x 8 map max- and mean-pooled over the
+// positions: one reader wherever the number is, which generalises from few players;
+// without one (the first packages), the backbone's 8 x 4 map flattened.
 // 3x3 convolutions in channels-last layout (see detector_net.h for why).
 #pragma once
 
@@ -44,7 +46,7 @@ struct CropEncoderNetImpl : torch::nn::Module {
   CropEncoderNetConfig config;
   std::vector<torch::nn::Sequential> stages;
   torch::nn::Sequential jersey_branch{nullptr};
-  nn::ConvBnRelu spatial_reduce{nullptr}, jersey_reduce{nullptr};
+  nn::ConvBnRelu spatial_reduce{nullptr};
   torch::nn::Linear jersey_hidden{nullptr}, presence{nullptr}, digits{nullptr}, number{nullptr};
   torch::nn::Linear foot_hidden{nullptr}, foot{nullptr};
   torch::nn::Linear embedding{nullptr}, kit{nullptr}, role{nullptr};

@@ -53,7 +53,7 @@ Role RoleOf(io::Category c) {
 bool IsLegible(const io::Annotation& a) { return a.in_view && a.jersey && a.legibility == io::Legibility::kLegible; }
 
 CropSample CutSample(const std::vector<geometry::Camera>& cameras, const cv::Mat frames[2],
-                     const Eigen::Vector2d& foot_m, const Eigen::Vector2d& true_foot_m) {
+                     const Eigen::Vector2d& foot_m, const Eigen::Vector2d& true_foot_m, bool keep_jersey_input) {
   CropSample s;
   auto view = geometry::MakeCropView(cameras, foot_m);
   if (!view) return s;
@@ -63,7 +63,7 @@ CropSample CutSample(const std::vector<geometry::Camera>& cameras, const cv::Mat
   EncoderInput in = PrepareCrop(geometry::CutCrop(frames[view->camera_index], cameras[view->camera_index], *view));
   IPT_ASSERT(in.body.isContinuous() && in.jersey.isContinuous());
   s.pixels.assign(in.body.data, in.body.data + kSamplePixels);
-  s.jersey_pixels.assign(in.jersey.data, in.jersey.data + kJerseySamplePixels);
+  if (keep_jersey_input) s.jersey_pixels.assign(in.jersey.data, in.jersey.data + kJerseySamplePixels);
   return s;
 }
 
@@ -86,7 +86,7 @@ std::vector<CropSample> LoadMatch(const std::string& dir, int match_index, int f
     for (const auto& a : rows) {
       if (!a.in_view || (!sampled && !IsLegible(a))) continue;
       const Eigen::Vector2d foot(a.x_m + rng.Normal(0, options.jitter_m), a.z_m + rng.Normal(0, options.jitter_m));
-      CropSample s = CutSample(cameras, frames, foot, Eigen::Vector2d(a.x_m, a.z_m));
+      CropSample s = CutSample(cameras, frames, foot, Eigen::Vector2d(a.x_m, a.z_m), options.keep_jersey_input);
       if (s.pixels.empty()) continue;
       s.frame = frame;
       s.identity = a.person_id;
@@ -112,7 +112,7 @@ std::vector<CropSample> LoadMatch(const std::string& dir, int match_index, int f
         clear &= d >= (half_person ? kHalfPersonMinM : kBackgroundMinDistanceM);
       }
       if (!clear) continue;
-      CropSample s = CutSample(cameras, frames, foot, foot);
+      CropSample s = CutSample(cameras, frames, foot, foot, options.keep_jersey_input);
       if (s.pixels.empty()) continue;
       s.frame = frame;
       out.push_back(std::move(s));
@@ -122,14 +122,16 @@ std::vector<CropSample> LoadMatch(const std::string& dir, int match_index, int f
   return out;
 }
 
-// The body and jersey inputs of `samples` as float tensors (nn::ImagesToTensor).
-std::pair<torch::Tensor, torch::Tensor> SamplesToImages(const std::vector<const CropSample*>& samples) {
+// The body and jersey inputs of `samples` as float tensors (nn::ImagesToTensor); the
+// jersey tensor only when `jersey` (undefined otherwise).
+std::pair<torch::Tensor, torch::Tensor> SamplesToImages(const std::vector<const CropSample*>& samples, bool jersey) {
   std::vector<EncoderInput> inputs;
-  std::vector<const cv::Mat*> body, jersey;
+  std::vector<const cv::Mat*> body, jersey_images;
   for (const CropSample* s : samples) inputs.push_back(SampleInput(*s));
-  for (const auto& in : inputs) body.push_back(&in.body), jersey.push_back(&in.jersey);
-  return {nn::ImagesToTensor(StackImages(body, kNetworkInputHeight, kNetworkInputWidth)),
-          nn::ImagesToTensor(StackImages(jersey, kJerseyInputHeight, kJerseyInputWidth))};
+  for (const auto& in : inputs) body.push_back(&in.body), jersey_images.push_back(&in.jersey);
+  torch::Tensor body_tensor = nn::ImagesToTensor(StackImages(body, kNetworkInputHeight, kNetworkInputWidth));
+  if (!jersey) return {body_tensor, torch::Tensor()};
+  return {body_tensor, nn::ImagesToTensor(StackImages(jersey_images, kJerseyInputHeight, kJerseyInputWidth))};
 }
 
 // A colour-shuffled copy of an 8-bit BGR image: channels reordered and scaled.
@@ -220,7 +222,7 @@ class CropEncoderTask : public nn::TrainingTask {
   nn::StepResult Step(int64_t step) override {
     Batch b = loader_->Next(step);
     b.images = b.images.to(device_);
-    b.jersey_images = b.jersey_images.to(device_);
+    if (b.jersey_images.defined()) b.jersey_images = b.jersey_images.to(device_);
     for (torch::Tensor* t : {&b.identity, &b.kit, &b.role, &b.presence, &b.jersey, &b.foot_offset, &b.true_colours}) {
       *t = t->to(device_);
     }
@@ -282,7 +284,7 @@ class CropEncoderTask : public nn::TrainingTask {
     for (size_t begin = 0; begin < samples.size(); begin += kBatch) {
       std::vector<const CropSample*> part;
       for (size_t i = begin; i < std::min(samples.size(), begin + kBatch); ++i) part.push_back(&samples[i]);
-      auto [body, jersey] = SamplesToImages(part);
+      auto [body, jersey] = SamplesToImages(part, net.has_jersey_branch());
       auto out = net.forward(body.to(device), net.has_jersey_branch() ? jersey.to(device) : torch::Tensor());
       for (const auto& [name, width] : CropFieldWidths()) {
         torch::Tensor t = out.at(name).cpu().contiguous();
@@ -328,7 +330,9 @@ class CropEncoderTask : public nn::TrainingTask {
     Batch b;
     const auto n = static_cast<int64_t>(rows.size());
     torch::Tensor images = torch::empty({n, kNetworkInputHeight, kNetworkInputWidth, 3}, torch::kUInt8);
-    torch::Tensor jersey_images = torch::empty({n, kJerseyInputHeight, kJerseyInputWidth, 3}, torch::kUInt8);
+    const bool jersey_input = data_.keep_jersey_input;
+    torch::Tensor jersey_images;
+    if (jersey_input) jersey_images = torch::empty({n, kJerseyInputHeight, kJerseyInputWidth, 3}, torch::kUInt8);
     std::vector<int64_t> kit, role, presence, jersey;
     std::vector<float> foot_offset;
     std::vector<uint8_t> true_colours;
@@ -346,19 +350,22 @@ class CropEncoderTask : public nn::TrainingTask {
         order = rng.UniformInt(0, kColourOrders - 1);
         for (double& g : gains) g = rng.Uniform(kMinChannelGain, kMaxChannelGain);
       }
-      cv::Mat jersey_input = in.jersey.clone(), body_input = in.body.clone();
-      if (shuffle) ShuffleColours(&jersey_input, order, gains), ShuffleColours(&body_input, order, gains);
-      if (legible_extra) {
+      cv::Mat jersey_image = jersey_input ? in.jersey.clone() : cv::Mat(), body_image = in.body.clone();
+      if (shuffle) {
+        ShuffleColours(&body_image, order, gains);
+        if (jersey_input) ShuffleColours(&jersey_image, order, gains);
+      }
+      if (legible_extra && jersey_input) {
         const double zoom = 1.0 + rng.Uniform(-data_.legible_max_scale, data_.legible_max_scale);
         const double dx = rng.Uniform(-data_.legible_max_shift_px, data_.legible_max_shift_px);
         const double dy = rng.Uniform(-data_.legible_max_shift_px, data_.legible_max_shift_px);
         cv::Mat affine = cv::getRotationMatrix2D(cv::Point2f(kJerseyInputWidth / 2.0f, kJerseyInputHeight / 2.0f), 0, zoom);
         affine.at<double>(0, 2) += dx;
         affine.at<double>(1, 2) += dy;
-        cv::warpAffine(jersey_input, jersey_input, affine, jersey_input.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        cv::warpAffine(jersey_image, jersey_image, affine, jersey_image.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
         if (rng.Bernoulli(0.5)) {
           const double sigma = rng.Uniform(0.3, data_.legible_max_blur_sigma);
-          cv::GaussianBlur(jersey_input, jersey_input, cv::Size(0, 0), sigma);
+          cv::GaussianBlur(jersey_image, jersey_image, cv::Size(0, 0), sigma);
         }
       }
       cv::RNG cv_rng(noise_seed);
@@ -371,8 +378,8 @@ class CropEncoderTask : public nn::TrainingTask {
         cv::Mat dst(src.rows, src.cols, CV_8UC3, out);
         f.convertTo(dst, CV_8UC3);
       };
-      photometric(body_input, images[static_cast<int64_t>(i)].data_ptr<uint8_t>());
-      photometric(jersey_input, jersey_images[static_cast<int64_t>(i)].data_ptr<uint8_t>());
+      photometric(body_image, images[static_cast<int64_t>(i)].data_ptr<uint8_t>());
+      if (jersey_input) photometric(jersey_image, jersey_images[static_cast<int64_t>(i)].data_ptr<uint8_t>());
       kit.push_back(rows[i]->kit);
       role.push_back(static_cast<int64_t>(rows[i]->role));
       presence.push_back(rows[i]->legibility);
@@ -381,7 +388,7 @@ class CropEncoderTask : public nn::TrainingTask {
       foot_offset.push_back(rows[i]->foot_offset_m[1]);
       true_colours.push_back(!shuffle);
     }
-    b.jersey_images = nn::ImagesToTensor(jersey_images);
+    if (jersey_input) b.jersey_images = nn::ImagesToTensor(jersey_images);
     b.true_colours = torch::tensor(std::vector<int64_t>(true_colours.begin(), true_colours.end()), torch::kInt64).gt(0);
     b.images = nn::ImagesToTensor(images);
     b.identity = torch::tensor(identity, torch::kInt64);
@@ -482,13 +489,15 @@ void CropDataOptions::Check() const {
 
 EncoderInput SampleInput(const CropSample& s) {
   IPT_CHECK(s.pixels.size() == static_cast<size_t>(kSamplePixels) &&
-                s.jersey_pixels.size() == static_cast<size_t>(kJerseySamplePixels),
-            "crop sample holds {} + {} bytes, not {} + {}", s.pixels.size(), s.jersey_pixels.size(), kSamplePixels,
-            kJerseySamplePixels);
-  auto* body = const_cast<unsigned char*>(s.pixels.data());
-  auto* jersey = const_cast<unsigned char*>(s.jersey_pixels.data());
-  return {cv::Mat(kNetworkInputHeight, kNetworkInputWidth, CV_8UC3, body),
-          cv::Mat(kJerseyInputHeight, kJerseyInputWidth, CV_8UC3, jersey)};
+                (s.jersey_pixels.empty() || s.jersey_pixels.size() == static_cast<size_t>(kJerseySamplePixels)),
+            "crop sample holds {} + {} bytes, not {} + {} (or 0)", s.pixels.size(), s.jersey_pixels.size(),
+            kSamplePixels, kJerseySamplePixels);
+  EncoderInput in;
+  in.body = cv::Mat(kNetworkInputHeight, kNetworkInputWidth, CV_8UC3, const_cast<unsigned char*>(s.pixels.data()));
+  if (!s.jersey_pixels.empty()) {
+    in.jersey = cv::Mat(kJerseyInputHeight, kJerseyInputWidth, CV_8UC3, const_cast<unsigned char*>(s.jersey_pixels.data()));
+  }
+  return in;
 }
 
 CropDataset LoadCropSamples(const std::vector<std::string>& matches, int frame_step, const CropDataOptions& options,
@@ -578,9 +587,12 @@ CropEncoderScores ScoreCropFeatures(const std::vector<CropSample>& samples, cons
 
 registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) {
   const nn::TrainRecipe recipe = nn::LoadTrainRecipe(ctx);
-  const CropDataOptions data = ReadDataOptions(recipe);
+  CropDataOptions data = ReadDataOptions(recipe);
   const CropEncoderNetConfig net_config = ReadNetwork(recipe);
+  data.keep_jersey_input = !net_config.jersey_branch.empty();
   IPT_CHECK(!ctx.run_dir.empty(), "crop encoder training needs a run directory (--run-dir)");
+  // Refuse a resume that cannot continue before minutes of cutting crops.
+  if (ctx.resume) nn::CheckResumable(ctx.run_dir, recipe.training, nn::RecipeIdentity(recipe));
   spdlog::info("crop encoder: cutting crops from {} training and {} validation matches", recipe.train_matches.size(),
                recipe.val_matches.size());
   CropDataset train = LoadCropSamples(recipe.train_matches, data.frame_step, data, recipe.training.seed);

@@ -32,14 +32,19 @@ struct CropDataOptions {
   double legible_colour_probability = 0.7;  // colours shuffled on this share of them
   double legible_max_shift_px = 8;          // jersey input, each axis
   double legible_max_scale = 0.12;          // zoom in [1 - s, 1 + s]
-  double legible_max_blur_sigma = 1.2;      // Gaussian blur sigma in [0, this] on half of them
+  double legible_max_blur_sigma = 1.2;      // Gaussian blur sigma in [0.3, this] on half of them
+                                            // (shift, zoom and blur act on the jersey input only)
   int loader_threads = 2;         // threads cutting crops at start
+  // Not a recipe key: whether samples keep the jersey input (43 KB each), set from the
+  // network (CropEncoderNetConfig::jersey_branch) or the encoder being scored.
+  bool keep_jersey_input = true;
   void Check() const;
 };
 
 struct CropSample {
   std::vector<unsigned char> pixels;         // body input, kNetworkInputHeight x kNetworkInputWidth x 3 BGR
-  std::vector<unsigned char> jersey_pixels;  // jersey input, kJerseyInputHeight x kJerseyInputWidth x 3 BGR
+  std::vector<unsigned char> jersey_pixels;  // jersey input, kJerseyInputHeight x kJerseyInputWidth x 3 BGR;
+                                             // empty unless CropDataOptions::keep_jersey_input
   int match = 0, frame = 0;
   int identity = -1;  // dense over (match, person); -1 for no one
   int kit = -1;       // dense over (match, category); -1 for no one
@@ -49,7 +54,8 @@ struct CropSample {
   float foot_offset_m[2] = {0, 0};  // true foot-point - crop's, in the crop's ground axes (people only)
 };
 
-// The sample's two network inputs as OpenCV headers over its pixels (no copy).
+// The sample's two network inputs as OpenCV headers over its pixels (no copy); the
+// jersey input is empty when the sample has none.
 EncoderInput SampleInput(const CropSample& sample);
 
 struct CropDataset {

@@ -287,6 +287,8 @@ registry::TrainedWeights TrainDetector(const registry::TrainingContext& ctx) {
   const nn::TrainRecipe recipe = nn::LoadTrainRecipe(ctx);
   const DetectorDataOptions data = ReadDataOptions(recipe);
   const DetectorNetConfig net_config = ReadNetwork(recipe);
+  // Refuse a resume that cannot continue before minutes of loading frames.
+  if (ctx.resume) nn::CheckResumable(ctx.run_dir, recipe.training, nn::RecipeIdentity(recipe));
   HeatmapOptions heatmap;
   heatmap.stride = kDetectorStride;
   IPT_CHECK(!ctx.run_dir.empty(), "detector training needs a run directory (--run-dir)");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "ipt/eval/assignment.h"
@@ -235,6 +236,10 @@ void PtfeOptions::Check() const {
   IPT_CHECK(min_legible_frames >= 1, "min_legible_frames must be >= 1, got {}", min_legible_frames);
 }
 
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}  // namespace
+
 void PtfeReport::Finalize() {
   precision = det_tp / std::max(1.0, static_cast<double>(det_tp + det_fp));
   recall = det_tp / std::max(1.0, static_cast<double>(det_tp + det_fn));
@@ -260,8 +265,9 @@ void PtfeReport::Finalize() {
     unread += t.legible_frames == 0;
     unread_unknown += t.legible_frames == 0 && !t.predicted;
   }
-  jersey_accuracy_readable = readable_correct / std::max(1.0, static_cast<double>(readable));
-  jersey_unknown_unread = unread_unknown / std::max(1.0, static_cast<double>(unread));
+  // NaN (shown "n/a", JSON null) when no one qualifies: 0 would read as "all wrong".
+  jersey_accuracy_readable = readable ? static_cast<double>(readable_correct) / readable : kNaN;
+  jersey_unknown_unread = unread ? static_cast<double>(unread_unknown) / unread : kNaN;
   identity_accuracy = identity_correct / std::max(1.0, static_cast<double>(identity_total));
 }
 
@@ -367,6 +373,7 @@ nlohmann::json ToJson(const std::vector<PtfeReport>& reports) {
 }
 
 std::string FormatValue(const HeadlineMetric& m, double v) {
+  if (std::isnan(v)) return "n/a";  // nothing to measure (e.g. no readable jersey)
   if (m.fraction) return fmt::format("{:.2f}%", 100 * v);
   if (std::string(m.key) == "IDSW") return fmt::format("{:.0f}", v);
   return fmt::format("{:.3f}", v);
@@ -389,6 +396,10 @@ std::string FormatComparison(const PtfeReport& a, const PtfeReport& b, const std
   std::string out = fmt::format("{:<30}{:>14}{:>14}{:>12}\n", "metric", label_a.substr(0, 13), label_b.substr(0, 13), "delta");
   for (const auto& m : HeadlineMetrics()) {
     double va = m.get(a), vb = m.get(b), d = vb - va;
+    if (std::isnan(d)) {
+      out += fmt::format("{:<30}{:>14}{:>14}{:>12}\n", m.label, FormatValue(m, va), FormatValue(m, vb), "n/a");
+      continue;
+    }
     const double scale = m.fraction ? 100.0 : 1.0;
     const char* mark = std::abs(d) < 1e-12 ? " " : ((d > 0) == m.higher_is_better ? "+" : "-");
     out += fmt::format("{:<30}{:>14}{:>14}{:>+11.{}f}{} {}\n", m.label, FormatValue(m, va), FormatValue(m, vb), d * scale,

@@ -66,8 +66,8 @@ struct PtfeReport {
   // Jerseys.
   std::vector<JerseyTrack> jersey_tracks;
   double jersey_accuracy = 0;           // all people with a jersey
-  double jersey_accuracy_readable = 0;  // people with `readable` numbers
-  double jersey_unknown_unread = 0;     // people never legible: share given no jersey
+  double jersey_accuracy_readable = 0;  // people with `readable` numbers; NaN when none
+  double jersey_unknown_unread = 0;     // people never legible: share given no jersey; NaN when none
   // Identities.
   int64_t identity_correct = 0, identity_total = 0;
   double identity_accuracy = 0;

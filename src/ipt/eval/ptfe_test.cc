@@ -70,6 +70,11 @@ std::vector<PipelineRow> Perfect(const std::vector<io::Annotation>& gt) {
 
 TEST(Ptfe, PerfectPredictionScoresEverythingFull) {
   Fixture f = MakeFixture();
+  // No number is legible: the jersey accuracy where legible has nothing to count.
+  const PtfeReport unread = EvaluateMatch("perfect", f.match, f.gt, Perfect(f.gt));
+  EXPECT_TRUE(std::isnan(unread.jersey_accuracy_readable));
+  EXPECT_EQ(FormatValue(HeadlineMetrics()[0], unread.jersey_accuracy_readable), "n/a");
+  EXPECT_TRUE(ToJson(unread)["jersey_acc_legible"].is_null() || std::isnan(ToJson(unread)["jersey_acc_legible"].get<double>()));
   for (auto& a : f.gt) a.legibility = io::Legibility::kLegible;  // every number readable
   PtfeReport r = EvaluateMatch("perfect", f.match, f.gt, Perfect(f.gt));
   for (const auto& m : HeadlineMetrics()) {

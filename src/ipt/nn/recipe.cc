@@ -107,7 +107,9 @@ TrainRecipe LoadTrainRecipe(const registry::TrainingContext& ctx) {
 
 nlohmann::json RecipeIdentity(const TrainRecipe& recipe) {
   auto text = [](const YAML::Node& node) { return node && !node.IsNull() ? YAML::Dump(node) : std::string(); };
-  return {{"data", text(recipe.data)},
+  YAML::Node data = YAML::Clone(recipe.data);
+  if (data && data.IsMap()) data.remove("loader_threads");
+  return {{"data", text(data)},
           {"network", text(recipe.network)},
           {"train_matches", recipe.train_matches},
           {"val_matches", recipe.val_matches}};

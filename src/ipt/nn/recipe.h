@@ -40,7 +40,8 @@ struct TrainRecipe {
 TrainRecipe LoadTrainRecipe(const registry::TrainingContext& ctx);
 
 // What a resumed run must share with the run it continues besides the training
-// options: the data and network sections (as YAML text) and the match lists.
+// options: the data and network sections (as YAML text, without data.loader_threads,
+// which only sets how fast data is prepared) and the match lists.
 nlohmann::json RecipeIdentity(const TrainRecipe& recipe);
 
 // Throws unless every match named seed-N obeys the seed rule for `role`

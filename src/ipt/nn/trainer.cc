@@ -280,7 +280,34 @@ RunState LoadCheckpoint(torch::nn::Module* model, torch::optim::Optimizer* optim
   return ParseState(io::ParseJson(text, path.string() + ":ipt_state"), path.string());
 }
 
+// The one rule of what a resumed run may change (kResumableOptionChanges) and must keep.
+void CheckResumableState(const RunState& state, const TrainOptions& options, const json& recipe,
+                         const fs::path& run_dir) {
+  json before = state.options, now = options.ToJson();
+  for (const auto& key : kResumableOptionChanges) {
+    before.erase(key);
+    now.erase(key);
+  }
+  IPT_CHECK(before == now, "--resume: the training options differ from the run in {} (was {}, now {})",
+            run_dir.string(), before.dump(), now.dump());
+  if (state.recipe.is_null() && !recipe.is_null()) {
+    spdlog::warn("--resume: {} predates recorded recipes; its data, network and matches are not checked",
+                 run_dir.string());
+    return;
+  }
+  IPT_CHECK(state.recipe == recipe,
+            "--resume: the recipe's data, network or matches differ from the run in {} (was {}, now {})",
+            run_dir.string(), state.recipe.dump(), recipe.dump());
+}
+
 }  // namespace
+
+void CheckResumable(const fs::path& run_dir, const TrainOptions& options, const json& recipe) {
+  IPT_CHECK(fs::exists(run_dir / kCheckpointFile), "--resume: {} holds no checkpoint ({} missing)",
+            run_dir.string(), kCheckpointFile);
+  CheckResumableState(LoadCheckpoint(nullptr, nullptr, run_dir / kCheckpointFile, torch::kCPU), options, recipe,
+                      run_dir);
+}
 
 int64_t ResumeStep(const fs::path& run_dir) {
   if (!fs::exists(run_dir / kCheckpointFile)) return 0;
@@ -315,17 +342,9 @@ TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, con
     IPT_CHECK(fs::exists(run_dir / kCheckpointFile), "--resume: {} holds no checkpoint ({} missing)",
               run_dir.string(), kCheckpointFile);
     state = LoadCheckpoint(&model, &optimizer, run_dir / kCheckpointFile, device);
-    json before = state.options, now = options.ToJson();
-    for (const auto& key : kResumableOptionChanges) {
-      before.erase(key);
-      now.erase(key);
-    }
-    IPT_CHECK(before == now, "--resume: the training options differ from the run in {} (was {}, now {})",
-              run_dir.string(), before.dump(), now.dump());
-    IPT_CHECK(state.recipe == recipe,
-              "--resume: the recipe's data, network or matches differ from the run in {} (was {}, now {})",
-              run_dir.string(), state.recipe.dump(), recipe.dump());
+    CheckResumableState(state, options, recipe, run_dir);
     state.options = options.ToJson();
+    state.recipe = recipe;
     spdlog::info("resuming {} at step {} of {}", run_dir.string(), state.step, options.steps);
   } else {
     CheckReplaceableOutputDir(run_dir, overwrite, "--run-dir");

@@ -95,6 +95,11 @@ int64_t ResumeStep(const std::filesystem::path& run_dir);
 // must hold a checkpoint of a run with the same options (threads, workers,
 // device and max_minutes may differ) and the same `recipe` (what else decides the
 // batches and the network: nn::RecipeIdentity; null when there is none).
+// Throws unless run_dir holds a checkpoint that a run with `options` and `recipe` may
+// resume (the check RunTraining makes): trainers call it before loading their data.
+void CheckResumable(const std::filesystem::path& run_dir, const TrainOptions& options,
+                    const nlohmann::json& recipe = nullptr);
+
 TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, const std::filesystem::path& run_dir,
                             bool resume, bool overwrite = false, const TrainObserver& observer = nullptr,
                             const nlohmann::json& recipe = nullptr);

@@ -125,6 +125,10 @@ TEST(Training, ResumeEqualsUninterrupted) {
   EXPECT_NE(testing::MessageOf<Error>([&] { RunTraining(refused, TinyOptions(), dir / "b", true, false, nullptr, other_recipe); })
                 .find("recipe"),
             std::string::npos);
+  // The same check before any data is loaded (what the trainers call first).
+  EXPECT_THROW(CheckResumable(dir / "b", TinyOptions(), other_recipe), Error);
+  EXPECT_THROW(CheckResumable(dir / "none", TinyOptions(), recipe), Error);
+  EXPECT_NO_THROW(CheckResumable(dir / "b", TinyOptions(), recipe));
   LinearTask resumed;
   TrainingOutcome done = RunTraining(resumed, TinyOptions(), dir / "b", true, false, nullptr, recipe);
   EXPECT_TRUE(done.finished);

@@ -63,6 +63,7 @@ void Draw(const std::string& label, const std::string& unit, const std::string& 
 
 void ProgressBar::Update(int64_t done, int64_t total) {
   std::lock_guard<std::mutex> lock(state_->mu);
+  if (state_->finished) return;  // a late callback after the final line
   state_->done = done;
   state_->total = total;
   auto now = std::chrono::steady_clock::now();
