@@ -223,7 +223,7 @@ class CropEncoderTask : public nn::TrainingTask {
     Batch b = loader_->Next(step);
     b.images = b.images.to(device_);
     if (b.jersey_images.defined()) b.jersey_images = b.jersey_images.to(device_);
-    for (torch::Tensor* t : {&b.identity, &b.kit, &b.role, &b.presence, &b.jersey, &b.foot_offset, &b.true_colours}) {
+    for (torch::Tensor* t : {&b.identity, &b.kit, &b.role, &b.presence, &b.jersey, &b.foot_offset}) {
       *t = t->to(device_);
     }
     auto out = model_->net->forward(b.images, model_->net->has_jersey_branch() ? b.jersey_images : torch::Tensor());
@@ -233,11 +233,9 @@ class CropEncoderTask : public nn::TrainingTask {
     torch::Tensor id_loss = F::cross_entropy(id_logits, b.identity, F::CrossEntropyFuncOptions().label_smoothing(kLabelSmoothing));
     torch::Tensor triplet = BatchHardTriplet(emb, b.identity);
     torch::Tensor person = b.kit.ge(0);
-    // Colour-shuffled crops teach neither kit nor role (both are colours).
-    torch::Tensor kit_rows = person.logical_and(b.true_colours);
-    torch::Tensor kit_loss = F::cross_entropy(CosineLogits(out.at(kKitField).index({kit_rows}), model_->kit_weights),
-                                              b.kit.index({kit_rows}));
-    torch::Tensor role_loss = F::cross_entropy(out.at(kRoleField).index({b.true_colours}), b.role.index({b.true_colours}));
+    torch::Tensor kit_loss = F::cross_entropy(CosineLogits(out.at(kKitField).index({person}), model_->kit_weights),
+                                              b.kit.index({person}));
+    torch::Tensor role_loss = F::cross_entropy(out.at(kRoleField), b.role);
     torch::Tensor presence_loss = F::cross_entropy(out.at(kPresenceField), b.presence);
     torch::Tensor legible = b.jersey.ge(0);
     torch::Tensor number_loss = torch::zeros({}, b.images.options()), digit_loss = torch::zeros({}, b.images.options());
@@ -298,7 +296,6 @@ class CropEncoderTask : public nn::TrainingTask {
   struct Batch {
     torch::Tensor images;                   // identity part first (P x K rows), then legible, then no one
     torch::Tensor jersey_images;            // the same rows' jersey inputs
-    torch::Tensor true_colours;             // [all rows] bool: colours not shuffled
     torch::Tensor identity;                 // [P*K]
     torch::Tensor kit, role, presence, jersey;  // [all rows]; kit/jersey -1 where absent
     torch::Tensor foot_offset;                  // [all rows, 2]
@@ -335,15 +332,16 @@ class CropEncoderTask : public nn::TrainingTask {
     if (jersey_input) jersey_images = torch::empty({n, kJerseyInputHeight, kJerseyInputWidth, 3}, torch::kUInt8);
     std::vector<int64_t> kit, role, presence, jersey;
     std::vector<float> foot_offset;
-    std::vector<uint8_t> true_colours;
     for (size_t i = 0; i < rows.size(); ++i) {
       const EncoderInput in = SampleInput(*rows[i]);
       const double gain = 1.0 + rng.Uniform(-data_.max_brightness, data_.max_brightness);
       const double noise_sigma = rng.Uniform(0, data_.max_noise_sigma);
       const uint64_t noise_seed = rng.Bits();
-      // The extra legible crops: colours shuffled, jersey input shifted, zoomed, blurred.
+      // The extra legible crops: the jersey input's colours shuffled, and it is shifted,
+      // zoomed, blurred. The body input keeps its colours: kit and role learn from it, and
+      // the backbone's BatchNorm statistics stay those of real crops.
       const bool legible_extra = i >= first_legible && i < end_legible;
-      const bool shuffle = legible_extra && rng.Bernoulli(data_.legible_colour_probability);
+      const bool shuffle = legible_extra && jersey_input && rng.Bernoulli(data_.legible_colour_probability);
       int order = 0;
       double gains[3] = {1, 1, 1};
       if (shuffle) {
@@ -351,10 +349,7 @@ class CropEncoderTask : public nn::TrainingTask {
         for (double& g : gains) g = rng.Uniform(kMinChannelGain, kMaxChannelGain);
       }
       cv::Mat jersey_image = jersey_input ? in.jersey.clone() : cv::Mat(), body_image = in.body.clone();
-      if (shuffle) {
-        ShuffleColours(&body_image, order, gains);
-        if (jersey_input) ShuffleColours(&jersey_image, order, gains);
-      }
+      if (shuffle) ShuffleColours(&jersey_image, order, gains);
       if (legible_extra && jersey_input) {
         const double zoom = 1.0 + rng.Uniform(-data_.legible_max_scale, data_.legible_max_scale);
         const double dx = rng.Uniform(-data_.legible_max_shift_px, data_.legible_max_shift_px);
@@ -386,10 +381,8 @@ class CropEncoderTask : public nn::TrainingTask {
       jersey.push_back(rows[i]->legibility == static_cast<int>(io::Legibility::kLegible) ? rows[i]->jersey : -1);
       foot_offset.push_back(rows[i]->foot_offset_m[0]);
       foot_offset.push_back(rows[i]->foot_offset_m[1]);
-      true_colours.push_back(!shuffle);
     }
     if (jersey_input) b.jersey_images = nn::ImagesToTensor(jersey_images);
-    b.true_colours = torch::tensor(std::vector<int64_t>(true_colours.begin(), true_colours.end()), torch::kInt64).gt(0);
     b.images = nn::ImagesToTensor(images);
     b.identity = torch::tensor(identity, torch::kInt64);
     b.kit = torch::tensor(kit, torch::kInt64);

@@ -26,14 +26,14 @@ struct CropDataOptions {
   double max_brightness = 0.2;    // photometric jitter
   double max_noise_sigma = 4.0;
   // The extra legible crops (legible_per_batch) are what the jersey heads learn from, and
-  // they come from few players and kits: their colours are shuffled (channel order and
-  // per-channel gain; then they teach no kit or role), and they are shifted, scaled and
-  // blurred (a number drawn from 9 source pixels is soft), so that digits, not kits, are learnt.
+  // they come from few players and kits: their jersey inputs' colours are shuffled (channel
+  // order and per-channel gain; the body input keeps its colours), shifted, scaled and
+  // blurred (a number drawn from 9 source pixels is soft), so that digits, not kits, are
+  // learnt. All of it acts on the jersey input only (networks with a jersey branch).
   double legible_colour_probability = 0.7;  // colours shuffled on this share of them
   double legible_max_shift_px = 8;          // jersey input, each axis
   double legible_max_scale = 0.12;          // zoom in [1 - s, 1 + s]
   double legible_max_blur_sigma = 1.2;      // Gaussian blur sigma in [0.3, this] on half of them
-                                            // (shift, zoom and blur act on the jersey input only)
   int loader_threads = 2;         // threads cutting crops at start
   // Not a recipe key: whether samples keep the jersey input (43 KB each), set from the
   // network (CropEncoderNetConfig::jersey_branch) or the encoder being scored.
