@@ -340,7 +340,9 @@ nlohmann::json ToJson(const PtfeReport& r) {
   nlohmann::json j;
   j["name"] = r.name;
   j["frames"] = r.frames;
-  for (const auto& m : HeadlineMetrics()) j[m.key] = m.get(r);
+  // JSON has no NaN: a metric with nothing to measure is null.
+  auto number_or_null = [](double v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); };
+  for (const auto& m : HeadlineMetrics()) j[m.key] = number_or_null(m.get(r));
   j["detection"] = {{"tp", r.det_tp}, {"fp", r.det_fp}, {"fn", r.det_fn}};
   j["tracking"] = ToJson(r.tracking);
   j["gs_hota"] = ToJson(r.gs_hota);
@@ -361,7 +363,7 @@ nlohmann::json ToJson(const PtfeReport& r) {
   }
   j["jersey_tracks"] = tracks;
   // Not a headline metric: a perfect oracle names every jersey, legible or not.
-  j["jersey_unknown_unread"] = r.jersey_unknown_unread;
+  j["jersey_unknown_unread"] = number_or_null(r.jersey_unknown_unread);
   j["identity"] = {{"correct", r.identity_correct}, {"total", r.identity_total}};
   return j;
 }
