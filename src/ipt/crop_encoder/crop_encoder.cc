@@ -50,13 +50,6 @@ EncoderInput PrepareCrop(const cv::Mat& crop_bgr) {
 
 namespace {
 constexpr int kDigitGroup = 10;  // jn.digits: [0,10) one digit, [10,20) tens, [20,30) units
-
-void Softmax(const float* logits, int n, double* out) {
-  const float top = *std::max_element(logits, logits + n);
-  double sum = 0;
-  for (int k = 0; k < n; ++k) sum += out[k] = std::exp(static_cast<double>(logits[k] - top));
-  for (int k = 0; k < n; ++k) out[k] /= sum;
-}
 }  // namespace
 
 std::array<float, kNumNumbers> JerseyNumberProbabilities(const float* number_logits, const float* digit_logits) {

@@ -15,8 +15,10 @@
 // The jersey-number features (`jn`, 133 values) are the three jn.* fields.
 #pragma once
 
-#include <filesystem>
+#include <algorithm>
 #include <array>
+#include <cmath>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <opencv2/core.hpp>
@@ -87,6 +89,16 @@ EncoderInput PrepareCrop(const cv::Mat& crop_bgr);
 // Digits generalise to numbers never seen legible in training, which the 100-way
 // head cannot (a number is one player of a few matches).
 std::array<float, kNumNumbers> JerseyNumberProbabilities(const float* number_logits, const float* digit_logits);
+
+// Softmax of a field's `n` class logits into `out` (float or double), summed in
+// double; the one definition the heads' readers use.
+template <typename T>
+void Softmax(const float* logits, int n, T* out) {
+  const float top = *std::max_element(logits, logits + n);
+  double sum = 0;
+  for (int k = 0; k < n; ++k) sum += static_cast<double>(out[k] = static_cast<T>(std::exp(static_cast<double>(logits[k] - top))));
+  for (int k = 0; k < n; ++k) out[k] = static_cast<T>(out[k] / sum);
+}
 
 struct CropEncoderRunOptions {
   std::string device = "cpu";

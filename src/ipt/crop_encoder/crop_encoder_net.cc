@@ -101,6 +101,11 @@ CropEncoderNetImpl::CropEncoderNetImpl(const CropEncoderNetConfig& cfg) : config
   nn::ToChannelsLast(*this);
 }
 
+std::vector<std::string> CropEncoderNetImpl::jersey_reader_prefixes() const {
+  if (!has_jersey_branch()) return {};
+  return {"jersey_branch.", "jersey_hidden.", "presence.", "digits.", "number."};
+}
+
 std::map<std::string, torch::Tensor> CropEncoderNetImpl::forward(const torch::Tensor& body,
                                                                 const torch::Tensor& jersey_images) {
   IPT_ASSERT(body.dim() == 4 && body.size(1) == 3 && body.size(2) == kNetworkInputHeight &&

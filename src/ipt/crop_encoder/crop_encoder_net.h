@@ -42,6 +42,11 @@ struct CropEncoderNetImpl : torch::nn::Module {
   // Field name -> tensor (crop_encoder.h), plus "features" (pooled, pre-head) for training.
   std::map<std::string, torch::Tensor> forward(const torch::Tensor& body, const torch::Tensor& jersey = {});
   bool has_jersey_branch() const { return !config.jersey_branch.empty(); }
+  // With a jersey branch, the modules that read numbers (branch, jersey_hidden and
+  // the jn heads) share nothing with the body network: the jn fields depend only on
+  // them and every other field only on the rest. Their names' prefixes; empty
+  // without a branch (the jn heads then read the body's map).
+  std::vector<std::string> jersey_reader_prefixes() const;
 
   CropEncoderNetConfig config;
   std::vector<torch::nn::Sequential> stages;

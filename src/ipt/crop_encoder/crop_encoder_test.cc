@@ -124,6 +124,48 @@ TEST(CropEncoder, JerseyBranchReadsTheTorsoWindowAtFullResolution) {
   EXPECT_THROW(CropEncoderNetConfig::FromJson(arch, "model.json"), InputError);
 }
 
+// The claim training relies on to keep the reader and the body at different
+// steps: changing one part's tensors moves only that part's output fields.
+TEST(CropEncoder, JerseyReaderAndBodyShareNothing) {
+  torch::manual_seed(3);
+  CropEncoderNet net(Tiny(/*jersey_branch=*/true));
+  net->eval();
+  const std::vector<std::string> reader = net->jersey_reader_prefixes();
+  ASSERT_FALSE(reader.empty());
+  EXPECT_TRUE(CropEncoderNet(Tiny(false))->jersey_reader_prefixes().empty());
+  torch::NoGradGuard no_grad;
+  const torch::Tensor body = torch::rand({2, 3, kNetworkInputHeight, kNetworkInputWidth});
+  const torch::Tensor jersey = torch::rand({2, 3, kJerseyInputHeight, kJerseyInputWidth});
+  const auto before = net->forward(body, jersey);
+  auto is_reader = [&](const std::string& name) {
+    for (const auto& p : reader) {
+      if (name.rfind(p, 0) == 0) return true;
+    }
+    return false;
+  };
+  const std::vector<std::string> jn = {kPresenceField, kDigitsField, kNumberField};
+  const std::vector<std::string> rest = {kEmbeddingField, kKitField, kRoleField, kFootOffsetField};
+  for (const bool perturb_reader : {true, false}) {
+    CropEncoderNet copy(Tiny(true));
+    nn::LoadModuleFromSafetensors(*copy, nn::ModuleToSafetensors(*net), "net");
+    copy->eval();
+    int perturbed = 0;
+    for (auto& p : copy->named_parameters()) {
+      if (is_reader(p.key()) != perturb_reader) continue;
+      p.value().add_(torch::randn_like(p.value()) * 0.5);
+      ++perturbed;
+    }
+    ASSERT_GT(perturbed, 0);
+    const auto after = copy->forward(body, jersey);
+    for (const auto& field : jn) {
+      EXPECT_EQ(torch::equal(before.at(field), after.at(field)), !perturb_reader) << field << " " << perturb_reader;
+    }
+    for (const auto& field : rest) {
+      EXPECT_EQ(torch::equal(before.at(field), after.at(field)), perturb_reader) << field << " " << perturb_reader;
+    }
+  }
+}
+
 TEST(CropEncoder, JerseyProbabilitiesFollowTheFormula) {
   std::mt19937 gen(5);
   std::normal_distribution<float> normal(0, 2);

@@ -218,6 +218,15 @@ class CropEncoderTask : public nn::TrainingTask {
   torch::nn::Module& model() override { return *model_; }
   TrainingModel& training_model() { return model_; }
   std::string score_name() const override { return "score"; }
+  // With a jersey branch the number reader and the body network are kept at their
+  // own best steps: the reader peaks early, ReID and role late.
+  std::vector<nn::ModelPart> independent_parts() const override {
+    std::vector<std::string> reader;
+    for (const auto& prefix : model_->net->jersey_reader_prefixes()) reader.push_back("net." + prefix);
+    if (reader.empty()) return {};
+    return {{"body", "body_score", {}, {"reid_rank1", "role_accuracy", "foot_error_m", "foot_error_unrefined_m"}},
+            {"jersey", "jersey_score", reader, {"jersey_accuracy", "jersey_accuracy_number_head", "presence_accuracy"}}};
+  }
 
   nn::StepResult Step(int64_t step) override {
     Batch b = loader_->Next(step);
@@ -264,6 +273,9 @@ class CropEncoderTask : public nn::TrainingTask {
     const double score = s.legible > 0 ? (s.reid_rank1 + s.role_accuracy + s.jersey_accuracy) / 3
                                        : (s.reid_rank1 + s.role_accuracy) / 2;
     return {{"score", score},
+            {"body_score", (s.reid_rank1 + s.role_accuracy) / 2},
+            // Where validation shows no legible number, presence is what can be judged.
+            {"jersey_score", s.legible > 0 ? s.jersey_accuracy : s.presence_accuracy},
             {"reid_rank1", s.reid_rank1},
             {"role_accuracy", s.role_accuracy},
             {"jersey_accuracy", s.jersey_accuracy},

@@ -125,6 +125,7 @@ struct RunState {
   double best_score = -std::numeric_limits<double>::infinity();
   int64_t best_step = -1;
   std::map<std::string, double> best_metrics;
+  json part_best = json::object();  // part name -> {"score", "step", "metrics"} (tasks with parts)
   json rows = json::array();  // curve rows
   json options;
   json recipe;  // RecipeIdentity of the run (null: none given)
@@ -134,7 +135,7 @@ json ToJson(const RunState& s) {
   json best_score = std::isfinite(s.best_score) ? json(s.best_score) : json(nullptr);
   return {{"step", s.step},          {"seconds", s.seconds},         {"epoch_sums", s.epoch_sums},
           {"epoch_steps", s.epoch_steps}, {"epoch_samples", s.epoch_samples}, {"best_score", best_score},
-          {"best_step", s.best_step}, {"best_metrics", s.best_metrics}, {"rows", s.rows},
+          {"best_step", s.best_step}, {"best_metrics", s.best_metrics}, {"part_best", s.part_best}, {"rows", s.rows},
           {"options", s.options},     {"recipe", s.recipe}};
 }
 
@@ -149,6 +150,7 @@ RunState ParseState(const json& j, const std::string& path) {
     if (!j.at("best_score").is_null()) s.best_score = j.at("best_score").get<double>();
     s.best_step = j.at("best_step").get<int64_t>();
     s.best_metrics = j.at("best_metrics").get<std::map<std::string, double>>();
+    s.part_best = j.value("part_best", json::object());
     s.rows = j.at("rows");
     s.options = j.at("options");
     s.recipe = j.value("recipe", json());
@@ -300,6 +302,100 @@ void CheckResumableState(const RunState& state, const TrainOptions& options, con
             run_dir.string(), state.recipe.dump(), recipe.dump());
 }
 
+// The part owning each tensor of `model`, by tensor name; checks that the parts
+// cover every tensor exactly once and that each owns at least one.
+std::map<std::string, std::string> TensorOwners(const torch::nn::Module& model, const std::vector<ModelPart>& parts) {
+  const ModelPart* remainder = nullptr;
+  for (const auto& part : parts) {
+    if (!part.prefixes.empty()) continue;
+    IPT_CHECK(remainder == nullptr, "parts '{}' and '{}' both claim the remaining tensors", remainder->name, part.name);
+    remainder = &part;
+  }
+  std::map<std::string, std::string> owner;
+  std::set<std::string> owning;
+  for (const auto& tensor : ModuleToSafetensors(model).tensors) {
+    std::string claimed;
+    for (const auto& part : parts) {
+      for (const auto& prefix : part.prefixes) {
+        if (tensor.name.rfind(prefix, 0) != 0) continue;
+        IPT_CHECK(claimed.empty() || claimed == part.name, "tensor {} is claimed by parts '{}' and '{}'", tensor.name,
+                  claimed, part.name);
+        claimed = part.name;
+      }
+    }
+    if (claimed.empty()) {
+      IPT_CHECK(remainder != nullptr, "tensor {} belongs to no part", tensor.name);
+      claimed = remainder->name;
+    }
+    owner[tensor.name] = claimed;
+    owning.insert(claimed);
+  }
+  for (const auto& part : parts) IPT_CHECK(owning.count(part.name), "part '{}' owns no tensor", part.name);
+  return owner;
+}
+
+// Keeps each part at its best step: updates state.part_best with `metrics` of
+// this validation and rewrites `best_path` with the improved parts' tensors from
+// `model` (the other parts' from the file). Returns the log line.
+std::string KeepBestParts(const torch::nn::Module& model, const std::vector<ModelPart>& parts,
+                          const std::map<std::string, std::string>& owner, const std::map<std::string, double>& metrics,
+                          RunState& state, const fs::path& best_path) {
+  std::set<std::string> improved;
+  std::string line;
+  for (const auto& part : parts) {
+    IPT_CHECK(metrics.count(part.score_name), "validation gave no '{}' (the score of part '{}')", part.score_name,
+              part.name);
+    const double score = metrics.at(part.score_name);
+    const bool had_best = state.part_best.contains(part.name);
+    if (std::isfinite(score) && (!had_best || score > state.part_best.at(part.name).at("score").get<double>())) {
+      json part_metrics = json::object();
+      for (const auto& name : part.metrics) {
+        if (metrics.count(name)) part_metrics[name] = metrics.at(name);
+      }
+      part_metrics[part.score_name] = score;
+      state.part_best[part.name] = {{"score", score}, {"step", state.step}, {"metrics", part_metrics}};
+      improved.insert(part.name);
+    }
+    line += fmt::format("{}{} {} {:.4f}", line.empty() ? "" : ", ", part.name, part.score_name, score);
+    if (state.part_best.contains(part.name)) {
+      const json& best = state.part_best.at(part.name);
+      line += fmt::format(" (best {:.4f} at step {})", best.at("score").get<double>(), best.at("step").get<int64_t>());
+    }
+  }
+  if (improved.empty()) return line;
+  io::SafetensorsFile current = ModuleToSafetensors(model);
+  if (fs::exists(best_path)) {
+    io::SafetensorsFile best = io::ReadSafetensors(best_path);
+    for (auto& tensor : best.tensors) {
+      const auto it = owner.find(tensor.name);
+      IPT_CHECK(it != owner.end(), "{}: tensor {} is not the model's", best_path.string(), tensor.name);
+      if (!improved.count(it->second)) continue;
+      const io::TensorData* now = current.Find(tensor.name);
+      IPT_ASSERT(now != nullptr);
+      tensor = *now;
+    }
+    current = std::move(best);
+  } else {
+    // Only the first validation of a run writes the file; a part kept at an
+    // earlier step would otherwise be replaced silently.
+    for (const auto& part : parts) {
+      IPT_CHECK(improved.count(part.name) || !state.part_best.contains(part.name),
+                "{} is missing: part '{}' kept at step {} is lost", best_path.string(), part.name,
+                state.part_best.at(part.name).at("step").get<int64_t>());
+    }
+  }
+  io::WriteSafetensors(current, best_path);
+  state.best_step = state.step;
+  state.best_metrics.clear();
+  for (const auto& part : parts) {
+    if (!state.part_best.contains(part.name)) continue;
+    const json& best = state.part_best.at(part.name);
+    for (const auto& [name, value] : best.at("metrics").items()) state.best_metrics[name] = value.get<double>();
+    state.best_metrics["best_step." + part.name] = static_cast<double>(best.at("step").get<int64_t>());
+  }
+  return line;
+}
+
 }  // namespace
 
 void CheckResumable(const fs::path& run_dir, const TrainOptions& options, const json& recipe) {
@@ -321,6 +417,9 @@ TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, con
   const torch::Device device = ParseDevice(options.device);
   torch::nn::Module& model = task.model();
   model.to(device);
+  const std::vector<ModelPart> parts = task.independent_parts();
+  const std::map<std::string, std::string> owner = parts.empty() ? std::map<std::string, std::string>{}
+                                                                 : TensorOwners(model, parts);
 
   // AdamW without decay on BatchNorm weights and biases (1-d parameters).
   std::vector<torch::Tensor> decayed, not_decayed;
@@ -401,16 +500,20 @@ TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, con
       state.epoch_sums.clear();
       state.epoch_steps = state.epoch_samples = 0;
       const double score = metrics.at(task.score_name());
-      if (score > state.best_score) {
-        state.best_score = score;
-        state.best_step = state.step;
-        state.best_metrics = metrics;
-        SaveModule(model, run_dir / kBestFile);
+      if (parts.empty()) {
+        if (score > state.best_score) {
+          state.best_score = score;
+          state.best_step = state.step;
+          state.best_metrics = metrics;
+          SaveModule(model, run_dir / kBestFile);
+        }
+        status.last_validation = fmt::format("{} {:.4f} (best {:.4f} at step {})", task.score_name(), score,
+                                             state.best_score, state.best_step);
+      } else {
+        status.last_validation = KeepBestParts(model, parts, owner, metrics, state, run_dir / kBestFile);
       }
       WriteCurvesCsv(state.rows, run_dir / kCurvesCsv);
       WriteCurvesPng(state.rows, run_dir / kCurvesPng);
-      status.last_validation = fmt::format("{} {:.4f} (best {:.4f} at step {})", task.score_name(), score,
-                                           state.best_score, state.best_step);
       spdlog::info("step {}/{}: {}", state.step, options.steps, status.last_validation);
     }
     const bool out_of_time = options.max_minutes > 0 && elapsed() - seconds_before >= options.max_minutes * 60.0;

@@ -7,7 +7,8 @@
 // A run directory holds:
 //   checkpoint.pt     model + optimizer + run state (LibTorch archive; one atomic write)
 //   state.json        a readable copy of the run state: step, epoch sums, best, curve rows, options
-//   best.safetensors  weights of the best validation score so far
+//   best.safetensors  weights of the best validation score so far (per independent
+//                     part, when the task declares parts: see ModelPart)
 //   curves.csv        one row per epoch: step, lr, train losses, validation metrics
 //   curves.png        the same, drawn
 #pragma once
@@ -19,6 +20,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace ipt::nn {
 
@@ -54,6 +56,21 @@ struct StepResult {
   int64_t samples = 0;                   // samples in the batch, for samples/s
 };
 
+// A part of a model whose outputs depend on its own tensors only: no parameter,
+// buffer or input feature shared with another part (e.g. the crop encoder's body
+// network and its separate jersey reader). A task that declares parts gets each
+// part kept at its own best validation step, so a reader that peaks early does
+// not hold the rest of the network back, nor the reverse. The loop checks that the
+// parts cover every tensor exactly once; whether they are independent in the
+// forward pass is the task's claim (and its tests').
+struct ModelPart {
+  std::string name;                   // "body", "jersey"
+  std::string score_name;             // validation metric to maximise for this part
+  std::vector<std::string> prefixes;  // its tensors' names start with one of these;
+                                      // empty: every tensor no other part claims
+  std::vector<std::string> metrics;   // validation metrics its weights decide
+};
+
 // What a model's trainer supplies to the loop.
 class TrainingTask {
  public:
@@ -65,6 +82,9 @@ class TrainingTask {
   virtual std::map<std::string, double> Validate() = 0;
   // The validation metric to maximise when keeping the best weights.
   virtual std::string score_name() const = 0;
+  // Independent parts kept at their own best steps; none (the default): the whole
+  // model is kept at the best score_name().
+  virtual std::vector<ModelPart> independent_parts() const { return {}; }
 };
 
 struct TrainStatus {
@@ -81,8 +101,9 @@ struct TrainingOutcome {
   bool finished = false;                 // false: stopped by max_minutes; resume later
   int64_t steps_done = 0;
   double train_seconds = 0;              // resumed runs included
-  int64_t best_step = -1;
-  std::map<std::string, double> best_metrics;
+  int64_t best_step = -1;                // with parts: the last step any part improved
+  std::map<std::string, double> best_metrics;  // with parts: each part's metrics at its step,
+                                               // plus "best_step.<part>"
   std::filesystem::path best_weights;    // run_dir/best.safetensors
 };
 

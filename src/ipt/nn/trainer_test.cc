@@ -143,6 +143,118 @@ TEST(Training, ResumeEqualsUninterrupted) {
   EXPECT_THROW(RunTraining(wrong, TinyOptions(), dir / "none", true), Error);
 }
 
+// Two independent linear layers; each part's validation score is scripted per
+// step so that the parts peak at different steps. Validate() snapshots the weights.
+class TwoPartTask : public TrainingTask {
+ public:
+  TwoPartTask() {
+    torch::manual_seed(5);
+    net_ = torch::nn::Sequential();
+    net_->push_back("a", torch::nn::Linear(4, 1));
+    net_->push_back("b", torch::nn::Linear(4, 1));
+  }
+  torch::nn::Module& model() override { return *net_; }
+  StepResult Step(int64_t step) override {
+    last_step_ = step;
+    auto gen = torch::make_generator<torch::CPUGeneratorImpl>(50 + step);
+    torch::Tensor x = torch::randn({8, 4}, gen);
+    StepResult r;
+    r.loss = (net_[0]->as<torch::nn::Linear>()->forward(x) - 1).pow(2).mean() +
+             (net_[1]->as<torch::nn::Linear>()->forward(x) + 1).pow(2).mean();
+    r.samples = 8;
+    return r;
+  }
+  std::map<std::string, double> Validate() override {
+    const int64_t step = last_step_ + 1;
+    snapshots[step] = ModuleToSafetensors(*net_);
+    static const std::map<int64_t, double> kA = {{1, 0.9}, {2, 0.5}, {3, 0.7}, {4, 0.6}};
+    static const std::map<int64_t, double> kB = {{1, 0.1}, {2, 0.2}, {3, 0.8}, {4, 0.3}};
+    return {{"a_score", kA.at(step)}, {"b_score", kB.at(step)}, {"b_extra", 10.0 * step},
+            {"sum", kA.at(step) + kB.at(step)}};
+  }
+  std::string score_name() const override { return "sum"; }
+  std::vector<ModelPart> independent_parts() const override { return parts; }
+
+  std::vector<ModelPart> parts = {{"a", "a_score", {"a."}, {}}, {"b", "b_score", {}, {"b_extra"}}};
+  std::map<int64_t, io::SafetensorsFile> snapshots;
+
+ private:
+  torch::nn::Sequential net_{nullptr};
+  int64_t last_step_ = -1;
+};
+
+TrainOptions PartOptions() {
+  TrainOptions o;
+  o.steps = 4;
+  o.steps_per_epoch = 1;
+  o.learning_rate = 0.1;
+  o.warmup_fraction = 0;
+  o.threads = 1;
+  return o;
+}
+
+void ExpectTensorsFrom(const io::SafetensorsFile& kept, const io::SafetensorsFile& at_step,
+                       const std::string& prefix) {
+  int compared = 0;
+  for (const auto& t : kept.tensors) {
+    if (t.name.rfind(prefix, 0) != 0) continue;
+    ASSERT_NE(at_step.Find(t.name), nullptr) << t.name;
+    EXPECT_EQ(t.bytes, at_step.Find(t.name)->bytes) << t.name;
+    ++compared;
+  }
+  EXPECT_GT(compared, 0) << prefix;
+}
+
+TEST(Training, KeepsEachIndependentPartAtItsOwnBestStep) {
+  const fs::path dir = testing::FreshTempDir("trainer_parts");
+  TwoPartTask straight;
+  TrainingOutcome out = RunTraining(straight, PartOptions(), dir / "a", false);
+  ASSERT_TRUE(out.finished);
+  // The steps differ in weights, so picking the right snapshot is observable.
+  ASSERT_NE(straight.snapshots.at(1).Find("a.weight")->bytes, straight.snapshots.at(3).Find("a.weight")->bytes);
+  const io::SafetensorsFile best = io::ReadSafetensors(out.best_weights);
+  ExpectTensorsFrom(best, straight.snapshots.at(1), "a.");  // a peaks at step 1
+  ExpectTensorsFrom(best, straight.snapshots.at(3), "b.");  // b peaks at step 3
+  EXPECT_EQ(out.best_metrics.at("best_step.a"), 1);
+  EXPECT_EQ(out.best_metrics.at("best_step.b"), 3);
+  EXPECT_EQ(out.best_metrics.at("a_score"), 0.9);
+  EXPECT_EQ(out.best_metrics.at("b_extra"), 30.0);  // b's metrics come from b's step
+  EXPECT_EQ(out.best_step, 3);
+
+  // Stopped after step 1 (a's best) and resumed by a new task: a's weights from
+  // before the interruption are still the ones kept.
+  TrainOptions first = PartOptions();
+  first.max_minutes = 1e-9;
+  TwoPartTask part;
+  ASSERT_FALSE(RunTraining(part, first, dir / "b", false).finished);
+  TwoPartTask resumed;
+  TrainingOutcome done = RunTraining(resumed, PartOptions(), dir / "b", true);
+  ASSERT_TRUE(done.finished);
+  const io::SafetensorsFile best_resumed = io::ReadSafetensors(done.best_weights);
+  ExpectTensorsFrom(best_resumed, straight.snapshots.at(1), "a.");
+  ExpectTensorsFrom(best_resumed, straight.snapshots.at(3), "b.");
+  EXPECT_EQ(done.best_metrics, out.best_metrics);
+}
+
+TEST(Training, PartsMustCoverEveryTensorOnce) {
+  const fs::path dir = testing::FreshTempDir("trainer_parts_bad");
+  TwoPartTask overlapping;
+  overlapping.parts = {{"a", "a_score", {"a."}, {}}, {"b", "b_score", {"a.weight", "b."}, {}}};
+  EXPECT_NE(testing::MessageOf<Error>([&] { RunTraining(overlapping, PartOptions(), dir / "1", false); })
+                .find("claimed by parts"),
+            std::string::npos);
+  TwoPartTask uncovered;
+  uncovered.parts = {{"a", "a_score", {"a."}, {}}, {"b", "b_score", {"b.weight"}, {}}};
+  EXPECT_NE(testing::MessageOf<Error>([&] { RunTraining(uncovered, PartOptions(), dir / "2", false); })
+                .find("b.bias belongs to no part"),
+            std::string::npos);
+  TwoPartTask empty;
+  empty.parts = {{"a", "a_score", {}, {}}, {"b", "b_score", {"c."}, {}}};
+  EXPECT_NE(testing::MessageOf<Error>([&] { RunTraining(empty, PartOptions(), dir / "3", false); })
+                .find("owns no tensor"),
+            std::string::npos);
+}
+
 TEST(Loader, DeliversStepsInOrderWithAnyWorkers) {
   for (int workers : {1, 3}) {
     PrefetchLoader<int64_t> loader([](int64_t step) { return step * step; }, 5, workers, 4);

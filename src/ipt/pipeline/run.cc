@@ -93,26 +93,19 @@ std::map<std::string, std::string> CheckRunCollection(const fs::path& models_yam
 
 namespace {
 
-// Softmax of `n` logits into `out`.
-void Softmax(const float* logits, int n, float* out) {
-  const float top = *std::max_element(logits, logits + n);
-  double sum = 0;
-  for (int k = 0; k < n; ++k) sum += out[k] = std::exp(logits[k] - top);
-  for (int k = 0; k < n; ++k) out[k] = static_cast<float>(out[k] / sum);
-}
-
 tracking::DetectionEvidence Evidence(const FrameLayer& layer, int64_t row, const float* position_m,
                                      std::array<float, crop_encoder::kNumRoles>* roles) {
   tracking::DetectionEvidence e;
   e.frame = static_cast<int>(layer.frame[row]);
   e.foot_in_pitch_m = {position_m[0], position_m[1]};
-  Softmax(layer.Row(crop_encoder::kRoleField, row), crop_encoder::kNumRoles, roles->data());
+  crop_encoder::Softmax(layer.Row(crop_encoder::kRoleField, row), crop_encoder::kNumRoles, roles->data());
   static_assert(tracking::kNumRoles == 3 && crop_encoder::kNumRoles == 4, "roles: player, goalkeeper, referee (+ none)");
   static_assert(static_cast<int>(tracking::Role::kReferee) == static_cast<int>(crop_encoder::Role::kReferee));
   for (int k = 0; k < tracking::kNumRoles; ++k) e.role_probabilities[k] = (*roles)[k];
   const float* kit = layer.Row(crop_encoder::kKitField, row);
   e.kit_embedding.assign(kit, kit + crop_encoder::kKitDim);
-  Softmax(layer.Row(crop_encoder::kPresenceField, row), crop_encoder::kNumPresence, e.jersey_presence.data());
+  crop_encoder::Softmax(layer.Row(crop_encoder::kPresenceField, row), crop_encoder::kNumPresence,
+                        e.jersey_presence.data());
   const std::array<float, crop_encoder::kNumNumbers> numbers =
       crop_encoder::JerseyNumberProbabilities(layer.Row(crop_encoder::kNumberField, row),
                                               layer.Row(crop_encoder::kDigitsField, row));

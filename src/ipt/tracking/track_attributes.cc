@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <set>
@@ -97,40 +98,19 @@ double MeanX(const std::vector<const TrackSummary*>& members) {
   return window_count > 0 ? window_sum / window_count : all_sum / all_count;
 }
 
-// Weighted 2-means of `points` (unit vectors); returns the cluster (0 or 1) of each point.
-// Initialisation: the farthest pair among the points with eligible[i] (all points when
-// fewer than two are eligible); the first of the pair seeds cluster 0.
-std::vector<int> TwoMeans(const std::vector<Eigen::VectorXd>& points,
-                          const std::vector<double>& weights, const std::vector<char>& eligible) {
+// Lloyd's iterations of weighted 2-means from the centers `points[seed_a]` and
+// `points[seed_b]`; returns the cluster (0 or 1) of each point and sets *cost to the
+// weighted sum of squared distances to the final centers.
+std::vector<int> TwoMeansFrom(const std::vector<Eigen::VectorXd>& points, const std::vector<double>& weights,
+                              int seed_a, int seed_b, double* cost) {
   const int n = static_cast<int>(points.size());
-  std::vector<int> cluster(n, 0);
-  if (n < kNumKits) return cluster;
-  std::vector<int> seeds;
-  for (int i = 0; i < n; ++i)
-    if (eligible[i]) seeds.push_back(i);
-  if (seeds.size() < kNumKits) {
-    seeds.resize(n);
-    std::iota(seeds.begin(), seeds.end(), 0);
-  }
-  int seed_a = seeds[0], seed_b = seeds[1];
-  double farthest = -1;
-  for (size_t i = 0; i < seeds.size(); ++i)
-    for (size_t j = i + 1; j < seeds.size(); ++j) {
-      const double d = (points[seeds[i]] - points[seeds[j]]).squaredNorm();
-      if (d > farthest) {
-        farthest = d;
-        seed_a = seeds[i];
-        seed_b = seeds[j];
-      }
-    }
   std::array<Eigen::VectorXd, kNumKits> centers = {points[seed_a], points[seed_b]};
-  cluster.assign(n, -1);
+  std::vector<int> cluster(n, -1);
   for (int iteration = 0; iteration < kMaxKMeansIterations; ++iteration) {
     bool changed = false;
     for (int i = 0; i < n; ++i) {
       // A tie goes to cluster 0.
-      const int c =
-          (points[i] - centers[1]).squaredNorm() < (points[i] - centers[0]).squaredNorm() ? 1 : 0;
+      const int c = (points[i] - centers[1]).squaredNorm() < (points[i] - centers[0]).squaredNorm() ? 1 : 0;
       changed |= c != cluster[i];
       cluster[i] = c;
     }
@@ -146,7 +126,41 @@ std::vector<int> TwoMeans(const std::vector<Eigen::VectorXd>& points,
       if (weight > 0) centers[c] = sum / weight;  // an empty cluster keeps its center
     }
   }
+  *cost = 0;
+  for (int i = 0; i < n; ++i) *cost += weights[i] * (points[i] - centers[cluster[i]]).squaredNorm();
   return cluster;
+}
+
+// Weighted 2-means of `points` (unit vectors); returns the cluster (0 or 1) of each point.
+// Lloyd's iterations from every pair of points with eligible[i] (all points when fewer
+// than two are eligible) as the initial centers; the lowest cost wins (the first pair
+// on a tie). One farthest pair is not enough: a track whose kit stands apart from both
+// teams (a goalkeeper taken for a player) would be that pair's end and keep a cluster
+// to itself, with both teams in the other.
+std::vector<int> TwoMeans(const std::vector<Eigen::VectorXd>& points, const std::vector<double>& weights,
+                          const std::vector<char>& eligible) {
+  const int n = static_cast<int>(points.size());
+  if (n < kNumKits) return std::vector<int>(n, 0);
+  std::vector<int> seeds;
+  for (int i = 0; i < n; ++i)
+    if (eligible[i]) seeds.push_back(i);
+  if (seeds.size() < kNumKits) {
+    seeds.resize(n);
+    std::iota(seeds.begin(), seeds.end(), 0);
+  }
+  std::vector<int> best;
+  double best_cost = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < seeds.size(); ++i)
+    for (size_t j = i + 1; j < seeds.size(); ++j) {
+      double cost = 0;
+      std::vector<int> cluster = TwoMeansFrom(points, weights, seeds[i], seeds[j], &cost);
+      if (cost < best_cost) {
+        best_cost = cost;
+        best = std::move(cluster);
+      }
+    }
+  IPT_ASSERT(!best.empty());
+  return best;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <numeric>
 #include <random>
 
 #include "ipt/util/check.h"
@@ -122,6 +123,33 @@ TEST(TrackAttributes, CategoriesFromKitsAndSides) {
         EXPECT_EQ(ById(again, tracks[k].track_id).category, result[k].category);
       }
     }
+}
+
+// Seed 9002's failure: a goalkeeper taken for a player wears a kit far from both
+// teams' (which are closer to each other). A farthest-pair start always has it at one
+// end, and 2-means then keeps it alone with both teams in the other cluster.
+TEST(TrackAttributes, AnOutlyingKitDoesNotTakeACluster) {
+  for (uint32_t seed = 1; seed <= 5; ++seed) {
+    SCOPED_TRACE(seed);
+    auto tracks = MakeMatchTracks(0, 1, false, seed);
+    // Team B's kit leans towards team A's: squared distance ~1.1 against 2 to the outlier.
+    for (auto& t : tracks) {
+      if (t.track_id < 200 || t.track_id >= 300) continue;
+      for (auto& e : t.detections) {
+        e.kit_embedding[0] += 0.5f * e.kit_embedding[1];
+        const float norm = std::sqrt(std::inner_product(e.kit_embedding.begin(), e.kit_embedding.end(),
+                                                        e.kit_embedding.begin(), 0.0f));
+        for (float& v : e.kit_embedding) v /= norm;
+      }
+    }
+    std::mt19937 rng(seed);
+    tracks.push_back(MakeTrack(400, Role::kPlayer, 5, 8, 30, &rng));  // the goalkeeper, as a player
+    const auto result = ResolveTrackAttributes(tracks, MakeMatch());
+    for (int k = 0; k < 6; ++k) {
+      EXPECT_EQ(ById(result, 100 + k).category, io::Category::kTeamA) << k;
+      EXPECT_EQ(ById(result, 200 + k).category, io::Category::kTeamB) << k;
+    }
+  }
 }
 
 TEST(TrackAttributes, SideWindowDecidesTheSides) {
