@@ -18,6 +18,8 @@ constexpr int kMaxKMeansIterations = 100;
 // ceil(seconds * fps) ignores this much excess from floating point.
 constexpr double kFrameRoundingTolerance = 1e-9;
 constexpr int kNumKits = 2;
+// Pairs grow with the square: 256 tracks start 32,640 runs of Lloyd's iterations.
+constexpr int kMaxKitInitTracks = 256;
 
 bool InUnitInterval(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
 
@@ -132,18 +134,15 @@ std::vector<int> TwoMeansFrom(const std::vector<Eigen::VectorXd>& points, const 
 }
 
 // Weighted 2-means of `points` (unit vectors); returns the cluster (0 or 1) of each point.
-// Lloyd's iterations from every pair of points with eligible[i] (all points when fewer
-// than two are eligible) as the initial centers; the lowest cost wins (the first pair
-// on a tie). One farthest pair is not enough: a track whose kit stands apart from both
-// teams (a goalkeeper taken for a player) would be that pair's end and keep a cluster
-// to itself, with both teams in the other.
+// Lloyd's iterations from every pair of `seeds` (indices into points; all points when
+// fewer than two are given) as the initial centers; the lowest cost wins (the first
+// pair on a tie). One farthest pair is not enough: a track whose kit stands apart from
+// both teams (a goalkeeper taken for a player) would be that pair's end and keep a
+// cluster to itself, with both teams in the other.
 std::vector<int> TwoMeans(const std::vector<Eigen::VectorXd>& points, const std::vector<double>& weights,
-                          const std::vector<char>& eligible) {
+                          std::vector<int> seeds) {
   const int n = static_cast<int>(points.size());
   if (n < kNumKits) return std::vector<int>(n, 0);
-  std::vector<int> seeds;
-  for (int i = 0; i < n; ++i)
-    if (eligible[i]) seeds.push_back(i);
   if (seeds.size() < kNumKits) {
     seeds.resize(n);
     std::iota(seeds.begin(), seeds.end(), 0);
@@ -173,6 +172,8 @@ void TrackAttributesOptions::Check() const {
   IPT_CHECK(kit_init_min_detections >= 1 && kit_init_min_detections <= limits::kMaxFrames,
             "kit_init_min_detections must be in [1, {}], got {}", limits::kMaxFrames,
             kit_init_min_detections);
+  IPT_CHECK(kit_init_max_tracks >= kNumKits && kit_init_max_tracks <= kMaxKitInitTracks,
+            "kit_init_max_tracks must be in [{}, {}], got {}", kNumKits, kMaxKitInitTracks, kit_init_max_tracks);
   IPT_CHECK(InUnitInterval(min_legible_probability),
             "min_legible_probability must be in [0, 1], got {}", min_legible_probability);
   IPT_CHECK(InUnitInterval(min_number_probability),
@@ -270,14 +271,18 @@ std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvide
   // Kits of the player tracks, then which kit defends x = 0.
   std::vector<Eigen::VectorXd> points;
   std::vector<double> weights;
-  std::vector<char> eligible;
-  for (int i : players) {
+  std::vector<int> seeds;  // the longest tracks, longest first (ties: input order)
+  for (size_t p = 0; p < players.size(); ++p) {
+    const int i = players[p];
     points.push_back(summaries[i].kit);
     weights.push_back(summaries[i].weight);
-    eligible.push_back(tracks[i].detections.size() >=
-                       static_cast<size_t>(options.kit_init_min_detections));
+    if (tracks[i].detections.size() >= static_cast<size_t>(options.kit_init_min_detections)) {
+      seeds.push_back(static_cast<int>(p));
+    }
   }
-  const std::vector<int> kit = TwoMeans(points, weights, eligible);
+  std::stable_sort(seeds.begin(), seeds.end(), [&](int a, int b) { return weights[a] > weights[b]; });
+  if (seeds.size() > static_cast<size_t>(options.kit_init_max_tracks)) seeds.resize(options.kit_init_max_tracks);
+  const std::vector<int> kit = TwoMeans(points, weights, seeds);
   std::array<std::vector<const TrackSummary*>, kNumKits> members;
   for (size_t p = 0; p < players.size(); ++p) members[kit[p]].push_back(&summaries[players[p]]);
   int team_a_kit = 0;

@@ -7,9 +7,11 @@
 //  1. role per track: argmax of the mean role probabilities [player, goalkeeper, referee];
 //  2. referee tracks -> referee;
 //  3. player tracks: weighted 2-means (weights: detections per track) on their mean kit
-//     embeddings (L2-normalized), initialised deterministically with the farthest pair of
-//     tracks that have at least kit_init_min_detections detections (all tracks if fewer
-//     than two have); ties go to the lower track id;
+//     embeddings (L2-normalized), run from every pair of the kit_init_max_tracks
+//     longest tracks that have at least kit_init_min_detections detections (all tracks
+//     if fewer than two have) as the initial centers, keeping the split of lowest
+//     weighted squared error (the first pair on a tie). A single farthest-pair start fails when one track's kit stands apart
+//     from both teams (a goalkeeper taken for a player): it keeps a cluster to itself;
 //  4. the side convention: team A defends x = 0 (its goal is at x = 0, see
 //     docs/architecture.md "Frames and units"). The kit cluster whose detections in the
 //     first side_window_seconds of the match have the lower mean x is team_a (a team's
@@ -77,10 +79,13 @@ struct TrackAttributesOptions {
   // Seconds from the start of the match (frame 1) whose positions decide the sides:
   // 10 minutes average over several attacks of both teams and stay inside the first half.
   double side_window_seconds = 600.0;
-  // Tracks with at least this many detections seed the 2-means (the farthest pair among
-  // them): 10 frames (0.4 s at 25 fps) keep one-off fragments with odd crops out of the
+  // Tracks with at least this many detections seed the 2-means (every pair of them
+  // starts one run): 10 frames (0.4 s at 25 fps) keep one-off fragments with odd crops out of the
   // initialisation, and still leave enough tracks in a short clip.
   int kit_init_min_detections = 10;
+  // ... and at most this many of them, the longest (each pair starts one run: 32 give
+  // 496 runs, milliseconds for the thousands of fragments of a 90-minute match).
+  int kit_init_max_tracks = 32;
   // A detection votes when P(legible) >= this (a legible number is more likely than not).
   double min_legible_probability = 0.5;
   // ... and its most likely number has at least this probability (more likely than all

@@ -152,6 +152,22 @@ TEST(TrackAttributes, AnOutlyingKitDoesNotTakeACluster) {
   }
 }
 
+// A 90-minute match brings thousands of fragments: only the kit_init_max_tracks longest
+// start runs (every pair of 3,000 would be 4.5 million runs).
+TEST(TrackAttributes, ManyFragmentsSplitByKit) {
+  std::mt19937 rng(9);
+  std::vector<TrackEvidence> tracks;
+  std::uniform_int_distribution<int> length(3, 40);
+  for (int64_t id = 0; id < 3000; ++id) {
+    const bool team_b = id % 2 == 1;
+    tracks.push_back(MakeTrack(id, Role::kPlayer, team_b ? 1 : 0, team_b ? 70 : 30, length(rng), &rng));
+  }
+  const auto result = ResolveTrackAttributes(tracks, MakeMatch());
+  for (int64_t id = 0; id < 3000; ++id) {
+    ASSERT_EQ(result[id].category, id % 2 ? io::Category::kTeamB : io::Category::kTeamA) << id;
+  }
+}
+
 TEST(TrackAttributes, SideWindowDecidesTheSides) {
   // After the window the teams swap halves (say a long attack, or half-time): only the
   // window counts.
@@ -277,6 +293,8 @@ TEST(TrackAttributes, RejectsBadEvidenceAndOptions) {
   for (auto mutate : std::vector<void (*)(TrackAttributesOptions&)>{
            [](TrackAttributesOptions& o) { o.side_window_seconds = 0; },
            [](TrackAttributesOptions& o) { o.kit_init_min_detections = 0; },
+           [](TrackAttributesOptions& o) { o.kit_init_max_tracks = 1; },
+           [](TrackAttributesOptions& o) { o.kit_init_max_tracks = 100000; },
            [](TrackAttributesOptions& o) { o.min_legible_probability = 1.1; },
            [](TrackAttributesOptions& o) { o.min_number_probability = -0.1; },
            [](TrackAttributesOptions& o) { o.min_jersey_votes = 0; },
