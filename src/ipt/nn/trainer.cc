@@ -306,6 +306,8 @@ void CheckResumableState(const RunState& state, const TrainOptions& options, con
 // cover every tensor exactly once and that each owns at least one.
 std::map<std::string, std::string> TensorOwners(const torch::nn::Module& model, const std::vector<ModelPart>& parts) {
   const ModelPart* remainder = nullptr;
+  std::set<std::string> names;
+  for (const auto& part : parts) IPT_CHECK(names.insert(part.name).second, "two parts are named '{}'", part.name);
   for (const auto& part : parts) {
     if (!part.prefixes.empty()) continue;
     IPT_CHECK(remainder == nullptr, "parts '{}' and '{}' both claim the remaining tensors", remainder->name, part.name);
@@ -366,6 +368,8 @@ std::string KeepBestParts(const torch::nn::Module& model, const std::vector<Mode
   io::SafetensorsFile current = ModuleToSafetensors(model);
   if (fs::exists(best_path)) {
     io::SafetensorsFile best = io::ReadSafetensors(best_path);
+    IPT_CHECK(best.tensors.size() == owner.size(), "{} holds {} tensors, the model {}", best_path.string(),
+              best.tensors.size(), owner.size());
     for (auto& tensor : best.tensors) {
       const auto it = owner.find(tensor.name);
       IPT_CHECK(it != owner.end(), "{}: tensor {} is not the model's", best_path.string(), tensor.name);
@@ -394,6 +398,34 @@ std::string KeepBestParts(const torch::nn::Module& model, const std::vector<Mode
     state.best_metrics["best_step." + part.name] = static_cast<double>(best.at("step").get<int64_t>());
   }
   return line;
+}
+
+// Loads the joined best weights into task.model() and validates them: each part must
+// score what it scored at its own step, or the parts were not independent. Returns the
+// joined weights' metrics, plus "best_step.<part>".
+std::map<std::string, double> ValidateJoinedParts(TrainingTask& task, const std::vector<ModelPart>& parts,
+                                                  const RunState& state, const fs::path& best_path,
+                                                  const torch::Device& device) {
+  torch::nn::Module& model = task.model();
+  LoadModule(model, best_path);
+  torch::NoGradGuard no_grad;
+  model.eval();
+  std::map<std::string, double> metrics = task.Validate();
+  // Exact on the CPU (same kernels, same data); CUDA's reductions need not be.
+  const double tolerance = device.is_cpu() ? 1e-9 : 1e-4;
+  for (const auto& part : parts) {
+    if (!state.part_best.contains(part.name)) continue;
+    const json& best = state.part_best.at(part.name);
+    const double expected = best.at("score").get<double>();
+    const double got = metrics.at(part.score_name);
+    IPT_CHECK(std::abs(got - expected) <= tolerance * std::max(1.0, std::abs(expected)),
+              "part '{}' scored {} ({}) at step {} but {} in the joined weights of {}: the parts are not "
+              "independent",
+              part.name, expected, part.score_name, best.at("step").get<int64_t>(), got, best_path.string());
+    metrics["best_step." + part.name] = static_cast<double>(best.at("step").get<int64_t>());
+  }
+  spdlog::info("joined best weights validated: each part scores what it scored at its own step");
+  return metrics;
 }
 
 }  // namespace
@@ -544,6 +576,9 @@ TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, con
     }
   }
   outcome.finished = state.step >= options.steps;
+  if (outcome.finished && !parts.empty()) {
+    state.best_metrics = ValidateJoinedParts(task, parts, state, run_dir / kBestFile, device);
+  }
   outcome.steps_done = state.step;
   outcome.train_seconds = elapsed();
   outcome.best_step = state.best_step;

@@ -61,8 +61,8 @@ struct StepResult {
 // network and its separate jersey reader). A task that declares parts gets each
 // part kept at its own best validation step, so a reader that peaks early does
 // not hold the rest of the network back, nor the reverse. The loop checks that the
-// parts cover every tensor exactly once; whether they are independent in the
-// forward pass is the task's claim (and its tests').
+// parts cover every tensor exactly once, and at the end that the joined weights
+// score what each part scored at its own step (else the parts were not independent).
 struct ModelPart {
   std::string name;                   // "body", "jersey"
   std::string score_name;             // validation metric to maximise for this part
@@ -102,7 +102,8 @@ struct TrainingOutcome {
   int64_t steps_done = 0;
   double train_seconds = 0;              // resumed runs included
   int64_t best_step = -1;                // with parts: the last step any part improved
-  std::map<std::string, double> best_metrics;  // with parts: each part's metrics at its step,
+  std::map<std::string, double> best_metrics;  // with parts: the joined weights' validation
+                                               // (checked against each part's own step),
                                                // plus "best_step.<part>"
   std::filesystem::path best_weights;    // run_dir/best.safetensors
 };

@@ -164,19 +164,37 @@ class TwoPartTask : public TrainingTask {
     r.samples = 8;
     return r;
   }
+  // Each part scores by the step its weights come from (a snapshot taken at that
+  // step's validation), so the joined weights' validation is observable too.
   std::map<std::string, double> Validate() override {
-    const int64_t step = last_step_ + 1;
-    snapshots[step] = ModuleToSafetensors(*net_);
+    const io::SafetensorsFile now = ModuleToSafetensors(*net_);
+    const int64_t step_a = StepOf(now, "a."), step_b = StepOf(now, "b.");
+    if (step_a < 0 && step_b < 0) snapshots[last_step_ + 1] = now;
+    const int64_t a = step_a < 0 ? last_step_ + 1 : step_a, b = step_b < 0 ? last_step_ + 1 : step_b;
     static const std::map<int64_t, double> kA = {{1, 0.9}, {2, 0.5}, {3, 0.7}, {4, 0.6}};
     static const std::map<int64_t, double> kB = {{1, 0.1}, {2, 0.2}, {3, 0.8}, {4, 0.3}};
-    return {{"a_score", kA.at(step)}, {"b_score", kB.at(step)}, {"b_extra", 10.0 * step},
-            {"sum", kA.at(step) + kB.at(step)}};
+    // coupled: b's score also depends on a's weights (parts that are not independent).
+    const double b_score = kB.at(b) + (coupled ? 0.01 * static_cast<double>(a) : 0.0);
+    return {{"a_score", kA.at(a)}, {"b_score", b_score}, {"b_extra", 10.0 * static_cast<double>(b)},
+            {"sum", kA.at(a) + b_score}};
+  }
+  // The step of the snapshot whose tensors named `prefix`* equal `now`'s; -1 if none.
+  int64_t StepOf(const io::SafetensorsFile& now, const std::string& prefix) const {
+    for (const auto& [step, snapshot] : snapshots) {
+      bool same = true;
+      for (const auto& t : now.tensors) {
+        if (t.name.rfind(prefix, 0) == 0) same &= snapshot.Find(t.name)->bytes == t.bytes;
+      }
+      if (same) return step;
+    }
+    return -1;
   }
   std::string score_name() const override { return "sum"; }
   std::vector<ModelPart> independent_parts() const override { return parts; }
 
   std::vector<ModelPart> parts = {{"a", "a_score", {"a."}, {}}, {"b", "b_score", {}, {"b_extra"}}};
   std::map<int64_t, io::SafetensorsFile> snapshots;
+  bool coupled = false;
 
  private:
   torch::nn::Sequential net_{nullptr};
@@ -217,8 +235,10 @@ TEST(Training, KeepsEachIndependentPartAtItsOwnBestStep) {
   ExpectTensorsFrom(best, straight.snapshots.at(3), "b.");  // b peaks at step 3
   EXPECT_EQ(out.best_metrics.at("best_step.a"), 1);
   EXPECT_EQ(out.best_metrics.at("best_step.b"), 3);
+  // The metrics are the joined weights' own validation: each part's of its step.
   EXPECT_EQ(out.best_metrics.at("a_score"), 0.9);
-  EXPECT_EQ(out.best_metrics.at("b_extra"), 30.0);  // b's metrics come from b's step
+  EXPECT_EQ(out.best_metrics.at("b_score"), 0.8);
+  EXPECT_EQ(out.best_metrics.at("b_extra"), 30.0);
   EXPECT_EQ(out.best_step, 3);
 
   // Stopped after step 1 (a's best) and resumed by a new task: a's weights from
@@ -228,12 +248,20 @@ TEST(Training, KeepsEachIndependentPartAtItsOwnBestStep) {
   TwoPartTask part;
   ASSERT_FALSE(RunTraining(part, first, dir / "b", false).finished);
   TwoPartTask resumed;
+  resumed.snapshots = straight.snapshots;  // the same steps (an exact resume), to score by
   TrainingOutcome done = RunTraining(resumed, PartOptions(), dir / "b", true);
   ASSERT_TRUE(done.finished);
   const io::SafetensorsFile best_resumed = io::ReadSafetensors(done.best_weights);
   ExpectTensorsFrom(best_resumed, straight.snapshots.at(1), "a.");
   ExpectTensorsFrom(best_resumed, straight.snapshots.at(3), "b.");
   EXPECT_EQ(done.best_metrics, out.best_metrics);
+
+  // Parts that are not independent fail the joined weights' check at the end.
+  TwoPartTask coupled;
+  coupled.coupled = true;
+  EXPECT_NE(testing::MessageOf<Error>([&] { RunTraining(coupled, PartOptions(), dir / "c", false); })
+                .find("not independent"),
+            std::string::npos);
 }
 
 TEST(Training, PartsMustCoverEveryTensorOnce) {
@@ -247,6 +275,11 @@ TEST(Training, PartsMustCoverEveryTensorOnce) {
   uncovered.parts = {{"a", "a_score", {"a."}, {}}, {"b", "b_score", {"b.weight"}, {}}};
   EXPECT_NE(testing::MessageOf<Error>([&] { RunTraining(uncovered, PartOptions(), dir / "2", false); })
                 .find("b.bias belongs to no part"),
+            std::string::npos);
+  TwoPartTask twice;
+  twice.parts = {{"a", "a_score", {"a."}, {}}, {"a", "b_score", {}, {}}};
+  EXPECT_NE(testing::MessageOf<Error>([&] { RunTraining(twice, PartOptions(), dir / "4", false); })
+                .find("two parts are named 'a'"),
             std::string::npos);
   TwoPartTask empty;
   empty.parts = {{"a", "a_score", {}, {}}, {"b", "b_score", {"c."}, {}}};

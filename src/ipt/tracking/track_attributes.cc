@@ -134,27 +134,31 @@ std::vector<int> TwoMeansFrom(const std::vector<Eigen::VectorXd>& points, const 
 }
 
 // Weighted 2-means of `points` (unit vectors); returns the cluster (0 or 1) of each point.
-// Lloyd's iterations from every pair of `seeds` (indices into points; all points when
-// fewer than two are given) as the initial centers; the lowest cost wins (the first
-// pair on a tie). One farthest pair is not enough: a track whose kit stands apart from
-// both teams (a goalkeeper taken for a player) would be that pair's end and keep a
-// cluster to itself, with both teams in the other.
+// Lloyd's iterations from every pair of `seeds` (indices into points, >= 2) as the
+// initial centers. The split of lowest cost wins among those whose smaller cluster holds
+// at least `min_share` of the total weight (among all when none does; the first pair on a
+// tie). One farthest pair is not enough, nor is the lowest cost alone: a track whose kit
+// stands apart from both teams (a goalkeeper taken for a player) would keep a cluster to
+// itself, with both teams in the other.
 std::vector<int> TwoMeans(const std::vector<Eigen::VectorXd>& points, const std::vector<double>& weights,
-                          std::vector<int> seeds) {
+                          const std::vector<int>& seeds, double min_share) {
   const int n = static_cast<int>(points.size());
   if (n < kNumKits) return std::vector<int>(n, 0);
-  if (seeds.size() < kNumKits) {
-    seeds.resize(n);
-    std::iota(seeds.begin(), seeds.end(), 0);
-  }
+  IPT_ASSERT(seeds.size() >= kNumKits);
+  const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
   std::vector<int> best;
   double best_cost = std::numeric_limits<double>::infinity();
+  bool best_balanced = false;
   for (size_t i = 0; i < seeds.size(); ++i)
     for (size_t j = i + 1; j < seeds.size(); ++j) {
       double cost = 0;
       std::vector<int> cluster = TwoMeansFrom(points, weights, seeds[i], seeds[j], &cost);
-      if (cost < best_cost) {
+      double weight_1 = 0;
+      for (int k = 0; k < n; ++k) weight_1 += cluster[k] == 1 ? weights[k] : 0.0;
+      const bool balanced = std::min(weight_1, total - weight_1) >= min_share * total;
+      if ((balanced && !best_balanced) || (balanced == best_balanced && cost < best_cost)) {
         best_cost = cost;
+        best_balanced = balanced;
         best = std::move(cluster);
       }
     }
@@ -172,6 +176,8 @@ void TrackAttributesOptions::Check() const {
   IPT_CHECK(kit_init_min_detections >= 1 && kit_init_min_detections <= limits::kMaxFrames,
             "kit_init_min_detections must be in [1, {}], got {}", limits::kMaxFrames,
             kit_init_min_detections);
+  IPT_CHECK(std::isfinite(kit_min_cluster_share) && kit_min_cluster_share >= 0 && kit_min_cluster_share <= 0.5,
+            "kit_min_cluster_share must be in [0, 0.5], got {}", kit_min_cluster_share);
   IPT_CHECK(kit_init_max_tracks >= kNumKits && kit_init_max_tracks <= kMaxKitInitTracks,
             "kit_init_max_tracks must be in [{}, {}], got {}", kNumKits, kMaxKitInitTracks, kit_init_max_tracks);
   IPT_CHECK(InUnitInterval(min_legible_probability),
@@ -280,9 +286,13 @@ std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvide
       seeds.push_back(static_cast<int>(p));
     }
   }
+  if (seeds.size() < kNumKits) {  // too few long tracks: any track may start a run
+    seeds.resize(players.size());
+    std::iota(seeds.begin(), seeds.end(), 0);
+  }
   std::stable_sort(seeds.begin(), seeds.end(), [&](int a, int b) { return weights[a] > weights[b]; });
   if (seeds.size() > static_cast<size_t>(options.kit_init_max_tracks)) seeds.resize(options.kit_init_max_tracks);
-  const std::vector<int> kit = TwoMeans(points, weights, seeds);
+  const std::vector<int> kit = TwoMeans(points, weights, seeds, options.kit_min_cluster_share);
   std::array<std::vector<const TrackSummary*>, kNumKits> members;
   for (size_t p = 0; p < players.size(); ++p) members[kit[p]].push_back(&summaries[players[p]]);
   int team_a_kit = 0;

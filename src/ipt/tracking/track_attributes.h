@@ -9,9 +9,11 @@
 //  3. player tracks: weighted 2-means (weights: detections per track) on their mean kit
 //     embeddings (L2-normalized), run from every pair of the kit_init_max_tracks
 //     longest tracks that have at least kit_init_min_detections detections (all tracks
-//     if fewer than two have) as the initial centers, keeping the split of lowest
-//     weighted squared error (the first pair on a tie). A single farthest-pair start fails when one track's kit stands apart
-//     from both teams (a goalkeeper taken for a player): it keeps a cluster to itself;
+//     if fewer than two have) as the initial centers. The split of lowest weighted
+//     squared error wins among those whose smaller cluster holds >= kit_min_cluster_share
+//     of the weight (among all if none does; the first pair on a tie). A track whose kit
+//     stands apart from both teams' (a goalkeeper taken for a player) would otherwise
+//     keep a cluster to itself, with both teams in the other;
 //  4. the side convention: team A defends x = 0 (its goal is at x = 0, see
 //     docs/architecture.md "Frames and units"). The kit cluster whose detections in the
 //     first side_window_seconds of the match have the lower mean x is team_a (a team's
@@ -86,6 +88,9 @@ struct TrackAttributesOptions {
   // ... and at most this many of them, the longest (each pair starts one run: 32 give
   // 496 runs, milliseconds for the thousands of fragments of a 90-minute match).
   int kit_init_max_tracks = 32;
+  // A split counts when each kit holds at least this share of the player tracks'
+  // detections: a team is about half of them, a goalkeeper taken for a player 1/21.
+  double kit_min_cluster_share = 0.2;
   // A detection votes when P(legible) >= this (a legible number is more likely than not).
   double min_legible_probability = 0.5;
   // ... and its most likely number has at least this probability (more likely than all

@@ -142,12 +142,18 @@ TEST(TrackAttributes, AnOutlyingKitDoesNotTakeACluster) {
         for (float& v : e.kit_embedding) v /= norm;
       }
     }
-    std::mt19937 rng(seed);
-    tracks.push_back(MakeTrack(400, Role::kPlayer, 5, 8, 30, &rng));  // the goalkeeper, as a player
-    const auto result = ResolveTrackAttributes(tracks, MakeMatch());
-    for (int k = 0; k < 6; ++k) {
-      EXPECT_EQ(ById(result, 100 + k).category, io::Category::kTeamA) << k;
-      EXPECT_EQ(ById(result, 200 + k).category, io::Category::kTeamB) << k;
+    // The goalkeeper, as a player: as long as a player's track, or 2.5x longer. Then the
+    // lowest squared error alone keeps it apart (99.5 against 2 * 180 * 75 / 255 = 105.9:
+    // 6 tracks of 30 per team); the share rule decides (75 of 435 detections < 0.2).
+    for (const int length : {30, 75}) {
+      std::mt19937 rng(seed);
+      auto with_keeper = tracks;
+      with_keeper.push_back(MakeTrack(400, Role::kPlayer, 5, 8, length, &rng));
+      const auto result = ResolveTrackAttributes(with_keeper, MakeMatch());
+      for (int k = 0; k < 6; ++k) {
+        EXPECT_EQ(ById(result, 100 + k).category, io::Category::kTeamA) << k << " length " << length;
+        EXPECT_EQ(ById(result, 200 + k).category, io::Category::kTeamB) << k << " length " << length;
+      }
     }
   }
 }
@@ -294,6 +300,7 @@ TEST(TrackAttributes, RejectsBadEvidenceAndOptions) {
            [](TrackAttributesOptions& o) { o.side_window_seconds = 0; },
            [](TrackAttributesOptions& o) { o.kit_init_min_detections = 0; },
            [](TrackAttributesOptions& o) { o.kit_init_max_tracks = 1; },
+           [](TrackAttributesOptions& o) { o.kit_min_cluster_share = 0.6; },
            [](TrackAttributesOptions& o) { o.kit_init_max_tracks = 100000; },
            [](TrackAttributesOptions& o) { o.min_legible_probability = 1.1; },
            [](TrackAttributesOptions& o) { o.min_number_probability = -0.1; },
