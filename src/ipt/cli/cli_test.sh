@@ -318,6 +318,18 @@ CE=("$IPT" train crop_encoder --models "$ROOT/configs/models.yaml" --store "$WOR
 CE_REF="$(tail -1 "$WORK/ce_ref")"
 [ "${#CE_REF}" -eq 64 ] || fail "train crop_encoder printed no ref"
 [ -s "$WORK/ce_run/curves.csv" ] || fail "train crop_encoder wrote no curves"
+# The package records the commit this build was made from (taken at build time), and,
+# with the jersey branch, each part's best step.
+CE_JSON="$WORK/ce_store/$CE_REF/model.json"
+EXPECTED_COMMIT="$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
+python3 - "$CE_JSON" "$EXPECTED_COMMIT" <<'PY' || fail "package code_version / part steps"
+import json, sys
+m = json.load(open(sys.argv[1]))
+version, expected = m["code_version"], sys.argv[2]
+assert version == expected or version == expected + "-dirty", (version, expected)
+v = m["metrics"]["validation"]
+assert "best_step.body" in v and "best_step.jersey" in v, sorted(v)
+PY
 "$IPT" eval crops "$WORK/m" --model "$CE_REF" --store "$WORK/ce_store" 2>/dev/null | grep -q "jersey accuracy" \
   || fail "eval crops does not score the trained package"
 # Resuming with another recipe is refused, naming what differs.

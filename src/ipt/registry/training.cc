@@ -7,9 +7,7 @@
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
 
-#ifndef IPT_GIT_COMMIT
-#define IPT_GIT_COMMIT "unknown"
-#endif
+#include "ipt_git_commit.h"  // IPT_GIT_COMMIT, written at build time (git_commit.cmake)
 
 namespace ipt::registry {
 namespace fs = std::filesystem;
