@@ -3,6 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <exception>
+#include <mutex>
+#include <opencv2/core/utility.hpp>
+#include <optional>
 
 #include "ipt/pipeline/frame_source.h"
 #include "ipt/registry/model_package.h"
@@ -93,20 +97,38 @@ io::SafetensorsFile ComputeFrameLayer(const io::MatchDir& match, detector::Detec
     t.detector_s += watch.Seconds();
 
     watch = Stopwatch();
+    // Crops are independent: cut on OpenCV's thread pool (both cores: LibTorch is idle
+    // here), then gathered in detection order.
+    std::vector<std::optional<geometry::CropView>> views(detections.size());
+    std::vector<cv::Mat> cut(detections.size());
+    std::exception_ptr error;
+    std::mutex error_mu;
+    cv::parallel_for_(cv::Range(0, static_cast<int>(detections.size())), [&](const cv::Range& range) {
+      for (int i = range.start; i < range.end; ++i) {
+        try {
+          views[i] = geometry::MakeCropView(cameras, detections[i].foot_in_pitch_m, options.crop);
+          if (!views[i]) continue;
+          const cv::Mat& source_bgr = views[i]->camera_index == 0 ? frame.left : frame.right;
+          cut[i] = geometry::CutCrop(source_bgr, cameras[views[i]->camera_index], *views[i], options.crop);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(error_mu);
+          if (!error) error = std::current_exception();
+        }
+      }
+    });
+    if (error) std::rethrow_exception(error);
     std::vector<cv::Mat> crops;
     std::vector<const detector::Detection*> kept;
     std::vector<Eigen::Matrix2d> ground_axes;
     crops.reserve(detections.size());
-    for (const auto& d : detections) {
-      const auto view = geometry::MakeCropView(cameras, d.foot_in_pitch_m, options.crop);
-      if (!view) {
+    for (size_t i = 0; i < detections.size(); ++i) {
+      if (!views[i]) {
         ++t.dropped_detections;
         continue;
       }
-      const cv::Mat& source_bgr = view->camera_index == 0 ? frame.left : frame.right;
-      crops.push_back(geometry::CutCrop(source_bgr, cameras[view->camera_index], *view, options.crop));
-      kept.push_back(&d);
-      ground_axes.push_back(geometry::CropGroundAxes(*view));
+      crops.push_back(std::move(cut[i]));
+      kept.push_back(&detections[i]);
+      ground_axes.push_back(geometry::CropGroundAxes(*views[i]));
     }
     t.crops_s += watch.Seconds();
 
