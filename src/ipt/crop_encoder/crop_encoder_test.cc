@@ -232,6 +232,33 @@ TEST(CropEncoder, ScoresMatchBruteForce) {
   EXPECT_DOUBLE_EQ(s.role_accuracy, 1.0);
 }
 
+TEST(CropEncoder, MetricLearningDrawsIdentitiesSeenLongEnough) {
+  // (identity, time_s) of each crop; -1 is no one.
+  const std::vector<std::pair<int, float>> crops = {{0, 0.0f}, {0, 30.0f}, {1, 2.0f}, {1, 6.0f}, {1, 4.0f},
+                                                    {2, 50.0f}, {3, 10.0f}, {3, 20.0f}, {-1, 0.0f}, {-1, 90.0f}};
+  std::vector<CropSample> samples;
+  for (const auto& [identity, time_s] : crops) {
+    CropSample s;
+    s.identity = identity;
+    s.time_s = time_s;
+    samples.push_back(s);
+  }
+  // Brute force: an identity qualifies when it has >= 2 crops and max - min time >= the span.
+  for (double min_span_s : {0.0, 4.0, 4.5, 10.0, 30.0, 31.0}) {
+    std::vector<int> expected;
+    for (int id = 0; id < 4; ++id) {
+      std::vector<float> times;
+      for (const auto& [identity, time_s] : crops) {
+        if (identity == id) times.push_back(time_s);
+      }
+      const auto [lo, hi] = std::minmax_element(times.begin(), times.end());
+      if (times.size() >= 2 && *hi - *lo >= min_span_s) expected.push_back(id);
+    }
+    EXPECT_EQ(MetricLearningIdentities(samples, min_span_s), expected) << min_span_s;
+  }
+  EXPECT_EQ(MetricLearningIdentities(samples, 10.0), (std::vector<int>{0, 3}));
+}
+
 TEST(CropEncoder, AFewStepsLowerTheLoss) {
   for (bool branch : {false, true}) {
     torch::manual_seed(2);

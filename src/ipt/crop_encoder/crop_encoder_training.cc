@@ -89,6 +89,7 @@ std::vector<CropSample> LoadMatch(const std::string& dir, int match_index, int f
       CropSample s = CutSample(cameras, frames, foot, Eigen::Vector2d(a.x_m, a.z_m), options.keep_jersey_input);
       if (s.pixels.empty()) continue;
       s.frame = frame;
+      s.time_s = static_cast<float>((frame - 1) / match.info.fps);
       s.identity = a.person_id;
       s.kit = static_cast<int>(a.category);
       s.role = RoleOf(a.category);
@@ -203,14 +204,13 @@ class CropEncoderTask : public nn::TrainingTask {
       if (s.identity >= 0 && s.legibility == static_cast<int>(io::Legibility::kLegible) && s.jersey >= 0) legible_.push_back(i);
       if (s.identity < 0) background_.push_back(i);
     }
-    for (const auto& [id, list] : by_identity_) {
-      if (list.size() >= 2) identities_.push_back(id);
-    }
+    identities_ = MetricLearningIdentities(train_.samples, data_.identity_min_span_s);
     IPT_CHECK(static_cast<int>(identities_.size()) >= data_.identities_per_batch,
-              "crop encoder: {} identities with >= 2 crops, fewer than identities_per_batch {}", identities_.size(),
-              data_.identities_per_batch);
-    spdlog::info("crop encoder: {} crops, {} identities, {} legible, {} of no one", train_.samples.size(),
-                 identities_.size(), legible_.size(), background_.size());
+              "crop encoder: {} identities with >= 2 crops over >= {} s, fewer than identities_per_batch {}",
+              identities_.size(), data_.identity_min_span_s, data_.identities_per_batch);
+    spdlog::info("crop encoder: {} crops, {} of {} identities drawn for P x K (seen over >= {} s), {} legible, {} of no one",
+                 train_.samples.size(), identities_.size(), by_identity_.size(), data_.identity_min_span_s,
+                 legible_.size(), background_.size());
     loader_ = std::make_unique<nn::PrefetchLoader<Batch>>([this](int64_t step) { return MakeBatch(step); }, first_step,
                                                           workers, 3);
   }
@@ -422,7 +422,7 @@ CropDataOptions ReadDataOptions(const nn::TrainRecipe& recipe) {
   io::YamlReader r(recipe.path);
   r.OnlyKeys(recipe.data, "data",
              {"frame_step", "val_frame_step", "jitter_m", "background_per_frame", "identities_per_batch",
-              "crops_per_identity", "legible_per_batch", "background_per_batch", "max_brightness", "max_noise_sigma",
+              "crops_per_identity", "identity_min_span_s", "legible_per_batch", "background_per_batch", "max_brightness", "max_noise_sigma",
               "legible_colour_probability", "legible_max_shift_px", "legible_max_scale", "legible_max_blur_sigma",
               "loader_threads"});
   o.frame_step = r.GetOr(recipe.data, "frame_step", "data", o.frame_step);
@@ -431,6 +431,7 @@ CropDataOptions ReadDataOptions(const nn::TrainRecipe& recipe) {
   o.background_per_frame = r.GetOr(recipe.data, "background_per_frame", "data", o.background_per_frame);
   o.identities_per_batch = r.GetOr(recipe.data, "identities_per_batch", "data", o.identities_per_batch);
   o.crops_per_identity = r.GetOr(recipe.data, "crops_per_identity", "data", o.crops_per_identity);
+  o.identity_min_span_s = r.GetOr(recipe.data, "identity_min_span_s", "data", o.identity_min_span_s);
   o.legible_per_batch = r.GetOr(recipe.data, "legible_per_batch", "data", o.legible_per_batch);
   o.background_per_batch = r.GetOr(recipe.data, "background_per_batch", "data", o.background_per_batch);
   o.max_brightness = r.GetOr(recipe.data, "max_brightness", "data", o.max_brightness);
@@ -480,6 +481,7 @@ void CropDataOptions::Check() const {
   IPT_CHECK(background_per_frame >= 0 && background_per_frame <= 100, "background_per_frame must be in [0, 100]");
   IPT_CHECK(identities_per_batch >= 2 && identities_per_batch <= 1024, "identities_per_batch must be in [2, 1024]");
   IPT_CHECK(crops_per_identity >= 2 && crops_per_identity <= 64, "crops_per_identity must be in [2, 64]");
+  IPT_CHECK(identity_min_span_s >= 0 && identity_min_span_s <= 3600, "identity_min_span_s must be in [0, 3600]");
   IPT_CHECK(legible_per_batch >= 0 && legible_per_batch <= 1024, "legible_per_batch must be in [0, 1024]");
   IPT_CHECK(background_per_batch >= 0 && background_per_batch <= 1024, "background_per_batch must be in [0, 1024]");
   IPT_CHECK(max_brightness >= 0 && max_brightness < 1, "max_brightness must be in [0, 1)");
@@ -503,6 +505,23 @@ EncoderInput SampleInput(const CropSample& s) {
     in.jersey = cv::Mat(kJerseyInputHeight, kJerseyInputWidth, CV_8UC3, const_cast<unsigned char*>(s.jersey_pixels.data()));
   }
   return in;
+}
+
+std::vector<int> MetricLearningIdentities(const std::vector<CropSample>& samples, double min_span_s) {
+  std::map<int, std::pair<float, float>> first_last_s;
+  std::map<int, int> crops;
+  for (const auto& s : samples) {
+    if (s.identity < 0) continue;
+    auto [it, added] = first_last_s.emplace(s.identity, std::make_pair(s.time_s, s.time_s));
+    it->second.first = std::min(it->second.first, s.time_s);
+    it->second.second = std::max(it->second.second, s.time_s);
+    ++crops[s.identity];
+  }
+  std::vector<int> out;
+  for (const auto& [id, first_last] : first_last_s) {
+    if (crops[id] >= 2 && first_last.second - first_last.first >= min_span_s) out.push_back(id);
+  }
+  return out;
 }
 
 CropDataset LoadCropSamples(const std::vector<std::string>& matches, int frame_step, const CropDataOptions& options,

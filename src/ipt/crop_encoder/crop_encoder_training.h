@@ -21,6 +21,10 @@ struct CropDataOptions {
   int background_per_frame = 2;   // crops of no one: grass, boards, and half-people at 0.6-1.2 m
   int identities_per_batch = 16;  // P
   int crops_per_identity = 4;     // K
+  // Identities seen over less than this (first to last crop) are not drawn for P x K:
+  // their positives are near-copies of each other (short 4K matches for the jersey head),
+  // while ReID must match a person across minutes. Their crops still teach the other heads.
+  double identity_min_span_s = 0;
   int legible_per_batch = 24;     // extra crops whose number is legible (jersey head)
   int background_per_batch = 8;
   double max_brightness = 0.2;    // photometric jitter
@@ -52,6 +56,7 @@ struct CropSample {
   int legibility = 0; // io::Legibility
   int jersey = -1;    // 0..99, -1 none
   float foot_offset_m[2] = {0, 0};  // true foot-point - crop's, in the crop's ground axes (people only)
+  float time_s = 0;                 // seconds since the match's first frame
 };
 
 // The sample's two network inputs as OpenCV headers over its pixels (no copy); the
@@ -67,6 +72,10 @@ struct CropDataset {
 // crops with a legible number from every frame (annotations required).
 CropDataset LoadCropSamples(const std::vector<std::string>& matches, int frame_step, const CropDataOptions& options,
                             uint64_t seed, const ProgressFn& progress = nullptr);
+
+// The identities P x K batches draw from, ascending: at least 2 crops, seen over at
+// least min_span_s seconds (first to last crop).
+std::vector<int> MetricLearningIdentities(const std::vector<CropSample>& samples, double min_span_s);
 
 struct CropEncoderScores {
   double reid_rank1 = 0;        // query: first half of each match, gallery: second half (same match)

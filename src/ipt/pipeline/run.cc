@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <numeric>
 
 #include "ipt/eval/output_dir.h"
 #include "ipt/eval/pipeline_output.h"
@@ -109,9 +110,13 @@ tracking::DetectionEvidence Evidence(const FrameLayer& layer, int64_t row, const
   const std::array<float, crop_encoder::kNumNumbers> numbers =
       crop_encoder::JerseyNumberProbabilities(layer.Row(crop_encoder::kNumberField, row),
                                               layer.Row(crop_encoder::kDigitsField, row));
-  const int best = static_cast<int>(std::max_element(numbers.begin(), numbers.end()) - numbers.begin());
-  e.jersey_number = io::kMinJersey + best;
-  e.jersey_number_probability = numbers[best];
+  std::array<int, crop_encoder::kNumNumbers> order;
+  std::iota(order.begin(), order.end(), 0);
+  std::partial_sort(order.begin(), order.begin() + tracking::kMaxJerseyCandidates, order.end(),
+                    [&](int a, int b) { return numbers[a] > numbers[b] || (numbers[a] == numbers[b] && a < b); });
+  for (int k = 0; k < tracking::kMaxJerseyCandidates; ++k) {
+    e.jersey_candidates.push_back({io::kMinJersey + order[k], numbers[order[k]]});
+  }
   return e;
 }
 

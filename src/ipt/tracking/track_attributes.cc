@@ -20,6 +20,8 @@ constexpr double kFrameRoundingTolerance = 1e-9;
 constexpr int kNumKits = 2;
 // Pairs grow with the square: 256 tracks start 32,640 runs of Lloyd's iterations.
 constexpr int kMaxKitInitTracks = 256;
+// Float softmax outputs summed in float may exceed 1 by a few ulps.
+constexpr double kProbabilitySumTolerance = 1e-4;
 
 bool InUnitInterval(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
 
@@ -37,13 +39,21 @@ void CheckEvidence(const TrackEvidence& track, int* kit_dim) {
       IPT_CHECK(InUnitInterval(p), "{}: role probability {} outside [0, 1]", where(), p);
     for (float p : e.jersey_presence)
       IPT_CHECK(InUnitInterval(p), "{}: jersey presence probability {} outside [0, 1]", where(), p);
-    IPT_CHECK(InUnitInterval(e.jersey_number_probability),
-              "{}: jersey number probability {} outside [0, 1]", where(),
-              e.jersey_number_probability);
-    if (e.jersey_number)
-      IPT_CHECK(*e.jersey_number >= io::kMinJersey && *e.jersey_number <= io::kMaxJersey,
-                "{}: jersey number {} outside [{}, {}]", where(), *e.jersey_number, io::kMinJersey,
+    IPT_CHECK(e.jersey_candidates.size() <= static_cast<size_t>(kMaxJerseyCandidates),
+              "{}: {} jersey candidates, more than {}", where(), e.jersey_candidates.size(), kMaxJerseyCandidates);
+    JerseySet seen;
+    double mass = 0;
+    for (const JerseyCandidate& c : e.jersey_candidates) {
+      IPT_CHECK(c.number >= io::kMinJersey && c.number <= io::kMaxJersey && !seen[c.number - io::kMinJersey],
+                "{}: jersey number {} outside [{}, {}] or repeated", where(), c.number, io::kMinJersey,
                 io::kMaxJersey);
+      seen.set(c.number - io::kMinJersey);
+      IPT_CHECK(InUnitInterval(c.probability), "{}: jersey number probability {} outside [0, 1]", where(),
+                c.probability);
+      mass += c.probability;
+    }
+    IPT_CHECK(mass <= 1 + kProbabilitySumTolerance, "{}: jersey candidates' probabilities sum to {} > 1", where(),
+              mass);
     if (*kit_dim == 0) *kit_dim = static_cast<int>(e.kit_embedding.size());
     IPT_CHECK(!e.kit_embedding.empty() && static_cast<int>(e.kit_embedding.size()) == *kit_dim,
               "{}: kit embedding has {} values, expected {} (>= 1)", where(),
@@ -191,18 +201,37 @@ void TrackAttributesOptions::Check() const {
             "min_jersey_vote_share must be in (0, 1], got {}", min_jersey_vote_share);
 }
 
+JerseySet TeamJerseys(const std::vector<io::RosterEntry>& roster, io::Category category) {
+  const int team = io::CategoryTeam(category);
+  JerseySet out;
+  for (const io::RosterEntry& entry : roster) {
+    if (team >= 0 && io::CategoryTeam(entry.category) == team && entry.jersey) {
+      out.set(*entry.jersey - io::kMinJersey);
+    }
+  }
+  return out.none() ? JerseySet().set() : out;
+}
+
 std::optional<int> VoteJersey(const std::vector<DetectionEvidence>& detections,
-                              const TrackAttributesOptions& options) {
+                              const TrackAttributesOptions& options, const JerseySet& allowed) {
   std::array<int, io::kNumJerseys> votes{};
   int total = 0;
   for (const DetectionEvidence& e : detections) {
-    if (!e.jersey_number ||
-        e.jersey_presence[static_cast<int>(JerseyPresence::kLegible)] <
-            options.min_legible_probability ||
-        e.jersey_number_probability < options.min_number_probability)
-      continue;
-    IPT_ASSERT(*e.jersey_number >= io::kMinJersey && *e.jersey_number <= io::kMaxJersey);
-    ++votes[*e.jersey_number - io::kMinJersey];
+    if (e.jersey_presence[static_cast<int>(JerseyPresence::kLegible)] < options.min_legible_probability) continue;
+    double listed_mass = 0, allowed_mass = 0;
+    const JerseyCandidate* best = nullptr;
+    for (const JerseyCandidate& c : e.jersey_candidates) {
+      IPT_ASSERT(c.number >= io::kMinJersey && c.number <= io::kMaxJersey);
+      listed_mass += c.probability;
+      if (!allowed[c.number - io::kMinJersey]) continue;
+      allowed_mass += c.probability;
+      if (best == nullptr || c.probability > best->probability) best = &c;
+    }
+    if (best == nullptr) continue;
+    // The allowed numbers not listed hold at most the mass no candidate holds.
+    const double given_allowed = best->probability / (allowed_mass + std::max(0.0, 1.0 - listed_mass));
+    if (given_allowed < options.min_number_probability) continue;
+    ++votes[best->number - io::kMinJersey];
     ++total;
   }
   if (total == 0) return std::nullopt;
@@ -310,7 +339,8 @@ std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvide
   for (size_t i = 0; i < tracks.size(); ++i) {
     TrackAttributes& r = result[i];
     if (!r.category || *r.category == io::Category::kReferee) continue;
-    r.jersey = VoteJersey(tracks[i].detections, options);
+    r.jersey = VoteJersey(tracks[i].detections, options,
+                          options.roster_numbers_only ? TeamJerseys(match.roster, *r.category) : JerseySet().set());
     if (r.jersey) r.player_id = LookUpPlayerId(match.roster, *r.category, *r.jersey);
   }
   return result;

@@ -30,10 +30,17 @@
 // pitch (rare) would take the other side.
 //
 // Jersey: majority vote, per track, over its detections whose legible presence
-// probability is >= min_legible_probability and whose most likely number has probability
-// >= min_number_probability; the winner needs >= min_jersey_votes votes, a share >=
-// min_jersey_vote_share of the votes and strictly more votes than any other number; else
-// none. Referees get none (the roster gives them no jersey).
+// probability is >= min_legible_probability. A detection votes for its most likely
+// number among those allowed when that number's probability, given that the number is
+// allowed, is >= min_number_probability; else it does not vote. Allowed: with
+// roster_numbers_only, the numbers of the track's team in the roster (a team sheet is
+// part of every match; a reader that confuses 3 with 8 is still right when only 8
+// plays), any number when the option is off or the roster lists none for the team. The
+// probability given "allowed" is bounded below from the detection's candidates:
+// p(n) / (mass of the allowed candidates + mass of no candidate), exact without a
+// restriction. The winner needs >= min_jersey_votes votes, a share >=
+// min_jersey_vote_share of the votes and strictly more votes than any other number;
+// else none. Referees get none (the roster gives them no jersey).
 //
 // Player id: the roster entry of the track's team (team_a and goalkeeper_a are team A,
 // io::CategoryTeam) with the track's jersey, when exactly one entry has them; else none.
@@ -41,6 +48,7 @@
 
 #include <Eigen/Core>
 #include <array>
+#include <bitset>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -56,9 +64,16 @@ constexpr int kNumRoles = 3;
 enum class JerseyPresence { kNone = 0, kPartial = 1, kLegible = 2 };
 constexpr int kNumJerseyPresences = 3;
 
-// The evidence of one detection of a track. Jersey numbers: the most likely whole number
-// of the JN classifier (argmax of its 100 number probabilities) with its probability, a
-// compact form that is all the vote needs.
+// One of a detection's most likely jersey numbers.
+struct JerseyCandidate {
+  int number = 0;           // io::kMinJersey..io::kMaxJersey
+  float probability = 0;    // in [0, 1]
+};
+// Candidates kept per detection: enough for a team's numbers to be among them when the
+// reader is unsure, and a compact form (the vote needs no more).
+constexpr int kMaxJerseyCandidates = 5;
+
+// The evidence of one detection of a track.
 struct DetectionEvidence {
   int frame = 0;                          // 1-based
   Eigen::Vector2d foot_in_pitch_m{0, 0};  // (x, z), metres
@@ -68,8 +83,9 @@ struct DetectionEvidence {
   // crops of the same kit.
   std::vector<float> kit_embedding;
   std::array<float, kNumJerseyPresences> jersey_presence{};  // [none, partial, legible], in [0, 1]
-  std::optional<int> jersey_number;     // most likely number, io::kMinJersey..io::kMaxJersey
-  float jersey_number_probability = 0;  // its probability, in [0, 1]
+  // The most likely whole numbers (of the crop encoder's jn heads), most likely first,
+  // at most kMaxJerseyCandidates, distinct; their probabilities sum to <= 1.
+  std::vector<JerseyCandidate> jersey_candidates;
 };
 
 struct TrackEvidence {
@@ -93,9 +109,11 @@ struct TrackAttributesOptions {
   double kit_min_cluster_share = 0.2;
   // A detection votes when P(legible) >= this (a legible number is more likely than not).
   double min_legible_probability = 0.5;
-  // ... and its most likely number has at least this probability (more likely than all
-  // other numbers together).
+  // ... and its most likely allowed number has at least this probability given that the
+  // number is allowed (more likely than all other allowed numbers together).
   double min_number_probability = 0.5;
+  // Only numbers of the track's team in the roster are read (see above).
+  bool roster_numbers_only = true;
   // Votes the winning number needs (>= 1): 3 of the >= 5 legible frames issue 8 asks for.
   int min_jersey_votes = 3;
   // Share of the votes the winning number needs, in (0, 1]: a majority.
@@ -122,9 +140,16 @@ std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvide
                                                     const io::MatchInfo& match,
                                                     const TrackAttributesOptions& options = {});
 
-// The jersey vote of one track (see above); none when it fails.
+// The numbers a track may wear: bit n set when number n is allowed.
+using JerseySet = std::bitset<io::kNumJerseys>;
+
+// The numbers of `category`'s team in the roster (team_a and goalkeeper_a are team A);
+// every number when the team lists none (or for a category without team).
+JerseySet TeamJerseys(const std::vector<io::RosterEntry>& roster, io::Category category);
+
+// The jersey vote of one track (see above) among the `allowed` numbers; none when it fails.
 std::optional<int> VoteJersey(const std::vector<DetectionEvidence>& detections,
-                              const TrackAttributesOptions& options);
+                              const TrackAttributesOptions& options, const JerseySet& allowed = JerseySet().set());
 
 // The player id of the one roster entry of `category`'s team with `jersey`; none when no
 // entry or several match, and for referees.

@@ -51,8 +51,7 @@ void AddJersey(TrackEvidence* t, int first, int count, int number, float probabi
   for (int k = first; k < first + count; ++k) {
     DetectionEvidence& e = t->detections.at(k);
     e.jersey_presence = {0.05f, 0.05f, 0.9f};
-    e.jersey_number = number;
-    e.jersey_number_probability = probability;
+    e.jersey_candidates = {{number, probability}};
   }
 }
 
@@ -237,6 +236,82 @@ TEST(TrackAttributes, JerseyVote) {
   EXPECT_EQ(VoteJersey(u.detections, options), 23);
 }
 
+TEST(TrackAttributes, JerseyVoteReadsOnlyTheTeamsNumbers) {
+  const io::MatchInfo match = MakeMatch();
+  const JerseySet team_a = TeamJerseys(match.roster, io::Category::kTeamA);
+  EXPECT_EQ(team_a.count(), 3u);  // 10, 7 and the goalkeeper's 1
+  EXPECT_TRUE(team_a[10] && team_a[7] && team_a[1]);
+  EXPECT_EQ(TeamJerseys(match.roster, io::Category::kGoalkeeperB), TeamJerseys(match.roster, io::Category::kTeamB));
+  EXPECT_TRUE(TeamJerseys(match.roster, io::Category::kReferee).all());  // no team: any number
+  EXPECT_TRUE(TeamJerseys({}, io::Category::kTeamA).all());             // no roster: any number
+  // A reader unsure between 3, 8 and 5 (0.05 left to the other numbers).
+  TrackAttributesOptions options;
+  options.min_jersey_votes = 1;
+  std::vector<DetectionEvidence> one(1);
+  one[0].jersey_presence = {0, 0, 1};
+  one[0].jersey_candidates = {{3, 0.40f}, {8, 0.28f}, {5, 0.27f}};
+  EXPECT_FALSE(VoteJersey(one, options));  // 0.40 < 0.5 among all numbers
+  JerseySet allowed;
+  allowed.set(8).set(10);
+  EXPECT_EQ(VoteJersey(one, options, allowed), 8);  // 0.28 / (0.28 + 0.05) >= 0.5
+  allowed.set(5);
+  EXPECT_FALSE(VoteJersey(one, options, allowed));  // 0.28 / (0.28 + 0.27 + 0.05) < 0.5
+  EXPECT_EQ(VoteJersey(one, options, JerseySet().set(5).set(10)), 5);  // the best allowed, not the best
+}
+
+TEST(TrackAttributes, JerseyVoteAgreesWithTheFullDistribution) {
+  // Brute force over random full distributions: a detection votes for n only when n is the
+  // most likely allowed number and P(n | allowed) >= the threshold, from all 100 numbers;
+  // without a restriction, exactly when the most likely number reaches it.
+  std::mt19937 rng(9);
+  std::gamma_distribution<double> gamma(0.3);
+  TrackAttributesOptions options;
+  options.min_jersey_votes = 1;
+  int votes = 0, restricted_votes = 0, read_only_with_the_roster = 0;
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<double> p(io::kNumJerseys);
+    for (double& v : p) v = gamma(rng);
+    p[rng() % io::kNumJerseys] += trial % 4 * 20.0;  // some confident readers (the rest sums to ~30)
+    const double sum = std::accumulate(p.begin(), p.end(), 0.0);
+    for (double& v : p) v /= sum;
+    std::vector<int> order(io::kNumJerseys);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return p[a] > p[b]; });
+    std::vector<DetectionEvidence> one(1);
+    one[0].jersey_presence = {0, 0, 1};
+    for (int k = 0; k < kMaxJerseyCandidates; ++k) {
+      one[0].jersey_candidates.push_back({order[k], static_cast<float>(p[order[k]])});
+    }
+    const auto unrestricted = VoteJersey(one, options);
+    EXPECT_EQ(unrestricted.has_value(), p[order[0]] >= options.min_number_probability) << trial;
+    if (unrestricted) {
+      EXPECT_EQ(*unrestricted, order[0]);
+    }
+    votes += unrestricted.has_value();
+    JerseySet allowed;
+    for (int n = 0; n < io::kNumJerseys; ++n) allowed[n] = rng() % 6 == 0;
+    allowed.set(order[rng() % 3]);  // often one of the reader's first guesses
+    const auto vote = VoteJersey(one, options, allowed);
+    if (!vote) continue;
+    ++restricted_votes;
+    read_only_with_the_roster += !unrestricted;
+    double allowed_mass = 0;
+    int best = -1;
+    for (int n = 0; n < io::kNumJerseys; ++n) {
+      if (!allowed[n]) continue;
+      allowed_mass += p[n];
+      if (best < 0 || p[n] > p[best]) best = n;
+    }
+    EXPECT_EQ(*vote, best) << trial;
+    EXPECT_GE(p[best] / allowed_mass, options.min_number_probability - 1e-6) << trial;
+  }
+  // The checks above ran on both outcomes, and the restriction reads numbers the
+  // unrestricted vote cannot.
+  EXPECT_GT(votes, 200);
+  EXPECT_GT(restricted_votes, 200);
+  EXPECT_GT(read_only_with_the_roster, 50);
+}
+
 TEST(TrackAttributes, RosterLookUp) {
   io::MatchInfo match = MakeMatch();
   EXPECT_EQ(LookUpPlayerId(match.roster, io::Category::kTeamA, 10), 1);
@@ -255,7 +330,7 @@ TEST(TrackAttributes, JerseyAndPlayerIdPerTrack) {
   auto tracks = MakeMatchTracks(0, 1, false, 5);
   AddJersey(&tracks[0], 0, 5, 10);   // team A 10 -> player 1
   AddJersey(&tracks[6], 0, 5, 10);   // team B 10 -> player 11
-  AddJersey(&tracks[7], 0, 5, 42);   // team B 42: not in the roster
+  AddJersey(&tracks[7], 0, 5, 42);   // team B 42: not in the roster, so not read
   AddJersey(&tracks[12], 0, 5, 1);   // goalkeeper A 1 -> player 3
   AddJersey(&tracks[14], 0, 5, 10);  // referee: never a jersey
   io::MatchInfo match = MakeMatch();
@@ -263,8 +338,14 @@ TEST(TrackAttributes, JerseyAndPlayerIdPerTrack) {
   EXPECT_EQ(result[0].jersey, 10);
   EXPECT_EQ(result[0].player_id, 1);
   EXPECT_EQ(result[6].player_id, 11);
-  EXPECT_EQ(result[7].jersey, 42);
+  EXPECT_FALSE(result[7].jersey);
   EXPECT_FALSE(result[7].player_id);
+  TrackAttributesOptions any_number;
+  any_number.roster_numbers_only = false;
+  const auto unrestricted = ResolveTrackAttributes(tracks, match, any_number);
+  EXPECT_EQ(unrestricted[7].jersey, 42);
+  EXPECT_FALSE(unrestricted[7].player_id);
+  EXPECT_EQ(unrestricted[0].player_id, 1);
   EXPECT_EQ(result[12].player_id, 3);
   EXPECT_FALSE(result[14].jersey);
   EXPECT_FALSE(result[14].player_id);
@@ -290,7 +371,11 @@ TEST(TrackAttributes, RejectsBadEvidenceAndOptions) {
     t[0].detections[0].role_probabilities[0] = std::numeric_limits<float>::quiet_NaN();
   });
   rejects([](auto& t) { t[0].detections[0].jersey_presence[2] = 1.5f; });
-  rejects([](auto& t) { t[0].detections[0].jersey_number = 100; });
+  rejects([](auto& t) { t[0].detections[0].jersey_candidates = {{100, 0.5f}}; });
+  rejects([](auto& t) { t[0].detections[0].jersey_candidates = {{7, 0.5f}, {7, 0.2f}}; });
+  rejects([](auto& t) { t[0].detections[0].jersey_candidates = {{7, 0.7f}, {8, 0.6f}}; });
+  rejects([](auto& t) { t[0].detections[0].jersey_candidates = {{7, -0.1f}}; });
+  rejects([](auto& t) { t[0].detections[0].jersey_candidates.assign(kMaxJerseyCandidates + 1, {7, 0.1f}); });
   rejects([](auto& t) { t[1].detections[0].kit_embedding.push_back(0); });
   rejects([](auto& t) { t[1].detections[0].kit_embedding.assign(kKitDim, 0.0f); });
   rejects([](auto& t) { t[0].detections[0].foot_in_pitch_m.x() = 1e9; });
