@@ -256,7 +256,12 @@ TEST(CropEncoder, MetricLearningDrawsIdentitiesSeenLongEnough) {
     }
     EXPECT_EQ(MetricLearningIdentities(samples, min_span_s), expected) << min_span_s;
   }
+  EXPECT_EQ(MetricLearningIdentities(samples, 0.0), (std::vector<int>{0, 1, 3}));  // 2 has one crop
+  EXPECT_EQ(MetricLearningIdentities(samples, 4.0), (std::vector<int>{0, 1, 3}));  // 1 spans 4 s
+  EXPECT_EQ(MetricLearningIdentities(samples, 4.5), (std::vector<int>{0, 3}));
   EXPECT_EQ(MetricLearningIdentities(samples, 10.0), (std::vector<int>{0, 3}));
+  EXPECT_EQ(MetricLearningIdentities(samples, 10.5), (std::vector<int>{0}));
+  EXPECT_TRUE(MetricLearningIdentities(samples, 31.0).empty());
 }
 
 TEST(CropEncoder, AFewStepsLowerTheLoss) {

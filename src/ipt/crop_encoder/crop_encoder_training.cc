@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <opencv2/imgproc.hpp>
@@ -508,18 +509,21 @@ EncoderInput SampleInput(const CropSample& s) {
 }
 
 std::vector<int> MetricLearningIdentities(const std::vector<CropSample>& samples, double min_span_s) {
-  std::map<int, std::pair<float, float>> first_last_s;
-  std::map<int, int> crops;
+  struct Seen {
+    float first_s = std::numeric_limits<float>::infinity(), last_s = -std::numeric_limits<float>::infinity();
+    int crops = 0;
+  };
+  std::map<int, Seen> seen;  // identities are unique per match: spans never mix matches
   for (const auto& s : samples) {
     if (s.identity < 0) continue;
-    auto [it, added] = first_last_s.emplace(s.identity, std::make_pair(s.time_s, s.time_s));
-    it->second.first = std::min(it->second.first, s.time_s);
-    it->second.second = std::max(it->second.second, s.time_s);
-    ++crops[s.identity];
+    Seen& x = seen[s.identity];
+    x.first_s = std::min(x.first_s, s.time_s);
+    x.last_s = std::max(x.last_s, s.time_s);
+    ++x.crops;
   }
   std::vector<int> out;
-  for (const auto& [id, first_last] : first_last_s) {
-    if (crops[id] >= 2 && first_last.second - first_last.first >= min_span_s) out.push_back(id);
+  for (const auto& [id, x] : seen) {
+    if (x.crops >= 2 && x.last_s - x.first_s >= min_span_s) out.push_back(id);
   }
   return out;
 }

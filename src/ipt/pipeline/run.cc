@@ -110,6 +110,8 @@ tracking::DetectionEvidence Evidence(const FrameLayer& layer, int64_t row, const
   const std::array<float, crop_encoder::kNumNumbers> numbers =
       crop_encoder::JerseyNumberProbabilities(layer.Row(crop_encoder::kNumberField, row),
                                               layer.Row(crop_encoder::kDigitsField, row));
+  static_assert(crop_encoder::kNumNumbers == io::kNumJerseys && io::kMinJersey == 0 &&
+                crop_encoder::kNumNumbers >= tracking::kMaxJerseyCandidates);
   std::array<int, crop_encoder::kNumNumbers> order;
   std::iota(order.begin(), order.end(), 0);
   std::partial_sort(order.begin(), order.begin() + tracking::kMaxJerseyCandidates, order.end(),

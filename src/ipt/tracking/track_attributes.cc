@@ -20,8 +20,9 @@ constexpr double kFrameRoundingTolerance = 1e-9;
 constexpr int kNumKits = 2;
 // Pairs grow with the square: 256 tracks start 32,640 runs of Lloyd's iterations.
 constexpr int kMaxKitInitTracks = 256;
-// Float softmax outputs summed in float may exceed 1 by a few ulps.
-constexpr double kProbabilitySumTolerance = 1e-4;
+// Float probabilities that sum to 1 before rounding to float sum (in double) to within
+// a few float ulps of 1 (~3e-7 for 5 of them).
+constexpr double kProbabilitySumTolerance = 1e-5;
 
 bool InUnitInterval(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
 
@@ -43,14 +44,18 @@ void CheckEvidence(const TrackEvidence& track, int* kit_dim) {
               "{}: {} jersey candidates, more than {}", where(), e.jersey_candidates.size(), kMaxJerseyCandidates);
     JerseySet seen;
     double mass = 0;
-    for (const JerseyCandidate& c : e.jersey_candidates) {
-      IPT_CHECK(c.number >= io::kMinJersey && c.number <= io::kMaxJersey && !seen[c.number - io::kMinJersey],
-                "{}: jersey number {} outside [{}, {}] or repeated", where(), c.number, io::kMinJersey,
-                io::kMaxJersey);
-      seen.set(c.number - io::kMinJersey);
-      IPT_CHECK(InUnitInterval(c.probability), "{}: jersey number probability {} outside [0, 1]", where(),
-                c.probability);
-      mass += c.probability;
+    for (size_t c = 0; c < e.jersey_candidates.size(); ++c) {
+      const JerseyCandidate& candidate = e.jersey_candidates[c];
+      IPT_CHECK(candidate.number >= io::kMinJersey && candidate.number <= io::kMaxJersey,
+                "{}: jersey number {} outside [{}, {}]", where(), candidate.number, io::kMinJersey, io::kMaxJersey);
+      IPT_CHECK(!seen[candidate.number - io::kMinJersey], "{}: jersey number {} listed twice", where(),
+                candidate.number);
+      seen.set(candidate.number - io::kMinJersey);
+      IPT_CHECK(InUnitInterval(candidate.probability), "{}: jersey number probability {} outside [0, 1]", where(),
+                candidate.probability);
+      IPT_CHECK(c == 0 || candidate.probability <= e.jersey_candidates[c - 1].probability,
+                "{}: jersey candidates not in order of non-increasing probability", where());
+      mass += candidate.probability;
     }
     IPT_CHECK(mass <= 1 + kProbabilitySumTolerance, "{}: jersey candidates' probabilities sum to {} > 1", where(),
               mass);
@@ -194,6 +199,8 @@ void TrackAttributesOptions::Check() const {
             "min_legible_probability must be in [0, 1], got {}", min_legible_probability);
   IPT_CHECK(InUnitInterval(min_number_probability),
             "min_number_probability must be in [0, 1], got {}", min_number_probability);
+  IPT_CHECK(InUnitInterval(min_allowed_probability) && min_allowed_probability > 0,
+            "min_allowed_probability must be in (0, 1], got {}", min_allowed_probability);
   IPT_CHECK(min_jersey_votes >= 1 && min_jersey_votes <= limits::kMaxFrames,
             "min_jersey_votes must be in [1, {}], got {}", limits::kMaxFrames, min_jersey_votes);
   IPT_CHECK(std::isfinite(min_jersey_vote_share) && min_jersey_vote_share > 0 &&
@@ -205,9 +212,9 @@ JerseySet TeamJerseys(const std::vector<io::RosterEntry>& roster, io::Category c
   const int team = io::CategoryTeam(category);
   JerseySet out;
   for (const io::RosterEntry& entry : roster) {
-    if (team >= 0 && io::CategoryTeam(entry.category) == team && entry.jersey) {
-      out.set(*entry.jersey - io::kMinJersey);
-    }
+    if (team < 0 || io::CategoryTeam(entry.category) != team) continue;
+    if (!entry.jersey) return JerseySet().set();  // a partial sheet
+    out.set(*entry.jersey - io::kMinJersey);
   }
   return out.none() ? JerseySet().set() : out;
 }
@@ -227,10 +234,10 @@ std::optional<int> VoteJersey(const std::vector<DetectionEvidence>& detections,
       allowed_mass += c.probability;
       if (best == nullptr || c.probability > best->probability) best = &c;
     }
-    if (best == nullptr) continue;
+    if (best == nullptr || !(allowed_mass >= options.min_allowed_probability)) continue;
     // The allowed numbers not listed hold at most the mass no candidate holds.
     const double given_allowed = best->probability / (allowed_mass + std::max(0.0, 1.0 - listed_mass));
-    if (given_allowed < options.min_number_probability) continue;
+    if (!(given_allowed >= options.min_number_probability)) continue;
     ++votes[best->number - io::kMinJersey];
     ++total;
   }

@@ -31,14 +31,16 @@
 //
 // Jersey: majority vote, per track, over its detections whose legible presence
 // probability is >= min_legible_probability. A detection votes for its most likely
-// number among those allowed when that number's probability, given that the number is
-// allowed, is >= min_number_probability; else it does not vote. Allowed: with
-// roster_numbers_only, the numbers of the track's team in the roster (a team sheet is
-// part of every match; a reader that confuses 3 with 8 is still right when only 8
-// plays), any number when the option is off or the roster lists none for the team. The
-// probability given "allowed" is bounded below from the detection's candidates:
-// p(n) / (mass of the allowed candidates + mass of no candidate), exact without a
-// restriction. The winner needs >= min_jersey_votes votes, a share >=
+// number among those allowed when (a) the allowed candidates hold >= min_allowed_probability
+// (a crop read confidently as a number the team does not wear does not vote for a
+// teammate) and (b) that number's probability given that the number is allowed is
+// >= min_number_probability; else it does not vote. Allowed: with roster_numbers_only,
+// the numbers of the track's team in the roster (a team sheet is part of every match; a
+// reader that confuses 3 with 8 is still right when only 8 plays); any number when the
+// option is off, or when the roster lists the team without numbers or with an entry that
+// has none (a partial sheet). The probability given "allowed" is bounded below from the
+// detection's candidates: p(n) / (mass of the allowed candidates + max(0, 1 - mass of
+// all candidates)), exact without a restriction. The winner needs >= min_jersey_votes votes, a share >=
 // min_jersey_vote_share of the votes and strictly more votes than any other number;
 // else none. Referees get none (the roster gives them no jersey).
 //
@@ -83,8 +85,9 @@ struct DetectionEvidence {
   // crops of the same kit.
   std::vector<float> kit_embedding;
   std::array<float, kNumJerseyPresences> jersey_presence{};  // [none, partial, legible], in [0, 1]
-  // The most likely whole numbers (of the crop encoder's jn heads), most likely first,
-  // at most kMaxJerseyCandidates, distinct; their probabilities sum to <= 1.
+  // The K most likely whole numbers (of the crop encoder's jn heads), K <=
+  // kMaxJerseyCandidates, in order of non-increasing probability, distinct; their
+  // probabilities sum to <= 1. Only the top K make the bound above a lower bound.
   std::vector<JerseyCandidate> jersey_candidates;
 };
 
@@ -114,6 +117,9 @@ struct TrackAttributesOptions {
   double min_number_probability = 0.5;
   // Only numbers of the track's team in the roster are read (see above).
   bool roster_numbers_only = true;
+  // ... when the crop gives them at least this probability together, in (0, 1]: a quarter
+  // keeps a reader torn between 3 and 8, and drops one sure of a number the team lacks.
+  double min_allowed_probability = 0.25;
   // Votes the winning number needs (>= 1): 3 of the >= 5 legible frames issue 8 asks for.
   int min_jersey_votes = 3;
   // Share of the votes the winning number needs, in (0, 1]: a majority.
@@ -144,7 +150,8 @@ std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvide
 using JerseySet = std::bitset<io::kNumJerseys>;
 
 // The numbers of `category`'s team in the roster (team_a and goalkeeper_a are team A);
-// every number when the team lists none (or for a category without team).
+// every number when the team lists none, when one of its entries has no number (a
+// partial sheet), and for a category without team.
 JerseySet TeamJerseys(const std::vector<io::RosterEntry>& roster, io::Category category);
 
 // The jersey vote of one track (see above) among the `allowed` numbers; none when it fails.

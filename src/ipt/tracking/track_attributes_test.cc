@@ -244,6 +244,10 @@ TEST(TrackAttributes, JerseyVoteReadsOnlyTheTeamsNumbers) {
   EXPECT_EQ(TeamJerseys(match.roster, io::Category::kGoalkeeperB), TeamJerseys(match.roster, io::Category::kTeamB));
   EXPECT_TRUE(TeamJerseys(match.roster, io::Category::kReferee).all());  // no team: any number
   EXPECT_TRUE(TeamJerseys({}, io::Category::kTeamA).all());             // no roster: any number
+  std::vector<io::RosterEntry> partial = match.roster;
+  partial.push_back({13, io::Category::kTeamB, std::nullopt, "b?"});  // a team B entry without number
+  EXPECT_TRUE(TeamJerseys(partial, io::Category::kTeamB).all());
+  EXPECT_EQ(TeamJerseys(partial, io::Category::kTeamA), team_a);
   // A reader unsure between 3, 8 and 5 (0.05 left to the other numbers).
   TrackAttributesOptions options;
   options.min_jersey_votes = 1;
@@ -257,6 +261,12 @@ TEST(TrackAttributes, JerseyVoteReadsOnlyTheTeamsNumbers) {
   allowed.set(5);
   EXPECT_FALSE(VoteJersey(one, options, allowed));  // 0.28 / (0.28 + 0.27 + 0.05) < 0.5
   EXPECT_EQ(VoteJersey(one, options, JerseySet().set(5).set(10)), 5);  // the best allowed, not the best
+  // A crop sure of 42, which the team does not wear: its teammates' crumbs do not vote.
+  one[0].jersey_candidates = {{42, 0.99f}, {10, 0.006f}, {3, 0.001f}, {4, 0.001f}, {5, 0.001f}};
+  EXPECT_EQ(VoteJersey(one, options), 42);
+  EXPECT_FALSE(VoteJersey(one, options, JerseySet().set(10)));  // 0.006 < min_allowed_probability
+  options.min_allowed_probability = 0.005;
+  EXPECT_EQ(VoteJersey(one, options, JerseySet().set(10)), 10);
 }
 
 TEST(TrackAttributes, JerseyVoteAgreesWithTheFullDistribution) {
@@ -331,6 +341,9 @@ TEST(TrackAttributes, JerseyAndPlayerIdPerTrack) {
   AddJersey(&tracks[0], 0, 5, 10);   // team A 10 -> player 1
   AddJersey(&tracks[6], 0, 5, 10);   // team B 10 -> player 11
   AddJersey(&tracks[7], 0, 5, 42);   // team B 42: not in the roster, so not read
+  for (int k = 0; k < 5; ++k) {       // ... though 10 (in it) is a crumb of each reading
+    tracks[7].detections[k].jersey_candidates = {{42, 0.97f}, {10, 0.01f}, {3, 0.005f}, {4, 0.005f}, {5, 0.005f}};
+  }
   AddJersey(&tracks[12], 0, 5, 1);   // goalkeeper A 1 -> player 3
   AddJersey(&tracks[14], 0, 5, 10);  // referee: never a jersey
   io::MatchInfo match = MakeMatch();
@@ -375,7 +388,17 @@ TEST(TrackAttributes, RejectsBadEvidenceAndOptions) {
   rejects([](auto& t) { t[0].detections[0].jersey_candidates = {{7, 0.5f}, {7, 0.2f}}; });
   rejects([](auto& t) { t[0].detections[0].jersey_candidates = {{7, 0.7f}, {8, 0.6f}}; });
   rejects([](auto& t) { t[0].detections[0].jersey_candidates = {{7, -0.1f}}; });
-  rejects([](auto& t) { t[0].detections[0].jersey_candidates.assign(kMaxJerseyCandidates + 1, {7, 0.1f}); });
+  rejects([](auto& t) { t[0].detections[0].jersey_candidates = {{7, 0.2f}, {8, 0.3f}}; });  // not in order
+  rejects([](auto& t) {
+    auto& c = t[0].detections[0].jersey_candidates;
+    for (int n = 0; n <= kMaxJerseyCandidates; ++n) c.push_back({n, 0.1f});  // one too many
+  });
+  {  // float rounding: a sum a few ulps above 1 is accepted
+    std::vector<TrackEvidence> tracks = {MakeTrack(1, Role::kPlayer, 0, 30, 5, &rng),
+                                         MakeTrack(2, Role::kPlayer, 1, 60, 5, &rng)};
+    tracks[0].detections[0].jersey_candidates = {{7, 0.6000001f}, {8, 0.4000001f}};
+    EXPECT_NO_THROW(ResolveTrackAttributes(tracks, match));
+  }
   rejects([](auto& t) { t[1].detections[0].kit_embedding.push_back(0); });
   rejects([](auto& t) { t[1].detections[0].kit_embedding.assign(kKitDim, 0.0f); });
   rejects([](auto& t) { t[0].detections[0].foot_in_pitch_m.x() = 1e9; });
@@ -389,6 +412,7 @@ TEST(TrackAttributes, RejectsBadEvidenceAndOptions) {
            [](TrackAttributesOptions& o) { o.kit_init_max_tracks = 100000; },
            [](TrackAttributesOptions& o) { o.min_legible_probability = 1.1; },
            [](TrackAttributesOptions& o) { o.min_number_probability = -0.1; },
+           [](TrackAttributesOptions& o) { o.min_allowed_probability = 0; },
            [](TrackAttributesOptions& o) { o.min_jersey_votes = 0; },
            [](TrackAttributesOptions& o) { o.min_jersey_vote_share = 0; }}) {
     TrackAttributesOptions o;
