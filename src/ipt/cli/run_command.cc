@@ -45,6 +45,7 @@ void AddRunCommand(CLI::App& app) {
   struct Args {
     std::string match, models = "models.yaml", out;
     std::string store = registry::DefaultModelStoreRoot().string(), cache = store::DefaultArtifactStoreRoot().string();
+    std::string attributes;
     int threads = 2, frames = 0;
   };
   auto args = std::make_shared<Args>();
@@ -62,9 +63,13 @@ void AddRunCommand(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "LibTorch threads")->check(PositiveUpTo(limits::kMaxThreads));
   cmd->add_option("--frames", args->frames, "only the first N frames (0 = all; cached separately)")
       ->check(CLI::Range(0, limits::kMaxFrames));
+  cmd->add_option("--attributes", args->attributes,
+                  "YAML of per-track category/jersey options (any subset of configs/track_attributes.yaml)")
+      ->check(CLI::ExistingFile);
   cmd->callback([args]() {
     nn::SetTorchThreads(args->threads);
     pipeline::RunOptions options;
+    if (!args->attributes.empty()) options.attributes = pipeline::ReadTrackAttributesOptions(args->attributes);
     options.models_yaml = args->models;
     options.model_store = args->store;
     options.cache = args->cache;

@@ -6,12 +6,14 @@
 #include <array>
 #include <cmath>
 #include <numeric>
+#include <set>
 
 #include "ipt/eval/output_dir.h"
 #include "ipt/eval/pipeline_output.h"
 #include "ipt/eval/ptfe.h"
 #include "ipt/eval/soccernet_gsr.h"
 #include "ipt/io/match_dir.h"
+#include "ipt/io/yaml_reader.h"
 #include "ipt/pipeline/frame_level.h"
 #include "ipt/pipeline/models.h"
 #include "ipt/pipeline/track_level.h"
@@ -124,6 +126,58 @@ tracking::DetectionEvidence Evidence(const FrameLayer& layer, int64_t row, const
 
 }  // namespace
 
+namespace {
+
+// Every field of TrackAttributesOptions with its key: the one list the reader and
+// run.json use.
+template <typename Options, typename Visit>
+void VisitAttributesOptions(Options& o, Visit&& visit) {
+  visit("side_window_seconds", o.side_window_seconds);
+  visit("kit_init_min_detections", o.kit_init_min_detections);
+  visit("kit_init_max_tracks", o.kit_init_max_tracks);
+  visit("kit_min_cluster_share", o.kit_min_cluster_share);
+  visit("min_legible_probability", o.min_legible_probability);
+  visit("min_number_probability", o.min_number_probability);
+  visit("roster_numbers_only", o.roster_numbers_only);
+  visit("min_allowed_probability", o.min_allowed_probability);
+  visit("min_jersey_votes", o.min_jersey_votes);
+  visit("min_jersey_vote_share", o.min_jersey_vote_share);
+}
+
+}  // namespace
+
+tracking::TrackAttributesOptions ReadTrackAttributesOptions(const std::filesystem::path& path) {
+  const std::string file = path.string();
+  const YAML::Node root = io::LoadYamlFile(file);
+  io::YamlReader r(file);
+  if (!root.IsMap()) r.Fail(root, "", "expected a mapping of track attribute options");
+  tracking::TrackAttributesOptions o;
+  std::set<std::string> known;
+  VisitAttributesOptions(o, [&](const char* key, auto& value) {
+    known.insert(key);
+    value = r.GetOr(root, key, "", value);
+  });
+  for (const auto& entry : root) {
+    const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "(complex key)";
+    if (known.count(key)) continue;
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    r.Fail(entry.first, io::EchoValue(key), "unknown key (known keys: " + list + ")");
+  }
+  try {
+    o.Check();
+  } catch (const Error& e) {
+    throw InputError(file, 0, "", e.message());
+  }
+  return o;
+}
+
+nlohmann::json ToJson(const tracking::TrackAttributesOptions& options) {
+  nlohmann::json j = nlohmann::json::object();
+  VisitAttributesOptions(options, [&](const char* key, const auto& value) { j[key] = value; });
+  return j;
+}
+
 nlohmann::json RunReport::ToJson() const {
   nlohmann::json j;
   j["format"] = kRunFormat;
@@ -146,6 +200,7 @@ nlohmann::json RunReport::ToJson() const {
   j["frames_per_second"] = total_seconds > 0 ? frames / total_seconds : 0.0;
   j["peak_memory_mib"] = peak_rss_bytes / 1048576.0;
   j["threads"] = threads;
+  j["attributes"] = pipeline::ToJson(attributes);
   return j;
 }
 
@@ -166,6 +221,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   RunReport report;
   report.match = match.info.name;
   report.threads = options.threads;
+  report.attributes = options.attributes;
   report.refs = CheckRunCollection(options.models_yaml, model_store);
   ReadOnlineTrackerPackage(registry::ModelStore(model_store).PackageDir(report.refs.at("tracker")));
 

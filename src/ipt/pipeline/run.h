@@ -64,8 +64,18 @@ struct RunReport {
   double total_seconds = 0;
   int64_t peak_rss_bytes = 0;
   int threads = 0;
+  tracking::TrackAttributesOptions attributes;  // the options the run used
   nlohmann::json ToJson() const;  // what OUT/run.json holds
 };
+
+// Per-track attribute options from a YAML map whose keys are TrackAttributesOptions'
+// fields (any subset; the rest keep their defaults; configs/track_attributes.yaml lists
+// them all). Unknown keys, bad values and options failing Check() throw InputError
+// naming the file and field.
+tracking::TrackAttributesOptions ReadTrackAttributesOptions(const std::filesystem::path& path);
+
+// The options as a JSON object, field name -> value (recorded in run.json).
+nlohmann::json ToJson(const tracking::TrackAttributesOptions& options);
 
 // Runs the pipeline on `match_dir` and writes `out`. Bad input throws ipt::Error /
 // InputError naming the file and field: a missing or truncated video, calibration

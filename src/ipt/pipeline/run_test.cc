@@ -5,7 +5,9 @@
 #include "ipt/pipeline/run.h"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "ipt/crop_encoder/crop_encoder_net.h"
@@ -171,6 +173,7 @@ TEST(Run, EndToEndThenBothLayersFromTheCache) {
   EXPECT_GT(run["timings_ms_per_frame"]["detector"].get<double>(), 0);
   EXPECT_GT(run["frames_per_second"].get<double>(), 0);
   EXPECT_GT(run["peak_memory_mib"].get<double>(), 0);
+  EXPECT_EQ(run["attributes"], ToJson(Options(w).attributes));
 
   // The layers hold their fields by name, row-aligned.
   store::ArtifactStore cache(w.cache);
@@ -270,6 +273,34 @@ TEST(Run, BadInputsNameTheFileAndLeaveOutAsItWas) {
   std::ofstream(foreign / "notes.txt") << "mine";
   EXPECT_NE(ErrorOf([&] { pipeline::Run(w.match, foreign, Options(w)); }).find("--out"), std::string::npos);
   EXPECT_EQ(ReadFile(foreign / "notes.txt"), "mine");
+}
+
+TEST(TrackAttributesOptionsFile, TheCommittedFileListsTheDefaultsAndBadFilesNameTheField) {
+  const char* source = std::getenv("IPT_SOURCE_DIR");
+  ASSERT_NE(source, nullptr) << "ctest sets IPT_SOURCE_DIR";
+  const fs::path committed = fs::path(source) / "configs" / "track_attributes.yaml";
+  const nlohmann::json defaults = ToJson(tracking::TrackAttributesOptions{});
+  EXPECT_EQ(ToJson(ReadTrackAttributesOptions(committed)), defaults);
+  EXPECT_EQ(YAML::LoadFile(committed.string()).size(), defaults.size());  // every option listed
+
+  const fs::path dir = testing::FreshTempDir("track_attributes_options");
+  const fs::path file = dir / "a.yaml";
+  std::ofstream(file) << "roster_numbers_only: false\nmin_jersey_votes: 5\n";
+  nlohmann::json expected = defaults;
+  expected["roster_numbers_only"] = false;
+  expected["min_jersey_votes"] = 5;
+  EXPECT_EQ(ToJson(ReadTrackAttributesOptions(file)), expected);  // a subset; the rest default
+  std::ofstream(file) << "min_jersey_vote: 5\n";  // a typo
+  EXPECT_NE(ErrorOf([&] { ReadTrackAttributesOptions(file); }).find("min_jersey_vote"), std::string::npos);
+  std::ofstream(file) << "min_jersey_votes: many\n";
+  EXPECT_NE(ErrorOf([&] { ReadTrackAttributesOptions(file); }).find("a.yaml:1: field 'min_jersey_votes'"),
+            std::string::npos);
+  std::ofstream(file) << "min_allowed_probability: 0\n";  // Check() refuses it
+  const std::string error = ErrorOf([&] { ReadTrackAttributesOptions(file); });
+  EXPECT_NE(error.find("a.yaml"), std::string::npos);
+  EXPECT_NE(error.find("min_allowed_probability"), std::string::npos);
+  std::ofstream(file) << "- 1\n";
+  EXPECT_NE(ErrorOf([&] { ReadTrackAttributesOptions(file); }).find("a.yaml"), std::string::npos);
 }
 
 TEST(OnlineTrackerPackage, OptionsRoundTripAndBadInputsNameTheField) {
