@@ -297,9 +297,10 @@ printf 'format: ipt-models/1\nmodels:\n  tracker: %s\n' "$(awk '/tracker:/ {prin
 cp -r "$WORK/run" "$WORK/run_before"
 expect_error "bad_models.yaml" "$IPT" run "$WORK/m" --models "$WORK/bad_models.yaml" --store "$ROOT/assets/models" --cache "$WORK/cache" --out "$WORK/run"
 diff -r "$WORK/run" "$WORK/run_before" >/dev/null || fail "a failed ipt run changed OUT"
-"$IPT" detect "$WORK/m" --model cc71f801 --store "$ROOT/assets/models" --out "$WORK/det.csv" --score >/dev/null 2>&1 || fail "ipt detect failed"
+DETECTOR="$(awk '/detector:/ {print $2}' "$ROOT/configs/models.yaml")"
+"$IPT" detect "$WORK/m" --model "$DETECTOR" --store "$ROOT/assets/models" --out "$WORK/det.csv" --score >/dev/null 2>&1 || fail "ipt detect failed"
 head -1 "$WORK/det.csv" | grep -q "^frame,x_m,z_m,score$" || fail "detections.csv header"
-expect_error "match.yaml" "$IPT" detect "$ROOT/configs" --model cc71f801 --store "$ROOT/assets/models" --out "$WORK/never.csv"
+expect_error "match.yaml" "$IPT" detect "$ROOT/configs" --model "$DETECTOR" --store "$ROOT/assets/models" --out "$WORK/never.csv"
 
 
 # ---- crop encoder training through the CLI: a tiny network, a few steps ----
