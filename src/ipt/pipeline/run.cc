@@ -6,7 +6,6 @@
 #include <array>
 #include <cmath>
 #include <numeric>
-#include <set>
 
 #include "ipt/eval/output_dir.h"
 #include "ipt/eval/pipeline_output.h"
@@ -124,10 +123,6 @@ tracking::DetectionEvidence Evidence(const FrameLayer& layer, int64_t row, const
   return e;
 }
 
-}  // namespace
-
-namespace {
-
 // Every field of TrackAttributesOptions with its key: the one list the reader and
 // run.json use.
 template <typename Options, typename Visit>
@@ -152,18 +147,9 @@ tracking::TrackAttributesOptions ReadTrackAttributesOptions(const std::filesyste
   io::YamlReader r(file);
   if (!root.IsMap()) r.Fail(root, "", "expected a mapping of track attribute options");
   tracking::TrackAttributesOptions o;
-  std::set<std::string> known;
-  VisitAttributesOptions(o, [&](const char* key, auto& value) {
-    known.insert(key);
-    value = r.GetOr(root, key, "", value);
-  });
-  for (const auto& entry : root) {
-    const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "(complex key)";
-    if (known.count(key)) continue;
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-    r.Fail(entry.first, io::EchoValue(key), "unknown key (known keys: " + list + ")");
-  }
+  io::ConfigSection section(r, root, "");
+  VisitAttributesOptions(o, [&](const char* key, auto& value) { section.Read(key, &value); });
+  section.Finish();
   try {
     o.Check();
   } catch (const Error& e) {
