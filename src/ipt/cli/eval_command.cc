@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <spdlog/spdlog.h>
 
 #include "ipt/cli/commands.h"
 #include "ipt/cli/validators.h"
@@ -9,6 +10,11 @@
 #include "ipt/eval/ptfe.h"
 #include "ipt/eval/track_evaluation.h"
 #include "ipt/eval/tracking_metrics.h"
+#include "ipt/nn/tensor_file.h"
+#include "ipt/pipeline/tracker_evaluation.h"
+#include "ipt/registry/model_package.h"
+#include "ipt/store/artifact_store.h"
+#include "ipt/util/limits.h"
 #include "ipt/util/progress.h"
 
 namespace ipt::cli {
@@ -155,6 +161,55 @@ void AddPerturb(CLI::App* eval) {
   });
 }
 
+void AddTracker(CLI::App* eval) {
+  struct Args {
+    std::vector<std::string> matches, trackers = {"online", "gnn"};
+    std::string models = "models.yaml", store = registry::DefaultModelStoreRoot().string(),
+                cache = store::DefaultArtifactStoreRoot().string(), out, detections = "detector", json_out;
+    pipeline::GroundTruthDetectionOptions gt;
+    int threads = 2;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = eval->add_subcommand(
+      "tracker", "Trackers compared on the same detections of matches with ground truth: each runs the rest of\n"
+                 "`ipt run` (OUT/<tracker>/<match>/) and PTFE scores it. Detections: the detector's (the frame\n"
+                 "layer from the store) or the ground truth's with noise and drops (crops and crop encoder at\n"
+                 "those points; not stored). Prints HOTA, DetA, AssA, IDF1, ID switches, category per track and\n"
+                 "the tracker's ms per frame, per match and COMBINED.");
+  cmd->add_option("MATCH", args->matches, "match directories with annotations.csv")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("--trackers", args->trackers,
+                  "online, gnn (the collection's GNN tracker), collection, or tracker refs in --store")
+      ->delimiter(',');
+  cmd->add_option("--models", args->models, "collection naming the detector, crop_encoder and tracker")->check(CLI::ExistingFile);
+  cmd->add_option("--store", args->store, "model store ($IPT_MODEL_STORE, default ./models)");
+  cmd->add_option("--cache", args->cache, "precompute store ($IPT_CACHE, default ./cache)");
+  cmd->add_option("--out", args->out, "output directory (one subdirectory per tracker and match)")->required();
+  cmd->add_option("--detections", args->detections, "detector or gt (ground truth with --gt-noise and --gt-drop)")
+      ->check(CLI::IsMember({"detector", "gt"}));
+  cmd->add_option("--gt-noise", args->gt.noise_m, "ground-truth detections: noise sigma per axis, metres")->check(Within(0, 10));
+  cmd->add_option("--gt-drop", args->gt.drop_probability, "ground-truth detections: share dropped")->check(Within(0, 0.99));
+  cmd->add_option("--gt-seed", args->gt.seed, "ground-truth detections: random seed")->check(Seed());
+  cmd->add_option("--threads", args->threads, "LibTorch threads")->check(PositiveUpTo(limits::kMaxThreads));
+  cmd->add_flag("--json", args->json, "print JSON");
+  cmd->callback([args]() {
+    nn::SetTorchThreads(args->threads);
+    pipeline::TrackerEvaluationOptions o;
+    o.models_yaml = args->models;
+    o.model_store = args->store;
+    o.cache = args->cache;
+    o.out = args->out;
+    o.trackers = args->trackers;
+    o.ground_truth_detections = args->detections == "gt";
+    o.ground_truth = args->gt;
+    o.threads = args->threads;
+    o.progress = [](const std::string& what) { spdlog::info("{}", what); };
+    std::vector<std::filesystem::path> matches(args->matches.begin(), args->matches.end());
+    const auto results = pipeline::EvaluateTrackers(matches, o);
+    fmt::print("{}", pipeline::FormatTrackerEvaluation(results, args->json));
+  });
+}
+
 }  // namespace
 
 void AddEvalCommand(CLI::App& app) {
@@ -165,6 +220,7 @@ void AddEvalCommand(CLI::App& app) {
   AddMatch(eval);
   AddDataset(eval);
   AddPerturb(eval);
+  AddTracker(eval);
 }
 
 }  // namespace ipt::cli

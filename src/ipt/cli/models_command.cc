@@ -130,6 +130,7 @@ void AddTrainAndPrecomputeCommands(CLI::App& app) {
   struct TrainArgs {
     std::string model, models = "models.yaml", recipe, run_dir, device;
     std::string store = registry::DefaultModelStoreRoot().string();
+    std::string cache = store::DefaultArtifactStoreRoot().string();
     std::vector<std::string> matches, val_matches;
     bool resume = false, force = false;
     int threads = 0;
@@ -154,6 +155,9 @@ void AddTrainAndPrecomputeCommands(CLI::App& app) {
   train->add_option("--max-minutes", t->max_minutes, "stop with a checkpoint after this long (resume later)")
       ->check(NonNegative());
   train->add_option("--store", t->store, "model store ($IPT_MODEL_STORE, default ./models)");
+  train->add_option("--cache", t->cache,
+                    "precompute store for models trained on layers (the tracker reads frame layers; $IPT_CACHE, "
+                    "default ./cache)");
   train->callback([t]() {
     registry::ModelStore store(t->store);
     registry::TrainingContext ctx;
@@ -168,6 +172,7 @@ void AddTrainAndPrecomputeCommands(CLI::App& app) {
     ctx.threads = t->threads;
     ctx.device = t->device;
     ctx.max_minutes = t->max_minutes;
+    ctx.cache = t->cache;
     ProgressBar bar("train " + t->model, "steps");
     ctx.progress = [&bar](int64_t step, int64_t steps, const std::string& status) {
       bar.SetStatus(status);

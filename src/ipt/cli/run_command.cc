@@ -45,7 +45,7 @@ void AddRunCommand(CLI::App& app) {
   struct Args {
     std::string match, models = "models.yaml", out;
     std::string store = registry::DefaultModelStoreRoot().string(), cache = store::DefaultArtifactStoreRoot().string();
-    std::string attributes;
+    std::string attributes, tracker;
     int threads = 2, frames = 0;
   };
   auto args = std::make_shared<Args>();
@@ -66,9 +66,15 @@ void AddRunCommand(CLI::App& app) {
   cmd->add_option("--attributes", args->attributes,
                   "YAML of per-track category/jersey options (any subset of configs/track_attributes.yaml)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--tracker", args->tracker,
+                  "gnn: the collection's tracker, which must be the GNN tracker; online: the online tracker with\n"
+                  "its default options (packaged for the collection's detector and crop encoder); REF: a tracker\n"
+                  "package in --store trained with the collection's detector and crop encoder; default: the\n"
+                  "collection's tracker");
   cmd->callback([args]() {
     nn::SetTorchThreads(args->threads);
     pipeline::RunOptions options;
+    options.tracker = args->tracker;
     if (!args->attributes.empty()) options.attributes = pipeline::ReadTrackAttributesOptions(args->attributes);
     options.models_yaml = args->models;
     options.model_store = args->store;

@@ -81,9 +81,10 @@ TrainRecipe LoadTrainRecipe(const registry::TrainingContext& ctx) {
     r.path = ctx.recipe.string();
     YAML::Node root = io::LoadYamlFile(r.path);
     io::YamlReader reader(r.path);
-    reader.OnlyKeys(root, "", {"model", "train_matches", "val_matches", "training", "data", "network"});
+    reader.OnlyKeys(root, "", {"model", "type", "train_matches", "val_matches", "training", "data", "network"});
     const std::string model = reader.Get<std::string>(root, "model", "");
     if (model != ctx.model) reader.Fail(root["model"], "model", "recipe is for '" + model + "', not '" + ctx.model + "'");
+    if (root["type"]) r.type = reader.Get<std::string>(root, "type", "");
     if (root["train_matches"]) r.train_matches = Strings(reader, root["train_matches"], "train_matches");
     if (root["val_matches"]) r.val_matches = Strings(reader, root["val_matches"], "val_matches");
     training = ScalarsToJson(reader, root["training"], "training");
@@ -109,7 +110,8 @@ nlohmann::json RecipeIdentity(const TrainRecipe& recipe) {
   auto text = [](const YAML::Node& node) { return node && !node.IsNull() ? YAML::Dump(node) : std::string(); };
   YAML::Node data = YAML::Clone(recipe.data);
   if (data && data.IsMap()) data.remove("loader_threads");
-  return {{"data", text(data)},
+  return {{"type", recipe.type},
+          {"data", text(data)},
           {"network", text(recipe.network)},
           {"train_matches", recipe.train_matches},
           {"val_matches", recipe.val_matches}};

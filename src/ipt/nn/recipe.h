@@ -1,6 +1,7 @@
 // Training recipes: configs/train/MODEL.yaml.
 //
 //   model: detector                 # must name the model being trained
+//   type: gnn_tracker               # optional: which kind of model (trackers have several)
 //   train_matches: [data/train]     # match directories, or directories of matches
 //   val_matches: [data/val]
 //   training: {steps: 6000, ...}    # TrainOptions keys (trainer.h)
@@ -29,6 +30,7 @@ constexpr int kFirstValidationSeed = 5000, kLastValidationSeed = 5999;
 
 struct TrainRecipe {
   std::string path;
+  std::string type;  // the recipe's `type`, empty when absent
   std::vector<std::string> train_matches, val_matches;  // match directories
   TrainOptions training;
   YAML::Node data, network;  // null when absent

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <opencv2/core/utility.hpp>
 #include <optional>
+#include <limits>
+#include <random>
 
 #include "ipt/pipeline/frame_source.h"
 #include "ipt/registry/model_package.h"
@@ -93,7 +95,9 @@ io::SafetensorsFile ComputeFrameLayer(const io::MatchDir& match, detector::Detec
   StitchedFrame frame;
   while (source.Next(&frame)) {
     Stopwatch watch;
-    const std::vector<detector::Detection> detections = detector.Detect(frame.panorama, panorama);
+    const std::vector<detector::Detection> detections = options.detections_override
+                                                            ? options.detections_override(frame.frame)
+                                                            : detector.Detect(frame.panorama, panorama);
     t.detector_s += watch.Seconds();
 
     watch = Stopwatch();
@@ -223,6 +227,39 @@ FrameLayer ReadFrameLayer(const io::SafetensorsFile& file, const std::string& so
     }
   }
   return layer;
+}
+
+void GroundTruthDetectionOptions::Check() const {
+  IPT_CHECK(std::isfinite(noise_m) && noise_m >= 0 && noise_m <= 10, "ground-truth noise must be in [0, 10] m");
+  IPT_CHECK(drop_probability >= 0 && drop_probability < 1, "ground-truth drop probability must be in [0, 1)");
+}
+
+std::function<std::vector<detector::Detection>(int frame)> GroundTruthDetections(
+    const std::vector<io::Annotation>& annotations, const GroundTruthDetectionOptions& options) {
+  options.Check();
+  auto by_frame = std::make_shared<std::map<int, std::vector<Eigen::Vector2d>>>();
+  for (const auto& a : annotations) {
+    if (a.in_view) (*by_frame)[a.frame].emplace_back(a.x_m, a.z_m);
+  }
+  return [by_frame, options](int frame) {
+    std::vector<detector::Detection> out;
+    auto it = by_frame->find(frame);
+    if (it == by_frame->end()) return out;
+    std::mt19937_64 rng(options.seed * 1000003 + static_cast<uint64_t>(frame));
+    std::normal_distribution<double> noise(0, options.noise_m);
+    std::bernoulli_distribution drop(options.drop_probability);
+    for (const Eigen::Vector2d& p : it->second) {
+      const bool dropped = drop(rng);
+      const Eigen::Vector2d offset(noise(rng), noise(rng));  // drawn either way: stable streams
+      if (dropped) continue;
+      detector::Detection d;
+      d.foot_in_pitch_m = p + offset;
+      d.panorama_px = Eigen::Vector2d::Constant(std::numeric_limits<double>::quiet_NaN());  // not found in a panorama
+      d.score = 1.0;
+      out.push_back(d);
+    }
+    return out;
+  };
 }
 
 io::SafetensorsFile ProduceFrameLayer(const store::LayerInputs& inputs) {

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "ipt/crop_encoder/crop_encoder.h"
 #include "ipt/detector/detector.h"
 #include "ipt/geometry/crop.h"
+#include "ipt/io/annotations.h"
 #include "ipt/io/match_dir.h"
 #include "ipt/io/safetensors.h"
 #include "ipt/store/precompute.h"
@@ -57,8 +59,24 @@ struct FrameLevelOptions {
   geometry::CropOptions crop;
   double max_foot_correction_m = 1.0;  // the crop encoder's foot correction is capped at this length
   int max_frames = 0;  // frames 1..max_frames only (0 = all)
+  // When set, frame f's detections come from this instead of the detector (evaluation on
+  // ground-truth detections, GroundTruthDetections). Such a layer must never be stored
+  // under the store's key, which names the detector.
+  std::function<std::vector<detector::Detection>(int frame)> detections_override;
   void Check() const;
 };
+
+// Ground-truth foot-points as detections (`ipt eval tracker --detections gt`): every
+// in-view person of the frame, dropped with drop_probability, moved by Gaussian noise of
+// noise_m per axis, with score 1. The same seed and frame give the same detections.
+struct GroundTruthDetectionOptions {
+  double noise_m = 0.15;           // about the refined detector's median error (docs/models.md)
+  double drop_probability = 0.05;  // a twentieth missed, as crowds make the detector miss
+  uint64_t seed = 1;
+  void Check() const;
+};
+std::function<std::vector<detector::Detection>(int frame)> GroundTruthDetections(
+    const std::vector<io::Annotation>& annotations, const GroundTruthDetectionOptions& options);
 
 struct FrameLevelTimings {
   int frames = 0;

@@ -17,6 +17,7 @@
 #include "ipt/pipeline/models.h"
 #include "ipt/pipeline/track_level.h"
 #include "ipt/registry/collection.h"
+#include "ipt/registry/training.h"
 #include "ipt/store/artifact_store.h"
 #include "ipt/store/precompute.h"
 #include "ipt/util/atomic_path.h"
@@ -38,6 +39,8 @@ void RunOptions::Check() const {
   IPT_CHECK(threads >= 1 && threads <= limits::kMaxThreads, "threads must be in [1, {}], got {}", limits::kMaxThreads,
             threads);
   attributes.Check();
+  IPT_CHECK(tracker.empty() || tracker == "gnn" || tracker == "online" || registry::IsModelRefPrefix(tracker),
+            "tracker must be gnn, online or a tracker ref, got '{}'", Echo(tracker));
 }
 
 const std::vector<std::string>& RunModels() {
@@ -137,6 +140,7 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("min_allowed_probability", o.min_allowed_probability);
   visit("min_jersey_votes", o.min_jersey_votes);
   visit("min_jersey_vote_share", o.min_jersey_vote_share);
+  visit("category_from_tracker", o.category_from_tracker);
 }
 
 }  // namespace
@@ -187,6 +191,7 @@ nlohmann::json RunReport::ToJson() const {
   j["peak_memory_mib"] = peak_rss_bytes / 1048576.0;
   j["threads"] = threads;
   j["attributes"] = pipeline::ToJson(attributes);
+  j["tracker"] = tracker_type;
   return j;
 }
 
@@ -209,7 +214,31 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.threads = options.threads;
   report.attributes = options.attributes;
   report.refs = CheckRunCollection(options.models_yaml, model_store);
-  ReadOnlineTrackerPackage(registry::ModelStore(model_store).PackageDir(report.refs.at("tracker")));
+  if (options.tracker == "online") {
+    // The online tracker's default options, packaged for this collection's upstream models.
+    registry::ModelStore models(model_store);
+    registry::TrainingContext context;
+    report.refs["tracker"] = registry::TrainModel("tracker", registry::ModelGraph::PathA(),
+                                                  registry::ReadCollection(options.models_yaml), models, context);
+  }
+  if (!options.tracker.empty() && options.tracker != "online" && options.tracker != "gnn") {
+    const registry::ModelStore models(model_store);
+    const std::string ref = models.Resolve(options.tracker);
+    const registry::ModelManifest m = registry::ReadPackage(models.PackageDir(ref));
+    for (const char* upstream : {"detector", "crop_encoder"}) {
+      auto it = m.trained_with.find(upstream);
+      if (m.kind != "tracker" || it == m.trained_with.end() || it->second != report.refs.at(upstream)) {
+        throw InputError((models.PackageDir(ref) / "model.json").string(), 0, std::string("trained_with.") + upstream,
+                         "--tracker " + options.tracker + " is not a tracker trained with the collection's " + upstream);
+      }
+    }
+    report.refs["tracker"] = ref;
+  }
+  report.tracker_type = CheckTrackerPackage(registry::ModelStore(model_store).PackageDir(report.refs.at("tracker")));
+  if (options.tracker == "gnn" && report.tracker_type != gnn_tracker::kGnnTrackerType) {
+    throw InputError(options.models_yaml.string(), 0, "models.tracker",
+                     "--tracker gnn: the collection's tracker is an " + report.tracker_type);
+  }
 
   store::ArtifactStore cache(cache_root);
   const registry::ModelGraph graph = registry::ModelGraph::PathA();
@@ -229,12 +258,24 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
                  cache_root.string(), name, r.key.key);
     return r;
   };
-  const store::LayerResult frame_entry = layer("frame", "frame level");
-  const std::string frame_source = fmt::format("frame layer {}", registry::ShortRef(frame_entry.key.key));
-  const FrameLayer frames = ReadFrameLayer(frame_entry.tensors, frame_source);
-  const store::LayerResult track_entry = layer("track", "track level");
-  const TrackLayer tracks = ReadTrackLayer(track_entry.tensors, frames.rows,
-                                           fmt::format("track layer {}", registry::ShortRef(track_entry.key.key)));
+  FrameLayer frames;
+  TrackLayer tracks;
+  if (options.frame_layer) {
+    // Given layers are not the store's: computed here, stored nowhere.
+    frames = ReadFrameLayer(*options.frame_layer, "given frame layer");
+    Stopwatch watch;
+    const io::SafetensorsFile track_file = ComputeTrackLayerWith(
+        frames, match.dir, registry::ModelStore(model_store).PackageDir(report.refs.at("tracker")), &report.stage_seconds);
+    tracks = ReadTrackLayer(track_file, frames.rows, "computed track layer");
+    report.layers["frame"] = {"given", false, 0};
+    report.layers["track"] = {"not stored", false, watch.Seconds()};
+  } else {
+    const store::LayerResult frame_entry = layer("frame", "frame level");
+    frames = ReadFrameLayer(frame_entry.tensors, fmt::format("frame layer {}", registry::ShortRef(frame_entry.key.key)));
+    const store::LayerResult track_entry = layer("track", "track level");
+    tracks = ReadTrackLayer(track_entry.tensors, frames.rows,
+                            fmt::format("track layer {}", registry::ShortRef(track_entry.key.key)));
+  }
   report.frames = frames.frames;
   report.detections = frames.rows;
 
@@ -248,6 +289,11 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
     std::array<float, crop_encoder::kNumRoles> roles;
     tracking::TrackEvidence& t = by_track[id];
     t.track_id = id;
+    if (!tracks.category_probabilities.empty() && !t.tracker_category) {
+      std::array<float, io::kNumCategories> p;
+      std::copy_n(&tracks.category_probabilities[i * io::kNumCategories], io::kNumCategories, p.begin());
+      t.tracker_category = p;
+    }
     t.detections.push_back(Evidence(frames, i, &tracks.position_m[2 * i], &roles));
     auto& sums = role_sums[id];
     for (int k = 0; k < crop_encoder::kNumRoles; ++k) sums[k] += roles[k];

@@ -3,7 +3,8 @@
 //
 //   models.yaml ─► validated (provenance + schemas) for detector, crop_encoder, tracker
 //   frame layer  (store: hit, or detector + crop encoder over the match)   frame_level.h
-//   track layer  (store: hit, or the online tracker over the frame layer)   track_level.h
+//   track layer  (store: hit, or the tracker over the frame layer: the GNN tracker, or
+//                the online tracker; --tracker gnn|online)                   track_level.h
 //   per track: category (role + kit clusters + side convention), jersey (vote),
 //              player_id (roster)                          tracking/track_attributes.h
 //   OUT/tracks.csv           eval/pipeline_output.h (what `ipt eval match --pred OUT` scores)
@@ -26,6 +27,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "ipt/io/safetensors.h"
 #include "ipt/tracking/track_attributes.h"
 
 namespace ipt::pipeline {
@@ -38,6 +40,15 @@ struct RunOptions {
   // Recorded in run.json; the caller sets LibTorch's threads (nn::SetTorchThreads).
   int threads = 2;
   tracking::TrackAttributesOptions attributes;
+  // Which tracker makes the track layer: "" = the collection's; "gnn" = the collection's,
+  // which must be a gnn_tracker; "online" = the online tracker with its default options,
+  // packaged for the collection's detector and crop encoder (added to the model store, so
+  // its track layer has a key of its own); or a tracker ref (or unique prefix) in the
+  // model store trained with the collection's detector and crop encoder.
+  std::string tracker;
+  // When set, the frame layer (not read from the store; e.g. from ground-truth
+  // detections), and the track layer computed from it is not stored either.
+  const io::SafetensorsFile* frame_layer = nullptr;
   // Tracks whose mean role probability is highest for "none" (not a person: grass,
   // boards, half-people the detector fired on) are left out of the outputs.
   bool drop_non_person_tracks = true;
@@ -65,6 +76,7 @@ struct RunReport {
   int64_t peak_rss_bytes = 0;
   int threads = 0;
   tracking::TrackAttributesOptions attributes;  // the options the run used
+  std::string tracker_type;                     // gnn_tracker or online_tracker
   nlohmann::json ToJson() const;  // what OUT/run.json holds
 };
 

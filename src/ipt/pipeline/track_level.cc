@@ -7,8 +7,13 @@
 #include <limits>
 #include <set>
 
+#include "ipt/eval/assignment.h"
+#include "ipt/eval/ptfe.h"
+#include "ipt/gnn_tracker/gnn_tracker_training.h"
 #include "ipt/io/match.h"
 #include "ipt/io/yaml_reader.h"
+#include "ipt/registry/model_graph.h"
+#include "ipt/store/precompute.h"
 #include "ipt/registry/model_package.h"
 #include "ipt/util/check.h"
 #include "ipt/util/paths.h"
@@ -133,7 +138,65 @@ tracking::OnlineTrackerOptions ReadOnlineTrackerRecipe(const std::filesystem::pa
   return o;
 }
 
+namespace {
+
+// Training labels: a detection is of the person within this distance (PTFE's detection
+// radius, eval/ptfe.h, so that the tracker learns what the evaluation counts).
+const double kLabelDistanceM = eval::PtfeOptions{}.detection_radius_m;
+
+// The recipe's `type` (online_tracker when there is no recipe).
+std::string RecipeType(const std::filesystem::path& recipe) {
+  if (recipe.empty()) return kOnlineTrackerType;
+  const std::string file = recipe.string();
+  const YAML::Node root = io::LoadYamlFile(file);
+  io::YamlReader r(file);
+  if (!root.IsMap()) r.Fail(root, "", "expected a mapping");
+  const std::string type = r.Get<std::string>(root, "type", "");
+  if (type != kOnlineTrackerType && type != gnn_tracker::kGnnTrackerType) {
+    r.Fail(root["type"], "type", "unknown tracker type '" + io::EchoValue(type) + "' (known: online_tracker, gnn_tracker)");
+  }
+  return type;
+}
+
+// Frame layers of `matches` (from the store, computed where missing) with labels.
+std::vector<gnn_tracker::LabelledMatch> LabelledMatches(const registry::TrainingContext& ctx,
+                                                        const std::vector<std::string>& matches) {
+  const registry::ModelGraph graph = registry::ModelGraph::PathA();
+  store::ArtifactStore cache(ctx.cache.empty() ? store::DefaultArtifactStoreRoot() : ctx.cache);
+  store::PrecomputeOptions precompute;
+  precompute.model_store = ctx.model_store;
+  std::map<std::string, std::string> refs;
+  for (const std::string& model : graph.Producers("frame")) {
+    auto it = ctx.upstream_refs.find(model);
+    IPT_CHECK(it != ctx.upstream_refs.end(), "gnn tracker training needs the collection's {} (--models)", model);
+    refs[model] = it->second;
+  }
+  std::vector<gnn_tracker::LabelledMatch> out;
+  for (size_t i = 0; i < matches.size(); ++i) {
+    const std::filesystem::path dir = matches[i];
+    const store::LayerResult r = store::GetOrCompute(cache, graph, "frame", dir, refs, store::ProducerRegistry::Global(), precompute);
+    spdlog::info("gnn tracker: frame layer of {} ({}/{}): {}", dir.string(), i + 1, matches.size(), r.hit ? "cache hit" : "computed");
+    const FrameLayer layer = ReadFrameLayer(r.tensors, "frame layer of " + dir.string());
+    const io::MatchInfo info = io::ReadMatchYaml(dir / "match.yaml");
+    const auto annotations = io::ReadAnnotationsCsv(dir / "annotations.csv", info.frame_count);
+    gnn_tracker::LabelledMatch m;
+    m.name = dir.string();
+    m.detections = FrameLayerChunk(layer, 0, layer.rows);
+    m.person = LabelDetections(layer, annotations, kLabelDistanceM, &m.category);
+    m.num_frames = layer.frames;
+    m.scale = {info.fps, info.pitch.length_m, info.pitch.width_m};
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace
+
 registry::TrainedWeights TrainTracker(const registry::TrainingContext& ctx) {
+  if (RecipeType(ctx.recipe) == gnn_tracker::kGnnTrackerType) {
+    return gnn_tracker::TrainGnnTracker(
+        ctx, [&](const std::vector<std::string>& matches) { return LabelledMatches(ctx, matches); });
+  }
   const tracking::OnlineTrackerOptions options =
       ctx.recipe.empty() ? tracking::OnlineTrackerOptions{} : ReadOnlineTrackerRecipe(ctx.recipe);
   options.Check();
@@ -198,7 +261,9 @@ io::SafetensorsFile ComputeTrackLayer(const FrameLayer& layer, double fps, const
   io::SafetensorsFile file;
   file.tensors.push_back(MakeI64Tensor(kTrackIdField, track_id));
   file.tensors.push_back(MakeF32Tensor(kTrackPositionField, position, {rows, 2}));
-  file.metadata = {{"format", kTrackLayerFormat}, {"tracks", std::to_string(tracker.num_track_ids())}};
+  file.metadata = {{"format", kTrackLayerFormat},
+                   {"tracks", std::to_string(tracker.num_track_ids())},
+                   {"tracker", kOnlineTrackerType}};
   return file;
 }
 
@@ -214,6 +279,19 @@ TrackLayer ReadTrackLayer(const io::SafetensorsFile& file, int64_t rows, const s
   const io::TensorData& pos = RequireTensor(file, kTrackPositionField, io::DType::kF32, rows, 2, source);
   layer.position_m.resize(rows * 2);
   if (rows > 0) std::memcpy(layer.position_m.data(), pos.bytes.data(), rows * 2 * sizeof(float));
+  if (file.Find(kTrackCategoryField)) {
+    const io::TensorData& c = RequireTensor(file, kTrackCategoryField, io::DType::kF32, rows, io::kNumCategories, source);
+    layer.category_probabilities.resize(rows * io::kNumCategories);
+    if (rows > 0) std::memcpy(layer.category_probabilities.data(), c.bytes.data(), layer.category_probabilities.size() * sizeof(float));
+    for (int64_t i = 0; i < rows; ++i) {
+      for (int k = 0; k < io::kNumCategories && layer.track_id[i] >= 0; ++k) {
+        const float p = layer.category_probabilities[i * io::kNumCategories + k];
+        if (!(p >= 0 && p <= 1)) {
+          throw InputError(source, 0, kTrackCategoryField, fmt::format("row {}: probability {} outside [0, 1]", i, p));
+        }
+      }
+    }
+  }
   for (int64_t i = 0; i < rows; ++i) {
     const bool tracked = layer.track_id[i] >= 0;
     if (layer.track_id[i] < -1 || (tracked && !(std::isfinite(layer.position_m[2 * i]) && std::isfinite(layer.position_m[2 * i + 1])))) {
@@ -223,19 +301,141 @@ TrackLayer ReadTrackLayer(const io::SafetensorsFile& file, int64_t rows, const s
   return layer;
 }
 
+io::SafetensorsFile ComputeTrackLayerWith(const FrameLayer& frame_layer, const std::filesystem::path& match_dir,
+                                          const std::filesystem::path& package, std::map<std::string, double>* stage_seconds) {
+  const io::MatchInfo match = io::ReadMatchYaml(match_dir / "match.yaml");
+  io::SafetensorsFile file;
+  if (CheckTrackerPackage(package) == gnn_tracker::kGnnTrackerType) {
+    gnn_tracker::GnnTracker tracker(package);
+    Stopwatch watch;
+    file = ComputeGnnTrackLayer(frame_layer, match, tracker);
+    if (stage_seconds) (*stage_seconds)[kTrackerStage] += watch.Seconds();
+  } else {
+    const auto options = ReadOnlineTrackerPackage(package);
+    Stopwatch watch;
+    file = ComputeTrackLayer(frame_layer, match.fps, options);
+    if (stage_seconds) (*stage_seconds)[kTrackerStage] += watch.Seconds();
+  }
+  return file;
+}
+
 io::SafetensorsFile ProduceTrackLayer(const store::LayerInputs& inputs) {
   IPT_CHECK(inputs.input_layer.has_value(), "the track layer is computed from the frame layer, which is missing");
   const std::string source = "frame layer of " + inputs.match_dir.string();
   const FrameLayer frame_layer = ReadFrameLayer(*inputs.input_layer, source);
-  const double fps = io::ReadMatchYaml(inputs.match_dir / "match.yaml").fps;
   const registry::ModelStore models(inputs.model_store.empty() ? registry::DefaultModelStoreRoot() : inputs.model_store);
   auto it = inputs.refs.find("tracker");
   IPT_CHECK(it != inputs.refs.end(), "the collection names no tracker, needed for the track layer");
-  const auto options = ReadOnlineTrackerPackage(models.PackageDir(models.Resolve(it->second)));
-  Stopwatch watch;
-  io::SafetensorsFile file = ComputeTrackLayer(frame_layer, fps, options);
-  if (inputs.stage_seconds) (*inputs.stage_seconds)[kTrackerStage] += watch.Seconds();
+  io::SafetensorsFile file =
+      ComputeTrackLayerWith(frame_layer, inputs.match_dir, models.PackageDir(models.Resolve(it->second)), inputs.stage_seconds);
   if (inputs.progress) inputs.progress(frame_layer.frames, frame_layer.frames);
+  return file;
+}
+
+std::string CheckTrackerPackage(const std::filesystem::path& package_dir) {
+  const registry::ModelManifest manifest = registry::ReadPackage(package_dir);
+  const nlohmann::json& a = manifest.architecture;
+  if (a.is_object() && a.contains("type") && a["type"] == gnn_tracker::kGnnTrackerType) {
+    gnn_tracker::GnnTracker check(package_dir);  // throws naming model.json and the field
+    return gnn_tracker::kGnnTrackerType;
+  }
+  ReadOnlineTrackerPackage(package_dir);
+  return kOnlineTrackerType;
+}
+
+tracking::ChunkDetections FrameLayerChunk(const FrameLayer& layer, int64_t begin, int64_t end) {
+  IPT_ASSERT(0 <= begin && begin <= end && end <= layer.rows);
+  tracking::ChunkDetections d;
+  d.embedding_dim = crop_encoder::kEmbeddingDim;
+  d.kit_dim = crop_encoder::kKitDim;
+  d.role_dim = crop_encoder::kNumRoles;
+  const int64_t n = end - begin;
+  d.frame.reserve(n);
+  d.embedding.reserve(n * d.embedding_dim);
+  d.jersey.reserve(n * io::kNumJerseys);
+  for (int64_t r = begin; r < end; ++r) {
+    d.frame.push_back(static_cast<int>(layer.frame[r]));
+    d.foot_in_pitch_m.emplace_back(layer.refined_foot_points_m[2 * r], layer.refined_foot_points_m[2 * r + 1]);
+    d.score.push_back(layer.score[r]);
+    const float* e = layer.Row(crop_encoder::kEmbeddingField, r);
+    d.embedding.insert(d.embedding.end(), e, e + d.embedding_dim);
+    const float* k = layer.Row(crop_encoder::kKitField, r);
+    d.kit.insert(d.kit.end(), k, k + d.kit_dim);
+    float roles[crop_encoder::kNumRoles];
+    crop_encoder::Softmax(layer.Row(crop_encoder::kRoleField, r), crop_encoder::kNumRoles, roles);
+    d.role.insert(d.role.end(), roles, roles + crop_encoder::kNumRoles);
+    float presence[crop_encoder::kNumPresence];
+    crop_encoder::Softmax(layer.Row(crop_encoder::kPresenceField, r), crop_encoder::kNumPresence, presence);
+    d.legible.push_back(presence[static_cast<int>(io::Legibility::kLegible)]);
+    const auto numbers = crop_encoder::JerseyNumberProbabilities(layer.Row(crop_encoder::kNumberField, r),
+                                                                 layer.Row(crop_encoder::kDigitsField, r));
+    d.jersey.insert(d.jersey.end(), numbers.begin(), numbers.end());
+  }
+  return d;
+}
+
+std::vector<int> LabelDetections(const FrameLayer& layer, const std::vector<io::Annotation>& annotations,
+                                 double max_distance_m, std::vector<int>* category) {
+  std::vector<int> person(layer.rows, -1);
+  if (category) category->assign(layer.rows, -1);
+  std::map<int, std::vector<const io::Annotation*>> by_frame;
+  for (const auto& a : annotations) {
+    if (a.in_view) by_frame[a.frame].push_back(&a);
+  }
+  for (int64_t begin = 0; begin < layer.rows;) {
+    int64_t end = begin;
+    while (end < layer.rows && layer.frame[end] == layer.frame[begin]) ++end;
+    const auto it = by_frame.find(static_cast<int>(layer.frame[begin]));
+    if (it != by_frame.end()) {
+      const auto& people = it->second;
+      Eigen::MatrixXd cost(end - begin, people.size());
+      for (int64_t r = begin; r < end; ++r) {
+        for (size_t p = 0; p < people.size(); ++p) {
+          const double dx = layer.refined_foot_points_m[2 * r] - people[p]->x_m;
+          const double dz = layer.refined_foot_points_m[2 * r + 1] - people[p]->z_m;
+          const double d = std::hypot(dx, dz);
+          cost(r - begin, p) = d <= max_distance_m ? d : 1e6;  // 1e6: not a pair
+        }
+      }
+      for (const auto& [r, p] : eval::LinearSumAssignment(cost)) {
+        if (cost(r, p) > max_distance_m) continue;
+        person[begin + r] = people[p]->person_id;
+        if (category) (*category)[begin + r] = static_cast<int>(people[p]->category);
+      }
+    }
+    begin = end;
+  }
+  return person;
+}
+
+io::SafetensorsFile ComputeGnnTrackLayer(const FrameLayer& layer, const io::MatchInfo& match, gnn_tracker::GnnTracker& tracker) {
+  const int64_t rows = layer.rows;
+  std::vector<int> frame_of_row(layer.frame.begin(), layer.frame.end());
+  const tracking::MatchScale scale{match.fps, match.pitch.length_m, match.pitch.width_m};
+  const tracking::MatchTracks tracks =
+      tracker.Track(frame_of_row, layer.frames, [&](int64_t b, int64_t e) { return FrameLayerChunk(layer, b, e); }, scale);
+  std::vector<float> position(rows * 2, std::numeric_limits<float>::quiet_NaN());
+  for (int64_t r = 0; r < rows; ++r) {
+    if (tracks.track_id[r] < 0) continue;
+    position[2 * r] = layer.refined_foot_points_m[2 * r];
+    position[2 * r + 1] = layer.refined_foot_points_m[2 * r + 1];
+  }
+  io::SafetensorsFile file;
+  file.tensors.push_back(MakeI64Tensor(kTrackIdField, tracks.track_id));
+  file.tensors.push_back(MakeF32Tensor(kTrackPositionField, position, {rows, 2}));
+  if (!tracks.category_probabilities.empty()) {
+    std::vector<float> category(rows * io::kNumCategories, std::numeric_limits<float>::quiet_NaN());
+    for (int64_t r = 0; r < rows; ++r) {
+      if (tracks.track_id[r] < 0) continue;
+      std::copy_n(&tracks.category_probabilities[(tracks.track_id[r] - 1) * io::kNumCategories], io::kNumCategories,
+                  &category[r * io::kNumCategories]);
+    }
+    file.tensors.push_back(MakeF32Tensor(kTrackCategoryField, category, {rows, io::kNumCategories}));
+  }
+  file.metadata = {{"format", kTrackLayerFormat},
+                   {"tracks", std::to_string(tracks.num_tracks)},
+                   {"tracker", gnn_tracker::kGnnTrackerType},
+                   {"chunks", std::to_string(tracks.chunks)}};
   return file;
 }
 

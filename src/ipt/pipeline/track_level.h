@@ -1,5 +1,7 @@
-// The online tracker (tracking/online_tracker.h) as the `tracker` model of the graph,
-// and the producer of the "track" precompute layer.
+// The `tracker` model of the graph, and the producer of the "track" precompute layer.
+// Two types of tracker package: the online tracker (tracking/online_tracker.h; below)
+// and the hierarchical GNN tracker with its category head (gnn_tracker/gnn_tracker.h,
+// recipe configs/train/tracker.yaml). The package's architecture.type decides which runs.
 //
 // The online tracker learns nothing, but it is a model like any other: a package
 // (`ipt train tracker`, then `ipt models promote`) whose ref is in the track layer's key,
@@ -25,13 +27,18 @@
 //   track.position_m    f32[N, 2]  (x, z) the tracker reports for the row, metres: the
 //                                  detection's, or the filtered one with
 //                                  report_filtered_position; NaN where track_id is -1
-// metadata {format: ipt-track-layer/1, tracks: number of track ids}.
+//   track.category.probabilities f32[N, 5]  the tracker's category probabilities of the
+//                                  row's track (io::Category order); only from a tracker
+//                                  with a category head; NaN where track_id is -1
+// metadata {format: ipt-track-layer/1, tracks: number of track ids, tracker: its type}.
 #pragma once
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "ipt/gnn_tracker/gnn_tracker.h"
+#include "ipt/io/annotations.h"
 #include "ipt/io/safetensors.h"
 #include "ipt/pipeline/frame_level.h"
 #include "ipt/registry/training.h"
@@ -45,6 +52,7 @@ constexpr const char* kOnlineTrackerWeightsFormat = "ipt-online-tracker/1";
 constexpr const char* kTrackLayerFormat = "ipt-track-layer/1";
 inline constexpr const char* kTrackIdField = "track_id";
 inline constexpr const char* kTrackPositionField = "track.position_m";
+inline constexpr const char* kTrackCategoryField = "track.category.probabilities";
 inline constexpr const char* kTrackerStage = "tracker";
 
 // Every option, nested as the struct ("kalman": {...}).
@@ -56,9 +64,27 @@ tracking::OnlineTrackerOptions OnlineTrackerOptionsFromJson(const nlohmann::json
 // Reads the recipe above; InputError (file, line, field).
 tracking::OnlineTrackerOptions ReadOnlineTrackerRecipe(const std::filesystem::path& path);
 
-// The trainer registered for "tracker": the recipe's type decides the tracker (only
-// online_tracker so far); no recipe gives the default options.
+// The trainer registered for "tracker": the recipe's type decides the tracker
+// (online_tracker: options packaged; gnn_tracker: trained on the frame layers of the
+// recipe's matches, from the store at context.cache, computed where missing, with each
+// detection labelled by the match's annotations.csv); no recipe gives the online
+// tracker's default options.
 registry::TrainedWeights TrainTracker(const registry::TrainingContext& context);
+
+// The type of a tracker package (kOnlineTrackerType or gnn_tracker::kGnnTrackerType),
+// after checking that the package loads; InputError naming model.json otherwise.
+std::string CheckTrackerPackage(const std::filesystem::path& package_dir);
+
+// Rows [begin, end) of a frame layer as the GNN tracker's detections: refined foot-points,
+// scores, embedding and kit, role probabilities (softmax), P(legible) and P(number)
+// (crop_encoder::JerseyNumberProbabilities), all read by field name.
+tracking::ChunkDetections FrameLayerChunk(const FrameLayer& layer, int64_t begin, int64_t end);
+
+// The person of each frame-layer row from the match's annotations (in-view people): a
+// per-frame linear sum assignment on the refined foot-points within max_distance_m; -1
+// for a detection of no one. `category` (optional) receives the person's io::Category.
+std::vector<int> LabelDetections(const FrameLayer& layer, const std::vector<io::Annotation>& annotations,
+                                 double max_distance_m, std::vector<int>* category = nullptr);
 
 // The options of a tracker package of type online_tracker; InputError naming its
 // model.json and the field when it is another kind or type.
@@ -69,12 +95,23 @@ tracking::OnlineTrackerOptions ReadOnlineTrackerPackage(const std::filesystem::p
 io::SafetensorsFile ComputeTrackLayer(const FrameLayer& frame_layer, double fps,
                                       const tracking::OnlineTrackerOptions& options);
 
+// The GNN tracker over the frame layer of `match`.
+io::SafetensorsFile ComputeGnnTrackLayer(const FrameLayer& frame_layer, const io::MatchInfo& match,
+                                         gnn_tracker::GnnTracker& tracker);
+
 // The track layer read back: track ids and positions, rows checked against `rows`.
 struct TrackLayer {
   std::vector<int64_t> track_id;
   std::vector<float> position_m;  // [rows * 2]
+  std::vector<float> category_probabilities;  // [rows * 5], or empty (no category head)
 };
 TrackLayer ReadTrackLayer(const io::SafetensorsFile& file, int64_t rows, const std::string& source);
+
+// The track layer of `frame_layer` by the tracker package at `package` (either type);
+// adds the tracker's seconds to stage_seconds["tracker"] when given.
+io::SafetensorsFile ComputeTrackLayerWith(const FrameLayer& frame_layer, const std::filesystem::path& match_dir,
+                                          const std::filesystem::path& package,
+                                          std::map<std::string, double>* stage_seconds = nullptr);
 
 // The "track" layer producer: inputs.input_layer is the frame layer; the tracker
 // package comes from inputs.model_store, the fps from the match's match.yaml.

@@ -24,6 +24,7 @@ struct TrainingContext {
   std::string model;
   std::map<std::string, std::string> upstream_refs;  // model -> ref, from the collection
   std::filesystem::path model_store;                 // where upstream packages live
+  std::filesystem::path cache;                       // precompute store for trainers reading layers ("" = default)
   std::vector<std::string> matches;                  // training match directories (trainer fills from the recipe)
   std::vector<std::string> validation_matches;       // validation match directories
   std::vector<std::string> artifacts;                // precompute keys used

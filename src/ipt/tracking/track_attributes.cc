@@ -27,6 +27,11 @@ constexpr double kProbabilitySumTolerance = 1e-5;
 bool InUnitInterval(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
 
 void CheckEvidence(const TrackEvidence& track, int* kit_dim) {
+  if (track.tracker_category) {
+    for (float p : *track.tracker_category) {
+      IPT_CHECK(InUnitInterval(p), "track {}: tracker category probability {} outside [0, 1]", track.track_id, p);
+    }
+  }
   for (size_t k = 0; k < track.detections.size(); ++k) {
     const DetectionEvidence& e = track.detections[k];
     const auto where = [&] { return fmt::format("track {} detection {}", track.track_id, k); };
@@ -341,6 +346,14 @@ std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvide
     const bool team_a = kit[p] == team_a_kit;
     result[players[p]].kit_cluster = team_a ? 0 : 1;
     result[players[p]].category = team_a ? io::Category::kTeamA : io::Category::kTeamB;
+  }
+
+  if (options.category_from_tracker) {
+    for (size_t i = 0; i < tracks.size(); ++i) {
+      if (!tracks[i].tracker_category || tracks[i].detections.empty()) continue;
+      const auto& p = *tracks[i].tracker_category;
+      result[i].category = static_cast<io::Category>(std::max_element(p.begin(), p.end()) - p.begin());
+    }
   }
 
   for (size_t i = 0; i < tracks.size(); ++i) {

@@ -44,6 +44,10 @@
 // min_jersey_vote_share of the votes and strictly more votes than any other number;
 // else none. Referees get none (the roster gives them no jersey).
 //
+// Category from the tracker: with category_from_tracker, a track that carries the
+// tracker's category probabilities (TrackEvidence::tracker_category) takes their argmax
+// instead of steps 1-5; the jersey vote and player id then follow that category.
+//
 // Player id: the roster entry of the track's team (team_a and goalkeeper_a are team A,
 // io::CategoryTeam) with the track's jersey, when exactly one entry has them; else none.
 #pragma once
@@ -94,6 +98,9 @@ struct DetectionEvidence {
 struct TrackEvidence {
   int64_t track_id = 0;  // unique among the tracks given
   std::vector<DetectionEvidence> detections;
+  // The tracker's own category probabilities for the track (the GNN tracker's category
+  // head, io::Category order, each in [0, 1]); none from a tracker without a head.
+  std::optional<std::array<float, io::kNumCategories>> tracker_category;
 };
 
 struct TrackAttributesOptions {
@@ -126,6 +133,10 @@ struct TrackAttributesOptions {
   int min_jersey_votes = 3;
   // Share of the votes the winning number needs, in (0, 1]: a majority.
   double min_jersey_vote_share = 0.5;
+  // A track with the tracker's category probabilities takes their argmax as its category
+  // (the GNN tracker's head sees the whole chunk: kits, sides and roles together); false:
+  // the rule above decides every track.
+  bool category_from_tracker = true;
   // Throws ipt::Error naming the first bad field.
   void Check() const;
 };
