@@ -79,6 +79,7 @@ GnnTrackerNetImpl::GnnTrackerNetImpl(const GnnNetConfig& c) : config(c) {
   node_update = register_module("node_update", Mlp(2 * c.node_dim, c.hidden, c.node_dim));
   classifier = register_module("classifier", Mlp(c.edge_dim, c.hidden, 1, /*final_relu=*/false));
   if (c.category_head) {
+    category_norm = register_module("category_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.node_dim})));
     kit_projection = register_module("category_kit", Mlp(c.node_dim, c.hidden, c.node_dim, /*final_relu=*/false));
     category = register_module("category_head", Mlp(3 * c.node_dim + 1, c.hidden, io::kNumCategories, /*final_relu=*/false));
   }
@@ -86,7 +87,7 @@ GnnTrackerNetImpl::GnnTrackerNetImpl(const GnnNetConfig& c) : config(c) {
 
 std::vector<std::string> CategoryHeadPrefixes(const GnnNetConfig& config) {
   if (!config.category_head) return {};
-  return {"category_kit.", "category_head."};
+  return {"category_norm.", "category_kit.", "category_head."};
 }
 
 void GnnTrackerNetImpl::SetNormalization(const torch::Tensor& nm, const torch::Tensor& ns, const torch::Tensor& em,
@@ -125,7 +126,8 @@ GnnOutput GnnTrackerNetImpl::forward(const GraphTensors& g) {
 
 torch::Tensor GnnTrackerNetImpl::CategoryLogits(const torch::Tensor& node_embedding, const GraphTensors& g) {
   IPT_CHECK(config.category_head, "this tracker network has no category head");
-  const torch::Tensor h = config.stop_gradient ? node_embedding.detach() : node_embedding;
+  // Normalised: the embeddings' scale grows with a node's degree (sums of messages).
+  const torch::Tensor h = category_norm->forward(config.stop_gradient ? node_embedding.detach() : node_embedding);
   const torch::Tensor u = kit_projection->forward(h);
   const torch::Tensor x = g.node_x.unsqueeze(1), w = g.node_weight.unsqueeze(1);
   const torch::Tensor weighted = torch::zeros({g.graphs, u.size(1)}, u.options()).index_add(0, g.node_graph, w * x * u);

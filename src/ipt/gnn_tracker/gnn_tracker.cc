@@ -23,6 +23,7 @@ void VisitTrackingOptions(Options& o, Visit&& visit) {
   visit("graph", "position_slack_m", o.graph.position_slack_m);
   visit("graph", "appearance_weight_m", o.graph.appearance_weight_m);
   visit("graph", "velocity_window_s", o.graph.velocity_window_s);
+  visit("graph", "min_link_probability", o.graph.min_link_probability);
   visit("", "overlap_frames", o.overlap_frames);
   visit("", "min_track_detections", o.min_track_detections);
 }

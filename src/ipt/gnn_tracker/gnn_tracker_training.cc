@@ -103,7 +103,8 @@ std::vector<Sample> MakeSamples(const std::vector<LabelledMatch>& matches, const
       auto scorer = [&](const tracking::LevelGraph& g) {
         tracking::LevelScores s;
         const std::vector<float> label = EdgeLabels(g, d, person);
-        for (int e = 0; e < g.num_edges(); ++e) s.edge_logits.push_back(label[e] > 0 && !drop(rng) ? 1.f : -1.f);
+        // Far beyond any min_link_probability: the labels decide.
+        for (int e = 0; e < g.num_edges(); ++e) s.edge_logits.push_back(label[e] > 0 && !drop(rng) ? 20.f : -20.f);
         labels.push_back(std::move(label));
         levels.push_back(g);
         return s;
@@ -286,6 +287,7 @@ GnnRecipe ReadGnnRecipe(const nn::TrainRecipe& recipe) {
   graph.Read("position_slack_m", &r.tracking.graph.position_slack_m);
   graph.Read("appearance_weight_m", &r.tracking.graph.appearance_weight_m);
   graph.Read("velocity_window_s", &r.tracking.graph.velocity_window_s);
+  graph.Read("min_link_probability", &r.tracking.graph.min_link_probability);
   graph.Finish();
   tracking.Finish();
   network.Finish();

@@ -339,5 +339,116 @@ TEST(OnlineTrackerPackage, OptionsRoundTripAndBadInputsNameTheField) {
   EXPECT_NE(TrainTracker(ctx).weights_safetensors, TrainTracker({}).weights_safetensors);
 }
 
+// The GNN tracker through the lifecycle on the tiny world: `ipt train tracker` with a GNN
+// recipe reads the frame layers through the store and labels them; `ipt run` with the
+// new collection computes the track layer with it (category probabilities included) and
+// then hits the store; --tracker online and --tracker gnn pick the other or refuse. Then the
+// cascade of a crop-encoder change, as the plan says: a new crop encoder makes the tracker
+// retrain (its provenance names the new encoder) and both layers regenerate.
+std::string TrainTinyGnnTracker(const World& w, const std::map<std::string, std::string>& upstream_refs,
+                                const std::string& run_name) {
+  // Match directories named by seed for the seed rule: copies of the tiny match (the same
+  // content, so the same frame-layer key).
+  for (const char* m : {"gnn_data/train/seed-1000", "gnn_data/val/seed-5000"}) {
+    if (!fs::exists(w.root / m)) {
+      fs::create_directories((w.root / m).parent_path());
+      fs::copy(w.match, w.root / m, fs::copy_options::recursive);
+    }
+  }
+  const fs::path recipe = w.root / "tracker_gnn.yaml";
+  std::ofstream(recipe) << "model: tracker\ntype: gnn_tracker\n"
+                        << "train_matches: [" << (w.root / "gnn_data/train").string() << "]\n"
+                        << "val_matches: [" << (w.root / "gnn_data/val").string() << "]\n"
+                        << "training: {steps: 4, steps_per_epoch: 2, loader_workers: 1, threads: 1}\n"
+                        << "data: {chunk_stride: 4, chunks_per_step: 1}\n"
+                        << "network: {node_dim: 4, edge_dim: 4, hidden: 8, steps: 2,\n"
+                        << "          tracking: {overlap_frames: 4, min_track_detections: 2, graph: {chunk_frames: 8}}}\n";
+  registry::TrainerRegistry trainers;
+  trainers.Register("tracker", TrainTracker);
+  registry::ModelCollection upstream;
+  upstream.refs = upstream_refs;
+  registry::ModelStore store(w.store);
+  registry::TrainingContext ctx;
+  ctx.recipe = recipe;
+  ctx.cache = w.cache;
+  ctx.run_dir = w.root / run_name;
+  return registry::TrainModel("tracker", registry::ModelGraph::PathA(), upstream, store, ctx, trainers);
+}
+
+fs::path WriteCollection(const World& w, const std::map<std::string, std::string>& refs, const std::string& name) {
+  registry::ModelCollection c;
+  c.refs = refs;
+  registry::WriteCollection(c, w.root / name);
+  return w.root / name;
+}
+
+TEST(GnnTracker, TrainsOnFrameLayersAndRunsThroughTheTrackStore) {
+  const World& w = TheWorld();
+  std::map<std::string, std::string> refs = w.refs;
+  refs.erase("tracker");
+  const std::string gnn_ref = TrainTinyGnnTracker(w, refs, "gnn_run");
+  ASSERT_FALSE(gnn_ref.empty());
+  registry::ModelStore store(w.store);
+  const registry::ModelManifest manifest = store.Get(gnn_ref);
+  EXPECT_EQ(manifest.architecture["type"], "gnn_tracker");
+  EXPECT_TRUE(manifest.trained_with == refs);
+  EXPECT_EQ(CheckTrackerPackage(store.PackageDir(gnn_ref)), "gnn_tracker");
+
+  refs["tracker"] = gnn_ref;
+  RunOptions o = Options(w);
+  o.models_yaml = WriteCollection(w, refs, "models_gnn.yaml");
+  const RunReport first = pipeline::Run(w.match, w.root / "out_gnn", o);
+  EXPECT_EQ(first.tracker_type, "gnn_tracker");
+  EXPECT_TRUE(first.layers.at("frame").hit);   // the training computed it
+  EXPECT_FALSE(first.layers.at("track").hit);
+  EXPECT_TRUE(first.stage_seconds.count("tracker"));
+  store::ArtifactStore cache(w.cache);
+  const FrameLayer frames = ReadFrameLayer(*cache.Get("frame", first.layers.at("frame").key), "frame");
+  const TrackLayer tracks = ReadTrackLayer(*cache.Get("track", first.layers.at("track").key), frames.rows, "track");
+  ASSERT_EQ(tracks.category_probabilities.size(), static_cast<size_t>(frames.rows) * io::kNumCategories);
+  for (int64_t i = 0; i < frames.rows; ++i) {
+    if (tracks.track_id[i] < 0) continue;
+    double sum = 0;
+    for (int k = 0; k < io::kNumCategories; ++k) sum += tracks.category_probabilities[i * io::kNumCategories + k];
+    EXPECT_NEAR(sum, 1.0, 1e-4) << "row " << i;
+  }
+  EXPECT_EQ(io::ParseJson(ReadFile(w.root / "out_gnn" / "run.json"), "run.json")["tracker"], "gnn_tracker");
+  const RunReport again = pipeline::Run(w.match, w.root / "out_gnn", o);
+  EXPECT_TRUE(again.layers.at("track").hit);
+  EXPECT_EQ(again.layers.at("track").key, first.layers.at("track").key);
+
+  // --tracker online: another package, another track key; --tracker gnn needs a GNN.
+  o.tracker = "online";
+  const RunReport online = pipeline::Run(w.match, w.root / "out_online", o);
+  EXPECT_EQ(online.tracker_type, "online_tracker");
+  EXPECT_NE(online.layers.at("track").key, first.layers.at("track").key);
+  RunOptions needs_gnn = Options(w);
+  needs_gnn.tracker = "gnn";
+  EXPECT_NE(ErrorOf([&] { pipeline::Run(w.match, w.root / "out_x", needs_gnn); }).find("--tracker gnn"), std::string::npos);
+  // A tracker ref made for other upstream models is refused.
+  RunOptions other = Options(w);
+  other.tracker = registry::ShortRef(w.refs.at("crop_encoder"));
+  EXPECT_NE(ErrorOf([&] { pipeline::Run(w.match, w.root / "out_x", other); }).find("trained_with"), std::string::npos);
+
+  // The cascade of a crop-encoder change (cascade plan row "crop_encoder: regenerate frame,
+  // track; retrain tracker, ..."): the tracker retrains with the new encoder, and both
+  // layers of the new collection are computed while the old collection's stay hits.
+  std::map<std::string, std::string> changed = w.refs;
+  changed.erase("tracker");
+  changed["crop_encoder"] = store.Add(WriteEncoderPackage(w.root / "pkg_encoder_v2", w.refs.at("detector"), {}, 13));
+  const std::string retrained = TrainTinyGnnTracker(w, changed, "gnn_run_v2");
+  EXPECT_EQ(store.Get(retrained).trained_with.at("crop_encoder"), changed.at("crop_encoder"));
+  changed["tracker"] = retrained;
+  RunOptions after = Options(w);
+  after.models_yaml = WriteCollection(w, changed, "models_gnn_v2.yaml");
+  const RunReport v2 = pipeline::Run(w.match, w.root / "out_gnn_v2", after);
+  EXPECT_TRUE(v2.layers.at("frame").hit);  // computed by the retraining, under the new key
+  EXPECT_NE(v2.layers.at("frame").key, first.layers.at("frame").key);
+  EXPECT_FALSE(v2.layers.at("track").hit);
+  EXPECT_NE(v2.layers.at("track").key, first.layers.at("track").key);
+  o.tracker = "";
+  EXPECT_TRUE(pipeline::Run(w.match, w.root / "out_gnn", o).layers.at("track").hit);  // the old entries stay
+}
+
 }  // namespace
 }  // namespace ipt::pipeline

@@ -1,5 +1,7 @@
 #include "ipt/pipeline/track_level.h"
 
+#include "ipt/pipeline/models.h"
+
 #include <spdlog/spdlog.h>
 
 #include <cmath>
@@ -161,6 +163,7 @@ std::string RecipeType(const std::filesystem::path& recipe) {
 // Frame layers of `matches` (from the store, computed where missing) with labels.
 std::vector<gnn_tracker::LabelledMatch> LabelledMatches(const registry::TrainingContext& ctx,
                                                         const std::vector<std::string>& matches) {
+  RegisterModels();  // idempotent: the frame layer's producer, for layers not in the store
   const registry::ModelGraph graph = registry::ModelGraph::PathA();
   store::ArtifactStore cache(ctx.cache.empty() ? store::DefaultArtifactStoreRoot() : ctx.cache);
   store::PrecomputeOptions precompute;

@@ -201,7 +201,7 @@ TEST(TrackAttributes, SideWindowDecidesTheSides) {
 TEST(TrackAttributes, OneKitOnlyAndEmptyTracks) {
   std::mt19937 rng(3);
   std::vector<TrackEvidence> tracks = {MakeTrack(1, Role::kPlayer, 0, 80, 20, &rng),
-                                       TrackEvidence{2, {}}};
+                                       TrackEvidence{2, {}, std::nullopt}};
   auto result = ResolveTrackAttributes(tracks, MakeMatch());
   EXPECT_EQ(result[0].category, io::Category::kTeamB);  // one track, in the right half
   EXPECT_FALSE(result[1].role);
@@ -420,6 +420,27 @@ TEST(TrackAttributes, RejectsBadEvidenceAndOptions) {
     EXPECT_THROW(o.Check(), Error);
     EXPECT_THROW(ResolveTrackAttributes({}, match, o), Error);
   }
+}
+
+TEST(TrackAttributes, TheTrackersCategoryWinsWhenGivenAndAllowed) {
+  std::mt19937 rng(5);
+  // Two player tracks the rule would put in different kits; the tracker says referee for
+  // the first and goalkeeper_b for the second.
+  std::vector<TrackEvidence> tracks = {MakeTrack(1, Role::kPlayer, 0, 20, 20, &rng),
+                                       MakeTrack(2, Role::kPlayer, 1, 80, 20, &rng)};
+  tracks[0].tracker_category = std::array<float, io::kNumCategories>{0.1f, 0.1f, 0.1f, 0.1f, 0.6f};
+  tracks[1].tracker_category = std::array<float, io::kNumCategories>{0.2f, 0.1f, 0.1f, 0.5f, 0.1f};
+  auto result = ResolveTrackAttributes(tracks, MakeMatch());
+  EXPECT_EQ(result[0].category, io::Category::kReferee);
+  EXPECT_EQ(result[1].category, io::Category::kGoalkeeperB);
+  EXPECT_FALSE(result[0].jersey);  // referees get no number
+  TrackAttributesOptions rule;
+  rule.category_from_tracker = false;
+  result = ResolveTrackAttributes(tracks, MakeMatch(), rule);
+  EXPECT_EQ(result[0].category, io::Category::kTeamA);  // the rule: kit cluster + side
+  EXPECT_EQ(result[1].category, io::Category::kTeamB);
+  (*tracks[1].tracker_category)[0] = 1.5f;
+  EXPECT_THROW(ResolveTrackAttributes(tracks, MakeMatch()), Error);
 }
 
 }  // namespace

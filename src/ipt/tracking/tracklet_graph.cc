@@ -163,6 +163,7 @@ void TrackletGraphOptions::Check() const {
   IPT_CHECK(position_slack_m >= 0 && position_slack_m <= 50, "position_slack_m must be in [0, 50]");
   IPT_CHECK(appearance_weight_m >= 0 && appearance_weight_m <= 100, "appearance_weight_m must be in [0, 100]");
   IPT_CHECK(velocity_window_s > 0 && velocity_window_s <= 10, "velocity_window_s must be in (0, 10]");
+  IPT_CHECK(min_link_probability > 0 && min_link_probability < 1, "min_link_probability must be in (0, 1)");
 }
 
 void MatchScale::Check() const {
@@ -229,16 +230,17 @@ LevelGraph BuildLevelGraph(const ChunkDetections& d, std::vector<Tracklet> nodes
     f.push_back(static_cast<float>(a.mean_pos.y() / scale.pitch_width_m - 0.5));
   }
 
-  // Which window and half each node lies in.
-  std::vector<int> window(n), second_half(n);
+  // Which window each node lies in.
+  std::vector<int> window(n);
   for (int i = 0; i < n; ++i) {
     const int offset = s[i].first_frame - chunk_first_frame;
     IPT_ASSERT(offset >= 0);
     window[i] = offset / g.window_frames;
-    second_half[i] = (offset % g.window_frames) >= half;
     IPT_ASSERT((s[i].last_frame - chunk_first_frame) / half == offset / half);  // inside one half
   }
-  // Candidates per window: first-half x second-half pairs that are reachable.
+  // Candidates per window: time-valid pairs (the first ends before the second starts)
+  // that are reachable. Pairs inside one half were candidates at the level below too:
+  // a link missed there can still be made with more context here.
   struct Candidate {
     int from, to;
     double cost;
@@ -252,10 +254,9 @@ LevelGraph BuildLevelGraph(const ChunkDetections& d, std::vector<Tracklet> nodes
     while (end < order.size() && window[order[end]] == window[order[begin]]) ++end;
     for (size_t i = begin; i < end; ++i) {
       const int a = order[i];
-      if (second_half[a]) continue;
       for (size_t j = begin; j < end; ++j) {
         const int b = order[j];
-        if (!second_half[b]) continue;
+        if (s[a].last_frame >= s[b].first_frame) continue;
         const double gap_s = (s[b].first_frame - s[a].last_frame) / scale.fps;
         const double distance = (s[b].first_pos - s[a].last_pos).norm();
         if (distance > o.max_speed_mps * gap_s + o.position_slack_m) continue;
@@ -361,7 +362,8 @@ ChunkTracks TrackChunk(const ChunkDetections& d, int chunk_first_frame, const Tr
     if (on_level) on_level(g, scores);
     std::vector<ScoredEdge> edges(g.num_edges());
     for (int e = 0; e < g.num_edges(); ++e) edges[e] = {g.edge_from[e], g.edge_to[e], scores.edge_logits[e]};
-    const std::vector<int> chosen = RoundToPaths(g.num_nodes(), edges, 0.0, rounding);
+    const double min_logit = std::log(o.min_link_probability / (1 - o.min_link_probability));
+    const std::vector<int> chosen = RoundToPaths(g.num_nodes(), edges, min_logit, rounding);
     nodes = JoinTracklets(g, chosen);
     if (level == levels && !scores.category_probabilities.empty()) {
       IPT_CHECK(scores.category_probabilities.size() == size_t(g.num_nodes()) * io::kNumCategories,

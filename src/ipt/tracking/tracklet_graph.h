@@ -4,8 +4,9 @@
 //
 // Level l (1, 2, ...) splits the chunk into windows of 2^l frames. Its nodes are the
 // tracklets of level l - 1 (level 1: single detections), each inside one half of a window.
-// Its candidate edges join a tracklet of a window's first half to one of its second half
-// (forward in time) when the second is reachable from the first (distance <= max_speed_mps
+// Its candidate edges join two tracklets of one window, the first ending before the second
+// starts (SUSHI's time-valid pairs, so a link missed at one level can be made at the next),
+// when the second is reachable from the first (distance <= max_speed_mps
 // x gap + position_slack_m), pruned to the top_k cheapest per node in each direction (cost:
 // distance after constant-velocity prediction, the better of both ways, +
 // appearance_weight_m x cosine distance of the embeddings); an edge survives when either
@@ -74,6 +75,10 @@ struct TrackletGraphOptions {
   // A tracklet's end velocity is the least-squares slope of its foot-points within this
   // many seconds of the end (and likewise at its start).
   double velocity_window_s = 0.4;
+  // Rounding takes a link only when the classifier gives it at least this probability
+  // (in [0.5, 1)). A wrong link joins two people for good, while a missed one can still
+  // be made at the next level, with more context: above 0.5 trades the first for the second.
+  double min_link_probability = 0.5;
   int levels() const;  // log2(chunk_frames)
   void Check() const;
 };
