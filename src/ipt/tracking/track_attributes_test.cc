@@ -430,17 +430,17 @@ TEST(TrackAttributes, TheTrackersCategoryWinsWhenGivenAndAllowed) {
                                        MakeTrack(2, Role::kPlayer, 1, 80, 20, &rng)};
   tracks[0].tracker_category = std::array<float, io::kNumCategories>{0.1f, 0.1f, 0.1f, 0.1f, 0.6f};
   tracks[1].tracker_category = std::array<float, io::kNumCategories>{0.2f, 0.1f, 0.1f, 0.5f, 0.1f};
-  auto result = ResolveTrackAttributes(tracks, MakeMatch());
+  TrackAttributesOptions head;
+  head.category_from_tracker = true;
+  auto result = ResolveTrackAttributes(tracks, MakeMatch(), head);
   EXPECT_EQ(result[0].category, io::Category::kReferee);
   EXPECT_EQ(result[1].category, io::Category::kGoalkeeperB);
   EXPECT_FALSE(result[0].jersey);  // referees get no number
-  TrackAttributesOptions rule;
-  rule.category_from_tracker = false;
-  result = ResolveTrackAttributes(tracks, MakeMatch(), rule);
+  result = ResolveTrackAttributes(tracks, MakeMatch());  // the default: the rule
   EXPECT_EQ(result[0].category, io::Category::kTeamA);  // the rule: kit cluster + side
   EXPECT_EQ(result[1].category, io::Category::kTeamB);
   (*tracks[1].tracker_category)[0] = 1.5f;
-  EXPECT_THROW(ResolveTrackAttributes(tracks, MakeMatch()), Error);
+  EXPECT_THROW(ResolveTrackAttributes(tracks, MakeMatch(), head), Error);
 }
 
 }  // namespace
