@@ -11,6 +11,7 @@
 #include "ipt/eval/track_evaluation.h"
 #include "ipt/eval/tracking_metrics.h"
 #include "ipt/nn/tensor_file.h"
+#include "ipt/pipeline/run.h"
 #include "ipt/pipeline/tracker_evaluation.h"
 #include "ipt/registry/model_package.h"
 #include "ipt/store/artifact_store.h"
@@ -165,7 +166,7 @@ void AddTracker(CLI::App* eval) {
   struct Args {
     std::vector<std::string> matches, trackers = {"online", "gnn"};
     std::string models = "models.yaml", store = registry::DefaultModelStoreRoot().string(),
-                cache = store::DefaultArtifactStoreRoot().string(), out, detections = "detector", json_out;
+                cache = store::DefaultArtifactStoreRoot().string(), out, detections = "detector", json_out, attributes;
     pipeline::GroundTruthDetectionOptions gt;
     int threads = 2;
     bool json = false;
@@ -190,11 +191,16 @@ void AddTracker(CLI::App* eval) {
   cmd->add_option("--gt-noise", args->gt.noise_m, "ground-truth detections: noise sigma per axis, metres")->check(Within(0, 10));
   cmd->add_option("--gt-drop", args->gt.drop_probability, "ground-truth detections: share dropped")->check(Within(0, 0.99));
   cmd->add_option("--gt-seed", args->gt.seed, "ground-truth detections: random seed")->check(Seed());
+  cmd->add_option("--attributes", args->attributes,
+                  "YAML of per-track category/jersey options (any subset of configs/track_attributes.yaml;\n"
+                  "category_from_tracker: true scores the GNN's category head)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--threads", args->threads, "LibTorch threads")->check(PositiveUpTo(limits::kMaxThreads));
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->callback([args]() {
     nn::SetTorchThreads(args->threads);
     pipeline::TrackerEvaluationOptions o;
+    if (!args->attributes.empty()) o.attributes = pipeline::ReadTrackAttributesOptions(args->attributes);
     o.models_yaml = args->models;
     o.model_store = args->store;
     o.cache = args->cache;

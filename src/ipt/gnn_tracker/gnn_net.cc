@@ -80,8 +80,10 @@ GnnTrackerNetImpl::GnnTrackerNetImpl(const GnnNetConfig& c) : config(c) {
   classifier = register_module("classifier", Mlp(c.edge_dim, c.hidden, 1, /*final_relu=*/false));
   if (c.category_head) {
     category_norm = register_module("category_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.node_dim})));
-    kit_projection = register_module("category_kit", Mlp(c.node_dim, c.hidden, c.node_dim, /*final_relu=*/false));
-    category = register_module("category_head", Mlp(3 * c.node_dim + 1, c.hidden, io::kNumCategories, /*final_relu=*/false));
+    const int head_in = c.node_dim + c.node_features;  // [h_v, normalised node features]
+    kit_projection = register_module("category_kit", Mlp(head_in, c.hidden, c.node_dim, /*final_relu=*/false));
+    category = register_module("category_head",
+                               Mlp(head_in + 2 * c.node_dim + 1, c.hidden, io::kNumCategories, /*final_relu=*/false));
   }
 }
 
@@ -127,7 +129,9 @@ GnnOutput GnnTrackerNetImpl::forward(const GraphTensors& g) {
 torch::Tensor GnnTrackerNetImpl::CategoryLogits(const torch::Tensor& node_embedding, const GraphTensors& g) {
   IPT_CHECK(config.category_head, "this tracker network has no category head");
   // Normalised: the embeddings' scale grows with a node's degree (sums of messages).
-  const torch::Tensor h = category_norm->forward(config.stop_gradient ? node_embedding.detach() : node_embedding);
+  const torch::Tensor h = torch::cat({category_norm->forward(config.stop_gradient ? node_embedding.detach() : node_embedding),
+                                      (g.node_features - node_mean) / node_std},
+                                     1);
   const torch::Tensor u = kit_projection->forward(h);
   const torch::Tensor x = g.node_x.unsqueeze(1), w = g.node_weight.unsqueeze(1);
   const torch::Tensor weighted = torch::zeros({g.graphs, u.size(1)}, u.options()).index_add(0, g.node_graph, w * x * u);

@@ -11,7 +11,9 @@
 //     h_v = node_update([sum past, sum future])
 //     logit_e(t) = classifier(h_e)                              [E], trained at every step
 // Category head (optional) on the last step's node embeddings of a level (the top level
-// at run time), layer-normalised (h_v below): u_v = kit_projection(h_v); per graph the context
+// at run time), layer-normalised, beside the node's normalised input features (h_v below:
+// [norm(h_v), f_v]; the tracklet's mean kit and role reach the head as they are):
+// u_v = kit_projection(h_v); per graph the context
 //   g = sum_v w_v (x_v) u_v / sum_v w_v   (w_v: detections, x_v: node mean x / length - 0.5)
 // says which kit stands on which side; logits_v = category([h_v, g, u_v * g, x_v]) over
 // io::Category. With stop_gradient the head reads h_v detached: its loss leaves the

@@ -82,65 +82,110 @@ std::vector<float> EdgeLabels(const tracking::LevelGraph& g, const tracking::Chu
   return label;
 }
 
-std::vector<Sample> MakeSamples(const std::vector<LabelledMatch>& matches, const GnnRecipe& recipe, uint64_t seed,
-                                int64_t* edges_total, int64_t* positives_total) {
-  std::vector<Sample> samples;
-  const tracking::TrackletGraphOptions& graph_options = recipe.tracking.graph;
-  const int chunk = graph_options.chunk_frames;
+// One chunk of a labelled match: rows [begin, end) starting at frame `start`.
+struct ChunkRef {
+  const LabelledMatch* match = nullptr;
+  size_t match_index = 0;
+  int start = 1;
+  int64_t begin = 0, end = 0;
+};
+
+std::vector<ChunkRef> TrainingChunks(const std::vector<LabelledMatch>& matches, const GnnRecipe& recipe) {
+  std::vector<ChunkRef> chunks;
+  const int chunk = recipe.tracking.graph.chunk_frames;
   for (size_t m = 0; m < matches.size(); ++m) {
     const LabelledMatch& match = matches[m];
     const auto& frames = match.detections.frame;
     for (int start = 1; start == 1 || start + chunk - 1 <= match.num_frames; start += recipe.data.chunk_stride) {
-      const int64_t begin = std::lower_bound(frames.begin(), frames.end(), start) - frames.begin();
-      const int64_t end = std::lower_bound(frames.begin(), frames.end(), start + chunk) - frames.begin();
-      const tracking::ChunkDetections d = match.detections.Slice(static_cast<int>(begin), static_cast<int>(end));
-      const std::vector<int> person(match.person.begin() + begin, match.person.begin() + end);
-      const std::vector<int> category(match.category.begin() + begin, match.category.begin() + end);
-      std::mt19937_64 rng(seed ^ (m * 1000003 + start));
-      std::bernoulli_distribution drop(recipe.data.drop_true_link);
-      std::vector<tracking::LevelGraph> levels;
-      std::vector<std::vector<float>> labels;
-      auto scorer = [&](const tracking::LevelGraph& g) {
-        tracking::LevelScores s;
-        const std::vector<float> label = EdgeLabels(g, d, person);
-        // Far beyond any min_link_probability: the labels decide.
-        for (int e = 0; e < g.num_edges(); ++e) s.edge_logits.push_back(label[e] > 0 && !drop(rng) ? 20.f : -20.f);
-        labels.push_back(std::move(label));
-        levels.push_back(g);
-        return s;
-      };
-      tracking::TrackChunk(d, start, graph_options, match.scale, scorer);
-      std::vector<const tracking::LevelGraph*> pointers;
-      for (const auto& g : levels) pointers.push_back(&g);
-      Sample s;
-      s.graph = ToGraphTensors(pointers);
-      std::vector<float> all_labels;
-      for (const auto& l : labels) all_labels.insert(all_labels.end(), l.begin(), l.end());
-      s.edge_labels = torch::tensor(all_labels.empty() ? std::vector<float>{} : all_labels, torch::kFloat);
-      for (float l : all_labels) *positives_total += l > 0;
-      *edges_total += static_cast<int64_t>(all_labels.size());
-      const tracking::LevelGraph& top = levels.back();
-      for (size_t i = 0; i + 1 < levels.size(); ++i) s.top_begin += levels[i].num_nodes();
-      s.top_end = s.top_begin + top.num_nodes();
-      std::vector<int64_t> top_category;
-      std::vector<float> top_weight;
-      for (const auto& t : top.nodes) {
-        top_category.push_back(Majority(t, person) >= 0 ? Majority(t, category) : -1);
-        top_weight.push_back(static_cast<float>(t.size()));
-      }
-      s.top_category = torch::tensor(top_category.empty() ? std::vector<int64_t>{} : top_category, torch::kLong);
-      s.top_weight = torch::tensor(top_weight.empty() ? std::vector<float>{} : top_weight, torch::kFloat);
-      samples.push_back(std::move(s));
+      ChunkRef c{&match, m, start, std::lower_bound(frames.begin(), frames.end(), start) - frames.begin(),
+                 std::lower_bound(frames.begin(), frames.end(), start + chunk) - frames.begin()};
+      chunks.push_back(c);
       if (start + chunk - 1 >= match.num_frames) break;
     }
+  }
+  return chunks;
+}
+
+// A chunk's hierarchy built with `links` deciding each level (teacher forcing or the
+// network), every level's graph with its flow labels, joined into one sample.
+using LinkScorer = std::function<tracking::LevelScores(const tracking::LevelGraph&, const std::vector<float>& labels)>;
+
+Sample BuildSample(const ChunkRef& c, const GnnRecipe& recipe, const LinkScorer& links) {
+  const LabelledMatch& match = *c.match;
+  const tracking::ChunkDetections d = match.detections.Slice(static_cast<int>(c.begin), static_cast<int>(c.end));
+  const std::vector<int> person(match.person.begin() + c.begin, match.person.begin() + c.end);
+  const std::vector<int> category(match.category.begin() + c.begin, match.category.begin() + c.end);
+  std::vector<tracking::LevelGraph> levels;
+  std::vector<float> all_labels;
+  auto scorer = [&](const tracking::LevelGraph& g) {
+    const std::vector<float> label = EdgeLabels(g, d, person);
+    tracking::LevelScores s = links(g, label);
+    all_labels.insert(all_labels.end(), label.begin(), label.end());
+    levels.push_back(g);
+    return s;
+  };
+  tracking::TrackChunk(d, c.start, recipe.tracking.graph, match.scale, scorer, recipe.tracking.rounding);
+  std::vector<const tracking::LevelGraph*> pointers;
+  for (const auto& g : levels) pointers.push_back(&g);
+  Sample s;
+  s.graph = ToGraphTensors(pointers);
+  s.edge_labels = torch::tensor(all_labels.empty() ? std::vector<float>{} : all_labels, torch::kFloat);
+  const tracking::LevelGraph& top = levels.back();
+  for (size_t i = 0; i + 1 < levels.size(); ++i) s.top_begin += levels[i].num_nodes();
+  s.top_end = s.top_begin + top.num_nodes();
+  std::vector<int64_t> top_category;
+  std::vector<float> top_weight;
+  for (const auto& t : top.nodes) {
+    top_category.push_back(Majority(t, person) >= 0 ? Majority(t, category) : -1);
+    top_weight.push_back(static_cast<float>(t.size()));
+  }
+  s.top_category = torch::tensor(top_category.empty() ? std::vector<int64_t>{} : top_category, torch::kLong);
+  s.top_weight = torch::tensor(top_weight.empty() ? std::vector<float>{} : top_weight, torch::kFloat);
+  return s;
+}
+
+// Teacher forcing: the labels decide, a drop_true_link share of true links left untaken.
+Sample TeacherForcedSample(const ChunkRef& c, const GnnRecipe& recipe, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::bernoulli_distribution drop(recipe.data.drop_true_link);
+  return BuildSample(c, recipe, [&](const tracking::LevelGraph&, const std::vector<float>& labels) {
+    tracking::LevelScores s;
+    // Far beyond any min_link_probability: the labels decide.
+    for (float l : labels) s.edge_logits.push_back(l > 0 && !drop(rng) ? 20.f : -20.f);
+    return s;
+  });
+}
+
+// The network's own hierarchy, as at run time.
+Sample OwnSample(const ChunkRef& c, const GnnRecipe& recipe, GnnTrackerNet& net) {
+  return BuildSample(c, recipe, [&](const tracking::LevelGraph& g, const std::vector<float>&) {
+    return ScoreLevel(net, g, /*with_category=*/false);
+  });
+}
+
+std::vector<Sample> TeacherForcedSamples(const std::vector<ChunkRef>& chunks, const GnnRecipe& recipe, uint64_t seed,
+                                         int64_t* edges_total, int64_t* positives_total) {
+  std::vector<Sample> samples;
+  for (const ChunkRef& c : chunks) {
+    samples.push_back(TeacherForcedSample(c, recipe, seed ^ (c.match_index * 1000003 + c.start)));
+    *edges_total += samples.back().edge_labels.size(0);
+    *positives_total += (samples.back().edge_labels > 0.5).sum().item<int64_t>();
   }
   return samples;
 }
 
 class GnnTask : public nn::TrainingTask {
  public:
-  GnnTask(const GnnRecipe& recipe, uint64_t seed, std::vector<Sample> train, std::vector<Sample> val)
-      : recipe_(recipe), seed_(seed), net_(recipe.network), train_(std::move(train)), val_(std::move(val)) {
+  GnnTask(const GnnRecipe& recipe, uint64_t seed, std::vector<ChunkRef> train_chunks, std::vector<Sample> train,
+          std::vector<ChunkRef> val_chunks, std::vector<Sample> val)
+      : recipe_(recipe),
+        seed_(seed),
+        net_(recipe.network),
+        train_chunks_(std::move(train_chunks)),
+        val_chunks_(std::move(val_chunks)),
+        train_(std::move(train)),
+        val_(std::move(val)) {
+    IPT_ASSERT(train_chunks_.size() == train_.size() && val_chunks_.size() == val_.size());
     IPT_CHECK(!train_.empty() && !val_.empty(), "gnn tracker: no training or validation chunks");
     // Normalisation from the training samples (deterministic, so a resumed run agrees).
     std::vector<torch::Tensor> nodes, edges;
@@ -157,11 +202,15 @@ class GnnTask : public nn::TrainingTask {
   nn::StepResult Step(int64_t step) override {
     std::mt19937_64 rng(seed_ * 7919 + static_cast<uint64_t>(step));
     std::uniform_int_distribution<size_t> pick(0, train_.size() - 1);
+    std::bernoulli_distribution own(step >= recipe_.data.own_hierarchy_from_step ? recipe_.data.own_hierarchy : 0.0);
     torch::Tensor loss = torch::zeros({});
     double edge_loss = 0, category_loss = 0;
     int64_t edges = 0;
     for (int c = 0; c < recipe_.data.chunks_per_step; ++c) {
-      const Sample& s = train_[pick(rng)];
+      const size_t i = pick(rng);
+      Sample own_sample;
+      if (own(rng)) own_sample = OwnSample(train_chunks_[i], recipe_, net_);
+      const Sample& s = own_sample.graph.node_features.defined() ? own_sample : train_[i];
       const auto [e, k] = Losses(s);
       loss = loss + e + recipe_.data.category_weight * k;
       edge_loss += e.item<double>();
@@ -179,12 +228,20 @@ class GnnTask : public nn::TrainingTask {
   std::map<std::string, double> Validate() override {
     torch::NoGradGuard no_grad;
     const GnnScores s = Score(val_);
-    return {{"edge_precision", s.edge_precision},
-            {"edge_recall", s.edge_recall},
-            {"edge_f1", s.edge_f1},
-            {"category_accuracy", s.category_accuracy}};
+    std::map<std::string, double> metrics = {{"edge_precision", s.edge_precision},
+                                             {"edge_recall", s.edge_recall},
+                                             {"edge_f1", s.edge_f1},
+                                             {"category_accuracy", s.category_accuracy}};
+    if (recipe_.data.own_hierarchy > 0) {
+      std::vector<Sample> own;
+      for (const ChunkRef& c : val_chunks_) own.push_back(OwnSample(c, recipe_, net_));
+      const GnnScores o = Score(own);
+      metrics["own_edge_f1"] = o.edge_f1;
+      metrics["own_category_accuracy"] = o.category_accuracy;
+    }
+    return metrics;
   }
-  std::string score_name() const override { return "edge_f1"; }
+  std::string score_name() const override { return recipe_.data.own_hierarchy > 0 ? "own_edge_f1" : "edge_f1"; }
 
  private:
   std::pair<torch::Tensor, torch::Tensor> Losses(const Sample& s) {
@@ -239,7 +296,8 @@ class GnnTask : public nn::TrainingTask {
   GnnRecipe recipe_;
   uint64_t seed_;
   GnnTrackerNet net_;
-  std::vector<Sample> train_, val_;
+  std::vector<ChunkRef> train_chunks_, val_chunks_;  // the chunks of train_ and val_, in order
+  std::vector<Sample> train_, val_;                  // teacher-forced
 };
 
 }  // namespace
@@ -251,6 +309,8 @@ void GnnDataOptions::Check() const {
   IPT_CHECK(focal_alpha > 0 && focal_alpha < 1, "data.focal_alpha must be in (0, 1)");
   IPT_CHECK(category_weight >= 0 && category_weight <= 100, "data.category_weight must be in [0, 100]");
   IPT_CHECK(chunks_per_step >= 1 && chunks_per_step <= 64, "data.chunks_per_step must be in [1, 64]");
+  IPT_CHECK(own_hierarchy >= 0 && own_hierarchy <= 1, "data.own_hierarchy must be in [0, 1]");
+  IPT_CHECK(own_hierarchy_from_step >= 0, "data.own_hierarchy_from_step must be >= 0");
 }
 
 namespace {
@@ -266,6 +326,8 @@ GnnRecipe ReadGnnRecipe(const nn::TrainRecipe& recipe) {
   data.Read("focal_alpha", &r.data.focal_alpha);
   data.Read("category_weight", &r.data.category_weight);
   data.Read("chunks_per_step", &r.data.chunks_per_step);
+  data.Read("own_hierarchy", &r.data.own_hierarchy);
+  data.Read("own_hierarchy_from_step", &r.data.own_hierarchy_from_step);
   data.Finish();
   io::ConfigSection network(reader, recipe.network, "network");
   network.Read("node_dim", &r.network.node_dim);
@@ -275,19 +337,12 @@ GnnRecipe ReadGnnRecipe(const nn::TrainRecipe& recipe) {
   network.Read("category_head", &r.network.category_head);
   network.Read("stop_gradient", &r.network.stop_gradient);
   io::ConfigSection tracking(reader, network.Child("tracking"), "network.tracking");
-  tracking.Read("overlap_frames", &r.tracking.overlap_frames);
-  tracking.Read("min_track_detections", &r.tracking.min_track_detections);
   std::string rounding = tracking::RoundingMethodName(r.tracking.rounding);
   tracking.Read("rounding", &rounding);
   io::ConfigSection graph(reader, tracking.Child("graph"), "network.tracking.graph");
-  graph.Read("chunk_frames", &r.tracking.graph.chunk_frames);
-  graph.Read("top_k", &r.tracking.graph.top_k);
-  graph.Read("min_detection_score", &r.tracking.graph.min_detection_score);
-  graph.Read("max_speed_mps", &r.tracking.graph.max_speed_mps);
-  graph.Read("position_slack_m", &r.tracking.graph.position_slack_m);
-  graph.Read("appearance_weight_m", &r.tracking.graph.appearance_weight_m);
-  graph.Read("velocity_window_s", &r.tracking.graph.velocity_window_s);
-  graph.Read("min_link_probability", &r.tracking.graph.min_link_probability);
+  tracking::VisitChunkedTrackingOptions(r.tracking, [&](const std::string& section, const char* key, auto& value) {
+    (section.empty() ? tracking : graph).Read(key, &value);
+  });
   graph.Finish();
   tracking.Finish();
   network.Finish();
@@ -316,12 +371,14 @@ registry::TrainedWeights TrainGnnTracker(const registry::TrainingContext& ctx, c
   const std::vector<LabelledMatch> val = load(recipe.val_matches);
   nn::SetTorchThreads(recipe.training.threads);
   int64_t edges = 0, positives = 0, val_edges = 0, val_positives = 0;
-  std::vector<Sample> train_samples = MakeSamples(train, gnn, recipe.training.seed, &edges, &positives);
-  std::vector<Sample> val_samples = MakeSamples(val, gnn, recipe.training.seed + 1, &val_edges, &val_positives);
+  std::vector<ChunkRef> train_chunks = TrainingChunks(train, gnn), val_chunks = TrainingChunks(val, gnn);
+  std::vector<Sample> train_samples = TeacherForcedSamples(train_chunks, gnn, recipe.training.seed, &edges, &positives);
+  std::vector<Sample> val_samples = TeacherForcedSamples(val_chunks, gnn, recipe.training.seed + 1, &val_edges, &val_positives);
   spdlog::info("gnn tracker: {} training chunks ({} edges, {:.1f} % true links), {} validation chunks ({} edges)",
                train_samples.size(), edges, edges ? 100.0 * positives / edges : 0.0, val_samples.size(), val_edges);
   torch::manual_seed(recipe.training.seed);
-  GnnTask task(gnn, recipe.training.seed, std::move(train_samples), std::move(val_samples));
+  GnnTask task(gnn, recipe.training.seed, std::move(train_chunks), std::move(train_samples), std::move(val_chunks),
+               std::move(val_samples));
   nn::TrainObserver observer;
   if (ctx.progress) {
     observer = [&](const nn::TrainStatus& s) {

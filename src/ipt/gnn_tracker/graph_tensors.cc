@@ -49,4 +49,20 @@ GraphTensors ToGraphTensors(const std::vector<const tracking::LevelGraph*>& grap
   return t;
 }
 
+tracking::LevelScores ScoreLevel(GnnTrackerNet& net, const tracking::LevelGraph& graph, bool with_category) {
+  torch::NoGradGuard no_grad;
+  const GraphTensors t = ToGraphTensors({&graph});
+  const GnnOutput out = net->forward(t);
+  tracking::LevelScores scores;
+  if (graph.num_edges() > 0) {
+    const torch::Tensor logits = out.edge_logits.back().contiguous();
+    scores.edge_logits.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+  }
+  if (with_category && graph.num_nodes() > 0) {
+    const torch::Tensor p = torch::softmax(net->CategoryLogits(out.node_embedding, t), 1).contiguous();
+    scores.category_probabilities.assign(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+  }
+  return scores;
+}
+
 }  // namespace ipt::gnn_tracker

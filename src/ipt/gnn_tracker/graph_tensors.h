@@ -12,4 +12,8 @@ namespace ipt::gnn_tracker {
 // context group i).
 GraphTensors ToGraphTensors(const std::vector<const tracking::LevelGraph*>& graphs);
 
+// What `net` says of one level (no gradient): the last step's edge logits, and the category
+// head's probabilities when `with_category` (the caller decides: the top level of a head).
+tracking::LevelScores ScoreLevel(GnnTrackerNet& net, const tracking::LevelGraph& graph, bool with_category);
+
 }  // namespace ipt::gnn_tracker

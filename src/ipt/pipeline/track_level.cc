@@ -17,6 +17,7 @@
 #include "ipt/registry/model_graph.h"
 #include "ipt/store/precompute.h"
 #include "ipt/registry/model_package.h"
+#include "ipt/io/options_json.h"
 #include "ipt/util/check.h"
 #include "ipt/util/paths.h"
 #include "ipt/util/resources.h"
@@ -46,67 +47,22 @@ void VisitOptions(Options& o, Visit&& visit) {
   visit("", "report_filtered_position", o.report_filtered_position);
   visit("", "report_tentative_hits", o.report_tentative_hits);
 }
-
-std::string FieldName(const std::string& prefix, const std::string& section, const std::string& key) {
-  std::string out = prefix;
-  for (const std::string& part : {section, key}) {
-    if (!part.empty()) out += (out.empty() ? "" : ".") + part;
-  }
-  return out;
-}
+const auto kVisitAllOptions = [](auto& options, auto&& visit) { VisitOptions(options, visit); };
 
 }  // namespace
 
 nlohmann::json OnlineTrackerOptionsToJson(const tracking::OnlineTrackerOptions& options) {
-  nlohmann::json j = nlohmann::json::object();
-  tracking::OnlineTrackerOptions o = options;
-  VisitOptions(o, [&](const std::string& section, const char* key, const auto& value) {
-    if (section.empty()) j[key] = value;
-    else j[section][key] = value;
-  });
-  return j;
+  return io::OptionsToJson(options, kVisitAllOptions);
 }
 
 tracking::OnlineTrackerOptions OnlineTrackerOptionsFromJson(const nlohmann::json& json, const std::string& source) {
   const std::string prefix = "architecture.options";
-  auto fail = [&](const std::string& field, const std::string& what) { throw InputError(source, 0, field, what); };
-  if (!json.is_object()) fail(prefix, "expected an object of online tracker options");
-  // Known keys per section; anything else is an error (a typo must not pass silently).
-  std::map<std::string, std::set<std::string>> known;
   tracking::OnlineTrackerOptions o;
-  VisitOptions(o, [&](const std::string& section, const char* key, const auto&) { known[section].insert(key); });
-  known[""].insert(kKalmanSection);
-  for (const auto& [key, value] : json.items()) {
-    if (!known[""].count(key)) fail(FieldName(prefix, "", Echo(key)), "unknown option");
-  }
-  if (!json.contains(kKalmanSection) || !json[kKalmanSection].is_object()) {
-    fail(FieldName(prefix, kKalmanSection, ""), "missing (an object of Kalman options)");
-  }
-  for (const auto& [key, value] : json[kKalmanSection].items()) {
-    if (!known[kKalmanSection].count(key)) fail(FieldName(prefix, kKalmanSection, Echo(key)), "unknown option");
-  }
-  VisitOptions(o, [&](const std::string& section, const char* key, auto& value) {
-    const nlohmann::json& holder = section.empty() ? json : json[section];
-    const std::string field = FieldName(prefix, section, key);
-    if (!holder.contains(key)) fail(field, "missing");
-    const nlohmann::json& v = holder[key];
-    using T = std::decay_t<decltype(value)>;
-    if constexpr (std::is_same_v<T, bool>) {
-      if (!v.is_boolean()) fail(field, "must be true or false");
-    } else if constexpr (std::is_integral_v<T>) {
-      if (!v.is_number_integer()) fail(field, "must be an integer");
-      if (v.get<int64_t>() < std::numeric_limits<T>::min() || v.get<int64_t>() > std::numeric_limits<T>::max()) {
-        fail(field, "out of range");
-      }
-    } else {
-      if (!v.is_number()) fail(field, "must be a number");
-    }
-    value = v.get<T>();
-  });
+  io::OptionsFromJson(json, source, prefix, o, kVisitAllOptions);
   try {
     o.Check();
   } catch (const Error& e) {
-    fail(prefix, e.message());
+    throw InputError(source, 0, prefix, e.message());
   }
   return o;
 }

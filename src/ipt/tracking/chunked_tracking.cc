@@ -14,6 +14,57 @@ void ChunkedTrackingOptions::Check() const {
   IPT_CHECK(overlap_frames >= 0 && overlap_frames < graph.chunk_frames && overlap_frames % 2 == 0,
             "overlap_frames must be even and in [0, chunk_frames) (got {})", overlap_frames);
   IPT_CHECK(min_track_detections >= 1 && min_track_detections <= 10000, "min_track_detections must be in [1, 10000]");
+  IPT_CHECK(handover_radius_m >= 0 && handover_radius_m <= 5, "handover_radius_m must be in [0, 5]");
+  IPT_CHECK(handover_frames >= 1 && handover_frames <= graph.chunk_frames, "handover_frames must be in [1, chunk_frames]");
+}
+
+ChunkTracks MergeHandovers(const ChunkDetections& d, ChunkTracks tracks, double radius_m, int max_overlap_frames) {
+  if (radius_m <= 0) return tracks;
+  auto& t = tracks.tracklets;
+  auto& p = tracks.category_probabilities;
+  const int K = io::kNumCategories;
+  const auto first = [&](int i) { return d.frame[t[i].front()]; };
+  const auto last = [&](int i) { return d.frame[t[i].back()]; };
+  // Does b take over from a?
+  const auto hands_over = [&](int a, int b) {
+    if (t[a].empty() || t[b].empty() || first(b) > last(a) || first(b) < first(a) || last(b) <= last(a)) return false;
+    if (last(a) - first(b) + 1 > max_overlap_frames) return false;
+    std::map<int, int> a_row_at;
+    for (int r : t[a]) {
+      if (d.frame[r] >= first(b)) a_row_at[d.frame[r]] = r;
+    }
+    for (int r : t[b]) {
+      if (d.frame[r] > last(a)) break;
+      const auto it = a_row_at.find(d.frame[r]);
+      if (it != a_row_at.end() && (d.foot_in_pitch_m[it->second] - d.foot_in_pitch_m[r]).norm() >= radius_m) return false;
+    }
+    return true;
+  };
+  for (bool merged = true; merged;) {
+    merged = false;
+    for (int a = 0; a < static_cast<int>(t.size()) && !merged; ++a) {
+      for (int b = 0; b < static_cast<int>(t.size()) && !merged; ++b) {
+        if (a == b || !hands_over(a, b)) continue;
+        const int a_last = last(a);
+        const double na = static_cast<double>(t[a].size());
+        Tracklet rest;
+        for (int r : t[b]) {
+          if (d.frame[r] > a_last) rest.push_back(r);
+        }
+        const double nb = static_cast<double>(rest.size());
+        if (!p.empty()) {
+          for (int c = 0; c < K; ++c) {
+            p[size_t(a) * K + c] = static_cast<float>((na * p[size_t(a) * K + c] + nb * p[size_t(b) * K + c]) / (na + nb));
+          }
+          p.erase(p.begin() + size_t(b) * K, p.begin() + size_t(b + 1) * K);
+        }
+        t[a].insert(t[a].end(), rest.begin(), rest.end());
+        t.erase(t.begin() + b);
+        merged = true;
+      }
+    }
+  }
+  return tracks;
 }
 
 MatchTracks TrackInChunks(const std::vector<int>& frame_of_row, int num_frames, const ChunkLoader& load,
@@ -45,7 +96,8 @@ MatchTracks TrackInChunks(const std::vector<int>& frame_of_row, int num_frames, 
     const ChunkDetections detections = load(begin, end);
     IPT_CHECK(detections.size() == end - begin, "chunk loader gave {} rows for {}", detections.size(), end - begin);
     out.max_chunk_detections = std::max(out.max_chunk_detections, end - begin);
-    const ChunkTracks tracks = TrackChunk(detections, start, o.graph, scale, scorer, o.rounding);
+    const ChunkTracks tracks = MergeHandovers(detections, TrackChunk(detections, start, o.graph, scale, scorer, o.rounding),
+                                              o.handover_radius_m, o.handover_frames);
     ++out.chunks;
     const int n_local = static_cast<int>(tracks.tracklets.size());
     std::vector<int> local_of_row(end - begin, -1);

@@ -28,9 +28,43 @@ struct ChunkedTrackingOptions {
   int overlap_frames = 64;
   // Tracks with fewer detections are dropped (a false positive rarely lasts 0.2 s).
   int min_track_detections = 5;
+  // Hand-overs between duplicates (MergeHandovers): a track that starts while another is
+  // still running and outlives it, within handover_radius_m of it in every shared frame
+  // for at most handover_frames frames, continues it (0 = off). The detector's second peak
+  // on a person starts a path of its own; when the first peak then fades (occlusion), the
+  // person goes on in that path, which the flow cannot join to the first (they overlap).
+  double handover_radius_m = 0.0;
+  int handover_frames = 8;
   RoundingMethod rounding = RoundingMethod::kMinCostFlow;
   void Check() const;
 };
+
+// Every option but `rounding` once, for readers and writers (package JSON, recipes):
+// visit(section, key, value) with section "graph" or "" (the top level).
+template <typename Options, typename Visit>
+void VisitChunkedTrackingOptions(Options& o, Visit&& visit) {
+  visit("graph", "chunk_frames", o.graph.chunk_frames);
+  visit("graph", "top_k", o.graph.top_k);
+  visit("graph", "min_detection_score", o.graph.min_detection_score);
+  visit("graph", "duplicate_radius_m", o.graph.duplicate_radius_m);
+  visit("graph", "max_speed_mps", o.graph.max_speed_mps);
+  visit("graph", "position_slack_m", o.graph.position_slack_m);
+  visit("graph", "appearance_weight_m", o.graph.appearance_weight_m);
+  visit("graph", "velocity_window_s", o.graph.velocity_window_s);
+  visit("graph", "min_link_probability", o.graph.min_link_probability);
+  visit("", "overlap_frames", o.overlap_frames);
+  visit("", "min_track_detections", o.min_track_detections);
+  visit("", "handover_radius_m", o.handover_radius_m);
+  visit("", "handover_frames", o.handover_frames);
+}
+
+// One chunk's tracks with hand-overs merged (ChunkedTrackingOptions::handover_radius_m):
+// when track b starts at or before track a's last frame, ends after it, and in each frame
+// of that overlap where both have a detection they are within radius_m, for at most
+// max_overlap_frames frames, a and b become one track: a's detections, then b's after a's
+// last frame (b's overlapping detections are left out). Repeated until none is left;
+// tracks ordered by first frame, then first row; category rows merged by detections.
+ChunkTracks MergeHandovers(const ChunkDetections& detections, ChunkTracks tracks, double radius_m, int max_overlap_frames);
 
 struct MatchTracks {
   std::vector<int64_t> track_id;  // per detection row: 1.., or -1 (not in a kept track)

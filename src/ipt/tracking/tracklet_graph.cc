@@ -17,6 +17,8 @@ struct Summary {
   bool has_start_velocity = false, has_end_velocity = false;
   std::vector<float> embedding, kit, role;  // means (embedding and kit L2-normalised)
   float score = 0, legible = 0;
+  // Same-frame context, means over the detections (DetectionContext).
+  float nearest_m = 0, nearby = 0, score_margin = 0;
   std::vector<float> jersey;  // sum over detections of P(legible) * P(number), normalised
   float jersey_weight = 0;    // sum of P(legible)
 };
@@ -53,6 +55,38 @@ bool FitVelocity(const ChunkDetections& d, const std::vector<int>& rows, double 
   return true;
 }
 
+// One detection among the others of its frame (score >= min_detection_score): the
+// distance to the nearest (clipped at kMaxContextDistanceM), how many lie within
+// kContextRadiusM, and its score minus the best of those (its own score when alone).
+// The graph has no same-frame edges: this is how the network tells a person from the
+// detector's second peak on them.
+struct DetectionContext {
+  float nearest_m = 0, nearby = 0, score_margin = 0;
+};
+constexpr double kContextRadiusM = 1.0;  // PTFE's match radius: two detections closer are rivals
+constexpr double kMaxContextDistanceM = 3.0;
+
+DetectionContext ContextOf(const ChunkDetections& d, int r, const TrackletGraphOptions& o) {
+  int begin = r, end = r + 1;
+  while (begin > 0 && d.frame[begin - 1] == d.frame[r]) --begin;
+  while (end < d.size() && d.frame[end] == d.frame[r]) ++end;
+  DetectionContext c;
+  double nearest = kMaxContextDistanceM;
+  float best_rival = 0;
+  for (int k = begin; k < end; ++k) {
+    if (k == r || d.score[k] < o.min_detection_score) continue;
+    const double distance = (d.foot_in_pitch_m[k] - d.foot_in_pitch_m[r]).norm();
+    nearest = std::min(nearest, distance);
+    if (distance < kContextRadiusM) {
+      c.nearby += 1;
+      best_rival = std::max(best_rival, d.score[k]);
+    }
+  }
+  c.nearest_m = static_cast<float>(nearest);
+  c.score_margin = d.score[r] - best_rival;
+  return c;
+}
+
 Summary Summarize(const ChunkDetections& d, const Tracklet& t, const TrackletGraphOptions& o, const MatchScale& scale) {
   IPT_ASSERT(!t.empty());
   Summary s;
@@ -72,6 +106,10 @@ Summary Summarize(const ChunkDetections& d, const Tracklet& t, const TrackletGra
     for (int k = 0; k < d.role_dim; ++k) s.role[k] += d.role[size_t(r) * d.role_dim + k] / s.count;
     s.score += d.score[r] / s.count;
     s.legible += d.legible[r] / s.count;
+    const DetectionContext c = ContextOf(d, r, o);
+    s.nearest_m += c.nearest_m / s.count;
+    s.nearby += c.nearby / s.count;
+    s.score_margin += c.score_margin / s.count;
     s.jersey_weight += d.legible[r];
     for (int k = 0; k < io::kNumJerseys; ++k) s.jersey[k] += d.legible[r] * d.jersey[size_t(r) * io::kNumJerseys + k];
   }
@@ -159,6 +197,7 @@ void TrackletGraphOptions::Check() const {
             "chunk_frames must be a power of two in [2, 4096] (got {})", chunk_frames);
   IPT_CHECK(top_k >= 1 && top_k <= 64, "top_k must be in [1, 64] (got {})", top_k);
   IPT_CHECK(min_detection_score >= 0 && min_detection_score <= 1, "min_detection_score must be in [0, 1]");
+  IPT_CHECK(duplicate_radius_m >= 0 && duplicate_radius_m <= 5, "duplicate_radius_m must be in [0, 5]");
   IPT_CHECK(max_speed_mps > 0 && max_speed_mps <= 100, "max_speed_mps must be in (0, 100]");
   IPT_CHECK(position_slack_m >= 0 && position_slack_m <= 50, "position_slack_m must be in [0, 50]");
   IPT_CHECK(appearance_weight_m >= 0 && appearance_weight_m <= 100, "appearance_weight_m must be in [0, 100]");
@@ -182,22 +221,41 @@ const std::vector<std::string>& EdgeFeatureNames() {
   return names;
 }
 
-int NodeFeatureCount(int embedding_dim, int kit_dim, int role_dim) { return embedding_dim + kit_dim + role_dim + 5; }
+int NodeFeatureCount(int embedding_dim, int kit_dim, int role_dim) { return embedding_dim + kit_dim + role_dim + 8; }
 
 std::vector<std::string> NodeFeatureNames(int embedding_dim, int kit_dim, int role_dim) {
   std::vector<std::string> names;
   for (int k = 0; k < embedding_dim; ++k) names.push_back("embedding." + std::to_string(k));
   for (int k = 0; k < kit_dim; ++k) names.push_back("kit." + std::to_string(k));
   for (int k = 0; k < role_dim; ++k) names.push_back("role." + std::to_string(k));
-  for (const char* n : {"score", "log_detections", "legible", "x", "z"}) names.push_back(n);
+  for (const char* n : {"score", "log_detections", "legible", "x", "z", "nearest_detection_m", "detections_within_1m",
+                        "score_margin_within_1m"}) {
+    names.push_back(n);
+  }
   IPT_ASSERT(static_cast<int>(names.size()) == NodeFeatureCount(embedding_dim, kit_dim, role_dim));
   return names;
 }
 
 std::vector<Tracklet> SingleDetectionTracklets(const ChunkDetections& d, const TrackletGraphOptions& o) {
   std::vector<Tracklet> nodes;
-  for (int r = 0; r < d.size(); ++r) {
-    if (d.score[r] >= o.min_detection_score) nodes.push_back({r});
+  std::vector<int> kept_in_frame;  // this frame's kept rows, by decreasing score
+  for (int begin = 0, end = 0; begin < d.size(); begin = end) {
+    while (end < d.size() && d.frame[end] == d.frame[begin]) ++end;
+    std::vector<int> by_score;
+    for (int r = begin; r < end; ++r) {
+      if (d.score[r] >= o.min_detection_score) by_score.push_back(r);
+    }
+    // Greedy non-maximum suppression in pitch metres; ties keep the earlier row.
+    std::stable_sort(by_score.begin(), by_score.end(), [&](int a, int b) { return d.score[a] > d.score[b]; });
+    kept_in_frame.clear();
+    for (int r : by_score) {
+      const bool duplicate = std::any_of(kept_in_frame.begin(), kept_in_frame.end(), [&](int k) {
+        return (d.foot_in_pitch_m[r] - d.foot_in_pitch_m[k]).norm() < o.duplicate_radius_m;
+      });
+      if (!duplicate) kept_in_frame.push_back(r);
+    }
+    std::sort(kept_in_frame.begin(), kept_in_frame.end());
+    for (int r : kept_in_frame) nodes.push_back({r});
   }
   return nodes;
 }
@@ -228,6 +286,9 @@ LevelGraph BuildLevelGraph(const ChunkDetections& d, std::vector<Tracklet> nodes
     f.push_back(a.legible);
     f.push_back(static_cast<float>(a.mean_pos.x() / scale.pitch_length_m - 0.5));
     f.push_back(static_cast<float>(a.mean_pos.y() / scale.pitch_width_m - 0.5));
+    f.push_back(a.nearest_m);
+    f.push_back(a.nearby);
+    f.push_back(a.score_margin);
   }
 
   // Which window each node lies in.

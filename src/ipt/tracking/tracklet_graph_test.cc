@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -142,6 +143,86 @@ TEST(TrackletGraph, EdgeCases) {
   EXPECT_TRUE(SingleDetectionTracklets(weak.detections, o).empty());
 }
 
+// Duplicate suppression, against its definition on random crowds: the kept detections of a
+// frame are pairwise >= duplicate_radius_m apart, and each dropped one lies within the
+// radius of a kept one with at least its score (greedy NMS in pitch metres).
+TEST(TrackletGraph, DuplicatesOfAHigherScoringDetectionAreNoNodes) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> pos(0.f, 3.f), score(0.f, 1.f);
+  TrackletGraphOptions o;
+  for (double radius : {0.0, 0.5, 1.0}) {
+    o.duplicate_radius_m = radius;
+    Scene s;
+    s.detections.embedding_dim = 4;
+    s.detections.kit_dim = 2;
+    s.detections.role_dim = 3;
+    for (int f = 1; f <= 40; ++f) {
+      for (int k = 0; k < 12; ++k) AddDetection(s, f, {pos(rng), pos(rng)}, k, 12);
+    }
+    for (float& sc : s.detections.score) sc = score(rng);
+    const ChunkDetections& d = s.detections;
+    std::set<int> kept;
+    for (const Tracklet& t : SingleDetectionTracklets(d, o)) {
+      ASSERT_EQ(t.size(), 1u);
+      EXPECT_TRUE(kept.empty() || t[0] > *kept.rbegin()) << "ordered by row";
+      kept.insert(t[0]);
+    }
+    int dropped = 0;
+    for (int r = 0; r < d.size(); ++r) {
+      auto near = [&](int k) { return d.frame[k] == d.frame[r] && k != r && (d.foot_in_pitch_m[k] - d.foot_in_pitch_m[r]).norm() < radius; };
+      if (kept.count(r)) {
+        for (int k : kept) EXPECT_FALSE(near(k)) << "kept rows " << r << " and " << k << " are duplicates";
+      } else if (d.score[r] >= o.min_detection_score) {
+        ++dropped;
+        EXPECT_TRUE(std::any_of(kept.begin(), kept.end(), [&](int k) { return near(k) && d.score[k] >= d.score[r]; }))
+            << "row " << r << " dropped without a better duplicate";
+      }
+    }
+    if (radius == 0) {
+      EXPECT_EQ(dropped, 0);
+    } else {
+      EXPECT_GT(dropped, 40) << "12 people in 3 x 3 m must collide";
+    }
+  }
+}
+
+// The same-frame context of each node, by feature name: a person, the detector's second
+// peak on them 0.3 m away, and another person 2.2 m from the second peak.
+TEST(TrackletGraph, NodeFeaturesSayWhoHasARivalInTheSameFrame) {
+  Scene s;
+  s.detections.embedding_dim = 4;
+  s.detections.kit_dim = 2;
+  s.detections.role_dim = 3;
+  AddDetection(s, 1, {10, 10}, 0, 2);
+  AddDetection(s, 1, {10.3f, 10}, -1, 2);
+  AddDetection(s, 1, {12.5f, 10}, 1, 2);
+  AddDetection(s, 2, {10, 10}, 0, 2);  // alone in its frame
+  s.detections.score = {0.9f, 0.5f, 0.8f, 0.7f};
+  TrackletGraphOptions o;
+  o.chunk_frames = 2;
+  const LevelGraph g = BuildLevelGraph(s.detections, SingleDetectionTracklets(s.detections, o), 1, 1, o, kScale);
+  const std::vector<std::string> names = NodeFeatureNames(4, 2, 3);
+  auto feature = [&](int node, const std::string& name) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    EXPECT_NE(it, names.end()) << name;
+    return g.node_features[size_t(node) * names.size() + (it - names.begin())];
+  };
+  ASSERT_EQ(g.num_nodes(), 4);
+  EXPECT_NEAR(feature(0, "nearest_detection_m"), 0.3, 1e-5);
+  EXPECT_EQ(feature(0, "detections_within_1m"), 1);
+  EXPECT_NEAR(feature(0, "score_margin_within_1m"), 0.9 - 0.5, 1e-6);
+  EXPECT_NEAR(feature(1, "score_margin_within_1m"), 0.5 - 0.9, 1e-6);
+  EXPECT_NEAR(feature(2, "nearest_detection_m"), 2.2, 1e-5);
+  EXPECT_EQ(feature(2, "detections_within_1m"), 0);
+  EXPECT_NEAR(feature(2, "score_margin_within_1m"), 0.8, 1e-6);
+  EXPECT_EQ(feature(3, "nearest_detection_m"), 3) << "clipped: nobody else in frame 2";
+  // A two-detection tracklet (level 2: frames 1-2 are one half of its window) holds the means.
+  o.chunk_frames = 4;
+  const LevelGraph g2 = BuildLevelGraph(s.detections, {{0, 3}}, 2, 1, o, kScale);
+  const auto it = std::find(names.begin(), names.end(), "detections_within_1m");
+  EXPECT_NEAR(g2.node_features[it - names.begin()], 0.5, 1e-6);
+}
+
 TEST(TrackletGraph, CategoryProbabilitiesAreDetectionWeightedMeansOfTheLastLevel) {
   TrackletGraphOptions o;
   o.chunk_frames = 8;
@@ -218,6 +299,53 @@ TEST(ChunkedTracking, ShortTracksAreDroppedAndIdsRenumbered) {
   EXPECT_THROW(TrackInChunks({2, 1}, 2, nullptr, o, kScale, nullptr), Error);
   o.overlap_frames = 3;
   EXPECT_THROW(o.Check(), Error);
+}
+
+// A person's detections (frames 1-10), the detector's second peak on them 0.3 m away in
+// frames 8-10 going on alone in 11-20, and a passer-by who starts at frame 9 one metre and
+// a half away and outlives the person: the second peak's path continues the person's, the
+// passer-by's does not, nor does anything when the overlap is longer than allowed.
+TEST(ChunkedTracking, HandoversJoinADuplicatesPathToThePersonsOnly) {
+  Scene s;
+  s.detections.embedding_dim = 4;
+  s.detections.kit_dim = 2;
+  s.detections.role_dim = 3;
+  std::vector<Tracklet> paths(3);
+  for (int f = 1; f <= 20; ++f) {
+    const float x = 10 + 0.2f * f;
+    if (f <= 10) {
+      paths[0].push_back(s.detections.size());
+      AddDetection(s, f, {x, 10}, 0, 3);
+    }
+    if (f >= 8) {
+      paths[1].push_back(s.detections.size());
+      AddDetection(s, f, {x, 10.3f}, 0, 3);
+    }
+    if (f >= 9) {
+      paths[2].push_back(s.detections.size());
+      AddDetection(s, f, {x, 8.5f}, 1, 3);
+    }
+  }
+  ChunkTracks tracks;
+  tracks.tracklets = paths;
+  tracks.category_probabilities = {1, 0, 0, 0, 0, /**/ 0, 1, 0, 0, 0, /**/ 0, 0, 1, 0, 0};
+  const ChunkTracks merged = MergeHandovers(s.detections, tracks, 1.0, 8);
+  ASSERT_EQ(merged.tracklets.size(), 2u);
+  Tracklet expected = paths[0];
+  for (int r : paths[1]) {
+    if (s.detections.frame[r] > 10) expected.push_back(r);
+  }
+  EXPECT_EQ(merged.tracklets[0], expected) << "the person, then the second peak's path after frame 10";
+  EXPECT_EQ(merged.tracklets[1], paths[2]);
+  // Categories: by detections, 10 of the person's and 10 of the second peak's.
+  EXPECT_FLOAT_EQ(merged.category_probabilities[0], 0.5f);
+  EXPECT_FLOAT_EQ(merged.category_probabilities[1], 0.5f);
+  EXPECT_FLOAT_EQ(merged.category_probabilities[5 + 2], 1.f);
+  // Overlap of 3 frames (8-10) beyond a limit of 2; and off.
+  EXPECT_EQ(MergeHandovers(s.detections, tracks, 1.0, 2).tracklets.size(), 3u);
+  EXPECT_EQ(MergeHandovers(s.detections, tracks, 0.0, 8).tracklets.size(), 3u);
+  // Too far apart for a radius of 0.25 m.
+  EXPECT_EQ(MergeHandovers(s.detections, tracks, 0.25, 8).tracklets.size(), 3u);
 }
 
 }  // namespace
