@@ -182,6 +182,10 @@ std::vector<double> CurveColumn(const fs::path& csv, const std::string& column) 
   for (std::string c; std::getline(hs, c, ',');) header.push_back(c);
   const size_t k = std::find(header.begin(), header.end(), column) - header.begin();
   std::vector<double> values;
+  if (k == header.size()) {
+    ADD_FAILURE() << "no column " << column << " in " << csv;
+    return values;
+  }
   while (std::getline(in, line)) {
     std::stringstream ls(line);
     std::string cell;
@@ -228,11 +232,9 @@ TEST(GnnTracker, TinyTrainingLowersTheLossAndTracks) {
   const fs::path dir = testing::FreshTempDir("gnn_train");
   std::vector<LabelledMatch> train = {MakeMatch(11, 16, 96), MakeMatch(12, 16, 96)};
   std::vector<LabelledMatch> val = {MakeMatch(13, 16, 64)};
-  registry::TrainingContext ctx;
-  ctx.run_dir = dir / "run";
   const registry::TrainedWeights w = TrainTiny(dir, train, val, "{chunk_stride: 8, chunks_per_step: 1}");
   ASSERT_TRUE(w.finished);
-  const std::vector<double> loss = CurveColumn(ctx.run_dir / "curves.csv", "train_loss");
+  const std::vector<double> loss = CurveColumn(dir / "run/curves.csv", "train_loss");
   ASSERT_EQ(loss.size(), 4u);
   EXPECT_LT(loss.back(), 0.7 * loss.front()) << "first epoch " << loss.front() << ", last " << loss.back();
   // The packaged tracker separates these people: most detections of a person share one id.
@@ -257,8 +259,8 @@ TEST(GnnTracker, TinyTrainingLowersTheLossAndTracks) {
   ASSERT_EQ(tracks.category_probabilities.size(), size_t(tracks.num_tracks) * io::kNumCategories);
 }
 
-// Training on the network's own hierarchies from step 15 on (half the chunks): the loss
-// still falls, and validation scores the own hierarchies too (the kept score).
+// Training on the network's own hierarchies from step 15 on (half the chunks, as the
+// curves' own_share says): the loss still falls, and validation scores the own hierarchies too (the kept score).
 TEST(GnnTracker, TinyTrainingOnItsOwnHierarchies) {
   const fs::path dir = testing::FreshTempDir("gnn_train_own");
   const registry::TrainedWeights w =
@@ -267,8 +269,12 @@ TEST(GnnTracker, TinyTrainingOnItsOwnHierarchies) {
   ASSERT_TRUE(w.finished);
   const std::vector<double> loss = CurveColumn(dir / "run/curves.csv", "train_loss");
   const std::vector<double> own_f1 = CurveColumn(dir / "run/curves.csv", "val_own_edge_f1");
+  const std::vector<double> own_share = CurveColumn(dir / "run/curves.csv", "train_own_share");
   ASSERT_EQ(loss.size(), 4u);
   ASSERT_EQ(own_f1.size(), 4u);
+  ASSERT_EQ(own_share.size(), 4u);
+  EXPECT_LT(own_share.front(), 0.1) << "teacher forcing only before step 15";
+  EXPECT_GT(own_share.back(), 0.15) << "about half the chunks after it";
   EXPECT_LT(loss.back(), 0.7 * loss.front());
   EXPECT_GT(own_f1.back(), 0.8);
   EXPECT_TRUE(w.metrics["validation"].contains("own_edge_f1")) << w.metrics.dump();

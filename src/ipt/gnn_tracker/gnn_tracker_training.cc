@@ -206,10 +206,14 @@ class GnnTask : public nn::TrainingTask {
     torch::Tensor loss = torch::zeros({});
     double edge_loss = 0, category_loss = 0;
     int64_t edges = 0;
+    int own_samples = 0;
     for (int c = 0; c < recipe_.data.chunks_per_step; ++c) {
       const size_t i = pick(rng);
       Sample own_sample;
-      if (own(rng)) own_sample = OwnSample(train_chunks_[i], recipe_, net_);
+      if (own(rng)) {
+        own_sample = OwnSample(train_chunks_[i], recipe_, net_);
+        ++own_samples;
+      }
       const Sample& s = own_sample.graph.node_features.defined() ? own_sample : train_[i];
       const auto [e, k] = Losses(s);
       loss = loss + e + recipe_.data.category_weight * k;
@@ -220,7 +224,7 @@ class GnnTask : public nn::TrainingTask {
     const double n = recipe_.data.chunks_per_step;
     nn::StepResult r;
     r.loss = loss / n;
-    r.parts = {{"edge_focal", edge_loss / n}, {"category_ce", category_loss / n}};
+    r.parts = {{"edge_focal", edge_loss / n}, {"category_ce", category_loss / n}, {"own_share", own_samples / n}};
     r.samples = edges;
     return r;
   }

@@ -59,7 +59,9 @@ struct GnnDataOptions {
 // edge_precision, edge_recall, edge_f1 (last step, logit > 0) and category_accuracy (top
 // level, detection-weighted; 0 without a head); with own_hierarchy > 0 also own_edge_f1
 // and own_category_accuracy on the hierarchies the network builds itself, as at run time
-// (then the score kept best is own_edge_f1, else edge_f1).
+// (then the score kept best is own_edge_f1, else edge_f1: each checkpoint is scored on the
+// hierarchies it builds, so the edge sets differ between checkpoints, as they do between
+// trackers at run time). Training curves hold own_share, the share of own-hierarchy chunks.
 
 // The labelled detections of match directories (the pipeline reads their frame layers).
 using LabelledMatchLoader = std::function<std::vector<LabelledMatch>(const std::vector<std::string>& matches)>;

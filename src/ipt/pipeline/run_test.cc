@@ -402,6 +402,17 @@ TEST(LabelDetections, AssignPeopleToDetectionsWithinTheRadius) {
   EXPECT_EQ(category, (std::vector<int>{static_cast<int>(io::Category::kTeamB), -1, static_cast<int>(io::Category::kTeamA), -1, -1}));
   // A wider radius reaches frame 2.
   EXPECT_EQ(LabelDetections(layer, {one, two, later}, 2.0)[4], 1);
+  // Two people whose nearest detection is the same (row 0 at x = 0): the assignment gives
+  // person 4 (0.2 m) row 0 and person 3 (0.3 m from row 0) row 1, 0.6 m away.
+  FrameLayer pair;
+  pair.rows = 2;
+  pair.frame = {1, 1};
+  pair.refined_foot_points_m = {0, 0, 0.9f, 0};
+  pair.score = {0.9f, 0.9f};
+  io::Annotation three = one, four = one;
+  three.person_id = 3, three.x_m = 0.3, three.z_m = 0;
+  four.person_id = 4, four.x_m = -0.2, four.z_m = 0;
+  EXPECT_EQ(LabelDetections(pair, {three, four}, 1.0), (std::vector<int>{4, 3}));
 }
 
 TEST(GnnTracker, TrainsOnFrameLayersAndRunsThroughTheTrackStore) {

@@ -3,6 +3,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "ipt/eval/assignment.h"
 #include "ipt/util/check.h"
@@ -25,7 +26,8 @@ ChunkTracks MergeHandovers(const ChunkDetections& d, ChunkTracks tracks, double 
   const int K = io::kNumCategories;
   const auto first = [&](int i) { return d.frame[t[i].front()]; };
   const auto last = [&](int i) { return d.frame[t[i].back()]; };
-  // Does b take over from a?
+  // Does b take over from a? They must share at least one frame of the overlap, and be
+  // within the radius in every shared frame.
   const auto hands_over = [&](int a, int b) {
     if (t[a].empty() || t[b].empty() || first(b) > last(a) || first(b) < first(a) || last(b) <= last(a)) return false;
     if (last(a) - first(b) + 1 > max_overlap_frames) return false;
@@ -33,23 +35,28 @@ ChunkTracks MergeHandovers(const ChunkDetections& d, ChunkTracks tracks, double 
     for (int r : t[a]) {
       if (d.frame[r] >= first(b)) a_row_at[d.frame[r]] = r;
     }
+    int shared = 0;
     for (int r : t[b]) {
       if (d.frame[r] > last(a)) break;
       const auto it = a_row_at.find(d.frame[r]);
-      if (it != a_row_at.end() && (d.foot_in_pitch_m[it->second] - d.foot_in_pitch_m[r]).norm() >= radius_m) return false;
+      if (it == a_row_at.end()) continue;
+      if ((d.foot_in_pitch_m[it->second] - d.foot_in_pitch_m[r]).norm() >= radius_m) return false;
+      ++shared;
     }
-    return true;
+    return shared > 0;
   };
   for (bool merged = true; merged;) {
     merged = false;
     for (int a = 0; a < static_cast<int>(t.size()) && !merged; ++a) {
       for (int b = 0; b < static_cast<int>(t.size()) && !merged; ++b) {
         if (a == b || !hands_over(a, b)) continue;
-        const int a_last = last(a);
         const double na = static_cast<double>(t[a].size());
+        // b's detections in frames where a has none (after a's end, or in a gap of a's).
+        std::set<int> a_frames;
+        for (int r : t[a]) a_frames.insert(d.frame[r]);
         Tracklet rest;
         for (int r : t[b]) {
-          if (d.frame[r] > a_last) rest.push_back(r);
+          if (!a_frames.count(d.frame[r])) rest.push_back(r);
         }
         const double nb = static_cast<double>(rest.size());
         if (!p.empty()) {
@@ -59,6 +66,7 @@ ChunkTracks MergeHandovers(const ChunkDetections& d, ChunkTracks tracks, double 
           p.erase(p.begin() + size_t(b) * K, p.begin() + size_t(b + 1) * K);
         }
         t[a].insert(t[a].end(), rest.begin(), rest.end());
+        std::sort(t[a].begin(), t[a].end());  // rows are in frame order
         t.erase(t.begin() + b);
         merged = true;
       }

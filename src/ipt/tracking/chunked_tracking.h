@@ -29,8 +29,8 @@ struct ChunkedTrackingOptions {
   // Tracks with fewer detections are dropped (a false positive rarely lasts 0.2 s).
   int min_track_detections = 5;
   // Hand-overs between duplicates (MergeHandovers): a track that starts while another is
-  // still running and outlives it, within handover_radius_m of it in every shared frame
-  // for at most handover_frames frames, continues it (0 = off). The detector's second peak
+  // still running and outlives it, with an overlap of at most handover_frames frames in
+  // which it stays within handover_radius_m of the other, continues it (0 = off). The detector's second peak
   // on a person starts a path of its own; when the first peak then fades (occlusion), the
   // person goes on in that path, which the flow cannot join to the first (they overlap).
   double handover_radius_m = 0.0;
@@ -59,11 +59,12 @@ void VisitChunkedTrackingOptions(Options& o, Visit&& visit) {
 }
 
 // One chunk's tracks with hand-overs merged (ChunkedTrackingOptions::handover_radius_m):
-// when track b starts at or before track a's last frame, ends after it, and in each frame
-// of that overlap where both have a detection they are within radius_m, for at most
-// max_overlap_frames frames, a and b become one track: a's detections, then b's after a's
-// last frame (b's overlapping detections are left out). Repeated until none is left;
-// tracks ordered by first frame, then first row; category rows merged by detections.
+// when track b starts at or before track a's last frame and ends after it, the overlap
+// (b's first frame to a's last) spans at most max_overlap_frames frames, and they share
+// at least one frame of it, within radius_m in every shared frame, a and b become one
+// track: a's detections and b's in the frames where a has none (b's others are left out).
+// Repeated until none is left; tracks ordered by first frame, then first row; category
+// rows merged by detections.
 ChunkTracks MergeHandovers(const ChunkDetections& detections, ChunkTracks tracks, double radius_m, int max_overlap_frames);
 
 struct MatchTracks {

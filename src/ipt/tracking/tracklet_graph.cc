@@ -60,6 +60,8 @@ bool FitVelocity(const ChunkDetections& d, const std::vector<int>& rows, double 
 // kContextRadiusM, and its score minus the best of those (its own score when alone).
 // The graph has no same-frame edges: this is how the network tells a person from the
 // detector's second peak on them.
+// Rivals are all detections above min_detection_score, also those that duplicate
+// suppression (duplicate_radius_m) keeps out of the graph: they were seen.
 struct DetectionContext {
   float nearest_m = 0, nearby = 0, score_margin = 0;
 };

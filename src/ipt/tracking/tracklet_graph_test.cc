@@ -346,6 +346,48 @@ TEST(ChunkedTracking, HandoversJoinADuplicatesPathToThePersonsOnly) {
   EXPECT_EQ(MergeHandovers(s.detections, tracks, 0.0, 8).tracklets.size(), 3u);
   // Too far apart for a radius of 0.25 m.
   EXPECT_EQ(MergeHandovers(s.detections, tracks, 0.25, 8).tracklets.size(), 3u);
+
+  // Tracks that share no frame of their overlap are not compared, so never merged: a in
+  // frames 1-8 and 10, b 30 m away in 9 and 11-20.
+  Scene gap;
+  gap.detections.embedding_dim = 4;
+  gap.detections.kit_dim = 2;
+  gap.detections.role_dim = 3;
+  ChunkTracks apart;
+  apart.tracklets.resize(2);
+  for (int f = 1; f <= 20; ++f) {
+    if (f <= 8 || f == 10) {
+      apart.tracklets[0].push_back(gap.detections.size());
+      AddDetection(gap, f, {10, 10}, 0, 2);
+    } else {
+      apart.tracklets[1].push_back(gap.detections.size());
+      AddDetection(gap, f, {40, 10}, 1, 2);
+    }
+  }
+  EXPECT_EQ(MergeHandovers(gap.detections, apart, 1.0, 8).tracklets.size(), 2u);
+  // Near and sharing frame 10, with a gap at 9 in a: b's frame-9 detection fills it.
+  Scene ordered;
+  ordered.detections.embedding_dim = 4;
+  ordered.detections.kit_dim = 2;
+  ordered.detections.role_dim = 3;
+  ChunkTracks near;
+  near.tracklets.resize(2);
+  for (int f = 1; f <= 20; ++f) {
+    if (f <= 8 || f == 10) {
+      near.tracklets[0].push_back(ordered.detections.size());
+      AddDetection(ordered, f, {10, 10}, 0, 2);
+    }
+    if (f >= 9) {
+      near.tracklets[1].push_back(ordered.detections.size());
+      AddDetection(ordered, f, {10.2f, 10}, 0, 2);
+    }
+  }
+  const ChunkTracks joined = MergeHandovers(ordered.detections, near, 1.0, 8);
+  ASSERT_EQ(joined.tracklets.size(), 1u);
+  EXPECT_EQ(joined.tracklets[0].size(), 20u) << "frames 1-20 once each (b's frame 10 left out)";
+  for (size_t i = 1; i < joined.tracklets[0].size(); ++i) {
+    EXPECT_EQ(ordered.detections.frame[joined.tracklets[0][i]], ordered.detections.frame[joined.tracklets[0][i - 1]] + 1);
+  }
 }
 
 }  // namespace
