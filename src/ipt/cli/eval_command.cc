@@ -12,6 +12,7 @@
 #include "ipt/eval/tracking_metrics.h"
 #include "ipt/nn/tensor_file.h"
 #include "ipt/pipeline/run.h"
+#include "ipt/pipeline/jersey_evaluation.h"
 #include "ipt/pipeline/tracker_evaluation.h"
 #include "ipt/registry/model_package.h"
 #include "ipt/store/artifact_store.h"
@@ -216,6 +217,49 @@ void AddTracker(CLI::App* eval) {
   });
 }
 
+void AddJersey(CLI::App* eval) {
+  struct Args {
+    std::vector<std::string> matches;
+    std::vector<int> windows = {10, 25, 100};
+    std::string models = "models.yaml", store = registry::DefaultModelStoreRoot().string(),
+                cache = store::DefaultArtifactStoreRoot().string(), attributes;
+    int threads = 2;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = eval->add_subcommand(
+      "jersey", "The JN classifier (the collection's jn_classifier) against the vote of legible crops, on the\n"
+                "collection's tracks of matches with ground truth: accuracy per track window by window length\n"
+                "and by how often the number is legible in it (never / 1-4 / >= 5 crops). A window's truth is the\n"
+                "number of its main person when one of its crops shows it legibly, else unknown.");
+  cmd->add_option("MATCH", args->matches, "match directories with annotations.csv")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("--models", args->models, "collection naming detector, crop_encoder, tracker and jn_classifier")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--store", args->store, "model store ($IPT_MODEL_STORE, default ./models)");
+  cmd->add_option("--cache", args->cache, "precompute store ($IPT_CACHE, default ./cache)");
+  cmd->add_option("--windows", args->windows, "window lengths in detections (whole tracks are always scored)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--attributes", args->attributes, "YAML of per-track options for the vote (configs/track_attributes.yaml)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--threads", args->threads, "LibTorch threads")->check(PositiveUpTo(limits::kMaxThreads));
+  cmd->add_flag("--json", args->json, "print JSON");
+  cmd->callback([args]() {
+    nn::SetTorchThreads(args->threads);
+    pipeline::JerseyEvaluationOptions o;
+    if (!args->attributes.empty()) o.attributes = pipeline::ReadTrackAttributesOptions(args->attributes);
+    o.models_yaml = args->models;
+    o.model_store = args->store;
+    o.cache = args->cache;
+    o.window_lengths = args->windows;
+    o.threads = args->threads;
+    o.progress = [](const std::string& what) { spdlog::info("{}", what); };
+    const std::vector<std::filesystem::path> matches(args->matches.begin(), args->matches.end());
+    const pipeline::JerseyEvaluation r = pipeline::EvaluateJersey(matches, o);
+    fmt::print("{}", args->json ? r.ToJson().dump(2) + "\n" : r.ToText());
+  });
+}
+
 }  // namespace
 
 void AddEvalCommand(CLI::App& app) {
@@ -227,6 +271,7 @@ void AddEvalCommand(CLI::App& app) {
   AddDataset(eval);
   AddPerturb(eval);
   AddTracker(eval);
+  AddJersey(eval);
 }
 
 }  // namespace ipt::cli

@@ -45,7 +45,7 @@ void AddRunCommand(CLI::App& app) {
   struct Args {
     std::string match, models = "models.yaml", out;
     std::string store = registry::DefaultModelStoreRoot().string(), cache = store::DefaultArtifactStoreRoot().string();
-    std::string attributes, tracker;
+    std::string attributes, tracker, jersey;
     int threads = 2, frames = 0;
   };
   auto args = std::make_shared<Args>();
@@ -56,7 +56,7 @@ void AddRunCommand(CLI::App& app) {
              "(refs, cache keys, timings); OUT is replaced whole, only when the run succeeds.\n"
              "Score it with `ipt eval match --gt MATCH --pred OUT`.");
   cmd->add_option("MATCH", args->match, "match directory (annotations.csv not needed)")->required()->check(CLI::ExistingDirectory);
-  cmd->add_option("--models", args->models, "collection naming the detector, crop_encoder and tracker")->check(CLI::ExistingFile);
+  cmd->add_option("--models", args->models, "collection naming the detector, crop_encoder and tracker (and optionally the jn_classifier)")->check(CLI::ExistingFile);
   cmd->add_option("--out", args->out, "output directory (absent, empty, or one ipt wrote: it is replaced)")->required();
   cmd->add_option("--store", args->store, "model store ($IPT_MODEL_STORE, default ./models)");
   cmd->add_option("--cache", args->cache, "precompute store ($IPT_CACHE, default ./cache)");
@@ -71,10 +71,15 @@ void AddRunCommand(CLI::App& app) {
                   "its default options (packaged for the collection's detector and crop encoder); REF: a tracker\n"
                   "package in --store trained with the collection's detector and crop encoder; default: the\n"
                   "collection's tracker");
+  cmd->add_option("--jersey", args->jersey,
+                  "who reads the jersey: classifier (the collection's JN classifier) or vote (legible crops'\n"
+                  "majority); default: the classifier when the collection names one and the run uses its tracker")
+      ->check(CLI::IsMember({"classifier", "vote"}));
   cmd->callback([args]() {
     nn::SetTorchThreads(args->threads);
     pipeline::RunOptions options;
     options.tracker = args->tracker;
+    options.jersey = args->jersey;
     if (!args->attributes.empty()) options.attributes = pipeline::ReadTrackAttributesOptions(args->attributes);
     options.models_yaml = args->models;
     options.model_store = args->store;

@@ -3,6 +3,7 @@
 #include "ipt/crop_encoder/crop_encoder_training.h"
 #include "ipt/detector/detector_training.h"
 #include "ipt/pipeline/frame_level.h"
+#include "ipt/pipeline/match_level.h"
 #include "ipt/pipeline/track_level.h"
 #include "ipt/registry/training.h"
 
@@ -13,6 +14,7 @@ void RegisterModels() {
   detector::RegisterDetectorTrainer(trainers);
   crop_encoder::RegisterCropEncoderTrainer(trainers);
   trainers.Register("tracker", TrainTracker);
+  trainers.Register("jn_classifier", TrainJnClassifierFromLayers);
   auto& producers = store::ProducerRegistry::Global();
   producers.Register("frame", ProduceFrameLayer);  // detector + crop_encoder
   producers.Register("track", ProduceTrackLayer);  // tracker, from the frame layer

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "ipt/eval/output_dir.h"
 #include "ipt/eval/pipeline_output.h"
@@ -13,7 +14,9 @@
 #include "ipt/eval/soccernet_gsr.h"
 #include "ipt/io/match_dir.h"
 #include "ipt/io/yaml_reader.h"
+#include "ipt/jn_classifier/jn_classifier.h"
 #include "ipt/pipeline/frame_level.h"
+#include "ipt/pipeline/match_level.h"
 #include "ipt/pipeline/models.h"
 #include "ipt/pipeline/track_level.h"
 #include "ipt/registry/collection.h"
@@ -32,6 +35,7 @@ namespace fs = std::filesystem;
 constexpr const char* kRunFormat = "ipt-run/1";
 constexpr const char* kAttributesStage = "attributes";
 constexpr const char* kWriteStage = "write";
+constexpr const char* kJnClassifierStage = "jn_classifier";
 
 void RunOptions::Check() const {
   IPT_CHECK(max_frames >= 0 && max_frames <= limits::kMaxFrames, "max_frames must be in [0, {}], got {}",
@@ -41,6 +45,8 @@ void RunOptions::Check() const {
   attributes.Check();
   IPT_CHECK(tracker.empty() || tracker == "gnn" || tracker == "online" || registry::IsModelRefPrefix(tracker),
             "tracker must be gnn, online or a tracker ref, got '{}'", Echo(tracker));
+  IPT_CHECK(jersey.empty() || jersey == "vote" || jersey == "classifier", "jersey must be vote or classifier, got '{}'",
+            Echo(jersey));
 }
 
 const std::vector<std::string>& RunModels() {
@@ -98,33 +104,6 @@ std::map<std::string, std::string> CheckRunCollection(const fs::path& models_yam
 
 namespace {
 
-tracking::DetectionEvidence Evidence(const FrameLayer& layer, int64_t row, const float* position_m,
-                                     std::array<float, crop_encoder::kNumRoles>* roles) {
-  tracking::DetectionEvidence e;
-  e.frame = static_cast<int>(layer.frame[row]);
-  e.foot_in_pitch_m = {position_m[0], position_m[1]};
-  crop_encoder::Softmax(layer.Row(crop_encoder::kRoleField, row), crop_encoder::kNumRoles, roles->data());
-  static_assert(tracking::kNumRoles == 3 && crop_encoder::kNumRoles == 4, "roles: player, goalkeeper, referee (+ none)");
-  static_assert(static_cast<int>(tracking::Role::kReferee) == static_cast<int>(crop_encoder::Role::kReferee));
-  for (int k = 0; k < tracking::kNumRoles; ++k) e.role_probabilities[k] = (*roles)[k];
-  const float* kit = layer.Row(crop_encoder::kKitField, row);
-  e.kit_embedding.assign(kit, kit + crop_encoder::kKitDim);
-  crop_encoder::Softmax(layer.Row(crop_encoder::kPresenceField, row), crop_encoder::kNumPresence,
-                        e.jersey_presence.data());
-  const std::array<float, crop_encoder::kNumNumbers> numbers =
-      crop_encoder::JerseyNumberProbabilities(layer.Row(crop_encoder::kNumberField, row),
-                                              layer.Row(crop_encoder::kDigitsField, row));
-  static_assert(crop_encoder::kNumNumbers == io::kNumJerseys && io::kMinJersey == 0 &&
-                crop_encoder::kNumNumbers >= tracking::kMaxJerseyCandidates);
-  std::array<int, crop_encoder::kNumNumbers> order;
-  std::iota(order.begin(), order.end(), 0);
-  std::partial_sort(order.begin(), order.begin() + tracking::kMaxJerseyCandidates, order.end(),
-                    [&](int a, int b) { return numbers[a] > numbers[b] || (numbers[a] == numbers[b] && a < b); });
-  for (int k = 0; k < tracking::kMaxJerseyCandidates; ++k) {
-    e.jersey_candidates.push_back({io::kMinJersey + order[k], numbers[order[k]]});
-  }
-  return e;
-}
 
 // Every field of TrackAttributesOptions with its key: the one list the reader and
 // run.json use.
@@ -192,6 +171,7 @@ nlohmann::json RunReport::ToJson() const {
   j["threads"] = threads;
   j["attributes"] = pipeline::ToJson(attributes);
   j["tracker"] = tracker_type;
+  j["jersey"] = jersey_source;
   return j;
 }
 
@@ -239,6 +219,30 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
     throw InputError(options.models_yaml.string(), 0, "models.tracker",
                      "--tracker gnn: the collection's tracker is an " + report.tracker_type);
   }
+
+  // Model 4: the collection's JN classifier reads the jersey, when the collection names
+  // one and the run uses the tracker it was trained with; else the vote.
+  const registry::ModelCollection collection = registry::ReadCollection(options.models_yaml);
+  std::optional<jn_classifier::JnClassifier> jn;
+  if (options.jersey != "vote" && collection.refs.count("jn_classifier")) {
+    const bool collections_tracker =
+        registry::ModelStore(model_store).Resolve(collection.refs.at("tracker")) == report.refs.at("tracker");
+    if (collections_tracker) {
+      report.refs["jn_classifier"] = CheckRunCollection(options.models_yaml, model_store, {"jn_classifier"}).at("jn_classifier");
+      jn.emplace(registry::ModelStore(model_store).PackageDir(report.refs["jn_classifier"]),
+                 jn_classifier::JnClassifierRunOptions{options.threads});
+    } else if (options.jersey == "classifier") {
+      throw InputError(options.models_yaml.string(), 0, "models.jn_classifier",
+                       "--jersey classifier: the JN classifier was trained with the collection's tracker, not --tracker " +
+                           options.tracker);
+    } else {
+      spdlog::info("jersey: the vote (the collection's JN classifier was trained with its tracker, not --tracker {})",
+                   options.tracker);
+    }
+  } else if (options.jersey == "classifier") {
+    throw InputError(options.models_yaml.string(), 0, "models.jn_classifier", "--jersey classifier: the collection names none");
+  }
+  report.jersey_source = jn ? "jn_classifier" : "vote";
 
   store::ArtifactStore cache(cache_root);
   const registry::ModelGraph graph = registry::ModelGraph::PathA();
@@ -294,9 +298,21 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
       std::copy_n(&tracks.category_probabilities[i * io::kNumCategories], io::kNumCategories, p.begin());
       t.tracker_category = p;
     }
-    t.detections.push_back(Evidence(frames, i, &tracks.position_m[2 * i], &roles));
+    t.detections.push_back(DetectionEvidenceOfRow(frames, i, &tracks.position_m[2 * i], &roles));
     auto& sums = role_sums[id];
     for (int k = 0; k < crop_encoder::kNumRoles; ++k) sums[k] += roles[k];
+  }
+  if (jn) {
+    Stopwatch jn_watch;
+    std::vector<int64_t> ids;
+    std::vector<jn_classifier::JnTrack> jn_tracks;
+    for (const auto& [id, rows] : RowsOfTracks(tracks)) {
+      ids.push_back(id);
+      jn_tracks.push_back(JnTrackOfRows(frames, rows));
+    }
+    const std::vector<jn_classifier::JnProbabilities> p = jn->Classify(jn_tracks);
+    for (size_t k = 0; k < ids.size(); ++k) by_track.at(ids[k]).jersey_probabilities = p[k];
+    report.stage_seconds[kJnClassifierStage] = jn_watch.Seconds();
   }
   std::vector<tracking::TrackEvidence> evidence;
   for (auto& [id, t] : by_track) {

@@ -5,7 +5,8 @@
 //   frame layer  (store: hit, or detector + crop encoder over the match)   frame_level.h
 //   track layer  (store: hit, or the tracker over the frame layer: the GNN tracker, or
 //                the online tracker; --tracker gnn|online)                   track_level.h
-//   per track: category (role + kit clusters + side convention), jersey (vote),
+//   per track: category (role + kit clusters + side convention), jersey (the JN
+//              classifier when the collection names one, else the vote),
 //              player_id (roster)                          tracking/track_attributes.h
 //   OUT/tracks.csv           eval/pipeline_output.h (what `ipt eval match --pred OUT` scores)
 //   OUT/predictions-gsr.json SoccerNet GSR predictions (eval/ptfe.h ToGsrPredictions)
@@ -46,6 +47,10 @@ struct RunOptions {
   // its track layer has a key of its own); or a tracker ref (or unique prefix) in the
   // model store trained with the collection's detector and crop encoder.
   std::string tracker;
+  // Who reads the jersey: "" = the collection's JN classifier when it names one and the
+  // run uses the collection's tracker (the one it was trained with), else the vote;
+  // "vote"; "classifier" (an error when the collection's cannot be used).
+  std::string jersey;
   // When set, the frame layer (not read from the store; e.g. from ground-truth
   // detections), and the track layer computed from it is not stored either.
   const io::SafetensorsFile* frame_layer = nullptr;
@@ -77,6 +82,7 @@ struct RunReport {
   int threads = 0;
   tracking::TrackAttributesOptions attributes;  // the options the run used
   std::string tracker_type;                     // gnn_tracker or online_tracker
+  std::string jersey_source;                    // jn_classifier or vote
   nlohmann::json ToJson() const;  // what OUT/run.json holds
 };
 

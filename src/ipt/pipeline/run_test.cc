@@ -2,6 +2,7 @@
 // outputs eval reads, run.json, the cache hits of a second run, the layers' named
 // contents, the online tracker as a package, and each bad input naming its file
 // (an existing OUT left as it was).
+#include "ipt/pipeline/match_level.h"
 #include "ipt/pipeline/run.h"
 
 #include <gtest/gtest.h>
@@ -481,6 +482,102 @@ TEST(GnnTracker, TrainsOnFrameLayersAndRunsThroughTheTrackStore) {
   EXPECT_NE(v2.layers.at("track").key, first.layers.at("track").key);
   o.tracker = "";
   EXPECT_TRUE(pipeline::Run(w.match, w.root / "out_gnn", o).layers.at("track").hit);  // the old entries stay
+}
+
+// Model 4 through the lifecycle on the tiny world: `ipt train jn_classifier` reads the
+// collection's frame and track layers (labelled by annotations.csv); `ipt run` with it
+// reads the jersey with the classifier; a changed classifier regenerates nothing (both
+// layers are hits); --jersey picks the vote or refuses without a classifier; a classifier
+// trained with another tracker is refused by the collection check, and not used with
+// --tracker online.
+std::string TrainTinyJnClassifier(const World& w, uint64_t seed) {
+  for (const char* m : {"gnn_data/train/seed-1000", "gnn_data/val/seed-5000"}) {
+    if (!fs::exists(w.root / m)) {
+      fs::create_directories((w.root / m).parent_path());
+      fs::copy(w.match, w.root / m, fs::copy_options::recursive);
+    }
+  }
+  const fs::path recipe = w.root / ("jn_" + std::to_string(seed) + ".yaml");
+  std::ofstream(recipe) << "model: jn_classifier\n"
+                        << "train_matches: [" << (w.root / "gnn_data/train").string() << "]\n"
+                        << "val_matches: [" << (w.root / "gnn_data/val").string() << "]\n"
+                        << "training: {steps: 4, steps_per_epoch: 2, loader_workers: 1, threads: 1, seed: " << seed << "}\n"
+                        << "data: {batch_tracks: 4, validation_windows: [5]}\n"
+                        << "network: {model_dim: 8, heads: 2, layers: 1, feedforward_dim: 8, max_detections: 4}\n";
+  registry::TrainerRegistry trainers;
+  trainers.Register("jn_classifier", TrainJnClassifierFromLayers);
+  registry::ModelCollection collection;
+  collection.refs = w.refs;
+  registry::ModelStore store(w.store);
+  registry::TrainingContext ctx;
+  ctx.recipe = recipe;
+  ctx.cache = w.cache;
+  ctx.run_dir = w.root / ("jn_run_" + std::to_string(seed));
+  return registry::TrainModel("jn_classifier", registry::ModelGraph::PathA(), collection, store, ctx, trainers);
+}
+
+TEST(JnClassifier, TrainsOnTheLayersAndAChangeRegeneratesNothing) {
+  const World& w = TheWorld();
+  const std::string jn = TrainTinyJnClassifier(w, 1);
+  ASSERT_FALSE(jn.empty());
+  registry::ModelStore store(w.store);
+  const registry::ModelManifest manifest = store.Get(jn);
+  EXPECT_EQ(manifest.architecture["type"], "jn_classifier");
+  EXPECT_EQ(manifest.trained_with.at("tracker"), w.refs.at("tracker"));
+  EXPECT_EQ(manifest.trained_with.at("crop_encoder"), w.refs.at("crop_encoder"));
+
+  std::map<std::string, std::string> refs = w.refs;
+  refs["jn_classifier"] = jn;
+  RunOptions o = Options(w);
+  o.models_yaml = WriteCollection(w, refs, "models_jn.yaml");
+  const RunReport first = pipeline::Run(w.match, w.root / "out_jn", o);
+  EXPECT_EQ(first.jersey_source, "jn_classifier");
+  EXPECT_EQ(first.refs.at("jn_classifier"), jn);
+  EXPECT_TRUE(first.layers.at("frame").hit);  // the training computed both
+  EXPECT_TRUE(first.layers.at("track").hit);
+  EXPECT_TRUE(first.stage_seconds.count("jn_classifier"));
+  const nlohmann::json run = io::ParseJson(ReadFile(w.root / "out_jn" / "run.json"), "run.json");
+  EXPECT_EQ(run["jersey"], "jn_classifier");
+  EXPECT_EQ(run["refs"]["jn_classifier"], jn);
+
+  // Another JN classifier: nothing regenerates.
+  const std::string jn2 = TrainTinyJnClassifier(w, 2);
+  ASSERT_NE(jn2, jn);
+  refs["jn_classifier"] = jn2;
+  RunOptions changed = Options(w);
+  changed.models_yaml = WriteCollection(w, refs, "models_jn2.yaml");
+  const RunReport second = pipeline::Run(w.match, w.root / "out_jn2", changed);
+  EXPECT_EQ(second.refs.at("jn_classifier"), jn2);
+  EXPECT_TRUE(second.layers.at("frame").hit);
+  EXPECT_TRUE(second.layers.at("track").hit);
+  EXPECT_EQ(second.layers.at("track").key, first.layers.at("track").key);
+  EXPECT_FALSE(second.stage_seconds.count("detector"));
+  EXPECT_FALSE(second.stage_seconds.count("tracker"));
+
+  // --jersey vote; --jersey classifier needs one; --tracker online falls back to the vote.
+  RunOptions vote = o;
+  vote.jersey = "vote";
+  EXPECT_EQ(pipeline::Run(w.match, w.root / "out_vote", vote).jersey_source, "vote");
+  RunOptions needs = Options(w);
+  needs.jersey = "classifier";
+  EXPECT_NE(ErrorOf([&] { pipeline::Run(w.match, w.root / "out_x", needs); }).find("models.jn_classifier"), std::string::npos);
+  RunOptions online = o;
+  online.tracker = "online";
+  EXPECT_EQ(pipeline::Run(w.match, w.root / "out_online_jn", online).jersey_source, "vote");
+  online.jersey = "classifier";
+  EXPECT_NE(ErrorOf([&] { pipeline::Run(w.match, w.root / "out_x", online); }).find("--tracker online"), std::string::npos);
+
+  // A classifier trained with another tracker does not validate with this collection.
+  std::map<std::string, std::string> stale = w.refs;
+  stale["tracker"] = TrainTinyGnnTracker(w, {{"detector", w.refs.at("detector")}, {"crop_encoder", w.refs.at("crop_encoder")}},
+                                         "gnn_run_for_jn");
+  stale["jn_classifier"] = jn;
+  RunOptions bad = Options(w);
+  bad.models_yaml = WriteCollection(w, stale, "models_jn_stale.yaml");
+  const std::string error = ErrorOf([&] { pipeline::Run(w.match, w.root / "out_x", bad); });
+  EXPECT_NE(error.find("models_jn_stale.yaml"), std::string::npos) << error;
+  EXPECT_NE(error.find("jn_classifier"), std::string::npos) << error;
+  EXPECT_FALSE(fs::exists(w.root / "out_x"));
 }
 
 }  // namespace

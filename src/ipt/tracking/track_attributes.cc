@@ -32,6 +32,11 @@ void CheckEvidence(const TrackEvidence& track, int* kit_dim) {
       IPT_CHECK(InUnitInterval(p), "track {}: tracker category probability {} outside [0, 1]", track.track_id, p);
     }
   }
+  if (track.jersey_probabilities) {
+    for (float p : *track.jersey_probabilities) {
+      IPT_CHECK(InUnitInterval(p), "track {}: jersey probability {} outside [0, 1]", track.track_id, p);
+    }
+  }
   for (size_t k = 0; k < track.detections.size(); ++k) {
     const DetectionEvidence& e = track.detections[k];
     const auto where = [&] { return fmt::format("track {} detection {}", track.track_id, k); };
@@ -224,6 +229,16 @@ JerseySet TeamJerseys(const std::vector<io::RosterEntry>& roster, io::Category c
   return out.none() ? JerseySet().set() : out;
 }
 
+std::optional<int> JerseyFromProbabilities(const std::array<float, io::kNumJerseys + 1>& probabilities,
+                                           const JerseySet& allowed) {
+  std::optional<int> best;
+  for (int n = 0; n < io::kNumJerseys; ++n) {
+    if (allowed[n] && (!best || probabilities[n] > probabilities[*best])) best = n;
+  }
+  if (!best || !(probabilities[*best] > probabilities[io::kNumJerseys])) return std::nullopt;
+  return io::kMinJersey + *best;
+}
+
 std::optional<int> VoteJersey(const std::vector<DetectionEvidence>& detections,
                               const TrackAttributesOptions& options, const JerseySet& allowed) {
   std::array<int, io::kNumJerseys> votes{};
@@ -359,8 +374,9 @@ std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvide
   for (size_t i = 0; i < tracks.size(); ++i) {
     TrackAttributes& r = result[i];
     if (!r.category || *r.category == io::Category::kReferee) continue;
-    r.jersey = VoteJersey(tracks[i].detections, options,
-                          options.roster_numbers_only ? TeamJerseys(match.roster, *r.category) : JerseySet().set());
+    const JerseySet allowed = options.roster_numbers_only ? TeamJerseys(match.roster, *r.category) : JerseySet().set();
+    r.jersey = tracks[i].jersey_probabilities ? JerseyFromProbabilities(*tracks[i].jersey_probabilities, allowed)
+                                              : VoteJersey(tracks[i].detections, options, allowed);
     if (r.jersey) r.player_id = LookUpPlayerId(match.roster, *r.category, *r.jersey);
   }
   return result;

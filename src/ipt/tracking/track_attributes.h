@@ -44,6 +44,10 @@
 // min_jersey_vote_share of the votes and strictly more votes than any other number;
 // else none. Referees get none (the roster gives them no jersey).
 //
+// Jersey from the JN classifier: a track with jersey_probabilities wears its most likely
+// allowed number (the same `allowed` as the vote) when that number is more likely than
+// "unknown"; else none (JerseyFromProbabilities).
+//
 // Category from the tracker: with category_from_tracker, a track that carries the
 // tracker's category probabilities (TrackEvidence::tracker_category) takes their argmax
 // instead of steps 1-5; the jersey vote and player id then follow that category.
@@ -101,6 +105,9 @@ struct TrackEvidence {
   // The tracker's own category probabilities for the track (the GNN tracker's category
   // head, io::Category order, each in [0, 1]); none from a tracker without a head.
   std::optional<std::array<float, io::kNumCategories>> tracker_category;
+  // The JN classifier's probabilities for the track (model 4): numbers 0..99, then
+  // "unknown", each in [0, 1]; when given, they decide the jersey instead of the vote.
+  std::optional<std::array<float, io::kNumJerseys + 1>> jersey_probabilities;
 };
 
 struct TrackAttributesOptions {
@@ -171,6 +178,11 @@ JerseySet TeamJerseys(const std::vector<io::RosterEntry>& roster, io::Category c
 // The jersey vote of one track (see above) among the `allowed` numbers; none when it fails.
 std::optional<int> VoteJersey(const std::vector<DetectionEvidence>& detections,
                               const TrackAttributesOptions& options, const JerseySet& allowed = JerseySet().set());
+
+// The jersey the JN classifier's probabilities give among the `allowed` numbers (see
+// above); none when "unknown" is at least as likely as every allowed number.
+std::optional<int> JerseyFromProbabilities(const std::array<float, io::kNumJerseys + 1>& probabilities,
+                                           const JerseySet& allowed = JerseySet().set());
 
 // The player id of the one roster entry of `category`'s team with `jersey`; none when no
 // entry or several match, and for referees.

@@ -443,5 +443,49 @@ TEST(TrackAttributes, TheTrackersCategoryWinsWhenGivenAndAllowed) {
   EXPECT_THROW(ResolveTrackAttributes(tracks, MakeMatch(), head), Error);
 }
 
+// The JN classifier's probabilities replace the vote: the most likely number of the team's
+// wins over "unknown" or gives none; a brute-force reference over random distributions.
+TEST(TrackAttributes, TheJnClassifiersProbabilitiesDecideTheJersey) {
+  auto tracks = MakeMatchTracks(0, 1, false, 5);
+  AddJersey(&tracks[0], 0, 5, 7);  // the vote would say 7 (team A has 7 and 10)
+  std::array<float, io::kNumJerseys + 1> p{};
+  p[10] = 0.5f;
+  p[38] = 0.3f;  // not team A's
+  p[io::kNumJerseys] = 0.2f;
+  tracks[0].jersey_probabilities = p;
+  tracks[1].jersey_probabilities = std::array<float, io::kNumJerseys + 1>{};
+  (*tracks[1].jersey_probabilities)[io::kNumJerseys] = 1.f;  // unknown
+  AddJersey(&tracks[1], 0, 5, 10);                             // ... whatever the crops vote
+  tracks[2].jersey_probabilities = std::array<float, io::kNumJerseys + 1>{};
+  (*tracks[2].jersey_probabilities)[38] = 0.9f;  // sure of a number team A lacks
+  (*tracks[2].jersey_probabilities)[7] = 0.04f;
+  (*tracks[2].jersey_probabilities)[io::kNumJerseys] = 0.06f;
+  const auto result = ResolveTrackAttributes(tracks, MakeMatch());
+  EXPECT_EQ(result[0].jersey, 10);
+  EXPECT_EQ(result[0].player_id, 1);
+  EXPECT_FALSE(result[1].jersey);
+  EXPECT_FALSE(result[2].jersey);  // 7 (allowed) is less likely than unknown
+  TrackAttributesOptions any_number;
+  any_number.roster_numbers_only = false;
+  EXPECT_EQ(ResolveTrackAttributes(tracks, MakeMatch(), any_number)[2].jersey, 38);
+
+  std::mt19937 rng(8);
+  std::uniform_real_distribution<float> u(0, 1);
+  for (int trial = 0; trial < 500; ++trial) {
+    std::array<float, io::kNumJerseys + 1> q;
+    for (float& v : q) v = u(rng) < 0.9f ? 0.f : u(rng);
+    JerseySet allowed;
+    for (int n = 0; n < io::kNumJerseys; ++n) allowed[n] = u(rng) < 0.3f;
+    // Reference: among allowed numbers, the largest strictly above unknown (smallest on ties).
+    std::optional<int> expected;
+    for (int n = io::kNumJerseys - 1; n >= 0; --n) {
+      if (allowed[n] && q[n] > q[io::kNumJerseys] && (!expected || q[n] >= q[*expected])) expected = n;
+    }
+    EXPECT_EQ(JerseyFromProbabilities(q, allowed), expected) << "trial " << trial;
+  }
+  (*tracks[0].jersey_probabilities)[3] = -0.1f;
+  EXPECT_THROW(ResolveTrackAttributes(tracks, MakeMatch()), Error);
+}
+
 }  // namespace
 }  // namespace ipt::tracking

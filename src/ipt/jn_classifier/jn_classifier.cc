@@ -1,0 +1,183 @@
+#include "ipt/jn_classifier/jn_classifier.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <set>
+
+#include "ipt/crop_encoder/crop_encoder.h"
+#include "ipt/io/options_json.h"
+#include "ipt/jn_classifier/jn_net.h"
+#include "ipt/nn/tensor_file.h"
+#include "ipt/registry/model_package.h"
+#include "ipt/util/check.h"
+#include "ipt/util/paths.h"
+
+namespace ipt::jn_classifier {
+namespace {
+
+static_assert(crop_encoder::kNumPresence + crop_encoder::kNumDigitLogits + crop_encoder::kNumNumbers == kJnInputWidth);
+static_assert(crop_encoder::kNumNumbers == io::kNumJerseys);
+constexpr int kDigitGroup = 10;  // one-digit, tens, units: 10 logits each
+
+const auto kVisitNetConfig = [](auto& c, auto&& visit) {
+  visit("", "model_dim", c.model_dim);
+  visit("", "heads", c.heads);
+  visit("", "layers", c.layers);
+  visit("", "feedforward_dim", c.feedforward_dim);
+  visit("", "dropout", c.dropout);
+  visit("", "max_detections", c.max_detections);
+};
+
+// log-softmax of n logits into out, clipped below at kMinLogProbability.
+void LogSoftmax(const float* logits, int n, float* out) {
+  const float top = *std::max_element(logits, logits + n);
+  double sum = 0;
+  for (int k = 0; k < n; ++k) sum += std::exp(static_cast<double>(logits[k] - top));
+  const double log_sum = std::log(sum) + top;
+  for (int k = 0; k < n; ++k) out[k] = std::max(kMinLogProbability, static_cast<float>(logits[k] - log_sum));
+}
+
+}  // namespace
+
+void JnNetConfig::Check() const {
+  IPT_CHECK(model_dim >= 1 && model_dim <= 1024, "jn network: model_dim must be in [1, 1024]");
+  IPT_CHECK(heads >= 1 && model_dim % heads == 0, "jn network: model_dim must be a multiple of heads (>= 1)");
+  IPT_CHECK(layers >= 1 && layers <= 16, "jn network: layers must be in [1, 16]");
+  IPT_CHECK(feedforward_dim >= 1 && feedforward_dim <= 8192, "jn network: feedforward_dim must be in [1, 8192]");
+  IPT_CHECK(dropout >= 0 && dropout < 1, "jn network: dropout must be in [0, 1)");
+  IPT_CHECK(max_detections >= 1 && max_detections <= 4096, "jn network: max_detections must be in [1, 4096]");
+}
+
+nlohmann::json JnNetConfig::ToJson() const { return io::OptionsToJson(*this, kVisitNetConfig); }
+
+JnNetConfig JnNetConfig::FromJson(const nlohmann::json& json, const std::string& source) {
+  JnNetConfig c;
+  const std::string prefix = "architecture.network";
+  io::OptionsFromJson(json, source, prefix, c, kVisitNetConfig);
+  try {
+    c.Check();
+  } catch (const Error& e) {
+    throw InputError(source, 0, prefix, e.message());
+  }
+  return c;
+}
+
+void JnTrack::Append(const float* presence_logits, const float* digit_logits, const float* number_logits) {
+  const size_t at = inputs.size();
+  inputs.resize(at + kJnInputWidth);
+  float* x = &inputs[at];
+  LogSoftmax(presence_logits, crop_encoder::kNumPresence, x);
+  for (int g = 0; g < crop_encoder::kNumDigitLogits / kDigitGroup; ++g) {
+    LogSoftmax(digit_logits + g * kDigitGroup, kDigitGroup, x + crop_encoder::kNumPresence + g * kDigitGroup);
+  }
+  LogSoftmax(number_logits, crop_encoder::kNumNumbers, x + crop_encoder::kNumPresence + crop_encoder::kNumDigitLogits);
+  const std::array<float, crop_encoder::kNumNumbers> p = crop_encoder::JerseyNumberProbabilities(number_logits, digit_logits);
+  for (float v : p) number_evidence.push_back(std::max(kMinLogProbability, std::log(std::max(v, 1e-30f))));
+  legible.push_back(std::exp(x[static_cast<int>(io::Legibility::kLegible)]));
+}
+
+void JnTrack::AppendFrom(const JnTrack& other, int i) {
+  IPT_ASSERT(i >= 0 && i < other.size());
+  inputs.insert(inputs.end(), other.inputs.begin() + size_t(i) * kJnInputWidth,
+                other.inputs.begin() + size_t(i + 1) * kJnInputWidth);
+  number_evidence.insert(number_evidence.end(), other.number_evidence.begin() + size_t(i) * io::kNumJerseys,
+                         other.number_evidence.begin() + size_t(i + 1) * io::kNumJerseys);
+  legible.push_back(other.legible[i]);
+}
+
+void JnTrack::Check() const {
+  IPT_CHECK(inputs.size() == legible.size() * kJnInputWidth && number_evidence.size() == legible.size() * io::kNumJerseys,
+            "jn track: {} detections but {} inputs and {} evidence values", legible.size(), inputs.size(),
+            number_evidence.size());
+  for (const auto* v : {&inputs, &number_evidence, &legible}) {
+    IPT_CHECK(std::all_of(v->begin(), v->end(), [](float x) { return std::isfinite(x); }), "jn track: non-finite values");
+  }
+}
+
+std::vector<int> SelectDetections(const JnTrack& track, int max_detections) {
+  IPT_CHECK(max_detections >= 1, "max_detections must be >= 1");
+  std::vector<int> rows(track.size());
+  std::iota(rows.begin(), rows.end(), 0);
+  if (track.size() <= max_detections) return rows;
+  std::partial_sort(rows.begin(), rows.begin() + max_detections, rows.end(), [&](int a, int b) {
+    return track.legible[a] > track.legible[b] || (track.legible[a] == track.legible[b] && a < b);
+  });
+  rows.resize(max_detections);
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+void JnClassifierRunOptions::Check() const {
+  IPT_CHECK(threads >= 1 && threads <= 256, "jn classifier: threads must be in [1, 256]");
+  IPT_CHECK(batch_tracks >= 1 && batch_tracks <= 65536, "jn classifier: batch_tracks must be in [1, 65536]");
+}
+
+const std::vector<std::string>& JnInputFields() {
+  static const std::vector<std::string> fields = {crop_encoder::kPresenceField, crop_encoder::kDigitsField,
+                                                  crop_encoder::kNumberField};
+  return fields;
+}
+
+struct JnClassifier::Net {
+  JnNet net{nullptr};
+};
+
+JnClassifier::JnClassifier(const std::filesystem::path& package_dir, const JnClassifierRunOptions& options)
+    : net_(std::make_unique<Net>()), options_(options) {
+  options.Check();
+  const registry::ModelManifest manifest = registry::ReadPackage(package_dir);
+  const std::string source = (package_dir / "model.json").string();
+  if (manifest.kind != "jn_classifier") {
+    throw InputError(source, 0, "kind", "'" + Echo(manifest.kind) + "' is not a jn_classifier");
+  }
+  const nlohmann::json& a = manifest.architecture;
+  if (!a.is_object() || !a.contains("type") || a["type"] != kJnClassifierType) {
+    throw InputError(source, 0, "architecture.type", "not a jn_classifier");
+  }
+  for (const auto& [key, value] : a.items()) {
+    static const std::set<std::string> known = {"type", "network", "inputs"};
+    if (!known.count(key)) throw InputError(source, 0, "architecture." + Echo(key), "unknown key");
+  }
+  if (!a.contains("inputs") || a["inputs"] != nlohmann::json(JnInputFields())) {
+    throw InputError(source, 0, "architecture.inputs", "not the crop-encoder fields this build reads");
+  }
+  if (!a.contains("network")) throw InputError(source, 0, "architecture.network", "missing");
+  net_->net = JnNet(JnNetConfig::FromJson(a["network"], source));
+  nn::LoadModule(*net_->net, package_dir / "weights.safetensors");
+  net_->net->eval();
+  nn::SetTorchThreads(options.threads);
+}
+
+JnClassifier::~JnClassifier() = default;
+JnClassifier::JnClassifier(JnClassifier&&) noexcept = default;
+
+const JnNetConfig& JnClassifier::config() const { return net_->net->config; }
+
+std::vector<JnProbabilities> JnClassifier::Classify(const std::vector<JnTrack>& tracks) {
+  torch::NoGradGuard no_grad;
+  std::vector<JnProbabilities> out(tracks.size());
+  std::vector<size_t> with_detections;
+  for (size_t i = 0; i < tracks.size(); ++i) {
+    tracks[i].Check();
+    if (tracks[i].size() > 0) {
+      with_detections.push_back(i);
+    } else {
+      out[i].fill(0.f);
+      out[i][kUnknownClass] = 1.f;
+    }
+  }
+  for (size_t begin = 0; begin < with_detections.size(); begin += options_.batch_tracks) {
+    const size_t end = std::min(with_detections.size(), begin + options_.batch_tracks);
+    std::vector<const JnTrack*> batch;
+    for (size_t i = begin; i < end; ++i) batch.push_back(&tracks[with_detections[i]]);
+    const torch::Tensor p = torch::softmax(net_->net->forward(MakeBatch(batch, config().max_detections)), 1).contiguous();
+    const float* data = p.data_ptr<float>();
+    for (size_t i = begin; i < end; ++i) {
+      std::copy_n(data + (i - begin) * kNumJnClasses, kNumJnClasses, out[with_detections[i]].begin());
+    }
+  }
+  return out;
+}
+
+}  // namespace ipt::jn_classifier

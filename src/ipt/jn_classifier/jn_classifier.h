@@ -1,0 +1,109 @@
+// Model 4 at run time (torch-free header): the JN classifier reads one track's
+// per-detection jersey-number features (the crop encoder's jn.* fields, by name) and
+// says which number the track wears, 0..99, or "unknown".
+//
+// Per detection it sees:
+//   inputs [kJnInputWidth]: log-softmax of jn.presence.logits (3: none, partial, legible),
+//     of each 10-way group of jn.digits.logits (one-digit, tens, units) and of
+//     jn.number.logits (100), each clipped below at kMinLogProbability;
+//   number evidence [io::kNumJerseys]: log P(n) of the crop's reading
+//     (crop_encoder::JerseyNumberProbabilities), clipped likewise.
+// A track's detections are cut to the max_detections most legible (by P(legible) from
+// jn.presence; illegible crops carry no number, and a 90-minute track has thousands),
+// then the network (jn_net.h): a transformer encoder over the set (no positions: the
+// order of the crops says nothing about the number), per-detection gates g_i in (0, 1)
+// and, for the numbers, the gated sum of the crops' evidence relative to each crop's best
+// reading:  logit(n) = sum_i g_i (log P_i(n) - max_m log P_i(m)) + b_number;
+// for "unknown", an MLP on the mean and attention pools of the encoded set. Numbers are
+// thereby scored alike (the classifier learns how far to trust a crop, not which numbers
+// exist: every match has its own), and agreement across crops adds up as in a Bayesian
+// vote.
+//
+// The package: model.json kind jn_classifier, architecture = {"type": "jn_classifier",
+// "network": JnNetConfig, "inputs": [the crop-encoder fields read]}; weights.safetensors
+// holds the network's parameters by name.
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "ipt/io/annotations.h"
+#include "ipt/io/match.h"
+
+namespace ipt::jn_classifier {
+
+inline constexpr const char* kJnClassifierType = "jn_classifier";
+// presence 3 + digits 30 + number 100: the crop encoder's jn.* fields.
+constexpr int kJnInputWidth = 133;
+// Classes: numbers 0..99, then "unknown".
+constexpr int kUnknownClass = io::kNumJerseys;
+constexpr int kNumJnClasses = io::kNumJerseys + 1;
+// Log-probabilities are clipped here: a reader's certainty below 1e-6 is noise.
+constexpr float kMinLogProbability = -13.8f;
+
+// The network's sizes, recorded in the package.
+struct JnNetConfig {
+  int model_dim = 64;        // transformer width
+  int heads = 4;             // attention heads (model_dim divisible by them)
+  int layers = 2;            // encoder layers
+  int feedforward_dim = 128; // encoder MLP width
+  double dropout = 0.1;      // in training only
+  int max_detections = 32;   // the most legible detections of a track read
+  void Check() const;
+  nlohmann::json ToJson() const;
+  // Every key required, no other; InputError naming `source` and the field.
+  static JnNetConfig FromJson(const nlohmann::json& json, const std::string& source);
+};
+
+// One track's detections as the classifier reads them.
+struct JnTrack {
+  std::vector<float> inputs;           // [n * kJnInputWidth]
+  std::vector<float> number_evidence;  // [n * io::kNumJerseys] log P(n)
+  std::vector<float> legible;          // [n] P(legible) from jn.presence
+  int size() const { return static_cast<int>(legible.size()); }
+  // Appends one detection from its jn.* logits (widths 3, 30, 100).
+  void Append(const float* presence_logits, const float* digit_logits, const float* number_logits);
+  // Appends detection `i` of `other`.
+  void AppendFrom(const JnTrack& other, int i);
+  void Check() const;  // sizes agree, values finite
+};
+
+// The rows of `track` the classifier reads: the `max_detections` with the highest
+// P(legible) (ties: the earlier row), in row order. All rows when there are fewer.
+std::vector<int> SelectDetections(const JnTrack& track, int max_detections);
+
+// A track's class probabilities [kNumJnClasses] (numbers 0..99, then unknown).
+using JnProbabilities = std::array<float, kNumJnClasses>;
+
+struct JnClassifierRunOptions {
+  int threads = 2;        // LibTorch CPU threads
+  int batch_tracks = 256; // tracks per forward pass
+  void Check() const;
+};
+
+class JnClassifier {
+ public:
+  // Loads a package of kind jn_classifier; InputError naming model.json and the field
+  // otherwise (another type, other inputs, bad sizes, weights that do not fit).
+  explicit JnClassifier(const std::filesystem::path& package_dir, const JnClassifierRunOptions& options = {});
+  ~JnClassifier();
+  JnClassifier(JnClassifier&&) noexcept;
+  const JnNetConfig& config() const;
+  // Probabilities per track, in order; a track without detections is "unknown" with
+  // probability 1.
+  std::vector<JnProbabilities> Classify(const std::vector<JnTrack>& tracks);
+
+ private:
+  struct Net;
+  std::unique_ptr<Net> net_;
+  JnClassifierRunOptions options_;
+};
+
+// The crop-encoder fields the classifier reads (its package records them).
+const std::vector<std::string>& JnInputFields();
+
+}  // namespace ipt::jn_classifier

@@ -1,0 +1,276 @@
+#include "ipt/jn_classifier/jn_classifier.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "ipt/crop_encoder/crop_encoder.h"
+#include "ipt/jn_classifier/jn_classifier_training.h"
+#include "ipt/jn_classifier/jn_net.h"
+#include "ipt/nn/tensor_file.h"
+#include "ipt/registry/model_package.h"
+#include "ipt/util/check.h"
+#include "ipt/util/test_util.h"
+
+namespace ipt::jn_classifier {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One crop's jn logits: a legible crop peaks on `read` (presence "legible"), an
+// illegible one has no number (presence "none") and noise elsewhere.
+struct CropLogits {
+  std::array<float, 3> presence{};
+  std::array<float, 30> digits{};
+  std::array<float, 100> number{};
+};
+
+CropLogits MakeCrop(std::mt19937& rng, bool legible, int read) {
+  std::normal_distribution<float> noise(0, 1);
+  CropLogits c;
+  for (float& v : c.presence) v = noise(rng);
+  for (float& v : c.digits) v = noise(rng);
+  for (float& v : c.number) v = noise(rng);
+  c.presence[legible ? 2 : 0] += 5;
+  if (legible) {
+    c.number[read] += 5;
+    if (read < 10) {
+      c.digits[read] += 5;
+    } else {
+      c.digits[10 + read / 10] += 5;
+      c.digits[20 + read % 10] += 5;
+    }
+  }
+  return c;
+}
+
+// A track of `n` detections of a person wearing `number` (-1: none): each crop is legible
+// with probability p_legible, and a legible crop reads the number right with probability
+// 0.7 (else another number).
+LabelledTrack MakeTrack(std::mt19937& rng, int person, int number, int n, double p_legible) {
+  std::uniform_real_distribution<double> u(0, 1);
+  std::uniform_int_distribution<int> any(0, 99);
+  LabelledTrack t;
+  t.match = "synthetic";
+  for (int i = 0; i < n; ++i) {
+    const bool legible = number >= 0 && u(rng) < p_legible;
+    const int read = legible && u(rng) < 0.7 ? number : any(rng);
+    const CropLogits c = MakeCrop(rng, legible, read);
+    t.track.Append(c.presence.data(), c.digits.data(), c.number.data());
+    t.person.push_back(person);
+    t.jersey.push_back(number);
+    t.legible.push_back(legible);
+  }
+  return t;
+}
+
+std::vector<LabelledTrack> MakeTracks(uint32_t seed, int count) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> number(0, 99), length(3, 60);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<LabelledTrack> tracks;
+  for (int k = 0; k < count; ++k) {
+    tracks.push_back(MakeTrack(rng, k, u(rng) < 0.2 ? -1 : number(rng), length(rng), u(rng) < 0.5 ? 0.0 : 0.4));
+  }
+  return tracks;
+}
+
+TEST(JnTrack, InputsAreLogSoftmaxesAndEvidenceTheCropReading) {
+  std::mt19937 rng(1);
+  const CropLogits c = MakeCrop(rng, true, 37);
+  JnTrack t;
+  t.Append(c.presence.data(), c.digits.data(), c.number.data());
+  ASSERT_EQ(t.size(), 1);
+  // Each group sums to one in probability.
+  for (const auto [begin, end] : std::vector<std::pair<int, int>>{{0, 3}, {3, 13}, {13, 23}, {23, 33}, {33, 133}}) {
+    double s = 0;
+    for (int k = begin; k < end; ++k) s += std::exp(double(t.inputs[k]));
+    EXPECT_NEAR(s, 1.0, 1e-5) << begin;
+  }
+  double presence_sum = 0;
+  for (float v : c.presence) presence_sum += std::exp(double(v));
+  EXPECT_NEAR(t.legible[0], std::exp(double(c.presence[2])) / presence_sum, 1e-6);
+  const auto p = crop_encoder::JerseyNumberProbabilities(c.number.data(), c.digits.data());
+  for (int n = 0; n < 100; ++n) {
+    EXPECT_NEAR(t.number_evidence[n], std::max(kMinLogProbability, std::log(p[n])), 1e-4) << n;
+  }
+  EXPECT_EQ(std::max_element(t.number_evidence.begin(), t.number_evidence.end()) - t.number_evidence.begin(), 37);
+}
+
+TEST(JnTrack, SelectDetectionsKeepsTheMostLegibleInRowOrder) {
+  std::mt19937 rng(2);
+  std::uniform_int_distribution<int> level(0, 4);  // few levels: many ties
+  for (int trial = 0; trial < 200; ++trial) {
+    JnTrack t;
+    const int n = 1 + trial % 40, k = 1 + trial % 13;
+    t.legible.resize(n);
+    for (float& v : t.legible) v = 0.25f * level(rng);
+    const std::vector<int> selected = SelectDetections(t, k);
+    // Reference: a stable sort by decreasing P(legible), the first k, back in row order.
+    std::vector<int> reference(n);
+    std::iota(reference.begin(), reference.end(), 0);
+    std::stable_sort(reference.begin(), reference.end(), [&](int a, int b) { return t.legible[a] > t.legible[b]; });
+    reference.resize(std::min(n, k));
+    std::sort(reference.begin(), reference.end());
+    EXPECT_EQ(selected, reference) << "trial " << trial;
+  }
+}
+
+TEST(JnTraining, WindowLabelsFollowTheMajorityPersonsLegibleCrops) {
+  LabelledTrack t;
+  t.match = "m";
+  // Person 1 (number 10) for 4 detections, then person 2 (number 7) for 2, then no one.
+  t.person = {1, 1, 1, 1, 2, 2, -1};
+  t.jersey = {10, 10, 10, 10, 7, 7, -1};
+  t.legible = {0, 1, 0, 0, 1, 1, 0};
+  EXPECT_EQ(WindowLabel(t, 0, 7), 10);          // person 1 holds most, and one crop shows 10
+  EXPECT_EQ(WindowLegibleCount(t, 0, 7), 1);
+  EXPECT_EQ(WindowLabel(t, 2, 4), kUnknownClass);  // person 1 without a legible crop
+  EXPECT_EQ(WindowLabel(t, 3, 6), 7);           // person 2 holds most
+  EXPECT_EQ(WindowLegibleCount(t, 3, 6), 2);
+  EXPECT_EQ(WindowLabel(t, 6, 7), kUnknownClass);  // no one
+  t.jersey[4] = t.jersey[5] = -1;               // a referee: no number
+  EXPECT_EQ(WindowLabel(t, 4, 6), kUnknownClass);
+}
+
+fs::path Package(JnNet& net, const fs::path& dir, nlohmann::json architecture = nullptr) {
+  registry::ModelManifest manifest;
+  manifest.name = "jn_classifier";
+  manifest.kind = "jn_classifier";
+  manifest.architecture = architecture.is_null()
+                              ? nlohmann::json{{"type", kJnClassifierType}, {"network", net->config.ToJson()}, {"inputs", JnInputFields()}}
+                              : architecture;
+  WritePackage(dir, io::SerializeSafetensors(nn::ModuleToSafetensors(*net)), &manifest);
+  return dir;
+}
+
+JnNetConfig TinyConfig() {
+  JnNetConfig c;
+  c.model_dim = 16;
+  c.heads = 2;
+  c.layers = 1;
+  c.feedforward_dim = 32;
+  c.max_detections = 16;
+  return c;
+}
+
+TEST(JnClassifier, SaveLoadGivesIdenticalOutputs) {
+  const fs::path dir = testing::FreshTempDir("jn_save_load");
+  torch::manual_seed(4);
+  JnNet net(TinyConfig());
+  net->eval();
+  JnClassifier loaded(Package(net, dir / "package"));
+  const std::vector<LabelledTrack> labelled = MakeTracks(5, 12);
+  std::vector<JnTrack> tracks;
+  for (const auto& t : labelled) tracks.push_back(t.track);
+  tracks.push_back(JnTrack());  // no detections: unknown
+  const std::vector<JnProbabilities> p = loaded.Classify(tracks);
+  ASSERT_EQ(p.size(), tracks.size());
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i + 1 < tracks.size(); ++i) {
+    const torch::Tensor reference = torch::softmax(net->forward(MakeBatch({&tracks[i]}, net->config.max_detections)), 1)[0];
+    for (int c = 0; c < kNumJnClasses; ++c) EXPECT_NEAR(p[i][c], reference[c].item<float>(), 1e-6) << i << " " << c;
+  }
+  EXPECT_EQ(p.back()[kUnknownClass], 1.f);
+}
+
+TEST(JnClassifier, RefusesPackagesOfOtherInputsOrKeys) {
+  const fs::path dir = testing::FreshTempDir("jn_refuse");
+  JnNet net(TinyConfig());
+  const nlohmann::json good = {{"type", kJnClassifierType}, {"network", net->config.ToJson()}, {"inputs", JnInputFields()}};
+  auto error = [&](const nlohmann::json& architecture, const std::string& name) {
+    try {
+      JnClassifier c(Package(net, dir / name, architecture));
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  nlohmann::json a = good;
+  a["inputs"] = {"jn.presence.logits"};
+  EXPECT_NE(error(a, "inputs").find("architecture.inputs"), std::string::npos);
+  a = good;
+  a["extra"] = 1;
+  EXPECT_NE(error(a, "extra").find("architecture.extra"), std::string::npos);
+  a = good;
+  a["network"]["heads"] = 3;  // 16 is not a multiple of 3
+  EXPECT_NE(error(a, "heads").find("architecture.network"), std::string::npos);
+  a = good;
+  a["network"].erase("max_detections");
+  EXPECT_NE(error(a, "missing").find("architecture.network.max_detections"), std::string::npos);
+}
+
+// A tiny training run on synthetic tracks lowers the loss; the packaged classifier
+// says "unknown" for tracks with no legible crop and reads the number of tracks with
+// several legible crops, most of which read it right.
+TEST(JnClassifier, TinyTrainingLowersTheLossAndReads) {
+  const fs::path dir = testing::FreshTempDir("jn_train");
+  for (const char* m : {"train/seed-1000", "val/seed-5000"}) {
+    fs::create_directories(dir / m);
+    std::ofstream(dir / m / "match.yaml") << "format: ipt-match/1\n";
+  }
+  std::ofstream(dir / "recipe.yaml") << "model: jn_classifier\n"
+                                     << "train_matches: [" << (dir / "train").string() << "]\n"
+                                     << "val_matches: [" << (dir / "val").string() << "]\n"
+                                     << "training: {steps: 600, steps_per_epoch: 150, learning_rate: 5.0e-3, loader_workers: 1}\n"
+                                     << "data: {batch_tracks: 16, known_share: 0.5, validation_windows: [10]}\n"
+                                     << "network: {model_dim: 16, heads: 2, layers: 1, feedforward_dim: 32, max_detections: 16}\n";
+  registry::TrainingContext ctx;
+  ctx.model = "jn_classifier";
+  ctx.recipe = dir / "recipe.yaml";
+  ctx.run_dir = dir / "run";
+  int calls = 0;
+  const registry::TrainedWeights w = TrainJnClassifier(ctx, [&](const std::vector<std::string>&) {
+    return MakeTracks(++calls == 1 ? 11 : 12, calls == 1 ? 200 : 60);
+  });
+  ASSERT_TRUE(w.finished);
+  EXPECT_EQ(calls, 2);
+  // The curve's first and last epochs.
+  std::ifstream curves(dir / "run/curves.csv");
+  std::string header, line;
+  std::getline(curves, header);
+  std::vector<std::string> names;
+  std::stringstream hs(header);
+  for (std::string c; std::getline(hs, c, ',');) names.push_back(c);
+  const size_t k = std::find(names.begin(), names.end(), "train_loss") - names.begin();
+  ASSERT_LT(k, names.size());
+  std::vector<double> loss;
+  while (std::getline(curves, line)) {
+    std::stringstream ls(line);
+    std::string cell;
+    for (size_t i = 0; i <= k; ++i) std::getline(ls, cell, ',');
+    loss.push_back(std::stod(cell));
+  }
+  ASSERT_EQ(loss.size(), 4u);
+  EXPECT_LT(loss.back(), 0.7 * loss.front()) << loss.front() << " -> " << loss.back();
+
+  registry::ModelManifest manifest;
+  manifest.name = manifest.kind = "jn_classifier";
+  manifest.architecture = w.architecture;
+  WritePackage(dir / "package", w.weights_safetensors, &manifest);
+  JnClassifier classifier(dir / "package");
+  std::mt19937 rng(99);
+  std::vector<JnTrack> unknown, known;
+  std::vector<int> numbers;
+  for (int k = 0; k < 20; ++k) {
+    unknown.push_back(MakeTrack(rng, k, k % 2 ? -1 : 40 + k, 30, 0.0).track);
+    numbers.push_back(k * 5);
+    LabelledTrack t = MakeTrack(rng, k, numbers.back(), 40, 0.3);
+    ASSERT_GE(WindowLegibleCount(t, 0, t.track.size()), 5);
+    known.push_back(t.track);
+  }
+  auto argmax = [](const JnProbabilities& p) { return int(std::max_element(p.begin(), p.end()) - p.begin()); };
+  int said_unknown = 0, read_right = 0;
+  for (const auto& p : classifier.Classify(unknown)) said_unknown += argmax(p) == kUnknownClass;
+  const auto p = classifier.Classify(known);
+  for (size_t i = 0; i < p.size(); ++i) read_right += argmax(p[i]) == numbers[i];
+  EXPECT_GE(said_unknown, 19);
+  EXPECT_GE(read_right, 18);
+}
+
+}  // namespace
+}  // namespace ipt::jn_classifier

@@ -1,0 +1,70 @@
+// The match level: what reads the frame and track layers of a whole match. Models 4
+// (JN classifier) and 5 (identity resolver) read only these two layers, so changing
+// either regenerates no precompute; their outputs are cheap and not cached.
+//
+// Here: a match's two layers from the store, the rows of each track, the JN classifier's
+// view of a track (its jn.* fields by name), the per-detection evidence the track
+// attributes read, the ground truth of each row (for trainers and evaluation), and the
+// trainer registered for "jn_classifier".
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ipt/crop_encoder/crop_encoder.h"
+#include "ipt/io/annotations.h"
+#include "ipt/jn_classifier/jn_classifier.h"
+#include "ipt/pipeline/frame_level.h"
+#include "ipt/pipeline/track_level.h"
+#include "ipt/registry/training.h"
+#include "ipt/tracking/track_attributes.h"
+
+namespace ipt::pipeline {
+
+// A match's frame and track layers (from the store, computed and stored where missing).
+struct MatchLayers {
+  std::string frame_key, track_key;
+  bool frame_hit = false, track_hit = false;
+  FrameLayer frames;
+  TrackLayer tracks;
+};
+// `refs` names the detector, crop_encoder and tracker (full refs).
+MatchLayers GetMatchLayers(const std::filesystem::path& match_dir, const std::map<std::string, std::string>& refs,
+                           const std::filesystem::path& model_store, const std::filesystem::path& cache);
+
+// The refs the layers of a model reading the track layer need: the tracker and crop
+// encoder given (a model's upstream refs), and the detector the tracker was trained with.
+std::map<std::string, std::string> TrackLayerRefs(const std::map<std::string, std::string>& upstream_refs,
+                                                  const std::filesystem::path& model_store);
+
+// Track id -> its frame-layer rows, in row order; untracked rows (id -1) are left out.
+std::map<int64_t, std::vector<int64_t>> RowsOfTracks(const TrackLayer& tracks);
+
+// The JN classifier's view of `rows` of a frame layer (jn.presence, jn.digits, jn.number).
+jn_classifier::JnTrack JnTrackOfRows(const FrameLayer& frames, const std::vector<int64_t>& rows);
+
+// The evidence of one row for tracking::ResolveTrackAttributes, read by field name:
+// role probabilities (softmax of team.role.logits; all four, with "none", into *roles),
+// kit, jersey presence and the 5 most likely numbers (crop_encoder::JerseyNumberProbabilities);
+// `position_m` is the (x, z) the tracker reports.
+tracking::DetectionEvidence DetectionEvidenceOfRow(const FrameLayer& frames, int64_t row, const float* position_m,
+                                                   std::array<float, crop_encoder::kNumRoles>* roles);
+
+// Ground truth per frame-layer row, from annotations.csv.
+struct RowTruth {
+  std::vector<int> person;        // the person detected (LabelDetections), -1 = no one
+  std::vector<int> category;      // that person's io::Category, -1 = no one
+  std::vector<int> jersey;        // that person's number, -1 = none
+  std::vector<uint8_t> legible;   // 1: the crop shows the number legibly (legibility = legible)
+};
+RowTruth LabelRows(const FrameLayer& frames, const std::vector<io::Annotation>& annotations);
+
+// The trainer registered for "jn_classifier": the recipe's matches' layers for the
+// collection's detector (through the tracker), crop encoder and tracker, each track
+// labelled by LabelRows (jn_classifier/jn_classifier_training.h).
+registry::TrainedWeights TrainJnClassifierFromLayers(const registry::TrainingContext& context);
+
+}  // namespace ipt::pipeline
