@@ -68,7 +68,7 @@ expect_error "dup.txt:2: field 'id': id 1 appears more than once in frame 1" "$I
 # Model lifecycle: the cascade plan rows of the design document, from the CLI.
 for row in "detector:frame,track:crop_encoder,tracker,jn_classifier,identity_resolver" \
            "crop_encoder:frame,track:tracker,jn_classifier,identity_resolver" \
-           "tracker:track:jn_classifier,identity_resolver" "jn_classifier::"; do
+           "tracker:track:jn_classifier,identity_resolver" "jn_classifier::" "identity_resolver::"; do
   IFS=: read -r changed regen retrain <<< "$row"
   "$IPT" cascade plan --changed "$changed" --json > "$WORK/plan.json"
   python3 - "$WORK/plan.json" "$regen" "$retrain" <<'PY' || fail "cascade plan for $changed"

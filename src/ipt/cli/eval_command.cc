@@ -12,6 +12,7 @@
 #include "ipt/eval/tracking_metrics.h"
 #include "ipt/nn/tensor_file.h"
 #include "ipt/pipeline/run.h"
+#include "ipt/pipeline/identity_evaluation.h"
 #include "ipt/pipeline/jersey_evaluation.h"
 #include "ipt/pipeline/tracker_evaluation.h"
 #include "ipt/registry/model_package.h"
@@ -260,6 +261,47 @@ void AddJersey(CLI::App* eval) {
   });
 }
 
+void AddIdentity(CLI::App* eval) {
+  struct Args {
+    std::vector<std::string> matches;
+    std::string models = "models.yaml", store = registry::DefaultModelStoreRoot().string(),
+                cache = store::DefaultArtifactStoreRoot().string(), attributes;
+    identity_resolver::TrackCutOptions cut;
+    int threads = 2;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = eval->add_subcommand(
+      "identity", "The identity resolver (the collection's identity_resolver) on matches with ground truth: player ids\n"
+                  "of the person tracks by roster look-up and by the resolver, and of the tracks cut into pieces as if\n"
+                  "players left the view and came back (each piece alone, and linked by the resolver): detections named\n"
+                  "right and wrong, and for the pieces how often a returning player is linked to his earlier piece and\n"
+                  "named right.");
+  cmd->add_option("MATCH", args->matches, "match directories with annotations.csv")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("--models", args->models, "collection naming all five models")->check(CLI::ExistingFile);
+  cmd->add_option("--store", args->store, "model store ($IPT_MODEL_STORE, default ./models)");
+  cmd->add_option("--cache", args->cache, "precompute store ($IPT_CACHE, default ./cache)");
+  cmd->add_option("--attributes", args->attributes, "YAML of per-track options (configs/track_attributes.yaml)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--cut-seed", args->cut.seed, "random seed of the cuts")->check(Seed());
+  cmd->add_option("--threads", args->threads, "LibTorch threads")->check(PositiveUpTo(limits::kMaxThreads));
+  cmd->add_flag("--json", args->json, "print JSON");
+  cmd->callback([args]() {
+    nn::SetTorchThreads(args->threads);
+    pipeline::IdentityEvaluationOptions o;
+    if (!args->attributes.empty()) o.attributes = pipeline::ReadTrackAttributesOptions(args->attributes);
+    o.models_yaml = args->models;
+    o.model_store = args->store;
+    o.cache = args->cache;
+    o.cut = args->cut;
+    o.threads = args->threads;
+    o.progress = [](const std::string& what) { spdlog::info("{}", what); };
+    const std::vector<std::filesystem::path> matches(args->matches.begin(), args->matches.end());
+    const pipeline::IdentityEvaluation r = pipeline::EvaluateIdentity(matches, o);
+    fmt::print("{}", args->json ? r.ToJson().dump(2) + "\n" : r.ToText());
+  });
+}
+
 }  // namespace
 
 void AddEvalCommand(CLI::App& app) {
@@ -272,6 +314,7 @@ void AddEvalCommand(CLI::App& app) {
   AddPerturb(eval);
   AddTracker(eval);
   AddJersey(eval);
+  AddIdentity(eval);
 }
 
 }  // namespace ipt::cli

@@ -86,7 +86,7 @@ TEST(JnTrack, InputsAreLogSoftmaxesAndEvidenceTheCropReading) {
   t.Append(c.presence.data(), c.digits.data(), c.number.data());
   ASSERT_EQ(t.size(), 1);
   // Each group sums to one in probability.
-  for (const auto [begin, end] : std::vector<std::pair<int, int>>{{0, 3}, {3, 13}, {13, 23}, {23, 33}, {33, 133}}) {
+  for (const auto& [begin, end] : std::vector<std::pair<int, int>>{{0, 3}, {3, 13}, {13, 23}, {23, 33}, {33, 133}}) {
     double s = 0;
     for (int k = begin; k < end; ++k) s += std::exp(double(t.inputs[k]));
     EXPECT_NEAR(s, 1.0, 1e-5) << begin;
@@ -225,7 +225,8 @@ TEST(JnClassifier, TinyTrainingLowersTheLossAndReads) {
   ctx.run_dir = dir / "run";
   int calls = 0;
   const registry::TrainedWeights w = TrainJnClassifier(ctx, [&](const std::vector<std::string>&) {
-    return MakeTracks(++calls == 1 ? 11 : 12, calls == 1 ? 200 : 60);
+    ++calls;
+    return calls == 1 ? MakeTracks(11, 200) : MakeTracks(12, 60);
   });
   ASSERT_TRUE(w.finished);
   EXPECT_EQ(calls, 2);

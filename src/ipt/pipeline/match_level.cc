@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "ipt/eval/ptfe.h"
 #include "ipt/io/match.h"
+#include "ipt/identity_resolver/identity_resolver_training.h"
 #include "ipt/jn_classifier/jn_classifier_training.h"
 #include "ipt/pipeline/models.h"
 #include "ipt/registry/model_graph.h"
@@ -14,6 +16,7 @@
 #include "ipt/store/artifact_store.h"
 #include "ipt/store/precompute.h"
 #include "ipt/util/check.h"
+#include "ipt/util/resources.h"
 
 namespace ipt::pipeline {
 namespace fs = std::filesystem;
@@ -122,6 +125,110 @@ RowTruth LabelRows(const FrameLayer& frames, const std::vector<io::Annotation>& 
   return t;
 }
 
+MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
+                               const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
+                               bool drop_non_person) {
+  MatchTracks m;
+  m.rows = RowsOfTracks(tracks);
+  if (jn) {
+    Stopwatch watch;
+    std::vector<int64_t> ids;
+    std::vector<jn_classifier::JnTrack> jn_tracks;
+    for (const auto& [id, rows] : m.rows) {
+      ids.push_back(id);
+      jn_tracks.push_back(JnTrackOfRows(frames, rows));
+    }
+    const std::vector<jn_classifier::JnProbabilities> p = jn->Classify(jn_tracks);
+    for (size_t k = 0; k < ids.size(); ++k) m.jersey_probabilities[ids[k]] = p[k];
+    m.jn_seconds = watch.Seconds();
+  }
+  std::vector<tracking::TrackEvidence> evidence;
+  for (const auto& [id, rows] : m.rows) {
+    tracking::TrackEvidence t;
+    t.track_id = id;
+    std::array<double, crop_encoder::kNumRoles> role_sums{};
+    for (int64_t i : rows) {
+      std::array<float, crop_encoder::kNumRoles> roles;
+      t.detections.push_back(DetectionEvidenceOfRow(frames, i, &tracks.position_m[2 * i], &roles));
+      for (int k = 0; k < crop_encoder::kNumRoles; ++k) role_sums[k] += roles[k];
+      if (!tracks.category_probabilities.empty() && !t.tracker_category) {
+        std::array<float, io::kNumCategories> c;
+        std::copy_n(&tracks.category_probabilities[i * io::kNumCategories], io::kNumCategories, c.begin());
+        t.tracker_category = c;
+      }
+    }
+    if (jn) t.jersey_probabilities = m.jersey_probabilities.at(id);
+    const bool person = std::max_element(role_sums.begin(), role_sums.end()) - role_sums.begin() !=
+                        static_cast<int>(crop_encoder::Role::kNone);
+    if (person || !drop_non_person) {
+      evidence.push_back(std::move(t));
+    } else {
+      ++m.dropped;
+    }
+  }
+  m.attributes = tracking::ResolveTrackAttributes(evidence, match, options);
+  return m;
+}
+
+tracking::IdentityTrack IdentityTrackOfRows(const FrameLayer& frames, const TrackLayer& tracks,
+                                            const std::vector<int64_t>& rows, int64_t id, io::Category category,
+                                            const jn_classifier::JnProbabilities& jersey) {
+  IPT_ASSERT(!rows.empty());
+  tracking::IdentityTrack t;
+  t.track_id = id;
+  t.first_frame = static_cast<int>(frames.frame[rows.front()]);
+  t.last_frame = static_cast<int>(frames.frame[rows.back()]);
+  t.first_position_m = {tracks.position_m[2 * rows.front()], tracks.position_m[2 * rows.front() + 1]};
+  t.last_position_m = {tracks.position_m[2 * rows.back()], tracks.position_m[2 * rows.back() + 1]};
+  t.detections = static_cast<int>(rows.size());
+  t.category = category;
+  t.jersey = jersey;
+  std::vector<double> embedding(crop_encoder::kEmbeddingDim, 0.0), numbers(io::kNumJerseys, 0.0);
+  double legible_sum = 0;
+  for (int64_t r : rows) {
+    const float* e = frames.Row(crop_encoder::kEmbeddingField, r);
+    for (int k = 0; k < crop_encoder::kEmbeddingDim; ++k) embedding[k] += e[k];
+    std::array<float, crop_encoder::kNumPresence> presence;
+    crop_encoder::Softmax(frames.Row(crop_encoder::kPresenceField, r), crop_encoder::kNumPresence, presence.data());
+    const float legible = presence[static_cast<int>(io::Legibility::kLegible)];
+    const auto p = crop_encoder::JerseyNumberProbabilities(frames.Row(crop_encoder::kNumberField, r),
+                                                           frames.Row(crop_encoder::kDigitsField, r));
+    for (int n = 0; n < io::kNumJerseys; ++n) numbers[n] += double(legible) * p[n];
+    legible_sum += legible;
+  }
+  double norm = 0;
+  for (double v : embedding) norm += v * v;
+  norm = std::sqrt(norm);
+  for (double v : embedding) t.embedding.push_back(static_cast<float>(norm > 0 ? v / norm : 0.0));
+  for (int n = 0; n < io::kNumJerseys; ++n) {
+    t.crop_jersey[n] = static_cast<float>(legible_sum > 0 ? std::clamp(numbers[n] / legible_sum, 0.0, 1.0) : 0.0);
+  }
+  t.legible = static_cast<float>(std::clamp(legible_sum / rows.size(), 0.0, 1.0));
+  return t;
+}
+
+std::vector<std::vector<int64_t>> CutTrack(const FrameLayer& frames, const std::vector<int64_t>& rows,
+                                           const identity_resolver::TrackCutOptions& options, std::mt19937_64& rng) {
+  options.Check();
+  std::vector<std::vector<int64_t>> pieces;
+  if (rows.empty()) return pieces;
+  std::uniform_int_distribution<int> piece(options.min_piece_frames, options.max_piece_frames),
+      gap(options.min_gap_frames, options.max_gap_frames);
+  int64_t start = frames.frame[rows.front()];
+  size_t i = 0;
+  while (i < rows.size()) {
+    const int64_t end = start + piece(rng);  // kept: [start, end)
+    std::vector<int64_t> kept;
+    for (; i < rows.size() && frames.frame[rows[i]] < end; ++i) {
+      if (frames.frame[rows[i]] >= start) kept.push_back(rows[i]);
+    }
+    if (!kept.empty()) pieces.push_back(std::move(kept));
+    start = end + gap(rng);  // dropped: [end, start)
+    while (i < rows.size() && frames.frame[rows[i]] < start) ++i;
+  }
+  return pieces;
+}
+
 namespace {
 
 // Every track of every match, labelled.
@@ -152,7 +259,50 @@ std::vector<jn_classifier::LabelledTrack> LabelledTracks(const registry::Trainin
   return out;
 }
 
+// Person tracks of every match cut into pieces, each labelled with its main person.
+std::vector<identity_resolver::LabelledIdentityMatch> LabelledPieces(const registry::TrainingContext& ctx,
+                                                                     const std::vector<std::string>& matches,
+                                                                     const identity_resolver::IdentityDataOptions& data) {
+  const fs::path model_store = ctx.model_store.empty() ? registry::DefaultModelStoreRoot() : ctx.model_store;
+  const std::map<std::string, std::string> refs = TrackLayerRefs(ctx.upstream_refs, model_store);
+  const identity_resolver::TrackCutOptions& cut = data.cut;
+  jn_classifier::JnProbabilities unknown{};
+  unknown[jn_classifier::kUnknownClass] = 1.f;  // naming evidence is not trained on
+  std::vector<identity_resolver::LabelledIdentityMatch> out;
+  for (size_t i = 0; i < matches.size(); ++i) {
+    const fs::path dir = matches[i];
+    const MatchLayers layers = GetMatchLayers(dir, refs, model_store, ctx.cache);
+    spdlog::info("identity resolver: layers of {} ({}/{}): frame {}, track {}", dir.string(), i + 1, matches.size(),
+                 layers.frame_hit ? "cache hit" : "computed", layers.track_hit ? "cache hit" : "computed");
+    identity_resolver::LabelledIdentityMatch m;
+    m.name = dir.string();
+    m.match = io::ReadMatchYaml(dir / "match.yaml");
+    const RowTruth truth = LabelRows(layers.frames, io::ReadAnnotationsCsv(dir / "annotations.csv", m.match.frame_count));
+    const MatchTracks tracks = ResolveMatchTracks(layers.frames, layers.tracks, m.match, {}, nullptr, true);
+    std::mt19937_64 rng(cut.seed * 1000003 + i);
+    for (const tracking::TrackAttributes& a : tracks.attributes) {
+      if (!a.category) continue;
+      for (const auto& piece : CutTrack(layers.frames, tracks.rows.at(a.track_id), cut, rng)) {
+        m.tracks.push_back(IdentityTrackOfRows(layers.frames, layers.tracks, piece,
+                                               static_cast<int64_t>(m.tracks.size()), *a.category, unknown));
+        std::map<int, int> count;
+        for (int64_t r : piece) ++count[truth.person[r]];
+        m.person.push_back(std::max_element(count.begin(), count.end(), [](auto& x, auto& y) { return x.second < y.second; })->first);
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 }  // namespace
+
+registry::TrainedWeights TrainIdentityResolverFromLayers(const registry::TrainingContext& ctx) {
+  return identity_resolver::TrainIdentityResolver(
+      ctx, [&](const std::vector<std::string>& matches, const identity_resolver::IdentityDataOptions& data) {
+        return LabelledPieces(ctx, matches, data);
+      });
+}
 
 registry::TrainedWeights TrainJnClassifierFromLayers(const registry::TrainingContext& ctx) {
   return jn_classifier::TrainJnClassifier(

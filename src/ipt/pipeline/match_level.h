@@ -11,15 +11,18 @@
 #include <array>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "ipt/crop_encoder/crop_encoder.h"
+#include "ipt/identity_resolver/identity_resolver_training.h"
 #include "ipt/io/annotations.h"
 #include "ipt/jn_classifier/jn_classifier.h"
 #include "ipt/pipeline/frame_level.h"
 #include "ipt/pipeline/track_level.h"
 #include "ipt/registry/training.h"
+#include "ipt/tracking/identity.h"
 #include "ipt/tracking/track_attributes.h"
 
 namespace ipt::pipeline {
@@ -61,6 +64,41 @@ struct RowTruth {
   std::vector<uint8_t> legible;   // 1: the crop shows the number legibly (legibility = legible)
 };
 RowTruth LabelRows(const FrameLayer& frames, const std::vector<io::Annotation>& annotations);
+
+// A match's tracks at the match level: their rows, the JN classifier's probabilities (when
+// one is given) and their attributes (tracking::ResolveTrackAttributes on the evidence of
+// every row, DetectionEvidenceOfRow at the tracker's positions). With drop_non_person, a
+// track whose mean role probability is highest for "none" (grass, boards) gets no
+// attributes and counts in `dropped`.
+struct MatchTracks {
+  std::map<int64_t, std::vector<int64_t>> rows;                         // every track
+  std::map<int64_t, jn_classifier::JnProbabilities> jersey_probabilities;  // every track, with a classifier
+  std::vector<tracking::TrackAttributes> attributes;                    // person tracks, by id
+  int64_t dropped = 0;
+  double jn_seconds = 0;  // the classifier's time
+};
+MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
+                               const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
+                               bool drop_non_person);
+
+// The identity resolver's view of `rows` (one track or a piece of one, in row order): its
+// span and end positions (the tracker's), detections, mean embedding (L2-normalised),
+// the crops' legible-weighted number distribution and mean P(legible) (linking evidence),
+// `category`, and `jersey` (naming evidence: the JN classifier's P(0..99, unknown)).
+tracking::IdentityTrack IdentityTrackOfRows(const FrameLayer& frames, const TrackLayer& tracks,
+                                            const std::vector<int64_t>& rows, int64_t id, io::Category category,
+                                            const jn_classifier::JnProbabilities& jersey);
+
+// Pieces (frame-layer rows, each non-empty) of one track's rows as identity_resolver::
+// TrackCutOptions says (players leaving the view and coming back), drawn with `rng`.
+std::vector<std::vector<int64_t>> CutTrack(const FrameLayer& frames, const std::vector<int64_t>& rows,
+                                           const identity_resolver::TrackCutOptions& options, std::mt19937_64& rng);
+
+// The trainer registered for "identity_resolver": the recipe's matches' layers for the
+// collection's detector, crop encoder and tracker; person tracks (attributes with the
+// default options) cut into pieces (the recipe's data.cut, seeded per match), each
+// labelled with its main annotated person.
+registry::TrainedWeights TrainIdentityResolverFromLayers(const registry::TrainingContext& context);
 
 // The trainer registered for "jn_classifier": the recipe's matches' layers for the
 // collection's detector (through the tracker), crop encoder and tracker, each track

@@ -15,6 +15,7 @@ void RegisterModels() {
   crop_encoder::RegisterCropEncoderTrainer(trainers);
   trainers.Register("tracker", TrainTracker);
   trainers.Register("jn_classifier", TrainJnClassifierFromLayers);
+  trainers.Register("identity_resolver", TrainIdentityResolverFromLayers);
   auto& producers = store::ProducerRegistry::Global();
   producers.Register("frame", ProduceFrameLayer);  // detector + crop_encoder
   producers.Register("track", ProduceTrackLayer);  // tracker, from the frame layer

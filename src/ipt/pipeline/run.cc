@@ -14,6 +14,7 @@
 #include "ipt/eval/soccernet_gsr.h"
 #include "ipt/io/match_dir.h"
 #include "ipt/io/yaml_reader.h"
+#include "ipt/identity_resolver/identity_resolver.h"
 #include "ipt/jn_classifier/jn_classifier.h"
 #include "ipt/pipeline/frame_level.h"
 #include "ipt/pipeline/match_level.h"
@@ -36,6 +37,7 @@ constexpr const char* kRunFormat = "ipt-run/1";
 constexpr const char* kAttributesStage = "attributes";
 constexpr const char* kWriteStage = "write";
 constexpr const char* kJnClassifierStage = "jn_classifier";
+constexpr const char* kIdentityStage = "identity_resolver";
 
 void RunOptions::Check() const {
   IPT_CHECK(max_frames >= 0 && max_frames <= limits::kMaxFrames, "max_frames must be in [0, {}], got {}",
@@ -172,6 +174,8 @@ nlohmann::json RunReport::ToJson() const {
   j["attributes"] = pipeline::ToJson(attributes);
   j["tracker"] = tracker_type;
   j["jersey"] = jersey_source;
+  j["player_id"] = identity_source;
+  if (identity_source == "identity_resolver") j["identities"] = identities;
   return j;
 }
 
@@ -243,6 +247,20 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
     throw InputError(options.models_yaml.string(), 0, "models.jn_classifier", "--jersey classifier: the collection names none");
   }
   report.jersey_source = jn ? "jn_classifier" : "vote";
+  // Model 5: the collection's identity resolver names the players, when the collection
+  // names one, the run uses its tracker and the JN classifier gives the naming evidence;
+  // else each track's jersey is looked up in the roster.
+  std::optional<identity_resolver::IdentityResolver> resolver;
+  if (collection.refs.count("identity_resolver")) {
+    if (jn) {
+      report.refs["identity_resolver"] =
+          CheckRunCollection(options.models_yaml, model_store, {"identity_resolver"}).at("identity_resolver");
+      resolver.emplace(registry::ModelStore(model_store).PackageDir(report.refs["identity_resolver"]), options.threads);
+    } else {
+      spdlog::info("player ids: roster look-up (the identity resolver needs the collection's JN classifier and tracker)");
+    }
+  }
+  report.identity_source = resolver ? "identity_resolver" : "roster_lookup";
 
   store::ArtifactStore cache(cache_root);
   const registry::ModelGraph graph = registry::ModelGraph::PathA();
@@ -283,45 +301,37 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.frames = frames.frames;
   report.detections = frames.rows;
 
-  // Per track: evidence from the crop encoder's named fields, then the attributes.
+  // Per track: evidence from the crop encoder's named fields (the JN classifier's jersey
+  // probabilities when it runs), then the attributes.
   Stopwatch watch;
-  std::map<int64_t, tracking::TrackEvidence> by_track;
-  std::map<int64_t, std::array<double, crop_encoder::kNumRoles>> role_sums;
-  for (int64_t i = 0; i < frames.rows; ++i) {
-    const int64_t id = tracks.track_id[i];
-    if (id < 0) continue;
-    std::array<float, crop_encoder::kNumRoles> roles;
-    tracking::TrackEvidence& t = by_track[id];
-    t.track_id = id;
-    if (!tracks.category_probabilities.empty() && !t.tracker_category) {
-      std::array<float, io::kNumCategories> p;
-      std::copy_n(&tracks.category_probabilities[i * io::kNumCategories], io::kNumCategories, p.begin());
-      t.tracker_category = p;
+  MatchTracks match_tracks =
+      ResolveMatchTracks(frames, tracks, match.info, options.attributes, jn ? &*jn : nullptr, options.drop_non_person_tracks);
+  if (jn) report.stage_seconds[kJnClassifierStage] = match_tracks.jn_seconds;
+  report.dropped_tracks = match_tracks.dropped;
+  std::vector<tracking::TrackAttributes>& attributes = match_tracks.attributes;
+  report.stage_seconds[kAttributesStage] = watch.Seconds() - match_tracks.jn_seconds;
+  if (resolver) {
+    // Model 5: person tracks linked into identities and named from the roster.
+    Stopwatch identity_watch;
+    jn_classifier::JnProbabilities unknown{};
+    unknown[jn_classifier::kUnknownClass] = 1.f;
+    std::vector<tracking::IdentityTrack> identity_tracks;
+    std::vector<tracking::TrackAttributes*> named;
+    for (tracking::TrackAttributes& a : attributes) {
+      if (!a.category) continue;
+      auto p = match_tracks.jersey_probabilities.find(a.track_id);
+      identity_tracks.push_back(IdentityTrackOfRows(frames, tracks, match_tracks.rows.at(a.track_id), a.track_id, *a.category,
+                                                    p != match_tracks.jersey_probabilities.end() ? p->second : unknown));
+      named.push_back(&a);
     }
-    t.detections.push_back(DetectionEvidenceOfRow(frames, i, &tracks.position_m[2 * i], &roles));
-    auto& sums = role_sums[id];
-    for (int k = 0; k < crop_encoder::kNumRoles; ++k) sums[k] += roles[k];
-  }
-  if (jn) {
-    Stopwatch jn_watch;
-    std::vector<int64_t> ids;
-    std::vector<jn_classifier::JnTrack> jn_tracks;
-    for (const auto& [id, rows] : RowsOfTracks(tracks)) {
-      ids.push_back(id);
-      jn_tracks.push_back(JnTrackOfRows(frames, rows));
+    const tracking::IdentityResult identities = resolver->Resolve(identity_tracks, match.info);
+    for (size_t k = 0; k < named.size(); ++k) {
+      named[k]->player_id = identities.player_id[k];
+      if (identities.jersey[k]) named[k]->jersey = identities.jersey[k];
     }
-    const std::vector<jn_classifier::JnProbabilities> p = jn->Classify(jn_tracks);
-    for (size_t k = 0; k < ids.size(); ++k) by_track.at(ids[k]).jersey_probabilities = p[k];
-    report.stage_seconds[kJnClassifierStage] = jn_watch.Seconds();
+    report.identities = identities.identities;
+    report.stage_seconds[kIdentityStage] = identity_watch.Seconds();
   }
-  std::vector<tracking::TrackEvidence> evidence;
-  for (auto& [id, t] : by_track) {
-    const auto& sums = role_sums[id];
-    const bool person = std::max_element(sums.begin(), sums.end()) - sums.begin() != static_cast<int>(crop_encoder::Role::kNone);
-    if (person || !options.drop_non_person_tracks) evidence.push_back(std::move(t));
-    else ++report.dropped_tracks;
-  }
-  const auto attributes = tracking::ResolveTrackAttributes(evidence, match.info, options.attributes);
   std::map<int64_t, const tracking::TrackAttributes*> attributes_of;
   for (const auto& a : attributes) attributes_of[a.track_id] = &a;
   std::vector<eval::PipelineRow> rows;
@@ -344,7 +354,6 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   });
   report.rows = static_cast<int64_t>(rows.size());
   report.tracks = static_cast<int64_t>(attributes.size());
-  report.stage_seconds[kAttributesStage] = watch.Seconds();
   if (options.progress) options.progress("attributes", report.tracks, report.tracks);
 
   watch = Stopwatch();

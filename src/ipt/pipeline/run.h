@@ -7,7 +7,9 @@
 //                the online tracker; --tracker gnn|online)                   track_level.h
 //   per track: category (role + kit clusters + side convention), jersey (the JN
 //              classifier when the collection names one, else the vote),
-//              player_id (roster)                          tracking/track_attributes.h
+//              player_id (roster look-up)                  tracking/track_attributes.h
+//   identities (the collection's identity resolver, when it names one and the JN classifier
+//              runs): tracks linked and named from the roster   tracking/identity.h
 //   OUT/tracks.csv           eval/pipeline_output.h (what `ipt eval match --pred OUT` scores)
 //   OUT/predictions-gsr.json SoccerNet GSR predictions (eval/ptfe.h ToGsrPredictions)
 //   OUT/run.json             model refs, layer keys and hit/miss, timings, memory
@@ -75,7 +77,7 @@ struct RunReport {
   int64_t detections = 0, rows = 0, tracks = 0, dropped_tracks = 0;
   // Seconds per stage measured in this run (the frame-level stages only on a miss of the
   // frame layer, the tracker only on a miss of the track layer): decode_stitch,
-  // detector, crops, encoder, tracker, attributes, write.
+  // detector, crops, encoder, tracker, jn_classifier, attributes, identity_resolver, write.
   std::map<std::string, double> stage_seconds;
   double total_seconds = 0;
   int64_t peak_rss_bytes = 0;
@@ -83,6 +85,8 @@ struct RunReport {
   tracking::TrackAttributesOptions attributes;  // the options the run used
   std::string tracker_type;                     // gnn_tracker or online_tracker
   std::string jersey_source;                    // jn_classifier or vote
+  std::string identity_source;                  // identity_resolver or roster_lookup
+  int identities = 0;                           // identities the resolver made
   nlohmann::json ToJson() const;  // what OUT/run.json holds
 };
 

@@ -513,6 +513,7 @@ std::string TrainTinyJnClassifier(const World& w, uint64_t seed) {
   ctx.recipe = recipe;
   ctx.cache = w.cache;
   ctx.run_dir = w.root / ("jn_run_" + std::to_string(seed));
+  ctx.overwrite = true;  // the same seed trains the same package again
   return registry::TrainModel("jn_classifier", registry::ModelGraph::PathA(), collection, store, ctx, trainers);
 }
 
@@ -577,6 +578,90 @@ TEST(JnClassifier, TrainsOnTheLayersAndAChangeRegeneratesNothing) {
   const std::string error = ErrorOf([&] { pipeline::Run(w.match, w.root / "out_x", bad); });
   EXPECT_NE(error.find("models_jn_stale.yaml"), std::string::npos) << error;
   EXPECT_NE(error.find("jn_classifier"), std::string::npos) << error;
+  EXPECT_FALSE(fs::exists(w.root / "out_x"));
+}
+
+// Model 5 through the lifecycle on the tiny world: `ipt train identity_resolver` cuts the
+// collection's tracks into pieces and learns on them; `ipt run` with the JN classifier and
+// the resolver names players through it (run.json says so), a changed resolver
+// regenerates nothing, and one trained with another tracker is refused.
+std::string TrainTinyIdentityResolver(const World& w, const std::map<std::string, std::string>& upstream, uint64_t seed) {
+  TrainTinyJnClassifier(w, 1);  // the match copies
+  const fs::path recipe = w.root / ("ir_" + std::to_string(seed) + ".yaml");
+  std::ofstream(recipe) << "model: identity_resolver\n"
+                        << "train_matches: [" << (w.root / "gnn_data/train").string() << "]\n"
+                        << "val_matches: [" << (w.root / "gnn_data/val").string() << "]\n"
+                        << "training: {steps: 4, steps_per_epoch: 2, loader_workers: 1, threads: 1, seed: " << seed << "}\n"
+                        << "data: {batch_pairs: 8, cut: {min_piece_frames: 3, max_piece_frames: 5, min_gap_frames: 1,"
+                        << " max_gap_frames: 2}}\n"
+                        << "network: {hidden: 4}\n";
+  registry::TrainerRegistry trainers;
+  trainers.Register("identity_resolver", TrainIdentityResolverFromLayers);
+  registry::ModelCollection collection;
+  collection.refs = upstream;
+  registry::ModelStore store(w.store);
+  registry::TrainingContext ctx;
+  ctx.recipe = recipe;
+  ctx.cache = w.cache;
+  ctx.run_dir = w.root / ("ir_run_" + std::to_string(seed));
+  ctx.overwrite = true;
+  return registry::TrainModel("identity_resolver", registry::ModelGraph::PathA(), collection, store, ctx, trainers);
+}
+
+TEST(IdentityResolver, TrainsOnPiecesAndNamesPlayersThroughTheRun) {
+  const World& w = TheWorld();
+  const std::string ir = TrainTinyIdentityResolver(w, w.refs, 1);
+  ASSERT_FALSE(ir.empty());
+  registry::ModelStore store(w.store);
+  const registry::ModelManifest manifest = store.Get(ir);
+  EXPECT_EQ(manifest.architecture["type"], "identity_resolver");
+  EXPECT_EQ(manifest.trained_with.at("tracker"), w.refs.at("tracker"));
+  EXPECT_FALSE(manifest.trained_with.count("jn_classifier"));  // its output is not trained on
+
+  std::map<std::string, std::string> refs = w.refs;
+  refs["jn_classifier"] = TrainTinyJnClassifier(w, 1);
+  refs["identity_resolver"] = ir;
+  RunOptions o = Options(w);
+  o.models_yaml = WriteCollection(w, refs, "models_ir.yaml");
+  const RunReport first = pipeline::Run(w.match, w.root / "out_ir", o);
+  EXPECT_EQ(first.identity_source, "identity_resolver");
+  EXPECT_EQ(first.refs.at("identity_resolver"), ir);
+  EXPECT_TRUE(first.layers.at("frame").hit);
+  EXPECT_TRUE(first.layers.at("track").hit);
+  EXPECT_TRUE(first.stage_seconds.count("identity_resolver"));
+  EXPECT_GT(first.identities, 0);
+  const nlohmann::json run = io::ParseJson(ReadFile(w.root / "out_ir" / "run.json"), "run.json");
+  EXPECT_EQ(run["player_id"], "identity_resolver");
+  // The output still reads as tracks.csv; every player id is a roster player of the row's category.
+  const io::MatchDir match = io::OpenMatchDir(w.match);
+  for (const auto& row : eval::ReadTracksCsv(w.root / "out_ir" / "tracks.csv", match.info.frame_count)) {
+    if (!row.player_id) continue;
+    const auto entry = std::find_if(match.info.roster.begin(), match.info.roster.end(),
+                                    [&](const io::RosterEntry& e) { return e.player_id == *row.player_id; });
+    ASSERT_NE(entry, match.info.roster.end());
+    EXPECT_EQ(std::optional<io::Category>(entry->category), row.category);
+  }
+
+  // Another resolver: nothing regenerates.
+  refs["identity_resolver"] = TrainTinyIdentityResolver(w, w.refs, 2);
+  ASSERT_NE(refs["identity_resolver"], ir);
+  RunOptions changed = Options(w);
+  changed.models_yaml = WriteCollection(w, refs, "models_ir2.yaml");
+  const RunReport second = pipeline::Run(w.match, w.root / "out_ir2", changed);
+  EXPECT_TRUE(second.layers.at("frame").hit);
+  EXPECT_TRUE(second.layers.at("track").hit);
+  EXPECT_FALSE(second.stage_seconds.count("tracker"));
+  // --jersey vote: no JN classifier, so player ids by roster look-up.
+  RunOptions vote = o;
+  vote.jersey = "vote";
+  EXPECT_EQ(pipeline::Run(w.match, w.root / "out_ir_vote", vote).identity_source, "roster_lookup");
+  // A resolver trained with another crop encoder does not validate with this collection.
+  std::map<std::string, std::string> stale = refs;
+  stale["identity_resolver"] = ir;
+  stale["crop_encoder"] = store.Add(WriteEncoderPackage(w.root / "pkg_encoder_ir", w.refs.at("detector"), {}, 17));
+  RunOptions bad = Options(w);
+  bad.models_yaml = WriteCollection(w, stale, "models_ir_stale.yaml");
+  EXPECT_NE(ErrorOf([&] { pipeline::Run(w.match, w.root / "out_x", bad); }).find("models_ir_stale.yaml"), std::string::npos);
   EXPECT_FALSE(fs::exists(w.root / "out_x"));
 }
 

@@ -87,8 +87,14 @@ ModelGraph ModelGraph::PathA() {
               Fields({"jn.presence.logits: f32[-1,3]", "jn.digits.logits: f32[-1,30]", "jn.number.logits: f32[-1,100]",
                       "track_id: i64[-1]"}),
               Fields({jersey_logits.c_str()}), std::nullopt, {"frame", "track"}});
+  // Appearance, category (kit and role) and the crops' jersey readings link tracks and
+  // name them. At run time its naming step also reads the JN classifier's output, which
+  // trains nothing in it: a JN classifier change retrains no identity resolver (the
+  // design's cascade table).
   g.AddModel({"identity_resolver", "identity_resolver",
-              Fields({"track_id: i64[-1]", "embedding: f32[-1,64]", "foot_points_m: f32[-1,2]"}),
+              Fields({"track_id: i64[-1]", "embedding: f32[-1,64]", "team.kit: f32[-1,8]", "team.role.logits: f32[-1,4]",
+                      "jn.presence.logits: f32[-1,3]", "jn.digits.logits: f32[-1,30]", "jn.number.logits: f32[-1,100]",
+                      "foot_points_m: f32[-1,2]"}),
               Fields({"player_id: i64[-1]"}), std::nullopt, {"frame", "track"}});
   g.AddEdge({"detector", "crop_encoder", {"foot_points_m"}, false});
   g.AddEdge({"crop_encoder", "tracker", {"embedding", "team.kit", "team.role.logits"}, false});
@@ -96,7 +102,9 @@ ModelGraph ModelGraph::PathA() {
   g.AddEdge({"tracker", "jn_classifier", {"track_id"}, false});
   g.AddEdge({"crop_encoder", "jn_classifier", {"jn.presence.logits", "jn.digits.logits", "jn.number.logits"}, false});
   g.AddEdge({"tracker", "identity_resolver", {"track_id"}, false});
-  g.AddEdge({"crop_encoder", "identity_resolver", {"embedding"}, true});
+  g.AddEdge({"crop_encoder", "identity_resolver",
+             {"embedding", "team.kit", "team.role.logits", "jn.presence.logits", "jn.digits.logits", "jn.number.logits"},
+             false});
   g.AddEdge({"detector", "identity_resolver", {"foot_points_m"}, false});
   g.Check();
   return g;

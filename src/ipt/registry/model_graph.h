@@ -4,8 +4,10 @@
 //
 //   detector ──► crop_encoder ──► tracker ──► jn_classifier
 //      │              │  └──────────────────────▲   ▲
-//      │              └─────────(optional)──► identity_resolver
-//      └──────────────(spatial features)──────────▲ ▲── tracker
+//      │              └──(appearance, kit, jn)──► identity_resolver ◄── tracker
+//      └──────────────(positions)────────────────▲
+// (identity_resolver's naming reads the JN classifier's output at run time; it trains on
+// nothing of it, so the graph has no edge: a JN change retrains nothing.)
 //
 // Two precompute layers: "frame" (detections + crop-encoder outputs, produced by
 // detector and crop_encoder) and "track" (track assignments + categories, produced

@@ -24,6 +24,7 @@ TEST(ModelGraph, PathAOrderDescendantsAndLayers) {
             (std::vector<std::string>{"detector", "crop_encoder", "tracker", "jn_classifier", "identity_resolver"}));
   EXPECT_EQ(g.Descendants({"crop_encoder"}), (std::vector<std::string>{"tracker", "jn_classifier", "identity_resolver"}));
   EXPECT_TRUE(g.Descendants({"jn_classifier"}).empty());
+  EXPECT_TRUE(g.Descendants({"identity_resolver"}).empty());
   EXPECT_EQ(g.Producers("frame"), (std::vector<std::string>{"detector", "crop_encoder"}));
   EXPECT_EQ(g.Producers("track"), (std::vector<std::string>{"tracker"}));
   EXPECT_EQ(g.EdgesInto("identity_resolver").size(), 3u);
@@ -128,7 +129,8 @@ struct CollectionFixture {
     ref["jn_classifier"] = MakePackage(graph, store, work, "jn_classifier", 1,
                                        {{"crop_encoder", ref["crop_encoder"]}, {"tracker", ref["tracker"]}});
     ref["identity_resolver"] = MakePackage(graph, store, work, "identity_resolver", 1,
-                                           {{"tracker", ref["tracker"]}, {"detector", ref["detector"]}});
+                                           {{"tracker", ref["tracker"]}, {"detector", ref["detector"]},
+                                            {"crop_encoder", ref["crop_encoder"]}});
     ModelCollection c;
     c.refs = ref;
     WriteCollection(c, work / "models.yaml");
@@ -145,11 +147,13 @@ TEST(Collection, ValidCollectionHasNoViolations) {
 TEST(Collection, ViolationsNameTheEdge) {
   CollectionFixture f;
   ModelCollection c = ReadCollection(f.work / "models.yaml");
-  // A new crop encoder, trained with the same detector: tracker and jn_classifier break.
+  // A new crop encoder, trained with the same detector: tracker, jn_classifier and
+  // identity_resolver break.
   std::string ce2 = MakePackage(f.graph, f.store, f.work, "crop_encoder", 2, {{"detector", f.ref["detector"]}});
   c.refs["crop_encoder"] = ce2;
   auto v = ValidateCollection(c, f.graph, f.store);
-  ASSERT_EQ(v.size(), 2u);
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[2].model, "identity_resolver");
   EXPECT_EQ(v[0].message, "tracker@" + ShortRef(f.ref["tracker"]) + " was trained with crop_encoder@" +
                               ShortRef(f.ref["crop_encoder"]) + ", collection has crop_encoder@" + ShortRef(ce2));
   EXPECT_EQ(v[1].model, "jn_classifier");
@@ -206,7 +210,8 @@ TEST(Collection, PromotionRefusesWithWhatMustBeRetrained) {
   EXPECT_FALSE(r.promoted);
   EXPECT_EQ(r.must_retrain, (std::vector<std::string>{"tracker", "jn_classifier", "identity_resolver"}));
   EXPECT_EQ(ReadFile(f.work / "models.yaml"), before);  // untouched
-  // A jersey classifier trained with the current tracker and crop encoder promotes.
+  // A jersey classifier trained with the current tracker and crop encoder promotes alone:
+  // nothing trains on its output.
   std::string jn2 = MakePackage(f.graph, f.store, f.work, "jn_classifier", 2,
                                 {{"crop_encoder", f.ref["crop_encoder"]}, {"tracker", f.ref["tracker"]}});
   r = Promote(f.work / "models.yaml", {{"jn_classifier", jn2}}, f.graph, f.store);

@@ -1,0 +1,227 @@
+#include "ipt/tracking/identity.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include "ipt/eval/assignment.h"
+#include "ipt/util/check.h"
+
+namespace ipt::tracking {
+
+void IdentityOptions::Check() const {
+  IPT_CHECK(max_speed_mps > 0 && max_speed_mps <= 100, "max_speed_mps must be in (0, 100]");
+  IPT_CHECK(position_slack_m >= 0 && position_slack_m <= 100, "position_slack_m must be in [0, 100]");
+  IPT_CHECK(min_link_probability > 0 && min_link_probability < 1, "min_link_probability must be in (0, 1)");
+  IPT_CHECK(min_player_probability > 0 && min_player_probability <= 1, "min_player_probability must be in (0, 1]");
+  IPT_CHECK(max_candidates >= 1 && max_candidates <= 100000, "max_candidates must be in [1, 100000]");
+  IPT_CHECK(jersey_veto_probability > 0 && jersey_veto_probability <= 1, "jersey_veto_probability must be in (0, 1]");
+}
+
+bool Reachable(const IdentityTrack& a, const IdentityTrack& b, double fps, const IdentityOptions& options) {
+  if (a.last_frame >= b.first_frame) return false;
+  const double gap_s = (b.first_frame - a.last_frame) / fps;
+  return (b.first_position_m - a.last_position_m).norm() <= options.max_speed_mps * gap_s + options.position_slack_m;
+}
+
+std::vector<std::pair<int, int>> CandidatePairs(const std::vector<IdentityTrack>& tracks, double fps,
+                                                const IdentityOptions& options) {
+  const int n = static_cast<int>(tracks.size());
+  std::vector<int> by_start(n);
+  std::iota(by_start.begin(), by_start.end(), 0);
+  std::stable_sort(by_start.begin(), by_start.end(),
+                   [&](int a, int b) { return tracks[a].first_frame < tracks[b].first_frame; });
+  std::vector<std::pair<int, int>> pairs;
+  for (int a = 0; a < n; ++a) {
+    // Tracks starting after a ends, in order of start: the earliest reachable ones.
+    auto it = std::upper_bound(by_start.begin(), by_start.end(), tracks[a].last_frame,
+                               [&](int frame, int t) { return frame < tracks[t].first_frame; });
+    int kept = 0;
+    for (; it != by_start.end() && kept < options.max_candidates; ++it) {
+      const int b = *it;
+      if (tracks[b].category != tracks[a].category || !Reachable(tracks[a], tracks[b], fps, options)) continue;
+      pairs.push_back({a, b});
+      ++kept;
+    }
+  }
+  return pairs;
+}
+
+const std::vector<std::string>& PairFeatureNames() {
+  static const std::vector<std::string> names = {"gap_s",         "log_gap_s",        "distance_m",
+                                                 "speed_mps",     "embedding_distance", "jersey_agreement",
+                                                 "jersey_weight", "log_detections_a", "log_detections_b"};
+  return names;
+}
+
+std::array<float, kPairFeatureCount> PairFeatures(const IdentityTrack& a, const IdentityTrack& b, double fps) {
+  IPT_ASSERT(a.embedding.size() == b.embedding.size());
+  const double gap_s = (b.first_frame - a.last_frame) / fps;
+  const double distance = (b.first_position_m - a.last_position_m).norm();
+  double cosine = 0;
+  for (size_t k = 0; k < a.embedding.size(); ++k) cosine += double(a.embedding[k]) * b.embedding[k];
+  double agreement = 0;
+  for (int k = 0; k < io::kNumJerseys; ++k) agreement += double(a.crop_jersey[k]) * b.crop_jersey[k];
+  return {static_cast<float>(gap_s),
+          static_cast<float>(std::log1p(std::max(0.0, gap_s))),
+          static_cast<float>(distance),
+          static_cast<float>(std::min(kMaxPairSpeedMps, gap_s > 0 ? distance / gap_s : kMaxPairSpeedMps)),
+          static_cast<float>(a.embedding.empty() ? 1.0 : 1.0 - cosine),
+          static_cast<float>(agreement),
+          std::min(a.legible, b.legible),
+          static_cast<float>(std::log(double(a.detections))),
+          static_cast<float>(std::log(double(b.detections)))};
+}
+
+namespace {
+
+void CheckTracks(const std::vector<IdentityTrack>& tracks) {
+  for (const IdentityTrack& t : tracks) {
+    IPT_CHECK(t.first_frame >= 1 && t.first_frame <= t.last_frame, "track {}: frames {}..{}", t.track_id, t.first_frame,
+              t.last_frame);
+    IPT_CHECK(t.detections >= 1, "track {}: {} detections", t.track_id, t.detections);
+    IPT_CHECK(t.first_position_m.allFinite() && t.last_position_m.allFinite(), "track {}: non-finite position", t.track_id);
+    for (float p : t.jersey) IPT_CHECK(p >= 0 && p <= 1, "track {}: jersey probability {} outside [0, 1]", t.track_id, p);
+    for (float p : t.crop_jersey) IPT_CHECK(p >= 0 && p <= 1, "track {}: crop jersey probability {} outside [0, 1]", t.track_id, p);
+    IPT_CHECK(t.legible >= 0 && t.legible <= 1, "track {}: P(legible) {} outside [0, 1]", t.track_id, t.legible);
+    IPT_CHECK(t.embedding.size() == tracks.front().embedding.size(), "track {}: embedding of width {}, not {}",
+              t.track_id, t.embedding.size(), tracks.front().embedding.size());
+    for (float v : t.embedding) IPT_CHECK(std::isfinite(v), "track {}: non-finite embedding", t.track_id);
+  }
+}
+
+// log P(reading | number n) summed over tracks, n = 0..99: a track's reading counts its
+// P(unknown) as spread evenly over the numbers (3. in the header).
+using NumberEvidence = std::array<double, io::kNumJerseys>;
+void AddEvidence(const IdentityTrack& t, NumberEvidence* e) {
+  for (int k = 0; k < io::kNumJerseys; ++k) {
+    (*e)[k] += std::log(std::max(1e-30, double(t.jersey[k]) + t.jersey[io::kNumJerseys] / io::kNumJerseys));
+  }
+}
+// The most likely number and its probability (uniform prior over 0..99).
+std::pair<int, double> MostLikelyNumber(const NumberEvidence& e) {
+  const int best = static_cast<int>(std::max_element(e.begin(), e.end()) - e.begin());
+  double sum = 0;
+  for (double v : e) sum += std::exp(v - e[best]);
+  return {best, 1.0 / sum};
+}
+
+// An identity's tracks by first frame form a valid path: no overlap, each reachable.
+bool ValidPath(const std::vector<int>& members, const std::vector<IdentityTrack>& tracks, double fps,
+               const IdentityOptions& options) {
+  for (size_t i = 0; i + 1 < members.size(); ++i) {
+    if (!Reachable(tracks[members[i]], tracks[members[i + 1]], fps, options)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const io::MatchInfo& match,
+                                 const PairAffinity& affinity, const IdentityOptions& options) {
+  options.Check();
+  CheckTracks(tracks);
+  IPT_CHECK(match.fps > 0, "fps must be > 0");
+  const int n = static_cast<int>(tracks.size());
+  IdentityResult result;
+
+  // 1. Candidate links.
+  const std::vector<std::pair<int, int>> pairs = CandidatePairs(tracks, match.fps, options);
+  result.candidate_links = static_cast<int64_t>(pairs.size());
+  std::vector<float> p = pairs.empty() ? std::vector<float>{} : affinity(pairs);
+  IPT_CHECK(p.size() == pairs.size(), "the affinity gave {} values for {} pairs", p.size(), pairs.size());
+  for (float v : p) IPT_CHECK(v >= 0 && v <= 1, "affinity {} outside [0, 1]", v);
+
+  // 2. Identities: merge in order of decreasing affinity while the merged path is valid.
+  std::vector<int> order(pairs.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return p[x] > p[y]; });
+  std::vector<int> owner(n);
+  std::vector<std::vector<int>> members(n);  // by first frame
+  std::vector<NumberEvidence> evidence(n);
+  for (int t = 0; t < n; ++t) {
+    owner[t] = t, members[t] = {t};
+    evidence[t].fill(0.0);
+    AddEvidence(tracks[t], &evidence[t]);
+  }
+  auto sure_number = [&](int identity) {
+    const auto [number, p] = MostLikelyNumber(evidence[identity]);
+    return p > options.jersey_veto_probability ? number : -1;
+  };
+  for (int k : order) {
+    if (p[k] < options.min_link_probability) break;
+    const int x = owner[pairs[k].first], y = owner[pairs[k].second];
+    if (x == y) continue;
+    std::vector<int> merged;
+    std::merge(members[x].begin(), members[x].end(), members[y].begin(), members[y].end(), std::back_inserter(merged),
+               [&](int a, int b) { return tracks[a].first_frame < tracks[b].first_frame; });
+    if (!ValidPath(merged, tracks, match.fps, options)) continue;
+    const int number_x = sure_number(x), number_y = sure_number(y);
+    if (number_x >= 0 && number_y >= 0 && number_x != number_y) continue;
+    for (int k = 0; k < io::kNumJerseys; ++k) evidence[x][k] += evidence[y][k];
+    for (int t : members[y]) owner[t] = x;
+    members[x] = std::move(merged);
+    members[y].clear();
+    ++result.links;
+  }
+  std::vector<int> identity_of_owner(n, -1);
+  std::vector<std::vector<int>> identities;
+  for (int t = 0; t < n; ++t) {
+    if (identity_of_owner[owner[t]] < 0) {
+      identity_of_owner[owner[t]] = static_cast<int>(identities.size());
+      identities.push_back(members[owner[t]]);
+    }
+  }
+  result.identities = static_cast<int>(identities.size());
+  result.identity.resize(n);
+  for (int t = 0; t < n; ++t) result.identity[t] = identity_of_owner[owner[t]];
+  result.player_id.assign(n, std::nullopt);
+  result.jersey.assign(n, std::nullopt);
+
+  // 3. Names, per category: identities x (roster entries + one "unnamed" column each).
+  const double unnamed_cost = -std::log(options.min_player_probability);
+  for (int c = 0; c < io::kNumCategories; ++c) {
+    const auto category = static_cast<io::Category>(c);
+    std::vector<const io::RosterEntry*> entries;
+    for (const auto& e : match.roster) {
+      if (e.category == category) entries.push_back(&e);
+    }
+    std::vector<int> ids;
+    for (int i = 0; i < result.identities; ++i) {
+      if (tracks[identities[i].front()].category == category) ids.push_back(i);
+    }
+    if (entries.empty() || ids.empty()) continue;
+    const int k = static_cast<int>(entries.size()), m = static_cast<int>(ids.size());
+    // Never chosen when anything else is possible; finite for the solver.
+    constexpr double kForbidden = 1e9;
+    Eigen::MatrixXd cost = Eigen::MatrixXd::Constant(m, k + m, kForbidden);
+    for (int r = 0; r < m; ++r) {
+      std::vector<double> log_p(k, 0.0);
+      for (int t : identities[ids[r]]) {
+        const auto& q = tracks[t].jersey;
+        for (int e = 0; e < k; ++e) {
+          // An entry without a number: any reading is as likely as under "unknown".
+          const double p_read = entries[e]->jersey ? double(q[*entries[e]->jersey]) + q[io::kNumJerseys] / io::kNumJerseys
+                                                   : 1.0 / io::kNumJerseys;
+          log_p[e] += std::log(std::max(1e-30, p_read));
+        }
+      }
+      const double top = *std::max_element(log_p.begin(), log_p.end());
+      double sum = 0;
+      for (double v : log_p) sum += std::exp(v - top);
+      for (int e = 0; e < k; ++e) cost(r, e) = -(log_p[e] - top - std::log(sum));
+      cost(r, k + r) = unnamed_cost;
+    }
+    for (const auto& [r, col] : eval::LinearSumAssignment(cost)) {
+      if (col >= k || cost(r, col) > unnamed_cost) continue;
+      for (int t : identities[ids[r]]) {
+        result.player_id[t] = entries[col]->player_id;
+        result.jersey[t] = entries[col]->jersey;
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace ipt::tracking

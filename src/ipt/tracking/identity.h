@@ -1,0 +1,111 @@
+// Model 5's constrained part (torch-free): the tracks of a whole match linked into
+// identities, and identities named by the roster. The learned part, the probability that
+// two tracks are one person, is a function the caller gives (identity_resolver/).
+//
+// 1. Candidate links: pairs (a, b) of tracks of the same category where a ends before b
+//    starts and b is reachable from a (distance from a's last foot-point to b's first <=
+//    max_speed_mps x gap + position_slack_m); for each a the max_candidates earliest such
+//    b. The affinity scores them.
+// 2. Identities: single-linkage merging in order of decreasing affinity, down to
+//    min_link_probability, of two identities only when the merged one stays valid: its
+//    tracks, by first frame, never overlap in time and each is reachable from the one
+//    before (tracks overlapping in time are different people; nobody moves faster than
+//    max_speed_mps), and unless each is surer than jersey_veto_probability of another
+//    number (P(number) over all 100, combined as in 3.).
+// 3. Names: per category, a linear sum assignment of identities to the roster entries of
+//    that category (at most one identity per entry, so a player is in one place per
+//    frame), cost -log P(entry | identity). P(entry) is the normalised product over the
+//    identity's tracks of P(that entry's number) + P(unknown) / 100 (a track that cannot
+//    read its number spreads its vote evenly), among the entries' numbers; an entry
+//    without a number reads as 1/100 per track (as a track that reads nothing). An identity stays unnamed (its own column of
+//    cost -log min_player_probability) unless an entry is at least that likely: the only
+//    goalkeeper of a team is named without a number, one of three referees is not.
+// Per track the result holds its identity, the player named (with that player's jersey)
+// and the identity's category (the one its tracks share).
+#pragma once
+
+#include <Eigen/Core>
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ipt/io/match.h"
+
+namespace ipt::tracking {
+
+struct IdentityTrack {
+  int64_t track_id = 0;
+  int first_frame = 0, last_frame = 0;                 // 1-based, first <= last
+  Eigen::Vector2d first_position_m{0, 0}, last_position_m{0, 0};  // pitch (x, z), metres
+  int detections = 1;                                   // >= 1
+  io::Category category = io::Category::kTeamA;         // the track's (track_attributes.h)
+  // Naming evidence: P(number 0..99), then P(unknown), summing to 1 (the JN classifier's).
+  std::array<float, io::kNumJerseys + 1> jersey{};
+  // Linking evidence, from the crops: the P(legible)-weighted mean of their number
+  // distributions (all 0 when no crop is legible at all) and their mean P(legible).
+  std::array<float, io::kNumJerseys> crop_jersey{};
+  float legible = 0;
+  // Mean appearance embedding, L2-normalised (the crop encoder's); the same width for
+  // every track, or empty for all.
+  std::vector<float> embedding;
+};
+
+struct IdentityOptions {
+  // Footballers sprint at under 10 m/s; the slack covers foot-point noise at both ends.
+  double max_speed_mps = 10.0;
+  double position_slack_m = 2.0;
+  // Links with a lower affinity are not made, in (0, 1).
+  double min_link_probability = 0.5;
+  // A player is named when P(entry | identity) >= this, in (0, 1].
+  double min_player_probability = 0.5;
+  // Two identities each surer than this of a different number (their tracks' naming
+  // evidence combined, see 3.) are never joined, in (0, 1].
+  double jersey_veto_probability = 0.9;
+  // Later tracks scored per track (the earliest reachable ones): bounds the work of a
+  // 90-minute match with thousands of fragments.
+  int max_candidates = 32;
+  void Check() const;
+};
+
+// b can be a later part of a's person: a ends before b starts, and b's first foot-point
+// is within max_speed_mps x gap + position_slack_m of a's last.
+bool Reachable(const IdentityTrack& a, const IdentityTrack& b, double fps, const IdentityOptions& options);
+
+// Step 1's candidate links: (earlier, later) track indices, by earlier track, then start.
+std::vector<std::pair<int, int>> CandidatePairs(const std::vector<IdentityTrack>& tracks, double fps,
+                                                const IdentityOptions& options);
+
+// What the learned affinity reads of a candidate pair (a before b), named:
+//   gap_s, log_gap_s (log(1 + gap)), distance_m (a's last foot-point to b's first), speed_mps
+//   (distance / gap, clipped at kMaxPairSpeedMps), embedding_distance (1 - cosine; 1 without
+//   embeddings), jersey_agreement (sum over numbers of crop_jersey_a(n) crop_jersey_b(n), as
+//   the GNN tracker's edges), jersey_weight (the smaller mean P(legible)), log_detections_a,
+//   log_detections_b. Crop evidence only (models 2-3): the JN classifier's output is naming
+//   evidence, so a JN classifier change retrains nothing here.
+constexpr int kPairFeatureCount = 9;
+constexpr double kMaxPairSpeedMps = 50.0;
+const std::vector<std::string>& PairFeatureNames();
+std::array<float, kPairFeatureCount> PairFeatures(const IdentityTrack& a, const IdentityTrack& b, double fps);
+
+// P(same person) for each (earlier, later) pair of track indices, in [0, 1].
+using PairAffinity = std::function<std::vector<float>(const std::vector<std::pair<int, int>>& pairs)>;
+
+struct IdentityResult {
+  int identities = 0;
+  std::vector<int> identity;                   // per track: 0..identities-1
+  std::vector<std::optional<int>> player_id;   // per track: its identity's roster player
+  std::vector<std::optional<int>> jersey;      // per track: that player's number
+  int64_t candidate_links = 0;                 // pairs the affinity scored
+  int64_t links = 0;                           // links made
+};
+
+// Deterministic for a deterministic affinity. Throws ipt::Error on bad tracks (frames out
+// of order, probabilities outside [0, 1]) or an affinity of the wrong size or range.
+IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const io::MatchInfo& match,
+                                 const PairAffinity& affinity, const IdentityOptions& options = {});
+
+}  // namespace ipt::tracking

@@ -1,0 +1,297 @@
+#include "ipt/tracking/identity.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+
+#include "ipt/util/check.h"
+
+namespace ipt::tracking {
+namespace {
+
+constexpr double kFps = 25;
+
+io::MatchInfo Match() {
+  io::MatchInfo m;
+  m.fps = kFps;
+  m.roster = {{1, io::Category::kTeamA, 10, "a10"},      {2, io::Category::kTeamA, 7, "a7"},
+              {3, io::Category::kTeamA, 8, "a8"},        {4, io::Category::kGoalkeeperA, 1, "ga1"},
+              {11, io::Category::kTeamB, 10, "b10"},     {12, io::Category::kTeamB, 9, "b9"},
+              {13, io::Category::kGoalkeeperB, 1, "gb1"}, {20, io::Category::kReferee, std::nullopt, "ref"},
+              {21, io::Category::kReferee, std::nullopt, "ar1"}, {22, io::Category::kReferee, std::nullopt, "ar2"}};
+  return m;
+}
+
+std::array<float, io::kNumJerseys + 1> Unknown() {
+  std::array<float, io::kNumJerseys + 1> p{};
+  p[io::kNumJerseys] = 1;
+  return p;
+}
+
+std::array<float, io::kNumJerseys + 1> Reads(int number, float probability) {
+  std::array<float, io::kNumJerseys + 1> p{};
+  p[number] = probability;
+  p[io::kNumJerseys] = 1 - probability;
+  return p;
+}
+
+IdentityTrack Track(int64_t id, int first, int last, Eigen::Vector2d from, Eigen::Vector2d to,
+                    io::Category category = io::Category::kTeamA) {
+  IdentityTrack t;
+  t.track_id = id;
+  t.first_frame = first;
+  t.last_frame = last;
+  t.first_position_m = from;
+  t.last_position_m = to;
+  t.detections = last - first + 1;
+  t.category = category;
+  t.jersey = Unknown();
+  return t;
+}
+
+PairAffinity Constant(float p) {
+  return [p](const std::vector<std::pair<int, int>>& pairs) { return std::vector<float>(pairs.size(), p); };
+}
+
+TEST(Identity, FragmentsOfOnePersonBecomeOneIdentityNamedByOneReading) {
+  // One team-A player in three fragments with gaps he can cover; the middle one reads 7.
+  std::vector<IdentityTrack> tracks = {Track(1, 1, 50, {10, 10}, {12, 10}), Track(2, 60, 100, {13, 10}, {15, 12}),
+                                       Track(3, 130, 200, {20, 12}, {30, 20})};
+  tracks[1].jersey = Reads(7, 0.8f);
+  const IdentityResult r = ResolveIdentities(tracks, Match(), Constant(0.9f));
+  EXPECT_EQ(r.identities, 1);
+  EXPECT_EQ(r.links, 2);
+  for (int t = 0; t < 3; ++t) {
+    EXPECT_EQ(r.player_id[t], 2) << t;
+    EXPECT_EQ(r.jersey[t], 7) << t;
+  }
+  // Below min_link_probability nothing links, and the unread fragments stay unnamed.
+  const IdentityResult apart = ResolveIdentities(tracks, Match(), Constant(0.4f));
+  EXPECT_EQ(apart.identities, 3);
+  EXPECT_EQ(apart.player_id[1], 2);
+  EXPECT_FALSE(apart.player_id[0]);
+  EXPECT_FALSE(apart.player_id[2]);
+}
+
+TEST(Identity, OverlapSpeedAndCategoryForbidLinks) {
+  std::vector<IdentityTrack> tracks = {
+      Track(1, 1, 50, {10, 10}, {12, 10}),
+      Track(2, 40, 90, {12, 10}, {14, 10}),   // overlaps track 1 in time
+      Track(3, 55, 90, {40, 10}, {41, 10}),   // 28 m in 0.2 s: too fast
+      Track(4, 60, 90, {13, 10}, {14, 10}, io::Category::kTeamB),  // another team
+  };
+  EXPECT_FALSE(Reachable(tracks[0], tracks[1], kFps, {}));
+  EXPECT_FALSE(Reachable(tracks[0], tracks[2], kFps, {}));
+  EXPECT_TRUE(Reachable(tracks[0], tracks[3], kFps, {}));
+  const IdentityResult r = ResolveIdentities(tracks, Match(), Constant(1.0f));
+  EXPECT_EQ(r.identities, 4);
+  EXPECT_EQ(r.candidate_links, 0);
+  // A merge that would put two overlapping tracks in one identity is refused even when
+  // each link alone is fine: 1 -> 3 and 2 -> 3 are both reachable, 1 and 2 overlap.
+  std::vector<IdentityTrack> fork = {Track(1, 1, 50, {10, 10}, {12, 10}), Track(2, 40, 50, {30, 10}, {31, 10}),
+                                     Track(3, 100, 150, {20, 10}, {25, 10})};
+  const IdentityResult f = ResolveIdentities(fork, Match(), Constant(0.9f));
+  EXPECT_EQ(f.identities, 2);
+  EXPECT_NE(f.identity[0], f.identity[1]);
+}
+
+TEST(Identity, NamesAreOneToOneAndNeedEnoughEvidence) {
+  std::vector<IdentityTrack> tracks = {
+      Track(1, 1, 100, {10, 10}, {12, 10}), Track(2, 1, 100, {50, 10}, {52, 10}),  // both read 10
+      Track(3, 1, 100, {5, 30}, {5, 31}, io::Category::kGoalkeeperA),             // the only GK A
+      Track(4, 1, 100, {50, 0}, {52, 0}, io::Category::kReferee),                 // one of three
+      Track(5, 1, 100, {30, 30}, {31, 30}),                                       // reads nothing
+  };
+  tracks[0].jersey = Reads(10, 0.9f);
+  tracks[1].jersey = Reads(10, 0.6f);
+  const IdentityResult r = ResolveIdentities(tracks, Match(), Constant(0.9f));
+  EXPECT_EQ(r.player_id[0], 1);     // the surer reading takes number 10
+  EXPECT_FALSE(r.player_id[1]);     // a player is in one place per frame
+  EXPECT_EQ(r.player_id[2], 4);     // named without a number
+  EXPECT_EQ(r.jersey[2], 1);
+  EXPECT_FALSE(r.player_id[3]);     // 1/3: not enough
+  EXPECT_FALSE(r.player_id[4]);
+}
+
+// Random tracks and affinities: whatever the affinity says, an identity's tracks never
+// overlap, each is reachable from the one before, they share a category, a roster player
+// names at most one identity, of his category, with his number; and the names minimise
+// the summed cost (brute force over the few identities of each category).
+TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<double> u(0, 1);
+  const io::MatchInfo match = Match();
+  const std::vector<io::Category> categories = {io::Category::kTeamA, io::Category::kTeamB, io::Category::kGoalkeeperA,
+                                                io::Category::kReferee};
+  const std::vector<int> numbers = {10, 7, 8, 9, 1, 42};
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<IdentityTrack> tracks;
+    const int n = 1 + trial % 12;
+    for (int i = 0; i < n; ++i) {
+      const int first = 1 + static_cast<int>(u(rng) * 300), len = static_cast<int>(u(rng) * 60);
+      IdentityTrack t = Track(i, first, first + len, {u(rng) * 100, u(rng) * 60}, {u(rng) * 100, u(rng) * 60},
+                              categories[static_cast<size_t>(u(rng) * categories.size())]);
+      if (u(rng) < 0.6) t.jersey = Reads(numbers[static_cast<size_t>(u(rng) * numbers.size())], static_cast<float>(u(rng)));
+      tracks.push_back(t);
+    }
+    IdentityOptions options;
+    options.min_link_probability = 0.3;
+    const IdentityResult r = ResolveIdentities(tracks, match, [&](const std::vector<std::pair<int, int>>& pairs) {
+      std::vector<float> p;
+      for (size_t k = 0; k < pairs.size(); ++k) p.push_back(static_cast<float>(u(rng)));
+      return p;
+    }, options);
+    ASSERT_EQ(r.identity.size(), tracks.size());
+    std::map<int, std::vector<int>> members;
+    for (int t = 0; t < n; ++t) members[r.identity[t]].push_back(t);
+    EXPECT_EQ(static_cast<int>(members.size()), r.identities);
+    std::map<int, int> identity_of_player;
+    for (auto& [id, ts] : members) {
+      std::sort(ts.begin(), ts.end(), [&](int a, int b) { return tracks[a].first_frame < tracks[b].first_frame; });
+      for (size_t k = 0; k + 1 < ts.size(); ++k) {
+        EXPECT_TRUE(Reachable(tracks[ts[k]], tracks[ts[k + 1]], kFps, options)) << "trial " << trial;
+        EXPECT_EQ(tracks[ts[k]].category, tracks[ts[k + 1]].category);
+      }
+      for (int t : ts) {
+        EXPECT_EQ(r.player_id[t], r.player_id[ts.front()]);
+        EXPECT_EQ(r.jersey[t], r.jersey[ts.front()]);
+      }
+      if (const auto player = r.player_id[ts.front()]) {
+        EXPECT_FALSE(identity_of_player.count(*player)) << "player " << *player << " named twice, trial " << trial;
+        identity_of_player[*player] = id;
+        const auto entry = std::find_if(match.roster.begin(), match.roster.end(),
+                                         [&](const io::RosterEntry& e) { return e.player_id == *player; });
+        ASSERT_NE(entry, match.roster.end());
+        EXPECT_EQ(entry->category, tracks[ts.front()].category);
+        EXPECT_EQ(entry->jersey, r.jersey[ts.front()]);
+      }
+    }
+    // Optimality of the names per category, by brute force: every injective assignment
+    // of the identities to entries or to "unnamed".
+    for (io::Category c : categories) {
+      std::vector<const io::RosterEntry*> entries;
+      for (const auto& e : match.roster) {
+        if (e.category == c) entries.push_back(&e);
+      }
+      std::vector<int> ids;
+      for (auto& [id, ts] : members) {
+        if (tracks[ts.front()].category == c) ids.push_back(id);
+      }
+      // -log P(entry | identity), written out independently of identity.cc.
+      auto cost = [&](int id, int e) {
+        std::vector<double> log_p(entries.size(), 0.0);
+        for (size_t k = 0; k < entries.size(); ++k) {
+          for (int t : members[id]) {
+            const auto& q = tracks[t].jersey;
+            log_p[k] += std::log(std::max(1e-30, entries[k]->jersey ? q[*entries[k]->jersey] + q[100] / 100.0 : 0.01));
+          }
+        }
+        double z = 0;
+        for (double v : log_p) z += std::exp(v);
+        return -(log_p[e] - std::log(z));
+      };
+      const double unnamed = -std::log(options.min_player_probability);
+      double best = 1e18;
+      std::function<void(size_t, std::set<int>&, double)> search = [&](size_t i, std::set<int>& used, double sum) {
+        if (i == ids.size()) {
+          best = std::min(best, sum);
+          return;
+        }
+        search(i + 1, used, sum + unnamed);
+        for (int e = 0; e < static_cast<int>(entries.size()); ++e) {
+          if (used.count(e)) continue;
+          used.insert(e);
+          search(i + 1, used, sum + cost(ids[i], e));
+          used.erase(e);
+        }
+      };
+      std::set<int> used;
+      search(0, used, 0.0);
+      double got = 0;
+      for (int id : ids) {
+        const auto player = r.player_id[members[id].front()];
+        if (!player) {
+          got += unnamed;
+          continue;
+        }
+        const int e = static_cast<int>(std::find_if(entries.begin(), entries.end(),
+                                                    [&](const io::RosterEntry* x) { return x->player_id == *player; }) -
+                                       entries.begin());
+        got += cost(id, e);
+      }
+      EXPECT_NEAR(got, best, 1e-6) << "trial " << trial;
+    }
+  }
+}
+
+TEST(Identity, RejectsBadTracksAndAffinities) {
+  std::vector<IdentityTrack> tracks = {Track(1, 1, 10, {0, 0}, {1, 0}), Track(2, 20, 30, {2, 0}, {3, 0})};
+  EXPECT_THROW(ResolveIdentities(tracks, Match(), [](const auto& pairs) { return std::vector<float>(pairs.size() + 1, 0.5f); }),
+               Error);
+  EXPECT_THROW(ResolveIdentities(tracks, Match(), Constant(1.5f)), Error);
+  tracks[1].last_frame = 5;
+  EXPECT_THROW(ResolveIdentities(tracks, Match(), Constant(0.5f)), Error);
+  tracks[1].last_frame = 30;
+  tracks[1].jersey[3] = -1;
+  EXPECT_THROW(ResolveIdentities(tracks, Match(), Constant(0.5f)), Error);
+  IdentityOptions bad;
+  bad.min_link_probability = 1;
+  tracks[1].jersey = Unknown();
+  EXPECT_THROW(ResolveIdentities(tracks, Match(), Constant(0.5f), bad), Error);
+}
+
+TEST(Identity, PairFeaturesByName) {
+  IdentityTrack a = Track(1, 1, 50, {10, 10}, {12, 10}), b = Track(2, 76, 100, {15, 14}, {16, 14});
+  a.embedding = {1, 0};
+  b.embedding = {0.6f, 0.8f};
+  a.crop_jersey[7] = 0.8f;
+  a.crop_jersey[3] = 0.2f;
+  b.crop_jersey[7] = 0.5f;
+  b.crop_jersey[9] = 0.5f;
+  a.legible = 0.3f;
+  b.legible = 0.1f;
+  a.jersey = Reads(42, 0.99f);  // naming evidence: not a feature
+  const auto f = PairFeatures(a, b, kFps);
+  std::map<std::string, float> v;
+  for (int k = 0; k < kPairFeatureCount; ++k) v[PairFeatureNames()[k]] = f[k];
+  ASSERT_EQ(v.size(), size_t(kPairFeatureCount));
+  EXPECT_FLOAT_EQ(v["gap_s"], 1.04f);  // frames 50 -> 76 at 25 fps
+  EXPECT_FLOAT_EQ(v["log_gap_s"], std::log1p(1.04f));
+  EXPECT_FLOAT_EQ(v["distance_m"], 5.0f);  // (12, 10) -> (15, 14)
+  EXPECT_FLOAT_EQ(v["speed_mps"], 5.0f / 1.04f);
+  EXPECT_NEAR(v["embedding_distance"], 0.4f, 1e-6);
+  EXPECT_NEAR(v["jersey_agreement"], 0.4f, 1e-6);  // 0.8 x 0.5
+  EXPECT_FLOAT_EQ(v["jersey_weight"], 0.1f);
+  EXPECT_FLOAT_EQ(v["log_detections_a"], std::log(50.0f));
+  EXPECT_FLOAT_EQ(v["log_detections_b"], std::log(25.0f));
+  // Candidate pairs: the same category, reachable, in order.
+  const auto pairs = CandidatePairs({a, b, Track(3, 60, 70, {12, 11}, {12, 12}, io::Category::kTeamB)}, kFps, {});
+  EXPECT_EQ(pairs, (std::vector<std::pair<int, int>>{{0, 1}}));
+}
+
+TEST(Identity, SureDifferentNumbersAreNeverJoined) {
+  std::vector<IdentityTrack> tracks = {Track(1, 1, 50, {10, 10}, {12, 10}), Track(2, 60, 100, {13, 10}, {15, 12}),
+                                       Track(3, 110, 150, {16, 12}, {18, 12})};
+  tracks[0].jersey = Reads(7, 0.95f);
+  tracks[2].jersey = Reads(8, 0.95f);
+  // 1 -> 2 links first (0.9), then 2 -> 3 (0.8) would join a sure 7 with a sure 8.
+  const PairAffinity affinity = [](const std::vector<std::pair<int, int>>& pairs) {
+    std::vector<float> p;
+    for (const auto& [a, b] : pairs) p.push_back(a == 0 && b == 1 ? 0.9f : 0.8f);
+    return p;
+  };
+  const IdentityResult r = ResolveIdentities(tracks, Match(), affinity);
+  EXPECT_EQ(r.identity[0], r.identity[1]);
+  EXPECT_NE(r.identity[1], r.identity[2]);
+  EXPECT_EQ(r.player_id[1], 2);  // team A's 7
+  EXPECT_EQ(r.player_id[2], 3);  // team A's 8
+  IdentityOptions no_veto;
+  no_veto.jersey_veto_probability = 1.0;
+  EXPECT_EQ(ResolveIdentities(tracks, Match(), affinity, no_veto).identities, 1);
+}
+
+}  // namespace
+}  // namespace ipt::tracking
