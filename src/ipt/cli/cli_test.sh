@@ -90,6 +90,11 @@ grep -q "train:jn_classifier *not run" "$WORK/out" || fail "a step after a failu
 printf 'format: ipt-models/1\nmodels: {detector: abcdef12}\n' > "$WORK/models.yaml"
 if "$IPT" models --store "$WORK/store" validate "$WORK/models.yaml" > "$WORK/out" 2>&1; then fail "validated a collection with unknown refs"; fi
 grep -q "no model abcdef12 in the store" "$WORK/out" || fail "validate does not name the unknown ref"
+# The match-level evaluations check the collection before any work.
+expect_error "models.yaml: field 'models.detector'" "$IPT" eval jersey "$WORK/m" --models "$WORK/models.yaml" --store "$WORK/store" --cache "$WORK/cache"
+expect_error "models.yaml: field 'models.detector'" "$IPT" eval identity "$WORK/m" --models "$WORK/models.yaml" --store "$WORK/store" --cache "$WORK/cache"
+expect_error "--windows" "$IPT" eval jersey "$WORK/m" --windows 0 --models "$WORK/models.yaml"
+expect_error "--jersey" "$IPT" run "$WORK/m" --jersey maybe --models "$WORK/models.yaml" --out "$WORK/never"
 
 "$IPT" cache --root "$WORK/cache" ls | grep -q "no entries" || fail "cache ls on an empty store"
 "$IPT" cache --root "$WORK/cache" verify | grep -q "0 entries verified" || fail "cache verify on an empty store"

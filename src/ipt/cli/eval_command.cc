@@ -240,7 +240,7 @@ void AddJersey(CLI::App* eval) {
   cmd->add_option("--cache", args->cache, "precompute store ($IPT_CACHE, default ./cache)");
   cmd->add_option("--windows", args->windows, "window lengths in detections (whole tracks are always scored)")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, limits::kMaxFrames));
   cmd->add_option("--attributes", args->attributes, "YAML of per-track options for the vote (configs/track_attributes.yaml)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--threads", args->threads, "LibTorch threads")->check(PositiveUpTo(limits::kMaxThreads));

@@ -187,5 +187,41 @@ TEST(IdentityResolver, TinyTrainingLowersTheLossAndLinksPieces) {
   EXPECT_GT(named_right(linked), named_right(alone) + 0.2) << named_right(linked) << " vs " << named_right(alone);
 }
 
+TEST(IdentityResolver, BadRecipesNameTheField) {
+  const fs::path dir = testing::FreshTempDir("identity_recipe");
+  for (const char* m : {"train/seed-1000", "val/seed-5000"}) {
+    fs::create_directories(dir / m);
+    std::ofstream(dir / m / "match.yaml") << "format: ipt-match/1\n";
+  }
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"data: {cut: {min_piece_frames: 10, max_piece_frames: 5}}", "field 'data'"},
+      {"data: {cut: {gaps: 3}}", "data.cut.gaps"},
+      {"data: {batch_pairs: 0}", "field 'data'"},
+      {"network: {hidden: 0}", "field 'network'"},
+      {"network: {resolving: {min_link_probability: 1.5}}", "field 'network.resolving'"},
+      {"network: {resolving: {max_speed: 3}}", "network.resolving.max_speed"},
+  };
+  for (const auto& [section, expected] : cases) {
+    std::ofstream(dir / "recipe.yaml") << "model: identity_resolver\n"
+                                       << "train_matches: [" << (dir / "train").string() << "]\n"
+                                       << "val_matches: [" << (dir / "val").string() << "]\n"
+                                       << section << "\n";
+    registry::TrainingContext ctx;
+    ctx.model = "identity_resolver";
+    ctx.recipe = dir / "recipe.yaml";
+    ctx.run_dir = dir / "run";
+    bool loaded = false;
+    const std::string error = testing::MessageOf<InputError>([&] {
+      TrainIdentityResolver(ctx, [&](const std::vector<std::string>&, const IdentityDataOptions&) {
+        loaded = true;
+        return std::vector<LabelledIdentityMatch>{};
+      });
+    });
+    EXPECT_NE(error.find("recipe.yaml"), std::string::npos) << section << ": " << error;
+    EXPECT_NE(error.find(expected), std::string::npos) << section << ": " << error;
+    EXPECT_FALSE(loaded) << section;
+  }
+}
+
 }  // namespace
 }  // namespace ipt::identity_resolver

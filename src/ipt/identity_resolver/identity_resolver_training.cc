@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <random>
 
 #include "ipt/identity_resolver/affinity_net.h"
@@ -58,12 +59,15 @@ IdentityRecipe ReadIdentityRecipe(const nn::TrainRecipe& recipe) {
   VisitIdentityOptions(r.resolving, [&](const std::string&, const char* key, auto& value) { resolving.Read(key, &value); });
   resolving.Finish();
   network.Finish();
-  try {
-    r.data.Check();
-    r.network.Check();
-    r.resolving.Check();
-  } catch (const Error& e) {
-    throw InputError(file, 0, "data/network", e.message());
+  const std::pair<const char*, std::function<void()>> checks[] = {{"data", [&] { r.data.Check(); }},
+                                                                  {"network", [&] { r.network.Check(); }},
+                                                                  {"network.resolving", [&] { r.resolving.Check(); }}};
+  for (const auto& [field, check] : checks) {
+    try {
+      check();
+    } catch (const Error& e) {
+      throw InputError(file, 0, field, e.message());
+    }
   }
   return r;
 }

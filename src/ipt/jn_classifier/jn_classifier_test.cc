@@ -273,5 +273,42 @@ TEST(JnClassifier, TinyTrainingLowersTheLossAndReads) {
   EXPECT_GE(read_right, 18);
 }
 
+// A bad recipe fails before any data is read, naming the file and the section.
+TEST(JnClassifier, BadRecipesNameTheField) {
+  const fs::path dir = testing::FreshTempDir("jn_recipe");
+  for (const char* m : {"train/seed-1000", "val/seed-5000"}) {
+    fs::create_directories(dir / m);
+    std::ofstream(dir / m / "match.yaml") << "format: ipt-match/1\n";
+  }
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"data: {validation_windows: [0]}", "field 'data'"},
+      {"data: {batch_tracks: 0}", "field 'data'"},
+      {"data: {validation_windows: 5}", "data.validation_windows"},
+      {"data: {shuffle: true}", "data.shuffle"},
+      {"network: {model_dim: 64, heads: 5}", "field 'network'"},
+      {"network: {max_detections: 0}", "field 'network'"},
+  };
+  for (const auto& [section, expected] : cases) {
+    std::ofstream(dir / "recipe.yaml") << "model: jn_classifier\n"
+                                       << "train_matches: [" << (dir / "train").string() << "]\n"
+                                       << "val_matches: [" << (dir / "val").string() << "]\n"
+                                       << section << "\n";
+    registry::TrainingContext ctx;
+    ctx.model = "jn_classifier";
+    ctx.recipe = dir / "recipe.yaml";
+    ctx.run_dir = dir / "run";
+    bool loaded = false;
+    const std::string error = testing::MessageOf<InputError>([&] {
+      TrainJnClassifier(ctx, [&](const std::vector<std::string>&) {
+        loaded = true;
+        return std::vector<LabelledTrack>{};
+      });
+    });
+    EXPECT_NE(error.find("recipe.yaml"), std::string::npos) << section << ": " << error;
+    EXPECT_NE(error.find(expected), std::string::npos) << section << ": " << error;
+    EXPECT_FALSE(loaded) << section;
+  }
+}
+
 }  // namespace
 }  // namespace ipt::jn_classifier

@@ -96,9 +96,13 @@ JnRecipe ReadJnRecipe(const nn::TrainRecipe& recipe) {
   network.Finish();
   try {
     r.data.Check();
+  } catch (const Error& e) {
+    throw InputError(file, 0, "data", e.message());
+  }
+  try {
     r.network.Check();
   } catch (const Error& e) {
-    throw InputError(file, 0, "data/network", e.message());
+    throw InputError(file, 0, "network", e.message());
   }
   return r;
 }
