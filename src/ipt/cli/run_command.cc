@@ -56,7 +56,7 @@ void AddRunCommand(CLI::App& app) {
              "(refs, cache keys, timings); OUT is replaced whole, only when the run succeeds.\n"
              "Score it with `ipt eval match --gt MATCH --pred OUT`.");
   cmd->add_option("MATCH", args->match, "match directory (annotations.csv not needed)")->required()->check(CLI::ExistingDirectory);
-  cmd->add_option("--models", args->models, "collection naming the detector, crop_encoder and tracker (and optionally the jn_classifier)")->check(CLI::ExistingFile);
+  cmd->add_option("--models", args->models, "collection naming the detector, crop_encoder and tracker (and optionally jn_classifier, identity_resolver)")->check(CLI::ExistingFile);
   cmd->add_option("--out", args->out, "output directory (absent, empty, or one ipt wrote: it is replaced)")->required();
   cmd->add_option("--store", args->store, "model store ($IPT_MODEL_STORE, default ./models)");
   cmd->add_option("--cache", args->cache, "precompute store ($IPT_CACHE, default ./cache)");
@@ -73,7 +73,9 @@ void AddRunCommand(CLI::App& app) {
                   "collection's tracker");
   cmd->add_option("--jersey", args->jersey,
                   "who reads the jersey: classifier (the collection's JN classifier) or vote (legible crops'\n"
-                  "majority); default: the classifier when the collection names one and the run uses its tracker")
+                  "majority; the identity resolver, which names players with the classifier's probabilities, is then\n"
+                  "not run either: roster look-up); default: the classifier when the collection names one and the run\n"
+                  "uses its tracker")
       ->check(CLI::IsMember({"classifier", "vote"}));
   cmd->callback([args]() {
     nn::SetTorchThreads(args->threads);

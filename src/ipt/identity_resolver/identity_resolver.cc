@@ -70,7 +70,8 @@ IdentityResolver::IdentityResolver(const std::filesystem::path& package_dir, int
   options_ = IdentityOptionsFromJson(a["resolving"], source, "architecture.resolving");
   if (!a.contains("network")) throw InputError(source, 0, "architecture.network", "missing");
   net_->net = AffinityNet(AffinityNetConfig::FromJson(a["network"], source));
-  nn::LoadModule(*net_->net, package_dir / "weights.safetensors");
+  weights_ = package_dir / "weights.safetensors";
+  nn::LoadModule(*net_->net, weights_);
   net_->net->eval();
   nn::SetTorchThreads(threads);
 }
@@ -83,6 +84,9 @@ std::vector<float> IdentityResolver::Affinity(const std::vector<tracking::Identi
   if (pairs.empty()) return {};
   torch::NoGradGuard no_grad;
   const torch::Tensor p = torch::sigmoid(net_->net->forward(PairFeatureTensor(tracks, fps, pairs))).contiguous();
+  if (!torch::isfinite(p).all().item<bool>()) {
+    throw InputError(weights_.string(), 0, "", "the identity resolver gives non-finite affinities (corrupt weights?)");
+  }
   return std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
 }
 

@@ -44,6 +44,7 @@ void VisitIdentityOptions(Options& o, Visit&& visit) {
   visit("", "min_link_probability", o.min_link_probability);
   visit("", "min_player_probability", o.min_player_probability);
   visit("", "jersey_veto_probability", o.jersey_veto_probability);
+  visit("", "min_roster_evidence", o.min_roster_evidence);
   visit("", "max_candidates", o.max_candidates);
 }
 
@@ -55,7 +56,8 @@ class IdentityResolver {
   ~IdentityResolver();
   IdentityResolver(IdentityResolver&&) noexcept;
   const tracking::IdentityOptions& options() const { return options_; }
-  // P(same person) of each pair (earlier, later track index).
+  // P(same person) of each pair (earlier, later track index). Throws InputError naming
+  // weights.safetensors when the network gives non-finite values (corrupt weights).
   std::vector<float> Affinity(const std::vector<tracking::IdentityTrack>& tracks, double fps,
                               const std::vector<std::pair<int, int>>& pairs);
   // tracking::ResolveIdentities with this affinity and the package's options.
@@ -65,6 +67,7 @@ class IdentityResolver {
   struct Net;
   std::unique_ptr<Net> net_;
   tracking::IdentityOptions options_;
+  std::filesystem::path weights_;  // named when the network gives non-finite outputs
 };
 
 }  // namespace ipt::identity_resolver

@@ -24,9 +24,15 @@ void TrackCutOptions::Check() const {
   IPT_CHECK(min_gap_frames >= 1 && min_gap_frames <= max_gap_frames, "cut: need 1 <= min_gap_frames <= max_gap_frames");
 }
 
+uint64_t CutSeed(const TrackCutOptions& options, const std::string& match_name) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a, 64 bits
+  for (unsigned char c : match_name) h = (h ^ c) * 1099511628211ull;
+  return h ^ (options.seed * 0x9E3779B97F4A7C15ull);
+}
+
 void IdentityDataOptions::Check() const {
   IPT_CHECK(batch_pairs >= 1 && batch_pairs <= 1 << 20, "data.batch_pairs must be in [1, 2^20]");
-  IPT_CHECK(positive_share >= 0 && positive_share <= 1, "data.positive_share must be in [0, 1]");
+  IPT_CHECK(positive_share > 0 && positive_share < 1, "data.positive_share must be in (0, 1)");
   cut.Check();
 }
 

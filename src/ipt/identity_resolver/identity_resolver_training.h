@@ -39,9 +39,13 @@ struct LabelledIdentityMatch {
 struct TrackCutOptions {
   int min_piece_frames = 50, max_piece_frames = 375;  // 2-15 s at 25 fps
   int min_gap_frames = 25, max_gap_frames = 250;      // 1-10 s
-  uint64_t seed = 1;
+  uint64_t seed = 1;  // with the match directory's name: the same pieces whatever the order of the matches
   void Check() const;
 };
+
+// The generator of a match's cuts: from options.seed and the match directory's name
+// (FNV-1a), not its position in a list.
+uint64_t CutSeed(const TrackCutOptions& options, const std::string& match_name);
 
 struct IdentityDataOptions {
   int batch_pairs = 256;        // pairs per optimizer step

@@ -144,7 +144,8 @@ JnClassifier::JnClassifier(const std::filesystem::path& package_dir, const JnCla
   }
   if (!a.contains("network")) throw InputError(source, 0, "architecture.network", "missing");
   net_->net = JnNet(JnNetConfig::FromJson(a["network"], source));
-  nn::LoadModule(*net_->net, package_dir / "weights.safetensors");
+  weights_ = package_dir / "weights.safetensors";
+  nn::LoadModule(*net_->net, weights_);
   net_->net->eval();
   nn::SetTorchThreads(options.threads);
 }
@@ -172,6 +173,9 @@ std::vector<JnProbabilities> JnClassifier::Classify(const std::vector<JnTrack>& 
     std::vector<const JnTrack*> batch;
     for (size_t i = begin; i < end; ++i) batch.push_back(&tracks[with_detections[i]]);
     const torch::Tensor p = torch::softmax(net_->net->forward(MakeBatch(batch, config().max_detections)), 1).contiguous();
+    if (!torch::isfinite(p).all().item<bool>()) {
+      throw InputError(weights_.string(), 0, "", "the JN classifier gives non-finite probabilities (corrupt weights?)");
+    }
     const float* data = p.data_ptr<float>();
     for (size_t i = begin; i < end; ++i) {
       std::copy_n(data + (i - begin) * kNumJnClasses, kNumJnClasses, out[with_detections[i]].begin());

@@ -94,13 +94,15 @@ class JnClassifier {
   JnClassifier(JnClassifier&&) noexcept;
   const JnNetConfig& config() const;
   // Probabilities per track, in order; a track without detections is "unknown" with
-  // probability 1.
+  // probability 1. Throws InputError naming weights.safetensors when the network gives
+  // non-finite values (corrupt weights).
   std::vector<JnProbabilities> Classify(const std::vector<JnTrack>& tracks);
 
  private:
   struct Net;
   std::unique_ptr<Net> net_;
   JnClassifierRunOptions options_;
+  std::filesystem::path weights_;  // named when the network gives non-finite outputs
 };
 
 // The crop-encoder fields the classifier reads (its package records them).

@@ -97,7 +97,7 @@ IdentityEvaluation EvaluateIdentity(const std::vector<fs::path>& matches, const 
     const tracking::IdentityResult r = resolver.Resolve(identity_tracks, info);
     Score(rows, r.player_id, r.identity, truth, layers.frames, false, &whole);
     // Pieces: the JN classifier reads each piece on its own.
-    std::mt19937_64 rng(options.cut.seed * 1000003 + m);
+    std::mt19937_64 rng(identity_resolver::CutSeed(options.cut, dir.filename().string()));
     std::vector<std::vector<int64_t>> pieces;
     std::vector<io::Category> piece_category;
     std::vector<jn_classifier::JnTrack> jn_pieces;

@@ -126,9 +126,11 @@ nlohmann::json JerseyEvaluation::ToJson() const {
   for (size_t l = 0; l < lengths.size(); ++l) {
     for (size_t b = 0; b < legibility.size(); ++b) {
       const JerseyCell& c = cells[l][b];
+      // Accuracies of empty cells are null, not 0.
+      auto share = [&](int64_t right) { return c.windows ? nlohmann::json(double(right) / c.windows) : nlohmann::json(); };
       nlohmann::json row = {{"length", lengths[l]}, {"legible", legibility[b]}, {"windows", c.windows},
-                            {"vote_accuracy", c.windows ? double(c.vote_right) / c.windows : 0.0}};
-      if (!jn_classifier.empty()) row["classifier_accuracy"] = c.windows ? double(c.classifier_right) / c.windows : 0.0;
+                            {"vote_accuracy", share(c.vote_right)}};
+      if (!jn_classifier.empty()) row["classifier_accuracy"] = share(c.classifier_right);
       j["cells"].push_back(row);
     }
   }

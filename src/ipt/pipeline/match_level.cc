@@ -279,7 +279,7 @@ std::vector<identity_resolver::LabelledIdentityMatch> LabelledPieces(const regis
     m.match = io::ReadMatchYaml(dir / "match.yaml");
     const RowTruth truth = LabelRows(layers.frames, io::ReadAnnotationsCsv(dir / "annotations.csv", m.match.frame_count));
     const MatchTracks tracks = ResolveMatchTracks(layers.frames, layers.tracks, m.match, {}, nullptr, true);
-    std::mt19937_64 rng(cut.seed * 1000003 + i);
+    std::mt19937_64 rng(identity_resolver::CutSeed(cut, dir.filename().string()));
     for (const tracking::TrackAttributes& a : tracks.attributes) {
       if (!a.category) continue;
       for (const auto& piece : CutTrack(layers.frames, tracks.rows.at(a.track_id), cut, rng)) {

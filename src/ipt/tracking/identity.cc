@@ -1,6 +1,7 @@
 #include "ipt/tracking/identity.h"
 
 #include <algorithm>
+#include <bitset>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -17,6 +18,7 @@ void IdentityOptions::Check() const {
   IPT_CHECK(min_player_probability > 0 && min_player_probability <= 1, "min_player_probability must be in (0, 1]");
   IPT_CHECK(max_candidates >= 1 && max_candidates <= 100000, "max_candidates must be in [1, 100000]");
   IPT_CHECK(jersey_veto_probability > 0 && jersey_veto_probability <= 1, "jersey_veto_probability must be in (0, 1]");
+  IPT_CHECK(min_roster_evidence >= 0 && min_roster_evidence <= 1, "min_roster_evidence must be in [0, 1]");
 }
 
 bool Reachable(const IdentityTrack& a, const IdentityTrack& b, double fps, const IdentityOptions& options) {
@@ -37,13 +39,21 @@ std::vector<std::pair<int, int>> CandidatePairs(const std::vector<IdentityTrack>
     // Tracks starting after a ends, in order of start: the earliest reachable ones.
     auto it = std::upper_bound(by_start.begin(), by_start.end(), tracks[a].last_frame,
                                [&](int frame, int t) { return frame < tracks[t].first_frame; });
-    int kept = 0;
-    for (; it != by_start.end() && kept < options.max_candidates; ++it) {
+    // Every reachable later track of the category, then the max_candidates that look most
+    // alike (appearance distance; the earliest first without embeddings), in order of start.
+    std::vector<std::pair<double, int>> reachable;  // (rank key, position in by_start)
+    for (; it != by_start.end(); ++it) {
       const int b = *it;
       if (tracks[b].category != tracks[a].category || !Reachable(tracks[a], tracks[b], fps, options)) continue;
-      pairs.push_back({a, b});
-      ++kept;
+      double distance = 0;
+      for (size_t k = 0; k < tracks[a].embedding.size(); ++k) distance -= double(tracks[a].embedding[k]) * tracks[b].embedding[k];
+      reachable.push_back({distance, static_cast<int>(it - by_start.begin())});
     }
+    const size_t kept = std::min(reachable.size(), static_cast<size_t>(options.max_candidates));
+    std::partial_sort(reachable.begin(), reachable.begin() + kept, reachable.end());
+    reachable.resize(kept);
+    std::sort(reachable.begin(), reachable.end(), [](const auto& x, const auto& y) { return x.second < y.second; });
+    for (const auto& [key, position] : reachable) pairs.push_back({a, by_start[position]});
   }
   return pairs;
 }
@@ -94,6 +104,7 @@ void CheckTracks(const std::vector<IdentityTrack>& tracks) {
 // log P(reading | number n) summed over tracks, n = 0..99: a track's reading counts its
 // P(unknown) as spread evenly over the numbers (3. in the header).
 using NumberEvidence = std::array<double, io::kNumJerseys>;
+using JerseySetLike = std::bitset<io::kNumJerseys>;
 void AddEvidence(const IdentityTrack& t, NumberEvidence* e) {
   for (int k = 0; k < io::kNumJerseys; ++k) {
     (*e)[k] += std::log(std::max(1e-30, double(t.jersey[k]) + t.jersey[io::kNumJerseys] / io::kNumJerseys));
@@ -196,7 +207,29 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     // Never chosen when anything else is possible; finite for the solver.
     constexpr double kForbidden = 1e9;
     Eigen::MatrixXd cost = Eigen::MatrixXd::Constant(m, k + m, kForbidden);
+    // The roster's numbers of the category (none when an entry has no number).
+    JerseySetLike roster_numbers;
+    bool every_entry_numbered = true;
+    for (const auto* e : entries) {
+      if (e->jersey) roster_numbers.set(*e->jersey);
+      every_entry_numbered &= e->jersey.has_value();
+    }
     for (int r = 0; r < m; ++r) {
+      cost(r, k + r) = unnamed_cost;
+      // Readings that make the roster's numbers far less likely than before reading (a sure
+      // number the team does not wear) name nobody: the likelihood-ratio test of the header.
+      if (every_entry_numbered) {
+        NumberEvidence e{};
+        for (int t : identities[ids[r]]) AddEvidence(tracks[t], &e);
+        const double top = *std::max_element(e.begin(), e.end());
+        double all = 0, roster = 0;
+        for (int n = 0; n < io::kNumJerseys; ++n) {
+          all += std::exp(e[n] - top);
+          if (roster_numbers[n]) roster += std::exp(e[n] - top);
+        }
+        const double prior = static_cast<double>(roster_numbers.count()) / io::kNumJerseys;
+        if (roster / all < options.min_roster_evidence * prior) continue;
+      }
       std::vector<double> log_p(k, 0.0);
       for (int t : identities[ids[r]]) {
         const auto& q = tracks[t].jersey;
@@ -211,7 +244,6 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       double sum = 0;
       for (double v : log_p) sum += std::exp(v - top);
       for (int e = 0; e < k; ++e) cost(r, e) = -(log_p[e] - top - std::log(sum));
-      cost(r, k + r) = unnamed_cost;
     }
     for (const auto& [r, col] : eval::LinearSumAssignment(cost)) {
       if (col >= k || cost(r, col) > unnamed_cost) continue;

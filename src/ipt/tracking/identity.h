@@ -4,8 +4,9 @@
 //
 // 1. Candidate links: pairs (a, b) of tracks of the same category where a ends before b
 //    starts and b is reachable from a (distance from a's last foot-point to b's first <=
-//    max_speed_mps x gap + position_slack_m); for each a the max_candidates earliest such
-//    b. The affinity scores them.
+//    max_speed_mps x gap + position_slack_m); for each a the max_candidates such b whose
+//    mean embedding is closest (after 10 s anyone can reach anywhere: the earliest ones
+//    would leave a player returning after a long absence out). The affinity scores them.
 // 2. Identities: single-linkage merging in order of decreasing affinity, down to
 //    min_link_probability, of two identities only when the merged one stays valid: its
 //    tracks, by first frame, never overlap in time and each is reachable from the one
@@ -19,7 +20,9 @@
 //    read its number spreads its vote evenly), among the entries' numbers; an entry
 //    without a number reads as 1/100 per track (as a track that reads nothing). An identity stays unnamed (its own column of
 //    cost -log min_player_probability) unless an entry is at least that likely: the only
-//    goalkeeper of a team is named without a number, one of three referees is not.
+//    goalkeeper of a team is named without a number, one of three referees is not. Nor is
+//    an identity whose readings make the roster's numbers far less likely than unread
+//    (min_roster_evidence).
 // Per track the result holds its identity, the player named (with that player's jersey)
 // and the identity's category (the one its tracks share).
 #pragma once
@@ -65,8 +68,15 @@ struct IdentityOptions {
   // Two identities each surer than this of a different number (their tracks' naming
   // evidence combined, see 3.) are never joined, in (0, 1].
   double jersey_veto_probability = 0.9;
-  // Later tracks scored per track (the earliest reachable ones): bounds the work of a
-  // 90-minute match with thousands of fragments.
+  // An identity is named only when its readings leave the category's roster numbers at
+  // least this share of their probability before reading (|numbers| / 100), in [0, 1]: a
+  // reader sure of a number the team does not wear names no teammate (the vote's
+  // min_allowed_probability, as a likelihood ratio; unread identities pass). Off: at 0.25,
+  // on validation seeds 5000-5003, pieces were named right 0.078 of the time against 0.090,
+  // and wrong as often (0.084; docs/models.md, "Identity resolver").
+  double min_roster_evidence = 0.0;
+  // Later tracks scored per track (the most alike reachable ones): bounds the network's
+  // work on a 90-minute match with thousands of fragments.
   int max_candidates = 32;
   void Check() const;
 };

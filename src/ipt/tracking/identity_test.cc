@@ -139,6 +139,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
     }
     IdentityOptions options;
     options.min_link_probability = 0.3;
+    options.min_roster_evidence = trial % 2 ? 0.25 : 0.0;
     const IdentityResult r = ResolveIdentities(tracks, match, [&](const std::vector<std::pair<int, int>>& pairs) {
       std::vector<float> p;
       for (size_t k = 0; k < pairs.size(); ++k) p.push_back(static_cast<float>(u(rng)));
@@ -193,6 +194,26 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
         for (double v : log_p) z += std::exp(v);
         return -(log_p[e] - std::log(z));
       };
+      // May the identity be named at all? Its readings must leave the roster's numbers at
+      // least min_roster_evidence of their share before reading (every entry numbered).
+      auto nameable = [&](int id) {
+        std::set<int> numbers;
+        for (const auto* e : entries) {
+          if (!e->jersey) return true;
+          numbers.insert(*e->jersey);
+        }
+        std::vector<double> log_q(100, 0.0);
+        for (int t : members[id]) {
+          for (int k = 0; k < 100; ++k) log_q[k] += std::log(std::max(1e-30, tracks[t].jersey[k] + tracks[t].jersey[100] / 100.0));
+        }
+        const double top = *std::max_element(log_q.begin(), log_q.end());
+        double all = 0, roster = 0;
+        for (int k = 0; k < 100; ++k) {
+          all += std::exp(log_q[k] - top);
+          if (numbers.count(k)) roster += std::exp(log_q[k] - top);
+        }
+        return roster / all >= options.min_roster_evidence * numbers.size() / 100.0;
+      };
       const double unnamed = -std::log(options.min_player_probability);
       double best = 1e18;
       std::function<void(size_t, std::set<int>&, double)> search = [&](size_t i, std::set<int>& used, double sum) {
@@ -201,6 +222,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
           return;
         }
         search(i + 1, used, sum + unnamed);
+        if (!nameable(ids[i])) return;
         for (int e = 0; e < static_cast<int>(entries.size()); ++e) {
           if (used.count(e)) continue;
           used.insert(e);
@@ -291,6 +313,56 @@ TEST(Identity, SureDifferentNumbersAreNeverJoined) {
   IdentityOptions no_veto;
   no_veto.jersey_veto_probability = 1.0;
   EXPECT_EQ(ResolveIdentities(tracks, Match(), affinity, no_veto).identities, 1);
+}
+
+// A reader sure of a number the team does not wear names no teammate, however the roster
+// renormalises; an unread identity (the only goalkeeper) is still named.
+TEST(Identity, ReadingsAgainstTheRosterNameNobody) {
+  std::vector<IdentityTrack> tracks = {Track(1, 1, 50, {10, 10}, {12, 10}),
+                                       Track(2, 1, 50, {5, 30}, {5, 31}, io::Category::kGoalkeeperA)};
+  tracks[0].jersey.fill(0.f);
+  tracks[0].jersey[42] = 0.99f;  // team A wears 10, 7 and 8
+  tracks[0].jersey[10] = 0.004f;  // the roster numbers: 0.004 after reading, 0.03 before
+  tracks[0].jersey[io::kNumJerseys] = 0.006f;
+  IdentityOptions guarded;
+  guarded.min_roster_evidence = 0.25;
+  const IdentityResult r = ResolveIdentities(tracks, Match(), Constant(0.f), guarded);
+  EXPECT_FALSE(r.player_id[0]);
+  EXPECT_EQ(r.player_id[1], 4);
+  // Off (the default): the roster renormalises the readings and 10 is named.
+  EXPECT_EQ(ResolveIdentities(tracks, Match(), Constant(0.f)).player_id[0], 1);
+}
+
+// After a long absence anyone can be anywhere: the candidates of a track are the most alike
+// reachable ones, not the earliest, so a player returning after 40 others is still one.
+TEST(Identity, ReturningPlayersAreCandidatesAfterLongGaps) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> n(0, 1);
+  auto unit = [&] {
+    std::vector<float> v(8);
+    float norm = 0;
+    for (float& x : v) norm += (x = n(rng)) * x;
+    for (float& x : v) x /= std::sqrt(norm);
+    return v;
+  };
+  std::vector<IdentityTrack> tracks = {Track(0, 1, 50, {10, 10}, {12, 10})};
+  tracks[0].embedding = unit();
+  for (int k = 1; k <= 40; ++k) {
+    tracks.push_back(Track(k, 60 + 10 * k, 80 + 10 * k, {50, 30}, {51, 30}));
+    tracks.back().embedding = unit();
+  }
+  tracks.push_back(Track(41, 2000, 2100, {90, 60}, {91, 60}));  // 78 s later, far away, the same look
+  tracks.back().embedding = tracks[0].embedding;
+  const auto pairs = CandidatePairs(tracks, kFps, {});
+  int from_first = 0;
+  bool returning = false;
+  for (const auto& [a, b] : pairs) {
+    if (a != 0) continue;
+    ++from_first;
+    returning |= b == 41;
+  }
+  EXPECT_EQ(from_first, IdentityOptions{}.max_candidates);
+  EXPECT_TRUE(returning);
 }
 
 }  // namespace
