@@ -50,6 +50,9 @@ a = json.load(open(sys.argv[1]))["GS-HOTA"]; b = json.load(open(sys.argv[2]))["H
 sys.exit(0 if abs(a - b) < 1e-9 else 1)
 PY
 "$IPT" eval match --gt "$WORK/m" --compare "$WORK/run_a" "$WORK/run_b" | grep -q "delta" || fail "no comparison table"
+"$IPT" render "$WORK/run_a" --match "$WORK/m" --out "$WORK/render.mp4" --stills 2 >/dev/null 2>&1 || fail "render failed"
+[ -s "$WORK/render.mp4" ] || fail "render wrote no video"
+[ "$(ls "$WORK/render_stills" | wc -l)" -eq 2 ] || fail "render wrote $(ls "$WORK/render_stills" | wc -l) stills, not 2"
 mkdir -p "$WORK/gts" "$WORK/preds"; ln -s "$WORK/m" "$WORK/gts/m1"; ln -s "$WORK/run_a" "$WORK/preds/m1"
 "$IPT" eval dataset --gt-root "$WORK/gts" --pred-root "$WORK/preds" 2>/dev/null | grep -q "COMBINED" || fail "eval dataset lacks COMBINED"
 cp "$WORK/run_a/tracks.csv" "$WORK/bad_tracks.csv"; mkdir -p "$WORK/badrun"
@@ -95,6 +98,7 @@ expect_error "models.yaml: field 'models.detector'" "$IPT" eval jersey "$WORK/m"
 expect_error "models.yaml: field 'models.detector'" "$IPT" eval identity "$WORK/m" --models "$WORK/models.yaml" --store "$WORK/store" --cache "$WORK/cache"
 expect_error "--windows" "$IPT" eval jersey "$WORK/m" --windows 0 --models "$WORK/models.yaml"
 expect_error "--jersey" "$IPT" run "$WORK/m" --jersey maybe --models "$WORK/models.yaml" --out "$WORK/never"
+expect_error "is an input of this command" "$IPT" render "$WORK/run_a" --match "$WORK/m" --out "$WORK/run_a/tracks.csv"
 
 "$IPT" cache --root "$WORK/cache" ls | grep -q "no entries" || fail "cache ls on an empty store"
 "$IPT" cache --root "$WORK/cache" verify | grep -q "0 entries verified" || fail "cache verify on an empty store"

@@ -11,6 +11,7 @@ namespace ipt::cli {
 void AddSimCommand(CLI::App& app);
 void AddPanoramaCommand(CLI::App& app);
 void AddShowCommand(CLI::App& app);
+void AddRenderCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
 void AddEvalCommand(CLI::App& app);
 void AddModelsCommand(CLI::App& app);

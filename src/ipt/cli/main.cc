@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   ipt::cli::AddRunCommand(app);
   ipt::cli::AddPanoramaCommand(app);
   ipt::cli::AddShowCommand(app);
+  ipt::cli::AddRenderCommand(app);
   ipt::cli::AddBenchCommand(app);
   ipt::cli::AddEvalCommand(app);
   ipt::cli::AddEvalCropsCommand(app);

@@ -50,7 +50,7 @@ void DrawOnPanorama(const std::vector<io::Annotation>& rows, const geometry::Pan
 }
 
 cv::Mat DrawMinimap(const std::vector<io::Annotation>& rows, const geometry::PitchDims& pitch,
-                    const geometry::Rig* rig, const MinimapOptions& o) {
+                    const geometry::Rig* rig, const MinimapOptions& o, const std::vector<MinimapTrail>& trails) {
   const double extent_z = pitch.width_m + 2 * o.margin_m;
   const double scale = o.height_px / extent_z;  // px per metre
   const int width = cvRound((pitch.length_m + 2 * o.margin_m) * scale);
@@ -76,6 +76,12 @@ cv::Mat DrawMinimap(const std::vector<io::Annotation>& rows, const geometry::Pit
       cv::Point2d dir(axis.x(), axis.z());
       dir *= 14.0 / std::max(1e-9, cv::norm(dir));
       cv::arrowedLine(img, px(c.x(), c.z()), px(c.x(), c.z()) + dir, cv::Scalar(20, 20, 20), 2, cv::LINE_AA, 0, 0.3);
+    }
+  }
+  for (const MinimapTrail& t : trails) {
+    for (size_t k = 1; k < t.points.size(); ++k) {
+      cv::line(img, px(t.points[k - 1].x(), t.points[k - 1].y()), px(t.points[k].x(), t.points[k].y()),
+               CategoryColor(t.category), 1, cv::LINE_AA);
     }
   }
   for (const auto& a : rows) {

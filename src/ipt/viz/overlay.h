@@ -23,9 +23,16 @@ struct MinimapOptions {
   int height_px = 512;         // image height; width follows the pitch aspect
   double margin_m = 6.0;       // grass shown around the pitch
 };
-// Top-down view: x to the right, z down (the rig at the bottom, as in the panorama).
+// A person's recent foot-points (pitch x, z in metres, oldest first), drawn as a line.
+struct MinimapTrail {
+  io::Category category = io::Category::kTeamA;
+  std::vector<Eigen::Vector2d> points;
+};
+// Top-down view: x to the right, z down (the rig at the bottom, as in the panorama);
+// trails (optional) under the people.
 cv::Mat DrawMinimap(const std::vector<io::Annotation>& rows, const geometry::PitchDims& pitch,
-                    const geometry::Rig* rig, const MinimapOptions& options = {});
+                    const geometry::Rig* rig, const MinimapOptions& options = {},
+                    const std::vector<MinimapTrail>& trails = {});
 
 // Tiles equally sized images in a grid with a caption under each.
 cv::Mat ContactSheet(const std::vector<cv::Mat>& tiles, const std::vector<std::string>& captions,
