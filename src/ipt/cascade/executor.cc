@@ -141,13 +141,15 @@ StepOutcome RunStep(const Step& step, const CommandFn& command_of, const Executo
 
 }  // namespace
 
-std::vector<std::string> StepCommand(const Step& s, const ScriptOptions& o) {
+std::vector<std::string> StepCommand(const Plan& plan, const Step& s, const ScriptOptions& o) {
   // Values as --option=VALUE: a value starting with '-' is never taken for an option.
-  if (s.kind == "train") return {o.ipt, "train", s.target, "--models=" + o.models, "--matches=" + o.matches};
-  if (s.kind == "precompute") {
-    return {o.ipt, "precompute", "--models=" + o.models, "--level=" + s.target, "--matches=" + o.matches};
-  }
-  return {o.ipt, "eval", "dataset", "--gt-root=" + o.matches, "--pred-root=" + o.outputs, "--json"};
+  std::string changed_list;
+  for (const auto& c : plan.changed) changed_list += (changed_list.empty() ? "" : ",") + c;
+  std::vector<std::string> argv = {o.ipt, "cascade", "step", "--step=" + s.id, "--changed=" + changed_list,
+                                   "--models=" + o.models, "--matches=" + o.matches,
+                                   "--eval-matches=" + (o.eval_matches.empty() ? o.matches : o.eval_matches),
+                                   "--outputs=" + o.outputs, "--state=" + o.state, "--recipes=" + o.recipes};
+  return argv;
 }
 
 void ExecutorOptions::Check() const {

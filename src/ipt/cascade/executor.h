@@ -15,9 +15,10 @@
 
 namespace ipt::cascade {
 
-// The argv of a step (the same commands EmitScript writes). Option values are
-// passed as --option=VALUE, so that a value starting with '-' stays a value.
-std::vector<std::string> StepCommand(const Step& step, const ScriptOptions& options);
+// The argv of a step of `plan` (the same commands EmitScript writes): `ipt cascade step
+// --step=ID` with the plan's changed models and the options. Option values are passed
+// as --option=VALUE, so that a value starting with '-' stays a value.
+std::vector<std::string> StepCommand(const Plan& plan, const Step& step, const ScriptOptions& options);
 
 struct ExecutorOptions {
   int jobs = 2;                                        // steps running at once

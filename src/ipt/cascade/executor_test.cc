@@ -97,7 +97,7 @@ TEST(Executor, CommandsMatchTheEmittedScript) {
   fs::create_directories(dir / "record");
   ExecutorOptions e;
   e.state_dir = dir / "state";
-  auto outcomes = RunPlan(plan, [&o](const Step& s) { return StepCommand(s, o); }, e);
+  auto outcomes = RunPlan(plan, [&o, &plan](const Step& s) { return StepCommand(plan, s, o); }, e);
   for (const auto& x : outcomes) EXPECT_EQ(x.status, StepOutcome::Status::kDone) << x.id << ": " << x.error;
   EXPECT_EQ(testing::RecordedCalls(dir / "record"), from_script);
   EXPECT_EQ(testing::InjectedFiles(dir), std::vector<std::string>{});

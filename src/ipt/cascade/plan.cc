@@ -50,6 +50,9 @@ constexpr const char* kIptVar = "\x01IPT\x01";
 constexpr const char* kModelsVar = "\x01MODELS\x01";
 constexpr const char* kMatchesVar = "\x01MATCHES\x01";
 constexpr const char* kOutputsVar = "\x01OUTPUTS\x01";
+constexpr const char* kEvalMatchesVar = "\x01EVAL_MATCHES\x01";
+constexpr const char* kStateVar = "\x01STATE\x01";
+constexpr const char* kRecipesVar = "\x01RECIPES\x01";
 
 // `value` as one bash word that bash takes literally: bare when it holds only
 // characters no shell treats specially, else in single quotes, inside which
@@ -69,7 +72,10 @@ std::string ShellQuote(std::string_view value) {
 // replaced by the double-quoted variable ("$MODELS"), e.g. --models="$MODELS".
 std::string ScriptWord(const std::string& arg) {
   static const std::pair<std::string, std::string> kVars[] = {
-      {kIptVar, "\"$IPT\""}, {kModelsVar, "\"$MODELS\""}, {kMatchesVar, "\"$MATCHES\""}, {kOutputsVar, "\"$OUTPUTS\""}};
+      {kIptVar, "\"$IPT\""},         {kModelsVar, "\"$MODELS\""},
+      {kMatchesVar, "\"$MATCHES\""}, {kEvalMatchesVar, "\"$EVAL_MATCHES\""},
+      {kOutputsVar, "\"$OUTPUTS\""}, {kStateVar, "\"$STATE\""},
+      {kRecipesVar, "\"$RECIPES\""}};
   std::string out;
   size_t pos = 0;
   while (pos < arg.size()) {
@@ -217,7 +223,10 @@ set -euo pipefail
 [[ -n "${{IPT:-}}" ]] || IPT={}
 [[ -n "${{MODELS:-}}" ]] || MODELS={}
 [[ -n "${{MATCHES:-}}" ]] || MATCHES={}
+[[ -n "${{EVAL_MATCHES:-}}" ]] || EVAL_MATCHES={}
 [[ -n "${{OUTPUTS:-}}" ]] || OUTPUTS={}
+[[ -n "${{STATE:-}}" ]] || STATE={}
+[[ -n "${{RECIPES:-}}" ]] || RECIPES={}
 [[ -n "${{LOGS:-}}" ]] || LOGS={}
 mkdir -p -- "$LOGS"
 run() {{  # run STEP_ID CMD...: runs a step, keeping its log
@@ -226,13 +235,17 @@ run() {{  # run STEP_ID CMD...: runs a step, keeping its log
   if "$@" > "$LOGS/${{id//:/_}}.log" 2>&1; then echo "[$(date +%H:%M:%S)] done  $id"; else echo "FAILED $id (log: $LOGS/${{id//:/_}}.log)"; return 1; fi
 }}
 )SH", CommentText(fmt::format("{}", fmt::join(plan.changed, ", "))), ShellQuote(o.ipt), ShellQuote(o.models),
-                                ShellQuote(o.matches), ShellQuote(o.outputs), ShellQuote(o.logs));
+                                ShellQuote(o.matches), ShellQuote(o.eval_matches.empty() ? o.matches : o.eval_matches),
+                                ShellQuote(o.outputs), ShellQuote(o.state), ShellQuote(o.recipes), ShellQuote(o.logs));
   // The steps' arguments with sentinels where the script's variables go.
   ScriptOptions vars;
   vars.ipt = kIptVar;
   vars.models = kModelsVar;
   vars.matches = kMatchesVar;
   vars.outputs = kOutputsVar;
+  vars.eval_matches = kEvalMatchesVar;
+  vars.state = kStateVar;
+  vars.recipes = kRecipesVar;
   int wave = 1;
   for (const auto& ids : plan.Waves()) {
     out += fmt::format("\n# wave {}\npids=()\n", wave++);
@@ -242,7 +255,7 @@ run() {{  # run STEP_ID CMD...: runs a step, keeping its log
         if (x.id == id) s = &x;
       }
       std::string cmd;
-      for (const auto& arg : StepCommand(*s, vars)) cmd += (cmd.empty() ? "" : " ") + ScriptWord(arg);
+      for (const auto& arg : StepCommand(plan, *s, vars)) cmd += (cmd.empty() ? "" : " ") + ScriptWord(arg);
       out += fmt::format("run {} {} & pids+=($!)\n", ShellQuote(id), cmd);
     }
     // Wait for every step of the wave before stopping, so none is left running behind a failure.
@@ -253,7 +266,9 @@ run() {{  # run STEP_ID CMD...: runs a step, keeping its log
 }
 
 void WriteScript(const Plan& plan, const ScriptOptions& options, const std::filesystem::path& path) {
-  std::vector<std::filesystem::path> inputs = {options.models, options.matches, options.outputs};
+  std::vector<std::filesystem::path> inputs = {options.models, options.matches, options.outputs, options.state};
+  if (!options.eval_matches.empty()) inputs.push_back(options.eval_matches);
+  inputs.push_back(options.recipes);
   if (options.ipt.find('/') != std::string::npos) inputs.push_back(options.ipt);  // else looked up in PATH
   CheckOutputNotInput(path, inputs, "the script");
   WriteFileAtomic(path, EmitScript(plan, options));

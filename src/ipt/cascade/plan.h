@@ -45,18 +45,24 @@ Plan PlanCascade(const registry::ModelGraph& graph, const std::set<std::string>&
 nlohmann::json ToJson(const Plan& plan);
 std::string FormatPlan(const Plan& plan);
 
+// Each step is one call `ipt cascade step --step=ID ...` (pipeline/cascade_step.h), the
+// same from the executor and from an emitted script.
 struct ScriptOptions {
   std::string ipt = "ipt";              // the ipt executable
-  std::string models = "models.yaml";   // collection the steps use
-  std::string matches = "matches";      // directory of match directories
-  std::string outputs = "outputs";      // directory of pipeline outputs
-  std::string logs = "cascade-logs";    // one log file per step
+  std::string models = "models.yaml";   // the input collection (naming the changed models' new refs)
+  std::string matches = "matches";      // directory of training match directories
+  std::string eval_matches;             // directory of matches the evaluations score ("" = matches)
+  std::string outputs = "outputs";      // directory of pipeline outputs (OUTPUTS/tracking, OUTPUTS/pipeline)
+  std::string state = "cascade-state";  // the steps' collections, new refs, training runs
+  std::string recipes = "configs/train";  // directory of MODEL.yaml recipes (the trainer's defaults where absent)
+  std::string logs = "cascade-logs";    // one log file per step (scripts; the executor: STATE/logs)
 };
 // A bash script running the plan wave by wave (steps of a wave in parallel),
 // stopping at the first failure, keeping every step's log. Every value (paths,
 // the ipt executable) is single-quoted for the shell, so a path holding `$(...)`,
 // backticks, quotes or newlines reaches ipt verbatim and never runs; each may be
-// overridden from the environment (IPT, MODELS, MATCHES, OUTPUTS, LOGS).
+// overridden from the environment (IPT, MODELS, MATCHES, EVAL_MATCHES, OUTPUTS, STATE,
+// RECIPES, LOGS).
 std::string EmitScript(const Plan& plan, const ScriptOptions& options);
 // Writes EmitScript's text to `path` (atomically, executable). Refuses a path that
 // is one of the script's inputs (the collection, the matches, the outputs, ipt).

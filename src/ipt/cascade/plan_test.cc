@@ -91,7 +91,7 @@ TEST(Cascade, EmittedScriptPassesHostileNamesVerbatim) {
     WriteFileAtomic(dir / "cascade.sh", EmitScript(plan, o));
     EXPECT_EQ(testing::RunBash(dir / "cascade.sh", dir), 0) << ReadFile(dir / "script.out");
     std::vector<std::vector<std::string>> expected;
-    for (const auto& s : plan.steps) expected.push_back(StepCommand(s, o));
+    for (const auto& s : plan.steps) expected.push_back(StepCommand(plan, s, o));
     std::sort(expected.begin(), expected.end());
     EXPECT_EQ(testing::RecordedCalls(dir / "record"), expected);
     for (const auto& s : plan.steps) {

@@ -42,6 +42,9 @@ inline ScriptOptions HostileScriptOptions(const std::filesystem::path& dir) {
   o.matches = names[1];
   o.outputs = names[2];
   o.logs = names[3];
+  o.eval_matches = names[1] + " eval";
+  o.state = names[2] + " state";
+  o.recipes = names[0] + " recipes";
   o.ipt = WriteFakeIpt(dir, names[4], dir / "record").string();
   return o;
 }

@@ -84,10 +84,13 @@ PY
 done
 "$IPT" cascade plan --changed tracker --emit-script "$WORK/cascade.sh" >/dev/null 2>&1
 bash -n "$WORK/cascade.sh" || fail "emitted cascade script is not valid bash"
-# cascade run with the real entry points: the first step fails honestly (no trainer yet),
-# its log says why, and nothing downstream runs.
-if "$IPT" cascade run --changed tracker --ipt "$IPT" --state "$WORK/cstate" > "$WORK/out" 2>&1; then fail "cascade run pretended to succeed"; fi
-grep -q "models.yaml" "$WORK/cstate/logs/precompute_track.log" || fail "cascade step log lacks the reason"
+# cascade run with the real entry points: the first step fails honestly (no matches to
+# precompute), its log says why, and nothing downstream runs.
+mkdir -p "$WORK/cmatches"
+printf 'format: ipt-models/1\nmodels: {detector: abcdef12}\n' > "$WORK/cmodels.yaml"
+if "$IPT" cascade run --changed tracker --models "$WORK/cmodels.yaml" --matches "$WORK/cmatches" \
+     --outputs "$WORK/coutputs" --state "$WORK/cstate" > "$WORK/out" 2>&1; then fail "cascade run pretended to succeed"; fi
+grep -q "cmatches: no match directory" "$WORK/cstate/logs/precompute_track.log" || fail "cascade step log lacks the reason"
 grep -q "train:jn_classifier *not run" "$WORK/out" || fail "a step after a failure ran"
 "$IPT" models --store "$WORK/store" list | grep -q "no packages" || fail "models list on an empty store"
 printf 'format: ipt-models/1\nmodels: {detector: abcdef12}\n' > "$WORK/models.yaml"

@@ -1,16 +1,22 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <sstream>
 
 #include "ipt/cascade/executor.h"
 #include "ipt/cascade/plan.h"
+#include "ipt/cascade/step.h"
 #include "ipt/util/progress.h"
 #include "ipt/cli/commands.h"
 #include "ipt/cli/validators.h"
+#include "ipt/eval/ptfe.h"
 #include "ipt/io/match_dir.h"
+#include "ipt/nn/tensor_file.h"
+#include "ipt/pipeline/cascade_step.h"
 #include "ipt/registry/collection.h"
 #include "ipt/registry/training.h"
+#include "ipt/store/artifact_store.h"
 #include "ipt/store/precompute.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
@@ -30,6 +36,13 @@ std::set<std::string> SplitNames(const std::vector<std::string>& values) {
     }
   }
   return out;
+}
+
+// This executable's path, for the steps a cascade runs (else "ipt" from PATH).
+std::string SelfExecutable() {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("ipt") : self.string();
 }
 
 void PrintViolations(const std::vector<registry::Violation>& violations) {
@@ -265,25 +278,43 @@ void AddCascadeCommand(CLI::App& app) {
   };
   auto run_args = std::make_shared<RunArgs>();
   CLI::App* run = cascade->add_subcommand(
-      "run", "Execute a plan here: dependency order, independent steps in parallel, resumable\n"
-             "(finished steps are skipped), one log per step in STATE/logs.");
+      "run", "Execute a plan here, for real: precompute layers, retrain models with their trainers (recipes\n"
+             "from --recipes, default configs/train), run the pipeline on the evaluation matches and score it\n"
+             "with PTFE. Dependency order, independent steps in parallel, resumable (finished steps are\n"
+             "skipped), one log per step in STATE/logs; the collection to promote is left in STATE/models.yaml.\n"
+             "The model store and precompute store: $IPT_MODEL_STORE and $IPT_CACHE (default ./models, ./cache).");
   run->add_option("--changed", run_args->changed, "changed model(s): MODEL[,MODEL]")->required();
-  run->add_option("--models", run_args->commands.models, "collection the steps use");
-  run->add_option("--matches", run_args->commands.matches, "directory of match directories");
-  run->add_option("--outputs", run_args->commands.outputs, "directory of pipeline outputs");
-  run->add_option("--ipt", run_args->commands.ipt, "ipt executable the steps call");
+  run->add_option("--models", run_args->commands.models,
+                  "input collection: names the changed models' new refs (the rest as before)")
+      ->check(CLI::ExistingFile);
+  run->add_option("--matches", run_args->commands.matches, "directory of training matches")->check(CLI::ExistingDirectory);
+  run->add_option("--eval-matches", run_args->commands.eval_matches,
+                  "directory of matches the evaluations run on and score (default: --matches)")
+      ->check(CLI::ExistingDirectory);
+  run->add_option("--outputs", run_args->commands.outputs, "pipeline outputs of the evaluations (OUTPUTS/tracking, OUTPUTS/pipeline)");
+  run->add_option("--recipes", run_args->commands.recipes,
+                  "directory of training recipes MODEL.yaml (a model without one: its trainer's defaults)");
+  run->add_option("--ipt", run_args->commands.ipt, "ipt executable the steps call (default: this one)");
   run->add_option("--jobs", run_args->executor.jobs, "steps running at once")->check(CLI::Range(1, limits::kMaxThreads));
-  run->add_option("--state", run_args->executor.state_dir, "state directory (markers of finished steps, logs)");
+  run->add_option("--state", run_args->executor.state_dir,
+                  "state directory: markers of finished steps, logs, the steps' collections, new refs, training runs");
   run->callback([run_args]() {
     auto p = cascade::PlanCascade(registry::ModelGraph::PathA(), SplitNames(run_args->changed));
-    const auto& c = run_args->commands;
-    CheckOutputNotInput(run_args->executor.state_dir, {c.models, c.matches, c.outputs, c.ipt}, "--state");
-    run_args->executor.input_files = {c.models};  // a new collection re-runs every step
+    auto& c = run_args->commands;
+    if (c.ipt == "ipt") c.ipt = SelfExecutable();
+    c.state = run_args->executor.state_dir.string();
+    std::vector<std::filesystem::path> inputs = {c.models, c.matches, c.outputs, c.ipt};
+    if (!c.eval_matches.empty()) inputs.push_back(c.eval_matches);
+    inputs.push_back(c.recipes);
+    CheckOutputNotInput(run_args->executor.state_dir, inputs, "--state");
+    CheckOutputNotInput(c.outputs, {c.models, c.matches, c.eval_matches.empty() ? c.matches : c.eval_matches}, "--outputs");
+    run_args->executor.input_files = {c.models};  // a new input collection re-runs every step
+    fmt::print("{}\n", cascade::FormatPlan(p));
     ProgressBar bar("cascade", "steps");
     const auto& commands = run_args->commands;
     auto outcomes = cascade::RunPlan(
-        p, [&commands](const cascade::Step& s) { return cascade::StepCommand(s, commands); }, run_args->executor,
-        bar.Callback());
+        p, [&commands, &p](const cascade::Step& s) { return cascade::StepCommand(p, s, commands); },
+        run_args->executor, bar.Callback());
     bar.Finish();
     bool ok = true;
     for (const auto& o : outcomes) {
@@ -292,6 +323,54 @@ void AddCascadeCommand(CLI::App& app) {
       ok &= o.status == cascade::StepOutcome::Status::kDone || o.status == cascade::StepOutcome::Status::kSkipped;
     }
     IPT_CHECK(ok, "the cascade stopped; see the failed step's log, fix, and run again to resume");
+    fmt::print("collection to promote: {}\nPTFE: {}/pipeline/ptfe.json, report.html\n",
+               cascade::FinalCollectionFile(run_args->executor.state_dir).string(), c.outputs);
+  });
+
+  auto step_args = std::make_shared<pipeline::CascadeStepOptions>();
+  auto step_changed = std::make_shared<std::vector<std::string>>();
+  auto step_paths = std::make_shared<std::array<std::string, 8>>();
+  CLI::App* step = cascade->add_subcommand(
+      "step", "Run one step of a cascade plan (what `cascade run` and emitted scripts call): precompute:LAYER,\n"
+              "train:MODEL, evaluate:tracking or evaluate:pipeline, with the collection that step sees.");
+  auto& sp = *step_paths;
+  step->add_option("--step", step_args->step, "step id of the plan")->required();
+  step->add_option("--changed", *step_changed, "changed model(s) of the plan: MODEL[,MODEL]")->required();
+  step->add_option("--models", sp[0], "input collection")->required()->check(CLI::ExistingFile);
+  step->add_option("--matches", sp[1], "directory of training matches")->required()->check(CLI::ExistingDirectory);
+  step->add_option("--eval-matches", sp[2], "directory of evaluation matches (default: --matches)");
+  step->add_option("--outputs", sp[3], "pipeline outputs of the evaluations")->required();
+  step->add_option("--state", sp[4], "the cascade's state directory")->required();
+  sp[5] = "configs/train";
+  step->add_option("--recipes", sp[5], "directory of training recipes MODEL.yaml (a model without one: its trainer's defaults)");
+  sp[6] = registry::DefaultModelStoreRoot().string();
+  sp[7] = store::DefaultArtifactStoreRoot().string();
+  step->add_option("--store", sp[6], "model store ($IPT_MODEL_STORE, default ./models)");
+  step->add_option("--cache", sp[7], "precompute store ($IPT_CACHE, default ./cache)");
+  step->add_option("--threads", step_args->threads, "LibTorch threads of the pipeline runs")
+      ->check(PositiveUpTo(limits::kMaxThreads));
+  step->callback([step_args, step_changed, step_paths]() {
+    auto& o = *step_args;
+    const auto& sp = *step_paths;
+    for (const auto& name : SplitNames(*step_changed)) o.changed.push_back(name);
+    o.models = sp[0];
+    o.matches = sp[1];
+    o.eval_matches = sp[2];
+    o.outputs = sp[3];
+    o.state = sp[4];
+    o.recipes = sp[5];
+    o.model_store = sp[6];
+    o.cache = sp[7];
+    nn::SetTorchThreads(o.threads);
+    ProgressBar bar(o.step, "");
+    o.progress = [&bar](int64_t done, int64_t total, const std::string& status) {
+      bar.SetStatus(status);
+      bar.Update(done, total);
+    };
+    const auto result = pipeline::RunCascadeStep(o);
+    bar.Finish();
+    if (!result.ref.empty()) fmt::print("{}\n", result.ref);
+    if (!result.reports.empty()) fmt::print("{}", eval::FormatReports({result.reports.back()}));
   });
 }
 

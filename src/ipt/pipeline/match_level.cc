@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <tuple>
 
 #include "ipt/eval/ptfe.h"
 #include "ipt/io/match.h"
@@ -168,6 +169,65 @@ MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& track
   }
   m.attributes = tracking::ResolveTrackAttributes(evidence, match, options);
   return m;
+}
+
+MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
+                               const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
+                               identity_resolver::IdentityResolver* resolver, bool drop_non_person) {
+  MatchLevelOutput out;
+  // Per track: evidence from the crop encoder's named fields (the JN classifier's jersey
+  // probabilities when it runs), then the attributes.
+  Stopwatch watch;
+  MatchTracks match_tracks =
+      ResolveMatchTracks(frames, tracks, match, options, jn, drop_non_person);
+  if (jn) out.stage_seconds[kJnClassifierStage] = match_tracks.jn_seconds;
+  out.dropped = match_tracks.dropped;
+  std::vector<tracking::TrackAttributes>& attributes = match_tracks.attributes;
+  out.stage_seconds[kAttributesStage] = watch.Seconds() - match_tracks.jn_seconds;
+  if (resolver) {
+    // Model 5: person tracks linked into identities and named from the roster.
+    Stopwatch identity_watch;
+    jn_classifier::JnProbabilities unknown{};
+    unknown[jn_classifier::kUnknownClass] = 1.f;
+    std::vector<tracking::IdentityTrack> identity_tracks;
+    std::vector<tracking::TrackAttributes*> named;
+    for (tracking::TrackAttributes& a : attributes) {
+      if (!a.category) continue;
+      auto p = match_tracks.jersey_probabilities.find(a.track_id);
+      identity_tracks.push_back(IdentityTrackOfRows(frames, tracks, match_tracks.rows.at(a.track_id), a.track_id, *a.category,
+                                                    p != match_tracks.jersey_probabilities.end() ? p->second : unknown));
+      named.push_back(&a);
+    }
+    const tracking::IdentityResult identities = resolver->Resolve(identity_tracks, match);
+    for (size_t k = 0; k < named.size(); ++k) {
+      named[k]->player_id = identities.player_id[k];
+      if (identities.jersey[k]) named[k]->jersey = identities.jersey[k];
+    }
+    out.identities = identities.identities;
+    out.stage_seconds[kIdentityStage] = identity_watch.Seconds();
+  }
+  std::map<int64_t, const tracking::TrackAttributes*> attributes_of;
+  for (const auto& a : attributes) attributes_of[a.track_id] = &a;
+  std::vector<eval::PipelineRow>& rows = out.rows;
+  for (int64_t i = 0; i < frames.rows; ++i) {
+    auto it = attributes_of.find(tracks.track_id[i]);
+    if (it == attributes_of.end()) continue;  // untracked, or not a person
+    eval::PipelineRow r;
+    r.frame = static_cast<int>(frames.frame[i]);
+    r.track_id = tracks.track_id[i];
+    r.x_m = tracks.position_m[2 * i];
+    r.z_m = tracks.position_m[2 * i + 1];
+    r.score = frames.score[i];
+    r.category = it->second->category;
+    r.jersey = it->second->jersey;
+    r.player_id = it->second->player_id;
+    rows.push_back(r);
+  }
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.frame, a.track_id) < std::tie(b.frame, b.track_id);
+  });
+  out.tracks = static_cast<int64_t>(attributes.size());
+  return out;
 }
 
 tracking::IdentityTrack IdentityTrackOfRows(const FrameLayer& frames, const TrackLayer& tracks,

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "ipt/crop_encoder/crop_encoder.h"
+#include "ipt/eval/pipeline_output.h"
+#include "ipt/identity_resolver/identity_resolver.h"
 #include "ipt/identity_resolver/identity_resolver_training.h"
 #include "ipt/io/annotations.h"
 #include "ipt/jn_classifier/jn_classifier.h"
@@ -80,6 +82,23 @@ struct MatchTracks {
 MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                                const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
                                bool drop_non_person);
+
+// The match level of a run over a match's two layers: the attributes of every track (the
+// JN classifier's jersey when `jn` is given, else the vote), identities (`resolver` when
+// given, else the roster look-up), and the output rows of person tracks.
+inline constexpr const char* kJnClassifierStage = "jn_classifier";
+inline constexpr const char* kAttributesStage = "attributes";
+inline constexpr const char* kIdentityStage = "identity_resolver";
+struct MatchLevelOutput {
+  std::vector<eval::PipelineRow> rows;  // by (frame, track id)
+  int64_t tracks = 0;                   // person tracks
+  int64_t dropped = 0;                  // tracks left out as not persons
+  int identities = 0;                   // identities the resolver made
+  std::map<std::string, double> stage_seconds;  // the three stages above (those that ran)
+};
+MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
+                               const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
+                               identity_resolver::IdentityResolver* resolver, bool drop_non_person);
 
 // The identity resolver's view of `rows` (one track or a piece of one, in row order): its
 // span and end positions (the tracker's), detections, mean embedding (L2-normalised),

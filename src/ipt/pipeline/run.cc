@@ -34,10 +34,7 @@ namespace ipt::pipeline {
 namespace fs = std::filesystem;
 
 constexpr const char* kRunFormat = "ipt-run/1";
-constexpr const char* kAttributesStage = "attributes";
 constexpr const char* kWriteStage = "write";
-constexpr const char* kJnClassifierStage = "jn_classifier";
-constexpr const char* kIdentityStage = "identity_resolver";
 
 void RunOptions::Check() const {
   IPT_CHECK(max_frames >= 0 && max_frames <= limits::kMaxFrames, "max_frames must be in [0, {}], got {}",
@@ -301,62 +298,17 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.frames = frames.frames;
   report.detections = frames.rows;
 
-  // Per track: evidence from the crop encoder's named fields (the JN classifier's jersey
-  // probabilities when it runs), then the attributes.
-  Stopwatch watch;
-  MatchTracks match_tracks =
-      ResolveMatchTracks(frames, tracks, match.info, options.attributes, jn ? &*jn : nullptr, options.drop_non_person_tracks);
-  if (jn) report.stage_seconds[kJnClassifierStage] = match_tracks.jn_seconds;
-  report.dropped_tracks = match_tracks.dropped;
-  std::vector<tracking::TrackAttributes>& attributes = match_tracks.attributes;
-  report.stage_seconds[kAttributesStage] = watch.Seconds() - match_tracks.jn_seconds;
-  if (resolver) {
-    // Model 5: person tracks linked into identities and named from the roster.
-    Stopwatch identity_watch;
-    jn_classifier::JnProbabilities unknown{};
-    unknown[jn_classifier::kUnknownClass] = 1.f;
-    std::vector<tracking::IdentityTrack> identity_tracks;
-    std::vector<tracking::TrackAttributes*> named;
-    for (tracking::TrackAttributes& a : attributes) {
-      if (!a.category) continue;
-      auto p = match_tracks.jersey_probabilities.find(a.track_id);
-      identity_tracks.push_back(IdentityTrackOfRows(frames, tracks, match_tracks.rows.at(a.track_id), a.track_id, *a.category,
-                                                    p != match_tracks.jersey_probabilities.end() ? p->second : unknown));
-      named.push_back(&a);
-    }
-    const tracking::IdentityResult identities = resolver->Resolve(identity_tracks, match.info);
-    for (size_t k = 0; k < named.size(); ++k) {
-      named[k]->player_id = identities.player_id[k];
-      if (identities.jersey[k]) named[k]->jersey = identities.jersey[k];
-    }
-    report.identities = identities.identities;
-    report.stage_seconds[kIdentityStage] = identity_watch.Seconds();
-  }
-  std::map<int64_t, const tracking::TrackAttributes*> attributes_of;
-  for (const auto& a : attributes) attributes_of[a.track_id] = &a;
-  std::vector<eval::PipelineRow> rows;
-  for (int64_t i = 0; i < frames.rows; ++i) {
-    auto it = attributes_of.find(tracks.track_id[i]);
-    if (it == attributes_of.end()) continue;  // untracked, or not a person
-    eval::PipelineRow r;
-    r.frame = static_cast<int>(frames.frame[i]);
-    r.track_id = tracks.track_id[i];
-    r.x_m = tracks.position_m[2 * i];
-    r.z_m = tracks.position_m[2 * i + 1];
-    r.score = frames.score[i];
-    r.category = it->second->category;
-    r.jersey = it->second->jersey;
-    r.player_id = it->second->player_id;
-    rows.push_back(r);
-  }
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.frame, a.track_id) < std::tie(b.frame, b.track_id);
-  });
+  MatchLevelOutput match_level = RunMatchLevel(frames, tracks, match.info, options.attributes, jn ? &*jn : nullptr,
+                                               resolver ? &*resolver : nullptr, options.drop_non_person_tracks);
+  for (const auto& [stage, seconds] : match_level.stage_seconds) report.stage_seconds[stage] = seconds;
+  report.dropped_tracks = match_level.dropped;
+  report.identities = match_level.identities;
+  const std::vector<eval::PipelineRow>& rows = match_level.rows;
   report.rows = static_cast<int64_t>(rows.size());
-  report.tracks = static_cast<int64_t>(attributes.size());
+  report.tracks = match_level.tracks;
   if (options.progress) options.progress("attributes", report.tracks, report.tracks);
 
-  watch = Stopwatch();
+  Stopwatch watch;
   eval::WriteOutputDirectory(out, "--out", [&](const fs::path& temp) {
     eval::WriteTracksCsv(rows, temp / "tracks.csv");
     eval::WriteGsrPredictions(eval::ToGsrPredictions(match.info, rows), temp / "predictions-gsr.json");

@@ -4,6 +4,8 @@
 // (an existing OUT left as it was).
 #include "ipt/pipeline/match_level.h"
 #include "ipt/pipeline/run.h"
+#include "ipt/pipeline/bench.h"
+#include "ipt/pipeline/cascade_step.h"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -11,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "ipt/cascade/step.h"
 #include "ipt/crop_encoder/crop_encoder_net.h"
 #include "ipt/detector/detector_net.h"
 #include "ipt/eval/match_evaluation.h"
@@ -663,6 +666,137 @@ TEST(IdentityResolver, TrainsOnPiecesAndNamesPlayersThroughTheRun) {
   bad.models_yaml = WriteCollection(w, stale, "models_ir_stale.yaml");
   EXPECT_NE(ErrorOf([&] { pipeline::Run(w.match, w.root / "out_x", bad); }).find("models_ir_stale.yaml"), std::string::npos);
   EXPECT_FALSE(fs::exists(w.root / "out_x"));
+}
+
+
+// The design's cascade for real on the tiny world (`ipt cascade step` for every step of the
+// plan, in order): a new crop encoder regenerates the frame and track layers, retrains the
+// tracker, the JN classifier and the identity resolver with their trainers, and scores the
+// new pipeline with PTFE; each step reads the collection the plan gives it. Then a JN
+// classifier change runs only the evaluation, on both layers from the store.
+TEST(Cascade, ACropEncoderChangeRetrainsModels3To5AndAJnChangeRegeneratesNothing) {
+  const World& w = TheWorld();
+  const fs::path root = w.root / "cascade";
+  fs::create_directories(root / "recipes");
+  for (const char* m : {"train/seed-1000", "eval/seed-5000"}) {
+    fs::create_directories((root / m).parent_path());
+    fs::copy(w.match, root / m, fs::copy_options::recursive);
+  }
+  const std::string data = "train_matches: [" + (root / "train").string() + "]\nval_matches: [" + (root / "eval").string() + "]\n";
+  // The online tracker's "training" packages its options for the new encoder (a 4-step GNN
+  // would leave the identity resolver's trainer no pair to learn from; GnnTracker tests train it).
+  std::ofstream(root / "recipes/tracker.yaml") << "model: tracker\ntype: online_tracker\n";
+  std::ofstream(root / "recipes/jn_classifier.yaml")
+      << "model: jn_classifier\n" << data << "training: {steps: 4, steps_per_epoch: 2, loader_workers: 1, threads: 1}\n"
+      << "data: {batch_tracks: 4, validation_windows: [5]}\n"
+      << "network: {model_dim: 8, heads: 2, layers: 1, feedforward_dim: 8, max_detections: 4}\n";
+  std::ofstream(root / "recipes/identity_resolver.yaml")
+      << "model: identity_resolver\n" << data
+      << "training: {steps: 4, steps_per_epoch: 2, loader_workers: 1, threads: 1}\n"
+      << "data: {batch_pairs: 8, cut: {min_piece_frames: 3, max_piece_frames: 5, min_gap_frames: 1, max_gap_frames: 2}}\n"
+      << "network: {hidden: 4}\n";
+  registry::TrainerRegistry trainers;
+  trainers.Register("tracker", TrainTracker);
+  trainers.Register("jn_classifier", TrainJnClassifierFromLayers);
+  trainers.Register("identity_resolver", TrainIdentityResolverFromLayers);
+  registry::ModelStore store(w.store);
+
+  std::map<std::string, std::string> input = w.refs;
+  // Seed 31: a tiny random encoder whose role head calls some tracks people (with one that
+  // calls none, the identity resolver's trainer has no pair to learn from, and says so).
+  input["crop_encoder"] = store.Add(WriteEncoderPackage(root / "pkg_encoder", w.refs.at("detector"), {}, 31));
+  CascadeStepOptions o;
+  o.changed = {"crop_encoder"};
+  o.models = WriteCollection(w, input, "cascade_input.yaml");
+  o.matches = root / "train";
+  o.eval_matches = root / "eval";
+  o.outputs = root / "outputs";
+  o.state = root / "state";
+  o.recipes = root / "recipes";
+  o.model_store = w.store;
+  o.cache = w.cache;
+  const cascade::Plan plan = cascade::PlanCascade(registry::ModelGraph::PathA(), {"crop_encoder"});
+  std::map<std::string, CascadeStepResult> results;
+  for (const auto& step : plan.steps) {  // an execution order
+    o.step = step.id;
+    results[step.id] = RunCascadeStep(o, trainers);
+  }
+  // Both layers are new (the new encoder's keys) for the training and evaluation matches.
+  EXPECT_EQ(results["precompute:frame"].computed + results["precompute:frame"].hits, 2);
+  EXPECT_GE(results["precompute:frame"].computed, 1);  // the two matches are copies: one key
+  EXPECT_GE(results["precompute:track"].computed, 1);
+  // Each retrained model names the models it was trained with: the new encoder, the new tracker.
+  const std::string tracker = results["train:tracker"].ref;
+  EXPECT_EQ(store.Get(tracker).trained_with.at("crop_encoder"), input.at("crop_encoder"));
+  for (const char* m : {"jn_classifier", "identity_resolver"}) {
+    EXPECT_EQ(store.Get(results[std::string("train:") + m].ref).trained_with.at("tracker"), tracker) << m;
+  }
+  // The tracking evaluation ran without models 4 and 5; the pipeline's with the new ones.
+  const auto tracking = registry::ReadCollection(cascade::StepCollectionFile(o.state, "evaluate:tracking"));
+  EXPECT_EQ(tracking.refs.count("jn_classifier") + tracking.refs.count("identity_resolver"), 0u);
+  EXPECT_EQ(tracking.refs.at("tracker"), tracker);
+  const auto final_collection = registry::ReadCollection(cascade::FinalCollectionFile(o.state));
+  EXPECT_EQ(final_collection.refs.at("jn_classifier"), results["train:jn_classifier"].ref);
+  EXPECT_EQ(final_collection.refs.at("identity_resolver"), results["train:identity_resolver"].ref);
+  EXPECT_TRUE(registry::ValidateCollection(final_collection, registry::ModelGraph::PathA(), store).empty());
+  ASSERT_EQ(results["evaluate:pipeline"].reports.size(), 2u);  // the match and COMBINED
+  EXPECT_GT(results["evaluate:pipeline"].reports.back().frames, 0);
+  EXPECT_TRUE(fs::is_regular_file(o.outputs / "pipeline" / "ptfe.json"));
+  EXPECT_TRUE(fs::is_regular_file(o.outputs / "pipeline" / "report.html"));
+
+  // A JN classifier change: one step, the evaluation, with both layers from the store.
+  CascadeStepOptions jn = o;
+  jn.changed = {"jn_classifier"};
+  jn.step = "evaluate:pipeline";
+  jn.models = cascade::FinalCollectionFile(o.state);
+  jn.state = root / "state_jn";
+  jn.outputs = root / "outputs_jn";
+  RunCascadeStep(jn, trainers);
+  const nlohmann::json run = io::ParseJson(ReadFile(jn.outputs / "pipeline/seed-5000/run.json"), "run.json");
+  EXPECT_EQ(run["layers"]["frame"]["cache"], "hit");
+  EXPECT_EQ(run["layers"]["track"]["cache"], "hit");
+
+  // A later step without the ref of a training before it fails, naming the file.
+  CascadeStepOptions missing = o;
+  missing.state = root / "state_empty";
+  missing.step = "precompute:track";
+  EXPECT_NE(ErrorOf([&] { RunCascadeStep(missing, trainers); }).find("tracker.ref"), std::string::npos);
+}
+
+
+// `ipt bench`: the cold run computes both layers and every stage, the warm one hits both;
+// a store that is not empty is refused (its hits would pass for a cold run). The match
+// level on synthesized layers runs models 4 and 5 over every track.
+TEST(Bench, PipelineColdAndWarmAndTheMatchLevelOnSynthesizedLayers) {
+  const World& w = TheWorld();
+  RunOptions o = Options(w);
+  o.cache = w.root / "bench_cache";
+  const PipelineBench b = BenchPipeline(w.match, w.root / "bench_out", o);
+  EXPECT_FALSE(b.cold.layers.at("frame").hit);
+  EXPECT_FALSE(b.cold.layers.at("track").hit);
+  EXPECT_TRUE(b.warm.layers.at("frame").hit);
+  for (const char* stage : {kDecodeStitchStage, kDetectorStage, kCropsStage, kEncoderStage, "tracker", kAttributesStage}) {
+    EXPECT_TRUE(b.cold.stage_seconds.count(stage)) << stage;
+  }
+  EXPECT_FALSE(b.warm.stage_seconds.count("detector"));
+  const nlohmann::json j = ToJson(b);
+  EXPECT_EQ(j["frames"], b.cold.frames);
+  EXPECT_GT(j["cold"]["frames_per_second"].get<double>(), 0);
+  EXPECT_NE(ErrorOf([&] { BenchPipeline(w.match, w.root / "bench_out", o); }).find("must be empty"), std::string::npos);
+
+  std::map<std::string, std::string> refs = w.refs;
+  refs["jn_classifier"] = TrainTinyJnClassifier(w, 1);
+  refs["identity_resolver"] = TrainTinyIdentityResolver(w, w.refs, 1);
+  SyntheticLayersOptions layers;
+  layers.minutes = 0.5;  // 300 frames at the tiny match's 10 fps
+  layers.mean_track_seconds = 5;
+  const MatchLevelBench m = BenchMatchLevel(w.match, WriteCollection(w, refs, "models_bench.yaml"), w.store, layers, 1);
+  EXPECT_EQ(m.frames, 300);
+  EXPECT_GT(m.rows, 0);
+  EXPECT_GT(m.person_tracks, 0);
+  EXPECT_GT(m.identities, 0);
+  for (const char* stage : {kJnClassifierStage, kAttributesStage, kIdentityStage}) EXPECT_TRUE(m.stage_seconds.count(stage)) << stage;
+  EXPECT_GE(m.peak_rss_bytes, m.rss_before_bytes * 9 / 10);  // the high-water mark restarts at the current RSS
 }
 
 }  // namespace

@@ -8,6 +8,13 @@ namespace ipt {
 
 // Peak resident set size of this process so far, in bytes (getrusage).
 int64_t PeakRssBytes();
+// Resident set size now, in bytes (/proc/self/statm; 0 where there is none).
+int64_t CurrentRssBytes();
+// Starts a new peak: the kernel's high-water mark (VmHWM) is set to the current RSS
+// (/proc/self/clear_refs). False where that is not possible.
+bool ResetPeakRss();
+// The high-water mark since the last ResetPeakRss (VmHWM), else PeakRssBytes().
+int64_t PeakRssSinceResetBytes();
 
 // Keeps freed large blocks in the heap instead of returning them to the kernel
 // (glibc mallopt: mmap threshold 32 MiB, trim threshold 1 GiB). Networks
