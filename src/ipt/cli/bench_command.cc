@@ -130,14 +130,18 @@ void AddBenchCommand(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
-      "bench", "Measure the pipeline on a match: ms per frame, frames per second and peak memory.\n"
-               "  ipt bench MATCH                      decode, panorama stitching, crop cutting\n"
-               "  ipt bench MATCH --models M           and every stage of `ipt run` (detector, crops, crop encoder,\n"
-               "                                       tracker, JN classifier, attributes, identity resolver), cold\n"
-               "                                       (a fresh precompute store) and warm (both layers cache hits)\n"
-               "  ipt bench MATCH --models M --match-minutes 90\n"
-               "                                       only the match level (models 4, 5) on frame and track layers\n"
-               "                                       synthesized at full size for that long (MATCH's roster, fps)");
+      "bench", "Measure the pipeline on a match: ms per frame, frames per second and peak memory\n"
+               "(decoding and stitching; every stage of `ipt run`; the match level of a whole match).");
+  cmd->footer(
+      "Modes:\n"
+      "  ipt bench MATCH                   decode, panorama stitching, crop cutting\n"
+      "  ipt bench MATCH --models M        and every stage of `ipt run` (detector, crops, crop encoder, tracker,\n"
+      "                                    JN classifier, attributes, identity resolver), cold (a fresh precompute\n"
+      "                                    store) and warm (both layers cache hits)\n"
+      "  ipt bench MATCH --models M --match-minutes 90\n"
+      "                                    only the match level (models 4, 5) on frame and track layers synthesized\n"
+      "                                    at full size for that long (MATCH's roster and fps); run it alone: its\n"
+      "                                    peak memory is the process's");
   cmd->add_option("MATCH", args->match, "match directory")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--models", args->models, "collection: also benchmark `ipt run` with these models")->check(CLI::ExistingFile);
   cmd->add_option("--store", args->store, "model store ($IPT_MODEL_STORE, default ./models)");

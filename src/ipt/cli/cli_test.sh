@@ -14,7 +14,8 @@ rig: {image_width_px: 320, image_height_px: 180}
 panorama: {width_px: 256, height_px: 128}
 YAML
 
-"$IPT" --help | grep -q "sim" || fail "--help does not list sim"
+"$IPT" --help > "$WORK/help.txt"
+grep -q "sim" "$WORK/help.txt" || fail "--help does not list sim"
 "$IPT" sim --help | grep -q -- "--seconds FLOAT:in (0, 43200]=30" || fail "sim --help does not show the default of --seconds"
 
 "$IPT" sim --config "$WORK/tiny.yaml" --seed 3 --seconds 1 --out "$WORK/m" >/dev/null 2>&1
@@ -130,6 +131,9 @@ expect_error "field 'people.kit_similarty': unknown key" "$IPT" sim --config "$W
 # ---- eval: outputs never overwrite inputs; output directories carry the marker (issue 7) ----
 cp "$WORK/m/annotations.csv" "$WORK/annotations.orig"
 cp "$WORK/run_a/tracks.csv" "$WORK/tracks.orig"
+expect_error "give --html too" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --stills "$WORK/m/match.yaml"
+expect_error "--stills .*no_such.png: no such image file" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --html "$WORK/r.html" --stills "$WORK/no_such.png"
+[[ ! -e "$WORK/r.html" ]] || fail "a refused evaluation wrote its report"
 expect_error "is an input of this command" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --html "$WORK/m/annotations.csv"
 expect_error "is an input of this command" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --html "$WORK/run_a/tracks.csv"
 expect_error "is an input of this command" "$IPT" eval match --gt "$WORK/m" --pred "$WORK/run_a" --html "$WORK/m/match.yaml"
@@ -173,6 +177,7 @@ expect_error "is an input of this command" "$IPT" show "$WORK/m" --frame 1 --out
 cmp -s "$WORK/m/left.mp4" "$WORK/left.orig" || fail "panorama replaced its input video"
 cmp -s "$WORK/m/annotations.csv" "$WORK/annotations.orig" || fail "show replaced the ground truth"
 expect_error "threads" "$IPT" bench "$WORK/m" --threads 70000
+expect_error "--match-minutes needs --models" "$IPT" bench "$WORK/m" --match-minutes 1
 expect_error "not a regular file" "$IPT" eval tracks --space pitch --gt /dev/zero --pred /dev/zero
 printf '\xef\xbb\xbf1,1,2,3\n2,1,2,3\n' > "$WORK/bom.txt"
 "$IPT" eval tracks --space pitch --gt "$WORK/bom.txt" --pred "$WORK/bom.txt" --json > "$WORK/bom.json" 2>/dev/null

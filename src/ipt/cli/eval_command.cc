@@ -76,7 +76,7 @@ void AddGsr(CLI::App* eval) {
 void AddMatch(CLI::App* eval) {
   struct Args {
     std::string gt, pred, html, export_gsr;
-    std::vector<std::string> compare;
+    std::vector<std::string> compare, stills;
     bool json = false;
     eval::PtfeOptions options;
   };
@@ -90,6 +90,9 @@ void AddMatch(CLI::App* eval) {
                       ->expected(2)->check(CLI::ExistingDirectory);
   pred->excludes(compare);
   cmd->add_option("--html", args->html, "also write a self-contained HTML report here (never over an input)");
+  cmd->add_option("--stills", args->stills,
+                  "still frames the HTML report shows and links, by paths relative to it (e.g. the PNGs of\n"
+                  "`ipt render --stills`)");
   cmd->add_option("--export-gsr", args->export_gsr,
                   "also write SoccerNet GSR JSON (Labels-GameState.json, predictions.json) into this directory\n"
                   "(absent, empty, or one ipt wrote: it is replaced)");
@@ -98,6 +101,7 @@ void AddMatch(CLI::App* eval) {
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->callback([args]() {
     eval::MatchEvaluationOptions options;
+    options.stills = Paths(args->stills);
     options.match_dir = args->gt;
     if (!args->pred.empty()) options.output_dirs = {args->pred};
     else options.output_dirs = Paths(args->compare);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include <algorithm>
 
 namespace ipt::eval {
@@ -115,7 +117,21 @@ std::string JerseyChart(const PtfeReport& r) {
 
 }  // namespace
 
-std::string RenderHtmlReport(const std::string& title, const std::vector<PtfeReport>& reports) {
+namespace {
+// A relative path as a URL path: bytes other than unreserved characters and '/' are
+// percent-encoded (spaces, '#', '?', '%' would otherwise change what the link names).
+std::string UrlPath(const std::string& path) {
+  std::string out;
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+}  // namespace
+
+std::string RenderHtmlReport(const std::string& title, const std::vector<PtfeReport>& reports,
+                             const std::vector<std::string>& still_links) {
   std::string html = fmt::format(R"(<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{0}</title>
 <style>
@@ -146,6 +162,14 @@ GS-HOTA, categories, jerseys and identities. Fractions are shown as percentages.
   html += "<div class='grid'><div><h2>HOTA, DetA, AssA against alpha</h2>" + AlphaChart(reports) + "</div>";
   html += fmt::format("<div><h2>Jersey accuracy against track length ({})</h2>", Escape(main.name)) + JerseyChart(main) + "</div></div>";
   html += fmt::format("<h2>Category confusion, matched detections ({})</h2>", Escape(main.name)) + ConfusionTable(main);
+  if (!still_links.empty()) {
+    html += "<h2>Frames</h2><p>The run drawn over its match (<code>ipt render</code>): ids, team colours, jerseys, and the "
+            "minimap.</p><div class='grid'>";
+    for (const auto& link : still_links) {
+      html += fmt::format("<a href=\"{0}\"><img src=\"{0}\" width=\"480\" alt=\"{0}\"></a>", Escape(UrlPath(link)));
+    }
+    html += "</div>";
+  }
   html += "</body></html>\n";
   return html;
 }

@@ -28,8 +28,13 @@ void Append(std::vector<fs::path>* all, const std::vector<fs::path>& more) {
   all->insert(all->end(), more.begin(), more.end());
 }
 
-void WriteHtml(const fs::path& path, const std::string& title, const std::vector<PtfeReport>& reports) {
-  WriteFileAtomic(path, RenderHtmlReport(title, reports));
+void WriteHtml(const fs::path& path, const std::string& title, const std::vector<PtfeReport>& reports,
+               const std::vector<fs::path>& stills = {}) {
+  // Links relative to the page's directory, so that the page and its stills move together.
+  std::vector<std::string> links;
+  const fs::path page_dir = fs::absolute(path).parent_path();
+  for (const auto& still : stills) links.push_back(fs::relative(fs::absolute(still), page_dir).generic_string());
+  WriteFileAtomic(path, RenderHtmlReport(title, reports, links));
   spdlog::info("wrote {}", path.string());
 }
 
@@ -83,6 +88,11 @@ void MatchEvaluationOptions::Check() const {
             "give one output directory (--pred) or two to compare (--compare A B), got {}", output_dirs.size());
   IPT_CHECK(export_gsr.empty() || output_dirs.size() == 1, "--export-gsr needs --pred (one run)");
   ptfe.Check();
+  IPT_CHECK(stills.empty() || !html.empty(), "stills are linked from the HTML report: give --html too");
+  for (const auto& still : stills) {
+    std::error_code ec;
+    IPT_CHECK(fs::is_regular_file(still, ec), "--stills {}: no such image file", still.string());
+  }
 }
 
 std::vector<PtfeReport> RunMatchEvaluation(const MatchEvaluationOptions& options) {
@@ -112,7 +122,7 @@ std::vector<PtfeReport> RunMatchEvaluation(const MatchEvaluationOptions& options
     ExportSoccerNetGsr(gt.match, gt.annotations, single_run, options.export_gsr, "--export-gsr");
     spdlog::info("wrote SoccerNet GSR files to {}", options.export_gsr.string());
   }
-  if (!options.html.empty()) WriteHtml(options.html, kReportTitle + DirectoryLabel(options.match_dir), reports);
+  if (!options.html.empty()) WriteHtml(options.html, kReportTitle + DirectoryLabel(options.match_dir), reports, options.stills);
   return reports;
 }
 

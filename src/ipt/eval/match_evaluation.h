@@ -55,6 +55,7 @@ struct MatchEvaluationOptions {
   std::vector<std::filesystem::path> output_dirs;  // one run, or two runs A B to compare
   std::filesystem::path html;                      // also write the HTML report here ("" = no)
   std::filesystem::path export_gsr;                // also write SoccerNet GSR files here ("" = no; one run only)
+  std::vector<std::filesystem::path> stills;       // images the HTML report links (relative to it); needs html
   PtfeOptions ptfe;                                // matching radius and tracking tolerance
   void Check() const;
 };

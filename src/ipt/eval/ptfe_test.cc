@@ -189,6 +189,14 @@ TEST(Ptfe, CombinedReportPoolsMatches) {
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("href="), std::string::npos);  // self-contained: links nothing
+  // Stills are shown and linked by their relative paths, URL-encoded, and nothing else is.
+  html = RenderHtmlReport("test", {c}, {"render_stills/frame_000001.png", "my stills/a#1.png"});
+  EXPECT_NE(html.find("<a href=\"render_stills/frame_000001.png\"><img src=\"render_stills/frame_000001.png\""),
+            std::string::npos);
+  EXPECT_NE(html.find("href=\"my%20stills/a%231.png\""), std::string::npos);
+  size_t links = 0;
+  for (size_t at = html.find("href="); at != std::string::npos; at = html.find("href=", at + 1)) ++links;
+  EXPECT_EQ(links, 2u);
 }
 
 // The row of `label` in a table printed by FormatComparison / FormatReports, split on blanks.
