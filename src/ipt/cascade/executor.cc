@@ -83,10 +83,14 @@ std::string NewRunId() {
 
 // What a step's result depends on: its command, the content of the files every step
 // reads (the collection), and the runs of the steps it comes after.
-std::string StepRecord(const std::vector<std::string>& argv, const ExecutorOptions& options,
+std::string StepRecord(const Step& step, const std::vector<std::string>& argv, const ExecutorOptions& options,
                        const std::string& upstream_runs) {
   std::string record = CommandRecord(argv);
-  for (const auto& file : options.input_files) {
+  std::vector<fs::path> inputs = options.input_files;
+  if (options.step_input_files) {
+    for (const auto& file : options.step_input_files(step)) inputs.push_back(file);
+  }
+  for (const auto& file : inputs) {
     std::error_code ec;
     record += fmt::format("input {} {}\n", file.string(),
                           fs::is_regular_file(file, ec) ? Sha256OfFile(file) : std::string("missing"));
@@ -104,7 +108,7 @@ StepOutcome RunStep(const Step& step, const CommandFn& command_of, const Executo
   try {
     const std::vector<std::string> argv = command_of(step);
     const fs::path marker = options.state_dir / (FileName(step.id) + ".done");
-    const std::string record = StepRecord(argv, options, upstream_runs);
+    const std::string record = StepRecord(step, argv, options, upstream_runs);
     std::string previous;
     std::error_code ec;
     if (fs::is_regular_file(fs::symlink_status(marker, ec))) previous = ReadFile(marker);

@@ -25,6 +25,9 @@ struct ExecutorOptions {
   std::filesystem::path state_dir = "cascade-state";   // <step>.done markers and logs/
   // Files every step reads (the collection): a change of their content re-runs steps.
   std::vector<std::filesystem::path> input_files;
+  // Files one step reads (a training step's recipe): a change of their content re-runs
+  // that step and, through the run ids, every step after it. Absent files count too.
+  std::function<std::vector<std::filesystem::path>(const Step&)> step_input_files;
   void Check() const;
 };
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "ipt/cascade/script_test_util.h"
@@ -195,6 +196,35 @@ TEST(Executor, ResumeFollowsTheCollectionAndUpstreamRuns) {
   // The detector's plan adds train:crop_encoder first; it runs, so everything after it runs.
   auto detector = statuses(PlanCascade(registry::ModelGraph::PathA(), {"detector"}));
   for (const auto& [id, s] : detector) EXPECT_EQ(s, StepOutcome::Status::kDone) << id;
+}
+
+// A step's own inputs (a training step's recipe): a changed recipe re-runs that training
+// and what comes after it, nothing before or beside it.
+TEST(Executor, AChangedRecipeRerunsItsTrainingAndWhatFollows) {
+  fs::path dir = ipt::testing::FreshTempDir("executor_recipe");
+  ExecutorOptions o;
+  o.state_dir = dir / "state";
+  o.step_input_files = [&](const Step& s) {
+    return s.kind == "train" ? std::vector<fs::path>{dir / (s.target + ".yaml")} : std::vector<fs::path>{};
+  };
+  std::ofstream(dir / "jn_classifier.yaml") << "steps: 400\n";
+  const Plan crop = PlanCascade(registry::ModelGraph::PathA(), {"crop_encoder"});
+  auto statuses = [&] {
+    std::map<std::string, StepOutcome::Status> out;
+    for (const auto& x : RunPlan(crop, [](const Step&) { return std::vector<std::string>{"true"}; }, o)) out[x.id] = x.status;
+    return out;
+  };
+  statuses();
+  for (const auto& [id, s] : statuses()) EXPECT_EQ(s, StepOutcome::Status::kSkipped) << id;
+  std::ofstream(dir / "jn_classifier.yaml") << "steps: 1500\n";
+  const std::set<std::string> rerun = {"train:jn_classifier", "evaluate:pipeline"};
+  for (const auto& [id, s] : statuses()) {
+    EXPECT_EQ(s, rerun.count(id) ? StepOutcome::Status::kDone : StepOutcome::Status::kSkipped) << id;
+  }
+  std::ofstream(dir / "tracker.yaml") << "a recipe where there was none\n";
+  for (const auto& [id, s] : statuses()) {
+    EXPECT_EQ(s, id == "precompute:frame" ? StepOutcome::Status::kSkipped : StepOutcome::Status::kDone) << id;
+  }
 }
 
 // A symlink planted where a log goes is not written through.

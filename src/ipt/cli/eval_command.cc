@@ -238,7 +238,8 @@ void AddJersey(CLI::App* eval) {
                 "and by how often the number is legible in it (never / 1-4 / >= 5 crops). A window's truth is the\n"
                 "number of its main person when one of its crops shows it legibly, else unknown.");
   cmd->add_option("MATCH", args->matches, "match directories with annotations.csv")->required()->check(CLI::ExistingDirectory);
-  cmd->add_option("--models", args->models, "collection naming detector, crop_encoder, tracker and jn_classifier")
+  cmd->add_option("--models", args->models, "collection naming detector, crop_encoder and tracker, and jn_classifier (without one:\n"
+                                           "the vote alone is scored)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--store", args->store, "model store ($IPT_MODEL_STORE, default ./models)");
   cmd->add_option("--cache", args->cache, "precompute store ($IPT_CACHE, default ./cache)");

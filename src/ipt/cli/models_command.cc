@@ -309,6 +309,11 @@ void AddCascadeCommand(CLI::App& app) {
     CheckOutputNotInput(run_args->executor.state_dir, inputs, "--state");
     CheckOutputNotInput(c.outputs, {c.models, c.matches, c.eval_matches.empty() ? c.matches : c.eval_matches}, "--outputs");
     run_args->executor.input_files = {c.models};  // a new input collection re-runs every step
+    const std::filesystem::path recipes = c.recipes;
+    run_args->executor.step_input_files = [recipes](const cascade::Step& s) {  // a new recipe re-trains
+      return s.kind == "train" ? std::vector<std::filesystem::path>{recipes / (s.target + ".yaml")}
+                               : std::vector<std::filesystem::path>{};
+    };
     fmt::print("{}\n", cascade::FormatPlan(p));
     ProgressBar bar("cascade", "steps");
     const auto& commands = run_args->commands;

@@ -66,7 +66,7 @@ std::map<std::string, std::string> CheckRunCollection(const fs::path& models_yam
   }
   for (const auto& model : models) {
     if (!collection.refs.count(model)) {
-      relevant.push_back({model, "", fmt::format("the collection has no {}, which ipt run uses", model)});
+      relevant.push_back({model, "", fmt::format("the collection has no {}, which this command needs", model)});
     }
   }
   if (!relevant.empty()) {
