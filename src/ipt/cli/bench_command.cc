@@ -1,5 +1,8 @@
 #include <fmt/format.h>
 #include <stdlib.h>
+
+#include <algorithm>
+#include <iterator>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -89,9 +92,17 @@ void PrintPipeline(const nlohmann::json& j) {
              j["frames"].get<int>(), j["detections"].get<int64_t>(), j["tracks"].get<int64_t>(),
              j["tracker"].get<std::string>(), j["jersey"].get<std::string>(), j["player_id"].get<std::string>(),
              j["threads"].get<int>());
+  // In pipeline order (decoding and stitching overlap the rest on a background thread).
+  const char* order[] = {"decode_stitch", "detector", "crops", "encoder", "tracker",
+                         "jn_classifier", "attributes", "identity_resolver", "write"};
+  std::vector<std::string> stages(std::begin(order), std::end(order));
   for (const auto& [stage, ms] : j["stages_ms_per_frame"].items()) {
-    fmt::print("  {:<34}{:>10.2f} ms/frame  {:>8.1f} frames/s\n", stage, ms.get<double>(),
-               ms.get<double>() > 0 ? 1000 / ms.get<double>() : 0.0);
+    if (std::find(stages.begin(), stages.end(), stage) == stages.end()) stages.push_back(stage);
+  }
+  for (const auto& stage : stages) {
+    if (!j["stages_ms_per_frame"].contains(stage)) continue;
+    const double ms = j["stages_ms_per_frame"][stage].get<double>();
+    fmt::print("  {:<34}{:>10.2f} ms/frame  {:>8.1f} frames/s\n", stage, ms, ms > 0 ? 1000 / ms : 0.0);
   }
   for (const char* run : {"cold", "warm"}) {
     fmt::print("  {:<34}{:>10.2f} ms/frame  {:>8.1f} frames/s\n",

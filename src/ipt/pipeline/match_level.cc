@@ -135,9 +135,19 @@ MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& track
     Stopwatch watch;
     std::vector<int64_t> ids;
     std::vector<jn_classifier::JnTrack> jn_tracks;
+    // Only the detections the classifier reads are kept (its selection, so the output is
+    // the same): a whole track's jn inputs take 234 floats a row, ~2.8 GB for 90 minutes.
+    const int max_detections = jn->config().max_detections;
     for (const auto& [id, rows] : m.rows) {
       ids.push_back(id);
-      jn_tracks.push_back(JnTrackOfRows(frames, rows));
+      jn_classifier::JnTrack all = JnTrackOfRows(frames, rows);
+      if (all.size() <= max_detections) {
+        jn_tracks.push_back(std::move(all));
+        continue;
+      }
+      jn_classifier::JnTrack read;
+      for (int i : jn_classifier::SelectDetections(all, max_detections)) read.AppendFrom(all, i);
+      jn_tracks.push_back(std::move(read));
     }
     const std::vector<jn_classifier::JnProbabilities> p = jn->Classify(jn_tracks);
     for (size_t k = 0; k < ids.size(); ++k) m.jersey_probabilities[ids[k]] = p[k];

@@ -544,6 +544,25 @@ TEST(JnClassifier, TrainsOnTheLayersAndAChangeRegeneratesNothing) {
   EXPECT_EQ(run["jersey"], "jn_classifier");
   EXPECT_EQ(run["refs"]["jn_classifier"], jn);
 
+  // The match level hands the classifier only the detections it reads (its own selection):
+  // the probabilities are those of the whole tracks.
+  {
+    const MatchLayers layers = GetMatchLayers(w.match, w.refs, w.store, w.cache);
+    jn_classifier::JnClassifier classifier(store.PackageDir(jn));
+    const MatchTracks resolved = ResolveMatchTracks(layers.frames, layers.tracks, io::OpenMatchDir(w.match).info, {},
+                                                    &classifier, true);
+    std::vector<jn_classifier::JnTrack> whole;
+    bool longer = false;
+    for (const auto& [id, rows] : resolved.rows) {
+      whole.push_back(JnTrackOfRows(layers.frames, rows));
+      longer |= whole.back().size() > classifier.config().max_detections;
+    }
+    EXPECT_TRUE(longer) << "no track longer than the classifier reads: the selection is not exercised";
+    const auto expected = classifier.Classify(whole);
+    size_t k = 0;
+    for (const auto& [id, probabilities] : resolved.jersey_probabilities) EXPECT_EQ(probabilities, expected[k++]) << id;
+  }
+
   // Another JN classifier: nothing regenerates.
   const std::string jn2 = TrainTinyJnClassifier(w, 2);
   ASSERT_NE(jn2, jn);
