@@ -152,7 +152,8 @@ std::vector<std::string> StepCommand(const Plan& plan, const Step& s, const Scri
   std::vector<std::string> argv = {o.ipt, "cascade", "step", "--step=" + s.id, "--changed=" + changed_list,
                                    "--models=" + o.models, "--matches=" + o.matches,
                                    "--eval-matches=" + (o.eval_matches.empty() ? o.matches : o.eval_matches),
-                                   "--outputs=" + o.outputs, "--state=" + o.state, "--recipes=" + o.recipes};
+                                   "--outputs=" + o.outputs, "--state=" + o.state, "--recipes=" + o.recipes,
+                                   "--store=" + o.store, "--cache=" + o.cache};
   return argv;
 }
 

@@ -47,12 +47,14 @@ void TransitiveReduction(std::vector<Step>* steps) {
 
 // Sentinels standing for the script's variables in StepCommand's arguments.
 constexpr const char* kIptVar = "\x01IPT\x01";
-constexpr const char* kModelsVar = "\x01MODELS\x01";
-constexpr const char* kMatchesVar = "\x01MATCHES\x01";
-constexpr const char* kOutputsVar = "\x01OUTPUTS\x01";
-constexpr const char* kEvalMatchesVar = "\x01EVAL_MATCHES\x01";
-constexpr const char* kStateVar = "\x01STATE\x01";
-constexpr const char* kRecipesVar = "\x01RECIPES\x01";
+constexpr const char* kModelsVar = "\x01" "MODELS" "\x01";
+constexpr const char* kMatchesVar = "\x01" "MATCHES" "\x01";
+constexpr const char* kOutputsVar = "\x01" "OUTPUTS" "\x01";
+constexpr const char* kEvalMatchesVar = "\x01" "EVAL_MATCHES" "\x01";
+constexpr const char* kStateVar = "\x01" "STATE" "\x01";
+constexpr const char* kRecipesVar = "\x01" "RECIPES" "\x01";
+constexpr const char* kStoreVar = "\x01" "STORE" "\x01";
+constexpr const char* kCacheVar = "\x01" "CACHE" "\x01";
 
 // `value` as one bash word that bash takes literally: bare when it holds only
 // characters no shell treats specially, else in single quotes, inside which
@@ -75,7 +77,8 @@ std::string ScriptWord(const std::string& arg) {
       {kIptVar, "\"$IPT\""},         {kModelsVar, "\"$MODELS\""},
       {kMatchesVar, "\"$MATCHES\""}, {kEvalMatchesVar, "\"$EVAL_MATCHES\""},
       {kOutputsVar, "\"$OUTPUTS\""}, {kStateVar, "\"$STATE\""},
-      {kRecipesVar, "\"$RECIPES\""}};
+      {kRecipesVar, "\"$RECIPES\""}, {kStoreVar, "\"$STORE\""},
+      {kCacheVar, "\"$CACHE\""}};
   std::string out;
   size_t pos = 0;
   while (pos < arg.size()) {
@@ -227,6 +230,8 @@ set -euo pipefail
 [[ -n "${{OUTPUTS:-}}" ]] || OUTPUTS={}
 [[ -n "${{STATE:-}}" ]] || STATE={}
 [[ -n "${{RECIPES:-}}" ]] || RECIPES={}
+[[ -n "${{STORE:-}}" ]] || STORE={}
+[[ -n "${{CACHE:-}}" ]] || CACHE={}
 [[ -n "${{LOGS:-}}" ]] || LOGS={}
 mkdir -p -- "$LOGS"
 run() {{  # run STEP_ID CMD...: runs a step, keeping its log
@@ -235,8 +240,11 @@ run() {{  # run STEP_ID CMD...: runs a step, keeping its log
   if "$@" > "$LOGS/${{id//:/_}}.log" 2>&1; then echo "[$(date +%H:%M:%S)] done  $id"; else echo "FAILED $id (log: $LOGS/${{id//:/_}}.log)"; return 1; fi
 }}
 )SH", CommentText(fmt::format("{}", fmt::join(plan.changed, ", "))), ShellQuote(o.ipt), ShellQuote(o.models),
-                                ShellQuote(o.matches), ShellQuote(o.eval_matches.empty() ? o.matches : o.eval_matches),
-                                ShellQuote(o.outputs), ShellQuote(o.state), ShellQuote(o.recipes), ShellQuote(o.logs));
+                                ShellQuote(o.matches),
+                                // No evaluation matches of their own: the training matches, also when MATCHES is overridden.
+                                o.eval_matches.empty() ? std::string("\"$MATCHES\"") : ShellQuote(o.eval_matches),
+                                ShellQuote(o.outputs), ShellQuote(o.state), ShellQuote(o.recipes), ShellQuote(o.store),
+                                ShellQuote(o.cache), ShellQuote(o.logs));
   // The steps' arguments with sentinels where the script's variables go.
   ScriptOptions vars;
   vars.ipt = kIptVar;
@@ -246,6 +254,8 @@ run() {{  # run STEP_ID CMD...: runs a step, keeping its log
   vars.eval_matches = kEvalMatchesVar;
   vars.state = kStateVar;
   vars.recipes = kRecipesVar;
+  vars.store = kStoreVar;
+  vars.cache = kCacheVar;
   int wave = 1;
   for (const auto& ids : plan.Waves()) {
     out += fmt::format("\n# wave {}\npids=()\n", wave++);

@@ -55,6 +55,8 @@ struct ScriptOptions {
   std::string outputs = "outputs";      // directory of pipeline outputs (OUTPUTS/tracking, OUTPUTS/pipeline)
   std::string state = "cascade-state";  // the steps' collections, new refs, training runs
   std::string recipes = "configs/train";  // directory of MODEL.yaml recipes (the trainer's defaults where absent)
+  std::string store = "models";         // model store (the steps' --store)
+  std::string cache = "cache";          // precompute store (the steps' --cache)
   std::string logs = "cascade-logs";    // one log file per step (scripts; the executor: STATE/logs)
 };
 // A bash script running the plan wave by wave (steps of a wave in parallel),
@@ -62,7 +64,7 @@ struct ScriptOptions {
 // the ipt executable) is single-quoted for the shell, so a path holding `$(...)`,
 // backticks, quotes or newlines reaches ipt verbatim and never runs; each may be
 // overridden from the environment (IPT, MODELS, MATCHES, EVAL_MATCHES, OUTPUTS, STATE,
-// RECIPES, LOGS).
+// RECIPES, STORE, CACHE, LOGS); EVAL_MATCHES defaults to $MATCHES when eval_matches is empty.
 std::string EmitScript(const Plan& plan, const ScriptOptions& options);
 // Writes EmitScript's text to `path` (atomically, executable). Refuses a path that
 // is one of the script's inputs (the collection, the matches, the outputs, ipt).

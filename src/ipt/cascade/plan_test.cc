@@ -103,6 +103,22 @@ TEST(Cascade, EmittedScriptPassesHostileNamesVerbatim) {
   }
 }
 
+// Without evaluation matches of their own the steps evaluate on MATCHES, also when the
+// environment overrides it.
+TEST(Cascade, EmittedScriptEvaluatesOnOverriddenMatches) {
+  namespace fs = std::filesystem;
+  const fs::path dir = ipt::testing::FreshTempDir("cascade_script_eval");
+  ScriptOptions o;
+  o.ipt = testing::WriteFakeIpt(dir, "bin", dir / "record").string();
+  const Plan plan = PlanCascade(registry::ModelGraph::PathA(), {"jn_classifier"});
+  WriteFileAtomic(dir / "cascade.sh", EmitScript(plan, o));
+  ASSERT_EQ(testing::RunBash(dir / "cascade.sh", dir, "MATCHES='other matches'"), 0) << ReadFile(dir / "script.out");
+  const auto calls = testing::RecordedCalls(dir / "record");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_NE(std::find(calls[0].begin(), calls[0].end(), "--eval-matches=other matches"), calls[0].end());
+  EXPECT_NE(std::find(calls[0].begin(), calls[0].end(), "--matches=other matches"), calls[0].end());
+}
+
 // A failing step stops the script with a non-zero status.
 TEST(Cascade, EmittedScriptStopsAtAFailure) {
   namespace fs = std::filesystem;

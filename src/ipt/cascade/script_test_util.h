@@ -45,6 +45,8 @@ inline ScriptOptions HostileScriptOptions(const std::filesystem::path& dir) {
   o.eval_matches = names[1] + " eval";
   o.state = names[2] + " state";
   o.recipes = names[0] + " recipes";
+  o.store = names[3] + " store";
+  o.cache = names[4] + " cache";
   o.ipt = WriteFakeIpt(dir, names[4], dir / "record").string();
   return o;
 }
@@ -94,9 +96,12 @@ inline std::vector<std::string> InjectedFiles(const std::filesystem::path& dir) 
 
 // Runs `script` with bash in `cwd` (the IPT/MODELS/... overrides unset); returns
 // the exit status, leaving stdout+stderr in cwd/script.out.
-inline int RunBash(const std::filesystem::path& script, const std::filesystem::path& cwd) {
-  const std::string cmd = "cd '" + cwd.string() + "' && env -u IPT -u MODELS -u MATCHES -u OUTPUTS -u LOGS bash '" +
-                          script.string() + "' > script.out 2>&1";
+// Runs `script` with bash in `cwd` (output in cwd/script.out), the script's variables unset
+// except those `env` sets ("NAME=value ...", single-quoted values).
+inline int RunBash(const std::filesystem::path& script, const std::filesystem::path& cwd, const std::string& env = "") {
+  const std::string cmd = "cd '" + cwd.string() +
+                          "' && env -u IPT -u MODELS -u MATCHES -u EVAL_MATCHES -u OUTPUTS -u STATE -u RECIPES -u STORE "
+                          "-u CACHE -u LOGS " + env + " bash '" + script.string() + "' > script.out 2>&1";
   const int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
 }

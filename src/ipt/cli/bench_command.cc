@@ -158,8 +158,9 @@ void AddBenchCommand(CLI::App& app) {
   cmd->add_option("--store", args->store, "model store ($IPT_MODEL_STORE, default ./models)");
   cmd->add_option("--frames", args->frames, "frames to process (from frame 1)")->check(CLI::Range(1, limits::kMaxFrames));
   cmd->add_option("--threads", args->threads, "OpenCV and LibTorch threads")->check(PositiveUpTo(limits::kMaxThreads));
-  cmd->add_option("--match-minutes", args->match_minutes, "only the match level, on a synthesized match this long")
-      ->check(CLI::Range(0.1, 240.0));
+  cmd->add_option("--match-minutes", args->match_minutes,
+                  "only the match level, on a synthesized match this long (--frames and --work do not apply)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--work", args->work, "scratch directory for the pipeline runs (default: a fresh one under /tmp, removed)");
   cmd->add_flag("--json", args->json, "print one JSON object instead of tables");
   cmd->callback([args]() {
@@ -170,6 +171,7 @@ void AddBenchCommand(CLI::App& app) {
       IPT_CHECK(!args->models.empty(), "--match-minutes needs --models (the collection's JN classifier and identity resolver)");
       pipeline::SyntheticLayersOptions layers;
       layers.minutes = args->match_minutes;
+      layers.Check();  // the range of minutes: one definition
       spdlog::info("synthesizing {:.0f} minutes of frame and track layers", layers.minutes);
       out["match_level"] = ToJson(pipeline::BenchMatchLevel(args->match, args->models, args->store, layers, args->threads));
       if (args->json) fmt::print("{}\n", out.dump(2));

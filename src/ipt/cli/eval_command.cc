@@ -91,8 +91,8 @@ void AddMatch(CLI::App* eval) {
   pred->excludes(compare);
   cmd->add_option("--html", args->html, "also write a self-contained HTML report here (never over an input)");
   cmd->add_option("--stills", args->stills,
-                  "still frames the HTML report shows and links, by paths relative to it (e.g. the PNGs of\n"
-                  "`ipt render --stills`)");
+                  "still frames (e.g. the PNGs of `ipt render --stills`) the HTML report shows and links; each\n"
+                  "is linked by its path relative to the report, so keep them beside it");
   cmd->add_option("--export-gsr", args->export_gsr,
                   "also write SoccerNet GSR JSON (Labels-GameState.json, predictions.json) into this directory\n"
                   "(absent, empty, or one ipt wrote: it is replaced)");

@@ -258,6 +258,11 @@ void AddCascadeCommand(CLI::App& app) {
   plan->add_option("--models", args->script.models, "collection the generated steps use");
   plan->add_option("--matches", args->script.matches, "directory of match directories (for --emit-script)");
   plan->add_option("--outputs", args->script.outputs, "directory of pipeline outputs (for --emit-script)");
+  plan->add_option("--eval-matches", args->script.eval_matches, "directory of evaluation matches (for --emit-script; default: --matches)");
+  plan->add_option("--state", args->script.state, "state directory of the steps (for --emit-script)");
+  plan->add_option("--recipes", args->script.recipes, "directory of training recipes MODEL.yaml (for --emit-script)");
+  plan->add_option("--store", args->script.store, "model store the steps use (for --emit-script)");
+  plan->add_option("--cache", args->script.cache, "precompute store the steps use (for --emit-script)");
   plan->add_option("--emit-script", args->emit_script,
                    "also write the plan as a bash script here (never over --models, --matches or --outputs)");
   plan->add_flag("--json", args->json, "print one JSON object {changed, regenerate, retrain, steps}");
@@ -281,8 +286,7 @@ void AddCascadeCommand(CLI::App& app) {
       "run", "Execute a plan here, for real: precompute layers, retrain models with their trainers (recipes\n"
              "from --recipes, default configs/train), run the pipeline on the evaluation matches and score it\n"
              "with PTFE. Dependency order, independent steps in parallel, resumable (finished steps are\n"
-             "skipped), one log per step in STATE/logs; the collection to promote is left in STATE/models.yaml.\n"
-             "The model store and precompute store: $IPT_MODEL_STORE and $IPT_CACHE (default ./models, ./cache).");
+             "skipped), one log per step in STATE/logs; the collection to promote is left in STATE/models.yaml.");
   run->add_option("--changed", run_args->changed, "changed model(s): MODEL[,MODEL]")->required();
   run->add_option("--models", run_args->commands.models,
                   "input collection: names the changed models' new refs (the rest as before)")
@@ -293,7 +297,12 @@ void AddCascadeCommand(CLI::App& app) {
       ->check(CLI::ExistingDirectory);
   run->add_option("--outputs", run_args->commands.outputs, "pipeline outputs of the evaluations (OUTPUTS/tracking, OUTPUTS/pipeline)");
   run->add_option("--recipes", run_args->commands.recipes,
-                  "directory of training recipes MODEL.yaml (a model without one: its trainer's defaults)");
+                  "directory of training recipes MODEL.yaml (it must exist; a model without a recipe in it:\n"
+                  "its trainer's defaults)");
+  run_args->commands.store = registry::DefaultModelStoreRoot().string();
+  run_args->commands.cache = store::DefaultArtifactStoreRoot().string();
+  run->add_option("--store", run_args->commands.store, "model store ($IPT_MODEL_STORE, default ./models)");
+  run->add_option("--cache", run_args->commands.cache, "precompute store ($IPT_CACHE, default ./cache)");
   run->add_option("--ipt", run_args->commands.ipt, "ipt executable the steps call (default: this one)");
   run->add_option("--jobs", run_args->executor.jobs, "steps running at once")->check(CLI::Range(1, limits::kMaxThreads));
   run->add_option("--state", run_args->executor.state_dir,
@@ -303,16 +312,32 @@ void AddCascadeCommand(CLI::App& app) {
     auto& c = run_args->commands;
     if (c.ipt == "ipt") c.ipt = SelfExecutable();
     c.state = run_args->executor.state_dir.string();
+    // Absolute stores: they are part of every step's command, so of its record.
+    c.store = std::filesystem::absolute(c.store).lexically_normal().string();
+    c.cache = std::filesystem::absolute(c.cache).lexically_normal().string();
     std::vector<std::filesystem::path> inputs = {c.models, c.matches, c.outputs, c.ipt};
     if (!c.eval_matches.empty()) inputs.push_back(c.eval_matches);
     inputs.push_back(c.recipes);
     CheckOutputNotInput(run_args->executor.state_dir, inputs, "--state");
     CheckOutputNotInput(c.outputs, {c.models, c.matches, c.eval_matches.empty() ? c.matches : c.eval_matches}, "--outputs");
     run_args->executor.input_files = {c.models};  // a new input collection re-runs every step
+    // A step's own inputs: a training's recipe, and the match.yaml of every match it reads (a
+    // match added or changed re-runs the steps that read it).
+    auto match_files = [](const std::string& dir) {
+      std::vector<std::filesystem::path> files;
+      for (const auto& m : io::FindMatchDirs(dir)) files.push_back(m / "match.yaml");
+      std::sort(files.begin(), files.end());
+      return files;
+    };
+    const auto training = match_files(c.matches);
+    const auto evaluation = c.eval_matches.empty() ? training : match_files(c.eval_matches);
     const std::filesystem::path recipes = c.recipes;
-    run_args->executor.step_input_files = [recipes](const cascade::Step& s) {  // a new recipe re-trains
-      return s.kind == "train" ? std::vector<std::filesystem::path>{recipes / (s.target + ".yaml")}
-                               : std::vector<std::filesystem::path>{};
+    run_args->executor.step_input_files = [=](const cascade::Step& s) {
+      std::vector<std::filesystem::path> files;
+      if (s.kind == "train") files = {recipes / (s.target + ".yaml")};
+      if (s.kind != "evaluate") files.insert(files.end(), training.begin(), training.end());
+      if (s.kind != "train") files.insert(files.end(), evaluation.begin(), evaluation.end());
+      return files;
     };
     fmt::print("{}\n", cascade::FormatPlan(p));
     ProgressBar bar("cascade", "steps");

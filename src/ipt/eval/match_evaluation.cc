@@ -100,6 +100,7 @@ std::vector<PtfeReport> RunMatchEvaluation(const MatchEvaluationOptions& options
   // Every output is checked against every input before any work.
   std::vector<fs::path> inputs;
   for (const auto& dir : options.output_dirs) Append(&inputs, MatchEvaluationInputs(options.match_dir, dir));
+  Append(&inputs, options.stills);
   CheckOutputNotInput(options.html, inputs, "--html");
   if (!options.export_gsr.empty()) {
     CheckOutputNotInput(options.export_gsr, inputs, "--export-gsr");

@@ -14,6 +14,7 @@
 #include "ipt/io/json.h"
 #include "ipt/nn/layers.h"
 #include "ipt/nn/tensor_file.h"
+#include "ipt/registry/training.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
 #include "ipt/util/limits.h"
@@ -25,7 +26,7 @@ using nlohmann::json;
 
 namespace {
 constexpr double kPi = 3.14159265358979323846;
-constexpr char kCheckpointFile[] = "checkpoint.pt";
+constexpr const char* kCheckpointFile = registry::kCheckpointFileName;
 constexpr char kStateFile[] = "state.json";
 constexpr char kBestFile[] = "best.safetensors";
 constexpr char kCurvesCsv[] = "curves.csv";

@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
 #include "ipt/cascade/step.h"
@@ -44,11 +43,20 @@ std::string ReadRef(const fs::path& state, const std::string& model) {
   std::error_code ec;
   IPT_CHECK(fs::is_regular_file(file, ec), "{}: no ref of the retrained {} (its train step has not run here)",
             file.string(), model);
+  constexpr uintmax_t kMaxRefFileBytes = 256;  // a ref and a newline
+  IPT_CHECK(fs::file_size(file, ec) <= kMaxRefFileBytes, "{}: not a ref file (over {} bytes)", file.string(),
+            kMaxRefFileBytes);
   std::string ref = ReadFile(file);
   while (!ref.empty() && (ref.back() == '\n' || ref.back() == '\r')) ref.pop_back();
-  IPT_CHECK(ref.size() == 64 && std::all_of(ref.begin(), ref.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }),
-            "{}: not a model ref (64 hex digits)", file.string());
+  IPT_CHECK(registry::IsModelRef(ref), "{}: not a model ref (64 lowercase hex digits)", file.string());
   return ref;
+}
+
+// `dir` under the state directory, created, and not leading out of it (a planted symlink).
+fs::path StateDir(const fs::path& state, const fs::path& dir) {
+  fs::create_directories(dir);
+  CheckInside(dir, state, "a cascade state directory");
+  return dir;
 }
 
 // `ipt run` on every evaluation match into OUTPUTS/KIND/NAME, then PTFE over them.
@@ -86,6 +94,11 @@ std::vector<eval::PtfeReport> Evaluate(const CascadeStepOptions& o, const std::s
 
 CascadeStepResult RunCascadeStep(const CascadeStepOptions& o, const registry::TrainerRegistry& trainers) {
   o.Check();
+  // The outputs (state, pipeline outputs) are never inputs, also when a script calls a step.
+  std::vector<fs::path> inputs = {o.models, o.matches, o.recipes};
+  if (!o.eval_matches.empty()) inputs.push_back(o.eval_matches);
+  CheckOutputNotInput(o.state, inputs, "--state");
+  CheckOutputNotInput(o.outputs, inputs, "--outputs");
   const registry::ModelGraph graph = registry::ModelGraph::PathA();
   const cascade::Plan plan = cascade::PlanCascade(graph, std::set<std::string>(o.changed.begin(), o.changed.end()));
   const cascade::Step& step = cascade::FindStep(plan, o.step);
@@ -93,12 +106,13 @@ CascadeStepResult RunCascadeStep(const CascadeStepOptions& o, const registry::Tr
   const registry::ModelCollection collection = cascade::StepCollection(
       plan, graph, step.id, input, [&](const std::string& model) { return ReadRef(o.state, model); });
   const fs::path collection_file = cascade::StepCollectionFile(o.state, step.id);
-  fs::create_directories(collection_file.parent_path());
+  StateDir(o.state, collection_file.parent_path());
   registry::WriteCollection(collection, collection_file);
   std::string refs;
   for (const auto& [model, ref] : collection.refs) refs += fmt::format(" {}={}", model, registry::ShortRef(ref));
   spdlog::info("{}: collection {} ({})", step.id, collection_file.string(), refs.empty() ? " none" : refs);
 
+  std::error_code ec;
   const fs::path model_store = o.model_store.empty() ? registry::DefaultModelStoreRoot() : o.model_store;
   const fs::path cache = o.cache.empty() ? store::DefaultArtifactStoreRoot() : o.cache;
   CascadeStepResult result;
@@ -119,31 +133,44 @@ CascadeStepResult RunCascadeStep(const CascadeStepOptions& o, const registry::Tr
   } else if (step.kind == "train") {
     registry::ModelStore store(model_store);
     registry::TrainingContext ctx;
-    std::error_code ec;
     IPT_CHECK(fs::is_directory(o.recipes, ec), "--recipes {}: not a directory (of MODEL.yaml training recipes)",
               o.recipes.string());
     if (const fs::path recipe = o.recipes / (step.target + ".yaml"); fs::is_regular_file(recipe, ec)) ctx.recipe = recipe;
     spdlog::info("train {} with the recipe {}", step.target, ctx.recipe.empty() ? "(the trainer's defaults)" : ctx.recipe.string());
     ctx.matches = {o.matches.string()};
-    ctx.run_dir = o.state / "runs" / step.target;
-    ctx.overwrite = true;  // a step that runs again trains again
+    ctx.run_dir = StateDir(o.state, o.state / "runs" / step.target);
+    // A training stopped early (the recipe's max_minutes) resumes when this step runs again
+    // with the same collection and recipe; anything else trains anew.
+    std::string inputs_record = ReadFile(collection_file) + "\nrecipe " + ctx.recipe.string() + "\n";
+    if (!ctx.recipe.empty()) inputs_record += ReadFile(ctx.recipe);
+    const fs::path record_file = o.state / "runs" / (step.target + ".inputs");
+    const bool same_inputs = fs::is_regular_file(record_file, ec) && ReadFile(record_file) == inputs_record;
+    ctx.resume = same_inputs && fs::is_regular_file(ctx.run_dir / registry::kCheckpointFileName, ec);
+    ctx.overwrite = !ctx.resume;
+    WriteFileAtomic(record_file, inputs_record);
+    if (ctx.resume) spdlog::info("resuming the training in {}", ctx.run_dir.string());
     ctx.cache = cache;
     ctx.progress = [&o](int64_t s, int64_t n, const std::string& status) {
       if (o.progress) o.progress(s, n, status);
     };
     result.ref = registry::TrainModel(step.target, graph, collection, store, std::move(ctx), trainers);
-    IPT_CHECK(!result.ref.empty(), "train {} stopped before its last step (the recipe's max_minutes)", step.target);
+    IPT_CHECK(!result.ref.empty(), "train {} stopped before its last step (the recipe's max_minutes); run the cascade "
+              "again to resume it", step.target);
     const fs::path ref_file = cascade::StepRefFile(o.state, step.target);
-    fs::create_directories(ref_file.parent_path());
+    StateDir(o.state, ref_file.parent_path());
     WriteFileAtomic(ref_file, result.ref + "\n");
     spdlog::info("trained {} -> {} ({})", step.target, registry::ShortRef(result.ref), ref_file.string());
   } else {
+    if (step.target == "pipeline") {
+      // A failed evaluation leaves no collection to promote (not an earlier cascade's either).
+      fs::remove(cascade::FinalCollectionFile(o.state), ec);
+      const auto violations = registry::ValidateCollection(collection, graph, registry::ModelStore(model_store));
+      std::string what;
+      for (const auto& v : violations) what += "; " + v.message;
+      IPT_CHECK(violations.empty(), "{}: the cascade's collection does not validate{}", collection_file.string(), what);
+    }
     result.reports = Evaluate(o, step.target, collection_file);
     if (step.target == "pipeline") {
-      registry::ModelStore store(model_store);
-      const auto violations = registry::ValidateCollection(collection, graph, store);
-      IPT_CHECK(violations.empty(), "{}: the cascade's collection does not validate ({} violations; `ipt models validate`)",
-                collection_file.string(), violations.size());
       registry::WriteCollection(collection, cascade::FinalCollectionFile(o.state));
       spdlog::info("the cascade's collection: {} (validates; promote its refs with `ipt models promote`)",
                    cascade::FinalCollectionFile(o.state).string());

@@ -141,6 +141,7 @@ MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& track
     for (const auto& [id, rows] : m.rows) {
       ids.push_back(id);
       jn_classifier::JnTrack all = JnTrackOfRows(frames, rows);
+      all.Check();  // every row's values, before the selection drops some (Classify checks the rest)
       if (all.size() <= max_detections) {
         jn_tracks.push_back(std::move(all));
         continue;

@@ -14,7 +14,10 @@ void SyntheticLayersOptions::Check() const {
   IPT_CHECK(minutes > 0 && minutes <= 240, "minutes must be in (0, 240], got {}", minutes);
   IPT_CHECK(mean_track_seconds > 0 && mean_gap_seconds > 0, "mean track and gap seconds must be > 0");
   IPT_CHECK(legible_share >= 0 && legible_share <= 1, "legible_share must be in [0, 1], got {}", legible_share);
-  IPT_CHECK(position_noise_m >= 0 && appearance_noise >= 0 && max_speed_mps > 0, "noises >= 0 and a speed > 0");
+  IPT_CHECK(position_noise_m >= 0 && appearance_noise >= 0 && acceleration_sigma_mps2 >= 0 && max_speed_mps > 0,
+            "noises >= 0 and a speed > 0");
+  IPT_CHECK(outfield_players_per_team >= 0 && goalkeepers_per_team >= 0, "players per team must be >= 0");
+  IPT_CHECK(detection_score > 0 && detection_score <= 1, "detection_score must be in (0, 1]");
 }
 
 namespace {
@@ -66,7 +69,9 @@ SyntheticLayers SynthesizeMatchLayers(const io::MatchInfo& match, const Syntheti
   // Who is on the pitch.
   std::vector<Person> people;
   std::array<int, io::kNumCategories> taken{};
-  const std::array<int, io::kNumCategories> wanted = {10, 10, 1, 1, 1000};
+  const int everyone = static_cast<int>(match.roster.size());
+  const std::array<int, io::kNumCategories> wanted = {o.outfield_players_per_team, o.outfield_players_per_team,
+                                                      o.goalkeepers_per_team, o.goalkeepers_per_team, everyone};
   for (const auto& e : match.roster) {
     const int c = static_cast<int>(e.category);
     if (taken[c]++ >= wanted[c]) continue;
@@ -112,8 +117,8 @@ SyntheticLayers SynthesizeMatchLayers(const io::MatchInfo& match, const Syntheti
   for (int64_t frame = 1; frame <= frames; ++frame) {
     for (auto& p : people) {
       // Motion: a velocity that wanders, bounded, reflected at the touchlines.
-      p.vx += gauss(rng) * 2.0 * dt;
-      p.vz += gauss(rng) * 2.0 * dt;
+      p.vx += gauss(rng) * o.acceleration_sigma_mps2 * dt;
+      p.vz += gauss(rng) * o.acceleration_sigma_mps2 * dt;
       const double speed = std::hypot(p.vx, p.vz);
       if (speed > o.max_speed_mps) p.vx *= o.max_speed_mps / speed, p.vz *= o.max_speed_mps / speed;
       p.x += p.vx * dt;
@@ -135,24 +140,24 @@ SyntheticLayers SynthesizeMatchLayers(const io::MatchInfo& match, const Syntheti
         v->push_back(x);
         v->push_back(z);
       }
-      f.score.push_back(0.9f);
+      f.score.push_back(o.detection_score);
       out.tracks.track_id.push_back(p.track_id);
       const auto& kit = kits[static_cast<int>(p.entry.category)];
       AppendNoisyUnit(p.embedding.begin(), p.embedding.end(), static_cast<float>(o.appearance_noise), rng,
                       &f.crop_fields[ce::kEmbeddingField]);
       AppendNoisyUnit(kit.begin(), kit.end(), static_cast<float>(o.appearance_noise), rng, &f.crop_fields[ce::kKitField]);
       auto& role = f.crop_fields[ce::kRoleField];
-      for (int r = 0; r < ce::kNumRoles; ++r) role.push_back((r == static_cast<int>(p.role) ? 4.f : 0.f) + logit_noise(rng));
+      for (int r = 0; r < ce::kNumRoles; ++r) role.push_back((r == static_cast<int>(p.role) ? o.logit_margin : 0.f) + logit_noise(rng));
       const bool legible = p.entry.jersey && unit(rng) < o.legible_share;
       auto& presence = f.crop_fields[ce::kPresenceField];
       for (int k = 0; k < ce::kNumPresence; ++k) {
-        presence.push_back((k == (legible ? ce::kNumPresence - 1 : 0) ? 4.f : 0.f) + logit_noise(rng));
+        presence.push_back((k == (legible ? ce::kNumPresence - 1 : 0) ? o.logit_margin : 0.f) + logit_noise(rng));
       }
       auto& digits = f.crop_fields[ce::kDigitsField];
       for (int k = 0; k < ce::kNumDigitLogits; ++k) digits.push_back(logit_noise(rng));
       auto& number = f.crop_fields[ce::kNumberField];
       for (int k = 0; k < ce::kNumNumbers; ++k) {
-        number.push_back((legible && k == *p.entry.jersey ? 6.f : 0.f) + logit_noise(rng));
+        number.push_back((legible && k == *p.entry.jersey ? o.number_logit_margin : 0.f) + logit_noise(rng));
       }
       auto& offset = f.crop_fields[ce::kFootOffsetField];
       offset.push_back(0.f);

@@ -3,8 +3,8 @@
 // (`ipt bench --match-minutes`). Not for training or scoring: the crop features are
 // drawn around each person's own appearance, kit, role and number, not by a network.
 //
-// People: the roster's first 10 outfield players and first goalkeeper of each team and
-// every referee, walking and running on the pitch (metres, pitch frame: origin at a corner). Each is seen as
+// People: the roster's first outfield players and goalkeepers of each team (10 and 1 by
+// default) and every referee, walking and running on the pitch (metres, pitch frame: origin at a corner). Each is seen as
 // tracks (the tracker's fragments) of about `mean_track_seconds`, with gaps of about
 // `mean_gap_seconds` out of view between them; detections lie within `position_noise_m`.
 #pragma once
@@ -25,6 +25,12 @@ struct SyntheticLayersOptions {
   double position_noise_m = 0.2;       // detection error, per axis (sigma)
   double appearance_noise = 0.3;       // embedding and kit spread around the person's own
   double max_speed_mps = 7;            // people's speed bound
+  double acceleration_sigma_mps2 = 2;  // velocity random walk: acceleration per axis (sigma)
+  int outfield_players_per_team = 10;  // the roster's first ones on the pitch (with one goalkeeper)
+  int goalkeepers_per_team = 1;
+  float detection_score = 0.9f;
+  float logit_margin = 4;              // the true role's and presence's logit over the others
+  float number_logit_margin = 6;       // a legible crop's true number over the others
   uint64_t seed = 1;
   void Check() const;
 };

@@ -38,6 +38,10 @@ struct TrainingContext {
   std::function<void(int64_t step, int64_t steps, const std::string& status)> progress;
 };
 
+// The checkpoint a training run keeps in its run directory (nn/trainer.h writes it;
+// `--resume` continues from it).
+inline constexpr const char* kCheckpointFileName = "checkpoint.pt";
+
 struct TrainedWeights {
   std::string weights_safetensors;                 // serialized safetensors file
   nlohmann::json architecture = nlohmann::json::object();

@@ -10,8 +10,8 @@ namespace ipt {
 int64_t PeakRssBytes();
 // Resident set size now, in bytes (/proc/self/statm; 0 where there is none).
 int64_t CurrentRssBytes();
-// Starts a new peak: the kernel's high-water mark (VmHWM) is set to the current RSS
-// (/proc/self/clear_refs). False where that is not possible.
+// Starts a new peak: the kernel's high-water mark (VmHWM, which PeakRssBytes reads too) is
+// set to the current RSS (/proc/self/clear_refs). False where that is not possible.
 bool ResetPeakRss();
 // The high-water mark since the last ResetPeakRss (VmHWM), else PeakRssBytes().
 int64_t PeakRssSinceResetBytes();
