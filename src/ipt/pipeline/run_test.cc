@@ -25,6 +25,7 @@
 #include "ipt/pipeline/track_level.h"
 #include "ipt/registry/collection.h"
 #include "ipt/sim/synthetic_match.h"
+#include "ipt/sim/tiny_config_test_util.h"
 #include "ipt/store/artifact_store.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
@@ -86,12 +87,7 @@ const World& TheWorld() {
   static const World world = [] {
     World w;
     w.root = testing::FreshTempDir("pipeline_run");
-    sim::SimConfig config;
-    config.fps = 10;
-    config.rig.image_width_px = 320;
-    config.rig.image_height_px = 180;
-    config.panorama.width_px = 512;
-    config.panorama.height_px = 256;
+    const sim::SimConfig config = sim::testing::TinyMatchConfig();
     w.match = w.root / "match";
     sim::WriteSyntheticMatch(config, 7, 2.0, w.match, {});
     w.store = w.root / "models";

@@ -10,6 +10,7 @@
 #include "ipt/io/annotations.h"
 #include "ipt/io/match_dir.h"
 #include "ipt/sim/synthetic_match.h"
+#include "ipt/sim/tiny_config_test_util.h"
 #include "ipt/util/check.h"
 #include "ipt/util/test_util.h"
 
@@ -28,12 +29,7 @@ const Tiny& TheTiny() {
   static const Tiny tiny = [] {
     Tiny t;
     t.root = testing::FreshTempDir("render");
-    sim::SimConfig config;
-    config.fps = 10;
-    config.rig.image_width_px = 320;
-    config.rig.image_height_px = 180;
-    config.panorama.width_px = 512;
-    config.panorama.height_px = 256;
+    const sim::SimConfig config = sim::testing::TinyMatchConfig();
     t.match = t.root / "match";
     sim::WriteSyntheticMatch(config, 5, 2.0, t.match, {});
     const io::MatchDir m = io::OpenMatchDir(t.match);
