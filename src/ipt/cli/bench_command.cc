@@ -12,6 +12,7 @@
 #include "ipt/cli/validators.h"
 #include "ipt/nn/tensor_file.h"
 #include "ipt/pipeline/bench.h"
+#include "ipt/pipeline/match_level.h"
 #include "ipt/registry/model_package.h"
 #include "ipt/util/check.h"
 #include "ipt/geometry/crop.h"
@@ -117,12 +118,17 @@ void PrintMatchLevel(const nlohmann::json& j) {
              "({} person tracks, {} identities)\n",
              j["minutes"].get<double>(), j["frames"].get<int>(), j["people"].get<int>(), j["rows"].get<int64_t>(),
              j["tracks"].get<int64_t>(), j["person_tracks"].get<int64_t>(), j["identities"].get<int>());
-  for (const auto& [stage, v] : j["stages"].items()) {
+  // In the order they run.
+  for (const char* stage : {pipeline::kReadLayerStage, pipeline::kJnClassifierStage, pipeline::kAttributesStage,
+                            pipeline::kIdentityStage, pipeline::kWriteOutputsStage}) {
+    if (!j["stages"].contains(stage)) continue;
+    const auto& v = j["stages"][stage];
     fmt::print("  {:<34}{:>10.2f} s  {:>8.3f} ms/frame\n", stage, v["seconds"].get<double>(), v["ms_per_frame"].get<double>());
   }
-  fmt::print("  {:<34}{:>10.2f} s\n", "match level", j["match_level_seconds"].get<double>());
-  fmt::print("  {:<34}{:>10.0f} MiB\n", "the two layers' arrays", j["layers_mib"].get<double>());
-  fmt::print("  {:<34}{:>10.0f} MiB\n", "memory before (layers, models)", j["rss_before_mib"].get<double>());
+  fmt::print("  {:<34}{:>10.2f} s\n", "in all (read, match level, write)", j["match_level_seconds"].get<double>());
+  fmt::print("  {:<34}{:>10.0f} MiB\n", "frame layer file (read by block)", j["frame_layer_file_mib"].get<double>());
+  fmt::print("  {:<34}{:>10.0f} MiB\n", "track layer in memory", j["track_layer_mib"].get<double>());
+  fmt::print("  {:<34}{:>10.0f} MiB\n", "memory before (track layer, models)", j["rss_before_mib"].get<double>());
   fmt::print("  {:<34}{:>10.0f} MiB\n", "peak memory during", j["peak_rss_mib"].get<double>());
 }
 
@@ -150,9 +156,10 @@ void AddBenchCommand(CLI::App& app) {
       "                                    JN classifier, attributes, identity resolver), cold (a fresh precompute\n"
       "                                    store) and warm (both layers cache hits)\n"
       "  ipt bench MATCH --models M --match-minutes 90\n"
-      "                                    only the match level (models 4, 5) on frame and track layers synthesized\n"
-      "                                    at full size for that long (MATCH's roster and fps); run it alone: its\n"
-      "                                    peak memory is the process's");
+      "                                    what `ipt run` does after the streaming levels (the frame layer read\n"
+      "                                    from a store entry block by block, models 4 and 5, the outputs written)\n"
+      "                                    on layers synthesized at full size for that long (MATCH's roster and\n"
+      "                                    fps); the layer's file (~28 MB a minute) goes under $TMPDIR, removed after");
   cmd->add_option("MATCH", args->match, "match directory")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--models", args->models, "collection: also benchmark `ipt run` with these models")->check(CLI::ExistingFile);
   cmd->add_option("--store", args->store, "model store ($IPT_MODEL_STORE, default ./models)");

@@ -52,13 +52,17 @@ std::vector<PipelineRow> ReadTracksCsv(const std::filesystem::path& path, int fr
 }
 
 void WriteTracksCsv(const std::vector<PipelineRow>& rows, const std::filesystem::path& path) {
-  std::string out = std::string(kHeader) + "\n";
-  for (const auto& r : rows) {
-    out += fmt::format("{},{},{:.3f},{:.3f},{:.3f},{},{},{}\n", r.frame, r.track_id, r.x_m, r.z_m, r.score,
-                       r.category ? io::CategoryName(*r.category) : "", r.jersey ? std::to_string(*r.jersey) : "",
-                       r.player_id ? std::to_string(*r.player_id) : "");
-  }
-  WriteFileAtomic(path, out);
+  WriteFileAtomic(path, [&](std::ostream& out) {
+    out << kHeader << "\n";
+    fmt::memory_buffer line;
+    for (const auto& r : rows) {
+      line.clear();
+      fmt::format_to(std::back_inserter(line), "{},{},{:.3f},{:.3f},{:.3f},{},{},{}\n", r.frame, r.track_id, r.x_m,
+                     r.z_m, r.score, r.category ? io::CategoryName(*r.category) : "",
+                     r.jersey ? std::to_string(*r.jersey) : "", r.player_id ? std::to_string(*r.player_id) : "");
+      out.write(line.data(), static_cast<std::streamsize>(line.size()));
+    }
+  });
 }
 
 }  // namespace ipt::eval

@@ -213,6 +213,17 @@ std::vector<GsrPerson> ToGsrPredictions(const io::MatchInfo& match, const std::v
   return people;
 }
 
+void WriteGsrPredictions(const io::MatchInfo& match, const std::vector<PipelineRow>& rows,
+                         const std::filesystem::path& path) {
+  WriteGsrPredictions(
+      static_cast<int64_t>(rows.size()),
+      [&](int64_t i) {
+        const PipelineRow& r = rows[i];
+        return ToGsrPersonAt(match, r.frame, r.track_id, r.x_m, r.z_m, r.category, r.jersey);
+      },
+      path);
+}
+
 void ExportSoccerNetGsr(const io::MatchInfo& match, const std::vector<io::Annotation>& gt,
                         const std::vector<PipelineRow>& pred, const std::filesystem::path& dir, std::string_view what) {
   CheckReplaceableOutputDir(dir, /*force=*/true, what);  // before any work
@@ -221,10 +232,10 @@ void ExportSoccerNetGsr(const io::MatchInfo& match, const std::vector<io::Annota
   for (const auto& a : gt) {
     labels.people.push_back(ToGsrPersonAt(match, a.frame, a.person_id, a.x_m, a.z_m, a.category, a.jersey));
   }
-  const std::vector<GsrPerson> predictions = ToGsrPredictions(match, pred);
+  for (const auto& r : pred) ToGsrPersonAt(match, r.frame, r.track_id, r.x_m, r.z_m, r.category, r.jersey);  // checked before any work
   WriteOutputDirectory(dir, what, [&](const std::filesystem::path& temp) {
     WriteGsrGroundTruth(match.name, labels, temp / "Labels-GameState.json");
-    WriteGsrPredictions(predictions, temp / "predictions.json");
+    WriteGsrPredictions(match, pred, temp / "predictions.json");
   });
 }
 

@@ -91,6 +91,10 @@ GsrPerson ToGsrPerson(std::optional<io::Category> category, std::optional<int> j
 // coordinates moved to SoccerNet's centre-spot origin, frame f named image "1" + f as 9
 // digits (as ExportSoccerNetGsr writes them).
 std::vector<GsrPerson> ToGsrPredictions(const io::MatchInfo& match, const std::vector<PipelineRow>& rows);
+// The same written to `path` as WriteGsrPredictions does, one row at a time (a
+// 90-minute run has 3 million rows).
+void WriteGsrPredictions(const io::MatchInfo& match, const std::vector<PipelineRow>& rows,
+                         const std::filesystem::path& path);
 
 // Writes DIR/Labels-GameState.json (the match's ground truth) and DIR/predictions.json
 // (a run's tracks.csv), pitch coordinates moved to SoccerNet's centre-spot origin and

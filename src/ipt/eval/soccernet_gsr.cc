@@ -265,10 +265,18 @@ void WriteGsrGroundTruth(const std::string& name, const GsrGroundTruth& gt, cons
 }
 
 void WriteGsrPredictions(const std::vector<GsrPerson>& people, const std::filesystem::path& path) {
-  nlohmann::json root;
-  root["predictions"] = nlohmann::json::array();
-  for (size_t i = 0; i < people.size(); ++i) root["predictions"].push_back(PersonJson(people[i], static_cast<int>(i) + 1));
-  WriteFileAtomic(path, root.dump(1) + "\n");
+  WriteGsrPredictions(static_cast<int64_t>(people.size()), [&](int64_t i) { return people[i]; }, path);
+}
+
+void WriteGsrPredictions(int64_t count, const std::function<GsrPerson(int64_t)>& person,
+                         const std::filesystem::path& path) {
+  // One prediction a line, each made and dumped on its own: a 90-minute match has 3
+  // million (a JSON tree of them would take gigabytes).
+  WriteFileAtomic(path, [&](std::ostream& f) {
+    f << "{\"predictions\": [";
+    for (int64_t i = 0; i < count; ++i) f << (i == 0 ? "\n" : ",\n") << PersonJson(person(i), static_cast<int>(i) + 1).dump();
+    f << "\n]}\n";
+  });
 }
 
 }  // namespace ipt::eval

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -53,5 +54,8 @@ SimilarityFn GsHotaSimilarity(bool use_attributes);
 void WriteGsrGroundTruth(const std::string& sequence_name, const GsrGroundTruth& gt,
                          const std::filesystem::path& path);
 void WriteGsrPredictions(const std::vector<GsrPerson>& people, const std::filesystem::path& path);
+// The same for people made one at a time by `person(0..count-1)`, streamed to the file.
+void WriteGsrPredictions(int64_t count, const std::function<GsrPerson(int64_t)>& person,
+                         const std::filesystem::path& path);
 
 }  // namespace ipt::eval

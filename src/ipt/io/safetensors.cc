@@ -4,7 +4,13 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -13,6 +19,7 @@
 
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/hash.h"
 #include "ipt/util/limits.h"
 #include "ipt/util/paths.h"
 
@@ -50,31 +57,37 @@ std::optional<uint64_t> ElementCount(const std::vector<int64_t>& shape) {
   return n;
 }
 
-// A tensor's place in the data buffer, as the header declares it (validated).
-struct Entry {
-  std::string name;
-  DType dtype = DType::kF32;
-  std::vector<int64_t> shape;
-  uint64_t begin = 0, end = 0;
-};
+using Entry = TensorInfo;  // offsets relative to the data (the bytes after the header)
 
 struct Layout {
   std::map<std::string, std::string> metadata;
-  std::vector<Entry> entries;  // sorted by begin, tiling the buffer exactly
-  std::string_view buffer;     // the bytes after the header
+  std::vector<Entry> entries;  // sorted by begin, tiling the data exactly
+  uint64_t data_offset = 0;    // where the data starts in the file: 8 + header size
+  uint64_t data_size = 0;
 };
 
-// Every check of ParseSafetensors; copies nothing.
-Layout ParseLayout(std::string_view bytes, const std::string& source) {
+// The header size the first 8 bytes of `head` give, checked against the file's size.
+uint64_t HeaderSize(std::string_view head, uint64_t file_size, const std::string& source) {
   auto fail = [&](const std::string& field, const std::string& what) { throw InputError(source, 0, field, what); };
-  if (bytes.size() < 8) fail("", fmt::format("truncated: {} bytes, a safetensors file starts with an 8-byte header size", bytes.size()));
+  if (file_size < 8 || head.size() < 8) {
+    fail("", fmt::format("truncated: {} bytes, a safetensors file starts with an 8-byte header size", file_size));
+  }
   uint64_t n = 0;
-  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+  for (int i = 0; i < 8; ++i) n |= static_cast<uint64_t>(static_cast<unsigned char>(head[i])) << (8 * i);
   if (n > kMaxSafetensorsHeaderBytes) {
     fail("header", fmt::format("header size {} is implausible (limit {})", n, kMaxSafetensorsHeaderBytes));
   }
-  if (n > bytes.size() - 8) fail("header", fmt::format("header size {} exceeds the file ({} bytes): truncated or corrupt", n, bytes.size()));
-  const std::string_view header_text = bytes.substr(8, n);
+  if (n > file_size - 8) fail("header", fmt::format("header size {} exceeds the file ({} bytes): truncated or corrupt", n, file_size));
+  return n;
+}
+
+// Every check of ParseSafetensors; copies nothing. `head` holds at least the file's first
+// 8 + header size bytes; `file_size` is the whole file's.
+Layout ParseLayout(std::string_view head, uint64_t file_size, const std::string& source) {
+  auto fail = [&](const std::string& field, const std::string& what) { throw InputError(source, 0, field, what); };
+  const uint64_t n = HeaderSize(head, file_size, source);
+  IPT_ASSERT(head.size() >= 8 + n);
+  const std::string_view header_text = head.substr(8, n);
   if (header_text.empty() || header_text.front() != '{') fail("header", "header is not a JSON object");
   nlohmann::json header;
   try {
@@ -84,7 +97,8 @@ Layout ParseLayout(std::string_view bytes, const std::string& source) {
   }
   if (!header.is_object()) fail("header", "header is not a JSON object");
   Layout layout;
-  layout.buffer = bytes.substr(8 + n);
+  layout.data_offset = 8 + n;
+  layout.data_size = file_size - layout.data_offset;
   for (const auto& [name, value] : header.items()) {
     if (name == "__metadata__") {
       if (!value.is_object()) fail("__metadata__", "must be an object of strings");
@@ -130,9 +144,9 @@ Layout ParseLayout(std::string_view bytes, const std::string& source) {
     e.begin = off[0].get<uint64_t>();
     e.end = off[1].get<uint64_t>();
     if (e.end < e.begin) fail(field + ".data_offsets", "end before begin");
-    if (e.end > layout.buffer.size()) {
+    if (e.end > layout.data_size) {
       fail(field + ".data_offsets",
-           fmt::format("ends at {} beyond the {} data bytes: truncated file", e.end, layout.buffer.size()));
+           fmt::format("ends at {} beyond the {} data bytes: truncated file", e.end, layout.data_size));
     }
     if (e.end - e.begin != expected) {
       fail(field, fmt::format("{} bytes for shape {} of {} ({} expected): wrong dtype or shape", e.end - e.begin,
@@ -153,8 +167,8 @@ Layout ParseLayout(std::string_view bytes, const std::string& source) {
     }
     cursor = e.end;
   }
-  if (cursor != layout.buffer.size()) {
-    fail("", fmt::format("{} trailing bytes after the last tensor", layout.buffer.size() - cursor));
+  if (cursor != layout.data_size) {
+    fail("", fmt::format("{} trailing bytes after the last tensor", layout.data_size - cursor));
   }
   return layout;
 }
@@ -195,7 +209,10 @@ const TensorData* SafetensorsFile::Find(const std::string& name) const {
   return nullptr;
 }
 
-std::string SerializeSafetensors(const SafetensorsFile& file) {
+namespace {
+
+// The 8-byte header size and the header (padded to kHeaderAlignment), checking every tensor.
+std::string SerializeHeader(const SafetensorsFile& file, uint64_t* data_bytes) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!file.metadata.empty()) header["__metadata__"] = file.metadata;
   uint64_t offset = 0;
@@ -214,16 +231,26 @@ std::string SerializeSafetensors(const SafetensorsFile& file) {
   std::string json = header.dump();
   json.append((kHeaderAlignment - json.size() % kHeaderAlignment) % kHeaderAlignment, ' ');
   std::string out;
-  out.reserve(8 + json.size() + offset);
   const uint64_t n = json.size();
   for (int i = 0; i < 8; ++i) out += static_cast<char>((n >> (8 * i)) & 0xff);
   out += json;
+  *data_bytes = offset;
+  return out;
+}
+
+}  // namespace
+
+std::string SerializeSafetensors(const SafetensorsFile& file) {
+  uint64_t data_bytes = 0;
+  std::string out = SerializeHeader(file, &data_bytes);
+  out.reserve(out.size() + data_bytes);
   for (const auto& t : file.tensors) out += t.bytes;
   return out;
 }
 
 SafetensorsFile ParseSafetensors(std::string_view bytes, const std::string& source) {
-  Layout layout = ParseLayout(bytes, source);
+  Layout layout = ParseLayout(bytes, bytes.size(), source);
+  const std::string_view data = bytes.substr(layout.data_offset);
   SafetensorsFile file;
   file.metadata = std::move(layout.metadata);
   for (auto& e : layout.entries) {
@@ -231,16 +258,90 @@ SafetensorsFile ParseSafetensors(std::string_view bytes, const std::string& sour
     t.name = std::move(e.name);
     t.dtype = e.dtype;
     t.shape = std::move(e.shape);
-    t.bytes.assign(layout.buffer.substr(e.begin, e.end - e.begin));
+    t.bytes.assign(data.substr(e.begin, e.end - e.begin));
     file.tensors.push_back(std::move(t));
   }
   return file;
 }
 
-void CheckSafetensors(std::string_view bytes, const std::string& source) { ParseLayout(bytes, source); }
+void CheckSafetensors(std::string_view bytes, const std::string& source) { ParseLayout(bytes, bytes.size(), source); }
 
-void WriteSafetensors(const SafetensorsFile& file, const std::filesystem::path& path) {
-  WriteFileAtomic(path, SerializeSafetensors(file));
+uint64_t WriteSafetensors(const SafetensorsFile& file, const std::filesystem::path& path, Sha256* hash) {
+  uint64_t data_bytes = 0;
+  const std::string header = SerializeHeader(file, &data_bytes);
+  AtomicPath out(path);
+  {
+    std::ofstream f(out.temp(), std::ios::binary | std::ios::trunc);
+    if (!f.good()) throw Error(fmt::format("cannot write {}", out.temp().string()));
+    auto put = [&](std::string_view bytes) {
+      f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      if (hash) hash->Update(bytes);
+    };
+    put(header);
+    for (const auto& t : file.tensors) put(t.bytes);  // one piece at a time: no whole copy of the file
+    f.close();
+    if (!f.good()) throw Error(fmt::format("cannot write {} (disk full?)", out.temp().string()));
+  }
+  out.Commit();
+  return header.size() + data_bytes;
+}
+
+SafetensorsReader::SafetensorsReader(const std::filesystem::path& path) : path_(path) {
+  const std::string source = path.string();
+  const int64_t size = CheckRegularFile(path, limits::kMaxTensorFileBytes);
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) throw InputError(source, 0, "", fmt::format("cannot open file: {}", std::strerror(errno)));
+  try {
+    struct stat st {};
+    // The size of the file opened (CheckRegularFile looked at the path before).
+    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != size) {
+      throw InputError(source, 0, "", "changed while opening it");
+    }
+    std::string head(8, '\0');
+    ReadAt(0, head.size(), head.data(), "header size");
+    const uint64_t n = HeaderSize(head, static_cast<uint64_t>(size), source);
+    head.resize(8 + n);
+    ReadAt(8, n, head.data() + 8, "header");
+    Layout layout = ParseLayout(head, static_cast<uint64_t>(size), source);
+    metadata_ = std::move(layout.metadata);
+    tensors_ = std::move(layout.entries);
+    data_offset_ = layout.data_offset;
+  } catch (...) {
+    ::close(fd_);
+    throw;
+  }
+}
+
+SafetensorsReader::~SafetensorsReader() { ::close(fd_); }
+
+const TensorInfo* SafetensorsReader::Find(const std::string& name) const {
+  for (const auto& t : tensors_) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+void SafetensorsReader::ReadAt(uint64_t offset, uint64_t size, void* dst, const std::string& what) const {
+  char* out = static_cast<char*>(dst);
+  while (size > 0) {
+    const ssize_t got = ::pread(fd_, out, size, static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      throw InputError(path_.string(), 0, what,
+                       got < 0 ? fmt::format("read failed: {}", std::strerror(errno))
+                               : "the file ended early (truncated while reading?)");
+    }
+    out += got;
+    offset += static_cast<uint64_t>(got);
+    size -= static_cast<uint64_t>(got);
+  }
+}
+
+void SafetensorsReader::Read(const TensorInfo& tensor, uint64_t offset, uint64_t size, void* dst) const {
+  IPT_CHECK(offset <= tensor.end - tensor.begin && size <= tensor.end - tensor.begin - offset,
+            "tensor '{}': bytes [{}, {}) outside its {} bytes", Echo(tensor.name), offset, offset + size,
+            tensor.end - tensor.begin);
+  ReadAt(data_offset_ + tensor.begin + offset, size, dst, "tensor '" + Echo(tensor.name) + "'");
 }
 
 std::string ReadTensorFileBytes(const std::filesystem::path& path) {

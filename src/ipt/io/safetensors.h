@@ -19,6 +19,10 @@
 #include <string_view>
 #include <vector>
 
+namespace ipt {
+class Sha256;
+}
+
 namespace ipt::io {
 
 enum class DType { kF64, kF32, kF16, kBF16, kI64, kI32, kI16, kI8, kU8, kBool };
@@ -33,6 +37,15 @@ struct TensorData {
   std::string bytes;  // row-major, little-endian
   // Product of the shape; throws ipt::Error when it overflows int64.
   int64_t NumElements() const;
+};
+
+// A tensor as a validated header declares it: its name, type, shape and place among
+// the data bytes (offsets relative to the first byte after the header).
+struct TensorInfo {
+  std::string name;
+  DType dtype = DType::kF32;
+  std::vector<int64_t> shape;
+  uint64_t begin = 0, end = 0;
 };
 
 struct SafetensorsFile {
@@ -56,9 +69,39 @@ SafetensorsFile ParseSafetensors(std::string_view bytes, const std::string& sour
 // The same checks without copying the tensor bytes (for files only verified).
 void CheckSafetensors(std::string_view bytes, const std::string& source);
 
-void WriteSafetensors(const SafetensorsFile& file, const std::filesystem::path& path);  // atomic
+// Writes the file atomically, tensor by tensor (never the whole file as one copy in
+// memory); returns its size in bytes, and adds every byte written to `hash` when given.
+uint64_t WriteSafetensors(const SafetensorsFile& file, const std::filesystem::path& path, Sha256* hash = nullptr);
 // Reads a regular file of at most limits::kMaxTensorFileBytes and parses it.
 SafetensorsFile ReadSafetensors(const std::filesystem::path& path);
+
+// A safetensors file read range by range, never whole: for files too big to hold (a
+// 90-minute frame layer is 2.6 GB). Opening it reads and validates the header with
+// every check of ParseSafetensors, against the file's size; tensor bytes are read on
+// request (pread: several threads may read at once). InputError names the file.
+class SafetensorsReader {
+ public:
+  explicit SafetensorsReader(const std::filesystem::path& path);
+  ~SafetensorsReader();
+  SafetensorsReader(const SafetensorsReader&) = delete;
+  SafetensorsReader& operator=(const SafetensorsReader&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  const std::vector<TensorInfo>& tensors() const { return tensors_; }  // in byte-offset order
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  const TensorInfo* Find(const std::string& name) const;
+  // Copies bytes [offset, offset + size) of `tensor` (one of tensors()) into `dst`.
+  // Throws ipt::Error for a range outside the tensor, InputError when the file ends early.
+  void Read(const TensorInfo& tensor, uint64_t offset, uint64_t size, void* dst) const;
+
+ private:
+  void ReadAt(uint64_t offset, uint64_t size, void* dst, const std::string& what) const;
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::vector<TensorInfo> tensors_;
+  std::map<std::string, std::string> metadata_;
+  uint64_t data_offset_ = 0;
+};
 // The bytes of a weights/tensor file: a regular file of at most
 // limits::kMaxTensorFileBytes (not a directory, FIFO or device); InputError otherwise.
 std::string ReadTensorFileBytes(const std::filesystem::path& path);

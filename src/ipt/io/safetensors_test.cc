@@ -9,6 +9,7 @@
 
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
+#include "ipt/util/hash.h"
 
 namespace ipt::io {
 namespace {
@@ -59,6 +60,76 @@ TEST(Safetensors, RoundTrip) {
   EXPECT_EQ(values[5], 6.0f);
   EXPECT_EQ(back.Find("head.ids")->bytes, Sample().tensors[1].bytes);
   EXPECT_EQ(back.Find("empty")->NumElements(), 0);
+}
+
+// The streamed writer writes SerializeSafetensors' bytes, and the reader that never holds
+// the file gives every tensor's bytes as ParseSafetensors does, in any range.
+TEST(Safetensors, StreamedWriterAndRangeReaderAgreeWithTheWholeFileFunctions) {
+  const fs::path dir = fs::temp_directory_path() / ("ipt_safetensors_reader_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  SafetensorsFile file = Sample();
+  std::vector<float> many(1000);
+  for (size_t i = 0; i < many.size(); ++i) many[i] = static_cast<float>(i) * 0.5f;
+  file.tensors.push_back(Floats("many", {250, 4}, many));
+  Sha256 hash;
+  const uint64_t size = WriteSafetensors(file, dir / "w.safetensors", &hash);
+  const std::string bytes = SerializeSafetensors(file);
+  EXPECT_EQ(ReadFile(dir / "w.safetensors"), bytes);
+  EXPECT_EQ(size, bytes.size());
+  EXPECT_EQ(hash.Hex(), Sha256Hex(bytes));
+
+  const SafetensorsFile whole = ParseSafetensors(bytes, "mem");
+  const SafetensorsReader reader(dir / "w.safetensors");
+  EXPECT_EQ(reader.metadata(), whole.metadata);
+  ASSERT_EQ(reader.tensors().size(), whole.tensors.size());
+  for (const TensorData& t : whole.tensors) {
+    const TensorInfo* info = reader.Find(t.name);
+    ASSERT_NE(info, nullptr) << t.name;
+    EXPECT_EQ(info->dtype, t.dtype);
+    EXPECT_EQ(info->shape, t.shape);
+    std::string read(t.bytes.size(), '\0');
+    reader.Read(*info, 0, read.size(), read.data());
+    EXPECT_EQ(read, t.bytes) << t.name;
+  }
+  const TensorInfo& info = *reader.Find("many");
+  float rows[8];  // rows 10 and 11 of [250, 4]
+  reader.Read(info, 10 * 4 * sizeof(float), sizeof(rows), rows);
+  for (int k = 0; k < 8; ++k) EXPECT_EQ(rows[k], many[40 + k]);
+  EXPECT_THROW(reader.Read(info, 4000 - 4, 8, rows), Error);  // past the tensor's end
+  EXPECT_EQ(reader.Find("absent"), nullptr);
+
+  // Bad files: the reader's errors are the parser's, naming the file.
+  auto error_of = [&](const std::string& content) {
+    std::ofstream(dir / "bad.safetensors", std::ios::binary | std::ios::trunc) << content;
+    try {
+      SafetensorsReader r(dir / "bad.safetensors");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of(bytes.substr(0, 5)).find("truncated"), std::string::npos);
+  EXPECT_NE(error_of(bytes.substr(0, bytes.size() - 3)).find("truncated file"), std::string::npos);
+  EXPECT_NE(error_of(bytes.substr(0, bytes.size() - 3)).find("bad.safetensors"), std::string::npos);
+  std::string huge = bytes;
+  huge[7] = '\x7f';
+  EXPECT_NE(error_of(huge).find("implausible"), std::string::npos);
+  EXPECT_THROW(SafetensorsReader(dir / "absent.safetensors"), InputError);
+  // A file cut short after it was opened: the read says so.
+  {
+    const SafetensorsReader opened(dir / "w.safetensors");
+    fs::resize_file(dir / "w.safetensors", bytes.size() - 100);
+    std::vector<float> all(1000);
+    std::string error = "no error";
+    try {
+      opened.Read(*opened.Find("many"), 0, 4000, all.data());
+    } catch (const InputError& e) {
+      error = e.what();
+    }
+    EXPECT_NE(error.find("ended early"), std::string::npos) << error;
+    EXPECT_NE(error.find("w.safetensors"), std::string::npos) << error;
+  }
+  fs::remove_all(dir);
 }
 
 // An independent reader: Python's standard library (struct + json) reading the

@@ -25,20 +25,27 @@ PipelineBench BenchPipeline(const std::filesystem::path& match_dir, const std::f
 // {"frames", "stages_ms_per_frame" {stage: ms}, "cold"/"warm" {seconds, frames_per_second}, "peak_rss_mib"}.
 nlohmann::json ToJson(const PipelineBench& bench);
 
-// The match level (attributes with the default options, JN classifier, identity resolver:
-// the collection's models 4 and 5) on frame and track layers synthesized for
-// `layers.minutes` of `match_dir`'s match (its roster and fps).
+// What `ipt run` does after the streaming levels, on frame and track layers synthesized
+// for `layers.minutes` of `match_dir`'s match (its roster and fps): the frame layer read
+// from a store entry (verified, then block by block), the match level (attributes with
+// the default options, the collection's JN classifier and identity resolver), and the
+// outputs written (tracks.csv, predictions-gsr.json), in a scratch directory under the
+// system's temporary directory, removed after.
+inline constexpr const char* kReadLayerStage = "read_frame_layer";  // verify the entry, read its per-row vectors
+inline constexpr const char* kWriteOutputsStage = "write_outputs";
 struct MatchLevelBench {
   double minutes = 0;
   int frames = 0, people = 0;
-  int64_t rows = 0, tracks = 0, person_tracks = 0;
+  int64_t rows = 0, tracks = 0, person_tracks = 0, output_rows = 0;
   int identities = 0;
-  double synthesize_seconds = 0, match_level_seconds = 0;
-  std::map<std::string, double> stage_seconds;
-  int64_t layers_bytes = 0;            // the two layers' arrays in memory
-  int64_t rss_before_bytes = 0;        // with the layers and models loaded
-  int64_t peak_rss_bytes = 0;          // peak during the match level (the layers included)
-  bool peak_is_the_match_levels = false;  // the peak was reset before it (else the process's)
+  double synthesize_seconds = 0;
+  double match_level_seconds = 0;             // read, match level and write
+  std::map<std::string, double> stage_seconds;  // the above and RunMatchLevel's stages
+  int64_t frame_layer_bytes = 0;              // its file
+  int64_t track_layer_bytes = 0;              // in memory
+  int64_t rss_before_bytes = 0;               // with the track layer and models loaded
+  int64_t peak_rss_bytes = 0;                 // peak from reading the frame layer to the outputs written
+  bool peak_is_the_match_levels = false;      // the peak was reset before it (else the process's)
 };
 MatchLevelBench BenchMatchLevel(const std::filesystem::path& match_dir, const std::filesystem::path& models_yaml,
                                 const std::filesystem::path& model_store, const SyntheticLayersOptions& layers,

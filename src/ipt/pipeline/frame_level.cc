@@ -51,22 +51,21 @@ io::TensorData MakeI64Tensor(const std::string& name, const std::vector<int64_t>
   return t;
 }
 
-const io::TensorData& RequireTensor(const io::SafetensorsFile& file, const std::string& name, io::DType dtype,
-                                    int64_t rows, int64_t width, const std::string& source) {
-  const io::TensorData* t = file.Find(name);
-  if (!t) throw InputError(source, 0, name, "missing tensor");
+namespace {
+
+// Throws InputError naming `source` and tensor `name` unless its dtype is `dtype` and its
+// shape [rows] (width 0) or [rows, width] (rows -1: any).
+void CheckTensorShape(const std::string& name, io::DType found_dtype, const std::vector<int64_t>& shape,
+                      io::DType dtype, int64_t rows, int64_t width, const std::string& source) {
   const std::string expected = fmt::format("{}[{}{}]", io::DTypeName(dtype), rows < 0 ? std::string("N") : std::to_string(rows),
                                            width > 0 ? ", " + std::to_string(width) : std::string());
-  const bool shape_ok = width > 0 ? t->shape.size() == 2 && t->shape[1] == width : t->shape.size() == 1;
-  if (t->dtype != dtype || !shape_ok || (rows >= 0 && t->shape[0] != rows)) {
-    std::string shape;
-    for (int64_t d : t->shape) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
-    throw InputError(source, 0, name, fmt::format("expected {}, found {}[{}]", expected, io::DTypeName(t->dtype), shape));
+  const bool shape_ok = width > 0 ? shape.size() == 2 && shape[1] == width : shape.size() == 1;
+  if (found_dtype != dtype || !shape_ok || (rows >= 0 && shape[0] != rows)) {
+    std::string found;
+    for (int64_t d : shape) found += (found.empty() ? "" : ", ") + std::to_string(d);
+    throw InputError(source, 0, name, fmt::format("expected {}, found {}[{}]", expected, io::DTypeName(found_dtype), found));
   }
-  return *t;
 }
-
-namespace {
 
 template <typename T>
 std::vector<T> CopyValues(const io::TensorData& t) {
@@ -76,6 +75,84 @@ std::vector<T> CopyValues(const io::TensorData& t) {
 }
 
 }  // namespace
+
+// The tensor `name` of a file read piece by piece, checked as RequireTensor does (an
+// overload beside the header's, so that ReadFrameLayerIndex reads either kind of file).
+static const io::TensorInfo& RequireTensor(const io::SafetensorsReader& file, const std::string& name, io::DType dtype,
+                                    int64_t rows, int64_t width, const std::string& source) {
+  const io::TensorInfo* t = file.Find(name);
+  if (!t) throw InputError(source, 0, name, "missing tensor");
+  CheckTensorShape(name, t->dtype, t->shape, dtype, rows, width, source);
+  return *t;
+}
+
+namespace {
+
+template <typename T>
+std::vector<T> CopyValues(const io::SafetensorsReader& file, const io::TensorInfo& t) {
+  std::vector<T> out((t.end - t.begin) / sizeof(T));
+  file.Read(t, 0, out.size() * sizeof(T), out.data());
+  return out;
+}
+
+// The frame layer's metadata and per-row vectors (all but the crop fields), from a
+// SafetensorsFile or a SafetensorsReader; the crop fields' shapes are checked.
+template <typename File>
+FrameLayer ReadFrameLayerIndex(const File& file, const std::map<std::string, std::string>& metadata,
+                               const std::string& source) {
+  auto meta = [&](const std::string& key) {
+    auto it = metadata.find(key);
+    if (it == metadata.end()) throw InputError(source, 0, "__metadata__." + key, "missing");
+    return it->second;
+  };
+  if (meta("format") != kFrameLayerFormat) {
+    throw InputError(source, 0, "__metadata__.format", "'" + Echo(meta("format")) + "' is not " + kFrameLayerFormat);
+  }
+  FrameLayer layer;
+  try {
+    size_t used = 0;
+    const std::string frames = meta("frames");
+    layer.frames = std::stoi(frames, &used);
+    if (used != frames.size() || layer.frames < 0 || layer.frames > limits::kMaxFrames) throw std::out_of_range("");
+  } catch (const std::logic_error&) {
+    throw InputError(source, 0, "__metadata__.frames", "must be a frame count in [0, " + std::to_string(limits::kMaxFrames) + "]");
+  }
+  auto values = [&](const auto& tensor, auto type_tag) {
+    using T = decltype(type_tag);
+    if constexpr (std::is_same_v<File, io::SafetensorsFile>) {
+      return CopyValues<T>(tensor);
+    } else {
+      return CopyValues<T>(file, tensor);
+    }
+  };
+  const auto& frame = RequireTensor(file, kFrameField, io::DType::kI64, -1, 0, source);
+  layer.rows = frame.shape[0];
+  layer.frame = values(frame, int64_t{});
+  layer.foot_points_m = values(RequireTensor(file, kFootPointsField, io::DType::kF32, layer.rows, 2, source), float{});
+  layer.refined_foot_points_m =
+      values(RequireTensor(file, kRefinedFootPointsField, io::DType::kF32, layer.rows, 2, source), float{});
+  layer.score = values(RequireTensor(file, kScoreField, io::DType::kF32, layer.rows, 0, source), float{});
+  for (const auto& [name, width] : crop_encoder::CropFieldWidths()) {
+    RequireTensor(file, name, io::DType::kF32, layer.rows, width, source);
+  }
+  for (int64_t i = 0; i < layer.rows; ++i) {
+    if (layer.frame[i] < 1 || layer.frame[i] > layer.frames || (i > 0 && layer.frame[i] < layer.frame[i - 1])) {
+      throw InputError(source, 0, kFrameField,
+                       fmt::format("row {}: frame {} is outside 1..{} or out of order", i, layer.frame[i], layer.frames));
+    }
+  }
+  return layer;
+}
+
+}  // namespace
+
+const io::TensorData& RequireTensor(const io::SafetensorsFile& file, const std::string& name, io::DType dtype,
+                                    int64_t rows, int64_t width, const std::string& source) {
+  const io::TensorData* t = file.Find(name);
+  if (!t) throw InputError(source, 0, name, "missing tensor");
+  CheckTensorShape(name, t->dtype, t->shape, dtype, rows, width, source);
+  return *t;
+}
 
 io::SafetensorsFile ComputeFrameLayer(const io::MatchDir& match, detector::Detector& detector,
                                       crop_encoder::CropEncoder& encoder, const FrameLevelOptions& options,
@@ -169,23 +246,43 @@ io::SafetensorsFile ComputeFrameLayer(const io::MatchDir& match, detector::Detec
                  t.dropped_detections, t.dropped_detections + t.detections);
   }
 
-  const int64_t n = t.detections;
+  FrameLayer layer;
+  layer.frames = t.frames;
+  layer.rows = t.detections;
+  layer.frame = std::move(frame_of_row);
+  layer.foot_points_m = std::move(feet);
+  layer.refined_foot_points_m = std::move(refined_feet);
+  layer.score = std::move(scores);
+  layer.crop_fields = std::move(fields);
+  if (timings) *timings = t;
+  return FrameLayerFile(std::move(layer), t.dropped_detections);
+}
+
+io::SafetensorsFile FrameLayerFile(FrameLayer layer, int64_t dropped_detections) {
+  IPT_CHECK(!layer.crop_file, "the frame layer is already in {}", layer.crop_file->path().string());
+  const int64_t n = layer.rows;
   io::SafetensorsFile file;
-  file.tensors.push_back(MakeI64Tensor(kFrameField, frame_of_row));
-  file.tensors.push_back(MakeF32Tensor(kFootPointsField, feet, {n, 2}));
-  file.tensors.push_back(MakeF32Tensor(kRefinedFootPointsField, refined_feet, {n, 2}));
-  file.tensors.push_back(MakeF32Tensor(kScoreField, scores, {n}));
-  for (const auto& [name, values] : fields) {
-    file.tensors.push_back(MakeF32Tensor(name, values, {n, crop_encoder::CropFieldWidths().at(name)}));
+  // Each vector is freed once copied: the layer is held about once, not twice.
+  auto add = [&](io::TensorData tensor, auto& values) {
+    file.tensors.push_back(std::move(tensor));
+    std::decay_t<decltype(values)>().swap(values);
+  };
+  add(MakeI64Tensor(kFrameField, layer.frame), layer.frame);
+  add(MakeF32Tensor(kFootPointsField, layer.foot_points_m, {n, 2}), layer.foot_points_m);
+  add(MakeF32Tensor(kRefinedFootPointsField, layer.refined_foot_points_m, {n, 2}), layer.refined_foot_points_m);
+  add(MakeF32Tensor(kScoreField, layer.score, {n}), layer.score);
+  for (auto& [name, values] : layer.crop_fields) {
+    add(MakeF32Tensor(name, values, {n, crop_encoder::CropFieldWidths().at(name)}), values);
   }
   file.metadata = {{"format", kFrameLayerFormat},
-                   {"frames", std::to_string(t.frames)},
-                   {"dropped_detections", std::to_string(t.dropped_detections)}};
-  if (timings) *timings = t;
+                   {"frames", std::to_string(layer.frames)},
+                   {"dropped_detections", std::to_string(dropped_detections)}};
   return file;
 }
 
 const float* FrameLayer::Row(const std::string& crop_field, int64_t i) const {
+  IPT_CHECK(!crop_file, "the frame layer's crop fields are in {}: read them by block (ForEachRowBlock)",
+            crop_file->path().string());
   auto it = crop_fields.find(crop_field);
   IPT_CHECK(it != crop_fields.end(), "the frame layer holds no field '{}'", crop_field);
   IPT_ASSERT(i >= 0 && i < rows);
@@ -193,40 +290,78 @@ const float* FrameLayer::Row(const std::string& crop_field, int64_t i) const {
 }
 
 FrameLayer ReadFrameLayer(const io::SafetensorsFile& file, const std::string& source) {
-  auto meta = [&](const std::string& key) {
-    auto it = file.metadata.find(key);
-    if (it == file.metadata.end()) throw InputError(source, 0, "__metadata__." + key, "missing");
-    return it->second;
-  };
-  if (meta("format") != kFrameLayerFormat) {
-    throw InputError(source, 0, "__metadata__.format", "'" + Echo(meta("format")) + "' is not " + kFrameLayerFormat);
-  }
-  FrameLayer layer;
-  try {
-    size_t used = 0;
-    const std::string frames = meta("frames");
-    layer.frames = std::stoi(frames, &used);
-    if (used != frames.size() || layer.frames < 0 || layer.frames > limits::kMaxFrames) throw std::out_of_range("");
-  } catch (const std::logic_error&) {
-    throw InputError(source, 0, "__metadata__.frames", "must be a frame count in [0, " + std::to_string(limits::kMaxFrames) + "]");
-  }
-  const io::TensorData& frame = RequireTensor(file, kFrameField, io::DType::kI64, -1, 0, source);
-  layer.rows = frame.shape[0];
-  layer.frame = CopyValues<int64_t>(frame);
-  layer.foot_points_m = CopyValues<float>(RequireTensor(file, kFootPointsField, io::DType::kF32, layer.rows, 2, source));
-  layer.refined_foot_points_m =
-      CopyValues<float>(RequireTensor(file, kRefinedFootPointsField, io::DType::kF32, layer.rows, 2, source));
-  layer.score = CopyValues<float>(RequireTensor(file, kScoreField, io::DType::kF32, layer.rows, 0, source));
+  FrameLayer layer = ReadFrameLayerIndex(file, file.metadata, source);
   for (const auto& [name, width] : crop_encoder::CropFieldWidths()) {
-    layer.crop_fields[name] = CopyValues<float>(RequireTensor(file, name, io::DType::kF32, layer.rows, width, source));
-  }
-  for (int64_t i = 0; i < layer.rows; ++i) {
-    if (layer.frame[i] < 1 || layer.frame[i] > layer.frames || (i > 0 && layer.frame[i] < layer.frame[i - 1])) {
-      throw InputError(source, 0, kFrameField,
-                       fmt::format("row {}: frame {} is outside 1..{} or out of order", i, layer.frame[i], layer.frames));
-    }
+    layer.crop_fields[name] = CopyValues<float>(*file.Find(name));
   }
   return layer;
+}
+
+FrameLayer OpenFrameLayer(const std::filesystem::path& path, const std::string& source) {
+  auto file = std::make_shared<const io::SafetensorsReader>(path);
+  FrameLayer layer = ReadFrameLayerIndex(*file, file->metadata(), source);
+  layer.crop_file = std::move(file);
+  return layer;
+}
+
+const float* FrameRowBlock::Row(const std::string& crop_field, int64_t row) const {
+  auto it = fields_.find(crop_field);
+  IPT_CHECK(it != fields_.end(), "the block of rows [{}, {}) holds no field '{}'", begin_, end_, crop_field);
+  IPT_ASSERT(row >= begin_ && row < end_);
+  return it->second.first + (row - begin_) * it->second.second;
+}
+
+FrameRowBlock AllRows(const FrameLayer& layer) {
+  IPT_CHECK(!layer.crop_file, "the frame layer's crop fields are in {}: read them by block (ForEachRowBlock)",
+            layer.crop_file->path().string());
+  FrameRowBlock block;
+  block.begin_ = 0;
+  block.end_ = layer.rows;
+  for (const auto& [name, width] : crop_encoder::CropFieldWidths()) {
+    auto it = layer.crop_fields.find(name);
+    IPT_CHECK(it != layer.crop_fields.end(), "the frame layer holds no field '{}'", name);
+    block.fields_[name] = {it->second.data(), width};
+  }
+  return block;
+}
+
+void ForEachRowBlock(const FrameLayer& layer, const std::vector<std::string>& fields, int64_t block_rows,
+                     const std::function<void(const FrameRowBlock&)>& fn) {
+  IPT_CHECK(block_rows >= 1, "block_rows must be >= 1, got {}", block_rows);
+  const std::map<std::string, int>& widths = crop_encoder::CropFieldWidths();
+  for (const std::string& f : fields) IPT_CHECK(widths.count(f), "the frame layer holds no field '{}'", f);
+  if (!layer.crop_file) {
+    const FrameRowBlock all = AllRows(layer);
+    for (int64_t begin = 0; begin < layer.rows; begin += block_rows) {
+      FrameRowBlock block;
+      block.begin_ = begin;
+      block.end_ = std::min(layer.rows, begin + block_rows);
+      for (const std::string& f : fields) {
+        const auto& [base, width] = all.fields_.at(f);
+        block.fields_[f] = {base + begin * width, width};
+      }
+      fn(block);
+    }
+    return;
+  }
+  // One buffer per field, reused block after block: memory is block_rows rows.
+  std::map<std::string, std::vector<float>> buffers;
+  for (int64_t begin = 0; begin < layer.rows; begin += block_rows) {
+    FrameRowBlock block;
+    block.begin_ = begin;
+    block.end_ = std::min(layer.rows, begin + block_rows);
+    for (const std::string& f : fields) {
+      const int width = widths.at(f);
+      const io::TensorInfo* t = layer.crop_file->Find(f);
+      IPT_ASSERT(t != nullptr);  // checked by OpenFrameLayer
+      std::vector<float>& buffer = buffers[f];
+      buffer.resize(static_cast<size_t>((block.end_ - begin) * width));
+      layer.crop_file->Read(*t, static_cast<uint64_t>(begin * width) * sizeof(float), buffer.size() * sizeof(float),
+                            buffer.data());
+      block.fields_[f] = {buffer.data(), width};
+    }
+    fn(block);
+  }
 }
 
 void GroundTruthDetectionOptions::Check() const {

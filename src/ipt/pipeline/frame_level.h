@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -102,10 +103,44 @@ struct FrameLayer {
   std::vector<float> foot_points_m;  // [rows * 2], the detector's
   std::vector<float> refined_foot_points_m;  // [rows * 2], refined by the crop encoder
   std::vector<float> score;
-  std::map<std::string, std::vector<float>> crop_fields;  // crop encoder field -> [rows * width]
-  const float* Row(const std::string& crop_field, int64_t i) const;  // throws for an unknown field
+  // Crop encoder field -> [rows * width], in memory (ReadFrameLayer); empty when the
+  // fields stay in `crop_file` (OpenFrameLayer) and are read block by block.
+  std::map<std::string, std::vector<float>> crop_fields;
+  std::shared_ptr<const io::SafetensorsReader> crop_file;
+  // Row i of an in-memory field; throws for an unknown field or a layer read by block.
+  const float* Row(const std::string& crop_field, int64_t i) const;
 };
 FrameLayer ReadFrameLayer(const io::SafetensorsFile& file, const std::string& source);
+// The layer as its file (ReadFrameLayer's inverse; the one writer of the format), the
+// values moved out field by field; `dropped_detections` goes into the metadata.
+io::SafetensorsFile FrameLayerFile(FrameLayer layer, int64_t dropped_detections = 0);
+// The per-row vectors of the layer in `path` (frame, foot points, score: ~30 bytes a
+// row) read whole, its crop fields (211 floats a row, 2.6 GB for 90 minutes) left in the
+// file for ForEachRowBlock. The same checks as ReadFrameLayer.
+FrameLayer OpenFrameLayer(const std::filesystem::path& path, const std::string& source);
+
+// Rows [begin, end) of a frame layer's crop-encoder fields.
+class FrameRowBlock {
+ public:
+  int64_t begin() const { return begin_; }
+  int64_t end() const { return end_; }
+  // Row `row` (a row of the layer, in [begin, end)) of a field the block holds.
+  const float* Row(const std::string& crop_field, int64_t row) const;
+
+ private:
+  friend FrameRowBlock AllRows(const FrameLayer& layer);
+  friend void ForEachRowBlock(const FrameLayer&, const std::vector<std::string>&, int64_t,
+                              const std::function<void(const FrameRowBlock&)>&);
+  int64_t begin_ = 0, end_ = 0;
+  std::map<std::string, std::pair<const float*, int>> fields_;  // field -> (row begin's values, width)
+};
+// Every row and field of an in-memory layer, as one block (no copy).
+FrameRowBlock AllRows(const FrameLayer& layer);
+// Calls `fn` on consecutive blocks of at most `block_rows` rows, in row order, covering
+// the layer, each holding `fields` (crop fields). A layer read by block holds one block
+// in memory at a time; an in-memory one gives views (no copy).
+void ForEachRowBlock(const FrameLayer& layer, const std::vector<std::string>& fields, int64_t block_rows,
+                     const std::function<void(const FrameRowBlock&)>& fn);
 
 // The "frame" layer producer: loads the collection's detector and crop encoder from
 // inputs.model_store and runs ComputeFrameLayer; adds the stage seconds to

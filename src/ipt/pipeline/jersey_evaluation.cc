@@ -52,6 +52,7 @@ JerseyEvaluation EvaluateJersey(const std::vector<fs::path>& matches, const Jers
     const std::vector<io::Annotation> annotations = io::ReadAnnotationsCsv(dir / "annotations.csv", info.frame_count);
     const MatchLayers layers = GetMatchLayers(dir, refs, model_store, options.cache);
     const RowTruth truth = LabelRows(layers.frames, annotations);
+    const FrameRowBlock all_rows = AllRows(layers.frames);
     ++result.matches;
     // The windows of every track, then both readers on each.
     struct Window {
@@ -82,7 +83,7 @@ JerseyEvaluation EvaluateJersey(const std::vector<fs::path>& matches, const Jers
         t.jersey.push_back(truth.jersey[r]);
         t.legible.push_back(truth.legible[r]);
         std::array<float, crop_encoder::kNumRoles> roles;
-        e.push_back(DetectionEvidenceOfRow(layers.frames, r, &layers.frames.refined_foot_points_m[2 * r], &roles));
+        e.push_back(DetectionEvidenceOfRow(layers.frames, all_rows, r, &layers.frames.refined_foot_points_m[2 * r], &roles));
       }
       jn_tracks.push_back(t.track);
       labelled.push_back(std::move(t));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <tuple>
 
 #include "ipt/eval/ptfe.h"
@@ -82,10 +83,11 @@ jn_classifier::JnTrack JnTrackOfRows(const FrameLayer& frames, const std::vector
   return t;
 }
 
-tracking::DetectionEvidence DetectionEvidenceOfRow(const FrameLayer& layer, int64_t row, const float* position_m,
+tracking::DetectionEvidence DetectionEvidenceOfRow(const FrameLayer& frames, const FrameRowBlock& layer, int64_t row,
+                                                   const float* position_m,
                                                    std::array<float, crop_encoder::kNumRoles>* roles) {
   tracking::DetectionEvidence e;
-  e.frame = static_cast<int>(layer.frame[row]);
+  e.frame = static_cast<int>(frames.frame[row]);
   e.foot_in_pitch_m = {position_m[0], position_m[1]};
   crop_encoder::Softmax(layer.Row(crop_encoder::kRoleField, row), crop_encoder::kNumRoles, roles->data());
   static_assert(tracking::kNumRoles == 3 && crop_encoder::kNumRoles == 4, "roles: player, goalkeeper, referee (+ none)");
@@ -126,71 +128,209 @@ RowTruth LabelRows(const FrameLayer& frames, const std::vector<io::Annotation>& 
   return t;
 }
 
-MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
-                               const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
-                               bool drop_non_person) {
-  MatchTracks m;
+namespace {
+
+// The JN classifier's view of one track, kept while its rows stream past: the
+// max_detections rows SelectDetections would pick (highest P(legible), ties: the
+// earlier row), so the result equals selecting from the whole track, which is never held.
+class JnSelection {
+ public:
+  explicit JnSelection(int max_detections) : max_(max_detections) {}
+
+  void Offer(const FrameRowBlock& block, int64_t row) {
+    jn_classifier::JnTrack one;
+    one.Append(block.Row(crop_encoder::kPresenceField, row), block.Row(crop_encoder::kDigitsField, row),
+               block.Row(crop_encoder::kNumberField, row));
+    one.Check();  // every row's values, before the selection drops some
+    const int64_t position = seen_++;
+    if (kept_.size() < max_) {
+      kept_.AppendFrom(one, 0);
+      positions_.push_back(position);
+      return;
+    }
+    int worst = 0;  // the lowest P(legible); of equals, the latest
+    for (int i = 1; i < kept_.size(); ++i) {
+      if (kept_.legible[i] < kept_.legible[worst] ||
+          (kept_.legible[i] == kept_.legible[worst] && positions_[i] > positions_[worst])) {
+        worst = i;
+      }
+    }
+    if (!(one.legible[0] > kept_.legible[worst])) return;  // an equal one is later: it loses
+    std::copy(one.inputs.begin(), one.inputs.end(), kept_.inputs.begin() + size_t(worst) * jn_classifier::kJnInputWidth);
+    std::copy(one.number_evidence.begin(), one.number_evidence.end(),
+              kept_.number_evidence.begin() + size_t(worst) * io::kNumJerseys);
+    kept_.legible[worst] = one.legible[0];
+    positions_[worst] = position;
+  }
+
+  // The kept rows in row order.
+  jn_classifier::JnTrack Take() const {
+    std::vector<int> order(positions_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return positions_[a] < positions_[b]; });
+    jn_classifier::JnTrack out;
+    for (int i : order) out.AppendFrom(kept_, i);
+    return out;
+  }
+
+ private:
+  int max_;
+  int64_t seen_ = 0;
+  jn_classifier::JnTrack kept_;
+  std::vector<int64_t> positions_;  // each kept row's place in the track
+};
+
+// The identity resolver's evidence of a track (IdentityTrackOfRows), summed row by row.
+class IdentityEvidence {
+ public:
+  IdentityEvidence() : embedding_(crop_encoder::kEmbeddingDim, 0.0), numbers_(io::kNumJerseys, 0.0) {}
+
+  void Add(const FrameRowBlock& block, int64_t row) {
+    if (rows_ == 0) first_row_ = row;
+    IPT_ASSERT(row > last_row_ || rows_ == 0);
+    last_row_ = row;
+    ++rows_;
+    const float* e = block.Row(crop_encoder::kEmbeddingField, row);
+    for (int k = 0; k < crop_encoder::kEmbeddingDim; ++k) embedding_[k] += e[k];
+    std::array<float, crop_encoder::kNumPresence> presence;
+    crop_encoder::Softmax(block.Row(crop_encoder::kPresenceField, row), crop_encoder::kNumPresence, presence.data());
+    const float legible = presence[static_cast<int>(io::Legibility::kLegible)];
+    const auto p = crop_encoder::JerseyNumberProbabilities(block.Row(crop_encoder::kNumberField, row),
+                                                           block.Row(crop_encoder::kDigitsField, row));
+    for (int n = 0; n < io::kNumJerseys; ++n) numbers_[n] += double(legible) * p[n];
+    legible_sum_ += legible;
+  }
+
+  tracking::IdentityTrack Finish(const FrameLayer& frames, const TrackLayer& tracks, int64_t id,
+                                 io::Category category, const jn_classifier::JnProbabilities& jersey) const {
+    IPT_ASSERT(rows_ > 0);
+    tracking::IdentityTrack t;
+    t.track_id = id;
+    t.first_frame = static_cast<int>(frames.frame[first_row_]);
+    t.last_frame = static_cast<int>(frames.frame[last_row_]);
+    t.first_position_m = {tracks.position_m[2 * first_row_], tracks.position_m[2 * first_row_ + 1]};
+    t.last_position_m = {tracks.position_m[2 * last_row_], tracks.position_m[2 * last_row_ + 1]};
+    t.detections = static_cast<int>(rows_);
+    t.category = category;
+    t.jersey = jersey;
+    double norm = 0;
+    for (double v : embedding_) norm += v * v;
+    norm = std::sqrt(norm);
+    for (double v : embedding_) t.embedding.push_back(static_cast<float>(norm > 0 ? v / norm : 0.0));
+    for (int n = 0; n < io::kNumJerseys; ++n) {
+      t.crop_jersey[n] =
+          static_cast<float>(legible_sum_ > 0 ? std::clamp(numbers_[n] / legible_sum_, 0.0, 1.0) : 0.0);
+    }
+    t.legible = static_cast<float>(std::clamp(legible_sum_ / static_cast<double>(rows_), 0.0, 1.0));
+    return t;
+  }
+
+ private:
+  std::vector<double> embedding_, numbers_;
+  double legible_sum_ = 0;
+  int64_t rows_ = 0, first_row_ = 0, last_row_ = 0;
+};
+
+// One pass over the frame layer, block by block: per track, the attributes' summary,
+// the JN classifier's selection (with `jn`) and the identity evidence (with `identity`).
+struct MatchPass {
+  MatchTracks tracks;
+  std::map<int64_t, IdentityEvidence> identity;  // every track, with `identity`
+};
+
+MatchPass PassOverLayer(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
+                        const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
+                        bool identity, bool drop_non_person, int64_t block_rows) {
+  MatchPass pass;
+  MatchTracks& m = pass.tracks;
   m.rows = RowsOfTracks(tracks);
+  struct TrackState {
+    tracking::TrackEvidenceSummary summary;
+    std::array<double, crop_encoder::kNumRoles> role_sums{};
+    std::optional<JnSelection> jn;
+    IdentityEvidence* identity = nullptr;
+  };
+  std::vector<TrackState> states;
+  std::map<int64_t, size_t> slot;  // track id -> states
+  states.reserve(m.rows.size());
+  for (const auto& [id, rows] : m.rows) {
+    slot[id] = states.size();
+    states.push_back({tracking::TrackEvidenceSummary(id, match, options), {}, {}, nullptr});
+    if (jn) states.back().jn.emplace(jn->config().max_detections);
+    if (identity) states.back().identity = &pass.identity[id];
+  }
+  std::vector<std::string> fields = {crop_encoder::kRoleField, crop_encoder::kKitField, crop_encoder::kPresenceField,
+                                     crop_encoder::kDigitsField, crop_encoder::kNumberField};
+  if (identity) fields.push_back(crop_encoder::kEmbeddingField);
+  // Rows of the same track are consecutive only by chance: the slot is looked up per row.
+  std::vector<TrackState*> state_of_row;
+  ForEachRowBlock(frames, fields, block_rows, [&](const FrameRowBlock& block) {
+    state_of_row.assign(static_cast<size_t>(block.end() - block.begin()), nullptr);
+    for (int64_t r = block.begin(); r < block.end(); ++r) {
+      if (tracks.track_id[r] >= 0) state_of_row[r - block.begin()] = &states[slot.at(tracks.track_id[r])];
+    }
+    if (jn) {
+      Stopwatch watch;
+      for (int64_t r = block.begin(); r < block.end(); ++r) {
+        if (TrackState* t = state_of_row[r - block.begin()]) t->jn->Offer(block, r);
+      }
+      m.jn_seconds += watch.Seconds();
+    }
+    for (int64_t r = block.begin(); r < block.end(); ++r) {
+      TrackState* t = state_of_row[r - block.begin()];
+      if (!t) continue;
+      std::array<float, crop_encoder::kNumRoles> roles;
+      t->summary.Add(DetectionEvidenceOfRow(frames, block, r, &tracks.position_m[2 * r], &roles));
+      for (int k = 0; k < crop_encoder::kNumRoles; ++k) t->role_sums[k] += roles[k];
+      if (!tracks.category_probabilities.empty() && !t->summary.tracker_category) {
+        std::array<float, io::kNumCategories> c;
+        std::copy_n(&tracks.category_probabilities[r * io::kNumCategories], io::kNumCategories, c.begin());
+        t->summary.tracker_category = c;
+      }
+      if (t->identity) t->identity->Add(block, r);
+    }
+  });
   if (jn) {
     Stopwatch watch;
-    std::vector<int64_t> ids;
     std::vector<jn_classifier::JnTrack> jn_tracks;
-    // Only the detections the classifier reads are kept (its selection, so the output is
-    // the same): a whole track's jn inputs take 234 floats a row, ~2.8 GB for 90 minutes.
-    const int max_detections = jn->config().max_detections;
-    for (const auto& [id, rows] : m.rows) {
-      ids.push_back(id);
-      jn_classifier::JnTrack all = JnTrackOfRows(frames, rows);
-      all.Check();  // every row's values, before the selection drops some (Classify checks the rest)
-      if (all.size() <= max_detections) {
-        jn_tracks.push_back(std::move(all));
-        continue;
-      }
-      jn_classifier::JnTrack read;
-      for (int i : jn_classifier::SelectDetections(all, max_detections)) read.AppendFrom(all, i);
-      jn_tracks.push_back(std::move(read));
-    }
+    for (const TrackState& t : states) jn_tracks.push_back(t.jn->Take());
     const std::vector<jn_classifier::JnProbabilities> p = jn->Classify(jn_tracks);
-    for (size_t k = 0; k < ids.size(); ++k) m.jersey_probabilities[ids[k]] = p[k];
-    m.jn_seconds = watch.Seconds();
+    for (size_t k = 0; k < states.size(); ++k) m.jersey_probabilities[states[k].summary.track_id] = p[k];
+    m.jn_seconds += watch.Seconds();
   }
-  std::vector<tracking::TrackEvidence> evidence;
-  for (const auto& [id, rows] : m.rows) {
-    tracking::TrackEvidence t;
-    t.track_id = id;
-    std::array<double, crop_encoder::kNumRoles> role_sums{};
-    for (int64_t i : rows) {
-      std::array<float, crop_encoder::kNumRoles> roles;
-      t.detections.push_back(DetectionEvidenceOfRow(frames, i, &tracks.position_m[2 * i], &roles));
-      for (int k = 0; k < crop_encoder::kNumRoles; ++k) role_sums[k] += roles[k];
-      if (!tracks.category_probabilities.empty() && !t.tracker_category) {
-        std::array<float, io::kNumCategories> c;
-        std::copy_n(&tracks.category_probabilities[i * io::kNumCategories], io::kNumCategories, c.begin());
-        t.tracker_category = c;
-      }
-    }
-    if (jn) t.jersey_probabilities = m.jersey_probabilities.at(id);
-    const bool person = std::max_element(role_sums.begin(), role_sums.end()) - role_sums.begin() !=
+  std::vector<tracking::TrackEvidenceSummary> evidence;
+  for (TrackState& t : states) {
+    if (jn) t.summary.jersey_probabilities = m.jersey_probabilities.at(t.summary.track_id);
+    const bool person = std::max_element(t.role_sums.begin(), t.role_sums.end()) - t.role_sums.begin() !=
                         static_cast<int>(crop_encoder::Role::kNone);
     if (person || !drop_non_person) {
-      evidence.push_back(std::move(t));
+      evidence.push_back(std::move(t.summary));
     } else {
       ++m.dropped;
     }
   }
-  m.attributes = tracking::ResolveTrackAttributes(evidence, match, options);
-  return m;
+  m.attributes = tracking::ResolveSummarizedTrackAttributes(evidence, match, options);
+  return pass;
+}
+
+}  // namespace
+
+MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
+                               const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
+                               bool drop_non_person, int64_t block_rows) {
+  return PassOverLayer(frames, tracks, match, options, jn, false, drop_non_person, block_rows).tracks;
 }
 
 MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                                const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
-                               identity_resolver::IdentityResolver* resolver, bool drop_non_person) {
+                               identity_resolver::IdentityResolver* resolver, bool drop_non_person,
+                               int64_t block_rows) {
   MatchLevelOutput out;
   // Per track: evidence from the crop encoder's named fields (the JN classifier's jersey
-  // probabilities when it runs), then the attributes.
+  // probabilities when it runs), then the attributes; one pass over the frame layer.
   Stopwatch watch;
-  MatchTracks match_tracks =
-      ResolveMatchTracks(frames, tracks, match, options, jn, drop_non_person);
+  MatchPass pass = PassOverLayer(frames, tracks, match, options, jn, resolver != nullptr, drop_non_person, block_rows);
+  MatchTracks& match_tracks = pass.tracks;
   if (jn) out.stage_seconds[kJnClassifierStage] = match_tracks.jn_seconds;
   out.dropped = match_tracks.dropped;
   std::vector<tracking::TrackAttributes>& attributes = match_tracks.attributes;
@@ -205,8 +345,8 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     for (tracking::TrackAttributes& a : attributes) {
       if (!a.category) continue;
       auto p = match_tracks.jersey_probabilities.find(a.track_id);
-      identity_tracks.push_back(IdentityTrackOfRows(frames, tracks, match_tracks.rows.at(a.track_id), a.track_id, *a.category,
-                                                    p != match_tracks.jersey_probabilities.end() ? p->second : unknown));
+      identity_tracks.push_back(pass.identity.at(a.track_id).Finish(
+          frames, tracks, a.track_id, *a.category, p != match_tracks.jersey_probabilities.end() ? p->second : unknown));
       named.push_back(&a);
     }
     const tracking::IdentityResult identities = resolver->Resolve(identity_tracks, match);
@@ -245,37 +385,10 @@ tracking::IdentityTrack IdentityTrackOfRows(const FrameLayer& frames, const Trac
                                             const std::vector<int64_t>& rows, int64_t id, io::Category category,
                                             const jn_classifier::JnProbabilities& jersey) {
   IPT_ASSERT(!rows.empty());
-  tracking::IdentityTrack t;
-  t.track_id = id;
-  t.first_frame = static_cast<int>(frames.frame[rows.front()]);
-  t.last_frame = static_cast<int>(frames.frame[rows.back()]);
-  t.first_position_m = {tracks.position_m[2 * rows.front()], tracks.position_m[2 * rows.front() + 1]};
-  t.last_position_m = {tracks.position_m[2 * rows.back()], tracks.position_m[2 * rows.back() + 1]};
-  t.detections = static_cast<int>(rows.size());
-  t.category = category;
-  t.jersey = jersey;
-  std::vector<double> embedding(crop_encoder::kEmbeddingDim, 0.0), numbers(io::kNumJerseys, 0.0);
-  double legible_sum = 0;
-  for (int64_t r : rows) {
-    const float* e = frames.Row(crop_encoder::kEmbeddingField, r);
-    for (int k = 0; k < crop_encoder::kEmbeddingDim; ++k) embedding[k] += e[k];
-    std::array<float, crop_encoder::kNumPresence> presence;
-    crop_encoder::Softmax(frames.Row(crop_encoder::kPresenceField, r), crop_encoder::kNumPresence, presence.data());
-    const float legible = presence[static_cast<int>(io::Legibility::kLegible)];
-    const auto p = crop_encoder::JerseyNumberProbabilities(frames.Row(crop_encoder::kNumberField, r),
-                                                           frames.Row(crop_encoder::kDigitsField, r));
-    for (int n = 0; n < io::kNumJerseys; ++n) numbers[n] += double(legible) * p[n];
-    legible_sum += legible;
-  }
-  double norm = 0;
-  for (double v : embedding) norm += v * v;
-  norm = std::sqrt(norm);
-  for (double v : embedding) t.embedding.push_back(static_cast<float>(norm > 0 ? v / norm : 0.0));
-  for (int n = 0; n < io::kNumJerseys; ++n) {
-    t.crop_jersey[n] = static_cast<float>(legible_sum > 0 ? std::clamp(numbers[n] / legible_sum, 0.0, 1.0) : 0.0);
-  }
-  t.legible = static_cast<float>(std::clamp(legible_sum / rows.size(), 0.0, 1.0));
-  return t;
+  const FrameRowBlock all = AllRows(frames);
+  IdentityEvidence evidence;
+  for (int64_t r : rows) evidence.Add(all, r);
+  return evidence.Finish(frames, tracks, id, category, jersey);
 }
 
 std::vector<std::vector<int64_t>> CutTrack(const FrameLayer& frames, const std::vector<int64_t>& rows,

@@ -55,7 +55,9 @@ jn_classifier::JnTrack JnTrackOfRows(const FrameLayer& frames, const std::vector
 // role probabilities (softmax of team.role.logits; all four, with "none", into *roles),
 // kit, jersey presence and the 5 most likely numbers (crop_encoder::JerseyNumberProbabilities);
 // `position_m` is the (x, z) the tracker reports.
-tracking::DetectionEvidence DetectionEvidenceOfRow(const FrameLayer& frames, int64_t row, const float* position_m,
+// `row` is a row of `frames` that `block` holds.
+tracking::DetectionEvidence DetectionEvidenceOfRow(const FrameLayer& frames, const FrameRowBlock& block, int64_t row,
+                                                   const float* position_m,
                                                    std::array<float, crop_encoder::kNumRoles>* roles);
 
 // Ground truth per frame-layer row, from annotations.csv.
@@ -72,6 +74,12 @@ RowTruth LabelRows(const FrameLayer& frames, const std::vector<io::Annotation>& 
 // every row, DetectionEvidenceOfRow at the tracker's positions). With drop_non_person, a
 // track whose mean role probability is highest for "none" (grass, boards) gets no
 // attributes and counts in `dropped`.
+//
+// The frame layer is read in one pass, `block_rows` rows at a time (ForEachRowBlock),
+// each track reduced as its rows go by (tracking::TrackEvidenceSummary, the JN
+// classifier's own selection of rows, the identity evidence): a layer opened with
+// OpenFrameLayer is never held whole. The results do not depend on block_rows.
+inline constexpr int64_t kMatchLevelBlockRows = 16384;  // ~14 MB of crop fields a block
 struct MatchTracks {
   std::map<int64_t, std::vector<int64_t>> rows;                         // every track
   std::map<int64_t, jn_classifier::JnProbabilities> jersey_probabilities;  // every track, with a classifier
@@ -81,7 +89,7 @@ struct MatchTracks {
 };
 MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                                const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
-                               bool drop_non_person);
+                               bool drop_non_person, int64_t block_rows = kMatchLevelBlockRows);
 
 // The match level of a run over a match's two layers: the attributes of every track (the
 // JN classifier's jersey when `jn` is given, else the vote), identities (`resolver` when
@@ -98,12 +106,14 @@ struct MatchLevelOutput {
 };
 MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                                const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
-                               identity_resolver::IdentityResolver* resolver, bool drop_non_person);
+                               identity_resolver::IdentityResolver* resolver, bool drop_non_person,
+                               int64_t block_rows = kMatchLevelBlockRows);
 
 // The identity resolver's view of `rows` (one track or a piece of one, in row order): its
 // span and end positions (the tracker's), detections, mean embedding (L2-normalised),
 // the crops' legible-weighted number distribution and mean P(legible) (linking evidence),
 // `category`, and `jersey` (naming evidence: the JN classifier's P(0..99, unknown)).
+// `frames` in memory (ReadFrameLayer); RunMatchLevel sums the same by block.
 tracking::IdentityTrack IdentityTrackOfRows(const FrameLayer& frames, const TrackLayer& tracks,
                                             const std::vector<int64_t>& rows, int64_t id, io::Category category,
                                             const jn_classifier::JnProbabilities& jersey);

@@ -289,8 +289,12 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
     report.layers["frame"] = {"given", false, 0};
     report.layers["track"] = {"not stored", false, watch.Seconds()};
   } else {
+    // The frame layer stays in its file and the match level reads it block by block: a
+    // 90-minute one is 2.6 GB (docs/performance.md).
+    precompute.load_tensors = false;
     const store::LayerResult frame_entry = layer("frame", "frame level");
-    frames = ReadFrameLayer(frame_entry.tensors, fmt::format("frame layer {}", registry::ShortRef(frame_entry.key.key)));
+    precompute.load_tensors = true;
+    frames = OpenFrameLayer(frame_entry.file, fmt::format("frame layer {}", registry::ShortRef(frame_entry.key.key)));
     const store::LayerResult track_entry = layer("track", "track level");
     tracks = ReadTrackLayer(track_entry.tensors, frames.rows,
                             fmt::format("track layer {}", registry::ShortRef(track_entry.key.key)));
@@ -310,14 +314,18 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
 
   Stopwatch watch;
   eval::WriteOutputDirectory(out, "--out", [&](const fs::path& temp) {
-    eval::WriteTracksCsv(rows, temp / "tracks.csv");
-    eval::WriteGsrPredictions(eval::ToGsrPredictions(match.info, rows), temp / "predictions-gsr.json");
+    WriteRunRows(match.info, rows, temp);
     report.stage_seconds[kWriteStage] = watch.Seconds();
     report.total_seconds = total.Seconds();
     report.peak_rss_bytes = PeakRssBytes();
     WriteFileAtomic(temp / "run.json", report.ToJson().dump(2) + "\n");
   });
   return report;
+}
+
+void WriteRunRows(const io::MatchInfo& match, const std::vector<eval::PipelineRow>& rows, const fs::path& dir) {
+  eval::WriteTracksCsv(rows, dir / kTracksCsv);
+  eval::WriteGsrPredictions(match, rows, dir / kGsrPredictionsJson);
 }
 
 EncodeReport EncodeMatches(const std::vector<fs::path>& matches, const EncodeOptions& options) {

@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "ipt/eval/pipeline_output.h"
 #include "ipt/io/safetensors.h"
 #include "ipt/tracking/track_attributes.h"
 
@@ -104,6 +105,13 @@ nlohmann::json ToJson(const tracking::TrackAttributesOptions& options);
 // that does not match the videos, a models.yaml that fails validation for the models
 // the run uses, a package whose schema is not the graph's.
 RunReport Run(const std::filesystem::path& match_dir, const std::filesystem::path& out, const RunOptions& options);
+
+// A run's rows as its output files in `dir`: kTracksCsv (eval::WriteTracksCsv) and
+// kGsrPredictionsJson (SoccerNet GSR predictions), each streamed to its file.
+inline constexpr const char* kTracksCsv = "tracks.csv";
+inline constexpr const char* kGsrPredictionsJson = "predictions-gsr.json";
+void WriteRunRows(const io::MatchInfo& match, const std::vector<eval::PipelineRow>& rows,
+                  const std::filesystem::path& dir);
 
 // The models the run uses, in pipeline order: detector, crop_encoder, tracker.
 const std::vector<std::string>& RunModels();

@@ -661,6 +661,37 @@ TEST(IdentityResolver, TrainsOnPiecesAndNamesPlayersThroughTheRun) {
     EXPECT_EQ(std::optional<io::Category>(entry->category), row.category);
   }
 
+  // `ipt run` read the frame layer from its store file block by block: the match level
+  // with both models gives the output it gives on the layer in memory, whatever the block.
+  {
+    const MatchLayers layers = GetMatchLayers(w.match, w.refs, w.store, w.cache);
+    jn_classifier::JnClassifier jn(store.PackageDir(refs["jn_classifier"]));
+    identity_resolver::IdentityResolver resolver(store.PackageDir(ir), 1);
+    const MatchLevelOutput in_memory =
+        RunMatchLevel(layers.frames, layers.tracks, match.info, {}, &jn, &resolver, true, layers.frames.rows);
+    EXPECT_GT(in_memory.identities, 0);
+    const std::optional<fs::path> file = store::ArtifactStore(w.cache).GetFile("frame", layers.frame_key);
+    ASSERT_TRUE(file.has_value());
+    const FrameLayer opened = OpenFrameLayer(*file, "frame layer");
+    for (int64_t block_rows : {int64_t{3}, kMatchLevelBlockRows}) {
+      const MatchLevelOutput by_block =
+          RunMatchLevel(opened, layers.tracks, match.info, {}, &jn, &resolver, true, block_rows);
+      EXPECT_EQ(by_block.identities, in_memory.identities);
+      ASSERT_EQ(by_block.rows.size(), in_memory.rows.size());
+      for (size_t i = 0; i < by_block.rows.size(); ++i) {
+        const auto& x = by_block.rows[i];
+        const auto& y = in_memory.rows[i];
+        ASSERT_EQ(std::tie(x.frame, x.track_id, x.category, x.jersey, x.player_id),
+                  std::tie(y.frame, y.track_id, y.category, y.jersey, y.player_id))
+            << "row " << i << ", blocks of " << block_rows;
+      }
+    }
+    // And the run wrote the same rows.
+    const auto written = eval::ReadTracksCsv(w.root / "out_ir" / "tracks.csv", match.info.frame_count);
+    ASSERT_EQ(written.size(), in_memory.rows.size());
+    for (size_t i = 0; i < written.size(); ++i) EXPECT_EQ(written[i].player_id, in_memory.rows[i].player_id) << i;
+  }
+
   // Another resolver: nothing regenerates.
   refs["identity_resolver"] = TrainTinyIdentityResolver(w, w.refs, 2);
   ASSERT_NE(refs["identity_resolver"], ir);
@@ -811,7 +842,12 @@ TEST(Bench, PipelineColdAndWarmAndTheMatchLevelOnSynthesizedLayers) {
   EXPECT_GT(m.rows, 0);
   EXPECT_GT(m.person_tracks, 0);
   EXPECT_GT(m.identities, 0);
-  for (const char* stage : {kJnClassifierStage, kAttributesStage, kIdentityStage}) EXPECT_TRUE(m.stage_seconds.count(stage)) << stage;
+  for (const char* stage : {kReadLayerStage, kJnClassifierStage, kAttributesStage, kIdentityStage, kWriteOutputsStage}) {
+    EXPECT_TRUE(m.stage_seconds.count(stage)) << stage;
+  }
+  EXPECT_GT(m.output_rows, 0);
+  EXPECT_LE(m.output_rows, m.rows);
+  EXPECT_GT(m.frame_layer_bytes, m.rows * 211 * 4);  // the crop fields, in the file
   EXPECT_TRUE(m.peak_is_the_match_levels);  // the peak is the match level's (util/resources_test.cc)
 }
 

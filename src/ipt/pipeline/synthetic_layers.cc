@@ -153,8 +153,18 @@ SyntheticLayers SynthesizeMatchLayers(const io::MatchInfo& match, const Syntheti
       for (int k = 0; k < ce::kNumPresence; ++k) {
         presence.push_back((k == (legible ? ce::kNumPresence - 1 : 0) ? o.logit_margin : 0.f) + logit_noise(rng));
       }
+      // The digits read the number too (crop_encoder.h's layout: [0, 10) a one-digit
+      // number, [10, 20) tens, [20, 30) units), as JerseyNumberProbabilities reads them.
+      std::array<int, 2> true_digits = {-1, -1};
+      if (legible) {
+        const int n = *p.entry.jersey;
+        true_digits = n < 10 ? std::array<int, 2>{n, -1} : std::array<int, 2>{10 + n / 10, 20 + n % 10};
+      }
       auto& digits = f.crop_fields[ce::kDigitsField];
-      for (int k = 0; k < ce::kNumDigitLogits; ++k) digits.push_back(logit_noise(rng));
+      for (int k = 0; k < ce::kNumDigitLogits; ++k) {
+        const bool read = k == true_digits[0] || k == true_digits[1];
+        digits.push_back((read ? o.number_logit_margin : 0.f) + logit_noise(rng));
+      }
       auto& number = f.crop_fields[ce::kNumberField];
       for (int k = 0; k < ce::kNumNumbers; ++k) {
         number.push_back((legible && k == *p.entry.jersey ? o.number_logit_margin : 0.f) + logit_noise(rng));

@@ -30,7 +30,7 @@ struct SyntheticLayersOptions {
   int goalkeepers_per_team = 1;
   float detection_score = 0.9f;
   float logit_margin = 4;              // the true role's and presence's logit over the others
-  float number_logit_margin = 6;       // a legible crop's true number over the others
+  float number_logit_margin = 6;       // a legible crop's true number (and its digits) over the others
   uint64_t seed = 1;
   void Check() const;
 };

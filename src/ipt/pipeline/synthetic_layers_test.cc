@@ -3,10 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "ipt/crop_encoder/crop_encoder.h"
+#include "ipt/pipeline/match_level.h"
 #include "ipt/util/check.h"
+#include "ipt/util/test_util.h"
 
 namespace ipt::pipeline {
 namespace {
@@ -94,6 +98,79 @@ TEST(SyntheticLayers, BadOptionsAndAnEmptyRosterAreErrors) {
   o.legible_share = 2;
   EXPECT_THROW(SynthesizeMatchLayers(Roster(), o), Error);
   EXPECT_THROW(SynthesizeMatchLayers(io::MatchInfo{}, SyntheticLayersOptions{}), Error);
+}
+
+// A frame layer written as its file (FrameLayerFile) reads back the same whole
+// (ReadFrameLayer) and by block (OpenFrameLayer, ForEachRowBlock); the match level on
+// the file, block by block, gives the output it gives on the layer in memory, whatever
+// the block size.
+TEST(FrameLayerFile, ReadWholeOrByBlockAndTheMatchLevelAgrees) {
+  SyntheticLayersOptions o;
+  o.minutes = 0.2;  // 300 frames, ~7,000 rows
+  o.mean_track_seconds = 3;
+  o.legible_share = 0.3;  // votes for jerseys
+  const io::MatchInfo match = Roster();
+  const SyntheticLayers s = SynthesizeMatchLayers(match, o);
+  const std::filesystem::path dir = testing::FreshTempDir("frame_layer_file");
+  FrameLayer copy = s.frames;
+  io::WriteSafetensors(FrameLayerFile(std::move(copy), 3), dir / "frame.safetensors");
+  EXPECT_TRUE(copy.crop_fields.empty() || copy.crop_fields.begin()->second.empty());  // moved out
+
+  const FrameLayer whole = ReadFrameLayer(io::ReadSafetensors(dir / "frame.safetensors"), "whole");
+  EXPECT_EQ(whole.frames, s.frames.frames);
+  EXPECT_EQ(whole.frame, s.frames.frame);
+  EXPECT_EQ(whole.crop_fields, s.frames.crop_fields);
+  const FrameLayer opened = OpenFrameLayer(dir / "frame.safetensors", "opened");
+  EXPECT_EQ(opened.rows, s.frames.rows);
+  EXPECT_EQ(opened.frame, s.frames.frame);
+  EXPECT_EQ(opened.foot_points_m, s.frames.foot_points_m);
+  EXPECT_EQ(opened.refined_foot_points_m, s.frames.refined_foot_points_m);
+  EXPECT_EQ(opened.score, s.frames.score);
+  EXPECT_TRUE(opened.crop_fields.empty());
+  EXPECT_THROW(opened.Row(crop_encoder::kKitField, 0), Error);  // its fields are read by block
+  EXPECT_THROW(AllRows(opened), Error);
+
+  // Blocks cover every row once, in order, with the values in memory.
+  for (const FrameLayer* layer : {&s.frames, &opened}) {
+    int64_t next = 0;
+    ForEachRowBlock(*layer, {crop_encoder::kKitField, crop_encoder::kNumberField}, 1000, [&](const FrameRowBlock& b) {
+      EXPECT_EQ(b.begin(), next);
+      EXPECT_LE(b.end() - b.begin(), 1000);
+      for (int64_t r = b.begin(); r < b.end(); ++r) {
+        for (const char* field : {crop_encoder::kKitField, crop_encoder::kNumberField}) {
+          const int width = crop_encoder::CropFieldWidths().at(field);
+          ASSERT_TRUE(std::equal(b.Row(field, r), b.Row(field, r) + width, s.frames.Row(field, r))) << field << " row " << r;
+        }
+      }
+      EXPECT_THROW(b.Row(crop_encoder::kEmbeddingField, b.begin()), Error);  // not asked for
+      next = b.end();
+    });
+    EXPECT_EQ(next, s.frames.rows);
+  }
+  EXPECT_THROW(ForEachRowBlock(opened, {"no.such.field"}, 10, [](const FrameRowBlock&) {}), Error);
+  EXPECT_THROW(ForEachRowBlock(opened, {}, 0, [](const FrameRowBlock&) {}), Error);
+
+  auto same = [](const MatchLevelOutput& a, const MatchLevelOutput& b) {
+    ASSERT_EQ(a.rows.size(), b.rows.size());
+    for (size_t i = 0; i < a.rows.size(); ++i) {
+      const auto& x = a.rows[i];
+      const auto& y = b.rows[i];
+      ASSERT_EQ(std::tie(x.frame, x.track_id, x.x_m, x.z_m, x.score, x.category, x.jersey, x.player_id),
+                std::tie(y.frame, y.track_id, y.x_m, y.z_m, y.score, y.category, y.jersey, y.player_id))
+          << "row " << i;
+    }
+    EXPECT_EQ(a.tracks, b.tracks);
+    EXPECT_EQ(a.dropped, b.dropped);
+  };
+  const MatchLevelOutput in_memory = RunMatchLevel(s.frames, s.tracks, match, {}, nullptr, nullptr, true, s.frames.rows);
+  EXPECT_GT(in_memory.tracks, 10);
+  int jerseys = 0;
+  for (const auto& r : in_memory.rows) jerseys += r.jersey.has_value();
+  EXPECT_GT(jerseys, 0) << "no jersey voted: the comparison would not cover the votes";
+  for (int64_t block_rows : {int64_t{1}, int64_t{7}, kMatchLevelBlockRows}) {
+    same(in_memory, RunMatchLevel(opened, s.tracks, match, {}, nullptr, nullptr, true, block_rows));
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

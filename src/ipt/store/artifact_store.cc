@@ -184,15 +184,14 @@ bool ArtifactStore::Put(const std::string& layer, const std::string& key, const 
                         EntryMeta meta) {
   const fs::path final_dir = EntryDir(layer, key);
   if (fs::exists(final_dir)) return false;
-  const std::string bytes = io::SerializeSafetensors(tensors);
   meta.key = key;
   meta.layer = layer;
-  meta.bytes = static_cast<int64_t>(bytes.size());
-  meta.content_sha256 = Sha256Hex(bytes);
   if (meta.created.empty()) meta.created = NowUtc();
   AtomicPath out(final_dir);  // ROOT/layer/key.tmp-<pid>-...: never listed as an entry
   fs::create_directories(out.temp());
-  WriteFileAtomic(out.temp() / kTensors, bytes);
+  Sha256 hash;  // of the bytes as written, tensor by tensor (a frame layer may be gigabytes)
+  meta.bytes = static_cast<int64_t>(io::WriteSafetensors(tensors, out.temp() / kTensors, &hash));
+  meta.content_sha256 = hash.Hex();
   WriteFileAtomic(out.temp() / kMeta, MetaJson(meta).dump(2) + "\n");
   try {
     out.Commit(/*replace_existing=*/false);
@@ -204,25 +203,37 @@ bool ArtifactStore::Put(const std::string& layer, const std::string& key, const 
   return true;
 }
 
-std::optional<io::SafetensorsFile> ArtifactStore::Get(const std::string& layer, const std::string& key) {
+std::optional<fs::path> ArtifactStore::GetFile(const std::string& layer, const std::string& key,
+                                               std::string* bytes) {
   const fs::path dir = EntryDir(layer, key);
   if (!fs::exists(dir / kMeta)) return std::nullopt;
   StoredEntry entry = ReadEntry(dir, layer, key);
-  std::string bytes;
-  bool ok = entry.meta.has_value() && fs::is_regular_file(dir / kTensors);
-  if (ok) {
-    bytes = ReadFile(dir / kTensors);
-    ok = static_cast<int64_t>(bytes.size()) == entry.meta->bytes && Sha256Hex(bytes) == entry.meta->content_sha256;
+  std::error_code ec;
+  bool ok = entry.meta.has_value() && fs::is_regular_file(fs::symlink_status(dir / kTensors, ec));
+  if (ok && bytes) {
+    *bytes = ReadFile(dir / kTensors);
+    ok = static_cast<int64_t>(bytes->size()) == entry.meta->bytes && Sha256Hex(*bytes) == entry.meta->content_sha256;
+  } else if (ok) {
+    // Hashed as streamed, never held whole (a 90-minute frame layer is 2.6 GB).
+    ok = static_cast<int64_t>(fs::file_size(dir / kTensors, ec)) == entry.meta->bytes && !ec &&
+         Sha256OfFile(dir / kTensors) == entry.meta->content_sha256;
   }
   if (!ok) {
     spdlog::warn("cache entry {}/{} is corrupt ({}): removing it, it will be recomputed", layer, key.substr(0, 12),
                  entry.problem.empty() ? "content hash does not verify" : entry.problem);
     CheckInside(dir, root_, "cache entry");
-    std::error_code ec;
     fs::remove_all(dir, ec);
+    if (bytes) bytes->clear();
     return std::nullopt;
   }
-  return io::ParseSafetensors(bytes, (dir / kTensors).string());
+  return dir / kTensors;
+}
+
+std::optional<io::SafetensorsFile> ArtifactStore::Get(const std::string& layer, const std::string& key) {
+  std::string bytes;
+  const std::optional<fs::path> file = GetFile(layer, key, &bytes);
+  if (!file) return std::nullopt;
+  return io::ParseSafetensors(bytes, file->string());
 }
 
 std::vector<StoredEntry> ArtifactStore::List() const {

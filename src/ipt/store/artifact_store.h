@@ -77,6 +77,11 @@ class ArtifactStore {
   // The entry's tensors, or nullopt when missing; a corrupt entry is logged,
   // removed and reported as missing so that the caller recomputes it.
   std::optional<io::SafetensorsFile> Get(const std::string& layer, const std::string& key);
+  // The entry's tensors file, verified (size and content hash, streamed), or nullopt
+  // when missing or corrupt (then removed, as Get does): for entries too big to read
+  // whole (io::SafetensorsReader). With `bytes`, the file's bytes as verified.
+  std::optional<std::filesystem::path> GetFile(const std::string& layer, const std::string& key,
+                                               std::string* bytes = nullptr);
   bool Contains(const std::string& layer, const std::string& key) const;
 
   // Every entry directory (complete ones only: temporaries are not entries),

@@ -152,6 +152,28 @@ TEST(ArtifactStore, CorruptEntryIsReportedAndRecomputed) {
   EXPECT_TRUE(store.Get("frame", key).has_value());
 }
 
+// GetFile: the entry's file, verified without reading it whole; a corrupt one is removed.
+TEST(ArtifactStore, GetFileVerifiesTheEntryAndRemovesACorruptOne) {
+  ArtifactStore store(Temp("getfile"));
+  const std::string key = FrameKey();
+  EXPECT_FALSE(store.GetFile("frame", key).has_value());
+  store.Put("frame", key, Tensors(1000), {});
+  const std::optional<fs::path> file = store.GetFile("frame", key);
+  ASSERT_TRUE(file.has_value());
+  EXPECT_EQ(*file, store.root() / "frame" / key / "tensors.safetensors");
+  EXPECT_EQ(io::ReadSafetensors(*file).tensors[0].bytes, Tensors(1000).tensors[0].bytes);
+  std::string bytes;
+  ASSERT_TRUE(store.GetFile("frame", key, &bytes).has_value());
+  EXPECT_EQ(bytes, ReadFile(*file));
+  {
+    std::fstream f(*file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-7, std::ios::end);
+    f.put('\x7f');
+  }
+  EXPECT_FALSE(store.GetFile("frame", key).has_value());
+  EXPECT_FALSE(store.Contains("frame", key));
+}
+
 // A writer killed at a random moment never leaves an entry that looks complete.
 TEST(ArtifactStore, WriterKilledMidEntryLeavesNoHalfEntry) {
   const fs::path root = Temp("crash");

@@ -40,9 +40,15 @@ LayerResult GetOrCompute(ArtifactStore& store, const registry::ModelGraph& graph
   if (max_frames > 0 && max_frames >= io::ReadMatchYaml(match / "match.yaml").frame_count) max_frames = 0;
   result.key = ComputeLayerKey(graph, layer, MatchPrefixHash(MatchContentHash(match), max_frames), refs);
   const LayerKey& key = result.key;
-  if (auto stored = store.Get(layer, key.key)) {
+  if (options.load_tensors) {
+    if (auto stored = store.Get(layer, key.key)) {
+      result.hit = true;
+      result.tensors = std::move(*stored);
+      return result;
+    }
+  } else if (auto file = store.GetFile(layer, key.key)) {
     result.hit = true;
-    result.tensors = std::move(*stored);
+    result.file = *file;
     return result;
   }
   const LayerProducer* producer = producers.Find(layer);
@@ -67,6 +73,12 @@ LayerResult GetOrCompute(ArtifactStore& store, const registry::ModelGraph& graph
   if (max_frames > 0) meta.match += fmt::format(" (frames 1-{})", max_frames);
   result.tensors = (*producer)(inputs);
   store.Put(layer, key.key, result.tensors, meta);
+  if (!options.load_tensors) {
+    result.tensors = {};
+    const std::optional<std::filesystem::path> file = store.GetFile(layer, key.key);
+    IPT_CHECK(file.has_value(), "{}: the {} layer just stored under {} does not verify", match.string(), layer, key.key);
+    result.file = *file;
+  }
   return result;
 }
 

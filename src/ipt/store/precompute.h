@@ -48,6 +48,9 @@ struct PrecomputeOptions {
   int max_frames = 0;
   ProgressFn producer_progress;                           // forwarded as LayerInputs::progress
   std::map<std::string, double>* stage_seconds = nullptr;  // forwarded as LayerInputs::stage_seconds
+  // false: GetOrCompute leaves LayerResult::tensors empty and gives the entry's file
+  // (LayerResult::file), for layers read piece by piece (a 90-minute frame layer is 2.6 GB).
+  bool load_tensors = true;
 };
 
 // The upstream hash of the first `max_frames` frames of a match (0 = the whole match:
@@ -58,7 +61,8 @@ std::string MatchPrefixHash(const std::string& match_content_hash, int max_frame
 struct LayerResult {
   LayerKey key;
   bool hit = false;
-  io::SafetensorsFile tensors;
+  io::SafetensorsFile tensors;     // with PrecomputeOptions::load_tensors
+  std::filesystem::path file;      // without: the store entry's tensors file, verified
 };
 LayerResult GetOrCompute(ArtifactStore& store, const registry::ModelGraph& graph, const std::string& layer,
                          const std::filesystem::path& match, const std::map<std::string, std::string>& refs,

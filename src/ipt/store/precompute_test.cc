@@ -88,6 +88,21 @@ TEST(Precompute, HitsMissesAndWhatEachModelChangeRegenerates) {
   int64_t sizes[3];
   std::memcpy(sizes, entry->tensors[0].bytes.data(), 24);
   EXPECT_EQ(sizes[1], static_cast<int64_t>(fs::file_size(work / "m2" / "cam_l.mp4")));
+  // Without load_tensors: the entry's file instead of its tensors, on a hit and on a miss.
+  PrecomputeOptions by_file;
+  by_file.load_tensors = false;
+  const LayerResult hit = GetOrCompute(store, graph, "frame", matches[1], refs, producers, by_file);
+  EXPECT_TRUE(hit.hit);
+  EXPECT_TRUE(hit.tensors.tensors.empty());
+  EXPECT_EQ(hit.file, store.root() / "frame" / r.keys[1] / "tensors.safetensors");
+  EXPECT_EQ(io::ReadSafetensors(hit.file).tensors[0].bytes, entry->tensors[0].bytes);
+  refs["detector"] = Sha256Hex("d2");
+  const LayerResult miss = GetOrCompute(store, graph, "frame", matches[1], refs, producers, by_file);
+  EXPECT_FALSE(miss.hit);
+  EXPECT_EQ(frame_calls, 3);
+  EXPECT_TRUE(miss.tensors.tensors.empty());
+  EXPECT_EQ(miss.file, store.root() / "frame" / miss.key.key / "tensors.safetensors");
+  EXPECT_EQ(io::ReadSafetensors(miss.file).tensors[0].bytes, entry->tensors[0].bytes);  // same videos, same sizes
   // No producer registered: a clear error, not a pretend result.
   refs["crop_encoder"] = Sha256Hex("c2");
   EXPECT_THROW(Precompute(store, graph, "frame", matches, refs, ProducerRegistry{}), Error);

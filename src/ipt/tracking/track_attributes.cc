@@ -26,58 +26,61 @@ constexpr double kProbabilitySumTolerance = 1e-5;
 
 bool InUnitInterval(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
 
-void CheckEvidence(const TrackEvidence& track, int* kit_dim) {
-  if (track.tracker_category) {
-    for (float p : *track.tracker_category) {
-      IPT_CHECK(InUnitInterval(p), "track {}: tracker category probability {} outside [0, 1]", track.track_id, p);
+void CheckTrackProbabilities(int64_t track_id,
+                             const std::optional<std::array<float, io::kNumCategories>>& tracker_category,
+                             const std::optional<std::array<float, io::kNumJerseys + 1>>& jersey_probabilities) {
+  if (tracker_category) {
+    for (float p : *tracker_category) {
+      IPT_CHECK(InUnitInterval(p), "track {}: tracker category probability {} outside [0, 1]", track_id, p);
     }
   }
-  if (track.jersey_probabilities) {
-    for (float p : *track.jersey_probabilities) {
-      IPT_CHECK(InUnitInterval(p), "track {}: jersey probability {} outside [0, 1]", track.track_id, p);
+  if (jersey_probabilities) {
+    for (float p : *jersey_probabilities) {
+      IPT_CHECK(InUnitInterval(p), "track {}: jersey probability {} outside [0, 1]", track_id, p);
     }
   }
-  for (size_t k = 0; k < track.detections.size(); ++k) {
-    const DetectionEvidence& e = track.detections[k];
-    const auto where = [&] { return fmt::format("track {} detection {}", track.track_id, k); };
-    IPT_CHECK(e.frame >= 1 && e.frame <= limits::kMaxFrames, "{}: frame {} outside [1, {}]",
-              where(), e.frame, limits::kMaxFrames);
-    IPT_CHECK(e.foot_in_pitch_m.allFinite() &&
-                  e.foot_in_pitch_m.cwiseAbs().maxCoeff() <= limits::kMaxAbsCoordinateM,
-              "{}: foot-point outside [-{}, {}] m", where(), limits::kMaxAbsCoordinateM,
-              limits::kMaxAbsCoordinateM);
-    for (float p : e.role_probabilities)
-      IPT_CHECK(InUnitInterval(p), "{}: role probability {} outside [0, 1]", where(), p);
-    for (float p : e.jersey_presence)
-      IPT_CHECK(InUnitInterval(p), "{}: jersey presence probability {} outside [0, 1]", where(), p);
-    IPT_CHECK(e.jersey_candidates.size() <= static_cast<size_t>(kMaxJerseyCandidates),
-              "{}: {} jersey candidates, more than {}", where(), e.jersey_candidates.size(), kMaxJerseyCandidates);
-    JerseySet seen;
-    double mass = 0;
-    for (size_t c = 0; c < e.jersey_candidates.size(); ++c) {
-      const JerseyCandidate& candidate = e.jersey_candidates[c];
-      IPT_CHECK(candidate.number >= io::kMinJersey && candidate.number <= io::kMaxJersey,
-                "{}: jersey number {} outside [{}, {}]", where(), candidate.number, io::kMinJersey, io::kMaxJersey);
-      IPT_CHECK(!seen[candidate.number - io::kMinJersey], "{}: jersey number {} listed twice", where(),
-                candidate.number);
-      seen.set(candidate.number - io::kMinJersey);
-      IPT_CHECK(InUnitInterval(candidate.probability), "{}: jersey number probability {} outside [0, 1]", where(),
-                candidate.probability);
-      IPT_CHECK(c == 0 || candidate.probability <= e.jersey_candidates[c - 1].probability,
-                "{}: jersey candidates not in order of non-increasing probability", where());
-      mass += candidate.probability;
-    }
-    IPT_CHECK(mass <= 1 + kProbabilitySumTolerance, "{}: jersey candidates' probabilities sum to {} > 1", where(),
-              mass);
-    if (*kit_dim == 0) *kit_dim = static_cast<int>(e.kit_embedding.size());
-    IPT_CHECK(!e.kit_embedding.empty() && static_cast<int>(e.kit_embedding.size()) == *kit_dim,
-              "{}: kit embedding has {} values, expected {} (>= 1)", where(),
-              e.kit_embedding.size(), *kit_dim);
-    double norm_sq = 0;
-    for (float v : e.kit_embedding) norm_sq += double{v} * v;
-    IPT_CHECK(std::isfinite(norm_sq) && norm_sq > 0, "{}: kit embedding has norm {}", where(),
-              std::sqrt(norm_sq));
+}
+
+// Detection k of track `track_id`; *kit_dim: the kit embedding's size (0: not known yet).
+void CheckDetection(const DetectionEvidence& e, int64_t track_id, int64_t k, int* kit_dim) {
+  const auto where = [&] { return fmt::format("track {} detection {}", track_id, k); };
+  IPT_CHECK(e.frame >= 1 && e.frame <= limits::kMaxFrames, "{}: frame {} outside [1, {}]",
+            where(), e.frame, limits::kMaxFrames);
+  IPT_CHECK(e.foot_in_pitch_m.allFinite() &&
+                e.foot_in_pitch_m.cwiseAbs().maxCoeff() <= limits::kMaxAbsCoordinateM,
+            "{}: foot-point outside [-{}, {}] m", where(), limits::kMaxAbsCoordinateM,
+            limits::kMaxAbsCoordinateM);
+  for (float p : e.role_probabilities)
+    IPT_CHECK(InUnitInterval(p), "{}: role probability {} outside [0, 1]", where(), p);
+  for (float p : e.jersey_presence)
+    IPT_CHECK(InUnitInterval(p), "{}: jersey presence probability {} outside [0, 1]", where(), p);
+  IPT_CHECK(e.jersey_candidates.size() <= static_cast<size_t>(kMaxJerseyCandidates),
+            "{}: {} jersey candidates, more than {}", where(), e.jersey_candidates.size(), kMaxJerseyCandidates);
+  JerseySet seen;
+  double mass = 0;
+  for (size_t c = 0; c < e.jersey_candidates.size(); ++c) {
+    const JerseyCandidate& candidate = e.jersey_candidates[c];
+    IPT_CHECK(candidate.number >= io::kMinJersey && candidate.number <= io::kMaxJersey,
+              "{}: jersey number {} outside [{}, {}]", where(), candidate.number, io::kMinJersey, io::kMaxJersey);
+    IPT_CHECK(!seen[candidate.number - io::kMinJersey], "{}: jersey number {} listed twice", where(),
+              candidate.number);
+    seen.set(candidate.number - io::kMinJersey);
+    IPT_CHECK(InUnitInterval(candidate.probability), "{}: jersey number probability {} outside [0, 1]", where(),
+              candidate.probability);
+    IPT_CHECK(c == 0 || candidate.probability <= e.jersey_candidates[c - 1].probability,
+              "{}: jersey candidates not in order of non-increasing probability", where());
+    mass += candidate.probability;
   }
+  IPT_CHECK(mass <= 1 + kProbabilitySumTolerance, "{}: jersey candidates' probabilities sum to {} > 1", where(),
+            mass);
+  if (*kit_dim == 0) *kit_dim = static_cast<int>(e.kit_embedding.size());
+  IPT_CHECK(!e.kit_embedding.empty() && static_cast<int>(e.kit_embedding.size()) == *kit_dim,
+            "{}: kit embedding has {} values, expected {} (>= 1)", where(),
+            e.kit_embedding.size(), *kit_dim);
+  double norm_sq = 0;
+  for (float v : e.kit_embedding) norm_sq += double{v} * v;
+  IPT_CHECK(std::isfinite(norm_sq) && norm_sq > 0, "{}: kit embedding has norm {}", where(),
+            std::sqrt(norm_sq));
 }
 
 // Per track: the quantities the decisions use.
@@ -86,35 +89,28 @@ struct TrackSummary {
   Eigen::VectorXd kit;  // mean kit embedding, L2-normalized (zero if the mean is zero)
   double weight = 0;    // detections
   double window_x_sum = 0, all_x_sum = 0;
-  int window_count = 0, all_count = 0;
+  int64_t window_count = 0, all_count = 0;
 };
 
-TrackSummary Summarize(const TrackEvidence& track, int kit_dim, int window_last_frame) {
+TrackSummary Summarize(const TrackEvidenceSummary& track) {
   TrackSummary s;
-  std::array<double, kNumRoles> role_sum{};
-  s.kit = Eigen::VectorXd::Zero(kit_dim);
-  for (const DetectionEvidence& e : track.detections) {
-    for (int r = 0; r < kNumRoles; ++r) role_sum[r] += e.role_probabilities[r];
-    for (int c = 0; c < kit_dim; ++c) s.kit[c] += e.kit_embedding[c];
-    s.all_x_sum += e.foot_in_pitch_m.x();
-    ++s.all_count;
-    if (e.frame <= window_last_frame) {
-      s.window_x_sum += e.foot_in_pitch_m.x();
-      ++s.window_count;
-    }
-  }
   // Argmax; a tie goes to the first role.
-  s.role = static_cast<Role>(std::max_element(role_sum.begin(), role_sum.end()) - role_sum.begin());
+  s.role = static_cast<Role>(std::max_element(track.role_sum.begin(), track.role_sum.end()) - track.role_sum.begin());
+  s.kit = Eigen::Map<const Eigen::VectorXd>(track.kit_sum.data(), static_cast<Eigen::Index>(track.kit_sum.size()));
   const double norm = s.kit.norm();
   if (norm > 0) s.kit /= norm;
-  s.weight = static_cast<double>(track.detections.size());
+  s.weight = static_cast<double>(track.detections);
+  s.window_x_sum = track.window_x_sum;
+  s.all_x_sum = track.all_x_sum;
+  s.window_count = track.window_count;
+  s.all_count = track.detections;
   return s;
 }
 
 // Mean x over the window's detections of `members`, or over all of them if the window has none.
 double MeanX(const std::vector<const TrackSummary*>& members) {
   double window_sum = 0, all_sum = 0;
-  int window_count = 0, all_count = 0;
+  int64_t window_count = 0, all_count = 0;
   for (const TrackSummary* s : members) {
     window_sum += s->window_x_sum;
     window_count += s->window_count;
@@ -122,7 +118,7 @@ double MeanX(const std::vector<const TrackSummary*>& members) {
     all_count += s->all_count;
   }
   IPT_ASSERT(all_count > 0);
-  return window_count > 0 ? window_sum / window_count : all_sum / all_count;
+  return window_count > 0 ? window_sum / static_cast<double>(window_count) : all_sum / static_cast<double>(all_count);
 }
 
 // Lloyd's iterations of weighted 2-means from the centers `points[seed_a]` and
@@ -283,23 +279,75 @@ std::optional<int> LookUpPlayerId(const std::vector<io::RosterEntry>& roster, io
   return found;
 }
 
+namespace {
+
+// The last frame of the side window (TrackAttributesOptions::side_window_seconds).
+int SideWindowLastFrame(const io::MatchInfo& match, const TrackAttributesOptions& options) {
+  IPT_CHECK(std::isfinite(match.fps) && match.fps > 0 && match.fps <= limits::kMaxFps,
+            "match fps must be in (0, {}], got {}", limits::kMaxFps, match.fps);
+  const double window_frames =
+      std::min<double>(std::ceil(options.side_window_seconds * match.fps - kFrameRoundingTolerance),
+                       limits::kMaxFrames);
+  return static_cast<int>(window_frames);
+}
+
+}  // namespace
+
+TrackEvidenceSummary::TrackEvidenceSummary(int64_t id, const io::MatchInfo& match, const TrackAttributesOptions& options)
+    : track_id(id), window_last_frame(SideWindowLastFrame(match, options)),
+      min_legible_probability(options.min_legible_probability) {
+  options.Check();
+}
+
+void TrackEvidenceSummary::Add(const DetectionEvidence& e) {
+  int kit_dim = static_cast<int>(kit_sum.size());
+  CheckDetection(e, track_id, detections, &kit_dim);
+  if (kit_sum.empty()) kit_sum.assign(kit_dim, 0.0);
+  for (int r = 0; r < kNumRoles; ++r) role_sum[r] += e.role_probabilities[r];
+  for (int c = 0; c < kit_dim; ++c) kit_sum[c] += e.kit_embedding[c];
+  all_x_sum += e.foot_in_pitch_m.x();
+  if (e.frame <= window_last_frame) {
+    window_x_sum += e.foot_in_pitch_m.x();
+    ++window_count;
+  }
+  // VoteJersey skips the others.
+  if (e.jersey_presence[static_cast<int>(JerseyPresence::kLegible)] >= min_legible_probability) voters.push_back(e);
+  ++detections;
+}
+
 std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvidence>& tracks,
                                                     const io::MatchInfo& match,
                                                     const TrackAttributesOptions& options) {
   options.Check();
-  IPT_CHECK(std::isfinite(match.fps) && match.fps > 0 && match.fps <= limits::kMaxFps,
-            "match fps must be in (0, {}], got {}", limits::kMaxFps, match.fps);
-  match.pitch.Check();
-  int kit_dim = 0;
-  std::set<int64_t> ids;
+  std::vector<TrackEvidenceSummary> summaries;
+  summaries.reserve(tracks.size());
   for (const TrackEvidence& t : tracks) {
-    IPT_CHECK(ids.insert(t.track_id).second, "track id {} given twice", t.track_id);
-    CheckEvidence(t, &kit_dim);
+    TrackEvidenceSummary s(t.track_id, match, options);
+    s.tracker_category = t.tracker_category;
+    s.jersey_probabilities = t.jersey_probabilities;
+    for (const DetectionEvidence& e : t.detections) s.Add(e);
+    summaries.push_back(std::move(s));
   }
-  const double window_frames =
-      std::min<double>(std::ceil(options.side_window_seconds * match.fps - kFrameRoundingTolerance),
-                       limits::kMaxFrames);
-  const int window_last_frame = static_cast<int>(window_frames);
+  return ResolveSummarizedTrackAttributes(summaries, match, options);
+}
+
+std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<TrackEvidenceSummary>& tracks,
+                                                    const io::MatchInfo& match,
+                                                    const TrackAttributesOptions& options) {
+  options.Check();
+  match.pitch.Check();
+  const int window_last_frame = SideWindowLastFrame(match, options);
+  size_t kit_dim = 0;
+  std::set<int64_t> ids;
+  for (const TrackEvidenceSummary& t : tracks) {
+    IPT_CHECK(ids.insert(t.track_id).second, "track id {} given twice", t.track_id);
+    IPT_CHECK(t.window_last_frame == window_last_frame && t.min_legible_probability == options.min_legible_probability,
+              "track {} was summarized with another match fps or other options", t.track_id);
+    CheckTrackProbabilities(t.track_id, t.tracker_category, t.jersey_probabilities);
+    if (kit_dim == 0) kit_dim = t.kit_sum.size();
+    IPT_CHECK(t.kit_sum.empty() || t.kit_sum.size() == kit_dim, "track {}: kit embeddings have {} values, expected {}",
+              t.track_id, t.kit_sum.size(), kit_dim);
+  }
   const double half_length_m = match.pitch.length_m / 2;
 
   // Work in track id order so that the result does not depend on the order given.
@@ -313,8 +361,8 @@ std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvide
   std::vector<int> players;  // indices into tracks, by track id
   for (int i : order) {
     result[i].track_id = tracks[i].track_id;
-    if (tracks[i].detections.empty()) continue;
-    summaries[i] = Summarize(tracks[i], kit_dim, window_last_frame);
+    if (tracks[i].detections == 0) continue;
+    summaries[i] = Summarize(tracks[i]);
     result[i].role = summaries[i].role;
     switch (summaries[i].role) {
       case Role::kReferee:
@@ -338,7 +386,7 @@ std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvide
     const int i = players[p];
     points.push_back(summaries[i].kit);
     weights.push_back(summaries[i].weight);
-    if (tracks[i].detections.size() >= static_cast<size_t>(options.kit_init_min_detections)) {
+    if (tracks[i].detections >= options.kit_init_min_detections) {
       seeds.push_back(static_cast<int>(p));
     }
   }
@@ -365,7 +413,7 @@ std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvide
 
   if (options.category_from_tracker) {
     for (size_t i = 0; i < tracks.size(); ++i) {
-      if (!tracks[i].tracker_category || tracks[i].detections.empty()) continue;
+      if (!tracks[i].tracker_category || tracks[i].detections == 0) continue;
       const auto& p = *tracks[i].tracker_category;
       result[i].category = static_cast<io::Category>(std::max_element(p.begin(), p.end()) - p.begin());
     }
@@ -376,7 +424,7 @@ std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvide
     if (!r.category || *r.category == io::Category::kReferee) continue;
     const JerseySet allowed = options.roster_numbers_only ? TeamJerseys(match.roster, *r.category) : JerseySet().set();
     r.jersey = tracks[i].jersey_probabilities ? JerseyFromProbabilities(*tracks[i].jersey_probabilities, allowed)
-                                              : VoteJersey(tracks[i].detections, options, allowed);
+                                              : VoteJersey(tracks[i].voters, options, allowed);
     if (r.jersey) r.player_id = LookUpPlayerId(match.roster, *r.category, *r.jersey);
   }
   return result;

@@ -158,12 +158,41 @@ struct TrackAttributes {
   std::optional<int> player_id;
 };
 
+// A track's evidence reduced, one detection at a time, to what ResolveTrackAttributes
+// reads: sums over its detections and the detections that may vote for a jersey
+// (P(legible) >= min_legible_probability; VoteJersey skips the rest). A 90-minute
+// match's detections need not be held at once. Summaries must be made with the match
+// and options later given to ResolveTrackAttributes.
+struct TrackEvidenceSummary {
+  TrackEvidenceSummary(int64_t track_id, const io::MatchInfo& match, const TrackAttributesOptions& options);
+  // Throws ipt::Error on evidence out of range (as ResolveTrackAttributes does).
+  void Add(const DetectionEvidence& detection);
+
+  int64_t track_id = 0;
+  std::optional<std::array<float, io::kNumCategories>> tracker_category;  // as in TrackEvidence
+  std::optional<std::array<float, io::kNumJerseys + 1>> jersey_probabilities;
+  // Filled by Add:
+  int window_last_frame = 0;           // the side window's last frame (match fps, options)
+  double min_legible_probability = 0;  // options'
+  int64_t detections = 0;
+  std::array<double, kNumRoles> role_sum{};
+  std::vector<double> kit_sum;         // K values (empty before the first detection)
+  double window_x_sum = 0, all_x_sum = 0;
+  int64_t window_count = 0;            // detections in the side window
+  std::vector<DetectionEvidence> voters;
+};
+
 // One result per track, in the order given. Deterministic, and independent of the order of
 // the tracks. Uses match.fps, match.pitch.length_m and match.roster. Throws ipt::Error on
 // evidence out of range (non-finite values, probabilities outside [0, 1], numbers outside
 // 0..99, frames < 1, kit embeddings of different or zero dimension or zero norm) or a
 // repeated track id.
 std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvidence>& tracks,
+                                                    const io::MatchInfo& match,
+                                                    const TrackAttributesOptions& options = {});
+// The same on summaries (TrackEvidenceSummary): the same results as on the tracks
+// summarized, from the same sums.
+std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<TrackEvidenceSummary>& tracks,
                                                     const io::MatchInfo& match,
                                                     const TrackAttributesOptions& options = {});
 

@@ -369,6 +369,47 @@ TEST(TrackAttributes, JerseyAndPlayerIdPerTrack) {
   EXPECT_FALSE(result[0].player_id);  // ambiguous
 }
 
+// Summaries keep only what the decisions read: the votes come from the detections that
+// may vote, and a summary made for other options or another fps is refused.
+TEST(TrackAttributes, SummariesKeepTheVotersAndMustMatchTheOptions) {
+  const io::MatchInfo match = MakeMatch();
+  auto tracks = MakeMatchTracks(0, 1, false, 5);
+  AddJersey(&tracks[0], 0, 5, 10);
+  std::vector<TrackEvidenceSummary> summaries;
+  for (const TrackEvidence& t : tracks) {
+    TrackEvidenceSummary s(t.track_id, match, {});
+    for (const DetectionEvidence& e : t.detections) s.Add(e);
+    EXPECT_EQ(s.detections, static_cast<int64_t>(t.detections.size()));
+    int legible = 0;
+    for (const DetectionEvidence& e : t.detections) {
+      legible += e.jersey_presence[static_cast<int>(JerseyPresence::kLegible)] >= TrackAttributesOptions{}.min_legible_probability;
+    }
+    EXPECT_EQ(s.voters.size(), static_cast<size_t>(legible));
+    summaries.push_back(std::move(s));
+  }
+  EXPECT_GT(summaries[0].voters.size(), 0u);
+  const auto from_tracks = ResolveTrackAttributes(tracks, match);
+  const auto from_summaries = ResolveSummarizedTrackAttributes(summaries, match);
+  ASSERT_EQ(from_tracks.size(), from_summaries.size());
+  for (size_t i = 0; i < from_tracks.size(); ++i) {
+    EXPECT_EQ(from_tracks[i].category, from_summaries[i].category) << i;
+    EXPECT_EQ(from_tracks[i].jersey, from_summaries[i].jersey) << i;
+    EXPECT_EQ(from_tracks[i].player_id, from_summaries[i].player_id) << i;
+  }
+  EXPECT_EQ(from_summaries[0].jersey, 10);
+  TrackAttributesOptions other;
+  other.min_legible_probability = 0.9;
+  EXPECT_THROW(ResolveSummarizedTrackAttributes(summaries, match, other), Error);
+  io::MatchInfo faster = match;
+  faster.fps = 50;
+  EXPECT_THROW(ResolveSummarizedTrackAttributes(summaries, faster), Error);
+  // Bad evidence is refused as it is added.
+  TrackEvidenceSummary s(1, match, {});
+  DetectionEvidence bad = tracks[0].detections[0];
+  bad.frame = 0;
+  EXPECT_THROW(s.Add(bad), Error);
+}
+
 TEST(TrackAttributes, RejectsBadEvidenceAndOptions) {
   std::mt19937 rng(6);
   const io::MatchInfo match = MakeMatch();

@@ -96,11 +96,15 @@ void AtomicPath::Commit(bool replace_existing) {
 }
 
 void WriteFileAtomic(const fs::path& path, const std::string& bytes) {
+  WriteFileAtomic(path, [&](std::ostream& f) { f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+}
+
+void WriteFileAtomic(const fs::path& path, const std::function<void(std::ostream&)>& write) {
   AtomicPath out(path);
   {
     std::ofstream f(out.temp(), std::ios::binary);
     IPT_CHECK(f.good(), "cannot open {} for writing", out.temp().string());
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    write(f);
     f.flush();
     IPT_CHECK(f.good(), "failed writing {}", out.temp().string());
   }

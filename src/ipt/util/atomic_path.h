@@ -4,12 +4,16 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <ostream>
 #include <string>
 
 namespace ipt {
 
 // Writes `bytes` to `path` atomically (temporary sibling + fsync-free rename).
 void WriteFileAtomic(const std::filesystem::path& path, const std::string& bytes);
+// The same with the bytes streamed by `write` (big outputs, never held whole).
+void WriteFileAtomic(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write);
 
 // Reads a whole file; throws InputError naming the path if it cannot.
 std::string ReadFile(const std::filesystem::path& path);
