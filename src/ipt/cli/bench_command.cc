@@ -13,6 +13,7 @@
 #include "ipt/nn/tensor_file.h"
 #include "ipt/pipeline/bench.h"
 #include "ipt/pipeline/match_level.h"
+#include "ipt/pipeline/track_level.h"
 #include "ipt/registry/model_package.h"
 #include "ipt/util/check.h"
 #include "ipt/geometry/crop.h"
@@ -119,7 +120,8 @@ void PrintMatchLevel(const nlohmann::json& j) {
              j["minutes"].get<double>(), j["frames"].get<int>(), j["people"].get<int>(), j["rows"].get<int64_t>(),
              j["tracks"].get<int64_t>(), j["person_tracks"].get<int64_t>(), j["identities"].get<int>());
   // In the order they run.
-  for (const char* stage : {pipeline::kReadLayerStage, pipeline::kJnClassifierStage, pipeline::kAttributesStage,
+  fmt::print("  track layer: {}\n", j["track_layer"].get<std::string>());
+  for (const char* stage : {pipeline::kReadLayerStage, pipeline::kTrackerStage, pipeline::kJnClassifierStage, pipeline::kAttributesStage,
                             pipeline::kIdentityStage, pipeline::kWriteOutputsStage}) {
     if (!j["stages"].contains(stage)) continue;
     const auto& v = j["stages"][stage];
@@ -143,6 +145,7 @@ void AddBenchCommand(CLI::App& app) {
     int frames = 250;
     int threads = 2;
     double match_minutes = 0;
+    bool track_level = false;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
@@ -168,6 +171,9 @@ void AddBenchCommand(CLI::App& app) {
   cmd->add_option("--match-minutes", args->match_minutes,
                   "only the match level, on a synthesized match this long (--frames and --work do not apply)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--track-level", args->track_level,
+               "with --match-minutes: the track layer computed from the frame layer's file by the collection's "
+               "tracker (chunk by chunk, as on a cache miss; the GNN takes ~1 ms a frame) instead of synthesized");
   cmd->add_option("--work", args->work, "scratch directory for the pipeline runs (default: a fresh one under /tmp, removed)");
   cmd->add_flag("--json", args->json, "print one JSON object instead of tables");
   cmd->callback([args]() {
@@ -176,11 +182,16 @@ void AddBenchCommand(CLI::App& app) {
     nlohmann::json out = {{"match", args->match}, {"threads", args->threads}};
     if (args->match_minutes > 0) {
       IPT_CHECK(!args->models.empty(), "--match-minutes needs --models (the collection's JN classifier and identity resolver)");
+    } else {
+      IPT_CHECK(!args->track_level, "--track-level goes with --match-minutes");
+    }
+    if (args->match_minutes > 0) {
       pipeline::SyntheticLayersOptions layers;
       layers.minutes = args->match_minutes;
       layers.Check();  // the range of minutes: one definition
       spdlog::info("synthesizing {:.0f} minutes of frame and track layers", layers.minutes);
-      out["match_level"] = ToJson(pipeline::BenchMatchLevel(args->match, args->models, args->store, layers, args->threads));
+      out["match_level"] = ToJson(pipeline::BenchMatchLevel(args->match, args->models, args->store, layers, args->threads,
+                                                                    args->track_level));
       if (args->json) fmt::print("{}\n", out.dump(2));
       else PrintMatchLevel(out["match_level"]);
       return;

@@ -97,7 +97,7 @@ void AddEvalCropsCommand(CLI::App& app) {
     crop_encoder::CropEncoder encoder(PackageDirOf(args->model, args->store));
     std::vector<std::string> dirs;
     for (const auto& m : args->matches) {
-      if (std::filesystem::exists(std::filesystem::path(m) / "match.yaml")) {
+      if (std::filesystem::exists(std::filesystem::path(m) / io::kMatchYamlName)) {
         dirs.push_back(m);
       } else {
         for (const auto& d : io::FindMatchDirs(m)) dirs.push_back(d.string());

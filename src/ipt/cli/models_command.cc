@@ -325,7 +325,7 @@ void AddCascadeCommand(CLI::App& app) {
     // match added or changed re-runs the steps that read it).
     auto match_files = [](const std::string& dir) {
       std::vector<std::filesystem::path> files;
-      for (const auto& m : io::FindMatchDirs(dir)) files.push_back(m / "match.yaml");
+      for (const auto& m : io::FindMatchDirs(dir)) files.push_back(m / io::kMatchYamlName);
       std::sort(files.begin(), files.end());
       return files;
     };

@@ -14,14 +14,11 @@ namespace ipt::eval {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kMatchYaml = "match.yaml";
-constexpr const char* kAnnotationsCsv = "annotations.csv";
-constexpr const char* kTracksCsv = "tracks.csv";
 constexpr const char* kReportTitle = "PTFE: ";
 
 // A run's predictions, bounded by the match's frames.
 std::vector<PipelineRow> LoadRun(const fs::path& output_dir, const io::MatchInfo& match) {
-  return ReadTracksCsv(output_dir / kTracksCsv, match.frame_count);
+  return ReadTracksCsv(output_dir / kTracksCsvName, match.frame_count);
 }
 
 void Append(std::vector<fs::path>* all, const std::vector<fs::path>& more) {
@@ -42,8 +39,8 @@ void WriteHtml(const fs::path& path, const std::string& title, const std::vector
 
 MatchGroundTruth LoadMatchGroundTruth(const fs::path& match_dir) {
   MatchGroundTruth gt;
-  gt.match = io::ReadMatchYaml(match_dir / kMatchYaml);
-  const fs::path csv = match_dir / kAnnotationsCsv;
+  gt.match = io::ReadMatchYaml(match_dir / io::kMatchYamlName);
+  const fs::path csv = match_dir / io::kAnnotationsCsvName;
   if (!fs::exists(csv)) throw InputError(csv.string(), 0, "", "ground truth missing: the match has no annotations.csv");
   gt.annotations = io::ReadAnnotationsCsv(csv, gt.match.frame_count);
   io::CheckAnnotationsAgainstRoster(gt.annotations, gt.match, csv);
@@ -51,12 +48,12 @@ MatchGroundTruth LoadMatchGroundTruth(const fs::path& match_dir) {
 }
 
 std::vector<fs::path> GroundTruthInputs(const fs::path& match_dir) {
-  return {match_dir, match_dir / kMatchYaml, match_dir / kAnnotationsCsv};
+  return {match_dir, match_dir / io::kMatchYamlName, match_dir / io::kAnnotationsCsvName};
 }
 
 std::vector<fs::path> MatchEvaluationInputs(const fs::path& match_dir, const fs::path& output_dir) {
   std::vector<fs::path> inputs = GroundTruthInputs(match_dir);
-  Append(&inputs, {output_dir, output_dir / kTracksCsv});
+  Append(&inputs, {output_dir, output_dir / kTracksCsvName});
   return inputs;
 }
 
@@ -138,7 +135,7 @@ std::vector<DatasetEntry> DiscoverDataset(const fs::path& gt_root, const fs::pat
   std::vector<DatasetEntry> entries;
   std::error_code ec;
   for (fs::directory_iterator it(gt_root, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->is_directory() && fs::exists(it->path() / kAnnotationsCsv)) {
+    if (it->is_directory() && fs::exists(it->path() / io::kAnnotationsCsvName)) {
       const std::string name = it->path().filename().string();
       entries.push_back({name, it->path(), pred_root / name});
     }
@@ -147,8 +144,8 @@ std::vector<DatasetEntry> DiscoverDataset(const fs::path& gt_root, const fs::pat
   IPT_CHECK(!entries.empty(), "{} holds no match directory with annotations.csv", gt_root.string());
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   for (const auto& e : entries) {
-    if (!fs::exists(e.output_dir / kTracksCsv)) {
-      throw InputError((e.output_dir / kTracksCsv).string(), 0, "", "missing output for this match");
+    if (!fs::exists(e.output_dir / kTracksCsvName)) {
+      throw InputError((e.output_dir / kTracksCsvName).string(), 0, "", "missing output for this match");
     }
   }
   return entries;

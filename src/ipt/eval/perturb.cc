@@ -98,8 +98,8 @@ int64_t WritePerturbedBaseline(const PerturbedBaselineOptions& options) {
   perturb.fps = gt.match.fps;
   const std::vector<PipelineRow> rows = PerturbGroundTruth(gt.annotations, perturb, options.seed);
   WriteOutputDirectory(options.output_dir, "--out",
-                       [&](const std::filesystem::path& dir) { WriteTracksCsv(rows, dir / "tracks.csv"); });
-  spdlog::info("wrote {} ({} rows)", (options.output_dir / "tracks.csv").string(), rows.size());
+                       [&](const std::filesystem::path& dir) { WriteTracksCsv(rows, dir / kTracksCsvName); });
+  spdlog::info("wrote {} ({} rows)", (options.output_dir / kTracksCsvName).string(), rows.size());
   return static_cast<int64_t>(rows.size());
 }
 

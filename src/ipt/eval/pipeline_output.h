@@ -30,6 +30,8 @@ struct PipelineRow {
 // Throws InputError (file, line, field); frame_count > 0 also bounds the frames.
 // A track_id may appear at most once per frame.
 std::vector<PipelineRow> ReadTracksCsv(const std::filesystem::path& path, int frame_count = 0);
+// The file of a pipeline output directory that holds its rows.
+inline constexpr const char* kTracksCsvName = "tracks.csv";
 void WriteTracksCsv(const std::vector<PipelineRow>& rows, const std::filesystem::path& path);
 
 }  // namespace ipt::eval

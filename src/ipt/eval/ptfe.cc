@@ -166,11 +166,11 @@ void EvaluateTrackingMetrics(const std::string& name, const std::vector<io::Anno
   std::vector<TrackRow> gt_rows, pred_rows;
   for (const auto& a : gt) gt_rows.push_back({a.frame, a.person_id, {a.x_m, a.z_m, 0, 0}, "", 0});
   for (const auto& p : pred) pred_rows.push_back({p.frame, p.track_id, {p.x_m, p.z_m, 0, 0}, "", p.line});
-  const Sequence seq = BuildSequence(name, gt_rows, pred_rows, "annotations.csv", "tracks.csv", frames);
+  const Sequence seq = BuildSequence(name, gt_rows, pred_rows, io::kAnnotationsCsvName, kTracksCsvName, frames);
   r->tracking = EvaluateSequence(seq, MakePointSimilarity(PointKernel::kLinear, options.tracking_tolerance_m));
   for (size_t k = 0; k < gt.size(); ++k) gt_rows[k].key = GsKey(gt[k].category, gt[k].jersey);
   for (size_t k = 0; k < pred.size(); ++k) pred_rows[k].key = GsKey(pred[k].category, pred[k].jersey);
-  const Sequence gs = BuildSequence(name, gt_rows, pred_rows, "annotations.csv", "tracks.csv", frames);
+  const Sequence gs = BuildSequence(name, gt_rows, pred_rows, io::kAnnotationsCsvName, kTracksCsvName, frames);
   r->gs_hota = EvaluateSequence(gs, GsHotaSimilarity(true));
   r->gs_hota.name = name;
 }
@@ -205,13 +205,6 @@ GsrPerson ToGsrPersonAt(const io::MatchInfo& match, int frame, int64_t id, doubl
   return p;
 }
 }  // namespace
-
-std::vector<GsrPerson> ToGsrPredictions(const io::MatchInfo& match, const std::vector<PipelineRow>& rows) {
-  std::vector<GsrPerson> people;
-  people.reserve(rows.size());
-  for (const auto& r : rows) people.push_back(ToGsrPersonAt(match, r.frame, r.track_id, r.x_m, r.z_m, r.category, r.jersey));
-  return people;
-}
 
 void WriteGsrPredictions(const io::MatchInfo& match, const std::vector<PipelineRow>& rows,
                          const std::filesystem::path& path) {

@@ -87,12 +87,10 @@ PtfeReport CombineReports(const std::vector<PtfeReport>& reports, const std::str
 // jerseys become strings.
 GsrPerson ToGsrPerson(std::optional<io::Category> category, std::optional<int> jersey);
 
-// A run's rows as SoccerNet GSR predictions (write them with WriteGsrPredictions): pitch
-// coordinates moved to SoccerNet's centre-spot origin, frame f named image "1" + f as 9
-// digits (as ExportSoccerNetGsr writes them).
-std::vector<GsrPerson> ToGsrPredictions(const io::MatchInfo& match, const std::vector<PipelineRow>& rows);
-// The same written to `path` as WriteGsrPredictions does, one row at a time (a
-// 90-minute run has 3 million rows).
+// A run's rows written to `path` as SoccerNet GSR predictions (WriteGsrPredictions'
+// format), one row at a time (a 90-minute run has 3 million): pitch coordinates moved to
+// SoccerNet's centre-spot origin, frame f named image "1" + f as 9 digits (as
+// ExportSoccerNetGsr writes them).
 void WriteGsrPredictions(const io::MatchInfo& match, const std::vector<PipelineRow>& rows,
                          const std::filesystem::path& path);
 

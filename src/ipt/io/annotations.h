@@ -58,6 +58,8 @@ struct Annotation {
 // Throws InputError (file, line, field) on a malformed file, a non-finite number,
 // an unknown category, a frame outside 1..frame_count (when frame_count > 0) or a
 // person listed twice in one frame. Rows are returned sorted by (frame, person_id).
+// The ground-truth file of a match directory (optional).
+inline constexpr const char* kAnnotationsCsvName = "annotations.csv";
 std::vector<Annotation> ReadAnnotationsCsv(const std::filesystem::path& path, int frame_count = 0);
 void WriteAnnotationsCsv(const std::vector<Annotation>& rows, const std::filesystem::path& path);
 

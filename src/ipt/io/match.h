@@ -67,6 +67,8 @@ class ConfigSection;  // io/yaml_reader.h
 // into `options`; the one definition of those keys. Does not call Finish().
 void ReadPanoramaOptions(ConfigSection* section, geometry::PanoramaOptions* options);
 
+// The file of a match directory that describes the match.
+inline constexpr const char* kMatchYamlName = "match.yaml";
 MatchInfo ReadMatchYaml(const std::filesystem::path& path);
 // Atomic (temporary file + rename).
 void WriteMatchYaml(const MatchInfo& match, const std::filesystem::path& path);

@@ -18,7 +18,7 @@ std::vector<Annotation> MatchDir::FrameAnnotations(int frame) const {
 }
 
 std::vector<fs::path> MatchDir::InputFiles() const {
-  std::vector<fs::path> files = {dir / "match.yaml", dir / "annotations.csv"};
+  std::vector<fs::path> files = {dir / kMatchYamlName, dir / kAnnotationsCsvName};
   for (size_t c = 0; c < info.cameras.size(); ++c) files.push_back(VideoPath(static_cast<int>(c)));
   return files;
 }
@@ -29,7 +29,7 @@ std::vector<fs::path> FindMatchDirs(const fs::path& root) {
   for (const auto& e : fs::directory_iterator(root)) {
     // A match being written (or left by a killed writer) is not a match yet.
     if (IsTemporaryName(e.path().filename().string())) continue;
-    if (e.is_directory() && fs::is_regular_file(e.path() / "match.yaml")) out.push_back(e.path());
+    if (e.is_directory() && fs::is_regular_file(e.path() / kMatchYamlName)) out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -39,12 +39,12 @@ MatchDir OpenMatchDir(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw InputError(dir.string(), 0, "", "match directory does not exist");
   MatchDir m;
   m.dir = dir;
-  m.info = ReadMatchYaml(dir / "match.yaml");
+  m.info = ReadMatchYaml(dir / kMatchYamlName);
   for (size_t c = 0; c < m.info.cameras.size(); ++c) {
     const auto& in = m.info.cameras[c].camera.intrinsics();
     VideoReader check(m.VideoPath(static_cast<int>(c)), m.info.frame_count, cv::Size(in.width_px, in.height_px));
   }
-  fs::path csv = dir / "annotations.csv";
+  fs::path csv = dir / kAnnotationsCsvName;
   if (fs::exists(csv)) {
     m.annotations = ReadAnnotationsCsv(csv, m.info.frame_count);
     CheckAnnotationsAgainstRoster(*m.annotations, m.info, csv);

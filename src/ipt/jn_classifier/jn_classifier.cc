@@ -95,16 +95,40 @@ void JnTrack::Check() const {
   }
 }
 
-std::vector<int> SelectDetections(const JnTrack& track, int max_detections) {
+DetectionSelector::DetectionSelector(int max_detections) : max_(max_detections) {
   IPT_CHECK(max_detections >= 1, "max_detections must be >= 1");
-  std::vector<int> rows(track.size());
-  std::iota(rows.begin(), rows.end(), 0);
-  if (track.size() <= max_detections) return rows;
-  std::partial_sort(rows.begin(), rows.begin() + max_detections, rows.end(), [&](int a, int b) {
-    return track.legible[a] > track.legible[b] || (track.legible[a] == track.legible[b] && a < b);
-  });
-  rows.resize(max_detections);
-  std::sort(rows.begin(), rows.end());
+}
+
+int DetectionSelector::Offer(float legible) {
+  IPT_CHECK(std::isfinite(legible), "P(legible) {} is not finite", legible);
+  const int64_t position = offered_++;
+  if (static_cast<int>(legible_.size()) < max_) {
+    legible_.push_back(legible);
+    position_.push_back(position);
+    return static_cast<int>(legible_.size()) - 1;
+  }
+  int worst = 0;  // the lowest P(legible); of equals, the latest
+  for (int i = 1; i < max_; ++i) {
+    if (legible_[i] < legible_[worst] || (legible_[i] == legible_[worst] && position_[i] > position_[worst])) worst = i;
+  }
+  if (!(legible > legible_[worst])) return -1;  // an equal one came earlier: it stays
+  legible_[worst] = legible;
+  position_[worst] = position;
+  return worst;
+}
+
+std::vector<std::pair<int64_t, int>> DetectionSelector::Kept() const {
+  std::vector<std::pair<int64_t, int>> kept;
+  for (int slot = 0; slot < static_cast<int>(position_.size()); ++slot) kept.emplace_back(position_[slot], slot);
+  std::sort(kept.begin(), kept.end());
+  return kept;
+}
+
+std::vector<int> SelectDetections(const JnTrack& track, int max_detections) {
+  DetectionSelector selector(max_detections);
+  for (float legible : track.legible) selector.Offer(legible);
+  std::vector<int> rows;
+  for (const auto& [position, slot] : selector.Kept()) rows.push_back(static_cast<int>(position));
   return rows;
 }
 

@@ -25,10 +25,12 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ipt/io/annotations.h"
@@ -74,7 +76,28 @@ struct JnTrack {
 
 // The rows of `track` the classifier reads: the `max_detections` with the highest
 // P(legible) (ties: the earlier row), in row order. All rows when there are fewer.
+// (DetectionSelector fed every row.)
 std::vector<int> SelectDetections(const JnTrack& track, int max_detections);
+
+// The same selection made while a track's detections arrive one at a time, holding at
+// most max_detections: the match level's way on a whole match, whose tracks are never
+// held whole. SelectDetections is this selector, so the two are one rule.
+class DetectionSelector {
+ public:
+  explicit DetectionSelector(int max_detections);  // >= 1
+  // The next detection (its position: the number offered before it) and its P(legible),
+  // finite: the slot in [0, max_detections) it takes, whose previous detection is dropped,
+  // or -1 when it is not kept.
+  int Offer(float legible);
+  // The kept detections' positions in increasing order, each with its slot.
+  std::vector<std::pair<int64_t, int>> Kept() const;
+
+ private:
+  int max_;
+  int64_t offered_ = 0;
+  std::vector<float> legible_;      // per slot
+  std::vector<int64_t> position_;  // per slot
+};
 
 // A track's class probabilities [kNumJnClasses] (numbers 0..99, then unknown).
 using JnProbabilities = std::array<float, kNumJnClasses>;

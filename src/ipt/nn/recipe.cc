@@ -16,7 +16,7 @@ namespace {
 std::vector<std::string> ExpandMatches(const std::vector<std::string>& paths) {
   std::vector<std::string> out;
   for (const auto& p : paths) {
-    if (fs::exists(fs::path(p) / "match.yaml")) {
+    if (fs::exists(fs::path(p) / io::kMatchYamlName)) {
       out.push_back(p);
       continue;
     }

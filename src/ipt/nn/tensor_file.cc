@@ -84,8 +84,9 @@ void LoadModuleFromSafetensors(torch::nn::Module& module, const io::SafetensorsF
     std::vector<int64_t> shape(tensor.sizes().begin(), tensor.sizes().end());
     if (d->shape != shape || ToTorchType(d->dtype) != tensor.scalar_type()) {
       throw InputError(source, 0, "tensor '" + name + "'",
-                       fmt::format("file has {}{}, the model needs {}{}", io::DTypeName(d->dtype), fmt::join(d->shape, "x"),
-                                   io::DTypeName(ToFileType(tensor.scalar_type())), fmt::join(shape, "x")));
+                       fmt::format("file has {}[{}], the model needs {}[{}]", io::DTypeName(d->dtype),
+                                   fmt::join(d->shape, ", "), io::DTypeName(ToFileType(tensor.scalar_type())),
+                                   fmt::join(shape, ", ")));
     }
     tensor.copy_(FromTensorData(*d));
     used.insert(name);

@@ -82,7 +82,7 @@ TEST(TensorFile, MismatchesNameTheTensor) {
     LoadModuleFromSafetensors(*other, file, "w.safetensors");
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("field 'tensor 'head.weight'': file has F642x4, the model needs F322x4"),
+    EXPECT_NE(std::string(e.what()).find("field 'tensor 'head.weight'': file has F64[2, 4], the model needs F32[2, 4]"),
               std::string::npos) << e.what();
   }
   file = ModuleToSafetensors(*net);

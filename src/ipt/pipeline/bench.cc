@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <optional>
+#include <unordered_set>
 
 #include "ipt/eval/pipeline_output.h"
 #include "ipt/eval/ptfe.h"
 #include "ipt/eval/soccernet_gsr.h"
 #include "ipt/io/match_dir.h"
 #include "ipt/pipeline/match_level.h"
+#include "ipt/pipeline/track_level.h"
 #include "ipt/registry/collection.h"
 #include "ipt/registry/model_package.h"
 #include "ipt/store/artifact_store.h"
@@ -57,7 +59,7 @@ nlohmann::json ToJson(const PipelineBench& b) {
 }
 
 MatchLevelBench BenchMatchLevel(const fs::path& match_dir, const fs::path& models_yaml, const fs::path& model_store,
-                                const SyntheticLayersOptions& layers, int threads) {
+                                const SyntheticLayersOptions& layers, int threads, bool track_level) {
   const io::MatchDir match = io::OpenMatchDir(match_dir);
   const registry::ModelCollection collection = registry::ReadCollection(models_yaml);
   std::optional<jn_classifier::JnClassifier> jn;
@@ -84,9 +86,7 @@ MatchLevelBench BenchMatchLevel(const fs::path& match_dir, const fs::path& model
   b.people = synthetic.people;
   b.rows = synthetic.frames.rows;
   b.tracks = synthetic.tracks_count;
-  const TrackLayer& tracks = synthetic.tracks;
-  auto bytes = [](const auto& v) { return static_cast<int64_t>(v.size() * sizeof(v[0])); };
-  b.track_layer_bytes = bytes(tracks.track_id) + bytes(tracks.position_m) + bytes(tracks.category_probabilities);
+  TrackLayer tracks = std::move(synthetic.tracks);
 
   // The frame layer goes into a store of its own and is read back as `ipt run` reads it:
   // the entry verified (its content hash, streamed), then its crop fields block by block.
@@ -108,6 +108,17 @@ MatchLevelBench BenchMatchLevel(const fs::path& match_dir, const fs::path& model
   IPT_CHECK(file.has_value(), "the benchmark's frame layer does not verify");
   const FrameLayer f = OpenFrameLayer(*file, "synthetic frame layer");
   b.stage_seconds[kReadLayerStage] = read.Seconds();
+  if (track_level) {
+    const fs::path tracker = store.PackageDir(store.Resolve(collection.refs.at("tracker")));
+    tracks = {};
+    tracks = ReadTrackLayer(ComputeTrackLayerWith(f, match_dir, tracker, &b.stage_seconds), f.rows, "computed track layer");
+    b.tracked = true;
+    std::unordered_set<int64_t> ids(tracks.track_id.begin(), tracks.track_id.end());
+    ids.erase(-1);
+    b.tracks = static_cast<int64_t>(ids.size());
+  }
+  auto bytes = [](const auto& v) { return static_cast<int64_t>(v.size() * sizeof(v[0])); };
+  b.track_layer_bytes = bytes(tracks.track_id) + bytes(tracks.position_m) + bytes(tracks.category_probabilities);
   const MatchLevelOutput out = RunMatchLevel(f, tracks, match.info, tracking::TrackAttributesOptions{},
                                              jn ? &*jn : nullptr, resolver ? &*resolver : nullptr, true);
   for (const auto& [stage, seconds] : out.stage_seconds) b.stage_seconds[stage] = seconds;
@@ -139,6 +150,7 @@ nlohmann::json ToJson(const MatchLevelBench& b) {
           {"match_level_seconds", b.match_level_seconds},
           {"stages", stages},
           {"output_rows", b.output_rows},
+          {"track_layer", b.tracked ? "computed by the collection's tracker" : "synthesized"},
           {"frame_layer_file_mib", b.frame_layer_bytes / 1048576.0},
           {"track_layer_mib", b.track_layer_bytes / 1048576.0},
           {"rss_before_mib", b.rss_before_bytes / 1048576.0},

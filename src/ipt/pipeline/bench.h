@@ -43,13 +43,17 @@ struct MatchLevelBench {
   std::map<std::string, double> stage_seconds;  // the above and RunMatchLevel's stages
   int64_t frame_layer_bytes = 0;              // its file
   int64_t track_layer_bytes = 0;              // in memory
+  bool tracked = false;                       // the track layer computed by the collection's tracker
   int64_t rss_before_bytes = 0;               // with the track layer and models loaded
   int64_t peak_rss_bytes = 0;                 // peak from reading the frame layer to the outputs written
   bool peak_is_the_match_levels = false;      // the peak was reset before it (else the process's)
 };
+// With `track_level`, the track layer is not the synthesized one but computed from the
+// frame layer's file by the collection's tracker (ProduceTrackLayer's way: chunk by
+// chunk), stage "tracker", inside the measured peak.
 MatchLevelBench BenchMatchLevel(const std::filesystem::path& match_dir, const std::filesystem::path& models_yaml,
                                 const std::filesystem::path& model_store, const SyntheticLayersOptions& layers,
-                                int threads);
+                                int threads, bool track_level = false);
 nlohmann::json ToJson(const MatchLevelBench& bench);
 
 }  // namespace ipt::pipeline

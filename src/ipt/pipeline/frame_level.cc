@@ -325,43 +325,51 @@ FrameRowBlock AllRows(const FrameLayer& layer) {
   return block;
 }
 
+FrameRowBlock ReadRows(const FrameLayer& layer, const std::vector<std::string>& fields, int64_t begin, int64_t end) {
+  IPT_CHECK(0 <= begin && begin <= end && end <= layer.rows, "rows [{}, {}) outside the layer's {}", begin, end,
+            layer.rows);
+  const std::map<std::string, int>& widths = crop_encoder::CropFieldWidths();
+  for (const std::string& f : fields) IPT_CHECK(widths.count(f), "the frame layer holds no field '{}'", f);
+  FrameRowBlock block;
+  block.begin_ = begin;
+  block.end_ = end;
+  if (!layer.crop_file) {
+    const FrameRowBlock all = AllRows(layer);
+    for (const std::string& f : fields) {
+      const auto& [base, width] = all.fields_.at(f);
+      block.fields_[f] = {base + begin * width, width};
+    }
+    return block;
+  }
+  block.owned_.resize(fields.size());
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const int width = widths.at(fields[i]);
+    const io::TensorInfo* t = layer.crop_file->Find(fields[i]);
+    IPT_ASSERT(t != nullptr);  // checked by OpenFrameLayer
+    std::vector<float>& buffer = block.owned_[i];
+    buffer.resize(static_cast<size_t>((end - begin) * width));
+    layer.crop_file->Read(*t, static_cast<uint64_t>(begin * width) * sizeof(float), buffer.size() * sizeof(float),
+                          buffer.data());
+    block.fields_[fields[i]] = {buffer.data(), width};  // a moved vector keeps its buffer
+  }
+  return block;
+}
+
 void ForEachRowBlock(const FrameLayer& layer, const std::vector<std::string>& fields, int64_t block_rows,
                      const std::function<void(const FrameRowBlock&)>& fn) {
   IPT_CHECK(block_rows >= 1, "block_rows must be >= 1, got {}", block_rows);
-  const std::map<std::string, int>& widths = crop_encoder::CropFieldWidths();
-  for (const std::string& f : fields) IPT_CHECK(widths.count(f), "the frame layer holds no field '{}'", f);
-  if (!layer.crop_file) {
-    const FrameRowBlock all = AllRows(layer);
-    for (int64_t begin = 0; begin < layer.rows; begin += block_rows) {
-      FrameRowBlock block;
-      block.begin_ = begin;
-      block.end_ = std::min(layer.rows, begin + block_rows);
-      for (const std::string& f : fields) {
-        const auto& [base, width] = all.fields_.at(f);
-        block.fields_[f] = {base + begin * width, width};
-      }
-      fn(block);
-    }
-    return;
-  }
-  // One buffer per field, reused block after block: memory is block_rows rows.
-  std::map<std::string, std::vector<float>> buffers;
   for (int64_t begin = 0; begin < layer.rows; begin += block_rows) {
-    FrameRowBlock block;
-    block.begin_ = begin;
-    block.end_ = std::min(layer.rows, begin + block_rows);
-    for (const std::string& f : fields) {
-      const int width = widths.at(f);
-      const io::TensorInfo* t = layer.crop_file->Find(f);
-      IPT_ASSERT(t != nullptr);  // checked by OpenFrameLayer
-      std::vector<float>& buffer = buffers[f];
-      buffer.resize(static_cast<size_t>((block.end_ - begin) * width));
-      layer.crop_file->Read(*t, static_cast<uint64_t>(begin * width) * sizeof(float), buffer.size() * sizeof(float),
-                            buffer.data());
-      block.fields_[f] = {buffer.data(), width};
-    }
-    fn(block);
+    fn(ReadRows(layer, fields, begin, std::min(layer.rows, begin + block_rows)));
   }
+}
+
+const float* SequentialRows::Row(const std::string& crop_field, int64_t row) {
+  if (row < block_.begin() || row >= block_.end()) {
+    IPT_CHECK(block_rows_ >= 1, "block_rows must be >= 1, got {}", block_rows_);
+    IPT_CHECK(row >= block_.end(), "rows must be read in increasing order: row {} after row {}", row, block_.end() - 1);
+    block_ = ReadRows(layer_, fields_, row, std::min(layer_.rows, row + block_rows_));
+  }
+  return block_.Row(crop_field, row);
 }
 
 void GroundTruthDetectionOptions::Check() const {

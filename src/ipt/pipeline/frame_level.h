@@ -119,7 +119,12 @@ io::SafetensorsFile FrameLayerFile(FrameLayer layer, int64_t dropped_detections 
 // file for ForEachRowBlock. The same checks as ReadFrameLayer.
 FrameLayer OpenFrameLayer(const std::filesystem::path& path, const std::string& source);
 
-// Rows [begin, end) of a frame layer's crop-encoder fields.
+// Rows a block reads from a frame layer's file (ForEachRowBlock, SequentialRows): ~14 MB
+// of crop fields; what the match level and the track level hold of the layer at a time.
+inline constexpr int64_t kRowBlockRows = 16384;
+
+// Rows [begin, end) of a frame layer's crop-encoder fields: views into an in-memory
+// layer, or the values read from the layer's file (owned).
 class FrameRowBlock {
  public:
   int64_t begin() const { return begin_; }
@@ -129,18 +134,37 @@ class FrameRowBlock {
 
  private:
   friend FrameRowBlock AllRows(const FrameLayer& layer);
-  friend void ForEachRowBlock(const FrameLayer&, const std::vector<std::string>&, int64_t,
-                              const std::function<void(const FrameRowBlock&)>&);
+  friend FrameRowBlock ReadRows(const FrameLayer&, const std::vector<std::string>&, int64_t, int64_t);
   int64_t begin_ = 0, end_ = 0;
   std::map<std::string, std::pair<const float*, int>> fields_;  // field -> (row begin's values, width)
+  std::vector<std::vector<float>> owned_;  // the values read from a file
 };
 // Every row and field of an in-memory layer, as one block (no copy).
 FrameRowBlock AllRows(const FrameLayer& layer);
+// Rows [begin, end) of `fields` (crop fields) of either kind of layer.
+FrameRowBlock ReadRows(const FrameLayer& layer, const std::vector<std::string>& fields, int64_t begin, int64_t end);
 // Calls `fn` on consecutive blocks of at most `block_rows` rows, in row order, covering
 // the layer, each holding `fields` (crop fields). A layer read by block holds one block
 // in memory at a time; an in-memory one gives views (no copy).
 void ForEachRowBlock(const FrameLayer& layer, const std::vector<std::string>& fields, int64_t block_rows,
                      const std::function<void(const FrameRowBlock&)>& fn);
+
+// Rows of a frame layer read in increasing order, `block_rows` at a time (ReadRows):
+// for a consumer that walks the rows once (the trackers), in memory bounded by a block.
+class SequentialRows {
+ public:
+  SequentialRows(const FrameLayer& layer, std::vector<std::string> fields, int64_t block_rows)
+      : layer_(layer), fields_(std::move(fields)), block_rows_(block_rows) {}
+  // Row `row` of `crop_field`, valid until a row past the block is asked for; rows never
+  // go back before the current block.
+  const float* Row(const std::string& crop_field, int64_t row);
+
+ private:
+  const FrameLayer& layer_;
+  std::vector<std::string> fields_;
+  int64_t block_rows_;
+  FrameRowBlock block_;
+};
 
 // The "frame" layer producer: loads the collection's detector and crop encoder from
 // inputs.model_store and runs ComputeFrameLayer; adds the stage seconds to

@@ -73,9 +73,9 @@ IdentityEvaluation EvaluateIdentity(const std::vector<fs::path>& matches, const 
   for (size_t m = 0; m < matches.size(); ++m) {
     const fs::path& dir = matches[m];
     if (options.progress) options.progress("identity: " + dir.string());
-    const io::MatchInfo info = io::ReadMatchYaml(dir / "match.yaml");
+    const io::MatchInfo info = io::ReadMatchYaml(dir / io::kMatchYamlName);
     const MatchLayers layers = GetMatchLayers(dir, refs, model_store, options.cache);
-    const RowTruth truth = LabelRows(layers.frames, io::ReadAnnotationsCsv(dir / "annotations.csv", info.frame_count));
+    const RowTruth truth = LabelRows(layers.frames, io::ReadAnnotationsCsv(dir / io::kAnnotationsCsvName, info.frame_count));
     const MatchTracks tracks = ResolveMatchTracks(layers.frames, layers.tracks, info, options.attributes, &jn, true);
     ++result.matches;
     // Whole tracks.

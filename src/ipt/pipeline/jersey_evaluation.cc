@@ -48,8 +48,8 @@ JerseyEvaluation EvaluateJersey(const std::vector<fs::path>& matches, const Jers
 
   for (const fs::path& dir : matches) {
     if (options.progress) options.progress("jersey: " + dir.string());
-    const io::MatchInfo info = io::ReadMatchYaml(dir / "match.yaml");
-    const std::vector<io::Annotation> annotations = io::ReadAnnotationsCsv(dir / "annotations.csv", info.frame_count);
+    const io::MatchInfo info = io::ReadMatchYaml(dir / io::kMatchYamlName);
+    const std::vector<io::Annotation> annotations = io::ReadAnnotationsCsv(dir / io::kAnnotationsCsvName, info.frame_count);
     const MatchLayers layers = GetMatchLayers(dir, refs, model_store, options.cache);
     const RowTruth truth = LabelRows(layers.frames, annotations);
     const FrameRowBlock all_rows = AllRows(layers.frames);

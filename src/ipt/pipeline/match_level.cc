@@ -130,54 +130,40 @@ RowTruth LabelRows(const FrameLayer& frames, const std::vector<io::Annotation>& 
 
 namespace {
 
-// The JN classifier's view of one track, kept while its rows stream past: the
-// max_detections rows SelectDetections would pick (highest P(legible), ties: the
-// earlier row), so the result equals selecting from the whole track, which is never held.
+// The JN classifier's view of one track, kept while its rows stream past: the rows its
+// own selection picks (jn_classifier::DetectionSelector, SelectDetections' rule), so the
+// result equals selecting from the whole track, which is never held.
 class JnSelection {
  public:
-  explicit JnSelection(int max_detections) : max_(max_detections) {}
+  explicit JnSelection(int max_detections) : selector_(max_detections) {}
 
   void Offer(const FrameRowBlock& block, int64_t row) {
     jn_classifier::JnTrack one;
     one.Append(block.Row(crop_encoder::kPresenceField, row), block.Row(crop_encoder::kDigitsField, row),
                block.Row(crop_encoder::kNumberField, row));
     one.Check();  // every row's values, before the selection drops some
-    const int64_t position = seen_++;
-    if (kept_.size() < max_) {
+    const int slot = selector_.Offer(one.legible[0]);
+    if (slot < 0) return;
+    if (slot == kept_.size()) {
       kept_.AppendFrom(one, 0);
-      positions_.push_back(position);
       return;
     }
-    int worst = 0;  // the lowest P(legible); of equals, the latest
-    for (int i = 1; i < kept_.size(); ++i) {
-      if (kept_.legible[i] < kept_.legible[worst] ||
-          (kept_.legible[i] == kept_.legible[worst] && positions_[i] > positions_[worst])) {
-        worst = i;
-      }
-    }
-    if (!(one.legible[0] > kept_.legible[worst])) return;  // an equal one is later: it loses
-    std::copy(one.inputs.begin(), one.inputs.end(), kept_.inputs.begin() + size_t(worst) * jn_classifier::kJnInputWidth);
+    std::copy(one.inputs.begin(), one.inputs.end(), kept_.inputs.begin() + size_t(slot) * jn_classifier::kJnInputWidth);
     std::copy(one.number_evidence.begin(), one.number_evidence.end(),
-              kept_.number_evidence.begin() + size_t(worst) * io::kNumJerseys);
-    kept_.legible[worst] = one.legible[0];
-    positions_[worst] = position;
+              kept_.number_evidence.begin() + size_t(slot) * io::kNumJerseys);
+    kept_.legible[slot] = one.legible[0];
   }
 
   // The kept rows in row order.
   jn_classifier::JnTrack Take() const {
-    std::vector<int> order(positions_.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](int a, int b) { return positions_[a] < positions_[b]; });
     jn_classifier::JnTrack out;
-    for (int i : order) out.AppendFrom(kept_, i);
+    for (const auto& [position, slot] : selector_.Kept()) out.AppendFrom(kept_, slot);
     return out;
   }
 
  private:
-  int max_;
-  int64_t seen_ = 0;
-  jn_classifier::JnTrack kept_;
-  std::vector<int64_t> positions_;  // each kept row's place in the track
+  jn_classifier::DetectionSelector selector_;
+  jn_classifier::JnTrack kept_;  // by slot
 };
 
 // The identity resolver's evidence of a track (IdentityTrackOfRows), summed row by row.
@@ -255,7 +241,8 @@ MatchPass PassOverLayer(const FrameLayer& frames, const TrackLayer& tracks, cons
   states.reserve(m.rows.size());
   for (const auto& [id, rows] : m.rows) {
     slot[id] = states.size();
-    states.push_back({tracking::TrackEvidenceSummary(id, match, options), {}, {}, nullptr});
+    // With the JN classifier no vote is taken: the vote's detections are not kept.
+    states.push_back({tracking::TrackEvidenceSummary(id, match, options, /*keep_voters=*/jn == nullptr), {}, {}, nullptr});
     if (jn) states.back().jn.emplace(jn->config().max_detections);
     if (identity) states.back().identity = &pass.identity[id];
   }
@@ -426,8 +413,8 @@ std::vector<jn_classifier::LabelledTrack> LabelledTracks(const registry::Trainin
     const MatchLayers layers = GetMatchLayers(dir, refs, model_store, ctx.cache);
     spdlog::info("jn classifier: layers of {} ({}/{}): frame {}, track {}", dir.string(), i + 1, matches.size(),
                  layers.frame_hit ? "cache hit" : "computed", layers.track_hit ? "cache hit" : "computed");
-    const io::MatchInfo info = io::ReadMatchYaml(dir / "match.yaml");
-    const RowTruth truth = LabelRows(layers.frames, io::ReadAnnotationsCsv(dir / "annotations.csv", info.frame_count));
+    const io::MatchInfo info = io::ReadMatchYaml(dir / io::kMatchYamlName);
+    const RowTruth truth = LabelRows(layers.frames, io::ReadAnnotationsCsv(dir / io::kAnnotationsCsvName, info.frame_count));
     for (const auto& [id, rows] : RowsOfTracks(layers.tracks)) {
       jn_classifier::LabelledTrack t;
       t.match = dir.string();
@@ -460,8 +447,8 @@ std::vector<identity_resolver::LabelledIdentityMatch> LabelledPieces(const regis
                  layers.frame_hit ? "cache hit" : "computed", layers.track_hit ? "cache hit" : "computed");
     identity_resolver::LabelledIdentityMatch m;
     m.name = dir.string();
-    m.match = io::ReadMatchYaml(dir / "match.yaml");
-    const RowTruth truth = LabelRows(layers.frames, io::ReadAnnotationsCsv(dir / "annotations.csv", m.match.frame_count));
+    m.match = io::ReadMatchYaml(dir / io::kMatchYamlName);
+    const RowTruth truth = LabelRows(layers.frames, io::ReadAnnotationsCsv(dir / io::kAnnotationsCsvName, m.match.frame_count));
     const MatchTracks tracks = ResolveMatchTracks(layers.frames, layers.tracks, m.match, {}, nullptr, true);
     std::mt19937_64 rng(identity_resolver::CutSeed(cut, dir.filename().string()));
     for (const tracking::TrackAttributes& a : tracks.attributes) {

@@ -79,7 +79,6 @@ RowTruth LabelRows(const FrameLayer& frames, const std::vector<io::Annotation>& 
 // each track reduced as its rows go by (tracking::TrackEvidenceSummary, the JN
 // classifier's own selection of rows, the identity evidence): a layer opened with
 // OpenFrameLayer is never held whole. The results do not depend on block_rows.
-inline constexpr int64_t kMatchLevelBlockRows = 16384;  // ~14 MB of crop fields a block
 struct MatchTracks {
   std::map<int64_t, std::vector<int64_t>> rows;                         // every track
   std::map<int64_t, jn_classifier::JnProbabilities> jersey_probabilities;  // every track, with a classifier
@@ -89,7 +88,7 @@ struct MatchTracks {
 };
 MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                                const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
-                               bool drop_non_person, int64_t block_rows = kMatchLevelBlockRows);
+                               bool drop_non_person, int64_t block_rows = kRowBlockRows);
 
 // The match level of a run over a match's two layers: the attributes of every track (the
 // JN classifier's jersey when `jn` is given, else the vote), identities (`resolver` when
@@ -107,7 +106,7 @@ struct MatchLevelOutput {
 MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                                const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
                                identity_resolver::IdentityResolver* resolver, bool drop_non_person,
-                               int64_t block_rows = kMatchLevelBlockRows);
+                               int64_t block_rows = kRowBlockRows);
 
 // The identity resolver's view of `rows` (one track or a piece of one, in row order): its
 // span and end positions (the tracker's), detections, mean embedding (L2-normalised),

@@ -265,7 +265,8 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   precompute.model_store = model_store;
   precompute.max_frames = options.max_frames;
   precompute.stage_seconds = &report.stage_seconds;
-  auto layer = [&](const std::string& name, const std::string& stage) {
+  auto layer = [&](const std::string& name, const std::string& stage, bool load_tensors) {
+    precompute.load_tensors = load_tensors;
     if (options.progress) {
       precompute.producer_progress = [&, stage](int64_t done, int64_t n) { options.progress(stage, done, n); };
     }
@@ -291,11 +292,9 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   } else {
     // The frame layer stays in its file and the match level reads it block by block: a
     // 90-minute one is 2.6 GB (docs/performance.md).
-    precompute.load_tensors = false;
-    const store::LayerResult frame_entry = layer("frame", "frame level");
-    precompute.load_tensors = true;
-    frames = OpenFrameLayer(frame_entry.file, fmt::format("frame layer {}", registry::ShortRef(frame_entry.key.key)));
-    const store::LayerResult track_entry = layer("track", "track level");
+    const store::LayerResult frame_entry = layer("frame", "frame level", /*load_tensors=*/false);
+    frames = OpenFrameLayer(frame_entry.file, frame_entry.file.string());
+    const store::LayerResult track_entry = layer("track", "track level", /*load_tensors=*/true);
     tracks = ReadTrackLayer(track_entry.tensors, frames.rows,
                             fmt::format("track layer {}", registry::ShortRef(track_entry.key.key)));
   }

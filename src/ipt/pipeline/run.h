@@ -11,7 +11,7 @@
 //   identities (the collection's identity resolver, when it names one and the JN classifier
 //              runs): tracks linked and named from the roster   tracking/identity.h
 //   OUT/tracks.csv           eval/pipeline_output.h (what `ipt eval match --pred OUT` scores)
-//   OUT/predictions-gsr.json SoccerNet GSR predictions (eval/ptfe.h ToGsrPredictions)
+//   OUT/predictions-gsr.json SoccerNet GSR predictions (eval/ptfe.h WriteGsrPredictions)
 //   OUT/run.json             model refs, layer keys and hit/miss, timings, memory
 //
 // Evidence per detection, read from the frame layer by field name: role probabilities =
@@ -108,7 +108,7 @@ RunReport Run(const std::filesystem::path& match_dir, const std::filesystem::pat
 
 // A run's rows as its output files in `dir`: kTracksCsv (eval::WriteTracksCsv) and
 // kGsrPredictionsJson (SoccerNet GSR predictions), each streamed to its file.
-inline constexpr const char* kTracksCsv = "tracks.csv";
+inline constexpr const char* kTracksCsv = eval::kTracksCsvName;
 inline constexpr const char* kGsrPredictionsJson = "predictions-gsr.json";
 void WriteRunRows(const io::MatchInfo& match, const std::vector<eval::PipelineRow>& rows,
                   const std::filesystem::path& dir);

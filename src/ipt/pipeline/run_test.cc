@@ -673,7 +673,7 @@ TEST(IdentityResolver, TrainsOnPiecesAndNamesPlayersThroughTheRun) {
     const std::optional<fs::path> file = store::ArtifactStore(w.cache).GetFile("frame", layers.frame_key);
     ASSERT_TRUE(file.has_value());
     const FrameLayer opened = OpenFrameLayer(*file, "frame layer");
-    for (int64_t block_rows : {int64_t{3}, kMatchLevelBlockRows}) {
+    for (int64_t block_rows : {int64_t{3}, kRowBlockRows}) {
       const MatchLevelOutput by_block =
           RunMatchLevel(opened, layers.tracks, match.info, {}, &jn, &resolver, true, block_rows);
       EXPECT_EQ(by_block.identities, in_memory.identities);
@@ -681,11 +681,15 @@ TEST(IdentityResolver, TrainsOnPiecesAndNamesPlayersThroughTheRun) {
       for (size_t i = 0; i < by_block.rows.size(); ++i) {
         const auto& x = by_block.rows[i];
         const auto& y = in_memory.rows[i];
-        ASSERT_EQ(std::tie(x.frame, x.track_id, x.category, x.jersey, x.player_id),
-                  std::tie(y.frame, y.track_id, y.category, y.jersey, y.player_id))
+        ASSERT_EQ(std::tie(x.frame, x.track_id, x.x_m, x.z_m, x.score, x.category, x.jersey, x.player_id),
+                  std::tie(y.frame, y.track_id, y.x_m, y.z_m, y.score, y.category, y.jersey, y.player_id))
             << "row " << i << ", blocks of " << block_rows;
       }
     }
+    // The track level reads a frame layer in a file chunk by chunk: the same layer.
+    const fs::path tracker = store.PackageDir(w.refs.at("tracker"));
+    EXPECT_EQ(io::SerializeSafetensors(ComputeTrackLayerWith(opened, w.match, tracker, nullptr)),
+              io::SerializeSafetensors(ComputeTrackLayerWith(layers.frames, w.match, tracker, nullptr)));
     // And the run wrote the same rows.
     const auto written = eval::ReadTracksCsv(w.root / "out_ir" / "tracks.csv", match.info.frame_count);
     ASSERT_EQ(written.size(), in_memory.rows.size());
@@ -849,6 +853,14 @@ TEST(Bench, PipelineColdAndWarmAndTheMatchLevelOnSynthesizedLayers) {
   EXPECT_LE(m.output_rows, m.rows);
   EXPECT_GT(m.frame_layer_bytes, m.rows * 211 * 4);  // the crop fields, in the file
   EXPECT_TRUE(m.peak_is_the_match_levels);  // the peak is the match level's (util/resources_test.cc)
+  // The track layer computed from the frame layer's file by the collection's tracker.
+  const MatchLevelBench t = BenchMatchLevel(w.match, WriteCollection(w, refs, "models_bench.yaml"), w.store, layers, 1,
+                                            /*track_level=*/true);
+  EXPECT_TRUE(t.tracked);
+  EXPECT_TRUE(t.stage_seconds.count(kTrackerStage));
+  EXPECT_GT(t.tracks, 0);
+  EXPECT_GT(t.output_rows, 0);
+  EXPECT_EQ(ToJson(t)["track_layer"], "computed by the collection's tracker");
 }
 
 }  // namespace

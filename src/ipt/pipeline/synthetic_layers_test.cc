@@ -9,6 +9,7 @@
 
 #include "ipt/crop_encoder/crop_encoder.h"
 #include "ipt/pipeline/match_level.h"
+#include "ipt/pipeline/track_level.h"
 #include "ipt/util/check.h"
 #include "ipt/util/test_util.h"
 
@@ -114,7 +115,6 @@ TEST(FrameLayerFile, ReadWholeOrByBlockAndTheMatchLevelAgrees) {
   const std::filesystem::path dir = testing::FreshTempDir("frame_layer_file");
   FrameLayer copy = s.frames;
   io::WriteSafetensors(FrameLayerFile(std::move(copy), 3), dir / "frame.safetensors");
-  EXPECT_TRUE(copy.crop_fields.empty() || copy.crop_fields.begin()->second.empty());  // moved out
 
   const FrameLayer whole = ReadFrameLayer(io::ReadSafetensors(dir / "frame.safetensors"), "whole");
   EXPECT_EQ(whole.frames, s.frames.frames);
@@ -167,9 +167,39 @@ TEST(FrameLayerFile, ReadWholeOrByBlockAndTheMatchLevelAgrees) {
   int jerseys = 0;
   for (const auto& r : in_memory.rows) jerseys += r.jersey.has_value();
   EXPECT_GT(jerseys, 0) << "no jersey voted: the comparison would not cover the votes";
-  for (int64_t block_rows : {int64_t{1}, int64_t{7}, kMatchLevelBlockRows}) {
+  for (int64_t block_rows : {int64_t{1}, int64_t{7}, kRowBlockRows}) {
     same(in_memory, RunMatchLevel(opened, s.tracks, match, {}, nullptr, nullptr, true, block_rows));
   }
+  std::filesystem::remove_all(dir);
+}
+
+// The track level reads a layer in a file chunk by chunk (SequentialRows, ReadRows): the
+// online tracker's layer is the same as from the layer in memory, across block edges.
+TEST(FrameLayerFile, SequentialRowsAndTheTrackLevelAgreeWithTheLayerInMemory) {
+  SyntheticLayersOptions o;
+  o.minutes = 0.8;  // 1,200 frames: ~28,000 rows, more than one block
+  const io::MatchInfo match = Roster();
+  const SyntheticLayers s = SynthesizeMatchLayers(match, o);
+  ASSERT_GT(s.frames.rows, kRowBlockRows);
+  const std::filesystem::path dir = testing::FreshTempDir("frame_layer_rows");
+  FrameLayer copy = s.frames;
+  io::WriteSafetensors(FrameLayerFile(std::move(copy)), dir / "frame.safetensors");
+  const FrameLayer opened = OpenFrameLayer(dir / "frame.safetensors", "opened");
+
+  SequentialRows rows(opened, {crop_encoder::kEmbeddingField}, 7);
+  for (int64_t r = 0; r < s.frames.rows; r += 3) {
+    const float* e = rows.Row(crop_encoder::kEmbeddingField, r);
+    ASSERT_TRUE(std::equal(e, e + crop_encoder::kEmbeddingDim, s.frames.Row(crop_encoder::kEmbeddingField, r))) << r;
+  }
+  EXPECT_THROW(rows.Row(crop_encoder::kEmbeddingField, 0), Error);  // backwards, before the block
+  const FrameRowBlock some = ReadRows(opened, {crop_encoder::kRoleField}, 100, 105);
+  EXPECT_TRUE(std::equal(some.Row(crop_encoder::kRoleField, 104), some.Row(crop_encoder::kRoleField, 104) + crop_encoder::kNumRoles,
+                         s.frames.Row(crop_encoder::kRoleField, 104)));
+  EXPECT_THROW(ReadRows(opened, {crop_encoder::kRoleField}, 5, s.frames.rows + 1), Error);
+
+  const tracking::OnlineTrackerOptions tracker;
+  EXPECT_EQ(io::SerializeSafetensors(ComputeTrackLayer(opened, match.fps, tracker)),
+            io::SerializeSafetensors(ComputeTrackLayer(s.frames, match.fps, tracker)));
   std::filesystem::remove_all(dir);
 }
 

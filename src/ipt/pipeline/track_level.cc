@@ -136,8 +136,8 @@ std::vector<gnn_tracker::LabelledMatch> LabelledMatches(const registry::Training
     const store::LayerResult r = store::GetOrCompute(cache, graph, "frame", dir, refs, store::ProducerRegistry::Global(), precompute);
     spdlog::info("gnn tracker: frame layer of {} ({}/{}): {}", dir.string(), i + 1, matches.size(), r.hit ? "cache hit" : "computed");
     const FrameLayer layer = ReadFrameLayer(r.tensors, "frame layer of " + dir.string());
-    const io::MatchInfo info = io::ReadMatchYaml(dir / "match.yaml");
-    const auto annotations = io::ReadAnnotationsCsv(dir / "annotations.csv", info.frame_count);
+    const io::MatchInfo info = io::ReadMatchYaml(dir / io::kMatchYamlName);
+    const auto annotations = io::ReadAnnotationsCsv(dir / io::kAnnotationsCsvName, info.frame_count);
     gnn_tracker::LabelledMatch m;
     m.name = dir.string();
     m.detections = FrameLayerChunk(layer, 0, layer.rows);
@@ -196,6 +196,7 @@ io::SafetensorsFile ComputeTrackLayer(const FrameLayer& layer, double fps, const
   std::vector<float> position(rows * 2, std::numeric_limits<float>::quiet_NaN());
   const int width = crop_encoder::kEmbeddingDim;
   int64_t r = 0;
+  SequentialRows embeddings(layer, {crop_encoder::kEmbeddingField}, kRowBlockRows);  // a file's layer is never held
   std::vector<tracking::TrackerDetection> detections;
   for (int f = 1; f <= layer.frames; ++f) {
     detections.clear();
@@ -205,7 +206,7 @@ io::SafetensorsFile ComputeTrackLayer(const FrameLayer& layer, double fps, const
       // are a panorama pixel apart in depth on the far side (~0.5 m).
       d.foot_in_pitch_m = {layer.refined_foot_points_m[2 * r], layer.refined_foot_points_m[2 * r + 1]};
       d.score = layer.score[r];
-      const float* e = layer.Row(crop_encoder::kEmbeddingField, r);
+      const float* e = embeddings.Row(crop_encoder::kEmbeddingField, r);
       d.embedding.assign(e, e + width);
       d.index = r;
       detections.push_back(std::move(d));
@@ -262,7 +263,7 @@ TrackLayer ReadTrackLayer(const io::SafetensorsFile& file, int64_t rows, const s
 
 io::SafetensorsFile ComputeTrackLayerWith(const FrameLayer& frame_layer, const std::filesystem::path& match_dir,
                                           const std::filesystem::path& package, std::map<std::string, double>* stage_seconds) {
-  const io::MatchInfo match = io::ReadMatchYaml(match_dir / "match.yaml");
+  const io::MatchInfo match = io::ReadMatchYaml(match_dir / io::kMatchYamlName);
   io::SafetensorsFile file;
   if (CheckTrackerPackage(package) == gnn_tracker::kGnnTrackerType) {
     gnn_tracker::GnnTracker tracker(package);
@@ -279,9 +280,9 @@ io::SafetensorsFile ComputeTrackLayerWith(const FrameLayer& frame_layer, const s
 }
 
 io::SafetensorsFile ProduceTrackLayer(const store::LayerInputs& inputs) {
-  IPT_CHECK(inputs.input_layer.has_value(), "the track layer is computed from the frame layer, which is missing");
-  const std::string source = "frame layer of " + inputs.match_dir.string();
-  const FrameLayer frame_layer = ReadFrameLayer(*inputs.input_layer, source);
+  IPT_CHECK(!inputs.input_layer_file.empty(), "the track layer is computed from the frame layer, which is missing");
+  // Read chunk by chunk from its file, never whole (a 90-minute frame layer is 2.6 GB).
+  const FrameLayer frame_layer = OpenFrameLayer(inputs.input_layer_file, inputs.input_layer_file.string());
   const registry::ModelStore models(inputs.model_store.empty() ? registry::DefaultModelStoreRoot() : inputs.model_store);
   auto it = inputs.refs.find("tracker");
   IPT_CHECK(it != inputs.refs.end(), "the collection names no tracker, needed for the track layer");
@@ -309,6 +310,11 @@ tracking::ChunkDetections FrameLayerChunk(const FrameLayer& layer, int64_t begin
   d.kit_dim = crop_encoder::kKitDim;
   d.role_dim = crop_encoder::kNumRoles;
   const int64_t n = end - begin;
+  // The chunk's rows only: a layer in a file is read chunk by chunk.
+  const FrameRowBlock block =
+      ReadRows(layer, {crop_encoder::kEmbeddingField, crop_encoder::kKitField, crop_encoder::kRoleField,
+                       crop_encoder::kPresenceField, crop_encoder::kNumberField, crop_encoder::kDigitsField},
+               begin, end);
   d.frame.reserve(n);
   d.embedding.reserve(n * d.embedding_dim);
   d.jersey.reserve(n * io::kNumJerseys);
@@ -316,18 +322,18 @@ tracking::ChunkDetections FrameLayerChunk(const FrameLayer& layer, int64_t begin
     d.frame.push_back(static_cast<int>(layer.frame[r]));
     d.foot_in_pitch_m.emplace_back(layer.refined_foot_points_m[2 * r], layer.refined_foot_points_m[2 * r + 1]);
     d.score.push_back(layer.score[r]);
-    const float* e = layer.Row(crop_encoder::kEmbeddingField, r);
+    const float* e = block.Row(crop_encoder::kEmbeddingField, r);
     d.embedding.insert(d.embedding.end(), e, e + d.embedding_dim);
-    const float* k = layer.Row(crop_encoder::kKitField, r);
+    const float* k = block.Row(crop_encoder::kKitField, r);
     d.kit.insert(d.kit.end(), k, k + d.kit_dim);
     float roles[crop_encoder::kNumRoles];
-    crop_encoder::Softmax(layer.Row(crop_encoder::kRoleField, r), crop_encoder::kNumRoles, roles);
+    crop_encoder::Softmax(block.Row(crop_encoder::kRoleField, r), crop_encoder::kNumRoles, roles);
     d.role.insert(d.role.end(), roles, roles + crop_encoder::kNumRoles);
     float presence[crop_encoder::kNumPresence];
-    crop_encoder::Softmax(layer.Row(crop_encoder::kPresenceField, r), crop_encoder::kNumPresence, presence);
+    crop_encoder::Softmax(block.Row(crop_encoder::kPresenceField, r), crop_encoder::kNumPresence, presence);
     d.legible.push_back(presence[static_cast<int>(io::Legibility::kLegible)]);
-    const auto numbers = crop_encoder::JerseyNumberProbabilities(layer.Row(crop_encoder::kNumberField, r),
-                                                                 layer.Row(crop_encoder::kDigitsField, r));
+    const auto numbers = crop_encoder::JerseyNumberProbabilities(block.Row(crop_encoder::kNumberField, r),
+                                                                 block.Row(crop_encoder::kDigitsField, r));
     d.jersey.insert(d.jersey.end(), numbers.begin(), numbers.end());
   }
   return d;

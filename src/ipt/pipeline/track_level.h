@@ -113,7 +113,8 @@ io::SafetensorsFile ComputeTrackLayerWith(const FrameLayer& frame_layer, const s
                                           const std::filesystem::path& package,
                                           std::map<std::string, double>* stage_seconds = nullptr);
 
-// The "track" layer producer: inputs.input_layer is the frame layer; the tracker
+// The "track" layer producer: inputs.input_layer_file is the frame layer's (read chunk by
+// chunk, OpenFrameLayer); the tracker
 // package comes from inputs.model_store, the fps from the match's match.yaml.
 io::SafetensorsFile ProduceTrackLayer(const store::LayerInputs& inputs);
 

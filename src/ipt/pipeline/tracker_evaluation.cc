@@ -47,7 +47,7 @@ std::vector<TrackerEvaluation> EvaluateTrackers(const std::vector<fs::path>& mat
   std::vector<fs::path> inputs = {o.models_yaml, model_store, cache_root};
   for (const auto& m : matches) {
     const io::MatchDir dir = io::OpenMatchDir(m);  // every match checked before any work
-    IPT_CHECK(fs::exists(m / "annotations.csv"), "{}: no annotations.csv to score against", m.string());
+    IPT_CHECK(fs::exists(m / io::kAnnotationsCsvName), "{}: no annotations.csv to score against", m.string());
     inputs.push_back(m);
   }
   CheckOutputNotInput(o.out, inputs, "--out");
@@ -64,7 +64,7 @@ std::vector<TrackerEvaluation> EvaluateTrackers(const std::vector<fs::path>& mat
       crop_encoder::CropEncoder encoder(models.PackageDir(refs.at("crop_encoder")));
       FrameLevelOptions frame_options;
       frame_options.detections_override =
-          GroundTruthDetections(io::ReadAnnotationsCsv(match_dir / "annotations.csv", match.info.frame_count), o.ground_truth);
+          GroundTruthDetections(io::ReadAnnotationsCsv(match_dir / io::kAnnotationsCsvName, match.info.frame_count), o.ground_truth);
       given = ComputeFrameLayer(match, detector, encoder, frame_options);
     }
     for (size_t t = 0; t < o.trackers.size(); ++t) {

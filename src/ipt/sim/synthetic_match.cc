@@ -176,8 +176,8 @@ SyntheticMatch WriteSyntheticMatch(const SimConfig& config, uint64_t seed, doubl
   AtomicPath dir(out);
   fs::create_directories(dir.temp());
   WriteOutputMarker(dir.temp());  // marks it as ours: only such a directory may be replaced
-  io::WriteMatchYaml(m.info, dir.temp() / "match.yaml");
-  io::WriteAnnotationsCsv(m.annotations, dir.temp() / "annotations.csv");
+  io::WriteMatchYaml(m.info, dir.temp() / io::kMatchYamlName);
+  io::WriteAnnotationsCsv(m.annotations, dir.temp() / io::kAnnotationsCsvName);
 
   const int frames = m.info.frame_count;
   const int64_t total = 2LL * frames;

@@ -137,10 +137,10 @@ EntryMeta ParseEntryMeta(const std::string& text, const std::string& source) {
 }
 
 std::string MatchContentHash(const fs::path& dir) {
-  const io::MatchInfo match = io::ReadMatchYaml(dir / "match.yaml");
+  const io::MatchInfo match = io::ReadMatchYaml(dir / io::kMatchYamlName);
   Sha256 h;
   h.Field("ipt-match-content");
-  h.Field(Sha256OfFile(dir / "match.yaml"));
+  h.Field(Sha256OfFile(dir / io::kMatchYamlName));
   for (const auto& camera : match.cameras) h.Field(Sha256OfFile(dir / camera.video));
   return h.Hex();
 }

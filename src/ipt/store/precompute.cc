@@ -37,7 +37,7 @@ LayerResult GetOrCompute(ArtifactStore& store, const registry::ModelGraph& graph
   LayerResult result;
   // A prefix as long as the match is the match.
   int max_frames = options.max_frames;
-  if (max_frames > 0 && max_frames >= io::ReadMatchYaml(match / "match.yaml").frame_count) max_frames = 0;
+  if (max_frames > 0 && max_frames >= io::ReadMatchYaml(match / io::kMatchYamlName).frame_count) max_frames = 0;
   result.key = ComputeLayerKey(graph, layer, MatchPrefixHash(MatchContentHash(match), max_frames), refs);
   const LayerKey& key = result.key;
   if (options.load_tensors) {
@@ -66,9 +66,10 @@ LayerResult GetOrCompute(ArtifactStore& store, const registry::ModelGraph& graph
   meta.producers = key.producers;
   if (spec.input) {
     meta.inputs[*spec.input + "_key"] = *key.input_key;
-    inputs.input_layer = store.Get(*spec.input, *key.input_key);
-    IPT_CHECK(inputs.input_layer.has_value(), "{}: the {} layer is missing; run `ipt precompute --level {}` first",
+    const std::optional<std::filesystem::path> input = store.GetFile(*spec.input, *key.input_key);
+    IPT_CHECK(input.has_value(), "{}: the {} layer is missing; run `ipt precompute --level {}` first",
               match.string(), *spec.input, *spec.input);
+    inputs.input_layer_file = *input;
   }
   if (max_frames > 0) meta.match += fmt::format(" (frames 1-{})", max_frames);
   result.tensors = (*producer)(inputs);

@@ -20,7 +20,9 @@ namespace ipt::store {
 struct LayerInputs {
   std::filesystem::path match_dir;
   std::map<std::string, std::string> refs;        // model -> ref (the collection)
-  std::optional<io::SafetensorsFile> input_layer;  // the frame layer, for the track layer
+  // The input layer's entry file, verified (the frame layer, for the track layer): read
+  // it piece by piece (io::SafetensorsReader) or whole (io::ReadSafetensors).
+  std::filesystem::path input_layer_file;
   std::filesystem::path model_store;               // where the packages named by `refs` live
   int max_frames = 0;                              // frames 1..max_frames only (0 = all)
   ProgressFn progress;                             // units of the producer's own work (frames)

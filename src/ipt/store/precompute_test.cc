@@ -34,7 +34,7 @@ ProducerRegistry TestProducers(int* frame_calls, int* track_calls) {
   });
   r.Register("track", [track_calls](const LayerInputs& in) {
     ++*track_calls;
-    io::SafetensorsFile f = *in.input_layer;
+    io::SafetensorsFile f = io::ReadSafetensors(in.input_layer_file);
     f.tensors[0].name = "track_input";
     return f;
   });

@@ -293,8 +293,9 @@ int SideWindowLastFrame(const io::MatchInfo& match, const TrackAttributesOptions
 
 }  // namespace
 
-TrackEvidenceSummary::TrackEvidenceSummary(int64_t id, const io::MatchInfo& match, const TrackAttributesOptions& options)
-    : track_id(id), window_last_frame(SideWindowLastFrame(match, options)),
+TrackEvidenceSummary::TrackEvidenceSummary(int64_t id, const io::MatchInfo& match, const TrackAttributesOptions& options,
+                                           bool keep)
+    : track_id(id), keep_voters(keep), window_last_frame(SideWindowLastFrame(match, options)),
       min_legible_probability(options.min_legible_probability) {
   options.Check();
 }
@@ -311,7 +312,9 @@ void TrackEvidenceSummary::Add(const DetectionEvidence& e) {
     ++window_count;
   }
   // VoteJersey skips the others.
-  if (e.jersey_presence[static_cast<int>(JerseyPresence::kLegible)] >= min_legible_probability) voters.push_back(e);
+  if (keep_voters && e.jersey_presence[static_cast<int>(JerseyPresence::kLegible)] >= min_legible_probability) {
+    voters.push_back(e);
+  }
   ++detections;
 }
 
@@ -344,6 +347,8 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
     IPT_CHECK(t.window_last_frame == window_last_frame && t.min_legible_probability == options.min_legible_probability,
               "track {} was summarized with another match fps or other options", t.track_id);
     CheckTrackProbabilities(t.track_id, t.tracker_category, t.jersey_probabilities);
+    IPT_CHECK(t.keep_voters || t.jersey_probabilities, "track {}: summarized without the vote's detections, and given "
+              "no jersey probabilities", t.track_id);
     if (kit_dim == 0) kit_dim = t.kit_sum.size();
     IPT_CHECK(t.kit_sum.empty() || t.kit_sum.size() == kit_dim, "track {}: kit embeddings have {} values, expected {}",
               t.track_id, t.kit_sum.size(), kit_dim);

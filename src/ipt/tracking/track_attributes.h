@@ -164,7 +164,11 @@ struct TrackAttributes {
 // match's detections need not be held at once. Summaries must be made with the match
 // and options later given to ResolveTrackAttributes.
 struct TrackEvidenceSummary {
-  TrackEvidenceSummary(int64_t track_id, const io::MatchInfo& match, const TrackAttributesOptions& options);
+  // keep_voters false: the track will carry jersey_probabilities (the JN classifier's), so
+  // the vote's detections are not kept (ResolveSummarizedTrackAttributes refuses the
+  // summary otherwise).
+  TrackEvidenceSummary(int64_t track_id, const io::MatchInfo& match, const TrackAttributesOptions& options,
+                       bool keep_voters = true);
   // Throws ipt::Error on evidence out of range (as ResolveTrackAttributes does).
   void Add(const DetectionEvidence& detection);
 
@@ -172,6 +176,7 @@ struct TrackEvidenceSummary {
   std::optional<std::array<float, io::kNumCategories>> tracker_category;  // as in TrackEvidence
   std::optional<std::array<float, io::kNumJerseys + 1>> jersey_probabilities;
   // Filled by Add:
+  bool keep_voters = true;
   int window_last_frame = 0;           // the side window's last frame (match fps, options)
   double min_legible_probability = 0;  // options'
   int64_t detections = 0;

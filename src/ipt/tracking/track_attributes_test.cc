@@ -403,6 +403,15 @@ TEST(TrackAttributes, SummariesKeepTheVotersAndMustMatchTheOptions) {
   io::MatchInfo faster = match;
   faster.fps = 50;
   EXPECT_THROW(ResolveSummarizedTrackAttributes(summaries, faster), Error);
+  // Without the vote's detections a summary needs the JN classifier's probabilities.
+  TrackEvidenceSummary no_voters(99, match, {}, /*keep_voters=*/false);
+  for (const DetectionEvidence& e : tracks[0].detections) no_voters.Add(e);
+  EXPECT_TRUE(no_voters.voters.empty());
+  EXPECT_THROW(ResolveSummarizedTrackAttributes({no_voters}, match), Error);
+  std::array<float, io::kNumJerseys + 1> p{};
+  p[10] = 1;
+  no_voters.jersey_probabilities = p;
+  EXPECT_EQ(ResolveSummarizedTrackAttributes({no_voters}, match)[0].category.has_value(), true);
   // Bad evidence is refused as it is added.
   TrackEvidenceSummary s(1, match, {});
   DetectionEvidence bad = tracks[0].detections[0];

@@ -57,6 +57,8 @@ std::string Sha256OfFile(const std::filesystem::path& path) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     hash.Update(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
   }
+  // A failed read is not a different file: no hash (a store would take it for corruption).
+  if (in.bad()) throw InputError(path.string(), 0, "", "read error while hashing the file");
   return hash.Hex();
 }
 

@@ -35,7 +35,7 @@ RenderReport RenderOutput(const fs::path& output_dir, const fs::path& match_dir,
   options.Check();
   Stopwatch watch;
   const io::MatchDir match = io::OpenMatchDir(match_dir);
-  const fs::path tracks_csv = output_dir / "tracks.csv";
+  const fs::path tracks_csv = output_dir / eval::kTracksCsvName;
   std::vector<fs::path> inputs = match.InputFiles();
   inputs.push_back(tracks_csv);
   CheckOutputNotInput(video, inputs, "--out");
