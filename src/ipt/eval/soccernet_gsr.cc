@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+#include <ostream>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -229,39 +232,58 @@ constexpr double kWrittenHalfWidthM = 0.3;
 // SoccerNet GSR category ids (the "categories" list written with the ground truth).
 constexpr int kCategoryPlayer = 1, kCategoryGoalkeeper = 2, kCategoryReferee = 3, kCategoryOther = 5;
 
-nlohmann::json PersonJson(const GsrPerson& p, int index) {
+// A JSON number: the shortest text that reads back as `v` (fmt), null when not finite (as
+// nlohmann writes it).
+std::string JsonNumber(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "null"; }
+
+// One person as SoccerNet GSR JSON, appended to `out`: the one definition of an entry of
+// the labels' "annotations" and the predictions' "predictions". Formatted directly (no JSON
+// tree): a 90-minute match has 3 million of them.
+void AppendPersonJson(const GsrPerson& p, int64_t index, std::string* out) {
   const double half_width_m = kWrittenHalfWidthM;
   const int category = p.role == "player"       ? kCategoryPlayer
                        : p.role == "goalkeeper" ? kCategoryGoalkeeper
                        : p.role == "referee"    ? kCategoryReferee
                                                 : kCategoryOther;
-  return {{"id", std::to_string(index)},
-          {"image_id", p.image_id},
-          {"track_id", p.track_id},
-          {"supercategory", "object"},
-          {"category_id", category},
-          {"attributes", {{"role", p.role}, {"jersey", p.jersey}, {"team", p.team}}},
-          {"bbox_pitch",
-           {{"x_bottom_left", p.x_m - half_width_m}, {"y_bottom_left", p.y_m},
-            {"x_bottom_middle", p.x_m}, {"y_bottom_middle", p.y_m},
-            {"x_bottom_right", p.x_m + half_width_m}, {"y_bottom_right", p.y_m}}}};
+  fmt::format_to(std::back_inserter(*out),
+                 "{{\"id\": \"{}\", \"image_id\": {}, \"track_id\": {}, \"supercategory\": \"object\", "
+                 "\"category_id\": {}, \"attributes\": {{\"role\": {}, \"jersey\": {}, \"team\": {}}}, "
+                 "\"bbox_pitch\": {{\"x_bottom_left\": {}, \"y_bottom_left\": {}, \"x_bottom_middle\": {}, "
+                 "\"y_bottom_middle\": {}, \"x_bottom_right\": {}, \"y_bottom_right\": {}}}}}",
+                 index, nlohmann::json(p.image_id).dump(), p.track_id, category, p.role.dump(), p.jersey.dump(),
+                 p.team.dump(), JsonNumber(p.x_m - half_width_m), JsonNumber(p.y_m), JsonNumber(p.x_m),
+                 JsonNumber(p.y_m), JsonNumber(p.x_m + half_width_m), JsonNumber(p.y_m));
+}
+
+// Writes `count` people (person(i)) as a JSON array's entries, one a line, to `f`.
+void WritePeople(std::ostream& f, int64_t count, const std::function<GsrPerson(int64_t)>& person) {
+  std::string line;
+  for (int64_t i = 0; i < count; ++i) {
+    line.assign(i == 0 ? "\n" : ",\n");
+    AppendPersonJson(person(i), i + 1, &line);
+    f.write(line.data(), static_cast<std::streamsize>(line.size()));
+  }
+  f << "\n";
 }
 }  // namespace
 
 void WriteGsrGroundTruth(const std::string& name, const GsrGroundTruth& gt, const std::filesystem::path& path) {
-  nlohmann::json root;
-  root["info"] = {{"version", "1.3"}, {"name", name}};
-  root["images"] = nlohmann::json::array();
-  for (size_t i = 0; i < gt.evaluated_images.size(); ++i) {
-    root["images"].push_back({{"is_labeled", true}, {"image_id", gt.evaluated_images[i]},
-                              {"file_name", fmt::format("{:06d}.jpg", i + 1)}, {"has_labeled_person", true},
-                              {"has_labeled_pitch", true}, {"has_labeled_camera", true}});
-  }
-  root["annotations"] = nlohmann::json::array();
-  for (size_t i = 0; i < gt.people.size(); ++i) root["annotations"].push_back(PersonJson(gt.people[i], static_cast<int>(i) + 1));
-  root["categories"] = {{{"id", 1}, {"name", "player"}}, {{"id", 2}, {"name", "goalkeeper"}},
-                        {{"id", 3}, {"name", "referee"}}, {{"id", 4}, {"name", "ball"}}, {{"id", 5}, {"name", "other"}}};
-  WriteFileAtomic(path, root.dump(1) + "\n");
+  const nlohmann::json info = {{"version", "1.3"}, {"name", name}};
+  const nlohmann::json categories = {{{"id", 1}, {"name", "player"}}, {{"id", 2}, {"name", "goalkeeper"}},
+                                     {{"id", 3}, {"name", "referee"}}, {{"id", 4}, {"name", "ball"}},
+                                     {{"id", 5}, {"name", "other"}}};
+  WriteFileAtomic(path, [&](std::ostream& f) {
+    f << "{\"info\": " << info.dump() << ",\n\"images\": [";
+    for (size_t i = 0; i < gt.evaluated_images.size(); ++i) {
+      const nlohmann::json image = {{"is_labeled", true}, {"image_id", gt.evaluated_images[i]},
+                                    {"file_name", fmt::format("{:06d}.jpg", i + 1)}, {"has_labeled_person", true},
+                                    {"has_labeled_pitch", true}, {"has_labeled_camera", true}};
+      f << (i == 0 ? "\n" : ",\n") << image.dump();
+    }
+    f << "\n],\n\"annotations\": [";
+    WritePeople(f, static_cast<int64_t>(gt.people.size()), [&](int64_t i) { return gt.people[i]; });
+    f << "],\n\"categories\": " << categories.dump() << "}\n";
+  });
 }
 
 void WriteGsrPredictions(const std::vector<GsrPerson>& people, const std::filesystem::path& path) {
@@ -270,12 +292,10 @@ void WriteGsrPredictions(const std::vector<GsrPerson>& people, const std::filesy
 
 void WriteGsrPredictions(int64_t count, const std::function<GsrPerson(int64_t)>& person,
                          const std::filesystem::path& path) {
-  // One prediction a line, each made and dumped on its own: a 90-minute match has 3
-  // million (a JSON tree of them would take gigabytes).
   WriteFileAtomic(path, [&](std::ostream& f) {
     f << "{\"predictions\": [";
-    for (int64_t i = 0; i < count; ++i) f << (i == 0 ? "\n" : ",\n") << PersonJson(person(i), static_cast<int>(i) + 1).dump();
-    f << "\n]}\n";
+    WritePeople(f, count, person);
+    f << "]}\n";
   });
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <tuple>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -86,6 +88,28 @@ TEST(GsHota, WriteReadRoundTripAndBadInput) {
   WriteGsrPredictions(pred, dir / "predictions.json");
   TrackingResult r = Evaluate(true, dir / "Labels-GameState.json", dir / "predictions.json");
   EXPECT_NEAR(HotaResult::Mean(r.hota.hota), 0.525939447170619, 1e-9);
+  // Every field reads back exactly (numbers as the shortest text that reads back the same).
+  auto same = [](const std::vector<GsrPerson>& a, const std::vector<GsrPerson>& b) {
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(std::tie(a[i].image_id, a[i].track_id, a[i].x_m, a[i].y_m, a[i].role, a[i].team, a[i].jersey),
+                std::tie(b[i].image_id, b[i].track_id, b[i].x_m, b[i].y_m, b[i].role, b[i].team, b[i].jersey))
+          << i;
+    }
+  };
+  same(ReadGsrPredictions(dir / "predictions.json"), pred);
+  const GsrGroundTruth gt_back = ReadGsrGroundTruth(dir / "Labels-GameState.json");
+  EXPECT_EQ(gt_back.evaluated_images, gt.evaluated_images);
+  same(gt_back.people, gt.people);
+  ASSERT_FALSE(pred.empty());
+  std::vector<GsrPerson> odd = {pred[0]};
+  odd[0].x_m = 0.1 + 0.2;  // 0.30000000000000004
+  odd[0].y_m = -1e-7;
+  odd[0].jersey = nullptr;
+  WriteGsrPredictions(odd, dir / "odd.json");
+  same(ReadGsrPredictions(dir / "odd.json"), odd);
+  WriteGsrPredictions(std::vector<GsrPerson>{}, dir / "none.json");
+  EXPECT_TRUE(ReadGsrPredictions(dir / "none.json").empty());
 
   auto error_of = [&](const std::string& text) -> std::string {
     std::ofstream(dir / "bad.json") << text;
