@@ -86,6 +86,14 @@ void JnTrack::AppendFrom(const JnTrack& other, int i) {
   legible.push_back(other.legible[i]);
 }
 
+void JnTrack::SetFrom(int at, const JnTrack& other, int i) {
+  IPT_ASSERT(at >= 0 && at < size() && i >= 0 && i < other.size());
+  std::copy_n(other.inputs.begin() + size_t(i) * kJnInputWidth, kJnInputWidth, inputs.begin() + size_t(at) * kJnInputWidth);
+  std::copy_n(other.number_evidence.begin() + size_t(i) * io::kNumJerseys, io::kNumJerseys,
+              number_evidence.begin() + size_t(at) * io::kNumJerseys);
+  legible[at] = other.legible[i];
+}
+
 void JnTrack::Check() const {
   IPT_CHECK(inputs.size() == legible.size() * kJnInputWidth && number_evidence.size() == legible.size() * io::kNumJerseys,
             "jn track: {} detections but {} inputs and {} evidence values", legible.size(), inputs.size(),

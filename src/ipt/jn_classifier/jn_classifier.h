@@ -71,6 +71,8 @@ struct JnTrack {
   void Append(const float* presence_logits, const float* digit_logits, const float* number_logits);
   // Appends detection `i` of `other`.
   void AppendFrom(const JnTrack& other, int i);
+  // Replaces detection `at` with detection `i` of `other`.
+  void SetFrom(int at, const JnTrack& other, int i);
   void Check() const;  // sizes agree, values finite
 };
 

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <optional>
 #include <tuple>
+#include <unordered_map>
 
 #include "ipt/eval/ptfe.h"
 #include "ipt/io/match.h"
@@ -146,12 +147,9 @@ class JnSelection {
     if (slot < 0) return;
     if (slot == kept_.size()) {
       kept_.AppendFrom(one, 0);
-      return;
+    } else {
+      kept_.SetFrom(slot, one, 0);
     }
-    std::copy(one.inputs.begin(), one.inputs.end(), kept_.inputs.begin() + size_t(slot) * jn_classifier::kJnInputWidth);
-    std::copy(one.number_evidence.begin(), one.number_evidence.end(),
-              kept_.number_evidence.begin() + size_t(slot) * io::kNumJerseys);
-    kept_.legible[slot] = one.legible[0];
   }
 
   // The kept rows in row order.
@@ -237,7 +235,7 @@ MatchPass PassOverLayer(const FrameLayer& frames, const TrackLayer& tracks, cons
     IdentityEvidence* identity = nullptr;
   };
   std::vector<TrackState> states;
-  std::map<int64_t, size_t> slot;  // track id -> states
+  std::unordered_map<int64_t, size_t> slot;  // track id -> states (looked up per row)
   states.reserve(m.rows.size());
   for (const auto& [id, rows] : m.rows) {
     slot[id] = states.size();

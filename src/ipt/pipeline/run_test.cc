@@ -3,6 +3,7 @@
 // contents, the online tracker as a package, and each bad input naming its file
 // (an existing OUT left as it was).
 #include "ipt/pipeline/match_level.h"
+#include "ipt/pipeline/match_level_test_util.h"
 #include "ipt/pipeline/run.h"
 #include "ipt/pipeline/bench.h"
 #include "ipt/pipeline/cascade_step.h"
@@ -677,14 +678,7 @@ TEST(IdentityResolver, TrainsOnPiecesAndNamesPlayersThroughTheRun) {
       const MatchLevelOutput by_block =
           RunMatchLevel(opened, layers.tracks, match.info, {}, &jn, &resolver, true, block_rows);
       EXPECT_EQ(by_block.identities, in_memory.identities);
-      ASSERT_EQ(by_block.rows.size(), in_memory.rows.size());
-      for (size_t i = 0; i < by_block.rows.size(); ++i) {
-        const auto& x = by_block.rows[i];
-        const auto& y = in_memory.rows[i];
-        ASSERT_EQ(std::tie(x.frame, x.track_id, x.x_m, x.z_m, x.score, x.category, x.jersey, x.player_id),
-                  std::tie(y.frame, y.track_id, y.x_m, y.z_m, y.score, y.category, y.jersey, y.player_id))
-            << "row " << i << ", blocks of " << block_rows;
-      }
+      testing::ExpectSameRows(by_block, in_memory, "blocks of " + std::to_string(block_rows));
     }
     // The track level reads a frame layer in a file chunk by chunk: the same layer.
     const fs::path tracker = store.PackageDir(w.refs.at("tracker"));

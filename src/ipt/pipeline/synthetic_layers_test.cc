@@ -9,6 +9,7 @@
 
 #include "ipt/crop_encoder/crop_encoder.h"
 #include "ipt/pipeline/match_level.h"
+#include "ipt/pipeline/match_level_test_util.h"
 #include "ipt/pipeline/track_level.h"
 #include "ipt/util/check.h"
 #include "ipt/util/test_util.h"
@@ -151,14 +152,7 @@ TEST(FrameLayerFile, ReadWholeOrByBlockAndTheMatchLevelAgrees) {
   EXPECT_THROW(ForEachRowBlock(opened, {}, 0, [](const FrameRowBlock&) {}), Error);
 
   auto same = [](const MatchLevelOutput& a, const MatchLevelOutput& b) {
-    ASSERT_EQ(a.rows.size(), b.rows.size());
-    for (size_t i = 0; i < a.rows.size(); ++i) {
-      const auto& x = a.rows[i];
-      const auto& y = b.rows[i];
-      ASSERT_EQ(std::tie(x.frame, x.track_id, x.x_m, x.z_m, x.score, x.category, x.jersey, x.player_id),
-                std::tie(y.frame, y.track_id, y.x_m, y.z_m, y.score, y.category, y.jersey, y.player_id))
-          << "row " << i;
-    }
+    testing::ExpectSameRows(a, b, "layer read by block");
     EXPECT_EQ(a.tracks, b.tracks);
     EXPECT_EQ(a.dropped, b.dropped);
   };
