@@ -114,26 +114,37 @@ std::map<std::string, torch::Tensor> CropEncoderNetImpl::forward(const torch::Te
   for (auto& stage : stages) x = stage->forward(x);
   torch::Tensor pooled = x.mean({2, 3});
   torch::Tensor spatial = spatial_reduce(x).contiguous().flatten(1);
-  torch::Tensor jersey_spatial = spatial;
-  if (has_jersey_branch()) {
-    IPT_ASSERT(jersey_images.defined() && jersey_images.dim() == 4 && jersey_images.size(0) == body.size(0) &&
-               jersey_images.size(1) == 3 && jersey_images.size(2) == kJerseyInputHeight &&
-               jersey_images.size(3) == kJerseyInputWidth);
-    torch::Tensor j = jersey_branch->forward(jersey_images.contiguous(torch::MemoryFormat::ChannelsLast));
-    // Pooled over positions: the same weights read a number wherever the jitter put it.
-    jersey_spatial = torch::cat({j.amax({2, 3}), j.mean({2, 3})}, 1);
-  }
-  torch::Tensor jersey = torch::relu(jersey_hidden(jersey_spatial));
   std::map<std::string, torch::Tensor> out;
+  if (has_jersey_branch()) {
+    IPT_ASSERT(jersey_images.defined() && jersey_images.size(0) == body.size(0));
+    out = ReadNumbers(jersey_images);
+  } else {
+    ReadNumbersFrom(spatial, &out);
+  }
   out["features"] = pooled;
   out[kEmbeddingField] = F::normalize(embedding(pooled), F::NormalizeFuncOptions().dim(1));
   out[kKitField] = F::normalize(kit(pooled), F::NormalizeFuncOptions().dim(1));
   out[kRoleField] = role(pooled);
-  out[kPresenceField] = presence(jersey);
-  out[kDigitsField] = digits(jersey);
-  out[kNumberField] = number(jersey);
   out[kFootOffsetField] = foot(torch::relu(foot_hidden(spatial)));
   return out;
+}
+
+std::map<std::string, torch::Tensor> CropEncoderNetImpl::ReadNumbers(const torch::Tensor& jersey_images) {
+  IPT_ASSERT(has_jersey_branch() && jersey_images.defined() && jersey_images.dim() == 4 &&
+             jersey_images.size(1) == 3 && jersey_images.size(2) == kJerseyInputHeight &&
+             jersey_images.size(3) == kJerseyInputWidth);
+  torch::Tensor j = jersey_branch->forward(jersey_images.contiguous(torch::MemoryFormat::ChannelsLast));
+  std::map<std::string, torch::Tensor> out;
+  // Pooled over positions: the same weights read a number wherever the jitter put it.
+  ReadNumbersFrom(torch::cat({j.amax({2, 3}), j.mean({2, 3})}, 1), &out);
+  return out;
+}
+
+void CropEncoderNetImpl::ReadNumbersFrom(const torch::Tensor& features, std::map<std::string, torch::Tensor>* out) {
+  torch::Tensor jersey = torch::relu(jersey_hidden(features));
+  (*out)[kPresenceField] = presence(jersey);
+  (*out)[kDigitsField] = digits(jersey);
+  (*out)[kNumberField] = number(jersey);
 }
 
 }  // namespace ipt::crop_encoder

@@ -47,6 +47,12 @@ struct CropEncoderNetImpl : torch::nn::Module {
   // them and every other field only on the rest. Their names' prefixes; empty
   // without a branch (the jn heads then read the body's map).
   std::vector<std::string> jersey_reader_prefixes() const;
+  // The number reader alone (networks with a jersey branch): the three jn fields of
+  // forward() from the jersey input [N, 3, 112, 128], without running the body network.
+  std::map<std::string, torch::Tensor> ReadNumbers(const torch::Tensor& jersey_images);
+
+  // The jn heads on pooled or flattened features [N, C] (the branch's or the body's).
+  void ReadNumbersFrom(const torch::Tensor& features, std::map<std::string, torch::Tensor>* out);
 
   CropEncoderNetConfig config;
   std::vector<torch::nn::Sequential> stages;

@@ -1,7 +1,11 @@
 // Crop encoder: named outputs with the recorded schema, save -> load identical
 // outputs, the package's schema checked on load, a few steps that lower the
-// loss, and the scoring against a brute-force count.
+// loss, the scoring against a brute-force count, and training the number reader
+// alone from a package (the rest stays bit for bit).
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include <opencv2/imgproc.hpp>
 #include <random>
@@ -11,6 +15,7 @@
 #include "ipt/crop_encoder/crop_encoder_training.h"
 #include "ipt/nn/tensor_file.h"
 #include "ipt/registry/model_graph.h"
+#include "ipt/sim/tiny_config_test_util.h"
 #include "ipt/util/check.h"
 #include "ipt/util/test_util.h"
 
@@ -290,6 +295,82 @@ TEST(CropEncoder, AFewStepsLowerTheLoss) {
     }
     EXPECT_LT(last, 0.5 * first) << (branch ? "with" : "without") << " jersey branch";
   }
+}
+
+// A recipe that trains only the number reader of `from` on jersey scenes (tiny).
+fs::path ReaderRecipe(const fs::path& dir, const fs::path& match, const std::string& from,
+                      const std::string& network_extra = "") {
+  const fs::path path = dir / "reader.yaml";
+  std::ofstream(path) << "model: crop_encoder\n"
+                      << "train_matches: [" << match.string() << "]\n"
+                      << "val_matches: [" << match.string() << "]\n"
+                      << "training: {steps: 4, steps_per_epoch: 2, threads: 1, loader_workers: 1, learning_rate: 0.01}\n"
+                      << "data: {frame_step: 5, val_frame_step: 10, identities_per_batch: 4, crops_per_identity: 2,\n"
+                      << "       legible_per_batch: 2, background_per_batch: 2, loader_threads: 1,\n"
+                      << "       jersey_scenes: {seeds: '3000', val_seeds: '5900', scenes_per_stadium: 2,\n"
+                      << "                       people_per_scene: 6, crops_per_batch: 6, image_sizes: [[640, 360]]}}\n"
+                      << "network: {from_package: '" << from << "'" << network_extra << "}\n";
+  return path;
+}
+
+registry::TrainingContext ReaderContext(const fs::path& dir, const fs::path& recipe) {
+  registry::TrainingContext ctx;
+  ctx.model = "crop_encoder";
+  ctx.model_store = dir / "store";
+  ctx.recipe = recipe;
+  ctx.run_dir = dir / "run";
+  ctx.overwrite = true;
+  return ctx;
+}
+
+TEST(CropEncoder, ReaderTrainsAloneFromAPackage) {
+  const fs::path dir = testing::FreshTempDir("crop_encoder_reader");
+  const fs::path match = dir / "m";
+  sim::WriteSyntheticMatch(sim::testing::TinyMatchConfig(), 1000, 1.0, match, {});
+  registry::ModelStore store(dir / "store");
+  const std::string from = store.Add(TinyPackage(dir / "pkg", {}, /*jersey_branch=*/true));
+  const registry::TrainedWeights w =
+      TrainCropEncoder(ReaderContext(dir, ReaderRecipe(dir, match, from.substr(0, 8), ", train_only: jersey_reader")));
+  ASSERT_TRUE(w.finished);
+  EXPECT_EQ(w.metrics.at("from_package"), from);
+  EXPECT_EQ(w.metrics.at("train_only"), "jersey_reader");
+  EXPECT_EQ(w.architecture, Tiny(true).ToJson());
+
+  // The trained network next to the package it started from, on crops of the match.
+  registry::ModelManifest m = store.Get(from);
+  registry::WritePackage(dir / "trained", w.weights_safetensors, &m);
+  CropEncoder before(store.PackageDir(from)), after(dir / "trained");
+  std::vector<cv::Mat> crops;
+  for (int i = 0; i < 6; ++i) {
+    cv::Mat crop(kCropHeight, kCropWidth, CV_8UC3);
+    cv::randu(crop, 0, 255);
+    crops.push_back(crop);
+  }
+  const CropFeatures a = before.Encode(crops), b = after.Encode(crops);
+  for (const auto& [field, width] : CropFieldWidths()) {
+    const bool jn = field.rfind("jn.", 0) == 0;
+    EXPECT_EQ(a.fields.at(field) == b.fields.at(field), !jn) << field;
+  }
+}
+
+TEST(CropEncoder, ReaderRecipeErrorsNameTheField) {
+  const fs::path dir = testing::FreshTempDir("crop_encoder_reader_errors");
+  registry::ModelStore store(dir / "store");
+  const std::string branchless = store.Add(TinyPackage(dir / "pkg", {}, /*jersey_branch=*/false));
+  const fs::path match = dir / "m";  // never read: the network section is refused first
+  sim::WriteSyntheticMatch(sim::testing::TinyMatchConfig(), 1000, 0.2, match, {});
+  auto error_of = [&](const std::string& from, const std::string& extra) {
+    try {
+      TrainCropEncoder(ReaderContext(dir, ReaderRecipe(dir, match, from, extra)));
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(error_of(branchless, ", train_only: body"), ::testing::HasSubstr("network.train_only"));
+  EXPECT_THAT(error_of(branchless, ", train_only: jersey_reader"), ::testing::HasSubstr("no jersey branch"));
+  EXPECT_THAT(error_of("feedbeef", ""), ::testing::HasSubstr("network.from_package"));
+  EXPECT_THAT(error_of(branchless, ", channels: [4, 8, 8, 8]"), ::testing::HasSubstr("channels"));
 }
 
 }  // namespace

@@ -21,6 +21,8 @@
 #include "ipt/nn/tensor_file.h"
 #include "ipt/nn/trainer.h"
 #include "ipt/registry/model_graph.h"
+#include "ipt/registry/model_package.h"
+#include "ipt/sim/synthetic_match.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
 #include "ipt/util/random.h"
@@ -124,6 +126,30 @@ std::vector<CropSample> LoadMatch(const std::string& dir, int match_index, int f
   return out;
 }
 
+// Everyone's crop from the jersey scenes of one stadium seed.
+std::vector<CropSample> LoadStadiumScenes(uint64_t stadium_seed, int stadium_index, const CropDataOptions& options,
+                                          uint64_t seed) {
+  Rng rng(seed * 7919 + stadium_seed);
+  std::vector<CropSample> out;
+  sim::RenderJerseyScenes(sim::SimConfig(), stadium_seed, options.scenes, [&](const sim::JerseyScene& scene) {
+    for (const auto& a : scene.people) {
+      if (!a.in_view) continue;
+      const Eigen::Vector2d foot(a.x_m + rng.Normal(0, options.jitter_m), a.z_m + rng.Normal(0, options.jitter_m));
+      CropSample s = CutSample(scene.rig.cameras, scene.frames, foot, Eigen::Vector2d(a.x_m, a.z_m),
+                               options.keep_jersey_input);
+      if (s.pixels.empty()) continue;
+      s.match = -1 - stadium_index;
+      s.frame = scene.index + 1;
+      s.from_scene = true;
+      s.role = RoleOf(a.category);
+      s.legibility = static_cast<int>(a.legibility);
+      s.jersey = a.jersey ? *a.jersey : -1;
+      out.push_back(std::move(s));
+    }
+  });
+  return out;
+}
+
 // The body and jersey inputs of `samples` as float tensors (nn::ImagesToTensor); the
 // jersey tensor only when `jersey` (undefined otherwise).
 std::pair<torch::Tensor, torch::Tensor> SamplesToImages(const std::vector<const CropSample*>& samples, bool jersey) {
@@ -189,39 +215,94 @@ torch::Tensor DigitLoss(const torch::Tensor& logits, const std::vector<int>& num
   return losses.empty() ? torch::zeros({}, logits.options()) : torch::stack(losses).mean();
 }
 
+// The number reader's losses on a batch's jn fields: presence (every row) and, on
+// rows whose number is legible (jersey >= 0), the 100-way number and the digits.
+struct ReaderLosses {
+  torch::Tensor presence, number, digits;
+};
+ReaderLosses NumberReaderLosses(const std::map<std::string, torch::Tensor>& out, const torch::Tensor& presence,
+                                const torch::Tensor& jersey) {
+  ReaderLosses l;
+  l.presence = F::cross_entropy(out.at(kPresenceField), presence);
+  const torch::Tensor legible = jersey.ge(0);
+  l.number = torch::zeros({}, l.presence.options());
+  l.digits = torch::zeros({}, l.presence.options());
+  if (legible.any().item<bool>()) {
+    l.number = F::cross_entropy(out.at(kNumberField).index({legible}), jersey.index({legible}));
+    const torch::Tensor numbers = jersey.index({legible}).cpu();
+    l.digits = DigitLoss(out.at(kDigitsField).index({legible}),
+                         std::vector<int>(numbers.data_ptr<int64_t>(), numbers.data_ptr<int64_t>() + numbers.numel()));
+  }
+  return l;
+}
+
+// Where training starts and what it changes: the recipe's network section names an
+// architecture, or a package to start from (from_package) and, optionally, that only
+// its number reader trains (train_only: jersey_reader).
+struct NetworkRecipe {
+  CropEncoderNetConfig config;
+  std::string from_package;  // crop_encoder package (ref or prefix, model store); empty: random weights
+  bool reader_only = false;  // only the jersey branch and jn heads train; every other tensor is the package's
+};
+inline constexpr const char* kTrainOnlyReader = "jersey_reader";
+
 class CropEncoderTask : public nn::TrainingTask {
  public:
-  CropEncoderTask(const CropEncoderNetConfig& config, const CropDataOptions& data, uint64_t seed, CropDataset train,
-                  CropDataset val, int64_t first_step, int workers, torch::Device device)
-      : model_(config, train.identities, train.kits),
+  // `initial` (optional): the weights training starts from (a package's network).
+  CropEncoderTask(const NetworkRecipe& network, const CropDataOptions& data, uint64_t seed, CropDataset train,
+                  CropDataset val, std::vector<CropSample> val_scenes, const std::filesystem::path& initial,
+                  int64_t first_step, int workers, torch::Device device)
+      : model_(network.config, train.identities, train.kits),
         device_(device),
         data_(data),
         seed_(seed),
+        reader_only_(network.reader_only),
         train_(std::move(train)),
-        val_(std::move(val)) {
+        val_(std::move(val)),
+        val_scenes_(std::move(val_scenes)) {
+    if (!initial.empty()) nn::LoadModule(*model_->net, initial);
+    if (reader_only_) {
+      IPT_CHECK(model_->net->has_jersey_branch(), "train_only: {} needs a network with a jersey branch", kTrainOnlyReader);
+      const auto reader = model_->net->jersey_reader_prefixes();
+      for (auto& p : model_->named_parameters()) {
+        const bool in_reader = std::any_of(reader.begin(), reader.end(), [&](const std::string& prefix) {
+          return p.key().rfind("net." + prefix, 0) == 0;
+        });
+        p.value().set_requires_grad(in_reader);
+      }
+    }
     for (size_t i = 0; i < train_.samples.size(); ++i) {
       const auto& s = train_.samples[i];
+      if (s.from_scene) {
+        scenes_.push_back(i);
+        continue;
+      }
       if (s.identity >= 0) by_identity_[s.identity].push_back(i);
       if (s.identity >= 0 && s.legibility == static_cast<int>(io::Legibility::kLegible) && s.jersey >= 0) legible_.push_back(i);
       if (s.identity < 0) background_.push_back(i);
     }
+    IPT_CHECK(data_.scene_crops_per_batch == 0 || !scenes_.empty(),
+              "crop encoder: scene_crops_per_batch is {} but no jersey scenes were loaded (scene_seeds)",
+              data_.scene_crops_per_batch);
     identities_ = MetricLearningIdentities(train_.samples, data_.identity_min_span_s);
     IPT_CHECK(static_cast<int>(identities_.size()) >= data_.identities_per_batch,
               "crop encoder: {} identities with >= 2 crops over >= {} s, fewer than identities_per_batch {}",
               identities_.size(), data_.identity_min_span_s, data_.identities_per_batch);
-    spdlog::info("crop encoder: {} crops, {} of {} identities drawn for P x K (seen over >= {} s), {} legible, {} of no one",
+    spdlog::info("crop encoder: {} crops, {} of {} identities drawn for P x K (seen over >= {} s), {} legible, {} of no one, "
+                 "{} from jersey scenes{}",
                  train_.samples.size(), identities_.size(), by_identity_.size(), data_.identity_min_span_s,
-                 legible_.size(), background_.size());
+                 legible_.size(), background_.size(), scenes_.size(), reader_only_ ? " (training the number reader only)" : "");
     loader_ = std::make_unique<nn::PrefetchLoader<Batch>>([this](int64_t step) { return MakeBatch(step); }, first_step,
                                                           workers, 3);
   }
 
   torch::nn::Module& model() override { return *model_; }
   TrainingModel& training_model() { return model_; }
-  std::string score_name() const override { return "score"; }
+  std::string score_name() const override { return reader_only_ ? "jersey_score" : "score"; }
   // With a jersey branch the number reader and the body network are kept at their
   // own best steps: the reader peaks early, ReID and role late.
   std::vector<nn::ModelPart> independent_parts() const override {
+    if (reader_only_) return {};  // the rest does not change
     std::vector<std::string> reader;
     for (const auto& prefix : model_->net->jersey_reader_prefixes()) reader.push_back("net." + prefix);
     if (reader.empty()) return {};
@@ -236,6 +317,15 @@ class CropEncoderTask : public nn::TrainingTask {
     for (torch::Tensor* t : {&b.identity, &b.kit, &b.role, &b.presence, &b.jersey, &b.foot_offset}) {
       *t = t->to(device_);
     }
+    nn::StepResult r;
+    r.samples = b.images.size(0);
+    if (reader_only_) {  // the body network is not run: its outputs and BatchNorm statistics stay
+      const ReaderLosses l = NumberReaderLosses(model_->net->ReadNumbers(b.jersey_images), b.presence, b.jersey);
+      r.loss = l.presence + l.number + l.digits;
+      r.parts = {{"presence", l.presence.item<double>()}, {"number", l.number.item<double>()},
+                 {"digits", l.digits.item<double>()}};
+      return r;
+    }
     auto out = model_->net->forward(b.images, model_->net->has_jersey_branch() ? b.jersey_images : torch::Tensor());
     const int64_t pk = b.identity.size(0);
     torch::Tensor emb = out.at(kEmbeddingField).slice(0, 0, pk);
@@ -246,24 +336,14 @@ class CropEncoderTask : public nn::TrainingTask {
     torch::Tensor kit_loss = F::cross_entropy(CosineLogits(out.at(kKitField).index({person}), model_->kit_weights),
                                               b.kit.index({person}));
     torch::Tensor role_loss = F::cross_entropy(out.at(kRoleField), b.role);
-    torch::Tensor presence_loss = F::cross_entropy(out.at(kPresenceField), b.presence);
-    torch::Tensor legible = b.jersey.ge(0);
-    torch::Tensor number_loss = torch::zeros({}, b.images.options()), digit_loss = torch::zeros({}, b.images.options());
-    if (legible.any().item<bool>()) {
-      number_loss = F::cross_entropy(out.at(kNumberField).index({legible}), b.jersey.index({legible}));
-      torch::Tensor numbers = b.jersey.index({legible}).cpu();
-      std::vector<int> n(numbers.data_ptr<int64_t>(), numbers.data_ptr<int64_t>() + numbers.numel());
-      digit_loss = DigitLoss(out.at(kDigitsField).index({legible}), n);
-    }
+    const ReaderLosses l = NumberReaderLosses(out, b.presence, b.jersey);
     torch::Tensor foot_loss = F::smooth_l1_loss(out.at(kFootOffsetField).index({person}) / kFootOffsetScaleM,
                                                 b.foot_offset.index({person}) / kFootOffsetScaleM);
-    nn::StepResult r;
-    r.loss = id_loss + triplet + kit_loss + role_loss + presence_loss + number_loss + digit_loss + foot_loss;
+    r.loss = id_loss + triplet + kit_loss + role_loss + l.presence + l.number + l.digits + foot_loss;
     r.parts = {{"identity", id_loss.item<double>()}, {"triplet", triplet.item<double>()},
                {"kit", kit_loss.item<double>()},     {"role", role_loss.item<double>()},
-               {"presence", presence_loss.item<double>()}, {"number", number_loss.item<double>()},
-               {"digits", digit_loss.item<double>()}, {"foot", foot_loss.item<double>()}};
-    r.samples = b.images.size(0);
+               {"presence", l.presence.item<double>()}, {"number", l.number.item<double>()},
+               {"digits", l.digits.item<double>()}, {"foot", foot_loss.item<double>()}};
     return r;
   }
 
@@ -273,10 +353,21 @@ class CropEncoderTask : public nn::TrainingTask {
     // Jersey accuracy counts only where the validation matches have legible numbers.
     const double score = s.legible > 0 ? (s.reid_rank1 + s.role_accuracy + s.jersey_accuracy) / 3
                                        : (s.reid_rank1 + s.role_accuracy) / 2;
+    // Where validation shows no legible number, presence is what can be judged. With
+    // validation scenes (every number, new kits) their jersey accuracy counts half.
+    double jersey_score = s.legible > 0 ? s.jersey_accuracy : s.presence_accuracy;
+    double scene_jersey = 0, scene_presence = 0;
+    if (!val_scenes_.empty()) {
+      const CropEncoderScores v = ScoreCropFeatures(val_scenes_, EncodeSamples(*model_->net, val_scenes_, device_));
+      scene_jersey = v.jersey_accuracy;
+      scene_presence = v.presence_accuracy;
+      jersey_score = 0.5 * (jersey_score + scene_jersey);
+    }
     return {{"score", score},
             {"body_score", (s.reid_rank1 + s.role_accuracy) / 2},
-            // Where validation shows no legible number, presence is what can be judged.
-            {"jersey_score", s.legible > 0 ? s.jersey_accuracy : s.presence_accuracy},
+            {"jersey_score", jersey_score},
+            {"scene_jersey_accuracy", scene_jersey},
+            {"scene_presence_accuracy", scene_presence},
             {"reid_rank1", s.reid_rank1},
             {"role_accuracy", s.role_accuracy},
             {"jersey_accuracy", s.jersey_accuracy},
@@ -332,11 +423,16 @@ class CropEncoderTask : public nn::TrainingTask {
     for (int i = 0; i < data_.legible_per_batch && !legible_.empty(); ++i) {
       rows.push_back(&train_.samples[legible_[rng.UniformInt(0, static_cast<int>(legible_.size()) - 1)]]);
     }
+    for (int i = 0; i < data_.scene_crops_per_batch; ++i) {
+      rows.push_back(&train_.samples[scenes_[rng.UniformInt(0, static_cast<int>(scenes_.size()) - 1)]]);
+    }
     for (int i = 0; i < data_.background_per_batch && !background_.empty(); ++i) {
       rows.push_back(&train_.samples[background_[rng.UniformInt(0, static_cast<int>(background_.size()) - 1)]]);
     }
+    // The extra legible crops and the scenes' crops are augmented for the reader.
     const size_t first_legible = identity.size();
-    const size_t end_legible = first_legible + (legible_.empty() ? 0 : data_.legible_per_batch);
+    const size_t end_legible = first_legible + (legible_.empty() ? 0 : data_.legible_per_batch) +
+                               static_cast<size_t>(data_.scene_crops_per_batch);
     Batch b;
     const auto n = static_cast<int64_t>(rows.size());
     torch::Tensor images = torch::empty({n, kNetworkInputHeight, kNetworkInputWidth, 3}, torch::kUInt8);
@@ -410,10 +506,12 @@ class CropEncoderTask : public nn::TrainingTask {
   torch::Device device_;
   CropDataOptions data_;
   uint64_t seed_;
+  bool reader_only_;
   CropDataset train_, val_;
+  std::vector<CropSample> val_scenes_;
   std::map<int, std::vector<size_t>> by_identity_;
   std::vector<int> identities_;
-  std::vector<size_t> legible_, background_;
+  std::vector<size_t> legible_, background_, scenes_;
   std::unique_ptr<nn::PrefetchLoader<Batch>> loader_;
 };
 
@@ -425,7 +523,7 @@ CropDataOptions ReadDataOptions(const nn::TrainRecipe& recipe) {
              {"frame_step", "val_frame_step", "jitter_m", "background_per_frame", "identities_per_batch",
               "crops_per_identity", "identity_min_span_s", "legible_per_batch", "background_per_batch", "max_brightness", "max_noise_sigma",
               "legible_colour_probability", "legible_max_shift_px", "legible_max_scale", "legible_max_blur_sigma",
-              "loader_threads"});
+              "jersey_scenes", "loader_threads"});
   o.frame_step = r.GetOr(recipe.data, "frame_step", "data", o.frame_step);
   o.val_frame_step = r.GetOr(recipe.data, "val_frame_step", "data", o.val_frame_step);
   o.jitter_m = r.GetOr(recipe.data, "jitter_m", "data", o.jitter_m);
@@ -442,6 +540,44 @@ CropDataOptions ReadDataOptions(const nn::TrainRecipe& recipe) {
   o.legible_max_scale = r.GetOr(recipe.data, "legible_max_scale", "data", o.legible_max_scale);
   o.legible_max_blur_sigma = r.GetOr(recipe.data, "legible_max_blur_sigma", "data", o.legible_max_blur_sigma);
   o.loader_threads = r.GetOr(recipe.data, "loader_threads", "data", o.loader_threads);
+  if (const YAML::Node scenes = recipe.data["jersey_scenes"]) {
+    const std::string where = "data.jersey_scenes";
+    r.OnlyKeys(scenes, where,
+               {"seeds", "val_seeds", "crops_per_batch", "scenes_per_stadium", "people_per_scene", "legible_share",
+                "image_sizes"});
+    auto seeds = [&](const char* key, sim::SeedSplit split) {
+      std::vector<uint64_t> out;
+      if (!scenes[key]) return out;
+      const std::string text = r.Get<std::string>(scenes, key, where);
+      try {
+        out = sim::ParseSeedList(text);
+      } catch (const Error& e) {
+        r.Fail(scenes[key], where + "." + key, e.message());
+      }
+      for (uint64_t seed : out) {
+        if (sim::SplitOfSeed(seed) != split) {
+          r.Fail(scenes[key], where + "." + key,
+                 fmt::format("seed {} is a {} seed, not a {} one", seed, sim::SeedSplitName(sim::SplitOfSeed(seed)),
+                             sim::SeedSplitName(split)));
+        }
+      }
+      return out;
+    };
+    o.scene_seeds = seeds("seeds", sim::SeedSplit::kTrain);
+    o.val_scene_seeds = seeds("val_seeds", sim::SeedSplit::kValidate);
+    o.scene_crops_per_batch = r.GetOr(scenes, "crops_per_batch", where, o.scene_crops_per_batch);
+    o.scenes.scenes_per_stadium = r.GetOr(scenes, "scenes_per_stadium", where, o.scenes.scenes_per_stadium);
+    o.scenes.people_per_scene = r.GetOr(scenes, "people_per_scene", where, o.scenes.people_per_scene);
+    o.scenes.legible_share = r.GetOr(scenes, "legible_share", where, o.scenes.legible_share);
+    if (const YAML::Node sizes = scenes["image_sizes"]) {  // [[width, height], ...]
+      if (!sizes.IsSequence() || sizes.size() == 0) r.Fail(sizes, where + ".image_sizes", "expected a list of [width, height]");
+      o.scenes.image_sizes_px.clear();
+      for (const auto& size : sizes) {
+        const auto wh = r.Numbers(size, where + ".image_sizes", 2);
+        o.scenes.image_sizes_px.push_back({static_cast<int>(wh[0]), static_cast<int>(wh[1])});
+      }
+    }
+  }
   try {
     o.Check();
   } catch (const Error& e) {
@@ -450,10 +586,8 @@ CropDataOptions ReadDataOptions(const nn::TrainRecipe& recipe) {
   return o;
 }
 
-CropEncoderNetConfig ReadNetwork(const nn::TrainRecipe& recipe) {
+CropEncoderNetConfig ReadNetworkConfig(io::YamlReader& r, const nn::TrainRecipe& recipe) {
   CropEncoderNetConfig c;
-  if (!recipe.network || recipe.network.IsNull()) return c;
-  io::YamlReader r(recipe.path);
   r.OnlyKeys(recipe.network, "network", {"channels", "jersey_channels", "jersey_hidden", "jersey_branch"});
   if (recipe.network["channels"]) {
     const auto v = r.Numbers(recipe.network["channels"], "network.channels", c.channels.size());
@@ -472,6 +606,27 @@ CropEncoderNetConfig ReadNetwork(const nn::TrainRecipe& recipe) {
     throw InputError(recipe.path, recipe.network.Mark().line + 1, "network", e.message());
   }
   return c;
+}
+
+NetworkRecipe ReadNetwork(const nn::TrainRecipe& recipe) {
+  NetworkRecipe n;
+  if (!recipe.network || recipe.network.IsNull()) return n;
+  io::YamlReader r(recipe.path);
+  if (recipe.network["from_package"]) {  // the package's architecture and weights
+    r.OnlyKeys(recipe.network, "network", {"from_package", "train_only"});
+    n.from_package = r.Get<std::string>(recipe.network, "from_package", "network");
+    if (recipe.network["train_only"]) {
+      const std::string part = r.Get<std::string>(recipe.network, "train_only", "network");
+      if (part != kTrainOnlyReader) {
+        r.Fail(recipe.network["train_only"], "network.train_only",
+               fmt::format("'{}' is not a part that trains alone (only '{}')", part, kTrainOnlyReader));
+      }
+      n.reader_only = true;
+    }
+    return n;
+  }
+  n.config = ReadNetworkConfig(r, recipe);
+  return n;
 }
 
 }  // namespace
@@ -493,6 +648,9 @@ void CropDataOptions::Check() const {
   IPT_CHECK(legible_max_shift_px >= 0 && legible_max_shift_px <= 32, "legible_max_shift_px must be in [0, 32]");
   IPT_CHECK(legible_max_scale >= 0 && legible_max_scale <= 0.5, "legible_max_scale must be in [0, 0.5]");
   IPT_CHECK(legible_max_blur_sigma >= 0.3 && legible_max_blur_sigma <= 4, "legible_max_blur_sigma must be in [0.3, 4]");
+  IPT_CHECK(scene_crops_per_batch >= 0 && scene_crops_per_batch <= 1024, "jersey_scenes.crops_per_batch must be in [0, 1024]");
+  IPT_CHECK(scene_crops_per_batch == 0 || !scene_seeds.empty(), "jersey_scenes.crops_per_batch needs jersey_scenes.seeds");
+  scenes.Check();
 }
 
 EncoderInput SampleInput(const CropSample& s) {
@@ -552,6 +710,17 @@ CropDataset LoadCropSamples(const std::vector<std::string>& matches, int frame_s
   return out;
 }
 
+std::vector<CropSample> LoadSceneSamples(const std::vector<uint64_t>& seeds, const CropDataOptions& options,
+                                         uint64_t seed, const ProgressFn& progress) {
+  std::vector<std::vector<CropSample>> per_stadium(seeds.size());
+  ParallelFor(
+      seeds.size(), options.loader_threads,
+      [&](size_t i) { per_stadium[i] = LoadStadiumScenes(seeds[i], static_cast<int>(i), options, seed); }, progress);
+  std::vector<CropSample> out;
+  for (auto& stadium : per_stadium) std::move(stadium.begin(), stadium.end(), std::back_inserter(out));
+  return out;
+}
+
 CropEncoderScores ScoreCropFeatures(const std::vector<CropSample>& samples, const CropFeatures& f) {
   IPT_CHECK(f.count == static_cast<int64_t>(samples.size()), "features and samples differ in count");
   CropEncoderScores s;
@@ -563,7 +732,7 @@ CropEncoderScores ScoreCropFeatures(const std::vector<CropSample>& samples, cons
     const auto& x = samples[i];
     role_ok += argmax(f.Row(kRoleField, i), kNumRoles) == static_cast<int>(x.role);
     presence_ok += argmax(f.Row(kPresenceField, i), kNumPresence) == x.legibility;
-    if (x.identity >= 0 && x.legibility == static_cast<int>(io::Legibility::kLegible) && x.jersey >= 0) {
+    if (x.legibility == static_cast<int>(io::Legibility::kLegible) && x.jersey >= 0) {
       ++s.legible;
       const auto p = JerseyNumberProbabilities(f.Row(kNumberField, i), f.Row(kDigitsField, i));
       jersey_ok += argmax(p.data(), kNumNumbers) == x.jersey;
@@ -616,8 +785,29 @@ CropEncoderScores ScoreCropFeatures(const std::vector<CropSample>& samples, cons
 registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) {
   const nn::TrainRecipe recipe = nn::LoadTrainRecipe(ctx);
   CropDataOptions data = ReadDataOptions(recipe);
-  const CropEncoderNetConfig net_config = ReadNetwork(recipe);
-  data.keep_jersey_input = !net_config.jersey_branch.empty();
+  NetworkRecipe network = ReadNetwork(recipe);
+  std::string from_ref;
+  std::filesystem::path initial_weights;
+  if (!network.from_package.empty()) {  // start from a package: its architecture and weights
+    const int line = recipe.network.Mark().line + 1;
+    try {
+      registry::ModelStore store(ctx.model_store);
+      from_ref = store.Resolve(network.from_package);
+      const registry::ModelManifest manifest = store.Get(from_ref);
+      IPT_CHECK(manifest.kind == "crop_encoder", "package {} is a {}, not a crop_encoder", from_ref.substr(0, 8),
+                manifest.kind);
+      network.config = CropEncoderNetConfig::FromJson(manifest.architecture, (store.PackageDir(from_ref) / "model.json").string());
+      initial_weights = store.PackageDir(from_ref) / "weights.safetensors";
+    } catch (const Error& e) {
+      throw InputError(recipe.path, line, "network.from_package", e.message());
+    }
+    if (network.reader_only && network.config.jersey_branch.empty()) {
+      throw InputError(recipe.path, line, "network.train_only",
+                       fmt::format("package {} has no jersey branch: its number reader shares the body network",
+                                   from_ref.substr(0, 8)));
+    }
+  }
+  data.keep_jersey_input = !network.config.jersey_branch.empty();
   IPT_CHECK(!ctx.run_dir.empty(), "crop encoder training needs a run directory (--run-dir)");
   // Refuse a resume that cannot continue before minutes of cutting crops.
   if (ctx.resume) nn::CheckResumable(ctx.run_dir, recipe.training, nn::RecipeIdentity(recipe));
@@ -625,10 +815,18 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
                recipe.val_matches.size());
   CropDataset train = LoadCropSamples(recipe.train_matches, data.frame_step, data, recipe.training.seed);
   CropDataset val = LoadCropSamples(recipe.val_matches, data.val_frame_step, data, recipe.training.seed + 1);
+  if (!data.scene_seeds.empty() || !data.val_scene_seeds.empty()) {
+    spdlog::info("crop encoder: rendering jersey scenes of {} training and {} validation stadiums",
+                 data.scene_seeds.size(), data.val_scene_seeds.size());
+  }
+  std::vector<CropSample> scenes = LoadSceneSamples(data.scene_seeds, data, recipe.training.seed + 2);
+  std::move(scenes.begin(), scenes.end(), std::back_inserter(train.samples));
+  std::vector<CropSample> val_scenes = LoadSceneSamples(data.val_scene_seeds, data, recipe.training.seed + 3);
   const int64_t first_step = ctx.resume ? nn::ResumeStep(ctx.run_dir) : 0;
   torch::manual_seed(recipe.training.seed);
-  CropEncoderTask task(net_config, data, recipe.training.seed, std::move(train), std::move(val), first_step,
-                       recipe.training.loader_workers, nn::ParseDevice(recipe.training.device));
+  CropEncoderTask task(network, data, recipe.training.seed, std::move(train), std::move(val), std::move(val_scenes),
+                       initial_weights, first_step, recipe.training.loader_workers,
+                       nn::ParseDevice(recipe.training.device));
   nn::TrainObserver observer;
   if (ctx.progress) {
     observer = [&](const nn::TrainStatus& s) {
@@ -644,13 +842,25 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
   if (!outcome.finished) return w;
   // The best weights of the training model; only the network is packaged.
   nn::LoadModule(*task.training_model(), outcome.best_weights);
-  w.weights_safetensors = io::SerializeSafetensors(nn::ModuleToSafetensors(*task.training_model()->net));
-  w.architecture = net_config.ToJson();
+  const io::SafetensorsFile trained = nn::ModuleToSafetensors(*task.training_model()->net);
+  if (network.reader_only) {  // what did not train is the starting package's, bit for bit
+    const io::SafetensorsFile start = io::ReadSafetensors(initial_weights);
+    const auto reader = task.training_model()->net->jersey_reader_prefixes();
+    for (const auto& t : trained.tensors) {
+      if (std::any_of(reader.begin(), reader.end(), [&](const std::string& p) { return t.name.rfind(p, 0) == 0; })) continue;
+      const io::TensorData* s = start.Find(t.name);
+      IPT_ASSERT(s && s->bytes == t.bytes);
+    }
+  }
+  w.weights_safetensors = io::SerializeSafetensors(trained);
+  w.architecture = network.config.ToJson();
   w.metrics = {{"validation", outcome.best_metrics},
                {"best_step", outcome.best_step},
                {"steps", outcome.steps_done},
                {"train_minutes", outcome.train_seconds / 60.0},
                {"recipe", recipe.path}};
+  if (!from_ref.empty()) w.metrics["from_package"] = from_ref;
+  if (network.reader_only) w.metrics["train_only"] = kTrainOnlyReader;
   return w;
 }
 

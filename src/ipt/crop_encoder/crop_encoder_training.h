@@ -9,6 +9,7 @@
 
 #include "ipt/crop_encoder/crop_encoder.h"
 #include "ipt/registry/training.h"
+#include "ipt/sim/jersey_scenes.h"
 #include "ipt/util/progress.h"
 
 namespace ipt::crop_encoder {
@@ -38,6 +39,12 @@ struct CropDataOptions {
   double legible_max_shift_px = 8;          // jersey input, each axis
   double legible_max_scale = 0.12;          // zoom in [1 - s, 1 + s]
   double legible_max_blur_sigma = 1.2;      // Gaussian blur sigma in [0.3, this] on half of them
+  // Jersey scenes (sim/jersey_scenes.h): stills of people facing the cameras with new
+  // kits and numbers 0..99, everyone's crop cut, for the number reader. Stadium seeds
+  // (training seeds; validation seeds for the validation scenes), none when empty.
+  std::vector<uint64_t> scene_seeds, val_scene_seeds;
+  sim::JerseySceneOptions scenes;
+  int scene_crops_per_batch = 0;  // drawn from them each step (augmented as the extra legible crops)
   int loader_threads = 2;         // threads cutting crops at start
   // Not a recipe key: whether samples keep the jersey input (43 KB each), set from the
   // network (CropEncoderNetConfig::jersey_branch) or the encoder being scored.
@@ -57,6 +64,7 @@ struct CropSample {
   int jersey = -1;    // 0..99, -1 none
   float foot_offset_m[2] = {0, 0};  // true foot-point - crop's, in the crop's ground axes (people only)
   float time_s = 0;                 // seconds since the match's first frame
+  bool from_scene = false;          // cut from a jersey scene: no identity or kit (identity, kit -1)
 };
 
 // The sample's two network inputs as OpenCV headers over its pixels (no copy); the
@@ -72,6 +80,11 @@ struct CropDataset {
 // crops with a legible number from every frame (annotations required).
 CropDataset LoadCropSamples(const std::vector<std::string>& matches, int frame_step, const CropDataOptions& options,
                             uint64_t seed, const ProgressFn& progress = nullptr);
+
+// Everyone's crop (jittered like the matches') from the jersey scenes of each stadium
+// seed, in parallel over seeds; samples have from_scene set and match = -1 - seed index.
+std::vector<CropSample> LoadSceneSamples(const std::vector<uint64_t>& seeds, const CropDataOptions& options,
+                                         uint64_t seed, const ProgressFn& progress = nullptr);
 
 // The identities P x K batches draw from, ascending: at least 2 crops, seen over at
 // least min_span_s seconds (first to last crop).
