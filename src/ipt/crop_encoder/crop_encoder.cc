@@ -79,7 +79,7 @@ CropEncoder::CropEncoder(const std::filesystem::path& package_dir, const CropEnc
     : net_(std::make_unique<Net>()), options_(options) {
   options_.Check();
   manifest_ = registry::ReadPackage(package_dir);
-  const std::string source = (package_dir / "model.json").string();
+  const std::string source = (package_dir / registry::kManifestFileName).string();
   if (manifest_.kind != "crop_encoder") {
     throw InputError(source, 0, "kind", "'" + manifest_.kind + "' is not a crop_encoder");
   }
@@ -95,7 +95,7 @@ CropEncoder::CropEncoder(const std::filesystem::path& package_dir, const CropEnc
     }
   }
   net_->net = CropEncoderNet(CropEncoderNetConfig::FromJson(manifest_.architecture, source));
-  nn::LoadModule(*net_->net, package_dir / "weights.safetensors");
+  nn::LoadModule(*net_->net, package_dir / registry::kWeightsFileName);
   net_->device = nn::ParseDevice(options_.device);
   net_->net->to(net_->device);
   net_->net->eval();

@@ -237,6 +237,52 @@ TEST(CropEncoder, ScoresMatchBruteForce) {
   EXPECT_DOUBLE_EQ(s.role_accuracy, 1.0);
 }
 
+// A jersey-scene crop has no identity: it counts for the jersey and presence, never for
+// ReID or the foot error.
+TEST(CropEncoder, ScoresCountSceneCropsForTheReaderOnly) {
+  std::vector<CropSample> samples(3);
+  samples[0] = {{}, {}, 0, 1, 0, 0, Role::kPlayer, 0, -1};
+  samples[1] = {{}, {}, 0, 10, 0, 0, Role::kPlayer, 0, -1};
+  samples[2] = {{}, {}, -1, 1, -1, -1, Role::kPlayer, 2, 42};
+  samples[2].from_scene = true;
+  samples[2].foot_offset_m[0] = 5;  // would dominate the foot error if counted
+  CropFeatures f;
+  f.count = 3;
+  for (const auto& [name, width] : CropFieldWidths()) f.fields[name].assign(3 * width, 0.0f);
+  f.fields[kDigitsField][2 * 30 + 10 + 4] = 5;  // tens 4
+  f.fields[kDigitsField][2 * 30 + 20 + 2] = 5;  // units 2
+  f.fields[kNumberField][2 * 100 + 42] = 5;
+  f.fields[kPresenceField][2 * 3 + 2] = 5;       // legible
+  const CropEncoderScores s = ScoreCropFeatures(samples, f);
+  EXPECT_EQ(s.legible, 1);
+  EXPECT_DOUBLE_EQ(s.jersey_accuracy, 1.0);
+  EXPECT_DOUBLE_EQ(s.presence_accuracy, 1.0);
+  EXPECT_EQ(s.queries, 1);
+  EXPECT_DOUBLE_EQ(s.foot_error_m, 0.0);
+}
+
+// Scene crops are the same whatever the number of loader threads (one stream per stadium).
+TEST(CropEncoder, SceneSamplesDoNotDependOnThreads) {
+  CropDataOptions o;
+  o.scenes.scenes_per_stadium = 2;
+  o.scenes.people_per_scene = 4;
+  o.scenes.image_sizes_px = {{640, 360}};
+  o.loader_threads = 1;
+  const auto one = LoadSceneSamples({3000, 3001}, o, 7);
+  o.loader_threads = 2;
+  const auto two = LoadSceneSamples({3000, 3001}, o, 7);
+  ASSERT_EQ(one.size(), two.size());
+  ASSERT_FALSE(one.empty());
+  for (size_t i = 0; i < one.size(); ++i) {
+    EXPECT_TRUE(one[i].from_scene);
+    EXPECT_EQ(one[i].identity, -1);
+    EXPECT_EQ(one[i].match, two[i].match);
+    EXPECT_EQ(one[i].jersey, two[i].jersey);
+    EXPECT_EQ(one[i].pixels, two[i].pixels);
+    EXPECT_EQ(one[i].jersey_pixels, two[i].jersey_pixels);
+  }
+}
+
 TEST(CropEncoder, MetricLearningDrawsIdentitiesSeenLongEnough) {
   // (identity, time_s) of each crop; -1 is no one.
   const std::vector<std::pair<int, float>> crops = {{0, 0.0f}, {0, 30.0f}, {1, 2.0f}, {1, 6.0f}, {1, 4.0f},
@@ -298,8 +344,15 @@ TEST(CropEncoder, AFewStepsLowerTheLoss) {
 }
 
 // A recipe that trains only the number reader of `from` on jersey scenes (tiny).
+// `from` empty: no from_package key; `scenes` replaces keys of data.jersey_scenes.
 fs::path ReaderRecipe(const fs::path& dir, const fs::path& match, const std::string& from,
-                      const std::string& network_extra = "") {
+                      const std::string& network_extra = "", const std::map<std::string, std::string>& scenes = {}) {
+  std::map<std::string, std::string> scene_keys = {
+      {"seeds", "'3000'"},        {"val_seeds", "'5900'"},      {"scenes_per_stadium", "2"},
+      {"people_per_scene", "6"},  {"crops_per_batch", "6"},     {"image_sizes", "[[640, 360]]"}};
+  for (const auto& [key, value] : scenes) scene_keys[key] = value;
+  std::string scene_yaml;
+  for (const auto& [key, value] : scene_keys) scene_yaml += (scene_yaml.empty() ? "" : ", ") + key + ": " + value;
   const fs::path path = dir / "reader.yaml";
   std::ofstream(path) << "model: crop_encoder\n"
                       << "train_matches: [" << match.string() << "]\n"
@@ -307,9 +360,8 @@ fs::path ReaderRecipe(const fs::path& dir, const fs::path& match, const std::str
                       << "training: {steps: 4, steps_per_epoch: 2, threads: 1, loader_workers: 1, learning_rate: 0.01}\n"
                       << "data: {frame_step: 5, val_frame_step: 10, identities_per_batch: 4, crops_per_identity: 2,\n"
                       << "       legible_per_batch: 2, background_per_batch: 2, loader_threads: 1,\n"
-                      << "       jersey_scenes: {seeds: '3000', val_seeds: '5900', scenes_per_stadium: 2,\n"
-                      << "                       people_per_scene: 6, crops_per_batch: 6, image_sizes: [[640, 360]]}}\n"
-                      << "network: {from_package: '" << from << "'" << network_extra << "}\n";
+                      << "       jersey_scenes: {" << scene_yaml << "}}\n"
+                      << "network: {" << (from.empty() ? "" : "from_package: '" + from + "'") << network_extra << "}\n";
   return path;
 }
 
@@ -359,9 +411,10 @@ TEST(CropEncoder, ReaderRecipeErrorsNameTheField) {
   const std::string branchless = store.Add(TinyPackage(dir / "pkg", {}, /*jersey_branch=*/false));
   const fs::path match = dir / "m";  // never read: the network section is refused first
   sim::WriteSyntheticMatch(sim::testing::TinyMatchConfig(), 1000, 0.2, match, {});
-  auto error_of = [&](const std::string& from, const std::string& extra) {
+  auto error_of = [&](const std::string& from, const std::string& extra,
+                      const std::map<std::string, std::string>& scenes = {}) {
     try {
-      TrainCropEncoder(ReaderContext(dir, ReaderRecipe(dir, match, from, extra)));
+      TrainCropEncoder(ReaderContext(dir, ReaderRecipe(dir, match, from, extra, scenes)));
     } catch (const InputError& e) {
       return std::string(e.what());
     }
@@ -371,6 +424,12 @@ TEST(CropEncoder, ReaderRecipeErrorsNameTheField) {
   EXPECT_THAT(error_of(branchless, ", train_only: jersey_reader"), ::testing::HasSubstr("no jersey branch"));
   EXPECT_THAT(error_of("feedbeef", ""), ::testing::HasSubstr("network.from_package"));
   EXPECT_THAT(error_of(branchless, ", channels: [4, 8, 8, 8]"), ::testing::HasSubstr("channels"));
+  EXPECT_THAT(error_of("", "train_only: jersey_reader"), ::testing::HasSubstr("needs network.from_package"));
+  EXPECT_THAT(error_of(branchless, "", {{"people_per_scene", "0"}}), ::testing::HasSubstr("data.jersey_scenes"));
+  EXPECT_THAT(error_of(branchless, "", {{"seeds", "'9000'"}}), ::testing::HasSubstr("held-out seed"));
+  EXPECT_THAT(error_of(branchless, "", {{"val_seeds", "'3000'"}}), ::testing::HasSubstr("train seed"));
+  EXPECT_THAT(error_of(branchless, "", {{"image_sizes", "[[640]]"}}), ::testing::HasSubstr("image_sizes"));
+  EXPECT_THAT(error_of(branchless, "", {{"image_sizes", "[[0, 360]]"}}), ::testing::HasSubstr("data.jersey_scenes"));
 }
 
 }  // namespace

@@ -41,6 +41,14 @@ constexpr int kSamplePixels = kNetworkInputHeight * kNetworkInputWidth * 3;
 constexpr int kJerseySamplePixels = kJerseyInputHeight * kJerseyInputWidth * 3;
 constexpr int kColourOrders = 6;  // permutations of B, G, R
 constexpr double kMinChannelGain = 0.7, kMaxChannelGain = 1.3;  // per channel, colour-shuffled crops
+// The reader's validation score with validation scenes: their jersey accuracy (every
+// number, kits never seen) and the validation matches' (few numbers), weighted equally.
+constexpr double kSceneJerseyWeight = 0.5;
+// Random streams of the data, offsets from the recipe's seed.
+constexpr uint64_t kTrainCropsStream = 0, kValCropsStream = 1, kTrainScenesStream = 2, kValScenesStream = 3;
+// Errors of the data.jersey_scenes section start with this (the recipe error names it).
+const std::string kScenesErrorPrefix = "jersey_scenes: ";
+constexpr uint64_t kStreamMultiplier = 7919;  // a prime: per match / stadium streams never collide for small seeds
 
 Role RoleOf(io::Category c) {
   switch (c) {
@@ -77,7 +85,7 @@ std::vector<CropSample> LoadMatch(const std::string& dir, int match_index, int f
   IPT_CHECK(match.annotations.has_value(), "{}: training needs annotations.csv", dir);
   const auto cameras = match.info.MakeRig().cameras;
   io::MatchVideos videos(match);
-  Rng rng(seed * 7919 + static_cast<uint64_t>(match_index));
+  Rng rng(seed * kStreamMultiplier + static_cast<uint64_t>(match_index));
   std::vector<CropSample> out;
   cv::Mat frames[2];
   for (int frame = 1; videos.Read(&frames[0], &frames[1]); ++frame) {
@@ -129,7 +137,7 @@ std::vector<CropSample> LoadMatch(const std::string& dir, int match_index, int f
 // Everyone's crop from the jersey scenes of one stadium seed.
 std::vector<CropSample> LoadStadiumScenes(uint64_t stadium_seed, int stadium_index, const CropDataOptions& options,
                                           uint64_t seed) {
-  Rng rng(seed * 7919 + stadium_seed);
+  Rng rng(seed * kStreamMultiplier + stadium_seed);
   std::vector<CropSample> out;
   sim::RenderJerseyScenes(sim::SimConfig(), stadium_seed, options.scenes, [&](const sim::JerseyScene& scene) {
     for (const auto& a : scene.people) {
@@ -285,7 +293,8 @@ class CropEncoderTask : public nn::TrainingTask {
               "crop encoder: scene_crops_per_batch is {} but no jersey scenes were loaded (scene_seeds)",
               data_.scene_crops_per_batch);
     identities_ = MetricLearningIdentities(train_.samples, data_.identity_min_span_s);
-    IPT_CHECK(static_cast<int>(identities_.size()) >= data_.identities_per_batch,
+    for (const auto& [id, rows] : by_identity_) people_.insert(people_.end(), rows.begin(), rows.end());
+    IPT_CHECK(reader_only_ ? !people_.empty() : static_cast<int>(identities_.size()) >= data_.identities_per_batch,
               "crop encoder: {} identities with >= 2 crops over >= {} s, fewer than identities_per_batch {}",
               identities_.size(), data_.identity_min_span_s, data_.identities_per_batch);
     spdlog::info("crop encoder: {} crops, {} of {} identities drawn for P x K (seen over >= {} s), {} legible, {} of no one, "
@@ -307,7 +316,9 @@ class CropEncoderTask : public nn::TrainingTask {
     for (const auto& prefix : model_->net->jersey_reader_prefixes()) reader.push_back("net." + prefix);
     if (reader.empty()) return {};
     return {{"body", "body_score", {}, {"reid_rank1", "role_accuracy", "foot_error_m", "foot_error_unrefined_m"}},
-            {"jersey", "jersey_score", reader, {"jersey_accuracy", "jersey_accuracy_number_head", "presence_accuracy"}}};
+            {"jersey", "jersey_score", reader,
+             {"jersey_accuracy", "jersey_accuracy_number_head", "presence_accuracy", "scene_jersey_accuracy",
+              "scene_presence_accuracy"}}};
   }
 
   nn::StepResult Step(int64_t step) override {
@@ -356,18 +367,15 @@ class CropEncoderTask : public nn::TrainingTask {
     // Where validation shows no legible number, presence is what can be judged. With
     // validation scenes (every number, new kits) their jersey accuracy counts half.
     double jersey_score = s.legible > 0 ? s.jersey_accuracy : s.presence_accuracy;
-    double scene_jersey = 0, scene_presence = 0;
+    std::map<std::string, double> scene_metrics;
     if (!val_scenes_.empty()) {
       const CropEncoderScores v = ScoreCropFeatures(val_scenes_, EncodeSamples(*model_->net, val_scenes_, device_));
-      scene_jersey = v.jersey_accuracy;
-      scene_presence = v.presence_accuracy;
-      jersey_score = 0.5 * (jersey_score + scene_jersey);
+      scene_metrics = {{"scene_jersey_accuracy", v.jersey_accuracy}, {"scene_presence_accuracy", v.presence_accuracy}};
+      if (v.legible > 0) jersey_score = kSceneJerseyWeight * v.jersey_accuracy + (1 - kSceneJerseyWeight) * jersey_score;
     }
-    return {{"score", score},
+    std::map<std::string, double> metrics = {{"score", score},
             {"body_score", (s.reid_rank1 + s.role_accuracy) / 2},
             {"jersey_score", jersey_score},
-            {"scene_jersey_accuracy", scene_jersey},
-            {"scene_presence_accuracy", scene_presence},
             {"reid_rank1", s.reid_rank1},
             {"role_accuracy", s.role_accuracy},
             {"jersey_accuracy", s.jersey_accuracy},
@@ -375,6 +383,8 @@ class CropEncoderTask : public nn::TrainingTask {
             {"presence_accuracy", s.presence_accuracy},
             {"foot_error_m", s.foot_error_m},
             {"foot_error_unrefined_m", s.foot_error_unrefined_m}};
+    metrics.insert(scene_metrics.begin(), scene_metrics.end());
+    return metrics;
   }
 
   static CropFeatures EncodeSamples(CropEncoderNetImpl& net, const std::vector<CropSample>& samples,
@@ -398,7 +408,7 @@ class CropEncoderTask : public nn::TrainingTask {
 
  private:
   struct Batch {
-    torch::Tensor images;                   // identity part first (P x K rows), then legible, then no one
+    torch::Tensor images;                   // identity part first (P x K rows), then legible, scenes, no one
     torch::Tensor jersey_images;            // the same rows' jersey inputs
     torch::Tensor identity;                 // [P*K]
     torch::Tensor kit, role, presence, jersey;  // [all rows]; kit/jersey -1 where absent
@@ -409,9 +419,15 @@ class CropEncoderTask : public nn::TrainingTask {
     Rng rng(seed_ * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(step));
     std::vector<const CropSample*> rows;
     std::vector<int64_t> identity;
-    // P identities without replacement, K crops each (with replacement when fewer).
+    // P identities without replacement, K crops each (with replacement when fewer). The
+    // reader alone learns no identity: P x K crops of anyone (presence: mostly numbers
+    // none or partial).
     std::vector<int> ids = identities_;
-    for (int p = 0; p < data_.identities_per_batch; ++p) {
+    for (int k = 0; reader_only_ && k < data_.identities_per_batch * data_.crops_per_identity; ++k) {
+      rows.push_back(&train_.samples[people_[rng.UniformInt(0, static_cast<int>(people_.size()) - 1)]]);
+      identity.push_back(-1);
+    }
+    for (int p = 0; !reader_only_ && p < data_.identities_per_batch; ++p) {
       const int j = rng.UniformInt(p, static_cast<int>(ids.size()) - 1);
       std::swap(ids[p], ids[j]);
       const auto& list = by_identity_.at(ids[p]);
@@ -435,7 +451,9 @@ class CropEncoderTask : public nn::TrainingTask {
                                static_cast<size_t>(data_.scene_crops_per_batch);
     Batch b;
     const auto n = static_cast<int64_t>(rows.size());
-    torch::Tensor images = torch::empty({n, kNetworkInputHeight, kNetworkInputWidth, 3}, torch::kUInt8);
+    // The reader alone never reads the body input: it is left empty (zeros).
+    torch::Tensor images = reader_only_ ? torch::zeros({n, kNetworkInputHeight, kNetworkInputWidth, 3}, torch::kUInt8)
+                                        : torch::empty({n, kNetworkInputHeight, kNetworkInputWidth, 3}, torch::kUInt8);
     const bool jersey_input = data_.keep_jersey_input;
     torch::Tensor jersey_images;
     if (jersey_input) jersey_images = torch::empty({n, kJerseyInputHeight, kJerseyInputWidth, 3}, torch::kUInt8);
@@ -482,7 +500,7 @@ class CropEncoderTask : public nn::TrainingTask {
         cv::Mat dst(src.rows, src.cols, CV_8UC3, out);
         f.convertTo(dst, CV_8UC3);
       };
-      photometric(body_image, images[static_cast<int64_t>(i)].data_ptr<uint8_t>());
+      if (!reader_only_) photometric(body_image, images[static_cast<int64_t>(i)].data_ptr<uint8_t>());
       if (jersey_input) photometric(jersey_image, jersey_images[static_cast<int64_t>(i)].data_ptr<uint8_t>());
       kit.push_back(rows[i]->kit);
       role.push_back(static_cast<int64_t>(rows[i]->role));
@@ -511,7 +529,7 @@ class CropEncoderTask : public nn::TrainingTask {
   std::vector<CropSample> val_scenes_;
   std::map<int, std::vector<size_t>> by_identity_;
   std::vector<int> identities_;
-  std::vector<size_t> legible_, background_, scenes_;
+  std::vector<size_t> legible_, background_, scenes_, people_;  // people_: every crop of a person (not scenes)
   std::unique_ptr<nn::PrefetchLoader<Batch>> loader_;
 };
 
@@ -581,7 +599,10 @@ CropDataOptions ReadDataOptions(const nn::TrainRecipe& recipe) {
   try {
     o.Check();
   } catch (const Error& e) {
-    throw InputError(recipe.path, recipe.data.Mark().line + 1, "data", e.message());
+    const YAML::Node scenes = recipe.data["jersey_scenes"];
+    const bool in_scenes = scenes && e.message().rfind(kScenesErrorPrefix, 0) == 0;
+    throw InputError(recipe.path, (in_scenes ? scenes : recipe.data).Mark().line + 1,
+                     in_scenes ? "data.jersey_scenes" : "data", e.message());
   }
   return o;
 }
@@ -625,6 +646,9 @@ NetworkRecipe ReadNetwork(const nn::TrainRecipe& recipe) {
     }
     return n;
   }
+  if (recipe.network["train_only"]) {
+    r.Fail(recipe.network["train_only"], "network.train_only", "needs network.from_package (the package to start from)");
+  }
   n.config = ReadNetworkConfig(r, recipe);
   return n;
 }
@@ -648,9 +672,14 @@ void CropDataOptions::Check() const {
   IPT_CHECK(legible_max_shift_px >= 0 && legible_max_shift_px <= 32, "legible_max_shift_px must be in [0, 32]");
   IPT_CHECK(legible_max_scale >= 0 && legible_max_scale <= 0.5, "legible_max_scale must be in [0, 0.5]");
   IPT_CHECK(legible_max_blur_sigma >= 0.3 && legible_max_blur_sigma <= 4, "legible_max_blur_sigma must be in [0.3, 4]");
-  IPT_CHECK(scene_crops_per_batch >= 0 && scene_crops_per_batch <= 1024, "jersey_scenes.crops_per_batch must be in [0, 1024]");
-  IPT_CHECK(scene_crops_per_batch == 0 || !scene_seeds.empty(), "jersey_scenes.crops_per_batch needs jersey_scenes.seeds");
-  scenes.Check();
+  IPT_CHECK(scene_crops_per_batch >= 0 && scene_crops_per_batch <= 1024, "{}crops_per_batch must be in [0, 1024]",
+            kScenesErrorPrefix);
+  IPT_CHECK(scene_crops_per_batch == 0 || !scene_seeds.empty(), "{}crops_per_batch needs seeds", kScenesErrorPrefix);
+  try {
+    scenes.Check();
+  } catch (const Error& e) {
+    throw Error(kScenesErrorPrefix + e.message());
+  }
 }
 
 EncoderInput SampleInput(const CropSample& s) {
@@ -796,8 +825,10 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
       const registry::ModelManifest manifest = store.Get(from_ref);
       IPT_CHECK(manifest.kind == "crop_encoder", "package {} is a {}, not a crop_encoder", from_ref.substr(0, 8),
                 manifest.kind);
-      network.config = CropEncoderNetConfig::FromJson(manifest.architecture, (store.PackageDir(from_ref) / "model.json").string());
-      initial_weights = store.PackageDir(from_ref) / "weights.safetensors";
+      network.config = CropEncoderNetConfig::FromJson(manifest.architecture, (store.PackageDir(from_ref) / registry::kManifestFileName).string());
+      initial_weights = store.PackageDir(from_ref) / registry::kWeightsFileName;
+      CropEncoderNet probe(network.config);  // refused now, not after minutes of cutting crops
+      nn::LoadModule(*probe, initial_weights);
     } catch (const Error& e) {
       throw InputError(recipe.path, line, "network.from_package", e.message());
     }
@@ -813,15 +844,15 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
   if (ctx.resume) nn::CheckResumable(ctx.run_dir, recipe.training, nn::RecipeIdentity(recipe));
   spdlog::info("crop encoder: cutting crops from {} training and {} validation matches", recipe.train_matches.size(),
                recipe.val_matches.size());
-  CropDataset train = LoadCropSamples(recipe.train_matches, data.frame_step, data, recipe.training.seed);
-  CropDataset val = LoadCropSamples(recipe.val_matches, data.val_frame_step, data, recipe.training.seed + 1);
+  CropDataset train = LoadCropSamples(recipe.train_matches, data.frame_step, data, recipe.training.seed + kTrainCropsStream);
+  CropDataset val = LoadCropSamples(recipe.val_matches, data.val_frame_step, data, recipe.training.seed + kValCropsStream);
   if (!data.scene_seeds.empty() || !data.val_scene_seeds.empty()) {
     spdlog::info("crop encoder: rendering jersey scenes of {} training and {} validation stadiums",
                  data.scene_seeds.size(), data.val_scene_seeds.size());
   }
-  std::vector<CropSample> scenes = LoadSceneSamples(data.scene_seeds, data, recipe.training.seed + 2);
+  std::vector<CropSample> scenes = LoadSceneSamples(data.scene_seeds, data, recipe.training.seed + kTrainScenesStream);
   std::move(scenes.begin(), scenes.end(), std::back_inserter(train.samples));
-  std::vector<CropSample> val_scenes = LoadSceneSamples(data.val_scene_seeds, data, recipe.training.seed + 3);
+  std::vector<CropSample> val_scenes = LoadSceneSamples(data.val_scene_seeds, data, recipe.training.seed + kValScenesStream);
   const int64_t first_step = ctx.resume ? nn::ResumeStep(ctx.run_dir) : 0;
   torch::manual_seed(recipe.training.seed);
   CropEncoderTask task(network, data, recipe.training.seed, std::move(train), std::move(val), std::move(val_scenes),
@@ -849,7 +880,8 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
     for (const auto& t : trained.tensors) {
       if (std::any_of(reader.begin(), reader.end(), [&](const std::string& p) { return t.name.rfind(p, 0) == 0; })) continue;
       const io::TensorData* s = start.Find(t.name);
-      IPT_ASSERT(s && s->bytes == t.bytes);
+      IPT_CHECK(s && s->bytes == t.bytes, "training the number reader alone changed {} of package {}", t.name,
+                from_ref.substr(0, 8));
     }
   }
   w.weights_safetensors = io::SerializeSafetensors(trained);

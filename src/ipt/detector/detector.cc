@@ -23,10 +23,10 @@ Detector::Detector(const std::filesystem::path& package_dir, const DetectorRunOp
     : net_(std::make_unique<Net>()), options_(options) {
   options_.Check();
   manifest_ = registry::ReadPackage(package_dir);
-  const std::string source = (package_dir / "model.json").string();
+  const std::string source = (package_dir / registry::kManifestFileName).string();
   if (manifest_.kind != "detector") throw InputError(source, 0, "kind", "'" + manifest_.kind + "' is not a detector");
   net_->net = DetectorNet(DetectorNetConfig::FromJson(manifest_.architecture, source));
-  nn::LoadModule(*net_->net, package_dir / "weights.safetensors");
+  nn::LoadModule(*net_->net, package_dir / registry::kWeightsFileName);
   net_->device = nn::ParseDevice(options_.device);
   net_->net->to(net_->device);
   net_->net->eval();

@@ -57,7 +57,7 @@ GnnTracker::GnnTracker(const std::filesystem::path& package_dir, const GnnTracke
     : net_(std::make_unique<Net>()) {
   options.Check();
   const registry::ModelManifest manifest = registry::ReadPackage(package_dir);
-  const std::string source = (package_dir / "model.json").string();
+  const std::string source = (package_dir / registry::kManifestFileName).string();
   if (manifest.kind != "tracker") throw InputError(source, 0, "kind", "'" + Echo(manifest.kind) + "' is not a tracker");
   const nlohmann::json& a = manifest.architecture;
   if (!a.is_object() || !a.contains("type") || a["type"] != kGnnTrackerType) {
@@ -83,7 +83,7 @@ GnnTracker::GnnTracker(const std::filesystem::path& package_dir, const GnnTracke
     throw InputError(source, 0, "architecture.network", "feature widths differ from the named features");
   }
   net_->net = GnnTrackerNet(config);
-  nn::LoadModule(*net_->net, package_dir / "weights.safetensors");
+  nn::LoadModule(*net_->net, package_dir / registry::kWeightsFileName);
   net_->net->eval();
   nn::SetTorchThreads(options.threads);
 }

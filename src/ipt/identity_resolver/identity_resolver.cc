@@ -51,7 +51,7 @@ struct IdentityResolver::Net {
 IdentityResolver::IdentityResolver(const std::filesystem::path& package_dir, int threads) : net_(std::make_unique<Net>()) {
   IPT_CHECK(threads >= 1 && threads <= 256, "identity resolver: threads must be in [1, 256]");
   const registry::ModelManifest manifest = registry::ReadPackage(package_dir);
-  const std::string source = (package_dir / "model.json").string();
+  const std::string source = (package_dir / registry::kManifestFileName).string();
   if (manifest.kind != "identity_resolver") {
     throw InputError(source, 0, "kind", "'" + Echo(manifest.kind) + "' is not an identity_resolver");
   }
@@ -70,7 +70,7 @@ IdentityResolver::IdentityResolver(const std::filesystem::path& package_dir, int
   options_ = IdentityOptionsFromJson(a["resolving"], source, "architecture.resolving");
   if (!a.contains("network")) throw InputError(source, 0, "architecture.network", "missing");
   net_->net = AffinityNet(AffinityNetConfig::FromJson(a["network"], source));
-  weights_ = package_dir / "weights.safetensors";
+  weights_ = package_dir / registry::kWeightsFileName;
   nn::LoadModule(*net_->net, weights_);
   net_->net->eval();
   nn::SetTorchThreads(threads);

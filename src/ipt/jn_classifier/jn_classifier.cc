@@ -159,7 +159,7 @@ JnClassifier::JnClassifier(const std::filesystem::path& package_dir, const JnCla
     : net_(std::make_unique<Net>()), options_(options) {
   options.Check();
   const registry::ModelManifest manifest = registry::ReadPackage(package_dir);
-  const std::string source = (package_dir / "model.json").string();
+  const std::string source = (package_dir / registry::kManifestFileName).string();
   if (manifest.kind != "jn_classifier") {
     throw InputError(source, 0, "kind", "'" + Echo(manifest.kind) + "' is not a jn_classifier");
   }
@@ -176,7 +176,7 @@ JnClassifier::JnClassifier(const std::filesystem::path& package_dir, const JnCla
   }
   if (!a.contains("network")) throw InputError(source, 0, "architecture.network", "missing");
   net_->net = JnNet(JnNetConfig::FromJson(a["network"], source));
-  weights_ = package_dir / "weights.safetensors";
+  weights_ = package_dir / registry::kWeightsFileName;
   nn::LoadModule(*net_->net, weights_);
   net_->net->eval();
   nn::SetTorchThreads(options.threads);

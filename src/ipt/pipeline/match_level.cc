@@ -55,13 +55,13 @@ std::map<std::string, std::string> TrackLayerRefs(const std::map<std::string, st
   const registry::ModelManifest tracker = registry::ReadPackage(store.PackageDir(refs["tracker"]));
   auto it = tracker.trained_with.find("detector");
   if (it == tracker.trained_with.end()) {
-    throw InputError((store.PackageDir(refs["tracker"]) / "model.json").string(), 0, "trained_with.detector",
+    throw InputError((store.PackageDir(refs["tracker"]) / registry::kManifestFileName).string(), 0, "trained_with.detector",
                      "missing: the tracker does not say which detector made its frame layer");
   }
   refs["detector"] = it->second;
   auto crop = tracker.trained_with.find("crop_encoder");
   if (crop == tracker.trained_with.end() || crop->second != refs["crop_encoder"]) {
-    throw InputError((store.PackageDir(refs["tracker"]) / "model.json").string(), 0, "trained_with.crop_encoder",
+    throw InputError((store.PackageDir(refs["tracker"]) / registry::kManifestFileName).string(), 0, "trained_with.crop_encoder",
                      "the tracker was not trained with the collection's crop encoder");
   }
   return refs;

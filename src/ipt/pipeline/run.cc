@@ -81,7 +81,7 @@ std::map<std::string, std::string> CheckRunCollection(const fs::path& models_yam
     // The package's recorded schema must be the graph's: what the run reads by name.
     const registry::ModelManifest manifest = store.Get(refs[model]);
     const registry::ModelSpec& spec = graph.Model(model);
-    const std::string source = (store.PackageDir(refs[model]) / "model.json").string();
+    const std::string source = (store.PackageDir(refs[model]) / registry::kManifestFileName).string();
     if (manifest.kind != spec.kind) {
       throw InputError(source, 0, "kind", fmt::format("'{}', the graph's {} is a {}", Echo(manifest.kind), model, spec.kind));
     }
@@ -209,7 +209,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
     for (const char* upstream : {"detector", "crop_encoder"}) {
       auto it = m.trained_with.find(upstream);
       if (m.kind != "tracker" || it == m.trained_with.end() || it->second != report.refs.at(upstream)) {
-        throw InputError((models.PackageDir(ref) / "model.json").string(), 0, std::string("trained_with.") + upstream,
+        throw InputError((models.PackageDir(ref) / registry::kManifestFileName).string(), 0, std::string("trained_with.") + upstream,
                          "--tracker " + options.tracker + " is not a tracker trained with the collection's " + upstream);
       }
     }

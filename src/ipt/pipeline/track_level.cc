@@ -174,7 +174,7 @@ registry::TrainedWeights TrainTracker(const registry::TrainingContext& ctx) {
 
 tracking::OnlineTrackerOptions ReadOnlineTrackerPackage(const std::filesystem::path& package_dir) {
   const registry::ModelManifest manifest = registry::ReadPackage(package_dir);
-  const std::string source = (package_dir / "model.json").string();
+  const std::string source = (package_dir / registry::kManifestFileName).string();
   if (manifest.kind != "tracker") throw InputError(source, 0, "kind", "'" + Echo(manifest.kind) + "' is not a tracker");
   const nlohmann::json& a = manifest.architecture;
   if (!a.is_object() || !a.contains("type") || !a["type"].is_string() || a["type"] != kOnlineTrackerType) {

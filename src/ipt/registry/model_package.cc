@@ -23,8 +23,6 @@ namespace {
 constexpr size_t kShortRefLength = 12;
 constexpr size_t kMinPrefixLength = 4;
 constexpr size_t kRefLength = 64;  // SHA-256 in hex
-constexpr const char* kWeightsFile = "weights.safetensors";
-constexpr const char* kManifestFile = "model.json";
 
 // A package as read from disk: the verified manifest and the exact bytes that
 // were verified (so that what the store copies is what was checked).
@@ -35,11 +33,11 @@ struct LoadedPackage {
 
 LoadedPackage LoadPackage(const fs::path& dir) {
   LoadedPackage p;
-  const fs::path json_path = dir / kManifestFile;
+  const fs::path json_path = dir / kManifestFileName;
   p.manifest_text = ReadFile(json_path);
   const nlohmann::json j = io::ParseJson(p.manifest_text, json_path.string());
   p.manifest = ManifestFromJson(j, json_path.string());
-  const fs::path weights_path = dir / kWeightsFile;
+  const fs::path weights_path = dir / kWeightsFileName;
   p.weights = io::ReadTensorFileBytes(weights_path);
   const std::string ref = ComputeModelRef(p.manifest.name, p.manifest.kind, p.weights, p.manifest.architecture);
   if (ref != p.manifest.ref) {
@@ -182,8 +180,8 @@ void WritePackage(const fs::path& dir, const std::string& weights_bytes, ModelMa
   manifest->ref = ComputeModelRef(manifest->name, manifest->kind, weights_bytes, manifest->architecture);
   AtomicPath out(dir);
   fs::create_directories(out.temp());
-  WriteFileAtomic(out.temp() / "weights.safetensors", weights_bytes);
-  WriteFileAtomic(out.temp() / "model.json", ToJson(*manifest).dump(2) + "\n");
+  WriteFileAtomic(out.temp() / kWeightsFileName, weights_bytes);
+  WriteFileAtomic(out.temp() / kManifestFileName, ToJson(*manifest).dump(2) + "\n");
   out.Commit();
 }
 
@@ -201,7 +199,7 @@ ModelManifest ModelStore::ReadStored(const std::string& ref) const {
   CheckInside(dir, root_, "model store entry");  // a symlink to elsewhere is not the store's
   ModelManifest m = ReadPackage(dir);
   if (m.ref != ref) {
-    throw InputError((dir / kManifestFile).string(), 0, "ref",
+    throw InputError((dir / kManifestFileName).string(), 0, "ref",
                      fmt::format("package {} is stored under {}: a misplaced or edited copy", ShortRef(m.ref),
                                  ShortRef(ref)));
   }
@@ -224,8 +222,8 @@ std::string ModelStore::Add(const fs::path& package_dir) {
   }
   AtomicPath out(target);
   fs::create_directories(out.temp());
-  WriteFileAtomic(out.temp() / kWeightsFile, package.weights);
-  WriteFileAtomic(out.temp() / kManifestFile, package.manifest_text);
+  WriteFileAtomic(out.temp() / kWeightsFileName, package.weights);
+  WriteFileAtomic(out.temp() / kManifestFileName, package.manifest_text);
   out.Commit(/*replace_existing=*/true);
   return ref;
 }

@@ -19,6 +19,9 @@
 namespace ipt::registry {
 
 constexpr const char* kModelFormat = "ipt-model/1";
+// The two files of a package directory.
+inline constexpr const char* kWeightsFileName = "weights.safetensors";
+inline constexpr const char* kManifestFileName = "model.json";
 
 struct ModelManifest {
   std::string name;                  // model name in the graph, e.g. "crop_encoder"

@@ -50,7 +50,9 @@ struct JerseyScene {
   int index = 0;                        // 0 .. scenes_per_stadium - 1
   geometry::Rig rig;                    // the stadium's cameras ([0] left, [1] right)
   cv::Mat frames[2];                    // each camera's frame, rendered and compressed (8-bit BGR)
-  std::vector<io::Annotation> people;   // AnnotateFrame's rows, frame 1; person_id = 1..people_per_scene
+  // AnnotateFrame's rows, frame 1, one per person placed: person_id in 1..people_per_scene
+  // (someone is left out, and the ids skip them, when no try found room).
+  std::vector<io::Annotation> people;
 };
 
 // Renders the scenes of the stadium drawn for `seed` (Vary(base, seed) with the
