@@ -299,6 +299,10 @@ expect_error "the range is empty" "$IPT" sim --seeds 5-3 --out "$WORK/never"
 expect_error "more than 10000 seeds" "$IPT" sim --seeds 0-20000 --out "$WORK/never"
 expect_error "excludes" "$IPT" sim --seed 3 --seeds 1-2 --out "$WORK/never"
 [ ! -e "$WORK/never" ] || fail "a refused sim left an output directory"
+# Jersey scenes (the number reader's training data) as pictures; refused with --seeds.
+"$IPT" sim --jersey-scenes 1 --seed 3000 --out "$WORK/scenes" >/dev/null 2>"$WORK/err" || { cat "$WORK/err"; fail "sim --jersey-scenes failed"; }
+{ [ -s "$WORK/scenes/scene-1.jpg" ] && [ -s "$WORK/scenes/crops-1.png" ]; } || fail "sim --jersey-scenes wrote no pictures"
+expect_error "excludes" "$IPT" sim --jersey-scenes 1 --seeds 3000-3001 --out "$WORK/never"
 # ---- end of sim block ----
 
 # ---- the pipeline with the committed default models (issue 8) ----

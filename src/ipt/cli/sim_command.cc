@@ -2,9 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "ipt/cli/commands.h"
 #include "ipt/cli/validators.h"
+#include "ipt/sim/jersey_scenes.h"
 #include "ipt/sim/synthetic_match.h"
+#include "ipt/util/atomic_path.h"
+#include "ipt/viz/overlay.h"
 #include "ipt/util/check.h"
 #include "ipt/util/limits.h"
 #include "ipt/sim/variation.h"
@@ -14,6 +19,40 @@
 
 namespace ipt::cli {
 
+namespace {
+constexpr int kSceneSheetColumns = 7;  // crops per row of a scene's contact sheet
+
+// `ipt sim --jersey-scenes N`: the scenes of one stadium as pictures in the directory
+// `out` (written whole, then renamed into place).
+void WriteJerseyScenePictures(const sim::SimConfig& base, uint64_t seed, int scenes, const std::filesystem::path& out,
+                              bool force) {
+  CheckReplaceableOutputDir(out, force, "--out");
+  sim::JerseySceneOptions options;
+  options.scenes_per_stadium = scenes;
+  AtomicPath dir(out);
+  std::filesystem::create_directories(dir.temp());
+  WriteOutputMarker(dir.temp());
+  int people = 0, legible = 0;
+  sim::RenderJerseyScenes(base, seed, options, [&](const sim::JerseyScene& scene) {
+    const std::vector<cv::Mat> frames = {scene.frames[0], scene.frames[1]};
+    auto write = [&](const std::string& name, const cv::Mat& image) {
+      IPT_CHECK(cv::imwrite((dir.temp() / name).string(), image), "cannot write {}", (out / name).string());
+    };
+    write(fmt::format("scene-{}.jpg", scene.index + 1), viz::SideBySide(frames));
+    write(fmt::format("crops-{}.png", scene.index + 1),
+          viz::CropSheetOfFrame(scene.people, scene.rig, frames, kSceneSheetColumns));
+    for (const auto& a : scene.people) {
+      ++people;
+      legible += a.jersey && a.legibility == io::Legibility::kLegible;
+    }
+  });
+  dir.Commit();
+  spdlog::info("wrote {} jersey scenes of stadium {} to {} ({} people, {} with a legible number; "
+               "scene-K.jpg: both cameras, crops-K.png: everyone's crop, * = legible)",
+               scenes, seed, out.string(), people, legible);
+}
+}  // namespace
+
 void AddSimCommand(CLI::App& app) {
   struct Args {
     std::string config, out, seeds;
@@ -22,6 +61,7 @@ void AddSimCommand(CLI::App& app) {
     bool force = false;
     bool vary = false;
     int threads = 2;
+    int jersey_scenes = 0;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
@@ -51,7 +91,19 @@ void AddSimCommand(CLI::App& app) {
   cmd->add_option("--out", args->out, "output match directory (with --seeds: the dataset directory)")->required();
   cmd->add_flag("--force", args->force, "replace an output match directory if it exists and ipt wrote it");
   cmd->add_option("--threads", args->threads, "cameras rendered in parallel")->check(CLI::Range(1, 2));
+  cmd->add_option("--jersey-scenes", args->jersey_scenes,
+                  "instead of a match: N jersey scenes of the stadium drawn for --seed, the number reader's\n"
+                  "training data (sim/jersey_scenes.h), as pictures OUT/scene-K.jpg and OUT/crops-K.png")
+      ->check(CLI::Range(1, 1000))
+      ->excludes("--seeds")
+      ->excludes("--vary");
   cmd->callback([args]() {
+    if (args->jersey_scenes > 0) {
+      CheckOutputNotInput(args->out, {args->config}, "--out");
+      WriteJerseyScenePictures(args->config.empty() ? sim::SimConfig{} : sim::LoadSimConfig(args->config), args->seed,
+                               args->jersey_scenes, args->out, args->force);
+      return;
+    }
     // Refuse what cannot work before loading or rendering anything.
     std::vector<uint64_t> seeds = {args->seed};
     std::vector<std::filesystem::path> outs = {args->out};

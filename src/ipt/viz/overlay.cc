@@ -122,8 +122,9 @@ cv::Mat CropSheetOfFrame(const std::vector<io::Annotation>& rows, const geometry
     if (!view) continue;
     const int c = view->camera_index;
     tiles.push_back(geometry::CutCrop(camera_images[c], rig.cameras[c], *view));
-    captions.push_back(std::to_string(a.person_id) + (a.jersey ? " #" + std::to_string(*a.jersey) : "") + " " +
-                       (c == 0 ? "L" : "R"));
+    const bool legible = a.jersey && a.legibility == io::Legibility::kLegible;
+    captions.push_back(std::to_string(a.person_id) + (a.jersey ? " #" + std::to_string(*a.jersey) : "") +
+                       (legible ? "*" : "") + " " + (c == 0 ? "L" : "R"));
   }
   if (crops) *crops = static_cast<int>(tiles.size());
   return ContactSheet(tiles, captions, columns);

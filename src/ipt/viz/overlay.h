@@ -39,7 +39,8 @@ cv::Mat ContactSheet(const std::vector<cv::Mat>& tiles, const std::vector<std::s
                      int columns);
 
 // A contact sheet of the 128x256 perspective crops of a frame's people, each cut
-// from its best source camera (geometry::MakeCropView), captioned "id #jersey L|R".
+// from its best source camera (geometry::MakeCropView), captioned "id #jersey L|R"
+// ("#jersey*" when the number is labelled legible).
 // `camera_images` are the frame's images, in the rig's camera order. People no
 // camera sees are left out.
 cv::Mat CropSheetOfFrame(const std::vector<io::Annotation>& rows, const geometry::Rig& rig,
