@@ -78,6 +78,18 @@ CropSample CutSample(const std::vector<geometry::Camera>& cameras, const cv::Mat
   return s;
 }
 
+// The crop of annotated person `a` at a jittered foot-point, with what the annotation
+// says of the person (role, legibility, jersey); empty pixels when no camera sees it.
+CropSample PersonSample(const std::vector<geometry::Camera>& cameras, const cv::Mat frames[2],
+                        const io::Annotation& a, const CropDataOptions& options, Rng& rng) {
+  const Eigen::Vector2d foot(a.x_m + rng.Normal(0, options.jitter_m), a.z_m + rng.Normal(0, options.jitter_m));
+  CropSample s = CutSample(cameras, frames, foot, Eigen::Vector2d(a.x_m, a.z_m), options.keep_jersey_input);
+  s.role = RoleOf(a.category);
+  s.legibility = static_cast<int>(a.legibility);
+  s.jersey = a.jersey ? *a.jersey : -1;
+  return s;
+}
+
 // Samples of one match; identity/kit indices are local (person id, category) and made dense later.
 std::vector<CropSample> LoadMatch(const std::string& dir, int match_index, int frame_step,
                                   const CropDataOptions& options, uint64_t seed) {
@@ -96,16 +108,12 @@ std::vector<CropSample> LoadMatch(const std::string& dir, int match_index, int f
     if (!sampled && std::none_of(rows.begin(), rows.end(), IsLegible)) continue;
     for (const auto& a : rows) {
       if (!a.in_view || (!sampled && !IsLegible(a))) continue;
-      const Eigen::Vector2d foot(a.x_m + rng.Normal(0, options.jitter_m), a.z_m + rng.Normal(0, options.jitter_m));
-      CropSample s = CutSample(cameras, frames, foot, Eigen::Vector2d(a.x_m, a.z_m), options.keep_jersey_input);
+      CropSample s = PersonSample(cameras, frames, a, options, rng);
       if (s.pixels.empty()) continue;
       s.frame = frame;
       s.time_s = static_cast<float>((frame - 1) / match.info.fps);
       s.identity = a.person_id;
       s.kit = static_cast<int>(a.category);
-      s.role = RoleOf(a.category);
-      s.legibility = static_cast<int>(a.legibility);
-      s.jersey = a.jersey ? *a.jersey : -1;
       out.push_back(std::move(s));
     }
     for (int b = 0; sampled && b < options.background_per_frame; ++b) {
@@ -142,16 +150,11 @@ std::vector<CropSample> LoadStadiumScenes(uint64_t stadium_seed, int stadium_ind
   sim::RenderJerseyScenes(sim::SimConfig(), stadium_seed, options.scenes, [&](const sim::JerseyScene& scene) {
     for (const auto& a : scene.people) {
       if (!a.in_view) continue;
-      const Eigen::Vector2d foot(a.x_m + rng.Normal(0, options.jitter_m), a.z_m + rng.Normal(0, options.jitter_m));
-      CropSample s = CutSample(scene.rig.cameras, scene.frames, foot, Eigen::Vector2d(a.x_m, a.z_m),
-                               options.keep_jersey_input);
+      CropSample s = PersonSample(scene.rig.cameras, scene.frames, a, options, rng);
       if (s.pixels.empty()) continue;
       s.match = -1 - stadium_index;
       s.frame = scene.index + 1;
       s.from_scene = true;
-      s.role = RoleOf(a.category);
-      s.legibility = static_cast<int>(a.legibility);
-      s.jersey = a.jersey ? *a.jersey : -1;
       out.push_back(std::move(s));
     }
   });

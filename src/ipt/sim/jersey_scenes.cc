@@ -11,7 +11,6 @@
 #include "ipt/sim/synthetic_match.h"
 #include "ipt/sim/variation.h"
 #include "ipt/util/check.h"
-#include "ipt/util/limits.h"
 #include "ipt/util/random.h"
 
 namespace ipt::sim {
@@ -74,13 +73,9 @@ void JerseySceneOptions::Check() const {
   IPT_CHECK(legible_max_turn_deg >= 0 && legible_max_turn_deg <= 90, "legible_max_turn_deg must be in [0, 90]");
   IPT_CHECK(min_separation_m >= 0 && min_separation_m <= 10, "min_separation_m must be in [0, 10]");
   IPT_CHECK(max_speed_mps >= 0 && max_speed_mps <= 12, "max_speed_mps must be in [0, 12]");
-  IPT_CHECK(!image_sizes_px.empty(), "image_sizes_px must not be empty");
-  for (const auto& size : image_sizes_px) {
-    IPT_CHECK(size[0] >= geometry::RigOptions::kMinImageSidePx && size[1] >= geometry::RigOptions::kMinImageSidePx &&
-                  size[0] <= limits::kMaxImageSidePx && size[1] <= limits::kMaxImageSidePx,
-              "image size {}x{} is outside [{}, {}] px", size[0], size[1], geometry::RigOptions::kMinImageSidePx,
-              limits::kMaxImageSidePx);
-  }
+  VariationRanges sizes;  // the one rule for drawable camera sizes
+  sizes.image_sizes_px = image_sizes_px;
+  sizes.Check();
   IPT_CHECK(jpeg_quality_min >= 1 && jpeg_quality_min <= jpeg_quality_max && jpeg_quality_max <= 100,
             "JPEG qualities must satisfy 1 <= min <= max <= 100, got [{}, {}]", jpeg_quality_min, jpeg_quality_max);
 }
