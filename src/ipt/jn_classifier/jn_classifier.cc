@@ -20,6 +20,15 @@ static_assert(crop_encoder::kNumPresence + crop_encoder::kNumDigitLogits + crop_
 static_assert(crop_encoder::kNumNumbers == io::kNumJerseys);
 constexpr int kDigitGroup = 10;  // one-digit, tens, units: 10 logits each
 
+const auto kVisitVoteOptions = [](auto& v, auto&& visit) {
+  visit("", "min_legible_probability", v.min_legible_probability);
+  visit("", "min_number_probability", v.min_number_probability);
+  visit("", "min_allowed_probability", v.min_allowed_probability);
+  visit("", "min_votes", v.min_votes);
+  visit("", "min_vote_share", v.min_vote_share);
+  visit("", "weight", v.weight);
+};
+
 const auto kVisitNetConfig = [](auto& c, auto&& visit) {
   visit("", "model_dim", c.model_dim);
   visit("", "heads", c.heads);
@@ -61,6 +70,35 @@ JnNetConfig JnNetConfig::FromJson(const nlohmann::json& json, const std::string&
     throw InputError(source, 0, prefix, e.message());
   }
   return c;
+}
+
+void JnVoteOptions::Check() const {
+  AsAttributeOptions().Check();
+  IPT_CHECK(std::isfinite(weight) && weight > 0.5 && weight <= 1, "jn vote: weight must be in (0.5, 1], got {}", weight);
+}
+
+tracking::TrackAttributesOptions JnVoteOptions::AsAttributeOptions() const {
+  tracking::TrackAttributesOptions o;
+  o.min_legible_probability = min_legible_probability;
+  o.min_number_probability = min_number_probability;
+  o.min_allowed_probability = min_allowed_probability;
+  o.min_jersey_votes = min_votes;
+  o.min_jersey_vote_share = min_vote_share;
+  return o;
+}
+
+nlohmann::json JnVoteOptions::ToJson() const { return io::OptionsToJson(*this, kVisitVoteOptions); }
+
+JnVoteOptions JnVoteOptions::FromJson(const nlohmann::json& json, const std::string& source) {
+  JnVoteOptions v;
+  const std::string prefix = "architecture.vote";
+  io::OptionsFromJson(json, source, prefix, v, kVisitVoteOptions);
+  try {
+    v.Check();
+  } catch (const Error& e) {
+    throw InputError(source, 0, prefix, e.message());
+  }
+  return v;
 }
 
 void JnTrack::Append(const float* presence_logits, const float* digit_logits, const float* number_logits) {
@@ -140,6 +178,36 @@ std::vector<int> SelectDetections(const JnTrack& track, int max_detections) {
   return rows;
 }
 
+std::optional<int> VoteOfTrack(const JnTrack& track, int max_detections, const JnVoteOptions& vote) {
+  // Each detection read as the vote of track_attributes.h reads one: P(presence) and the
+  // top candidates of the crop's number distribution.
+  static_assert(crop_encoder::kNumPresence == tracking::kNumJerseyPresences);
+  std::vector<tracking::DetectionEvidence> detections;
+  for (int r : SelectDetections(track, max_detections)) {
+    tracking::DetectionEvidence e;
+    const float* x = &track.inputs[size_t(r) * kJnInputWidth];
+    for (int k = 0; k < crop_encoder::kNumPresence; ++k) e.jersey_presence[k] = std::exp(x[k]);
+    const float* log_p = &track.number_evidence[size_t(r) * io::kNumJerseys];
+    std::array<int, io::kNumJerseys> order;
+    std::iota(order.begin(), order.end(), 0);
+    std::partial_sort(order.begin(), order.begin() + tracking::kMaxJerseyCandidates, order.end(),
+                      [&](int a, int b) { return log_p[a] > log_p[b] || (log_p[a] == log_p[b] && a < b); });
+    for (int k = 0; k < tracking::kMaxJerseyCandidates; ++k) {
+      e.jersey_candidates.push_back({io::kMinJersey + order[k], std::exp(log_p[order[k]])});
+    }
+    detections.push_back(std::move(e));
+  }
+  return tracking::VoteJersey(detections, vote.AsAttributeOptions());
+}
+
+JnProbabilities DeferToVote(const JnProbabilities& network, int number, double weight) {
+  IPT_ASSERT(number >= io::kMinJersey && number <= io::kMaxJersey && weight >= 0 && weight <= 1);
+  JnProbabilities out;
+  for (int k = 0; k < kNumJnClasses; ++k) out[k] = static_cast<float>((1 - weight) * network[k]);
+  out[number - io::kMinJersey] += static_cast<float>(weight);
+  return out;
+}
+
 void JnClassifierRunOptions::Check() const {
   IPT_CHECK(threads >= 1 && threads <= 256, "jn classifier: threads must be in [1, 256]");
   IPT_CHECK(batch_tracks >= 1 && batch_tracks <= 65536, "jn classifier: batch_tracks must be in [1, 65536]");
@@ -168,7 +236,7 @@ JnClassifier::JnClassifier(const std::filesystem::path& package_dir, const JnCla
     throw InputError(source, 0, "architecture.type", "not a jn_classifier");
   }
   for (const auto& [key, value] : a.items()) {
-    static const std::set<std::string> known = {"type", "network", "inputs"};
+    static const std::set<std::string> known = {"type", "network", "inputs", "vote"};
     if (!known.count(key)) throw InputError(source, 0, "architecture." + Echo(key), "unknown key");
   }
   if (!a.contains("inputs") || a["inputs"] != nlohmann::json(JnInputFields())) {
@@ -176,6 +244,7 @@ JnClassifier::JnClassifier(const std::filesystem::path& package_dir, const JnCla
   }
   if (!a.contains("network")) throw InputError(source, 0, "architecture.network", "missing");
   net_->net = JnNet(JnNetConfig::FromJson(a["network"], source));
+  if (a.contains("vote")) vote_ = JnVoteOptions::FromJson(a["vote"], source);
   weights_ = package_dir / registry::kWeightsFileName;
   nn::LoadModule(*net_->net, weights_);
   net_->net->eval();
@@ -210,7 +279,12 @@ std::vector<JnProbabilities> JnClassifier::Classify(const std::vector<JnTrack>& 
     }
     const float* data = p.data_ptr<float>();
     for (size_t i = begin; i < end; ++i) {
-      std::copy_n(data + (i - begin) * kNumJnClasses, kNumJnClasses, out[with_detections[i]].begin());
+      JnProbabilities& o = out[with_detections[i]];
+      std::copy_n(data + (i - begin) * kNumJnClasses, kNumJnClasses, o.begin());
+      if (!vote_) continue;
+      if (const std::optional<int> n = VoteOfTrack(*batch[i - begin], config().max_detections, *vote_)) {
+        o = DeferToVote(o, *n, vote_->weight);
+      }
     }
   }
   return out;

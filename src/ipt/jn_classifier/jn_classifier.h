@@ -19,15 +19,19 @@
 // exist: every match has its own), and agreement across crops adds up as in a Bayesian
 // vote.
 //
+// A package may add the vote of legible crops (JnVoteOptions): over the same detections,
+// when the vote names a number the track wears it; else the network decides.
+//
 // The package: model.json kind jn_classifier, architecture = {"type": "jn_classifier",
-// "network": JnNetConfig, "inputs": [the crop-encoder fields read]}; weights.safetensors
-// holds the network's parameters by name.
+// "network": JnNetConfig, "inputs": [the crop-encoder fields read], optionally "vote":
+// JnVoteOptions}; weights.safetensors holds the network's parameters by name.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -35,6 +39,7 @@
 
 #include "ipt/io/annotations.h"
 #include "ipt/io/match.h"
+#include "ipt/tracking/track_attributes.h"
 
 namespace ipt::jn_classifier {
 
@@ -59,6 +64,33 @@ struct JnNetConfig {
   nlohmann::json ToJson() const;
   // Every key required, no other; InputError naming `source` and the field.
   static JnNetConfig FromJson(const nlohmann::json& json, const std::string& source);
+};
+
+// The vote the classifier defers to (architecture.vote). Over the detections it reads
+// (SelectDetections), tracking::VoteJersey with these thresholds and every number allowed
+// (the classifier does not know the track's team; the roster restricts its output later,
+// tracking::JerseyFromProbabilities). When the vote names a number n the probabilities
+// become  weight * [n] + (1 - weight) * the network's,  so n is the most likely class.
+// Why: on validation the vote is right more often than the network on tracks with many
+// legible crops, the network on short and never-legible ones (docs/models.md, "JN
+// classifier and the vote"). The thresholds' defaults are the vote's in track_attributes.h.
+struct JnVoteOptions {
+  double min_legible_probability = tracking::TrackAttributesOptions{}.min_legible_probability;
+  double min_number_probability = tracking::TrackAttributesOptions{}.min_number_probability;
+  // Every number is allowed: a crop votes when its candidates hold this much together.
+  double min_allowed_probability = tracking::TrackAttributesOptions{}.min_allowed_probability;
+  int min_votes = tracking::TrackAttributesOptions{}.min_jersey_votes;
+  double min_vote_share = tracking::TrackAttributesOptions{}.min_jersey_vote_share;
+  // The vote's share of the output, in (0.5, 1]: 0.9 leaves a voted track surer of its
+  // number than the identity resolver's jersey_veto_probability (0.9), so two identities
+  // whose votes name different numbers are never joined.
+  double weight = 0.9;
+  void Check() const;
+  nlohmann::json ToJson() const;
+  // Every key required, no other; InputError naming `source` and architecture.vote.<key>.
+  static JnVoteOptions FromJson(const nlohmann::json& json, const std::string& source);
+  // The same thresholds as the vote of track_attributes.h reads them.
+  tracking::TrackAttributesOptions AsAttributeOptions() const;
 };
 
 // One track's detections as the classifier reads them.
@@ -104,6 +136,12 @@ class DetectionSelector {
 // A track's class probabilities [kNumJnClasses] (numbers 0..99, then unknown).
 using JnProbabilities = std::array<float, kNumJnClasses>;
 
+// The vote of JnVoteOptions over the detections the classifier reads of `track` (the
+// max_detections most legible): the number, or none.
+std::optional<int> VoteOfTrack(const JnTrack& track, int max_detections, const JnVoteOptions& vote);
+// The network's probabilities with the vote's number given `weight` of the mass.
+JnProbabilities DeferToVote(const JnProbabilities& network, int number, double weight);
+
 struct JnClassifierRunOptions {
   int threads = 2;        // LibTorch CPU threads
   int batch_tracks = 256; // tracks per forward pass
@@ -118,8 +156,9 @@ class JnClassifier {
   ~JnClassifier();
   JnClassifier(JnClassifier&&) noexcept;
   const JnNetConfig& config() const;
-  // Probabilities per track, in order; a track without detections is "unknown" with
-  // probability 1. Throws InputError naming weights.safetensors when the network gives
+  const std::optional<JnVoteOptions>& vote() const { return vote_; }
+  // Probabilities per track, in order (the network's, deferring to the vote when the
+  // package has one); a track without detections is "unknown" with probability 1. Throws InputError naming weights.safetensors when the network gives
   // non-finite values (corrupt weights).
   std::vector<JnProbabilities> Classify(const std::vector<JnTrack>& tracks);
 
@@ -127,6 +166,7 @@ class JnClassifier {
   struct Net;
   std::unique_ptr<Net> net_;
   JnClassifierRunOptions options_;
+  std::optional<JnVoteOptions> vote_;
   std::filesystem::path weights_;  // named when the network gives non-finite outputs
 };
 

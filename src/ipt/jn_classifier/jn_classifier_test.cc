@@ -204,6 +204,104 @@ TEST(JnClassifier, RefusesPackagesOfOtherInputsOrKeys) {
   EXPECT_NE(error(a, "missing").find("architecture.network.max_detections"), std::string::npos);
 }
 
+// A crop read with certainty: presence logits (0, 0, legible_logit) and the number (with
+// its digits) 15 above every other logit.
+void AppendSureCrop(JnTrack* track, float legible_logit, int read) {
+  CropLogits c;
+  c.presence = {0.f, 0.f, legible_logit};
+  c.number[read] = 15;
+  if (read < 10) {
+    c.digits[read] = 15;
+  } else {
+    c.digits[10 + read / 10] = 15;
+    c.digits[20 + read % 10] = 15;
+  }
+  track->Append(c.presence.data(), c.digits.data(), c.number.data());
+}
+
+TEST(JnVote, CountsTheLegibleCropsTheClassifierReads) {
+  const JnVoteOptions vote;  // the vote's defaults: P(legible) >= 0.7, 3 votes, a majority
+  JnTrack t;
+  for (int i = 0; i < 3; ++i) AppendSureCrop(&t, 8, 21);
+  AppendSureCrop(&t, 8, 2);
+  AppendSureCrop(&t, -8, 5);  // illegible crops do not vote
+  AppendSureCrop(&t, -8, 5);
+  AppendSureCrop(&t, -8, 5);
+  EXPECT_EQ(VoteOfTrack(t, 32, vote), 21);
+  JnTrack two;  // fewer than min_votes
+  for (int i = 0; i < 2; ++i) AppendSureCrop(&two, 8, 21);
+  EXPECT_EQ(VoteOfTrack(two, 32, vote), std::nullopt);
+  JnTrack tie;
+  for (int i = 0; i < 3; ++i) AppendSureCrop(&tie, 8, 21), AppendSureCrop(&tie, 8, 12);
+  EXPECT_EQ(VoteOfTrack(tie, 32, vote), std::nullopt);
+  // Only the max_detections most legible crops vote (the classifier's selection): the 4
+  // surest read 7, then 6 less sure (still >= 0.7) read 8.
+  JnTrack selected;
+  for (int i = 0; i < 6; ++i) AppendSureCrop(&selected, 3, 8);
+  for (int i = 0; i < 4; ++i) AppendSureCrop(&selected, 9, 7);
+  EXPECT_EQ(VoteOfTrack(selected, 4, vote), 7);
+  EXPECT_EQ(VoteOfTrack(selected, 32, vote), 8);
+  JnVoteOptions strict = vote;
+  strict.min_legible_probability = 0.99;  // exp(3) / (2 + exp(3)) = 0.909 no longer votes, 0.99975 does
+  EXPECT_EQ(VoteOfTrack(selected, 32, strict), 7);
+}
+
+TEST(JnVote, DeferringKeepsADistributionWithTheVotedNumberFirst) {
+  JnProbabilities network{};
+  network[kUnknownClass] = 0.7f;
+  network[2] = 0.3f;
+  const JnProbabilities p = DeferToVote(network, 21, 0.9);
+  EXPECT_NEAR(std::accumulate(p.begin(), p.end(), 0.0), 1.0, 1e-6);
+  EXPECT_NEAR(p[21], 0.9, 1e-6);
+  EXPECT_NEAR(p[2], 0.03, 1e-6);
+  EXPECT_NEAR(p[kUnknownClass], 0.07, 1e-6);
+}
+
+// A package with a vote gives the network's output where the vote names nothing and the
+// voted number (weight of the mass) where it names one; the package records the options.
+TEST(JnVote, PackagesWithAVoteDeferToIt) {
+  const fs::path dir = testing::FreshTempDir("jn_vote_package");
+  torch::manual_seed(7);
+  JnNet net(TinyConfig());
+  net->eval();
+  JnVoteOptions vote;
+  vote.weight = 0.8;
+  nlohmann::json a = {{"type", kJnClassifierType}, {"network", net->config.ToJson()}, {"inputs", JnInputFields()}};
+  JnClassifier plain(Package(net, dir / "plain", a));
+  a["vote"] = vote.ToJson();
+  JnClassifier voting(Package(net, dir / "voting", a));
+  ASSERT_TRUE(voting.vote().has_value());
+  EXPECT_EQ(voting.vote()->weight, 0.8);
+  EXPECT_FALSE(plain.vote().has_value());
+  JnTrack voted, unvoted;
+  for (int i = 0; i < 4; ++i) AppendSureCrop(&voted, 8, 34);
+  for (int i = 0; i < 4; ++i) AppendSureCrop(&unvoted, -8, 34);
+  const std::vector<JnTrack> tracks = {voted, unvoted, JnTrack()};
+  const std::vector<JnProbabilities> p = plain.Classify(tracks), q = voting.Classify(tracks);
+  const JnProbabilities expected = DeferToVote(p[0], 34, 0.8);
+  for (int c = 0; c < kNumJnClasses; ++c) {
+    EXPECT_FLOAT_EQ(q[0][c], expected[c]) << c;
+    EXPECT_EQ(q[1][c], p[1][c]) << c;
+    EXPECT_EQ(q[2][c], p[2][c]) << c;
+  }
+  EXPECT_EQ(std::max_element(q[0].begin(), q[0].end()) - q[0].begin(), 34);
+  // Bad vote options name the field.
+  auto error = [&](const nlohmann::json& v, const std::string& name) {
+    nlohmann::json b = a;
+    b["vote"] = v;
+    return testing::MessageOf<InputError>([&] { JnClassifier c(Package(net, dir / name, b)); });
+  };
+  nlohmann::json v = vote.ToJson();
+  v["weight"] = 0.5;  // the vote's number would not be the most likely
+  EXPECT_NE(error(v, "weight").find("architecture.vote"), std::string::npos);
+  v = vote.ToJson();
+  v.erase("min_votes");
+  EXPECT_NE(error(v, "missing").find("architecture.vote.min_votes"), std::string::npos);
+  v = vote.ToJson();
+  v["quorum"] = 3;
+  EXPECT_NE(error(v, "extra").find("architecture.vote.quorum"), std::string::npos);
+}
+
 // A tiny training run on synthetic tracks lowers the loss; the packaged classifier
 // says "unknown" for tracks with no legible crop and reads the number of tracks with
 // several legible crops, most of which read it right.
@@ -218,7 +316,9 @@ TEST(JnClassifier, TinyTrainingLowersTheLossAndReads) {
                                      << "val_matches: [" << (dir / "val").string() << "]\n"
                                      << "training: {steps: 600, steps_per_epoch: 150, learning_rate: 5.0e-3, loader_workers: 1}\n"
                                      << "data: {batch_tracks: 16, known_share: 0.5, validation_windows: [10]}\n"
-                                     << "network: {model_dim: 16, heads: 2, layers: 1, feedforward_dim: 32, max_detections: 16}\n";
+                                     << "network: {model_dim: 16, heads: 2, layers: 1, feedforward_dim: 32, max_detections: 16,\n"
+                                     << "          vote: {min_legible_probability: 0.7, min_number_probability: 0.5,\n"
+                                     << "                 min_allowed_probability: 0.25, min_votes: 4, min_vote_share: 0.5, weight: 0.85}}\n";
   registry::TrainingContext ctx;
   ctx.model = "jn_classifier";
   ctx.recipe = dir / "recipe.yaml";
@@ -249,9 +349,14 @@ TEST(JnClassifier, TinyTrainingLowersTheLossAndReads) {
   ASSERT_EQ(loss.size(), 4u);
   EXPECT_LT(loss.back(), 0.7 * loss.front()) << loss.front() << " -> " << loss.back();
 
+  // The recipe's vote is recorded; the network is judged here without it.
+  ASSERT_TRUE(w.architecture.contains("vote"));
+  EXPECT_EQ(w.architecture["vote"]["min_votes"], 4);
+  EXPECT_EQ(w.architecture["vote"]["weight"], 0.85);
   registry::ModelManifest manifest;
   manifest.name = manifest.kind = "jn_classifier";
   manifest.architecture = w.architecture;
+  manifest.architecture.erase("vote");
   WritePackage(dir / "package", w.weights_safetensors, &manifest);
   JnClassifier classifier(dir / "package");
   std::mt19937 rng(99);
@@ -287,6 +392,10 @@ TEST(JnClassifier, BadRecipesNameTheField) {
       {"data: {shuffle: true}", "data.shuffle"},
       {"network: {model_dim: 64, heads: 5}", "field 'network'"},
       {"network: {max_detections: 0}", "field 'network'"},
+      {"network: {vote: {weight: 0.3}}", "field 'network.vote'"},
+      {"network: {vote: {min_votes: 0}}", "field 'network.vote'"},
+      {"network: {vote: {quorum: 3}}", "network.vote.quorum"},
+      {"network: {vote: 3}", "network.vote"},
   };
   for (const auto& [section, expected] : cases) {
     std::ofstream(dir / "recipe.yaml") << "model: jn_classifier\n"

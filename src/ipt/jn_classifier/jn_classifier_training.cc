@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <random>
 
 #include "ipt/io/yaml_reader.h"
@@ -68,6 +69,7 @@ namespace {
 struct JnRecipe {
   JnDataOptions data;
   JnNetConfig network;
+  std::optional<JnVoteOptions> vote;  // network.vote: recorded in the package, run time only
 };
 
 JnRecipe ReadJnRecipe(const nn::TrainRecipe& recipe) {
@@ -93,7 +95,25 @@ JnRecipe ReadJnRecipe(const nn::TrainRecipe& recipe) {
   network.Read("feedforward_dim", &r.network.feedforward_dim);
   network.Read("dropout", &r.network.dropout);
   network.Read("max_detections", &r.network.max_detections);
+  const YAML::Node vote = network.Child("vote");
   network.Finish();
+  if (vote.IsDefined() && !vote.IsNull()) {
+    if (!vote.IsMap()) reader.Fail(vote, "network.vote", "expected a map of the vote's options");
+    r.vote.emplace();
+    io::ConfigSection v(reader, vote, "network.vote");
+    v.Read("min_legible_probability", &r.vote->min_legible_probability);
+    v.Read("min_number_probability", &r.vote->min_number_probability);
+    v.Read("min_allowed_probability", &r.vote->min_allowed_probability);
+    v.Read("min_votes", &r.vote->min_votes);
+    v.Read("min_vote_share", &r.vote->min_vote_share);
+    v.Read("weight", &r.vote->weight);
+    v.Finish();
+    try {
+      r.vote->Check();
+    } catch (const Error& e) {
+      throw InputError(file, 0, "network.vote", e.message());
+    }
+  }
   try {
     r.data.Check();
   } catch (const Error& e) {
@@ -279,6 +299,7 @@ registry::TrainedWeights TrainJnClassifier(const registry::TrainingContext& ctx,
   nn::LoadModule(*task.net(), outcome.best_weights);
   w.weights_safetensors = io::SerializeSafetensors(nn::ModuleToSafetensors(*task.net()));
   w.architecture = {{"type", kJnClassifierType}, {"network", jn.network.ToJson()}, {"inputs", JnInputFields()}};
+  if (jn.vote) w.architecture["vote"] = jn.vote->ToJson();
   w.metrics = {{"validation", outcome.best_metrics},
                {"best_step", outcome.best_step},
                {"steps", outcome.steps_done},

@@ -40,6 +40,7 @@ JerseyEvaluation EvaluateJersey(const std::vector<fs::path>& matches, const Jers
     result.jn_classifier = CheckRunCollection(options.models_yaml, model_store, {"jn_classifier"}).at("jn_classifier");
     classifier.emplace(registry::ModelStore(model_store).PackageDir(result.jn_classifier),
                        jn_classifier::JnClassifierRunOptions{options.threads});
+    result.jn_defers_to_vote = classifier->vote().has_value();
   }
   for (int w : options.window_lengths) result.lengths.push_back(std::to_string(w));
   result.lengths.push_back("whole");
@@ -122,6 +123,7 @@ JerseyEvaluation EvaluateJersey(const std::vector<fs::path>& matches, const Jers
 nlohmann::json JerseyEvaluation::ToJson() const {
   nlohmann::json j;
   j["jn_classifier"] = jn_classifier;
+  j["jn_defers_to_vote"] = jn_defers_to_vote;
   j["matches"] = matches;
   j["tracks"] = tracks;
   for (size_t l = 0; l < lengths.size(); ++l) {
@@ -139,8 +141,9 @@ nlohmann::json JerseyEvaluation::ToJson() const {
 }
 
 std::string JerseyEvaluation::ToText() const {
-  std::string out = fmt::format("jersey per track window: {} matches, {} tracks; JN classifier {}\n", matches, tracks,
-                                jn_classifier.empty() ? "none (vote only)" : jn_classifier.substr(0, 12));
+  std::string out = fmt::format("jersey per track window: {} matches, {} tracks; JN classifier {}{}\n", matches, tracks,
+                                jn_classifier.empty() ? "none (vote only)" : jn_classifier.substr(0, 12),
+                                jn_defers_to_vote ? " (deferring to the vote of its crops where it names a number)" : "");
   out += fmt::format("{:>8} {:>8} {:>8} {:>10} {:>10}\n", "length", "legible", "windows", "classifier", "vote");
   for (size_t l = 0; l < lengths.size(); ++l) {
     for (size_t b = 0; b < legibility.size(); ++b) {

@@ -44,6 +44,7 @@ struct JerseyCell {
 
 struct JerseyEvaluation {
   std::string jn_classifier;             // its full ref; empty: the collection names none (vote only)
+  bool jn_defers_to_vote = false;        // its package has a vote (jn_classifier::JnVoteOptions)
   std::vector<std::string> lengths;      // "10", "25", "100", "whole"
   std::vector<std::string> legibility;   // "never", "1-4", ">=5"
   std::vector<std::vector<JerseyCell>> cells;  // [length][legibility]
