@@ -889,6 +889,7 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
   }
   w.weights_safetensors = io::SerializeSafetensors(trained);
   w.architecture = network.config.ToJson();
+  w.training_matches = recipe.train_matches;
   w.metrics = {{"validation", outcome.best_metrics},
                {"best_step", outcome.best_step},
                {"steps", outcome.steps_done},

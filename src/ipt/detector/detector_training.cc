@@ -336,6 +336,7 @@ registry::TrainedWeights TrainDetector(const registry::TrainingContext& ctx) {
   w.weights_safetensors = ReadFile(outcome.best_weights);
   w.architecture = net_config.ToJson();
   w.architecture["stride"] = kDetectorStride;
+  w.training_matches = recipe.train_matches;
   w.metrics = {{"validation", outcome.best_metrics},
                {"best_step", outcome.best_step},
                {"steps", outcome.steps_done},

@@ -404,6 +404,7 @@ registry::TrainedWeights TrainGnnTracker(const registry::TrainingContext& ctx, c
       {"tracking", TrackingOptionsToJson(gnn.tracking)},
       {"node_features", tracking::NodeFeatureNames(crop_encoder::kEmbeddingDim, crop_encoder::kKitDim, crop_encoder::kNumRoles)},
       {"edge_features", tracking::EdgeFeatureNames()}};
+  w.training_matches = recipe.train_matches;
   w.metrics = {{"validation", outcome.best_metrics},
                {"best_step", outcome.best_step},
                {"steps", outcome.steps_done},

@@ -191,6 +191,7 @@ registry::TrainedWeights TrainIdentityResolver(const registry::TrainingContext& 
                     {"network", ir.network.ToJson()},
                     {"resolving", IdentityOptionsToJson(ir.resolving)},
                     {"pair_features", tracking::PairFeatureNames()}};
+  w.training_matches = recipe.train_matches;
   w.metrics = {{"validation", outcome.best_metrics},
                {"best_step", outcome.best_step},
                {"steps", outcome.steps_done},

@@ -300,6 +300,7 @@ registry::TrainedWeights TrainJnClassifier(const registry::TrainingContext& ctx,
   w.weights_safetensors = io::SerializeSafetensors(nn::ModuleToSafetensors(*task.net()));
   w.architecture = {{"type", kJnClassifierType}, {"network", jn.network.ToJson()}, {"inputs", JnInputFields()}};
   if (jn.vote) w.architecture["vote"] = jn.vote->ToJson();
+  w.training_matches = recipe.train_matches;
   w.metrics = {{"validation", outcome.best_metrics},
                {"best_step", outcome.best_step},
                {"steps", outcome.steps_done},

@@ -85,6 +85,15 @@ TEST(Training, TrainedPackageRecordsProvenanceAndPromotes) {
   // Trained against the collection, it promotes.
   auto result = registry::Promote(work / "models.yaml", {{"jn_classifier", ref}}, graph, store);
   EXPECT_TRUE(result.promoted);
+  // A trainer that reads its matches from its recipe reports them; the package records them.
+  trainers.Register("identity_resolver", [](const registry::TrainingContext& ctx) {
+    registry::TrainedWeights w = TrainTinyJn(ctx);
+    w.training_matches = {"data/train-jn/seed-1040", "data/train-jn/seed-1041"};
+    return w;
+  });
+  const std::string resolver = registry::TrainModel("identity_resolver", graph, collection, store, Context({}), trainers);
+  EXPECT_EQ(store.Get(resolver).training_matches,
+            (std::vector<std::string>{"data/train-jn/seed-1040", "data/train-jn/seed-1041"}));
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ std::string TrainModel(const std::string& model, const ModelGraph& graph, const 
   m.inputs = spec.inputs;
   m.outputs = spec.outputs;
   m.trained_with = ctx.upstream_refs;
-  m.training_matches = ctx.matches;
+  m.training_matches = trained.training_matches.empty() ? ctx.matches : trained.training_matches;
   m.training_artifacts = ctx.artifacts;
   m.metrics = trained.metrics;
   m.code_version = IPT_GIT_COMMIT;

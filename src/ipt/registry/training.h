@@ -46,6 +46,9 @@ struct TrainedWeights {
   std::string weights_safetensors;                 // serialized safetensors file
   nlohmann::json architecture = nlohmann::json::object();
   nlohmann::json metrics = nlohmann::json::object();
+  // The match directories trained on (the recipe's, expanded); the package records them
+  // (training_data.matches), else the context's.
+  std::vector<std::string> training_matches;
   bool finished = true;  // false: stopped early (max_minutes); nothing is packaged, resume later
 };
 
