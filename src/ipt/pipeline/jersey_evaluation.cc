@@ -109,11 +109,20 @@ JerseyEvaluation EvaluateJersey(const std::vector<fs::path>& matches, const Jers
         }
       }
       const int truth_value = label == jn_classifier::kUnknownClass ? -1 : label;
+      // The main person's own number, whether or not a crop shows it.
+      int own_number = -1;
+      for (size_t i = 0; i < t.person.size(); ++i) {
+        if (t.person[i] == person && person >= 0) own_number = t.jersey[i];
+      }
       JerseyCell& cell = result.cells[windows[k].length_index][LegibilityBucket(legible)];
       ++cell.windows;
-      cell.vote_right += tracking::VoteJersey(evidence[k], options.attributes, allowed).value_or(-1) == truth_value;
+      const int vote = tracking::VoteJersey(evidence[k], options.attributes, allowed).value_or(-1);
+      cell.vote_right += vote == truth_value;
+      cell.vote_own_number += truth_value == -1 && vote >= 0 && vote == own_number;
       if (classifier) {
-        cell.classifier_right += tracking::JerseyFromProbabilities(p[k], allowed).value_or(-1) == truth_value;
+        const int read = tracking::JerseyFromProbabilities(p[k], allowed).value_or(-1);
+        cell.classifier_right += read == truth_value;
+        cell.classifier_own_number += truth_value == -1 && read >= 0 && read == own_number;
       }
     }
   }
@@ -132,8 +141,11 @@ nlohmann::json JerseyEvaluation::ToJson() const {
       // Accuracies of empty cells are null, not 0.
       auto share = [&](int64_t right) { return c.windows ? nlohmann::json(double(right) / c.windows) : nlohmann::json(); };
       nlohmann::json row = {{"length", lengths[l]}, {"legible", legibility[b]}, {"windows", c.windows},
-                            {"vote_accuracy", share(c.vote_right)}};
-      if (!jn_classifier.empty()) row["classifier_accuracy"] = share(c.classifier_right);
+                            {"vote_accuracy", share(c.vote_right)}, {"vote_own_number", c.vote_own_number}};
+      if (!jn_classifier.empty()) {
+        row["classifier_accuracy"] = share(c.classifier_right);
+        row["classifier_own_number"] = c.classifier_own_number;
+      }
       j["cells"].push_back(row);
     }
   }
@@ -144,16 +156,21 @@ std::string JerseyEvaluation::ToText() const {
   std::string out = fmt::format("jersey per track window: {} matches, {} tracks; JN classifier {}{}\n", matches, tracks,
                                 jn_classifier.empty() ? "none (vote only)" : jn_classifier.substr(0, 12),
                                 jn_defers_to_vote ? " (deferring to the vote of its crops where it names a number)" : "");
-  out += fmt::format("{:>8} {:>8} {:>8} {:>10} {:>10}\n", "length", "legible", "windows", "classifier", "vote");
+  out += fmt::format("{:>8} {:>8} {:>8} {:>10} {:>10} {:>17}\n", "length", "legible", "windows", "classifier", "vote",
+                     "own number (c/v)");
   for (size_t l = 0; l < lengths.size(); ++l) {
     for (size_t b = 0; b < legibility.size(); ++b) {
       const JerseyCell& c = cells[l][b];
       if (c.windows == 0) continue;
       const std::string cls = jn_classifier.empty() ? "-" : fmt::format("{:.3f}", double(c.classifier_right) / c.windows);
-      out += fmt::format("{:>8} {:>8} {:>8} {:>10} {:>10.3f}\n", lengths[l], legibility[b], c.windows, cls,
-                         double(c.vote_right) / c.windows);
+      const std::string own =
+          fmt::format("{}/{}", jn_classifier.empty() ? std::string("-") : std::to_string(c.classifier_own_number),
+                      c.vote_own_number);
+      out += fmt::format("{:>8} {:>8} {:>8} {:>10} {:>10.3f} {:>17}\n", lengths[l], legibility[b], c.windows, cls,
+                         double(c.vote_right) / c.windows, own);
     }
   }
+  out += "own number: windows whose answer is unknown (no legible crop) named the person's own number\n";
   return out;
 }
 

@@ -40,6 +40,10 @@ struct JerseyEvaluationOptions {
 struct JerseyCell {
   int64_t windows = 0;
   int64_t classifier_right = 0, vote_right = 0;
+  // Windows whose right answer is "unknown" (no crop shows the number legibly) where the
+  // reader still named the main person's own number: wrong by the label, right in fact (a
+  // number read from crops annotated partial).
+  int64_t classifier_own_number = 0, vote_own_number = 0;
 };
 
 struct JerseyEvaluation {

@@ -6,6 +6,7 @@
 #include "ipt/pipeline/match_level_test_util.h"
 #include "ipt/pipeline/run.h"
 #include "ipt/pipeline/bench.h"
+#include "ipt/pipeline/jersey_evaluation.h"
 #include "ipt/pipeline/cascade_step.h"
 
 #include <gtest/gtest.h>
@@ -599,6 +600,74 @@ TEST(JnClassifier, TrainsOnTheLayersAndAChangeRegeneratesNothing) {
   EXPECT_NE(error.find("models_jn_stale.yaml"), std::string::npos) << error;
   EXPECT_NE(error.find("jn_classifier"), std::string::npos) << error;
   EXPECT_FALSE(fs::exists(w.root / "out_x"));
+}
+
+// `ipt eval jersey` on the tiny world: every track is one whole window, each length cuts
+// floor(n / L) windows from a track longer than L, a window's bucket follows the annotated
+// legibility of its rows, and a reader names the person's own number against an "unknown"
+// label only where no crop is legible.
+TEST(JerseyEvaluation, WindowsAndBucketsFollowTheTracksAndTheirLabels) {
+  const World& w = TheWorld();
+  std::map<std::string, std::string> refs = w.refs;
+  refs["jn_classifier"] = TrainTinyJnClassifier(w, 1);
+  JerseyEvaluationOptions o;
+  o.models_yaml = WriteCollection(w, refs, "models_jersey_eval.yaml");
+  o.model_store = w.store;
+  o.cache = w.cache;
+  o.window_lengths = {3, 8};
+  o.threads = 1;
+  const JerseyEvaluation e = EvaluateJersey({w.match}, o);
+  EXPECT_EQ(e.jn_classifier, refs["jn_classifier"]);
+  EXPECT_FALSE(e.jn_defers_to_vote);  // the tiny recipe has no vote
+  ASSERT_EQ(e.lengths, (std::vector<std::string>{"3", "8", "whole"}));
+
+  // The reference, from the layers and annotations directly.
+  const MatchLayers layers = GetMatchLayers(w.match, w.refs, w.store, w.cache);
+  const io::MatchInfo info = io::OpenMatchDir(w.match).info;
+  const RowTruth truth = LabelRows(layers.frames, io::ReadAnnotationsCsv(w.match / io::kAnnotationsCsvName, info.frame_count));
+  std::vector<std::vector<int64_t>> expected(3, std::vector<int64_t>(3, 0));  // [length][bucket]
+  int64_t tracks = 0;
+  for (const auto& [id, rows] : RowsOfTracks(layers.tracks)) {
+    ++tracks;
+    const int n = static_cast<int>(rows.size());
+    // Legible crops of the window's main person (most rows; ties: the smaller id, no one = -1).
+    auto bucket = [&](int begin, int end) {
+      std::map<int, int> count;
+      for (int i = begin; i < end; ++i) ++count[truth.person[rows[i]]];
+      const int person = std::max_element(count.begin(), count.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
+      int legible = 0;
+      for (int i = begin; i < end; ++i) {
+        legible += person >= 0 && truth.person[rows[i]] == person && truth.legible[rows[i]] && truth.jersey[rows[i]] >= 0;
+      }
+      return legible == 0 ? 0 : legible < 5 ? 1 : 2;
+    };
+    const int lengths[] = {3, 8};
+    for (int l = 0; l < 2; ++l) {
+      for (int b = 0; lengths[l] < n && b + lengths[l] <= n; b += lengths[l]) ++expected[l][bucket(b, b + lengths[l])];
+    }
+    ++expected[2][bucket(0, n)];
+  }
+  ASSERT_GT(tracks, 0);
+  EXPECT_EQ(e.tracks, tracks);
+  EXPECT_EQ(e.matches, 1);
+  for (int l = 0; l < 3; ++l) {
+    for (int b = 0; b < 3; ++b) {
+      const JerseyCell& c = e.cells[l][b];
+      EXPECT_EQ(c.windows, expected[l][b]) << e.lengths[l] << " " << e.legibility[b];
+      EXPECT_LE(c.classifier_right, c.windows);
+      EXPECT_LE(c.vote_right, c.windows);
+      if (b > 0) {  // a legible crop: the label is a number, never "unknown"
+        EXPECT_EQ(c.classifier_own_number, 0);
+        EXPECT_EQ(c.vote_own_number, 0);
+      } else {
+        EXPECT_LE(c.classifier_own_number, c.windows - c.classifier_right);
+        EXPECT_LE(c.vote_own_number, c.windows - c.vote_right);
+      }
+    }
+  }
+  const nlohmann::json j = e.ToJson();
+  EXPECT_EQ(j["cells"].size(), 9u);
+  EXPECT_TRUE(j["cells"][0].contains("classifier_own_number"));
 }
 
 // Model 5 through the lifecycle on the tiny world: `ipt train identity_resolver` cuts the
