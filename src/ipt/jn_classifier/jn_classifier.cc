@@ -26,7 +26,7 @@ const auto kVisitVoteOptions = [](auto& v, auto&& visit) {
   visit("", "min_allowed_probability", v.min_allowed_probability);
   visit("", "min_votes", v.min_votes);
   visit("", "min_vote_share", v.min_vote_share);
-  visit("", "weight", v.weight);
+  visit("", "share_weight", v.share_weight);
 };
 
 const auto kVisitNetConfig = [](auto& c, auto&& visit) {
@@ -74,7 +74,8 @@ JnNetConfig JnNetConfig::FromJson(const nlohmann::json& json, const std::string&
 
 void JnVoteOptions::Check() const {
   AsAttributeOptions().Check();
-  IPT_CHECK(std::isfinite(weight) && weight > 0.5 && weight <= 1, "jn vote: weight must be in (0.5, 1], got {}", weight);
+  IPT_CHECK(std::isfinite(share_weight) && share_weight > 0.5 && share_weight <= 1,
+            "jn vote: share_weight must be in (0.5, 1], got {}", share_weight);
 }
 
 tracking::TrackAttributesOptions JnVoteOptions::AsAttributeOptions() const {
@@ -178,7 +179,7 @@ std::vector<int> SelectDetections(const JnTrack& track, int max_detections) {
   return rows;
 }
 
-std::optional<int> VoteOfTrack(const JnTrack& track, int max_detections, const JnVoteOptions& vote) {
+JnVote VoteOfTrack(const JnTrack& track, int max_detections, const JnVoteOptions& vote) {
   // Each detection read as the vote of track_attributes.h reads one: P(presence) and the
   // top candidates of the crop's number distribution.
   static_assert(crop_encoder::kNumPresence == tracking::kNumJerseyPresences);
@@ -197,14 +198,20 @@ std::optional<int> VoteOfTrack(const JnTrack& track, int max_detections, const J
     }
     detections.push_back(std::move(e));
   }
-  return tracking::VoteJersey(detections, vote.AsAttributeOptions());
+  const tracking::TrackAttributesOptions options = vote.AsAttributeOptions();
+  JnVote out;
+  out.votes = tracking::JerseyVotes(detections, options);
+  out.winner = tracking::VoteWinner(out.votes, options);
+  return out;
 }
 
-JnProbabilities DeferToVote(const JnProbabilities& network, int number, double weight) {
-  IPT_ASSERT(number >= io::kMinJersey && number <= io::kMaxJersey && weight >= 0 && weight <= 1);
+JnProbabilities DeferToVote(const JnProbabilities& network, const tracking::JerseyVoteCounts& votes,
+                            double share_weight) {
+  const int total = std::accumulate(votes.begin(), votes.end(), 0);
+  IPT_ASSERT(total > 0 && share_weight >= 0 && share_weight <= 1);
   JnProbabilities out;
-  for (int k = 0; k < kNumJnClasses; ++k) out[k] = static_cast<float>((1 - weight) * network[k]);
-  out[number - io::kMinJersey] += static_cast<float>(weight);
+  for (int k = 0; k < kNumJnClasses; ++k) out[k] = static_cast<float>((1 - share_weight) * network[k]);
+  for (int n = 0; n < io::kNumJerseys; ++n) out[n] += static_cast<float>(share_weight * votes[n] / total);
   return out;
 }
 
@@ -282,9 +289,8 @@ std::vector<JnProbabilities> JnClassifier::Classify(const std::vector<JnTrack>& 
       JnProbabilities& o = out[with_detections[i]];
       std::copy_n(data + (i - begin) * kNumJnClasses, kNumJnClasses, o.begin());
       if (!vote_) continue;
-      if (const std::optional<int> n = VoteOfTrack(*batch[i - begin], config().max_detections, *vote_)) {
-        o = DeferToVote(o, *n, vote_->weight);
-      }
+      const JnVote v = VoteOfTrack(*batch[i - begin], config().max_detections, *vote_);
+      if (v.winner) o = DeferToVote(o, v.votes, vote_->share_weight);
     }
   }
   return out;

@@ -67,13 +67,17 @@ struct JnNetConfig {
 };
 
 // The vote the classifier defers to (architecture.vote). Over the detections it reads
-// (SelectDetections), tracking::VoteJersey with these thresholds and every number allowed
-// (the classifier does not know the track's team; the roster restricts its output later,
-// tracking::JerseyFromProbabilities). When the vote names a number n the probabilities
-// become  weight * [n] + (1 - weight) * the network's,  so n is the most likely class.
-// Why: on validation the vote is right more often than the network on tracks with many
-// legible crops, the network on short and never-legible ones (docs/models.md, "JN
-// classifier and the vote"). The thresholds' defaults are the vote's in track_attributes.h.
+// (SelectDetections), tracking::JerseyVotes with these thresholds and every number allowed
+// (the classifier does not know the track's team). When the votes name a winner
+// (tracking::VoteWinner) the probabilities become
+//   share_weight * votes(n) / all votes + (1 - share_weight) * the network's(n),
+// the mass spread over the numbers by their votes, not given to the winner alone: a reader
+// that takes a 26 for a 28 in half the crops still leaves 26 its votes, and the roster,
+// applied later (tracking::JerseyFromProbabilities, the identity resolver's naming), picks
+// the number the team wears. Why defer: on validation the vote is right more often than the
+// network on tracks with many legible crops, the network on short and never-legible ones
+// (docs/models.md, "JN classifier and the vote"). The thresholds' defaults are the vote's in
+// track_attributes.h.
 struct JnVoteOptions {
   double min_legible_probability = tracking::TrackAttributesOptions{}.min_legible_probability;
   double min_number_probability = tracking::TrackAttributesOptions{}.min_number_probability;
@@ -81,10 +85,10 @@ struct JnVoteOptions {
   double min_allowed_probability = tracking::TrackAttributesOptions{}.min_allowed_probability;
   int min_votes = tracking::TrackAttributesOptions{}.min_jersey_votes;
   double min_vote_share = tracking::TrackAttributesOptions{}.min_jersey_vote_share;
-  // The vote's share of the output, in (0.5, 1]: 0.9 leaves a voted track surer of its
-  // number than the identity resolver's jersey_veto_probability (0.9), so two identities
-  // whose votes name different numbers are never joined.
-  double weight = 0.9;
+  // The votes' share of the output, in (0.5, 1]: with 0.9 a track whose crops all vote for
+  // one number is surer of it than the identity resolver's jersey_veto_probability (0.9),
+  // so two such identities with different numbers are never joined.
+  double share_weight = 0.9;
   void Check() const;
   nlohmann::json ToJson() const;
   // Every key required, no other; InputError naming `source` and architecture.vote.<key>.
@@ -137,10 +141,15 @@ class DetectionSelector {
 using JnProbabilities = std::array<float, kNumJnClasses>;
 
 // The vote of JnVoteOptions over the detections the classifier reads of `track` (the
-// max_detections most legible): the number, or none.
-std::optional<int> VoteOfTrack(const JnTrack& track, int max_detections, const JnVoteOptions& vote);
-// The network's probabilities with the vote's number given `weight` of the mass.
-JnProbabilities DeferToVote(const JnProbabilities& network, int number, double weight);
+// max_detections most legible): the votes per number and the winner, if any.
+struct JnVote {
+  tracking::JerseyVoteCounts votes{};
+  std::optional<int> winner;
+};
+JnVote VoteOfTrack(const JnTrack& track, int max_detections, const JnVoteOptions& vote);
+// The network's probabilities with `share_weight` of the mass spread by the votes (>= 1 vote).
+JnProbabilities DeferToVote(const JnProbabilities& network, const tracking::JerseyVoteCounts& votes,
+                            double share_weight);
 
 struct JnClassifierRunOptions {
   int threads = 2;        // LibTorch CPU threads

@@ -227,58 +227,73 @@ TEST(JnVote, CountsTheLegibleCropsTheClassifierReads) {
   AppendSureCrop(&t, -8, 5);  // illegible crops do not vote
   AppendSureCrop(&t, -8, 5);
   AppendSureCrop(&t, -8, 5);
-  EXPECT_EQ(VoteOfTrack(t, 32, vote), 21);
+  const JnVote v = VoteOfTrack(t, 32, vote);
+  EXPECT_EQ(v.winner, 21);
+  EXPECT_EQ(v.votes[21], 3);
+  EXPECT_EQ(v.votes[2], 1);
+  EXPECT_EQ(std::accumulate(v.votes.begin(), v.votes.end(), 0), 4);
   JnTrack two;  // fewer than min_votes
   for (int i = 0; i < 2; ++i) AppendSureCrop(&two, 8, 21);
-  EXPECT_EQ(VoteOfTrack(two, 32, vote), std::nullopt);
+  EXPECT_EQ(VoteOfTrack(two, 32, vote).winner, std::nullopt);
+  EXPECT_EQ(VoteOfTrack(two, 32, vote).votes[21], 2);
   JnTrack tie;
   for (int i = 0; i < 3; ++i) AppendSureCrop(&tie, 8, 21), AppendSureCrop(&tie, 8, 12);
-  EXPECT_EQ(VoteOfTrack(tie, 32, vote), std::nullopt);
+  EXPECT_EQ(VoteOfTrack(tie, 32, vote).winner, std::nullopt);
   // Only the max_detections most legible crops vote (the classifier's selection): the 4
   // surest read 7, then 6 less sure (still >= 0.7) read 8.
   JnTrack selected;
   for (int i = 0; i < 6; ++i) AppendSureCrop(&selected, 3, 8);
   for (int i = 0; i < 4; ++i) AppendSureCrop(&selected, 9, 7);
-  EXPECT_EQ(VoteOfTrack(selected, 4, vote), 7);
-  EXPECT_EQ(VoteOfTrack(selected, 32, vote), 8);
+  EXPECT_EQ(VoteOfTrack(selected, 4, vote).winner, 7);
+  EXPECT_EQ(VoteOfTrack(selected, 4, vote).votes[8], 0);
+  EXPECT_EQ(VoteOfTrack(selected, 32, vote).winner, 8);
   JnVoteOptions strict = vote;
   strict.min_legible_probability = 0.99;  // exp(3) / (2 + exp(3)) = 0.909 no longer votes, 0.99975 does
-  EXPECT_EQ(VoteOfTrack(selected, 32, strict), 7);
+  EXPECT_EQ(VoteOfTrack(selected, 32, strict).winner, 7);
 }
 
-TEST(JnVote, DeferringKeepsADistributionWithTheVotedNumberFirst) {
+TEST(JnVote, DeferringSpreadsTheMassByTheVotes) {
   JnProbabilities network{};
   network[kUnknownClass] = 0.7f;
   network[2] = 0.3f;
-  const JnProbabilities p = DeferToVote(network, 21, 0.9);
+  tracking::JerseyVoteCounts votes{};
+  votes[28] = 6;  // a reader taking the 26 for a 28 in some crops: 26 keeps its votes
+  votes[26] = 4;
+  const JnProbabilities p = DeferToVote(network, votes, 0.9);
   EXPECT_NEAR(std::accumulate(p.begin(), p.end(), 0.0), 1.0, 1e-6);
-  EXPECT_NEAR(p[21], 0.9, 1e-6);
+  EXPECT_NEAR(p[28], 0.54, 1e-6);
+  EXPECT_NEAR(p[26], 0.36, 1e-6);
   EXPECT_NEAR(p[2], 0.03, 1e-6);
   EXPECT_NEAR(p[kUnknownClass], 0.07, 1e-6);
+  // Restricted to a team that wears 26 and not 28, the track reads 26.
+  tracking::JerseySet team;
+  team.set(26);
+  team.set(2);
+  EXPECT_EQ(tracking::JerseyFromProbabilities(p, team), 26);
 }
 
 // A package with a vote gives the network's output where the vote names nothing and the
-// voted number (weight of the mass) where it names one; the package records the options.
+// votes' spread (share_weight of the mass) where they name a winner; the package records the options.
 TEST(JnVote, PackagesWithAVoteDeferToIt) {
   const fs::path dir = testing::FreshTempDir("jn_vote_package");
   torch::manual_seed(7);
   JnNet net(TinyConfig());
   net->eval();
   JnVoteOptions vote;
-  vote.weight = 0.8;
+  vote.share_weight = 0.8;
   nlohmann::json a = {{"type", kJnClassifierType}, {"network", net->config.ToJson()}, {"inputs", JnInputFields()}};
   JnClassifier plain(Package(net, dir / "plain", a));
   a["vote"] = vote.ToJson();
   JnClassifier voting(Package(net, dir / "voting", a));
   ASSERT_TRUE(voting.vote().has_value());
-  EXPECT_EQ(voting.vote()->weight, 0.8);
+  EXPECT_EQ(voting.vote()->share_weight, 0.8);
   EXPECT_FALSE(plain.vote().has_value());
   JnTrack voted, unvoted;
   for (int i = 0; i < 4; ++i) AppendSureCrop(&voted, 8, 34);
   for (int i = 0; i < 4; ++i) AppendSureCrop(&unvoted, -8, 34);
   const std::vector<JnTrack> tracks = {voted, unvoted, JnTrack()};
   const std::vector<JnProbabilities> p = plain.Classify(tracks), q = voting.Classify(tracks);
-  const JnProbabilities expected = DeferToVote(p[0], 34, 0.8);
+  const JnProbabilities expected = DeferToVote(p[0], VoteOfTrack(voted, net->config.max_detections, vote).votes, 0.8);
   for (int c = 0; c < kNumJnClasses; ++c) {
     EXPECT_FLOAT_EQ(q[0][c], expected[c]) << c;
     EXPECT_EQ(q[1][c], p[1][c]) << c;
@@ -292,8 +307,12 @@ TEST(JnVote, PackagesWithAVoteDeferToIt) {
     return testing::MessageOf<InputError>([&] { JnClassifier c(Package(net, dir / name, b)); });
   };
   nlohmann::json v = vote.ToJson();
-  v["weight"] = 0.5;  // the vote's number would not be the most likely
+  v["share_weight"] = 0.5;  // the network would weigh as much as the votes
   EXPECT_NE(error(v, "weight").find("architecture.vote"), std::string::npos);
+  v = vote.ToJson();
+  v.erase("share_weight");
+  v["weight"] = 0.9;  // the key of the first packages, whose mass went to the winner alone
+  EXPECT_NE(error(v, "old").find("architecture.vote.weight"), std::string::npos) << error(v, "old2");
   v = vote.ToJson();
   v.erase("min_votes");
   EXPECT_NE(error(v, "missing").find("architecture.vote.min_votes"), std::string::npos);
@@ -318,7 +337,7 @@ TEST(JnClassifier, TinyTrainingLowersTheLossAndReads) {
                                      << "data: {batch_tracks: 16, known_share: 0.5, validation_windows: [10]}\n"
                                      << "network: {model_dim: 16, heads: 2, layers: 1, feedforward_dim: 32, max_detections: 16,\n"
                                      << "          vote: {min_legible_probability: 0.7, min_number_probability: 0.5,\n"
-                                     << "                 min_allowed_probability: 0.25, min_votes: 4, min_vote_share: 0.5, weight: 0.85}}\n";
+                                     << "                 min_allowed_probability: 0.25, min_votes: 4, min_vote_share: 0.5, share_weight: 0.85}}\n";
   registry::TrainingContext ctx;
   ctx.model = "jn_classifier";
   ctx.recipe = dir / "recipe.yaml";
@@ -352,7 +371,7 @@ TEST(JnClassifier, TinyTrainingLowersTheLossAndReads) {
   // The recipe's vote is recorded; the network is judged here without it.
   ASSERT_TRUE(w.architecture.contains("vote"));
   EXPECT_EQ(w.architecture["vote"]["min_votes"], 4);
-  EXPECT_EQ(w.architecture["vote"]["weight"], 0.85);
+  EXPECT_EQ(w.architecture["vote"]["share_weight"], 0.85);
   registry::ModelManifest manifest;
   manifest.name = manifest.kind = "jn_classifier";
   manifest.architecture = w.architecture;
@@ -392,7 +411,7 @@ TEST(JnClassifier, BadRecipesNameTheField) {
       {"data: {shuffle: true}", "data.shuffle"},
       {"network: {model_dim: 64, heads: 5}", "field 'network'"},
       {"network: {max_detections: 0}", "field 'network'"},
-      {"network: {vote: {weight: 0.3}}", "field 'network.vote'"},
+      {"network: {vote: {share_weight: 0.3}}", "field 'network.vote'"},
       {"network: {vote: {min_votes: 0}}", "field 'network.vote'"},
       {"network: {vote: {quorum: 3}}", "network.vote.quorum"},
       {"network: {vote: 3}", "network.vote"},

@@ -106,7 +106,7 @@ JnRecipe ReadJnRecipe(const nn::TrainRecipe& recipe) {
     v.Read("min_allowed_probability", &r.vote->min_allowed_probability);
     v.Read("min_votes", &r.vote->min_votes);
     v.Read("min_vote_share", &r.vote->min_vote_share);
-    v.Read("weight", &r.vote->weight);
+    v.Read("share_weight", &r.vote->share_weight);
     v.Finish();
     try {
       r.vote->Check();

@@ -235,10 +235,9 @@ std::optional<int> JerseyFromProbabilities(const std::array<float, io::kNumJerse
   return io::kMinJersey + *best;
 }
 
-std::optional<int> VoteJersey(const std::vector<DetectionEvidence>& detections,
-                              const TrackAttributesOptions& options, const JerseySet& allowed) {
-  std::array<int, io::kNumJerseys> votes{};
-  int total = 0;
+JerseyVoteCounts JerseyVotes(const std::vector<DetectionEvidence>& detections, const TrackAttributesOptions& options,
+                             const JerseySet& allowed) {
+  JerseyVoteCounts votes{};
   for (const DetectionEvidence& e : detections) {
     if (e.jersey_presence[static_cast<int>(JerseyPresence::kLegible)] < options.min_legible_probability) continue;
     double listed_mass = 0, allowed_mass = 0;
@@ -255,8 +254,12 @@ std::optional<int> VoteJersey(const std::vector<DetectionEvidence>& detections,
     const double given_allowed = best->probability / (allowed_mass + std::max(0.0, 1.0 - listed_mass));
     if (!(given_allowed >= options.min_number_probability)) continue;
     ++votes[best->number - io::kMinJersey];
-    ++total;
   }
+  return votes;
+}
+
+std::optional<int> VoteWinner(const JerseyVoteCounts& votes, const TrackAttributesOptions& options) {
+  const int total = std::accumulate(votes.begin(), votes.end(), 0);
   if (total == 0) return std::nullopt;
   const int winner = static_cast<int>(std::max_element(votes.begin(), votes.end()) - votes.begin());
   const int winner_votes = votes[winner];
@@ -264,6 +267,11 @@ std::optional<int> VoteJersey(const std::vector<DetectionEvidence>& detections,
   if (winner_votes < options.min_jersey_votes) return std::nullopt;
   if (winner_votes < options.min_jersey_vote_share * total) return std::nullopt;
   return winner + io::kMinJersey;
+}
+
+std::optional<int> VoteJersey(const std::vector<DetectionEvidence>& detections,
+                              const TrackAttributesOptions& options, const JerseySet& allowed) {
+  return VoteWinner(JerseyVotes(detections, options, allowed), options);
 }
 
 std::optional<int> LookUpPlayerId(const std::vector<io::RosterEntry>& roster, io::Category category,

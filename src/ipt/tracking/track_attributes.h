@@ -210,8 +210,15 @@ using JerseySet = std::bitset<io::kNumJerseys>;
 JerseySet TeamJerseys(const std::vector<io::RosterEntry>& roster, io::Category category);
 
 // The jersey vote of one track (see above) among the `allowed` numbers; none when it fails.
+// VoteWinner(JerseyVotes(...)).
 std::optional<int> VoteJersey(const std::vector<DetectionEvidence>& detections,
                               const TrackAttributesOptions& options, const JerseySet& allowed = JerseySet().set());
+// Its two halves: the votes per number (index number - kMinJersey; a detection votes at most
+// once), and the winner they give (min_jersey_votes, min_jersey_vote_share, no tie).
+using JerseyVoteCounts = std::array<int, io::kNumJerseys>;
+JerseyVoteCounts JerseyVotes(const std::vector<DetectionEvidence>& detections, const TrackAttributesOptions& options,
+                             const JerseySet& allowed = JerseySet().set());
+std::optional<int> VoteWinner(const JerseyVoteCounts& votes, const TrackAttributesOptions& options);
 
 // The jersey the JN classifier's probabilities give among the `allowed` numbers (see
 // above); none when "unknown" is at least as likely as every allowed number.
