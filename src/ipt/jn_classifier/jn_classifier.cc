@@ -73,9 +73,27 @@ JnNetConfig JnNetConfig::FromJson(const nlohmann::json& json, const std::string&
 }
 
 void JnVoteOptions::Check() const {
-  AsAttributeOptions().Check();
-  IPT_CHECK(std::isfinite(share_weight) && share_weight > 0.5 && share_weight <= 1,
+  // Named by this struct's keys (the vote's own Check names track_attributes.yaml's).
+  auto unit = [](double v) { return std::isfinite(v) && v >= 0 && v <= 1; };
+  IPT_CHECK(unit(min_legible_probability), "jn vote: min_legible_probability must be in [0, 1], got {}",
+            min_legible_probability);
+  IPT_CHECK(unit(min_number_probability), "jn vote: min_number_probability must be in [0, 1], got {}",
+            min_number_probability);
+  IPT_CHECK(unit(min_allowed_probability) && min_allowed_probability > 0,
+            "jn vote: min_allowed_probability must be in (0, 1], got {}", min_allowed_probability);
+  IPT_CHECK(min_votes >= 1, "jn vote: min_votes must be >= 1, got {}", min_votes);
+  IPT_CHECK(std::isfinite(min_vote_share) && min_vote_share > 0 && min_vote_share <= 1,
+            "jn vote: min_vote_share must be in (0, 1], got {}", min_vote_share);
+  constexpr double kHalf = 0.5;  // above it, a unanimous vote's number beats every other class
+  IPT_CHECK(std::isfinite(share_weight) && share_weight > kHalf && share_weight <= 1,
             "jn vote: share_weight must be in (0.5, 1], got {}", share_weight);
+  AsAttributeOptions().Check();  // the vote's own limits
+}
+
+void CheckVoteCanName(const JnVoteOptions& vote, const JnNetConfig& network) {
+  IPT_CHECK(vote.min_votes <= network.max_detections,
+            "jn vote: min_votes {} exceeds the {} detections read (max_detections): the vote could never name a number",
+            vote.min_votes, network.max_detections);
 }
 
 tracking::TrackAttributesOptions JnVoteOptions::AsAttributeOptions() const {
@@ -207,6 +225,7 @@ JnVote VoteOfTrack(const JnTrack& track, int max_detections, const JnVoteOptions
 
 JnProbabilities DeferToVote(const JnProbabilities& network, const tracking::JerseyVoteCounts& votes,
                             double share_weight) {
+  static_assert(io::kMinJersey == 0 && tracking::JerseyVoteCounts().size() == io::kNumJerseys);
   const int total = std::accumulate(votes.begin(), votes.end(), 0);
   IPT_ASSERT(total > 0 && share_weight >= 0 && share_weight <= 1);
   JnProbabilities out;
@@ -251,7 +270,14 @@ JnClassifier::JnClassifier(const std::filesystem::path& package_dir, const JnCla
   }
   if (!a.contains("network")) throw InputError(source, 0, "architecture.network", "missing");
   net_->net = JnNet(JnNetConfig::FromJson(a["network"], source));
-  if (a.contains("vote")) vote_ = JnVoteOptions::FromJson(a["vote"], source);
+  if (a.contains("vote")) {
+    vote_ = JnVoteOptions::FromJson(a["vote"], source);
+    try {
+      CheckVoteCanName(*vote_, config());
+    } catch (const Error& e) {
+      throw InputError(source, 0, "architecture.vote.min_votes", e.message());
+    }
+  }
   weights_ = package_dir / registry::kWeightsFileName;
   nn::LoadModule(*net_->net, weights_);
   net_->net->eval();

@@ -20,7 +20,8 @@
 // vote.
 //
 // A package may add the vote of legible crops (JnVoteOptions): over the same detections,
-// when the vote names a number the track wears it; else the network decides.
+// where the vote names a winner its votes take share_weight of the mass; else the network
+// decides.
 //
 // The package: model.json kind jn_classifier, architecture = {"type": "jn_classifier",
 // "network": JnNetConfig, "inputs": [the crop-encoder fields read], optionally "vote":
@@ -85,9 +86,10 @@ struct JnVoteOptions {
   double min_allowed_probability = tracking::TrackAttributesOptions{}.min_allowed_probability;
   int min_votes = tracking::TrackAttributesOptions{}.min_jersey_votes;
   double min_vote_share = tracking::TrackAttributesOptions{}.min_jersey_vote_share;
-  // The votes' share of the output, in (0.5, 1]: with 0.9 a track whose crops all vote for
-  // one number is surer of it than the identity resolver's jersey_veto_probability (0.9),
-  // so two such identities with different numbers are never joined.
+  // The votes' share of the output, in (0.5, 1] (above one half, a unanimous vote's number
+  // beats every other class): with 0.9 a track whose crops all vote for one number gives it
+  // at least the identity resolver's jersey_veto_probability (0.9), so such identities with
+  // different numbers are kept apart unless the network is sure of another number.
   double share_weight = 0.9;
   void Check() const;
   nlohmann::json ToJson() const;
@@ -96,6 +98,9 @@ struct JnVoteOptions {
   // The same thresholds as the vote of track_attributes.h reads them.
   tracking::TrackAttributesOptions AsAttributeOptions() const;
 };
+// Throws ipt::Error when the vote could never name a number (min_votes above the
+// detections the network reads).
+void CheckVoteCanName(const JnVoteOptions& vote, const JnNetConfig& network);
 
 // One track's detections as the classifier reads them.
 struct JnTrack {

@@ -312,10 +312,15 @@ TEST(JnVote, PackagesWithAVoteDeferToIt) {
   v = vote.ToJson();
   v.erase("share_weight");
   v["weight"] = 0.9;  // the key of the first packages, whose mass went to the winner alone
-  EXPECT_NE(error(v, "old").find("architecture.vote.weight"), std::string::npos) << error(v, "old2");
+  EXPECT_NE(error(v, "old").find("architecture.vote.weight"), std::string::npos);
   v = vote.ToJson();
   v.erase("min_votes");
   EXPECT_NE(error(v, "missing").find("architecture.vote.min_votes"), std::string::npos);
+  v = vote.ToJson();
+  v["min_votes"] = 0;  // named by this key, not the track_attributes one it maps to
+  EXPECT_NE(error(v, "zero").find("min_votes must be"), std::string::npos) << error(v, "zero2");
+  v["min_votes"] = 17;  // above max_detections (16): the vote could never name a number
+  EXPECT_NE(error(v, "never").find("architecture.vote.min_votes"), std::string::npos) << error(v, "never2");
   v = vote.ToJson();
   v["quorum"] = 3;
   EXPECT_NE(error(v, "extra").find("architecture.vote.quorum"), std::string::npos);
@@ -412,7 +417,8 @@ TEST(JnClassifier, BadRecipesNameTheField) {
       {"network: {model_dim: 64, heads: 5}", "field 'network'"},
       {"network: {max_detections: 0}", "field 'network'"},
       {"network: {vote: {share_weight: 0.3}}", "field 'network.vote'"},
-      {"network: {vote: {min_votes: 0}}", "field 'network.vote'"},
+      {"network: {vote: {min_votes: 0}}", "min_votes must be"},
+      {"network: {max_detections: 4, vote: {min_votes: 5}}", "field 'network.vote'"},
       {"network: {vote: {quorum: 3}}", "network.vote.quorum"},
       {"network: {vote: 3}", "network.vote"},
   };

@@ -110,6 +110,7 @@ JnRecipe ReadJnRecipe(const nn::TrainRecipe& recipe) {
     v.Finish();
     try {
       r.vote->Check();
+      CheckVoteCanName(*r.vote, r.network);
     } catch (const Error& e) {
       throw InputError(file, 0, "network.vote", e.message());
     }

@@ -109,10 +109,10 @@ JerseyEvaluation EvaluateJersey(const std::vector<fs::path>& matches, const Jers
         }
       }
       const int truth_value = label == jn_classifier::kUnknownClass ? -1 : label;
-      // The main person's own number, whether or not a crop shows it.
+      // The main person's own number (the roster's), whether or not a crop shows it.
       int own_number = -1;
-      for (size_t i = 0; i < t.person.size(); ++i) {
-        if (t.person[i] == person && person >= 0) own_number = t.jersey[i];
+      for (const auto& entry : info.roster) {
+        if (person >= 0 && entry.player_id == person && entry.jersey) own_number = *entry.jersey;
       }
       JerseyCell& cell = result.cells[windows[k].length_index][LegibilityBucket(legible)];
       ++cell.windows;

@@ -604,8 +604,8 @@ TEST(JnClassifier, TrainsOnTheLayersAndAChangeRegeneratesNothing) {
 
 // `ipt eval jersey` on the tiny world: every track is one whole window, each length cuts
 // floor(n / L) windows from a track longer than L, a window's bucket follows the annotated
-// legibility of its rows, and a reader names the person's own number against an "unknown"
-// label only where no crop is legible.
+// legibility of its main person's rows, and on whole tracks the vote's right answers and
+// own numbers equal those counted here from the rows and the roster.
 TEST(JerseyEvaluation, WindowsAndBucketsFollowTheTracksAndTheirLabels) {
   const World& w = TheWorld();
   std::map<std::string, std::string> refs = w.refs;
@@ -626,44 +626,63 @@ TEST(JerseyEvaluation, WindowsAndBucketsFollowTheTracksAndTheirLabels) {
   const io::MatchInfo info = io::OpenMatchDir(w.match).info;
   const RowTruth truth = LabelRows(layers.frames, io::ReadAnnotationsCsv(w.match / io::kAnnotationsCsvName, info.frame_count));
   std::vector<std::vector<int64_t>> expected(3, std::vector<int64_t>(3, 0));  // [length][bucket]
+  // Whole tracks, per bucket: the vote right, and "unknown" labels given the own number.
+  std::vector<int64_t> vote_right(3, 0), vote_own(3, 0);
+  const FrameRowBlock all = AllRows(layers.frames);
   int64_t tracks = 0;
   for (const auto& [id, rows] : RowsOfTracks(layers.tracks)) {
     ++tracks;
     const int n = static_cast<int>(rows.size());
-    // Legible crops of the window's main person (most rows; ties: the smaller id, no one = -1).
-    auto bucket = [&](int begin, int end) {
+    // The window's main person (most rows; ties: the smaller id, no one = -1).
+    auto main_person = [&](int begin, int end) {
       std::map<int, int> count;
       for (int i = begin; i < end; ++i) ++count[truth.person[rows[i]]];
-      const int person = std::max_element(count.begin(), count.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
+      return std::max_element(count.begin(), count.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
+    };
+    auto legible_of = [&](int begin, int end) {
+      const int person = main_person(begin, end);
       int legible = 0;
       for (int i = begin; i < end; ++i) {
         legible += person >= 0 && truth.person[rows[i]] == person && truth.legible[rows[i]] && truth.jersey[rows[i]] >= 0;
       }
-      return legible == 0 ? 0 : legible < 5 ? 1 : 2;
+      return legible;
     };
+    auto bucket = [&](int legible) { return legible == 0 ? 0 : legible < 5 ? 1 : 2; };
     const int lengths[] = {3, 8};
     for (int l = 0; l < 2; ++l) {
-      for (int b = 0; lengths[l] < n && b + lengths[l] <= n; b += lengths[l]) ++expected[l][bucket(b, b + lengths[l])];
+      for (int b = 0; lengths[l] < n && b + lengths[l] <= n; b += lengths[l]) ++expected[l][bucket(legible_of(b, b + lengths[l]))];
     }
-    ++expected[2][bucket(0, n)];
+    const int legible = legible_of(0, n);
+    ++expected[2][bucket(legible)];
+    // The vote of the whole track among the main person's team numbers, from the rows.
+    const int person = main_person(0, n);
+    tracking::JerseySet allowed;
+    allowed.set();
+    int own = -1;
+    for (const io::RosterEntry& entry : info.roster) {
+      if (person < 0 || entry.player_id != person) continue;
+      allowed = tracking::TeamJerseys(info.roster, entry.category);
+      own = entry.jersey.value_or(-1);
+    }
+    std::vector<tracking::DetectionEvidence> evidence;
+    for (int64_t r : rows) {
+      std::array<float, crop_encoder::kNumRoles> roles;
+      evidence.push_back(DetectionEvidenceOfRow(layers.frames, all, r, &layers.frames.refined_foot_points_m[2 * r], &roles));
+    }
+    const int vote = tracking::VoteJersey(evidence, o.attributes, allowed).value_or(-1);
+    const int label = legible > 0 ? own : -1;
+    vote_right[bucket(legible)] += vote == label;
+    vote_own[bucket(legible)] += label == -1 && vote >= 0 && vote == own;
   }
   ASSERT_GT(tracks, 0);
   EXPECT_EQ(e.tracks, tracks);
   EXPECT_EQ(e.matches, 1);
   for (int l = 0; l < 3; ++l) {
-    for (int b = 0; b < 3; ++b) {
-      const JerseyCell& c = e.cells[l][b];
-      EXPECT_EQ(c.windows, expected[l][b]) << e.lengths[l] << " " << e.legibility[b];
-      EXPECT_LE(c.classifier_right, c.windows);
-      EXPECT_LE(c.vote_right, c.windows);
-      if (b > 0) {  // a legible crop: the label is a number, never "unknown"
-        EXPECT_EQ(c.classifier_own_number, 0);
-        EXPECT_EQ(c.vote_own_number, 0);
-      } else {
-        EXPECT_LE(c.classifier_own_number, c.windows - c.classifier_right);
-        EXPECT_LE(c.vote_own_number, c.windows - c.vote_right);
-      }
-    }
+    for (int b = 0; b < 3; ++b) EXPECT_EQ(e.cells[l][b].windows, expected[l][b]) << e.lengths[l] << " " << e.legibility[b];
+  }
+  for (int b = 0; b < 3; ++b) {
+    EXPECT_EQ(e.cells[2][b].vote_right, vote_right[b]) << e.legibility[b];
+    EXPECT_EQ(e.cells[2][b].vote_own_number, vote_own[b]) << e.legibility[b];
   }
   const nlohmann::json j = e.ToJson();
   EXPECT_EQ(j["cells"].size(), 9u);
