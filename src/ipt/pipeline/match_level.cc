@@ -344,7 +344,7 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
   }
   std::map<int64_t, const tracking::TrackAttributes*> attributes_of;
   for (const auto& a : attributes) attributes_of[a.track_id] = &a;
-  std::vector<eval::PipelineRow>& rows = out.rows;
+  std::vector<eval::PipelineRow> rows;
   for (int64_t i = 0; i < frames.rows; ++i) {
     auto it = attributes_of.find(tracks.track_id[i]);
     if (it == attributes_of.end()) continue;  // untracked, or not a person
@@ -359,9 +359,12 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     r.player_id = it->second->player_id;
     rows.push_back(r);
   }
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.frame, a.track_id) < std::tie(b.frame, b.track_id);
-  });
+  // Last: positions smoothed and short gaps filled (any tracker; sorted by frame, track).
+  Stopwatch smooth_watch;
+  tracking::SmoothedTracks smoothed = tracking::SmoothTracks(std::move(rows), options.smoothing);
+  out.rows = std::move(smoothed.rows);
+  out.filled_rows = smoothed.filled_rows;
+  out.stage_seconds[kSmoothStage] = smooth_watch.Seconds();
   out.tracks = static_cast<int64_t>(attributes.size());
   return out;
 }

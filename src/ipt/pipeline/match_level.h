@@ -92,16 +92,19 @@ MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& track
 
 // The match level of a run over a match's two layers: the attributes of every track (the
 // JN classifier's jersey when `jn` is given, else the vote), identities (`resolver` when
-// given, else the roster look-up), and the output rows of person tracks.
+// given, else the roster look-up), and the output rows of person tracks, their positions
+// smoothed and short gaps filled (options.smoothing, tracking/track_smoothing.h).
 inline constexpr const char* kJnClassifierStage = "jn_classifier";
 inline constexpr const char* kAttributesStage = "attributes";
 inline constexpr const char* kIdentityStage = "identity_resolver";
+inline constexpr const char* kSmoothStage = "smooth_tracks";  // tracking::SmoothTracks, last
 struct MatchLevelOutput {
-  std::vector<eval::PipelineRow> rows;  // by (frame, track id)
+  std::vector<eval::PipelineRow> rows;  // by (frame, track id), smoothed and filled
+  int64_t filled_rows = 0;              // of rows, those added in gaps (options.smoothing)
   int64_t tracks = 0;                   // person tracks
   int64_t dropped = 0;                  // tracks left out as not persons
   int identities = 0;                   // identities the resolver made
-  std::map<std::string, double> stage_seconds;  // the three stages above (those that ran)
+  std::map<std::string, double> stage_seconds;  // the stages above (those that ran)
 };
 MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                                const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,

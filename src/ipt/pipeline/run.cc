@@ -119,6 +119,8 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("min_jersey_votes", o.min_jersey_votes);
   visit("min_jersey_vote_share", o.min_jersey_vote_share);
   visit("category_from_tracker", o.category_from_tracker);
+  visit("smooth_sigma_frames", o.smoothing.sigma_frames);
+  visit("max_filled_gap_frames", o.smoothing.max_filled_gap_frames);
 }
 
 }  // namespace
@@ -157,6 +159,7 @@ nlohmann::json RunReport::ToJson() const {
   j["frames"] = frames;
   j["detections"] = detections;
   j["rows"] = rows;
+  j["filled_rows"] = filled_rows;
   j["tracks"] = tracks;
   j["dropped_non_person_tracks"] = dropped_tracks;
   nlohmann::json ms = nlohmann::json::object();
@@ -308,6 +311,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.identities = match_level.identities;
   const std::vector<eval::PipelineRow>& rows = match_level.rows;
   report.rows = static_cast<int64_t>(rows.size());
+  report.filled_rows = match_level.filled_rows;
   report.tracks = match_level.tracks;
   if (options.progress) options.progress("attributes", report.tracks, report.tracks);
 

@@ -76,9 +76,11 @@ struct RunReport {
   std::map<std::string, Layer> layers;  // "frame", "track"
   int frames = 0;
   int64_t detections = 0, rows = 0, tracks = 0, dropped_tracks = 0;
+  int64_t filled_rows = 0;  // of rows, those filling gaps of tracks (attributes.smoothing)
   // Seconds per stage measured in this run (the frame-level stages only on a miss of the
   // frame layer, the tracker only on a miss of the track layer): decode_stitch,
-  // detector, crops, encoder, tracker, jn_classifier, attributes, identity_resolver, write.
+  // detector, crops, encoder, tracker, jn_classifier, attributes, identity_resolver,
+  // smooth_tracks, write.
   std::map<std::string, double> stage_seconds;
   double total_seconds = 0;
   int64_t peak_rss_bytes = 0;

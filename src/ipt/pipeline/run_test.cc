@@ -14,6 +14,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 #include "ipt/cascade/step.h"
 #include "ipt/crop_encoder/crop_encoder_net.h"
@@ -29,6 +30,7 @@
 #include "ipt/sim/synthetic_match.h"
 #include "ipt/sim/tiny_config_test_util.h"
 #include "ipt/store/artifact_store.h"
+#include "ipt/tracking/track_smoothing.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
 #include "ipt/util/paths.h"
@@ -149,8 +151,9 @@ TEST(Run, EndToEndThenBothLayersFromTheCache) {
   EXPECT_FALSE(first.layers.at("frame").hit);
   EXPECT_FALSE(first.layers.at("track").hit);
   EXPECT_EQ(first.frames, 20);
-  std::printf("tiny run: %lld detections, %lld rows, %lld tracks, %lld non-person tracks left out\n",
+  std::printf("tiny run: %lld detections, %lld rows (%lld filling gaps), %lld tracks, %lld non-person tracks left out\n",
               static_cast<long long>(first.detections), static_cast<long long>(first.rows),
+              static_cast<long long>(first.filled_rows),
               static_cast<long long>(first.tracks), static_cast<long long>(first.dropped_tracks));
   EXPECT_GT(first.detections, 20) << "the tiny detector should fire a few times per frame";
   EXPECT_GT(first.rows, 0);
@@ -186,7 +189,37 @@ TEST(Run, EndToEndThenBothLayersFromTheCache) {
   const TrackLayer tracks = ReadTrackLayer(*cache.Get("track", first.layers.at("track").key), frames.rows, "track");
   int64_t tracked = 0;
   for (int64_t id : tracks.track_id) tracked += id >= 0;
-  EXPECT_GE(tracked, first.rows);  // rows of non-person tracks are left out of tracks.csv
+  // Rows of non-person tracks are left out of tracks.csv; filled gaps added.
+  EXPECT_GE(tracked, first.rows - first.filled_rows);
+  EXPECT_EQ(run["filled_rows"], first.filled_rows);
+
+  // The rows are the tracker's, then smoothed and their gaps filled (tracking::SmoothTracks).
+  RunOptions raw = Options(w);
+  raw.attributes.smoothing.sigma_frames = 0;
+  raw.attributes.smoothing.max_filled_gap_frames = 0;
+  const RunReport raw_run = pipeline::Run(w.match, w.root / "out_raw", raw);
+  EXPECT_EQ(raw_run.filled_rows, 0);
+  const auto raw_rows = eval::ReadTracksCsv(w.root / "out_raw" / "tracks.csv", match.info.frame_count);
+  std::map<std::pair<int64_t, int>, std::pair<double, double>> tracker_position;
+  for (int64_t i = 0; i < frames.rows; ++i) {
+    tracker_position[{tracks.track_id[i], static_cast<int>(frames.frame[i])}] = {tracks.position_m[2 * i],
+                                                                                tracks.position_m[2 * i + 1]};
+  }
+  for (const auto& r : raw_rows) {
+    const auto [x, z] = tracker_position.at({r.track_id, r.frame});
+    EXPECT_NEAR(r.x_m, x, 1e-3);
+    EXPECT_NEAR(r.z_m, z, 1e-3);
+  }
+  const tracking::SmoothedTracks expected = tracking::SmoothTracks(raw_rows, Options(w).attributes.smoothing);
+  EXPECT_EQ(expected.filled_rows, first.filled_rows);
+  ASSERT_EQ(expected.rows.size(), rows.size());
+  for (size_t k = 0; k < rows.size(); ++k) {
+    EXPECT_EQ(rows[k].frame, expected.rows[k].frame);
+    EXPECT_EQ(rows[k].track_id, expected.rows[k].track_id);
+    EXPECT_NEAR(rows[k].x_m, expected.rows[k].x_m, 2e-3);  // tracks.csv keeps millimetres
+    EXPECT_NEAR(rows[k].z_m, expected.rows[k].z_m, 2e-3);
+    EXPECT_EQ(rows[k].player_id, expected.rows[k].player_id);
+  }
 
   // Again: both layers are hits, the outputs identical.
   const std::string csv = ReadFile(out / "tracks.csv");
@@ -302,6 +335,8 @@ TEST(TrackAttributesOptionsFile, TheCommittedFileListsTheDefaultsAndBadFilesName
   const std::string error = ErrorOf([&] { ReadTrackAttributesOptions(file); });
   EXPECT_NE(error.find("a.yaml"), std::string::npos);
   EXPECT_NE(error.find("min_allowed_probability"), std::string::npos);
+  std::ofstream(file) << "max_filled_gap_frames: -1\n";  // the smoothing's Check()
+  EXPECT_NE(ErrorOf([&] { ReadTrackAttributesOptions(file); }).find("max_filled_gap_frames"), std::string::npos);
   std::ofstream(file) << "- 1\n";
   EXPECT_NE(ErrorOf([&] { ReadTrackAttributesOptions(file); }).find("a.yaml"), std::string::npos);
 }

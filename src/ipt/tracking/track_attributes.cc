@@ -212,6 +212,7 @@ void TrackAttributesOptions::Check() const {
   IPT_CHECK(std::isfinite(min_jersey_vote_share) && min_jersey_vote_share > 0 &&
                 min_jersey_vote_share <= 1,
             "min_jersey_vote_share must be in (0, 1], got {}", min_jersey_vote_share);
+  smoothing.Check();
 }
 
 JerseySet TeamJerseys(const std::vector<io::RosterEntry>& roster, io::Category category) {

@@ -64,6 +64,7 @@
 #include <vector>
 
 #include "ipt/io/match.h"
+#include "ipt/tracking/track_smoothing.h"
 
 namespace ipt::tracking {
 
@@ -145,6 +146,9 @@ struct TrackAttributesOptions {
   // seeds 5000-5003 the head is right for 0.64 of the tracks, the rule for 0.95
   // (docs/models.md, "Tracker").
   bool category_from_tracker = false;
+  // Positions smoothed and short gaps filled, after everything above (track_smoothing.h;
+  // keys smooth_sigma_frames and max_filled_gap_frames).
+  TrackSmoothingOptions smoothing;
   // Throws ipt::Error naming the first bad field.
   void Check() const;
 };

@@ -1,0 +1,108 @@
+#include "ipt/tracking/track_smoothing.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <tuple>
+
+#include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+
+namespace ipt::tracking {
+namespace {
+
+// Longest sigma accepted: 100 frames (4 s at 25 fps) already averages a sprint away.
+constexpr double kMaxSigmaFrames = 100.0;
+
+// Positions of one track's rows (sorted by frame) smoothed by the local linear fit.
+void SmoothTrack(std::vector<eval::PipelineRow*>& track, double sigma_frames) {
+  if (sigma_frames <= 0 || track.size() < 2) return;
+  const int reach = static_cast<int>(std::floor(kWindowSigmas * sigma_frames));
+  const double inv_two_var = 1.0 / (2.0 * sigma_frames * sigma_frames);
+  std::vector<double> x(track.size()), z(track.size());
+  for (size_t i = 0; i < track.size(); ++i) {
+    x[i] = track[i]->x_m;
+    z[i] = track[i]->z_m;
+  }
+  size_t lo = 0;
+  for (size_t i = 0; i < track.size(); ++i) {
+    const int t0 = track[i]->frame;
+    while (track[lo]->frame < t0 - reach) ++lo;
+    // Weighted sums over the window, time measured from t0.
+    double s0 = 0, s1 = 0, s2 = 0, sx = 0, sz = 0, stx = 0, stz = 0;
+    for (size_t j = lo; j < track.size() && track[j]->frame <= t0 + reach; ++j) {
+      const double dt = track[j]->frame - t0;
+      const double w = std::exp(-dt * dt * inv_two_var);
+      s0 += w;
+      s1 += w * dt;
+      s2 += w * dt * dt;
+      sx += w * x[j];
+      sz += w * z[j];
+      stx += w * dt * x[j];
+      stz += w * dt * z[j];
+    }
+    // Intercept at dt = 0 of the weighted line fit; one frame in the window (det = 0):
+    // the weighted mean, i.e. the position itself.
+    const double det = s0 * s2 - s1 * s1;
+    if (det > 1e-12 * s0 * s0) {
+      track[i]->x_m = (s2 * sx - s1 * stx) / det;
+      track[i]->z_m = (s2 * sz - s1 * stz) / det;
+    } else {
+      track[i]->x_m = sx / s0;
+      track[i]->z_m = sz / s0;
+    }
+  }
+}
+
+}  // namespace
+
+void TrackSmoothingOptions::Check() const {
+  IPT_CHECK(std::isfinite(sigma_frames) && sigma_frames >= 0 && sigma_frames <= kMaxSigmaFrames,
+            "smooth_sigma_frames must be in [0, {}], got {}", kMaxSigmaFrames, sigma_frames);
+  IPT_CHECK(max_filled_gap_frames >= 0 && max_filled_gap_frames <= limits::kMaxFrames,
+            "max_filled_gap_frames must be in [0, {}], got {}", limits::kMaxFrames, max_filled_gap_frames);
+}
+
+SmoothedTracks SmoothTracks(std::vector<eval::PipelineRow> rows, const TrackSmoothingOptions& options) {
+  options.Check();
+  SmoothedTracks out;
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.track_id, a.frame) < std::tie(b.track_id, b.frame);
+  });
+  std::vector<eval::PipelineRow> filled;
+  for (size_t begin = 0; begin < rows.size();) {
+    size_t end = begin;
+    std::vector<eval::PipelineRow*> track;
+    for (; end < rows.size() && rows[end].track_id == rows[begin].track_id; ++end) {
+      IPT_ASSERT(track.empty() || track.back()->frame < rows[end].frame);
+      track.push_back(&rows[end]);
+    }
+    SmoothTrack(track, options.sigma_frames);
+    for (size_t i = 1; i < track.size(); ++i) {
+      const eval::PipelineRow& a = *track[i - 1];
+      const eval::PipelineRow& b = *track[i];
+      const int missing = b.frame - a.frame - 1;
+      if (missing < 1 || missing > options.max_filled_gap_frames) continue;
+      for (int f = a.frame + 1; f < b.frame; ++f) {
+        const double s = static_cast<double>(f - a.frame) / (b.frame - a.frame);
+        eval::PipelineRow r = a;
+        r.frame = f;
+        r.x_m = a.x_m + s * (b.x_m - a.x_m);
+        r.z_m = a.z_m + s * (b.z_m - a.z_m);
+        r.score = std::min(a.score, b.score);
+        r.line = 0;
+        filled.push_back(r);
+      }
+    }
+    begin = end;
+  }
+  out.filled_rows = static_cast<int64_t>(filled.size());
+  rows.insert(rows.end(), filled.begin(), filled.end());
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.frame, a.track_id) < std::tie(b.frame, b.track_id);
+  });
+  out.rows = std::move(rows);
+  return out;
+}
+
+}  // namespace ipt::tracking
