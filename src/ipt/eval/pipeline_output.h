@@ -3,7 +3,8 @@
 //   frame,track_id,x_m,z_m,score,category,jersey,player_id
 //   1,4,34.120,20.550,0.93,team_a,10,7
 //
-//  frame: 1-based; track_id: integer; x_m, z_m: foot-point (pitch frame, metres);
+//  frame: 1-based; track_id: integer; x_m, z_m: foot-point (pitch frame, metres; `ipt
+//  run` smooths them along the track and fills short gaps, tracking/track_smoothing.h);
 //  score: detection confidence in [0, 1]; category: one of the five categories or
 //  empty (unknown); jersey: 0..99 or empty; player_id: roster id or empty.
 #pragma once

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -218,8 +219,26 @@ TEST(Run, EndToEndThenBothLayersFromTheCache) {
     EXPECT_EQ(rows[k].track_id, expected.rows[k].track_id);
     EXPECT_NEAR(rows[k].x_m, expected.rows[k].x_m, 2e-3);  // tracks.csv keeps millimetres
     EXPECT_NEAR(rows[k].z_m, expected.rows[k].z_m, 2e-3);
+    EXPECT_NEAR(rows[k].score, expected.rows[k].score, 1e-3);
+    EXPECT_EQ(rows[k].category, expected.rows[k].category);
+    EXPECT_EQ(rows[k].jersey, expected.rows[k].jersey);
     EXPECT_EQ(rows[k].player_id, expected.rows[k].player_id);
   }
+  // A row taken out of the middle of a track (a missed detection): the match level fills it.
+  const auto rows_of = RowsOfTracks(tracks);
+  auto longest = std::max_element(rows_of.begin(), rows_of.end(),
+                                  [](const auto& a, const auto& b) { return a.second.size() < b.second.size(); });
+  ASSERT_GE(longest->second.size(), 3u);
+  const int64_t missed = longest->second[longest->second.size() / 2];
+  TrackLayer gapped = tracks;
+  gapped.track_id[missed] = -1;
+  const MatchLevelOutput filled =
+      RunMatchLevel(frames, gapped, match.info, Options(w).attributes, nullptr, nullptr, /*drop_non_person=*/false);
+  EXPECT_GE(filled.filled_rows, 1);
+  EXPECT_EQ(std::count_if(filled.rows.begin(), filled.rows.end(), [&](const eval::PipelineRow& r) {
+              return r.track_id == longest->first && r.frame == frames.frame[missed];
+            }),
+            1);
 
   // Again: both layers are hits, the outputs identical.
   const std::string csv = ReadFile(out / "tracks.csv");

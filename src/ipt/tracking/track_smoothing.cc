@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <tuple>
 
 #include "ipt/util/check.h"
@@ -17,7 +16,7 @@ constexpr double kMaxSigmaFrames = 100.0;
 // Positions of one track's rows (sorted by frame) smoothed by the local linear fit.
 void SmoothTrack(std::vector<eval::PipelineRow*>& track, double sigma_frames) {
   if (sigma_frames <= 0 || track.size() < 2) return;
-  const int reach = static_cast<int>(std::floor(kWindowSigmas * sigma_frames));
+  const int reach_frames = static_cast<int>(std::floor(kWindowSigmas * sigma_frames));
   const double inv_two_var = 1.0 / (2.0 * sigma_frames * sigma_frames);
   std::vector<double> x(track.size()), z(track.size());
   for (size_t i = 0; i < track.size(); ++i) {
@@ -27,10 +26,11 @@ void SmoothTrack(std::vector<eval::PipelineRow*>& track, double sigma_frames) {
   size_t lo = 0;
   for (size_t i = 0; i < track.size(); ++i) {
     const int t0 = track[i]->frame;
-    while (track[lo]->frame < t0 - reach) ++lo;
+    while (track[lo]->frame < t0 - reach_frames) ++lo;
     // Weighted sums over the window, time measured from t0.
     double s0 = 0, s1 = 0, s2 = 0, sx = 0, sz = 0, stx = 0, stz = 0;
-    for (size_t j = lo; j < track.size() && track[j]->frame <= t0 + reach; ++j) {
+    int in_window = 0;
+    for (size_t j = lo; j < track.size() && track[j]->frame <= t0 + reach_frames; ++j) {
       const double dt = track[j]->frame - t0;
       const double w = std::exp(-dt * dt * inv_two_var);
       s0 += w;
@@ -40,17 +40,14 @@ void SmoothTrack(std::vector<eval::PipelineRow*>& track, double sigma_frames) {
       sz += w * z[j];
       stx += w * dt * x[j];
       stz += w * dt * z[j];
+      ++in_window;
     }
-    // Intercept at dt = 0 of the weighted line fit; one frame in the window (det = 0):
-    // the weighted mean, i.e. the position itself.
+    // Intercept at dt = 0 of the weighted line fit (two or more frames: det >= w0 w1 > 0);
+    // a frame alone in its window keeps its position.
+    if (in_window < 2) continue;
     const double det = s0 * s2 - s1 * s1;
-    if (det > 1e-12 * s0 * s0) {
-      track[i]->x_m = (s2 * sx - s1 * stx) / det;
-      track[i]->z_m = (s2 * sz - s1 * stz) / det;
-    } else {
-      track[i]->x_m = sx / s0;
-      track[i]->z_m = sz / s0;
-    }
+    track[i]->x_m = (s2 * sx - s1 * stx) / det;
+    track[i]->z_m = (s2 * sz - s1 * stz) / det;
   }
 }
 
@@ -74,15 +71,16 @@ SmoothedTracks SmoothTracks(std::vector<eval::PipelineRow> rows, const TrackSmoo
     size_t end = begin;
     std::vector<eval::PipelineRow*> track;
     for (; end < rows.size() && rows[end].track_id == rows[begin].track_id; ++end) {
-      IPT_ASSERT(track.empty() || track.back()->frame < rows[end].frame);
+      IPT_CHECK(track.empty() || track.back()->frame < rows[end].frame, "SmoothTracks: track {} has two rows in frame {}",
+                rows[end].track_id, rows[end].frame);
       track.push_back(&rows[end]);
     }
     SmoothTrack(track, options.sigma_frames);
     for (size_t i = 1; i < track.size(); ++i) {
       const eval::PipelineRow& a = *track[i - 1];
       const eval::PipelineRow& b = *track[i];
-      const int missing = b.frame - a.frame - 1;
-      if (missing < 1 || missing > options.max_filled_gap_frames) continue;
+      const int missing_frames = b.frame - a.frame - 1;
+      if (missing_frames < 1 || missing_frames > options.max_filled_gap_frames) continue;
       for (int f = a.frame + 1; f < b.frame; ++f) {
         const double s = static_cast<double>(f - a.frame) / (b.frame - a.frame);
         eval::PipelineRow r = a;
@@ -97,6 +95,7 @@ SmoothedTracks SmoothTracks(std::vector<eval::PipelineRow> rows, const TrackSmoo
     begin = end;
   }
   out.filled_rows = static_cast<int64_t>(filled.size());
+  rows.reserve(rows.size() + filled.size());  // one allocation: a 90-minute match has millions of rows
   rows.insert(rows.end(), filled.begin(), filled.end());
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
     return std::tie(a.frame, a.track_id) < std::tie(b.frame, b.track_id);

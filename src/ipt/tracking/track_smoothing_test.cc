@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <random>
-#include <set>
 
 #include "ipt/util/check.h"
 
@@ -126,7 +126,7 @@ TEST(TrackSmoothing, FillsGapsUpToTheLimitWithTheTracksAttributes) {
     r.category = io::Category::kTeamB;
     r.jersey = r.track_id == 3 ? 10 : 7;
     r.player_id = r.track_id == 3 ? 21 : 22;
-    r.score = 0.5 + 0.1 * r.frame / 20.0;
+    r.score = 0.9 - 0.1 * r.frame / 20.0;  // falls with the frame: the later end is the lower
     r.line = 2 + r.frame;
   }
   TrackSmoothingOptions options;
@@ -145,7 +145,7 @@ TEST(TrackSmoothing, FillsGapsUpToTheLimitWithTheTracksAttributes) {
     EXPECT_EQ(r.jersey, 10);
     EXPECT_EQ(r.player_id, 21);
     EXPECT_EQ(r.category, io::Category::kTeamB);
-    EXPECT_DOUBLE_EQ(r.score, 0.5 + 0.1 * 1 / 20.0);  // the lower end's
+    EXPECT_DOUBLE_EQ(r.score, 0.9 - 0.1 * 5 / 20.0);  // the lower end's (frame 5)
     EXPECT_EQ(r.line, 0);
   }
   for (int f = 6; f <= 16; ++f) EXPECT_EQ(by.count({3, f}), 0u) << f;
@@ -154,6 +154,41 @@ TEST(TrackSmoothing, FillsGapsUpToTheLimitWithTheTracksAttributes) {
   // Given rows keep everything but (with smoothing) their positions.
   EXPECT_EQ(by.at({3, 5}).line, 7);
   EXPECT_DOUBLE_EQ(by.at({3, 5}).x_m, 4.0);
+}
+
+TEST(TrackSmoothing, GapsAreFilledBetweenTheSmoothedEnds) {
+  // A noisy track with a gap of 6 frames (13..18): the filled rows lie on the line between
+  // the smoothed rows at frames 12 and 19, which are not the rows given there.
+  std::mt19937 rng(11);
+  std::normal_distribution<double> noise(0, 0.3);
+  std::vector<eval::PipelineRow> rows;
+  for (int t = 1; t <= 30; ++t) {
+    if (t >= 13 && t <= 18) continue;
+    rows.push_back(Row(8, t, 0.5 * t + noise(rng), 30 + noise(rng)));
+  }
+  TrackSmoothingOptions smooth_only;
+  smooth_only.sigma_frames = 2;
+  smooth_only.max_filled_gap_frames = 0;
+  const auto smoothed = ByTrackAndFrame(SmoothTracks(rows, smooth_only).rows);
+  const eval::PipelineRow a = smoothed.at({8, 12}), b = smoothed.at({8, 19});
+  EXPECT_GT(std::abs(a.x_m - rows[11].x_m), 1e-6);  // smoothing moved the end
+
+  TrackSmoothingOptions both = smooth_only;
+  both.max_filled_gap_frames = 6;
+  const SmoothedTracks out = SmoothTracks(rows, both);
+  EXPECT_EQ(out.filled_rows, 6);
+  const auto by = ByTrackAndFrame(out.rows);
+  for (int f = 13; f <= 18; ++f) {
+    const double s = (f - 12) / 7.0;
+    EXPECT_NEAR(by.at({8, f}).x_m, a.x_m + s * (b.x_m - a.x_m), 1e-12) << f;
+    EXPECT_NEAR(by.at({8, f}).z_m, a.z_m + s * (b.z_m - a.z_m), 1e-12) << f;
+  }
+  both.max_filled_gap_frames = 5;  // the gap is longer: not filled
+  EXPECT_EQ(SmoothTracks(rows, both).filled_rows, 0);
+}
+
+TEST(TrackSmoothing, TwoRowsOfATrackInOneFrameAreRefused) {
+  EXPECT_THROW(SmoothTracks({Row(1, 4, 0, 0), Row(2, 4, 1, 1), Row(1, 4, 2, 2)}, TrackSmoothingOptions{}), Error);
 }
 
 TEST(TrackSmoothing, OffGivesTheRowsBackSorted) {
