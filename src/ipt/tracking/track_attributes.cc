@@ -212,6 +212,10 @@ void TrackAttributesOptions::Check() const {
   IPT_CHECK(std::isfinite(min_jersey_vote_share) && min_jersey_vote_share > 0 &&
                 min_jersey_vote_share <= 1,
             "min_jersey_vote_share must be in (0, 1], got {}", min_jersey_vote_share);
+  IPT_CHECK(std::isfinite(goalkeeper_overlap_seconds) && goalkeeper_overlap_seconds >= 0 &&
+                goalkeeper_overlap_seconds <= limits::kMaxMatchSeconds,
+            "goalkeeper_overlap_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds,
+            goalkeeper_overlap_seconds);
   smoothing.Check();
 }
 
@@ -316,6 +320,8 @@ void TrackEvidenceSummary::Add(const DetectionEvidence& e) {
   for (int r = 0; r < kNumRoles; ++r) role_sum[r] += e.role_probabilities[r];
   for (int c = 0; c < kit_dim; ++c) kit_sum[c] += e.kit_embedding[c];
   all_x_sum += e.foot_in_pitch_m.x();
+  first_frame = detections == 0 ? e.frame : std::min(first_frame, e.frame);
+  last_frame = std::max(last_frame, e.frame);
   if (e.frame <= window_last_frame) {
     window_x_sum += e.foot_in_pitch_m.x();
     ++window_count;
@@ -390,6 +396,39 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
         players.push_back(i);
         break;
     }
+  }
+  // One goalkeeper per side at a time: the likeliest first, each kept unless it overlaps
+  // one kept before it; the others join the players.
+  if (options.goalkeeper_overlap_seconds > 0) {
+    const double min_overlap_frames = options.goalkeeper_overlap_seconds * match.fps;
+    for (io::Category side : {io::Category::kGoalkeeperA, io::Category::kGoalkeeperB}) {
+      std::vector<int> keepers;
+      for (int i : order) {
+        if (result[i].category == side) keepers.push_back(i);
+      }
+      auto goalkeeper_probability = [&](int i) {
+        return tracks[i].role_sum[static_cast<int>(Role::kGoalkeeper)] / static_cast<double>(tracks[i].detections);
+      };
+      std::stable_sort(keepers.begin(), keepers.end(),
+                       [&](int a, int b) { return goalkeeper_probability(a) > goalkeeper_probability(b); });
+      std::vector<int> kept;
+      for (int i : keepers) {
+        const bool overlaps = std::any_of(kept.begin(), kept.end(), [&](int k) {
+          const int overlap = std::min(tracks[i].last_frame, tracks[k].last_frame) -
+                              std::max(tracks[i].first_frame, tracks[k].first_frame) + 1;
+          return overlap >= min_overlap_frames;
+        });
+        if (!overlaps) {
+          kept.push_back(i);
+          continue;
+        }
+        result[i].role = Role::kPlayer;
+        result[i].category.reset();
+        players.push_back(i);
+      }
+    }
+    std::sort(players.begin(), players.end(),
+              [&](int a, int b) { return tracks[a].track_id < tracks[b].track_id; });
   }
 
   // Kits of the player tracks, then which kit defends x = 0.

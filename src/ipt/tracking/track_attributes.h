@@ -21,7 +21,9 @@
 //     in the window uses all its detections. A single cluster is team_a when its mean x
 //     is below pitch length / 2;
 //  5. goalkeeper tracks (their kit differs from their team's): mean x, over the same
-//     window, below pitch length / 2 -> goalkeeper_a, else goalkeeper_b.
+//     window, below pitch length / 2 -> goalkeeper_a, else goalkeeper_b. One per side at a
+//     time: of those overlapping in time (goalkeeper_overlap_seconds), the one with the
+//     highest mean goalkeeper probability stays; the others are player tracks in step 3.
 // Limits: the convention holds for the half the window lies in; after the half-time side
 // switch team A defends x = length, which this does not model (the window keeps the
 // decision on the first half, for a video that starts at kick-off). Tracks that are short,
@@ -146,6 +148,13 @@ struct TrackAttributesOptions {
   // seeds 5000-5003 the head is right for 0.64 of the tracks, the rule for 0.95
   // (docs/models.md, "Tracker").
   bool category_from_tracker = false;
+  // One goalkeeper per side at a time (the laws; a roster names one per team on the pitch):
+  // of the goalkeeper tracks of one side whose spans overlap by at least this many seconds,
+  // the one with the highest mean goalkeeper probability keeps the role and the others
+  // become players, their kit deciding the team. Seen on validation seed 5003: a player
+  // the role head took for his goalkeeper, in three tracks beside the goalkeeper's own.
+  // 1 s lets a goalkeeper's track hand over to its continuation; 0 = off.
+  double goalkeeper_overlap_seconds = 1.0;
   // Positions smoothed and short gaps filled, after everything above (track_smoothing.h;
   // keys smooth_sigma_frames and max_filled_gap_frames).
   TrackSmoothingOptions smoothing;
@@ -188,6 +197,7 @@ struct TrackEvidenceSummary {
   std::vector<double> kit_sum;         // K values (empty before the first detection)
   double window_x_sum = 0, all_x_sum = 0;
   int64_t window_count = 0;            // detections in the side window
+  int first_frame = 0, last_frame = 0;  // the track's span (0 before the first detection)
   std::vector<DetectionEvidence> voters;
 };
 

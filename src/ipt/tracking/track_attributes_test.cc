@@ -124,6 +124,47 @@ TEST(TrackAttributes, CategoriesFromKitsAndSides) {
     }
 }
 
+// Validation seed 5003: a team B player the role head took for a goalkeeper, beside team
+// B's goalkeeper. One goalkeeper per side at a time: the likelier keeps the role.
+TEST(TrackAttributes, OneGoalkeeperPerSideAtATime) {
+  std::mt19937 rng(4);
+  auto tracks = MakeMatchTracks(0, 1, false, 1);
+  TrackEvidence impostor = MakeTrack(250, Role::kGoalkeeper, 1, 90, 30, &rng);  // team B's kit
+  for (auto& e : impostor.detections) e.role_probabilities = {0.35f, 0.55f, 0.1f};
+  tracks.push_back(impostor);
+  // Team B's goalkeeper again after his first track (frames 31..60), less sure of his role.
+  TrackEvidence continuation = MakeTrack(260, Role::kGoalkeeper, 6, 101, 30, &rng);
+  for (auto& e : continuation.detections) {
+    e.frame += 30;
+    e.role_probabilities = {0.25f, 0.65f, 0.1f};
+  }
+  tracks.push_back(continuation);
+
+  const auto result = ResolveTrackAttributes(tracks, MakeMatch());
+  EXPECT_EQ(ById(result, 301).category, io::Category::kGoalkeeperB);
+  EXPECT_EQ(ById(result, 260).category, io::Category::kGoalkeeperB);  // a hand-over, not a second keeper
+  EXPECT_EQ(ById(result, 250).role, Role::kPlayer);
+  EXPECT_EQ(ById(result, 250).category, io::Category::kTeamB);  // his kit's team
+  EXPECT_EQ(ById(result, 300).category, io::Category::kGoalkeeperA);
+  // The rule decides the likelier, not the first given.
+  std::vector<TrackEvidence> reversed(tracks.rbegin(), tracks.rend());
+  EXPECT_EQ(ById(ResolveTrackAttributes(reversed, MakeMatch()), 250).category, io::Category::kTeamB);
+
+  // Overlaps shorter than goalkeeper_overlap_seconds are hand-overs.
+  TrackAttributesOptions options;
+  options.goalkeeper_overlap_seconds = 31 / kFps;
+  EXPECT_EQ(ById(ResolveTrackAttributes(tracks, MakeMatch(), options), 250).category, io::Category::kGoalkeeperB);
+  options.goalkeeper_overlap_seconds = 0;  // off
+  EXPECT_EQ(ById(ResolveTrackAttributes(tracks, MakeMatch(), options), 250).category, io::Category::kGoalkeeperB);
+  options.goalkeeper_overlap_seconds = 1;
+  tracks[tracks.size() - 1].detections.front().frame = 10;  // 260 now spans 10..60: 21 frames with 301
+  EXPECT_EQ(ById(ResolveTrackAttributes(tracks, MakeMatch(), options), 260).category, io::Category::kGoalkeeperB);
+  tracks[tracks.size() - 1].detections.front().frame = 5;  // 26 frames: a second keeper, the less likely
+  const auto two_keepers = ResolveTrackAttributes(tracks, MakeMatch(), options);
+  EXPECT_EQ(ById(two_keepers, 260).role, Role::kPlayer);
+  EXPECT_EQ(ById(two_keepers, 301).category, io::Category::kGoalkeeperB);
+}
+
 // Seed 9002's failure: a goalkeeper taken for a player wears a kit far from both
 // teams' (which are closer to each other). A farthest-pair start always has it at one
 // end, and 2-means then keeps it alone with both teams in the other cluster.
