@@ -397,20 +397,22 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
         break;
     }
   }
-  // One goalkeeper per side at a time: the likeliest first, each kept unless it overlaps
-  // one kept before it; the others join the players.
+  // One goalkeeper per side at a time: the most goalkeeper evidence first (summed over
+  // detections, so that a short sure fragment does not unseat a keeper tracked for minutes;
+  // ties: the lower track id), each kept unless it overlaps one kept before it; the others
+  // join the players.
   if (options.goalkeeper_overlap_seconds > 0) {
-    const double min_overlap_frames = options.goalkeeper_overlap_seconds * match.fps;
+    const int min_overlap_frames =
+        static_cast<int>(std::min<double>(std::ceil(options.goalkeeper_overlap_seconds * match.fps -
+                                                    kFrameRoundingTolerance),
+                                          limits::kMaxFrames));
     for (io::Category side : {io::Category::kGoalkeeperA, io::Category::kGoalkeeperB}) {
       std::vector<int> keepers;
       for (int i : order) {
         if (result[i].category == side) keepers.push_back(i);
       }
-      auto goalkeeper_probability = [&](int i) {
-        return tracks[i].role_sum[static_cast<int>(Role::kGoalkeeper)] / static_cast<double>(tracks[i].detections);
-      };
-      std::stable_sort(keepers.begin(), keepers.end(),
-                       [&](int a, int b) { return goalkeeper_probability(a) > goalkeeper_probability(b); });
+      auto evidence = [&](int i) { return tracks[i].role_sum[static_cast<int>(Role::kGoalkeeper)]; };
+      std::stable_sort(keepers.begin(), keepers.end(), [&](int a, int b) { return evidence(a) > evidence(b); });
       std::vector<int> kept;
       for (int i : keepers) {
         const bool overlaps = std::any_of(kept.begin(), kept.end(), [&](int k) {

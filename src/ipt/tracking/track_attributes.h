@@ -23,7 +23,8 @@
 //  5. goalkeeper tracks (their kit differs from their team's): mean x, over the same
 //     window, below pitch length / 2 -> goalkeeper_a, else goalkeeper_b. One per side at a
 //     time: of those overlapping in time (goalkeeper_overlap_seconds), the one with the
-//     highest mean goalkeeper probability stays; the others are player tracks in step 3.
+//     most goalkeeper probability summed over its detections stays; the others are player
+//     tracks in step 3.
 // Limits: the convention holds for the half the window lies in; after the half-time side
 // switch team A defends x = length, which this does not model (the window keeps the
 // decision on the first half, for a video that starts at kick-off). Tracks that are short,
@@ -150,8 +151,9 @@ struct TrackAttributesOptions {
   bool category_from_tracker = false;
   // One goalkeeper per side at a time (the laws; a roster names one per team on the pitch):
   // of the goalkeeper tracks of one side whose spans overlap by at least this many seconds,
-  // the one with the highest mean goalkeeper probability keeps the role and the others
-  // become players, their kit deciding the team. Seen on validation seed 5003: a player
+  // the one with the most goalkeeper probability summed over its detections keeps the role
+  // and the others become players, their kit deciding the team (category_from_tracker
+  // overrides it). Seen on validation seed 5003: a player
   // the role head took for his goalkeeper, in three tracks beside the goalkeeper's own.
   // 1 s lets a goalkeeper's track hand over to its continuation; 0 = off.
   double goalkeeper_overlap_seconds = 1.0;

@@ -146,6 +146,17 @@ TEST(TrackAttributes, OneGoalkeeperPerSideAtATime) {
   EXPECT_EQ(ById(result, 250).role, Role::kPlayer);
   EXPECT_EQ(ById(result, 250).category, io::Category::kTeamB);  // his kit's team
   EXPECT_EQ(ById(result, 300).category, io::Category::kGoalkeeperA);
+  // Evidence is summed: a short sure fragment does not unseat a keeper tracked longer.
+  {
+    auto with_fragment = tracks;
+    // 26 frames at 0.9 (23.4 in all) against 30 at 0.8 (24): surer, but less evidence.
+    TrackEvidence fragment = MakeTrack(270, Role::kGoalkeeper, 1, 95, 26, &rng);
+    for (auto& e : fragment.detections) e.role_probabilities = {0.05f, 0.9f, 0.05f};
+    with_fragment.push_back(fragment);
+    const auto r = ResolveTrackAttributes(with_fragment, MakeMatch());
+    EXPECT_EQ(ById(r, 301).category, io::Category::kGoalkeeperB);
+    EXPECT_EQ(ById(r, 270).role, Role::kPlayer);
+  }
   // The rule decides the likelier, not the first given.
   std::vector<TrackEvidence> reversed(tracks.rbegin(), tracks.rend());
   EXPECT_EQ(ById(ResolveTrackAttributes(reversed, MakeMatch()), 250).category, io::Category::kTeamB);
@@ -159,7 +170,9 @@ TEST(TrackAttributes, OneGoalkeeperPerSideAtATime) {
   options.goalkeeper_overlap_seconds = 1;
   tracks[tracks.size() - 1].detections.front().frame = 10;  // 260 now spans 10..60: 21 frames with 301
   EXPECT_EQ(ById(ResolveTrackAttributes(tracks, MakeMatch(), options), 260).category, io::Category::kGoalkeeperB);
-  tracks[tracks.size() - 1].detections.front().frame = 5;  // 26 frames: a second keeper, the less likely
+  tracks[tracks.size() - 1].detections.front().frame = 7;  // 24 frames (7..30): still a hand-over
+  EXPECT_EQ(ById(ResolveTrackAttributes(tracks, MakeMatch(), options), 260).category, io::Category::kGoalkeeperB);
+  tracks[tracks.size() - 1].detections.front().frame = 6;  // 25 frames: a second keeper, the less likely
   const auto two_keepers = ResolveTrackAttributes(tracks, MakeMatch(), options);
   EXPECT_EQ(ById(two_keepers, 260).role, Role::kPlayer);
   EXPECT_EQ(ById(two_keepers, 301).category, io::Category::kGoalkeeperB);
