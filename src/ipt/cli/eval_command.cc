@@ -198,7 +198,7 @@ void AddTracker(CLI::App* eval) {
   cmd->add_option("--gt-drop", args->gt.drop_probability, "ground-truth detections: share dropped")->check(Within(0, 0.99));
   cmd->add_option("--gt-seed", args->gt.seed, "ground-truth detections: random seed")->check(Seed());
   cmd->add_option("--attributes", args->attributes,
-                  "YAML of per-track category/jersey options (any subset of configs/track_attributes.yaml;\n"
+                  "YAML of per-track category/jersey/smoothing options (any subset of configs/track_attributes.yaml;\n"
                   "category_from_tracker: true scores the GNN's category head)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--threads", args->threads, "LibTorch threads")->check(PositiveUpTo(limits::kMaxThreads));

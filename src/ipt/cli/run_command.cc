@@ -64,7 +64,7 @@ void AddRunCommand(CLI::App& app) {
   cmd->add_option("--frames", args->frames, "only the first N frames (0 = all; cached separately)")
       ->check(CLI::Range(0, limits::kMaxFrames));
   cmd->add_option("--attributes", args->attributes,
-                  "YAML of per-track category/jersey options (any subset of configs/track_attributes.yaml)")
+                  "YAML of per-track category/jersey/smoothing options (any subset of configs/track_attributes.yaml)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--tracker", args->tracker,
                   "gnn: the collection's tracker, which must be the GNN tracker; online: the online tracker with\n"

@@ -22,6 +22,13 @@ eval::PipelineRow Row(int64_t track, int frame, double x, double z) {
   return r;
 }
 
+TrackSmoothingOptions Smoothing(double sigma_frames, int max_filled_gap_frames) {
+  TrackSmoothingOptions options;
+  options.sigma_frames = sigma_frames;
+  options.max_filled_gap_frames = max_filled_gap_frames;
+  return options;
+}
+
 std::map<std::pair<int64_t, int>, eval::PipelineRow> ByTrackAndFrame(const std::vector<eval::PipelineRow>& rows) {
   std::map<std::pair<int64_t, int>, eval::PipelineRow> by;
   for (const auto& r : rows) EXPECT_TRUE(by.emplace(std::make_pair(r.track_id, r.frame), r).second);
@@ -41,9 +48,7 @@ TEST(TrackSmoothing, ConstantVelocityIsKeptExactlyAlsoAtTheEndsAndAcrossGaps) {
     if ((t >= 11 && t <= 14) || t == 20) continue;
     rows.push_back(Row(5, t, 3 + 0.2 * t, 40 - 0.1 * t));
   }
-  TrackSmoothingOptions options;
-  options.sigma_frames = 4;
-  options.max_filled_gap_frames = 4;
+  const TrackSmoothingOptions options = Smoothing(4, 4);
   const SmoothedTracks out = SmoothTracks(rows, options);
   EXPECT_EQ(out.filled_rows, 5);
   ASSERT_EQ(out.rows.size(), 30u);
@@ -100,9 +105,7 @@ TEST(TrackSmoothing, MatchesWeightedLeastSquaresOnRandomTracks) {
       }
     }
     std::shuffle(rows.begin(), rows.end(), rng);
-    TrackSmoothingOptions options;
-    options.sigma_frames = sigma;
-    options.max_filled_gap_frames = 0;
+    const TrackSmoothingOptions options = Smoothing(sigma, 0);
     const SmoothedTracks out = SmoothTracks(rows, options);
     EXPECT_EQ(out.filled_rows, 0);
     ASSERT_EQ(out.rows.size(), rows.size());
@@ -129,9 +132,7 @@ TEST(TrackSmoothing, FillsGapsUpToTheLimitWithTheTracksAttributes) {
     r.score = 0.9 - 0.1 * r.frame / 20.0;  // falls with the frame: the later end is the lower
     r.line = 2 + r.frame;
   }
-  TrackSmoothingOptions options;
-  options.sigma_frames = 0;  // positions as given: the fill alone
-  options.max_filled_gap_frames = 10;
+  const TrackSmoothingOptions options = Smoothing(0, 10);  // positions as given: the fill alone
   const SmoothedTracks out = SmoothTracks(rows, options);
   // Track 3: 2..4 filled (3 frames), 6..16 not (11 > 10); track 4: frame 3.
   EXPECT_EQ(out.filled_rows, 4);
@@ -166,9 +167,7 @@ TEST(TrackSmoothing, GapsAreFilledBetweenTheSmoothedEnds) {
     if (t >= 13 && t <= 18) continue;
     rows.push_back(Row(8, t, 0.5 * t + noise(rng), 30 + noise(rng)));
   }
-  TrackSmoothingOptions smooth_only;
-  smooth_only.sigma_frames = 2;
-  smooth_only.max_filled_gap_frames = 0;
+  const TrackSmoothingOptions smooth_only = Smoothing(2, 0);
   const auto smoothed = ByTrackAndFrame(SmoothTracks(rows, smooth_only).rows);
   const eval::PipelineRow a = smoothed.at({8, 12}), b = smoothed.at({8, 19});
   EXPECT_GT(std::abs(a.x_m - rows[11].x_m), 1e-6);  // smoothing moved the end
@@ -193,9 +192,7 @@ TEST(TrackSmoothing, TwoRowsOfATrackInOneFrameAreRefused) {
 
 TEST(TrackSmoothing, OffGivesTheRowsBackSorted) {
   std::vector<eval::PipelineRow> rows = {Row(2, 9, 1, 2), Row(1, 9, 3, 4), Row(1, 3, 5, 6), Row(2, 1, 7, 8)};
-  TrackSmoothingOptions options;
-  options.sigma_frames = 0;
-  options.max_filled_gap_frames = 0;
+  const TrackSmoothingOptions options = Smoothing(0, 0);
   const SmoothedTracks out = SmoothTracks(rows, options);
   EXPECT_EQ(out.filled_rows, 0);
   ASSERT_EQ(out.rows.size(), 4u);
