@@ -119,6 +119,8 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("min_jersey_votes", o.min_jersey_votes);
   visit("min_jersey_vote_share", o.min_jersey_vote_share);
   visit("category_from_tracker", o.category_from_tracker);
+  visit("kit_outlier_factor", o.kit_outlier_factor);
+  visit("kit_outlier_min_distance", o.kit_outlier_min_distance);
   visit("goalkeeper_overlap_seconds", o.goalkeeper_overlap_seconds);
   visit("smooth_sigma_frames", o.smoothing.sigma_frames);
   visit("max_filled_gap_frames", o.smoothing.max_filled_gap_frames);

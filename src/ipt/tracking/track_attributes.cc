@@ -7,6 +7,8 @@
 #include <numeric>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "ipt/util/check.h"
 #include "ipt/util/limits.h"
 
@@ -23,6 +25,8 @@ constexpr int kMaxKitInitTracks = 256;
 // Float probabilities that sum to 1 before rounding to float sum (in double) to within
 // a few float ulps of 1 (~3e-7 for 5 of them).
 constexpr double kProbabilitySumTolerance = 1e-5;
+// Unit vectors lie within 2 of each other: beyond a few dozen medians no track is an outlier.
+constexpr double kMaxKitOutlierFactor = 100;
 
 bool InUnitInterval(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
 
@@ -187,7 +191,61 @@ std::vector<int> TwoMeans(const std::vector<Eigen::VectorXd>& points, const std:
   return best;
 }
 
+// The weighted mean of each cluster's points; none for a cluster without points.
+std::vector<std::optional<Eigen::VectorXd>> KitCenters(const std::vector<Eigen::VectorXd>& points,
+                                                       const std::vector<double>& weights,
+                                                       const std::vector<int>& cluster) {
+  std::vector<std::optional<Eigen::VectorXd>> centers(kNumKits);
+  std::array<double, kNumKits> total{};
+  for (size_t p = 0; p < points.size(); ++p) {
+    std::optional<Eigen::VectorXd>& center = centers[cluster[p]];
+    if (!center) center = Eigen::VectorXd::Zero(points[p].size());
+    *center += weights[p] * points[p];
+    total[cluster[p]] += weights[p];
+  }
+  for (int c = 0; c < kNumKits; ++c) {
+    if (centers[c] && total[c] > 0) *centers[c] /= total[c];
+  }
+  return centers;
+}
+
+// The center nearest `kit` (a tie: the first); none when there is none.
+std::optional<int> NearestCenter(const Eigen::VectorXd& kit, const std::vector<std::optional<Eigen::VectorXd>>& centers) {
+  std::optional<int> nearest;
+  for (int c = 0; c < static_cast<int>(centers.size()); ++c) {
+    if (centers[c] && (!nearest || (kit - *centers[c]).norm() < (kit - *centers[*nearest]).norm())) nearest = c;
+  }
+  return nearest;
+}
+
+double DistanceToNearest(const Eigen::VectorXd& kit, const std::vector<std::optional<Eigen::VectorXd>>& centers) {
+  const std::optional<int> nearest = NearestCenter(kit, centers);
+  IPT_ASSERT(nearest.has_value());
+  return (kit - *centers[*nearest]).norm();
+}
+
 }  // namespace
+
+double WeightedMedian(const std::vector<double>& values, const std::vector<double>& weights) {
+  IPT_CHECK(values.size() == weights.size() && !values.empty(), "weighted median of {} values with {} weights",
+            values.size(), weights.size());
+  double total = 0;
+  for (size_t k = 0; k < values.size(); ++k) {
+    IPT_CHECK(std::isfinite(values[k]) && std::isfinite(weights[k]) && weights[k] >= 0,
+              "weighted median: value {} with weight {}", values[k], weights[k]);
+    total += weights[k];
+  }
+  IPT_CHECK(total > 0, "weighted median: the weights sum to 0");
+  std::vector<size_t> order(values.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return values[a] < values[b]; });
+  double below = 0;
+  for (size_t k : order) {
+    below += weights[k];
+    if (below >= total / 2) return values[k];
+  }
+  return values[order.back()];  // rounding: below fell short of total / 2 by an ulp
+}
 
 void TrackAttributesOptions::Check() const {
   IPT_CHECK(std::isfinite(side_window_seconds) && side_window_seconds > 0 &&
@@ -216,6 +274,10 @@ void TrackAttributesOptions::Check() const {
                 goalkeeper_overlap_seconds <= limits::kMaxMatchSeconds,
             "goalkeeper_overlap_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds,
             goalkeeper_overlap_seconds);
+  IPT_CHECK(std::isfinite(kit_outlier_min_distance) && kit_outlier_min_distance >= 0 && kit_outlier_min_distance <= 2,
+            "kit_outlier_min_distance must be in [0, 2], got {}", kit_outlier_min_distance);
+  IPT_CHECK(std::isfinite(kit_outlier_factor) && kit_outlier_factor >= 0 && kit_outlier_factor <= kMaxKitOutlierFactor,
+            "kit_outlier_factor must be in [0, {}], got {}", kMaxKitOutlierFactor, kit_outlier_factor);
   smoothing.Check();
 }
 
@@ -397,42 +459,6 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
         break;
     }
   }
-  // One goalkeeper per side at a time: the most goalkeeper evidence first (summed over
-  // detections, so that a short sure fragment does not unseat a keeper tracked for minutes;
-  // ties: the lower track id), each kept unless it overlaps one kept before it; the others
-  // join the players.
-  if (options.goalkeeper_overlap_seconds > 0) {
-    const int min_overlap_frames =
-        static_cast<int>(std::min<double>(std::ceil(options.goalkeeper_overlap_seconds * match.fps -
-                                                    kFrameRoundingTolerance),
-                                          limits::kMaxFrames));
-    for (io::Category side : {io::Category::kGoalkeeperA, io::Category::kGoalkeeperB}) {
-      std::vector<int> keepers;
-      for (int i : order) {
-        if (result[i].category == side) keepers.push_back(i);
-      }
-      auto evidence = [&](int i) { return tracks[i].role_sum[static_cast<int>(Role::kGoalkeeper)]; };
-      std::stable_sort(keepers.begin(), keepers.end(), [&](int a, int b) { return evidence(a) > evidence(b); });
-      std::vector<int> kept;
-      for (int i : keepers) {
-        const bool overlaps = std::any_of(kept.begin(), kept.end(), [&](int k) {
-          const int overlap = std::min(tracks[i].last_frame, tracks[k].last_frame) -
-                              std::max(tracks[i].first_frame, tracks[k].first_frame) + 1;
-          return overlap >= min_overlap_frames;
-        });
-        if (!overlaps) {
-          kept.push_back(i);
-          continue;
-        }
-        result[i].role = Role::kPlayer;
-        result[i].category.reset();
-        players.push_back(i);
-      }
-    }
-    std::sort(players.begin(), players.end(),
-              [&](int a, int b) { return tracks[a].track_id < tracks[b].track_id; });
-  }
-
   // Kits of the player tracks, then which kit defends x = 0.
   std::vector<Eigen::VectorXd> points;
   std::vector<double> weights;
@@ -460,10 +486,79 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
   } else if (!members[0].empty()) {
     team_a_kit = MeanX(members[0]) < half_length_m ? 0 : 1;
   }
-  for (size_t p = 0; p < players.size(); ++p) {
-    const bool team_a = kit[p] == team_a_kit;
-    result[players[p]].kit_cluster = team_a ? 0 : 1;
-    result[players[p]].category = team_a ? io::Category::kTeamA : io::Category::kTeamB;
+  const auto set_team = [&](int i, int kit_index) {
+    const bool team_a = kit_index == team_a_kit;
+    result[i].role = Role::kPlayer;
+    result[i].kit_cluster = team_a ? 0 : 1;
+    result[i].category = team_a ? io::Category::kTeamA : io::Category::kTeamB;
+  };
+  const auto set_keeper_or_referee = [&](int i, Role role) {
+    result[i].role = role;
+    result[i].kit_cluster.reset();
+    result[i].category = role == Role::kReferee ? io::Category::kReferee
+                         : MeanX({&summaries[i]}) < half_length_m ? io::Category::kGoalkeeperA
+                                                                  : io::Category::kGoalkeeperB;
+  };
+  for (size_t p = 0; p < players.size(); ++p) set_team(players[p], kit[p]);
+
+  // Kits of neither team: goalkeepers and referees the role head took for players. One
+  // pass, from the centers of all player tracks. Leaving the outliers out and testing again
+  // (sigma clipping) shrinks the median with every pass: on a held-out match it took 7 of
+  // the GNN's fragments of one player for referees (5 in one pass), his longest among them.
+  const std::vector<std::optional<Eigen::VectorXd>> centers = KitCenters(points, weights, kit);
+  if (options.kit_outlier_factor > 0 && !players.empty()) {
+    std::vector<double> distances(players.size());
+    for (size_t p = 0; p < players.size(); ++p) distances[p] = DistanceToNearest(points[p], centers);
+    const double limit = std::max(options.kit_outlier_factor * WeightedMedian(distances, weights),
+                                  options.kit_outlier_min_distance);
+    for (size_t p = 0; p < players.size(); ++p) {
+      const TrackEvidenceSummary& t = tracks[players[p]];
+      if (t.detections < options.kit_init_min_detections || !(distances[p] > limit)) continue;
+      // The likelier of the two roles that wear their own kit (a tie: goalkeeper).
+      const Role role = t.role_sum[static_cast<int>(Role::kReferee)] > t.role_sum[static_cast<int>(Role::kGoalkeeper)]
+                            ? Role::kReferee
+                            : Role::kGoalkeeper;
+      spdlog::debug("track {}: its kit, {:.3f} from the nearest team's (limit {:.3f}), is neither team's: a {}",
+                    t.track_id, distances[p], limit, role == Role::kReferee ? "referee" : "goalkeeper");
+      set_keeper_or_referee(players[p], role);
+    }
+  }
+
+  // One goalkeeper per side at a time: the most goalkeeper evidence first (summed over
+  // detections, so that a short sure fragment does not unseat a keeper tracked for minutes;
+  // ties: the lower track id), each kept unless it overlaps one kept before it; the others
+  // are players of the team whose kit is nearest theirs.
+  if (options.goalkeeper_overlap_seconds > 0) {
+    const int min_overlap_frames =
+        static_cast<int>(std::min<double>(std::ceil(options.goalkeeper_overlap_seconds * match.fps -
+                                                    kFrameRoundingTolerance),
+                                          limits::kMaxFrames));
+    for (io::Category side : {io::Category::kGoalkeeperA, io::Category::kGoalkeeperB}) {
+      std::vector<int> keepers;
+      for (int i : order) {
+        if (result[i].category == side) keepers.push_back(i);
+      }
+      auto evidence = [&](int i) { return tracks[i].role_sum[static_cast<int>(Role::kGoalkeeper)]; };
+      std::stable_sort(keepers.begin(), keepers.end(), [&](int a, int b) { return evidence(a) > evidence(b); });
+      std::vector<int> kept;
+      for (int i : keepers) {
+        const bool overlaps = std::any_of(kept.begin(), kept.end(), [&](int k) {
+          const int overlap = std::min(tracks[i].last_frame, tracks[k].last_frame) -
+                              std::max(tracks[i].first_frame, tracks[k].first_frame) + 1;
+          return overlap >= min_overlap_frames;
+        });
+        if (!overlaps) {
+          kept.push_back(i);
+          continue;
+        }
+        const std::optional<int> nearest = NearestCenter(summaries[i].kit, centers);
+        if (nearest) {
+          set_team(i, *nearest);
+        } else {  // no player track: the side convention on the track itself
+          set_team(i, MeanX({&summaries[i]}) < half_length_m ? team_a_kit : 1 - team_a_kit);
+        }
+      }
+    }
   }
 
   if (options.category_from_tracker) {

@@ -20,11 +20,17 @@
 //     players stand, on average, in the half they defend); a cluster with no detection
 //     in the window uses all its detections. A single cluster is team_a when its mean x
 //     is below pitch length / 2;
-//  5. goalkeeper tracks (their kit differs from their team's): mean x, over the same
+//  5. kits of neither team: a player track with >= kit_init_min_detections detections
+//     whose mean kit lies farther from both kit centers (weighted means) than
+//     kit_outlier_factor times the weighted median of the player tracks' distances to
+//     their nearest center, and than kit_outlier_min_distance, is a goalkeeper or a referee (the laws: only they wear other
+//     colours), whichever its role probabilities favour (a tie: goalkeeper);
+//  6. goalkeeper tracks (their kit differs from their team's): mean x, over the same
 //     window, below pitch length / 2 -> goalkeeper_a, else goalkeeper_b. One per side at a
 //     time: of those overlapping in time (goalkeeper_overlap_seconds), the one with the
-//     most goalkeeper probability summed over its detections stays; the others are player
-//     tracks in step 3.
+//     most goalkeeper probability summed over its detections stays; the others are players
+//     of the team whose kit center is nearest theirs (by their own side when no player
+//     track has a kit).
 // Limits: the convention holds for the half the window lies in; after the half-time side
 // switch team A defends x = length, which this does not model (the window keeps the
 // decision on the first half, for a video that starts at kick-off). Tracks that are short,
@@ -53,7 +59,7 @@
 //
 // Category from the tracker: with category_from_tracker, a track that carries the
 // tracker's category probabilities (TrackEvidence::tracker_category) takes their argmax
-// instead of steps 1-5; the jersey vote and player id then follow that category.
+// instead of steps 1-6; the jersey vote and player id then follow that category.
 //
 // Player id: the roster entry of the track's team (team_a and goalkeeper_a are team A,
 // io::CategoryTeam) with the track's jersey, when exactly one entry has them; else none.
@@ -157,6 +163,18 @@ struct TrackAttributesOptions {
   // the role head took for his goalkeeper, in three tracks beside the goalkeeper's own.
   // 1 s lets a goalkeeper's track hand over to its continuation; 0 = off.
   double goalkeeper_overlap_seconds = 1.0;
+  // A player track whose kit lies farther than this many median distances from both
+  // teams' kits is a goalkeeper or referee (step 5 above); 0 = off. Seen on validation
+  // (5000-5003, 5100-5103): the role head called five goalkeepers and a referee players
+  // for their whole tracks, their kits 3.5-6.0 medians (0.80-1.38) from the nearest team's,
+  // while no player track of >= 10 detections lay beyond 3.0 medians (a fragment of 35;
+  // the next 2.3): 3.25 lies between (docs/models.md, "Kits of neither team").
+  double kit_outlier_factor = 3.25;
+  // ... and farther than this (kit embeddings are unit vectors: distances in [0, 2]). The
+  // median is no scale when each kit has a track or two (their centers are their kits);
+  // on validation, player tracks lay up to 0.61 from their team's kit, the outliers above
+  // 0.80 or more.
+  double kit_outlier_min_distance = 0.5;
   // Positions smoothed and short gaps filled, after everything above (track_smoothing.h;
   // keys smooth_sigma_frames and max_filled_gap_frames).
   TrackSmoothingOptions smoothing;
@@ -219,6 +237,11 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
 
 // The numbers a track may wear: bit n set when number n is allowed.
 using JerseySet = std::bitset<io::kNumJerseys>;
+
+// The lower weighted median of `values`: the least value v with the weights of the values
+// <= v summing to at least half of all weights. Throws ipt::Error on empty or mismatched
+// inputs, negative or non-finite weights, or weights summing to 0.
+double WeightedMedian(const std::vector<double>& values, const std::vector<double>& weights);
 
 // The numbers of `category`'s team in the roster (team_a and goalkeeper_a are team A);
 // every number when the team lists none, when one of its entries has no number (a

@@ -124,6 +124,135 @@ TEST(TrackAttributes, CategoriesFromKitsAndSides) {
     }
 }
 
+TEST(WeightedMedian, MatchesTheMedianOfRepeatedValues) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> value(-3, 3);
+  std::uniform_int_distribution<int> weight(0, 6), size(1, 9);
+  for (int trial = 0; trial < 500; ++trial) {
+    std::vector<double> values(size(rng)), weights(values.size());
+    std::vector<double> repeated;  // each value as many times as its (integer) weight
+    for (size_t k = 0; k < values.size(); ++k) {
+      values[k] = trial % 3 == 0 ? std::round(value(rng)) : value(rng);  // ties too
+      weights[k] = weight(rng);
+      repeated.insert(repeated.end(), static_cast<size_t>(weights[k]), values[k]);
+    }
+    if (repeated.empty()) {
+      EXPECT_THROW(WeightedMedian(values, weights), Error);
+      continue;
+    }
+    std::sort(repeated.begin(), repeated.end());
+    // The lower median: the ceil(n / 2)-th smallest of n.
+    EXPECT_EQ(WeightedMedian(values, weights), repeated[(repeated.size() + 1) / 2 - 1]) << trial;
+  }
+  EXPECT_THROW(WeightedMedian({}, {}), Error);
+  EXPECT_THROW(WeightedMedian({1, 2}, {1}), Error);
+  EXPECT_THROW(WeightedMedian({1, 2}, {1, -1}), Error);
+  EXPECT_THROW(WeightedMedian({1, std::nan("")}, {1, 1}), Error);
+}
+
+// A track of `length` detections from frame 1 whose kit is a mix of kits `hot_a` and
+// `hot_b` (share `b_share` of the second), each detection with the noise of Kit().
+TrackEvidence MakeMixedKitTrack(int64_t id, Role role, int hot_a, int hot_b, double b_share, double mean_x,
+                                int length, std::mt19937* rng) {
+  TrackEvidence t = MakeTrack(id, role, hot_a, mean_x, length, rng);
+  for (auto& e : t.detections) {
+    const std::vector<float> other = Kit(hot_b, rng);
+    double norm_sq = 0;
+    for (int k = 0; k < kKitDim; ++k) {
+      e.kit_embedding[k] = static_cast<float>((1 - b_share) * e.kit_embedding[k] + b_share * other[k]);
+      norm_sq += double{e.kit_embedding[k]} * e.kit_embedding[k];
+    }
+    for (float& v : e.kit_embedding) v = static_cast<float>(v / std::sqrt(norm_sq));
+  }
+  return t;
+}
+
+// Validation seeds 5002, 5100, 5101, 5103: the role head called goalkeepers and a referee
+// players for their whole tracks; their kits are neither team's.
+TEST(TrackAttributes, KitsOfNeitherTeamAreGoalkeepersOrReferees) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> spread(0.05, 0.2);
+  // Teams of ten whose kits vary from player to player as crops do (a share of kit 2 or 3
+  // mixed in: distances ~0.05-0.3 from the team's kit), at low x (A, kit 0) and high x (B).
+  std::vector<TrackEvidence> tracks;
+  for (int k = 0; k < 10; ++k) {
+    tracks.push_back(MakeMixedKitTrack(100 + k, Role::kPlayer, 0, 2 + k % 2, spread(rng), 15 + 5 * k, 30, &rng));
+    tracks.push_back(MakeMixedKitTrack(200 + k, Role::kPlayer, 1, 2 + k % 2, spread(rng), 45 + 5 * k, 30, &rng));
+  }
+  tracks.push_back(MakeTrack(301, Role::kGoalkeeper, 6, 101, 30, &rng));
+  tracks.push_back(MakeTrack(302, Role::kReferee, 7, 50, 30, &rng));
+  // Team A's goalkeeper (kit 5), the role head sure he is a player.
+  TrackEvidence keeper = MakeTrack(300, Role::kPlayer, 5, 4, 30, &rng);
+  for (auto& e : keeper.detections) e.role_probabilities = {0.9f, 0.06f, 0.04f};
+  tracks.push_back(keeper);
+  // A second referee (kit 7) taken for a player, referee beating goalkeeper.
+  TrackEvidence referee = MakeTrack(303, Role::kPlayer, 7, 60, 30, &rng);
+  for (auto& e : referee.detections) e.role_probabilities = {0.6f, 0.1f, 0.3f};
+  tracks.push_back(referee);
+  // A team B player whose kit leans further towards kit 4 and whose roles lean to
+  // referee; a short fragment of kit 6.
+  TrackEvidence leaning = MakeMixedKitTrack(210, Role::kPlayer, 1, 4, 0.35, 70, 30, &rng);
+  for (auto& e : leaning.detections) e.role_probabilities = {0.5f, 0.1f, 0.4f};
+  tracks.push_back(leaning);
+  tracks.push_back(MakeTrack(212, Role::kPlayer, 6, 70, 9, &rng));  // < kit_init_min_detections
+
+  const auto result = ResolveTrackAttributes(tracks, MakeMatch());
+  EXPECT_EQ(ById(result, 300).category, io::Category::kGoalkeeperA);
+  EXPECT_EQ(ById(result, 300).role, Role::kGoalkeeper);
+  EXPECT_FALSE(ById(result, 300).kit_cluster);
+  EXPECT_EQ(ById(result, 303).category, io::Category::kReferee);
+  // 210 lies 0.45 from team B's kit: within kit_outlier_min_distance and the limit, 3.25
+  // medians (0.24: the players lie 0.06-0.29 from their team's kit) = 0.77.
+  EXPECT_EQ(ById(result, 210).category, io::Category::kTeamB);
+  EXPECT_EQ(ById(result, 212).role, Role::kPlayer);  // 1.26 out, but too short to judge
+  for (int64_t id = 100; id < 110; ++id) EXPECT_EQ(ById(result, id).category, io::Category::kTeamA) << id;
+  for (int64_t id = 200; id < 210; ++id) EXPECT_EQ(ById(result, id).category, io::Category::kTeamB) << id;
+
+  // The limit is a multiple of the median: 1.6 medians (0.38) take 210 out too ...
+  TrackAttributesOptions options;
+  options.kit_outlier_min_distance = 0;
+  options.kit_outlier_factor = 1.6;
+  const auto near = ResolveTrackAttributes(tracks, MakeMatch(), options);
+  EXPECT_EQ(ById(near, 210).category, io::Category::kReferee);  // the likelier of the two others
+  EXPECT_EQ(ById(near, 300).category, io::Category::kGoalkeeperA);
+  EXPECT_EQ(ById(near, 212).role, Role::kPlayer);
+  for (int64_t id = 200; id < 210; ++id) EXPECT_EQ(ById(near, id).category, io::Category::kTeamB) << id;
+  for (int64_t id = 100; id < 110; ++id) EXPECT_EQ(ById(near, id).category, io::Category::kTeamA) << id;
+  // ... 6 medians (1.42) leave the keeper and the referee (1.22, 1.23) players.
+  options.kit_outlier_factor = 6;
+  const auto far = ResolveTrackAttributes(tracks, MakeMatch(), options);
+  EXPECT_EQ(ById(far, 300).role, Role::kPlayer);
+  EXPECT_EQ(ById(far, 303).role, Role::kPlayer);
+  // The floor holds whatever the median: 0.5 keeps 210 a player at 1.6 medians.
+  options.kit_outlier_factor = 1.6;
+  options.kit_outlier_min_distance = 0.5;
+  EXPECT_EQ(ById(ResolveTrackAttributes(tracks, MakeMatch(), options), 210).category, io::Category::kTeamB);
+  options.kit_outlier_factor = 0;  // off: the kits decide the team
+  options.kit_outlier_min_distance = 0.5;
+  const auto off = ResolveTrackAttributes(tracks, MakeMatch(), options);
+  EXPECT_EQ(ById(off, 300).role, Role::kPlayer);
+  EXPECT_TRUE(ById(off, 300).category == io::Category::kTeamA || ById(off, 300).category == io::Category::kTeamB);
+  EXPECT_EQ(ById(off, 303).role, Role::kPlayer);
+
+  // A promoted keeper is one of a side's keepers: beside the role head's own keeper of
+  // side A, with more goalkeeper evidence, it is a player again, of the nearest kit's team.
+  auto with_keeper = tracks;
+  with_keeper.push_back(MakeTrack(310, Role::kGoalkeeper, 5, 5, 30, &rng));
+  const auto second = ResolveTrackAttributes(with_keeper, MakeMatch());
+  EXPECT_EQ(ById(second, 310).category, io::Category::kGoalkeeperA);
+  EXPECT_EQ(ById(second, 300).role, Role::kPlayer);
+  EXPECT_TRUE(ById(second, 300).kit_cluster.has_value());
+
+  for (double bad : {-1.0, std::nan("")}) {
+    TrackAttributesOptions o;
+    o.kit_outlier_factor = bad;
+    EXPECT_THROW(ResolveTrackAttributes(tracks, MakeMatch(), o), Error);
+    o = {};
+    o.kit_outlier_min_distance = bad;
+    EXPECT_THROW(ResolveTrackAttributes(tracks, MakeMatch(), o), Error);
+  }
+}
+
 // Validation seed 5003: a team B player the role head took for a goalkeeper, beside team
 // B's goalkeeper. One goalkeeper per side at a time: the likelier keeps the role.
 TEST(TrackAttributes, OneGoalkeeperPerSideAtATime) {
