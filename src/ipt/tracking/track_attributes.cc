@@ -25,7 +25,9 @@ constexpr int kMaxKitInitTracks = 256;
 // Float probabilities that sum to 1 before rounding to float sum (in double) to within
 // a few float ulps of 1 (~3e-7 for 5 of them).
 constexpr double kProbabilitySumTolerance = 1e-5;
-// Unit vectors lie within 2 of each other: beyond a few dozen medians no track is an outlier.
+// Kit embeddings are unit vectors: no two lie farther apart than this.
+constexpr double kMaxKitDistance = 2;
+// Bounds kit_outlier_factor only: far beyond any useful limit.
 constexpr double kMaxKitOutlierFactor = 100;
 
 bool InUnitInterval(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
@@ -274,8 +276,9 @@ void TrackAttributesOptions::Check() const {
                 goalkeeper_overlap_seconds <= limits::kMaxMatchSeconds,
             "goalkeeper_overlap_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds,
             goalkeeper_overlap_seconds);
-  IPT_CHECK(std::isfinite(kit_outlier_min_distance) && kit_outlier_min_distance >= 0 && kit_outlier_min_distance <= 2,
-            "kit_outlier_min_distance must be in [0, 2], got {}", kit_outlier_min_distance);
+  IPT_CHECK(std::isfinite(kit_outlier_min_distance) && kit_outlier_min_distance >= 0 &&
+                kit_outlier_min_distance <= kMaxKitDistance,
+            "kit_outlier_min_distance must be in [0, {}], got {}", kMaxKitDistance, kit_outlier_min_distance);
   IPT_CHECK(std::isfinite(kit_outlier_factor) && kit_outlier_factor >= 0 && kit_outlier_factor <= kMaxKitOutlierFactor,
             "kit_outlier_factor must be in [0, {}], got {}", kMaxKitOutlierFactor, kit_outlier_factor);
   smoothing.Check();
@@ -478,13 +481,46 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
   std::stable_sort(seeds.begin(), seeds.end(), [&](int a, int b) { return weights[a] > weights[b]; });
   if (seeds.size() > static_cast<size_t>(options.kit_init_max_tracks)) seeds.resize(options.kit_init_max_tracks);
   const std::vector<int> kit = TwoMeans(points, weights, seeds, options.kit_min_cluster_share);
+  const std::vector<std::optional<Eigen::VectorXd>> centers = KitCenters(points, weights, kit);
+
+  // Kits of neither team: goalkeepers and referees the role head took for players. One
+  // pass, from the centers of all player tracks. Leaving the outliers out and testing again
+  // (sigma clipping) shrinks the median with every pass: on a held-out match it took 7 of
+  // the GNN's fragments of one player for referees (5 in one pass), his longest among them.
+  std::vector<bool> wears_neither_kit(tracks.size(), false);  // by index into tracks
+  std::vector<Role> neither_kit_role(tracks.size(), Role::kPlayer);
+  if (options.kit_outlier_factor > 0 && !players.empty()) {
+    std::vector<double> distances(players.size());
+    for (size_t p = 0; p < players.size(); ++p) distances[p] = DistanceToNearest(points[p], centers);
+    const double limit = std::max(options.kit_outlier_factor * WeightedMedian(distances, weights),
+                                  options.kit_outlier_min_distance);
+    for (size_t p = 0; p < players.size(); ++p) {
+      const int i = players[p];
+      const TrackEvidenceSummary& t = tracks[i];
+      if (t.detections < options.kit_init_min_detections || !(distances[p] > limit)) continue;
+      wears_neither_kit[i] = true;
+      // The likelier of the two roles that wear their own kit (a tie: goalkeeper).
+      neither_kit_role[i] = t.role_sum[static_cast<int>(Role::kReferee)] >
+                                    t.role_sum[static_cast<int>(Role::kGoalkeeper)]
+                                ? Role::kReferee
+                                : Role::kGoalkeeper;
+      spdlog::debug("track {}: its kit, {:.3f} from the nearest team's (limit {:.3f}), is neither team's: a {}",
+                    t.track_id, distances[p], limit, neither_kit_role[i] == Role::kReferee ? "referee" : "goalkeeper");
+    }
+  }
+
+  // Which kit defends x = 0, from the tracks that wear one.
   std::array<std::vector<const TrackSummary*>, kNumKits> members;
-  for (size_t p = 0; p < players.size(); ++p) members[kit[p]].push_back(&summaries[players[p]]);
+  for (size_t p = 0; p < players.size(); ++p) {
+    if (!wears_neither_kit[players[p]]) members[kit[p]].push_back(&summaries[players[p]]);
+  }
   int team_a_kit = 0;
   if (!members[0].empty() && !members[1].empty()) {
     team_a_kit = MeanX(members[1]) < MeanX(members[0]) ? 1 : 0;  // a tie keeps kit 0
   } else if (!members[0].empty()) {
     team_a_kit = MeanX(members[0]) < half_length_m ? 0 : 1;
+  } else if (!members[1].empty()) {
+    team_a_kit = MeanX(members[1]) < half_length_m ? 1 : 0;
   }
   const auto set_team = [&](int i, int kit_index) {
     const bool team_a = kit_index == team_a_kit;
@@ -499,35 +535,20 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
                          : MeanX({&summaries[i]}) < half_length_m ? io::Category::kGoalkeeperA
                                                                   : io::Category::kGoalkeeperB;
   };
-  for (size_t p = 0; p < players.size(); ++p) set_team(players[p], kit[p]);
-
-  // Kits of neither team: goalkeepers and referees the role head took for players. One
-  // pass, from the centers of all player tracks. Leaving the outliers out and testing again
-  // (sigma clipping) shrinks the median with every pass: on a held-out match it took 7 of
-  // the GNN's fragments of one player for referees (5 in one pass), his longest among them.
-  const std::vector<std::optional<Eigen::VectorXd>> centers = KitCenters(points, weights, kit);
-  if (options.kit_outlier_factor > 0 && !players.empty()) {
-    std::vector<double> distances(players.size());
-    for (size_t p = 0; p < players.size(); ++p) distances[p] = DistanceToNearest(points[p], centers);
-    const double limit = std::max(options.kit_outlier_factor * WeightedMedian(distances, weights),
-                                  options.kit_outlier_min_distance);
-    for (size_t p = 0; p < players.size(); ++p) {
-      const TrackEvidenceSummary& t = tracks[players[p]];
-      if (t.detections < options.kit_init_min_detections || !(distances[p] > limit)) continue;
-      // The likelier of the two roles that wear their own kit (a tie: goalkeeper).
-      const Role role = t.role_sum[static_cast<int>(Role::kReferee)] > t.role_sum[static_cast<int>(Role::kGoalkeeper)]
-                            ? Role::kReferee
-                            : Role::kGoalkeeper;
-      spdlog::debug("track {}: its kit, {:.3f} from the nearest team's (limit {:.3f}), is neither team's: a {}",
-                    t.track_id, distances[p], limit, role == Role::kReferee ? "referee" : "goalkeeper");
-      set_keeper_or_referee(players[p], role);
+  for (size_t p = 0; p < players.size(); ++p) {
+    const int i = players[p];
+    if (wears_neither_kit[i]) {
+      set_keeper_or_referee(i, neither_kit_role[i]);
+    } else {
+      set_team(i, kit[p]);
     }
   }
 
   // One goalkeeper per side at a time: the most goalkeeper evidence first (summed over
   // detections, so that a short sure fragment does not unseat a keeper tracked for minutes;
   // ties: the lower track id), each kept unless it overlaps one kept before it; the others
-  // are players of the team whose kit is nearest theirs.
+  // are players of the team whose kit is nearest theirs, or referees when they wear
+  // neither team's kit.
   if (options.goalkeeper_overlap_seconds > 0) {
     const int min_overlap_frames =
         static_cast<int>(std::min<double>(std::ceil(options.goalkeeper_overlap_seconds * match.fps -
@@ -552,7 +573,9 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
           continue;
         }
         const std::optional<int> nearest = NearestCenter(summaries[i].kit, centers);
-        if (nearest) {
+        if (wears_neither_kit[i]) {  // not a keeper, and no team's kit: an official
+          set_keeper_or_referee(i, Role::kReferee);
+        } else if (nearest) {
           set_team(i, *nearest);
         } else {  // no player track: the side convention on the track itself
           set_team(i, MeanX({&summaries[i]}) < half_length_m ? team_a_kit : 1 - team_a_kit);

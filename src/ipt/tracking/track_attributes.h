@@ -14,23 +14,24 @@
 //     of the weight (among all if none does; the first pair on a tie). A track whose kit
 //     stands apart from both teams' (a goalkeeper taken for a player) would otherwise
 //     keep a cluster to itself, with both teams in the other;
-//  4. the side convention: team A defends x = 0 (its goal is at x = 0, see
-//     docs/architecture.md "Frames and units"). The kit cluster whose detections in the
-//     first side_window_seconds of the match have the lower mean x is team_a (a team's
-//     players stand, on average, in the half they defend); a cluster with no detection
-//     in the window uses all its detections. A single cluster is team_a when its mean x
-//     is below pitch length / 2;
-//  5. kits of neither team: a player track with >= kit_init_min_detections detections
-//     whose mean kit lies farther from both kit centers (weighted means) than
-//     kit_outlier_factor times the weighted median of the player tracks' distances to
-//     their nearest center, and than kit_outlier_min_distance, is a goalkeeper or a referee (the laws: only they wear other
-//     colours), whichever its role probabilities favour (a tie: goalkeeper);
+//  4. kits of neither team: a player track with >= kit_init_min_detections detections
+//     whose mean kit lies farther from both kit centers (the clusters' weighted means)
+//     than kit_outlier_factor times the weighted median of the player tracks' distances to
+//     their nearest center, and farther than kit_outlier_min_distance, is a goalkeeper or
+//     a referee (the laws: only they wear other colours), whichever its role probabilities
+//     favour (a tie: goalkeeper);
+//  5. the side convention: team A defends x = 0 (its goal is at x = 0, see
+//     docs/architecture.md "Frames and units"). Of the player tracks left, the kit cluster
+//     whose detections in the first side_window_seconds of the match have the lower mean x
+//     is team_a (a team's players stand, on average, in the half they defend); a cluster
+//     with no detection in the window uses all its detections. A single cluster is team_a
+//     when its mean x is below pitch length / 2;
 //  6. goalkeeper tracks (their kit differs from their team's): mean x, over the same
 //     window, below pitch length / 2 -> goalkeeper_a, else goalkeeper_b. One per side at a
 //     time: of those overlapping in time (goalkeeper_overlap_seconds), the one with the
 //     most goalkeeper probability summed over its detections stays; the others are players
 //     of the team whose kit center is nearest theirs (by their own side when no player
-//     track has a kit).
+//     track has a kit), or referees when step 4 found they wear neither team's kit.
 // Limits: the convention holds for the half the window lies in; after the half-time side
 // switch team A defends x = length, which this does not model (the window keeps the
 // decision on the first half, for a video that starts at kick-off). Tracks that are short,
@@ -126,7 +127,9 @@ struct TrackAttributesOptions {
   double side_window_seconds = 600.0;
   // Tracks with at least this many detections seed the 2-means (every pair of them
   // starts one run): 10 frames (0.4 s at 25 fps) keep one-off fragments with odd crops out of the
-  // initialisation, and still leave enough tracks in a short clip.
+  // initialisation, and still leave enough tracks in a short clip. Only tracks this long
+  // may be found to wear neither team's kit (kit_outlier_factor): a shorter one's mean kit
+  // is too noisy to tell.
   int kit_init_min_detections = 10;
   // ... and at most this many of them, the longest (each pair starts one run: 32 give
   // 496 runs, milliseconds for the thousands of fragments of a 90-minute match).
@@ -164,14 +167,17 @@ struct TrackAttributesOptions {
   // 1 s lets a goalkeeper's track hand over to its continuation; 0 = off.
   double goalkeeper_overlap_seconds = 1.0;
   // A player track whose kit lies farther than this many median distances from both
-  // teams' kits is a goalkeeper or referee (step 5 above); 0 = off. Seen on validation
+  // teams' kits is a goalkeeper or referee (step 4 above); 0 = off. (Off differs from the
+  // rules before it in one way: keepers who lose the one-per-side rule no longer join the
+  // 2-means; validation figures are the same.) Seen on validation
   // (5000-5003, 5100-5103): the role head called five goalkeepers and a referee players
   // for their whole tracks, their kits 3.5-6.0 medians (0.80-1.38) from the nearest team's,
   // while no player track of >= 10 detections lay beyond 3.0 medians (a fragment of 35;
   // the next 2.3): 3.25 lies between (docs/models.md, "Kits of neither team").
   double kit_outlier_factor = 3.25;
-  // ... and farther than this (kit embeddings are unit vectors: distances in [0, 2]). The
-  // median is no scale when each kit has a track or two (their centers are their kits);
+  // ... and farther than this (kit embeddings are unit vectors: distances in [0, 2]; no
+  // effect when kit_outlier_factor is 0). The median is no scale when each kit has a
+  // track or two (their centers are their kits);
   // on validation, player tracks lay up to 0.61 from their team's kit, the outliers above
   // 0.80 or more.
   double kit_outlier_min_distance = 0.5;

@@ -190,28 +190,38 @@ TEST(TrackAttributes, KitsOfNeitherTeamAreGoalkeepersOrReferees) {
   for (auto& e : referee.detections) e.role_probabilities = {0.6f, 0.1f, 0.3f};
   tracks.push_back(referee);
   // A team B player whose kit leans further towards kit 4 and whose roles lean to
-  // referee; a short fragment of kit 6.
-  TrackEvidence leaning = MakeMixedKitTrack(210, Role::kPlayer, 1, 4, 0.35, 70, 30, &rng);
+  // referee; two short tracks of kit 6 (a second keeper's colours), one too short to judge.
+  TrackEvidence leaning = MakeMixedKitTrack(210, Role::kPlayer, 1, 4, 0.45, 70, 30, &rng);
   for (auto& e : leaning.detections) e.role_probabilities = {0.5f, 0.1f, 0.4f};
   tracks.push_back(leaning);
-  tracks.push_back(MakeTrack(212, Role::kPlayer, 6, 70, 9, &rng));  // < kit_init_min_detections
+  tracks.push_back(MakeTrack(212, Role::kPlayer, 6, 70, 9, &rng));   // < kit_init_min_detections
+  TrackEvidence sparse = MakeTrack(213, Role::kPlayer, 6, 95, 10, &rng);  // = kit_init_min_detections
+  for (size_t k = 0; k < sparse.detections.size(); ++k) sparse.detections[k].frame = 1 + 3 * static_cast<int>(k);
+  tracks.push_back(sparse);  // frames 1, 4, ..., 28: beside 301 (1..30) for more than 1 s
 
   const auto result = ResolveTrackAttributes(tracks, MakeMatch());
   EXPECT_EQ(ById(result, 300).category, io::Category::kGoalkeeperA);
   EXPECT_EQ(ById(result, 300).role, Role::kGoalkeeper);
   EXPECT_FALSE(ById(result, 300).kit_cluster);
   EXPECT_EQ(ById(result, 303).category, io::Category::kReferee);
-  // 210 lies 0.45 from team B's kit: within kit_outlier_min_distance and the limit, 3.25
-  // medians (0.24: the players lie 0.06-0.29 from their team's kit) = 0.77.
+  // 213 is a keeper of side B by the rule (goalkeeper and referee tie), but 301 keeps the
+  // role: in neither team's kit, 213 is an official.
+  EXPECT_EQ(ById(result, 213).category, io::Category::kReferee);
+  // 210 lies ~0.6 from team B's kit, within the limit: 3.25 medians (0.24: the players lie
+  // 0.06-0.29 from their team's kit) = 0.77.
   EXPECT_EQ(ById(result, 210).category, io::Category::kTeamB);
   EXPECT_EQ(ById(result, 212).role, Role::kPlayer);  // 1.26 out, but too short to judge
   for (int64_t id = 100; id < 110; ++id) EXPECT_EQ(ById(result, id).category, io::Category::kTeamA) << id;
   for (int64_t id = 200; id < 210; ++id) EXPECT_EQ(ById(result, id).category, io::Category::kTeamB) << id;
+  // The result does not depend on the order given.
+  std::vector<TrackEvidence> reversed(tracks.rbegin(), tracks.rend());
+  const auto again = ResolveTrackAttributes(reversed, MakeMatch());
+  for (const TrackEvidence& t : tracks) EXPECT_EQ(ById(again, t.track_id).category, ById(result, t.track_id).category);
 
-  // The limit is a multiple of the median: 1.6 medians (0.38) take 210 out too ...
+  // The limit is a multiple of the median: 2 medians (0.48) take 210 out too ...
   TrackAttributesOptions options;
   options.kit_outlier_min_distance = 0;
-  options.kit_outlier_factor = 1.6;
+  options.kit_outlier_factor = 2;
   const auto near = ResolveTrackAttributes(tracks, MakeMatch(), options);
   EXPECT_EQ(ById(near, 210).category, io::Category::kReferee);  // the likelier of the two others
   EXPECT_EQ(ById(near, 300).category, io::Category::kGoalkeeperA);
@@ -223,10 +233,25 @@ TEST(TrackAttributes, KitsOfNeitherTeamAreGoalkeepersOrReferees) {
   const auto far = ResolveTrackAttributes(tracks, MakeMatch(), options);
   EXPECT_EQ(ById(far, 300).role, Role::kPlayer);
   EXPECT_EQ(ById(far, 303).role, Role::kPlayer);
-  // The floor holds whatever the median: 0.5 keeps 210 a player at 1.6 medians.
-  options.kit_outlier_factor = 1.6;
-  options.kit_outlier_min_distance = 0.5;
+  // The floor holds whatever the median: 0.8 keeps 210 a player at 2 medians.
+  options.kit_outlier_factor = 2;
+  options.kit_outlier_min_distance = 0.8;
   EXPECT_EQ(ById(ResolveTrackAttributes(tracks, MakeMatch(), options), 210).category, io::Category::kTeamB);
+  // The median weighs tracks by their detections: forty fragments of 10 detections far
+  // from their team's kit are more tracks than the teams have, but not more detections.
+  {
+    auto with_fragments = tracks;
+    for (int k = 0; k < 40; ++k) {
+      with_fragments.push_back(
+          MakeMixedKitTrack(400 + k, Role::kPlayer, k % 2, 2 + k % 3, 0.45, k % 2 == 0 ? 30 : 70, 10, &rng));
+    }
+    const auto r = ResolveTrackAttributes(with_fragments, MakeMatch());
+    EXPECT_EQ(ById(r, 300).category, io::Category::kGoalkeeperA);
+    EXPECT_EQ(ById(r, 303).category, io::Category::kReferee);
+    for (int k = 0; k < 40; ++k) {
+      EXPECT_EQ(ById(r, 400 + k).category, k % 2 == 0 ? io::Category::kTeamA : io::Category::kTeamB) << k;
+    }
+  }
   options.kit_outlier_factor = 0;  // off: the kits decide the team
   options.kit_outlier_min_distance = 0.5;
   const auto off = ResolveTrackAttributes(tracks, MakeMatch(), options);
@@ -235,19 +260,22 @@ TEST(TrackAttributes, KitsOfNeitherTeamAreGoalkeepersOrReferees) {
   EXPECT_EQ(ById(off, 303).role, Role::kPlayer);
 
   // A promoted keeper is one of a side's keepers: beside the role head's own keeper of
-  // side A, with more goalkeeper evidence, it is a player again, of the nearest kit's team.
+  // side A, with more goalkeeper evidence, it loses the role, and in neither team's kit
+  // it is an official, not a player.
   auto with_keeper = tracks;
-  with_keeper.push_back(MakeTrack(310, Role::kGoalkeeper, 5, 5, 30, &rng));
+  with_keeper.push_back(MakeTrack(310, Role::kGoalkeeper, 4, 5, 30, &rng));
   const auto second = ResolveTrackAttributes(with_keeper, MakeMatch());
   EXPECT_EQ(ById(second, 310).category, io::Category::kGoalkeeperA);
-  EXPECT_EQ(ById(second, 300).role, Role::kPlayer);
-  EXPECT_TRUE(ById(second, 300).kit_cluster.has_value());
+  EXPECT_EQ(ById(second, 300).category, io::Category::kReferee);
+  EXPECT_FALSE(ById(second, 300).kit_cluster);
 
-  for (double bad : {-1.0, std::nan("")}) {
+  for (double bad : {-1.0, 101.0, std::nan("")}) {
     TrackAttributesOptions o;
     o.kit_outlier_factor = bad;
     EXPECT_THROW(ResolveTrackAttributes(tracks, MakeMatch(), o), Error);
-    o = {};
+  }
+  for (double bad : {-1.0, 2.01, std::nan("")}) {
+    TrackAttributesOptions o;
     o.kit_outlier_min_distance = bad;
     EXPECT_THROW(ResolveTrackAttributes(tracks, MakeMatch(), o), Error);
   }
@@ -274,6 +302,17 @@ TEST(TrackAttributes, OneGoalkeeperPerSideAtATime) {
   EXPECT_EQ(ById(result, 260).category, io::Category::kGoalkeeperB);  // a hand-over, not a second keeper
   EXPECT_EQ(ById(result, 250).role, Role::kPlayer);
   EXPECT_EQ(ById(result, 250).category, io::Category::kTeamB);  // his kit's team
+  {
+    // A team A player pressing high, taken for side B's keeper: his kit decides, not his side.
+    auto with_presser = tracks;
+    TrackEvidence presser = MakeTrack(251, Role::kGoalkeeper, 0, 90, 30, &rng);  // team A's kit
+    for (auto& e : presser.detections) e.role_probabilities = {0.35f, 0.55f, 0.1f};
+    with_presser.push_back(presser);
+    const auto r = ResolveTrackAttributes(with_presser, MakeMatch());
+    EXPECT_EQ(ById(r, 251).category, io::Category::kTeamA);
+    EXPECT_EQ(ById(r, 251).kit_cluster, 0);
+    EXPECT_EQ(ById(r, 301).category, io::Category::kGoalkeeperB);
+  }
   EXPECT_EQ(ById(result, 300).category, io::Category::kGoalkeeperA);
   // Evidence is summed: a short sure fragment does not unseat a keeper tracked longer.
   {
