@@ -155,21 +155,20 @@ struct TrackAttributesOptions {
   double min_jersey_vote_share = 0.5;
   // A track with the tracker's category probabilities (the GNN tracker's head) takes their
   // argmax as its category; false: the rule above decides every track. Off: on validation
-  // seeds 5000-5003 the head is right for 0.64 of the tracks, the rule for 0.95
-  // (docs/models.md, "Tracker").
+  // seeds 5000-5003 the head is right for 0.64 of the tracks, the rule for 0.95 (0.97 since
+  // session 15) (docs/models.md, "Tracker").
   bool category_from_tracker = false;
   // One goalkeeper per side at a time (the laws; a roster names one per team on the pitch):
   // of the goalkeeper tracks of one side whose spans overlap by at least this many seconds,
   // the one with the most goalkeeper probability summed over its detections keeps the role
-  // and the others become players, their kit deciding the team (category_from_tracker
-  // overrides it). Seen on validation seed 5003: a player
+  // and the others become players of the team whose kit center is nearest theirs (since
+  // session 15 they no longer join the 2-means; validation figures unchanged), or referees
+  // in neither team's kit (category_from_tracker overrides it). Seen on validation seed 5003: a player
   // the role head took for his goalkeeper, in three tracks beside the goalkeeper's own.
   // 1 s lets a goalkeeper's track hand over to its continuation; 0 = off.
   double goalkeeper_overlap_seconds = 1.0;
   // A player track whose kit lies farther than this many median distances from both
-  // teams' kits is a goalkeeper or referee (step 4 above); 0 = off. (Off differs from the
-  // rules before it in one way: keepers who lose the one-per-side rule no longer join the
-  // 2-means; validation figures are the same.) Seen on validation
+  // teams' kits is a goalkeeper or referee (step 4 above); 0 = off. Seen on validation
   // (5000-5003, 5100-5103): the role head called five goalkeepers and a referee players
   // for their whole tracks, their kits 3.5-6.0 medians (0.80-1.38) from the nearest team's,
   // while no player track of >= 10 detections lay beyond 3.0 medians (a fragment of 35;
@@ -178,8 +177,8 @@ struct TrackAttributesOptions {
   // ... and farther than this (kit embeddings are unit vectors: distances in [0, 2]; no
   // effect when kit_outlier_factor is 0). The median is no scale when each kit has a
   // track or two (their centers are their kits);
-  // on validation, player tracks lay up to 0.61 from their team's kit, the outliers above
-  // 0.80 or more.
+  // on validation, player tracks lay up to 0.61 from their team's kit, the outliers 0.80
+  // or more.
   double kit_outlier_min_distance = 0.5;
   // Positions smoothed and short gaps filled, after everything above (track_smoothing.h;
   // keys smooth_sigma_frames and max_filled_gap_frames).
