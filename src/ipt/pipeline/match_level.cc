@@ -231,6 +231,7 @@ MatchPass PassOverLayer(const FrameLayer& frames, const TrackLayer& tracks, cons
   struct TrackState {
     tracking::TrackEvidenceSummary summary;
     std::array<double, crop_encoder::kNumRoles> role_sums{};
+    int64_t confident = 0;  // detections with score >= options.confident_score
     std::optional<JnSelection> jn;
     IdentityEvidence* identity = nullptr;
   };
@@ -240,7 +241,7 @@ MatchPass PassOverLayer(const FrameLayer& frames, const TrackLayer& tracks, cons
   for (const auto& [id, rows] : m.rows) {
     slot[id] = states.size();
     // With the JN classifier no vote is taken: the vote's detections are not kept.
-    states.push_back({tracking::TrackEvidenceSummary(id, match, options, /*keep_voters=*/jn == nullptr), {}, {}, nullptr});
+    states.push_back({tracking::TrackEvidenceSummary(id, match, options, /*keep_voters=*/jn == nullptr), {}, 0, {}, nullptr});
     if (jn) states.back().jn.emplace(jn->config().max_detections);
     if (identity) states.back().identity = &pass.identity[id];
   }
@@ -267,6 +268,7 @@ MatchPass PassOverLayer(const FrameLayer& frames, const TrackLayer& tracks, cons
       std::array<float, crop_encoder::kNumRoles> roles;
       t->summary.Add(DetectionEvidenceOfRow(frames, block, r, &tracks.position_m[2 * r], &roles));
       for (int k = 0; k < crop_encoder::kNumRoles; ++k) t->role_sums[k] += roles[k];
+      t->confident += frames.score[r] >= options.confident_score;
       if (!tracks.category_probabilities.empty() && !t->summary.tracker_category) {
         std::array<float, io::kNumCategories> c;
         std::copy_n(&tracks.category_probabilities[r * io::kNumCategories], io::kNumCategories, c.begin());
@@ -288,10 +290,12 @@ MatchPass PassOverLayer(const FrameLayer& frames, const TrackLayer& tracks, cons
     if (jn) t.summary.jersey_probabilities = m.jersey_probabilities.at(t.summary.track_id);
     const bool person = std::max_element(t.role_sums.begin(), t.role_sums.end()) - t.role_sums.begin() !=
                         static_cast<int>(crop_encoder::Role::kNone);
-    if (person || !drop_non_person) {
-      evidence.push_back(std::move(t.summary));
-    } else {
+    if (!person && drop_non_person) {
       ++m.dropped;
+    } else if (t.confident < options.min_confident_detections) {
+      ++m.dropped_unconfirmed;
+    } else {
+      evidence.push_back(std::move(t.summary));
     }
   }
   m.attributes = tracking::ResolveSummarizedTrackAttributes(evidence, match, options);
@@ -318,6 +322,7 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
   MatchTracks& match_tracks = pass.tracks;
   if (jn) out.stage_seconds[kJnClassifierStage] = match_tracks.jn_seconds;
   out.dropped = match_tracks.dropped;
+  out.dropped_unconfirmed = match_tracks.dropped_unconfirmed;
   std::vector<tracking::TrackAttributes>& attributes = match_tracks.attributes;
   out.stage_seconds[kAttributesStage] = watch.Seconds() - match_tracks.jn_seconds;
   if (resolver) {

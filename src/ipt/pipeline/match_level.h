@@ -73,7 +73,9 @@ RowTruth LabelRows(const FrameLayer& frames, const std::vector<io::Annotation>& 
 // one is given) and their attributes (tracking::ResolveTrackAttributes on the evidence of
 // every row, DetectionEvidenceOfRow at the tracker's positions). With drop_non_person, a
 // track whose mean role probability is highest for "none" (grass, boards) gets no
-// attributes and counts in `dropped`.
+// attributes and counts in `dropped`. A track with fewer than
+// options.min_confident_detections detections of score >= options.confident_score gets
+// none either and counts in `dropped_unconfirmed` (whatever drop_non_person says).
 //
 // The frame layer is read in one pass, `block_rows` rows at a time (ForEachRowBlock),
 // each track reduced as its rows go by (tracking::TrackEvidenceSummary, the JN
@@ -84,6 +86,7 @@ struct MatchTracks {
   std::map<int64_t, jn_classifier::JnProbabilities> jersey_probabilities;  // every track, with a classifier
   std::vector<tracking::TrackAttributes> attributes;                    // person tracks, by id
   int64_t dropped = 0;
+  int64_t dropped_unconfirmed = 0;
   double jn_seconds = 0;  // the classifier's time
 };
 MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
@@ -103,6 +106,7 @@ struct MatchLevelOutput {
   int64_t filled_rows = 0;              // of rows, those added in gaps (options.smoothing)
   int64_t tracks = 0;                   // person tracks
   int64_t dropped = 0;                  // tracks left out as not persons
+  int64_t dropped_unconfirmed = 0;      // ... as too few confident detections
   int identities = 0;                   // identities the resolver made
   std::map<std::string, double> stage_seconds;  // the stages above (those that ran)
 };

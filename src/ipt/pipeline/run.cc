@@ -122,6 +122,8 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("kit_outlier_factor", o.kit_outlier_factor);
   visit("kit_outlier_min_distance", o.kit_outlier_min_distance);
   visit("goalkeeper_overlap_seconds", o.goalkeeper_overlap_seconds);
+  visit("min_confident_detections", o.min_confident_detections);
+  visit("confident_score", o.confident_score);
   visit("smooth_sigma_frames", o.smoothing.sigma_frames);
   visit("max_filled_gap_frames", o.smoothing.max_filled_gap_frames);
 }
@@ -165,6 +167,7 @@ nlohmann::json RunReport::ToJson() const {
   j["filled_rows"] = filled_rows;
   j["tracks"] = tracks;
   j["dropped_non_person_tracks"] = dropped_tracks;
+  j["dropped_unconfirmed_tracks"] = dropped_unconfirmed_tracks;
   nlohmann::json ms = nlohmann::json::object();
   for (const auto& [stage, seconds] : stage_seconds) ms[stage] = frames > 0 ? 1000 * seconds / frames : 0.0;
   j["timings_ms_per_frame"] = ms;
@@ -311,6 +314,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
                                                resolver ? &*resolver : nullptr, options.drop_non_person_tracks);
   for (const auto& [stage, seconds] : match_level.stage_seconds) report.stage_seconds[stage] = seconds;
   report.dropped_tracks = match_level.dropped;
+  report.dropped_unconfirmed_tracks = match_level.dropped_unconfirmed;
   report.identities = match_level.identities;
   const std::vector<eval::PipelineRow>& rows = match_level.rows;
   report.rows = static_cast<int64_t>(rows.size());

@@ -193,6 +193,8 @@ TEST(Run, EndToEndThenBothLayersFromTheCache) {
   // Rows of non-person tracks are left out of tracks.csv; filled gaps added.
   EXPECT_GE(tracked, first.rows - first.filled_rows);
   EXPECT_EQ(run["filled_rows"], first.filled_rows);
+  EXPECT_EQ(run["dropped_unconfirmed_tracks"], first.dropped_unconfirmed_tracks);
+  EXPECT_EQ(run["dropped_non_person_tracks"], first.dropped_tracks);
 
   // The rows are the tracker's, then smoothed and their gaps filled (tracking::SmoothTracks).
   RunOptions raw = Options(w);

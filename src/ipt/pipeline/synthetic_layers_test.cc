@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <algorithm>
+#include <array>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "ipt/crop_encoder/crop_encoder.h"
@@ -165,6 +167,64 @@ TEST(FrameLayerFile, ReadWholeOrByBlockAndTheMatchLevelAgrees) {
     same(in_memory, RunMatchLevel(opened, s.tracks, match, {}, nullptr, nullptr, true, block_rows));
   }
   std::filesystem::remove_all(dir);
+}
+
+// A track needs min_confident_detections detections of score >= confident_score: one with
+// exactly that many stays, one with one fewer is left out, whatever else it has.
+TEST(MatchLevel, TracksWithTooFewConfidentDetectionsAreLeftOut) {
+  SyntheticLayersOptions o;
+  o.minutes = 0.1;  // 150 frames
+  o.mean_track_seconds = 3;
+  const io::MatchInfo match = Roster();
+  SyntheticLayers s = SynthesizeMatchLayers(match, o);
+  const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
+  ASSERT_GE(rows.size(), 3u);
+  tracking::TrackAttributesOptions options;
+  options.min_confident_detections = 3;
+  options.confident_score = 0.8;
+  ASSERT_GE(s.frames.score.at(0), options.confident_score);
+  // Three tracks of >= 5 rows: all rows under the score but k of them, k = 3, 2, 0.
+  std::vector<std::pair<int64_t, int>> changed;  // track id, confident rows left
+  for (const auto& [id, track_rows] : rows) {
+    if (track_rows.size() < 5 || changed.size() == 3) continue;
+    const int keep = std::array<int, 3>{3, 2, 0}[changed.size()];
+    for (size_t k = 0; k < track_rows.size(); ++k) {
+      // Just under the score (as a float); its first `keep` rows keep theirs.
+      if (static_cast<int>(k) >= keep) s.frames.score[track_rows[k]] = std::nextafter(0.8f, 0.0f);
+    }
+    changed.emplace_back(id, keep);
+  }
+  ASSERT_EQ(changed.size(), 3u);
+  const MatchLevelOutput out = RunMatchLevel(s.frames, s.tracks, match, options, nullptr, nullptr, true);
+  std::set<int64_t> present;
+  for (const auto& r : out.rows) present.insert(r.track_id);
+  EXPECT_TRUE(present.count(changed[0].first));   // exactly 3
+  EXPECT_FALSE(present.count(changed[1].first));  // 2
+  EXPECT_FALSE(present.count(changed[2].first));  // none
+  // Every track counted by hand: short tracks have too few detections too.
+  auto unconfirmed = [&](int min_confident) {
+    int64_t n = 0;
+    for (const auto& [id, track_rows] : rows) {
+      int confident = 0;
+      for (int64_t r : track_rows) confident += s.frames.score[r] >= options.confident_score;
+      n += confident < min_confident;
+    }
+    return n;
+  };
+  EXPECT_EQ(out.dropped, 0);
+  EXPECT_EQ(out.dropped_unconfirmed, unconfirmed(3));
+  EXPECT_GE(out.dropped_unconfirmed, 2);
+  EXPECT_EQ(out.tracks, static_cast<int64_t>(rows.size()) - out.dropped_unconfirmed);
+
+  options.min_confident_detections = 0;  // off: every track
+  const MatchLevelOutput all = RunMatchLevel(s.frames, s.tracks, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(all.dropped_unconfirmed, 0);
+  EXPECT_EQ(all.tracks, static_cast<int64_t>(rows.size()));
+  options.min_confident_detections = 2;
+  EXPECT_EQ(RunMatchLevel(s.frames, s.tracks, match, options, nullptr, nullptr, true).dropped_unconfirmed,
+            unconfirmed(2));
+  options.confident_score = 1.5;
+  EXPECT_THROW(RunMatchLevel(s.frames, s.tracks, match, options, nullptr, nullptr, true), Error);
 }
 
 // The track level reads a layer in a file chunk by chunk (SequentialRows, ReadRows): the

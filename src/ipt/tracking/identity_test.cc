@@ -341,7 +341,10 @@ TEST(Identity, ReturningPlayersAreCandidatesAfterLongGaps) {
   auto unit = [&] {
     std::vector<float> v(8);
     float norm = 0;
-    for (float& x : v) norm += (x = n(rng)) * x;
+    for (float& x : v) {
+      x = n(rng);
+      norm += x * x;
+    }
     for (float& x : v) x /= std::sqrt(norm);
     return v;
   };

@@ -281,6 +281,9 @@ void TrackAttributesOptions::Check() const {
             "kit_outlier_min_distance must be in [0, {}], got {}", kMaxKitDistance, kit_outlier_min_distance);
   IPT_CHECK(std::isfinite(kit_outlier_factor) && kit_outlier_factor >= 0 && kit_outlier_factor <= kMaxKitOutlierFactor,
             "kit_outlier_factor must be in [0, {}], got {}", kMaxKitOutlierFactor, kit_outlier_factor);
+  IPT_CHECK(min_confident_detections >= 0 && min_confident_detections <= limits::kMaxFrames,
+            "min_confident_detections must be in [0, {}], got {}", limits::kMaxFrames, min_confident_detections);
+  IPT_CHECK(InUnitInterval(confident_score), "confident_score must be in [0, 1], got {}", confident_score);
   smoothing.Check();
 }
 

@@ -180,6 +180,16 @@ struct TrackAttributesOptions {
   // on validation, player tracks lay up to 0.61 from their team's kit, the outliers 0.80
   // or more.
   double kit_outlier_min_distance = 0.5;
+  // A track is reported only when at least this many of its detections have score >=
+  // confident_score; 0 = every track (the pipeline's match level applies it, with the
+  // non-person rule, before everything above): the online tracker's birth score (0.6)
+  // over 10 detections (0.4 s at 25 fps), for any tracker. The GNN tracker links the
+  // detector's false detections into tracks that the online tracker never confirms.
+  // Chosen on validation (docs/models.md, "Tracks of false detections"): 25 detections
+  // gained a little more but leave a clip shorter than a second without tracks; a score
+  // of 0.9 drops most true tracks (this detector's scores for people lie mostly below).
+  int min_confident_detections = 10;
+  double confident_score = 0.6;  // in [0, 1]
   // Positions smoothed and short gaps filled, after everything above (track_smoothing.h;
   // keys smooth_sigma_frames and max_filled_gap_frames).
   TrackSmoothingOptions smoothing;
