@@ -35,7 +35,10 @@ nlohmann::json IdentityOptionsToJson(const tracking::IdentityOptions& options) {
 tracking::IdentityOptions IdentityOptionsFromJson(const nlohmann::json& json, const std::string& source,
                                                   const std::string& prefix) {
   tracking::IdentityOptions o;
-  io::OptionsFromJson(json, source, prefix, o, kVisitAll);
+  // The referee station options (session 16) may be absent: they act only on rosters
+  // with stations, which no match had before.
+  io::OptionsFromJson(io::WithAddedOptions(json, IdentityOptionsToJson({}), {"touchline_margin_m", "station_error"}),
+                      source, prefix, o, kVisitAll);
   try {
     o.Check();
   } catch (const Error& e) {

@@ -46,6 +46,8 @@ void VisitIdentityOptions(Options& o, Visit&& visit) {
   visit("", "jersey_veto_probability", o.jersey_veto_probability);
   visit("", "min_roster_evidence", o.min_roster_evidence);
   visit("", "max_candidates", o.max_candidates);
+  visit("", "touchline_margin_m", o.touchline_margin_m);
+  visit("", "station_error", o.station_error);
 }
 
 class IdentityResolver {

@@ -104,6 +104,19 @@ std::optional<Category> ParseCategory(const std::string& name) {
   return std::nullopt;
 }
 
+namespace {
+constexpr const char* kRefereeStationNames[] = {"pitch", "near_touchline", "far_touchline"};
+}  // namespace
+
+const char* RefereeStationName(RefereeStation s) { return kRefereeStationNames[static_cast<int>(s)]; }
+
+std::optional<RefereeStation> ParseRefereeStation(const std::string& name) {
+  for (int i = 0; i < 3; ++i) {
+    if (name == kRefereeStationNames[i]) return static_cast<RefereeStation>(i);
+  }
+  return std::nullopt;
+}
+
 int CategoryTeam(Category c) {
   switch (c) {
     case Category::kTeamA:
@@ -122,6 +135,13 @@ geometry::Rig MatchInfo::MakeRig() const {
   std::vector<geometry::Camera> list;
   for (const auto& c : cameras) list.push_back(c.camera);
   return geometry::MakeRig(std::move(list));
+}
+
+bool MatchInfo::NearTouchlineIsFarSide() const {
+  if (cameras.empty()) return false;
+  double z = 0;
+  for (const auto& c : cameras) z += c.camera.center_in_pitch().z();
+  return z / cameras.size() > pitch.width_m / 2;
 }
 
 const RosterEntry* MatchInfo::FindPerson(int player_id) const {
@@ -216,7 +236,7 @@ void ReadRoster(const YamlReader& r, const YAML::Node& root, MatchInfo* m) {
   for (size_t i = 0; i < roster.size(); ++i) {
     std::string f = "roster[" + std::to_string(i) + "]";
     const YAML::Node& n = roster[i];
-    r.OnlyKeys(n, f, {"player_id", "category", "jersey", "name"});
+    r.OnlyKeys(n, f, {"player_id", "category", "jersey", "name", "station"});
     RosterEntry e;
     e.player_id = r.Get<int>(n, "player_id", f);
     std::string cat = r.Get<std::string>(n, "category", f);
@@ -234,6 +254,15 @@ void ReadRoster(const YamlReader& r, const YAML::Node& root, MatchInfo* m) {
       }
     }
     e.name = r.GetOr<std::string>(n, "name", f, "");
+    if (n["station"].IsDefined() && !n["station"].IsNull()) {
+      const std::string station = r.Get<std::string>(n, "station", f);
+      e.station = ParseRefereeStation(station);
+      if (!e.station) {
+        r.Fail(n["station"], f + ".station",
+               "unknown station '" + Echo(station) + "' (known: pitch, near_touchline, far_touchline)");
+      }
+      if (e.category != Category::kReferee) r.Fail(n["station"], f + ".station", "only referees have a station");
+    }
     if (!ids.insert(e.player_id).second) {
       r.Fail(n["player_id"], f + ".player_id", "duplicate player_id " + std::to_string(e.player_id));
     }
@@ -315,6 +344,7 @@ void WriteMatchYaml(const MatchInfo& m, const std::filesystem::path& path) {
         << YAML::Key << "category" << YAML::Value << CategoryName(e.category);
     if (e.jersey) out << YAML::Key << "jersey" << YAML::Value << *e.jersey;
     if (!e.name.empty()) out << YAML::Key << "name" << YAML::Value << e.name;
+    if (e.station) out << YAML::Key << "station" << YAML::Value << RefereeStationName(*e.station);
     out << YAML::EndMap;
   }
   out << YAML::EndSeq << YAML::EndMap;

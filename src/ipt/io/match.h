@@ -33,11 +33,20 @@ std::optional<Category> ParseCategory(const std::string& name);
 // 0 for team A and its goalkeeper, 1 for team B and its goalkeeper, -1 for referees.
 int CategoryTeam(Category c);
 
+// Where a referee works (roster `station`): on the pitch, or as an assistant along the
+// touchline nearer to the rig's cameras or the one farther from them.
+enum class RefereeStation { kPitch, kNearTouchline, kFarTouchline };
+const char* RefereeStationName(RefereeStation s);  // pitch, near_touchline, far_touchline
+std::optional<RefereeStation> ParseRefereeStation(const std::string& name);
+
 struct RosterEntry {
   int player_id = 0;          // unique in the match; annotations' person_id
   Category category = Category::kTeamA;
   std::optional<int> jersey;  // 0..99, unique within a team; none for referees
   std::string name;
+  // Referees only, optional: lets the identity resolver tell the referee from the
+  // assistants by where their tracks run (tracking/identity.h).
+  std::optional<RefereeStation> station = std::nullopt;
 };
 
 struct CameraEntry {
@@ -58,6 +67,9 @@ struct MatchInfo {
 
   geometry::Rig MakeRig() const;
   const RosterEntry* FindPerson(int player_id) const;
+  // The touchline nearer to the cameras (the mean of their centres): z = 0 (false) or
+  // z = pitch width (true). False without cameras.
+  bool NearTouchlineIsFarSide() const;
 };
 
 constexpr const char* kMatchFormat = "ipt-match/1";

@@ -22,7 +22,7 @@ MatchInfo TestMatch() {
   m.cameras = {{rig.cameras[0], "left.mp4"}, {rig.cameras[1], "right.mp4"}};
   m.roster = {{1, Category::kTeamA, 10, "A10"},
               {2, Category::kGoalkeeperB, 1, "B01"},
-              {3, Category::kReferee, std::nullopt, "Ref"}};
+              {3, Category::kReferee, std::nullopt, "Ref", RefereeStation::kPitch}};
   return m;
 }
 
@@ -49,6 +49,12 @@ TEST(MatchYaml, RoundTrip) {
   EXPECT_EQ(back.roster[0].jersey, 10);
   EXPECT_EQ(back.roster[2].category, Category::kReferee);
   EXPECT_FALSE(back.roster[2].jersey.has_value());
+  EXPECT_EQ(back.roster[2].station, RefereeStation::kPitch);
+  EXPECT_FALSE(back.roster[0].station.has_value());
+  // The default rig stands beyond the touchline z = width: that one is the near one.
+  EXPECT_TRUE(back.NearTouchlineIsFarSide());
+  back.cameras.clear();
+  EXPECT_FALSE(back.NearTouchlineIsFarSide());
 }
 
 // Edits the written YAML with a regex, reads it back, and returns the error text.
@@ -79,6 +85,10 @@ TEST(MatchYaml, BadInputNamesFileLineAndField) {
   EXPECT_NE(ErrorAfterEdit("category: referee", "category: linesman").find("unknown category 'linesman'"),
             std::string::npos);
   EXPECT_NE(ErrorAfterEdit("player_id: 2", "player_id: 1").find("duplicate player_id"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("station: pitch", "station: bench").find("field 'roster[2].station': unknown station 'bench'"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("name: A10", "name: A10, station: pitch").find("only referees have a station"),
+            std::string::npos);
   EXPECT_NE(ErrorAfterEdit("jersey: 10", "jersey: 100").find("0..99"), std::string::npos);
   EXPECT_NE(ErrorAfterEdit("model: fisheye", "model: orthographic").find("cameras[0].model"),
             std::string::npos);

@@ -29,6 +29,17 @@ nlohmann::json OptionsToJson(Options options, VisitAll&& visit_all) {
   return j;
 }
 
+// `json` with the top-level `added_keys` it lacks filled from `defaults` (OptionsToJson of
+// default options): options added after packages were first written, for which the
+// default is what those packages ran with. A non-object is returned as it is.
+inline nlohmann::json WithAddedOptions(nlohmann::json json, const nlohmann::json& defaults,
+                                       const std::set<std::string>& added_keys) {
+  if (!json.is_object()) return json;
+  for (const std::string& key : added_keys)
+    if (!json.contains(key)) json[key] = defaults.at(key);
+  return json;
+}
+
 // Fills `options` from `json`: every visited field is required and typed (bool, integer
 // within the field's type, number); a key that is no field, no section and not in
 // `extra_top_keys` (read by the caller) is an error. Throws InputError(source, 0,

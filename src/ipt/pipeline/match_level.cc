@@ -1,9 +1,11 @@
 #include "ipt/pipeline/match_level.h"
 
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <tuple>
@@ -169,8 +171,9 @@ class IdentityEvidence {
  public:
   IdentityEvidence() : embedding_(crop_encoder::kEmbeddingDim, 0.0), numbers_(io::kNumJerseys, 0.0) {}
 
-  void Add(const FrameRowBlock& block, int64_t row) {
+  void Add(const FrameRowBlock& block, int64_t row, const float* position_m) {
     if (rows_ == 0) first_row_ = row;
+    position_sum_m_ += Eigen::Vector2d(position_m[0], position_m[1]);
     IPT_ASSERT(row > last_row_ || rows_ == 0);
     last_row_ = row;
     ++rows_;
@@ -194,6 +197,7 @@ class IdentityEvidence {
     t.last_frame = static_cast<int>(frames.frame[last_row_]);
     t.first_position_m = {tracks.position_m[2 * first_row_], tracks.position_m[2 * first_row_ + 1]};
     t.last_position_m = {tracks.position_m[2 * last_row_], tracks.position_m[2 * last_row_ + 1]};
+    t.mean_position_m = position_sum_m_ / static_cast<double>(rows_);
     t.detections = static_cast<int>(rows_);
     t.category = category;
     t.jersey = jersey;
@@ -212,6 +216,7 @@ class IdentityEvidence {
  private:
   std::vector<double> embedding_, numbers_;
   double legible_sum_ = 0;
+  Eigen::Vector2d position_sum_m_{0, 0};
   int64_t rows_ = 0, first_row_ = 0, last_row_ = 0;
 };
 
@@ -274,7 +279,7 @@ MatchPass PassOverLayer(const FrameLayer& frames, const TrackLayer& tracks, cons
         std::copy_n(&tracks.category_probabilities[r * io::kNumCategories], io::kNumCategories, c.begin());
         t->summary.tracker_category = c;
       }
-      if (t->identity) t->identity->Add(block, r);
+      if (t->identity) t->identity->Add(block, r, &tracks.position_m[2 * r]);
     }
   });
   if (jn) {
@@ -310,11 +315,118 @@ MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& track
   return PassOverLayer(frames, tracks, match, options, jn, false, drop_non_person, block_rows).tracks;
 }
 
-MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
+SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const TrackLayer& tracks,
+                                           const io::MatchInfo& match, const tracking::NumberChangeOptions& options,
+                                           int64_t block_rows) {
+  options.Check();
+  SplitTrackLayer out{tracks, 0};
+  std::vector<int> candidates;  // the roster's numbers, distinct
+  for (const io::RosterEntry& e : match.roster)
+    if (e.jersey) candidates.push_back(*e.jersey);
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  if (!options.enabled() || candidates.empty()) return out;
+  IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
+
+  // Distance from each tracked row to the nearest other tracked row of its frame.
+  const float* position = tracks.position_m.data();
+  std::vector<double> nearest_other_m(frames.rows, std::numeric_limits<double>::infinity());
+  for (int64_t begin = 0; begin < frames.rows;) {
+    int64_t end = begin;
+    while (end < frames.rows && frames.frame[end] == frames.frame[begin]) ++end;
+    for (int64_t a = begin; a < end; ++a) {
+      if (tracks.track_id[a] < 0) continue;
+      for (int64_t b = a + 1; b < end; ++b) {
+        if (tracks.track_id[b] < 0) continue;
+        const double d = std::hypot(position[2 * a] - position[2 * b], position[2 * a + 1] - position[2 * b + 1]);
+        nearest_other_m[a] = std::min(nearest_other_m[a], d);
+        nearest_other_m[b] = std::min(nearest_other_m[b], d);
+      }
+    }
+    begin = end;
+  }
+
+  // Each track's observations (its reads by window of frames), in row (= frame) order.
+  const int window_frames = std::max(1, static_cast<int>(std::lround(options.window_seconds * match.fps)));
+  std::map<int64_t, std::vector<tracking::NumberRead>> reads;
+  std::map<int64_t, std::vector<int>> reads_in_window;
+  ForEachRowBlock(frames, {crop_encoder::kPresenceField, crop_encoder::kNumberField, crop_encoder::kDigitsField},
+                  block_rows, [&](const FrameRowBlock& block) {
+                    for (int64_t r = block.begin(); r < block.end(); ++r) {
+                      if (tracks.track_id[r] < 0) continue;
+                      std::array<double, crop_encoder::kNumPresence> presence;
+                      crop_encoder::Softmax(block.Row(crop_encoder::kPresenceField, r), crop_encoder::kNumPresence,
+                                            presence.data());
+                      const double legible = presence[static_cast<int>(io::Legibility::kLegible)];
+                      if (legible < options.min_legible_probability) continue;
+                      const std::array<float, crop_encoder::kNumNumbers> numbers =
+                          crop_encoder::JerseyNumberProbabilities(block.Row(crop_encoder::kNumberField, r),
+                                                                  block.Row(crop_encoder::kDigitsField, r));
+                      const int frame = static_cast<int>(frames.frame[r]);
+                      std::vector<tracking::NumberRead>& track_reads = reads[tracks.track_id[r]];
+                      std::vector<int>& count = reads_in_window[tracks.track_id[r]];
+                      if (track_reads.empty() || (frame - 1) / window_frames != (track_reads.back().first_frame - 1) / window_frames) {
+                        track_reads.push_back({frame, frame, std::vector<double>(candidates.size(), 0.0)});
+                        count.push_back(0);
+                      }
+                      tracking::NumberRead& read = track_reads.back();
+                      read.last_frame = frame;
+                      ++count.back();
+                      for (size_t m = 0; m < candidates.size(); ++m)
+                        read.log_likelihood[m] +=
+                            legible * std::log(numbers[candidates[m] - io::kMinJersey] + options.probability_floor);
+                    }
+                  });
+  for (auto& [id, track_reads] : reads)  // sums -> means
+    for (size_t k = 0; k < track_reads.size(); ++k)
+      for (double& v : track_reads[k].log_likelihood) v /= reads_in_window[id][k];
+
+  int64_t next_id = 1;
+  for (int64_t id : tracks.track_id) next_id = std::max(next_id, id + 1);
+  for (const auto& [id, rows] : RowsOfTracks(tracks)) {
+    auto it = reads.find(id);
+    if (it == reads.end()) continue;
+    const std::vector<size_t> cut_reads = tracking::NumberChangeReads(it->second, options);
+    if (cut_reads.empty()) continue;
+    std::vector<int> track_frames;
+    std::vector<double> track_nearest;
+    for (int64_t r : rows) {
+      track_frames.push_back(static_cast<int>(frames.frame[r]));
+      track_nearest.push_back(nearest_other_m[r]);
+    }
+    std::vector<int> cut_frames;
+    for (size_t k : cut_reads)
+      cut_frames.push_back(
+          tracking::CutFrame(track_frames, track_nearest, it->second[k - 1].last_frame, it->second[k].first_frame));
+    size_t piece = 0;
+    int64_t piece_id = id;
+    for (int64_t r : rows) {
+      while (piece < cut_frames.size() && frames.frame[r] >= cut_frames[piece]) {
+        ++piece;
+        piece_id = next_id++;
+        ++out.cuts;
+      }
+      out.tracks.track_id[r] = piece_id;
+    }
+    spdlog::debug("track {} split at frames {} (number changes)", id, fmt::join(cut_frames, ", "));
+  }
+  return out;
+}
+
+MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& tracker_tracks, const io::MatchInfo& match,
                                const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
                                identity_resolver::IdentityResolver* resolver, bool drop_non_person,
                                int64_t block_rows) {
   MatchLevelOutput out;
+  // First: tracks split where their numbers change (a copy of the layer only then).
+  SplitTrackLayer split;
+  if (options.number_changes.enabled()) {
+    Stopwatch split_watch;
+    split = SplitTracksAtNumberChanges(frames, tracker_tracks, match, options.number_changes, block_rows);
+    out.number_change_cuts = split.cuts;
+    out.stage_seconds[kNumberChangeStage] = split_watch.Seconds();
+  }
+  const TrackLayer& tracks = options.number_changes.enabled() ? split.tracks : tracker_tracks;
   // Per track: evidence from the crop encoder's named fields (the JN classifier's jersey
   // probabilities when it runs), then the attributes; one pass over the frame layer.
   Stopwatch watch;
@@ -380,7 +492,7 @@ tracking::IdentityTrack IdentityTrackOfRows(const FrameLayer& frames, const Trac
   IPT_ASSERT(!rows.empty());
   const FrameRowBlock all = AllRows(frames);
   IdentityEvidence evidence;
-  for (int64_t r : rows) evidence.Add(all, r);
+  for (int64_t r : rows) evidence.Add(all, r, &tracks.position_m[2 * r]);
   return evidence.Finish(frames, tracks, id, category, jersey);
 }
 

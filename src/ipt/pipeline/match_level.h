@@ -93,10 +93,26 @@ MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& track
                                const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
                                bool drop_non_person, int64_t block_rows = kRowBlockRows);
 
-// The match level of a run over a match's two layers: the attributes of every track (the
+// Tracks split where their jersey reads change from one roster number to another
+// (tracking/number_changes.h with `options`): the rows from each cut on take a new id,
+// above every id of `tracks`, in order of track and cut. Reads come from the frame
+// layer's jn.presence / jn.number / jn.digits fields (block by block); the distances to
+// the nearest other person that place the cuts from the tracks' own positions. The
+// candidates are the roster's numbers (none: nothing is split).
+struct SplitTrackLayer {
+  TrackLayer tracks;
+  int64_t cuts = 0;
+};
+SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const TrackLayer& tracks,
+                                           const io::MatchInfo& match, const tracking::NumberChangeOptions& options,
+                                           int64_t block_rows = kRowBlockRows);
+
+// The match level of a run over a match's two layers: tracks split where their numbers
+// change (options.number_changes), the attributes of every track (the
 // JN classifier's jersey when `jn` is given, else the vote), identities (`resolver` when
 // given, else the roster look-up), and the output rows of person tracks, their positions
 // smoothed and short gaps filled (options.smoothing, tracking/track_smoothing.h).
+inline constexpr const char* kNumberChangeStage = "number_changes";
 inline constexpr const char* kJnClassifierStage = "jn_classifier";
 inline constexpr const char* kAttributesStage = "attributes";
 inline constexpr const char* kIdentityStage = "identity_resolver";
@@ -107,6 +123,7 @@ struct MatchLevelOutput {
   int64_t tracks = 0;                   // person tracks
   int64_t dropped = 0;                  // tracks left out as not persons
   int64_t dropped_unconfirmed = 0;      // ... as too few confident detections
+  int64_t number_change_cuts = 0;       // tracks split where their numbers change
   int identities = 0;                   // identities the resolver made
   std::map<std::string, double> stage_seconds;  // the stages above (those that ran)
 };

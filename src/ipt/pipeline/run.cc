@@ -124,6 +124,11 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("goalkeeper_overlap_seconds", o.goalkeeper_overlap_seconds);
   visit("min_confident_detections", o.min_confident_detections);
   visit("confident_score", o.confident_score);
+  visit("number_change_min_gain_nats", o.number_changes.min_gain_nats);
+  visit("number_change_min_legible_probability", o.number_changes.min_legible_probability);
+  visit("number_change_probability_floor", o.number_changes.probability_floor);
+  visit("number_change_min_reads", o.number_changes.min_reads);
+  visit("number_change_window_seconds", o.number_changes.window_seconds);
   visit("smooth_sigma_frames", o.smoothing.sigma_frames);
   visit("max_filled_gap_frames", o.smoothing.max_filled_gap_frames);
 }
@@ -168,6 +173,7 @@ nlohmann::json RunReport::ToJson() const {
   j["tracks"] = tracks;
   j["dropped_non_person_tracks"] = dropped_tracks;
   j["dropped_unconfirmed_tracks"] = dropped_unconfirmed_tracks;
+  j["number_change_cuts"] = number_change_cuts;
   nlohmann::json ms = nlohmann::json::object();
   for (const auto& [stage, seconds] : stage_seconds) ms[stage] = frames > 0 ? 1000 * seconds / frames : 0.0;
   j["timings_ms_per_frame"] = ms;
@@ -315,6 +321,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   for (const auto& [stage, seconds] : match_level.stage_seconds) report.stage_seconds[stage] = seconds;
   report.dropped_tracks = match_level.dropped;
   report.dropped_unconfirmed_tracks = match_level.dropped_unconfirmed;
+  report.number_change_cuts = match_level.number_change_cuts;
   report.identities = match_level.identities;
   const std::vector<eval::PipelineRow>& rows = match_level.rows;
   report.rows = static_cast<int64_t>(rows.size());

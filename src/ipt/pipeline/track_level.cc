@@ -44,6 +44,9 @@ void VisitOptions(Options& o, Visit&& visit) {
   visit("", "appearance_weight_m", o.appearance_weight_m);
   visit("", "max_appearance_distance", o.max_appearance_distance);
   visit("", "embedding_momentum", o.embedding_momentum);
+  visit("", "kit_weight_m", o.kit_weight_m);
+  visit("", "kit_momentum", o.kit_momentum);
+  visit("", "kit_in_weak_stage", o.kit_in_weak_stage);
   visit("", "report_filtered_position", o.report_filtered_position);
   visit("", "report_tentative_hits", o.report_tentative_hits);
 }
@@ -58,7 +61,10 @@ nlohmann::json OnlineTrackerOptionsToJson(const tracking::OnlineTrackerOptions& 
 tracking::OnlineTrackerOptions OnlineTrackerOptionsFromJson(const nlohmann::json& json, const std::string& source) {
   const std::string prefix = "architecture.options";
   tracking::OnlineTrackerOptions o;
-  io::OptionsFromJson(json, source, prefix, o, kVisitAllOptions);
+  // The kit options (session 16) may be absent: off, as those packages ran.
+  const nlohmann::json completed = io::WithAddedOptions(json, OnlineTrackerOptionsToJson({}),
+                                                        {"kit_weight_m", "kit_momentum", "kit_in_weak_stage"});
+  io::OptionsFromJson(completed, source, prefix, o, kVisitAllOptions);
   try {
     o.Check();
   } catch (const Error& e) {
@@ -196,7 +202,8 @@ io::SafetensorsFile ComputeTrackLayer(const FrameLayer& layer, double fps, const
   std::vector<float> position(rows * 2, std::numeric_limits<float>::quiet_NaN());
   const int width = crop_encoder::kEmbeddingDim;
   int64_t r = 0;
-  SequentialRows embeddings(layer, {crop_encoder::kEmbeddingField}, kRowBlockRows);  // a file's layer is never held
+  SequentialRows crop_rows(layer, {crop_encoder::kEmbeddingField, crop_encoder::kKitField},
+                           kRowBlockRows);  // a file's layer is never held
   std::vector<tracking::TrackerDetection> detections;
   for (int f = 1; f <= layer.frames; ++f) {
     detections.clear();
@@ -206,8 +213,10 @@ io::SafetensorsFile ComputeTrackLayer(const FrameLayer& layer, double fps, const
       // are a panorama pixel apart in depth on the far side (~0.5 m).
       d.foot_in_pitch_m = {layer.refined_foot_points_m[2 * r], layer.refined_foot_points_m[2 * r + 1]};
       d.score = layer.score[r];
-      const float* e = embeddings.Row(crop_encoder::kEmbeddingField, r);
+      const float* e = crop_rows.Row(crop_encoder::kEmbeddingField, r);
       d.embedding.assign(e, e + width);
+      const float* kit = crop_rows.Row(crop_encoder::kKitField, r);
+      d.kit.assign(kit, kit + crop_encoder::kKitDim);
       d.index = r;
       detections.push_back(std::move(d));
     }

@@ -176,6 +176,11 @@ People MakePeople(const PeopleOptions& o, Rng& rng) {
     p.entry.player_id = next_id++;
     p.entry.category = io::Category::kReferee;
     p.entry.name = r == 0 ? "Referee" : fmt::format("Assistant referee {}", r);
+    // The rig stands beyond the touchline z = width (geometry/rig.cc), the one the near
+    // assistant runs (motion.cc).
+    p.entry.station = ref_roles[r] == Role::kReferee        ? io::RefereeStation::kPitch
+                      : ref_roles[r] == Role::kAssistantNear ? io::RefereeStation::kNearTouchline
+                                                             : io::RefereeStation::kFarTouchline;
     p.team = -1;
     p.role = ref_roles[r];
     p.look = MakeBody(o, rng);

@@ -19,6 +19,8 @@ void IdentityOptions::Check() const {
   IPT_CHECK(max_candidates >= 1 && max_candidates <= 100000, "max_candidates must be in [1, 100000]");
   IPT_CHECK(jersey_veto_probability > 0 && jersey_veto_probability <= 1, "jersey_veto_probability must be in (0, 1]");
   IPT_CHECK(min_roster_evidence >= 0 && min_roster_evidence <= 1, "min_roster_evidence must be in [0, 1]");
+  IPT_CHECK(std::isfinite(touchline_margin_m) && touchline_margin_m >= 0, "touchline_margin_m must be >= 0");
+  IPT_CHECK(station_error > 0 && station_error < 1, "station_error must be in (0, 1)");
 }
 
 bool Reachable(const IdentityTrack& a, const IdentityTrack& b, double fps, const IdentityOptions& options) {
@@ -91,7 +93,7 @@ void CheckTracks(const std::vector<IdentityTrack>& tracks) {
     IPT_CHECK(t.first_frame >= 1 && t.first_frame <= t.last_frame, "track {}: frames {}..{}", t.track_id, t.first_frame,
               t.last_frame);
     IPT_CHECK(t.detections >= 1, "track {}: {} detections", t.track_id, t.detections);
-    IPT_CHECK(t.first_position_m.allFinite() && t.last_position_m.allFinite(), "track {}: non-finite position", t.track_id);
+    IPT_CHECK(t.first_position_m.allFinite() && t.last_position_m.allFinite() && t.mean_position_m.allFinite(), "track {}: non-finite position", t.track_id);
     for (float p : t.jersey) IPT_CHECK(p >= 0 && p <= 1, "track {}: jersey probability {} outside [0, 1]", t.track_id, p);
     for (float p : t.crop_jersey) IPT_CHECK(p >= 0 && p <= 1, "track {}: crop jersey probability {} outside [0, 1]", t.track_id, p);
     IPT_CHECK(t.legible >= 0 && t.legible <= 1, "track {}: P(legible) {} outside [0, 1]", t.track_id, t.legible);
@@ -192,6 +194,14 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
 
   // 3. Names, per category: identities x (roster entries + one "unnamed" column each).
   const double unnamed_cost = -std::log(options.min_player_probability);
+  const bool near_is_far_side = match.NearTouchlineIsFarSide();
+  auto station_of = [&](const IdentityTrack& t) {
+    const double z = t.mean_position_m.y();
+    const bool at_z0 = std::abs(z) <= options.touchline_margin_m;
+    const bool at_width = std::abs(z - match.pitch.width_m) <= options.touchline_margin_m;
+    if (at_z0 == at_width) return io::RefereeStation::kPitch;  // neither (or a pitch too narrow to tell)
+    return at_width == near_is_far_side ? io::RefereeStation::kNearTouchline : io::RefereeStation::kFarTouchline;
+  };
   for (int c = 0; c < io::kNumCategories; ++c) {
     const auto category = static_cast<io::Category>(c);
     std::vector<const io::RosterEntry*> entries;
@@ -235,8 +245,12 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
         const auto& q = tracks[t].jersey;
         for (int e = 0; e < k; ++e) {
           // An entry without a number: any reading is as likely as under "unknown".
-          const double p_read = entries[e]->jersey ? double(q[*entries[e]->jersey]) + q[io::kNumJerseys] / io::kNumJerseys
-                                                   : 1.0 / io::kNumJerseys;
+          double p_read = entries[e]->jersey ? double(q[*entries[e]->jersey]) + q[io::kNumJerseys] / io::kNumJerseys
+                                             : 1.0 / io::kNumJerseys;
+          if (entries[e]->station) {
+            p_read *= station_of(tracks[t]) == *entries[e]->station ? 1 - options.station_error
+                                                                     : options.station_error / 2;
+          }
           log_p[e] += std::log(std::max(1e-30, p_read));
         }
       }

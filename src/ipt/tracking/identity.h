@@ -20,9 +20,13 @@
 //    read its number spreads its vote evenly), among the entries' numbers; an entry
 //    without a number reads as 1/100 per track (as a track that reads nothing). An identity stays unnamed (its own column of
 //    cost -log min_player_probability) unless an entry is at least that likely: the only
-//    goalkeeper of a team is named without a number, one of three referees is not. Nor is
+//    goalkeeper of a team is named without a number, one of three referees is not (unless
+//    the roster gives stations, below). Nor is
 //    an identity whose readings make the roster's numbers far less likely than unread
-//    (min_roster_evidence).
+//    (min_roster_evidence). Referees whose entries give a station are told apart by
+//    where their tracks run: a track's station is a touchline when its mean foot-point
+//    lies within touchline_margin_m of it, else the pitch; P(track | entry) is
+//    1 - station_error when the stations agree, station_error / 2 otherwise.
 // Per track the result holds its identity, the player named (with that player's jersey)
 // and the identity's category (the one its tracks share).
 #pragma once
@@ -44,6 +48,7 @@ struct IdentityTrack {
   int64_t track_id = 0;
   int first_frame = 0, last_frame = 0;                 // 1-based, first <= last
   Eigen::Vector2d first_position_m{0, 0}, last_position_m{0, 0};  // pitch (x, z), metres
+  Eigen::Vector2d mean_position_m{0, 0};  // over its detections; names referees by station
   int detections = 1;                                   // >= 1
   io::Category category = io::Category::kTeamA;         // the track's (track_attributes.h)
   // Naming evidence: P(number 0..99), then P(unknown), summing to 1 (the JN classifier's).
@@ -75,6 +80,15 @@ struct IdentityOptions {
   // on validation seeds 5000-5003, pieces were named right 0.078 of the time against 0.090,
   // and wrong as often (0.084; docs/models.md, "Identity resolver").
   double min_roster_evidence = 0.0;
+  // Referees with a roster station (io::RefereeStation): a track whose mean foot-point
+  // lies within this many metres of a touchline (either side of it) runs that touchline,
+  // as an assistant; any other runs the pitch. Assistants follow the line just off the
+  // pitch, the referee the play, mostly tens of metres from both lines.
+  double touchline_margin_m = 5.0;
+  // The chance that a track's station is not its referee's (a referee near a touchline
+  // for a whole short track), in (0, 1): a track whose station differs from an entry's
+  // is that entry's with this probability, shared by the other stations.
+  double station_error = 0.05;
   // Later tracks scored per track (the most alike reachable ones): bounds the network's
   // work on a 90-minute match with thousands of fragments.
   int max_candidates = 32;

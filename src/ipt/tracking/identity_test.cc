@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 
+#include "ipt/geometry/rig.h"
 #include "ipt/util/check.h"
 
 namespace ipt::tracking {
@@ -17,11 +18,11 @@ constexpr double kFps = 25;
 io::MatchInfo Match() {
   io::MatchInfo m;
   m.fps = kFps;
-  m.roster = {{1, io::Category::kTeamA, 10, "a10"},      {2, io::Category::kTeamA, 7, "a7"},
-              {3, io::Category::kTeamA, 8, "a8"},        {4, io::Category::kGoalkeeperA, 1, "ga1"},
-              {11, io::Category::kTeamB, 10, "b10"},     {12, io::Category::kTeamB, 9, "b9"},
-              {13, io::Category::kGoalkeeperB, 1, "gb1"}, {20, io::Category::kReferee, std::nullopt, "ref"},
-              {21, io::Category::kReferee, std::nullopt, "ar1"}, {22, io::Category::kReferee, std::nullopt, "ar2"}};
+  m.roster = {{1, io::Category::kTeamA, 10, "a10", std::nullopt},      {2, io::Category::kTeamA, 7, "a7", std::nullopt},
+              {3, io::Category::kTeamA, 8, "a8", std::nullopt},        {4, io::Category::kGoalkeeperA, 1, "ga1", std::nullopt},
+              {11, io::Category::kTeamB, 10, "b10", std::nullopt},     {12, io::Category::kTeamB, 9, "b9", std::nullopt},
+              {13, io::Category::kGoalkeeperB, 1, "gb1", std::nullopt}, {20, io::Category::kReferee, std::nullopt, "ref", std::nullopt},
+              {21, io::Category::kReferee, std::nullopt, "ar1", std::nullopt}, {22, io::Category::kReferee, std::nullopt, "ar2", std::nullopt}};
   return m;
 }
 
@@ -114,6 +115,54 @@ TEST(Identity, NamesAreOneToOneAndNeedEnoughEvidence) {
   EXPECT_EQ(r.jersey[2], 1);
   EXPECT_FALSE(r.player_id[3]);     // 1/3: not enough
   EXPECT_FALSE(r.player_id[4]);
+}
+
+// Three referees, told apart by where their tracks run when the roster gives stations:
+// along a touchline (near or far from the cameras) or on the pitch.
+TEST(Identity, RefereesAreNamedByTheirStations) {
+  io::MatchInfo match = Match();
+  match.pitch.width_m = 68;
+  auto referee = [](int64_t id, double z) {
+    IdentityTrack t = Track(id, 1, 100, {30, z}, {60, z}, io::Category::kReferee);
+    t.mean_position_m = {45, z};
+    return t;
+  };
+  const std::vector<IdentityTrack> tracks = {referee(1, 30), referee(2, 69.2), referee(3, -1.1)};
+  // No stations in the roster: one of three, nobody is named.
+  IdentityResult r = ResolveIdentities(tracks, match, Constant(0.9f));
+  for (int t = 0; t < 3; ++t) EXPECT_FALSE(r.player_id[t]) << t;
+
+  for (io::RosterEntry& e : match.roster) {
+    if (e.player_id == 20) e.station = io::RefereeStation::kPitch;
+    if (e.player_id == 21) e.station = io::RefereeStation::kFarTouchline;
+    if (e.player_id == 22) e.station = io::RefereeStation::kNearTouchline;
+  }
+  // Without cameras the near touchline is z = 0.
+  r = ResolveIdentities(tracks, match, Constant(0.9f));
+  EXPECT_EQ(r.player_id[0], 20);
+  EXPECT_EQ(r.player_id[1], 21);
+  EXPECT_EQ(r.player_id[2], 22);
+  // A rig beyond z = width makes that touchline the near one.
+  const geometry::Rig rig = geometry::MakeDefaultRig({}, match.pitch);
+  match.cameras = {{rig.cameras[0], "left.mp4"}, {rig.cameras[1], "right.mp4"}};
+  ASSERT_TRUE(match.NearTouchlineIsFarSide());
+  r = ResolveIdentities(tracks, match, Constant(0.9f));
+  EXPECT_EQ(r.player_id[0], 20);
+  EXPECT_EQ(r.player_id[1], 22);
+  EXPECT_EQ(r.player_id[2], 21);
+  EXPECT_FALSE(r.jersey[0]);
+  // Two tracks on the pitch at once: one referee, so one is named, the other not.
+  std::vector<IdentityTrack> two = {referee(1, 30), referee(2, 40)};
+  r = ResolveIdentities(two, match, Constant(0.9f));
+  EXPECT_EQ(r.player_id[0].has_value() + r.player_id[1].has_value(), 1);
+  // The margin decides: 5 m from the line is still the touchline, 5.5 m the pitch.
+  IdentityOptions options;
+  r = ResolveIdentities({referee(1, 68 - 5.0)}, match, Constant(0.9f), options);
+  EXPECT_EQ(r.player_id[0], 22);
+  r = ResolveIdentities({referee(1, 68 - 5.5)}, match, Constant(0.9f), options);
+  EXPECT_EQ(r.player_id[0], 20);
+  options.station_error = 0;
+  EXPECT_THROW(ResolveIdentities(tracks, match, Constant(0.9f), options), Error);
 }
 
 // Random tracks and affinities: whatever the affinity says, an identity's tracks never

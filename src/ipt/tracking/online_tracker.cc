@@ -57,6 +57,10 @@ void OnlineTrackerOptions::Check() const {
             max_appearance_distance);
   IPT_CHECK(std::isfinite(embedding_momentum) && embedding_momentum >= 0 && embedding_momentum < 1,
             "embedding_momentum must be in [0, 1), got {}", embedding_momentum);
+  IPT_CHECK(std::isfinite(kit_weight_m) && kit_weight_m >= 0 && kit_weight_m <= kMaxAppearanceWeightM,
+            "kit_weight_m must be in [0, {}], got {}", kMaxAppearanceWeightM, kit_weight_m);
+  IPT_CHECK(std::isfinite(kit_momentum) && kit_momentum >= 0 && kit_momentum < 1,
+            "kit_momentum must be in [0, 1), got {}", kit_momentum);
 }
 
 enum class TrackStatus { kTentative, kTracked, kLost };
@@ -66,6 +70,7 @@ struct OnlineTracker::Track {
   int64_t id = 0;  // 0 while tentative
   KalmanFilter filter;
   std::vector<float> embedding;  // moving average, unit norm; empty until one is seen
+  std::vector<float> kit;        // the same for the kit
   int hits = 0;                  // consecutive matched frames
   int last_matched_frame = 0;
   std::vector<TrackerRow> tentative_rows;  // track_id 0; reported on confirmation
@@ -127,6 +132,42 @@ std::vector<float> Normalized(const std::vector<float>& v) {
   return out;
 }
 
+double EuclideanDistance(const std::vector<float>& a, const std::vector<float>& b) {
+  IPT_ASSERT(a.size() == b.size());
+  double sum_sq = 0;
+  for (size_t k = 0; k < a.size(); ++k) sum_sq += (double{a[k]} - b[k]) * (double{a[k]} - b[k]);
+  return std::sqrt(sum_sq);
+}
+
+// A unit vector's moving average with a new unit vector: normalize(m old + (1 - m) new);
+// opposite vectors average to zero, then the new one is kept.
+void MixInto(std::vector<float>& average, const std::vector<float>& latest, double momentum) {
+  if (average.empty()) {
+    average = latest;
+    return;
+  }
+  std::vector<float> mixed(average.size());
+  for (size_t c = 0; c < mixed.size(); ++c)
+    mixed[c] = static_cast<float>(momentum * average[c] + (1 - momentum) * latest[c]);
+  double norm_sq = 0;
+  for (float v : mixed) norm_sq += double{v} * v;
+  average = norm_sq > 0 ? Normalized(mixed) : latest;
+}
+
+// `v` normalized, or empty when it is; its dimension must be `dim` (set by the first).
+std::vector<float> CheckedUnitVector(const std::vector<float>& v, const char* what, int frame,
+                                     size_t detection, int& dim) {
+  if (v.empty()) return {};
+  if (dim == 0) dim = static_cast<int>(v.size());
+  IPT_CHECK(static_cast<int>(v.size()) == dim, "frame {}: detection {} has a {}-d {}, earlier ones {}-d", frame,
+            detection, v.size(), what, dim);
+  double norm_sq = 0;
+  for (float x : v) norm_sq += double{x} * x;
+  IPT_CHECK(std::isfinite(norm_sq) && norm_sq > 0, "frame {}: detection {} has a {} of norm {}", frame, detection,
+            what, std::sqrt(norm_sq));
+  return Normalized(v);
+}
+
 // Radius (m) of a disc around the predicted foot-point: gate_sigmas standard deviations
 // along the innovation's major axis, clamped to [min_gate_m, max_gate_m].
 double GateRadius(const KalmanFilter& filter, const OnlineTrackerOptions& options) {
@@ -175,9 +216,9 @@ TrackerFrameResult OnlineTracker::Update(int frame,
             "tracker frames must increase and be in [1, {}]: got {} after {}", limits::kMaxFrames,
             frame, last_frame_);
   const bool first_frame = last_frame_ == 0;
-  // Detections: finite, bounded, embeddings of one dimension (normalized here again so that
-  // cosine distances stay in [0, 2] whatever the caller's rounding).
-  std::vector<std::vector<float>> embeddings(detections.size());
+  // Detections: finite, bounded, embeddings and kits of one dimension each (normalized here
+  // again so that distances stay in [0, 2] whatever the caller's rounding).
+  std::vector<std::vector<float>> embeddings(detections.size()), kits(detections.size());
   for (size_t d = 0; d < detections.size(); ++d) {
     const TrackerDetection& det = detections[d];
     IPT_CHECK(det.foot_in_pitch_m.allFinite() &&
@@ -187,16 +228,8 @@ TrackerFrameResult OnlineTracker::Update(int frame,
               limits::kMaxAbsCoordinateM);
     IPT_CHECK(InUnitInterval(det.score), "frame {}: detection {} has score {} outside [0, 1]",
               frame, d, det.score);
-    if (det.embedding.empty()) continue;
-    if (embedding_dim_ == 0) embedding_dim_ = static_cast<int>(det.embedding.size());
-    IPT_CHECK(static_cast<int>(det.embedding.size()) == embedding_dim_,
-              "frame {}: detection {} has a {}-d embedding, earlier ones {}-d", frame, d,
-              det.embedding.size(), embedding_dim_);
-    double norm_sq = 0;
-    for (float v : det.embedding) norm_sq += double{v} * v;
-    IPT_CHECK(std::isfinite(norm_sq) && norm_sq > 0,
-              "frame {}: detection {} has an embedding of norm {}", frame, d, std::sqrt(norm_sq));
-    embeddings[d] = Normalized(det.embedding);
+    embeddings[d] = CheckedUnitVector(det.embedding, "embedding", frame, d, embedding_dim_);
+    kits[d] = CheckedUnitVector(det.kit, "kit", frame, d, kit_dim_);
   }
 
   // Predict every track to this frame.
@@ -217,26 +250,29 @@ TrackerFrameResult OnlineTracker::Update(int frame,
   }
 
   // Cost of every (track, detection) pair of a stage; infinite outside the gates.
-  auto pair_cost = [&](const Track& t, int d, bool use_appearance) {
+  auto pair_cost = [&](const Track& t, int d, bool confident_stage) {
     const double distance_m = (detections[d].foot_in_pitch_m - t.filter.position_m()).norm();
     if (distance_m > t.gate_m) return kImpossible;
-    if (!use_appearance || t.embedding.empty() || embeddings[d].empty()) return distance_m;
+    double cost = distance_m;
+    if ((confident_stage || options_.kit_in_weak_stage) && !t.kit.empty() && !kits[d].empty())
+      cost += options_.kit_weight_m * EuclideanDistance(t.kit, kits[d]);
+    if (!confident_stage || t.embedding.empty() || embeddings[d].empty()) return cost;
     const double appearance = CosineDistance(t.embedding, embeddings[d]);
     if (appearance > options_.max_appearance_distance) return kImpossible;
-    return distance_m + options_.appearance_weight_m * appearance;
+    return cost + options_.appearance_weight_m * appearance;
   };
   std::vector<int> matched_detection(tracks_.size(), -1);  // per track
   std::vector<char> detection_used(detections.size(), 0);
   // Matches tracks[track_ids] to the unused detections among `candidates`.
   auto run_stage = [&](const std::vector<int>& track_ids, const std::vector<int>& candidates,
-                       bool use_appearance) {
+                       bool confident_stage) {
     std::vector<int> free_detections;
     for (int d : candidates)
       if (!detection_used[d]) free_detections.push_back(d);
     Eigen::MatrixXd cost(track_ids.size(), free_detections.size());
     for (size_t i = 0; i < track_ids.size(); ++i)
       for (size_t j = 0; j < free_detections.size(); ++j)
-        cost(i, j) = pair_cost(tracks_[track_ids[i]], free_detections[j], use_appearance);
+        cost(i, j) = pair_cost(tracks_[track_ids[i]], free_detections[j], confident_stage);
     for (auto [i, j] : AssignWithGate(cost)) {
       matched_detection[track_ids[i]] = free_detections[j];
       detection_used[free_detections[j]] = 1;
@@ -247,18 +283,18 @@ TrackerFrameResult OnlineTracker::Update(int frame,
   std::vector<int> confirmed;
   for (int k = 0; k < static_cast<int>(tracks_.size()); ++k)
     if (tracks_[k].status != TrackStatus::kTentative) confirmed.push_back(k);
-  run_stage(confirmed, high, /*use_appearance=*/true);
+  run_stage(confirmed, high, /*confident_stage=*/true);
   // Stage 2: tracks tracked in the previous frame and still unmatched x weak detections.
   std::vector<int> tracked_left;
   for (int k : confirmed)
     if (matched_detection[k] < 0 && tracks_[k].status == TrackStatus::kTracked)
       tracked_left.push_back(k);
-  run_stage(tracked_left, low, /*use_appearance=*/false);
+  run_stage(tracked_left, low, /*confident_stage=*/false);
   // Stage 3: tentative tracks x confident detections left over.
   std::vector<int> tentative;
   for (int k = 0; k < static_cast<int>(tracks_.size()); ++k)
     if (tracks_[k].status == TrackStatus::kTentative) tentative.push_back(k);
-  run_stage(tentative, high, /*use_appearance=*/true);
+  run_stage(tentative, high, /*confident_stage=*/true);
 
   TrackerFrameResult result;
   result.track_ids.assign(detections.size(), std::nullopt);
@@ -280,19 +316,9 @@ TrackerFrameResult OnlineTracker::Update(int frame,
     t.filter.Update(det.foot_in_pitch_m);
     t.last_matched_frame = frame;
     ++t.hits;
-    if (det.score >= options_.high_score && !embeddings[d].empty()) {
-      if (t.embedding.empty()) {
-        t.embedding = embeddings[d];
-      } else {
-        const double m = options_.embedding_momentum;
-        std::vector<float> mixed(t.embedding.size());
-        for (size_t c = 0; c < mixed.size(); ++c)
-          mixed[c] = static_cast<float>(m * t.embedding[c] + (1 - m) * embeddings[d][c]);
-        double norm_sq = 0;
-        for (float v : mixed) norm_sq += double{v} * v;
-        // Opposite unit vectors average to zero: keep the newest appearance then.
-        t.embedding = norm_sq > 0 ? Normalized(mixed) : embeddings[d];
-      }
+    if (det.score >= options_.high_score) {
+      if (!embeddings[d].empty()) MixInto(t.embedding, embeddings[d], options_.embedding_momentum);
+      if (!kits[d].empty()) MixInto(t.kit, kits[d], options_.kit_momentum);
     }
     TrackerRow row;
     row.frame = frame;
@@ -328,6 +354,7 @@ TrackerFrameResult OnlineTracker::Update(int frame,
             0,
             KalmanFilter(options_.kalman, detections[d].foot_in_pitch_m),
             embeddings[d],
+            kits[d],
             1,
             frame,
             {},

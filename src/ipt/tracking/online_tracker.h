@@ -82,6 +82,20 @@ struct OnlineTrackerOptions {
   // detections only (weak ones are often occluded crops).
   double embedding_momentum = 0.9;
 
+  // Metres of cost per unit of kit distance (Euclidean, between unit kit vectors, in [0, 2])
+  // between a track's kit and a detection's, when both have one (stages 1 and 3, and 2 with
+  // kit_in_weak_stage). The kit (the crop encoder's team.kit) tells the two teams apart,
+  // which keeps opponents who meet and turn back on their own tracks. Off: on validation
+  // 1 m gained 2.8 HOTA points on 2-minute 4K matches and lost 2.6 on a 2-minute HD one,
+  // whose small crops give noisy kits (docs/models.md, "A kit term in the online tracker").
+  double kit_weight_m = 0.0;
+  // Weight of the old track kit in its moving average, in [0, 1); from confident
+  // detections only, as the embedding.
+  double kit_momentum = 0.9;
+  // Stage 2 (weak detections, often occluded crops whose kit is the occluder's) uses the
+  // kit too when true.
+  bool kit_in_weak_stage = false;
+
   // Reported positions: false = the detection's foot-point, true = the filtered one.
   bool report_filtered_position = false;
   // On confirmation, also report the matched detections of the tentative frames (rows with
@@ -100,6 +114,9 @@ struct TrackerDetection {
   // Appearance embedding (e.g. the crop encoder's 64 values), L2-normalized, or empty. All
   // non-empty embeddings a tracker sees have the same dimension.
   std::vector<float> embedding;
+  // Kit vector (e.g. the crop encoder's team.kit), L2-normalized, or empty; one dimension
+  // for all non-empty kits a tracker sees.
+  std::vector<float> kit;
   int64_t index = 0;  // opaque to the tracker, returned in TrackerRow (e.g. a row number)
 };
 
@@ -149,6 +166,7 @@ class OnlineTracker {
   int last_frame_ = 0;         // 0 before the first Update
   int64_t next_track_id_ = 1;
   int embedding_dim_ = 0;  // 0 until the first non-empty embedding
+  int kit_dim_ = 0;        // 0 until the first non-empty kit
 };
 
 // Runs a tracker over frames 1..frames.size() (frames[i] holds frame i + 1's detections) and

@@ -50,7 +50,7 @@ std::vector<std::vector<TrackerDetection>> MakeFrames(const std::vector<Walker>&
     for (size_t p = 0; p < walkers.size(); ++p) {
       const Eigen::Vector2d foot_m = walkers[p].At(f) + Eigen::Vector2d(noise(rng), noise(rng));
       if (hidden(static_cast<int>(p), f)) continue;
-      frames[f - 1].push_back(TrackerDetection{foot_m, 0.9, walkers[p].embedding,
+      frames[f - 1].push_back(TrackerDetection{foot_m, 0.9, walkers[p].embedding, {},
                                                static_cast<int64_t>(p) * kIndexStride + f});
     }
   return frames;
@@ -141,6 +141,51 @@ TEST(OnlineTracker, CrossingWithMergedDetectionsKeepsIds) {
       EXPECT_EQ(ids[1].at(1), ids[1].at(kFrames)) << "angle " << angle << " seed " << seed;
       EXPECT_NE(ids[0].at(kFrames), ids[1].at(kFrames));
     }
+}
+
+// Two opponents run at each other, meet and turn back: motion predicts that each went on
+// into the other's detection. Their kits (kit_weight_m) keep them apart; without the kit
+// term, with the same appearance embedding, the tracks swap.
+TEST(OnlineTracker, KitsKeepOpponentsApartWhereMotionCannot) {
+  auto frames_of = [](bool with_kits) {
+    std::vector<std::vector<TrackerDetection>> frames;
+    for (int f = 1; f <= 50; ++f) {
+      const double step = 0.2 * (f <= 25 ? f - 25 : 25 - f);  // 0 at frame 25, then back
+      std::vector<TrackerDetection> detections;
+      for (int p = 0; p < 2; ++p) {
+        TrackerDetection d;
+        d.foot_in_pitch_m = {15 + (p == 0 ? step : -step), 10};
+        d.score = 0.9;
+        d.embedding = UnitEmbedding(4, 0);  // the same for both
+        if (with_kits) d.kit = UnitEmbedding(3, p);
+        d.index = p * kIndexStride + f;
+        detections.push_back(d);
+      }
+      frames.push_back(detections);
+    }
+    return frames;
+  };
+  auto swaps = [](const std::vector<TrackerRow>& rows) {
+    std::map<int64_t, std::set<int64_t>> people_of_track;
+    for (const TrackerRow& r : rows) people_of_track[r.track_id].insert(PersonOf(r.detection_index));
+    int mixed = 0;
+    for (const auto& [id, people] : people_of_track) mixed += people.size() > 1;
+    return mixed;
+  };
+  OnlineTrackerOptions options;
+  EXPECT_EQ(swaps(TrackAll(options, kFps, frames_of(true))), 2);  // kit_weight_m 0: off
+  options.kit_weight_m = 2;
+  EXPECT_EQ(swaps(TrackAll(options, kFps, frames_of(true))), 0);
+  EXPECT_EQ(swaps(TrackAll(options, kFps, frames_of(false))), 2);  // no kits given: distance decides
+  // Kits of different widths, or of zero norm, are refused.
+  OnlineTracker tracker(options, kFps);
+  std::vector<TrackerDetection> bad = frames_of(true)[0];
+  bad[1].kit = UnitEmbedding(4, 0);
+  EXPECT_THROW(tracker.Update(1, bad), Error);
+  OnlineTracker zero(options, kFps);
+  bad = frames_of(true)[0];
+  bad[0].kit.assign(3, 0.0f);
+  EXPECT_THROW(zero.Update(1, bad), Error);
 }
 
 TEST(OnlineTracker, MissedPersonKeepsItsId) {
@@ -388,6 +433,9 @@ TEST(OnlineTracker, OptionsCheckRejectsBadValues) {
   rejects([](OnlineTrackerOptions& o) { o.appearance_weight_m = -1; });
   rejects([](OnlineTrackerOptions& o) { o.max_appearance_distance = 2.5; });
   rejects([](OnlineTrackerOptions& o) { o.embedding_momentum = 1.0; });
+  rejects([](OnlineTrackerOptions& o) { o.kit_weight_m = -1; });
+  rejects([&](OnlineTrackerOptions& o) { o.kit_weight_m = nan; });
+  rejects([](OnlineTrackerOptions& o) { o.kit_momentum = 1.0; });
   rejects([](OnlineTrackerOptions& o) { o.kalman.measurement_sigma_m = 0; });
   EXPECT_THROW(OnlineTracker({}, 0.0), Error);
   EXPECT_THROW(OnlineTracker({}, nan), Error);

@@ -74,6 +74,7 @@
 #include <vector>
 
 #include "ipt/io/match.h"
+#include "ipt/tracking/number_changes.h"
 #include "ipt/tracking/track_smoothing.h"
 
 namespace ipt::tracking {
@@ -190,6 +191,9 @@ struct TrackAttributesOptions {
   // of 0.9 drops most true tracks (this detector's scores for people lie mostly below).
   int min_confident_detections = 10;
   double confident_score = 0.6;  // in [0, 1]
+  // Tracks split where their jersey reads change from one roster number to another
+  // (number_changes.h; keys number_change_*), first of all (the pipeline's match level).
+  NumberChangeOptions number_changes;
   // Positions smoothed and short gaps filled, after everything above (track_smoothing.h;
   // keys smooth_sigma_frames and max_filled_gap_frames).
   TrackSmoothingOptions smoothing;

@@ -423,7 +423,7 @@ TEST(TrackAttributes, SideWindowDecidesTheSides) {
 TEST(TrackAttributes, OneKitOnlyAndEmptyTracks) {
   std::mt19937 rng(3);
   std::vector<TrackEvidence> tracks = {MakeTrack(1, Role::kPlayer, 0, 80, 20, &rng),
-                                       TrackEvidence{2, {}, std::nullopt}};
+                                       TrackEvidence{2, {}, std::nullopt, std::nullopt}};
   auto result = ResolveTrackAttributes(tracks, MakeMatch());
   EXPECT_EQ(result[0].category, io::Category::kTeamB);  // one track, in the right half
   EXPECT_FALSE(result[1].role);
@@ -467,7 +467,7 @@ TEST(TrackAttributes, JerseyVoteReadsOnlyTheTeamsNumbers) {
   EXPECT_TRUE(TeamJerseys(match.roster, io::Category::kReferee).all());  // no team: any number
   EXPECT_TRUE(TeamJerseys({}, io::Category::kTeamA).all());             // no roster: any number
   std::vector<io::RosterEntry> partial = match.roster;
-  partial.push_back({13, io::Category::kTeamB, std::nullopt, "b?"});  // a team B entry without number
+  partial.push_back({13, io::Category::kTeamB, std::nullopt, "b?", std::nullopt});  // a team B entry without number
   EXPECT_TRUE(TeamJerseys(partial, io::Category::kTeamB).all());
   EXPECT_EQ(TeamJerseys(partial, io::Category::kTeamA), team_a);
   // A reader unsure between 3, 8 and 5 (0.05 left to the other numbers).
@@ -554,7 +554,7 @@ TEST(TrackAttributes, RosterLookUp) {
   EXPECT_FALSE(LookUpPlayerId(match.roster, io::Category::kTeamB, 7));  // none
   EXPECT_FALSE(LookUpPlayerId(match.roster, io::Category::kReferee, 10));
   // Ambiguous: two entries of team A with 10.
-  match.roster.push_back({4, io::Category::kGoalkeeperA, 10, "ga10"});
+  match.roster.push_back({4, io::Category::kGoalkeeperA, 10, "ga10", std::nullopt});
   EXPECT_FALSE(LookUpPlayerId(match.roster, io::Category::kTeamA, 10));
 }
 
@@ -585,7 +585,7 @@ TEST(TrackAttributes, JerseyAndPlayerIdPerTrack) {
   EXPECT_FALSE(result[14].jersey);
   EXPECT_FALSE(result[14].player_id);
   EXPECT_FALSE(result[1].jersey);
-  match.roster.push_back({5, io::Category::kTeamA, 10, "duplicate"});
+  match.roster.push_back({5, io::Category::kTeamA, 10, "duplicate", std::nullopt});
   result = ResolveTrackAttributes(tracks, match);
   EXPECT_EQ(result[0].jersey, 10);
   EXPECT_FALSE(result[0].player_id);  // ambiguous

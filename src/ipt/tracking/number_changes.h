@@ -1,0 +1,71 @@
+// Where a track changes person, read off its jersey numbers (torch-free; the match level
+// applies it to every tracker's tracks, pipeline/match_level.h).
+//
+// A tracker that swaps two people at a crossing leaves one track whose crops read one
+// number, then another. Over a long match such a swap is the most common identity error
+// left (validation seed 5200, 2 minutes in 4K: 8 of its 38 tracks read two roster numbers
+// in turn, each many times), and every row after it is named after the wrong player.
+//
+// The model: a track is one person (one number m) or several in turn. A read is a crop
+// whose P(legible) >= min_legible_probability; given number m it has log-likelihood
+// w log(P(m) + probability_floor), w its P(legible), P the crop encoder's number
+// probabilities (the floor keeps one misread from deciding); the reads of one window of
+// window_seconds are one observation, their mean. Only the match's roster numbers are
+// hypotheses, so reads of numbers nobody wears (the reader's partial reads) support no
+// one. The track's observations are partitioned into stretches of one person each, every
+// stretch explained by its own best number, by the partition of the largest
+// log-likelihood less min_gain_nats per stretch (optimal partitioning, exact; PELT's
+// pruning keeps it near-linear): a cut is made when it gains more than min_gain_nats,
+// each stretch holding >= min_reads observations.
+//
+// The cut between the last read of one side and the first of the other goes where the
+// track passes nearest to another person (a swap happens where two people meet).
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace ipt::tracking {
+
+struct NumberChangeOptions {
+  // Each cut must gain more than this in log-likelihood (nats): the penalty per stretch;
+  // 0 turns splitting off. An observation sure of one number against another weighs up
+  // to log(1 / probability_floor) = 4.6 nats, so 20 asks for several seconds of reads of
+  // the other number. Chosen on validation (docs/models.md, "Tracks split where their
+  // numbers change"): 5, 10, 15, 20, 30 on the 2-minute 4K matches 5200-5201; 20 scored the best
+  // HOTA and GS-HOTA there and cut nothing on the 30 s and 5 s validation matches.
+  double min_gain_nats = 20.0;
+  // A crop is a read when P(legible) >= this, in (0, 1].
+  double min_legible_probability = 0.5;
+  // Added to a read's probability of each number, in (0, 1].
+  double probability_floor = 0.01;
+  // Observations each stretch needs, >= 1.
+  int min_reads = 3;
+  // Reads of a track within one window of this many seconds are one observation, > 0.
+  double window_seconds = 1.0;
+  bool enabled() const { return min_gain_nats > 0; }
+  void Check() const;  // throws ipt::Error naming the field
+};
+
+// One observation of a track: the reads of one window of frames, their mean
+// log-likelihood under each candidate number (w log(P(number) + floor), in the
+// candidates' order; the same count for every observation) and their first and last frame.
+// Reads of one window are one observation because they are not independent: a crop that
+// misreads a number in one frame misreads it in the next ones too.
+struct NumberRead {
+  int first_frame = 0, last_frame = 0;
+  std::vector<double> log_likelihood;
+};
+
+// The observations (by frame, none overlapping the next) at which a new person starts:
+// indices k in (0, reads.size()), ascending; a cut falls between reads[k - 1] and reads[k].
+std::vector<size_t> NumberChangeReads(const std::vector<NumberRead>& reads, const NumberChangeOptions& options);
+
+// The frame that starts the new piece: among the track's frames in (frame_before,
+// frame_after] the one where it is nearest to another person (nearest_other_m per frame,
+// same order as frames, which increase; ties: the earliest); frame_after when the track
+// has none there.
+int CutFrame(const std::vector<int>& frames, const std::vector<double>& nearest_other_m, int frame_before,
+             int frame_after);
+
+}  // namespace ipt::tracking
