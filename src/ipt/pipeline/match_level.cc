@@ -21,6 +21,7 @@
 #include "ipt/store/artifact_store.h"
 #include "ipt/store/precompute.h"
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
 #include "ipt/util/resources.h"
 
 namespace ipt::pipeline {
@@ -347,7 +348,8 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
   }
 
   // Each track's observations (its reads by window of frames), in row (= frame) order.
-  const int window_frames = std::max(1, static_cast<int>(std::lround(options.window_seconds * match.fps)));
+  const int window_frames =
+      static_cast<int>(std::clamp<double>(std::round(options.window_seconds * match.fps), 1, limits::kMaxFrames));
   std::map<int64_t, std::vector<tracking::NumberRead>> reads;
   std::map<int64_t, std::vector<int>> reads_in_window;
   ForEachRowBlock(frames, {crop_encoder::kPresenceField, crop_encoder::kNumberField, crop_encoder::kDigitsField},
@@ -397,7 +399,8 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
     std::vector<int> cut_frames;
     for (size_t k : cut_reads)
       cut_frames.push_back(
-          tracking::CutFrame(track_frames, track_nearest, it->second[k - 1].last_frame, it->second[k].first_frame));
+          // The swap may lie inside either window (each holds reads of both people then).
+          tracking::CutFrame(track_frames, track_nearest, it->second[k - 1].first_frame - 1, it->second[k].last_frame));
     size_t piece = 0;
     int64_t piece_id = id;
     for (int64_t r : rows) {

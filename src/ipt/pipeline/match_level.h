@@ -77,6 +77,8 @@ RowTruth LabelRows(const FrameLayer& frames, const std::vector<io::Annotation>& 
 // options.min_confident_detections detections of score >= options.confident_score gets
 // none either and counts in `dropped_unconfirmed` (whatever drop_non_person says).
 //
+// The tracks are the tracker's: options.number_changes is not applied here (the trainers
+// and `ipt eval identity` read uncut tracks; RunMatchLevel cuts them first).
 // The frame layer is read in one pass, `block_rows` rows at a time (ForEachRowBlock),
 // each track reduced as its rows go by (tracking::TrackEvidenceSummary, the JN
 // classifier's own selection of rows, the identity evidence): a layer opened with

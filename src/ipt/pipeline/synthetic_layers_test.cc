@@ -267,54 +267,59 @@ TEST(MatchLevel, TracksAreSplitWhereTheirNumbersChange) {
     if (MostReadNumber(s.frames, rows.at(whole[k])) != MostReadNumber(s.frames, rows.at(p))) q = whole[k];
   ASSERT_GE(q, 0);
   ASSERT_GE(MostReadNumber(s.frames, rows.at(p)), 0);
-  // They meet at frame 1001 (the start of a one-second window) and swap tracks there.
-  const int meet = 1001;
-  TrackLayer swapped = s.tracks;
-  std::map<int64_t, int64_t> person_of_row;  // row -> original track (the person)
-  for (int64_t id : {p, q}) {
-    for (int64_t r : rows.at(id)) {
-      person_of_row[r] = id;
-      if (s.frames.frame[r] >= meet) swapped.track_id[r] = id == p ? q : p;
-      if (s.frames.frame[r] == meet) {
-        swapped.position_m[2 * r] = 50;
-        swapped.position_m[2 * r + 1] = 30;
+  // They meet and swap tracks at the start of a one-second window, then inside one (whose
+  // reads are of both people).
+  for (const int meet : {1001, 1013}) {
+    SCOPED_TRACE(meet);
+    TrackLayer swapped = s.tracks;
+    std::map<int64_t, int64_t> person_of_row;  // row -> original track (the person)
+    for (int64_t id : {p, q}) {
+      for (int64_t r : rows.at(id)) {
+        person_of_row[r] = id;
+        if (s.frames.frame[r] >= meet) swapped.track_id[r] = id == p ? q : p;
+        if (s.frames.frame[r] == meet) {
+          swapped.position_m[2 * r] = 50;
+          swapped.position_m[2 * r + 1] = 30;
+        }
       }
     }
-  }
-  int64_t max_id = 0;
-  for (int64_t id : s.tracks.track_id) max_id = std::max(max_id, id);
+    int64_t max_id = 0;
+    for (int64_t id : s.tracks.track_id) max_id = std::max(max_id, id);
 
-  const SplitTrackLayer split = SplitTracksAtNumberChanges(s.frames, swapped, match, on);
-  EXPECT_EQ(split.cuts, 2);
-  std::map<int64_t, std::set<int64_t>> people_of_piece;
-  for (int64_t r = 0; r < s.frames.rows; ++r) {
-    if (person_of_row.count(r)) {
-      people_of_piece[split.tracks.track_id[r]].insert(person_of_row[r]);
-      if (s.frames.frame[r] < meet) EXPECT_EQ(split.tracks.track_id[r], swapped.track_id[r]);
-      else EXPECT_GT(split.tracks.track_id[r], max_id);
-    } else {
-      EXPECT_EQ(split.tracks.track_id[r], s.tracks.track_id[r]);  // everyone else untouched
+    const SplitTrackLayer split = SplitTracksAtNumberChanges(s.frames, swapped, match, on);
+    EXPECT_EQ(split.cuts, 2);
+    std::map<int64_t, std::set<int64_t>> people_of_piece;
+    for (int64_t r = 0; r < s.frames.rows; ++r) {
+      if (person_of_row.count(r)) {
+        people_of_piece[split.tracks.track_id[r]].insert(person_of_row[r]);
+        if (s.frames.frame[r] < meet) EXPECT_EQ(split.tracks.track_id[r], swapped.track_id[r]);
+        else EXPECT_GT(split.tracks.track_id[r], max_id);
+      } else {
+        EXPECT_EQ(split.tracks.track_id[r], s.tracks.track_id[r]);  // everyone else untouched
+      }
     }
-  }
-  EXPECT_EQ(people_of_piece.size(), 4u);
-  for (const auto& [piece, people] : people_of_piece) EXPECT_EQ(people.size(), 1u) << "piece " << piece;
+    EXPECT_EQ(people_of_piece.size(), 4u);
+    for (const auto& [piece, people] : people_of_piece) EXPECT_EQ(people.size(), 1u) << "piece " << piece;
 
-  for (int64_t block_rows : {int64_t{1000}, int64_t{7}}) {
-    EXPECT_EQ(SplitTracksAtNumberChanges(s.frames, swapped, match, on, block_rows).tracks.track_id,
-              split.tracks.track_id);
+    for (int64_t block_rows : {int64_t{1000}, int64_t{7}}) {
+      EXPECT_EQ(SplitTracksAtNumberChanges(s.frames, swapped, match, on, block_rows).tracks.track_id,
+                split.tracks.track_id);
+    }
+    tracking::TrackAttributesOptions options;
+    options.number_changes = on;
+    const MatchLevelOutput out = RunMatchLevel(s.frames, swapped, match, options, nullptr, nullptr, true);
+    EXPECT_EQ(out.number_change_cuts, 2);
+    options.number_changes.min_gain_nats = 0;  // off
+    const MatchLevelOutput off = RunMatchLevel(s.frames, swapped, match, options, nullptr, nullptr, true);
+    EXPECT_EQ(off.number_change_cuts, 0);
+    EXPECT_EQ(out.tracks, off.tracks + 2);
+    // No roster numbers: nothing to read against.
+    io::MatchInfo unnumbered = match;
+    for (io::RosterEntry& e : unnumbered.roster) e.jersey.reset();
+    EXPECT_EQ(SplitTracksAtNumberChanges(s.frames, swapped, unnumbered, on).cuts, 0);
   }
-  tracking::TrackAttributesOptions options;
-  options.number_changes = on;
-  const MatchLevelOutput out = RunMatchLevel(s.frames, swapped, match, options, nullptr, nullptr, true);
-  EXPECT_EQ(out.number_change_cuts, 2);
-  options.number_changes.min_gain_nats = 0;  // off
-  const MatchLevelOutput off = RunMatchLevel(s.frames, swapped, match, options, nullptr, nullptr, true);
-  EXPECT_EQ(off.number_change_cuts, 0);
-  EXPECT_EQ(out.tracks, off.tracks + 2);
-  // No roster numbers: nothing to read against.
-  io::MatchInfo unnumbered = match;
-  for (io::RosterEntry& e : unnumbered.roster) e.jersey.reset();
-  EXPECT_EQ(SplitTracksAtNumberChanges(s.frames, swapped, unnumbered, on).cuts, 0);
+  // The default penalty cuts none of the people's own tracks either.
+  EXPECT_EQ(SplitTracksAtNumberChanges(s.frames, s.tracks, match, tracking::NumberChangeOptions{}).cuts, 0);
 }
 
 // The track level reads a layer in a file chunk by chunk (SequentialRows, ReadRows): the

@@ -202,8 +202,10 @@ io::SafetensorsFile ComputeTrackLayer(const FrameLayer& layer, double fps, const
   std::vector<float> position(rows * 2, std::numeric_limits<float>::quiet_NaN());
   const int width = crop_encoder::kEmbeddingDim;
   int64_t r = 0;
-  SequentialRows crop_rows(layer, {crop_encoder::kEmbeddingField, crop_encoder::kKitField},
-                           kRowBlockRows);  // a file's layer is never held
+  const bool kits = options.kit_weight_m > 0;
+  std::vector<std::string> fields = {crop_encoder::kEmbeddingField};
+  if (kits) fields.push_back(crop_encoder::kKitField);
+  SequentialRows crop_rows(layer, fields, kRowBlockRows);  // a file's layer is never held
   std::vector<tracking::TrackerDetection> detections;
   for (int f = 1; f <= layer.frames; ++f) {
     detections.clear();
@@ -215,8 +217,10 @@ io::SafetensorsFile ComputeTrackLayer(const FrameLayer& layer, double fps, const
       d.score = layer.score[r];
       const float* e = crop_rows.Row(crop_encoder::kEmbeddingField, r);
       d.embedding.assign(e, e + width);
-      const float* kit = crop_rows.Row(crop_encoder::kKitField, r);
-      d.kit.assign(kit, kit + crop_encoder::kKitDim);
+      if (kits) {
+        const float* kit = crop_rows.Row(crop_encoder::kKitField, r);
+        d.kit.assign(kit, kit + crop_encoder::kKitDim);
+      }
       d.index = r;
       detections.push_back(std::move(d));
     }

@@ -220,6 +220,8 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     // The roster's numbers of the category (none when an entry has no number).
     JerseySetLike roster_numbers;
     bool every_entry_numbered = true;
+    const bool any_station =
+        std::any_of(entries.begin(), entries.end(), [](const io::RosterEntry* e) { return e->station.has_value(); });
     for (const auto* e : entries) {
       if (e->jersey) roster_numbers.set(*e->jersey);
       every_entry_numbered &= e->jersey.has_value();
@@ -247,9 +249,10 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
           // An entry without a number: any reading is as likely as under "unknown".
           double p_read = entries[e]->jersey ? double(q[*entries[e]->jersey]) + q[io::kNumJerseys] / io::kNumJerseys
                                              : 1.0 / io::kNumJerseys;
-          if (entries[e]->station) {
-            p_read *= station_of(tracks[t]) == *entries[e]->station ? 1 - options.station_error
-                                                                     : options.station_error / 2;
+          if (any_station) {  // an entry without a station: any of the three alike
+            p_read *= !entries[e]->station ? 1.0 / 3
+                      : station_of(tracks[t]) == *entries[e]->station ? 1 - options.station_error
+                                                                       : options.station_error / 2;
           }
           log_p[e] += std::log(std::max(1e-30, p_read));
         }

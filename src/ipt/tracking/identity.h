@@ -26,7 +26,8 @@
 //    (min_roster_evidence). Referees whose entries give a station are told apart by
 //    where their tracks run: a track's station is a touchline when its mean foot-point
 //    lies within touchline_margin_m of it, else the pitch; P(track | entry) is
-//    1 - station_error when the stations agree, station_error / 2 otherwise.
+//    1 - station_error when the stations agree, station_error / 2 otherwise, and 1/3 for
+//    an entry without a station among entries with one (a fourth official).
 // Per track the result holds its identity, the player named (with that player's jersey)
 // and the identity's category (the one its tracks share).
 #pragma once

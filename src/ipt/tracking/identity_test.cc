@@ -163,6 +163,13 @@ TEST(Identity, RefereesAreNamedByTheirStations) {
   EXPECT_EQ(r.player_id[0], 20);
   options.station_error = 0;
   EXPECT_THROW(ResolveIdentities(tracks, match, Constant(0.9f), options), Error);
+  // Only the referee's station given: the pitch track is still his (0.95 against 1/3 each).
+  for (io::RosterEntry& e : match.roster)
+    if (e.player_id != 20) e.station.reset();
+  r = ResolveIdentities(tracks, match, Constant(0.9f));
+  EXPECT_EQ(r.player_id[0], 20);
+  EXPECT_FALSE(r.player_id[1]);
+  EXPECT_FALSE(r.player_id[2]);
 }
 
 // Random tracks and affinities: whatever the affinity says, an identity's tracks never

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "ipt/util/check.h"
+#include "ipt/util/limits.h"
 
 namespace ipt::tracking {
 
@@ -15,7 +16,8 @@ void NumberChangeOptions::Check() const {
   IPT_CHECK(probability_floor > 0 && probability_floor <= 1, "probability_floor must be in (0, 1], got {}",
             probability_floor);
   IPT_CHECK(min_reads >= 1, "min_reads must be >= 1, got {}", min_reads);
-  IPT_CHECK(std::isfinite(window_seconds) && window_seconds > 0, "window_seconds must be > 0, got {}", window_seconds);
+  IPT_CHECK(std::isfinite(window_seconds) && window_seconds > 0 && window_seconds <= limits::kMaxMatchSeconds,
+            "window_seconds must be in (0, {}], got {}", limits::kMaxMatchSeconds, window_seconds);
 }
 
 namespace {

@@ -3,8 +3,9 @@
 //
 // A tracker that swaps two people at a crossing leaves one track whose crops read one
 // number, then another. Over a long match such a swap is the most common identity error
-// left (validation seed 5200, 2 minutes in 4K: 8 of its 38 tracks read two roster numbers
-// in turn, each many times), and every row after it is named after the wrong player.
+// left (validation seed 5200, 2 minutes in 4K: 8 of the 38 tracks with reads read two
+// roster numbers in turn, each many times), and every row after it is named after the
+// wrong player.
 //
 // The model: a track is one person (one number m) or several in turn. A read is a crop
 // whose P(legible) >= min_legible_probability; given number m it has log-likelihood
@@ -15,11 +16,16 @@
 // one. The track's observations are partitioned into stretches of one person each, every
 // stretch explained by its own best number, by the partition of the largest
 // log-likelihood less min_gain_nats per stretch (optimal partitioning, exact; PELT's
-// pruning keeps it near-linear): a cut is made when it gains more than min_gain_nats,
-// each stretch holding >= min_reads observations.
+// pruning): a cut is made when it gains more than min_gain_nats, each stretch holding
+// >= min_reads observations.
 //
-// The cut between the last read of one side and the first of the other goes where the
-// track passes nearest to another person (a swap happens where two people meet).
+// The cut goes where the track passes nearest to another person (a swap happens where two
+// people meet), among its frames from the first of the last window of one stretch to the
+// last of the first window of the next: a window that holds the swap reads both people.
+// Limits: a swap between two people of the same number (team A's 10 and team B's 10) is not
+// seen, nor one with no reads on one side. Cost: optimal partitioning is quadratic in a
+// track's observations when nothing changes (PELT prunes only after changes): a track read
+// in every second of 90 minutes (5,400 observations) is ~15 M stretch evaluations.
 #pragma once
 
 #include <cstddef>
@@ -31,15 +37,15 @@ struct NumberChangeOptions {
   // Each cut must gain more than this in log-likelihood (nats): the penalty per stretch;
   // 0 turns splitting off. An observation sure of one number against another weighs up
   // to log(1 / probability_floor) = 4.6 nats, so 20 asks for several seconds of reads of
-  // the other number. Chosen on validation (docs/models.md, "Tracks split where their
-  // numbers change"): 5, 10, 15, 20, 30 on the 2-minute 4K matches 5200-5201; 20 scored the best
+  // the other number. Chosen on validation (docs/models.md, "Tracks cut where their
+  // jersey numbers change"): 5, 10, 15, 20, 30 on the 2-minute 4K matches 5200-5201; 20 scored the best
   // HOTA and GS-HOTA there and cut nothing on the 30 s and 5 s validation matches.
   double min_gain_nats = 20.0;
   // A crop is a read when P(legible) >= this, in (0, 1].
   double min_legible_probability = 0.5;
   // Added to a read's probability of each number, in (0, 1].
   double probability_floor = 0.01;
-  // Observations each stretch needs, >= 1.
+  // Observations (windows with reads, not reads) each stretch needs, >= 1.
   int min_reads = 3;
   // Reads of a track within one window of this many seconds are one observation, > 0.
   double window_seconds = 1.0;
@@ -64,7 +70,8 @@ std::vector<size_t> NumberChangeReads(const std::vector<NumberRead>& reads, cons
 // The frame that starts the new piece: among the track's frames in (frame_before,
 // frame_after] the one where it is nearest to another person (nearest_other_m per frame,
 // same order as frames, which increase; ties: the earliest); frame_after when the track
-// has none there.
+// has none there. The caller passes the frame before the last window of one stretch and
+// the last frame of the first window of the next.
 int CutFrame(const std::vector<int>& frames, const std::vector<double>& nearest_other_m, int frame_before,
              int frame_after);
 

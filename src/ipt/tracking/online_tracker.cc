@@ -229,7 +229,7 @@ TrackerFrameResult OnlineTracker::Update(int frame,
     IPT_CHECK(InUnitInterval(det.score), "frame {}: detection {} has score {} outside [0, 1]",
               frame, d, det.score);
     embeddings[d] = CheckedUnitVector(det.embedding, "embedding", frame, d, embedding_dim_);
-    kits[d] = CheckedUnitVector(det.kit, "kit", frame, d, kit_dim_);
+    if (options_.kit_weight_m > 0) kits[d] = CheckedUnitVector(det.kit, "kit", frame, d, kit_dim_);  // else unread
   }
 
   // Predict every track to this frame.

@@ -115,7 +115,7 @@ struct TrackerDetection {
   // non-empty embeddings a tracker sees have the same dimension.
   std::vector<float> embedding;
   // Kit vector (e.g. the crop encoder's team.kit), L2-normalized, or empty; one dimension
-  // for all non-empty kits a tracker sees.
+  // for all non-empty kits a tracker sees. Read (and checked) only when kit_weight_m > 0.
   std::vector<float> kit;
   int64_t index = 0;  // opaque to the tracker, returned in TrackerRow (e.g. a row number)
 };

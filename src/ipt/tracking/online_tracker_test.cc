@@ -186,6 +186,9 @@ TEST(OnlineTracker, KitsKeepOpponentsApartWhereMotionCannot) {
   bad = frames_of(true)[0];
   bad[0].kit.assign(3, 0.0f);
   EXPECT_THROW(zero.Update(1, bad), Error);
+  options.kit_weight_m = 0;  // off: kits are not read at all
+  OnlineTracker off(options, kFps);
+  EXPECT_NO_THROW(off.Update(1, bad));
 }
 
 TEST(OnlineTracker, MissedPersonKeepsItsId) {
