@@ -96,7 +96,8 @@ void PrintPipeline(const nlohmann::json& j) {
              j["threads"].get<int>());
   // In pipeline order (decoding and stitching overlap the rest on a background thread).
   const char* order[] = {"decode_stitch", "detector", "crops", "encoder", "tracker", pipeline::kNumberChangeStage,
-                         "jn_classifier", "attributes", "identity_resolver", pipeline::kSmoothStage, "write"};
+                         "jn_classifier", "attributes", "identity_resolver", pipeline::kNameSpliceStage,
+                         pipeline::kSmoothStage, "write"};
   std::vector<std::string> stages(std::begin(order), std::end(order));
   for (const auto& [stage, ms] : j["stages_ms_per_frame"].items()) {
     if (std::find(stages.begin(), stages.end(), stage) == stages.end()) stages.push_back(stage);
@@ -123,7 +124,8 @@ void PrintMatchLevel(const nlohmann::json& j) {
   fmt::print("  track layer: {}\n", j["track_layer"].get<std::string>());
   for (const char* stage : {pipeline::kReadLayerStage, pipeline::kTrackerStage, pipeline::kNumberChangeStage,
                             pipeline::kJnClassifierStage, pipeline::kAttributesStage,
-                            pipeline::kIdentityStage, pipeline::kSmoothStage, pipeline::kWriteOutputsStage}) {
+                            pipeline::kIdentityStage, pipeline::kNameSpliceStage, pipeline::kSmoothStage,
+                            pipeline::kWriteOutputsStage}) {
     if (!j["stages"].contains(stage)) continue;
     const auto& v = j["stages"][stage];
     fmt::print("  {:<34}{:>10.2f} s  {:>8.3f} ms/frame\n", stage, v["seconds"].get<double>(), v["ms_per_frame"].get<double>());

@@ -36,8 +36,10 @@ tracking::IdentityOptions IdentityOptionsFromJson(const nlohmann::json& json, co
                                                   const std::string& prefix) {
   tracking::IdentityOptions o;
   // The referee station options (session 16) may be absent: they act only on rosters
-  // with stations, which no match had before.
-  io::OptionsFromJson(io::WithAddedOptions(json, IdentityOptionsToJson({}), {"touchline_margin_m", "station_error"}),
+  // with stations, which no match had before; so may join_by_name (session 17), a rule
+  // after the network.
+  io::OptionsFromJson(io::WithAddedOptions(json, IdentityOptionsToJson({}),
+                                           {"touchline_margin_m", "station_error", "join_by_name"}),
                       source, prefix, o, kVisitAll);
   try {
     o.Check();

@@ -48,6 +48,7 @@ void VisitIdentityOptions(Options& o, Visit&& visit) {
   visit("", "max_candidates", o.max_candidates);
   visit("", "touchline_margin_m", o.touchline_margin_m);
   visit("", "station_error", o.station_error);
+  visit("", "join_by_name", o.join_by_name);
 }
 
 class IdentityResolver {

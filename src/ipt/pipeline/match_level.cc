@@ -479,13 +479,22 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     r.player_id = it->second->player_id;
     rows.push_back(r);
   }
+  // A player named on two tracks at once: spliced where his path continues.
+  if (options.name_splices.enabled()) {
+    Stopwatch splice_watch;
+    int64_t next_id = 1;
+    for (const eval::PipelineRow& r : rows) next_id = std::max(next_id, r.track_id + 1);
+    const tracking::NameSpliceResult spliced = tracking::SpliceNames(rows, match, options.name_splices, &next_id);
+    out.name_splices = spliced.splices;
+    out.stage_seconds[kNameSpliceStage] = splice_watch.Seconds();
+  }
   // Last: positions smoothed and short gaps filled (any tracker; sorted by frame, track).
   Stopwatch smooth_watch;
   tracking::SmoothedTracks smoothed = tracking::SmoothTracks(std::move(rows), options.smoothing);
   out.rows = std::move(smoothed.rows);
   out.filled_rows = smoothed.filled_rows;
   out.stage_seconds[kSmoothStage] = smooth_watch.Seconds();
-  out.tracks = static_cast<int64_t>(attributes.size());
+  out.tracks = static_cast<int64_t>(attributes.size()) + out.name_splices;
   return out;
 }
 

@@ -112,12 +112,14 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
 // The match level of a run over a match's two layers: tracks split where their numbers
 // change (options.number_changes), the attributes of every track (the
 // JN classifier's jersey when `jn` is given, else the vote), identities (`resolver` when
-// given, else the roster look-up), and the output rows of person tracks, their positions
+// given, else the roster look-up), a player named on two tracks at once spliced
+// (options.name_splices), and the output rows of person tracks, their positions
 // smoothed and short gaps filled (options.smoothing, tracking/track_smoothing.h).
 inline constexpr const char* kNumberChangeStage = "number_changes";
 inline constexpr const char* kJnClassifierStage = "jn_classifier";
 inline constexpr const char* kAttributesStage = "attributes";
 inline constexpr const char* kIdentityStage = "identity_resolver";
+inline constexpr const char* kNameSpliceStage = "name_splices";
 inline constexpr const char* kSmoothStage = "smooth_tracks";  // tracking::SmoothTracks, last
 struct MatchLevelOutput {
   std::vector<eval::PipelineRow> rows;  // by (frame, track id), smoothed and filled
@@ -126,6 +128,7 @@ struct MatchLevelOutput {
   int64_t dropped = 0;                  // tracks left out as not persons
   int64_t dropped_unconfirmed = 0;      // ... as too few confident detections
   int64_t number_change_cuts = 0;       // tracks split where their numbers change
+  int64_t name_splices = 0;             // players named on two tracks at once, spliced
   int identities = 0;                   // identities the resolver made
   std::map<std::string, double> stage_seconds;  // the stages above (those that ran)
 };

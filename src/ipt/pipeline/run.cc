@@ -129,6 +129,8 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("number_change_probability_floor", o.number_changes.probability_floor);
   visit("number_change_min_reads", o.number_changes.min_reads);
   visit("number_change_window_seconds", o.number_changes.window_seconds);
+  visit("name_splice_max_overlap_seconds", o.name_splices.max_overlap_seconds);
+  visit("name_splice_max_jump_m", o.name_splices.max_jump_m);
   visit("smooth_sigma_frames", o.smoothing.sigma_frames);
   visit("max_filled_gap_frames", o.smoothing.max_filled_gap_frames);
 }
@@ -174,6 +176,7 @@ nlohmann::json RunReport::ToJson() const {
   j["dropped_non_person_tracks"] = dropped_tracks;
   j["dropped_unconfirmed_tracks"] = dropped_unconfirmed_tracks;
   j["number_change_cuts"] = number_change_cuts;
+  j["name_splices"] = name_splices;
   nlohmann::json ms = nlohmann::json::object();
   for (const auto& [stage, seconds] : stage_seconds) ms[stage] = frames > 0 ? 1000 * seconds / frames : 0.0;
   j["timings_ms_per_frame"] = ms;
@@ -322,6 +325,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.dropped_tracks = match_level.dropped;
   report.dropped_unconfirmed_tracks = match_level.dropped_unconfirmed;
   report.number_change_cuts = match_level.number_change_cuts;
+  report.name_splices = match_level.name_splices;
   report.identities = match_level.identities;
   const std::vector<eval::PipelineRow>& rows = match_level.rows;
   report.rows = static_cast<int64_t>(rows.size());

@@ -78,6 +78,7 @@ struct RunReport {
   int64_t detections = 0, rows = 0, tracks = 0, dropped_tracks = 0;
   int64_t dropped_unconfirmed_tracks = 0;  // too few confident detections (attributes.min_confident_detections)
   int64_t number_change_cuts = 0;  // tracks split where their numbers change (attributes.number_changes)
+  int64_t name_splices = 0;        // players named on two tracks at once, spliced (attributes.name_splices)
   int64_t filled_rows = 0;  // of rows, those filling gaps of tracks (attributes.smoothing)
   // Seconds per stage measured in this run (the frame-level stages only on a miss of the
   // frame layer, the tracker only on a miss of the track layer): decode_stitch,

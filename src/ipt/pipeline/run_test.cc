@@ -196,6 +196,7 @@ TEST(Run, EndToEndThenBothLayersFromTheCache) {
   EXPECT_EQ(run["dropped_unconfirmed_tracks"], first.dropped_unconfirmed_tracks);
   EXPECT_EQ(run["dropped_non_person_tracks"], first.dropped_tracks);
   EXPECT_EQ(run["number_change_cuts"], first.number_change_cuts);
+  EXPECT_EQ(run["name_splices"], first.name_splices);
   EXPECT_EQ(run["attributes"]["number_change_min_gain_nats"], tracking::NumberChangeOptions{}.min_gain_nats);
 
   // The rows are the tracker's, then smoothed and their gaps filled (tracking::SmoothTracks).

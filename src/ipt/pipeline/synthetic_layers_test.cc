@@ -322,6 +322,71 @@ TEST(MatchLevel, TracksAreSplitWhereTheirNumbersChange) {
   EXPECT_EQ(SplitTracksAtNumberChanges(s.frames, s.tracks, match, tracking::NumberChangeOptions{}).cuts, 0);
 }
 
+// A tracker that drifts from a person onto someone else while a new track picks the person
+// up: both tracks read his number, and the roster names both; the match level splices them
+// (name_splices.h), so no player is in two places at once.
+TEST(MatchLevel, APlayerNamedOnTwoTracksAtOnceIsSpliced) {
+  SyntheticLayersOptions o;
+  o.minutes = 2;
+  o.mean_track_seconds = 200;  // most people: one track for the whole match
+  o.legible_share = 0.1;
+  const io::MatchInfo match = Roster();
+  SyntheticLayers s = SynthesizeMatchLayers(match, o);
+  const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
+  std::vector<int64_t> whole;
+  for (const auto& [id, r] : rows)
+    if (s.frames.frame[r.front()] == 1 && s.frames.frame[r.back()] >= 2000) whole.push_back(id);
+  // p: a whole track the roster names (by the number it reads); q: another.
+  tracking::TrackAttributesOptions options;
+  std::set<int64_t> named;
+  for (const eval::PipelineRow& r : RunMatchLevel(s.frames, s.tracks, match, options, nullptr, nullptr, true).rows)
+    if (r.player_id) named.insert(r.track_id);
+  int64_t p = -1, q = -1;
+  for (int64_t id : whole) {
+    if (p < 0 && named.count(id)) p = id;
+    else if (q < 0) q = id;
+  }
+  ASSERT_GE(p, 0);
+  ASSERT_GE(q, 0);
+  ASSERT_NE(p, q);
+  int64_t next_id = 0;
+  for (int64_t id : s.tracks.track_id) next_id = std::max(next_id, id + 1);
+  // From frame 1000 p's person is on a new track; p follows q's person until frame 1100.
+  TrackLayer drifted = s.tracks;
+  for (int64_t r : rows.at(p))
+    if (s.frames.frame[r] >= 1000) drifted.track_id[r] = next_id;
+  for (int64_t r : rows.at(q))
+    if (s.frames.frame[r] >= 1000 && s.frames.frame[r] <= 1100) drifted.track_id[r] = p;
+
+  auto doubled_frames = [](const MatchLevelOutput& out) {
+    std::map<std::pair<int, int>, int> count;  // (frame, player) -> rows
+    for (const eval::PipelineRow& r : out.rows)
+      if (r.player_id) ++count[{r.frame, *r.player_id}];
+    int doubled = 0;
+    for (const auto& [key, c] : count) doubled += c > 1;
+    return doubled;
+  };
+  options.name_splices.max_overlap_seconds = 0;  // off
+  const MatchLevelOutput off = RunMatchLevel(s.frames, drifted, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(off.name_splices, 0);
+  EXPECT_GE(doubled_frames(off), 90);  // the roster names both tracks over the drift
+  options.name_splices = {};
+  const MatchLevelOutput on = RunMatchLevel(s.frames, drifted, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(on.name_splices, 1);
+  EXPECT_EQ(doubled_frames(on), 0);
+  EXPECT_EQ(on.tracks, off.tracks + 1);
+  EXPECT_EQ(on.rows.size(), off.rows.size());
+  // The drifted tail (q's person, frames 1000-1100) is the piece cut off: a new id, unnamed.
+  for (const eval::PipelineRow& r : on.rows) {
+    if (r.track_id == p) EXPECT_LT(r.frame, 1000);
+    if (r.track_id > next_id) {
+      EXPECT_GE(r.frame, 1000);
+      EXPECT_LE(r.frame, 1100);
+      EXPECT_FALSE(r.player_id);
+    }
+  }
+}
+
 // The track level reads a layer in a file chunk by chunk (SequentialRows, ReadRows): the
 // online tracker's layer is the same as from the layer in memory, across block edges.
 TEST(FrameLayerFile, SequentialRowsAndTheTrackLevelAgreeWithTheLayerInMemory) {

@@ -6,6 +6,8 @@
 #include <map>
 #include <numeric>
 
+#include <spdlog/spdlog.h>
+
 #include "ipt/eval/assignment.h"
 #include "ipt/util/check.h"
 
@@ -162,16 +164,34 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     const auto [number, p] = MostLikelyNumber(evidence[identity]);
     return p > options.jersey_veto_probability ? number : -1;
   };
+  // Each decision at trace level (`ipt --log-level trace run`): why two tracks were not joined.
+  auto log_pair = [&](int k, const char* outcome) {
+    spdlog::trace("identity link {} -> {}: affinity {:.3f}, {}", tracks[pairs[k].first].track_id,
+                  tracks[pairs[k].second].track_id, p[k], outcome);
+  };
   for (int k : order) {
-    if (p[k] < options.min_link_probability) break;
+    if (p[k] < options.min_link_probability) {
+      log_pair(k, "below min_link_probability");
+      continue;
+    }
     const int x = owner[pairs[k].first], y = owner[pairs[k].second];
-    if (x == y) continue;
+    if (x == y) {
+      log_pair(k, "already one identity");
+      continue;
+    }
     std::vector<int> merged;
     std::merge(members[x].begin(), members[x].end(), members[y].begin(), members[y].end(), std::back_inserter(merged),
                [&](int a, int b) { return tracks[a].first_frame < tracks[b].first_frame; });
-    if (!ValidPath(merged, tracks, match.fps, options)) continue;
+    if (!ValidPath(merged, tracks, match.fps, options)) {
+      log_pair(k, "the joined identity would overlap or move too fast");
+      continue;
+    }
     const int number_x = sure_number(x), number_y = sure_number(y);
-    if (number_x >= 0 && number_y >= 0 && number_x != number_y) continue;
+    if (number_x >= 0 && number_y >= 0 && number_x != number_y) {
+      log_pair(k, fmt::format("sure of different numbers ({}, {})", number_x, number_y).c_str());
+      continue;
+    }
+    log_pair(k, "joined");
     for (int k = 0; k < io::kNumJerseys; ++k) evidence[x][k] += evidence[y][k];
     for (int t : members[y]) owner[t] = x;
     members[x] = std::move(merged);
@@ -186,9 +206,6 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       identities.push_back(members[owner[t]]);
     }
   }
-  result.identities = static_cast<int>(identities.size());
-  result.identity.resize(n);
-  for (int t = 0; t < n; ++t) result.identity[t] = identity_of_owner[owner[t]];
   result.player_id.assign(n, std::nullopt);
   result.jersey.assign(n, std::nullopt);
 
@@ -209,7 +226,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       if (e.category == category) entries.push_back(&e);
     }
     std::vector<int> ids;
-    for (int i = 0; i < result.identities; ++i) {
+    for (int i = 0; i < static_cast<int>(identities.size()); ++i) {
       if (tracks[identities[i].front()].category == category) ids.push_back(i);
     }
     if (entries.empty() || ids.empty()) continue;
@@ -262,13 +279,55 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       for (double v : log_p) sum += std::exp(v - top);
       for (int e = 0; e < k; ++e) cost(r, e) = -(log_p[e] - top - std::log(sum));
     }
+    std::vector<int> entry_of(m, -1), named_by(k, -1);  // row -> entry, entry -> row
     for (const auto& [r, col] : eval::LinearSumAssignment(cost)) {
       if (col >= k || cost(r, col) > unnamed_cost) continue;
-      for (int t : identities[ids[r]]) {
-        result.player_id[t] = entries[col]->player_id;
-        result.jersey[t] = entries[col]->jersey;
+      entry_of[r] = col, named_by[col] = r;
+    }
+    // 4. Joining by name: an unnamed identity whose most likely entry, named after another
+    // identity, passes the naming threshold joins that identity when the joined path is
+    // valid (surest first).
+    if (options.join_by_name) {
+      std::vector<std::pair<double, int>> unnamed;  // (cost of the best entry, row)
+      for (int r = 0; r < m; ++r) {
+        if (entry_of[r] >= 0) continue;
+        int best = 0;
+        for (int e = 1; e < k; ++e) best = cost(r, e) < cost(r, best) ? e : best;
+        if (cost(r, best) <= unnamed_cost && named_by[best] >= 0) unnamed.push_back({cost(r, best), r});
+      }
+      std::stable_sort(unnamed.begin(), unnamed.end());
+      for (const auto& [unused, r] : unnamed) {
+        int best = 0;
+        for (int e = 1; e < k; ++e) best = cost(r, e) < cost(r, best) ? e : best;
+        std::vector<int>& into = identities[ids[named_by[best]]];
+        std::vector<int> merged;
+        std::merge(into.begin(), into.end(), identities[ids[r]].begin(), identities[ids[r]].end(),
+                   std::back_inserter(merged),
+                   [&](int a, int b) { return tracks[a].first_frame < tracks[b].first_frame; });
+        if (!ValidPath(merged, tracks, match.fps, options)) {
+          spdlog::trace("identity {} not joined to player {}: the paths overlap or move too fast", r,
+                        entries[best]->player_id);
+          continue;
+        }
+        into = std::move(merged);
+        identities[ids[r]].clear();
+        ++result.joined_by_name;
       }
     }
+    for (int r = 0; r < m; ++r) {
+      if (entry_of[r] < 0) continue;
+      for (int t : identities[ids[r]]) {
+        result.player_id[t] = entries[entry_of[r]]->player_id;
+        result.jersey[t] = entries[entry_of[r]]->jersey;
+      }
+    }
+  }
+  // Identities numbered by their first track, the joined ones gone.
+  result.identity.assign(n, -1);
+  for (const std::vector<int>& members_of : identities) {
+    if (members_of.empty()) continue;
+    for (int t : members_of) result.identity[t] = result.identities;
+    ++result.identities;
   }
   return result;
 }

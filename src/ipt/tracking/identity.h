@@ -28,6 +28,8 @@
 //    lies within touchline_margin_m of it, else the pitch; P(track | entry) is
 //    1 - station_error when the stations agree, station_error / 2 otherwise, and 1/3 for
 //    an entry without a station among entries with one (a fourth official).
+// 4. Joining by name (join_by_name): an identity left unnamed because its likeliest entry
+//    went to another identity joins that one when their tracks still form a valid path.
 // Per track the result holds its identity, the player named (with that player's jersey)
 // and the identity's category (the one its tracks share).
 #pragma once
@@ -90,6 +92,11 @@ struct IdentityOptions {
   // for a whole short track), in (0, 1): a track whose station differs from an entry's
   // is that entry's with this probability, shared by the other stations.
   double station_error = 0.05;
+  // 4. in the header: an unnamed identity whose likeliest roster entry passes
+  // min_player_probability joins the identity named after that entry when their paths
+  // join validly (numbers are unique in a team; a team's one goalkeeper, a referee's
+  // station). Links made by the roster, where appearance and motion could not.
+  bool join_by_name = true;
   // Later tracks scored per track (the most alike reachable ones): bounds the network's
   // work on a 90-minute match with thousands of fragments.
   int max_candidates = 32;
@@ -125,7 +132,8 @@ struct IdentityResult {
   std::vector<std::optional<int>> player_id;   // per track: its identity's roster player
   std::vector<std::optional<int>> jersey;      // per track: that player's number
   int64_t candidate_links = 0;                 // pairs the affinity scored
-  int64_t links = 0;                           // links made
+  int64_t links = 0;                           // links made by the affinity (2.)
+  int64_t joined_by_name = 0;                  // identities joined by their name (4.)
 };
 
 // Deterministic for a deterministic affinity. Throws ipt::Error on bad tracks (frames out

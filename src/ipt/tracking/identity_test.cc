@@ -196,6 +196,8 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
     IdentityOptions options;
     options.min_link_probability = 0.3;
     options.min_roster_evidence = trial % 2 ? 0.25 : 0.0;
+    // Joining by name changes identities after the assignment: constraints only.
+    options.join_by_name = (trial / 2) % 2;
     const IdentityResult r = ResolveIdentities(tracks, match, [&](const std::vector<std::pair<int, int>>& pairs) {
       std::vector<float> p;
       for (size_t k = 0; k < pairs.size(); ++k) p.push_back(static_cast<float>(u(rng)));
@@ -229,6 +231,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
     // Optimality of the names per category, by brute force: every injective assignment
     // of the identities to entries or to "unnamed".
     for (io::Category c : categories) {
+      if (options.join_by_name) break;
       std::vector<const io::RosterEntry*> entries;
       for (const auto& e : match.roster) {
         if (e.category == c) entries.push_back(&e);
@@ -303,6 +306,52 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
       EXPECT_NEAR(got, best, 1e-6) << "trial " << trial;
     }
   }
+}
+
+// Pieces the affinity left apart are joined by their name when their paths join: a number
+// read in both, a team's only goalkeeper; not when they overlap or one is too far to reach.
+TEST(Identity, PiecesAreJoinedByTheirName) {
+  std::vector<IdentityTrack> tracks = {
+      Track(1, 1, 100, {10, 10}, {12, 10}), Track(2, 350, 400, {40, 30}, {42, 30}),  // both read 7, 10 s apart
+      Track(3, 1, 100, {5, 30}, {5, 31}, io::Category::kGoalkeeperA),
+      Track(4, 500, 600, {6, 30}, {5, 31}, io::Category::kGoalkeeperA),             // read nothing
+      Track(5, 450, 500, {50, 30}, {52, 30}),                                        // reads 7 too
+  };
+  tracks[0].jersey = Reads(7, 0.9f);
+  tracks[1].jersey = Reads(7, 0.6f);
+  tracks[4].jersey = Reads(7, 0.7f);
+  IdentityOptions options;
+  const IdentityResult r = ResolveIdentities(tracks, Match(), Constant(0.0f), options);
+  EXPECT_EQ(r.links, 0);
+  EXPECT_EQ(r.joined_by_name, 3);  // 5 and 2 into 1 (the surest reading), 4 into 3
+  EXPECT_EQ(r.identities, 2);
+  EXPECT_EQ(r.identity[0], r.identity[1]);
+  EXPECT_EQ(r.identity[2], r.identity[3]);
+  EXPECT_EQ(r.player_id[0], 2);
+  EXPECT_EQ(r.player_id[1], 2);
+  EXPECT_EQ(r.player_id[2], 4);
+  EXPECT_EQ(r.player_id[3], 4);
+  // Track 5 starts 2 s after 2 ends, 8 m away: the three form one valid path.
+  EXPECT_EQ(r.identity[4], r.identity[0]);
+  EXPECT_EQ(r.player_id[4], 2);
+  // Off: the assignment's one identity per entry leaves the less sure pieces unnamed.
+  options.join_by_name = false;
+  const IdentityResult off = ResolveIdentities(tracks, Match(), Constant(0.0f), options);
+  EXPECT_EQ(off.joined_by_name, 0);
+  EXPECT_EQ(off.identities, 5);
+  EXPECT_EQ(off.player_id[0], 2);
+  EXPECT_FALSE(off.player_id[1]);
+  EXPECT_FALSE(off.player_id[4]);
+  EXPECT_EQ(off.player_id[2].has_value() + off.player_id[3].has_value(), 1);
+  // Overlapping in time, or too far to reach: never one identity.
+  options.join_by_name = true;
+  std::vector<IdentityTrack> apart = {Track(1, 1, 100, {10, 10}, {12, 10}), Track(2, 90, 150, {12, 10}, {14, 10}),
+                                      Track(3, 110, 150, {60, 10}, {61, 10})};
+  for (IdentityTrack& t : apart) t.jersey = Reads(7, 0.9f);
+  const IdentityResult a = ResolveIdentities(apart, Match(), Constant(0.0f), options);
+  EXPECT_EQ(a.joined_by_name, 0);
+  EXPECT_EQ(a.identities, 3);
+  EXPECT_EQ(a.player_id[0].has_value() + a.player_id[1].has_value() + a.player_id[2].has_value(), 1);
 }
 
 TEST(Identity, RejectsBadTracksAndAffinities) {

@@ -285,6 +285,7 @@ void TrackAttributesOptions::Check() const {
             "min_confident_detections must be in [0, {}], got {}", limits::kMaxFrames, min_confident_detections);
   IPT_CHECK(InUnitInterval(confident_score), "confident_score must be in [0, 1], got {}", confident_score);
   number_changes.Check();
+  name_splices.Check();
   smoothing.Check();
 }
 

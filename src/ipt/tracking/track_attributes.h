@@ -74,6 +74,7 @@
 #include <vector>
 
 #include "ipt/io/match.h"
+#include "ipt/tracking/name_splices.h"
 #include "ipt/tracking/number_changes.h"
 #include "ipt/tracking/track_smoothing.h"
 
@@ -194,6 +195,9 @@ struct TrackAttributesOptions {
   // Tracks split where their jersey reads change from one roster number to another
   // (number_changes.h; keys number_change_*), first of all (the pipeline's match level).
   NumberChangeOptions number_changes;
+  // A player named on two tracks at once spliced where his path continues, after naming
+  // (name_splices.h; keys name_splice_*; the pipeline's match level).
+  NameSpliceOptions name_splices;
   // Positions smoothed and short gaps filled, after everything above (track_smoothing.h;
   // keys smooth_sigma_frames and max_filled_gap_frames).
   TrackSmoothingOptions smoothing;

@@ -1,0 +1,146 @@
+#include "ipt/tracking/name_splices.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+
+namespace ipt::tracking {
+
+void NameSpliceOptions::Check() const {
+  IPT_CHECK(std::isfinite(max_overlap_seconds) && max_overlap_seconds >= 0 &&
+                max_overlap_seconds <= limits::kMaxMatchSeconds,
+            "max_overlap_seconds must be in [0, {}]", limits::kMaxMatchSeconds);
+  IPT_CHECK(std::isfinite(max_jump_m) && max_jump_m >= 0 && max_jump_m <= 200, "max_jump_m must be in [0, 200]");
+}
+
+namespace {
+
+double Distance(const eval::PipelineRow& a, const eval::PipelineRow& b) { return std::hypot(a.x_m - b.x_m, a.z_m - b.z_m); }
+
+// The roster entry a row's number names in its team, when exactly one does.
+const io::RosterEntry* EntryOfNumber(const eval::PipelineRow& row, const io::MatchInfo& match) {
+  if (!row.jersey || !row.category || *row.category == io::Category::kReferee) return nullptr;
+  const io::RosterEntry* found = nullptr;
+  for (const io::RosterEntry& e : match.roster) {
+    if (e.category == io::Category::kReferee || e.jersey != row.jersey ||
+        io::CategoryTeam(e.category) != io::CategoryTeam(*row.category))
+      continue;
+    if (found) return nullptr;
+    found = &e;
+  }
+  return found;
+}
+
+}  // namespace
+
+NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::MatchInfo& match,
+                             const NameSpliceOptions& options, int64_t* next_track_id) {
+  options.Check();
+  IPT_CHECK(match.fps > 0, "fps must be > 0");
+  IPT_ASSERT(next_track_id != nullptr);
+  NameSpliceResult result;
+  if (!options.enabled()) return result;
+  const int max_overlap_frames = static_cast<int>(std::floor(options.max_overlap_seconds * match.fps));
+
+  // Rows of each track by frame; a track's rows share their name and number here.
+  std::map<int64_t, std::vector<size_t>> rows_of;
+  for (size_t i = 0; i < rows.size(); ++i) rows_of[rows[i].track_id].push_back(i);
+  for (auto& [id, ix] : rows_of) {
+    std::sort(ix.begin(), ix.end(), [&](size_t a, size_t b) { return rows[a].frame < rows[b].frame; });
+    for (size_t k = 1; k < ix.size(); ++k)
+      IPT_CHECK(rows[ix[k]].frame != rows[ix[k - 1]].frame, "track {} has two rows in frame {}", id, rows[ix[k]].frame);
+  }
+  auto first = [&](int64_t id) { return rows[rows_of.at(id).front()].frame; };
+  auto last = [&](int64_t id) { return rows[rows_of.at(id).back()].frame; };
+  std::map<int, std::set<int64_t>> named;  // player -> tracks named after him
+  struct Candidate {
+    int first_frame;
+    int64_t track;
+    const io::RosterEntry* entry;
+  };
+  std::vector<Candidate> candidates;  // B tracks: named, or unnamed with a roster number
+  for (const auto& [id, ix] : rows_of) {
+    const eval::PipelineRow& r = rows[ix.front()];
+    const io::RosterEntry* entry = nullptr;
+    if (r.player_id) {
+      named[*r.player_id].insert(id);
+      for (const io::RosterEntry& e : match.roster)
+        if (e.player_id == *r.player_id) entry = &e;
+    } else {
+      entry = EntryOfNumber(r, match);
+    }
+    if (entry) candidates.push_back({r.frame, id, entry});
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& x, const Candidate& y) { return x.first_frame < y.first_frame; });
+
+  for (const Candidate& c : candidates) {
+    const int64_t b = c.track;
+    const int player = c.entry->player_id;
+    const std::vector<size_t>& b_rows = rows_of.at(b);
+    // The best splice over the tracks named after the player that B overlaps.
+    double best_jump = options.max_jump_m;
+    std::optional<int64_t> best_a;
+    bool best_cuts_tail = false;
+    for (int64_t a : named[player]) {
+      if (a == b || !(first(a) < first(b) && last(a) < last(b))) continue;
+      const int overlap = last(a) - first(b) + 1;
+      if (overlap < 1 || overlap > max_overlap_frames) continue;
+      const std::vector<size_t>& a_rows = rows_of.at(a);
+      // (i) A's last row before B starts -> B's first row.
+      const auto a_before = std::partition_point(a_rows.begin(), a_rows.end(),
+                                                 [&](size_t i) { return rows[i].frame < first(b); });
+      const double tail_jump = Distance(rows[*(a_before - 1)], rows[b_rows.front()]);
+      // (ii) A's last row -> B's first row after A ends.
+      const auto b_after = std::partition_point(b_rows.begin(), b_rows.end(),
+                                                [&](size_t i) { return rows[i].frame <= last(a); });
+      const double head_jump = Distance(rows[a_rows.back()], rows[*b_after]);
+      if (tail_jump <= best_jump) best_jump = tail_jump, best_a = a, best_cuts_tail = true;
+      if (head_jump < best_jump) best_jump = head_jump, best_a = a, best_cuts_tail = false;
+    }
+    if (!best_a) continue;
+    const int64_t a = *best_a;
+    // B's named part after the splice; it must meet no other row named after the player.
+    const int named_from = best_cuts_tail ? first(b) : last(a) + 1;
+    const bool clash = std::any_of(named[player].begin(), named[player].end(), [&](int64_t other) {
+      return other != a && other != b && first(other) <= last(b) && last(other) >= named_from;
+    });
+    if (clash) continue;
+    const int64_t piece = (*next_track_id)++;
+    const int64_t cut_track = best_cuts_tail ? a : b;
+    std::vector<size_t>& cut_rows = rows_of.at(cut_track);
+    const auto cut_begin = best_cuts_tail ? std::partition_point(cut_rows.begin(), cut_rows.end(),
+                                                                 [&](size_t i) { return rows[i].frame < first(b); })
+                                          : cut_rows.begin();
+    const auto cut_end = best_cuts_tail ? cut_rows.end()
+                                        : std::partition_point(cut_rows.begin(), cut_rows.end(),
+                                                               [&](size_t i) { return rows[i].frame <= last(a); });
+    std::vector<size_t> piece_rows(cut_begin, cut_end);
+    cut_rows.erase(cut_begin, cut_end);
+    for (size_t i : piece_rows) {
+      rows[i].track_id = piece;
+      rows[i].player_id.reset();
+      rows[i].jersey.reset();
+    }
+    for (size_t i : rows_of.at(b)) {
+      rows[i].player_id = player;
+      rows[i].jersey = c.entry->jersey;
+    }
+    rows_of[piece] = std::move(piece_rows);
+    named[player].insert(b);
+    ++result.splices;
+    result.tails_cut += best_cuts_tail;
+    spdlog::debug("player {}: track {} spliced to track {} at frame {} ({} cut off as track {}, jump {:.2f} m)", player,
+                  a, b, named_from, best_cuts_tail ? "the first one's tail" : "the second one's head", piece, best_jump);
+  }
+  return result;
+}
+
+}  // namespace ipt::tracking

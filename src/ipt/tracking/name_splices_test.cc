@@ -1,0 +1,222 @@
+#include "ipt/tracking/name_splices.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "ipt/util/check.h"
+
+namespace ipt::tracking {
+namespace {
+
+constexpr double kFps = 25;
+
+io::MatchInfo Match() {
+  io::MatchInfo m;
+  m.fps = kFps;
+  m.roster = {{1, io::Category::kTeamA, 7, "a7", std::nullopt},
+              {2, io::Category::kTeamA, 8, "a8", std::nullopt},
+              {11, io::Category::kTeamB, 7, "b7", std::nullopt},
+              {20, io::Category::kReferee, std::nullopt, "ref", std::nullopt}};
+  return m;
+}
+
+// A track's rows over frames [first, last], at position(frame).
+template <typename Position>
+void AddTrack(std::vector<eval::PipelineRow>* rows, int64_t id, int first, int last, Position position,
+              std::optional<int> jersey, std::optional<int> player, io::Category category = io::Category::kTeamA) {
+  for (int f = first; f <= last; ++f) {
+    eval::PipelineRow r;
+    r.frame = f;
+    r.track_id = id;
+    const auto [x, z] = position(f);
+    r.x_m = x, r.z_m = z;
+    r.category = category;
+    r.jersey = jersey;
+    r.player_id = player;
+    rows->push_back(r);
+  }
+}
+
+// The player runs along z = 10 at 0.2 m a frame; someone else stands 8 m away.
+std::pair<double, double> Player(int f) { return {0.2 * f, 10.0}; }
+std::pair<double, double> Other(int f) { return {0.2 * f, 18.0}; }
+
+std::map<int64_t, std::vector<eval::PipelineRow>> ByTrack(const std::vector<eval::PipelineRow>& rows) {
+  std::map<int64_t, std::vector<eval::PipelineRow>> out;
+  for (const auto& r : rows) out[r.track_id].push_back(r);
+  for (auto& [id, v] : out)
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.frame < b.frame; });
+  return out;
+}
+
+TEST(NameSplices, AFirstTrackDriftingOntoSomeoneElseLosesItsTail) {
+  // Track 1, named player 1, follows him to frame 79 and then drifts onto the other person;
+  // track 2 reads his number 7 and follows him from frame 80.
+  std::vector<eval::PipelineRow> rows;
+  AddTrack(&rows, 1, 1, 100, [](int f) { return f < 80 ? Player(f) : Other(f); }, 7, 1);
+  AddTrack(&rows, 2, 80, 200, Player, 7, std::nullopt);
+  int64_t next = 3;
+  const NameSpliceResult r = SpliceNames(rows, Match(), {}, &next);
+  EXPECT_EQ(r.splices, 1);
+  EXPECT_EQ(r.tails_cut, 1);
+  EXPECT_EQ(next, 4);
+  auto tracks = ByTrack(rows);
+  ASSERT_EQ(tracks.size(), 3u);
+  EXPECT_EQ(tracks[1].back().frame, 79);
+  EXPECT_EQ(tracks[3].front().frame, 80);
+  EXPECT_EQ(tracks[3].back().frame, 100);
+  for (const auto& row : tracks[3]) {
+    EXPECT_FALSE(row.player_id);
+    EXPECT_FALSE(row.jersey);
+    EXPECT_DOUBLE_EQ(row.z_m, 18.0);  // rows keep their positions
+  }
+  for (const auto& row : tracks[2]) EXPECT_EQ(row.player_id, 1);
+}
+
+TEST(NameSplices, ASecondTrackStartingOnSomeoneElseLosesItsHead) {
+  // Track 2 starts on the other person at frame 60 and swaps onto player 1 when track 1 ends.
+  std::vector<eval::PipelineRow> rows;
+  AddTrack(&rows, 1, 1, 100, Player, std::nullopt, 1);
+  AddTrack(&rows, 2, 60, 200, [](int f) { return f <= 100 ? Other(f) : Player(f); }, 7, std::nullopt);
+  int64_t next = 10;
+  const NameSpliceResult r = SpliceNames(rows, Match(), {}, &next);
+  EXPECT_EQ(r.splices, 1);
+  EXPECT_EQ(r.tails_cut, 0);
+  auto tracks = ByTrack(rows);
+  ASSERT_EQ(tracks.size(), 3u);
+  EXPECT_EQ(tracks[1].back().frame, 100);
+  EXPECT_EQ(tracks[10].front().frame, 60);
+  EXPECT_EQ(tracks[10].back().frame, 100);
+  for (const auto& row : tracks[10]) EXPECT_FALSE(row.player_id);
+  EXPECT_EQ(tracks[2].front().frame, 101);
+  for (const auto& row : tracks[2]) {
+    EXPECT_EQ(row.player_id, 1);
+    EXPECT_EQ(row.jersey, 7);
+  }
+}
+
+TEST(NameSplices, NothingIsSplicedWithoutContinuityOrAgainstTheRoster) {
+  std::vector<eval::PipelineRow> base;
+  AddTrack(&base, 1, 1, 100, Player, 7, 1);
+  const auto run = [](std::vector<eval::PipelineRow> rows, NameSpliceOptions options = {}) {
+    int64_t next = 100;
+    const int64_t splices = SpliceNames(rows, Match(), options, &next).splices;
+    return std::make_pair(splices, rows);
+  };
+  // Both splices jump 8 m: someone else all along.
+  std::vector<eval::PipelineRow> rows = base;
+  AddTrack(&rows, 2, 80, 200, Other, 7, std::nullopt);
+  EXPECT_EQ(run(rows).first, 0);
+  // ... but 8 m is within a 9 m limit.
+  NameSpliceOptions wide;
+  wide.max_jump_m = 9;
+  EXPECT_EQ(run(rows, wide).first, 1);
+  // Team B's 7 is another player; a number the team does not wear names nobody.
+  for (int jersey : {7, 9}) {
+    rows = base;
+    AddTrack(&rows, 2, 80, 200, Player, jersey, std::nullopt, jersey == 7 ? io::Category::kTeamB : io::Category::kTeamA);
+    EXPECT_EQ(run(rows).first, 0) << jersey;
+  }
+  // An overlap longer than max_overlap_seconds (21 s > 20 s).
+  rows.clear();
+  AddTrack(&rows, 1, 1, 600, Player, 7, 1);
+  AddTrack(&rows, 2, 76, 700, Player, 7, std::nullopt);
+  EXPECT_EQ(run(rows).first, 0);
+  rows.clear();
+  AddTrack(&rows, 1, 1, 600, Player, 7, 1);
+  AddTrack(&rows, 2, 101, 700, Player, 7, std::nullopt);  // 20 s exactly
+  EXPECT_EQ(run(rows).first, 1);
+  // B inside A (it ends first): not a splice.
+  rows = base;
+  AddTrack(&rows, 2, 50, 90, Player, 7, std::nullopt);
+  EXPECT_EQ(run(rows).first, 0);
+  // Another track named after the player meets B's named part.
+  rows = base;
+  AddTrack(&rows, 2, 80, 200, Player, 7, std::nullopt);
+  AddTrack(&rows, 3, 150, 160, Other, 7, 1);
+  EXPECT_EQ(run(rows).first, 0);
+  // Off.
+  rows = base;
+  AddTrack(&rows, 2, 80, 200, Player, 7, std::nullopt);
+  NameSpliceOptions off;
+  off.max_overlap_seconds = 0;
+  const auto [splices, unchanged] = run(rows, off);
+  EXPECT_EQ(splices, 0);
+  ASSERT_EQ(unchanged.size(), rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(unchanged[i].track_id, rows[i].track_id);
+    EXPECT_EQ(unchanged[i].player_id, rows[i].player_id);
+  }
+}
+
+// Random tracks of a few players, named, numbered or neither: splicing keeps every row's
+// frame and position, keeps a track id to one row per frame, never adds a frame where a
+// player is named twice, and names a row only after the player its number or name gave.
+TEST(NameSplices, RandomTracksKeepTheirRowsAndNeverDoubleAPlayer) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(0, 1);
+  const io::MatchInfo match = Match();
+  int64_t splices = 0, tails_cut = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<eval::PipelineRow> rows;
+    const int n = 2 + trial % 7;
+    for (int t = 1; t <= n; ++t) {
+      const int first = 1 + static_cast<int>(u(rng) * 300), last = first + static_cast<int>(u(rng) * 300);
+      const double z = u(rng) * 20, jump_at = first + u(rng) * (last - first), jump = u(rng) < 0.5 ? 0 : 10;
+      std::optional<int> jersey = u(rng) < 0.7 ? std::optional<int>(u(rng) < 0.5 ? 7 : 8) : std::nullopt;
+      std::optional<int> player = u(rng) < 0.5 && jersey ? std::optional<int>(*jersey == 7 ? 1 : 2) : std::nullopt;
+      AddTrack(&rows, t, first, last, [&](int f) { return std::make_pair(0.2 * f, z + (f > jump_at ? jump : 0)); },
+               jersey, player);
+    }
+    auto doubled = [](const std::vector<eval::PipelineRow>& rs) {
+      std::map<std::pair<int, int>, int> count;
+      for (const auto& r : rs)
+        if (r.player_id) ++count[{r.frame, *r.player_id}];
+      std::set<std::pair<int, int>> out;
+      for (const auto& [key, c] : count)
+        if (c > 1) out.insert(key);
+      return out;
+    };
+    const std::vector<eval::PipelineRow> before = rows;
+    int64_t next = n + 1;
+    const NameSpliceResult r = SpliceNames(rows, match, {}, &next);
+    splices += r.splices, tails_cut += r.tails_cut;
+    ASSERT_EQ(rows.size(), before.size());
+    std::set<std::pair<int64_t, int>> seen;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(rows[i].frame, before[i].frame);
+      EXPECT_EQ(rows[i].x_m, before[i].x_m);
+      EXPECT_TRUE(seen.insert({rows[i].track_id, rows[i].frame}).second) << "trial " << trial;
+      if (rows[i].player_id && rows[i].player_id != before[i].player_id) {
+        ASSERT_TRUE(before[i].jersey) << "trial " << trial;
+        EXPECT_EQ(*rows[i].player_id, *before[i].jersey == 7 ? 1 : 2) << "trial " << trial;
+      }
+    }
+    const auto after_doubled = doubled(rows), before_doubled = doubled(before);
+    for (const auto& key : after_doubled)
+      EXPECT_TRUE(before_doubled.count(key)) << "trial " << trial << ": frame " << key.first << " player " << key.second;
+  }
+  // Both kinds of splice were tried.
+  EXPECT_GT(tails_cut, 5);
+  EXPECT_GT(splices - tails_cut, 5);
+}
+
+TEST(NameSplices, BadOptionsAndRows) {
+  std::vector<eval::PipelineRow> rows;
+  int64_t next = 1;
+  NameSpliceOptions o;
+  o.max_overlap_seconds = -1;
+  EXPECT_THROW(SpliceNames(rows, Match(), o, &next), Error);
+  o = {};
+  o.max_jump_m = std::nan("");
+  EXPECT_THROW(SpliceNames(rows, Match(), o, &next), Error);
+  AddTrack(&rows, 1, 1, 2, Player, 7, 1);
+  AddTrack(&rows, 1, 2, 3, Player, 7, 1);  // track 1 twice in frame 2
+  EXPECT_THROW(SpliceNames(rows, Match(), {}, &next), Error);
+}
+
+}  // namespace
+}  // namespace ipt::tracking
