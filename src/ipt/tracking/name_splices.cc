@@ -82,18 +82,21 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
                    [](const Candidate& x, const Candidate& y) { return x.first_frame < y.first_frame; });
 
   for (const Candidate& c : candidates) {
-    const int64_t b = c.track;
+    const int64_t x = c.track;
     const int player = c.entry->player_id;
-    const std::vector<size_t>& b_rows = rows_of.at(b);
-    // The best splice over the tracks named after the player that B overlaps.
+    // The best splice of x with a track named after the player that it overlaps: A the one
+    // that starts first, B the other.
     double best_jump = options.max_jump_m;
-    std::optional<int64_t> best_a;
+    std::optional<std::pair<int64_t, int64_t>> best;  // (A, B)
     bool best_cuts_tail = false;
-    for (int64_t a : named[player]) {
-      if (a == b || !(first(a) < first(b) && last(a) < last(b))) continue;
+    for (int64_t y : named[player]) {
+      if (y == x || first(y) == first(x)) continue;
+      const int64_t a = first(x) < first(y) ? x : y, b = a == x ? y : x;
+      if (!(last(a) < last(b))) continue;
       const int overlap = last(a) - first(b) + 1;
       if (overlap < 1 || overlap > max_overlap_frames) continue;
       const std::vector<size_t>& a_rows = rows_of.at(a);
+      const std::vector<size_t>& b_rows = rows_of.at(b);
       // (i) A's last row before B starts -> B's first row.
       const auto a_before = std::partition_point(a_rows.begin(), a_rows.end(),
                                                  [&](size_t i) { return rows[i].frame < first(b); });
@@ -102,20 +105,21 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
       const auto b_after = std::partition_point(b_rows.begin(), b_rows.end(),
                                                 [&](size_t i) { return rows[i].frame <= last(a); });
       const double head_jump = Distance(rows[a_rows.back()], rows[*b_after]);
-      if (tail_jump <= best_jump) best_jump = tail_jump, best_a = a, best_cuts_tail = true;
-      if (head_jump < best_jump) best_jump = head_jump, best_a = a, best_cuts_tail = false;
+      if (tail_jump <= best_jump) best_jump = tail_jump, best = {a, b}, best_cuts_tail = true;
+      if (head_jump < best_jump) best_jump = head_jump, best = {a, b}, best_cuts_tail = false;
     }
-    if (!best_a) continue;
-    const int64_t a = *best_a;
-    // B's named part after the splice; it must meet no other row named after the player.
-    const int named_from = best_cuts_tail ? first(b) : last(a) + 1;
+    if (!best) continue;
+    const auto [a, b] = *best;
+    // The player's frames after the splice: A's up to the cut, B's from it. They must meet
+    // no other row named after him.
+    const int from = first(a), to = last(b);
     const bool clash = std::any_of(named[player].begin(), named[player].end(), [&](int64_t other) {
-      return other != a && other != b && first(other) <= last(b) && last(other) >= named_from;
+      return other != a && other != b && first(other) <= to && last(other) >= from;
     });
     if (clash) continue;
+    const int named_from = best_cuts_tail ? first(b) : last(a) + 1;  // B's named part
     const int64_t piece = (*next_track_id)++;
-    const int64_t cut_track = best_cuts_tail ? a : b;
-    std::vector<size_t>& cut_rows = rows_of.at(cut_track);
+    std::vector<size_t>& cut_rows = rows_of.at(best_cuts_tail ? a : b);
     const auto cut_begin = best_cuts_tail ? std::partition_point(cut_rows.begin(), cut_rows.end(),
                                                                  [&](size_t i) { return rows[i].frame < first(b); })
                                           : cut_rows.begin();
@@ -129,12 +133,12 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
       rows[i].player_id.reset();
       rows[i].jersey.reset();
     }
-    for (size_t i : rows_of.at(b)) {
+    for (size_t i : rows_of.at(x)) {
       rows[i].player_id = player;
       rows[i].jersey = c.entry->jersey;
     }
     rows_of[piece] = std::move(piece_rows);
-    named[player].insert(b);
+    named[player].insert(x);
     ++result.splices;
     result.tails_cut += best_cuts_tail;
     spdlog::debug("player {}: track {} spliced to track {} at frame {} ({} cut off as track {}, jump {:.2f} m)", player,

@@ -7,14 +7,15 @@
 // head is not P). The identity resolver cannot join them (tracks overlapping in time are
 // different people), so B stays unnamed, or P is in two places at once.
 //
-// When B starts after A starts, ends after A ends and overlaps A by at most
+// Of two such tracks (one named P, the other named P or carrying P's number), call A the one
+// that starts first and B the other. When B ends after A ends and overlaps A by at most
 // max_overlap_seconds, P's path is one of two splices: (i) A's last row before B starts,
 // then B's first row (A's tail is someone else); (ii) A's last row, then B's first row after
 // A ends (B's head is someone else). The one with the shorter jump wins, when that jump is at
-// most max_jump_m; B (its rows after the cut in (ii)) then takes P's name and number, and the
-// piece cut off (A's tail or B's head) takes a new track id, no name and no number. A splice
-// is made only when B's named part overlaps no other row named P. B tracks are taken in order
-// of their first frame, each A among the tracks named P at that moment.
+// most max_jump_m; both then carry P's name and number, and the piece cut off (A's tail or
+// B's head) takes a new track id, no name and no number. A splice is made only when A and B
+// together overlap no other track named P. The tracks that may be P's are taken in order of
+// their first frame, each against the tracks named P at that moment.
 //
 // Limits: the choice rests on continuity of foot-points alone; a tail that drifted before B
 // started, and a head whose person stands near P where A ends, can fool it.

@@ -98,6 +98,23 @@ TEST(NameSplices, ASecondTrackStartingOnSomeoneElseLosesItsHead) {
   }
 }
 
+TEST(NameSplices, TheNamedTrackMayBeTheLaterOne) {
+  // Track 1 reads 7 but was left unnamed; track 2, named player 1, picks him up at frame 80.
+  std::vector<eval::PipelineRow> rows;
+  AddTrack(&rows, 1, 1, 100, [](int f) { return f < 80 ? Player(f) : Other(f); }, 7, std::nullopt);
+  AddTrack(&rows, 2, 80, 200, Player, std::nullopt, 1);
+  int64_t next = 3;
+  const NameSpliceResult r = SpliceNames(rows, Match(), {}, &next);
+  EXPECT_EQ(r.splices, 1);
+  EXPECT_EQ(r.tails_cut, 1);
+  auto tracks = ByTrack(rows);
+  ASSERT_EQ(tracks.size(), 3u);
+  EXPECT_EQ(tracks[1].back().frame, 79);
+  for (const auto& row : tracks[1]) EXPECT_EQ(row.player_id, 1);
+  for (const auto& row : tracks[2]) EXPECT_EQ(row.player_id, 1);
+  for (const auto& row : tracks[3]) EXPECT_FALSE(row.player_id);
+}
+
 TEST(NameSplices, NothingIsSplicedWithoutContinuityOrAgainstTheRoster) {
   std::vector<eval::PipelineRow> base;
   AddTrack(&base, 1, 1, 100, Player, 7, 1);
