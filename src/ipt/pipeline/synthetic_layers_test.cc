@@ -378,7 +378,9 @@ TEST(MatchLevel, APlayerNamedOnTwoTracksAtOnceIsSpliced) {
   EXPECT_EQ(on.rows.size(), off.rows.size());
   // The drifted tail (q's person, frames 1000-1100) is the piece cut off: a new id, unnamed.
   for (const eval::PipelineRow& r : on.rows) {
-    if (r.track_id == p) EXPECT_LT(r.frame, 1000);
+    if (r.track_id == p) {
+      EXPECT_LT(r.frame, 1000);
+    }
     if (r.track_id > next_id) {
       EXPECT_GE(r.frame, 1000);
       EXPECT_LE(r.frame, 1100);
