@@ -122,6 +122,24 @@ TEST(IdentityResolver, RefusesPackagesOfOtherFeaturesOrOptions) {
   EXPECT_NE(error(a, "other").find("architecture.other"), std::string::npos);
 }
 
+// Packages written before the referee stations (session 16) and joining by name (session
+// 17) lack their keys: they load with the defaults; a package that sets them keeps its own.
+TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
+  const fs::path dir = testing::FreshTempDir("identity_older");
+  AffinityNet net(AffinityNetConfig{});
+  nlohmann::json a = {{"type", kIdentityResolverType},
+                      {"network", net->config.ToJson()},
+                      {"resolving", IdentityOptionsToJson({})},
+                      {"pair_features", tracking::PairFeatureNames()}};
+  for (const char* key : {"touchline_margin_m", "station_error", "join_by_name"}) a["resolving"].erase(key);
+  const IdentityResolver old(Package(net, dir / "old", a));
+  EXPECT_TRUE(old.options().join_by_name);
+  EXPECT_EQ(old.options().station_error, tracking::IdentityOptions{}.station_error);
+  a["resolving"]["join_by_name"] = false;
+  const IdentityResolver off(Package(net, dir / "off", a));
+  EXPECT_FALSE(off.options().join_by_name);
+}
+
 // A tiny training run lowers the loss, and the trained resolver links a fresh match's
 // pieces and names more of its detections than the pieces alone would (no links: each
 // piece named by its own reading only).

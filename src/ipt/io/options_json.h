@@ -30,8 +30,9 @@ nlohmann::json OptionsToJson(Options options, VisitAll&& visit_all) {
 }
 
 // `json` with the top-level `added_keys` it lacks filled from `defaults` (OptionsToJson of
-// default options): options added after packages were first written, for which the
-// default is what those packages ran with. A non-object is returned as it is.
+// default options): options added after packages were first written. The default is what
+// those packages ran with, or, for a rule that runs after the network (no weight depends on
+// it), the newer behaviour; the caller says which. A non-object is returned as it is.
 inline nlohmann::json WithAddedOptions(nlohmann::json json, const nlohmann::json& defaults,
                                        const std::set<std::string>& added_keys) {
   if (!json.is_object()) return json;

@@ -69,6 +69,7 @@ IdentityEvaluation EvaluateIdentity(const std::vector<fs::path>& matches, const 
   jn_classifier::JnClassifier jn(store.PackageDir(result.jn_classifier), jn_classifier::JnClassifierRunOptions{options.threads});
   identity_resolver::IdentityResolver resolver(store.PackageDir(result.identity_resolver), options.threads);
   tracking::IdentityOptions unlinked_options = resolver.options();
+  unlinked_options.join_by_name = false;  // each piece on its own evidence
   IdentityScores lookup, whole, unlinked, linked;
   for (size_t m = 0; m < matches.size(); ++m) {
     const fs::path& dir = matches[m];

@@ -6,8 +6,9 @@
 //   tracks, roster look-up   each track's jersey looked up in the roster (no resolver)
 //   tracks, resolver         the resolver on the tracks as they are
 //   pieces, unlinked         the tracks cut into pieces (identity_resolver::TrackCutOptions: players leaving
-//                            the view and coming back), each named on its own evidence
-//   pieces, resolver         the resolver on those pieces
+//                            the view and coming back), each named on its own evidence (no links, no
+//                            joining by name)
+//   pieces, resolver         the resolver on those pieces (links and joins by name)
 // Per way: detections named right (player_id = the annotated person's) and wrong; for the
 // pieces also the returns: a piece whose person was seen in an earlier piece, linked to
 // that piece's identity, and named right.

@@ -82,8 +82,8 @@ struct RunReport {
   int64_t filled_rows = 0;  // of rows, those filling gaps of tracks (attributes.smoothing)
   // Seconds per stage measured in this run (the frame-level stages only on a miss of the
   // frame layer, the tracker only on a miss of the track layer): decode_stitch,
-  // detector, crops, encoder, tracker, jn_classifier, attributes, identity_resolver,
-  // smooth_tracks, write.
+  // detector, crops, encoder, tracker, number_changes, jn_classifier, attributes,
+  // identity_resolver, name_splices, smooth_tracks, write.
   std::map<std::string, double> stage_seconds;
   double total_seconds = 0;
   int64_t peak_rss_bytes = 0;

@@ -366,27 +366,35 @@ TEST(MatchLevel, APlayerNamedOnTwoTracksAtOnceIsSpliced) {
     for (const auto& [key, c] : count) doubled += c > 1;
     return doubled;
   };
+  options.number_changes.min_gain_nats = 0;  // the drift reads q's number: splices alone here
   options.name_splices.max_overlap_seconds = 0;  // off
   const MatchLevelOutput off = RunMatchLevel(s.frames, drifted, match, options, nullptr, nullptr, true);
   EXPECT_EQ(off.name_splices, 0);
   EXPECT_GE(doubled_frames(off), 90);  // the roster names both tracks over the drift
-  options.name_splices = {};
+  options.name_splices = tracking::NameSpliceOptions{};
   const MatchLevelOutput on = RunMatchLevel(s.frames, drifted, match, options, nullptr, nullptr, true);
   EXPECT_EQ(on.name_splices, 1);
   EXPECT_EQ(doubled_frames(on), 0);
   EXPECT_EQ(on.tracks, off.tracks + 1);
   EXPECT_EQ(on.rows.size(), off.rows.size());
-  // The drifted tail (q's person, frames 1000-1100) is the piece cut off: a new id, unnamed.
+  // The drifted tail (q's person, frames 1000-1100) is the piece cut off: the one new id,
+  // unnamed; every other row keeps its track.
+  std::set<int64_t> ids_off;
+  for (const eval::PipelineRow& r : off.rows) ids_off.insert(r.track_id);
+  std::map<int64_t, std::pair<int, int>> new_pieces;  // id -> frames
   for (const eval::PipelineRow& r : on.rows) {
     if (r.track_id == p) {
       EXPECT_LT(r.frame, 1000);
     }
-    if (r.track_id > next_id) {
-      EXPECT_GE(r.frame, 1000);
-      EXPECT_LE(r.frame, 1100);
-      EXPECT_FALSE(r.player_id);
-    }
+    if (ids_off.count(r.track_id)) continue;
+    auto [it, added] = new_pieces.insert({r.track_id, {r.frame, r.frame}});
+    it->second.first = std::min(it->second.first, r.frame);
+    it->second.second = std::max(it->second.second, r.frame);
+    EXPECT_FALSE(r.player_id);
   }
+  ASSERT_EQ(new_pieces.size(), 1u);
+  EXPECT_EQ(new_pieces.begin()->second.first, 1000);
+  EXPECT_EQ(new_pieces.begin()->second.second, 1100);
 }
 
 // The track level reads a layer in a file chunk by chunk (SequentialRows, ReadRows): the

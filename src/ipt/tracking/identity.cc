@@ -188,7 +188,8 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     }
     const int number_x = sure_number(x), number_y = sure_number(y);
     if (number_x >= 0 && number_y >= 0 && number_x != number_y) {
-      log_pair(k, fmt::format("sure of different numbers ({}, {})", number_x, number_y).c_str());
+      if (spdlog::should_log(spdlog::level::trace))
+        log_pair(k, fmt::format("sure of different numbers ({}, {})", number_x, number_y).c_str());
       continue;
     }
     log_pair(k, "joined");
@@ -227,7 +228,8 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     }
     std::vector<int> ids;
     for (int i = 0; i < static_cast<int>(identities.size()); ++i) {
-      if (tracks[identities[i].front()].category == category) ids.push_back(i);
+      // Identities joined into another one (step 4, earlier categories) are empty.
+      if (!identities[i].empty() && tracks[identities[i].front()].category == category) ids.push_back(i);
     }
     if (entries.empty() || ids.empty()) continue;
     const int k = static_cast<int>(entries.size()), m = static_cast<int>(ids.size());
@@ -304,11 +306,15 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
         std::merge(into.begin(), into.end(), identities[ids[r]].begin(), identities[ids[r]].end(),
                    std::back_inserter(merged),
                    [&](int a, int b) { return tracks[a].first_frame < tracks[b].first_frame; });
+        const int64_t from_track = tracks[identities[ids[r]].front()].track_id;
         if (!ValidPath(merged, tracks, match.fps, options)) {
-          spdlog::trace("identity {} not joined to player {}: the paths overlap or move too fast", r,
-                        entries[best]->player_id);
+          spdlog::trace("identity of track {} not joined by name to player {} (track {}): the joined identity would "
+                        "overlap or move too fast",
+                        from_track, entries[best]->player_id, tracks[into.front()].track_id);
           continue;
         }
+        spdlog::trace("identity of track {} joined by name to player {} (track {})", from_track,
+                      entries[best]->player_id, tracks[into.front()].track_id);
         into = std::move(merged);
         identities[ids[r]].clear();
         ++result.joined_by_name;
@@ -322,7 +328,8 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       }
     }
   }
-  // Identities numbered by their first track, the joined ones gone.
+  // Identities numbered in the order of their lowest track index before joining, the
+  // joined ones gone.
   result.identity.assign(n, -1);
   for (const std::vector<int>& members_of : identities) {
     if (members_of.empty()) continue;

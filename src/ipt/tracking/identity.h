@@ -28,8 +28,9 @@
 //    lies within touchline_margin_m of it, else the pitch; P(track | entry) is
 //    1 - station_error when the stations agree, station_error / 2 otherwise, and 1/3 for
 //    an entry without a station among entries with one (a fourth official).
-// 4. Joining by name (join_by_name): an identity left unnamed because its likeliest entry
-//    went to another identity joins that one when their tracks still form a valid path.
+// 4. Joining by name (join_by_name): an identity left unnamed whose likeliest entry passes
+//    min_player_probability but went to another identity joins that one when their tracks
+//    still form a valid path (surest first).
 // Per track the result holds its identity, the player named (with that player's jersey)
 // and the identity's category (the one its tracks share).
 #pragma once

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "ipt/tracking/track_attributes.h"
 #include "ipt/util/check.h"
 #include "ipt/util/limits.h"
 
@@ -16,26 +17,23 @@ namespace ipt::tracking {
 void NameSpliceOptions::Check() const {
   IPT_CHECK(std::isfinite(max_overlap_seconds) && max_overlap_seconds >= 0 &&
                 max_overlap_seconds <= limits::kMaxMatchSeconds,
-            "max_overlap_seconds must be in [0, {}]", limits::kMaxMatchSeconds);
-  IPT_CHECK(std::isfinite(max_jump_m) && max_jump_m >= 0 && max_jump_m <= 200, "max_jump_m must be in [0, 200]");
+            "max_overlap_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds, max_overlap_seconds);
+  IPT_CHECK(std::isfinite(max_jump_m) && max_jump_m >= 0 && max_jump_m <= kMaxSpliceJumpM,
+            "max_jump_m must be in [0, {}], got {}", kMaxSpliceJumpM, max_jump_m);
 }
 
 namespace {
 
 double Distance(const eval::PipelineRow& a, const eval::PipelineRow& b) { return std::hypot(a.x_m - b.x_m, a.z_m - b.z_m); }
 
-// The roster entry a row's number names in its team, when exactly one does.
+// The roster entry a row's number names in its team (the roster look-up's rule).
 const io::RosterEntry* EntryOfNumber(const eval::PipelineRow& row, const io::MatchInfo& match) {
-  if (!row.jersey || !row.category || *row.category == io::Category::kReferee) return nullptr;
-  const io::RosterEntry* found = nullptr;
-  for (const io::RosterEntry& e : match.roster) {
-    if (e.category == io::Category::kReferee || e.jersey != row.jersey ||
-        io::CategoryTeam(e.category) != io::CategoryTeam(*row.category))
-      continue;
-    if (found) return nullptr;
-    found = &e;
-  }
-  return found;
+  if (!row.jersey || !row.category) return nullptr;
+  const std::optional<int> player = LookUpPlayerId(match.roster, *row.category, *row.jersey);
+  if (!player) return nullptr;
+  for (const io::RosterEntry& e : match.roster)
+    if (e.player_id == *player) return &e;
+  return nullptr;
 }
 
 }  // namespace
@@ -86,9 +84,14 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
     const int player = c.entry->player_id;
     // The best splice of x with a track named after the player that it overlaps: A the one
     // that starts first, B the other.
-    double best_jump = options.max_jump_m;
+    double best_jump = 0;
     std::optional<std::pair<int64_t, int64_t>> best;  // (A, B)
     bool best_cuts_tail = false;
+    // The shortest jump within the limit; on a tie the first found (tail before head).
+    auto consider = [&](double jump, int64_t a, int64_t b, bool cuts_tail) {
+      if (jump > options.max_jump_m || (best && jump >= best_jump)) return;
+      best_jump = jump, best = {a, b}, best_cuts_tail = cuts_tail;
+    };
     for (int64_t y : named[player]) {
       if (y == x || first(y) == first(x)) continue;
       const int64_t a = first(x) < first(y) ? x : y, b = a == x ? y : x;
@@ -105,11 +108,11 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
       const auto b_after = std::partition_point(b_rows.begin(), b_rows.end(),
                                                 [&](size_t i) { return rows[i].frame <= last(a); });
       const double head_jump = Distance(rows[a_rows.back()], rows[*b_after]);
-      if (tail_jump <= best_jump) best_jump = tail_jump, best = {a, b}, best_cuts_tail = true;
-      if (head_jump < best_jump) best_jump = head_jump, best = {a, b}, best_cuts_tail = false;
+      consider(tail_jump, a, b, true);
+      consider(head_jump, a, b, false);
     }
     if (!best) continue;
-    const auto [a, b] = *best;
+    const int64_t a = best->first, b = best->second;  // (lambdas capture no structured binding)
     // The player's frames after the splice: A's up to the cut, B's from it. They must meet
     // no other row named after him.
     const int from = first(a), to = last(b);

@@ -15,7 +15,10 @@
 // most max_jump_m; both then carry P's name and number, and the piece cut off (A's tail or
 // B's head) takes a new track id, no name and no number. A splice is made only when A and B
 // together overlap no other track named P. The tracks that may be P's are taken in order of
-// their first frame, each against the tracks named P at that moment.
+// their first frame, each against the tracks named P at that moment. Two tracks that start
+// in the same frame are never spliced (neither is first). "Carries P's number" is the
+// roster look-up's rule (LookUpPlayerId: the one entry of the track's team with that
+// number). A track's rows share one name and one number (as the match level writes them).
 //
 // Limits: the choice rests on continuity of foot-points alone; a tail that drifted before B
 // started, and a head whose person stands near P where A ends, can fool it.
@@ -29,9 +32,11 @@
 
 namespace ipt::tracking {
 
+inline constexpr double kMaxSpliceJumpM = 200;  // the option's bound: beyond it, anyone
+
 struct NameSpliceOptions {
   // Longest overlap spliced, seconds; 0 turns splicing off. Chosen on validation
-  // (docs/models.md, "A player named on two tracks at once").
+  // (docs/models.md, "Joined by name, and a player named on two tracks at once").
   double max_overlap_seconds = 20;
   // Longest jump between the two rows a splice joins, metres: foot-point noise plus a few
   // frames of running, not a swap to someone standing apart.

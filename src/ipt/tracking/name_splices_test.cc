@@ -144,17 +144,31 @@ TEST(NameSplices, NothingIsSplicedWithoutContinuityOrAgainstTheRoster) {
   EXPECT_EQ(run(rows).first, 0);
   rows.clear();
   AddTrack(&rows, 1, 1, 600, Player, 7, 1);
+  AddTrack(&rows, 2, 100, 700, Player, 7, std::nullopt);  // 501 frames
+  EXPECT_EQ(run(rows).first, 0);
+  rows.clear();
+  AddTrack(&rows, 1, 1, 600, Player, 7, 1);
   AddTrack(&rows, 2, 101, 700, Player, 7, std::nullopt);  // 20 s exactly
   EXPECT_EQ(run(rows).first, 1);
+  // A jump of exactly max_jump_m is spliced: B on someone else until A ends, then 5 m away.
+  rows = base;
+  AddTrack(&rows, 2, 60, 200, [](int f) { return f <= 100 ? Other(f) : std::make_pair(Player(100).first, 15.0); }, 7,
+           std::nullopt);
+  EXPECT_EQ(run(rows).first, 1);
+  NameSpliceOptions narrower;
+  narrower.max_jump_m = 4.99;
+  EXPECT_EQ(run(rows, narrower).first, 0);
   // B inside A (it ends first): not a splice.
   rows = base;
   AddTrack(&rows, 2, 50, 90, Player, 7, std::nullopt);
   EXPECT_EQ(run(rows).first, 0);
-  // Another track named after the player meets B's named part.
-  rows = base;
-  AddTrack(&rows, 2, 80, 200, Player, 7, std::nullopt);
-  AddTrack(&rows, 3, 150, 160, Other, 7, 1);
-  EXPECT_EQ(run(rows).first, 0);
+  // Another track named after the player meets B's part, or A's.
+  for (const auto& [first, last] : {std::make_pair(150, 160), std::make_pair(10, 20)}) {
+    rows = base;
+    AddTrack(&rows, 2, 80, 200, Player, 7, std::nullopt);
+    AddTrack(&rows, 3, first, last, Other, 7, 1);
+    EXPECT_EQ(run(rows).first, 0) << first;
+  }
   // Off.
   rows = base;
   AddTrack(&rows, 2, 80, 200, Player, 7, std::nullopt);
@@ -201,11 +215,19 @@ TEST(NameSplices, RandomTracksKeepTheirRowsAndNeverDoubleAPlayer) {
     int64_t next = n + 1;
     const NameSpliceResult r = SpliceNames(rows, match, {}, &next);
     splices += r.splices, tails_cut += r.tails_cut;
+    EXPECT_EQ(next, n + 1 + r.splices);  // one fresh id per splice
     ASSERT_EQ(rows.size(), before.size());
     std::set<std::pair<int64_t, int>> seen;
     for (size_t i = 0; i < rows.size(); ++i) {
       EXPECT_EQ(rows[i].frame, before[i].frame);
       EXPECT_EQ(rows[i].x_m, before[i].x_m);
+      EXPECT_EQ(rows[i].z_m, before[i].z_m);
+      if (rows[i].track_id > n) {  // a piece cut off: unnamed, unnumbered, cut from its own track
+        EXPECT_FALSE(rows[i].player_id);
+        EXPECT_FALSE(rows[i].jersey);
+      } else {
+        EXPECT_EQ(rows[i].track_id, before[i].track_id);
+      }
       EXPECT_TRUE(seen.insert({rows[i].track_id, rows[i].frame}).second) << "trial " << trial;
       if (rows[i].player_id && rows[i].player_id != before[i].player_id) {
         ASSERT_TRUE(before[i].jersey) << "trial " << trial;
