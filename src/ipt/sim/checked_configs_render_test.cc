@@ -19,18 +19,7 @@ namespace ipt::sim {
 namespace {
 namespace fs = std::filesystem;
 
-// Under AddressSanitizer rendering is ~10x slower (the CI's sanitizer pass): fewer configs.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int kConfigs = 50;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr int kConfigs = 50;
-#else
 constexpr int kConfigs = 150;
-#endif
-#else
-constexpr int kConfigs = 150;
-#endif
 constexpr int kFrames = 2;
 
 // Uniform in [lo, hi], and exactly lo or hi one time in ten each: the ends of a
