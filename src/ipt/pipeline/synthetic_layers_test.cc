@@ -242,25 +242,37 @@ int MostReadNumber(const FrameLayer& frames, const std::vector<int64_t>& rows) {
   return std::max_element(reads.begin(), reads.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
 }
 
+// Two minutes in which most people keep one track for the whole match, 10 % of crops legible.
+SyntheticLayers TwoMinutesOfLongTracks(const io::MatchInfo& match) {
+  SyntheticLayersOptions o;
+  o.minutes = 2;
+  o.mean_track_seconds = 200;
+  o.legible_share = 0.1;
+  return SynthesizeMatchLayers(match, o);
+}
+
+// The tracks seen from frame 1 to at least frame 2000.
+std::vector<int64_t> TracksOverFrames1To2000(const FrameLayer& frames,
+                                             const std::map<int64_t, std::vector<int64_t>>& rows) {
+  std::vector<int64_t> whole;
+  for (const auto& [id, r] : rows)
+    if (frames.frame[r.front()] == 1 && frames.frame[r.back()] >= 2000) whole.push_back(id);
+  return whole;
+}
+
 // Two people's tracks swapped where they meet (as a tracker swaps people at a crossing):
 // both are cut exactly there, every piece is one person's, the new ids are fresh, and the
 // people's own tracks are never cut; the same for any block size.
 TEST(MatchLevel, TracksAreSplitWhereTheirNumbersChange) {
-  SyntheticLayersOptions o;
-  o.minutes = 2;
-  o.mean_track_seconds = 200;  // most people: one track for the whole match
-  o.legible_share = 0.1;
   const io::MatchInfo match = Roster();
-  SyntheticLayers s = SynthesizeMatchLayers(match, o);
+  const SyntheticLayers s = TwoMinutesOfLongTracks(match);
   tracking::NumberChangeOptions on;
   on.min_gain_nats = 10;
   EXPECT_EQ(SplitTracksAtNumberChanges(s.frames, s.tracks, match, on).cuts, 0);
 
   // Two tracks of people with different numbers, both seen over frames [1, 2000].
   const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
-  std::vector<int64_t> whole;
-  for (const auto& [id, r] : rows)
-    if (s.frames.frame[r.front()] == 1 && s.frames.frame[r.back()] >= 2000) whole.push_back(id);
+  const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
   ASSERT_GE(whole.size(), 2u);
   int64_t p = whole[0], q = -1;
   for (size_t k = 1; k < whole.size() && q < 0; ++k)
@@ -326,16 +338,10 @@ TEST(MatchLevel, TracksAreSplitWhereTheirNumbersChange) {
 // up: both tracks read his number, and the roster names both; the match level splices them
 // (name_splices.h), so no player is in two places at once.
 TEST(MatchLevel, APlayerNamedOnTwoTracksAtOnceIsSpliced) {
-  SyntheticLayersOptions o;
-  o.minutes = 2;
-  o.mean_track_seconds = 200;  // most people: one track for the whole match
-  o.legible_share = 0.1;
   const io::MatchInfo match = Roster();
-  SyntheticLayers s = SynthesizeMatchLayers(match, o);
+  const SyntheticLayers s = TwoMinutesOfLongTracks(match);
   const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
-  std::vector<int64_t> whole;
-  for (const auto& [id, r] : rows)
-    if (s.frames.frame[r.front()] == 1 && s.frames.frame[r.back()] >= 2000) whole.push_back(id);
+  const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
   // p: a whole track the roster names (by the number it reads); q: another.
   tracking::TrackAttributesOptions options;
   std::set<int64_t> named;
