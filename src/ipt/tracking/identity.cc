@@ -281,8 +281,20 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       for (double v : log_p) sum += std::exp(v - top);
       for (int e = 0; e < k; ++e) cost(r, e) = -(log_p[e] - top - std::log(sum));
     }
+    // The solver weighs each identity by its detections (weigh_names_by_detections): the
+    // costs stay per identity for the threshold and the order of step 4.
+    Eigen::MatrixXd solved = cost;
+    if (options.weigh_names_by_detections) {
+      for (int r = 0; r < m; ++r) {
+        int detections = 0;
+        for (int t : identities[ids[r]]) detections += tracks[t].detections;
+        for (int col = 0; col < k + m; ++col) {
+          if (cost(r, col) < kForbidden) solved(r, col) *= detections;
+        }
+      }
+    }
     std::vector<int> entry_of(m, -1), named_by(k, -1);  // row -> entry, entry -> row
-    for (const auto& [r, col] : eval::LinearSumAssignment(cost)) {
+    for (const auto& [r, col] : eval::LinearSumAssignment(solved)) {
       if (col >= k || cost(r, col) > unnamed_cost) continue;
       entry_of[r] = col, named_by[col] = r;
     }
