@@ -4,11 +4,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <set>
 
+#include "ipt/crop_encoder/crop_encoder.h"
 #include "ipt/eval/assignment.h"
 #include "ipt/eval/ptfe.h"
 #include "ipt/gnn_tracker/gnn_tracker_training.h"
@@ -47,6 +49,8 @@ void VisitOptions(Options& o, Visit&& visit) {
   visit("", "kit_weight_m", o.kit_weight_m);
   visit("", "kit_momentum", o.kit_momentum);
   visit("", "kit_in_weak_stage", o.kit_in_weak_stage);
+  visit("", "jersey_weight_m", o.jersey_weight_m);
+  visit("", "jersey_half_certainty_crops", o.jersey_half_certainty_crops);
   visit("", "report_filtered_position", o.report_filtered_position);
   visit("", "report_tentative_hits", o.report_tentative_hits);
 }
@@ -61,9 +65,12 @@ nlohmann::json OnlineTrackerOptionsToJson(const tracking::OnlineTrackerOptions& 
 tracking::OnlineTrackerOptions OnlineTrackerOptionsFromJson(const nlohmann::json& json, const std::string& source) {
   const std::string prefix = "architecture.options";
   tracking::OnlineTrackerOptions o;
-  // The kit options (session 16) may be absent: off, as those packages ran.
-  const nlohmann::json completed = io::WithAddedOptions(json, OnlineTrackerOptionsToJson({}),
-                                                        {"kit_weight_m", "kit_momentum", "kit_in_weak_stage"});
+  // The kit options (session 16) and the jersey options (session 18) may be absent: off,
+  // as those packages ran.
+  const nlohmann::json completed =
+      io::WithAddedOptions(json, OnlineTrackerOptionsToJson({}),
+                           {"kit_weight_m", "kit_momentum", "kit_in_weak_stage", "jersey_weight_m",
+                            "jersey_half_certainty_crops"});
   io::OptionsFromJson(completed, source, prefix, o, kVisitAllOptions);
   try {
     o.Check();
@@ -202,9 +209,12 @@ io::SafetensorsFile ComputeTrackLayer(const FrameLayer& layer, double fps, const
   std::vector<float> position(rows * 2, std::numeric_limits<float>::quiet_NaN());
   const int width = crop_encoder::kEmbeddingDim;
   int64_t r = 0;
-  const bool kits = options.kit_weight_m > 0;
+  const bool kits = options.kit_weight_m > 0, jerseys = options.jersey_weight_m > 0;
   std::vector<std::string> fields = {crop_encoder::kEmbeddingField};
   if (kits) fields.push_back(crop_encoder::kKitField);
+  if (jerseys) {
+    fields.insert(fields.end(), {crop_encoder::kPresenceField, crop_encoder::kNumberField, crop_encoder::kDigitsField});
+  }
   SequentialRows crop_rows(layer, fields, kRowBlockRows);  // a file's layer is never held
   std::vector<tracking::TrackerDetection> detections;
   for (int f = 1; f <= layer.frames; ++f) {
@@ -220,6 +230,15 @@ io::SafetensorsFile ComputeTrackLayer(const FrameLayer& layer, double fps, const
       if (kits) {
         const float* kit = crop_rows.Row(crop_encoder::kKitField, r);
         d.kit.assign(kit, kit + crop_encoder::kKitDim);
+      }
+      if (jerseys) {  // as the identity resolver reads a crop (match_level.cc)
+        std::array<float, crop_encoder::kNumPresence> presence;
+        crop_encoder::Softmax(crop_rows.Row(crop_encoder::kPresenceField, r), crop_encoder::kNumPresence,
+                              presence.data());
+        d.legible = presence[static_cast<int>(io::Legibility::kLegible)];
+        const auto p = crop_encoder::JerseyNumberProbabilities(crop_rows.Row(crop_encoder::kNumberField, r),
+                                                               crop_rows.Row(crop_encoder::kDigitsField, r));
+        d.jersey.assign(p.begin(), p.end());
       }
       d.index = r;
       detections.push_back(std::move(d));

@@ -21,6 +21,8 @@ constexpr double kMaxGateM = 1000.0;
 constexpr double kMaxAppearanceWeightM = 1000.0;
 constexpr double kMaxCosineDistance = 2.0;
 constexpr int kMaxConfirmHits = 1000;
+constexpr double kMaxHalfCertaintyCrops = 1e6;
+constexpr size_t kNumJerseyNumbers = 100;  // 0..99
 
 bool InUnitInterval(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
 
@@ -61,6 +63,12 @@ void OnlineTrackerOptions::Check() const {
             "kit_weight_m must be in [0, {}], got {}", kMaxAppearanceWeightM, kit_weight_m);
   IPT_CHECK(std::isfinite(kit_momentum) && kit_momentum >= 0 && kit_momentum < 1,
             "kit_momentum must be in [0, 1), got {}", kit_momentum);
+  IPT_CHECK(std::isfinite(jersey_weight_m) && jersey_weight_m >= 0 && jersey_weight_m <= kMaxAppearanceWeightM,
+            "jersey_weight_m must be in [0, {}], got {}", kMaxAppearanceWeightM, jersey_weight_m);
+  IPT_CHECK(std::isfinite(jersey_half_certainty_crops) && jersey_half_certainty_crops > 0 &&
+                jersey_half_certainty_crops <= kMaxHalfCertaintyCrops,
+            "jersey_half_certainty_crops must be in (0, {}], got {}", kMaxHalfCertaintyCrops,
+            jersey_half_certainty_crops);
 }
 
 enum class TrackStatus { kTentative, kTracked, kLost };
@@ -71,6 +79,10 @@ struct OnlineTracker::Track {
   KalmanFilter filter;
   std::vector<float> embedding;  // moving average, unit norm; empty until one is seen
   std::vector<float> kit;        // the same for the kit
+  // P(legible)-weighted sum of the confident detections' number distributions, and the
+  // summed P(legible); empty until jersey_weight_m > 0 and a reading is seen.
+  std::vector<double> jersey_sum;
+  double legible_sum = 0;
   int hits = 0;                  // consecutive matched frames
   int last_matched_frame = 0;
   std::vector<TrackerRow> tentative_rows;  // track_id 0; reported on confirmation
@@ -168,6 +180,25 @@ std::vector<float> CheckedUnitVector(const std::vector<float>& v, const char* wh
   return Normalized(v);
 }
 
+// A detection's jersey reading, checked: 100 probabilities in [0, 1] summing to ~1, and
+// P(legible) in [0, 1]; empty when none was given.
+std::vector<float> CheckedJersey(const TrackerDetection& det, int frame, size_t detection) {
+  if (det.jersey.empty()) return {};
+  IPT_CHECK(det.jersey.size() == kNumJerseyNumbers, "frame {}: detection {} has {} jersey probabilities, not {}",
+            frame, detection, det.jersey.size(), kNumJerseyNumbers);
+  double sum = 0;
+  for (float p : det.jersey) {
+    IPT_CHECK(InUnitInterval(p), "frame {}: detection {} has a jersey probability {} outside [0, 1]", frame,
+              detection, p);
+    sum += p;
+  }
+  IPT_CHECK(std::abs(sum - 1) <= 1e-3, "frame {}: detection {} has jersey probabilities summing to {}", frame,
+            detection, sum);
+  IPT_CHECK(InUnitInterval(det.legible), "frame {}: detection {} has P(legible) {} outside [0, 1]", frame, detection,
+            det.legible);
+  return det.jersey;
+}
+
 // Radius (m) of a disc around the predicted foot-point: gate_sigmas standard deviations
 // along the innovation's major axis, clamped to [min_gate_m, max_gate_m].
 double GateRadius(const KalmanFilter& filter, const OnlineTrackerOptions& options) {
@@ -218,7 +249,8 @@ TrackerFrameResult OnlineTracker::Update(int frame,
   const bool first_frame = last_frame_ == 0;
   // Detections: finite, bounded, embeddings and kits of one dimension each (normalized here
   // again so that distances stay in [0, 2] whatever the caller's rounding).
-  std::vector<std::vector<float>> embeddings(detections.size()), kits(detections.size());
+  std::vector<std::vector<float>> embeddings(detections.size()), kits(detections.size()),
+      jerseys(detections.size());
   for (size_t d = 0; d < detections.size(); ++d) {
     const TrackerDetection& det = detections[d];
     IPT_CHECK(det.foot_in_pitch_m.allFinite() &&
@@ -230,6 +262,7 @@ TrackerFrameResult OnlineTracker::Update(int frame,
               frame, d, det.score);
     embeddings[d] = CheckedUnitVector(det.embedding, "embedding", frame, d, embedding_dim_);
     if (options_.kit_weight_m > 0) kits[d] = CheckedUnitVector(det.kit, "kit", frame, d, kit_dim_);  // else unread
+    if (options_.jersey_weight_m > 0) jerseys[d] = CheckedJersey(det, frame, d);                        // else unread
   }
 
   // Predict every track to this frame.
@@ -249,6 +282,13 @@ TrackerFrameResult OnlineTracker::Update(int frame,
       low.push_back(d);
   }
 
+  // A confident detection's reading added to a track's number evidence.
+  auto add_reading = [](Track& t, const std::vector<float>& jersey, double legible) {
+    if (t.jersey_sum.empty()) t.jersey_sum.assign(jersey.size(), 0.0);
+    for (size_t n = 0; n < jersey.size(); ++n) t.jersey_sum[n] += legible * jersey[n];
+    t.legible_sum += legible;
+  };
+
   // Cost of every (track, detection) pair of a stage; infinite outside the gates.
   auto pair_cost = [&](const Track& t, int d, bool confident_stage) {
     const double distance_m = (detections[d].foot_in_pitch_m - t.filter.position_m()).norm();
@@ -256,6 +296,13 @@ TrackerFrameResult OnlineTracker::Update(int frame,
     double cost = distance_m;
     if ((confident_stage || options_.kit_in_weak_stage) && !t.kit.empty() && !kits[d].empty())
       cost += options_.kit_weight_m * EuclideanDistance(t.kit, kits[d]);
+    if (confident_stage && t.legible_sum > 0 && !jerseys[d].empty()) {
+      double agreement = 0;  // sum_n P_track(n) P_detection(n)
+      for (size_t n = 0; n < kNumJerseyNumbers; ++n) agreement += t.jersey_sum[n] * jerseys[d][n];
+      agreement /= t.legible_sum;
+      const double certainty = t.legible_sum / (t.legible_sum + options_.jersey_half_certainty_crops);
+      cost += options_.jersey_weight_m * detections[d].legible * certainty * std::max(0.0, 1 - agreement);
+    }
     if (!confident_stage || t.embedding.empty() || embeddings[d].empty()) return cost;
     const double appearance = CosineDistance(t.embedding, embeddings[d]);
     if (appearance > options_.max_appearance_distance) return kImpossible;
@@ -319,6 +366,7 @@ TrackerFrameResult OnlineTracker::Update(int frame,
     if (det.score >= options_.high_score) {
       if (!embeddings[d].empty()) MixInto(t.embedding, embeddings[d], options_.embedding_momentum);
       if (!kits[d].empty()) MixInto(t.kit, kits[d], options_.kit_momentum);
+      if (!jerseys[d].empty()) add_reading(t, jerseys[d], det.legible);
     }
     TrackerRow row;
     row.frame = frame;
@@ -355,10 +403,13 @@ TrackerFrameResult OnlineTracker::Update(int frame,
             KalmanFilter(options_.kalman, detections[d].foot_in_pitch_m),
             embeddings[d],
             kits[d],
+            {},
+            0,
             1,
             frame,
             {},
             0};
+    if (!jerseys[d].empty()) add_reading(t, jerseys[d], detections[d].legible);
     TrackerRow row;
     row.frame = frame;
     row.detection_index = detections[d].index;

@@ -96,6 +96,18 @@ struct OnlineTrackerOptions {
   // kit too when true.
   bool kit_in_weak_stage = false;
 
+  // Metres of cost per unit of jersey disagreement between a track and a detection (stages
+  // 1 and 3): teammates share a kit and look alike, and where they cross only the number
+  // tells them apart. Disagreement, in [0, 1] = the detection's P(legible) x the track's
+  // certainty x (1 - sum over numbers of P_track(n) P_detection(n)); P_track is the
+  // P(legible)-weighted mean of its confident detections' number distributions, and the
+  // certainty L / (L + jersey_half_certainty_crops), L their summed P(legible). It is ~0
+  // wherever numbers cannot be read (HD crops), unlike the kit. 0 = off.
+  double jersey_weight_m = 0.0;
+  // Summed P(legible) (about that many legible crops) at which a track's certainty of its
+  // number reaches one half, > 0: one misread crop does not make a track sure.
+  double jersey_half_certainty_crops = 2.0;
+
   // Reported positions: false = the detection's foot-point, true = the filtered one.
   bool report_filtered_position = false;
   // On confirmation, also report the matched detections of the tentative frames (rows with
@@ -118,6 +130,11 @@ struct TrackerDetection {
   // for all non-empty kits a tracker sees. Read (and checked) only when kit_weight_m > 0.
   std::vector<float> kit;
   int64_t index = 0;  // opaque to the tracker, returned in TrackerRow (e.g. a row number)
+  // The crop's jersey number: P(number 0..99) (summing to 1) and P(legible) in [0, 1], e.g.
+  // from the crop encoder's jn outputs; empty, or 100 values. Read (and checked) only when
+  // jersey_weight_m > 0.
+  std::vector<float> jersey;
+  double legible = 0;
 };
 
 // A confirmed track matched to a detection in a frame: one row of tracks.csv.

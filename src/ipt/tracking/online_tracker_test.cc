@@ -51,7 +51,7 @@ std::vector<std::vector<TrackerDetection>> MakeFrames(const std::vector<Walker>&
       const Eigen::Vector2d foot_m = walkers[p].At(f) + Eigen::Vector2d(noise(rng), noise(rng));
       if (hidden(static_cast<int>(p), f)) continue;
       frames[f - 1].push_back(TrackerDetection{foot_m, 0.9, walkers[p].embedding, {},
-                                               static_cast<int64_t>(p) * kIndexStride + f});
+                                               static_cast<int64_t>(p) * kIndexStride + f, {}, 0});
     }
   return frames;
 }
@@ -189,6 +189,59 @@ TEST(OnlineTracker, KitsKeepOpponentsApartWhereMotionCannot) {
   options.kit_weight_m = 0;  // off: kits are not read at all
   OnlineTracker off(options, kFps);
   EXPECT_NO_THROW(off.Update(1, bad));
+}
+
+// Teammates: one kit, one embedding; only their numbers (7 and 12) tell them apart where
+// they meet and turn back.
+TEST(OnlineTracker, JerseysKeepTeammatesApartWhereMotionCannot) {
+  auto frames_of = [](double legible) {
+    std::vector<std::vector<TrackerDetection>> frames;
+    for (int f = 1; f <= 50; ++f) {
+      const double step = 0.2 * (f <= 25 ? f - 25 : 25 - f);  // 0 at frame 25, then back
+      std::vector<TrackerDetection> detections;
+      for (int p = 0; p < 2; ++p) {
+        TrackerDetection d;
+        d.foot_in_pitch_m = {15 + (p == 0 ? step : -step), 10};
+        d.score = 0.9;
+        d.embedding = UnitEmbedding(4, 0);
+        d.index = p * kIndexStride + f;
+        d.jersey.assign(100, 0.1f / 99);  // a reader 90 % sure of the number
+        d.jersey[p == 0 ? 7 : 12] = 0.9f;
+        d.legible = legible;
+        detections.push_back(d);
+      }
+      frames.push_back(detections);
+    }
+    return frames;
+  };
+  auto swaps = [](const std::vector<TrackerRow>& rows) {
+    std::map<int64_t, std::set<int64_t>> people_of_track;
+    for (const TrackerRow& r : rows) people_of_track[r.track_id].insert(PersonOf(r.detection_index));
+    int mixed = 0;
+    for (const auto& [id, people] : people_of_track) mixed += people.size() > 1;
+    return mixed;
+  };
+  OnlineTrackerOptions options;
+  EXPECT_EQ(swaps(TrackAll(options, kFps, frames_of(0.8))), 2);  // jersey_weight_m 0: off
+  options.jersey_weight_m = 2;
+  EXPECT_EQ(swaps(TrackAll(options, kFps, frames_of(0.8))), 0);
+  EXPECT_EQ(swaps(TrackAll(options, kFps, frames_of(0.0))), 2);  // never legible (HD crops): distance decides
+  // Readings that are not 100 probabilities summing to 1, or P(legible) outside [0, 1], are refused.
+  for (int bad_case = 0; bad_case < 4; ++bad_case) {
+    std::vector<TrackerDetection> bad = frames_of(0.8)[0];
+    if (bad_case == 0) bad[1].jersey.resize(99);
+    if (bad_case == 1) bad[1].jersey[3] = 0.5f;
+    if (bad_case == 2) bad[1].jersey[3] = -0.01f;
+    if (bad_case == 3) bad[1].legible = 1.5;
+    OnlineTracker tracker(options, kFps);
+    EXPECT_THROW(tracker.Update(1, bad), Error) << bad_case;
+    options.jersey_weight_m = 0;  // off: readings are not read at all
+    OnlineTracker off(options, kFps);
+    EXPECT_NO_THROW(off.Update(1, bad)) << bad_case;
+    options.jersey_weight_m = 2;
+  }
+  options.jersey_half_certainty_crops = 0;
+  EXPECT_THROW(options.Check(), Error);
 }
 
 TEST(OnlineTracker, MissedPersonKeepsItsId) {
