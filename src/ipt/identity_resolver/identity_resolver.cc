@@ -37,11 +37,11 @@ tracking::IdentityOptions IdentityOptionsFromJson(const nlohmann::json& json, co
   tracking::IdentityOptions o;
   // The referee station options (session 16) may be absent: they act only on rosters
   // with stations, which no match had before. So may join_by_name (session 17) and
-  // weigh_names_by_detections (session 18): rules after the network, on for old packages
+  // name_ties_by_detections (session 18): rules after the network, on for old packages
   // too (their weights do not depend on them; see io::WithAddedOptions and docs/models.md,
-  // "Joined by name" and "Names weighed by detections").
+  // "Joined by name" and "Ties named by detections").
   io::OptionsFromJson(io::WithAddedOptions(json, IdentityOptionsToJson({}),
-                                           {"touchline_margin_m", "station_error", "join_by_name", "weigh_names_by_detections"}),
+                                           {"touchline_margin_m", "station_error", "join_by_name", "name_ties_by_detections"}),
                       source, prefix, o, kVisitAll);
   try {
     o.Check();

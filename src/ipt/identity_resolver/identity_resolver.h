@@ -49,7 +49,7 @@ void VisitIdentityOptions(Options& o, Visit&& visit) {
   visit("", "touchline_margin_m", o.touchline_margin_m);
   visit("", "station_error", o.station_error);
   visit("", "join_by_name", o.join_by_name);
-  visit("", "weigh_names_by_detections", o.weigh_names_by_detections);
+  visit("", "name_ties_by_detections", o.name_ties_by_detections);
 }
 
 class IdentityResolver {

@@ -235,6 +235,9 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     const int k = static_cast<int>(entries.size()), m = static_cast<int>(ids.size());
     // Never chosen when anything else is possible; finite for the solver.
     constexpr double kForbidden = 1e9;
+    // Costs are sums of a few logs: 1e-9 is far below what evidence changes, and far above
+    // the rounding of equal costs (~1e-15).
+    constexpr double kTieBreak = 1e-9;
     Eigen::MatrixXd cost = Eigen::MatrixXd::Constant(m, k + m, kForbidden);
     // The roster's numbers of the category (none when an entry has no number).
     JerseySetLike roster_numbers;
@@ -281,15 +284,19 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       for (double v : log_p) sum += std::exp(v - top);
       for (int e = 0; e < k; ++e) cost(r, e) = -(log_p[e] - top - std::log(sum));
     }
-    // The solver weighs each identity by its detections (weigh_names_by_detections): the
-    // costs stay per identity for the threshold and the order of step 4.
+    // Ties (name_ties_by_detections): of identities whose costs for an entry are equal, the
+    // one with more detections is named. Its cost is lowered by kTieBreak x its share of the
+    // category's most detections: far below any difference in evidence.
     Eigen::MatrixXd solved = cost;
-    if (options.weigh_names_by_detections) {
+    if (options.name_ties_by_detections) {
+      std::vector<double> detections(m, 0.0);
       for (int r = 0; r < m; ++r) {
-        int detections = 0;
-        for (int t : identities[ids[r]]) detections += tracks[t].detections;
-        for (int col = 0; col < k + m; ++col) {
-          if (cost(r, col) < kForbidden) solved(r, col) *= detections;
+        for (int t : identities[ids[r]]) detections[r] += tracks[t].detections;
+      }
+      const double most = *std::max_element(detections.begin(), detections.end());
+      for (int r = 0; r < m; ++r) {
+        for (int e = 0; e < k; ++e) {
+          if (cost(r, e) < kForbidden) solved(r, e) -= kTieBreak * detections[r] / most;
         }
       }
     }

@@ -15,8 +15,8 @@
 //    number (P(number) over all 100, combined as in 3.).
 // 3. Names: per category, a linear sum assignment of identities to the roster entries of
 //    that category (at most one identity per entry, so a player is in one place per
-//    frame), cost -log P(entry | identity), times the identity's detections
-//    (weigh_names_by_detections). P(entry) is the normalised product over the
+//    frame), cost -log P(entry | identity); of identities whose costs tie, the one with
+//    more detections is named (name_ties_by_detections). P(entry) is the normalised product over the
 //    identity's tracks of P(that entry's number) + P(unknown) / 100 (a track that cannot
 //    read its number spreads its vote evenly), among the entries' numbers; an entry
 //    without a number reads as 1/100 per track (as a track that reads nothing). An identity stays unnamed (its own column of
@@ -99,12 +99,13 @@ struct IdentityOptions {
   // join validly (numbers are unique in a team; a team's one goalkeeper, a referee's
   // station). Links made by the roster, where appearance and motion could not.
   bool join_by_name = true;
-  // 3. in the header: the assignment weighs each identity's costs by its detections, so
-  // that of two identities alike in evidence for one entry (tracks that overlap in time,
-  // both on the referee's station) the one with more detections is named: the expected
-  // share of detections named right, which is what identity accuracy counts. Whether an
-  // identity may be named at all (min_player_probability) does not change.
-  bool weigh_names_by_detections = true;
+  // 3. in the header: of identities whose costs for an entry tie, the assignment names the
+  // one with more detections, not the solver's first (two tracks on the referee's station at
+  // once, a whole-match one and a player taken for a referee for a few seconds: both 0.95).
+  // Evidence still decides wherever it differs: weighing the costs by detections instead
+  // gained on validation but named a whole-match track that was less sure than a player's
+  // four pieces on held-out (docs/models.md, "Ties named by detections").
+  bool name_ties_by_detections = true;
   // Later tracks scored per track (the most alike reachable ones): bounds the network's
   // work on a 90-minute match with thousands of fragments.
   int max_candidates = 32;

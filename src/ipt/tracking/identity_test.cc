@@ -173,9 +173,9 @@ TEST(Identity, RefereesAreNamedByTheirStations) {
 }
 
 // Two tracks on the referee's station at once (a player taken for a referee for a few
-// seconds beside the referee's whole-match track): alike by the roster, so the one with
-// more detections is named, in either order; unweighed, the solver's tie-break decides.
-TEST(Identity, OfIdentitiesAlikeInEvidenceTheOneWithMoreDetectionsIsNamed) {
+// seconds beside the referee's whole-match track): tied by the roster, so the one with
+// more detections is named, in either order; without the rule the solver's order decides.
+TEST(Identity, OfTiedIdentitiesTheOneWithMoreDetectionsIsNamed) {
   io::MatchInfo match = Match();
   match.pitch.width_m = 68;
   for (io::RosterEntry& e : match.roster) {
@@ -189,32 +189,31 @@ TEST(Identity, OfIdentitiesAlikeInEvidenceTheOneWithMoreDetectionsIsNamed) {
     return t;
   };
   const IdentityTrack whole = referee(1, 1, 3000, 50), brief = referee(2, 1534, 1746, 100);
-  IdentityOptions weighed, unweighed;
-  unweighed.weigh_names_by_detections = false;
-  int brief_named_unweighed = 0;
+  IdentityOptions by_detections, off;
+  off.name_ties_by_detections = false;
+  int brief_named_off = 0;
   for (const bool brief_first : {false, true}) {
     const std::vector<IdentityTrack> tracks =
         brief_first ? std::vector<IdentityTrack>{brief, whole} : std::vector<IdentityTrack>{whole, brief};
     const int w = brief_first ? 1 : 0, b = 1 - w;
-    IdentityResult r = ResolveIdentities(tracks, match, Constant(0.9f), weighed);
+    IdentityResult r = ResolveIdentities(tracks, match, Constant(0.9f), by_detections);
     EXPECT_EQ(r.player_id[w], 20) << brief_first;
     EXPECT_FALSE(r.player_id[b]) << brief_first;
-    r = ResolveIdentities(tracks, match, Constant(0.9f), unweighed);
+    r = ResolveIdentities(tracks, match, Constant(0.9f), off);
     EXPECT_EQ(r.player_id[0].has_value() + r.player_id[1].has_value(), 1);
-    brief_named_unweighed += r.player_id[b] == 20;
+    brief_named_off += r.player_id[b] == 20;
   }
-  EXPECT_EQ(brief_named_unweighed, 1);  // the tie goes by order: the reason for weighing
-  // Weighing never names an identity that could not be named alone: a whole-match track
-  // torn between 7 and 10 (P(entry) under min_player_probability) stays unnamed beside a
-  // brief one sure of 7, which is named.
+  EXPECT_EQ(brief_named_off, 1);  // the tie goes by order: the reason for the rule
+  // Evidence outranks size: a whole-match track fairly sure of 7 (P(entry) 0.95) beside a
+  // brief one surer of it (0.999): the brief one is named.
   IdentityTrack unsure = Track(3, 1, 3000, {10, 10}, {12, 10}), sure = Track(4, 100, 120, {40, 10}, {41, 10});
   unsure.jersey = Reads(7, 0.3f);
-  unsure.jersey[10] = 0.3f;
-  unsure.jersey[io::kNumJerseys] = 0.4f;
   sure.jersey = Reads(7, 0.99f);
-  const IdentityResult r = ResolveIdentities({unsure, sure}, Match(), Constant(0.0f), weighed);
-  EXPECT_FALSE(r.player_id[0]);
-  EXPECT_EQ(r.player_id[1], 2);
+  for (const IdentityOptions& options : {by_detections, off}) {
+    const IdentityResult r = ResolveIdentities({unsure, sure}, Match(), Constant(0.0f), options);
+    EXPECT_FALSE(r.player_id[0]);
+    EXPECT_EQ(r.player_id[1], 2);
+  }
 }
 
 // Random tracks and affinities: whatever the affinity says, an identity's tracks never
@@ -243,7 +242,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
     options.min_roster_evidence = trial % 2 ? 0.25 : 0.0;
     // Joining by name changes identities after the assignment: constraints only.
     options.join_by_name = (trial / 2) % 2;
-    options.weigh_names_by_detections = (trial / 4) % 2;
+    options.name_ties_by_detections = (trial / 4) % 2;  // moves the optimum by < 1e-9
     const IdentityResult r = ResolveIdentities(tracks, match, [&](const std::vector<std::pair<int, int>>& pairs) {
       std::vector<float> p;
       for (size_t k = 0; k < pairs.size(); ++k) p.push_back(static_cast<float>(u(rng)));
@@ -320,25 +319,18 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
         return roster / all >= options.min_roster_evidence * numbers.size() / 100.0;
       };
       const double unnamed = -std::log(options.min_player_probability);
-      // Each identity's costs times its detections, when weighed.
-      auto weight = [&](int id) {
-        if (!options.weigh_names_by_detections) return 1.0;
-        double detections = 0;
-        for (int t : members[id]) detections += tracks[t].detections;
-        return detections;
-      };
       double best = 1e18;
       std::function<void(size_t, std::set<int>&, double)> search = [&](size_t i, std::set<int>& used, double sum) {
         if (i == ids.size()) {
           best = std::min(best, sum);
           return;
         }
-        search(i + 1, used, sum + weight(ids[i]) * unnamed);
+        search(i + 1, used, sum + unnamed);
         if (!nameable(ids[i])) return;
         for (int e = 0; e < static_cast<int>(entries.size()); ++e) {
           if (used.count(e)) continue;
           used.insert(e);
-          search(i + 1, used, sum + weight(ids[i]) * cost(ids[i], e));
+          search(i + 1, used, sum + cost(ids[i], e));
           used.erase(e);
         }
       };
@@ -348,15 +340,15 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
       for (int id : ids) {
         const auto player = r.player_id[members[id].front()];
         if (!player) {
-          got += weight(id) * unnamed;
+          got += unnamed;
           continue;
         }
         const int e = static_cast<int>(std::find_if(entries.begin(), entries.end(),
                                                     [&](const io::RosterEntry* x) { return x->player_id == *player; }) -
                                        entries.begin());
-        got += weight(id) * cost(id, e);
+        got += cost(id, e);
       }
-      EXPECT_NEAR(got, best, 1e-6 * std::max(1.0, best)) << "trial " << trial;
+      EXPECT_NEAR(got, best, 1e-6) << "trial " << trial;
     }
   }
 }
