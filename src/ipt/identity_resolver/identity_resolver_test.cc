@@ -122,8 +122,9 @@ TEST(IdentityResolver, RefusesPackagesOfOtherFeaturesOrOptions) {
   EXPECT_NE(error(a, "other").find("architecture.other"), std::string::npos);
 }
 
-// Packages written before the referee stations (session 16) and joining by name (session
-// 17) lack their keys: they load with the defaults; a package that sets them keeps its own.
+// Packages written before the referee stations (session 16), joining by name (session 17)
+// and the tie rule (session 18) lack their keys: they load with the defaults; a package
+// that sets them keeps its own.
 TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
   const fs::path dir = testing::FreshTempDir("identity_older");
   AffinityNet net(AffinityNetConfig{});
@@ -131,13 +132,18 @@ TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
                       {"network", net->config.ToJson()},
                       {"resolving", IdentityOptionsToJson({})},
                       {"pair_features", tracking::PairFeatureNames()}};
-  for (const char* key : {"touchline_margin_m", "station_error", "join_by_name"}) a["resolving"].erase(key);
+  for (const char* key : {"touchline_margin_m", "station_error", "join_by_name", "name_ties_by_detections"}) {
+    a["resolving"].erase(key);
+  }
   const IdentityResolver old(Package(net, dir / "old", a));
   EXPECT_TRUE(old.options().join_by_name);
+  EXPECT_TRUE(old.options().name_ties_by_detections);
   EXPECT_EQ(old.options().station_error, tracking::IdentityOptions{}.station_error);
   a["resolving"]["join_by_name"] = false;
+  a["resolving"]["name_ties_by_detections"] = false;
   const IdentityResolver off(Package(net, dir / "off", a));
   EXPECT_FALSE(off.options().join_by_name);
+  EXPECT_FALSE(off.options().name_ties_by_detections);
 }
 
 // A tiny training run lowers the loss, and the trained resolver links a fresh match's

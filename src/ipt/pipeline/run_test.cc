@@ -377,6 +377,24 @@ TEST(OnlineTrackerPackage, OptionsRoundTripAndBadInputsNameTheField) {
   EXPECT_TRUE(store.Get(w.refs.at("tracker")).trained_with == (std::map<std::string, std::string>{
                   {"detector", w.refs.at("detector")}, {"crop_encoder", w.refs.at("crop_encoder")}}));
 
+  // Packages written before the kit (session 16) and jersey (session 18) terms lack their
+  // keys: they load with both off; a package that sets one keeps it.
+  nlohmann::json older = OnlineTrackerOptionsToJson(options);
+  for (const char* key :
+       {"kit_weight_m", "kit_momentum", "kit_in_weak_stage", "jersey_weight_m", "jersey_half_certainty_crops"}) {
+    ASSERT_TRUE(older.contains(key)) << key;
+    older.erase(key);
+  }
+  const tracking::OnlineTrackerOptions loaded = OnlineTrackerOptionsFromJson(older, "m.json");
+  EXPECT_EQ(loaded.kit_weight_m, 0.0);
+  EXPECT_EQ(loaded.jersey_weight_m, 0.0);
+  EXPECT_EQ(loaded.jersey_half_certainty_crops, tracking::OnlineTrackerOptions{}.jersey_half_certainty_crops);
+  older["jersey_weight_m"] = 2.0;
+  EXPECT_EQ(OnlineTrackerOptionsFromJson(older, "m.json").jersey_weight_m, 2.0);
+  older["jersey_half_certainty_crops"] = 0.0;  // Check() refuses
+  EXPECT_NE(ErrorOf([&] { OnlineTrackerOptionsFromJson(older, "m.json"); }).find("jersey_half_certainty_crops"),
+            std::string::npos);
+
   nlohmann::json j = OnlineTrackerOptionsToJson(options);
   j["kalman"].erase("measurement_sigma_m");
   EXPECT_NE(ErrorOf([&] { OnlineTrackerOptionsFromJson(j, "m.json"); })

@@ -286,7 +286,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     }
     // Ties (name_ties_by_detections): of identities whose costs for an entry are equal, the
     // one with more detections is named. Its cost is lowered by kTieBreak x its share of the
-    // category's most detections: far below any difference in evidence.
+    // category's most detections: below any difference in evidence but the smallest.
     Eigen::MatrixXd solved = cost;
     if (options.name_ties_by_detections) {
       std::vector<double> detections(m, 0.0);
