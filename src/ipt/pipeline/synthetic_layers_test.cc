@@ -433,5 +433,117 @@ TEST(FrameLayerFile, SequentialRowsAndTheTrackLevelAgreeWithTheLayerInMemory) {
   std::filesystem::remove_all(dir);
 }
 
+// The online tracker's jersey term reads each row's jn outputs as the identity resolver
+// does: P(legible) from the presence logits, P(number) from the number and digit logits.
+// Two nearby legible players' readings are swapped in one frame; with both in both gates
+// and a heavy term the tracker follows the numbers there, and the track layer, from the
+// layer in memory and from its file (by block), equals the tracker run here on detections
+// built from those fields.
+TEST(FrameLayerFile, TheJerseyTermReadsTheCropEncodersNumbers) {
+  SyntheticLayersOptions o;
+  o.minutes = 0.8;  // more than one block
+  const io::MatchInfo match = Roster();
+  FrameLayer layer = SynthesizeMatchLayers(match, o).frames;
+  auto legible_of = [&](int64_t r) {
+    std::array<double, crop_encoder::kNumPresence> presence;
+    crop_encoder::Softmax(layer.Row(crop_encoder::kPresenceField, r), crop_encoder::kNumPresence, presence.data());
+    return presence[static_cast<int>(io::Legibility::kLegible)];
+  };
+  auto number_of = [&](int64_t r) {
+    const auto p = crop_encoder::JerseyNumberProbabilities(layer.Row(crop_encoder::kNumberField, r),
+                                                           layer.Row(crop_encoder::kDigitsField, r));
+    return static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
+  };
+  auto distance_m = [&](int64_t a, int64_t b) {
+    return std::hypot(layer.refined_foot_points_m[2 * a] - layer.refined_foot_points_m[2 * b],
+                      layer.refined_foot_points_m[2 * a + 1] - layer.refined_foot_points_m[2 * b + 1]);
+  };
+  // The last frame with two legible rows within kNearM reading different numbers that no
+  // other row within 2 kNearM reads (numbers repeat across teams): swap their readings.
+  constexpr double kNearM = 8;
+  auto alone_with_its_number = [&](int64_t r, int64_t other) {
+    for (int64_t q = r; q >= 0 && layer.frame[q] == layer.frame[r]; --q) {
+      if (q != r && q != other && distance_m(q, r) < 2 * kNearM && number_of(q) == number_of(r)) return false;
+    }
+    for (int64_t q = r + 1; q < layer.rows && layer.frame[q] == layer.frame[r]; ++q) {
+      if (q != other && distance_m(q, r) < 2 * kNearM && number_of(q) == number_of(r)) return false;
+    }
+    return true;
+  };
+  int64_t r1 = -1, r2 = -1;
+  for (int64_t r = layer.rows - 1; r >= 0 && r2 < 0; --r) {
+    if (legible_of(r) < 0.5) continue;
+    for (int64_t q = r - 1; q >= 0 && layer.frame[q] == layer.frame[r]; --q) {
+      if (legible_of(q) >= 0.5 && number_of(q) != number_of(r) && distance_m(q, r) < kNearM &&
+          alone_with_its_number(q, r) && alone_with_its_number(r, q)) {
+        r1 = q, r2 = r;
+        break;
+      }
+    }
+  }
+  ASSERT_GE(r1, 0);
+  ASSERT_GT(layer.frame[r1], layer.frames / 2);  // both tracks have read numbers before
+  for (const std::string field : {crop_encoder::kPresenceField, crop_encoder::kNumberField, crop_encoder::kDigitsField}) {
+    std::vector<float>& v = layer.crop_fields.at(field);
+    const int64_t width = static_cast<int64_t>(v.size()) / layer.rows;
+    std::swap_ranges(v.begin() + r1 * width, v.begin() + (r1 + 1) * width, v.begin() + r2 * width);
+  }
+
+  tracking::OnlineTrackerOptions tracker;
+  tracker.min_gate_m = tracker.max_gate_m = kNearM + 1;  // both rows in both tracks' gates
+  tracker.jersey_weight_m = 1000;
+  std::vector<std::vector<tracking::TrackerDetection>> frames(layer.frames);
+  for (int64_t r = 0; r < layer.rows; ++r) {
+    tracking::TrackerDetection d;
+    d.foot_in_pitch_m = {layer.refined_foot_points_m[2 * r], layer.refined_foot_points_m[2 * r + 1]};
+    d.score = layer.score[r];
+    const float* e = layer.Row(crop_encoder::kEmbeddingField, r);
+    d.embedding.assign(e, e + crop_encoder::kEmbeddingDim);
+    d.legible = legible_of(r);
+    const auto p = crop_encoder::JerseyNumberProbabilities(layer.Row(crop_encoder::kNumberField, r),
+                                                           layer.Row(crop_encoder::kDigitsField, r));
+    d.jersey.assign(p.begin(), p.end());
+    d.index = r;
+    frames[layer.frame[r] - 1].push_back(std::move(d));
+  }
+  auto ids_by_row = [&](const tracking::OnlineTrackerOptions& options) {
+    std::vector<int64_t> ids(layer.rows, -1);
+    for (const tracking::TrackerRow& row : tracking::TrackAll(options, match.fps, frames)) {
+      ids[row.detection_index] = row.track_id;
+    }
+    return ids;
+  };
+  const std::vector<int64_t> expected = ids_by_row(tracker);
+  tracking::OnlineTrackerOptions off = tracker;
+  off.jersey_weight_m = 0;
+  const std::vector<int64_t> without = ids_by_row(off);
+  // The rows of the frame before nearest to r1 and r2: where their tracks come from.
+  auto nearest_before = [&](int64_t r) {
+    int64_t best = -1;
+    for (int64_t q = 0; q < layer.rows; ++q) {
+      if (layer.frame[q] == layer.frame[r] - 1 && (best < 0 || distance_m(q, r) < distance_m(best, r))) best = q;
+    }
+    return best;
+  };
+  const int64_t p1 = nearest_before(r1), p2 = nearest_before(r2);
+  ASSERT_NE(p1, p2);
+  // Without the term, position decides; with it, the swapped readings take each other's track.
+  EXPECT_EQ(without[r1], without[p1]);
+  EXPECT_EQ(without[r2], without[p2]);
+  EXPECT_NE(expected[p1], expected[p2]);
+  EXPECT_EQ(expected[r1], expected[p2]);
+  EXPECT_EQ(expected[r2], expected[p1]);
+
+  const std::filesystem::path dir = testing::FreshTempDir("frame_layer_jersey");
+  const int64_t rows = layer.rows;
+  FrameLayer copy = layer;
+  io::WriteSafetensors(FrameLayerFile(std::move(copy)), dir / "frame.safetensors");
+  const FrameLayer opened = OpenFrameLayer(dir / "frame.safetensors", "opened");
+  for (const FrameLayer* l : {static_cast<const FrameLayer*>(&layer), &opened}) {
+    EXPECT_EQ(ReadTrackLayer(ComputeTrackLayer(*l, match.fps, tracker), rows, "track").track_id, expected);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace ipt::pipeline
