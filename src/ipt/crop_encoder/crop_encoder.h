@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "ipt/io/annotations.h"
 #include "ipt/registry/model_package.h"
 
 namespace ipt::crop_encoder {
@@ -98,6 +99,15 @@ void Softmax(const float* logits, int n, T* out) {
   double sum = 0;
   for (int k = 0; k < n; ++k) sum += static_cast<double>(out[k] = static_cast<T>(std::exp(static_cast<double>(logits[k] - top))));
   for (int k = 0; k < n; ++k) out[k] = static_cast<T>(out[k] / sum);
+}
+
+// P(legible) of a crop from its presence logits (io::Legibility order), as float or
+// double: what every reader of the jn outputs weighs a crop's number by.
+template <typename T = float>
+T LegibleProbability(const float* presence_logits) {
+  std::array<T, kNumPresence> presence;
+  Softmax(presence_logits, kNumPresence, presence.data());
+  return presence[static_cast<int>(io::Legibility::kLegible)];
 }
 
 struct CropEncoderRunOptions {

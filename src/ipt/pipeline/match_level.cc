@@ -180,9 +180,7 @@ class IdentityEvidence {
     ++rows_;
     const float* e = block.Row(crop_encoder::kEmbeddingField, row);
     for (int k = 0; k < crop_encoder::kEmbeddingDim; ++k) embedding_[k] += e[k];
-    std::array<float, crop_encoder::kNumPresence> presence;
-    crop_encoder::Softmax(block.Row(crop_encoder::kPresenceField, row), crop_encoder::kNumPresence, presence.data());
-    const float legible = presence[static_cast<int>(io::Legibility::kLegible)];
+    const float legible = crop_encoder::LegibleProbability(block.Row(crop_encoder::kPresenceField, row));
     const auto p = crop_encoder::JerseyNumberProbabilities(block.Row(crop_encoder::kNumberField, row),
                                                            block.Row(crop_encoder::kDigitsField, row));
     for (int n = 0; n < io::kNumJerseys; ++n) numbers_[n] += double(legible) * p[n];
@@ -356,10 +354,8 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
                   block_rows, [&](const FrameRowBlock& block) {
                     for (int64_t r = block.begin(); r < block.end(); ++r) {
                       if (tracks.track_id[r] < 0) continue;
-                      std::array<double, crop_encoder::kNumPresence> presence;
-                      crop_encoder::Softmax(block.Row(crop_encoder::kPresenceField, r), crop_encoder::kNumPresence,
-                                            presence.data());
-                      const double legible = presence[static_cast<int>(io::Legibility::kLegible)];
+                      const double legible =
+                          crop_encoder::LegibleProbability<double>(block.Row(crop_encoder::kPresenceField, r));
                       if (legible < options.min_legible_probability) continue;
                       const std::array<float, crop_encoder::kNumNumbers> numbers =
                           crop_encoder::JerseyNumberProbabilities(block.Row(crop_encoder::kNumberField, r),

@@ -232,10 +232,7 @@ io::SafetensorsFile ComputeTrackLayer(const FrameLayer& layer, double fps, const
         d.kit.assign(kit, kit + crop_encoder::kKitDim);
       }
       if (jerseys) {  // as the identity resolver reads a crop (match_level.cc)
-        std::array<float, crop_encoder::kNumPresence> presence;
-        crop_encoder::Softmax(crop_rows.Row(crop_encoder::kPresenceField, r), crop_encoder::kNumPresence,
-                              presence.data());
-        d.legible = presence[static_cast<int>(io::Legibility::kLegible)];
+        d.legible = crop_encoder::LegibleProbability(crop_rows.Row(crop_encoder::kPresenceField, r));
         const auto p = crop_encoder::JerseyNumberProbabilities(crop_rows.Row(crop_encoder::kNumberField, r),
                                                                crop_rows.Row(crop_encoder::kDigitsField, r));
         d.jersey.assign(p.begin(), p.end());
@@ -361,9 +358,7 @@ tracking::ChunkDetections FrameLayerChunk(const FrameLayer& layer, int64_t begin
     float roles[crop_encoder::kNumRoles];
     crop_encoder::Softmax(block.Row(crop_encoder::kRoleField, r), crop_encoder::kNumRoles, roles);
     d.role.insert(d.role.end(), roles, roles + crop_encoder::kNumRoles);
-    float presence[crop_encoder::kNumPresence];
-    crop_encoder::Softmax(block.Row(crop_encoder::kPresenceField, r), crop_encoder::kNumPresence, presence);
-    d.legible.push_back(presence[static_cast<int>(io::Legibility::kLegible)]);
+    d.legible.push_back(crop_encoder::LegibleProbability(block.Row(crop_encoder::kPresenceField, r)));
     const auto numbers = crop_encoder::JerseyNumberProbabilities(block.Row(crop_encoder::kNumberField, r),
                                                                  block.Row(crop_encoder::kDigitsField, r));
     d.jersey.insert(d.jersey.end(), numbers.begin(), numbers.end());

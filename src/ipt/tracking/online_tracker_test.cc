@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <random>
@@ -143,40 +144,51 @@ TEST(OnlineTracker, CrossingWithMergedDetectionsKeepsIds) {
     }
 }
 
+// Two people at z = 10 m run at each other along x, meet at frame 25 and turn back (50
+// frames), with one appearance embedding: motion predicts that each went on into the
+// other's detection. `dress(person, detection)` adds what tells them apart.
+std::vector<std::vector<TrackerDetection>> MeetAndTurnBack(const std::function<void(int, TrackerDetection&)>& dress) {
+  std::vector<std::vector<TrackerDetection>> frames;
+  for (int f = 1; f <= 50; ++f) {
+    const double step = 0.2 * (f <= 25 ? f - 25 : 25 - f);  // 0 at frame 25, then back
+    std::vector<TrackerDetection> detections;
+    for (int p = 0; p < 2; ++p) {
+      TrackerDetection d;
+      d.foot_in_pitch_m = {15 + (p == 0 ? step : -step), 10};
+      d.score = 0.9;
+      d.embedding = UnitEmbedding(4, 0);  // the same for both
+      d.index = p * kIndexStride + f;
+      dress(p, d);
+      detections.push_back(d);
+    }
+    frames.push_back(detections);
+  }
+  return frames;
+}
+
+// Tracks that hold more than one person.
+int MixedTracks(const std::vector<TrackerRow>& rows) {
+  std::map<int64_t, std::set<int64_t>> people_of_track;
+  for (const TrackerRow& r : rows) people_of_track[r.track_id].insert(PersonOf(r.detection_index));
+  int mixed = 0;
+  for (const auto& [id, people] : people_of_track) mixed += people.size() > 1;
+  return mixed;
+}
+
 // Two opponents run at each other, meet and turn back: motion predicts that each went on
 // into the other's detection. Their kits (kit_weight_m) keep them apart; without the kit
 // term, with the same appearance embedding, the tracks swap.
 TEST(OnlineTracker, KitsKeepOpponentsApartWhereMotionCannot) {
   auto frames_of = [](bool with_kits) {
-    std::vector<std::vector<TrackerDetection>> frames;
-    for (int f = 1; f <= 50; ++f) {
-      const double step = 0.2 * (f <= 25 ? f - 25 : 25 - f);  // 0 at frame 25, then back
-      std::vector<TrackerDetection> detections;
-      for (int p = 0; p < 2; ++p) {
-        TrackerDetection d;
-        d.foot_in_pitch_m = {15 + (p == 0 ? step : -step), 10};
-        d.score = 0.9;
-        d.embedding = UnitEmbedding(4, 0);  // the same for both
-        if (with_kits) d.kit = UnitEmbedding(3, p);
-        d.index = p * kIndexStride + f;
-        detections.push_back(d);
-      }
-      frames.push_back(detections);
-    }
-    return frames;
-  };
-  auto swaps = [](const std::vector<TrackerRow>& rows) {
-    std::map<int64_t, std::set<int64_t>> people_of_track;
-    for (const TrackerRow& r : rows) people_of_track[r.track_id].insert(PersonOf(r.detection_index));
-    int mixed = 0;
-    for (const auto& [id, people] : people_of_track) mixed += people.size() > 1;
-    return mixed;
+    return MeetAndTurnBack([&](int p, TrackerDetection& d) {
+      if (with_kits) d.kit = UnitEmbedding(3, p);
+    });
   };
   OnlineTrackerOptions options;
-  EXPECT_EQ(swaps(TrackAll(options, kFps, frames_of(true))), 2);  // kit_weight_m 0: off
+  EXPECT_EQ(MixedTracks(TrackAll(options, kFps, frames_of(true))), 2);  // kit_weight_m 0: off
   options.kit_weight_m = 2;
-  EXPECT_EQ(swaps(TrackAll(options, kFps, frames_of(true))), 0);
-  EXPECT_EQ(swaps(TrackAll(options, kFps, frames_of(false))), 2);  // no kits given: distance decides
+  EXPECT_EQ(MixedTracks(TrackAll(options, kFps, frames_of(true))), 0);
+  EXPECT_EQ(MixedTracks(TrackAll(options, kFps, frames_of(false))), 2);  // no kits given: distance decides
   // Kits of different widths, or of zero norm, are refused.
   OnlineTracker tracker(options, kFps);
   std::vector<TrackerDetection> bad = frames_of(true)[0];
@@ -195,37 +207,17 @@ TEST(OnlineTracker, KitsKeepOpponentsApartWhereMotionCannot) {
 // they meet and turn back.
 TEST(OnlineTracker, JerseysKeepTeammatesApartWhereMotionCannot) {
   auto frames_of = [](double legible) {
-    std::vector<std::vector<TrackerDetection>> frames;
-    for (int f = 1; f <= 50; ++f) {
-      const double step = 0.2 * (f <= 25 ? f - 25 : 25 - f);  // 0 at frame 25, then back
-      std::vector<TrackerDetection> detections;
-      for (int p = 0; p < 2; ++p) {
-        TrackerDetection d;
-        d.foot_in_pitch_m = {15 + (p == 0 ? step : -step), 10};
-        d.score = 0.9;
-        d.embedding = UnitEmbedding(4, 0);
-        d.index = p * kIndexStride + f;
-        d.jersey.assign(100, 0.1f / 99);  // a reader 90 % sure of the number
-        d.jersey[p == 0 ? 7 : 12] = 0.9f;
-        d.legible = legible;
-        detections.push_back(d);
-      }
-      frames.push_back(detections);
-    }
-    return frames;
-  };
-  auto swaps = [](const std::vector<TrackerRow>& rows) {
-    std::map<int64_t, std::set<int64_t>> people_of_track;
-    for (const TrackerRow& r : rows) people_of_track[r.track_id].insert(PersonOf(r.detection_index));
-    int mixed = 0;
-    for (const auto& [id, people] : people_of_track) mixed += people.size() > 1;
-    return mixed;
+    return MeetAndTurnBack([&](int p, TrackerDetection& d) {
+      d.jersey.assign(100, 0.1f / 99);  // a reader 90 % sure of the number
+      d.jersey[p == 0 ? 7 : 12] = 0.9f;
+      d.legible = legible;
+    });
   };
   OnlineTrackerOptions options;
-  EXPECT_EQ(swaps(TrackAll(options, kFps, frames_of(0.8))), 2);  // jersey_weight_m 0: off
+  EXPECT_EQ(MixedTracks(TrackAll(options, kFps, frames_of(0.8))), 2);  // jersey_weight_m 0: off
   options.jersey_weight_m = 2;
-  EXPECT_EQ(swaps(TrackAll(options, kFps, frames_of(0.8))), 0);
-  EXPECT_EQ(swaps(TrackAll(options, kFps, frames_of(0.0))), 2);  // never legible (HD crops): distance decides
+  EXPECT_EQ(MixedTracks(TrackAll(options, kFps, frames_of(0.8))), 0);
+  EXPECT_EQ(MixedTracks(TrackAll(options, kFps, frames_of(0.0))), 2);  // never legible (HD crops): distance decides
   // Readings that are not 100 probabilities summing to 1, or P(legible) outside [0, 1], are refused.
   for (int bad_case = 0; bad_case < 4; ++bad_case) {
     std::vector<TrackerDetection> bad = frames_of(0.8)[0];
