@@ -386,11 +386,14 @@ TEST(OnlineTrackerPackage, OptionsRoundTripAndBadInputsNameTheField) {
     older.erase(key);
   }
   const tracking::OnlineTrackerOptions loaded = OnlineTrackerOptionsFromJson(older, "m.json");
+  ASSERT_NE(tracking::OnlineTrackerOptions{}.kit_weight_m, 0.0);  // on by default since session 19
   EXPECT_EQ(loaded.kit_weight_m, 0.0);
   EXPECT_EQ(loaded.jersey_weight_m, 0.0);
   EXPECT_EQ(loaded.jersey_half_certainty_crops, tracking::OnlineTrackerOptions{}.jersey_half_certainty_crops);
   older["jersey_weight_m"] = 2.0;
+  older["kit_weight_m"] = 1.5;
   EXPECT_EQ(OnlineTrackerOptionsFromJson(older, "m.json").jersey_weight_m, 2.0);
+  EXPECT_EQ(OnlineTrackerOptionsFromJson(older, "m.json").kit_weight_m, 1.5);
   older["jersey_half_certainty_crops"] = 0.0;  // Check() refuses
   EXPECT_NE(ErrorOf([&] { OnlineTrackerOptionsFromJson(older, "m.json"); }).find("jersey_half_certainty_crops"),
             std::string::npos);

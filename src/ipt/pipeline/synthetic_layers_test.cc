@@ -492,6 +492,7 @@ TEST(FrameLayerFile, TheJerseyTermReadsTheCropEncodersNumbers) {
   tracking::OnlineTrackerOptions tracker;
   tracker.min_gate_m = tracker.max_gate_m = kNearM + 1;  // both rows in both tracks' gates
   tracker.jersey_weight_m = 1000;
+  tracker.kit_weight_m = 0;  // the jersey term alone (the kit's reading: the next test)
   std::vector<std::vector<tracking::TrackerDetection>> frames(layer.frames);
   for (int64_t r = 0; r < layer.rows; ++r) {
     tracking::TrackerDetection d;
@@ -535,6 +536,111 @@ TEST(FrameLayerFile, TheJerseyTermReadsTheCropEncodersNumbers) {
   EXPECT_EQ(expected[r2], expected[p1]);
 
   const std::filesystem::path dir = testing::FreshTempDir("frame_layer_jersey");
+  const int64_t rows = layer.rows;
+  FrameLayer copy = layer;
+  io::WriteSafetensors(FrameLayerFile(std::move(copy)), dir / "frame.safetensors");
+  const FrameLayer opened = OpenFrameLayer(dir / "frame.safetensors", "opened");
+  for (const FrameLayer* l : {static_cast<const FrameLayer*>(&layer), &opened}) {
+    EXPECT_EQ(ReadTrackLayer(ComputeTrackLayer(*l, match.fps, tracker), rows, "track").track_id, expected);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// The online tracker's kit term (on by default) reads each row's team.kit. Two nearby
+// players of different kits have their kits swapped in one frame; with both in both gates
+// and a heavy term the tracker follows the kits there, and the track layer, from the layer
+// in memory and from its file (by block), equals the tracker run here on detections built
+// from that field.
+TEST(FrameLayerFile, TheKitTermReadsTheCropEncodersKits) {
+  SyntheticLayersOptions o;
+  o.minutes = 0.8;  // more than one block
+  const io::MatchInfo match = Roster();
+  FrameLayer layer = SynthesizeMatchLayers(match, o).frames;
+  auto kit_distance = [&](int64_t a, int64_t b) {
+    const float *ka = layer.Row(crop_encoder::kKitField, a), *kb = layer.Row(crop_encoder::kKitField, b);
+    double sum = 0;
+    for (int k = 0; k < crop_encoder::kKitDim; ++k) sum += (ka[k] - kb[k]) * (ka[k] - kb[k]);
+    return std::sqrt(sum);
+  };
+  auto distance_m = [&](int64_t a, int64_t b) {
+    return std::hypot(layer.refined_foot_points_m[2 * a] - layer.refined_foot_points_m[2 * b],
+                      layer.refined_foot_points_m[2 * a + 1] - layer.refined_foot_points_m[2 * b + 1]);
+  };
+  // The last frame with two confident rows within kNearM of different kits (distance > 1)
+  // that no other row within 2 kNearM wears: swap their kits.
+  constexpr double kNearM = 8, kOtherKit = 1.0;
+  tracking::OnlineTrackerOptions tracker;
+  auto alone_in_its_kit = [&](int64_t r, int64_t other) {
+    for (int64_t q = 0; q < layer.rows; ++q) {
+      if (layer.frame[q] == layer.frame[r] && q != r && q != other && distance_m(q, r) < 2 * kNearM &&
+          kit_distance(q, r) < kOtherKit) {
+        return false;
+      }
+    }
+    return true;
+  };
+  int64_t r1 = -1, r2 = -1;
+  for (int64_t r = layer.rows - 1; r >= 0 && r2 < 0; --r) {
+    if (layer.score[r] < tracker.high_score) continue;
+    for (int64_t q = r - 1; q >= 0 && layer.frame[q] == layer.frame[r]; --q) {
+      if (layer.score[q] >= tracker.high_score && kit_distance(q, r) > kOtherKit && distance_m(q, r) < kNearM &&
+          alone_in_its_kit(q, r) && alone_in_its_kit(r, q)) {
+        r1 = q, r2 = r;
+        break;
+      }
+    }
+  }
+  ASSERT_GE(r1, 0);
+  ASSERT_GT(layer.frame[r1], layer.frames / 2);  // both tracks have kits before
+  {
+    std::vector<float>& v = layer.crop_fields.at(crop_encoder::kKitField);
+    std::swap_ranges(v.begin() + r1 * crop_encoder::kKitDim, v.begin() + (r1 + 1) * crop_encoder::kKitDim,
+                     v.begin() + r2 * crop_encoder::kKitDim);
+  }
+
+  ASSERT_GT(tracker.kit_weight_m, 0);  // on by default
+  tracker.min_gate_m = tracker.max_gate_m = kNearM + 1;  // both rows in both tracks' gates
+  tracker.kit_weight_m = 1000;
+  std::vector<std::vector<tracking::TrackerDetection>> frames(layer.frames);
+  for (int64_t r = 0; r < layer.rows; ++r) {
+    tracking::TrackerDetection d;
+    d.foot_in_pitch_m = {layer.refined_foot_points_m[2 * r], layer.refined_foot_points_m[2 * r + 1]};
+    d.score = layer.score[r];
+    const float* e = layer.Row(crop_encoder::kEmbeddingField, r);
+    d.embedding.assign(e, e + crop_encoder::kEmbeddingDim);
+    const float* kit = layer.Row(crop_encoder::kKitField, r);
+    d.kit.assign(kit, kit + crop_encoder::kKitDim);
+    d.index = r;
+    frames[layer.frame[r] - 1].push_back(std::move(d));
+  }
+  auto ids_by_row = [&](const tracking::OnlineTrackerOptions& options) {
+    std::vector<int64_t> ids(layer.rows, -1);
+    for (const tracking::TrackerRow& row : tracking::TrackAll(options, match.fps, frames)) {
+      ids[row.detection_index] = row.track_id;
+    }
+    return ids;
+  };
+  const std::vector<int64_t> expected = ids_by_row(tracker);
+  tracking::OnlineTrackerOptions off = tracker;
+  off.kit_weight_m = 0;
+  const std::vector<int64_t> without = ids_by_row(off);
+  auto nearest_before = [&](int64_t r) {
+    int64_t best = -1;
+    for (int64_t q = 0; q < layer.rows; ++q) {
+      if (layer.frame[q] == layer.frame[r] - 1 && (best < 0 || distance_m(q, r) < distance_m(best, r))) best = q;
+    }
+    return best;
+  };
+  const int64_t p1 = nearest_before(r1), p2 = nearest_before(r2);
+  ASSERT_NE(p1, p2);
+  // Without the term, position decides; with it, the swapped kits take each other's track.
+  EXPECT_EQ(without[r1], without[p1]);
+  EXPECT_EQ(without[r2], without[p2]);
+  EXPECT_NE(expected[p1], expected[p2]);
+  EXPECT_EQ(expected[r1], expected[p2]);
+  EXPECT_EQ(expected[r2], expected[p1]);
+
+  const std::filesystem::path dir = testing::FreshTempDir("frame_layer_kit");
   const int64_t rows = layer.rows;
   FrameLayer copy = layer;
   io::WriteSafetensors(FrameLayerFile(std::move(copy)), dir / "frame.safetensors");

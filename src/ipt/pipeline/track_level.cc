@@ -66,9 +66,12 @@ tracking::OnlineTrackerOptions OnlineTrackerOptionsFromJson(const nlohmann::json
   const std::string prefix = "architecture.options";
   tracking::OnlineTrackerOptions o;
   // The kit options (session 16) and the jersey options (session 18) may be absent: off,
-  // as those packages ran.
+  // as those packages ran (the kit term is on by default since session 19).
+  tracking::OnlineTrackerOptions as_they_ran;
+  as_they_ran.kit_weight_m = 0;
+  as_they_ran.jersey_weight_m = 0;
   const nlohmann::json completed =
-      io::WithAddedOptions(json, OnlineTrackerOptionsToJson({}),
+      io::WithAddedOptions(json, OnlineTrackerOptionsToJson(as_they_ran),
                            {"kit_weight_m", "kit_momentum", "kit_in_weak_stage", "jersey_weight_m",
                             "jersey_half_certainty_crops"});
   io::OptionsFromJson(completed, source, prefix, o, kVisitAllOptions);

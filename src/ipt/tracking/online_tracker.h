@@ -85,10 +85,11 @@ struct OnlineTrackerOptions {
   // Metres of cost per unit of kit distance (Euclidean, between unit kit vectors, in [0, 2])
   // between a track's kit and a detection's, when both have one (stages 1 and 3, and 2 with
   // kit_in_weak_stage). The kit (the crop encoder's team.kit) tells the two teams apart,
-  // which keeps opponents who meet and turn back on their own tracks. Off: on validation
-  // 1 m gained 2.8 HOTA points on 2-minute 4K matches and lost 2.6 on a 2-minute HD one,
-  // whose small crops give noisy kits (docs/models.md, "A kit term in the online tracker").
-  double kit_weight_m = 0.0;
+  // which keeps opponents who meet and turn back on their own tracks. On validation 1 m
+  // gained 2.8 HOTA points on 2-minute 4K matches and -0.1 on three 2-minute HD ones (-2.6,
+  // +0.2, +2.2; docs/models.md, "A kit term in the online tracker"). 0 = off, as packages
+  // without the key ran.
+  double kit_weight_m = 1.0;
   // Weight of the old track kit in its moving average, in [0, 1); from confident
   // detections only, as the embedding.
   double kit_momentum = 0.9;

@@ -185,7 +185,9 @@ TEST(OnlineTracker, KitsKeepOpponentsApartWhereMotionCannot) {
     });
   };
   OnlineTrackerOptions options;
-  EXPECT_EQ(MixedTracks(TrackAll(options, kFps, frames_of(true))), 2);  // kit_weight_m 0: off
+  options.kit_weight_m = 0;  // off
+  EXPECT_EQ(MixedTracks(TrackAll(options, kFps, frames_of(true))), 2);
+  EXPECT_EQ(MixedTracks(TrackAll(OnlineTrackerOptions{}, kFps, frames_of(true))), 0);  // default: 1 m
   options.kit_weight_m = 2;
   EXPECT_EQ(MixedTracks(TrackAll(options, kFps, frames_of(true))), 0);
   EXPECT_EQ(MixedTracks(TrackAll(options, kFps, frames_of(false))), 2);  // no kits given: distance decides
