@@ -86,9 +86,9 @@ struct OnlineTrackerOptions {
   // between a track's kit and a detection's, when both have one (stages 1 and 3, and 2 with
   // kit_in_weak_stage). The kit (the crop encoder's team.kit) tells the two teams apart,
   // which keeps opponents who meet and turn back on their own tracks. On validation 1 m
-  // gained 2.8 HOTA points on 2-minute 4K matches and -0.1 on three 2-minute HD ones (-2.6,
-  // +0.2, +2.2; docs/models.md, "A kit term in the online tracker"). 0 = off, as packages
-  // without the key ran.
+  // gained 2.8 HOTA points on 2-minute 4K matches and was about level on three 2-minute HD
+  // ones (-2.6, +0.2, +2.2; docs/models.md, "A kit term in the online tracker"). 0 = off, as
+  // packages without the key ran.
   double kit_weight_m = 1.0;
   // Weight of the old track kit in its moving average, in [0, 1); from confident
   // detections only, as the embedding.
