@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <string>
 #include <algorithm>
 #include <array>
 #include <map>
@@ -433,12 +435,84 @@ TEST(FrameLayerFile, SequentialRowsAndTheTrackLevelAgreeWithTheLayerInMemory) {
   std::filesystem::remove_all(dir);
 }
 
+// Metres between two rows' refined foot-points (the positions the track level reads).
+double RowDistanceM(const FrameLayer& layer, int64_t a, int64_t b) {
+  return std::hypot(layer.refined_foot_points_m[2 * a] - layer.refined_foot_points_m[2 * b],
+                    layer.refined_foot_points_m[2 * a + 1] - layer.refined_foot_points_m[2 * b + 1]);
+}
+
+// One of the online tracker's appearance terms read from a frame layer: rows r1 and r2 of
+// one frame have had that term's evidence swapped, and `heavy` puts both in both tracks'
+// gates with a heavy term (`off`: the same with the term off). The tracker is run here on
+// detections built from the layer, `dress(row, detection)` adding the term's fields.
+// Without the term position decides; with it the two rows take each other's track; and the
+// track level, from the layer in memory and from its file (by block), gives those tracks.
+void ExpectSwappedRowsTakeEachOthersTrack(FrameLayer layer, double fps, int64_t r1, int64_t r2,
+                                          const tracking::OnlineTrackerOptions& heavy,
+                                          const tracking::OnlineTrackerOptions& off,
+                                          const std::function<void(int64_t, tracking::TrackerDetection&)>& dress,
+                                          const std::string& dir_name) {
+  std::vector<std::vector<tracking::TrackerDetection>> frames(layer.frames);
+  for (int64_t r = 0; r < layer.rows; ++r) {
+    tracking::TrackerDetection d;
+    d.foot_in_pitch_m = {layer.refined_foot_points_m[2 * r], layer.refined_foot_points_m[2 * r + 1]};
+    d.score = layer.score[r];
+    const float* e = layer.Row(crop_encoder::kEmbeddingField, r);
+    d.embedding.assign(e, e + crop_encoder::kEmbeddingDim);
+    dress(r, d);
+    d.index = r;
+    frames[layer.frame[r] - 1].push_back(std::move(d));
+  }
+  auto ids_by_row = [&](const tracking::OnlineTrackerOptions& options) {
+    std::vector<int64_t> ids(layer.rows, -1);
+    for (const tracking::TrackerRow& row : tracking::TrackAll(options, fps, frames)) {
+      ids[row.detection_index] = row.track_id;
+    }
+    return ids;
+  };
+  const std::vector<int64_t> expected = ids_by_row(heavy);
+  const std::vector<int64_t> without = ids_by_row(off);
+  // The rows of the frame before nearest to r1 and r2: where their tracks come from.
+  auto nearest_before = [&](int64_t r) {
+    int64_t best = -1;
+    for (int64_t q = 0; q < layer.rows; ++q) {
+      if (layer.frame[q] == layer.frame[r] - 1 &&
+          (best < 0 || RowDistanceM(layer, q, r) < RowDistanceM(layer, best, r))) {
+        best = q;
+      }
+    }
+    return best;
+  };
+  const int64_t p1 = nearest_before(r1), p2 = nearest_before(r2);
+  ASSERT_NE(p1, p2);
+  EXPECT_EQ(without[r1], without[p1]);
+  EXPECT_EQ(without[r2], without[p2]);
+  EXPECT_NE(expected[p1], expected[p2]);
+  EXPECT_EQ(expected[r1], expected[p2]);
+  EXPECT_EQ(expected[r2], expected[p1]);
+
+  const std::filesystem::path dir = testing::FreshTempDir(dir_name);
+  const int64_t rows = layer.rows;
+  FrameLayer copy = layer;
+  io::WriteSafetensors(FrameLayerFile(std::move(copy)), dir / "frame.safetensors");
+  const FrameLayer opened = OpenFrameLayer(dir / "frame.safetensors", "opened");
+  for (const FrameLayer* l : {static_cast<const FrameLayer*>(&layer), &opened}) {
+    EXPECT_EQ(ReadTrackLayer(ComputeTrackLayer(*l, fps, heavy), rows, "track").track_id, expected);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Swaps the `width` values of `field` between rows a and b.
+void SwapRows(FrameLayer& layer, const std::string& field, int64_t a, int64_t b) {
+  std::vector<float>& v = layer.crop_fields.at(field);
+  const int64_t width = static_cast<int64_t>(v.size()) / layer.rows;
+  std::swap_ranges(v.begin() + a * width, v.begin() + (a + 1) * width, v.begin() + b * width);
+}
+
 // The online tracker's jersey term reads each row's jn outputs as the identity resolver
 // does: P(legible) from the presence logits, P(number) from the number and digit logits.
-// Two nearby legible players' readings are swapped in one frame; with both in both gates
-// and a heavy term the tracker follows the numbers there, and the track layer, from the
-// layer in memory and from its file (by block), equals the tracker run here on detections
-// built from those fields.
+// Two nearby legible players' readings are swapped in one frame
+// (ExpectSwappedRowsTakeEachOthersTrack).
 TEST(FrameLayerFile, TheJerseyTermReadsTheCropEncodersNumbers) {
   SyntheticLayersOptions o;
   o.minutes = 0.8;  // more than one block
@@ -454,10 +528,7 @@ TEST(FrameLayerFile, TheJerseyTermReadsTheCropEncodersNumbers) {
                                                            layer.Row(crop_encoder::kDigitsField, r));
     return static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
   };
-  auto distance_m = [&](int64_t a, int64_t b) {
-    return std::hypot(layer.refined_foot_points_m[2 * a] - layer.refined_foot_points_m[2 * b],
-                      layer.refined_foot_points_m[2 * a + 1] - layer.refined_foot_points_m[2 * b + 1]);
-  };
+  auto distance_m = [&](int64_t a, int64_t b) { return RowDistanceM(layer, a, b); };
   // The last frame with two legible rows within kNearM reading different numbers that no
   // other row within 2 kNearM reads (numbers repeat across teams): swap their readings.
   constexpr double kNearM = 8;
@@ -484,73 +555,29 @@ TEST(FrameLayerFile, TheJerseyTermReadsTheCropEncodersNumbers) {
   ASSERT_GE(r1, 0);
   ASSERT_GT(layer.frame[r1], layer.frames / 2);  // both tracks have read numbers before
   for (const std::string field : {crop_encoder::kPresenceField, crop_encoder::kNumberField, crop_encoder::kDigitsField}) {
-    std::vector<float>& v = layer.crop_fields.at(field);
-    const int64_t width = static_cast<int64_t>(v.size()) / layer.rows;
-    std::swap_ranges(v.begin() + r1 * width, v.begin() + (r1 + 1) * width, v.begin() + r2 * width);
+    SwapRows(layer, field, r1, r2);
   }
 
   tracking::OnlineTrackerOptions tracker;
   tracker.min_gate_m = tracker.max_gate_m = kNearM + 1;  // both rows in both tracks' gates
   tracker.jersey_weight_m = 1000;
   tracker.kit_weight_m = 0;  // the jersey term alone (the kit's reading: the next test)
-  std::vector<std::vector<tracking::TrackerDetection>> frames(layer.frames);
-  for (int64_t r = 0; r < layer.rows; ++r) {
-    tracking::TrackerDetection d;
-    d.foot_in_pitch_m = {layer.refined_foot_points_m[2 * r], layer.refined_foot_points_m[2 * r + 1]};
-    d.score = layer.score[r];
-    const float* e = layer.Row(crop_encoder::kEmbeddingField, r);
-    d.embedding.assign(e, e + crop_encoder::kEmbeddingDim);
-    d.legible = legible_of(r);
-    const auto p = crop_encoder::JerseyNumberProbabilities(layer.Row(crop_encoder::kNumberField, r),
-                                                           layer.Row(crop_encoder::kDigitsField, r));
-    d.jersey.assign(p.begin(), p.end());
-    d.index = r;
-    frames[layer.frame[r] - 1].push_back(std::move(d));
-  }
-  auto ids_by_row = [&](const tracking::OnlineTrackerOptions& options) {
-    std::vector<int64_t> ids(layer.rows, -1);
-    for (const tracking::TrackerRow& row : tracking::TrackAll(options, match.fps, frames)) {
-      ids[row.detection_index] = row.track_id;
-    }
-    return ids;
-  };
-  const std::vector<int64_t> expected = ids_by_row(tracker);
   tracking::OnlineTrackerOptions off = tracker;
   off.jersey_weight_m = 0;
-  const std::vector<int64_t> without = ids_by_row(off);
-  // The rows of the frame before nearest to r1 and r2: where their tracks come from.
-  auto nearest_before = [&](int64_t r) {
-    int64_t best = -1;
-    for (int64_t q = 0; q < layer.rows; ++q) {
-      if (layer.frame[q] == layer.frame[r] - 1 && (best < 0 || distance_m(q, r) < distance_m(best, r))) best = q;
-    }
-    return best;
-  };
-  const int64_t p1 = nearest_before(r1), p2 = nearest_before(r2);
-  ASSERT_NE(p1, p2);
-  // Without the term, position decides; with it, the swapped readings take each other's track.
-  EXPECT_EQ(without[r1], without[p1]);
-  EXPECT_EQ(without[r2], without[p2]);
-  EXPECT_NE(expected[p1], expected[p2]);
-  EXPECT_EQ(expected[r1], expected[p2]);
-  EXPECT_EQ(expected[r2], expected[p1]);
-
-  const std::filesystem::path dir = testing::FreshTempDir("frame_layer_jersey");
-  const int64_t rows = layer.rows;
-  FrameLayer copy = layer;
-  io::WriteSafetensors(FrameLayerFile(std::move(copy)), dir / "frame.safetensors");
-  const FrameLayer opened = OpenFrameLayer(dir / "frame.safetensors", "opened");
-  for (const FrameLayer* l : {static_cast<const FrameLayer*>(&layer), &opened}) {
-    EXPECT_EQ(ReadTrackLayer(ComputeTrackLayer(*l, match.fps, tracker), rows, "track").track_id, expected);
-  }
-  std::filesystem::remove_all(dir);
+  ExpectSwappedRowsTakeEachOthersTrack(
+      layer, match.fps, r1, r2, tracker, off,
+      [&](int64_t r, tracking::TrackerDetection& d) {
+        d.legible = legible_of(r);
+        const auto p = crop_encoder::JerseyNumberProbabilities(layer.Row(crop_encoder::kNumberField, r),
+                                                               layer.Row(crop_encoder::kDigitsField, r));
+        d.jersey.assign(p.begin(), p.end());
+      },
+      "frame_layer_jersey");
 }
 
 // The online tracker's kit term (on by default) reads each row's team.kit. Two nearby
-// players of different kits have their kits swapped in one frame; with both in both gates
-// and a heavy term the tracker follows the kits there, and the track layer, from the layer
-// in memory and from its file (by block), equals the tracker run here on detections built
-// from that field.
+// players of different kits have their kits swapped in one frame
+// (ExpectSwappedRowsTakeEachOthersTrack).
 TEST(FrameLayerFile, TheKitTermReadsTheCropEncodersKits) {
   SyntheticLayersOptions o;
   o.minutes = 0.8;  // more than one block
@@ -562,10 +589,7 @@ TEST(FrameLayerFile, TheKitTermReadsTheCropEncodersKits) {
     for (int k = 0; k < crop_encoder::kKitDim; ++k) sum += (ka[k] - kb[k]) * (ka[k] - kb[k]);
     return std::sqrt(sum);
   };
-  auto distance_m = [&](int64_t a, int64_t b) {
-    return std::hypot(layer.refined_foot_points_m[2 * a] - layer.refined_foot_points_m[2 * b],
-                      layer.refined_foot_points_m[2 * a + 1] - layer.refined_foot_points_m[2 * b + 1]);
-  };
+  auto distance_m = [&](int64_t a, int64_t b) { return RowDistanceM(layer, a, b); };
   // The last frame with two confident rows within kNearM of different kits (distance > 1)
   // that no other row within 2 kNearM wears: swap their kits.
   constexpr double kNearM = 8, kOtherKit = 1.0;
@@ -592,63 +616,20 @@ TEST(FrameLayerFile, TheKitTermReadsTheCropEncodersKits) {
   }
   ASSERT_GE(r1, 0);
   ASSERT_GT(layer.frame[r1], layer.frames / 2);  // both tracks have kits before
-  {
-    std::vector<float>& v = layer.crop_fields.at(crop_encoder::kKitField);
-    std::swap_ranges(v.begin() + r1 * crop_encoder::kKitDim, v.begin() + (r1 + 1) * crop_encoder::kKitDim,
-                     v.begin() + r2 * crop_encoder::kKitDim);
-  }
+  SwapRows(layer, crop_encoder::kKitField, r1, r2);
 
   ASSERT_GT(tracker.kit_weight_m, 0);  // on by default
   tracker.min_gate_m = tracker.max_gate_m = kNearM + 1;  // both rows in both tracks' gates
   tracker.kit_weight_m = 1000;
-  std::vector<std::vector<tracking::TrackerDetection>> frames(layer.frames);
-  for (int64_t r = 0; r < layer.rows; ++r) {
-    tracking::TrackerDetection d;
-    d.foot_in_pitch_m = {layer.refined_foot_points_m[2 * r], layer.refined_foot_points_m[2 * r + 1]};
-    d.score = layer.score[r];
-    const float* e = layer.Row(crop_encoder::kEmbeddingField, r);
-    d.embedding.assign(e, e + crop_encoder::kEmbeddingDim);
-    const float* kit = layer.Row(crop_encoder::kKitField, r);
-    d.kit.assign(kit, kit + crop_encoder::kKitDim);
-    d.index = r;
-    frames[layer.frame[r] - 1].push_back(std::move(d));
-  }
-  auto ids_by_row = [&](const tracking::OnlineTrackerOptions& options) {
-    std::vector<int64_t> ids(layer.rows, -1);
-    for (const tracking::TrackerRow& row : tracking::TrackAll(options, match.fps, frames)) {
-      ids[row.detection_index] = row.track_id;
-    }
-    return ids;
-  };
-  const std::vector<int64_t> expected = ids_by_row(tracker);
   tracking::OnlineTrackerOptions off = tracker;
   off.kit_weight_m = 0;
-  const std::vector<int64_t> without = ids_by_row(off);
-  auto nearest_before = [&](int64_t r) {
-    int64_t best = -1;
-    for (int64_t q = 0; q < layer.rows; ++q) {
-      if (layer.frame[q] == layer.frame[r] - 1 && (best < 0 || distance_m(q, r) < distance_m(best, r))) best = q;
-    }
-    return best;
-  };
-  const int64_t p1 = nearest_before(r1), p2 = nearest_before(r2);
-  ASSERT_NE(p1, p2);
-  // Without the term, position decides; with it, the swapped kits take each other's track.
-  EXPECT_EQ(without[r1], without[p1]);
-  EXPECT_EQ(without[r2], without[p2]);
-  EXPECT_NE(expected[p1], expected[p2]);
-  EXPECT_EQ(expected[r1], expected[p2]);
-  EXPECT_EQ(expected[r2], expected[p1]);
-
-  const std::filesystem::path dir = testing::FreshTempDir("frame_layer_kit");
-  const int64_t rows = layer.rows;
-  FrameLayer copy = layer;
-  io::WriteSafetensors(FrameLayerFile(std::move(copy)), dir / "frame.safetensors");
-  const FrameLayer opened = OpenFrameLayer(dir / "frame.safetensors", "opened");
-  for (const FrameLayer* l : {static_cast<const FrameLayer*>(&layer), &opened}) {
-    EXPECT_EQ(ReadTrackLayer(ComputeTrackLayer(*l, match.fps, tracker), rows, "track").track_id, expected);
-  }
-  std::filesystem::remove_all(dir);
+  ExpectSwappedRowsTakeEachOthersTrack(
+      layer, match.fps, r1, r2, tracker, off,
+      [&](int64_t r, tracking::TrackerDetection& d) {
+        const float* k = layer.Row(crop_encoder::kKitField, r);
+        d.kit.assign(k, k + crop_encoder::kKitDim);
+      },
+      "frame_layer_kit");
 }
 
 }  // namespace
