@@ -21,31 +21,35 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// One crop's jn logits: a legible crop peaks on `read` (presence "legible"), an
-// illegible one has no number (presence "none") and noise elsewhere.
+// One crop's jn logits: a crop showing its number (presence "legible" or "partial") peaks
+// on `read`, surely when legible, less when partial; one without has presence "none" and
+// noise elsewhere.
 struct CropLogits {
   std::array<float, 3> presence{};
   std::array<float, 30> digits{};
   std::array<float, 100> number{};
 };
 
-CropLogits MakeCrop(std::mt19937& rng, bool legible, int read) {
+CropLogits MakeCrop(std::mt19937& rng, io::Legibility shown, int read) {
   std::normal_distribution<float> noise(0, 1);
   CropLogits c;
   for (float& v : c.presence) v = noise(rng);
   for (float& v : c.digits) v = noise(rng);
   for (float& v : c.number) v = noise(rng);
-  c.presence[legible ? 2 : 0] += 5;
-  if (legible) {
-    c.number[read] += 5;
-    if (read < 10) {
-      c.digits[read] += 5;
-    } else {
-      c.digits[10 + read / 10] += 5;
-      c.digits[20 + read % 10] += 5;
-    }
+  c.presence[static_cast<int>(shown)] += 5;
+  const float peak = shown == io::Legibility::kLegible ? 5.f : shown == io::Legibility::kPartial ? 3.f : 0.f;
+  c.number[read] += peak;
+  if (read < 10) {
+    c.digits[read] += peak;
+  } else {
+    c.digits[10 + read / 10] += peak;
+    c.digits[20 + read % 10] += peak;
   }
   return c;
+}
+
+CropLogits MakeCrop(std::mt19937& rng, bool legible, int read) {
+  return MakeCrop(rng, legible ? io::Legibility::kLegible : io::Legibility::kNone, read);
 }
 
 // A track of `n` detections of a person wearing `number` (-1: none): each crop is legible
@@ -63,7 +67,7 @@ LabelledTrack MakeTrack(std::mt19937& rng, int person, int number, int n, double
     t.track.Append(c.presence.data(), c.digits.data(), c.number.data());
     t.person.push_back(person);
     t.jersey.push_back(number);
-    t.legible.push_back(legible);
+    t.legibility.push_back(static_cast<uint8_t>(legible ? io::Legibility::kLegible : io::Legibility::kNone));
   }
   return t;
 }
@@ -120,21 +124,28 @@ TEST(JnTrack, SelectDetectionsKeepsTheMostLegibleInRowOrder) {
   }
 }
 
-TEST(JnTraining, WindowLabelsFollowTheMajorityPersonsLegibleCrops) {
+TEST(JnTraining, WindowLabelsFollowTheMajorityPersonsCropsShowingTheNumber) {
+  constexpr auto kPartial = io::Legibility::kPartial, kLegible = io::Legibility::kLegible;
+  constexpr uint8_t n = 0, p = 1, l = 2;  // io::Legibility: none, partial, legible
   LabelledTrack t;
   t.match = "m";
   // Person 1 (number 10) for 4 detections, then person 2 (number 7) for 2, then no one.
   t.person = {1, 1, 1, 1, 2, 2, -1};
   t.jersey = {10, 10, 10, 10, 7, 7, -1};
-  t.legible = {0, 1, 0, 0, 1, 1, 0};
-  EXPECT_EQ(WindowLabel(t, 0, 7), 10);          // person 1 holds most, and one crop shows 10
-  EXPECT_EQ(WindowLegibleCount(t, 0, 7), 1);
-  EXPECT_EQ(WindowLabel(t, 2, 4), kUnknownClass);  // person 1 without a legible crop
-  EXPECT_EQ(WindowLabel(t, 3, 6), 7);           // person 2 holds most
-  EXPECT_EQ(WindowLegibleCount(t, 3, 6), 2);
-  EXPECT_EQ(WindowLabel(t, 6, 7), kUnknownClass);  // no one
-  t.jersey[4] = t.jersey[5] = -1;               // a referee: no number
-  EXPECT_EQ(WindowLabel(t, 4, 6), kUnknownClass);
+  t.legibility = {n, l, p, n, l, p, n};
+  EXPECT_EQ(WindowLabel(t, 0, 7, kLegible), 10);  // person 1 holds most, and one crop shows 10
+  EXPECT_EQ(WindowCropsShowing(t, 0, 7, kLegible), 1);
+  EXPECT_EQ(WindowCropsShowing(t, 0, 7, kPartial), 2);
+  EXPECT_EQ(WindowLabel(t, 2, 4, kLegible), kUnknownClass);  // person 1, only a partial crop
+  EXPECT_EQ(WindowLabel(t, 2, 4, kPartial), 10);             // ... which labels at "partial"
+  EXPECT_EQ(WindowLabel(t, 3, 4, kPartial), kUnknownClass);  // the number not shown at all
+  EXPECT_EQ(WindowLabel(t, 3, 6, kLegible), 7);              // person 2 holds most
+  EXPECT_EQ(WindowCropsShowing(t, 3, 6, kLegible), 1);
+  EXPECT_EQ(WindowCropsShowing(t, 3, 6, kPartial), 2);  // person 1's crop at 3 does not count
+  EXPECT_EQ(WindowLabel(t, 6, 7, kPartial), kUnknownClass);  // no one
+  t.jersey[4] = t.jersey[5] = -1;  // a referee: no number, whatever the legibility says
+  EXPECT_EQ(WindowLabel(t, 4, 6, kPartial), kUnknownClass);
+  EXPECT_EQ(WindowCropsShowing(t, 4, 6, kPartial), 0);
 }
 
 fs::path Package(JnNet& net, const fs::path& dir, nlohmann::json architecture = nullptr) {
@@ -390,7 +401,7 @@ TEST(JnClassifier, TinyTrainingLowersTheLossAndReads) {
     unknown.push_back(MakeTrack(rng, k, k % 2 ? -1 : 40 + k, 30, 0.0).track);
     numbers.push_back(k * 5);
     LabelledTrack t = MakeTrack(rng, k, numbers.back(), 40, 0.3);
-    ASSERT_GE(WindowLegibleCount(t, 0, t.track.size()), 5);
+    ASSERT_GE(WindowCropsShowing(t, 0, t.track.size(), io::Legibility::kLegible), 5);
     known.push_back(t.track);
   }
   auto argmax = [](const JnProbabilities& p) { return int(std::max_element(p.begin(), p.end()) - p.begin()); };
@@ -400,6 +411,83 @@ TEST(JnClassifier, TinyTrainingLowersTheLossAndReads) {
   for (size_t i = 0; i < p.size(); ++i) read_right += argmax(p[i]) == numbers[i];
   EXPECT_GE(said_unknown, 19);
   EXPECT_GE(read_right, 18);
+}
+
+// A track of `n` detections of a person wearing `number` whose crops show it only partially,
+// each with probability p_partial (read right with probability 0.7).
+LabelledTrack MakePartialTrack(std::mt19937& rng, int person, int number, int n, double p_partial) {
+  std::uniform_real_distribution<double> u(0, 1);
+  std::uniform_int_distribution<int> any(0, 99);
+  LabelledTrack t;
+  t.match = "synthetic";
+  for (int i = 0; i < n; ++i) {
+    const io::Legibility shown = u(rng) < p_partial ? io::Legibility::kPartial : io::Legibility::kNone;
+    const CropLogits c = MakeCrop(rng, shown, u(rng) < 0.7 ? number : any(rng));
+    t.track.Append(c.presence.data(), c.digits.data(), c.number.data());
+    t.person.push_back(person);
+    t.jersey.push_back(number);
+    t.legibility.push_back(static_cast<uint8_t>(shown));
+  }
+  return t;
+}
+
+// The recipe's label_legibility reaches the labels: on tracks whose numbers are only ever
+// partial, labelled at "partial" the classifier learns to name them; at "legible" it is
+// never shown one named, and says "unknown".
+TEST(JnClassifier, TheLabelLegibilityDecidesWhatPartialCropsTeach) {
+  auto tracks = [](uint32_t seed, int count) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> number(0, 99), length(3, 40);
+    std::vector<LabelledTrack> out;
+    for (int k = 0; k < count; ++k) out.push_back(MakePartialTrack(rng, k, number(rng), length(rng), k % 2 ? 0.0 : 0.5));
+    return out;
+  };
+  std::mt19937 rng(7);
+  std::vector<JnTrack> test;
+  std::vector<int> numbers;
+  for (int k = 0; k < 20; ++k) {
+    numbers.push_back(k * 5);
+    test.push_back(MakePartialTrack(rng, k, numbers.back(), 30, 0.5).track);
+  }
+  auto argmax = [](const JnProbabilities& p) { return int(std::max_element(p.begin(), p.end()) - p.begin()); };
+  for (const std::string level : {"partial", "legible"}) {
+    const fs::path dir = testing::FreshTempDir("jn_label_" + level);
+    for (const char* m : {"train/seed-1000", "val/seed-5000"}) {
+      fs::create_directories(dir / m);
+      std::ofstream(dir / m / "match.yaml") << "format: ipt-match/1\n";
+    }
+    std::ofstream(dir / "recipe.yaml") << "model: jn_classifier\n"
+                                       << "train_matches: [" << (dir / "train").string() << "]\n"
+                                       << "val_matches: [" << (dir / "val").string() << "]\n"
+                                       << "training: {steps: 300, steps_per_epoch: 150, learning_rate: 5.0e-3, loader_workers: 1}\n"
+                                       << "data: {batch_tracks: 16, label_legibility: " << level
+                                       << ", validation_windows: [10]}\n"
+                                       << "network: {model_dim: 16, heads: 2, layers: 1, feedforward_dim: 32, max_detections: 16}\n";
+    registry::TrainingContext ctx;
+    ctx.model = "jn_classifier";
+    ctx.recipe = dir / "recipe.yaml";
+    ctx.run_dir = dir / "run";
+    int calls = 0;
+    const registry::TrainedWeights w = TrainJnClassifier(ctx, [&](const std::vector<std::string>&) {
+      return ++calls == 1 ? tracks(21, 200) : tracks(22, 60);
+    });
+    ASSERT_TRUE(w.finished) << level;
+    registry::ModelManifest manifest;
+    manifest.name = manifest.kind = "jn_classifier";
+    manifest.architecture = w.architecture;
+    WritePackage(dir / "package", w.weights_safetensors, &manifest);
+    int read_right = 0, said_unknown = 0;
+    const auto p = JnClassifier(dir / "package").Classify(test);
+    for (size_t i = 0; i < p.size(); ++i) {
+      read_right += argmax(p[i]) == numbers[i];
+      said_unknown += argmax(p[i]) == kUnknownClass;
+    }
+    if (level == "partial") {
+      EXPECT_GE(read_right, 16) << said_unknown << " said unknown";
+    } else {
+      EXPECT_GE(said_unknown, 19) << read_right << " read right";
+    }
+  }
 }
 
 // A bad recipe fails before any data is read, naming the file and the section.
@@ -414,6 +502,8 @@ TEST(JnClassifier, BadRecipesNameTheField) {
       {"data: {batch_tracks: 0}", "field 'data'"},
       {"data: {validation_windows: 5}", "data.validation_windows"},
       {"data: {shuffle: true}", "data.shuffle"},
+      {"data: {label_legibility: sideways}", "data.label_legibility"},
+      {"data: {label_legibility: [partial]}", "data.label_legibility"},
       {"network: {model_dim: 64, heads: 5}", "field 'network'"},
       {"network: {max_detections: 0}", "field 'network'"},
       {"network: {vote: {share_weight: 0.3}}", "field 'network.vote'"},

@@ -19,10 +19,13 @@ namespace ipt::jn_classifier {
 void LabelledTrack::Check() const {
   track.Check();
   const size_t n = static_cast<size_t>(track.size());
-  IPT_CHECK(person.size() == n && jersey.size() == n && legible.size() == n,
+  IPT_CHECK(person.size() == n && jersey.size() == n && legibility.size() == n,
             "labelled track of {}: {} detections but {} / {} / {} labels", match, n, person.size(), jersey.size(),
-            legible.size());
+            legibility.size());
   for (int j : jersey) IPT_CHECK(j >= -1 && j < io::kNumJerseys, "labelled track of {}: jersey {} out of range", match, j);
+  for (uint8_t l : legibility) {
+    IPT_CHECK(l <= static_cast<uint8_t>(io::Legibility::kLegible), "labelled track of {}: legibility {} out of range", match, l);
+  }
 }
 
 namespace {
@@ -39,17 +42,24 @@ int MajorityPerson(const LabelledTrack& t, int begin, int end) {
 }
 }  // namespace
 
-int WindowLegibleCount(const LabelledTrack& t, int begin, int end) {
+namespace {
+bool Shows(const LabelledTrack& t, int i, io::Legibility at_least) {
+  return t.jersey[i] >= 0 && t.legibility[i] >= static_cast<uint8_t>(at_least);
+}
+}  // namespace
+
+int WindowCropsShowing(const LabelledTrack& t, int begin, int end, io::Legibility at_least) {
   IPT_ASSERT(begin >= 0 && begin < end && end <= static_cast<int>(t.person.size()));
+  IPT_ASSERT(at_least != io::Legibility::kNone);
   const int p = MajorityPerson(t, begin, end);
   if (p < 0) return 0;
   int n = 0;
-  for (int i = begin; i < end; ++i) n += t.person[i] == p && t.legible[i] && t.jersey[i] >= 0;
+  for (int i = begin; i < end; ++i) n += t.person[i] == p && Shows(t, i, at_least);
   return n;
 }
 
-int WindowLabel(const LabelledTrack& t, int begin, int end) {
-  if (WindowLegibleCount(t, begin, end) == 0) return kUnknownClass;
+int WindowLabel(const LabelledTrack& t, int begin, int end, io::Legibility at_least) {
+  if (WindowCropsShowing(t, begin, end, at_least) == 0) return kUnknownClass;
   const int p = MajorityPerson(t, begin, end);
   for (int i = begin; i < end; ++i) {
     if (t.person[i] == p && t.jersey[i] >= 0) return t.jersey[i];
@@ -78,9 +88,20 @@ JnRecipe ReadJnRecipe(const nn::TrainRecipe& recipe) {
   io::YamlReader reader(file);
   io::ConfigSection data(reader, recipe.data, "data");
   data.Read("batch_tracks", &r.data.batch_tracks);
+  const YAML::Node label = data.Child("label_legibility");
   data.Read("known_share", &r.data.known_share);
   const YAML::Node windows = data.Child("validation_windows");
   data.Finish();
+  if (label.IsDefined() && !label.IsNull()) {
+    const std::string name = reader.As<std::string>(label, "data.label_legibility");
+    if (name == "partial") {
+      r.data.label_legibility = io::Legibility::kPartial;
+    } else if (name == "legible") {
+      r.data.label_legibility = io::Legibility::kLegible;
+    } else {
+      reader.Fail(label, "data.label_legibility", fmt::format("expected partial or legible, got '{}'", name));
+    }
+  }
   if (windows.IsDefined() && !windows.IsNull()) {
     if (!windows.IsSequence()) reader.Fail(windows, "data.validation_windows", "expected a list of window lengths");
     r.data.validation_windows.clear();
@@ -133,7 +154,7 @@ struct Window {
   const LabelledTrack* track = nullptr;
   int begin = 0, end = 0;
   int label = kUnknownClass;
-  int legible_count = 0;
+  int shown_count = 0;  // crops showing the label's number at the recipe's label_legibility
 };
 
 JnTrack Cut(const Window& w) {
@@ -143,8 +164,8 @@ JnTrack Cut(const Window& w) {
 }
 
 struct Scores {
-  double accuracy = 0, legible5_accuracy = 0, unknown_accuracy = 0;
-  int64_t windows = 0, legible5_windows = 0, unknown_windows = 0;
+  double accuracy = 0, shown5_accuracy = 0, unknown_accuracy = 0;
+  int64_t windows = 0, shown5_windows = 0, unknown_windows = 0;
 };
 
 class JnTask : public nn::TrainingTask {
@@ -153,7 +174,7 @@ class JnTask : public nn::TrainingTask {
       : recipe_(recipe), seed_(seed), net_(recipe.network), train_(std::move(train)), val_(std::move(val)) {
     for (size_t t = 0; t < train_.size(); ++t) {
       for (int i = 0; i < train_[t].track.size(); ++i) {
-        if (train_[t].legible[i] && train_[t].jersey[i] >= 0) legible_.push_back({t, i});
+        if (Shows(train_[t], i, recipe_.data.label_legibility)) shown_.push_back({t, i});
       }
     }
     for (const LabelledTrack& t : val_) {
@@ -165,24 +186,24 @@ class JnTask : public nn::TrainingTask {
       val_windows_.push_back(MakeWindow(t, 0, n));
     }
     IPT_CHECK(!train_.empty() && !val_windows_.empty(), "jn classifier: no training or validation tracks");
-    spdlog::info("jn classifier: {} training tracks ({} legible detections), {} validation windows", train_.size(),
-                 legible_.size(), val_windows_.size());
+    spdlog::info("jn classifier: {} training tracks ({} detections showing the number at {} or better), {} validation windows",
+                 train_.size(), shown_.size(), recipe_.data.label_legibility == io::Legibility::kLegible ? "legible" : "partial", val_windows_.size());
   }
   torch::nn::Module& model() override { return *net_; }
   JnNet& net() { return net_; }
 
   nn::StepResult Step(int64_t step) override {
     std::mt19937_64 rng(seed_ * 104729 + static_cast<uint64_t>(step));
-    std::bernoulli_distribution known(legible_.empty() ? 0.0 : recipe_.data.known_share);
+    std::bernoulli_distribution known(shown_.empty() ? 0.0 : recipe_.data.known_share);
     std::uniform_int_distribution<size_t> pick_track(0, train_.size() - 1);
     std::uniform_real_distribution<double> u(0, 1);
     std::vector<Window> windows;
     for (int k = 0; k < recipe_.data.batch_tracks; ++k) {
-      const bool around_legible = known(rng);
+      const bool around_shown = known(rng);
       const LabelledTrack* t = nullptr;
       int anchor = -1;
-      if (around_legible) {
-        const auto [ti, i] = legible_[std::uniform_int_distribution<size_t>(0, legible_.size() - 1)(rng)];
+      if (around_shown) {
+        const auto [ti, i] = shown_[std::uniform_int_distribution<size_t>(0, shown_.size() - 1)(rng)];
         t = &train_[ti];
         anchor = i;
       } else {
@@ -212,15 +233,16 @@ class JnTask : public nn::TrainingTask {
     torch::NoGradGuard no_grad;
     const Scores s = Score(val_windows_);
     return {{"accuracy", s.accuracy},
-            {"legible5_accuracy", s.legible5_accuracy},
+            {"shown5_accuracy", s.shown5_accuracy},
             {"unknown_accuracy", s.unknown_accuracy},
-            {"balanced_accuracy", 0.5 * (s.legible5_accuracy + s.unknown_accuracy)}};
+            {"balanced_accuracy", 0.5 * (s.shown5_accuracy + s.unknown_accuracy)}};
   }
   std::string score_name() const override { return "balanced_accuracy"; }
 
  private:
-  static Window MakeWindow(const LabelledTrack& t, int begin, int end) {
-    return {&t, begin, end, WindowLabel(t, begin, end), WindowLegibleCount(t, begin, end)};
+  Window MakeWindow(const LabelledTrack& t, int begin, int end) const {
+    const io::Legibility at_least = recipe_.data.label_legibility;
+    return {&t, begin, end, WindowLabel(t, begin, end, at_least), WindowCropsShowing(t, begin, end, at_least)};
   }
 
   std::pair<torch::Tensor, torch::Tensor> Forward(const std::vector<Window>& windows) {
@@ -246,13 +268,13 @@ class JnTask : public nn::TrainingTask {
       for (size_t i = 0; i < part.size(); ++i) {
         const bool c = correct[static_cast<int64_t>(i)].item<int64_t>() != 0;
         ok += c;
-        if (part[i].legible_count >= 5) ok5 += c, ++s.legible5_windows;
-        if (part[i].legible_count == 0) ok_unknown += c, ++s.unknown_windows;
+        if (part[i].shown_count >= 5) ok5 += c, ++s.shown5_windows;
+        if (part[i].shown_count == 0) ok_unknown += c, ++s.unknown_windows;
       }
     }
     s.windows = static_cast<int64_t>(windows.size());
     s.accuracy = s.windows ? double(ok) / s.windows : 0;
-    s.legible5_accuracy = s.legible5_windows ? double(ok5) / s.legible5_windows : 0;
+    s.shown5_accuracy = s.shown5_windows ? double(ok5) / s.shown5_windows : 0;
     s.unknown_accuracy = s.unknown_windows ? double(ok_unknown) / s.unknown_windows : 0;
     return s;
   }
@@ -261,7 +283,7 @@ class JnTask : public nn::TrainingTask {
   uint64_t seed_;
   JnNet net_;
   std::vector<LabelledTrack> train_, val_;
-  std::vector<std::pair<size_t, int>> legible_;  // (training track, detection) shown legibly
+  std::vector<std::pair<size_t, int>> shown_;  // (training track, detection) showing the number
   std::vector<Window> val_windows_;
 };
 

@@ -5,15 +5,19 @@
 //
 // A sample is a window of one track (consecutive detections). Its label is the jersey of
 // the person most of the window's detections belong to, when at least one of them shows
-// that person's number legibly (annotations.csv legibility = legible); "unknown"
-// otherwise (no legible crop, no number, or no person). Window lengths are drawn
-// log-uniformly from 1 to the track's length, so short fragments are as common as whole
-// tracks; a known_share of the windows is drawn around a legible detection (legible
-// crops are ~0.4 % of the rows of an HD rig).
+// that person's number at label_legibility or better (annotations.csv legibility:
+// partial by default); "unknown" otherwise (the number never shown, no number, or no
+// person). Why partial, not legible: "unknown" is what the identity resolver reads as "this
+// track says nothing about its number"; labelled by legible crops alone, the classifier
+// learns to say it of tracks whose partial crops the reader does read, and their evidence
+// is lost (docs/models.md, "Session 20"). Window lengths are drawn log-uniformly from 1 to
+// the track's length, so short fragments are as common as whole tracks; a known_share of
+// the windows is drawn around a detection that shows the number (legible crops are ~0.4 %
+// of the rows of an HD rig, partial ones ~16 %).
 //
 // Validation (every epoch): each validation track cut into consecutive windows of
 // validation_windows detections (and the whole track). Metrics: accuracy (all windows),
-// legible5_accuracy (windows with >= 5 legible detections: the number must be read),
+// shown5_accuracy (windows with >= 5 detections showing the number: it must be read),
 // unknown_accuracy (windows with none: "unknown" must be said), and the kept score
 // balanced_accuracy, their mean.
 #pragma once
@@ -34,19 +38,24 @@ struct LabelledTrack {
   JnTrack track;
   std::vector<int> person;        // the person matched to the detection, -1 = no one
   std::vector<int> jersey;        // that person's number, -1 = none (or no person)
-  std::vector<uint8_t> legible;   // 1: the crop shows the number legibly
+  std::vector<uint8_t> legibility;  // io::Legibility of that number in the crop (kNone: none)
   void Check() const;
 };
 
-// The label of detections [begin, end) of `t` (see above): a number or kUnknownClass.
-int WindowLabel(const LabelledTrack& t, int begin, int end);
-// Ground-truth legible detections of the window's majority person (0 for no one).
-int WindowLegibleCount(const LabelledTrack& t, int begin, int end);
+// Detections of [begin, end) of `t` that show the number of the window's majority person
+// at `at_least` or better (0 for no one).
+int WindowCropsShowing(const LabelledTrack& t, int begin, int end, io::Legibility at_least);
+// The label of detections [begin, end) of `t` (see above): the majority person's number when
+// a crop shows it at `at_least` or better, else kUnknownClass.
+int WindowLabel(const LabelledTrack& t, int begin, int end, io::Legibility at_least);
 
 // The recipe's `data:` section.
 struct JnDataOptions {
   int batch_tracks = 32;           // windows per optimizer step
-  double known_share = 0.5;        // share of windows drawn around a legible detection
+  // The least legibility at which a crop's number labels its window (the recipe's
+  // "partial" or "legible"); see the top of this file.
+  io::Legibility label_legibility = io::Legibility::kPartial;
+  double known_share = 0.5;        // share of windows drawn around a detection showing it
   std::vector<int> validation_windows = {25, 100};  // window lengths (detections), plus whole tracks
   void Check() const;
 };

@@ -82,7 +82,7 @@ JerseyEvaluation EvaluateJersey(const std::vector<fs::path>& matches, const Jers
       for (int64_t r : rows) {
         t.person.push_back(truth.person[r]);
         t.jersey.push_back(truth.jersey[r]);
-        t.legible.push_back(truth.legible[r]);
+        t.legibility.push_back(truth.legibility[r]);
         std::array<float, crop_encoder::kNumRoles> roles;
         e.push_back(DetectionEvidenceOfRow(layers.frames, all_rows, r, &layers.frames.refined_foot_points_m[2 * r], &roles));
       }
@@ -95,8 +95,10 @@ JerseyEvaluation EvaluateJersey(const std::vector<fs::path>& matches, const Jers
     for (size_t k = 0; k < windows.size(); ++k) {
       const jn_classifier::LabelledTrack& t = labelled[k];
       const int n = t.track.size();
-      const int label = jn_classifier::WindowLabel(t, 0, n);
-      const int legible = jn_classifier::WindowLegibleCount(t, 0, n);
+      // Scored by legible crops whatever the classifier trained on: issue 10's "legible in
+      // >= 5 frames" and "unknown where it never is".
+      const int label = jn_classifier::WindowLabel(t, 0, n, io::Legibility::kLegible);
+      const int legible = jn_classifier::WindowCropsShowing(t, 0, n, io::Legibility::kLegible);
       // The allowed numbers: the true team's (see the header); every number for no one.
       std::map<int, int> count;
       for (size_t i = 0; i < t.person.size(); ++i) ++count[t.person[i]];

@@ -122,12 +122,12 @@ RowTruth LabelRows(const FrameLayer& frames, const std::vector<io::Annotation>& 
   std::map<std::pair<int, int>, const io::Annotation*> by_frame_person;
   for (const auto& a : annotations) by_frame_person[{a.frame, a.person_id}] = &a;
   t.jersey.assign(frames.rows, -1);
-  t.legible.assign(frames.rows, 0);
+  t.legibility.assign(frames.rows, static_cast<uint8_t>(io::Legibility::kNone));
   for (int64_t r = 0; r < frames.rows; ++r) {
     if (t.person[r] < 0) continue;
     const io::Annotation* a = by_frame_person.at({static_cast<int>(frames.frame[r]), t.person[r]});
     t.jersey[r] = a->jersey.value_or(-1);
-    t.legible[r] = a->legibility == io::Legibility::kLegible;
+    t.legibility[r] = static_cast<uint8_t>(a->legibility);
   }
   return t;
 }
@@ -548,7 +548,7 @@ std::vector<jn_classifier::LabelledTrack> LabelledTracks(const registry::Trainin
       for (int64_t r : rows) {
         t.person.push_back(truth.person[r]);
         t.jersey.push_back(truth.jersey[r]);
-        t.legible.push_back(truth.legible[r]);
+        t.legibility.push_back(truth.legibility[r]);
       }
       out.push_back(std::move(t));
     }
