@@ -38,6 +38,22 @@ std::optional<NumberSide> ParseNumberSide(std::string_view name) {
   return std::nullopt;
 }
 
+const char* LegibilityName(Legibility legibility) {
+  switch (legibility) {
+    case Legibility::kNone: return "none";
+    case Legibility::kPartial: return "partial";
+    case Legibility::kLegible: return "legible";
+  }
+  return "none";
+}
+
+std::optional<Legibility> ParseLegibility(std::string_view name) {
+  for (Legibility l : {Legibility::kNone, Legibility::kPartial, Legibility::kLegible}) {
+    if (name == LegibilityName(l)) return l;
+  }
+  return std::nullopt;
+}
+
 std::vector<Annotation> ReadAnnotationsCsv(const std::filesystem::path& path, int frame_count) {
   const int last_frame = frame_count > 0 ? std::min(frame_count, limits::kMaxFrames) : limits::kMaxFrames;
   CsvReader csv(path);

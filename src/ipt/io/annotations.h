@@ -41,6 +41,8 @@ enum class Legibility { kNone = 0, kPartial = 1, kLegible = 2 };
 
 const char* NumberSideName(NumberSide side);  // "", "back", "front", "side"
 std::optional<NumberSide> ParseNumberSide(std::string_view name);
+const char* LegibilityName(Legibility legibility);  // "none", "partial", "legible"
+std::optional<Legibility> ParseLegibility(std::string_view name);
 
 struct Annotation {
   int frame = 0;  // 1-based

@@ -66,6 +66,21 @@ TEST(Annotations, NumberLabelsAreOptional) {
   EXPECT_EQ(rows[0].legibility, Legibility::kPartial);
 }
 
+// The names recipes use for sides and legibility levels read back as what they name; others
+// are refused.
+TEST(Annotations, NumberSideAndLegibilityNamesRoundTrip) {
+  for (NumberSide side : {NumberSide::kNone, NumberSide::kBack, NumberSide::kFront, NumberSide::kSide}) {
+    EXPECT_EQ(ParseNumberSide(NumberSideName(side)), side);
+  }
+  for (Legibility l : {Legibility::kNone, Legibility::kPartial, Legibility::kLegible}) {
+    EXPECT_EQ(ParseLegibility(LegibilityName(l)), l);
+  }
+  EXPECT_EQ(std::string(LegibilityName(Legibility::kPartial)), "partial");
+  EXPECT_FALSE(ParseLegibility("Legible").has_value());
+  EXPECT_FALSE(ParseLegibility("").has_value());
+  EXPECT_FALSE(ParseNumberSide("sideways").has_value());
+}
+
 TEST(Annotations, MinimalColumnsInAnyOrderAndExtraColumns) {
   fs::path file = WriteText("min.csv",
                             "person_id,frame,x_m,z_m,category,jersey,note\n3,1,1.5,2.5,team_a,7,hello\n");

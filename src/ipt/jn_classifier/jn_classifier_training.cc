@@ -23,8 +23,9 @@ void LabelledTrack::Check() const {
             "labelled track of {}: {} detections but {} / {} / {} labels", match, n, person.size(), jersey.size(),
             legibility.size());
   for (int j : jersey) IPT_CHECK(j >= -1 && j < io::kNumJerseys, "labelled track of {}: jersey {} out of range", match, j);
-  for (uint8_t l : legibility) {
-    IPT_CHECK(l <= static_cast<uint8_t>(io::Legibility::kLegible), "labelled track of {}: legibility {} out of range", match, l);
+  for (io::Legibility l : legibility) {
+    IPT_CHECK(l >= io::Legibility::kNone && l <= io::Legibility::kLegible, "labelled track of {}: legibility {} out of range",
+              match, static_cast<int>(l));
   }
 }
 
@@ -40,12 +41,10 @@ int MajorityPerson(const LabelledTrack& t, int begin, int end) {
   }
   return best;
 }
-}  // namespace
 
-namespace {
-bool Shows(const LabelledTrack& t, int i, io::Legibility at_least) {
-  return t.jersey[i] >= 0 && t.legibility[i] >= static_cast<uint8_t>(at_least);
-}
+// Detection i shows its person's number at `at_least` or better (a person without a number
+// shows none, whatever the annotation says).
+bool Shows(const LabelledTrack& t, int i, io::Legibility at_least) { return t.jersey[i] >= 0 && t.legibility[i] >= at_least; }
 }  // namespace
 
 int WindowCropsShowing(const LabelledTrack& t, int begin, int end, io::Legibility at_least) {
@@ -71,6 +70,8 @@ int WindowLabel(const LabelledTrack& t, int begin, int end, io::Legibility at_le
 void JnDataOptions::Check() const {
   IPT_CHECK(batch_tracks >= 1 && batch_tracks <= 4096, "data.batch_tracks must be in [1, 4096]");
   IPT_CHECK(known_share >= 0 && known_share <= 1, "data.known_share must be in [0, 1]");
+  IPT_CHECK(label_legibility == io::Legibility::kPartial || label_legibility == io::Legibility::kLegible,
+            "data.label_legibility must be partial or legible");
   for (int w : validation_windows) IPT_CHECK(w >= 1, "data.validation_windows must be >= 1");
 }
 
@@ -94,13 +95,11 @@ JnRecipe ReadJnRecipe(const nn::TrainRecipe& recipe) {
   data.Finish();
   if (label.IsDefined() && !label.IsNull()) {
     const std::string name = reader.As<std::string>(label, "data.label_legibility");
-    if (name == "partial") {
-      r.data.label_legibility = io::Legibility::kPartial;
-    } else if (name == "legible") {
-      r.data.label_legibility = io::Legibility::kLegible;
-    } else {
-      reader.Fail(label, "data.label_legibility", fmt::format("expected partial or legible, got '{}'", name));
+    const std::optional<io::Legibility> level = io::ParseLegibility(name);
+    if (!level || *level == io::Legibility::kNone) {
+      reader.Fail(label, "data.label_legibility", fmt::format("expected partial or legible, got '{}'", io::EchoValue(name)));
     }
+    r.data.label_legibility = *level;
   }
   if (windows.IsDefined() && !windows.IsNull()) {
     if (!windows.IsSequence()) reader.Fail(windows, "data.validation_windows", "expected a list of window lengths");
@@ -154,7 +153,8 @@ struct Window {
   const LabelledTrack* track = nullptr;
   int begin = 0, end = 0;
   int label = kUnknownClass;
-  int shown_count = 0;  // crops showing the label's number at the recipe's label_legibility
+  int shown_count = 0;    // crops showing the label's number at the recipe's label_legibility
+  int legible_count = 0;  // ... legibly (legible5_accuracy, whatever the labels)
 };
 
 JnTrack Cut(const Window& w) {
@@ -164,8 +164,8 @@ JnTrack Cut(const Window& w) {
 }
 
 struct Scores {
-  double accuracy = 0, shown5_accuracy = 0, unknown_accuracy = 0;
-  int64_t windows = 0, shown5_windows = 0, unknown_windows = 0;
+  double accuracy = 0, shown5_accuracy = 0, unknown_accuracy = 0, legible5_accuracy = 0;
+  int64_t windows = 0, shown5_windows = 0, unknown_windows = 0, legible5_windows = 0;
 };
 
 class JnTask : public nn::TrainingTask {
@@ -187,7 +187,7 @@ class JnTask : public nn::TrainingTask {
     }
     IPT_CHECK(!train_.empty() && !val_windows_.empty(), "jn classifier: no training or validation tracks");
     spdlog::info("jn classifier: {} training tracks ({} detections showing the number at {} or better), {} validation windows",
-                 train_.size(), shown_.size(), recipe_.data.label_legibility == io::Legibility::kLegible ? "legible" : "partial", val_windows_.size());
+                 train_.size(), shown_.size(), io::LegibilityName(recipe_.data.label_legibility), val_windows_.size());
   }
   torch::nn::Module& model() override { return *net_; }
   JnNet& net() { return net_; }
@@ -234,6 +234,7 @@ class JnTask : public nn::TrainingTask {
     const Scores s = Score(val_windows_);
     return {{"accuracy", s.accuracy},
             {"shown5_accuracy", s.shown5_accuracy},
+            {"legible5_accuracy", s.legible5_accuracy},
             {"unknown_accuracy", s.unknown_accuracy},
             {"balanced_accuracy", 0.5 * (s.shown5_accuracy + s.unknown_accuracy)}};
   }
@@ -242,7 +243,8 @@ class JnTask : public nn::TrainingTask {
  private:
   Window MakeWindow(const LabelledTrack& t, int begin, int end) const {
     const io::Legibility at_least = recipe_.data.label_legibility;
-    return {&t, begin, end, WindowLabel(t, begin, end, at_least), WindowCropsShowing(t, begin, end, at_least)};
+    return {&t, begin, end, WindowLabel(t, begin, end, at_least), WindowCropsShowing(t, begin, end, at_least),
+            WindowCropsShowing(t, begin, end, io::Legibility::kLegible)};
   }
 
   std::pair<torch::Tensor, torch::Tensor> Forward(const std::vector<Window>& windows) {
@@ -259,7 +261,7 @@ class JnTask : public nn::TrainingTask {
 
   Scores Score(const std::vector<Window>& windows) {
     Scores s;
-    int64_t ok = 0, ok5 = 0, ok_unknown = 0;
+    int64_t ok = 0, ok5 = 0, ok_unknown = 0, ok_legible5 = 0;
     constexpr size_t kBatch = 256;
     for (size_t b = 0; b < windows.size(); b += kBatch) {
       const std::vector<Window> part(windows.begin() + b, windows.begin() + std::min(windows.size(), b + kBatch));
@@ -270,11 +272,13 @@ class JnTask : public nn::TrainingTask {
         ok += c;
         if (part[i].shown_count >= 5) ok5 += c, ++s.shown5_windows;
         if (part[i].shown_count == 0) ok_unknown += c, ++s.unknown_windows;
+        if (part[i].legible_count >= 5) ok_legible5 += c, ++s.legible5_windows;
       }
     }
     s.windows = static_cast<int64_t>(windows.size());
     s.accuracy = s.windows ? double(ok) / s.windows : 0;
     s.shown5_accuracy = s.shown5_windows ? double(ok5) / s.shown5_windows : 0;
+    s.legible5_accuracy = s.legible5_windows ? double(ok_legible5) / s.legible5_windows : 0;
     s.unknown_accuracy = s.unknown_windows ? double(ok_unknown) / s.unknown_windows : 0;
     return s;
   }
@@ -328,6 +332,7 @@ registry::TrainedWeights TrainJnClassifier(const registry::TrainingContext& ctx,
                {"best_step", outcome.best_step},
                {"steps", outcome.steps_done},
                {"train_minutes", outcome.train_seconds / 60.0},
+               {"label_legibility", io::LegibilityName(jn.data.label_legibility)},
                {"recipe", recipe.path}};
   return w;
 }

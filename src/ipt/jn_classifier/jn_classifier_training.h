@@ -13,13 +13,15 @@
 // is lost (docs/models.md, "Session 20"). Window lengths are drawn log-uniformly from 1 to
 // the track's length, so short fragments are as common as whole tracks; a known_share of
 // the windows is drawn around a detection that shows the number (legible crops are ~0.4 %
-// of the rows of an HD rig, partial ones ~16 %).
+// of the rows of an HD rig, partial ones ~16 %: docs/formats.md, "Jersey-number labels").
 //
 // Validation (every epoch): each validation track cut into consecutive windows of
 // validation_windows detections (and the whole track). Metrics: accuracy (all windows),
 // shown5_accuracy (windows with >= 5 detections showing the number: it must be read),
 // unknown_accuracy (windows with none: "unknown" must be said), and the kept score
-// balanced_accuracy, their mean.
+// balanced_accuracy, their mean; also legible5_accuracy (windows with >= 5 legible
+// detections, whatever the labels), comparable across label_legibility. The package's
+// metrics record label_legibility.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +40,7 @@ struct LabelledTrack {
   JnTrack track;
   std::vector<int> person;        // the person matched to the detection, -1 = no one
   std::vector<int> jersey;        // that person's number, -1 = none (or no person)
-  std::vector<uint8_t> legibility;  // io::Legibility of that number in the crop (kNone: none)
+  std::vector<io::Legibility> legibility;  // of that number in the crop (kNone: none)
   void Check() const;
 };
 
@@ -53,7 +55,8 @@ int WindowLabel(const LabelledTrack& t, int begin, int end, io::Legibility at_le
 struct JnDataOptions {
   int batch_tracks = 32;           // windows per optimizer step
   // The least legibility at which a crop's number labels its window (the recipe's
-  // "partial" or "legible"); see the top of this file.
+  // "partial" or "legible"; not kNone); see the top of this file. The default was
+  // "legible" before session 20.
   io::Legibility label_legibility = io::Legibility::kPartial;
   double known_share = 0.5;        // share of windows drawn around a detection showing it
   std::vector<int> validation_windows = {25, 100};  // window lengths (detections), plus whole tracks

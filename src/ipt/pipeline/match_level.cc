@@ -122,12 +122,12 @@ RowTruth LabelRows(const FrameLayer& frames, const std::vector<io::Annotation>& 
   std::map<std::pair<int, int>, const io::Annotation*> by_frame_person;
   for (const auto& a : annotations) by_frame_person[{a.frame, a.person_id}] = &a;
   t.jersey.assign(frames.rows, -1);
-  t.legibility.assign(frames.rows, static_cast<uint8_t>(io::Legibility::kNone));
+  t.legibility.assign(frames.rows, io::Legibility::kNone);
   for (int64_t r = 0; r < frames.rows; ++r) {
     if (t.person[r] < 0) continue;
     const io::Annotation* a = by_frame_person.at({static_cast<int>(frames.frame[r]), t.person[r]});
     t.jersey[r] = a->jersey.value_or(-1);
-    t.legibility[r] = static_cast<uint8_t>(a->legibility);
+    t.legibility[r] = a->legibility;
   }
   return t;
 }

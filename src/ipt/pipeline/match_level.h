@@ -65,7 +65,7 @@ struct RowTruth {
   std::vector<int> person;        // the person detected (LabelDetections), -1 = no one
   std::vector<int> category;      // that person's io::Category, -1 = no one
   std::vector<int> jersey;        // that person's number, -1 = none
-  std::vector<uint8_t> legibility;  // io::Legibility of that person's number in the crop
+  std::vector<io::Legibility> legibility;  // of that person's number in the crop
 };
 RowTruth LabelRows(const FrameLayer& frames, const std::vector<io::Annotation>& annotations);
 

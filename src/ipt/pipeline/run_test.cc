@@ -723,7 +723,7 @@ TEST(JerseyEvaluation, WindowsAndBucketsFollowTheTracksAndTheirLabels) {
       const int person = main_person(begin, end);
       int legible = 0;
       for (int i = begin; i < end; ++i) {
-        legible += person >= 0 && truth.person[rows[i]] == person && truth.legibility[rows[i]] == static_cast<uint8_t>(io::Legibility::kLegible) &&
+        legible += person >= 0 && truth.person[rows[i]] == person && truth.legibility[rows[i]] == io::Legibility::kLegible &&
                    truth.jersey[rows[i]] >= 0;
       }
       return legible;
