@@ -122,7 +122,8 @@ JerseyEvaluation EvaluateJersey(const std::vector<fs::path>& matches, const Jers
       cell.vote_right += vote == truth_value;
       cell.vote_own_number += truth_value == -1 && vote >= 0 && vote == own_number;
       if (classifier) {
-        const int read = tracking::JerseyFromProbabilities(p[k], allowed).value_or(-1);
+        const int read =
+            tracking::JerseyFromProbabilities(p[k], allowed, options.attributes.min_jersey_probability).value_or(-1);
         cell.classifier_right += read == truth_value;
         cell.classifier_own_number += truth_value == -1 && read >= 0 && read == own_number;
       }

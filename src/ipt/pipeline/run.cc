@@ -118,6 +118,7 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("min_allowed_probability", o.min_allowed_probability);
   visit("min_jersey_votes", o.min_jersey_votes);
   visit("min_jersey_vote_share", o.min_jersey_vote_share);
+  visit("min_jersey_probability", o.min_jersey_probability);
   visit("category_from_tracker", o.category_from_tracker);
   visit("kit_outlier_factor", o.kit_outlier_factor);
   visit("kit_outlier_min_distance", o.kit_outlier_min_distance);

@@ -265,6 +265,8 @@ void TrackAttributesOptions::Check() const {
             "min_legible_probability must be in [0, 1], got {}", min_legible_probability);
   IPT_CHECK(InUnitInterval(min_number_probability),
             "min_number_probability must be in [0, 1], got {}", min_number_probability);
+  IPT_CHECK(min_jersey_probability >= 0 && min_jersey_probability < 1, "min_jersey_probability must be in [0, 1), got {}",
+            min_jersey_probability);
   IPT_CHECK(InUnitInterval(min_allowed_probability) && min_allowed_probability > 0,
             "min_allowed_probability must be in (0, 1], got {}", min_allowed_probability);
   IPT_CHECK(min_jersey_votes >= 1 && min_jersey_votes <= limits::kMaxFrames,
@@ -301,12 +303,14 @@ JerseySet TeamJerseys(const std::vector<io::RosterEntry>& roster, io::Category c
 }
 
 std::optional<int> JerseyFromProbabilities(const std::array<float, io::kNumJerseys + 1>& probabilities,
-                                           const JerseySet& allowed) {
+                                           const JerseySet& allowed, double min_probability) {
   std::optional<int> best;
   for (int n = 0; n < io::kNumJerseys; ++n) {
     if (allowed[n] && (!best || probabilities[n] > probabilities[*best])) best = n;
   }
-  if (!best || !(probabilities[*best] > probabilities[io::kNumJerseys])) return std::nullopt;
+  if (!best || !(probabilities[*best] > probabilities[io::kNumJerseys]) || probabilities[*best] < min_probability) {
+    return std::nullopt;
+  }
   return io::kMinJersey + *best;
 }
 
@@ -601,8 +605,9 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
     TrackAttributes& r = result[i];
     if (!r.category || *r.category == io::Category::kReferee) continue;
     const JerseySet allowed = options.roster_numbers_only ? TeamJerseys(match.roster, *r.category) : JerseySet().set();
-    r.jersey = tracks[i].jersey_probabilities ? JerseyFromProbabilities(*tracks[i].jersey_probabilities, allowed)
-                                              : VoteJersey(tracks[i].voters, options, allowed);
+    r.jersey = tracks[i].jersey_probabilities
+                   ? JerseyFromProbabilities(*tracks[i].jersey_probabilities, allowed, options.min_jersey_probability)
+                   : VoteJersey(tracks[i].voters, options, allowed);
     if (r.jersey) r.player_id = LookUpPlayerId(match.roster, *r.category, *r.jersey);
   }
   return result;

@@ -56,7 +56,9 @@
 //
 // Jersey from the JN classifier: a track with jersey_probabilities wears its most likely
 // allowed number (the same `allowed` as the vote) when that number is more likely than
-// "unknown"; else none (JerseyFromProbabilities).
+// "unknown" and has at least min_jersey_probability; else none (JerseyFromProbabilities).
+// The identity resolver reads the probabilities themselves; this decides only the jersey a
+// track shows before (or without) a name.
 //
 // Category from the tracker: with category_from_tracker, a track that carries the
 // tracker's category probabilities (TrackEvidence::tracker_category) takes their argmax
@@ -155,6 +157,9 @@ struct TrackAttributesOptions {
   int min_jersey_votes = 3;
   // Share of the votes the winning number needs, in (0, 1]: a majority.
   double min_jersey_vote_share = 0.5;
+  // The JN classifier's number is shown when it has at least this probability (and beats
+  // "unknown"), in [0, 1); 0 = whenever it beats "unknown".
+  double min_jersey_probability = 0.0;
   // A track with the tracker's category probabilities (the GNN tracker's head) takes their
   // argmax as its category; false: the rule above decides every track. Off: on validation
   // seeds 5000-5003 the head is right for 0.64 of the tracks, the rule for 0.95 (0.97 since
@@ -283,9 +288,10 @@ JerseyVoteCounts JerseyVotes(const std::vector<DetectionEvidence>& detections, c
 std::optional<int> VoteWinner(const JerseyVoteCounts& votes, const TrackAttributesOptions& options);
 
 // The jersey the JN classifier's probabilities give among the `allowed` numbers (see
-// above); none when "unknown" is at least as likely as every allowed number.
+// above); none when "unknown" is at least as likely as every allowed number, or the best
+// allowed number has less than min_probability.
 std::optional<int> JerseyFromProbabilities(const std::array<float, io::kNumJerseys + 1>& probabilities,
-                                           const JerseySet& allowed = JerseySet().set());
+                                           const JerseySet& allowed = JerseySet().set(), double min_probability = 0.0);
 
 // The player id of the one roster entry of `category`'s team with `jersey`; none when no
 // entry or several match, and for referees.

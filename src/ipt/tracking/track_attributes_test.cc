@@ -754,7 +754,20 @@ TEST(TrackAttributes, TheJnClassifiersProbabilitiesDecideTheJersey) {
       if (allowed[n] && q[n] > q[io::kNumJerseys] && (!expected || q[n] >= q[*expected])) expected = n;
     }
     EXPECT_EQ(JerseyFromProbabilities(q, allowed), expected) << "trial " << trial;
+    // With a floor: the same number when it has at least the floor, else none.
+    const double floor = u(rng);
+    const std::optional<int> expected_with_floor = expected && q[*expected] >= floor ? expected : std::nullopt;
+    EXPECT_EQ(JerseyFromProbabilities(q, allowed, floor), expected_with_floor) << "trial " << trial;
   }
+  // The option reaches the tracks: team A's 10 at 0.5 is shown from a floor of 0.5, not 0.6.
+  TrackAttributesOptions floor_options;
+  floor_options.min_jersey_probability = 0.5;
+  EXPECT_EQ(ResolveTrackAttributes(tracks, MakeMatch(), floor_options)[0].jersey, 10);
+  floor_options.min_jersey_probability = 0.6;
+  EXPECT_FALSE(ResolveTrackAttributes(tracks, MakeMatch(), floor_options)[0].jersey);
+  EXPECT_FALSE(ResolveTrackAttributes(tracks, MakeMatch(), floor_options)[0].player_id);
+  floor_options.min_jersey_probability = 1.0;
+  EXPECT_THROW(ResolveTrackAttributes(tracks, MakeMatch(), floor_options), Error);
   (*tracks[0].jersey_probabilities)[3] = -0.1f;
   EXPECT_THROW(ResolveTrackAttributes(tracks, MakeMatch()), Error);
 }
