@@ -345,11 +345,9 @@ TEST(JnVote, PackagesWithAVoteDeferToIt) {
   EXPECT_NE(error(v, "extra").find("architecture.vote.quorum"), std::string::npos);
 }
 
-// A tiny training run on synthetic tracks lowers the loss; the packaged classifier
-// says "unknown" for tracks with no legible crop and reads the number of tracks with
-// several legible crops, most of which read it right.
-TEST(JnClassifier, TinyTrainingLowersTheLossAndReads) {
-  const fs::path dir = testing::FreshTempDir("jn_train");
+// A recipe in `dir` over one (empty) training and one validation match, with `sections`
+// (training:, data:, network: ...) after the match lists; the context that trains it there.
+registry::TrainingContext WriteRecipe(const fs::path& dir, const std::string& sections) {
   for (const char* m : {"train/seed-1000", "val/seed-5000"}) {
     fs::create_directories(dir / m);
     std::ofstream(dir / m / "match.yaml") << "format: ipt-match/1\n";
@@ -357,15 +355,26 @@ TEST(JnClassifier, TinyTrainingLowersTheLossAndReads) {
   std::ofstream(dir / "recipe.yaml") << "model: jn_classifier\n"
                                      << "train_matches: [" << (dir / "train").string() << "]\n"
                                      << "val_matches: [" << (dir / "val").string() << "]\n"
-                                     << "training: {steps: 600, steps_per_epoch: 150, learning_rate: 5.0e-3, loader_workers: 1}\n"
-                                     << "data: {batch_tracks: 16, known_share: 0.5, validation_windows: [10]}\n"
-                                     << "network: {model_dim: 16, heads: 2, layers: 1, feedforward_dim: 32, max_detections: 16,\n"
-                                     << "          vote: {min_legible_probability: 0.7, min_number_probability: 0.5,\n"
-                                     << "                 min_allowed_probability: 0.25, min_votes: 4, min_vote_share: 0.5, share_weight: 0.85}}\n";
+                                     << sections;
   registry::TrainingContext ctx;
   ctx.model = "jn_classifier";
   ctx.recipe = dir / "recipe.yaml";
   ctx.run_dir = dir / "run";
+  return ctx;
+}
+
+// A tiny training run on synthetic tracks lowers the loss; the packaged classifier
+// says "unknown" for tracks with no legible crop and reads the number of tracks with
+// several legible crops, most of which read it right.
+TEST(JnClassifier, TinyTrainingLowersTheLossAndReads) {
+  const fs::path dir = testing::FreshTempDir("jn_train");
+  const registry::TrainingContext ctx =
+      WriteRecipe(dir,
+                  "training: {steps: 600, steps_per_epoch: 150, learning_rate: 5.0e-3, loader_workers: 1}\n"
+                  "data: {batch_tracks: 16, known_share: 0.5, validation_windows: [10]}\n"
+                  "network: {model_dim: 16, heads: 2, layers: 1, feedforward_dim: 32, max_detections: 16,\n"
+                  "          vote: {min_legible_probability: 0.7, min_number_probability: 0.5,\n"
+                  "                 min_allowed_probability: 0.25, min_votes: 4, min_vote_share: 0.5, share_weight: 0.85}}\n");
   int calls = 0;
   const registry::TrainedWeights w = TrainJnClassifier(ctx, [&](const std::vector<std::string>&) {
     ++calls;
@@ -474,21 +483,10 @@ TEST(JnClassifier, TheLabelLegibilityDecidesWhatPartialCropsTeach) {
   auto argmax = [](const JnProbabilities& p) { return int(std::max_element(p.begin(), p.end()) - p.begin()); };
   for (const std::string level : {"partial", "legible"}) {
     const fs::path dir = testing::FreshTempDir("jn_label_" + level);
-    for (const char* m : {"train/seed-1000", "val/seed-5000"}) {
-      fs::create_directories(dir / m);
-      std::ofstream(dir / m / "match.yaml") << "format: ipt-match/1\n";
-    }
-    std::ofstream(dir / "recipe.yaml") << "model: jn_classifier\n"
-                                       << "train_matches: [" << (dir / "train").string() << "]\n"
-                                       << "val_matches: [" << (dir / "val").string() << "]\n"
-                                       << "training: {steps: 400, steps_per_epoch: 200, learning_rate: 5.0e-3, loader_workers: 1}\n"
-                                       << "data: {batch_tracks: 16, label_legibility: " << level
-                                       << ", validation_windows: [10]}\n"
-                                       << "network: {model_dim: 16, heads: 2, layers: 1, feedforward_dim: 32, max_detections: 16}\n";
-    registry::TrainingContext ctx;
-    ctx.model = "jn_classifier";
-    ctx.recipe = dir / "recipe.yaml";
-    ctx.run_dir = dir / "run";
+    const registry::TrainingContext ctx =
+        WriteRecipe(dir, "training: {steps: 400, steps_per_epoch: 200, learning_rate: 5.0e-3, loader_workers: 1}\n"
+                         "data: {batch_tracks: 16, label_legibility: " + level + ", validation_windows: [10]}\n"
+                         "network: {model_dim: 16, heads: 2, layers: 1, feedforward_dim: 32, max_detections: 16}\n");
     int calls = 0;
     const registry::TrainedWeights w = TrainJnClassifier(ctx, [&](const std::vector<std::string>&) {
       return ++calls == 1 ? tracks(21, 300) : tracks(22, 60);
@@ -519,10 +517,6 @@ TEST(JnClassifier, TheLabelLegibilityDecidesWhatPartialCropsTeach) {
 // A bad recipe fails before any data is read, naming the file and the section.
 TEST(JnClassifier, BadRecipesNameTheField) {
   const fs::path dir = testing::FreshTempDir("jn_recipe");
-  for (const char* m : {"train/seed-1000", "val/seed-5000"}) {
-    fs::create_directories(dir / m);
-    std::ofstream(dir / m / "match.yaml") << "format: ipt-match/1\n";
-  }
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"data: {validation_windows: [0]}", "field 'data'"},
       {"data: {batch_tracks: 0}", "field 'data'"},
@@ -539,14 +533,7 @@ TEST(JnClassifier, BadRecipesNameTheField) {
       {"network: {vote: 3}", "network.vote"},
   };
   for (const auto& [section, expected] : cases) {
-    std::ofstream(dir / "recipe.yaml") << "model: jn_classifier\n"
-                                       << "train_matches: [" << (dir / "train").string() << "]\n"
-                                       << "val_matches: [" << (dir / "val").string() << "]\n"
-                                       << section << "\n";
-    registry::TrainingContext ctx;
-    ctx.model = "jn_classifier";
-    ctx.recipe = dir / "recipe.yaml";
-    ctx.run_dir = dir / "run";
+    const registry::TrainingContext ctx = WriteRecipe(dir, section + "\n");
     bool loaded = false;
     const std::string error = testing::MessageOf<InputError>([&] {
       TrainJnClassifier(ctx, [&](const std::vector<std::string>&) {
