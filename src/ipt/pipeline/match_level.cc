@@ -314,6 +314,65 @@ MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& track
   return PassOverLayer(frames, tracks, match, options, jn, false, drop_non_person, block_rows).tracks;
 }
 
+int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow>& rows,
+                         const std::vector<int64_t>& layer_rows, const io::MatchInfo& match,
+                         const tracking::FragmentLinkOptions& options, int64_t block_rows) {
+  options.Check();
+  IPT_CHECK(match.fps > 0, "fps must be > 0");
+  IPT_ASSERT(rows.size() == layer_rows.size());
+  if (!options.enabled()) return 0;
+  // Each track's rows near its ends, by frame: all that EndsOfTrack reads.
+  std::map<int64_t, std::vector<size_t>> rows_of;
+  for (size_t i = 0; i < rows.size(); ++i) rows_of[rows[i].track_id].push_back(i);
+  const double end_seconds = std::max(options.embedding_seconds, options.velocity_seconds);
+  // The embeddings of those rows, in that order (slot k: the k-th kept row, by track).
+  std::vector<std::pair<int64_t, size_t>> wanted;  // (layer row, slot)
+  for (auto& [id, ix] : rows_of) {
+    std::sort(ix.begin(), ix.end(), [&](size_t a, size_t b) { return rows[a].frame < rows[b].frame; });
+    const int first = rows[ix.front()].frame, last = rows[ix.back()].frame;
+    std::vector<size_t> kept;
+    for (size_t i : ix)
+      if ((rows[i].frame - first) / match.fps <= end_seconds || (last - rows[i].frame) / match.fps <= end_seconds)
+        kept.push_back(i);
+    for (size_t i : kept) wanted.emplace_back(layer_rows[i], wanted.size());
+    ix = std::move(kept);
+  }
+  constexpr int kDim = crop_encoder::kEmbeddingDim;
+  std::vector<float> embedding(wanted.size() * kDim);
+  std::sort(wanted.begin(), wanted.end());
+  size_t next = 0;
+  ForEachRowBlock(frames, {crop_encoder::kEmbeddingField}, block_rows, [&](const FrameRowBlock& block) {
+    for (; next < wanted.size() && wanted[next].first < block.end(); ++next) {
+      const float* e = block.Row(crop_encoder::kEmbeddingField, wanted[next].first);
+      std::copy(e, e + kDim, embedding.begin() + wanted[next].second * kDim);
+    }
+  });
+  std::vector<tracking::TrackEnds> ends;
+  std::map<int64_t, size_t> first_row_of;  // the names and numbers NamesAgree reads
+  size_t slot = 0;
+  for (const auto& [id, ix] : rows_of) {
+    std::vector<int> track_frames;
+    std::vector<Eigen::Vector2d> points;
+    for (size_t i : ix) {
+      track_frames.push_back(rows[i].frame);
+      points.emplace_back(rows[i].x_m, rows[i].z_m);
+    }
+    const std::vector<float> embeddings(embedding.begin() + slot * kDim, embedding.begin() + (slot + ix.size()) * kDim);
+    slot += ix.size();
+    ends.push_back(tracking::EndsOfTrack(id, track_frames, points, embeddings, kDim, options, match.fps));
+    first_row_of[id] = ix.front();
+  }
+  const std::vector<tracking::FragmentLink> links =
+      tracking::LinkFragments(ends, options, match.fps, [&](int64_t from, int64_t to) {
+        return tracking::NamesAgree(rows[first_row_of.at(from)], rows[first_row_of.at(to)]);
+      });
+  for (const tracking::FragmentLink& l : links) {
+    spdlog::debug("track {} continues track {} after {} frames (cost {:.2f} m)", l.to_track, l.from_track,
+                  rows[first_row_of.at(l.to_track)].frame - rows[rows_of.at(l.from_track).back()].frame, l.cost_m);
+  }
+  return tracking::JoinLinkedRows(rows, links);
+}
+
 SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const TrackLayer& tracks,
                                            const io::MatchInfo& match, const tracking::NumberChangeOptions& options,
                                            int64_t block_rows) {
@@ -461,9 +520,11 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
   std::map<int64_t, const tracking::TrackAttributes*> attributes_of;
   for (const auto& a : attributes) attributes_of[a.track_id] = &a;
   std::vector<eval::PipelineRow> rows;
+  std::vector<int64_t> layer_rows;  // the frame-layer row of each
   for (int64_t i = 0; i < frames.rows; ++i) {
     auto it = attributes_of.find(tracks.track_id[i]);
     if (it == attributes_of.end()) continue;  // untracked, or not a person
+    layer_rows.push_back(i);
     eval::PipelineRow r;
     r.frame = static_cast<int>(frames.frame[i]);
     r.track_id = tracks.track_id[i];
@@ -484,13 +545,19 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     out.name_splices = spliced.splices;
     out.stage_seconds[kNameSpliceStage] = splice_watch.Seconds();
   }
+  // Then track fragments joined where the names agree.
+  if (options.fragment_links.enabled()) {
+    Stopwatch link_watch;
+    out.fragment_links = JoinFragmentRows(frames, rows, layer_rows, match, options.fragment_links, block_rows);
+    out.stage_seconds[kFragmentLinkStage] = link_watch.Seconds();
+  }
   // Last: positions smoothed and short gaps filled (any tracker; sorted by frame, track).
   Stopwatch smooth_watch;
   tracking::SmoothedTracks smoothed = tracking::SmoothTracks(std::move(rows), options.smoothing);
   out.rows = std::move(smoothed.rows);
   out.filled_rows = smoothed.filled_rows;
   out.stage_seconds[kSmoothStage] = smooth_watch.Seconds();
-  out.tracks = static_cast<int64_t>(attributes.size()) + out.name_splices;
+  out.tracks = static_cast<int64_t>(attributes.size()) + out.name_splices - out.fragment_links;
   return out;
 }
 

@@ -95,6 +95,14 @@ MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& track
                                const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
                                bool drop_non_person, int64_t block_rows = kRowBlockRows);
 
+// Track fragments joined among a match's named output rows (tracking/fragment_links.h
+// with `options`: LinkFragments with NamesAgree, then JoinLinkedRows), `layer_rows` the
+// frame-layer row of each row (their embeddings are read block by block, only near the
+// tracks' ends); positions are the rows'. Returns the links kept.
+int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow>& rows,
+                         const std::vector<int64_t>& layer_rows, const io::MatchInfo& match,
+                         const tracking::FragmentLinkOptions& options, int64_t block_rows = kRowBlockRows);
+
 // Tracks split where their jersey reads change from one roster number to another
 // (tracking/number_changes.h with `options`): the rows from each cut on take a new id,
 // above every id of `tracks`, in order of track and cut. Reads come from the frame
@@ -113,13 +121,15 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
 // change (options.number_changes), the attributes of every track (the
 // JN classifier's jersey when `jn` is given, else the vote), identities (`resolver` when
 // given, else the roster look-up), a player named on two tracks at once spliced
-// (options.name_splices), and the output rows of person tracks, their positions
+// (options.name_splices), track fragments joined where the names agree
+// (options.fragment_links), and the output rows of person tracks, their positions
 // smoothed and short gaps filled (options.smoothing, tracking/track_smoothing.h).
 inline constexpr const char* kNumberChangeStage = "number_changes";
 inline constexpr const char* kJnClassifierStage = "jn_classifier";
 inline constexpr const char* kAttributesStage = "attributes";
 inline constexpr const char* kIdentityStage = "identity_resolver";
 inline constexpr const char* kNameSpliceStage = "name_splices";
+inline constexpr const char* kFragmentLinkStage = "fragment_links";
 inline constexpr const char* kSmoothStage = "smooth_tracks";  // tracking::SmoothTracks, last
 struct MatchLevelOutput {
   std::vector<eval::PipelineRow> rows;  // by (frame, track id), smoothed and filled
@@ -129,6 +139,7 @@ struct MatchLevelOutput {
   int64_t dropped_unconfirmed = 0;      // ... as too few confident detections
   int64_t number_change_cuts = 0;       // tracks split where their numbers change
   int64_t name_splices = 0;             // players named on two tracks at once, spliced
+  int64_t fragment_links = 0;           // track fragments joined (after naming)
   int identities = 0;                   // identities the resolver made
   std::map<std::string, double> stage_seconds;  // the stages above (those that ran)
 };

@@ -132,6 +132,13 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("number_change_window_seconds", o.number_changes.window_seconds);
   visit("name_splice_max_overlap_seconds", o.name_splices.max_overlap_seconds);
   visit("name_splice_max_jump_m", o.name_splices.max_jump_m);
+  visit("fragment_link_max_gap_seconds", o.fragment_links.max_gap_seconds);
+  visit("fragment_link_max_speed_mps", o.fragment_links.max_speed_mps);
+  visit("fragment_link_position_slack_m", o.fragment_links.position_slack_m);
+  visit("fragment_link_appearance_weight_m", o.fragment_links.appearance_weight_m);
+  visit("fragment_link_max_link_cost_m", o.fragment_links.max_link_cost_m);
+  visit("fragment_link_embedding_seconds", o.fragment_links.embedding_seconds);
+  visit("fragment_link_velocity_seconds", o.fragment_links.velocity_seconds);
   visit("smooth_sigma_frames", o.smoothing.sigma_frames);
   visit("max_filled_gap_frames", o.smoothing.max_filled_gap_frames);
 }
@@ -178,6 +185,7 @@ nlohmann::json RunReport::ToJson() const {
   j["dropped_unconfirmed_tracks"] = dropped_unconfirmed_tracks;
   j["number_change_cuts"] = number_change_cuts;
   j["name_splices"] = name_splices;
+  j["fragment_links"] = fragment_links;
   nlohmann::json ms = nlohmann::json::object();
   for (const auto& [stage, seconds] : stage_seconds) ms[stage] = frames > 0 ? 1000 * seconds / frames : 0.0;
   j["timings_ms_per_frame"] = ms;
@@ -327,6 +335,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.dropped_unconfirmed_tracks = match_level.dropped_unconfirmed;
   report.number_change_cuts = match_level.number_change_cuts;
   report.name_splices = match_level.name_splices;
+  report.fragment_links = match_level.fragment_links;
   report.identities = match_level.identities;
   const std::vector<eval::PipelineRow>& rows = match_level.rows;
   report.rows = static_cast<int64_t>(rows.size());

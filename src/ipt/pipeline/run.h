@@ -79,11 +79,12 @@ struct RunReport {
   int64_t dropped_unconfirmed_tracks = 0;  // too few confident detections (attributes.min_confident_detections)
   int64_t number_change_cuts = 0;  // tracks split where their numbers change (attributes.number_changes)
   int64_t name_splices = 0;        // players named on two tracks at once, spliced (attributes.name_splices)
+  int64_t fragment_links = 0;      // track fragments joined after naming (attributes.fragment_links)
   int64_t filled_rows = 0;  // of rows, those filling gaps of tracks (attributes.smoothing)
   // Seconds per stage measured in this run (the frame-level stages only on a miss of the
   // frame layer, the tracker only on a miss of the track layer): decode_stitch,
   // detector, crops, encoder, tracker, number_changes, jn_classifier, attributes,
-  // identity_resolver, name_splices, smooth_tracks, write.
+  // identity_resolver, name_splices, fragment_links, smooth_tracks, write.
   std::map<std::string, double> stage_seconds;
   double total_seconds = 0;
   int64_t peak_rss_bytes = 0;

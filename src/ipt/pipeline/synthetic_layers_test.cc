@@ -184,6 +184,7 @@ TEST(MatchLevel, TracksWithTooFewConfidentDetectionsAreLeftOut) {
   tracking::TrackAttributesOptions options;
   options.min_confident_detections = 3;
   options.confident_score = 0.8;
+  options.fragment_links.max_gap_seconds = 0;  // off: the counts below are of the tracker's tracks
   ASSERT_GE(s.frames.score.at(0), options.confident_score);
   // Three tracks of >= 5 rows: all rows under the score but k of them, k = 3, 2, 0.
   std::vector<std::pair<int64_t, int>> changed;  // track id, confident rows left
@@ -336,6 +337,58 @@ TEST(MatchLevel, TracksAreSplitWhereTheirNumbersChange) {
   EXPECT_EQ(SplitTracksAtNumberChanges(s.frames, s.tracks, match, tracking::NumberChangeOptions{}).cuts, 0);
 }
 
+// A tracker that loses a person for 10 frames and starts a new track when it finds him: the
+// match level joins the two pieces after naming (tracking/fragment_links.h), whatever the
+// block size; with joining off, or when the second piece starts too far away, they stay two.
+TEST(MatchLevel, ATrackLostForAFewFramesIsJoined) {
+  const io::MatchInfo match = Roster();
+  const SyntheticLayers s = TwoMinutesOfLongTracks(match);
+  const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
+  const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
+  ASSERT_FALSE(whole.empty());
+  const int64_t p = whole[0];
+  int64_t piece = 0;
+  for (int64_t id : s.tracks.track_id) piece = std::max(piece, id + 1);
+  TrackLayer broken = s.tracks;
+  for (int64_t r : rows.at(p)) {
+    if (s.frames.frame[r] > 1010) broken.track_id[r] = piece;
+    else if (s.frames.frame[r] > 1000) broken.track_id[r] = -1;  // lost
+  }
+  const auto ids = [](const MatchLevelOutput& out) {
+    std::set<int64_t> seen;
+    for (const eval::PipelineRow& r : out.rows) seen.insert(r.track_id);
+    return seen;
+  };
+  tracking::TrackAttributesOptions options;
+  // The people's own tracks: whatever joins them (a person seen again), the broken layer
+  // has one link more, and p's id runs on where the piece was.
+  const int64_t own_links = RunMatchLevel(s.frames, s.tracks, match, options, nullptr, nullptr, true).fragment_links;
+  const MatchLevelOutput joined = RunMatchLevel(s.frames, broken, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(joined.fragment_links, own_links + 1);
+  EXPECT_FALSE(ids(joined).count(piece));
+  int last_frame_of_p = 0;
+  for (const eval::PipelineRow& r : joined.rows)
+    if (r.track_id == p) last_frame_of_p = std::max(last_frame_of_p, r.frame);
+  EXPECT_GT(last_frame_of_p, 2000);
+  for (int64_t block_rows : {int64_t{1000}, int64_t{7}}) {
+    testing::ExpectSameRows(RunMatchLevel(s.frames, broken, match, options, nullptr, nullptr, true, block_rows),
+                            joined, "block rows " + std::to_string(block_rows));
+  }
+  // Too far to have walked in 10 frames: the piece after the gap starts 20 m away.
+  TrackLayer moved = broken;
+  for (int64_t r : rows.at(p))
+    if (s.frames.frame[r] > 1010) moved.position_m[2 * r] += 20;
+  const MatchLevelOutput far = RunMatchLevel(s.frames, moved, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(far.fragment_links, own_links);
+  EXPECT_TRUE(ids(far).count(piece));
+
+  options.fragment_links.max_gap_seconds = 0;  // off
+  const MatchLevelOutput off = RunMatchLevel(s.frames, broken, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(off.fragment_links, 0);
+  EXPECT_TRUE(ids(off).count(piece));
+  EXPECT_EQ(off.tracks, joined.tracks + own_links + 1);
+}
+
 // A tracker that drifts from a person onto someone else while a new track picks the person
 // up: both tracks read his number, and the roster names both; the match level splices them
 // (name_splices.h), so no player is in two places at once.
@@ -375,6 +428,7 @@ TEST(MatchLevel, APlayerNamedOnTwoTracksAtOnceIsSpliced) {
     return doubled;
   };
   options.number_changes.min_gain_nats = 0;  // the drift reads q's number: splices alone here
+  options.fragment_links.max_gap_seconds = 0;  // (joining would then continue p with the new track)
   options.name_splices.max_overlap_seconds = 0;  // off
   const MatchLevelOutput off = RunMatchLevel(s.frames, drifted, match, options, nullptr, nullptr, true);
   EXPECT_EQ(off.name_splices, 0);

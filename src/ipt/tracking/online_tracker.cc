@@ -6,7 +6,7 @@
 #include <limits>
 #include <tuple>
 
-#include "ipt/eval/assignment.h"
+#include "ipt/tracking/gated_assignment.h"
 #include "ipt/util/check.h"
 #include "ipt/util/limits.h"
 
@@ -93,40 +93,6 @@ namespace {
 
 // A pair (track, detection) is possible when the cost is finite.
 constexpr double kImpossible = std::numeric_limits<double>::infinity();
-
-// Pairs (row, col) minimising the total cost where leaving a row or a column unmatched
-// costs half of `unmatched` = (largest finite cost + 1): every possible pair is worth more
-// than leaving both unmatched, and impossible pairs (infinite cost) are never chosen.
-// This is lapjv's extend_cost / cost_limit construction (as ByteTrack uses it) on a
-// (rows + cols) square matrix:
-//   [ C          U/2 (rows x rows) ]
-//   [ U/2 (cols x cols)   0        ]
-std::vector<std::pair<int, int>> AssignWithGate(const Eigen::MatrixXd& cost) {
-  const int rows = static_cast<int>(cost.rows()), cols = static_cast<int>(cost.cols());
-  std::vector<std::pair<int, int>> pairs;
-  if (rows == 0 || cols == 0) return pairs;
-  double max_finite = 0;
-  bool any_finite = false;
-  for (int i = 0; i < rows; ++i)
-    for (int j = 0; j < cols; ++j)
-      if (std::isfinite(cost(i, j))) {
-        max_finite = std::max(max_finite, cost(i, j));
-        any_finite = true;
-      }
-  if (!any_finite) return pairs;
-  const double unmatched = max_finite + 1;  // costs are >= 0
-  // An impossible pair costs more than leaving its row and its column unmatched.
-  const double impossible = 2 * unmatched;
-  const int n = rows + cols;
-  Eigen::MatrixXd extended = Eigen::MatrixXd::Zero(n, n);
-  extended.topLeftCorner(rows, cols) =
-      cost.unaryExpr([&](double c) { return std::isfinite(c) ? c : impossible; });
-  extended.topRightCorner(rows, rows).setConstant(unmatched / 2);
-  extended.bottomLeftCorner(cols, cols).setConstant(unmatched / 2);
-  for (auto [i, j] : eval::LinearSumAssignment(extended))
-    if (i < rows && j < cols && std::isfinite(cost(i, j))) pairs.emplace_back(i, j);
-  return pairs;
-}
 
 double CosineDistance(const std::vector<float>& a, const std::vector<float>& b) {
   IPT_ASSERT(a.size() == b.size());
@@ -320,7 +286,7 @@ TrackerFrameResult OnlineTracker::Update(int frame,
     for (size_t i = 0; i < track_ids.size(); ++i)
       for (size_t j = 0; j < free_detections.size(); ++j)
         cost(i, j) = pair_cost(tracks_[track_ids[i]], free_detections[j], confident_stage);
-    for (auto [i, j] : AssignWithGate(cost)) {
+    for (auto [i, j] : AssignInsideGates(cost)) {
       matched_detection[track_ids[i]] = free_detections[j];
       detection_used[free_detections[j]] = 1;
     }

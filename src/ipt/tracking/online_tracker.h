@@ -17,9 +17,9 @@
 //   clamp(gate_sigmas * sqrt(largest eigenvalue of the innovation covariance S), min_gate_m,
 //   max_gate_m)
 // around the predicted foot-point, so the gate grows with the time a track went unseen (and
-// is frame-rate aware through the filter). Each stage is a linear sum assignment
-// (eval::LinearSumAssignment) extended with "unmatched" entries as in ByteTrack's lapjv
-// with cost_limit: every pair inside the gate is worth matching, cheaper pairs are preferred.
+// is frame-rate aware through the filter). Each stage is a linear sum assignment extended
+// with "unmatched" entries as in ByteTrack's lapjv with cost_limit (gated_assignment.h):
+// every pair inside the gate is worth matching, cheaper pairs are preferred.
 //
 // Track life: a confident detection left over with score >= birth_score starts a tentative
 // track; it is confirmed after confirm_hits consecutive matched frames (at once in the first

@@ -288,6 +288,7 @@ void TrackAttributesOptions::Check() const {
   IPT_CHECK(InUnitInterval(confident_score), "confident_score must be in [0, 1], got {}", confident_score);
   number_changes.Check();
   name_splices.Check();
+  fragment_links.Check();
   smoothing.Check();
 }
 

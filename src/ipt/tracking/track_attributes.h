@@ -77,6 +77,7 @@
 
 #include "ipt/io/match.h"
 #include "ipt/tracking/name_splices.h"
+#include "ipt/tracking/fragment_links.h"
 #include "ipt/tracking/number_changes.h"
 #include "ipt/tracking/track_smoothing.h"
 
@@ -203,6 +204,9 @@ struct TrackAttributesOptions {
   // A player named on two tracks at once spliced where his path continues, after naming
   // (name_splices.h; keys name_splice_*; the pipeline's match level).
   NameSpliceOptions name_splices;
+  // Track fragments joined where their names agree, after the splices (fragment_links.h;
+  // keys fragment_link_*; the pipeline's match level).
+  FragmentLinkOptions fragment_links;
   // Positions smoothed and short gaps filled, after everything above (track_smoothing.h;
   // keys smooth_sigma_frames and max_filled_gap_frames).
   TrackSmoothingOptions smoothing;

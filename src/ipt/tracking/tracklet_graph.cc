@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "ipt/tracking/velocity_fit.h"
 #include "ipt/util/check.h"
 
 namespace ipt::tracking {
@@ -34,24 +35,15 @@ void Normalize(std::vector<float>& v) {
 
 // Least-squares slope (m/s) of the foot-points of rows `rows` against time.
 bool FitVelocity(const ChunkDetections& d, const std::vector<int>& rows, double fps, Eigen::Vector2f* velocity) {
-  if (rows.size() < 2) return false;
-  double mt = 0;
-  Eigen::Vector2d mp(0, 0);
+  std::vector<int> frames;
+  std::vector<Eigen::Vector2d> points;
   for (int r : rows) {
-    mt += d.frame[r] / fps;
-    mp += d.foot_in_pitch_m[r].cast<double>();
+    frames.push_back(d.frame[r]);
+    points.push_back(d.foot_in_pitch_m[r].cast<double>());
   }
-  mt /= rows.size();
-  mp /= static_cast<double>(rows.size());
-  double stt = 0;
-  Eigen::Vector2d stp(0, 0);
-  for (int r : rows) {
-    const double t = d.frame[r] / fps - mt;
-    stt += t * t;
-    stp += t * (d.foot_in_pitch_m[r].cast<double>() - mp);
-  }
-  if (stt <= 0) return false;
-  *velocity = (stp / stt).cast<float>();
+  Eigen::Vector2d v;
+  if (!FitVelocityMps(frames, points, fps, &v)) return false;
+  *velocity = v.cast<float>();
   return true;
 }
 

@@ -1,0 +1,106 @@
+// Track fragments joined (torch-free; the match level applies it to every tracker's
+// tracks after naming, pipeline/match_level.h).
+//
+// A tracker loses a person for a few frames (an occlusion, a missed detection, a
+// foot-point that jumps out of the gate) and starts a new track when it finds him again:
+// one person, two tracks. On three 2-minute HD validation matches these restarts were
+// half of the online tracker's identity changes (docs/models.md, "Track fragments
+// joined"). Offline, both ends are known, and the two are joined.
+//
+// Track B may continue track A when B starts 1 frame to max_gap_seconds after A ends and
+// B's first foot-point lies within position_slack_m + max_speed_mps x gap of A's last.
+// The pair's cost (metres): the smaller of the distances after constant-velocity
+// prediction across the gap, forward from A's end to B's start and backward from B's start
+// to A's end (an end without a velocity stands still), + appearance_weight_m x the cosine
+// distance of A's mean embedding over its last embedding_seconds and B's over its first
+// (when both have one). A pair costing max_link_cost_m or more is never joined. Each track
+// gets at most one successor and one predecessor: the links maximise the sum of
+// (max_link_cost_m - cost) over them (gated_assignment.h). Chains A -> B -> C become one
+// track.
+//
+// After naming, the names decide too (JoinLinkedRows): two tracks named after different
+// players, or of different categories or numbers, are never joined, and a name goes over
+// to an unnamed track of its chain unless that puts the player in two places at once.
+// Joined before naming, the identity resolver saw a swapped track's head and the
+// person's next track as one, and named both after the head (validation, docs/models.md).
+//
+// Limits: the rule sees only the two ends. Two unnamed team-mates lost where they meet
+// are joined wrong as readily as right when their appearance does not tell them apart.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "ipt/eval/pipeline_output.h"
+
+namespace ipt::tracking {
+
+struct FragmentLinkOptions {
+  // Longest gap joined, seconds (B's first frame minus A's last, over the fps); 0 turns
+  // joining off. Chosen on validation (docs/models.md, "Fragments joined"): 1, 2, 4, 8 s.
+  double max_gap_seconds = 4.0;
+  // Reachability: a footballer runs at under 8 m/s for seconds on end (sprints peak near
+  // 10 m/s); the slack covers foot-point noise at both ends.
+  double max_speed_mps = 8.0;
+  double position_slack_m = 1.0;
+  // Metres of cost per unit of cosine distance (in [0, 2]) between the ends' embeddings.
+  double appearance_weight_m = 2.0;
+  // Pairs costing this much or more (metres, as the cost) are never joined. Chosen on
+  // validation: 1.5, 3, 5 m and no limit measured alike (docs/models.md).
+  double max_link_cost_m = 5.0;
+  // An end's embedding: the mean over the rows within this many seconds of it.
+  double embedding_seconds = 1.0;
+  // An end's velocity: the least-squares slope over the rows within this many seconds of it.
+  double velocity_seconds = 0.4;
+  bool enabled() const { return max_gap_seconds > 0; }
+  void Check() const;  // throws ipt::Error naming the field
+};
+
+// What joining reads of one track.
+struct TrackEnds {
+  int64_t track_id = 0;
+  int first_frame = 0, last_frame = 0;           // 1-based
+  Eigen::Vector2d first_m{0, 0}, last_m{0, 0};   // foot-points (x, z), pitch metres
+  std::optional<Eigen::Vector2d> start_velocity_mps, end_velocity_mps;
+  std::vector<float> start_embedding, end_embedding;  // L2-normalised means, or empty
+};
+
+// A track's ends from its rows in frame order (one per frame): `frames`, `foot_in_pitch_m`
+// and `embeddings` ([rows * embedding_dim], or empty: none). The rows may be the whole
+// track or any part of it holding its first and last row and every row within
+// max(embedding_seconds, velocity_seconds) of either.
+TrackEnds EndsOfTrack(int64_t track_id, const std::vector<int>& frames,
+                      const std::vector<Eigen::Vector2d>& foot_in_pitch_m, const std::vector<float>& embeddings,
+                      int embedding_dim, const FragmentLinkOptions& options, double fps);
+
+struct FragmentLink {
+  int64_t from_track = 0, to_track = 0;  // from's last frame < to's first frame
+  double cost_m = 0;
+};
+
+// The links chosen among `tracks` (distinct ids): each track at most once as `from_track`
+// and once as `to_track`; ordered by from_track. `may_link(from, to)` (optional) excludes
+// pairs beforehand, so that the assignment chooses among the others.
+std::vector<FragmentLink> LinkFragments(const std::vector<TrackEnds>& tracks, const FragmentLinkOptions& options,
+                                        double fps,
+                                        const std::function<bool(int64_t from, int64_t to)>& may_link = nullptr);
+
+// Whether two tracks' rows (one name, number and category per track, as the match level
+// writes them) may be one person's: the same category, and neither names nor numbers that
+// differ.
+bool NamesAgree(const eval::PipelineRow& a, const eval::PipelineRow& b);
+
+// `rows` (one match's rows, any order; a track id at most once per frame; one name,
+// number and category per track) joined along `links` (from LinkFragments), in order of
+// the later track's first frame: the later track takes the chain's id (its first track's),
+// and the chain's name and number go to its unnamed tracks. A link is dropped (the chain
+// ends there) when the chain and the track do not agree (NamesAgree, with the chain's name
+// and number), or when carrying a name over would put that player on two tracks in one
+// frame. Returns the links kept.
+int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<FragmentLink>& links);
+
+}  // namespace ipt::tracking

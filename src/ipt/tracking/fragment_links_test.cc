@@ -1,0 +1,346 @@
+#include "ipt/tracking/fragment_links.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <optional>
+#include <limits>
+#include <random>
+#include <set>
+#include <tuple>
+
+#include "ipt/util/check.h"
+
+namespace ipt::tracking {
+namespace {
+
+constexpr double kFps = 25;
+
+// A track walking from `start` at `velocity` (m/s) over frames [first, last], with one
+// embedding for all its rows.
+TrackEnds Walker(int64_t id, int first, int last, Eigen::Vector2d start, Eigen::Vector2d velocity,
+                 std::vector<float> embedding, const FragmentLinkOptions& options = {}) {
+  std::vector<int> frames;
+  std::vector<Eigen::Vector2d> points;
+  std::vector<float> embeddings;
+  for (int f = first; f <= last; ++f) {
+    frames.push_back(f);
+    points.push_back(start + velocity * ((f - first) / kFps));
+    embeddings.insert(embeddings.end(), embedding.begin(), embedding.end());
+  }
+  return EndsOfTrack(id, frames, points, embeddings, static_cast<int>(embedding.size()), options, kFps);
+}
+
+const std::vector<float> kRed = {1, 0, 0}, kBlue = {0, 1, 0};
+
+using Links = std::vector<std::pair<int64_t, int64_t>>;
+Links Pairs(const std::vector<FragmentLink>& links) {
+  Links out;
+  for (const FragmentLink& l : links) out.emplace_back(l.from_track, l.to_track);
+  return out;
+}
+
+TEST(FragmentLinks, APersonLostForAFewFramesIsJoined) {
+  const FragmentLinkOptions options;
+  // Running at 4 m/s along x, lost for 10 frames (0.4 s), found 1.6 m further on.
+  const TrackEnds a = Walker(1, 1, 50, {10, 30}, {4, 0}, kRed);
+  const TrackEnds b = Walker(2, 61, 120, {10 + 4 * 60 / kFps, 30}, {4, 0}, kRed);
+  ASSERT_TRUE(a.end_velocity_mps.has_value());
+  EXPECT_NEAR(a.end_velocity_mps->x(), 4, 1e-9);  // a straight line: the fit is exact
+  const std::vector<FragmentLink> links = LinkFragments({a, b}, options, kFps);
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].from_track, 1);
+  EXPECT_EQ(links[0].to_track, 2);
+  EXPECT_NEAR(links[0].cost_m, 0, 1e-9);  // on the predicted spot, same appearance
+
+  FragmentLinkOptions off;
+  off.max_gap_seconds = 0;
+  EXPECT_TRUE(LinkFragments({a, b}, off, kFps).empty());
+  FragmentLinkOptions short_gaps;
+  short_gaps.max_gap_seconds = 0.3;  // 7.5 frames < the gap of 11
+  EXPECT_TRUE(LinkFragments({a, b}, short_gaps, kFps).empty());
+}
+
+TEST(FragmentLinks, NothingUnreachableOrOverlappingIsJoined) {
+  const FragmentLinkOptions options;
+  const TrackEnds a = Walker(1, 1, 50, {10, 30}, {0, 0}, kRed);
+  // 5 frames later, 5 m away: slack 1 m + 8 m/s x 0.2 s = 2.6 m reachable.
+  EXPECT_TRUE(LinkFragments({a, Walker(2, 55, 90, {15, 30}, {0, 0}, kRed)}, options, kFps).empty());
+  EXPECT_EQ(LinkFragments({a, Walker(2, 55, 90, {12.5, 30}, {0, 0}, kRed)}, options, kFps).size(), 1u);
+  // Starting in a's last frame (or before) is not a continuation.
+  EXPECT_TRUE(LinkFragments({a, Walker(2, 50, 90, {10, 30}, {0, 0}, kRed)}, options, kFps).empty());
+  // Nor one that ends before the other starts, the other way round (time runs forward).
+  const std::vector<FragmentLink> links = LinkFragments({Walker(2, 60, 90, {10, 30}, {0, 0}, kRed), a}, options, kFps);
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].from_track, 1);
+}
+
+// Two people lost where they meet, found again side by side: the appearance tells which is
+// which; without it the motion does.
+TEST(FragmentLinks, AppearanceAndMotionTellWhoContinuesWhom) {
+  FragmentLinkOptions options;
+  // Both stop at (20, 30) and (20, 30.4); both starts lie 0.2 m from either end.
+  const TrackEnds red = Walker(1, 1, 50, {20, 30}, {0, 0}, kRed);
+  const TrackEnds blue = Walker(2, 1, 50, {20, 30.4}, {0, 0}, kBlue);
+  const TrackEnds blue_again = Walker(3, 55, 90, {20, 30.2}, {0, 0}, kBlue);
+  const TrackEnds red_again = Walker(4, 55, 90, {20.0, 30.2}, {0, 0}, kRed);
+  EXPECT_EQ(Pairs(LinkFragments({red, blue, blue_again, red_again}, options, kFps)), (Links{{1, 4}, {2, 3}}));
+
+  // Crossing runners, 6 m/s each way along x, lost for 1 s: each found 6 m on, 0.2 m from
+  // where the other was lost. Same appearance: the prediction decides.
+  const TrackEnds east = Walker(1, 1, 50, {20 - 6 * 49 / kFps, 30}, {6, 0}, kRed);
+  const TrackEnds west = Walker(2, 1, 50, {26 + 6 * 49 / kFps, 30.4}, {-6, 0}, kRed);
+  const TrackEnds east_again = Walker(3, 76, 120, {26, 30.2}, {6, 0}, kRed);
+  const TrackEnds west_again = Walker(4, 76, 120, {20, 30.2}, {-6, 0}, kRed);
+  EXPECT_EQ(Pairs(LinkFragments({east, west, east_again, west_again}, options, kFps)), (Links{{1, 3}, {2, 4}}));
+  // A pair excluded beforehand: 1's other candidate, 4, lies 6.2 m from either
+  // prediction, dearer than max_link_cost_m; 1 stays unlinked.
+  const auto not_1_to_3 = [](int64_t from, int64_t to) { return !(from == 1 && to == 3); };
+  EXPECT_EQ(Pairs(LinkFragments({east, west, east_again, west_again}, options, kFps, not_1_to_3)), (Links{{2, 4}}));
+}
+
+// Rows of a track over frames [first, last] with one name, number and category.
+void AddRows(std::vector<eval::PipelineRow>* rows, int64_t id, int first, int last, std::optional<int> player,
+             std::optional<int> jersey, io::Category category = io::Category::kTeamA) {
+  for (int f = first; f <= last; ++f) {
+    eval::PipelineRow r;
+    r.frame = f;
+    r.track_id = id;
+    r.category = category;
+    r.player_id = player;
+    r.jersey = jersey;
+    rows->push_back(r);
+  }
+}
+
+// Each track's (id, name, number) after joining, by the track's rows' original first frame.
+std::map<int, std::tuple<int64_t, std::optional<int>, std::optional<int>>> Tracks(
+    const std::vector<eval::PipelineRow>& rows) {
+  std::map<int, std::tuple<int64_t, std::optional<int>, std::optional<int>>> out;
+  for (const eval::PipelineRow& r : rows) out.try_emplace(r.frame, r.track_id, r.player_id, r.jersey);
+  return out;
+}
+
+TEST(FragmentLinks, ChainsTakeTheFirstTracksIdAndTheirNameUnlessNamesDisagree) {
+  std::vector<eval::PipelineRow> rows;
+  AddRows(&rows, 1, 1, 10, 5, 7);                   // player 5, number 7
+  AddRows(&rows, 2, 12, 20, std::nullopt, std::nullopt);  // unnamed
+  AddRows(&rows, 3, 22, 30, std::nullopt, 7);
+  std::vector<eval::PipelineRow> joined = rows;
+  EXPECT_EQ(JoinLinkedRows(joined, {{2, 3, 0}, {1, 2, 0}}), 2);
+  for (const eval::PipelineRow& r : joined) {
+    EXPECT_EQ(r.track_id, 1);
+    EXPECT_EQ(r.player_id, 5);
+    EXPECT_EQ(r.jersey, 7);
+  }
+  // Another name, another number or another category: never joined.
+  for (int change = 0; change < 3; ++change) {
+    std::vector<eval::PipelineRow> other = rows;
+    for (eval::PipelineRow& r : other) {
+      if (r.track_id != 2) continue;
+      if (change == 0) r.player_id = 6;
+      if (change == 1) r.jersey = 8;
+      if (change == 2) r.category = io::Category::kTeamB;
+    }
+    EXPECT_EQ(JoinLinkedRows(other, {{1, 2, 0}, {2, 3, 0}}), change == 0 ? 1 : 0) << change;  // 2 -> 3 agrees only when 2 bears another name
+    EXPECT_NE(Tracks(other).at(12), Tracks(other).at(1)) << change;
+  }
+  // An unnamed chain takes the name of the track that continues it.
+  std::vector<eval::PipelineRow> named_later;
+  AddRows(&named_later, 4, 1, 10, std::nullopt, std::nullopt);
+  AddRows(&named_later, 5, 12, 20, 9, 3);
+  EXPECT_EQ(JoinLinkedRows(named_later, {{4, 5, 0}}), 1);
+  EXPECT_EQ(Tracks(named_later).at(1), std::make_tuple(int64_t{4}, std::optional<int>(9), std::optional<int>(3)));
+  EXPECT_EQ(Tracks(named_later).at(12), Tracks(named_later).at(1));
+}
+
+// Carrying a name over must not put the player on two tracks in one frame.
+TEST(FragmentLinks, ANameIsNotCarriedWhereThePlayerIsAlready) {
+  for (const bool forward : {true, false}) {
+    SCOPED_TRACE(forward);
+    std::vector<eval::PipelineRow> rows;
+    // Forward: 1 (player 5) -> 2 (unnamed), while 3 (player 5) runs over 2's frames.
+    // Backward: 1 (unnamed) -> 2 (player 5), while 3 (player 5) runs over 1's frames.
+    AddRows(&rows, 1, 1, 10, forward ? std::optional<int>(5) : std::nullopt, std::nullopt);
+    AddRows(&rows, 2, 12, 20, forward ? std::nullopt : std::optional<int>(5), std::nullopt);
+    AddRows(&rows, 3, forward ? 15 : 5, forward ? 30 : 8, 5, std::nullopt);
+    std::vector<eval::PipelineRow> joined = rows;
+    EXPECT_EQ(JoinLinkedRows(joined, {{1, 2, 0}}), 0);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(joined[i].track_id, rows[i].track_id);
+      EXPECT_EQ(joined[i].player_id, rows[i].player_id);
+    }
+    // Where the other track of that name does not meet the receiving one, it is carried.
+    std::vector<eval::PipelineRow> apart;
+    AddRows(&apart, 1, 1, 10, forward ? std::optional<int>(5) : std::nullopt, std::nullopt);
+    AddRows(&apart, 2, 12, 20, forward ? std::nullopt : std::optional<int>(5), std::nullopt);
+    AddRows(&apart, 3, 40, 50, 5, std::nullopt);
+    EXPECT_EQ(JoinLinkedRows(apart, {{1, 2, 0}}), 1);
+  }
+}
+
+TEST(FragmentLinks, LinksThatCannotBeAreRefused) {
+  std::vector<eval::PipelineRow> rows;
+  AddRows(&rows, 1, 1, 10, std::nullopt, std::nullopt);
+  AddRows(&rows, 2, 8, 20, std::nullopt, std::nullopt);
+  AddRows(&rows, 3, 30, 40, std::nullopt, std::nullopt);
+  std::vector<eval::PipelineRow> copy = rows;
+  EXPECT_THROW(JoinLinkedRows(copy, {{1, 2, 0}}), Error);  // overlapping in time
+  EXPECT_THROW(JoinLinkedRows(copy, {{1, 9, 0}}), Error);  // no such track
+  EXPECT_THROW(JoinLinkedRows(copy, {{1, 3, 0}, {2, 3, 0}}), Error);  // two predecessors
+  FragmentLinkOptions options;
+  TrackEnds a;
+  a.track_id = 4;
+  EXPECT_THROW(LinkFragments({a, a}, options, kFps), Error);  // one id twice
+}
+
+TEST(FragmentLinks, EndsReadOnlyTheRowsNearEachEnd) {
+  FragmentLinkOptions options;
+  options.embedding_seconds = 0.2;  // 5 frames
+  options.velocity_seconds = 0.2;
+  std::vector<int> frames;
+  std::vector<Eigen::Vector2d> points;
+  std::vector<float> embeddings;
+  for (int f = 1; f <= 30; ++f) {
+    frames.push_back(f);
+    // Standing still for 20 frames, then 5 m/s along z; red, then blue from frame 21 on.
+    points.emplace_back(0, f <= 20 ? 0.0 : 5 * (f - 20) / kFps);
+    const std::vector<float>& e = f <= 20 ? kRed : kBlue;
+    embeddings.insert(embeddings.end(), e.begin(), e.end());
+  }
+  const TrackEnds ends = EndsOfTrack(5, frames, points, embeddings, 3, options, kFps);
+  EXPECT_EQ(ends.first_frame, 1);
+  EXPECT_EQ(ends.last_frame, 30);
+  EXPECT_NEAR(ends.start_velocity_mps->norm(), 0, 1e-9);
+  EXPECT_NEAR(ends.end_velocity_mps->y(), 5, 1e-9);
+  EXPECT_EQ(ends.start_embedding, kRed);
+  EXPECT_EQ(ends.end_embedding, kBlue);
+  // One row: no velocity; no embeddings: none.
+  const TrackEnds single = EndsOfTrack(6, {4}, {{1, 2}}, {}, 0, options, kFps);
+  EXPECT_FALSE(single.start_velocity_mps.has_value());
+  EXPECT_TRUE(single.end_embedding.empty());
+  EXPECT_EQ(single.last_m, Eigen::Vector2d(1, 2));
+
+  EXPECT_THROW(EndsOfTrack(7, {}, {}, {}, 0, options, kFps), Error);
+  EXPECT_THROW(EndsOfTrack(7, {2, 2}, {{0, 0}, {0, 0}}, {}, 0, options, kFps), Error);  // two rows in a frame
+  EXPECT_THROW(EndsOfTrack(7, {1, 2}, {{0, 0}, {0, 0}}, {1, 0, 0}, 3, options, kFps), Error);  // one embedding
+}
+
+TEST(FragmentLinks, BadOptionsNameTheField) {
+  const auto message = [](const std::function<void(FragmentLinkOptions&)>& edit) {
+    FragmentLinkOptions o;
+    edit(o);
+    try {
+      o.Check();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message([](auto& o) { o.max_gap_seconds = -1; }).find("max_gap_seconds"), std::string::npos);
+  EXPECT_NE(message([](auto& o) { o.max_speed_mps = NAN; }).find("max_speed_mps"), std::string::npos);
+  EXPECT_NE(message([](auto& o) { o.position_slack_m = -0.1; }).find("position_slack_m"), std::string::npos);
+  EXPECT_NE(message([](auto& o) { o.appearance_weight_m = -2; }).find("appearance_weight_m"), std::string::npos);
+  EXPECT_NE(message([](auto& o) { o.max_link_cost_m = 0; }).find("max_link_cost_m"), std::string::npos);
+  EXPECT_NE(message([](auto& o) { o.embedding_seconds = 0; }).find("embedding_seconds"), std::string::npos);
+  EXPECT_NE(message([](auto& o) { o.velocity_seconds = 1e9; }).find("velocity_seconds"), std::string::npos);
+  EXPECT_EQ(message([](auto&) {}), "no error");
+}
+
+// The cost of b continuing a as the header states it, written out again (the reference).
+double ReferenceCost(const TrackEnds& a, const TrackEnds& b, const FragmentLinkOptions& o) {
+  const int gap = b.first_frame - a.last_frame;
+  if (gap < 1 || gap > o.max_gap_seconds * kFps) return std::numeric_limits<double>::infinity();
+  const double gap_s = gap / kFps;
+  const double plain = std::hypot(b.first_m.x() - a.last_m.x(), b.first_m.y() - a.last_m.y());
+  if (plain > o.position_slack_m + o.max_speed_mps * gap_s) return std::numeric_limits<double>::infinity();
+  double forward = plain, backward = plain;
+  if (a.end_velocity_mps) {
+    const Eigen::Vector2d p = a.last_m + gap_s * *a.end_velocity_mps;
+    forward = std::hypot(p.x() - b.first_m.x(), p.y() - b.first_m.y());
+  }
+  if (b.start_velocity_mps) {
+    const Eigen::Vector2d p = b.first_m - gap_s * *b.start_velocity_mps;
+    backward = std::hypot(p.x() - a.last_m.x(), p.y() - a.last_m.y());
+  }
+  double cost = std::min(forward, backward);
+  if (!a.end_embedding.empty() && !b.start_embedding.empty()) {
+    double dot = 0;
+    for (size_t k = 0; k < a.end_embedding.size(); ++k) dot += a.end_embedding[k] * b.start_embedding[k];
+    cost += o.appearance_weight_m * (1 - dot);
+  }
+  return cost;
+}
+
+// Against brute force on random small matches: the links are valid (each track at most one
+// successor and one predecessor, time forward, every link cheaper than max_link_cost_m) and
+// no valid set saves more: sum of (max_link_cost_m - cost).
+TEST(FragmentLinks, TheChosenLinksSaveTheMostOfAnyValidSetByBruteForce) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> frame(1, 150), length(1, 60), coin(0, 3);
+  std::uniform_real_distribution<double> place(0, 6), speed(-5, 5), unit(-1, 1);
+  FragmentLinkOptions options;
+  options.max_link_cost_m = 3;  // some possible pairs cost more
+  int linked_instances = 0;
+  for (int instance = 0; instance < 300; ++instance) {
+    const int n = 2 + instance % 5;
+    std::vector<TrackEnds> tracks;
+    for (int i = 0; i < n; ++i) {
+      TrackEnds t;
+      t.track_id = 100 + 3 * i;
+      t.first_frame = frame(rng);
+      t.last_frame = t.first_frame + length(rng) - 1;
+      t.first_m = {place(rng), place(rng)};
+      t.last_m = {place(rng), place(rng)};
+      if (coin(rng)) t.start_velocity_mps = Eigen::Vector2d(speed(rng), speed(rng));
+      if (coin(rng)) t.end_velocity_mps = Eigen::Vector2d(speed(rng), speed(rng));
+      for (auto* e : {&t.start_embedding, &t.end_embedding}) {
+        if (!coin(rng)) continue;
+        Eigen::Vector3d v(unit(rng), unit(rng), unit(rng));
+        v.normalize();
+        *e = {float(v.x()), float(v.y()), float(v.z())};
+      }
+      tracks.push_back(t);
+    }
+    const std::vector<FragmentLink> links = LinkFragments(tracks, options, kFps);
+    std::map<int64_t, const TrackEnds*> by_id;
+    for (const TrackEnds& t : tracks) by_id[t.track_id] = &t;
+    std::set<int64_t> froms, tos;
+    double saving = 0;
+    for (const FragmentLink& l : links) {
+      ASSERT_TRUE(froms.insert(l.from_track).second);
+      ASSERT_TRUE(tos.insert(l.to_track).second);
+      const double reference = ReferenceCost(*by_id.at(l.from_track), *by_id.at(l.to_track), options);
+      ASSERT_LT(reference, options.max_link_cost_m);
+      EXPECT_NEAR(l.cost_m, reference, 1e-5);
+      saving += options.max_link_cost_m - reference;
+    }
+    // Brute force: every subset of the possible pairs that is a valid set.
+    std::vector<std::tuple<int, int, double>> pairs;
+    for (int a = 0; a < n; ++a)
+      for (int b = 0; b < n; ++b)
+        if (a != b && ReferenceCost(tracks[a], tracks[b], options) < options.max_link_cost_m)
+          pairs.emplace_back(a, b, ReferenceCost(tracks[a], tracks[b], options));
+    ASSERT_LE(pairs.size(), 20u);
+    double best_saving = 0;
+    for (uint32_t mask = 0; mask < (1u << pairs.size()); ++mask) {
+      std::vector<int> out(n, 0), in(n, 0);
+      double sum = 0;
+      bool valid = true;
+      for (size_t k = 0; k < pairs.size() && valid; ++k) {
+        if (!(mask >> k & 1)) continue;
+        const auto& [a, b, c] = pairs[k];
+        valid = ++out[a] <= 1 && ++in[b] <= 1;
+        sum += options.max_link_cost_m - c;
+      }
+      if (valid) best_saving = std::max(best_saving, sum);
+    }
+    EXPECT_NEAR(saving, best_saving, 1e-6) << "instance " << instance;
+    if (!links.empty()) ++linked_instances;
+  }
+  EXPECT_GT(linked_instances, 50);  // the instances exercise the assignment
+}
+
+}  // namespace
+}  // namespace ipt::tracking
