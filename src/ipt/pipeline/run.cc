@@ -135,6 +135,7 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("fragment_link_max_gap_seconds", o.fragment_links.max_gap_seconds);
   visit("fragment_link_max_speed_mps", o.fragment_links.max_speed_mps);
   visit("fragment_link_position_slack_m", o.fragment_links.position_slack_m);
+  visit("fragment_link_prediction_horizon_seconds", o.fragment_links.prediction_horizon_seconds);
   visit("fragment_link_appearance_weight_m", o.fragment_links.appearance_weight_m);
   visit("fragment_link_max_link_cost_m", o.fragment_links.max_link_cost_m);
   visit("fragment_link_embedding_seconds", o.fragment_links.embedding_seconds);

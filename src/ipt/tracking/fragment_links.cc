@@ -66,8 +66,11 @@ double LinkCost(const TrackEnds& a, const TrackEnds& b, const FragmentLinkOption
   const double distance = (b.first_m - a.last_m).norm();
   if (distance > o.position_slack_m + o.max_speed_mps * gap_s) return std::numeric_limits<double>::infinity();
   // The better of the two predictions (an end without a velocity predicts standing still).
-  const double forward = a.end_velocity_mps ? (a.last_m + *a.end_velocity_mps * gap_s - b.first_m).norm() : distance;
-  const double backward = b.start_velocity_mps ? (b.first_m - *b.start_velocity_mps * gap_s - a.last_m).norm() : distance;
+  const double horizon_s = std::min(gap_s, o.prediction_horizon_seconds);
+  const double forward =
+      a.end_velocity_mps ? (a.last_m + *a.end_velocity_mps * horizon_s - b.first_m).norm() : distance;
+  const double backward =
+      b.start_velocity_mps ? (b.first_m - *b.start_velocity_mps * horizon_s - a.last_m).norm() : distance;
   double cost = std::min(forward, backward);
   if (!a.end_embedding.empty() && !b.start_embedding.empty())
     cost += o.appearance_weight_m * CosineDistance(a.end_embedding, b.start_embedding);
@@ -87,6 +90,9 @@ void FragmentLinkOptions::Check() const {
             kMaxAppearanceWeightM, appearance_weight_m);
   IPT_CHECK(InRange(max_link_cost_m, 0, kMaxLinkCostM) && max_link_cost_m > 0,
             "max_link_cost_m must be in (0, {}], got {}", kMaxLinkCostM, max_link_cost_m);
+  IPT_CHECK(InRange(prediction_horizon_seconds, 0, limits::kMaxMatchSeconds),
+            "prediction_horizon_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds,
+            prediction_horizon_seconds);
   IPT_CHECK(InRange(embedding_seconds, 0, kMaxEndSeconds) && embedding_seconds > 0,
             "embedding_seconds must be in (0, {}], got {}", kMaxEndSeconds, embedding_seconds);
   IPT_CHECK(InRange(velocity_seconds, 0, kMaxEndSeconds) && velocity_seconds > 0,

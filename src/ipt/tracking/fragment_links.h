@@ -10,8 +10,9 @@
 // Track B may continue track A when B starts 1 frame to max_gap_seconds after A ends and
 // B's first foot-point lies within position_slack_m + max_speed_mps x gap of A's last.
 // The pair's cost (metres): the smaller of the distances after constant-velocity
-// prediction across the gap, forward from A's end to B's start and backward from B's start
-// to A's end (an end without a velocity stands still), + appearance_weight_m x the cosine
+// prediction, forward from A's end to B's start and backward from B's start to A's end,
+// over the gap or prediction_horizon_seconds if shorter (then standing; an end without a
+// velocity stands still), + appearance_weight_m x the cosine
 // distance of A's mean embedding over its last embedding_seconds and B's over its first
 // (when both have one). A pair costing max_link_cost_m or more is never joined. Each track
 // gets at most one successor and one predecessor: the links maximise the sum of
@@ -41,19 +42,24 @@ namespace ipt::tracking {
 
 struct FragmentLinkOptions {
   // Longest gap joined, seconds (B's first frame minus A's last, over the fps); 0 turns
-  // joining off. Chosen on validation (docs/models.md, "Fragments joined"): 1, 2, 4, 8 s.
-  double max_gap_seconds = 4.0;
+  // joining off. Chosen on validation (docs/models.md, "Track fragments joined"): 1, 4, 6
+  // and 8 s.
+  double max_gap_seconds = 6.0;
   // Reachability: a footballer runs at under 8 m/s for seconds on end (sprints peak near
   // 10 m/s); the slack covers foot-point noise at both ends.
   double max_speed_mps = 8.0;
   double position_slack_m = 1.0;
   // Metres of cost per unit of cosine distance (in [0, 2]) between the ends' embeddings.
   double appearance_weight_m = 2.0;
-  // Pairs costing this much or more (metres, as the cost) are never joined. Chosen on
-  // validation: 1.5, 3, 5 m and no limit measured alike (docs/models.md).
+  // Pairs costing this much or more (metres, as the cost) are never joined: a link is worth
+  // (max_link_cost_m - cost). Chosen on validation (docs/models.md): 2.5 and 5 m.
   double max_link_cost_m = 5.0;
   // An end's embedding: the mean over the rows within this many seconds of it.
   double embedding_seconds = 1.0;
+  // Constant velocity is predicted for this many seconds at most: footballers turn and stop
+  // within a second or two, so over a long gap the velocity at an end misleads more than it
+  // tells. Chosen on validation (docs/models.md).
+  double prediction_horizon_seconds = 1.0;
   // An end's velocity: the least-squares slope over the rows within this many seconds of it.
   double velocity_seconds = 0.4;
   bool enabled() const { return max_gap_seconds > 0; }

@@ -88,7 +88,7 @@ TEST(FragmentLinks, AppearanceAndMotionTellWhoContinuesWhom) {
   EXPECT_EQ(Pairs(LinkFragments({red, blue, blue_again, red_again}, options, kFps)), (Links{{1, 4}, {2, 3}}));
 
   // Crossing runners, 6 m/s each way along x, lost for 1 s: each found 6 m on, 0.2 m from
-  // where the other was lost. Same appearance: the prediction decides.
+  // where the other was lost. Same appearance: the prediction (over 1 s) decides.
   const TrackEnds east = Walker(1, 1, 50, {20 - 6 * 49 / kFps, 30}, {6, 0}, kRed);
   const TrackEnds west = Walker(2, 1, 50, {26 + 6 * 49 / kFps, 30.4}, {-6, 0}, kRed);
   const TrackEnds east_again = Walker(3, 76, 120, {26, 30.2}, {6, 0}, kRed);
@@ -98,6 +98,11 @@ TEST(FragmentLinks, AppearanceAndMotionTellWhoContinuesWhom) {
   // prediction, dearer than max_link_cost_m; 1 stays unlinked.
   const auto not_1_to_3 = [](int64_t from, int64_t to) { return !(from == 1 && to == 3); };
   EXPECT_EQ(Pairs(LinkFragments({east, west, east_again, west_again}, options, kFps, not_1_to_3)), (Links{{2, 4}}));
+  // Predicted for 0.5 s only, each runner stops 3 m on, halfway: every pair costs the same.
+  options.prediction_horizon_seconds = 0.5;
+  const std::vector<FragmentLink> short_horizon = LinkFragments({east, west, east_again, west_again}, options, kFps);
+  ASSERT_EQ(short_horizon.size(), 2u);
+  for (const FragmentLink& l : short_horizon) EXPECT_NEAR(l.cost_m, std::hypot(3.0, 0.2), 1e-9);
 }
 
 // Rows of a track over frames [first, last] with one name, number and category.
@@ -243,6 +248,8 @@ TEST(FragmentLinks, BadOptionsNameTheField) {
   EXPECT_NE(message([](auto& o) { o.position_slack_m = -0.1; }).find("position_slack_m"), std::string::npos);
   EXPECT_NE(message([](auto& o) { o.appearance_weight_m = -2; }).find("appearance_weight_m"), std::string::npos);
   EXPECT_NE(message([](auto& o) { o.max_link_cost_m = 0; }).find("max_link_cost_m"), std::string::npos);
+  EXPECT_NE(message([](auto& o) { o.prediction_horizon_seconds = -1; }).find("prediction_horizon_seconds"),
+            std::string::npos);
   EXPECT_NE(message([](auto& o) { o.embedding_seconds = 0; }).find("embedding_seconds"), std::string::npos);
   EXPECT_NE(message([](auto& o) { o.velocity_seconds = 1e9; }).find("velocity_seconds"), std::string::npos);
   EXPECT_EQ(message([](auto&) {}), "no error");
@@ -256,12 +263,13 @@ double ReferenceCost(const TrackEnds& a, const TrackEnds& b, const FragmentLinkO
   const double plain = std::hypot(b.first_m.x() - a.last_m.x(), b.first_m.y() - a.last_m.y());
   if (plain > o.position_slack_m + o.max_speed_mps * gap_s) return std::numeric_limits<double>::infinity();
   double forward = plain, backward = plain;
+  const double moving_s = gap_s < o.prediction_horizon_seconds ? gap_s : o.prediction_horizon_seconds;
   if (a.end_velocity_mps) {
-    const Eigen::Vector2d p = a.last_m + gap_s * *a.end_velocity_mps;
+    const Eigen::Vector2d p = a.last_m + moving_s * *a.end_velocity_mps;
     forward = std::hypot(p.x() - b.first_m.x(), p.y() - b.first_m.y());
   }
   if (b.start_velocity_mps) {
-    const Eigen::Vector2d p = b.first_m - gap_s * *b.start_velocity_mps;
+    const Eigen::Vector2d p = b.first_m - moving_s * *b.start_velocity_mps;
     backward = std::hypot(p.x() - a.last_m.x(), p.y() - a.last_m.y());
   }
   double cost = std::min(forward, backward);
