@@ -319,7 +319,10 @@ int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow
                          const tracking::FragmentLinkOptions& options, int64_t block_rows) {
   options.Check();
   IPT_CHECK(match.fps > 0, "fps must be > 0");
-  IPT_ASSERT(rows.size() == layer_rows.size());
+  IPT_CHECK(rows.size() == layer_rows.size(), "JoinFragmentRows: {} rows, {} layer rows", rows.size(),
+            layer_rows.size());
+  for (int64_t r : layer_rows)
+    IPT_CHECK(r >= 0 && r < frames.rows, "JoinFragmentRows: layer row {} outside the layer's {}", r, frames.rows);
   if (!options.enabled()) return 0;
   // Each track's rows near its ends, by frame: all that EndsOfTrack reads.
   std::map<int64_t, std::vector<size_t>> rows_of;
@@ -340,13 +343,17 @@ int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow
   constexpr int kDim = crop_encoder::kEmbeddingDim;
   std::vector<float> embedding(wanted.size() * kDim);
   std::sort(wanted.begin(), wanted.end());
-  size_t next = 0;
-  ForEachRowBlock(frames, {crop_encoder::kEmbeddingField}, block_rows, [&](const FrameRowBlock& block) {
+  // Only the blocks that hold such rows are read (a track's ends are a few seconds of it).
+  IPT_CHECK(block_rows > 0, "block_rows must be > 0");
+  for (size_t next = 0; next < wanted.size();) {
+    const int64_t begin = wanted[next].first / block_rows * block_rows;
+    const FrameRowBlock block =
+        ReadRows(frames, {crop_encoder::kEmbeddingField}, begin, std::min(begin + block_rows, frames.rows));
     for (; next < wanted.size() && wanted[next].first < block.end(); ++next) {
       const float* e = block.Row(crop_encoder::kEmbeddingField, wanted[next].first);
       std::copy(e, e + kDim, embedding.begin() + wanted[next].second * kDim);
     }
-  });
+  }
   std::vector<tracking::TrackEnds> ends;
   std::map<int64_t, size_t> first_row_of;  // the names and numbers NamesAgree reads
   size_t slot = 0;

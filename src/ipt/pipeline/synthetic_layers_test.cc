@@ -389,6 +389,68 @@ TEST(MatchLevel, ATrackLostForAFewFramesIsJoined) {
   EXPECT_EQ(off.tracks, joined.tracks + own_links + 1);
 }
 
+// Two people lost where they meet, found again side by side: only their embeddings tell
+// who continues whom, read from the frame layer at each row's layer row, whatever the
+// block size.
+TEST(MatchLevel, JoiningReadsEachRowsOwnEmbedding) {
+  io::MatchInfo match = Roster();
+  FrameLayer layer;
+  std::vector<float>& embedding = layer.crop_fields[crop_encoder::kEmbeddingField];
+  std::vector<eval::PipelineRow> rows;
+  std::vector<int64_t> layer_rows;
+  // Track 1 (red) and 2 (blue) stand 0.4 m apart over frames 1-50; 3 (blue) and 4 (red)
+  // stand where both were, over frames 56-90.
+  const auto unit = [](int axis) {
+    std::vector<float> e(crop_encoder::kEmbeddingDim, 0.f);
+    e[axis] = 1.f;
+    return e;
+  };
+  const std::map<int64_t, std::pair<int, int>> frames_of = {{1, {1, 50}}, {2, {1, 50}}, {3, {56, 90}}, {4, {56, 90}}};
+  const std::map<int64_t, int> colour_of = {{1, 0}, {2, 1}, {3, 1}, {4, 0}};
+  for (int f = 1; f <= 90; ++f) {
+    // The layer holds the rows of frames 1-50 in the reverse of the rows' order, the
+    // later ones in the same order (a reader that took row i for layer row i would give
+    // tracks 1 and 2 each other's embeddings, and 3 and 4 their own).
+    std::vector<int64_t> ids;
+    for (const auto& [id, span] : frames_of)
+      if (f >= span.first && f <= span.second) ids.push_back(id);
+    const bool reversed = f <= 50;
+    for (size_t k = 0; k < ids.size(); ++k) {
+      const int64_t id = reversed ? ids[ids.size() - 1 - k] : ids[k];
+      layer.frame.push_back(f);
+      const std::vector<float> e = unit(colour_of.at(id));
+      embedding.insert(embedding.end(), e.begin(), e.end());
+    }
+    for (size_t k = 0; k < ids.size(); ++k) {
+      eval::PipelineRow r;
+      r.frame = f;
+      r.track_id = ids[k];
+      r.x_m = 20;
+      r.z_m = ids[k] == 1 ? 30.0 : ids[k] == 2 ? 30.4 : 30.2;
+      r.category = io::Category::kTeamA;
+      rows.push_back(r);
+      const int64_t first_of_frame = static_cast<int64_t>(layer.frame.size() - ids.size());
+      layer_rows.push_back(first_of_frame + static_cast<int64_t>(reversed ? ids.size() - 1 - k : k));
+    }
+  }
+  layer.rows = static_cast<int64_t>(layer.frame.size());
+  layer.frames = 90;
+  for (const auto& [field, width] : crop_encoder::CropFieldWidths())  // the rest, unread
+    if (field != crop_encoder::kEmbeddingField) layer.crop_fields[field].assign(layer.rows * width, 0.f);
+  for (const int64_t block_rows : {kRowBlockRows, int64_t{7}}) {
+    std::vector<eval::PipelineRow> joined = rows;
+    EXPECT_EQ(JoinFragmentRows(layer, joined, layer_rows, match, tracking::FragmentLinkOptions{}, block_rows), 2);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const int64_t expected = rows[i].track_id == 4 ? 1 : rows[i].track_id == 3 ? 2 : rows[i].track_id;
+      ASSERT_EQ(joined[i].track_id, expected) << "row " << i << ", block rows " << block_rows;
+    }
+  }
+  std::vector<eval::PipelineRow> bad = rows;
+  EXPECT_THROW(JoinFragmentRows(layer, bad, {0}, match, tracking::FragmentLinkOptions{}), Error);
+  match.fps = 0;
+  EXPECT_THROW(JoinFragmentRows(layer, bad, layer_rows, match, tracking::FragmentLinkOptions{}), Error);
+}
+
 // A tracker that drifts from a person onto someone else while a new track picks the person
 // up: both tracks read his number, and the roster names both; the match level splices them
 // (name_splices.h), so no player is in two places at once.

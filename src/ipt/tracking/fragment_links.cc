@@ -63,14 +63,14 @@ double LinkCost(const TrackEnds& a, const TrackEnds& b, const FragmentLinkOption
   const int gap_frames = b.first_frame - a.last_frame;
   if (gap_frames < 1 || gap_frames > o.max_gap_seconds * fps) return std::numeric_limits<double>::infinity();
   const double gap_s = gap_frames / fps;
-  const double distance = (b.first_m - a.last_m).norm();
+  const double distance = (b.first_foot_in_pitch_m - a.last_foot_in_pitch_m).norm();
   if (distance > o.position_slack_m + o.max_speed_mps * gap_s) return std::numeric_limits<double>::infinity();
   // The better of the two predictions (an end without a velocity predicts standing still).
   const double horizon_s = std::min(gap_s, o.prediction_horizon_seconds);
   const double forward =
-      a.end_velocity_mps ? (a.last_m + *a.end_velocity_mps * horizon_s - b.first_m).norm() : distance;
+      a.end_velocity_mps ? (a.last_foot_in_pitch_m + *a.end_velocity_mps * horizon_s - b.first_foot_in_pitch_m).norm() : distance;
   const double backward =
-      b.start_velocity_mps ? (b.first_m - *b.start_velocity_mps * horizon_s - a.last_m).norm() : distance;
+      b.start_velocity_mps ? (b.first_foot_in_pitch_m - *b.start_velocity_mps * horizon_s - a.last_foot_in_pitch_m).norm() : distance;
   double cost = std::min(forward, backward);
   if (!a.end_embedding.empty() && !b.start_embedding.empty())
     cost += o.appearance_weight_m * CosineDistance(a.end_embedding, b.start_embedding);
@@ -114,8 +114,8 @@ TrackEnds EndsOfTrack(int64_t track_id, const std::vector<int>& frames,
   ends.track_id = track_id;
   ends.first_frame = frames.front();
   ends.last_frame = frames.back();
-  ends.first_m = foot_in_pitch_m.front();
-  ends.last_m = foot_in_pitch_m.back();
+  ends.first_foot_in_pitch_m = foot_in_pitch_m.front();
+  ends.last_foot_in_pitch_m = foot_in_pitch_m.back();
   std::vector<size_t> head_embedding, tail_embedding, head_velocity, tail_velocity;
   for (size_t i = 0; i < frames.size(); ++i) {
     const double from_first_s = (frames[i] - ends.first_frame) / fps, to_last_s = (ends.last_frame - frames[i]) / fps;
@@ -235,9 +235,12 @@ int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<F
   std::map<int64_t, Chain> chains;     // by first track
   std::map<int64_t, int64_t> chain_of;  // track -> its chain's first track
   std::vector<FragmentLink> ordered = links;
+  std::set<int64_t> froms, tos;
   for (const FragmentLink& l : ordered) {
     IPT_CHECK(tracks.count(l.from_track) && tracks.count(l.to_track), "JoinLinkedRows: link {} -> {} names a track "
               "without rows", l.from_track, l.to_track);
+    IPT_CHECK(froms.insert(l.from_track).second, "JoinLinkedRows: track {} has two successors", l.from_track);
+    IPT_CHECK(tos.insert(l.to_track).second, "JoinLinkedRows: track {} has two predecessors", l.to_track);
   }
   std::sort(ordered.begin(), ordered.end(), [&](const FragmentLink& x, const FragmentLink& y) {
     return std::make_pair(tracks.at(x.to_track).frames.front(), x.to_track) <
@@ -248,7 +251,6 @@ int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<F
     const RowsOfTrack& later = tracks.at(l.to_track);
     IPT_CHECK(tracks.at(l.from_track).frames.back() < later.frames.front(),
               "JoinLinkedRows: track {} does not end before track {} starts", l.from_track, l.to_track);
-    IPT_CHECK(!chain_of.count(l.to_track), "JoinLinkedRows: track {} continues two tracks", l.to_track);
     const int64_t first = chain_of.count(l.from_track) ? chain_of.at(l.from_track) : l.from_track;
     auto [it, added] = chains.try_emplace(first);
     Chain& chain = it->second;
@@ -267,14 +269,16 @@ int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<F
     bool clash = false;
     for (int64_t receiver : receivers) {
       for (int64_t other : named[*name]) {
-        if (other == l.to_track || chain_of.count(other) && chain_of.at(other) == first) continue;
+        if (other == l.to_track || (chain_of.count(other) && chain_of.at(other) == first)) continue;
         clash = clash || ShareAFrame(tracks.at(receiver), tracks.at(other));
       }
     }
     if (clash) continue;
     for (int64_t receiver : receivers) named[*name].insert(receiver);
+    // A named side's number is the chain's (the name's number); of two unnamed sides, either's.
+    if (!chain.attributes.player_id && (next.player_id || !chain.attributes.jersey))
+      chain.attributes.jersey = next.jersey;
     chain.attributes.player_id = name;
-    if (!chain.attributes.jersey) chain.attributes.jersey = next.jersey;
     chain.members.push_back(l.to_track);
     chain_of[l.to_track] = first;
     ++kept;

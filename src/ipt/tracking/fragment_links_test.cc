@@ -43,7 +43,7 @@ Links Pairs(const std::vector<FragmentLink>& links) {
 
 TEST(FragmentLinks, APersonLostForAFewFramesIsJoined) {
   const FragmentLinkOptions options;
-  // Running at 4 m/s along x, lost for 10 frames (0.4 s), found 1.6 m further on.
+  // Running at 4 m/s along x, lost for 10 frames (0.44 s from row to row), found 1.76 m on.
   const TrackEnds a = Walker(1, 1, 50, {10, 30}, {4, 0}, kRed);
   const TrackEnds b = Walker(2, 61, 120, {10 + 4 * 60 / kFps, 30}, {4, 0}, kRed);
   ASSERT_TRUE(a.end_velocity_mps.has_value());
@@ -94,7 +94,7 @@ TEST(FragmentLinks, AppearanceAndMotionTellWhoContinuesWhom) {
   const TrackEnds east_again = Walker(3, 76, 120, {26, 30.2}, {6, 0}, kRed);
   const TrackEnds west_again = Walker(4, 76, 120, {20, 30.2}, {-6, 0}, kRed);
   EXPECT_EQ(Pairs(LinkFragments({east, west, east_again, west_again}, options, kFps)), (Links{{1, 3}, {2, 4}}));
-  // A pair excluded beforehand: 1's other candidate, 4, lies 6.2 m from either
+  // A pair excluded beforehand: 1's other candidate, 4, lies 6 m from either
   // prediction, dearer than max_link_cost_m; 1 stays unlinked.
   const auto not_1_to_3 = [](int64_t from, int64_t to) { return !(from == 1 && to == 3); };
   EXPECT_EQ(Pairs(LinkFragments({east, west, east_again, west_again}, options, kFps, not_1_to_3)), (Links{{2, 4}}));
@@ -119,7 +119,7 @@ void AddRows(std::vector<eval::PipelineRow>* rows, int64_t id, int first, int la
   }
 }
 
-// Each track's (id, name, number) after joining, by the track's rows' original first frame.
+// The (id, name, number) of the row in each frame (these tests' tracks share no frame).
 std::map<int, std::tuple<int64_t, std::optional<int>, std::optional<int>>> Tracks(
     const std::vector<eval::PipelineRow>& rows) {
   std::map<int, std::tuple<int64_t, std::optional<int>, std::optional<int>>> out;
@@ -185,6 +185,47 @@ TEST(FragmentLinks, ANameIsNotCarriedWhereThePlayerIsAlready) {
   }
 }
 
+TEST(FragmentLinks, NamedAlikeJoinAndANameCarriedEarlierCountsAsThePlayers) {
+  // Two tracks of player 5 in turn join; nothing to join in no rows or one track.
+  std::vector<eval::PipelineRow> rows;
+  AddRows(&rows, 1, 1, 10, 5, 7);
+  AddRows(&rows, 2, 12, 20, 5, 7);
+  EXPECT_EQ(JoinLinkedRows(rows, {{1, 2, 0}}), 1);
+  EXPECT_EQ(Tracks(rows).at(12), Tracks(rows).at(1));
+  std::vector<eval::PipelineRow> none;
+  EXPECT_EQ(JoinLinkedRows(none, {}), 0);
+  EXPECT_TRUE(LinkFragments({}, FragmentLinkOptions{}, kFps).empty());
+  EXPECT_TRUE(LinkFragments({Walker(1, 1, 9, {0, 0}, {0, 0}, kRed)}, FragmentLinkOptions{}, kFps).empty());
+
+  // 1 (player 5) -> 2 (unnamed) carries 5 to 2; then 3 (unnamed, over 2's frames) -> 4
+  // (player 5) would carry 5 to 3 as well: refused, 5 is on 2 then.
+  std::vector<eval::PipelineRow> carried;
+  AddRows(&carried, 1, 1, 10, 5, std::nullopt);
+  AddRows(&carried, 2, 12, 40, std::nullopt, std::nullopt);
+  AddRows(&carried, 3, 30, 50, std::nullopt, std::nullopt, io::Category::kTeamA);
+  AddRows(&carried, 4, 52, 60, 5, std::nullopt);
+  std::vector<eval::PipelineRow> joined = carried;
+  EXPECT_EQ(JoinLinkedRows(joined, {{1, 2, 0}, {3, 4, 0}}), 1);
+  std::map<int64_t, std::set<std::optional<int>>> names;  // by original track
+  for (size_t i = 0; i < carried.size(); ++i) names[carried[i].track_id].insert(joined[i].player_id);
+  EXPECT_EQ(names.at(2), (std::set<std::optional<int>>{5}));
+  EXPECT_EQ(names.at(3), (std::set<std::optional<int>>{std::nullopt}));
+
+  // The named side's number is the chain's: player 5 without a number does not take the
+  // number an unnamed track read.
+  std::vector<eval::PipelineRow> numbered;
+  AddRows(&numbered, 1, 1, 10, 5, std::nullopt);
+  AddRows(&numbered, 2, 12, 20, std::nullopt, 9);
+  EXPECT_EQ(JoinLinkedRows(numbered, {{1, 2, 0}}), 1);
+  for (const eval::PipelineRow& r : numbered) EXPECT_EQ(r.jersey, std::nullopt);
+  // Of two unnamed tracks, the number either read.
+  std::vector<eval::PipelineRow> unnamed;
+  AddRows(&unnamed, 1, 1, 10, std::nullopt, std::nullopt);
+  AddRows(&unnamed, 2, 12, 20, std::nullopt, 9);
+  EXPECT_EQ(JoinLinkedRows(unnamed, {{1, 2, 0}}), 1);
+  for (const eval::PipelineRow& r : unnamed) EXPECT_EQ(r.jersey, 9);
+}
+
 TEST(FragmentLinks, LinksThatCannotBeAreRefused) {
   std::vector<eval::PipelineRow> rows;
   AddRows(&rows, 1, 1, 10, std::nullopt, std::nullopt);
@@ -194,6 +235,12 @@ TEST(FragmentLinks, LinksThatCannotBeAreRefused) {
   EXPECT_THROW(JoinLinkedRows(copy, {{1, 2, 0}}), Error);  // overlapping in time
   EXPECT_THROW(JoinLinkedRows(copy, {{1, 9, 0}}), Error);  // no such track
   EXPECT_THROW(JoinLinkedRows(copy, {{1, 3, 0}, {2, 3, 0}}), Error);  // two predecessors
+  EXPECT_THROW(JoinLinkedRows(copy, {{1, 3, 0}, {1, 2, 0}}), Error);  // two successors
+  // Refused before anything is joined, even when the first of them would be dropped.
+  AddRows(&copy, 4, 50, 60, 7, std::nullopt);
+  AddRows(&copy, 5, 70, 80, 8, std::nullopt);
+  AddRows(&copy, 6, 70, 80, std::nullopt, std::nullopt);
+  EXPECT_THROW(JoinLinkedRows(copy, {{4, 5, 0}, {4, 6, 0}}), Error);
   FragmentLinkOptions options;
   TrackEnds a;
   a.track_id = 4;
@@ -225,7 +272,7 @@ TEST(FragmentLinks, EndsReadOnlyTheRowsNearEachEnd) {
   const TrackEnds single = EndsOfTrack(6, {4}, {{1, 2}}, {}, 0, options, kFps);
   EXPECT_FALSE(single.start_velocity_mps.has_value());
   EXPECT_TRUE(single.end_embedding.empty());
-  EXPECT_EQ(single.last_m, Eigen::Vector2d(1, 2));
+  EXPECT_EQ(single.last_foot_in_pitch_m, Eigen::Vector2d(1, 2));
 
   EXPECT_THROW(EndsOfTrack(7, {}, {}, {}, 0, options, kFps), Error);
   EXPECT_THROW(EndsOfTrack(7, {2, 2}, {{0, 0}, {0, 0}}, {}, 0, options, kFps), Error);  // two rows in a frame
@@ -260,17 +307,17 @@ double ReferenceCost(const TrackEnds& a, const TrackEnds& b, const FragmentLinkO
   const int gap = b.first_frame - a.last_frame;
   if (gap < 1 || gap > o.max_gap_seconds * kFps) return std::numeric_limits<double>::infinity();
   const double gap_s = gap / kFps;
-  const double plain = std::hypot(b.first_m.x() - a.last_m.x(), b.first_m.y() - a.last_m.y());
+  const double plain = std::hypot(b.first_foot_in_pitch_m.x() - a.last_foot_in_pitch_m.x(), b.first_foot_in_pitch_m.y() - a.last_foot_in_pitch_m.y());
   if (plain > o.position_slack_m + o.max_speed_mps * gap_s) return std::numeric_limits<double>::infinity();
   double forward = plain, backward = plain;
   const double moving_s = gap_s < o.prediction_horizon_seconds ? gap_s : o.prediction_horizon_seconds;
   if (a.end_velocity_mps) {
-    const Eigen::Vector2d p = a.last_m + moving_s * *a.end_velocity_mps;
-    forward = std::hypot(p.x() - b.first_m.x(), p.y() - b.first_m.y());
+    const Eigen::Vector2d p = a.last_foot_in_pitch_m + moving_s * *a.end_velocity_mps;
+    forward = std::hypot(p.x() - b.first_foot_in_pitch_m.x(), p.y() - b.first_foot_in_pitch_m.y());
   }
   if (b.start_velocity_mps) {
-    const Eigen::Vector2d p = b.first_m - moving_s * *b.start_velocity_mps;
-    backward = std::hypot(p.x() - a.last_m.x(), p.y() - a.last_m.y());
+    const Eigen::Vector2d p = b.first_foot_in_pitch_m - moving_s * *b.start_velocity_mps;
+    backward = std::hypot(p.x() - a.last_foot_in_pitch_m.x(), p.y() - a.last_foot_in_pitch_m.y());
   }
   double cost = std::min(forward, backward);
   if (!a.end_embedding.empty() && !b.start_embedding.empty()) {
@@ -299,8 +346,8 @@ TEST(FragmentLinks, TheChosenLinksSaveTheMostOfAnyValidSetByBruteForce) {
       t.track_id = 100 + 3 * i;
       t.first_frame = frame(rng);
       t.last_frame = t.first_frame + length(rng) - 1;
-      t.first_m = {place(rng), place(rng)};
-      t.last_m = {place(rng), place(rng)};
+      t.first_foot_in_pitch_m = {place(rng), place(rng)};
+      t.last_foot_in_pitch_m = {place(rng), place(rng)};
       if (coin(rng)) t.start_velocity_mps = Eigen::Vector2d(speed(rng), speed(rng));
       if (coin(rng)) t.end_velocity_mps = Eigen::Vector2d(speed(rng), speed(rng));
       for (auto* e : {&t.start_embedding, &t.end_embedding}) {

@@ -21,7 +21,8 @@ namespace ipt::tracking {
 // assignment of the (rows + cols) square matrix
 //   [ C                  U/2 (rows x rows) ]
 //   [ U/2 (cols x cols)  0                 ]
-// with U = unmatched_cost and impossible pairs at 2U.
+// with U = unmatched_cost and impossible pairs at twice the larger of U and the largest
+// finite cost.
 std::vector<std::pair<int, int>> AssignInsideGates(const Eigen::MatrixXd& cost,
                                                    std::optional<double> unmatched_cost = std::nullopt);
 
