@@ -314,16 +314,12 @@ MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& track
   return PassOverLayer(frames, tracks, match, options, jn, false, drop_non_person, block_rows).tracks;
 }
 
-int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow>& rows,
-                         const std::vector<int64_t>& layer_rows, const io::MatchInfo& match,
-                         const tracking::FragmentLinkOptions& options, int64_t block_rows) {
-  options.Check();
-  IPT_CHECK(match.fps > 0, "fps must be > 0");
-  IPT_CHECK(rows.size() == layer_rows.size(), "JoinFragmentRows: {} rows, {} layer rows", rows.size(),
-            layer_rows.size());
-  for (int64_t r : layer_rows)
-    IPT_CHECK(r >= 0 && r < frames.rows, "JoinFragmentRows: layer row {} outside the layer's {}", r, frames.rows);
-  if (!options.enabled()) return 0;
+namespace {
+
+// One pass of JoinFragmentRows over the tracks as they are: the links kept.
+int64_t JoinFragmentsOnce(const FrameLayer& frames, std::vector<eval::PipelineRow>& rows,
+                          const std::vector<int64_t>& layer_rows, const io::MatchInfo& match,
+                          const tracking::FragmentLinkOptions& options, int64_t block_rows) {
   // Each track's rows near its ends, by frame: all that EndsOfTrack reads.
   std::map<int64_t, std::vector<size_t>> rows_of;
   for (size_t i = 0; i < rows.size(); ++i) rows_of[rows[i].track_id].push_back(i);
@@ -344,7 +340,6 @@ int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow
   std::vector<float> embedding(wanted.size() * kDim);
   std::sort(wanted.begin(), wanted.end());
   // Only the blocks that hold such rows are read (a track's ends are a few seconds of it).
-  IPT_CHECK(block_rows > 0, "block_rows must be > 0");
   for (size_t next = 0; next < wanted.size();) {
     const int64_t begin = wanted[next].first / block_rows * block_rows;
     const FrameRowBlock block =
@@ -378,6 +373,30 @@ int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow
                   rows[first_row_of.at(l.to_track)].frame - rows[rows_of.at(l.from_track).back()].frame, l.cost_m);
   }
   return tracking::JoinLinkedRows(rows, links);
+}
+
+}  // namespace
+
+int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow>& rows,
+                         const std::vector<int64_t>& layer_rows, const io::MatchInfo& match,
+                         const tracking::FragmentLinkOptions& options, int64_t block_rows) {
+  options.Check();
+  IPT_CHECK(match.fps > 0, "fps must be > 0");
+  IPT_CHECK(rows.size() == layer_rows.size(), "JoinFragmentRows: {} rows, {} layer rows", rows.size(),
+            layer_rows.size());
+  for (int64_t r : layer_rows)
+    IPT_CHECK(r >= 0 && r < frames.rows, "JoinFragmentRows: layer row {} outside the layer's {}", r, frames.rows);
+  IPT_CHECK(block_rows > 0, "block_rows must be > 0");
+  if (!options.enabled()) return 0;
+  // Again while links are kept: a pass sees each track's own name, so a link its chain's
+  // name refuses is only replaced in the next pass, where the chain is one track. Each pass
+  // that keeps a link has fewer tracks, so this ends.
+  int64_t links = 0;
+  while (true) {
+    const int64_t kept = JoinFragmentsOnce(frames, rows, layer_rows, match, options, block_rows);
+    if (kept == 0) return links;
+    links += kept;
+  }
 }
 
 SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const TrackLayer& tracks,

@@ -98,8 +98,9 @@ MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& track
 // Track fragments joined among a match's named output rows (tracking/fragment_links.h
 // with `options`: LinkFragments with NamesAgree, then JoinLinkedRows), `layer_rows` the
 // frame-layer row of each row (the embeddings of rows near the tracks' ends are read, and
-// only the blocks of `block_rows` rows that hold them); positions are the rows'. Returns
-// the links kept.
+// only the blocks of `block_rows` rows that hold them); positions are the rows'. Passes
+// repeat while links are kept (a link a chain's name refuses is replaced in the next pass,
+// where the chain is one track with that name). Returns the links kept.
 int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow>& rows,
                          const std::vector<int64_t>& layer_rows, const io::MatchInfo& match,
                          const tracking::FragmentLinkOptions& options, int64_t block_rows = kRowBlockRows);

@@ -451,6 +451,50 @@ TEST(MatchLevel, JoiningReadsEachRowsOwnEmbedding) {
   EXPECT_THROW(JoinFragmentRows(layer, bad, layer_rows, match, tracking::FragmentLinkOptions{}), Error);
 }
 
+// A link the chain's name refuses is replaced in the next pass: A (player 5) -> B
+// (unnamed) -> C (player 6) is the cheapest chain, but B takes 5 from A and then cannot
+// continue into C; D, 0.5 m off, ending with B, continues C instead.
+TEST(MatchLevel, ARefusedLinkIsReplacedInTheNextPass) {
+  const io::MatchInfo match = Roster();
+  struct Track {
+    int64_t id;
+    int first, last;
+    double x_m;
+    std::optional<int> player;
+  };
+  const std::vector<Track> tracks = {
+      {1, 1, 20, 10, 5}, {2, 22, 40, 10, std::nullopt}, {3, 42, 60, 10, 6}, {4, 1, 40, 10.5, std::nullopt}};
+  FrameLayer layer;
+  std::vector<eval::PipelineRow> rows;
+  std::vector<int64_t> layer_rows;
+  for (int f = 1; f <= 60; ++f) {
+    for (const Track& t : tracks) {
+      if (f < t.first || f > t.last) continue;
+      eval::PipelineRow r;
+      r.frame = f;
+      r.track_id = t.id;
+      r.x_m = t.x_m;
+      r.z_m = 30;
+      r.category = io::Category::kTeamA;
+      r.player_id = t.player;
+      r.jersey = t.player;
+      rows.push_back(r);
+      layer_rows.push_back(layer.rows++);
+      layer.frame.push_back(f);
+    }
+  }
+  layer.frames = 60;
+  for (const auto& [field, width] : crop_encoder::CropFieldWidths())
+    layer.crop_fields[field].assign(layer.rows * width, field == crop_encoder::kEmbeddingField ? 0.125f : 0.f);
+  std::vector<eval::PipelineRow> joined = rows;
+  EXPECT_EQ(JoinFragmentRows(layer, joined, layer_rows, match, tracking::FragmentLinkOptions{}), 2);
+  std::map<int64_t, std::set<std::tuple<int64_t, std::optional<int>>>> became;  // track -> (id, name)
+  for (size_t i = 0; i < rows.size(); ++i) became[rows[i].track_id].insert({joined[i].track_id, joined[i].player_id});
+  EXPECT_EQ(became.at(2), (std::set<std::tuple<int64_t, std::optional<int>>>{{1, 5}}));
+  EXPECT_EQ(became.at(3), (std::set<std::tuple<int64_t, std::optional<int>>>{{4, 6}}));
+  EXPECT_EQ(became.at(4), (std::set<std::tuple<int64_t, std::optional<int>>>{{4, 6}}));
+}
+
 // A tracker that drifts from a person onto someone else while a new track picks the person
 // up: both tracks read his number, and the roster names both; the match level splices them
 // (name_splices.h), so no player is in two places at once.

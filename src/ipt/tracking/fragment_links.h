@@ -29,7 +29,8 @@
 // are joined wrong as readily as right when their appearance does not tell them apart.
 // The assignment sees each track's own name, not its chain's: a link JoinLinkedRows then
 // refuses (the chain's name disagrees, or the player would be in two places) leaves both
-// ends unlinked, though another partner might have fitted.
+// ends unlinked in that pass; the match level runs passes until none keeps a link, so the
+// next pass, on the joined tracks, can find another partner.
 #pragma once
 
 #include <Eigen/Core>
