@@ -316,16 +316,47 @@ MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& track
 
 namespace {
 
+// The embeddings of output rows, read from the frame layer once each (the later passes of
+// JoinFragmentRows read the rows near the ends of joined tracks, which the earlier passes
+// read as the ends of their parts).
+class RowEmbeddings {
+ public:
+  RowEmbeddings(const FrameLayer& frames, const std::vector<int64_t>& layer_rows, int64_t block_rows)
+      : frames_(frames), layer_rows_(layer_rows), block_rows_(block_rows) {}
+  // Reads those of `rows` not read yet; only the blocks that hold them.
+  void Read(std::vector<size_t> rows) {
+    rows.erase(std::remove_if(rows.begin(), rows.end(), [&](size_t i) { return slot_of_.count(i) > 0; }), rows.end());
+    std::sort(rows.begin(), rows.end(), [&](size_t a, size_t b) { return layer_rows_[a] < layer_rows_[b]; });
+    for (size_t next = 0; next < rows.size();) {
+      const int64_t begin = layer_rows_[rows[next]] / block_rows_ * block_rows_;
+      const FrameRowBlock block =
+          ReadRows(frames_, {crop_encoder::kEmbeddingField}, begin, std::min(begin + block_rows_, frames_.rows));
+      for (; next < rows.size() && layer_rows_[rows[next]] < block.end(); ++next) {
+        const float* e = block.Row(crop_encoder::kEmbeddingField, layer_rows_[rows[next]]);
+        slot_of_[rows[next]] = values_.size() / kDim;
+        values_.insert(values_.end(), e, e + kDim);
+      }
+    }
+  }
+  const float* Of(size_t row) const { return values_.data() + slot_of_.at(row) * kDim; }
+  static constexpr int kDim = crop_encoder::kEmbeddingDim;
+
+ private:
+  const FrameLayer& frames_;
+  const std::vector<int64_t>& layer_rows_;
+  int64_t block_rows_;
+  std::unordered_map<size_t, size_t> slot_of_;  // output row -> slot in values_
+  std::vector<float> values_;
+};
+
 // One pass of JoinFragmentRows over the tracks as they are: the links kept.
-int64_t JoinFragmentsOnce(const FrameLayer& frames, std::vector<eval::PipelineRow>& rows,
-                          const std::vector<int64_t>& layer_rows, const io::MatchInfo& match,
-                          const tracking::FragmentLinkOptions& options, int64_t block_rows) {
+int64_t JoinFragmentsOnce(std::vector<eval::PipelineRow>& rows, RowEmbeddings& embedding_of,
+                          const io::MatchInfo& match, const tracking::FragmentLinkOptions& options) {
   // Each track's rows near its ends, by frame: all that EndsOfTrack reads.
   std::map<int64_t, std::vector<size_t>> rows_of;
   for (size_t i = 0; i < rows.size(); ++i) rows_of[rows[i].track_id].push_back(i);
   const double end_seconds = std::max(options.embedding_seconds, options.velocity_seconds);
-  // The embeddings of those rows, in that order (slot k: the k-th kept row, by track).
-  std::vector<std::pair<int64_t, size_t>> wanted;  // (layer row, slot)
+  std::vector<size_t> near_ends;
   for (auto& [id, ix] : rows_of) {
     std::sort(ix.begin(), ix.end(), [&](size_t a, size_t b) { return rows[a].frame < rows[b].frame; });
     const int first = rows[ix.front()].frame, last = rows[ix.back()].frame;
@@ -333,35 +364,23 @@ int64_t JoinFragmentsOnce(const FrameLayer& frames, std::vector<eval::PipelineRo
     for (size_t i : ix)
       if ((rows[i].frame - first) / match.fps <= end_seconds || (last - rows[i].frame) / match.fps <= end_seconds)
         kept.push_back(i);
-    for (size_t i : kept) wanted.emplace_back(layer_rows[i], wanted.size());
+    near_ends.insert(near_ends.end(), kept.begin(), kept.end());
     ix = std::move(kept);
   }
-  constexpr int kDim = crop_encoder::kEmbeddingDim;
-  std::vector<float> embedding(wanted.size() * kDim);
-  std::sort(wanted.begin(), wanted.end());
-  // Only the blocks that hold such rows are read (a track's ends are a few seconds of it).
-  for (size_t next = 0; next < wanted.size();) {
-    const int64_t begin = wanted[next].first / block_rows * block_rows;
-    const FrameRowBlock block =
-        ReadRows(frames, {crop_encoder::kEmbeddingField}, begin, std::min(begin + block_rows, frames.rows));
-    for (; next < wanted.size() && wanted[next].first < block.end(); ++next) {
-      const float* e = block.Row(crop_encoder::kEmbeddingField, wanted[next].first);
-      std::copy(e, e + kDim, embedding.begin() + wanted[next].second * kDim);
-    }
-  }
+  embedding_of.Read(std::move(near_ends));
   std::vector<tracking::TrackEnds> ends;
   std::map<int64_t, size_t> first_row_of;  // the names and numbers NamesAgree reads
-  size_t slot = 0;
   for (const auto& [id, ix] : rows_of) {
     std::vector<int> track_frames;
     std::vector<Eigen::Vector2d> points;
+    std::vector<float> embeddings;
     for (size_t i : ix) {
       track_frames.push_back(rows[i].frame);
       points.emplace_back(rows[i].x_m, rows[i].z_m);
+      embeddings.insert(embeddings.end(), embedding_of.Of(i), embedding_of.Of(i) + RowEmbeddings::kDim);
     }
-    const std::vector<float> embeddings(embedding.begin() + slot * kDim, embedding.begin() + (slot + ix.size()) * kDim);
-    slot += ix.size();
-    ends.push_back(tracking::EndsOfTrack(id, track_frames, points, embeddings, kDim, options, match.fps));
+    ends.push_back(
+        tracking::EndsOfTrack(id, track_frames, points, embeddings, RowEmbeddings::kDim, options, match.fps));
     first_row_of[id] = ix.front();
   }
   const std::vector<tracking::FragmentLink> links =
@@ -391,9 +410,10 @@ int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow
   // Again while links are kept: a pass sees each track's own name, so a link its chain's
   // name refuses is only replaced in the next pass, where the chain is one track. Each pass
   // that keeps a link has fewer tracks, so this ends.
+  RowEmbeddings embedding_of(frames, layer_rows, block_rows);
   int64_t links = 0;
   while (true) {
-    const int64_t kept = JoinFragmentsOnce(frames, rows, layer_rows, match, options, block_rows);
+    const int64_t kept = JoinFragmentsOnce(rows, embedding_of, match, options);
     if (kept == 0) return links;
     links += kept;
   }

@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "ipt/tracking/embedding_distance.h"
 #include "ipt/tracking/gated_assignment.h"
 #include "ipt/tracking/velocity_fit.h"
 #include "ipt/util/check.h"
@@ -49,13 +50,6 @@ std::optional<Eigen::Vector2d> Velocity(const std::vector<int>& frames, const st
   Eigen::Vector2d v;
   if (!FitVelocityMps(f, p, fps, &v)) return std::nullopt;
   return v;
-}
-
-double CosineDistance(const std::vector<float>& a, const std::vector<float>& b) {
-  IPT_ASSERT(a.size() == b.size());
-  double dot = 0;
-  for (size_t k = 0; k < a.size(); ++k) dot += double{a[k]} * b[k];
-  return 1 - std::clamp(dot, -1.0, 1.0);  // both unit norm
 }
 
 // The cost of `b` continuing `a` (metres), or +infinity when it cannot.

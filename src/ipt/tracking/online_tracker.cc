@@ -6,6 +6,7 @@
 #include <limits>
 #include <tuple>
 
+#include "ipt/tracking/embedding_distance.h"
 #include "ipt/tracking/gated_assignment.h"
 #include "ipt/util/check.h"
 #include "ipt/util/limits.h"
@@ -93,13 +94,6 @@ namespace {
 
 // A pair (track, detection) is possible when the cost is finite.
 constexpr double kImpossible = std::numeric_limits<double>::infinity();
-
-double CosineDistance(const std::vector<float>& a, const std::vector<float>& b) {
-  IPT_ASSERT(a.size() == b.size());
-  double dot = 0;
-  for (size_t k = 0; k < a.size(); ++k) dot += double{a[k]} * b[k];
-  return 1 - std::clamp(dot, -1.0, 1.0);  // both unit norm
-}
 
 std::vector<float> Normalized(const std::vector<float>& v) {
   double norm_sq = 0;
