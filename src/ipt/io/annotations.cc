@@ -122,6 +122,12 @@ void CheckAnnotationsAgainstRoster(const std::vector<Annotation>& rows, const Ma
                                    a.jersey ? std::to_string(*a.jersey) : "-", CategoryName(person->category),
                                    person->jersey ? std::to_string(*person->jersey) : "-"));
     }
+    if (!match.PlaysThroughout(*person, {a.frame, a.frame})) {
+      throw InputError(path.string(), 0, "frame",
+                       fmt::format("frame {}: person {} does not play then by the line-up of match.yaml (roster "
+                                   "'starts', 'substitutions')",
+                                   a.frame, a.person_id));
+    }
   }
 }
 

@@ -66,7 +66,8 @@ std::vector<Annotation> ReadAnnotationsCsv(const std::filesystem::path& path, in
 void WriteAnnotationsCsv(const std::vector<Annotation>& rows, const std::filesystem::path& path);
 
 // Checks annotations against the roster: every person_id is in the roster with
-// the same category and jersey. Throws InputError naming `path`.
+// the same category and jersey, and plays in the row's frame (line-up, substitutions).
+// Throws InputError naming `path`.
 void CheckAnnotationsAgainstRoster(const std::vector<Annotation>& rows, const MatchInfo& match,
                                    const std::filesystem::path& path);
 

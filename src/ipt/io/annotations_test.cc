@@ -135,6 +135,21 @@ TEST(Annotations, CheckedAgainstRoster) {
   EXPECT_THROW(CheckAnnotationsAgainstRoster(unknown, match, file), InputError);
   std::vector<Annotation> wrong_jersey = {{1, 7, 1, 1, Category::kTeamA, 11, true, 0}};
   EXPECT_THROW(CheckAnnotationsAgainstRoster(wrong_jersey, match, file), InputError);
+  // Someone seen in a frame he does not play: a bench player, or a starter after he went off.
+  match.frame_count = 50;
+  match.roster.push_back({8, Category::kTeamA, 11, "", std::nullopt, /*starts=*/false});
+  EXPECT_THROW(CheckAnnotationsAgainstRoster(unknown, match, file), InputError);
+  match.substitutions = {{20, 7, 8}};
+  std::vector<Annotation> in_time = {{19, 7, 1, 1, Category::kTeamA, 10, true, 0},
+                                     {20, 8, 1, 1, Category::kTeamA, 11, true, 0}};
+  EXPECT_NO_THROW(CheckAnnotationsAgainstRoster(in_time, match, file));
+  std::vector<Annotation> late = {{20, 7, 1, 1, Category::kTeamA, 10, true, 0}};
+  try {
+    CheckAnnotationsAgainstRoster(late, match, file);
+    ADD_FAILURE() << "no error for a player seen after he went off";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("frame 20: person 7 does not play then"), std::string::npos) << e.what();
+  }
 }
 
 // detections.csv (what `ipt detect` writes) round-trips at its printed precision and

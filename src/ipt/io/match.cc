@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "ipt/util/atomic_path.h"
@@ -151,6 +152,21 @@ const RosterEntry* MatchInfo::FindPerson(int player_id) const {
   return nullptr;
 }
 
+std::optional<FrameSpan> MatchInfo::PlayingFrames(const RosterEntry& entry) const {
+  std::optional<FrameSpan> span;
+  if (entry.starts) span = FrameSpan{1, frame_count > 0 ? frame_count : std::numeric_limits<int>::max()};
+  for (const Substitution& s : substitutions) {
+    if (s.on == entry.player_id) span = FrameSpan{s.frame, frame_count > 0 ? frame_count : std::numeric_limits<int>::max()};
+    if (s.off == entry.player_id && span) span->last_frame = s.frame - 1;
+  }
+  return span;
+}
+
+bool MatchInfo::PlaysThroughout(const RosterEntry& entry, const FrameSpan& frames) const {
+  const std::optional<FrameSpan> span = PlayingFrames(entry);
+  return span && span->first_frame <= frames.first_frame && frames.last_frame <= span->last_frame;
+}
+
 namespace {
 
 // A video named in match.yaml: a file inside the match directory.
@@ -236,7 +252,7 @@ void ReadRoster(const YamlReader& r, const YAML::Node& root, MatchInfo* m) {
   for (size_t i = 0; i < roster.size(); ++i) {
     std::string f = "roster[" + std::to_string(i) + "]";
     const YAML::Node& n = roster[i];
-    r.OnlyKeys(n, f, {"player_id", "category", "jersey", "name", "station"});
+    r.OnlyKeys(n, f, {"player_id", "category", "jersey", "name", "station", "starts"});
     RosterEntry e;
     e.player_id = r.Get<int>(n, "player_id", f);
     std::string cat = r.Get<std::string>(n, "category", f);
@@ -263,10 +279,55 @@ void ReadRoster(const YamlReader& r, const YAML::Node& root, MatchInfo* m) {
       }
       if (e.category != Category::kReferee) r.Fail(n["station"], f + ".station", "only referees have a station");
     }
+    e.starts = r.GetOr<bool>(n, "starts", f, true);
     if (!ids.insert(e.player_id).second) {
       r.Fail(n["player_id"], f + ".player_id", "duplicate player_id " + std::to_string(e.player_id));
     }
     m->roster.push_back(std::move(e));
+  }
+}
+
+// Substitutions in order of frame; each takes off someone playing and brings on someone of
+// the same side (a team, or the referees) who has not played yet.
+void ReadSubstitutions(const YamlReader& r, const YAML::Node& root, MatchInfo* m) {
+  YAML::Node subs = root["substitutions"];
+  if (!subs.IsDefined() || subs.IsNull()) return;
+  if (!subs.IsSequence()) r.Fail(subs, "substitutions", "expected a list");
+  std::set<int> playing, played;  // player ids
+  for (const RosterEntry& e : m->roster) {
+    if (e.starts) playing.insert(e.player_id), played.insert(e.player_id);
+  }
+  int last_frame = 1;
+  for (size_t i = 0; i < subs.size(); ++i) {
+    const std::string f = "substitutions[" + std::to_string(i) + "]";
+    const YAML::Node& n = subs[i];
+    r.OnlyKeys(n, f, {"frame", "off", "on"});
+    Substitution s;
+    s.frame = r.Get<int>(n, "frame", f);
+    if (s.frame < 1 || s.frame > m->frame_count) {
+      r.Fail(n["frame"], f + ".frame", fmt::format("must be in 1..frame_count ({}), got {}", m->frame_count, s.frame));
+    }
+    if (s.frame < last_frame) r.Fail(n["frame"], f + ".frame", fmt::format("must not be before the previous one ({})", last_frame));
+    last_frame = s.frame;
+    s.off = r.Get<int>(n, "off", f);
+    const RosterEntry* off = m->FindPerson(s.off);
+    if (!off) r.Fail(n["off"], f + ".off", fmt::format("player {} is not in the roster", s.off));
+    if (!playing.count(s.off)) r.Fail(n["off"], f + ".off", fmt::format("player {} is not playing at frame {}", s.off, s.frame));
+    playing.erase(s.off);
+    if (n["on"].IsDefined() && !n["on"].IsNull()) {
+      s.on = r.Get<int>(n, "on", f);
+      const RosterEntry* on = m->FindPerson(*s.on);
+      if (!on) r.Fail(n["on"], f + ".on", fmt::format("player {} is not in the roster", *s.on));
+      if (played.count(*s.on)) {
+        r.Fail(n["on"], f + ".on", fmt::format("player {} has already played (starts, or came on before)", *s.on));
+      }
+      if (CategoryTeam(on->category) != CategoryTeam(off->category)) {
+        r.Fail(n["on"], f + ".on", fmt::format("player {} ({}) cannot replace player {} ({}): another side", *s.on,
+                                               CategoryName(on->category), s.off, CategoryName(off->category)));
+      }
+      playing.insert(*s.on), played.insert(*s.on);
+    }
+    m->substitutions.push_back(s);
   }
 }
 
@@ -290,7 +351,7 @@ MatchInfo ReadMatchYaml(const std::filesystem::path& path) {
   YamlReader r(file);
   if (!root.IsMap()) r.Fail(root, "", "expected a mapping at the top level");
   r.OnlyKeys(root, "", {"format", "name", "pitch", "fps", "frame_count", "cameras", "panorama", "categories", "teams",
-                        "roster"});
+                        "roster", "substitutions"});
   std::string format = r.Get<std::string>(root, "format", "");
   if (format != kMatchFormat) {
     r.Fail(root["format"], "format", "unsupported format '" + Echo(format) + "', expected " + kMatchFormat);
@@ -302,10 +363,11 @@ MatchInfo ReadMatchYaml(const std::filesystem::path& path) {
   ReadPanorama(r, root, &m);
   ReadCategoriesAndTeams(r, root, &m);
   ReadRoster(r, root, &m);
+  ReadSubstitutions(r, root, &m);
   return m;
 }
 
-void WriteMatchYaml(const MatchInfo& m, const std::filesystem::path& path) {
+std::string MatchYamlText(const MatchInfo& m) {
   YAML::Emitter out;
   out.SetDoublePrecision(17);
   out << YAML::BeginMap;
@@ -345,11 +407,25 @@ void WriteMatchYaml(const MatchInfo& m, const std::filesystem::path& path) {
     if (e.jersey) out << YAML::Key << "jersey" << YAML::Value << *e.jersey;
     if (!e.name.empty()) out << YAML::Key << "name" << YAML::Value << e.name;
     if (e.station) out << YAML::Key << "station" << YAML::Value << RefereeStationName(*e.station);
+    if (!e.starts) out << YAML::Key << "starts" << YAML::Value << false;
     out << YAML::EndMap;
   }
-  out << YAML::EndSeq << YAML::EndMap;
+  out << YAML::EndSeq;
+  if (!m.substitutions.empty()) {
+    out << YAML::Key << "substitutions" << YAML::Value << YAML::BeginSeq;
+    for (const Substitution& s : m.substitutions) {
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "frame" << YAML::Value << s.frame << YAML::Key << "off"
+          << YAML::Value << s.off;
+      if (s.on) out << YAML::Key << "on" << YAML::Value << *s.on;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
   IPT_CHECK(out.good(), "YAML emitter error: {}", out.GetLastError());
-  WriteFileAtomic(path, std::string(out.c_str()) + "\n");
+  return std::string(out.c_str()) + "\n";
 }
+
+void WriteMatchYaml(const MatchInfo& m, const std::filesystem::path& path) { WriteFileAtomic(path, MatchYamlText(m)); }
 
 }  // namespace ipt::io

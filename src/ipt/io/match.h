@@ -47,6 +47,23 @@ struct RosterEntry {
   // Referees only, optional: lets the identity resolver tell the referee from the
   // assistants by where their tracks run (tracking/identity.h).
   std::optional<RefereeStation> station = std::nullopt;
+  // In the starting line-up (roster `starts`, default true): plays from frame 1 until a
+  // substitution takes him off. A bench player (false) plays only once one brings him on.
+  bool starts = true;
+};
+
+// One change of players (match.yaml `substitutions`): from `frame` on (1-based: the first
+// frame without `off`), player `off` no longer plays and player `on`, when given, does (a
+// sending-off has none). Player ids are the roster's.
+struct Substitution {
+  int frame = 1;
+  int off = 0;
+  std::optional<int> on;
+};
+
+// Frames 1-based, inclusive.
+struct FrameSpan {
+  int first_frame = 1, last_frame = 1;
 };
 
 struct CameraEntry {
@@ -64,9 +81,16 @@ struct MatchInfo {
   std::string team_a_name = "Team A";
   std::string team_b_name = "Team B";
   std::vector<RosterEntry> roster;
+  std::vector<Substitution> substitutions;  // by frame (ReadMatchYaml checks them)
 
   geometry::Rig MakeRig() const;
   const RosterEntry* FindPerson(int player_id) const;
+  // The frames `entry` plays, from the line-up and the substitutions: nullopt for a bench
+  // player never brought on. Without a frame_count (0) the last frame is open (INT_MAX).
+  std::optional<FrameSpan> PlayingFrames(const RosterEntry& entry) const;
+  // `entry` plays in every frame of `frames`: the identity resolver and the jersey readers
+  // never name someone for frames he does not play.
+  bool PlaysThroughout(const RosterEntry& entry, const FrameSpan& frames) const;
   // The touchline nearer to the cameras (the mean of their centres): z = 0 (false) or
   // z = pitch width (true). False without cameras.
   bool NearTouchlineIsFarSide() const;
@@ -82,6 +106,8 @@ void ReadPanoramaOptions(ConfigSection* section, geometry::PanoramaOptions* opti
 // The file of a match directory that describes the match.
 inline constexpr const char* kMatchYamlName = "match.yaml";
 MatchInfo ReadMatchYaml(const std::filesystem::path& path);
+// The YAML text WriteMatchYaml writes: one canonical form of a MatchInfo.
+std::string MatchYamlText(const MatchInfo& match);
 // Atomic (temporary file + rename).
 void WriteMatchYaml(const MatchInfo& match, const std::filesystem::path& path);
 

@@ -57,10 +57,22 @@ TEST(MatchYaml, RoundTrip) {
   EXPECT_FALSE(back.NearTouchlineIsFarSide());
 }
 
+// TestMatch with a line-up: player 4 comes on for 1 at frame 20 and is sent off at 30;
+// 5 (team A) and 6 (team B) stay on the bench.
+MatchInfo TestMatchWithSubstitutions() {
+  MatchInfo m = TestMatch();
+  m.roster.push_back({4, Category::kTeamA, 11, "A11", std::nullopt, /*starts=*/false});
+  m.roster.push_back({5, Category::kTeamA, 12, "A12", std::nullopt, /*starts=*/false});
+  m.roster.push_back({6, Category::kTeamB, 7, "B07", std::nullopt, /*starts=*/false});
+  m.substitutions = {{20, 1, 4}, {30, 4, std::nullopt}};
+  return m;
+}
+
 // Edits the written YAML with a regex, reads it back, and returns the error text.
-std::string ErrorAfterEdit(const std::string& pattern, const std::string& replacement) {
+std::string ErrorAfterEdit(const std::string& pattern, const std::string& replacement,
+                           const MatchInfo& match = TestMatch()) {
   fs::path file = TempDir() / "edited.yaml";
-  WriteMatchYaml(TestMatch(), file);
+  WriteMatchYaml(match, file);
   std::string text = ReadFile(file);
   std::string edited = std::regex_replace(text, std::regex(pattern), replacement,
                                           std::regex_constants::format_first_only);
@@ -102,6 +114,50 @@ TEST(MatchYaml, BadInputNamesFileLineAndField) {
             std::string::npos);
   // Line numbers point at the offending line (fps is on line 4 of the written file).
   EXPECT_NE(ErrorAfterEdit("fps: 25", "fps: -1").find("edited.yaml:4: field 'fps'"), std::string::npos);
+}
+
+TEST(MatchYaml, LineUpAndSubstitutionsGiveThePlayingFrames) {
+  fs::path file = TempDir() / "lineup.yaml";
+  WriteMatchYaml(TestMatchWithSubstitutions(), file);
+  const MatchInfo back = ReadMatchYaml(file);
+  ASSERT_EQ(back.roster.size(), 6u);
+  EXPECT_TRUE(back.roster[0].starts);
+  EXPECT_FALSE(back.roster[3].starts);
+  ASSERT_EQ(back.substitutions.size(), 2u);
+  EXPECT_EQ(back.substitutions[0].on, 4);
+  EXPECT_FALSE(back.substitutions[1].on.has_value());
+  auto frames = [&](int player_id) { return back.PlayingFrames(*back.FindPerson(player_id)); };
+  ASSERT_TRUE(frames(1) && frames(2) && frames(4));
+  EXPECT_EQ(frames(1)->first_frame, 1);
+  EXPECT_EQ(frames(1)->last_frame, 19);  // the substitution's frame is the first without him
+  EXPECT_EQ(frames(4)->first_frame, 20);
+  EXPECT_EQ(frames(4)->last_frame, 29);
+  EXPECT_EQ(frames(2)->last_frame, 50);
+  EXPECT_FALSE(frames(5).has_value());  // on the bench throughout
+  const RosterEntry& sub = *back.FindPerson(4);
+  EXPECT_TRUE(back.PlaysThroughout(sub, {20, 29}));
+  EXPECT_FALSE(back.PlaysThroughout(sub, {19, 25}));
+  EXPECT_FALSE(back.PlaysThroughout(sub, {25, 30}));
+  // Without a line-up everyone plays throughout, as before line-ups existed.
+  const MatchInfo plain = TestMatch();
+  EXPECT_TRUE(plain.PlaysThroughout(plain.roster[0], {1, 50}));
+}
+
+TEST(MatchYaml, BadLineUpsNameTheField) {
+  const MatchInfo m = TestMatchWithSubstitutions();
+  EXPECT_NE(ErrorAfterEdit("starts: false", "starts: maybe", m).find("field 'roster[3].starts'"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("frame: 20", "frame: 51", m).find("field 'substitutions[0].frame': must be in 1..frame_count"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("frame: 30", "frame: 10", m).find("field 'substitutions[1].frame': must not be before"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("off: 1", "off: 99", m).find("field 'substitutions[0].off': player 99 is not in the roster"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("off: 4", "off: 5", m).find("player 5 is not playing at frame 30"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("on: 4", "on: 2", m).find("field 'substitutions[0].on': player 2 has already played"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("on: 4", "on: 6", m).find("another side"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("on: 4", "on: 4, in: 5", m).find("field 'substitutions[0].in': unknown key"),
+            std::string::npos);
 }
 
 // Keys YAML forbids or IPT does not know are errors, not silently ignored.

@@ -119,12 +119,12 @@ MatchLevelBench BenchMatchLevel(const fs::path& match_dir, const fs::path& model
   }
   auto bytes = [](const auto& v) { return static_cast<int64_t>(v.size() * sizeof(v[0])); };
   b.track_layer_bytes = bytes(tracks.track_id) + bytes(tracks.position_m) + bytes(tracks.category_probabilities);
-  const MatchLevelOutput out = RunMatchLevel(f, tracks, match.info, tracking::TrackAttributesOptions{},
+  io::MatchInfo synthetic_match = match.info;  // as long as the layers (the line-up's last frame)
+  synthetic_match.frame_count = b.frames;
+  const MatchLevelOutput out = RunMatchLevel(f, tracks, synthetic_match, tracking::TrackAttributesOptions{},
                                              jn ? &*jn : nullptr, resolver ? &*resolver : nullptr, true);
   for (const auto& [stage, seconds] : out.stage_seconds) b.stage_seconds[stage] = seconds;
   Stopwatch write;
-  io::MatchInfo synthetic_match = match.info;  // as long as the layers
-  synthetic_match.frame_count = b.frames;
   WriteRunRows(synthetic_match, out.rows, scratch.temp());
   b.stage_seconds[kWriteOutputsStage] = write.Seconds();
   b.match_level_seconds = total.Seconds();

@@ -107,7 +107,8 @@ JerseyEvaluation EvaluateJersey(const std::vector<fs::path>& matches, const Jers
       allowed.set();
       if (options.attributes.roster_numbers_only && person >= 0) {
         for (const auto& entry : info.roster) {
-          if (entry.player_id == person) allowed = tracking::TeamJerseys(info.roster, entry.category);
+          if (entry.player_id == person)
+            allowed = tracking::TeamJerseys(info, entry.category, {evidence[k].front().frame, evidence[k].back().frame});
         }
       }
       const int truth_value = label == jn_classifier::kUnknownClass ? -1 : label;

@@ -424,9 +424,9 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
                                            int64_t block_rows) {
   options.Check();
   SplitTrackLayer out{tracks, 0};
-  std::vector<int> candidates;  // the roster's numbers, distinct
+  std::vector<int> candidates;  // the numbers of the roster's players who play, distinct
   for (const io::RosterEntry& e : match.roster)
-    if (e.jersey) candidates.push_back(*e.jersey);
+    if (e.jersey && match.PlayingFrames(e)) candidates.push_back(*e.jersey);
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   if (!options.enabled() || candidates.empty()) return out;
@@ -594,6 +594,19 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
   // Then track fragments joined where the names agree.
   if (options.fragment_links.enabled()) {
     Stopwatch link_watch;
+    const std::vector<size_t> handover = tracking::HandoverRows(rows, options.fragment_links, match.fps);
+    if (!handover.empty()) {
+      size_t kept = 0;
+      for (size_t i = 0, next = 0; i < rows.size(); ++i) {
+        if (next < handover.size() && handover[next] == i) {
+          ++next;
+          continue;
+        }
+        rows[kept] = rows[i], layer_rows[kept] = layer_rows[i], ++kept;
+      }
+      rows.resize(kept), layer_rows.resize(kept);
+      out.handover_rows_dropped = static_cast<int64_t>(handover.size());
+    }
     out.fragment_links = JoinFragmentRows(frames, rows, layer_rows, match, options.fragment_links, block_rows);
     out.stage_seconds[kFragmentLinkStage] = link_watch.Seconds();
   }

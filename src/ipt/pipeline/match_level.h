@@ -110,7 +110,8 @@ int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow
 // above every id of `tracks`, in order of track and cut. Reads come from the frame
 // layer's jn.presence / jn.number / jn.digits fields (block by block); the distances to
 // the nearest other person that place the cuts from the tracks' own positions. The
-// candidates are the roster's numbers (none: nothing is split).
+// candidates are the numbers of the roster's players who play at all (the line-up; none:
+// nothing is split).
 struct SplitTrackLayer {
   TrackLayer tracks;
   int64_t cuts = 0;
@@ -123,8 +124,8 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
 // change (options.number_changes), the attributes of every track (the
 // JN classifier's jersey when `jn` is given, else the vote), identities (`resolver` when
 // given, else the roster look-up), a player named on two tracks at once spliced
-// (options.name_splices), track fragments joined where the names agree
-// (options.fragment_links), and the output rows of person tracks, their positions
+// (options.name_splices), track fragments joined where the names agree, the duplicate
+// heads of hand-overs dropped first (options.fragment_links), and the output rows of person tracks, their positions
 // smoothed and short gaps filled (options.smoothing, tracking/track_smoothing.h).
 inline constexpr const char* kNumberChangeStage = "number_changes";
 inline constexpr const char* kJnClassifierStage = "jn_classifier";
@@ -142,6 +143,7 @@ struct MatchLevelOutput {
   int64_t number_change_cuts = 0;       // tracks split where their numbers change
   int64_t name_splices = 0;             // players named on two tracks at once, spliced
   int64_t fragment_links = 0;           // track fragments joined (after naming)
+  int64_t handover_rows_dropped = 0;    // rows of hand-overs dropped before (tracking::HandoverRows)
   int identities = 0;                   // identities the resolver made
   std::map<std::string, double> stage_seconds;  // the stages above (those that ran)
 };

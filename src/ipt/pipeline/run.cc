@@ -140,6 +140,8 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("fragment_link_max_link_cost_m", o.fragment_links.max_link_cost_m);
   visit("fragment_link_embedding_seconds", o.fragment_links.embedding_seconds);
   visit("fragment_link_velocity_seconds", o.fragment_links.velocity_seconds);
+  visit("fragment_link_max_handover_seconds", o.fragment_links.max_handover_seconds);
+  visit("fragment_link_handover_radius_m", o.fragment_links.handover_radius_m);
   visit("smooth_sigma_frames", o.smoothing.sigma_frames);
   visit("max_filled_gap_frames", o.smoothing.max_filled_gap_frames);
 }
@@ -158,6 +160,22 @@ tracking::TrackAttributesOptions ReadTrackAttributesOptions(const std::filesyste
   try {
     o.Check();
   } catch (const Error& e) {
+    // Name the key the file gave: the first whose value alone, on the defaults, fails the
+    // check (nested options' messages name their own fields, e.g. max_gap_seconds for
+    // fragment_link_max_gap_seconds); the whole file when only values together fail.
+    VisitAttributesOptions(o, [&](const char* key, const auto& value) {
+      tracking::TrackAttributesOptions alone;
+      VisitAttributesOptions(alone, [&](const char* other, auto& slot) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(slot)>, std::decay_t<decltype(value)>>) {
+          if (std::string_view(other) == key) slot = value;
+        }
+      });
+      try {
+        alone.Check();
+      } catch (const Error& alone_error) {
+        r.Fail(root[key], key, alone_error.message());
+      }
+    });
     throw InputError(file, 0, "", e.message());
   }
   return o;
@@ -187,6 +205,7 @@ nlohmann::json RunReport::ToJson() const {
   j["number_change_cuts"] = number_change_cuts;
   j["name_splices"] = name_splices;
   j["fragment_links"] = fragment_links;
+  j["handover_rows_dropped"] = handover_rows_dropped;
   nlohmann::json ms = nlohmann::json::object();
   for (const auto& [stage, seconds] : stage_seconds) ms[stage] = frames > 0 ? 1000 * seconds / frames : 0.0;
   j["timings_ms_per_frame"] = ms;
@@ -337,6 +356,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.number_change_cuts = match_level.number_change_cuts;
   report.name_splices = match_level.name_splices;
   report.fragment_links = match_level.fragment_links;
+  report.handover_rows_dropped = match_level.handover_rows_dropped;
   report.identities = match_level.identities;
   const std::vector<eval::PipelineRow>& rows = match_level.rows;
   report.rows = static_cast<int64_t>(rows.size());

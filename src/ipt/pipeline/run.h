@@ -80,6 +80,7 @@ struct RunReport {
   int64_t number_change_cuts = 0;  // tracks split where their numbers change (attributes.number_changes)
   int64_t name_splices = 0;        // players named on two tracks at once, spliced (attributes.name_splices)
   int64_t fragment_links = 0;      // track fragments joined after naming (attributes.fragment_links)
+  int64_t handover_rows_dropped = 0;  // rows of hand-overs dropped before joining (tracking::HandoverRows)
   int64_t filled_rows = 0;  // of rows, those filling gaps of tracks (attributes.smoothing)
   // Seconds per stage measured in this run (the frame-level stages only on a miss of the
   // frame layer, the tracker only on a miss of the track layer): decode_stitch,

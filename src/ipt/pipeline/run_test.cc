@@ -9,6 +9,7 @@
 #include "ipt/pipeline/jersey_evaluation.h"
 #include "ipt/pipeline/cascade_step.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -361,6 +362,15 @@ TEST(TrackAttributesOptionsFile, TheCommittedFileListsTheDefaultsAndBadFilesName
   EXPECT_NE(error.find("min_allowed_probability"), std::string::npos);
   std::ofstream(file) << "max_filled_gap_frames: -1\n";  // the smoothing's Check()
   EXPECT_NE(ErrorOf([&] { ReadTrackAttributesOptions(file); }).find("max_filled_gap_frames"), std::string::npos);
+  // Nested options' checks name their own fields: the error names the key the file gave,
+  // and its line.
+  for (const char* key : {"fragment_link_max_gap_seconds", "name_splice_max_jump_m", "number_change_min_reads",
+                          "smooth_sigma_frames"}) {
+    std::ofstream(file) << "roster_numbers_only: true\n" << key << ": -1\n";
+    EXPECT_NE(ErrorOf([&] { ReadTrackAttributesOptions(file); }).find(fmt::format("a.yaml:2: field '{}'", key)),
+              std::string::npos)
+        << key;
+  }
   std::ofstream(file) << "- 1\n";
   EXPECT_NE(ErrorOf([&] { ReadTrackAttributesOptions(file); }).find("a.yaml"), std::string::npos);
 }
@@ -742,13 +752,16 @@ TEST(JerseyEvaluation, WindowsAndBucketsFollowTheTracksAndTheirLabels) {
     int own = -1;
     for (const io::RosterEntry& entry : info.roster) {
       if (person < 0 || entry.player_id != person) continue;
-      allowed = tracking::TeamJerseys(info.roster, entry.category);
       own = entry.jersey.value_or(-1);
     }
     std::vector<tracking::DetectionEvidence> evidence;
     for (int64_t r : rows) {
       std::array<float, crop_encoder::kNumRoles> roles;
       evidence.push_back(DetectionEvidenceOfRow(layers.frames, all, r, &layers.frames.refined_foot_points_m[2 * r], &roles));
+    }
+    for (const io::RosterEntry& entry : info.roster) {
+      if (person >= 0 && entry.player_id == person)
+        allowed = tracking::TeamJerseys(info, entry.category, {evidence.front().frame, evidence.back().frame});
     }
     const int vote = tracking::VoteJersey(evidence, o.attributes, allowed).value_or(-1);
     const int label = legible > 0 ? own : -1;

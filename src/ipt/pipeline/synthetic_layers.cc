@@ -74,7 +74,7 @@ SyntheticLayers SynthesizeMatchLayers(const io::MatchInfo& match, const Syntheti
                                                       o.goalkeepers_per_team, o.goalkeepers_per_team, everyone};
   for (const auto& e : match.roster) {
     const int c = static_cast<int>(e.category);
-    if (taken[c]++ >= wanted[c]) continue;
+    if (!e.starts || taken[c]++ >= wanted[c]) continue;  // the starters play throughout
     Person p;
     p.entry = e;
     RandomUnit(rng, &p.embedding);

@@ -3,8 +3,8 @@
 // (`ipt bench --match-minutes`). Not for training or scoring: the crop features are
 // drawn around each person's own appearance, kit, role and number, not by a network.
 //
-// People: the roster's first outfield players and goalkeepers of each team (10 and 1 by
-// default) and every referee, walking and running on the pitch (metres, pitch frame: origin at a corner). Each is seen as
+// People: the roster's first starting outfield players and goalkeepers of each team (10
+// and 1 by default) and every referee, walking and running on the pitch (metres, pitch frame: origin at a corner). Each is seen as
 // tracks (the tracker's fragments) of about `mean_track_seconds`, with gaps of about
 // `mean_gap_seconds` out of view between them; detections lie within `position_noise_m`.
 #pragma once

@@ -94,6 +94,15 @@ TEST(SyntheticLayers, ShapesTracksMotionAndLegibility) {
   EXPECT_EQ(SynthesizeMatchLayers(Roster(), o).tracks.position_m, s.tracks.position_m);
   o.seed = 2;
   EXPECT_NE(SynthesizeMatchLayers(Roster(), o).tracks.position_m, s.tracks.position_m);
+  // Only the starters play: with team A's first 4 on the bench its last 10 play; with
+  // all of team B there, no one of it.
+  io::MatchInfo lineup = Roster();
+  for (io::RosterEntry& e : lineup.roster) {
+    if (e.category == io::Category::kTeamA && e.player_id <= 4) e.starts = false;
+    if (e.category == io::Category::kTeamB) e.starts = false;
+  }
+  o.minutes = 0.1;
+  EXPECT_EQ(SynthesizeMatchLayers(lineup, o).people, 10 + 1 + 1 + 3);
 }
 
 TEST(SyntheticLayers, BadOptionsAndAnEmptyRosterAreErrors) {

@@ -143,6 +143,7 @@ People MakePeople(const PeopleOptions& o, Rng& rng) {
                                   : (team == 0 ? io::Category::kTeamA : io::Category::kTeamB);
       entry.jersey = numbers[k];
       entry.name = fmt::format("{} #{}", team == 0 ? people.team_a_name : people.team_b_name, numbers[k]);
+      entry.starts = k < o.players_per_team;  // the bench never comes on (no substitutions)
       people.roster.push_back(entry);
       if (k >= o.players_per_team) continue;  // bench
 

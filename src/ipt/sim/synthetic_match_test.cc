@@ -27,6 +27,11 @@ TEST(SyntheticMatch, PeopleRosterAndAnnotations) {
   EXPECT_EQ(m.info.frame_count, 100);
   ASSERT_EQ(m.people.on_pitch.size(), 25u);  // 2 x 11 + 3 referees
   EXPECT_EQ(m.info.roster.size(), 25u + 2 * 5u);  // + benches
+  // The line-up: exactly the people on the pitch start; the bench never comes on.
+  std::set<int> on_pitch;
+  for (const auto& p : m.people.on_pitch) on_pitch.insert(p.entry.player_id);
+  for (const auto& e : m.info.roster) EXPECT_EQ(e.starts, on_pitch.count(e.player_id) == 1) << e.player_id;
+  EXPECT_TRUE(m.info.substitutions.empty());
   std::map<int, std::set<int>> jerseys;
   std::map<io::Category, int> count;
   for (const auto& p : m.people.on_pitch) {

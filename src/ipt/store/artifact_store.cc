@@ -137,10 +137,17 @@ EntryMeta ParseEntryMeta(const std::string& text, const std::string& source) {
 }
 
 std::string MatchContentHash(const fs::path& dir) {
-  const io::MatchInfo match = io::ReadMatchYaml(dir / io::kMatchYamlName);
+  io::MatchInfo match = io::ReadMatchYaml(dir / io::kMatchYamlName);
+  // What only the match level reads: a roster or line-up fixed later keeps both layers.
+  const io::MatchInfo defaults;
+  match.name.clear();
+  match.roster.clear();
+  match.substitutions.clear();
+  match.team_a_name = defaults.team_a_name;
+  match.team_b_name = defaults.team_b_name;
   Sha256 h;
-  h.Field("ipt-match-content");
-  h.Field(Sha256OfFile(dir / io::kMatchYamlName));
+  h.Field("ipt-match-content/2");
+  h.Field(io::MatchYamlText(match));
   for (const auto& camera : match.cameras) h.Field(Sha256OfFile(dir / camera.video));
   return h.Hex();
 }

@@ -30,8 +30,11 @@
 
 namespace ipt::store {
 
-// SHA-256 over exactly the files a match's producers read: match.yaml and the two
-// videos it names (streamed). Throws InputError naming a missing or bad file.
+// SHA-256 over exactly what a match's producers read: match.yaml's pitch, timing, cameras
+// and panorama (its canonical text, io::MatchYamlText) and the two videos it names
+// (streamed). The name, teams, roster and substitutions are left out: only the match level
+// reads them, so fixing a roster keeps the frame and track layers. Throws InputError
+// naming a missing or bad file.
 std::string MatchContentHash(const std::filesystem::path& match_dir);
 
 // One layer's key for one match, with what went into it.

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <functional>
 
 #include "ipt/geometry/rig.h"
 #include "ipt/io/match.h"
@@ -120,6 +121,39 @@ TEST(Precompute, KeysFollowTheVideosMatchYamlNames) {
   EXPECT_NE(MatchContentHash(m), before);
   fs::remove(m / "cam_r.mp4");
   EXPECT_THROW(MatchContentHash(m), InputError);
+}
+
+// The layers read match.yaml's calibration and timing, not its roster: a roster or line-up
+// fixed later keeps the key, a changed camera, fps or frame count does not.
+TEST(Precompute, KeysFollowWhatTheLayersReadOfMatchYaml) {
+  fs::path work = fs::temp_directory_path() / ("ipt_precompute_yaml_" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  const fs::path m = MakeMatch(work / "m", "a");
+  const std::string before = MatchContentHash(m);
+  io::MatchInfo info = io::ReadMatchYaml(m / "match.yaml");
+  auto hash_after = [&](const std::function<void(io::MatchInfo&)>& edit) {
+    io::MatchInfo edited = info;
+    edit(edited);
+    io::WriteMatchYaml(edited, m / "match.yaml");
+    return MatchContentHash(m);
+  };
+  EXPECT_EQ(hash_after([](io::MatchInfo& x) {
+              x.name = "renamed";
+              x.team_a_name = "Reds";
+              x.roster = {{1, io::Category::kTeamA, 9, "A9"}, {2, io::Category::kTeamA, 10, "A10", std::nullopt, false}};
+              x.substitutions = {{1, 1, 2}};
+            }),
+            before);
+  // Comments and key order are not content either: the canonical text is hashed.
+  std::ofstream(m / "match.yaml") << "# a comment\n" << io::MatchYamlText(info);
+  EXPECT_EQ(MatchContentHash(m), before);
+  EXPECT_NE(hash_after([](io::MatchInfo& x) { x.fps = 30; }), before);
+  EXPECT_NE(hash_after([](io::MatchInfo& x) { x.frame_count = 2; }), before);
+  EXPECT_NE(hash_after([](io::MatchInfo& x) { x.panorama.width_px = 512; }), before);
+  geometry::RigOptions higher;
+  higher.height_m = 20;
+  const geometry::Rig moved = geometry::MakeDefaultRig(higher, info.pitch);
+  EXPECT_NE(hash_after([&](io::MatchInfo& x) { x.cameras[0].camera = moved.cameras[0]; }), before);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -91,6 +92,10 @@ void FragmentLinkOptions::Check() const {
             "embedding_seconds must be in (0, {}], got {}", kMaxEndSeconds, embedding_seconds);
   IPT_CHECK(InRange(velocity_seconds, 0, kMaxEndSeconds) && velocity_seconds > 0,
             "velocity_seconds must be in (0, {}], got {}", kMaxEndSeconds, velocity_seconds);
+  IPT_CHECK(InRange(max_handover_seconds, 0, kMaxEndSeconds), "max_handover_seconds must be in [0, {}], got {}",
+            kMaxEndSeconds, max_handover_seconds);
+  IPT_CHECK(InRange(handover_radius_m, 0, kMaxSlackM) && handover_radius_m > 0,
+            "handover_radius_m must be in (0, {}], got {}", kMaxSlackM, handover_radius_m);
 }
 
 TrackEnds EndsOfTrack(int64_t track_id, const std::vector<int>& frames,
@@ -183,6 +188,54 @@ std::vector<FragmentLink> LinkFragments(const std::vector<TrackEnds>& tracks, co
   std::sort(links.begin(), links.end(),
             [](const FragmentLink& x, const FragmentLink& y) { return x.from_track < y.from_track; });
   return links;
+}
+
+std::vector<size_t> HandoverRows(const std::vector<eval::PipelineRow>& rows, const FragmentLinkOptions& options,
+                                 double fps) {
+  options.Check();
+  IPT_CHECK(fps > 0, "HandoverRows: fps must be > 0");
+  std::vector<size_t> dropped;
+  if (options.max_handover_seconds <= 0) return dropped;
+  const int max_overlap_frames = static_cast<int>(std::floor(options.max_handover_seconds * fps));
+  // Each track's rows by frame.
+  std::map<int64_t, std::map<int, size_t>> rows_of;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    IPT_CHECK(rows_of[rows[i].track_id].emplace(rows[i].frame, i).second, "HandoverRows: track {} has two rows in "
+              "frame {}", rows[i].track_id, rows[i].frame);
+  }
+  // Tracks by last frame: the A's a B starting at frame f may continue end in
+  // [f, f + max_overlap_frames - 1].
+  std::multimap<int, int64_t> by_last_frame;
+  for (const auto& [id, by_frame] : rows_of) by_last_frame.emplace(by_frame.rbegin()->first, id);
+  for (const auto& [b, b_rows] : rows_of) {
+    const int b_first = b_rows.begin()->first, b_last = b_rows.rbegin()->first;
+    std::optional<std::pair<double, int64_t>> best;  // (mean distance, A)
+    for (auto it = by_last_frame.lower_bound(b_first);
+         it != by_last_frame.end() && it->first - b_first + 1 <= max_overlap_frames; ++it) {
+      const int64_t a = it->second;
+      const std::map<int, size_t>& a_rows = rows_of.at(a);
+      const int a_last = it->first;
+      if (a == b || a_rows.begin()->first >= b_first || b_last <= a_last) continue;
+      if (!NamesAgree(rows[a_rows.begin()->second], rows[b_rows.begin()->second])) continue;
+      double sum = 0;
+      int shared = 0;
+      bool near = true;
+      for (auto r = b_rows.begin(); r != b_rows.end() && r->first <= a_last && near; ++r) {
+        const auto at = a_rows.find(r->first);
+        if (at == a_rows.end()) continue;
+        const double d = std::hypot(rows[at->second].x_m - rows[r->second].x_m, rows[at->second].z_m - rows[r->second].z_m);
+        near = d <= options.handover_radius_m;
+        sum += d, ++shared;
+      }
+      if (!near || shared == 0) continue;
+      if (!best || sum / shared < best->first) best = std::make_pair(sum / shared, a);
+    }
+    if (!best) continue;
+    const int a_last = rows_of.at(best->second).rbegin()->first;
+    for (auto r = b_rows.begin(); r != b_rows.end() && r->first <= a_last; ++r) dropped.push_back(r->second);
+  }
+  std::sort(dropped.begin(), dropped.end());
+  return dropped;
 }
 
 bool NamesAgree(const eval::PipelineRow& a, const eval::PipelineRow& b) {

@@ -67,6 +67,11 @@ struct FragmentLinkOptions {
   double prediction_horizon_seconds = 1.0;
   // An end's velocity: the least-squares slope over the rows within this many seconds of it.
   double velocity_seconds = 0.4;
+  // Hand-overs (HandoverRows): a track that starts at most this many seconds before
+  // another ends, within handover_radius_m of it in every frame both have, is a second
+  // detection of the same person; 0 turns them off.
+  double max_handover_seconds = 0.0;
+  double handover_radius_m = 1.0;
   bool enabled() const { return max_gap_seconds > 0; }
   void Check() const;  // throws ipt::Error naming the field
 };
@@ -99,6 +104,19 @@ struct FragmentLink {
 std::vector<FragmentLink> LinkFragments(const std::vector<TrackEnds>& tracks, const FragmentLinkOptions& options,
                                         double fps,
                                         const std::function<bool(int64_t from, int64_t to)>& may_link = nullptr);
+
+// Hand-overs: the detector's second peak on a person starts track B while his track A
+// still runs; A then fades (an occlusion) and the person goes on as B. The two overlap,
+// so the linking cannot join them. B continues A by hand-over when B starts after A does
+// and at most max_handover_seconds before A's last frame, ends after it, shares at least
+// one frame with A and lies within handover_radius_m of A in every frame they share, and
+// their names agree (NamesAgree). The rows returned (indices into `rows`, ascending) are
+// each such B's rows up to A's last frame (the nearest A by mean distance over the shared
+// frames, when several): duplicates of A's person. Without them B starts after A ends, and
+// LinkFragments can join the two. Rows as JoinLinkedRows reads them; none when
+// max_handover_seconds is 0.
+std::vector<size_t> HandoverRows(const std::vector<eval::PipelineRow>& rows, const FragmentLinkOptions& options,
+                                 double fps);
 
 // Whether two tracks' rows (one name, number and category per track, as the match level
 // writes them) may be one person's: the same category, and neither names nor numbers that

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <optional>
@@ -279,6 +280,100 @@ TEST(FragmentLinks, EndsReadOnlyTheRowsNearEachEnd) {
   EXPECT_THROW(EndsOfTrack(7, {1, 2}, {{0, 0}, {0, 0}}, {1, 0, 0}, 3, options, kFps), Error);  // one embedding
 }
 
+// A person walking along z = 10 at 2.5 m/s, seen by a track over frames [first, last],
+// `offset_m` to the side of him.
+void AddWalk(std::vector<eval::PipelineRow>* rows, int64_t id, int first, int last, double offset_m,
+             std::optional<int> player = std::nullopt) {
+  const size_t begin = rows->size();
+  AddRows(rows, id, first, last, player, std::nullopt);
+  for (size_t i = begin; i < rows->size(); ++i) {
+    (*rows)[i].x_m = 0.1 * (*rows)[i].frame;
+    (*rows)[i].z_m = 10 + offset_m;
+  }
+}
+
+std::vector<std::pair<int64_t, int>> TrackAndFrame(const std::vector<eval::PipelineRow>& rows,
+                                                   const std::vector<size_t>& indices) {
+  std::vector<std::pair<int64_t, int>> out;
+  for (size_t i : indices) out.emplace_back(rows[i].track_id, rows[i].frame);
+  return out;
+}
+
+// Hand-overs: track 2 starts on track 1's person 6 frames before track 1 ends. Its rows up
+// to frame 50 are dropped, and the linking then joins the two.
+TEST(FragmentLinks, TheDuplicateHeadOfAHandOverIsDroppedAndTheLinkingJoinsIt) {
+  FragmentLinkOptions options;
+  options.max_handover_seconds = 0.44;  // 11 frames
+  std::vector<eval::PipelineRow> rows;
+  AddWalk(&rows, 1, 1, 50, 0.0);
+  AddWalk(&rows, 2, 45, 100, 0.3);
+  AddWalk(&rows, 3, 45, 100, 5.0);  // another person, 5 m away: no hand-over
+  const std::vector<size_t> dropped = HandoverRows(rows, options, kFps);
+  std::vector<std::pair<int64_t, int>> expected;
+  for (int f = 45; f <= 50; ++f) expected.emplace_back(2, f);
+  EXPECT_EQ(TrackAndFrame(rows, dropped), expected);
+  EXPECT_TRUE(std::is_sorted(dropped.begin(), dropped.end()));
+  // Without them track 2 starts after track 1 ends, and the two are linked.
+  std::vector<eval::PipelineRow> kept;
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (!std::binary_search(dropped.begin(), dropped.end(), i)) kept.push_back(rows[i]);
+  std::vector<TrackEnds> ends;
+  for (int64_t id : {1, 2, 3}) {
+    std::vector<int> frames;
+    std::vector<Eigen::Vector2d> points;
+    for (const eval::PipelineRow& r : kept) {
+      if (r.track_id != id) continue;
+      frames.push_back(r.frame);
+      points.emplace_back(r.x_m, r.z_m);
+    }
+    ends.push_back(EndsOfTrack(id, frames, points, {}, 0, options, kFps));
+  }
+  EXPECT_EQ(Pairs(LinkFragments(ends, options, kFps)), (Links{{1, 2}}));
+  options.max_handover_seconds = 0;  // off
+  EXPECT_TRUE(HandoverRows(rows, options, kFps).empty());
+}
+
+TEST(FragmentLinks, OnlyNearShortOverlapsOfAgreeingTracksAreHandOvers) {
+  FragmentLinkOptions options;
+  options.max_handover_seconds = 0.44;  // 11 frames
+  const auto dropped_of = [&](const std::function<void(std::vector<eval::PipelineRow>&)>& add_b) {
+    std::vector<eval::PipelineRow> rows;
+    AddWalk(&rows, 1, 1, 50, 0.0, 5);
+    add_b(rows);
+    return TrackAndFrame(rows, HandoverRows(rows, options, kFps));
+  };
+  using Dropped = std::vector<std::pair<int64_t, int>>;
+  EXPECT_EQ(dropped_of([](auto& rows) { AddWalk(&rows, 2, 40, 100, 0.5); }).size(), 11u);  // 11 frames: the most
+  EXPECT_EQ(dropped_of([](auto& rows) { AddWalk(&rows, 2, 39, 100, 0.5); }), Dropped{});    // 12 frames
+  EXPECT_EQ(dropped_of([](auto& rows) { AddWalk(&rows, 2, 45, 50, 0.5); }), Dropped{});     // ends with track 1
+  EXPECT_EQ(dropped_of([](auto& rows) { AddWalk(&rows, 2, 1, 100, 0.5); }), Dropped{});     // starts with it
+  EXPECT_EQ(dropped_of([](auto& rows) { AddWalk(&rows, 2, 45, 100, 0.5, 6); }), Dropped{});  // another player
+  EXPECT_EQ(dropped_of([](auto& rows) { AddWalk(&rows, 2, 45, 100, 0.5, 5); }).size(), 6u);  // the same one
+  EXPECT_EQ(dropped_of([](auto& rows) {
+              AddWalk(&rows, 2, 45, 100, 0.5);
+              for (auto& r : rows)
+                if (r.track_id == 2 && r.frame == 48) r.z_m += 1.0;  // 1.5 m away in one shared frame
+            }),
+            Dropped{});
+  // No shared frame: track 1 is lost over 45..49, track 2 over 50.
+  EXPECT_EQ(dropped_of([](auto& rows) {
+              rows.erase(std::remove_if(rows.begin(), rows.end(), [](auto& r) { return r.frame >= 45 && r.frame < 50; }),
+                         rows.end());
+              AddWalk(&rows, 2, 45, 100, 0.5);
+              rows.erase(std::remove_if(rows.begin(), rows.end(), [](auto& r) { return r.track_id == 2 && r.frame == 50; }),
+                         rows.end());
+            }),
+            Dropped{});
+  // Of two tracks it may continue, the nearer one's.
+  std::vector<eval::PipelineRow> rows;
+  AddWalk(&rows, 1, 1, 50, 0.0);
+  AddWalk(&rows, 2, 5, 48, 0.8);
+  AddWalk(&rows, 3, 46, 100, 0.6);  // 0.6 m from track 1, 0.2 m from track 2
+  Dropped expected;
+  for (int f = 46; f <= 48; ++f) expected.emplace_back(3, f);
+  EXPECT_EQ(TrackAndFrame(rows, HandoverRows(rows, options, kFps)), expected);  // up to track 2's end
+}
+
 TEST(FragmentLinks, BadOptionsNameTheField) {
   const auto message = [](const std::function<void(FragmentLinkOptions&)>& edit) {
     FragmentLinkOptions o;
@@ -299,6 +394,8 @@ TEST(FragmentLinks, BadOptionsNameTheField) {
             std::string::npos);
   EXPECT_NE(message([](auto& o) { o.embedding_seconds = 0; }).find("embedding_seconds"), std::string::npos);
   EXPECT_NE(message([](auto& o) { o.velocity_seconds = 1e9; }).find("velocity_seconds"), std::string::npos);
+  EXPECT_NE(message([](auto& o) { o.max_handover_seconds = -1; }).find("max_handover_seconds"), std::string::npos);
+  EXPECT_NE(message([](auto& o) { o.handover_radius_m = 0; }).find("handover_radius_m"), std::string::npos);
   EXPECT_EQ(message([](auto&) {}), "no error");
 }
 

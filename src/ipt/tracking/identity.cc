@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bitset>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -239,17 +240,23 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     // the rounding of equal costs (~1e-15).
     constexpr double kTieBreak = 1e-9;
     Eigen::MatrixXd cost = Eigen::MatrixXd::Constant(m, k + m, kForbidden);
-    // The roster's numbers of the category (none when an entry has no number).
-    JerseySetLike roster_numbers;
     bool every_entry_numbered = true;
     const bool any_station =
         std::any_of(entries.begin(), entries.end(), [](const io::RosterEntry* e) { return e->station.has_value(); });
-    for (const auto* e : entries) {
-      if (e->jersey) roster_numbers.set(*e->jersey);
-      every_entry_numbered &= e->jersey.has_value();
-    }
+    for (const auto* e : entries) every_entry_numbered &= e->jersey.has_value();
     for (int r = 0; r < m; ++r) {
       cost(r, k + r) = unnamed_cost;
+      // The entries who play throughout the identity's frames (the line-up): no one else
+      // can be named, nor share the probability.
+      io::FrameSpan frames{tracks[identities[ids[r]].front()].first_frame, 0};
+      for (int t : identities[ids[r]]) frames.last_frame = std::max(frames.last_frame, tracks[t].last_frame);
+      std::vector<bool> plays(k);
+      JerseySetLike numbers;  // the roster's numbers of those entries
+      for (int e = 0; e < k; ++e) {
+        plays[e] = match.PlaysThroughout(*entries[e], frames);
+        if (plays[e] && entries[e]->jersey) numbers.set(*entries[e]->jersey);
+      }
+      if (std::none_of(plays.begin(), plays.end(), [](bool b) { return b; })) continue;
       // Readings that make the roster's numbers far less likely than before reading (a sure
       // number the team does not wear) name nobody: the likelihood-ratio test of the header.
       if (every_entry_numbered) {
@@ -259,15 +266,16 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
         double all = 0, roster = 0;
         for (int n = 0; n < io::kNumJerseys; ++n) {
           all += std::exp(e[n] - top);
-          if (roster_numbers[n]) roster += std::exp(e[n] - top);
+          if (numbers[n]) roster += std::exp(e[n] - top);
         }
-        const double prior = static_cast<double>(roster_numbers.count()) / io::kNumJerseys;
+        const double prior = static_cast<double>(numbers.count()) / io::kNumJerseys;
         if (roster / all < options.min_roster_evidence * prior) continue;
       }
       std::vector<double> log_p(k, 0.0);
       for (int t : identities[ids[r]]) {
         const auto& q = tracks[t].jersey;
         for (int e = 0; e < k; ++e) {
+          if (!plays[e]) continue;
           // An entry without a number: any reading is as likely as under "unknown".
           double p_read = entries[e]->jersey ? double(q[*entries[e]->jersey]) + q[io::kNumJerseys] / io::kNumJerseys
                                              : 1.0 / io::kNumJerseys;
@@ -279,10 +287,13 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
           log_p[e] += std::log(std::max(1e-30, p_read));
         }
       }
-      const double top = *std::max_element(log_p.begin(), log_p.end());
+      double top = -std::numeric_limits<double>::infinity();
+      for (int e = 0; e < k; ++e) top = plays[e] ? std::max(top, log_p[e]) : top;
       double sum = 0;
-      for (double v : log_p) sum += std::exp(v - top);
-      for (int e = 0; e < k; ++e) cost(r, e) = -(log_p[e] - top - std::log(sum));
+      for (int e = 0; e < k; ++e) sum += plays[e] ? std::exp(log_p[e] - top) : 0.0;
+      for (int e = 0; e < k; ++e) {
+        if (plays[e]) cost(r, e) = -(log_p[e] - top - std::log(sum));
+      }
     }
     // Ties (name_ties_by_detections): of identities whose costs for an entry are equal, the
     // one with more detections is named. Its cost is lowered by kTieBreak x its share of the

@@ -15,10 +15,12 @@
 //    number (P(number) over all 100, combined as in 3.).
 // 3. Names: per category, a linear sum assignment of identities to the roster entries of
 //    that category (at most one identity per entry, so a player is in one place per
-//    frame), cost -log P(entry | identity); of identities whose costs tie, the one with
+//    frame) who play throughout the identity's frames (the line-up and substitutions of
+//    match.yaml: a bench player never brought on is never named), cost
+//    -log P(entry | identity); of identities whose costs tie, the one with
 //    more detections is named (name_ties_by_detections). P(entry) is the normalised product over the
 //    identity's tracks of P(that entry's number) + P(unknown) / 100 (a track that cannot
-//    read its number spreads its vote evenly), among the entries' numbers; an entry
+//    read its number spreads its vote evenly), among the playing entries' numbers; an entry
 //    without a number reads as 1/100 per track (as a track that reads nothing). An identity stays unnamed (its own column of
 //    cost -log min_player_probability) unless an entry is at least that likely: the only
 //    goalkeeper of a team is named without a number, one of three referees is not (unless

@@ -26,6 +26,16 @@ io::MatchInfo Match() {
   return m;
 }
 
+// Match() with a line-up: team A's #42 (player 5) starts on the bench and replaces #7
+// (player 2) from frame 150 of 400.
+io::MatchInfo MatchWithSubstitution() {
+  io::MatchInfo m = Match();
+  m.frame_count = 400;
+  m.roster.push_back({5, io::Category::kTeamA, 42, "a42", std::nullopt, /*starts=*/false});
+  m.substitutions = {{150, 2, 5}};
+  return m;
+}
+
 std::array<float, io::kNumJerseys + 1> Unknown() {
   std::array<float, io::kNumJerseys + 1> p{};
   p[io::kNumJerseys] = 1;
@@ -223,7 +233,6 @@ TEST(Identity, OfTiedIdentitiesTheOneWithMoreDetectionsIsNamed) {
 TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
   std::mt19937 rng(17);
   std::uniform_real_distribution<double> u(0, 1);
-  const io::MatchInfo match = Match();
   const std::vector<io::Category> categories = {io::Category::kTeamA, io::Category::kTeamB, io::Category::kGoalkeeperA,
                                                 io::Category::kReferee};
   const std::vector<int> numbers = {10, 7, 8, 9, 1, 42};
@@ -240,6 +249,15 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
     IdentityOptions options;
     options.min_link_probability = 0.3;
     options.min_roster_evidence = trial % 2 ? 0.25 : 0.0;
+    // Half the trials with a line-up (written out independently of io/match.cc below).
+    const bool lineup = (trial / 8) % 2;
+    const io::MatchInfo match = lineup ? MatchWithSubstitution() : Match();
+    auto plays_throughout = [&](int player_id, int first, int last) {
+      if (!lineup) return true;
+      if (player_id == 2) return last < 150;
+      if (player_id == 5) return first >= 150;
+      return true;
+    };
     // Joining by name changes identities after the assignment: constraints only.
     options.join_by_name = (trial / 2) % 2;
     options.name_ties_by_detections = (trial / 4) % 2;  // moves the optimum by < 1e-9
@@ -271,6 +289,10 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
         ASSERT_NE(entry, match.roster.end());
         EXPECT_EQ(entry->category, tracks[ts.front()].category);
         EXPECT_EQ(entry->jersey, r.jersey[ts.front()]);
+        for (int t : ts) {
+          EXPECT_TRUE(plays_throughout(*player, tracks[t].first_frame, tracks[t].last_frame))
+              << "player " << *player << " named for frames he does not play, trial " << trial;
+        }
       }
     }
     // Optimality of the names per category, by brute force: every injective assignment
@@ -285,7 +307,14 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
       for (auto& [id, ts] : members) {
         if (tracks[ts.front()].category == c) ids.push_back(id);
       }
-      // -log P(entry | identity), written out independently of identity.cc.
+      // Whether entry e may be named for the identity: he plays in all of its frames.
+      auto plays = [&](int id, size_t e) {
+        int first = 1 << 30, last = 0;
+        for (int t : members[id]) first = std::min(first, tracks[t].first_frame), last = std::max(last, tracks[t].last_frame);
+        return plays_throughout(entries[e]->player_id, first, last);
+      };
+      // -log P(entry | identity) among the entries who play, written out independently of
+      // identity.cc.
       auto cost = [&](int id, int e) {
         std::vector<double> log_p(entries.size(), 0.0);
         for (size_t k = 0; k < entries.size(); ++k) {
@@ -295,16 +324,16 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
           }
         }
         double z = 0;
-        for (double v : log_p) z += std::exp(v);
+        for (size_t k = 0; k < entries.size(); ++k) z += plays(id, k) ? std::exp(log_p[k]) : 0.0;
         return -(log_p[e] - std::log(z));
       };
       // May the identity be named at all? Its readings must leave the roster's numbers at
       // least min_roster_evidence of their share before reading (every entry numbered).
       auto nameable = [&](int id) {
         std::set<int> numbers;
-        for (const auto* e : entries) {
-          if (!e->jersey) return true;
-          numbers.insert(*e->jersey);
+        for (size_t e = 0; e < entries.size(); ++e) {
+          if (!entries[e]->jersey) return true;
+          if (plays(id, e)) numbers.insert(*entries[e]->jersey);
         }
         std::vector<double> log_q(100, 0.0);
         for (int t : members[id]) {
@@ -328,7 +357,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
         search(i + 1, used, sum + unnamed);
         if (!nameable(ids[i])) return;
         for (int e = 0; e < static_cast<int>(entries.size()); ++e) {
-          if (used.count(e)) continue;
+          if (used.count(e) || !plays(ids[i], e)) continue;
           used.insert(e);
           search(i + 1, used, sum + cost(ids[i], e));
           used.erase(e);
@@ -351,6 +380,35 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
       EXPECT_NEAR(got, best, 1e-6) << "trial " << trial;
     }
   }
+}
+
+// The line-up of match.yaml: a player is named only for frames he plays. #7 goes off at
+// frame 150 for #42, who was on the bench until then.
+TEST(Identity, OnlyPlayersOnThePitchAreNamed) {
+  const io::MatchInfo match = MatchWithSubstitution();
+  std::vector<IdentityTrack> tracks = {
+      Track(1, 1, 100, {10, 10}, {12, 10}),    // reads 42 before he comes on
+      Track(2, 160, 300, {50, 10}, {52, 10}),  // reads 42 after
+      Track(3, 200, 300, {30, 30}, {31, 30}),  // reads 7 after #7 went off
+      Track(4, 140, 160, {70, 30}, {71, 30}),  // reads 42 across the change
+  };
+  for (IdentityTrack& t : tracks) t.jersey = Reads(t.track_id == 3 ? 7 : 42, 0.95f);
+  const IdentityResult r = ResolveIdentities(tracks, match, Constant(0.0f));
+  EXPECT_FALSE(r.player_id[0]);
+  EXPECT_EQ(r.player_id[1], 5);
+  EXPECT_EQ(r.jersey[1], 42);
+  EXPECT_FALSE(r.player_id[2]);
+  EXPECT_NE(r.player_id[3], 5);  // neither #42 nor #7 plays all of 140..160
+  EXPECT_NE(r.player_id[3], 2);
+  // The bench shares no probability: a reading split between #10 and bench #42 before the
+  // change names #10 (0.45 of 0.45 + the unknown's share), not nobody.
+  std::vector<IdentityTrack> split = {Track(1, 1, 100, {10, 10}, {12, 10})};
+  split[0].jersey[10] = 0.45f, split[0].jersey[42] = 0.45f, split[0].jersey[io::kNumJerseys] = 0.1f;
+  EXPECT_EQ(ResolveIdentities(split, match, Constant(0.0f)).player_id[0], 1);
+  io::MatchInfo everyone = match;  // without the line-up #42 may play: 0.45 / 0.9 < 0.5
+  everyone.substitutions.clear();
+  everyone.roster.back().starts = true;
+  EXPECT_FALSE(ResolveIdentities(split, everyone, Constant(0.0f)).player_id[0]);
 }
 
 // Pieces the affinity left apart are joined by their name when their paths join: a number

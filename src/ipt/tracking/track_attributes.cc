@@ -292,15 +292,17 @@ void TrackAttributesOptions::Check() const {
   smoothing.Check();
 }
 
-JerseySet TeamJerseys(const std::vector<io::RosterEntry>& roster, io::Category category) {
+JerseySet TeamJerseys(const io::MatchInfo& match, io::Category category, const io::FrameSpan& frames) {
   const int team = io::CategoryTeam(category);
   JerseySet out;
-  for (const io::RosterEntry& entry : roster) {
+  bool listed = false;
+  for (const io::RosterEntry& entry : match.roster) {
     if (team < 0 || io::CategoryTeam(entry.category) != team) continue;
     if (!entry.jersey) return JerseySet().set();  // a partial sheet
-    out.set(*entry.jersey - io::kMinJersey);
+    listed = true;
+    if (match.PlaysThroughout(entry, frames)) out.set(*entry.jersey - io::kMinJersey);
   }
-  return out.none() ? JerseySet().set() : out;
+  return listed ? out : JerseySet().set();
 }
 
 std::optional<int> JerseyFromProbabilities(const std::array<float, io::kNumJerseys + 1>& probabilities,
@@ -605,7 +607,9 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
   for (size_t i = 0; i < tracks.size(); ++i) {
     TrackAttributes& r = result[i];
     if (!r.category || *r.category == io::Category::kReferee) continue;
-    const JerseySet allowed = options.roster_numbers_only ? TeamJerseys(match.roster, *r.category) : JerseySet().set();
+    const JerseySet allowed = options.roster_numbers_only
+                                  ? TeamJerseys(match, *r.category, {tracks[i].first_frame, tracks[i].last_frame})
+                                  : JerseySet().set();
     r.jersey = tracks[i].jersey_probabilities
                    ? JerseyFromProbabilities(*tracks[i].jersey_probabilities, allowed, options.min_jersey_probability)
                    : VoteJersey(tracks[i].voters, options, allowed);

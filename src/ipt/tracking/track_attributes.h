@@ -275,10 +275,11 @@ using JerseySet = std::bitset<io::kNumJerseys>;
 // inputs, negative or non-finite weights, or weights summing to 0.
 double WeightedMedian(const std::vector<double>& values, const std::vector<double>& weights);
 
-// The numbers of `category`'s team in the roster (team_a and goalkeeper_a are team A);
-// every number when the team lists none, when one of its entries has no number (a
-// partial sheet), and for a category without team.
-JerseySet TeamJerseys(const std::vector<io::RosterEntry>& roster, io::Category category);
+// The numbers of `category`'s team in the roster (team_a and goalkeeper_a are team A) worn
+// by players who play throughout `frames` (the line-up and substitutions: a bench player
+// never brought on wears none); every number when the team lists none, when one of its
+// entries has no number (a partial sheet), and for a category without team.
+JerseySet TeamJerseys(const io::MatchInfo& match, io::Category category, const io::FrameSpan& frames);
 
 // The jersey vote of one track (see above) among the `allowed` numbers; none when it fails.
 // VoteWinner(JerseyVotes(...)).

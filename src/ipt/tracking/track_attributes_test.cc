@@ -460,16 +460,33 @@ TEST(TrackAttributes, JerseyVote) {
 
 TEST(TrackAttributes, JerseyVoteReadsOnlyTheTeamsNumbers) {
   const io::MatchInfo match = MakeMatch();
-  const JerseySet team_a = TeamJerseys(match.roster, io::Category::kTeamA);
+  const io::FrameSpan all_frames{1, 100};
+  const JerseySet team_a = TeamJerseys(match, io::Category::kTeamA, all_frames);
   EXPECT_EQ(team_a.count(), 3u);  // 10, 7 and the goalkeeper's 1
   EXPECT_TRUE(team_a[10] && team_a[7] && team_a[1]);
-  EXPECT_EQ(TeamJerseys(match.roster, io::Category::kGoalkeeperB), TeamJerseys(match.roster, io::Category::kTeamB));
-  EXPECT_TRUE(TeamJerseys(match.roster, io::Category::kReferee).all());  // no team: any number
-  EXPECT_TRUE(TeamJerseys({}, io::Category::kTeamA).all());             // no roster: any number
-  std::vector<io::RosterEntry> partial = match.roster;
-  partial.push_back({13, io::Category::kTeamB, std::nullopt, "b?", std::nullopt});  // a team B entry without number
-  EXPECT_TRUE(TeamJerseys(partial, io::Category::kTeamB).all());
-  EXPECT_EQ(TeamJerseys(partial, io::Category::kTeamA), team_a);
+  EXPECT_EQ(TeamJerseys(match, io::Category::kGoalkeeperB, all_frames), TeamJerseys(match, io::Category::kTeamB, all_frames));
+  EXPECT_TRUE(TeamJerseys(match, io::Category::kReferee, all_frames).all());  // no team: any number
+  EXPECT_TRUE(TeamJerseys(io::MatchInfo{}, io::Category::kTeamA, all_frames).all());  // no roster: any number
+  io::MatchInfo partial = match;
+  partial.roster.push_back({13, io::Category::kTeamB, std::nullopt, "b?", std::nullopt});  // a team B entry without number
+  EXPECT_TRUE(TeamJerseys(partial, io::Category::kTeamB, all_frames).all());
+  EXPECT_EQ(TeamJerseys(partial, io::Category::kTeamA, all_frames), team_a);
+  // The line-up: a bench player wears no number until he comes on, the one he replaced
+  // none after; a track across the change can be neither.
+  io::MatchInfo lineup = match;
+  lineup.frame_count = 100;
+  lineup.roster.push_back({14, io::Category::kTeamA, 33, "a33", std::nullopt, /*starts=*/false});
+  EXPECT_EQ(TeamJerseys(lineup, io::Category::kTeamA, all_frames), team_a);
+  const int number_off = *lineup.roster.front().jersey;
+  ASSERT_EQ(lineup.roster.front().category, io::Category::kTeamA);
+  lineup.substitutions = {{51, lineup.roster.front().player_id, 14}};
+  const JerseySet before = TeamJerseys(lineup, io::Category::kTeamA, {1, 50});
+  const JerseySet after = TeamJerseys(lineup, io::Category::kTeamA, {51, 100});
+  const JerseySet across = TeamJerseys(lineup, io::Category::kTeamA, {40, 60});
+  EXPECT_TRUE(before[number_off] && !before[33]);
+  EXPECT_TRUE(!after[number_off] && after[33]);
+  EXPECT_TRUE(!across[number_off] && !across[33]);
+  EXPECT_EQ(across.count(), team_a.count() - 1);
   // A reader unsure between 3, 8 and 5 (0.05 left to the other numbers).
   TrackAttributesOptions options;
   options.min_jersey_votes = 1;
