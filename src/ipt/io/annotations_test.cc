@@ -138,7 +138,13 @@ TEST(Annotations, CheckedAgainstRoster) {
   // Someone seen in a frame he does not play: a bench player, or a starter after he went off.
   match.frame_count = 50;
   match.roster.push_back({8, Category::kTeamA, 11, "", std::nullopt, /*starts=*/false});
-  EXPECT_THROW(CheckAnnotationsAgainstRoster(unknown, match, file), InputError);
+  std::vector<Annotation> bench = {{1, 8, 1, 1, Category::kTeamA, 11, true, 0}};
+  try {
+    CheckAnnotationsAgainstRoster(bench, match, file);
+    ADD_FAILURE() << "no error for a bench player seen";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("frame 1: person 8 does not play then"), std::string::npos) << e.what();
+  }
   match.substitutions = {{20, 7, 8}};
   std::vector<Annotation> in_time = {{19, 7, 1, 1, Category::kTeamA, 10, true, 0},
                                      {20, 8, 1, 1, Category::kTeamA, 11, true, 0}};

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "ipt/util/atomic_path.h"
@@ -294,6 +295,7 @@ void ReadSubstitutions(const YamlReader& r, const YAML::Node& root, MatchInfo* m
   if (!subs.IsDefined() || subs.IsNull()) return;
   if (!subs.IsSequence()) r.Fail(subs, "substitutions", "expected a list");
   std::set<int> playing, played;  // player ids
+  std::map<int, int> came_on;      // player id -> the frame he came on
   for (const RosterEntry& e : m->roster) {
     if (e.starts) playing.insert(e.player_id), played.insert(e.player_id);
   }
@@ -304,8 +306,9 @@ void ReadSubstitutions(const YamlReader& r, const YAML::Node& root, MatchInfo* m
     r.OnlyKeys(n, f, {"frame", "off", "on"});
     Substitution s;
     s.frame = r.Get<int>(n, "frame", f);
-    if (s.frame < 1 || s.frame > m->frame_count) {
-      r.Fail(n["frame"], f + ".frame", fmt::format("must be in 1..frame_count ({}), got {}", m->frame_count, s.frame));
+    // Frame 1 is the line-up's (starts): a change there is a different line-up.
+    if (s.frame < 2 || s.frame > m->frame_count) {
+      r.Fail(n["frame"], f + ".frame", fmt::format("must be in 2..frame_count ({}), got {}", m->frame_count, s.frame));
     }
     if (s.frame < last_frame) r.Fail(n["frame"], f + ".frame", fmt::format("must not be before the previous one ({})", last_frame));
     last_frame = s.frame;
@@ -313,6 +316,9 @@ void ReadSubstitutions(const YamlReader& r, const YAML::Node& root, MatchInfo* m
     const RosterEntry* off = m->FindPerson(s.off);
     if (!off) r.Fail(n["off"], f + ".off", fmt::format("player {} is not in the roster", s.off));
     if (!playing.count(s.off)) r.Fail(n["off"], f + ".off", fmt::format("player {} is not playing at frame {}", s.off, s.frame));
+    if (came_on.count(s.off) && came_on.at(s.off) == s.frame) {
+      r.Fail(n["off"], f + ".off", fmt::format("player {} came on at frame {}: he plays at least one frame", s.off, s.frame));
+    }
     playing.erase(s.off);
     if (n["on"].IsDefined() && !n["on"].IsNull()) {
       s.on = r.Get<int>(n, "on", f);
@@ -321,11 +327,12 @@ void ReadSubstitutions(const YamlReader& r, const YAML::Node& root, MatchInfo* m
       if (played.count(*s.on)) {
         r.Fail(n["on"], f + ".on", fmt::format("player {} has already played (starts, or came on before)", *s.on));
       }
-      if (CategoryTeam(on->category) != CategoryTeam(off->category)) {
-        r.Fail(n["on"], f + ".on", fmt::format("player {} ({}) cannot replace player {} ({}): another side", *s.on,
+      // The roster's category is the player's for the whole match (a goalkeeper's shirt).
+      if (on->category != off->category) {
+        r.Fail(n["on"], f + ".on", fmt::format("player {} ({}) cannot replace player {} ({}): another category", *s.on,
                                                CategoryName(on->category), s.off, CategoryName(off->category)));
       }
-      playing.insert(*s.on), played.insert(*s.on);
+      playing.insert(*s.on), played.insert(*s.on), came_on[*s.on] = s.frame;
     }
     m->substitutions.push_back(s);
   }

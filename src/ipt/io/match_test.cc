@@ -146,8 +146,10 @@ TEST(MatchYaml, LineUpAndSubstitutionsGiveThePlayingFrames) {
 TEST(MatchYaml, BadLineUpsNameTheField) {
   const MatchInfo m = TestMatchWithSubstitutions();
   EXPECT_NE(ErrorAfterEdit("starts: false", "starts: maybe", m).find("field 'roster[3].starts'"), std::string::npos);
-  EXPECT_NE(ErrorAfterEdit("frame: 20", "frame: 51", m).find("field 'substitutions[0].frame': must be in 1..frame_count"),
+  EXPECT_NE(ErrorAfterEdit("frame: 20", "frame: 51", m).find("field 'substitutions[0].frame': must be in 2..frame_count"),
             std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("frame: 20", "frame: 1", m).find("must be in 2..frame_count"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("frame: 30", "frame: 20", m).find("player 4 came on at frame 20"), std::string::npos);
   EXPECT_NE(ErrorAfterEdit("frame: 30", "frame: 10", m).find("field 'substitutions[1].frame': must not be before"),
             std::string::npos);
   EXPECT_NE(ErrorAfterEdit("off: 1", "off: 99", m).find("field 'substitutions[0].off': player 99 is not in the roster"),
@@ -155,7 +157,7 @@ TEST(MatchYaml, BadLineUpsNameTheField) {
   EXPECT_NE(ErrorAfterEdit("off: 4", "off: 5", m).find("player 5 is not playing at frame 30"), std::string::npos);
   EXPECT_NE(ErrorAfterEdit("on: 4", "on: 2", m).find("field 'substitutions[0].on': player 2 has already played"),
             std::string::npos);
-  EXPECT_NE(ErrorAfterEdit("on: 4", "on: 6", m).find("another side"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("on: 4", "on: 6", m).find("another category"), std::string::npos);
   EXPECT_NE(ErrorAfterEdit("on: 4", "on: 4, in: 5", m).find("field 'substitutions[0].in': unknown key"),
             std::string::npos);
 }

@@ -391,7 +391,7 @@ int64_t JoinFragmentsOnce(std::vector<eval::PipelineRow>& rows, RowEmbeddings& e
     spdlog::debug("track {} continues track {} after {} frames (cost {:.2f} m)", l.to_track, l.from_track,
                   rows[first_row_of.at(l.to_track)].frame - rows[rows_of.at(l.from_track).back()].frame, l.cost_m);
   }
-  return tracking::JoinLinkedRows(rows, links);
+  return tracking::JoinLinkedRows(rows, links, &match);
 }
 
 }  // namespace

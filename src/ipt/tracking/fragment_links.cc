@@ -263,7 +263,8 @@ bool ShareAFrame(const RowsOfTrack& x, const RowsOfTrack& y) {
 
 }  // namespace
 
-int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<FragmentLink>& links) {
+int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<FragmentLink>& links,
+                       const io::MatchInfo* lineup) {
   std::map<int64_t, RowsOfTrack> tracks;
   for (size_t i = 0; i < rows.size(); ++i) {
     RowsOfTrack& t = tracks[rows[i].track_id];
@@ -314,7 +315,10 @@ int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<F
     if (chain.attributes.player_id && !next.player_id) receivers = {l.to_track};
     if (!chain.attributes.player_id && next.player_id) receivers = chain.members;
     bool clash = false;
+    const io::RosterEntry* entry = lineup && name ? lineup->FindPerson(*name) : nullptr;
     for (int64_t receiver : receivers) {
+      const RowsOfTrack& r = tracks.at(receiver);
+      clash = clash || (entry && !lineup->PlaysThroughout(*entry, {r.frames.front(), r.frames.back()}));
       for (int64_t other : named[*name]) {
         if (other == l.to_track || (chain_of.count(other) && chain_of.at(other) == first)) continue;
         clash = clash || ShareAFrame(tracks.at(receiver), tracks.at(other));

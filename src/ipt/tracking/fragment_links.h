@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "ipt/eval/pipeline_output.h"
+#include "ipt/io/match.h"
 
 namespace ipt::tracking {
 
@@ -130,8 +131,10 @@ bool NamesAgree(const eval::PipelineRow& a, const eval::PipelineRow& b);
 // chain's name and number go to its unnamed tracks (a named side's number is the chain's;
 // of two unnamed sides, the number either has). A link is dropped (the chain ends there)
 // when the chain and the track do not agree (NamesAgree, with the chain's name and number),
-// or when carrying a name over would put that player on two tracks in one frame. Returns
-// the links kept.
-int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<FragmentLink>& links);
+// or when carrying a name over would put that player on two tracks in one frame, or (given
+// `lineup`, the match) on a track in frames he does not play (a substitution). Returns the
+// links kept.
+int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<FragmentLink>& links,
+                       const io::MatchInfo* lineup = nullptr);
 
 }  // namespace ipt::tracking

@@ -186,6 +186,25 @@ TEST(FragmentLinks, ANameIsNotCarriedWhereThePlayerIsAlready) {
   }
 }
 
+// Nor to a track in frames the player does not play: player 5 goes off at frame 11 for
+// player 6, who continues near where he left (the substitution at the halfway line).
+TEST(FragmentLinks, ANameIsNotCarriedPastASubstitution) {
+  io::MatchInfo match;
+  match.frame_count = 100;
+  match.roster = {{5, io::Category::kTeamA, 7, "a7"}, {6, io::Category::kTeamA, 9, "a9", std::nullopt, false}};
+  match.substitutions = {{11, 5, 6}};
+  for (const bool forward : {true, false}) {
+    SCOPED_TRACE(forward);
+    std::vector<eval::PipelineRow> rows;
+    AddRows(&rows, 1, 1, 10, forward ? std::optional<int>(5) : std::nullopt, std::nullopt);
+    AddRows(&rows, 2, 12, 20, forward ? std::nullopt : std::optional<int>(6), std::nullopt);
+    std::vector<eval::PipelineRow> joined = rows;
+    EXPECT_EQ(JoinLinkedRows(joined, {{1, 2, 0}}, &match), 0);
+    EXPECT_EQ(Tracks(joined), Tracks(rows));
+    EXPECT_EQ(JoinLinkedRows(joined, {{1, 2, 0}}), 1);  // without the line-up: carried
+  }
+}
+
 TEST(FragmentLinks, NamedAlikeJoinAndANameCarriedEarlierCountsAsThePlayers) {
   // Two tracks of player 5 in turn join; nothing to join in no rows or one track.
   std::vector<eval::PipelineRow> rows;

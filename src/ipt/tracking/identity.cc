@@ -161,6 +161,16 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     evidence[t].fill(0.0);
     AddEvidence(tracks[t], &evidence[t]);
   }
+  // Whether a roster entry of the tracks' category plays throughout their frames (the
+  // line-up): the player going off and the one coming on are never one identity.
+  auto someone_plays = [&](const std::vector<int>& by_first_frame) {
+    io::FrameSpan frames{tracks[by_first_frame.front()].first_frame, 0};
+    for (int t : by_first_frame) frames.last_frame = std::max(frames.last_frame, tracks[t].last_frame);
+    const io::Category category = tracks[by_first_frame.front()].category;
+    return std::any_of(match.roster.begin(), match.roster.end(), [&](const io::RosterEntry& e) {
+      return e.category == category && match.PlaysThroughout(e, frames);
+    });
+  };
   auto sure_number = [&](int identity) {
     const auto [number, p] = MostLikelyNumber(evidence[identity]);
     return p > options.jersey_veto_probability ? number : -1;
@@ -185,6 +195,10 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
                [&](int a, int b) { return tracks[a].first_frame < tracks[b].first_frame; });
     if (!ValidPath(merged, tracks, match.fps, options)) {
       log_pair(k, "the joined identity would overlap or move too fast");
+      continue;
+    }
+    if (someone_plays(members[x]) && someone_plays(members[y]) && !someone_plays(merged)) {
+      log_pair(k, "no one plays throughout the joined identity (a substitution)");
       continue;
     }
     const int number_x = sure_number(x), number_y = sure_number(y);

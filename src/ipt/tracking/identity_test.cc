@@ -405,6 +405,18 @@ TEST(Identity, OnlyPlayersOnThePitchAreNamed) {
   std::vector<IdentityTrack> split = {Track(1, 1, 100, {10, 10}, {12, 10})};
   split[0].jersey[10] = 0.45f, split[0].jersey[42] = 0.45f, split[0].jersey[io::kNumJerseys] = 0.1f;
   EXPECT_EQ(ResolveIdentities(split, match, Constant(0.0f)).player_id[0], 1);
+  // Motion and appearance cannot join a goalkeeper going off and the one coming on, when no
+  // goalkeeper plays throughout both: each is named, as the only goalkeeper of his frames.
+  io::MatchInfo keepers = match;
+  keepers.roster.push_back({6, io::Category::kGoalkeeperA, 13, "ga13", std::nullopt, /*starts=*/false});
+  keepers.substitutions.push_back({200, 4, 6});
+  std::vector<IdentityTrack> change = {Track(1, 1, 199, {5, 30}, {52, 1}, io::Category::kGoalkeeperA),
+                                       Track(2, 202, 300, {52, 1}, {5, 30}, io::Category::kGoalkeeperA)};
+  const IdentityResult c = ResolveIdentities(change, keepers, Constant(0.99f));
+  EXPECT_EQ(c.identities, 2);
+  EXPECT_EQ(c.player_id[0], 4);
+  EXPECT_EQ(c.player_id[1], 6);
+  EXPECT_EQ(ResolveIdentities(change, Match(), Constant(0.99f)).identities, 1);  // one goalkeeper throughout
   io::MatchInfo everyone = match;  // without the line-up #42 may play: 0.45 / 0.9 < 0.5
   everyone.substitutions.clear();
   everyone.roster.back().starts = true;

@@ -26,10 +26,12 @@ namespace {
 
 double Distance(const eval::PipelineRow& a, const eval::PipelineRow& b) { return std::hypot(a.x_m - b.x_m, a.z_m - b.z_m); }
 
-// The roster entry a row's number names in its team (the roster look-up's rule).
-const io::RosterEntry* EntryOfNumber(const eval::PipelineRow& row, const io::MatchInfo& match) {
+// The roster entry a track's number names in its team (the roster look-up's rule; `row` one
+// of its rows, `frames` its span).
+const io::RosterEntry* EntryOfNumber(const eval::PipelineRow& row, const io::FrameSpan& frames,
+                                     const io::MatchInfo& match) {
   if (!row.jersey || !row.category) return nullptr;
-  const std::optional<int> player = LookUpPlayerId(match.roster, *row.category, *row.jersey);
+  const std::optional<int> player = LookUpPlayerId(match, *row.category, *row.jersey, frames);
   if (!player) return nullptr;
   for (const io::RosterEntry& e : match.roster)
     if (e.player_id == *player) return &e;
@@ -72,7 +74,7 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
       for (const io::RosterEntry& e : match.roster)
         if (e.player_id == *r.player_id) entry = &e;
     } else {
-      entry = EntryOfNumber(r, match);
+      entry = EntryOfNumber(r, {r.frame, rows[ix.back()].frame}, match);
     }
     if (entry) candidates.push_back({r.frame, id, entry});
   }

@@ -18,7 +18,7 @@
 // their first frame, each against the tracks named P at that moment. Two tracks that start
 // in the same frame are never spliced (neither is first). "Carries P's number" is the
 // roster look-up's rule (LookUpPlayerId: the one entry of the track's team with that
-// number). A track's rows share one name and one number (as the match level writes them).
+// number who plays throughout the track). A track's rows share one name and one number (as the match level writes them).
 //
 // Limits: the choice rests on continuity of foot-points alone; a tail that drifted before B
 // started, and a head whose person stands near P where A ends, can fool it.

@@ -356,13 +356,14 @@ std::optional<int> VoteJersey(const std::vector<DetectionEvidence>& detections,
   return VoteWinner(JerseyVotes(detections, options, allowed), options);
 }
 
-std::optional<int> LookUpPlayerId(const std::vector<io::RosterEntry>& roster, io::Category category,
-                                  int jersey) {
+std::optional<int> LookUpPlayerId(const io::MatchInfo& match, io::Category category, int jersey,
+                                  const io::FrameSpan& frames) {
   const int team = io::CategoryTeam(category);
   if (team < 0) return std::nullopt;
   std::optional<int> found;
-  for (const io::RosterEntry& entry : roster) {
+  for (const io::RosterEntry& entry : match.roster) {
     if (io::CategoryTeam(entry.category) != team || entry.jersey != jersey) continue;
+    if (!match.PlaysThroughout(entry, frames)) continue;
     if (found) return std::nullopt;  // ambiguous
     found = entry.player_id;
   }
@@ -613,7 +614,8 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
     r.jersey = tracks[i].jersey_probabilities
                    ? JerseyFromProbabilities(*tracks[i].jersey_probabilities, allowed, options.min_jersey_probability)
                    : VoteJersey(tracks[i].voters, options, allowed);
-    if (r.jersey) r.player_id = LookUpPlayerId(match.roster, *r.category, *r.jersey);
+    if (r.jersey)
+      r.player_id = LookUpPlayerId(match, *r.category, *r.jersey, {tracks[i].first_frame, tracks[i].last_frame});
   }
   return result;
 }

@@ -298,9 +298,9 @@ std::optional<int> VoteWinner(const JerseyVoteCounts& votes, const TrackAttribut
 std::optional<int> JerseyFromProbabilities(const std::array<float, io::kNumJerseys + 1>& probabilities,
                                            const JerseySet& allowed = JerseySet().set(), double min_probability = 0.0);
 
-// The player id of the one roster entry of `category`'s team with `jersey`; none when no
-// entry or several match, and for referees.
-std::optional<int> LookUpPlayerId(const std::vector<io::RosterEntry>& roster, io::Category category,
-                                  int jersey);
+// The player id of the one roster entry of `category`'s team with `jersey` who plays
+// throughout `frames` (the line-up); none when no entry or several match, and for referees.
+std::optional<int> LookUpPlayerId(const io::MatchInfo& match, io::Category category, int jersey,
+                                  const io::FrameSpan& frames);
 
 }  // namespace ipt::tracking

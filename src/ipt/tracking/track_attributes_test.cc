@@ -563,16 +563,26 @@ TEST(TrackAttributes, JerseyVoteAgreesWithTheFullDistribution) {
 
 TEST(TrackAttributes, RosterLookUp) {
   io::MatchInfo match = MakeMatch();
-  EXPECT_EQ(LookUpPlayerId(match.roster, io::Category::kTeamA, 10), 1);
-  EXPECT_EQ(LookUpPlayerId(match.roster, io::Category::kTeamB, 10), 11);
+  const io::FrameSpan frames{1, 100};
+  EXPECT_EQ(LookUpPlayerId(match, io::Category::kTeamA, 10, frames), 1);
+  EXPECT_EQ(LookUpPlayerId(match, io::Category::kTeamB, 10, frames), 11);
   // team_a and goalkeeper_a share a team.
-  EXPECT_EQ(LookUpPlayerId(match.roster, io::Category::kTeamA, 1), 3);
-  EXPECT_EQ(LookUpPlayerId(match.roster, io::Category::kGoalkeeperA, 7), 2);
-  EXPECT_FALSE(LookUpPlayerId(match.roster, io::Category::kTeamB, 7));  // none
-  EXPECT_FALSE(LookUpPlayerId(match.roster, io::Category::kReferee, 10));
+  EXPECT_EQ(LookUpPlayerId(match, io::Category::kTeamA, 1, frames), 3);
+  EXPECT_EQ(LookUpPlayerId(match, io::Category::kGoalkeeperA, 7, frames), 2);
+  EXPECT_FALSE(LookUpPlayerId(match, io::Category::kTeamB, 7, frames));  // none
+  EXPECT_FALSE(LookUpPlayerId(match, io::Category::kReferee, 10, frames));
+  // The line-up: #7 goes off at frame 51 for bench #33.
+  io::MatchInfo lineup = match;
+  lineup.frame_count = 100;
+  lineup.roster.push_back({14, io::Category::kTeamA, 33, "a33", std::nullopt, /*starts=*/false});
+  lineup.substitutions = {{51, 2, 14}};
+  EXPECT_EQ(LookUpPlayerId(lineup, io::Category::kTeamA, 7, {1, 50}), 2);
+  EXPECT_FALSE(LookUpPlayerId(lineup, io::Category::kTeamA, 7, {40, 60}));
+  EXPECT_FALSE(LookUpPlayerId(lineup, io::Category::kTeamA, 33, {40, 60}));
+  EXPECT_EQ(LookUpPlayerId(lineup, io::Category::kTeamA, 33, {51, 100}), 14);
   // Ambiguous: two entries of team A with 10.
   match.roster.push_back({4, io::Category::kGoalkeeperA, 10, "ga10", std::nullopt});
-  EXPECT_FALSE(LookUpPlayerId(match.roster, io::Category::kTeamA, 10));
+  EXPECT_FALSE(LookUpPlayerId(match, io::Category::kTeamA, 10, frames));
 }
 
 TEST(TrackAttributes, JerseyAndPlayerIdPerTrack) {
