@@ -70,9 +70,11 @@ struct FragmentLinkOptions {
   double velocity_seconds = 0.4;
   // Hand-overs (HandoverRows): a track that starts at most this many seconds before
   // another ends, within handover_radius_m of it in every frame both have, is a second
-  // detection of the same person; 0 turns them off.
-  double max_handover_seconds = 0.0;
-  double handover_radius_m = 1.0;
+  // detection of the same person; 0 turns them off. The reported positions of the two lie
+  // 1-2 m apart (the tracker's filter lags the new detection): chosen on validation
+  // (docs/models.md, "Hand-overs"): 0.2, 0.44, 0.8 s at 1 m; 1, 1.5, 2.5 m at 0.5 s.
+  double max_handover_seconds = 0.5;
+  double handover_radius_m = 2.5;
   bool enabled() const { return max_gap_seconds > 0; }
   void Check() const;  // throws ipt::Error naming the field
 };

@@ -323,6 +323,7 @@ std::vector<std::pair<int64_t, int>> TrackAndFrame(const std::vector<eval::Pipel
 TEST(FragmentLinks, TheDuplicateHeadOfAHandOverIsDroppedAndTheLinkingJoinsIt) {
   FragmentLinkOptions options;
   options.max_handover_seconds = 0.44;  // 11 frames
+  options.handover_radius_m = 1.0;
   std::vector<eval::PipelineRow> rows;
   AddWalk(&rows, 1, 1, 50, 0.0);
   AddWalk(&rows, 2, 45, 100, 0.3);
@@ -355,6 +356,7 @@ TEST(FragmentLinks, TheDuplicateHeadOfAHandOverIsDroppedAndTheLinkingJoinsIt) {
 TEST(FragmentLinks, OnlyNearShortOverlapsOfAgreeingTracksAreHandOvers) {
   FragmentLinkOptions options;
   options.max_handover_seconds = 0.44;  // 11 frames
+  options.handover_radius_m = 1.0;
   const auto dropped_of = [&](const std::function<void(std::vector<eval::PipelineRow>&)>& add_b) {
     std::vector<eval::PipelineRow> rows;
     AddWalk(&rows, 1, 1, 50, 0.0, 5);
