@@ -606,6 +606,12 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
       }
       rows.resize(kept), layer_rows.resize(kept);
       out.handover_rows_dropped = static_cast<int64_t>(handover.size());
+      // Each row still beside its own layer row (the joining reads its embedding there).
+      for (size_t i = 0; i < rows.size(); ++i) {
+        const int64_t r = layer_rows[i];
+        IPT_ASSERT(rows[i].frame == frames.frame[r] && rows[i].x_m == tracks.position_m[2 * r] &&
+                   rows[i].z_m == tracks.position_m[2 * r + 1]);
+      }
     }
     out.fragment_links = JoinFragmentRows(frames, rows, layer_rows, match, options.fragment_links, block_rows);
     out.stage_seconds[kFragmentLinkStage] = link_watch.Seconds();

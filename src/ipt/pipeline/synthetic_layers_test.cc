@@ -398,6 +398,58 @@ TEST(MatchLevel, ATrackLostForAFewFramesIsJoined) {
   EXPECT_EQ(off.tracks, joined.tracks + own_links + 1);
 }
 
+// A hand-over: a second detection of person p starts a track 6 frames before p's track ends
+// (the rows of another person q there, moved onto p), and the person goes on in it. The
+// match level drops its 6 duplicate rows and joins the two, whatever the block size; with
+// hand-overs off they overlap and stay apart.
+TEST(MatchLevel, AHandOverIsJoined) {
+  const io::MatchInfo match = Roster();
+  const SyntheticLayers s = TwoMinutesOfLongTracks(match);
+  const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
+  const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
+  ASSERT_GE(whole.size(), 2u);
+  const int64_t p = whole[0], q = whole[1];
+  int64_t piece = 0;
+  for (int64_t id : s.tracks.track_id) piece = std::max(piece, id + 1);
+  TrackLayer handed = s.tracks;
+  std::map<int, int64_t> p_row_at;
+  for (int64_t r : rows.at(p)) {
+    p_row_at[s.frames.frame[r]] = r;
+    if (s.frames.frame[r] > 1000) handed.track_id[r] = piece;
+  }
+  int moved = 0;
+  for (int64_t r : rows.at(q)) {
+    const int f = s.frames.frame[r];
+    if (f < 995 || f > 1000 || !p_row_at.count(f)) continue;
+    handed.track_id[r] = piece;
+    handed.position_m[2 * r] = s.tracks.position_m[2 * p_row_at.at(f)] + 0.3f;
+    handed.position_m[2 * r + 1] = s.tracks.position_m[2 * p_row_at.at(f) + 1];
+    ++moved;
+  }
+  ASSERT_EQ(moved, 6);
+  tracking::TrackAttributesOptions options;
+  const MatchLevelOutput own = RunMatchLevel(s.frames, s.tracks, match, options, nullptr, nullptr, true);
+  const MatchLevelOutput joined = RunMatchLevel(s.frames, handed, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(joined.handover_rows_dropped, own.handover_rows_dropped + 6);
+  EXPECT_EQ(joined.fragment_links, own.fragment_links + 1);
+  int last_frame_of_p = 0;
+  bool piece_left = false;
+  for (const eval::PipelineRow& r : joined.rows) {
+    if (r.track_id == p) last_frame_of_p = std::max(last_frame_of_p, r.frame);
+    piece_left = piece_left || r.track_id == piece;
+  }
+  EXPECT_GT(last_frame_of_p, 2000);
+  EXPECT_FALSE(piece_left);
+  for (int64_t block_rows : {int64_t{1000}, int64_t{7}}) {
+    testing::ExpectSameRows(RunMatchLevel(s.frames, handed, match, options, nullptr, nullptr, true, block_rows), joined,
+                            "block rows " + std::to_string(block_rows));
+  }
+  options.fragment_links.max_handover_seconds = 0;  // off: the two overlap, nothing joins them
+  const MatchLevelOutput off = RunMatchLevel(s.frames, handed, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(off.handover_rows_dropped, 0);
+  EXPECT_EQ(off.fragment_links, own.fragment_links);
+}
+
 // Two people lost where they meet, found again side by side: only their embeddings tell
 // who continues whom, read from the frame layer at each row's layer row, whatever the
 // block size.
