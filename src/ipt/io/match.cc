@@ -154,10 +154,11 @@ const RosterEntry* MatchInfo::FindPerson(int player_id) const {
 }
 
 std::optional<FrameSpan> MatchInfo::PlayingFrames(const RosterEntry& entry) const {
+  const int last = frame_count > 0 ? frame_count : std::numeric_limits<int>::max();
   std::optional<FrameSpan> span;
-  if (entry.starts) span = FrameSpan{1, frame_count > 0 ? frame_count : std::numeric_limits<int>::max()};
+  if (entry.starts) span = FrameSpan{1, last};
   for (const Substitution& s : substitutions) {
-    if (s.on == entry.player_id) span = FrameSpan{s.frame, frame_count > 0 ? frame_count : std::numeric_limits<int>::max()};
+    if (s.on == entry.player_id) span = FrameSpan{s.frame, last};
     if (s.off == entry.player_id && span) span->last_frame = s.frame - 1;
   }
   return span;

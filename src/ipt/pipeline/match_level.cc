@@ -349,6 +349,20 @@ class RowEmbeddings {
   std::vector<float> values_;
 };
 
+// Rows `dropped` (ascending indices) removed from `rows` and from `layer_rows`, in step.
+void DropRows(const std::vector<size_t>& dropped, std::vector<eval::PipelineRow>& rows,
+              std::vector<int64_t>& layer_rows) {
+  size_t kept = 0;
+  for (size_t i = 0, next = 0; i < rows.size(); ++i) {
+    if (next < dropped.size() && dropped[next] == i) {
+      ++next;
+      continue;
+    }
+    rows[kept] = rows[i], layer_rows[kept] = layer_rows[i], ++kept;
+  }
+  rows.resize(kept), layer_rows.resize(kept);
+}
+
 // One pass of JoinFragmentRows over the tracks as they are: the links kept.
 int64_t JoinFragmentsOnce(std::vector<eval::PipelineRow>& rows, RowEmbeddings& embedding_of,
                           const io::MatchInfo& match, const tracking::FragmentLinkOptions& options) {
@@ -596,15 +610,7 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     Stopwatch link_watch;
     const std::vector<size_t> handover = tracking::HandoverRows(rows, options.fragment_links, match.fps);
     if (!handover.empty()) {
-      size_t kept = 0;
-      for (size_t i = 0, next = 0; i < rows.size(); ++i) {
-        if (next < handover.size() && handover[next] == i) {
-          ++next;
-          continue;
-        }
-        rows[kept] = rows[i], layer_rows[kept] = layer_rows[i], ++kept;
-      }
-      rows.resize(kept), layer_rows.resize(kept);
+      DropRows(handover, rows, layer_rows);
       out.handover_rows_dropped = static_cast<int64_t>(handover.size());
       // Each row still beside its own layer row (the joining reads its embedding there).
       for (size_t i = 0; i < rows.size(); ++i) {

@@ -123,6 +123,13 @@ std::pair<int, double> MostLikelyNumber(const NumberEvidence& e) {
   return {best, 1.0 / sum};
 }
 
+// The frames an identity's tracks (by first frame) span.
+io::FrameSpan FramesOf(const std::vector<int>& members, const std::vector<IdentityTrack>& tracks) {
+  io::FrameSpan frames{tracks[members.front()].first_frame, 0};
+  for (int t : members) frames.last_frame = std::max(frames.last_frame, tracks[t].last_frame);
+  return frames;
+}
+
 // An identity's tracks by first frame form a valid path: no overlap, each reachable.
 bool ValidPath(const std::vector<int>& members, const std::vector<IdentityTrack>& tracks, double fps,
                const IdentityOptions& options) {
@@ -164,8 +171,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
   // Whether a roster entry of the tracks' category plays throughout their frames (the
   // line-up): the player going off and the one coming on are never one identity.
   auto someone_plays = [&](const std::vector<int>& by_first_frame) {
-    io::FrameSpan frames{tracks[by_first_frame.front()].first_frame, 0};
-    for (int t : by_first_frame) frames.last_frame = std::max(frames.last_frame, tracks[t].last_frame);
+    const io::FrameSpan frames = FramesOf(by_first_frame, tracks);
     const io::Category category = tracks[by_first_frame.front()].category;
     return std::any_of(match.roster.begin(), match.roster.end(), [&](const io::RosterEntry& e) {
       return e.category == category && match.PlaysThroughout(e, frames);
@@ -262,8 +268,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       cost(r, k + r) = unnamed_cost;
       // The entries who play throughout the identity's frames (the line-up): no one else
       // can be named, nor share the probability.
-      io::FrameSpan frames{tracks[identities[ids[r]].front()].first_frame, 0};
-      for (int t : identities[ids[r]]) frames.last_frame = std::max(frames.last_frame, tracks[t].last_frame);
+      const io::FrameSpan frames = FramesOf(identities[ids[r]], tracks);
       std::vector<bool> plays(k);
       JerseySetLike numbers;  // the roster's numbers of those entries
       for (int e = 0; e < k; ++e) {
