@@ -183,6 +183,16 @@ printf '\xef\xbb\xbf1,1,2,3\n2,1,2,3\n' > "$WORK/bom.txt"
 "$IPT" eval tracks --space pitch --gt "$WORK/bom.txt" --pred "$WORK/bom.txt" --json > "$WORK/bom.json" 2>/dev/null
 grep -q '"CLR_TP": 2' "$WORK/bom.json" || { cat "$WORK/bom.json"; fail "a byte-order mark dropped the first row"; }
 # Found by a hostile review: option values, picture outputs, cascade state, duplicates.
+# Substitutions: written to match.yaml (keys out / in), whose own checks accept them.
+printf 'fps: 5\nrig: {image_width_px: 320, image_height_px: 180}\npanorama: {width_px: 256, height_px: 128}\n' > "$WORK/tiny5.yaml"
+"$IPT" sim --config "$WORK/tiny5.yaml" --seed 3 --seconds 40 --substitutions 2 --out "$WORK/subs" >/dev/null 2>&1 ||
+  fail "sim --substitutions failed"
+[ "$(grep -c -- '- {frame: [0-9]*, out: [0-9]*, in: [0-9]*}' "$WORK/subs/match.yaml")" -eq 4 ] ||
+  fail "sim --substitutions 2 did not write 4 substitutions"
+"$IPT" eval perturb --gt "$WORK/subs" --out "$WORK/subs_run" --seed 1 >/dev/null 2>&1 || fail "the substitutions' match.yaml does not read back"
+expect_error "Value 6 not in range 0 to 5" "$IPT" sim --substitutions 6 --seconds 1 --out "$WORK/never"
+printf 'people: {bench_per_team: 1}\n' > "$WORK/bench1.yaml"
+expect_error "people.substitutions_per_team must be in 0..5 and at most bench_per_team" "$IPT" sim --config "$WORK/bench1.yaml" --substitutions 2 --seconds 1 --out "$WORK/never"
 expect_error "must be an integer in 0..18446744073709551615" "$IPT" sim --seed=-2 --seconds 1 --out "$WORK/never"
 expect_error "must be a number in (0, 43200]" "$IPT" sim --seconds inf --out "$WORK/never"
 "$IPT" sim --seconds 0 --out "$WORK/never" 2>&1 | grep -q "9999999" && fail "a range message printed a 309-digit number"

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include <opencv2/imgcodecs.hpp>
 
 #include "ipt/cli/commands.h"
@@ -62,6 +64,7 @@ void AddSimCommand(CLI::App& app) {
     bool vary = false;
     int threads = 2;
     int jersey_scenes = 0;
+    std::optional<int> substitutions;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
@@ -86,6 +89,11 @@ void AddSimCommand(CLI::App& app) {
   cmd->add_flag("--vary", args->vary,
                 "draw the stadium from the seed: pitch, rig height and distance, lens, kits, light, noise, codec\n"
                 "(ranges in sim/variation.h); the config gives everything else");
+  cmd->add_option("--substitutions", args->substitutions,
+                  "bench players per team who come on for an outfield starter (the config's\n"
+                  "people.substitutions_per_team; 0 by default): called in the first half of the match,\n"
+                  "written to match.yaml's substitutions")
+      ->check(CLI::Range(0, sim::PeopleOptions::kMaxSubstitutionsPerTeam));
   cmd->add_option("--seconds", args->seconds, "length of each match in seconds (at most 12 hours)")
       ->check(PositiveUpTo(limits::kMaxMatchSeconds));
   cmd->add_option("--out", args->out, "output match directory (with --seeds: the dataset directory)")->required();
@@ -116,7 +124,9 @@ void AddSimCommand(CLI::App& app) {
       CheckOutputNotInput(out, {args->config}, "--out");
       CheckReplaceableOutputDir(out, args->force, "--out");
     }
-    const sim::SimConfig base = args->config.empty() ? sim::SimConfig{} : sim::LoadSimConfig(args->config);
+    sim::SimConfig base = args->config.empty() ? sim::SimConfig{} : sim::LoadSimConfig(args->config);
+    if (args->substitutions) base.people.substitutions_per_team = *args->substitutions;
+    base.Check();
     sim::MatchFrameCount(args->seconds, base.fps);
     std::vector<sim::SimConfig> configs;
     for (uint64_t s : seeds) configs.push_back(args->vary ? sim::Vary(base, s) : base);
@@ -133,9 +143,10 @@ void AddSimCommand(CLI::App& app) {
       options.threads = args->threads;
       auto match = sim::WriteSyntheticMatch(configs[i], seeds[i], args->seconds, outs[i], options, bar.Callback());
       bar.Finish();
-      spdlog::info("wrote {}: {} frames x 2 cameras, {} annotation rows, in {:.1f} s (peak memory {:.0f} MiB)",
-                   outs[i].string(), match.info.frame_count, match.annotations.size(), watch.Seconds(),
-                   PeakRssBytes() / 1048576.0);
+      spdlog::info("wrote {}: {} frames x 2 cameras, {} annotation rows, {} substitutions, in {:.1f} s (peak memory "
+                   "{:.0f} MiB)",
+                   outs[i].string(), match.info.frame_count, match.annotations.size(), match.info.substitutions.size(),
+                   watch.Seconds(), PeakRssBytes() / 1048576.0);
     }
     if (seeds.size() > 1) spdlog::info("wrote {} matches under {} in {:.1f} s", seeds.size(), args->out, total.Seconds());
   });

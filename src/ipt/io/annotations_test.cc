@@ -149,6 +149,7 @@ TEST(Annotations, CheckedAgainstRoster) {
   const std::vector<Annotation> bench = {{1, 8, 1, 1, Category::kTeamA, 11, true, 0}};
   EXPECT_NE(error_of(bench).find("frame 1: person 8 does not play then"), std::string::npos) << error_of(bench);
   match.substitutions = {{20, 7, 8}};
+  match.substitution_tolerance_seconds = 0;  // exact frames
   std::vector<Annotation> in_time = {{19, 7, 1, 1, Category::kTeamA, 10, true, 0},
                                      {20, 8, 1, 1, Category::kTeamA, 11, true, 0}};
   EXPECT_NO_THROW(CheckAnnotationsAgainstRoster(in_time, match, file));

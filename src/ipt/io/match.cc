@@ -2,7 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <set>
@@ -155,11 +157,12 @@ const RosterEntry* MatchInfo::FindPerson(int player_id) const {
 
 std::optional<FrameSpan> MatchInfo::PlayingFrames(const RosterEntry& entry) const {
   const int last = frame_count > 0 ? frame_count : std::numeric_limits<int>::max();
+  const int tolerance = static_cast<int>(std::lround(substitution_tolerance_seconds * fps));
   std::optional<FrameSpan> span;
   if (entry.starts) span = FrameSpan{1, last};
   for (const Substitution& s : substitutions) {
-    if (s.on == entry.player_id) span = FrameSpan{s.frame, last};
-    if (s.off == entry.player_id && span) span->last_frame = s.frame - 1;
+    if (s.player_in == entry.player_id) span = FrameSpan{std::max(1, s.frame - tolerance), last};
+    if (s.player_out == entry.player_id && span) span->last_frame = std::min<int64_t>(last, int64_t{s.frame} - 1 + tolerance);
   }
   return span;
 }
@@ -167,6 +170,20 @@ std::optional<FrameSpan> MatchInfo::PlayingFrames(const RosterEntry& entry) cons
 bool MatchInfo::PlaysThroughout(const RosterEntry& entry, const FrameSpan& frames) const {
   const std::optional<FrameSpan> span = PlayingFrames(entry);
   return span && span->first_frame <= frames.first_frame && frames.last_frame <= span->last_frame;
+}
+
+bool MatchInfo::SubstitutionBetween(std::optional<Category> category, int last_seen, int next_seen) const {
+  const int64_t tolerance = std::lround(substitution_tolerance_seconds * fps);
+  for (const Substitution& s : substitutions) {
+    if (category) {
+      const RosterEntry* out = FindPerson(s.player_out);
+      if (!out || out->category != *category) continue;
+    }
+    // The player going out plays until s.frame - 1, the one coming in from s.frame (each
+    // give or take the tolerance).
+    if (last_seen <= s.frame - 1 + tolerance && s.frame - tolerance <= next_seen) return true;
+  }
+  return false;
 }
 
 namespace {
@@ -304,7 +321,7 @@ void ReadSubstitutions(const YamlReader& r, const YAML::Node& root, MatchInfo* m
   for (size_t i = 0; i < subs.size(); ++i) {
     const std::string f = "substitutions[" + std::to_string(i) + "]";
     const YAML::Node& n = subs[i];
-    r.OnlyKeys(n, f, {"frame", "off", "on"});
+    r.OnlyKeys(n, f, {"frame", "out", "in"});
     Substitution s;
     s.frame = r.Get<int>(n, "frame", f);
     // Frame 1 is the line-up's (starts): a change there is a different line-up.
@@ -313,27 +330,27 @@ void ReadSubstitutions(const YamlReader& r, const YAML::Node& root, MatchInfo* m
     }
     if (s.frame < last_frame) r.Fail(n["frame"], f + ".frame", fmt::format("must not be before the previous one ({})", last_frame));
     last_frame = s.frame;
-    s.off = r.Get<int>(n, "off", f);
-    const RosterEntry* off = m->FindPerson(s.off);
-    if (!off) r.Fail(n["off"], f + ".off", fmt::format("player {} is not in the roster", s.off));
-    if (!playing.count(s.off)) r.Fail(n["off"], f + ".off", fmt::format("player {} is not playing at frame {}", s.off, s.frame));
-    if (came_on.count(s.off) && came_on.at(s.off) == s.frame) {
-      r.Fail(n["off"], f + ".off", fmt::format("player {} came on at frame {}: he plays at least one frame", s.off, s.frame));
+    s.player_out = r.Get<int>(n, "out", f);
+    const RosterEntry* off = m->FindPerson(s.player_out);
+    if (!off) r.Fail(n["out"], f + ".out", fmt::format("player {} is not in the roster", s.player_out));
+    if (!playing.count(s.player_out)) r.Fail(n["out"], f + ".out", fmt::format("player {} is not playing at frame {}", s.player_out, s.frame));
+    if (came_on.count(s.player_out) && came_on.at(s.player_out) == s.frame) {
+      r.Fail(n["out"], f + ".out", fmt::format("player {} came on at frame {}: he plays at least one frame", s.player_out, s.frame));
     }
-    playing.erase(s.off);
-    if (n["on"].IsDefined() && !n["on"].IsNull()) {
-      s.on = r.Get<int>(n, "on", f);
-      const RosterEntry* on = m->FindPerson(*s.on);
-      if (!on) r.Fail(n["on"], f + ".on", fmt::format("player {} is not in the roster", *s.on));
-      if (played.count(*s.on)) {
-        r.Fail(n["on"], f + ".on", fmt::format("player {} has already played (starts, or came on before)", *s.on));
+    playing.erase(s.player_out);
+    if (n["in"].IsDefined() && !n["in"].IsNull()) {
+      s.player_in = r.Get<int>(n, "in", f);
+      const RosterEntry* on = m->FindPerson(*s.player_in);
+      if (!on) r.Fail(n["in"], f + ".in", fmt::format("player {} is not in the roster", *s.player_in));
+      if (played.count(*s.player_in)) {
+        r.Fail(n["in"], f + ".in", fmt::format("player {} has already played (starts, or came on before)", *s.player_in));
       }
       // The roster's category is the player's for the whole match (a goalkeeper's shirt).
       if (on->category != off->category) {
-        r.Fail(n["on"], f + ".on", fmt::format("player {} ({}) cannot replace player {} ({}): another category", *s.on,
-                                               CategoryName(on->category), s.off, CategoryName(off->category)));
+        r.Fail(n["in"], f + ".in", fmt::format("player {} ({}) cannot replace player {} ({}): another category", *s.player_in,
+                                               CategoryName(on->category), s.player_out, CategoryName(off->category)));
       }
-      playing.insert(*s.on), played.insert(*s.on), came_on[*s.on] = s.frame;
+      playing.insert(*s.player_in), played.insert(*s.player_in), came_on[*s.player_in] = s.frame;
     }
     m->substitutions.push_back(s);
   }
@@ -359,7 +376,7 @@ MatchInfo ReadMatchYaml(const std::filesystem::path& path) {
   YamlReader r(file);
   if (!root.IsMap()) r.Fail(root, "", "expected a mapping at the top level");
   r.OnlyKeys(root, "", {"format", "name", "pitch", "fps", "frame_count", "cameras", "panorama", "categories", "teams",
-                        "roster", "substitutions"});
+                        "roster", "substitutions", "substitution_tolerance_seconds"});
   std::string format = r.Get<std::string>(root, "format", "");
   if (format != kMatchFormat) {
     r.Fail(root["format"], "format", "unsupported format '" + Echo(format) + "', expected " + kMatchFormat);
@@ -372,6 +389,14 @@ MatchInfo ReadMatchYaml(const std::filesystem::path& path) {
   ReadCategoriesAndTeams(r, root, &m);
   ReadRoster(r, root, &m);
   ReadSubstitutions(r, root, &m);
+  m.substitution_tolerance_seconds =
+      r.GetOr<double>(root, "substitution_tolerance_seconds", "", MatchInfo{}.substitution_tolerance_seconds);
+  if (m.substitution_tolerance_seconds < 0 ||
+      m.substitution_tolerance_seconds > MatchInfo::kMaxSubstitutionToleranceSeconds) {
+    r.Fail(root["substitution_tolerance_seconds"], "substitution_tolerance_seconds",
+           fmt::format("must be in [0, {}], got {}", MatchInfo::kMaxSubstitutionToleranceSeconds,
+                       m.substitution_tolerance_seconds));
+  }
   return m;
 }
 
@@ -422,12 +447,15 @@ std::string MatchYamlText(const MatchInfo& m) {
   if (!m.substitutions.empty()) {
     out << YAML::Key << "substitutions" << YAML::Value << YAML::BeginSeq;
     for (const Substitution& s : m.substitutions) {
-      out << YAML::Flow << YAML::BeginMap << YAML::Key << "frame" << YAML::Value << s.frame << YAML::Key << "off"
-          << YAML::Value << s.off;
-      if (s.on) out << YAML::Key << "on" << YAML::Value << *s.on;
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "frame" << YAML::Value << s.frame << YAML::Key << "out"
+          << YAML::Value << s.player_out;
+      if (s.player_in) out << YAML::Key << "in" << YAML::Value << *s.player_in;
       out << YAML::EndMap;
     }
     out << YAML::EndSeq;
+  }
+  if (m.substitution_tolerance_seconds != MatchInfo{}.substitution_tolerance_seconds) {
+    out << YAML::Key << "substitution_tolerance_seconds" << YAML::Value << m.substitution_tolerance_seconds;
   }
   out << YAML::EndMap;
   IPT_CHECK(out.good(), "YAML emitter error: {}", out.GetLastError());

@@ -55,10 +55,12 @@ struct RosterEntry {
 // One change of players (match.yaml `substitutions`): from `frame` on (1-based: the first
 // frame without `off`), player `off` no longer plays and player `on`, when given, does (a
 // sending-off has none). Player ids are the roster's.
+// match.yaml's `{frame, out, in}` (not off/on: YAML 1.1 readers such as PyYAML take
+// those keys for booleans).
 struct Substitution {
-  int frame = 1;
-  int off = 0;
-  std::optional<int> on;
+  int frame = 1;                 // the first frame `player_out` no longer plays and `player_in` does
+  int player_out = 0;
+  std::optional<int> player_in;  // none: sent off, nobody comes on
 };
 
 // Frames 1-based, inclusive.
@@ -82,15 +84,29 @@ struct MatchInfo {
   std::string team_b_name = "Team B";
   std::vector<RosterEntry> roster;
   std::vector<Substitution> substitutions;  // by frame (ReadMatchYaml checks them)
+  // How far each substitution's frame may be from the true one, seconds (match.yaml's
+  // `substitution_tolerance_seconds`; 0 = exact). A change takes about a second (one
+  // player steps off as the other steps on, often at one spot), and a frame read off a
+  // match clock is further off. Chosen on validation (docs/models.md, "Substitutions"): 0, 1, 3 s.
+  double substitution_tolerance_seconds = 1.0;
+  static constexpr double kMaxSubstitutionToleranceSeconds = 600;
 
   geometry::Rig MakeRig() const;
   const RosterEntry* FindPerson(int player_id) const;
-  // The frames `entry` plays, from the line-up and the substitutions: nullopt for a bench
-  // player never brought on. Without a frame_count (0) the last frame is open (INT_MAX).
+  // The frames `entry` may play, from the line-up and the substitutions: nullopt for a bench
+  // player never brought on. Within the tolerance of a substitution both players may
+  // play: the span starts that much before a coming-on frame and ends that much after a
+  // going-off frame (clamped to the match). Without a frame_count (0) the last frame is
+  // open (INT_MAX).
   std::optional<FrameSpan> PlayingFrames(const RosterEntry& entry) const;
   // `entry` plays in every frame of `frames`: the identity resolver and the jersey readers
   // never name someone for frames he does not play.
   bool PlaysThroughout(const RosterEntry& entry, const FrameSpan& frames) const;
+  // Whether a substitution (of `category`, the roster's category of the player going out;
+  // none: any) may lie between one person's sightings at frames `last_seen` and
+  // `next_seen`: within the tolerance, the player going out played at `last_seen` or later
+  // and the one coming in (if any) from `next_seen` or earlier.
+  bool SubstitutionBetween(std::optional<Category> category, int last_seen, int next_seen) const;
   // The touchline nearer to the cameras (the mean of their centres): z = 0 (false) or
   // z = pitch width (true). False without cameras.
   bool NearTouchlineIsFarSide() const;

@@ -65,6 +65,7 @@ MatchInfo TestMatchWithSubstitutions() {
   m.roster.push_back({5, Category::kTeamA, 12, "A12", std::nullopt, /*starts=*/false});
   m.roster.push_back({6, Category::kTeamB, 7, "B07", std::nullopt, /*starts=*/false});
   m.substitutions = {{20, 1, 4}, {30, 4, std::nullopt}};
+  m.substitution_tolerance_seconds = 0;  // exact frames
   return m;
 }
 
@@ -124,8 +125,8 @@ TEST(MatchYaml, LineUpAndSubstitutionsGiveThePlayingFrames) {
   EXPECT_TRUE(back.roster[0].starts);
   EXPECT_FALSE(back.roster[3].starts);
   ASSERT_EQ(back.substitutions.size(), 2u);
-  EXPECT_EQ(back.substitutions[0].on, 4);
-  EXPECT_FALSE(back.substitutions[1].on.has_value());
+  EXPECT_EQ(back.substitutions[0].player_in, 4);
+  EXPECT_FALSE(back.substitutions[1].player_in.has_value());
   auto frames = [&](int player_id) { return back.PlayingFrames(*back.FindPerson(player_id)); };
   ASSERT_TRUE(frames(1) && frames(2) && frames(4));
   EXPECT_EQ(frames(1)->first_frame, 1);
@@ -143,6 +144,31 @@ TEST(MatchYaml, LineUpAndSubstitutionsGiveThePlayingFrames) {
   EXPECT_TRUE(plain.PlaysThroughout(plain.roster[0], {1, 50}));
 }
 
+// A substitution frame read off a clock: within its tolerance both players may play.
+TEST(MatchYaml, SubstitutionToleranceWidensBothPlayersFrames) {
+  MatchInfo m = TestMatchWithSubstitutions();  // 25 fps, 50 frames; 1 -> 4 at 20, 4 off at 30
+  m.substitution_tolerance_seconds = 0.2;      // 5 frames
+  fs::path file = TempDir() / "tolerance.yaml";
+  WriteMatchYaml(m, file);
+  const MatchInfo back = ReadMatchYaml(file);
+  EXPECT_EQ(back.substitution_tolerance_seconds, 0.2);
+  auto frames = [&](int player_id) { return *back.PlayingFrames(*back.FindPerson(player_id)); };
+  EXPECT_EQ(frames(1).first_frame, 1);
+  EXPECT_EQ(frames(1).last_frame, 19 + 5);
+  EXPECT_EQ(frames(4).first_frame, 20 - 5);
+  EXPECT_EQ(frames(4).last_frame, 29 + 5);
+  EXPECT_EQ(frames(2).last_frame, 50);
+  // Clamped to the match: a tolerance longer than it.
+  m.substitution_tolerance_seconds = 10;
+  EXPECT_EQ(m.PlayingFrames(*m.FindPerson(4))->first_frame, 1);
+  EXPECT_EQ(m.PlayingFrames(*m.FindPerson(4))->last_frame, 50);
+  EXPECT_FALSE(m.PlayingFrames(*m.FindPerson(5)).has_value());  // the bench stays the bench
+  // The default (a second) is not written, and is what a file without the key gets.
+  WriteMatchYaml(TestMatch(), file);
+  EXPECT_EQ(ReadFile(file).find("substitution_tolerance_seconds"), std::string::npos);
+  EXPECT_EQ(ReadMatchYaml(file).substitution_tolerance_seconds, MatchInfo{}.substitution_tolerance_seconds);
+}
+
 TEST(MatchYaml, BadLineUpsNameTheField) {
   const MatchInfo m = TestMatchWithSubstitutions();
   EXPECT_NE(ErrorAfterEdit("starts: false", "starts: maybe", m).find("field 'roster[3].starts'"), std::string::npos);
@@ -152,14 +178,25 @@ TEST(MatchYaml, BadLineUpsNameTheField) {
   EXPECT_NE(ErrorAfterEdit("frame: 30", "frame: 20", m).find("player 4 came on at frame 20"), std::string::npos);
   EXPECT_NE(ErrorAfterEdit("frame: 30", "frame: 10", m).find("field 'substitutions[1].frame': must not be before"),
             std::string::npos);
-  EXPECT_NE(ErrorAfterEdit("off: 1", "off: 99", m).find("field 'substitutions[0].off': player 99 is not in the roster"),
+  EXPECT_NE(ErrorAfterEdit("out: 1", "out: 99", m).find("field 'substitutions[0].out': player 99 is not in the roster"),
             std::string::npos);
-  EXPECT_NE(ErrorAfterEdit("off: 4", "off: 5", m).find("player 5 is not playing at frame 30"), std::string::npos);
-  EXPECT_NE(ErrorAfterEdit("on: 4", "on: 2", m).find("field 'substitutions[0].on': player 2 has already played"),
+  EXPECT_NE(ErrorAfterEdit("out: 4", "out: 5", m).find("player 5 is not playing at frame 30"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("in: 4", "in: 2", m).find("field 'substitutions[0].in': player 2 has already played"),
             std::string::npos);
-  EXPECT_NE(ErrorAfterEdit("on: 4", "on: 6", m).find("another category"), std::string::npos);
-  EXPECT_NE(ErrorAfterEdit("on: 4", "on: 4, in: 5", m).find("field 'substitutions[0].in': unknown key"),
+  EXPECT_NE(ErrorAfterEdit("in: 4", "in: 6", m).find("another category"), std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("in: 4", "in: 4, on: 5", m).find("field 'substitutions[0].on': unknown key"),
             std::string::npos);
+  // (TestMatch() leaves the tolerance at its default, which is not written.)
+  for (const auto& [bad, message] : std::vector<std::pair<std::string, std::string>>{
+           {"-1", "must be in [0, 600], got -1"},
+           {"601", "must be in [0, 600], got 601"},
+           {".inf", "must be a finite number"},
+           {"soon", "cannot read 'soon'"}}) {
+    EXPECT_NE(ErrorAfterEdit("fps: 25\n", "fps: 25\nsubstitution_tolerance_seconds: " + bad + "\n")
+                  .find("field 'substitution_tolerance_seconds': " + message),
+              std::string::npos)
+        << bad;
+  }
 }
 
 // Keys YAML forbids or IPT does not know are errors, not silently ignored.

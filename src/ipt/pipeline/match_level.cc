@@ -20,6 +20,7 @@
 #include "ipt/registry/model_package.h"
 #include "ipt/store/artifact_store.h"
 #include "ipt/store/precompute.h"
+#include "ipt/tracking/substitution_gaps.h"
 #include "ipt/util/check.h"
 #include "ipt/util/limits.h"
 #include "ipt/util/resources.h"
@@ -365,7 +366,8 @@ void DropRows(const std::vector<size_t>& dropped, std::vector<eval::PipelineRow>
 
 // One pass of JoinFragmentRows over the tracks as they are: the links kept.
 int64_t JoinFragmentsOnce(std::vector<eval::PipelineRow>& rows, RowEmbeddings& embedding_of,
-                          const io::MatchInfo& match, const tracking::FragmentLinkOptions& options) {
+                          const io::MatchInfo& match, const tracking::FragmentLinkOptions& options,
+                          const tracking::SubstitutionGapOptions& substitution_gaps) {
   // Each track's rows near its ends, by frame: all that EndsOfTrack reads.
   std::map<int64_t, std::vector<size_t>> rows_of;
   for (size_t i = 0; i < rows.size(); ++i) rows_of[rows[i].track_id].push_back(i);
@@ -399,7 +401,14 @@ int64_t JoinFragmentsOnce(std::vector<eval::PipelineRow>& rows, RowEmbeddings& e
   }
   const std::vector<tracking::FragmentLink> links =
       tracking::LinkFragments(ends, options, match.fps, [&](int64_t from, int64_t to) {
-        return tracking::NamesAgree(rows[first_row_of.at(from)], rows[first_row_of.at(to)]);
+        const eval::PipelineRow& a = rows[rows_of.at(from).back()];
+        const eval::PipelineRow& b = rows[first_row_of.at(to)];
+        if (!tracking::NamesAgree(a, b)) return false;
+        // One player on both (the line-up lets him play throughout: JoinLinkedRows) may
+        // cross a substitution; anyone else could be the player going off and the one coming on.
+        return (a.player_id && a.player_id == b.player_id) ||
+               !tracking::IsSubstitutionGap(match, a.category, a.frame, {a.x_m, a.z_m}, b.frame, {b.x_m, b.z_m},
+                                            substitution_gaps);
       });
   for (const tracking::FragmentLink& l : links) {
     spdlog::debug("track {} continues track {} after {} frames (cost {:.2f} m)", l.to_track, l.from_track,
@@ -412,8 +421,10 @@ int64_t JoinFragmentsOnce(std::vector<eval::PipelineRow>& rows, RowEmbeddings& e
 
 int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow>& rows,
                          const std::vector<int64_t>& layer_rows, const io::MatchInfo& match,
-                         const tracking::FragmentLinkOptions& options, int64_t block_rows) {
+                         const tracking::FragmentLinkOptions& options,
+                         const tracking::SubstitutionGapOptions& substitution_gaps, int64_t block_rows) {
   options.Check();
+  substitution_gaps.Check();
   IPT_CHECK(match.fps > 0, "fps must be > 0");
   IPT_CHECK(rows.size() == layer_rows.size(), "JoinFragmentRows: {} rows, {} layer rows", rows.size(),
             layer_rows.size());
@@ -427,7 +438,7 @@ int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow
   RowEmbeddings embedding_of(frames, layer_rows, block_rows);
   int64_t links = 0;
   while (true) {
-    const int64_t kept = JoinFragmentsOnce(rows, embedding_of, match, options);
+    const int64_t kept = JoinFragmentsOnce(rows, embedding_of, match, options, substitution_gaps);
     if (kept == 0) return links;
     links += kept;
   }
@@ -531,20 +542,59 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
   return out;
 }
 
+SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const TrackLayer& tracks,
+                                           const io::MatchInfo& match,
+                                           const tracking::SubstitutionGapOptions& options) {
+  options.Check();
+  SplitTrackLayer out{tracks, 0};
+  if (!options.enabled() || match.substitutions.empty()) return out;
+  IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
+  int64_t next_id = 1;
+  for (int64_t id : tracks.track_id) next_id = std::max(next_id, id + 1);
+  for (const auto& [id, rows] : RowsOfTracks(tracks)) {
+    std::vector<int> track_frames;
+    std::vector<Eigen::Vector2d> foot_m;
+    for (int64_t r : rows) {
+      track_frames.push_back(static_cast<int>(frames.frame[r]));
+      foot_m.emplace_back(tracks.position_m[2 * r], tracks.position_m[2 * r + 1]);
+    }
+    const std::vector<int> cut_frames = tracking::SubstitutionCutFrames(track_frames, foot_m, match, options);
+    if (cut_frames.empty()) continue;
+    size_t piece = 0;
+    int64_t piece_id = id;
+    for (int64_t r : rows) {
+      while (piece < cut_frames.size() && frames.frame[r] >= cut_frames[piece]) ++piece, piece_id = next_id++, ++out.cuts;
+      out.tracks.track_id[r] = piece_id;
+    }
+    spdlog::debug("track {} split at frames {} (substitutions)", id, fmt::join(cut_frames, ", "));
+  }
+  return out;
+}
+
 MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& tracker_tracks, const io::MatchInfo& match,
                                const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
                                identity_resolver::IdentityResolver* resolver, bool drop_non_person,
                                int64_t block_rows) {
   MatchLevelOutput out;
-  // First: tracks split where their numbers change (a copy of the layer only then).
-  SplitTrackLayer split;
+  // First: tracks split at substitution gaps, then where their numbers change (a copy of
+  // the layer only for a split that runs).
+  const TrackLayer* split_tracks = &tracker_tracks;
+  SplitTrackLayer at_substitutions, at_number_changes;
+  if (options.substitution_gaps.enabled() && !match.substitutions.empty()) {
+    Stopwatch split_watch;
+    at_substitutions = SplitTracksAtSubstitutions(frames, *split_tracks, match, options.substitution_gaps);
+    split_tracks = &at_substitutions.tracks;
+    out.substitution_cuts = at_substitutions.cuts;
+    out.stage_seconds[kSubstitutionCutStage] = split_watch.Seconds();
+  }
   if (options.number_changes.enabled()) {
     Stopwatch split_watch;
-    split = SplitTracksAtNumberChanges(frames, tracker_tracks, match, options.number_changes, block_rows);
-    out.number_change_cuts = split.cuts;
+    at_number_changes = SplitTracksAtNumberChanges(frames, *split_tracks, match, options.number_changes, block_rows);
+    split_tracks = &at_number_changes.tracks;
+    out.number_change_cuts = at_number_changes.cuts;
     out.stage_seconds[kNumberChangeStage] = split_watch.Seconds();
   }
-  const TrackLayer& tracks = options.number_changes.enabled() ? split.tracks : tracker_tracks;
+  const TrackLayer& tracks = *split_tracks;
   // Per track: evidence from the crop encoder's named fields (the JN classifier's jersey
   // probabilities when it runs), then the attributes; one pass over the frame layer.
   Stopwatch watch;
@@ -619,7 +669,8 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
                    rows[i].z_m == tracks.position_m[2 * r + 1]);
       }
     }
-    out.fragment_links = JoinFragmentRows(frames, rows, layer_rows, match, options.fragment_links, block_rows);
+    out.fragment_links =
+        JoinFragmentRows(frames, rows, layer_rows, match, options.fragment_links, options.substitution_gaps, block_rows);
     out.stage_seconds[kFragmentLinkStage] = link_watch.Seconds();
   }
   // Last: positions smoothed and short gaps filled (any tracker; sorted by frame, track).

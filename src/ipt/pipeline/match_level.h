@@ -100,10 +100,13 @@ MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& track
 // frame-layer row of each row (the embeddings of rows near the tracks' ends are read, and
 // only the blocks of `block_rows` rows that hold them); positions are the rows'. Passes
 // repeat while links are kept (a link a chain's name refuses is replaced in the next pass,
-// where the chain is one track with that name). Returns the links kept.
+// where the chain is one track with that name). Never across a substitution gap of the
+// two tracks' category (tracking/substitution_gaps.h with `substitution_gaps`) unless
+// both are named after the same player. Returns the links kept.
 int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow>& rows,
                          const std::vector<int64_t>& layer_rows, const io::MatchInfo& match,
-                         const tracking::FragmentLinkOptions& options, int64_t block_rows = kRowBlockRows);
+                         const tracking::FragmentLinkOptions& options,
+                         const tracking::SubstitutionGapOptions& substitution_gaps, int64_t block_rows = kRowBlockRows);
 
 // Tracks split where their jersey reads change from one roster number to another
 // (tracking/number_changes.h with `options`): the rows from each cut on take a new id,
@@ -119,14 +122,20 @@ struct SplitTrackLayer {
 SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const TrackLayer& tracks,
                                            const io::MatchInfo& match, const tracking::NumberChangeOptions& options,
                                            int64_t block_rows = kRowBlockRows);
+// Tracks split at their substitution gaps (tracking/substitution_gaps.h, the tracks' own
+// positions): new ids as above.
+SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const TrackLayer& tracks,
+                                           const io::MatchInfo& match,
+                                           const tracking::SubstitutionGapOptions& options);
 
-// The match level of a run over a match's two layers: tracks split where their numbers
-// change (options.number_changes), the attributes of every track (the
+// The match level of a run over a match's two layers: tracks split at substitution gaps
+// (options.substitution_gaps) and where their numbers change (options.number_changes), the attributes of every track (the
 // JN classifier's jersey when `jn` is given, else the vote), identities (`resolver` when
 // given, else the roster look-up), a player named on two tracks at once spliced
 // (options.name_splices), track fragments joined where the names agree, the duplicate
 // heads of hand-overs dropped first (options.fragment_links), and the output rows of person tracks, their positions
 // smoothed and short gaps filled (options.smoothing, tracking/track_smoothing.h).
+inline constexpr const char* kSubstitutionCutStage = "substitution_cuts";
 inline constexpr const char* kNumberChangeStage = "number_changes";
 inline constexpr const char* kJnClassifierStage = "jn_classifier";
 inline constexpr const char* kAttributesStage = "attributes";
@@ -140,6 +149,7 @@ struct MatchLevelOutput {
   int64_t tracks = 0;                   // person tracks
   int64_t dropped = 0;                  // tracks left out as not persons
   int64_t dropped_unconfirmed = 0;      // ... as too few confident detections
+  int64_t substitution_cuts = 0;        // tracks split at substitution gaps
   int64_t number_change_cuts = 0;       // tracks split where their numbers change
   int64_t name_splices = 0;             // players named on two tracks at once, spliced
   int64_t fragment_links = 0;           // track fragments joined (after naming)

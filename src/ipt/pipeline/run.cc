@@ -125,6 +125,7 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("goalkeeper_overlap_seconds", o.goalkeeper_overlap_seconds);
   visit("min_confident_detections", o.min_confident_detections);
   visit("confident_score", o.confident_score);
+  visit("substitution_gap_touchline_m", o.substitution_gaps.touchline_distance_m);
   visit("number_change_min_gain_nats", o.number_changes.min_gain_nats);
   visit("number_change_min_legible_probability", o.number_changes.min_legible_probability);
   visit("number_change_probability_floor", o.number_changes.probability_floor);
@@ -202,6 +203,7 @@ nlohmann::json RunReport::ToJson() const {
   j["tracks"] = tracks;
   j["dropped_non_person_tracks"] = dropped_tracks;
   j["dropped_unconfirmed_tracks"] = dropped_unconfirmed_tracks;
+  j["substitution_cuts"] = substitution_cuts;
   j["number_change_cuts"] = number_change_cuts;
   j["name_splices"] = name_splices;
   j["fragment_links"] = fragment_links;
@@ -353,6 +355,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   for (const auto& [stage, seconds] : match_level.stage_seconds) report.stage_seconds[stage] = seconds;
   report.dropped_tracks = match_level.dropped;
   report.dropped_unconfirmed_tracks = match_level.dropped_unconfirmed;
+  report.substitution_cuts = match_level.substitution_cuts;
   report.number_change_cuts = match_level.number_change_cuts;
   report.name_splices = match_level.name_splices;
   report.fragment_links = match_level.fragment_links;

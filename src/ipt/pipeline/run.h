@@ -77,6 +77,7 @@ struct RunReport {
   int frames = 0;
   int64_t detections = 0, rows = 0, tracks = 0, dropped_tracks = 0;
   int64_t dropped_unconfirmed_tracks = 0;  // too few confident detections (attributes.min_confident_detections)
+  int64_t substitution_cuts = 0;   // tracks split at substitution gaps (attributes.substitution_gaps)
   int64_t number_change_cuts = 0;  // tracks split where their numbers change (attributes.number_changes)
   int64_t name_splices = 0;        // players named on two tracks at once, spliced (attributes.name_splices)
   int64_t fragment_links = 0;      // track fragments joined after naming (attributes.fragment_links)

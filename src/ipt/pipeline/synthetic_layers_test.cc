@@ -450,6 +450,64 @@ TEST(MatchLevel, AHandOverIsJoined) {
   EXPECT_EQ(off.fragment_links, own.fragment_links);
 }
 
+// A track lost on the player going off and found again (on his substitute, for all the
+// match level knows): cut at its gap and never joined across it. Without the substitution,
+// or with the rule off, it stays one track (the joining closes the gap).
+TEST(MatchLevel, ATrackIsCutWhereASubstitutionMayLieInItsGap) {
+  const SyntheticLayers s = TwoMinutesOfLongTracks(Roster());
+  io::MatchInfo match = Roster();
+  for (io::RosterEntry& e : match.roster) e.jersey.reset();  // nobody named: the line-up alone decides
+  const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
+  const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
+  ASSERT_FALSE(whole.empty());
+  const int64_t p = whole[0];
+  TrackLayer gapped = s.tracks;
+  for (int64_t r : rows.at(p))
+    if (s.frames.frame[r] >= 990 && s.frames.frame[r] <= 1010) gapped.track_id[r] = -1;  // lost
+  tracking::TrackAttributesOptions options;
+  options.substitution_gaps.touchline_distance_m = 40;  // anywhere on the pitch (SubstitutionGaps tests the distance)
+  // The id most of p's rows carry before the gap, and after it (a row is p's when it lies
+  // within 0.5 m of p's layer row of its frame; others pass that close now and then).
+  std::map<int, Eigen::Vector2d> p_at;
+  for (int64_t k : rows.at(p)) p_at[s.frames.frame[k]] = {s.tracks.position_m[2 * k], s.tracks.position_m[2 * k + 1]};
+  const auto ids_around_gap = [&](const MatchLevelOutput& out) {
+    std::map<int64_t, int> before, after;
+    for (const eval::PipelineRow& r : out.rows) {
+      auto it = p_at.find(r.frame);
+      if (it != p_at.end() && (it->second - Eigen::Vector2d(r.x_m, r.z_m)).norm() < 0.5)
+        ++(r.frame < 990 ? before : after)[r.track_id];
+    }
+    const auto mode = [](const std::map<int64_t, int>& count) {
+      return std::max_element(count.begin(), count.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
+    };
+    EXPECT_FALSE(before.empty() || after.empty());
+    return before.empty() || after.empty() ? std::make_pair(int64_t{-1}, int64_t{-2})
+                                           : std::make_pair(mode(before), mode(after));
+  };
+  const MatchLevelOutput unchanged = RunMatchLevel(s.frames, gapped, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(unchanged.substitution_cuts, 0);
+  const auto [before, after] = ids_around_gap(unchanged);
+  EXPECT_EQ(after, before);
+  // A substitution of p's category at frame 1000.
+  std::optional<io::Category> category;
+  for (const eval::PipelineRow& r : unchanged.rows) category = r.track_id == before ? r.category : category;
+  ASSERT_TRUE(category.has_value());
+  std::vector<io::RosterEntry*> team;
+  for (io::RosterEntry& e : match.roster)
+    if (e.category == *category) team.push_back(&e);
+  ASSERT_GE(team.size(), 2u);
+  team.back()->starts = false;
+  match.substitutions = {{1000, team.front()->player_id, team.back()->player_id}};
+  const MatchLevelOutput cut = RunMatchLevel(s.frames, gapped, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(cut.substitution_cuts, 1);
+  const auto [cut_before, cut_after] = ids_around_gap(cut);
+  EXPECT_NE(cut_after, cut_before);
+  options.substitution_gaps.touchline_distance_m = 0;  // off
+  const MatchLevelOutput off = RunMatchLevel(s.frames, gapped, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(off.substitution_cuts, 0);
+  EXPECT_EQ(ids_around_gap(off).second, ids_around_gap(off).first);
+}
+
 // Two people lost where they meet, found again side by side: only their embeddings tell
 // who continues whom, read from the frame layer at each row's layer row, whatever the
 // block size.
@@ -500,16 +558,16 @@ TEST(MatchLevel, JoiningReadsEachRowsOwnEmbedding) {
     if (field != crop_encoder::kEmbeddingField) layer.crop_fields[field].assign(layer.rows * width, 0.f);
   for (const int64_t block_rows : {kRowBlockRows, int64_t{7}}) {
     std::vector<eval::PipelineRow> joined = rows;
-    EXPECT_EQ(JoinFragmentRows(layer, joined, layer_rows, match, tracking::FragmentLinkOptions{}, block_rows), 2);
+    EXPECT_EQ(JoinFragmentRows(layer, joined, layer_rows, match, tracking::FragmentLinkOptions{}, {}, block_rows), 2);
     for (size_t i = 0; i < rows.size(); ++i) {
       const int64_t expected = rows[i].track_id == 4 ? 1 : rows[i].track_id == 3 ? 2 : rows[i].track_id;
       ASSERT_EQ(joined[i].track_id, expected) << "row " << i << ", block rows " << block_rows;
     }
   }
   std::vector<eval::PipelineRow> bad = rows;
-  EXPECT_THROW(JoinFragmentRows(layer, bad, {0}, match, tracking::FragmentLinkOptions{}), Error);
+  EXPECT_THROW(JoinFragmentRows(layer, bad, {0}, match, tracking::FragmentLinkOptions{}, {}), Error);
   match.fps = 0;
-  EXPECT_THROW(JoinFragmentRows(layer, bad, layer_rows, match, tracking::FragmentLinkOptions{}), Error);
+  EXPECT_THROW(JoinFragmentRows(layer, bad, layer_rows, match, tracking::FragmentLinkOptions{}, {}), Error);
 }
 
 // A link the chain's name refuses is replaced in the next pass: A (player 5) -> B
@@ -548,7 +606,7 @@ TEST(MatchLevel, ARefusedLinkIsReplacedInTheNextPass) {
   for (const auto& [field, width] : crop_encoder::CropFieldWidths())
     layer.crop_fields[field].assign(layer.rows * width, field == crop_encoder::kEmbeddingField ? 0.125f : 0.f);
   std::vector<eval::PipelineRow> joined = rows;
-  EXPECT_EQ(JoinFragmentRows(layer, joined, layer_rows, match, tracking::FragmentLinkOptions{}), 2);
+  EXPECT_EQ(JoinFragmentRows(layer, joined, layer_rows, match, tracking::FragmentLinkOptions{}, {}), 2);
   std::map<int64_t, std::set<std::tuple<int64_t, std::optional<int>>>> became;  // track -> (id, name)
   for (size_t i = 0; i < rows.size(); ++i) became[rows[i].track_id].insert({joined[i].track_id, joined[i].player_id});
   EXPECT_EQ(became.at(2), (std::set<std::tuple<int64_t, std::optional<int>>>{{1, 5}}));

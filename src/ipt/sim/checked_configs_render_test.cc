@@ -73,6 +73,7 @@ SimConfig RandomConfig(Rng& rng) {
   people.min_height_m = rng.Uniform(1.01, 2.49);
   people.max_height_m = Pick(rng, people.min_height_m, 2.49);
   people.kit_similarity = Pick(rng, 0, 1);
+  people.substitutions_per_team = PickInt(rng, 0, 5);
 
   auto& m = c.motion;
   m.max_speed_mps = Pick(rng, 0.01, 11);

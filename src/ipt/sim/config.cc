@@ -20,6 +20,10 @@ static_assert(SimConfig::kMaxFps <= limits::kMaxFps);
 void PeopleOptions::Check() const {
   IPT_CHECK(players_per_team >= 1 && players_per_team <= 11, "people.players_per_team must be in 1..11");
   IPT_CHECK(bench_per_team >= 0 && bench_per_team <= 30, "people.bench_per_team must be in 0..30");
+  IPT_CHECK(substitutions_per_team >= 0 && substitutions_per_team <= kMaxSubstitutionsPerTeam &&
+                substitutions_per_team <= bench_per_team && substitutions_per_team < players_per_team,
+            "people.substitutions_per_team must be in 0..{} and at most bench_per_team and the outfield starters",
+            kMaxSubstitutionsPerTeam);
   IPT_CHECK(referees >= 0 && referees <= 3, "people.referees must be in 0..3");
   IPT_CHECK(min_height_m > 1.0 && max_height_m >= min_height_m && max_height_m < 2.5,
             "people heights must satisfy 1.0 < min_height_m <= max_height_m < 2.5");
@@ -120,6 +124,7 @@ SimConfig LoadSimConfig(const std::filesystem::path& path) {
     auto& p = c.people;
     s.Read("players_per_team", &p.players_per_team);
     s.Read("bench_per_team", &p.bench_per_team);
+    s.Read("substitutions_per_team", &p.substitutions_per_team);
     s.Read("referees", &p.referees);
     s.Read("min_height_m", &p.min_height_m);
     s.Read("max_height_m", &p.max_height_m);

@@ -12,8 +12,10 @@
 namespace ipt::sim {
 
 struct PeopleOptions {
+  static constexpr int kMaxSubstitutionsPerTeam = 5;  // the Laws of the Game's most
   int players_per_team = 11;      // on the pitch, goalkeeper included
-  int bench_per_team = 5;         // roster entries that never play (identity distractors)
+  int bench_per_team = 5;         // roster entries who start on the bench (identity distractors)
+  int substitutions_per_team = 0; // bench players who come on for an outfield starter
   int referees = 3;               // 1 = referee only; 2..3 adds assistants on the touchlines
   double min_height_m = 1.65;     // body heights are uniform in [min, max]
   double max_height_m = 1.95;

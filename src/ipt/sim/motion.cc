@@ -25,6 +25,10 @@ constexpr double kWanderTimeS = 6.0;
 constexpr double kArriveRadiusM = 4.0;         // decelerate within this distance of a target
 constexpr double kCornerSpotOffsetM = 0.5;     // the ball is placed this far inside both lines
 constexpr double kThrowInMinOffM = 0.3, kThrowInMaxOffM = 2.5;  // thrower's distance off the line
+constexpr double kOffTheLineM = 1.0;           // where a substituted player leaves / his substitute enters
+constexpr double kLeftPitchRadiusM = 0.5;      // this close to that point he has left
+// Substitutions are called uniformly in this part of the match (after the warm-up).
+constexpr double kFirstCallFraction = 0.1, kLastCallFraction = 0.5;
 
 double Wrap(double a) {
   while (a > kPi) a -= 2 * kPi;
@@ -33,15 +37,26 @@ double Wrap(double a) {
 }
 
 enum class Phase { kOpenPlay, kSetPiece };
+// kLeaving: called off, walking off the pitch (rendered, out of play).
+enum class Presence { kPlaying, kLeaving, kWaiting, kGone };
+
+struct ScheduledSubstitution {
+  PlannedSubstitution who;
+  double call_time_s = 0;          // simulation time, warm-up included
+  bool called = false, done = false;
+  Eigen::Vector2d exit_m{0, 0};    // set when called
+};
 enum class SetPiece { kKickoff, kThrowIn, kGoalKick, kCorner };
 
 class Simulator {
  public:
   Simulator(const std::vector<SimPerson>& people, const MotionOptions& o,
-            const geometry::PitchDims& pitch, double fps, uint64_t seed)
-      : people_(people), o_(o), pitch_(pitch), dt_(1.0 / fps), rng_(seed) {
+            const geometry::PitchDims& pitch, double fps, uint64_t seed,
+            std::vector<ScheduledSubstitution> schedule)
+      : people_(people), o_(o), pitch_(pitch), dt_(1.0 / fps), rng_(seed), schedule_(std::move(schedule)) {
     const size_t n = people.size();
     state_.resize(n);
+    presence_.assign(n, Presence::kPlaying);
     wander_.assign(n, Eigen::Vector2d::Zero());
     cooldown_.assign(n, 0.0);
     for (size_t i = 0; i < n; ++i) {
@@ -50,6 +65,11 @@ class Simulator {
       state_[i].facing_rad = people_[i].team == 1 ? kPi : 0.0;
       state_[i].gait_phase_rad = rng_.Uniform(0, 2 * kPi);
     }
+    for (const ScheduledSubstitution& s : schedule_) {
+      IPT_ASSERT(s.who.off >= 0 && s.who.on >= 0 && static_cast<size_t>(std::max(s.who.off, s.who.on)) < n);
+      presence_[s.who.on] = Presence::kWaiting;
+      state_[s.who.on].pos_m = EntrySpot();
+    }
     ball_pos_ = Center();
     StartSetPiece(SetPiece::kKickoff, Center(), rng_.UniformInt(0, 1));
   }
@@ -57,6 +77,9 @@ class Simulator {
   FrameState Snapshot() const {
     FrameState f;
     f.people = state_;
+    for (size_t i = 0; i < state_.size(); ++i) {
+      f.people[i].present = presence_[i] == Presence::kPlaying || presence_[i] == Presence::kLeaving;
+    }
     f.ball.pos_m = ball_pos_;
     f.ball.height_m = ball_height_;
     return f;
@@ -64,6 +87,7 @@ class Simulator {
 
   void Step() {
     time_ += dt_;
+    Substitute();
     for (double& c : cooldown_) c = std::max(0.0, c - dt_);
     UpdateWander();
     std::vector<Eigen::Vector2d> target(people_.size());
@@ -81,6 +105,39 @@ class Simulator {
   static double AttackSign(int team) { return team == 0 ? 1.0 : -1.0; }
   double OwnGoalX(int team) const { return team == 0 ? 0.0 : L(); }
   double MaxSpeed(size_t i) const { return o_.max_speed_mps * people_[i].speed_factor; }
+  bool InPlay(size_t i) const { return presence_[i] == Presence::kPlaying; }
+  bool Present(size_t i) const { return presence_[i] == Presence::kPlaying || presence_[i] == Presence::kLeaving; }
+  // The halfway line just off the near touchline, where the benches are.
+  Eigen::Vector2d EntrySpot() const { return {L() / 2, W() + kOffTheLineM}; }
+  // Just off the touchline nearest to `from`, level with it.
+  Eigen::Vector2d ExitSpot(const Eigen::Vector2d& from) const {
+    return {std::clamp(from.x(), 0.0, L()), from.y() < W() / 2 ? -kOffTheLineM : W() + kOffTheLineM};
+  }
+
+  void Substitute() {
+    for (ScheduledSubstitution& s : schedule_) {
+      const int off = s.who.off, on = s.who.on;
+      if (!s.called && time_ >= s.call_time_s && InPlay(off)) {
+        s.called = true;
+        s.exit_m = ExitSpot(state_[off].pos_m);
+        presence_[off] = Presence::kLeaving;
+        if (owner_ == off) owner_ = -1;  // the ball runs on, loose
+        if (receiver_ == off) receiver_ = -1;
+        if (taker_ == off) {
+          auto near = Nearest(set_piece_team_, set_piece_spot_, 1);
+          taker_ = near.empty() ? -1 : static_cast<int>(near[0]);
+        }
+      }
+      if (s.called && !s.done && (state_[off].pos_m - s.exit_m).norm() < kLeftPitchRadiusM) {
+        s.done = true;
+        presence_[off] = Presence::kGone;
+        presence_[on] = Presence::kPlaying;
+        state_[on].pos_m = EntrySpot();
+        state_[on].vel_mps.setZero();
+        state_[on].facing_rad = -kPi / 2;  // towards the pitch (-z)
+      }
+    }
+  }
 
   Eigen::Vector2d HomePosition(size_t i, const Eigen::Vector2d& ball) const {
     const SimPerson& p = people_[i];
@@ -109,7 +166,7 @@ class Simulator {
       int defending = far ? 0 : 1;
       std::vector<double> xs;
       for (size_t k = 0; k < people_.size(); ++k) {
-        if (people_[k].team == defending) xs.push_back(state_[k].pos_m.x());
+        if (people_[k].team == defending && InPlay(k)) xs.push_back(state_[k].pos_m.x());
       }
       std::sort(xs.begin(), xs.end());
       double line = xs.empty() ? L() / 4 : (far ? xs[std::min<size_t>(1, xs.size() - 1)]
@@ -134,7 +191,7 @@ class Simulator {
   std::vector<size_t> Nearest(int team, const Eigen::Vector2d& point, int k) const {
     std::vector<size_t> idx;
     for (size_t i = 0; i < people_.size(); ++i) {
-      if (people_[i].team == team && people_[i].role == Role::kOutfield) idx.push_back(i);
+      if (people_[i].team == team && people_[i].role == Role::kOutfield && InPlay(i)) idx.push_back(i);
     }
     std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
       return (state_[a].pos_m - point).squaredNorm() < (state_[b].pos_m - point).squaredNorm();
@@ -143,7 +200,21 @@ class Simulator {
     return idx;
   }
 
+  // Play decides where everyone goes; who is not in play is then sent off or kept still.
   void ChooseTargets(std::vector<Eigen::Vector2d>* target, std::vector<double>* speed) {
+    ChoosePlayTargets(target, speed);
+    for (const ScheduledSubstitution& s : schedule_) {
+      if (presence_[s.who.off] == Presence::kLeaving) {
+        (*target)[s.who.off] = s.exit_m;
+        (*speed)[s.who.off] = o_.jog_speed_mps;
+      }
+    }
+    for (size_t i = 0; i < people_.size(); ++i) {
+      if (!Present(i)) (*target)[i] = state_[i].pos_m, (*speed)[i] = 0;
+    }
+  }
+
+  void ChoosePlayTargets(std::vector<Eigen::Vector2d>* target, std::vector<double>* speed) {
     const size_t n = people_.size();
     for (size_t i = 0; i < n; ++i) {
       if (people_[i].team < 0) {
@@ -182,7 +253,7 @@ class Simulator {
         }
         // A goalkeeper claims loose balls in his own box.
         for (size_t i = 0; i < n; ++i) {
-          if (people_[i].team == team && people_[i].role == Role::kGoalkeeper &&
+          if (people_[i].team == team && people_[i].role == Role::kGoalkeeper && InPlay(i) &&
               std::abs(ball_pos_.x() - OwnGoalX(team)) < pitch::kPenaltyAreaDepthM &&
               std::abs(ball_pos_.y() - W() / 2) < pitch::kPenaltyAreaHalfWidthM) {
             (*target)[i] = predicted;
@@ -206,7 +277,7 @@ class Simulator {
       size_t k = 0;
       std::vector<size_t> attackers;
       for (size_t i = 0; i < n; ++i) {
-        if (people_[i].team != set_piece_team_ || people_[i].role != Role::kOutfield ||
+        if (people_[i].team != set_piece_team_ || people_[i].role != Role::kOutfield || !InPlay(i) ||
             static_cast<int>(i) == taker_) continue;
         if (people_[i].formation_slot.x() < 0.21 && k++ < 2) continue;  // stay back
         (*target)[i] = corner_spots_[i];
@@ -215,7 +286,7 @@ class Simulator {
       }
       size_t a = 0;
       for (size_t i = 0; i < n; ++i) {
-        if (people_[i].team != 1 - set_piece_team_ || people_[i].role != Role::kOutfield) continue;
+        if (people_[i].team != 1 - set_piece_team_ || people_[i].role != Role::kOutfield || !InPlay(i)) continue;
         if (attackers.empty()) break;
         size_t marked = attackers[a++ % attackers.size()];
         (*target)[i] = corner_spots_[marked] + Eigen::Vector2d(s * 0.8, rng_.Uniform(-0.3, 0.3));
@@ -249,7 +320,9 @@ class Simulator {
       desired[i] = d > 1e-9 ? Eigen::Vector2d(to / d * v) : Eigen::Vector2d::Zero();
     }
     for (size_t i = 0; i < n; ++i) {  // personal space
+      if (!Present(i)) continue;
       for (size_t j = i + 1; j < n; ++j) {
+        if (!Present(j)) continue;
         Eigen::Vector2d d = state_[i].pos_m - state_[j].pos_m;
         double dist = d.norm();
         if (dist < kPersonalSpaceM && dist > 1e-6) {
@@ -262,6 +335,7 @@ class Simulator {
     const double max_dv = o_.max_accel_mps2 * dt_;
     const double max_turn = DegToRad(o_.max_turn_rate_deg_s) * dt_;
     for (size_t i = 0; i < n; ++i) {
+      if (!Present(i)) continue;
       PersonState& s = state_[i];
       Eigen::Vector2d dv = desired[i] - s.vel_mps;
       if (dv.norm() > max_dv) dv *= max_dv / dv.norm();
@@ -301,13 +375,13 @@ class Simulator {
     double best = -1e9;
     int receiver = -1;
     for (size_t i = 0; i < people_.size(); ++i) {
-      if (static_cast<int>(i) == passer || people_[i].team != team) continue;
+      if (static_cast<int>(i) == passer || people_[i].team != team || !InPlay(i)) continue;
       Eigen::Vector2d d = state_[i].pos_m - state_[passer].pos_m;
       double dist = d.norm();
       if (dist < 6 || dist > 45) continue;
       double space = 1e9;
       for (size_t k = 0; k < people_.size(); ++k) {
-        if (people_[k].team == 1 - team) space = std::min(space, (state_[k].pos_m - state_[i].pos_m).norm());
+        if (people_[k].team == 1 - team && InPlay(k)) space = std::min(space, (state_[k].pos_m - state_[i].pos_m).norm());
       }
       double score = 0.08 * s * d.x() - 0.03 * std::abs(dist - 18) + 0.15 * std::min(space, 8.0) +
                      rng_.Normal(0, 0.6) - (people_[i].role == Role::kGoalkeeper ? 1.5 : 0.0);
@@ -350,7 +424,7 @@ class Simulator {
     taker_ = -1;
     if (kind == SetPiece::kGoalKick) {
       for (size_t i = 0; i < people_.size(); ++i) {
-        if (people_[i].team == team && people_[i].role == Role::kGoalkeeper) taker_ = static_cast<int>(i);
+        if (people_[i].team == team && people_[i].role == Role::kGoalkeeper && InPlay(i)) taker_ = static_cast<int>(i);
       }
     }
     if (taker_ < 0) {
@@ -428,7 +502,7 @@ class Simulator {
     double best_d = kControlRadiusM;
     if (ball_height_ < kControlMaxHeightM) {
       for (size_t i = 0; i < people_.size(); ++i) {
-        if (people_[i].team < 0 || cooldown_[i] > 0) continue;
+        if (people_[i].team < 0 || cooldown_[i] > 0 || !InPlay(i)) continue;
         double d = (state_[i].pos_m - ball_pos_).norm();
         if (d < best_d) best_d = d, best = static_cast<int>(i);
       }
@@ -479,6 +553,8 @@ class Simulator {
   Rng rng_;
   double time_ = 0;
   std::vector<PersonState> state_;
+  std::vector<Presence> presence_;
+  std::vector<ScheduledSubstitution> schedule_;
   std::vector<Eigen::Vector2d> wander_;
   std::vector<double> cooldown_;
   Eigen::Vector2d ball_pos_{0, 0}, ball_vel_{0, 0};
@@ -497,14 +573,25 @@ class Simulator {
 std::vector<FrameState> SimulateMotion(const std::vector<SimPerson>& people,
                                        const MotionOptions& options,
                                        const geometry::PitchDims& pitch, double fps,
-                                       int frame_count, uint64_t seed) {
+                                       int frame_count, uint64_t seed,
+                                       const std::vector<PlannedSubstitution>& substitutions) {
   options.Check();
   IPT_CHECK(fps > 0 && frame_count >= 0, "fps must be > 0 and frame_count >= 0");
-  Simulator sim(people, options, pitch, fps, seed);
+  // Warm up so that frame 1 already shows play, not the initial placement.
+  const int warm_up_steps = static_cast<int>(3 * fps);
+  // Call times from a stream of their own: play draws what it drew without them.
+  std::vector<ScheduledSubstitution> schedule;
+  Rng schedule_rng(seed ^ 0x5ab5717u);
+  for (const PlannedSubstitution& who : substitutions) {
+    ScheduledSubstitution s;
+    s.who = who;
+    s.call_time_s = (warm_up_steps + schedule_rng.Uniform(kFirstCallFraction, kLastCallFraction) * frame_count) / fps;
+    schedule.push_back(s);
+  }
+  Simulator sim(people, options, pitch, fps, seed, std::move(schedule));
   std::vector<FrameState> frames;
   frames.reserve(frame_count);
-  // Warm up so that frame 1 already shows play, not the initial placement.
-  for (int i = 0; i < static_cast<int>(3 * fps); ++i) sim.Step();
+  for (int i = 0; i < warm_up_steps; ++i) sim.Step();
   for (int f = 0; f < frame_count; ++f) {
     frames.push_back(sim.Snapshot());
     sim.Step();

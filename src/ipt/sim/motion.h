@@ -18,6 +18,9 @@ struct PersonState {
   Eigen::Vector2d vel_mps{0, 0};  // (dx/dt, dz/dt)
   double facing_rad = 0;          // body facing direction (cos, sin) in the (x, z) plane
   double gait_phase_rad = 0;      // running cycle phase for the limb animation
+  // False for a substitute before he comes on and for a player after he went off:
+  // such a person is neither rendered nor annotated.
+  bool present = true;
 };
 
 struct BallState {
@@ -31,9 +34,16 @@ struct FrameState {
 };
 
 // Simulates `frame_count` frames at `fps`. Deterministic for a seed.
+// Substitutions: each is called at a random time in the first half of the match (its
+// `off` player then jogs off by the nearest touchline and plays no more); when he
+// has left, `on` enters at the halfway line on the near touchline (z = width, the
+// benches' side) and takes his place. A substitution called too late to finish
+// within the match does not happen. Without substitutions the frames are the same
+// as they were before substitutions existed.
 std::vector<FrameState> SimulateMotion(const std::vector<SimPerson>& people,
                                        const MotionOptions& options,
                                        const geometry::PitchDims& pitch, double fps,
-                                       int frame_count, uint64_t seed);
+                                       int frame_count, uint64_t seed,
+                                       const std::vector<PlannedSubstitution>& substitutions = {});
 
 }  // namespace ipt::sim

@@ -87,6 +87,13 @@ cv::Vec3b RandomHair(Rng& rng) {
   return kHair[rng.UniformInt(0, 4)];
 }
 
+void WearKit(const TeamKit& kit, Appearance* look) {
+  look->shirt = kit.shirt;
+  look->shorts = kit.shorts;
+  look->socks = kit.socks;
+  look->number = ContrastingNumber(kit.shirt);
+}
+
 Appearance MakeBody(const PeopleOptions& o, Rng& rng) {
   Appearance a;
   a.height_m = rng.Uniform(o.min_height_m, o.max_height_m);
@@ -143,7 +150,7 @@ People MakePeople(const PeopleOptions& o, Rng& rng) {
                                   : (team == 0 ? io::Category::kTeamA : io::Category::kTeamB);
       entry.jersey = numbers[k];
       entry.name = fmt::format("{} #{}", team == 0 ? people.team_a_name : people.team_b_name, numbers[k]);
-      entry.starts = k < o.players_per_team;  // the bench never comes on (no substitutions)
+      entry.starts = k < o.players_per_team;
       people.roster.push_back(entry);
       if (k >= o.players_per_team) continue;  // bench
 
@@ -157,12 +164,10 @@ People MakePeople(const PeopleOptions& o, Rng& rng) {
         p.look.shorts = Darker(p.look.shirt, 0.5);
         p.look.socks = p.look.shirt;
         p.look.long_sleeves = true;
+        p.look.number = ContrastingNumber(p.look.shirt);
       } else {
-        p.look.shirt = kits[team].shirt;
-        p.look.shorts = kits[team].shorts;
-        p.look.socks = kits[team].socks;
+        WearKit(kits[team], &p.look);
       }
-      p.look.number = ContrastingNumber(p.look.shirt);
       // 11-a-side slots; fewer players take the first slots.
       int slot = std::min(k, 10);
       p.formation_slot = Eigen::Vector2d(kFormation442[slot][0] + rng.Uniform(-0.02, 0.02),
@@ -192,6 +197,28 @@ People MakePeople(const PeopleOptions& o, Rng& rng) {
     p.speed_factor = rng.Uniform(0.8, 0.9);
     people.roster.push_back(p.entry);
     people.on_pitch.push_back(p);
+  }
+  // Substitutes last, so that a match without them draws exactly what it drew before
+  // they existed: the first bench players come on, each for a different outfield starter.
+  for (int team = 0; team < 2 && o.substitutions_per_team > 0; ++team) {
+    const int first_starter = team * o.players_per_team;
+    std::vector<int> outfield;  // indices into on_pitch
+    for (int k = 1; k < o.players_per_team; ++k) outfield.push_back(first_starter + k);
+    for (int s = 0; s < o.substitutions_per_team; ++s) {
+      const int pick = rng.UniformInt(s, static_cast<int>(outfield.size()) - 1);  // partial shuffle
+      std::swap(outfield[s], outfield[pick]);
+      const SimPerson& off = people.on_pitch[outfield[s]];
+      SimPerson p;
+      p.entry = people.roster[team * (o.players_per_team + o.bench_per_team) + o.players_per_team + s];
+      p.team = team;
+      p.role = Role::kOutfield;
+      p.look = MakeBody(o, rng);
+      WearKit(kits[team], &p.look);
+      p.formation_slot = off.formation_slot;  // he takes the position of the man he replaces
+      p.speed_factor = rng.Uniform(0.85, 1.0);
+      people.substitutions.push_back({outfield[s], static_cast<int>(people.on_pitch.size())});
+      people.on_pitch.push_back(p);
+    }
   }
   return people;
 }

@@ -32,9 +32,18 @@ struct SimPerson {
   double speed_factor = 1.0;  // fraction of MotionOptions::max_speed_mps this person reaches
 };
 
+// A bench player who comes on for a starter (motion.h decides when: the starter
+// leaves by the nearest touchline, the substitute then enters at the halfway line).
+struct PlannedSubstitution {
+  int off = -1, on = -1;  // indices into People::on_pitch
+};
+
 struct People {
-  std::vector<SimPerson> on_pitch;       // everyone rendered, in roster order
-  std::vector<io::RosterEntry> roster;   // on_pitch entries plus the bench
+  // Everyone who may be rendered: the starters in roster order, the referees, then
+  // the substitutes (absent until they come on).
+  std::vector<SimPerson> on_pitch;
+  std::vector<io::RosterEntry> roster;   // starters, bench (substitutes included), referees
+  std::vector<PlannedSubstitution> substitutions;
   std::string team_a_name, team_b_name;
 };
 

@@ -677,6 +677,7 @@ void CameraRenderer::DrawScene(const FrameState& state, const std::vector<SimPer
   const Eigen::Vector3d center = camera_.center_in_pitch();
   // Shadows lie on the ground below everybody.
   for (size_t i = 0; i < people.size(); ++i) {
+    if (!state.people[i].present) continue;
     DrawShadow(geometry::PitchPoint(state.people[i].pos_m), people[i].look.height_m, kPersonShadowRadiusM, img);
   }
   DrawShadow(geometry::PitchPoint(state.ball.pos_m), 2 * kBallRadiusM, kBallRadiusM, img);
@@ -684,7 +685,7 @@ void CameraRenderer::DrawScene(const FrameState& state, const std::vector<SimPer
   const Eigen::Vector3d ball = geometry::PitchPoint(state.ball.pos_m, state.ball.height_m + kBallRadiusM);
   std::vector<std::pair<double, size_t>> order;
   for (size_t i = 0; i < people.size(); ++i) {
-    order.emplace_back((geometry::PitchPoint(state.people[i].pos_m) - center).squaredNorm(), i);
+    if (state.people[i].present) order.emplace_back((geometry::PitchPoint(state.people[i].pos_m) - center).squaredNorm(), i);
   }
   order.emplace_back((ball - center).squaredNorm(), people.size());
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <set>
@@ -46,7 +47,8 @@ std::vector<io::Annotation> AnnotateFrame(const FrameState& state, const std::ve
     const Eigen::Vector3d foot = geometry::PitchPoint(state.people[i].pos_m);
     const Eigen::Vector3d head = geometry::PitchPoint(state.people[i].pos_m, people[i].look.height_m);
     auto f = panorama.PixelFromPitch(foot), h = panorama.PixelFromPitch(head);
-    if (!f || !h) {  // a point at the rig centre itself: no box, occludes nothing
+    // Nobody there (off the pitch), or a point at the rig centre itself: no box, occludes nothing.
+    if (!state.people[i].present || !f || !h) {
       boxes[i] = {0, -1, 0, -1, 0};
       continue;
     }
@@ -87,6 +89,7 @@ std::vector<io::Annotation> AnnotateFrame(const FrameState& state, const std::ve
   };
   std::vector<io::Annotation> rows;
   for (size_t i = 0; i < n; ++i) {
+    if (!state.people[i].present) continue;
     io::Annotation a;
     a.frame = frame;
     a.person_id = people[i].entry.player_id;
@@ -118,6 +121,21 @@ std::vector<io::Annotation> AnnotateFrame(const FrameState& state, const std::ve
   return rows;
 }
 
+std::vector<io::Substitution> SubstitutionsMade(const People& people, const std::vector<FrameState>& frames) {
+  std::vector<io::Substitution> made;
+  for (const PlannedSubstitution& s : people.substitutions) {
+    for (size_t f = 0; f < frames.size(); ++f) {
+      if (!frames[f].people[s.on].present) continue;
+      IPT_ASSERT(f > 0 && !frames[f].people[s.off].present && frames[f - 1].people[s.off].present);
+      made.push_back({static_cast<int>(f) + 1, people.on_pitch[s.off].entry.player_id,
+                      people.on_pitch[s.on].entry.player_id});
+      break;
+    }
+  }
+  std::stable_sort(made.begin(), made.end(), [](const auto& a, const auto& b) { return a.frame < b.frame; });
+  return made;
+}
+
 int MatchFrameCount(double seconds, double fps) {
   IPT_CHECK(seconds > 0 && seconds <= limits::kMaxMatchSeconds,
             "the match length must be in (0, {}] seconds (12 hours), got {}", limits::kMaxMatchSeconds, seconds);
@@ -138,7 +156,8 @@ SyntheticMatch SimulateMatch(const SimConfig& config, uint64_t seed, double seco
   SyntheticMatch m;
   Rng rng(seed);
   m.people = MakePeople(config.people, rng);
-  m.frames = SimulateMotion(m.people.on_pitch, config.motion, config.pitch, config.fps, frame_count, rng.Bits());
+  m.frames = SimulateMotion(m.people.on_pitch, config.motion, config.pitch, config.fps, frame_count, rng.Bits(),
+                            m.people.substitutions);
 
   geometry::Rig rig = geometry::MakeDefaultRig(config.rig, config.pitch);
   io::MatchInfo& info = m.info;
@@ -151,6 +170,7 @@ SyntheticMatch SimulateMatch(const SimConfig& config, uint64_t seed, double seco
   info.team_a_name = m.people.team_a_name;
   info.team_b_name = m.people.team_b_name;
   info.roster = m.people.roster;
+  info.substitutions = SubstitutionsMade(m.people, m.frames);
 
   geometry::Panorama panorama(rig, config.panorama);
   for (int f = 0; f < frame_count; ++f) {

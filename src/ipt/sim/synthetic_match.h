@@ -23,6 +23,10 @@ struct SyntheticMatch {
   std::vector<io::Annotation> annotations;
 };
 
+// The substitutions of `people` that happened within `frames`, in match.yaml's
+// terms (frame 1-based: the substitute's first frame), in frame order.
+std::vector<io::Substitution> SubstitutionsMade(const People& people, const std::vector<FrameState>& frames);
+
 // Frames of a match of `seconds` at `fps` (at least 1). Throws ipt::Error for a
 // length outside (0, limits::kMaxMatchSeconds] or more than limits::kMaxFrames frames.
 int MatchFrameCount(double seconds, double fps);

@@ -58,6 +58,62 @@ TEST(SyntheticMatch, PeopleRosterAndAnnotations) {
   EXPECT_GT(in_view, 0.9 * m.annotations.size());
 }
 
+// Substitutes: each starter called off walks off by the nearest touchline, his
+// substitute enters at the halfway line on the near side in the next frame, wears
+// his team's kit and the bench entry's number; match.yaml says so and its own
+// checks (line-up, annotations) accept what the sim wrote.
+TEST(SyntheticMatch, SubstitutesComeOnWhenTheirManHasLeft) {
+  SimConfig config;
+  config.fps = 10;
+  config.people.substitutions_per_team = 2;
+  const int kStarters = 25;
+  for (uint64_t seed : {3u, 4u}) {
+    SyntheticMatch m = SimulateMatch(config, seed, 60.0);
+    ASSERT_EQ(m.people.on_pitch.size(), kStarters + 4u);
+    ASSERT_EQ(m.info.substitutions.size(), 4u) << "seed " << seed;  // called within 30 s, done within 30 more
+    const fs::path yaml = testing::FreshTempDir("synth_subs") / io::kMatchYamlName;
+    io::WriteMatchYaml(m.info, yaml);
+    io::MatchInfo read;
+    ASSERT_NO_THROW(read = io::ReadMatchYaml(yaml));  // its line-up checks
+    ASSERT_EQ(read.substitutions.size(), 4u);
+    for (int k = 0; k < 4; ++k) EXPECT_EQ(read.substitutions[k].player_in, m.info.substitutions[k].player_in);
+    EXPECT_NO_THROW(io::CheckAnnotationsAgainstRoster(m.annotations, m.info, "sim"));
+    std::map<int, std::vector<const io::Annotation*>> rows_of;  // player id -> rows in frame order
+    for (const auto& a : m.annotations) rows_of[a.person_id].push_back(&a);
+    std::set<int> off_ids;
+    for (const io::Substitution& s : m.info.substitutions) {
+      const SimPerson* on = nullptr;
+      for (const auto& p : m.people.on_pitch) on = p.entry.player_id == *s.player_in ? &p : on;
+      ASSERT_NE(on, nullptr);
+      EXPECT_FALSE(on->entry.starts);
+      EXPECT_TRUE(off_ids.insert(s.player_out).second) << "one substitution per player";
+      const auto& off_rows = rows_of.at(s.player_out);
+      const auto& on_rows = rows_of.at(*s.player_in);
+      EXPECT_EQ(off_rows.back()->frame, s.frame - 1);
+      EXPECT_EQ(on_rows.front()->frame, s.frame);
+      EXPECT_EQ(on_rows.back()->frame, m.info.frame_count);
+      EXPECT_EQ(static_cast<int>(on_rows.size()), m.info.frame_count - s.frame + 1);
+      EXPECT_EQ(off_rows.back()->category, on_rows.front()->category);
+      EXPECT_EQ(on_rows.front()->jersey, on->entry.jersey);
+      // Off by a touchline, on at the halfway line beyond the near one.
+      const double off_z = off_rows.back()->z_m, width = config.pitch.width_m;
+      EXPECT_LT(std::min(std::abs(off_z + 1.0), std::abs(off_z - width - 1.0)), 0.6) << off_z;
+      const double one_step_m = config.motion.max_speed_mps / config.fps;  // he enters, then takes a step
+      EXPECT_LT(std::hypot(on_rows.front()->x_m - config.pitch.length_m / 2, on_rows.front()->z_m - width - 1.0),
+                one_step_m);
+      // The substitute moves no faster than anyone may.
+      for (size_t k = 1; k < on_rows.size(); ++k) {
+        const double step = std::hypot(on_rows[k]->x_m - on_rows[k - 1]->x_m, on_rows[k]->z_m - on_rows[k - 1]->z_m);
+        ASSERT_LE(step, config.motion.max_speed_mps / config.fps + 0.2);
+      }
+    }
+    // Everyone else plays throughout; at most 22 players and the referees in any frame.
+    std::map<int, int> per_frame;
+    for (const auto& a : m.annotations) ++per_frame[a.frame];
+    for (const auto& [frame, count] : per_frame) EXPECT_EQ(count, kStarters) << "frame " << frame;
+  }
+}
+
 TEST(SyntheticMatch, KitSimilarityBringsTeamShirtsTogether) {
   auto shirt_distance = [](double similarity) {
     PeopleOptions o;

@@ -143,6 +143,7 @@ std::string MatchContentHash(const fs::path& dir) {
   match.name.clear();
   match.roster.clear();
   match.substitutions.clear();
+  match.substitution_tolerance_seconds = defaults.substitution_tolerance_seconds;
   match.team_a_name = defaults.team_a_name;
   match.team_b_name = defaults.team_b_name;
   Sha256 h;

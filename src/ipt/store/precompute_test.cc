@@ -141,6 +141,7 @@ TEST(Precompute, KeysFollowWhatTheLayersReadOfMatchYaml) {
               x.name = "renamed";
               x.team_a_name = "Reds";
               x.roster = {{1, io::Category::kTeamA, 9, "A9"}, {2, io::Category::kTeamA, 10, "A10", std::nullopt, false}};
+              x.substitution_tolerance_seconds = 30;  // (this one-frame match has no room for substitutions)
             }),
             before);
   // Comments are not content either: the canonical text is hashed.

@@ -193,6 +193,7 @@ TEST(FragmentLinks, ANameIsNotCarriedPastASubstitution) {
   match.frame_count = 100;
   match.roster = {{5, io::Category::kTeamA, 7, "a7"}, {6, io::Category::kTeamA, 9, "a9", std::nullopt, false}};
   match.substitutions = {{11, 5, 6}};
+  match.substitution_tolerance_seconds = 0;  // exact frames
   for (const bool forward : {true, false}) {
     SCOPED_TRACE(forward);
     std::vector<eval::PipelineRow> rows;

@@ -177,6 +177,20 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       return e.category == category && match.PlaysThroughout(e, frames);
     });
   };
+  // Whether merging `identity` into `merged` loses the player its numbers name (at least
+  // min_player_probability, as step 3 names): he plays throughout the identity's frames
+  // but not the merged ones. An outfield player going off and his substitute are told
+  // apart so, since their team-mates play throughout both.
+  auto loses_its_player = [&](int identity, const std::vector<int>& merged) {
+    const auto [number, p] = MostLikelyNumber(evidence[identity]);
+    if (p < options.min_player_probability) return false;
+    const io::Category category = tracks[members[identity].front()].category;
+    return std::any_of(match.roster.begin(), match.roster.end(), [&](const io::RosterEntry& e) {
+      return e.category == category && e.jersey == number &&
+             match.PlaysThroughout(e, FramesOf(members[identity], tracks)) &&
+             !match.PlaysThroughout(e, FramesOf(merged, tracks));
+    });
+  };
   auto sure_number = [&](int identity) {
     const auto [number, p] = MostLikelyNumber(evidence[identity]);
     return p > options.jersey_veto_probability ? number : -1;
@@ -205,6 +219,10 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     }
     if (someone_plays(members[x]) && someone_plays(members[y]) && !someone_plays(merged)) {
       log_pair(k, "no one plays throughout the joined identity (a substitution)");
+      continue;
+    }
+    if (loses_its_player(x, merged) || loses_its_player(y, merged)) {
+      log_pair(k, "the player one side's numbers name does not play throughout the joined identity (a substitution)");
       continue;
     }
     const int number_x = sure_number(x), number_y = sure_number(y);

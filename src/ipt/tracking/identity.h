@@ -14,9 +14,9 @@
 //    max_speed_mps), and unless each is surer than jersey_veto_probability of another
 //    number (P(number) over all 100, combined as in 3.), or someone of the category plays
 //    throughout each but no one throughout the merged one (a substitution: the goalkeeper
-//    going off and the one coming on; outfield players going off and coming on are kept
-//    apart only by their numbers, as any two players, since their team-mates play
-//    throughout both).
+//    going off and the one coming on), or the player one side's numbers name (at least
+//    min_player_probability) plays throughout that side but not the merged one (an
+//    outfield player going off and his substitute, whose team-mates play throughout both).
 // 3. Names: per category, a linear sum assignment of identities to the roster entries of
 //    that category (at most one identity per entry, so a player is in one place per
 //    frame) who play throughout the identity's frames (the line-up and substitutions of

@@ -33,6 +33,7 @@ io::MatchInfo MatchWithSubstitution() {
   m.frame_count = 400;
   m.roster.push_back({5, io::Category::kTeamA, 42, "a42", std::nullopt, /*starts=*/false});
   m.substitutions = {{150, 2, 5}};
+  m.substitution_tolerance_seconds = 0;  // exact frames
   return m;
 }
 
@@ -421,6 +422,28 @@ TEST(Identity, OnlyPlayersOnThePitchAreNamed) {
   everyone.substitutions.clear();
   everyone.roster.back().starts = true;
   EXPECT_FALSE(ResolveIdentities(split, everyone, Constant(0.0f)).player_id[0]);
+}
+
+// An outfield player going off and his substitute coming on where he left: motion and
+// appearance would join them, and team-mates play throughout both; the number read on the
+// first keeps them apart (he would no longer be nameable), and each is named.
+TEST(Identity, APlayerGoingOffIsNotJoinedToHisSubstitute) {
+  const io::MatchInfo match = MatchWithSubstitution();  // #7 (player 2) off at 150, #42 (5) on
+  std::vector<IdentityTrack> tracks = {Track(1, 1, 149, {10, 10}, {52, 67}), Track(2, 152, 400, {52, 67}, {30, 20})};
+  tracks[0].jersey = Reads(7, 0.9f);
+  tracks[1].jersey = Reads(42, 0.3f);  // a weak reading: not sure enough to veto the merge
+  const IdentityResult r = ResolveIdentities(tracks, match, Constant(0.99f));
+  EXPECT_EQ(r.identities, 2);
+  EXPECT_EQ(r.player_id[0], 2);
+  EXPECT_EQ(r.player_id[1], 5);
+  // Without the substitution #7 plays throughout: one identity, named after him.
+  io::MatchInfo everyone = Match();
+  const IdentityResult one = ResolveIdentities(tracks, everyone, Constant(0.99f));
+  EXPECT_EQ(one.identities, 1);
+  EXPECT_EQ(one.player_id[1], 2);
+  // Nothing read on the first: the merge goes ahead (nobody to lose), named by the second's reading.
+  tracks[0].jersey = Unknown();
+  EXPECT_EQ(ResolveIdentities(tracks, match, Constant(0.99f)).identities, 1);
 }
 
 // Pieces the affinity left apart are joined by their name when their paths join: a number

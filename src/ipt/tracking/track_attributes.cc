@@ -286,6 +286,7 @@ void TrackAttributesOptions::Check() const {
   IPT_CHECK(min_confident_detections >= 0 && min_confident_detections <= limits::kMaxFrames,
             "min_confident_detections must be in [0, {}], got {}", limits::kMaxFrames, min_confident_detections);
   IPT_CHECK(InUnitInterval(confident_score), "confident_score must be in [0, 1], got {}", confident_score);
+  substitution_gaps.Check();
   number_changes.Check();
   name_splices.Check();
   fragment_links.Check();

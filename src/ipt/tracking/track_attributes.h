@@ -79,6 +79,7 @@
 #include "ipt/tracking/name_splices.h"
 #include "ipt/tracking/fragment_links.h"
 #include "ipt/tracking/number_changes.h"
+#include "ipt/tracking/substitution_gaps.h"
 #include "ipt/tracking/track_smoothing.h"
 
 namespace ipt::tracking {
@@ -198,8 +199,11 @@ struct TrackAttributesOptions {
   // of 0.9 drops most true tracks (this detector's scores for people lie mostly below).
   int min_confident_detections = 10;
   double confident_score = 0.6;  // in [0, 1]
+  // Tracks split at gaps a substitution may hide in, first of all, and never joined across
+  // them (substitution_gaps.h; key substitution_gap_touchline_m; the pipeline's match level).
+  SubstitutionGapOptions substitution_gaps;
   // Tracks split where their jersey reads change from one roster number to another
-  // (number_changes.h; keys number_change_*), first of all (the pipeline's match level).
+  // (number_changes.h; keys number_change_*), next (the pipeline's match level).
   NumberChangeOptions number_changes;
   // A player named on two tracks at once spliced where his path continues, after naming
   // (name_splices.h; keys name_splice_*; the pipeline's match level).

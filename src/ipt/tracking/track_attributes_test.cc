@@ -480,6 +480,7 @@ TEST(TrackAttributes, JerseyVoteReadsOnlyTheTeamsNumbers) {
   const int number_off = *lineup.roster.front().jersey;
   ASSERT_EQ(lineup.roster.front().category, io::Category::kTeamA);
   lineup.substitutions = {{51, lineup.roster.front().player_id, 14}};
+  lineup.substitution_tolerance_seconds = 0;  // exact frames
   const JerseySet before = TeamJerseys(lineup, io::Category::kTeamA, {1, 50});
   const JerseySet after = TeamJerseys(lineup, io::Category::kTeamA, {51, 100});
   const JerseySet across = TeamJerseys(lineup, io::Category::kTeamA, {40, 60});
@@ -576,6 +577,7 @@ TEST(TrackAttributes, RosterLookUp) {
   lineup.frame_count = 100;
   lineup.roster.push_back({14, io::Category::kTeamA, 33, "a33", std::nullopt, /*starts=*/false});
   lineup.substitutions = {{51, 2, 14}};
+  lineup.substitution_tolerance_seconds = 0;  // exact frames
   EXPECT_EQ(LookUpPlayerId(lineup, io::Category::kTeamA, 7, {1, 50}), 2);
   EXPECT_FALSE(LookUpPlayerId(lineup, io::Category::kTeamA, 7, {40, 60}));
   EXPECT_FALSE(LookUpPlayerId(lineup, io::Category::kTeamA, 33, {40, 60}));

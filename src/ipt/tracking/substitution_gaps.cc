@@ -1,0 +1,48 @@
+#include "ipt/tracking/substitution_gaps.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "ipt/util/check.h"
+
+namespace ipt::tracking {
+namespace {
+constexpr double kMaxTouchlineDistanceM = 100;  // more than half of any pitch's width
+
+// Metres from the nearer touchline; 0 on or beyond it.
+double TouchlineDistanceM(const io::MatchInfo& match, const Eigen::Vector2d& foot_m) {
+  return std::max(0.0, std::min(foot_m.y(), match.pitch.width_m - foot_m.y()));
+}
+}  // namespace
+
+void SubstitutionGapOptions::Check() const {
+  IPT_CHECK(std::isfinite(touchline_distance_m) && touchline_distance_m >= 0 &&
+                touchline_distance_m <= kMaxTouchlineDistanceM,
+            "touchline_distance_m must be in [0, {}], got {}", kMaxTouchlineDistanceM, touchline_distance_m);
+}
+
+bool IsSubstitutionGap(const io::MatchInfo& match, std::optional<io::Category> category, int a,
+                       const Eigen::Vector2d& a_m, int b, const Eigen::Vector2d& b_m,
+                       const SubstitutionGapOptions& options) {
+  if (!options.enabled() || b - a < 2) return false;
+  if (std::min(TouchlineDistanceM(match, a_m), TouchlineDistanceM(match, b_m)) > options.touchline_distance_m) {
+    return false;
+  }
+  return match.SubstitutionBetween(category, a, b);
+}
+
+std::vector<int> SubstitutionCutFrames(const std::vector<int>& frames, const std::vector<Eigen::Vector2d>& foot_m,
+                                       const io::MatchInfo& match, const SubstitutionGapOptions& options) {
+  IPT_ASSERT(frames.size() == foot_m.size());
+  std::vector<int> cuts;
+  if (!options.enabled() || match.substitutions.empty()) return cuts;
+  for (size_t k = 1; k < frames.size(); ++k) {
+    IPT_ASSERT(frames[k - 1] < frames[k]);
+    if (IsSubstitutionGap(match, std::nullopt, frames[k - 1], foot_m[k - 1], frames[k], foot_m[k], options)) {
+      cuts.push_back(frames[k]);
+    }
+  }
+  return cuts;
+}
+
+}  // namespace ipt::tracking
