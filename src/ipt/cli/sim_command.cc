@@ -104,7 +104,8 @@ void AddSimCommand(CLI::App& app) {
                   "training data (sim/jersey_scenes.h), as pictures OUT/scene-K.jpg and OUT/crops-K.png")
       ->check(CLI::Range(1, 1000))
       ->excludes("--seeds")
-      ->excludes("--vary");
+      ->excludes("--vary")
+      ->excludes("--substitutions");
   cmd->callback([args]() {
     if (args->jersey_scenes > 0) {
       CheckOutputNotInput(args->out, {args->config}, "--out");

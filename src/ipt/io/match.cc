@@ -155,14 +155,29 @@ const RosterEntry* MatchInfo::FindPerson(int player_id) const {
   return nullptr;
 }
 
+namespace {
+// The substitution tolerance in frames (ReadMatchYaml checks the seconds; a MatchInfo made
+// in code is checked here).
+int64_t ToleranceFrames(const MatchInfo& m) {
+  IPT_CHECK(std::isfinite(m.substitution_tolerance_seconds) && m.substitution_tolerance_seconds >= 0 &&
+                m.substitution_tolerance_seconds <= MatchInfo::kMaxSubstitutionToleranceSeconds,
+            "substitution_tolerance_seconds must be in [0, {}], got {}", MatchInfo::kMaxSubstitutionToleranceSeconds,
+            m.substitution_tolerance_seconds);
+  IPT_CHECK(std::isfinite(m.fps) && m.fps >= 0 && m.fps <= limits::kMaxFps, "fps must be in [0, {}], got {}",
+            limits::kMaxFps, m.fps);
+  return std::llround(m.substitution_tolerance_seconds * m.fps);
+}
+}  // namespace
+
 std::optional<FrameSpan> MatchInfo::PlayingFrames(const RosterEntry& entry) const {
   const int last = frame_count > 0 ? frame_count : std::numeric_limits<int>::max();
-  const int tolerance = static_cast<int>(std::lround(substitution_tolerance_seconds * fps));
+  const int64_t tolerance = ToleranceFrames(*this);
   std::optional<FrameSpan> span;
   if (entry.starts) span = FrameSpan{1, last};
   for (const Substitution& s : substitutions) {
-    if (s.player_in == entry.player_id) span = FrameSpan{std::max(1, s.frame - tolerance), last};
-    if (s.player_out == entry.player_id && span) span->last_frame = std::min<int64_t>(last, int64_t{s.frame} - 1 + tolerance);
+    if (s.player_in == entry.player_id) span = FrameSpan{static_cast<int>(std::max<int64_t>(1, s.frame - tolerance)), last};
+    if (s.player_out == entry.player_id && span)
+      span->last_frame = static_cast<int>(std::min<int64_t>(last, int64_t{s.frame} - 1 + tolerance));
   }
   return span;
 }
@@ -173,7 +188,7 @@ bool MatchInfo::PlaysThroughout(const RosterEntry& entry, const FrameSpan& frame
 }
 
 bool MatchInfo::SubstitutionBetween(std::optional<Category> category, int last_seen, int next_seen) const {
-  const int64_t tolerance = std::lround(substitution_tolerance_seconds * fps);
+  const int64_t tolerance = ToleranceFrames(*this);
   for (const Substitution& s : substitutions) {
     if (category) {
       const RosterEntry* out = FindPerson(s.player_out);
@@ -321,6 +336,11 @@ void ReadSubstitutions(const YamlReader& r, const YAML::Node& root, MatchInfo* m
   for (size_t i = 0; i < subs.size(); ++i) {
     const std::string f = "substitutions[" + std::to_string(i) + "]";
     const YAML::Node& n = subs[i];
+    for (const char* old_key : {"off", "on"}) {  // session 22's keys
+      if (n.IsMap() && n[old_key].IsDefined()) {
+        r.Fail(n[old_key], f + "." + old_key, "the keys are now 'out' and 'in' (YAML 1.1 reads off / on as booleans)");
+      }
+    }
     r.OnlyKeys(n, f, {"frame", "out", "in"});
     Substitution s;
     s.frame = r.Get<int>(n, "frame", f);

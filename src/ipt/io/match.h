@@ -52,11 +52,8 @@ struct RosterEntry {
   bool starts = true;
 };
 
-// One change of players (match.yaml `substitutions`): from `frame` on (1-based: the first
-// frame without `off`), player `off` no longer plays and player `on`, when given, does (a
-// sending-off has none). Player ids are the roster's.
-// match.yaml's `{frame, out, in}` (not off/on: YAML 1.1 readers such as PyYAML take
-// those keys for booleans).
+// One change of players (match.yaml `substitutions: [{frame, out, in}]`; not off/on:
+// YAML 1.1 readers such as PyYAML take those keys for booleans). Player ids are the roster's.
 struct Substitution {
   int frame = 1;                 // the first frame `player_out` no longer plays and `player_in` does
   int player_out = 0;

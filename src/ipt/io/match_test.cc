@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <fstream>
 #include <regex>
 
@@ -163,6 +164,11 @@ TEST(MatchYaml, SubstitutionToleranceWidensBothPlayersFrames) {
   EXPECT_EQ(m.PlayingFrames(*m.FindPerson(4))->first_frame, 1);
   EXPECT_EQ(m.PlayingFrames(*m.FindPerson(4))->last_frame, 50);
   EXPECT_FALSE(m.PlayingFrames(*m.FindPerson(5)).has_value());  // the bench stays the bench
+  // Checked where it is used, also when made in code.
+  m.substitution_tolerance_seconds = std::nan("");
+  EXPECT_THROW(m.PlayingFrames(*m.FindPerson(4)), Error);
+  m.substitution_tolerance_seconds = 601;
+  EXPECT_THROW(m.SubstitutionBetween(std::nullopt, 10, 30), Error);
   // The default (a second) is not written, and is what a file without the key gets.
   WriteMatchYaml(TestMatch(), file);
   EXPECT_EQ(ReadFile(file).find("substitution_tolerance_seconds"), std::string::npos);
@@ -184,7 +190,13 @@ TEST(MatchYaml, BadLineUpsNameTheField) {
   EXPECT_NE(ErrorAfterEdit("in: 4", "in: 2", m).find("field 'substitutions[0].in': player 2 has already played"),
             std::string::npos);
   EXPECT_NE(ErrorAfterEdit("in: 4", "in: 6", m).find("another category"), std::string::npos);
-  EXPECT_NE(ErrorAfterEdit("in: 4", "in: 4, on: 5", m).find("field 'substitutions[0].on': unknown key"),
+  // Session 22's keys get a hint.
+  EXPECT_NE(ErrorAfterEdit("in: 4", "in: 4, on: 5", m)
+                .find("field 'substitutions[0].on': the keys are now 'out' and 'in' (YAML 1.1 reads off / on as booleans)"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("out: 1", "off: 1", m).find("field 'substitutions[0].off': the keys are now 'out' and 'in'"),
+            std::string::npos);
+  EXPECT_NE(ErrorAfterEdit("in: 4", "in: 4, into: 5", m).find("field 'substitutions[0].into': unknown key"),
             std::string::npos);
   // (TestMatch() leaves the tolerance at its default, which is not written.)
   for (const auto& [bad, message] : std::vector<std::pair<std::string, std::string>>{

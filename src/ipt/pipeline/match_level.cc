@@ -583,14 +583,16 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
   if (options.substitution_gaps.enabled() && !match.substitutions.empty()) {
     Stopwatch split_watch;
     at_substitutions = SplitTracksAtSubstitutions(frames, *split_tracks, match, options.substitution_gaps);
-    split_tracks = &at_substitutions.tracks;
     out.substitution_cuts = at_substitutions.cuts;
+    if (at_substitutions.cuts > 0) split_tracks = &at_substitutions.tracks;
+    else at_substitutions = {};  // the copy is the tracker's tracks: freed
     out.stage_seconds[kSubstitutionCutStage] = split_watch.Seconds();
   }
   if (options.number_changes.enabled()) {
     Stopwatch split_watch;
     at_number_changes = SplitTracksAtNumberChanges(frames, *split_tracks, match, options.number_changes, block_rows);
     split_tracks = &at_number_changes.tracks;
+    at_substitutions = {};  // at most two copies of the track layer at a time
     out.number_change_cuts = at_number_changes.cuts;
     out.stage_seconds[kNumberChangeStage] = split_watch.Seconds();
   }

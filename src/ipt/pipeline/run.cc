@@ -126,6 +126,7 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("min_confident_detections", o.min_confident_detections);
   visit("confident_score", o.confident_score);
   visit("substitution_gap_touchline_m", o.substitution_gaps.touchline_distance_m);
+  visit("substitution_gap_min_jump_m", o.substitution_gaps.min_jump_m);
   visit("number_change_min_gain_nats", o.number_changes.min_gain_nats);
   visit("number_change_min_legible_probability", o.number_changes.min_legible_probability);
   visit("number_change_probability_floor", o.number_changes.probability_floor);

@@ -455,22 +455,23 @@ TEST(MatchLevel, AHandOverIsJoined) {
 // or with the rule off, it stays one track (the joining closes the gap).
 TEST(MatchLevel, ATrackIsCutWhereASubstitutionMayLieInItsGap) {
   const SyntheticLayers s = TwoMinutesOfLongTracks(Roster());
-  io::MatchInfo match = Roster();
-  for (io::RosterEntry& e : match.roster) e.jersey.reset();  // nobody named: the line-up alone decides
   const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
   const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
   ASSERT_FALSE(whole.empty());
-  const int64_t p = whole[0];
-  TrackLayer gapped = s.tracks;
-  for (int64_t r : rows.at(p))
-    if (s.frames.frame[r] >= 990 && s.frames.frame[r] <= 1010) gapped.track_id[r] = -1;  // lost
   tracking::TrackAttributesOptions options;
   options.substitution_gaps.touchline_distance_m = 40;  // anywhere on the pitch (SubstitutionGaps tests the distance)
+  // Track `p` lost over frames 990-1010.
+  const auto gap_in = [&](int64_t p) {
+    TrackLayer gapped = s.tracks;
+    for (int64_t r : rows.at(p))
+      if (s.frames.frame[r] >= 990 && s.frames.frame[r] <= 1010) gapped.track_id[r] = -1;
+    return gapped;
+  };
   // The id most of p's rows carry before the gap, and after it (a row is p's when it lies
   // within 0.5 m of p's layer row of its frame; others pass that close now and then).
-  std::map<int, Eigen::Vector2d> p_at;
-  for (int64_t k : rows.at(p)) p_at[s.frames.frame[k]] = {s.tracks.position_m[2 * k], s.tracks.position_m[2 * k + 1]};
-  const auto ids_around_gap = [&](const MatchLevelOutput& out) {
+  const auto ids_around_gap = [&](const MatchLevelOutput& out, int64_t p) {
+    std::map<int, Eigen::Vector2d> p_at;
+    for (int64_t k : rows.at(p)) p_at[s.frames.frame[k]] = {s.tracks.position_m[2 * k], s.tracks.position_m[2 * k + 1]};
     std::map<int64_t, int> before, after;
     for (const eval::PipelineRow& r : out.rows) {
       auto it = p_at.find(r.frame);
@@ -484,28 +485,55 @@ TEST(MatchLevel, ATrackIsCutWhereASubstitutionMayLieInItsGap) {
     return before.empty() || after.empty() ? std::make_pair(int64_t{-1}, int64_t{-2})
                                            : std::make_pair(mode(before), mode(after));
   };
-  const MatchLevelOutput unchanged = RunMatchLevel(s.frames, gapped, match, options, nullptr, nullptr, true);
+  // A substitution at frame 1000 of two roster entries of `category` other than `except`.
+  const auto substitution_of = [](io::MatchInfo m, io::Category category, std::optional<int> except) {
+    std::vector<io::RosterEntry*> team;
+    for (io::RosterEntry& e : m.roster)
+      if (e.category == category && e.player_id != except) team.push_back(&e);
+    EXPECT_GE(team.size(), 2u);
+    team.back()->starts = false;
+    m.substitutions = {{1000, team.front()->player_id, team.back()->player_id}};
+    return m;
+  };
+
+  // Unnamed (no numbers in the roster): the line-up alone decides.
+  io::MatchInfo unnumbered = Roster();
+  for (io::RosterEntry& e : unnumbered.roster) e.jersey.reset();
+  const int64_t p = whole[0];
+  const TrackLayer gapped = gap_in(p);
+  const MatchLevelOutput unchanged = RunMatchLevel(s.frames, gapped, unnumbered, options, nullptr, nullptr, true);
   EXPECT_EQ(unchanged.substitution_cuts, 0);
-  const auto [before, after] = ids_around_gap(unchanged);
+  const auto [before, after] = ids_around_gap(unchanged, p);
   EXPECT_EQ(after, before);
-  // A substitution of p's category at frame 1000.
   std::optional<io::Category> category;
   for (const eval::PipelineRow& r : unchanged.rows) category = r.track_id == before ? r.category : category;
   ASSERT_TRUE(category.has_value());
-  std::vector<io::RosterEntry*> team;
-  for (io::RosterEntry& e : match.roster)
-    if (e.category == *category) team.push_back(&e);
-  ASSERT_GE(team.size(), 2u);
-  team.back()->starts = false;
-  match.substitutions = {{1000, team.front()->player_id, team.back()->player_id}};
-  const MatchLevelOutput cut = RunMatchLevel(s.frames, gapped, match, options, nullptr, nullptr, true);
+  const io::MatchInfo changed = substitution_of(unnumbered, *category, std::nullopt);
+  const MatchLevelOutput cut = RunMatchLevel(s.frames, gapped, changed, options, nullptr, nullptr, true);
   EXPECT_EQ(cut.substitution_cuts, 1);
-  const auto [cut_before, cut_after] = ids_around_gap(cut);
+  const auto [cut_before, cut_after] = ids_around_gap(cut, p);
   EXPECT_NE(cut_after, cut_before);
-  options.substitution_gaps.touchline_distance_m = 0;  // off
-  const MatchLevelOutput off = RunMatchLevel(s.frames, gapped, match, options, nullptr, nullptr, true);
-  EXPECT_EQ(off.substitution_cuts, 0);
-  EXPECT_EQ(ids_around_gap(off).second, ids_around_gap(off).first);
+  tracking::TrackAttributesOptions off = options;
+  off.substitution_gaps.touchline_distance_m = 0;
+  const MatchLevelOutput uncut = RunMatchLevel(s.frames, gapped, changed, off, nullptr, nullptr, true);
+  EXPECT_EQ(uncut.substitution_cuts, 0);
+  EXPECT_EQ(ids_around_gap(uncut, p).second, ids_around_gap(uncut, p).first);
+
+  // Named: both pieces carry the name of a player who plays throughout (the substitution
+  // is two team-mates'), so the joining crosses the gap after the cut.
+  const io::MatchInfo numbered = Roster();
+  const MatchLevelOutput named = RunMatchLevel(s.frames, s.tracks, numbered, options, nullptr, nullptr, true);
+  std::map<int64_t, const eval::PipelineRow*> row_of_track;
+  for (const eval::PipelineRow& r : named.rows) row_of_track[r.track_id] = &r;
+  int64_t q = -1;
+  for (int64_t w : whole)
+    if (q < 0 && row_of_track.count(w) && row_of_track.at(w)->player_id) q = w;
+  ASSERT_GE(q, 0) << "the synthetic match names none of its whole tracks";
+  const eval::PipelineRow& q_row = *row_of_track.at(q);
+  const io::MatchInfo team_mates = substitution_of(numbered, *q_row.category, q_row.player_id);
+  const MatchLevelOutput joined = RunMatchLevel(s.frames, gap_in(q), team_mates, options, nullptr, nullptr, true);
+  EXPECT_EQ(joined.substitution_cuts, 1);
+  EXPECT_EQ(ids_around_gap(joined, q).second, ids_around_gap(joined, q).first);
 }
 
 // Two people lost where they meet, found again side by side: only their embeddings tell

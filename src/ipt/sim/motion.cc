@@ -66,9 +66,9 @@ class Simulator {
       state_[i].gait_phase_rad = rng_.Uniform(0, 2 * kPi);
     }
     for (const ScheduledSubstitution& s : schedule_) {
-      IPT_ASSERT(s.who.off >= 0 && s.who.on >= 0 && static_cast<size_t>(std::max(s.who.off, s.who.on)) < n);
-      presence_[s.who.on] = Presence::kWaiting;
-      state_[s.who.on].pos_m = EntrySpot();
+      IPT_ASSERT(s.who.player_out >= 0 && s.who.player_in >= 0 && static_cast<size_t>(std::max(s.who.player_out, s.who.player_in)) < n);
+      presence_[s.who.player_in] = Presence::kWaiting;
+      state_[s.who.player_in].pos_m = EntrySpot();
     }
     ball_pos_ = Center();
     StartSetPiece(SetPiece::kKickoff, Center(), rng_.UniformInt(0, 1));
@@ -116,7 +116,7 @@ class Simulator {
 
   void Substitute() {
     for (ScheduledSubstitution& s : schedule_) {
-      const int off = s.who.off, on = s.who.on;
+      const int off = s.who.player_out, on = s.who.player_in;
       if (!s.called && time_ >= s.call_time_s && InPlay(off)) {
         s.called = true;
         s.exit_m = ExitSpot(state_[off].pos_m);
@@ -204,9 +204,9 @@ class Simulator {
   void ChooseTargets(std::vector<Eigen::Vector2d>* target, std::vector<double>* speed) {
     ChoosePlayTargets(target, speed);
     for (const ScheduledSubstitution& s : schedule_) {
-      if (presence_[s.who.off] == Presence::kLeaving) {
-        (*target)[s.who.off] = s.exit_m;
-        (*speed)[s.who.off] = o_.jog_speed_mps;
+      if (presence_[s.who.player_out] == Presence::kLeaving) {
+        (*target)[s.who.player_out] = s.exit_m;
+        (*speed)[s.who.player_out] = o_.jog_speed_mps;
       }
     }
     for (size_t i = 0; i < people_.size(); ++i) {
@@ -579,7 +579,8 @@ std::vector<FrameState> SimulateMotion(const std::vector<SimPerson>& people,
   IPT_CHECK(fps > 0 && frame_count >= 0, "fps must be > 0 and frame_count >= 0");
   // Warm up so that frame 1 already shows play, not the initial placement.
   const int warm_up_steps = static_cast<int>(3 * fps);
-  // Call times from a stream of their own: play draws what it drew without them.
+  // Call times from a stream of their own, drawn only when there are substitutions: a match
+  // without them draws what it drew before they existed.
   std::vector<ScheduledSubstitution> schedule;
   Rng schedule_rng(seed ^ 0x5ab5717u);
   for (const PlannedSubstitution& who : substitutions) {

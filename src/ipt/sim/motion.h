@@ -34,12 +34,12 @@ struct FrameState {
 };
 
 // Simulates `frame_count` frames at `fps`. Deterministic for a seed.
-// Substitutions: each is called at a random time in the first half of the match (its
-// `off` player then jogs off by the nearest touchline and plays no more); when he
-// has left, `on` enters at the halfway line on the near touchline (z = width, the
-// benches' side) and takes his place. A substitution called too late to finish
-// within the match does not happen. Without substitutions the frames are the same
-// as they were before substitutions existed.
+// Substitutions: each is called at a random time in 10-50 % of the match (its
+// `player_out` then jogs off by the nearest touchline and plays no more); when he has
+// left, `player_in` enters at the halfway line on the near touchline (z = width, the
+// benches' side) and takes his place. A substitution called too late to finish within
+// the match is half made: the starter walks off, nobody comes on. Without substitutions
+// the frames are the same as they were before substitutions existed.
 std::vector<FrameState> SimulateMotion(const std::vector<SimPerson>& people,
                                        const MotionOptions& options,
                                        const geometry::PitchDims& pitch, double fps,

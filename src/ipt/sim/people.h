@@ -35,7 +35,7 @@ struct SimPerson {
 // A bench player who comes on for a starter (motion.h decides when: the starter
 // leaves by the nearest touchline, the substitute then enters at the halfway line).
 struct PlannedSubstitution {
-  int off = -1, on = -1;  // indices into People::on_pitch
+  int player_out = -1, player_in = -1;  // indices into People::on_pitch
 };
 
 struct People {

@@ -125,10 +125,10 @@ std::vector<io::Substitution> SubstitutionsMade(const People& people, const std:
   std::vector<io::Substitution> made;
   for (const PlannedSubstitution& s : people.substitutions) {
     for (size_t f = 0; f < frames.size(); ++f) {
-      if (!frames[f].people[s.on].present) continue;
-      IPT_ASSERT(f > 0 && !frames[f].people[s.off].present && frames[f - 1].people[s.off].present);
-      made.push_back({static_cast<int>(f) + 1, people.on_pitch[s.off].entry.player_id,
-                      people.on_pitch[s.on].entry.player_id});
+      if (!frames[f].people[s.player_in].present) continue;
+      IPT_ASSERT(f > 0 && !frames[f].people[s.player_out].present && frames[f - 1].people[s.player_out].present);
+      made.push_back({static_cast<int>(f) + 1, people.on_pitch[s.player_out].entry.player_id,
+                      people.on_pitch[s.player_in].entry.player_id});
       break;
     }
   }

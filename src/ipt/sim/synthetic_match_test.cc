@@ -107,7 +107,7 @@ TEST(SyntheticMatch, SubstitutesComeOnWhenTheirManHasLeft) {
         ASSERT_LE(step, config.motion.max_speed_mps / config.fps + 0.2);
       }
     }
-    // Everyone else plays throughout; at most 22 players and the referees in any frame.
+    // Everyone else plays throughout: 22 players and 3 referees in every frame.
     std::map<int, int> per_frame;
     for (const auto& a : m.annotations) ++per_frame[a.frame];
     for (const auto& [frame, count] : per_frame) EXPECT_EQ(count, kStarters) << "frame " << frame;

@@ -182,8 +182,10 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
   // but not the merged ones. An outfield player going off and his substitute are told
   // apart so, since their team-mates play throughout both.
   auto loses_its_player = [&](int identity, const std::vector<int>& merged) {
-    const auto [number, p] = MostLikelyNumber(evidence[identity]);
-    if (p < options.min_player_probability) return false;
+    // (Not a structured binding: a lambda below reads the number, which C++17 forbids.)
+    const std::pair<int, double> likeliest = MostLikelyNumber(evidence[identity]);
+    const int number = likeliest.first;
+    if (likeliest.second < options.min_player_probability) return false;
     const io::Category category = tracks[members[identity].front()].category;
     return std::any_of(match.roster.begin(), match.roster.end(), [&](const io::RosterEntry& e) {
       return e.category == category && e.jersey == number &&

@@ -19,12 +19,14 @@ void SubstitutionGapOptions::Check() const {
   IPT_CHECK(std::isfinite(touchline_distance_m) && touchline_distance_m >= 0 &&
                 touchline_distance_m <= kMaxTouchlineDistanceM,
             "touchline_distance_m must be in [0, {}], got {}", kMaxTouchlineDistanceM, touchline_distance_m);
+  IPT_CHECK(std::isfinite(min_jump_m) && min_jump_m > 0 && min_jump_m <= kMaxTouchlineDistanceM,
+            "min_jump_m must be in (0, {}], got {}", kMaxTouchlineDistanceM, min_jump_m);
 }
 
 bool IsSubstitutionGap(const io::MatchInfo& match, std::optional<io::Category> category, int a,
                        const Eigen::Vector2d& a_m, int b, const Eigen::Vector2d& b_m,
                        const SubstitutionGapOptions& options) {
-  if (!options.enabled() || b - a < 2) return false;
+  if (!options.enabled() || b <= a || (b - a < 2 && (b_m - a_m).norm() < options.min_jump_m)) return false;
   if (std::min(TouchlineDistanceM(match, a_m), TouchlineDistanceM(match, b_m)) > options.touchline_distance_m) {
     return false;
   }

@@ -8,8 +8,9 @@
 // three substitutions a team (5300-5302), the online tracker carried 2 of 18 substitutions
 // on one track (docs/models.md, "Substitutions").
 //
-// A gap of a track (detections at frames a and then b > a + 1: at least one frame missing)
-// is a substitution gap when a substitution of match.yaml may lie in it
+// A gap of a track (detections at frames a and then b > a, with at least one frame
+// missing or feet at least min_jump_m apart: the substitute seen in the next frame where
+// the other was lost) is a substitution gap when a substitution of match.yaml may lie in it
 // (MatchInfo::SubstitutionBetween(a, b): the player going off last seen at a or later, the
 // one coming on first seen at b or earlier, within the line-up's tolerance) and one of its
 // ends lies within touchline_distance_m of a touchline (or beyond it): the gaps of players
@@ -29,6 +30,9 @@ struct SubstitutionGapOptions {
   // off by the nearest line and come on at one; 0 turns the cuts (and the joining's
   // refusal) off.
   double touchline_distance_m = 5.0;
+  // Consecutive detections this far apart (metres) are a gap too: nobody covers 2 m in a
+  // frame (10 m/s is 0.4 m at 25 fps), and the detector's foot-points jitter by tenths.
+  double min_jump_m = 2.0;
   bool enabled() const { return touchline_distance_m > 0; }
   void Check() const;  // throws ipt::Error naming the field
 };

@@ -41,7 +41,25 @@ TEST(SubstitutionGaps, TheGapMustHoldTheSubstitution) {
       }
     }
   }
+  // The edges written out (f = 100): exact, the player going out is last seen at 99 at the
+  // latest, the one coming in first seen at 100 at the earliest.
   m.substitution_tolerance_seconds = 0;
+  EXPECT_TRUE(IsSubstitutionGap(m, io::Category::kTeamA, 99, kTouchline, 101, kTouchline, options));
+  EXPECT_FALSE(IsSubstitutionGap(m, io::Category::kTeamA, 100, kTouchline, 102, kTouchline, options));
+  EXPECT_TRUE(IsSubstitutionGap(m, io::Category::kTeamA, 90, kTouchline, 100, kTouchline, options));
+  EXPECT_FALSE(IsSubstitutionGap(m, io::Category::kTeamA, 90, kTouchline, 99, kTouchline, options));
+  // 0.1 s at 25 fps is 2.5 frames, rounded to 3: out until 102, in from 97.
+  m.substitution_tolerance_seconds = 0.1;
+  EXPECT_TRUE(IsSubstitutionGap(m, io::Category::kTeamA, 102, kTouchline, 110, kTouchline, options));
+  EXPECT_FALSE(IsSubstitutionGap(m, io::Category::kTeamA, 103, kTouchline, 110, kTouchline, options));
+  EXPECT_TRUE(IsSubstitutionGap(m, io::Category::kTeamA, 80, kTouchline, 97, kTouchline, options));
+  EXPECT_FALSE(IsSubstitutionGap(m, io::Category::kTeamA, 80, kTouchline, 96, kTouchline, options));
+  // No frame missing, but the feet jump: the substitute seen where the other was lost.
+  m.substitution_tolerance_seconds = 0;
+  const Eigen::Vector2d two_m_on = kTouchline + Eigen::Vector2d(2.0, 0);
+  EXPECT_TRUE(IsSubstitutionGap(m, io::Category::kTeamA, 99, kTouchline, 100, two_m_on, options));
+  EXPECT_FALSE(IsSubstitutionGap(m, io::Category::kTeamA, 99, kTouchline, 100, kTouchline + Eigen::Vector2d(1.9, 0), options));
+  EXPECT_FALSE(IsSubstitutionGap(m, io::Category::kTeamA, 100, kTouchline, 101, two_m_on, options));  // after it
   EXPECT_TRUE(IsSubstitutionGap(m, io::Category::kTeamA, 99, kTouchline, 101, kMidPitch, options));
   EXPECT_FALSE(IsSubstitutionGap(m, io::Category::kTeamB, 99, kTouchline, 101, kTouchline, options));  // A's
   EXPECT_TRUE(IsSubstitutionGap(m, std::nullopt, 99, kTouchline, 101, kTouchline, options));
@@ -80,6 +98,11 @@ TEST(SubstitutionGaps, OptionsAreChecked) {
   EXPECT_NO_THROW(o.Check());
   for (double bad : {-1.0, 101.0, std::nan("")}) {
     o.touchline_distance_m = bad;
+    EXPECT_THROW(o.Check(), Error) << bad;
+  }
+  o = SubstitutionGapOptions{};
+  for (double bad : {0.0, -1.0, 101.0, std::nan("")}) {
+    o.min_jump_m = bad;
     EXPECT_THROW(o.Check(), Error) << bad;
   }
 }
