@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "ipt/eval/assignment.h"
 #include "ipt/eval/output_dir.h"
@@ -90,13 +91,15 @@ using Covering = std::map<int, std::map<int64_t, int>>;
 
 // Per frame, the one-to-one matching of predictions to people within `radius_m` that
 // maximises the number of matches, then closeness. Fills the detection counts, the
-// localization errors, the category confusion and identity counts of `r`.
-Covering MatchDetections(const FrameIndex& index, double radius_m, PtfeReport* r) {
+// localization errors, the category confusion and identity counts of `r` (also those of
+// the `substituted` people's rows).
+Covering MatchDetections(const FrameIndex& index, double radius_m, const std::set<int>& substituted, PtfeReport* r) {
   Covering covering;
   for (size_t f = 1; f < index.gt.size(); ++f) {
     const auto& g = index.gt[f];
     const auto& p = index.pred[f];
     r->identity_total += static_cast<int64_t>(g.size());
+    for (const io::Annotation* a : g) r->substituted_identity_total += substituted.count(a->person_id);
     Eigen::MatrixXd score = Eigen::MatrixXd::Zero(g.size(), p.size());
     for (size_t i = 0; i < g.size(); ++i) {
       for (size_t j = 0; j < p.size(); ++j) {
@@ -112,7 +115,9 @@ Covering MatchDetections(const FrameIndex& index, double radius_m, PtfeReport* r
       const PipelineRow& q = *p[j];
       r->loc_errors_m.push_back(std::hypot(a.x_m - q.x_m, a.z_m - q.z_m));
       r->confusion[static_cast<int>(a.category)][q.category ? static_cast<int>(*q.category) : io::kNumCategories] += 1;
-      r->identity_correct += q.player_id && *q.player_id == a.person_id;
+      const bool named_right = q.player_id && *q.player_id == a.person_id;
+      r->identity_correct += named_right;
+      r->substituted_identity_correct += named_right && substituted.count(a.person_id);
       ++covering[a.person_id][q.track_id];
     }
     r->det_tp += matched;
@@ -273,6 +278,8 @@ void PtfeReport::Finalize() {
   jersey_accuracy_readable = readable ? static_cast<double>(readable_correct) / readable : kNaN;
   jersey_unknown_unread = unread ? static_cast<double>(unread_unknown) / unread : kNaN;
   identity_accuracy = identity_correct / std::max(1.0, static_cast<double>(identity_total));
+  identity_accuracy_substituted =
+      substituted_identity_total ? static_cast<double>(substituted_identity_correct) / substituted_identity_total : kNaN;
 }
 
 PtfeReport EvaluateMatch(const std::string& name, const io::MatchInfo& match,
@@ -283,7 +290,12 @@ PtfeReport EvaluateMatch(const std::string& name, const io::MatchInfo& match,
   r.name = name;
   r.frames = match.frame_count;
   const FrameIndex index = IndexByFrame(gt, pred, match.frame_count);
-  const Covering covering = MatchDetections(index, options.detection_radius_m, &r);
+  std::set<int> substituted;  // players going off or coming on
+  for (const io::Substitution& s : match.substitutions) {
+    substituted.insert(s.player_out);
+    if (s.player_in) substituted.insert(*s.player_in);
+  }
+  const Covering covering = MatchDetections(index, options.detection_radius_m, substituted, &r);
   ScorePersonTracks(gt, covering, CountTrackLabels(pred), options, &r);
   EvaluateTrackingMetrics(name, gt, pred, match.frame_count, options, &r);
   r.Finalize();
@@ -307,6 +319,8 @@ PtfeReport CombineReports(const std::vector<PtfeReport>& reports, const std::str
     c.jersey_tracks.insert(c.jersey_tracks.end(), r.jersey_tracks.begin(), r.jersey_tracks.end());
     c.identity_correct += r.identity_correct;
     c.identity_total += r.identity_total;
+    c.substituted_identity_correct += r.substituted_identity_correct;
+    c.substituted_identity_total += r.substituted_identity_total;
     tracking.push_back(r.tracking);
     gs.push_back(r.gs_hota);
   }
@@ -336,6 +350,8 @@ const std::vector<HeadlineMetric>& HeadlineMetrics() {
       {"jersey_acc_legible", "Jersey acc. (legible)", true, true,
        [](const PtfeReport& r) { return r.jersey_accuracy_readable; }},
       {"identity_acc", "Identity acc. (detections)", true, true, [](const PtfeReport& r) { return r.identity_accuracy; }},
+      {"identity_acc_substituted", "Identity acc. (substituted)", true, true,
+       [](const PtfeReport& r) { return r.identity_accuracy_substituted; }},
   };
   return kMetrics;
 }
@@ -368,7 +384,10 @@ nlohmann::json ToJson(const PtfeReport& r) {
   j["jersey_tracks"] = tracks;
   // Not a headline metric: a perfect oracle names every jersey, legible or not.
   j["jersey_unknown_unread"] = number_or_null(r.jersey_unknown_unread);
-  j["identity"] = {{"correct", r.identity_correct}, {"total", r.identity_total}};
+  j["identity"] = {{"correct", r.identity_correct},
+                   {"total", r.identity_total},
+                   {"substituted_correct", r.substituted_identity_correct},
+                   {"substituted_total", r.substituted_identity_total}};
   return j;
 }
 

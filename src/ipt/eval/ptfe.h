@@ -71,6 +71,10 @@ struct PtfeReport {
   // Identities.
   int64_t identity_correct = 0, identity_total = 0;
   double identity_accuracy = 0;
+  // The same over the rows of players a substitution of match.yaml takes off or brings on;
+  // NaN when there are none.
+  int64_t substituted_identity_correct = 0, substituted_identity_total = 0;
+  double identity_accuracy_substituted = 0;
 
   void Finalize();  // derived fields from the counts
 };

@@ -77,6 +77,10 @@ TEST(Ptfe, PerfectPredictionScoresEverythingFull) {
   EXPECT_TRUE(ToJson(unread)["jersey_acc_legible"].is_null());
   EXPECT_EQ(ToJson(unread), ToJson(unread));  // comparable (NaN would not equal itself)
   for (auto& a : f.gt) a.legibility = io::Legibility::kLegible;  // every number readable
+  // #15 sent off at frame 151: the substituted players' identity has rows to count too.
+  f.gt.erase(std::remove_if(f.gt.begin(), f.gt.end(), [](const io::Annotation& a) { return a.person_id == 15 && a.frame > 150; }),
+             f.gt.end());
+  f.match.substitutions = {{151, 15, std::nullopt}};
   PtfeReport r = EvaluateMatch("perfect", f.match, f.gt, Perfect(f.gt));
   for (const auto& m : HeadlineMetrics()) {
     if (!m.fraction) continue;
@@ -173,6 +177,27 @@ TEST(Ptfe, JerseyCategoryAndIdentityByHand) {
       EXPECT_EQ(t.track_length, 120);
     }
   }
+}
+
+// Identity over the rows of the players a substitution involves: #10 sent off at frame
+// 151 (nobody comes on), his first 50 rows unnamed: 100 of his 150 right.
+TEST(Ptfe, IdentityOfSubstitutedPlayers) {
+  Fixture f = MakeFixture();
+  std::vector<PipelineRow> pred = Perfect(f.gt);
+  EXPECT_TRUE(std::isnan(EvaluateMatch("plain", f.match, f.gt, pred).identity_accuracy_substituted));
+  std::vector<io::Annotation> gt;
+  for (const auto& a : f.gt)
+    if (a.person_id != 10 || a.frame <= 150) gt.push_back(a);
+  pred = Perfect(gt);
+  for (auto& r : pred)
+    if (r.frame <= 50 && r.player_id == 10) r.player_id = std::nullopt;
+  f.match.substitutions = {{151, 10, std::nullopt}};
+  const PtfeReport r = EvaluateMatch("sent off", f.match, gt, pred);
+  EXPECT_EQ(r.substituted_identity_total, 150);
+  EXPECT_DOUBLE_EQ(r.identity_accuracy_substituted, 100.0 / 150.0);
+  EXPECT_DOUBLE_EQ(r.identity_accuracy, (gt.size() - 50.0) / gt.size());
+  const PtfeReport c = CombineReports({r, r});
+  EXPECT_DOUBLE_EQ(c.identity_accuracy_substituted, 200.0 / 300.0);
 }
 
 TEST(Ptfe, CombinedReportPoolsMatches) {
