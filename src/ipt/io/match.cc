@@ -158,11 +158,13 @@ const RosterEntry* MatchInfo::FindPerson(int player_id) const {
 namespace {
 // The substitution tolerance in frames (ReadMatchYaml checks the seconds; a MatchInfo made
 // in code is checked here).
+bool ToleranceInRange(double seconds) {
+  return std::isfinite(seconds) && seconds >= 0 && seconds <= MatchInfo::kMaxSubstitutionToleranceSeconds;
+}
+
 int64_t ToleranceFrames(const MatchInfo& m) {
-  IPT_CHECK(std::isfinite(m.substitution_tolerance_seconds) && m.substitution_tolerance_seconds >= 0 &&
-                m.substitution_tolerance_seconds <= MatchInfo::kMaxSubstitutionToleranceSeconds,
-            "substitution_tolerance_seconds must be in [0, {}], got {}", MatchInfo::kMaxSubstitutionToleranceSeconds,
-            m.substitution_tolerance_seconds);
+  IPT_CHECK(ToleranceInRange(m.substitution_tolerance_seconds), "substitution_tolerance_seconds must be in [0, {}], got {}",
+            MatchInfo::kMaxSubstitutionToleranceSeconds, m.substitution_tolerance_seconds);
   IPT_CHECK(std::isfinite(m.fps) && m.fps >= 0 && m.fps <= limits::kMaxFps, "fps must be in [0, {}], got {}",
             limits::kMaxFps, m.fps);
   return std::llround(m.substitution_tolerance_seconds * m.fps);
@@ -411,8 +413,7 @@ MatchInfo ReadMatchYaml(const std::filesystem::path& path) {
   ReadSubstitutions(r, root, &m);
   m.substitution_tolerance_seconds =
       r.GetOr<double>(root, "substitution_tolerance_seconds", "", MatchInfo{}.substitution_tolerance_seconds);
-  if (m.substitution_tolerance_seconds < 0 ||
-      m.substitution_tolerance_seconds > MatchInfo::kMaxSubstitutionToleranceSeconds) {
+  if (!ToleranceInRange(m.substitution_tolerance_seconds)) {
     r.Fail(root["substitution_tolerance_seconds"], "substitution_tolerance_seconds",
            fmt::format("must be in [0, {}], got {}", MatchInfo::kMaxSubstitutionToleranceSeconds,
                        m.substitution_tolerance_seconds));

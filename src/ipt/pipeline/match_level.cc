@@ -444,6 +444,31 @@ int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow
   }
 }
 
+namespace {
+// The first id above every id of `tracks`.
+int64_t NextTrackId(const TrackLayer& tracks) {
+  int64_t next_id = 1;
+  for (int64_t id : tracks.track_id) next_id = std::max(next_id, id + 1);
+  return next_id;
+}
+
+// Track `id`'s `rows` (in frame order) from each of `cut_frames` (ascending) on take a new
+// id from `next_id`; counts the cuts.
+void RelabelTrackPieces(int64_t id, const std::vector<int64_t>& rows, const std::vector<int>& cut_frames,
+                        const FrameLayer& frames, int64_t* next_id, SplitTrackLayer* out) {
+  size_t piece = 0;
+  int64_t piece_id = id;
+  for (int64_t r : rows) {
+    while (piece < cut_frames.size() && frames.frame[r] >= cut_frames[piece]) {
+      ++piece;
+      piece_id = (*next_id)++;
+      ++out->cuts;
+    }
+    out->tracks.track_id[r] = piece_id;
+  }
+}
+}  // namespace
+
 SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const TrackLayer& tracks,
                                            const io::MatchInfo& match, const tracking::NumberChangeOptions& options,
                                            int64_t block_rows) {
@@ -509,8 +534,7 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
     for (size_t k = 0; k < track_reads.size(); ++k)
       for (double& v : track_reads[k].log_likelihood) v /= reads_in_window[id][k];
 
-  int64_t next_id = 1;
-  for (int64_t id : tracks.track_id) next_id = std::max(next_id, id + 1);
+  int64_t next_id = NextTrackId(tracks);
   for (const auto& [id, rows] : RowsOfTracks(tracks)) {
     auto it = reads.find(id);
     if (it == reads.end()) continue;
@@ -527,16 +551,7 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
       cut_frames.push_back(
           // The swap may lie inside either window (each holds reads of both people then).
           tracking::CutFrame(track_frames, track_nearest, it->second[k - 1].first_frame - 1, it->second[k].last_frame));
-    size_t piece = 0;
-    int64_t piece_id = id;
-    for (int64_t r : rows) {
-      while (piece < cut_frames.size() && frames.frame[r] >= cut_frames[piece]) {
-        ++piece;
-        piece_id = next_id++;
-        ++out.cuts;
-      }
-      out.tracks.track_id[r] = piece_id;
-    }
+    RelabelTrackPieces(id, rows, cut_frames, frames, &next_id, &out);
     spdlog::debug("track {} split at frames {} (number changes)", id, fmt::join(cut_frames, ", "));
   }
   return out;
@@ -549,8 +564,7 @@ SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const Track
   SplitTrackLayer out{tracks, 0};
   if (!options.enabled() || match.substitutions.empty()) return out;
   IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
-  int64_t next_id = 1;
-  for (int64_t id : tracks.track_id) next_id = std::max(next_id, id + 1);
+  int64_t next_id = NextTrackId(tracks);
   for (const auto& [id, rows] : RowsOfTracks(tracks)) {
     std::vector<int> track_frames;
     std::vector<Eigen::Vector2d> foot_m;
@@ -560,12 +574,7 @@ SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const Track
     }
     const std::vector<int> cut_frames = tracking::SubstitutionCutFrames(track_frames, foot_m, match, options);
     if (cut_frames.empty()) continue;
-    size_t piece = 0;
-    int64_t piece_id = id;
-    for (int64_t r : rows) {
-      while (piece < cut_frames.size() && frames.frame[r] >= cut_frames[piece]) ++piece, piece_id = next_id++, ++out.cuts;
-      out.tracks.track_id[r] = piece_id;
-    }
+    RelabelTrackPieces(id, rows, cut_frames, frames, &next_id, &out);
     spdlog::debug("track {} split at frames {} (substitutions)", id, fmt::join(cut_frames, ", "));
   }
   return out;
