@@ -44,6 +44,7 @@ void VisitIdentityOptions(Options& o, Visit&& visit) {
   visit("", "min_link_probability", o.min_link_probability);
   visit("", "min_player_probability", o.min_player_probability);
   visit("", "jersey_veto_probability", o.jersey_veto_probability);
+  visit("", "roster_veto_probability", o.roster_veto_probability);
   visit("", "min_roster_evidence", o.min_roster_evidence);
   visit("", "max_candidates", o.max_candidates);
   visit("", "touchline_margin_m", o.touchline_margin_m);

@@ -21,6 +21,7 @@ void IdentityOptions::Check() const {
   IPT_CHECK(min_player_probability > 0 && min_player_probability <= 1, "min_player_probability must be in (0, 1]");
   IPT_CHECK(max_candidates >= 1 && max_candidates <= 100000, "max_candidates must be in [1, 100000]");
   IPT_CHECK(jersey_veto_probability > 0 && jersey_veto_probability <= 1, "jersey_veto_probability must be in (0, 1]");
+  IPT_CHECK(roster_veto_probability > 0 && roster_veto_probability <= 1, "roster_veto_probability must be in (0, 1]");
   IPT_CHECK(min_roster_evidence >= 0 && min_roster_evidence <= 1, "min_roster_evidence must be in [0, 1]");
   IPT_CHECK(std::isfinite(touchline_margin_m) && touchline_margin_m >= 0, "touchline_margin_m must be >= 0");
   IPT_CHECK(station_error > 0 && station_error < 1, "station_error must be in (0, 1)");
@@ -193,6 +194,25 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
              !match.PlaysThroughout(e, FramesOf(merged, tracks));
     });
   };
+  // The roster number step 3 would name an identity after (its likeliest among the numbered
+  // entries of its category who play throughout its frames), when at least
+  // roster_veto_probability likely there; -1 otherwise.
+  auto named_number = [&](int identity) {
+    const io::FrameSpan frames = FramesOf(members[identity], tracks);
+    const io::Category category = tracks[members[identity].front()].category;
+    const NumberEvidence& e = evidence[identity];
+    int best = -1;
+    for (const io::RosterEntry& entry : match.roster) {
+      if (entry.category != category || !entry.jersey || !match.PlaysThroughout(entry, frames)) continue;
+      if (best < 0 || e[*entry.jersey] > e[best]) best = *entry.jersey;
+    }
+    if (best < 0) return -1;
+    double sum = 0;
+    for (const io::RosterEntry& entry : match.roster) {
+      if (entry.category == category && entry.jersey && match.PlaysThroughout(entry, frames)) sum += std::exp(e[*entry.jersey] - e[best]);
+    }
+    return 1.0 / sum >= options.roster_veto_probability ? best : -1;
+  };
   auto sure_number = [&](int identity) {
     const auto [number, p] = MostLikelyNumber(evidence[identity]);
     return p > options.jersey_veto_probability ? number : -1;
@@ -231,6 +251,12 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     if (number_x >= 0 && number_y >= 0 && number_x != number_y) {
       if (spdlog::should_log(spdlog::level::trace))
         log_pair(k, fmt::format("sure of different numbers ({}, {})", number_x, number_y).c_str());
+      continue;
+    }
+    const int named_x = named_number(x), named_y = named_number(y);
+    if (named_x >= 0 && named_y >= 0 && named_x != named_y) {
+      if (spdlog::should_log(spdlog::level::trace))
+        log_pair(k, fmt::format("each would be named after another player (#{}, #{})", named_x, named_y).c_str());
       continue;
     }
     log_pair(k, "joined");

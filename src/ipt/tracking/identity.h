@@ -12,7 +12,8 @@
 //    tracks, by first frame, never overlap in time and each is reachable from the one
 //    before (tracks overlapping in time are different people; nobody moves faster than
 //    max_speed_mps), and unless each is surer than jersey_veto_probability of another
-//    number (P(number) over all 100, combined as in 3.), or someone of the category plays
+//    number (P(number) over all 100, combined as in 3.), or step 3 would name each after a
+//    different roster player at least roster_veto_probability likely, or someone of the category plays
 //    throughout each but no one throughout the merged one (a substitution: the goalkeeper
 //    going off and the one coming on), or the player one side's numbers name (at least
 //    min_player_probability) plays throughout that side but not the merged one (an
@@ -84,6 +85,12 @@ struct IdentityOptions {
   // Two identities each surer than this of a different number (their tracks' naming
   // evidence combined, see 3.) are never joined, in (0, 1].
   double jersey_veto_probability = 0.9;
+  // Two identities that step 3 would each name after a different roster player, at least
+  // this likely among the numbered players of their category who play throughout their
+  // frames, are never joined, in (0, 1]; 1 turns it off in practice. The jersey veto above
+  // weighs all 100 numbers, so a reading of 0.3 passes it, while among a team's numbers it
+  // names a player. 0.7 chosen on validation (docs/models.md, "The roster veto").
+  double roster_veto_probability = 0.7;
   // An identity is named only when its readings leave the category's roster numbers at
   // least this share of their probability before reading (|numbers| / 100), in [0, 1]: a
   // reader sure of a number the team does not wear names no teammate (the vote's

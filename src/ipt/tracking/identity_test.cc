@@ -555,7 +555,33 @@ TEST(Identity, SureDifferentNumbersAreNeverJoined) {
   EXPECT_EQ(r.player_id[2], 3);  // team A's 8
   IdentityOptions no_veto;
   no_veto.jersey_veto_probability = 1.0;
+  no_veto.roster_veto_probability = 1.0;  // the roster would name them apart too
   EXPECT_EQ(ResolveIdentities(tracks, Match(), affinity, no_veto).identities, 1);
+}
+
+// Two identities each of which the roster would name after another player stay apart,
+// though neither reading is sure among all 100 numbers (0.31 each, the jersey veto needs
+// 0.9): among team A's 10, 7 and 8 they are 0.96 likely. Weak readings still join.
+TEST(Identity, IdentitiesTheRosterWouldNameApartAreNeverJoined) {
+  std::vector<IdentityTrack> tracks = {Track(1, 1, 50, {10, 10}, {12, 10}), Track(2, 60, 100, {13, 10}, {15, 12})};
+  tracks[0].jersey = Reads(7, 0.3f);
+  tracks[1].jersey = Reads(8, 0.3f);
+  IdentityOptions veto;
+  veto.roster_veto_probability = 0.7;
+  const IdentityResult r = ResolveIdentities(tracks, Match(), Constant(0.9f), veto);
+  EXPECT_EQ(r.identities, 2);
+  EXPECT_EQ(r.player_id[0], 2);  // team A's 7
+  EXPECT_EQ(r.player_id[1], 3);  // team A's 8
+  IdentityOptions off = veto;
+  off.roster_veto_probability = 1.0;
+  EXPECT_EQ(ResolveIdentities(tracks, Match(), Constant(0.9f), off).identities, 1);
+  // P(7 | 10, 7, 8) = (0.02 + 0.0098) / (0.02 + 3 x 0.0098) = 0.60 < 0.7: joined.
+  tracks[0].jersey = Reads(7, 0.02f);
+  EXPECT_EQ(ResolveIdentities(tracks, Match(), Constant(0.9f), veto).identities, 1);
+  veto.roster_veto_probability = 0.6;
+  EXPECT_EQ(ResolveIdentities(tracks, Match(), Constant(0.9f), veto).identities, 2);
+  veto.roster_veto_probability = 0;
+  EXPECT_THROW(veto.Check(), Error);
 }
 
 // A reader sure of a number the team does not wear names no teammate, however the roster
