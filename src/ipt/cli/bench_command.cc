@@ -95,8 +95,8 @@ void PrintPipeline(const nlohmann::json& j) {
              j["tracker"].get<std::string>(), j["jersey"].get<std::string>(), j["player_id"].get<std::string>(),
              j["threads"].get<int>());
   // In pipeline order (decoding and stitching overlap the rest on a background thread).
-  const char* order[] = {"decode_stitch", "detector", "crops", "encoder", "tracker", pipeline::kNumberChangeStage,
-                         "jn_classifier", "attributes", "identity_resolver", pipeline::kNameSpliceStage, pipeline::kFragmentLinkStage,
+  const char* order[] = {"decode_stitch", "detector", "crops", "encoder", "tracker", pipeline::kSubstitutionCutStage,
+                         pipeline::kNumberChangeStage, pipeline::kKitChangeStage, "jn_classifier", "attributes", "identity_resolver", pipeline::kNameSpliceStage, pipeline::kFragmentLinkStage,
                          pipeline::kSmoothStage, "write"};
   std::vector<std::string> stages(std::begin(order), std::end(order));
   for (const auto& [stage, ms] : j["stages_ms_per_frame"].items()) {
@@ -122,8 +122,8 @@ void PrintMatchLevel(const nlohmann::json& j) {
              j["tracks"].get<int64_t>(), j["person_tracks"].get<int64_t>(), j["identities"].get<int>());
   // In the order they run.
   fmt::print("  track layer: {}\n", j["track_layer"].get<std::string>());
-  for (const char* stage : {pipeline::kReadLayerStage, pipeline::kTrackerStage, pipeline::kNumberChangeStage,
-                            pipeline::kJnClassifierStage, pipeline::kAttributesStage,
+  for (const char* stage : {pipeline::kReadLayerStage, pipeline::kTrackerStage, pipeline::kSubstitutionCutStage,
+                            pipeline::kNumberChangeStage, pipeline::kKitChangeStage, pipeline::kJnClassifierStage, pipeline::kAttributesStage,
                             pipeline::kIdentityStage, pipeline::kNameSpliceStage, pipeline::kFragmentLinkStage, pipeline::kSmoothStage,
                             pipeline::kWriteOutputsStage}) {
     if (!j["stages"].contains(stage)) continue;

@@ -445,6 +445,28 @@ int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow
 }
 
 namespace {
+// Distance from each tracked row to the nearest other tracked row of its frame (infinity
+// for a row alone or untracked): where two people meet, a swap may happen.
+std::vector<double> NearestOtherRowM(const FrameLayer& frames, const TrackLayer& tracks) {
+  const float* position = tracks.position_m.data();
+  std::vector<double> nearest_other_m(frames.rows, std::numeric_limits<double>::infinity());
+  for (int64_t begin = 0; begin < frames.rows;) {
+    int64_t end = begin;
+    while (end < frames.rows && frames.frame[end] == frames.frame[begin]) ++end;
+    for (int64_t a = begin; a < end; ++a) {
+      if (tracks.track_id[a] < 0) continue;
+      for (int64_t b = a + 1; b < end; ++b) {
+        if (tracks.track_id[b] < 0) continue;
+        const double d = std::hypot(position[2 * a] - position[2 * b], position[2 * a + 1] - position[2 * b + 1]);
+        nearest_other_m[a] = std::min(nearest_other_m[a], d);
+        nearest_other_m[b] = std::min(nearest_other_m[b], d);
+      }
+    }
+    begin = end;
+  }
+  return nearest_other_m;
+}
+
 // The first id above every id of `tracks`.
 int64_t NextTrackId(const TrackLayer& tracks) {
   int64_t next_id = 1;
@@ -482,24 +504,7 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
   if (!options.enabled() || candidates.empty()) return out;
   IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
 
-  // Distance from each tracked row to the nearest other tracked row of its frame.
-  const float* position = tracks.position_m.data();
-  std::vector<double> nearest_other_m(frames.rows, std::numeric_limits<double>::infinity());
-  for (int64_t begin = 0; begin < frames.rows;) {
-    int64_t end = begin;
-    while (end < frames.rows && frames.frame[end] == frames.frame[begin]) ++end;
-    for (int64_t a = begin; a < end; ++a) {
-      if (tracks.track_id[a] < 0) continue;
-      for (int64_t b = a + 1; b < end; ++b) {
-        if (tracks.track_id[b] < 0) continue;
-        const double d = std::hypot(position[2 * a] - position[2 * b], position[2 * a + 1] - position[2 * b + 1]);
-        nearest_other_m[a] = std::min(nearest_other_m[a], d);
-        nearest_other_m[b] = std::min(nearest_other_m[b], d);
-      }
-    }
-    begin = end;
-  }
-
+  const std::vector<double> nearest_other_m = NearestOtherRowM(frames, tracks);
   // Each track's observations (its reads by window of frames), in row (= frame) order.
   const int window_frames =
       static_cast<int>(std::clamp<double>(std::round(options.window_seconds * match.fps), 1, limits::kMaxFrames));
@@ -557,6 +562,63 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
   return out;
 }
 
+SplitTrackLayer SplitTracksAtKitChanges(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
+                                        const tracking::TrackAttributesOptions& options, int64_t block_rows) {
+  options.kit_changes.Check();
+  SplitTrackLayer out{tracks, 0};
+  if (!options.kit_changes.enabled()) return out;
+  IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
+  const int window_frames = static_cast<int>(
+      std::clamp<double>(std::round(options.kit_changes.window_seconds * match.fps), 1, limits::kMaxFrames));
+  // Each track's observations (by track id): the kit sum and count of its detections per
+  // window, then their means.
+  const std::map<int64_t, std::vector<int64_t>> rows_of_tracks = RowsOfTracks(tracks);
+  std::map<int64_t, size_t> index_of;
+  for (const auto& [id, rows] : rows_of_tracks) index_of.emplace(id, index_of.size());
+  std::vector<std::vector<tracking::KitWindow>> windows(index_of.size());
+  std::vector<std::vector<int>> detections_in_window(index_of.size());
+  ForEachRowBlock(frames, {crop_encoder::kKitField}, block_rows, [&](const FrameRowBlock& block) {
+    for (int64_t r = block.begin(); r < block.end(); ++r) {
+      if (tracks.track_id[r] < 0) continue;
+      const Eigen::Map<const Eigen::VectorXf> kit(block.Row(crop_encoder::kKitField, r), crop_encoder::kKitDim);
+      const int frame = static_cast<int>(frames.frame[r]);
+      const size_t t = index_of.at(tracks.track_id[r]);
+      std::vector<tracking::KitWindow>& track_windows = windows[t];
+      if (track_windows.empty() || (frame - 1) / window_frames != (track_windows.back().first_frame - 1) / window_frames) {
+        track_windows.push_back({frame, frame, Eigen::VectorXd::Zero(crop_encoder::kKitDim)});
+        detections_in_window[t].push_back(0);
+      }
+      track_windows.back().last_frame = frame;
+      track_windows.back().mean_kit += kit.cast<double>();
+      ++detections_in_window[t].back();
+    }
+  });
+  for (size_t t = 0; t < windows.size(); ++t)
+    for (size_t k = 0; k < windows[t].size(); ++k) windows[t][k].mean_kit /= detections_in_window[t][k];
+  const std::optional<tracking::TeamKits> kits = tracking::FitTeamKits(windows, options);
+  if (!kits) return out;
+  const std::vector<double> nearest_other_m = NearestOtherRowM(frames, tracks);
+  int64_t next_id = NextTrackId(tracks);
+  for (const auto& [id, rows] : rows_of_tracks) {
+    const std::vector<tracking::KitWindow>& track_windows = windows[index_of.at(id)];
+    const std::vector<size_t> cut_windows = tracking::KitChangeWindows(track_windows, *kits, options.kit_changes);
+    if (cut_windows.empty()) continue;
+    std::vector<int> track_frames;
+    std::vector<double> track_nearest;
+    for (int64_t r : rows) {
+      track_frames.push_back(static_cast<int>(frames.frame[r]));
+      track_nearest.push_back(nearest_other_m[r]);
+    }
+    std::vector<int> cut_frames;
+    for (size_t k : cut_windows)
+      cut_frames.push_back(tracking::CutFrame(track_frames, track_nearest, track_windows[k - 1].first_frame - 1,
+                                              track_windows[k].last_frame));
+    RelabelTrackPieces(id, rows, cut_frames, frames, &next_id, &out);
+    spdlog::debug("track {} split at frames {} (kit changes)", id, fmt::join(cut_frames, ", "));
+  }
+  return out;
+}
+
 SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const TrackLayer& tracks,
                                            const io::MatchInfo& match,
                                            const tracking::SubstitutionGapOptions& options) {
@@ -604,6 +666,16 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     at_substitutions = {};  // at most two copies of the track layer at a time
     out.number_change_cuts = at_number_changes.cuts;
     out.stage_seconds[kNumberChangeStage] = split_watch.Seconds();
+  }
+  SplitTrackLayer at_kit_changes;
+  if (options.kit_changes.enabled()) {
+    Stopwatch split_watch;
+    at_kit_changes = SplitTracksAtKitChanges(frames, *split_tracks, match, options, block_rows);
+    split_tracks = &at_kit_changes.tracks;
+    at_number_changes = {};
+    at_substitutions = {};
+    out.kit_change_cuts = at_kit_changes.cuts;
+    out.stage_seconds[kKitChangeStage] = split_watch.Seconds();
   }
   const TrackLayer& tracks = *split_tracks;
   // Per track: evidence from the crop encoder's named fields (the JN classifier's jersey

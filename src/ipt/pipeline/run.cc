@@ -132,6 +132,10 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("number_change_probability_floor", o.number_changes.probability_floor);
   visit("number_change_min_reads", o.number_changes.min_reads);
   visit("number_change_window_seconds", o.number_changes.window_seconds);
+  visit("kit_change_min_gain_nats", o.kit_changes.min_gain_nats);
+  visit("kit_change_max_window_nats", o.kit_changes.max_window_nats);
+  visit("kit_change_min_windows", o.kit_changes.min_windows);
+  visit("kit_change_window_seconds", o.kit_changes.window_seconds);
   visit("name_splice_max_overlap_seconds", o.name_splices.max_overlap_seconds);
   visit("name_splice_max_jump_m", o.name_splices.max_jump_m);
   visit("fragment_link_max_gap_seconds", o.fragment_links.max_gap_seconds);
@@ -206,6 +210,7 @@ nlohmann::json RunReport::ToJson() const {
   j["dropped_unconfirmed_tracks"] = dropped_unconfirmed_tracks;
   j["substitution_cuts"] = substitution_cuts;
   j["number_change_cuts"] = number_change_cuts;
+  j["kit_change_cuts"] = kit_change_cuts;
   j["name_splices"] = name_splices;
   j["fragment_links"] = fragment_links;
   j["handover_rows_dropped"] = handover_rows_dropped;
@@ -358,6 +363,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.dropped_unconfirmed_tracks = match_level.dropped_unconfirmed;
   report.substitution_cuts = match_level.substitution_cuts;
   report.number_change_cuts = match_level.number_change_cuts;
+  report.kit_change_cuts = match_level.kit_change_cuts;
   report.name_splices = match_level.name_splices;
   report.fragment_links = match_level.fragment_links;
   report.handover_rows_dropped = match_level.handover_rows_dropped;

@@ -79,13 +79,15 @@ struct RunReport {
   int64_t dropped_unconfirmed_tracks = 0;  // too few confident detections (attributes.min_confident_detections)
   int64_t substitution_cuts = 0;   // tracks split at substitution gaps (attributes.substitution_gaps)
   int64_t number_change_cuts = 0;  // tracks split where their numbers change (attributes.number_changes)
+  int64_t kit_change_cuts = 0;     // ... where their kit changes (attributes.kit_changes)
   int64_t name_splices = 0;        // players named on two tracks at once, spliced (attributes.name_splices)
   int64_t fragment_links = 0;      // track fragments joined after naming (attributes.fragment_links)
   int64_t handover_rows_dropped = 0;  // rows of hand-overs dropped before joining (tracking::HandoverRows)
   int64_t filled_rows = 0;  // of rows, those filling gaps of tracks (attributes.smoothing)
   // Seconds per stage measured in this run (the frame-level stages only on a miss of the
   // frame layer, the tracker only on a miss of the track layer): decode_stitch,
-  // detector, crops, encoder, tracker, number_changes, jn_classifier, attributes,
+  // detector, crops, encoder, tracker, substitution_cuts, number_changes, kit_changes,
+  // jn_classifier, attributes,
   // identity_resolver, name_splices, fragment_links, smooth_tracks, write.
   std::map<std::string, double> stage_seconds;
   double total_seconds = 0;

@@ -349,6 +349,97 @@ TEST(MatchLevel, TracksAreSplitWhereTheirNumbersChange) {
 // A tracker that loses a person for 10 frames and starts a new track when it finds him: the
 // match level joins the two pieces after naming (tracking/fragment_links.h), whatever the
 // block size; with joining off, or when the second piece starts too far away, they stay two.
+// Each track's mean kit (the frame layer's team.kit over its rows).
+Eigen::VectorXd MeanKit(const FrameLayer& frames, const std::vector<int64_t>& rows) {
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(crop_encoder::kKitDim);
+  for (int64_t r : rows)
+    sum += Eigen::Map<const Eigen::VectorXf>(frames.Row(crop_encoder::kKitField, r), crop_encoder::kKitDim).cast<double>();
+  return sum / static_cast<double>(rows.size());
+}
+
+// Two players of different teams swapped where they meet: both tracks are cut there (the
+// kit, read without numbers), every piece is one person's, nobody else is touched; two
+// team-mates swapped are not cut (their kits are one), nor are the people's own tracks.
+TEST(MatchLevel, TracksAreSplitWhereTheirKitChanges) {
+  io::MatchInfo match = Roster();
+  for (io::RosterEntry& e : match.roster) e.jersey.reset();  // no numbers: the kit alone
+  const SyntheticLayers s = TwoMinutesOfLongTracks(match);
+  tracking::TrackAttributesOptions options;
+  options.number_changes.min_gain_nats = 0;
+  EXPECT_EQ(SplitTracksAtKitChanges(s.frames, s.tracks, match, options).cuts, 0);
+
+  // The whole-match tracks nearest each team's kit center (the kit split of their means).
+  const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
+  const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
+  std::vector<Eigen::VectorXd> kits;
+  for (int64_t id : whole) kits.push_back(MeanKit(s.frames, rows.at(id)));
+  const tracking::KitSplit split_kits = tracking::SplitKits(
+      kits, std::vector<double>(kits.size(), 1.0), std::vector<int64_t>(kits.size(), 100), options);
+  std::array<std::vector<std::pair<double, int64_t>>, 2> by_team;  // (distance to center, track)
+  for (size_t k = 0; k < whole.size(); ++k) {
+    const int c = split_kits.kit[k];
+    by_team[c].push_back({(kits[k] - *split_kits.centers[c]).norm(), whole[k]});
+  }
+  for (auto& team : by_team) {
+    ASSERT_GE(team.size(), 2u);
+    std::sort(team.begin(), team.end());
+  }
+  const int64_t p = by_team[0][0].second, q = by_team[1][0].second, mate = by_team[0][1].second;
+  ASSERT_GT((MeanKit(s.frames, rows.at(p)) - MeanKit(s.frames, rows.at(q))).norm(), 1.0);
+
+  // `a` and `b` swap tracks from frame `meet` on, where they stand together.
+  auto swap = [&](int64_t a, int64_t b, int meet, std::map<int64_t, int64_t>* person_of_row) {
+    TrackLayer swapped = s.tracks;
+    for (int64_t id : {a, b}) {
+      for (int64_t r : rows.at(id)) {
+        (*person_of_row)[r] = id;
+        if (s.frames.frame[r] >= meet) swapped.track_id[r] = id == a ? b : a;
+        if (s.frames.frame[r] == meet) {
+          swapped.position_m[2 * r] = 50;
+          swapped.position_m[2 * r + 1] = 30;
+        }
+      }
+    }
+    return swapped;
+  };
+  int64_t max_id = 0;
+  for (int64_t id : s.tracks.track_id) max_id = std::max(max_id, id);
+  for (const int meet : {1001, 1013}) {
+    SCOPED_TRACE(meet);
+    std::map<int64_t, int64_t> person_of_row;  // row -> original track (the person)
+    const TrackLayer swapped = swap(p, q, meet, &person_of_row);
+    const SplitTrackLayer split = SplitTracksAtKitChanges(s.frames, swapped, match, options);
+    EXPECT_EQ(split.cuts, 2);
+    std::map<int64_t, std::set<int64_t>> people_of_piece;
+    for (int64_t r = 0; r < s.frames.rows; ++r) {
+      if (person_of_row.count(r)) {
+        people_of_piece[split.tracks.track_id[r]].insert(person_of_row[r]);
+        if (s.frames.frame[r] < meet) EXPECT_EQ(split.tracks.track_id[r], swapped.track_id[r]);
+        else EXPECT_GT(split.tracks.track_id[r], max_id);
+      } else {
+        EXPECT_EQ(split.tracks.track_id[r], s.tracks.track_id[r]);  // everyone else untouched
+      }
+    }
+    EXPECT_EQ(people_of_piece.size(), 4u);
+    for (const auto& [piece, people] : people_of_piece) EXPECT_EQ(people.size(), 1u) << "piece " << piece;
+    for (int64_t block_rows : {int64_t{1000}, int64_t{7}})
+      EXPECT_EQ(SplitTracksAtKitChanges(s.frames, swapped, match, options, block_rows).tracks.track_id,
+                split.tracks.track_id);
+
+    const MatchLevelOutput out = RunMatchLevel(s.frames, swapped, match, options, nullptr, nullptr, true);
+    EXPECT_EQ(out.kit_change_cuts, 2);
+    tracking::TrackAttributesOptions off = options;
+    off.kit_changes.min_gain_nats = 0;
+    const MatchLevelOutput without = RunMatchLevel(s.frames, swapped, match, off, nullptr, nullptr, true);
+    EXPECT_EQ(without.kit_change_cuts, 0);
+    EXPECT_EQ(without.stage_seconds.count(kKitChangeStage), 0u);
+    EXPECT_EQ(out.stage_seconds.count(kKitChangeStage), 1u);
+
+    std::map<int64_t, int64_t> mates;
+    EXPECT_EQ(SplitTracksAtKitChanges(s.frames, swap(p, mate, meet, &mates), match, options).cuts, 0);
+  }
+}
+
 TEST(MatchLevel, ATrackLostForAFewFramesIsJoined) {
   const io::MatchInfo match = Roster();
   const SyntheticLayers s = TwoMinutesOfLongTracks(match);

@@ -36,8 +36,16 @@ double SegmentCost(const Prefix& prefix, size_t begin, size_t end) {
 
 std::vector<size_t> NumberChangeReads(const std::vector<NumberRead>& reads, const NumberChangeOptions& options) {
   options.Check();
+  if (!options.enabled()) return {};
+  return PartitionObservations(reads, options.min_gain_nats, options.min_reads);
+}
+
+std::vector<size_t> PartitionObservations(const std::vector<NumberRead>& reads, double min_gain_nats,
+                                          int min_observations) {
+  IPT_CHECK(std::isfinite(min_gain_nats) && min_gain_nats > 0, "min_gain_nats must be > 0, got {}", min_gain_nats);
+  IPT_CHECK(min_observations >= 1, "min_observations must be >= 1, got {}", min_observations);
   std::vector<size_t> cuts;
-  if (!options.enabled() || reads.empty()) return cuts;
+  if (reads.empty()) return cuts;
   const size_t candidates = reads[0].log_likelihood.size();
   if (candidates == 0) return cuts;
   Prefix prefix(reads.size() + 1, std::vector<double>(candidates, 0.0));
@@ -57,8 +65,8 @@ std::vector<size_t> NumberChangeReads(const std::vector<NumberRead>& reads, cons
   // A cut never costs likelihood (each side's best number does at least as well as one for
   // both), so once cost[s] + SegmentCost(s, u) > cost[u] for a u that is a legal start of
   // every later stretch end (u = t - min_reads), s can never start the last stretch again.
-  const size_t n = reads.size(), min_reads = static_cast<size_t>(options.min_reads);
-  const double penalty = options.min_gain_nats;
+  const size_t n = reads.size(), min_reads = static_cast<size_t>(min_observations);
+  const double penalty = min_gain_nats;
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<double> cost(n + 1, inf);
   std::vector<size_t> start(n + 1, 0);

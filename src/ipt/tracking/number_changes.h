@@ -67,6 +67,12 @@ struct NumberRead {
 // indices k in (0, reads.size()), ascending; a cut falls between reads[k - 1] and reads[k].
 std::vector<size_t> NumberChangeReads(const std::vector<NumberRead>& reads, const NumberChangeOptions& options);
 
+// Its partition, for any observations under any candidates (numbers, kits): the stretches
+// of >= min_observations each explained by its best candidate, of the largest
+// log-likelihood less min_gain_nats per stretch (> 0; exact, PELT's pruning).
+std::vector<size_t> PartitionObservations(const std::vector<NumberRead>& observations, double min_gain_nats,
+                                          int min_observations);
+
 // The frame that starts the new piece: among the track's frames in (frame_before,
 // frame_after] the one where it is nearest to another person (nearest_other_m per frame,
 // same order as frames, which increase; ties: the earliest); frame_after when the track

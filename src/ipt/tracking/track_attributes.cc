@@ -228,6 +228,25 @@ double DistanceToNearest(const Eigen::VectorXd& kit, const std::vector<std::opti
 
 }  // namespace
 
+KitSplit SplitKits(const std::vector<Eigen::VectorXd>& points, const std::vector<double>& weights,
+                   const std::vector<int64_t>& detections, const TrackAttributesOptions& options) {
+  IPT_ASSERT(points.size() == weights.size() && points.size() == detections.size());
+  std::vector<int> seeds;  // the longest tracks, longest first (ties: input order)
+  for (size_t p = 0; p < points.size(); ++p) {
+    if (detections[p] >= options.kit_init_min_detections) seeds.push_back(static_cast<int>(p));
+  }
+  if (seeds.size() < kNumKits) {  // too few long tracks: any track may start a run
+    seeds.resize(points.size());
+    std::iota(seeds.begin(), seeds.end(), 0);
+  }
+  std::stable_sort(seeds.begin(), seeds.end(), [&](int a, int b) { return weights[a] > weights[b]; });
+  if (seeds.size() > static_cast<size_t>(options.kit_init_max_tracks)) seeds.resize(options.kit_init_max_tracks);
+  KitSplit split;
+  split.kit = TwoMeans(points, weights, seeds, options.kit_min_cluster_share);
+  split.centers = KitCenters(points, weights, split.kit);
+  return split;
+}
+
 double WeightedMedian(const std::vector<double>& values, const std::vector<double>& weights) {
   IPT_CHECK(values.size() == weights.size() && !values.empty(), "weighted median of {} values with {} weights",
             values.size(), weights.size());
@@ -288,6 +307,7 @@ void TrackAttributesOptions::Check() const {
   IPT_CHECK(InUnitInterval(confident_score), "confident_score must be in [0, 1], got {}", confident_score);
   substitution_gaps.Check();
   number_changes.Check();
+  kit_changes.Check();
   name_splices.Check();
   fragment_links.Check();
   smoothing.Check();
@@ -479,23 +499,15 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
   // Kits of the player tracks, then which kit defends x = 0.
   std::vector<Eigen::VectorXd> points;
   std::vector<double> weights;
-  std::vector<int> seeds;  // the longest tracks, longest first (ties: input order)
-  for (size_t p = 0; p < players.size(); ++p) {
-    const int i = players[p];
+  std::vector<int64_t> detections;
+  for (int i : players) {
     points.push_back(summaries[i].kit);
     weights.push_back(summaries[i].weight);
-    if (tracks[i].detections >= options.kit_init_min_detections) {
-      seeds.push_back(static_cast<int>(p));
-    }
+    detections.push_back(tracks[i].detections);
   }
-  if (seeds.size() < kNumKits) {  // too few long tracks: any track may start a run
-    seeds.resize(players.size());
-    std::iota(seeds.begin(), seeds.end(), 0);
-  }
-  std::stable_sort(seeds.begin(), seeds.end(), [&](int a, int b) { return weights[a] > weights[b]; });
-  if (seeds.size() > static_cast<size_t>(options.kit_init_max_tracks)) seeds.resize(options.kit_init_max_tracks);
-  const std::vector<int> kit = TwoMeans(points, weights, seeds, options.kit_min_cluster_share);
-  const std::vector<std::optional<Eigen::VectorXd>> centers = KitCenters(points, weights, kit);
+  const KitSplit split = SplitKits(points, weights, detections, options);
+  const std::vector<int>& kit = split.kit;
+  const std::vector<std::optional<Eigen::VectorXd>>& centers = split.centers;
 
   // Kits of neither team: goalkeepers and referees the role head took for players. One
   // pass, from the centers of all player tracks. Leaving the outliers out and testing again

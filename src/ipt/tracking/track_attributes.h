@@ -78,6 +78,7 @@
 #include "ipt/io/match.h"
 #include "ipt/tracking/name_splices.h"
 #include "ipt/tracking/fragment_links.h"
+#include "ipt/tracking/kit_changes.h"
 #include "ipt/tracking/number_changes.h"
 #include "ipt/tracking/substitution_gaps.h"
 #include "ipt/tracking/track_smoothing.h"
@@ -205,6 +206,9 @@ struct TrackAttributesOptions {
   // Tracks split where their jersey reads change from one roster number to another
   // (number_changes.h; keys number_change_*), next (the pipeline's match level).
   NumberChangeOptions number_changes;
+  // Tracks split where their kit changes from one team's to the other's (kit_changes.h;
+  // keys kit_change_*), after the number changes (the pipeline's match level).
+  KitChangeOptions kit_changes;
   // A player named on two tracks at once spliced where his path continues, after naming
   // (name_splices.h; keys name_splice_*; the pipeline's match level).
   NameSpliceOptions name_splices;
@@ -270,6 +274,18 @@ std::vector<TrackAttributes> ResolveTrackAttributes(const std::vector<TrackEvide
 std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<TrackEvidenceSummary>& tracks,
                                                     const io::MatchInfo& match,
                                                     const TrackAttributesOptions& options = {});
+
+// Step 3's kit split: tracks' mean kits (`points`, unit vectors; `weights` their detections,
+// > 0; `detections` their counts, which choose the seeds: the kit_init_max_tracks heaviest
+// with >= kit_init_min_detections, or all when fewer than two) in two clusters by weighted
+// 2-means (kit_min_cluster_share). `kit`: each point's cluster, 0 or 1; `centers`: each
+// cluster's weighted mean, none when empty. Every point in cluster 0 when there are < 2.
+struct KitSplit {
+  std::vector<int> kit;
+  std::vector<std::optional<Eigen::VectorXd>> centers;
+};
+KitSplit SplitKits(const std::vector<Eigen::VectorXd>& points, const std::vector<double>& weights,
+                   const std::vector<int64_t>& detections, const TrackAttributesOptions& options);
 
 // The numbers a track may wear: bit n set when number n is allowed.
 using JerseySet = std::bitset<io::kNumJerseys>;

@@ -1,0 +1,73 @@
+#include "ipt/tracking/kit_changes.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "ipt/tracking/number_changes.h"
+#include "ipt/tracking/track_attributes.h"
+#include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+
+namespace ipt::tracking {
+
+void KitChangeOptions::Check() const {
+  IPT_CHECK(std::isfinite(min_gain_nats) && min_gain_nats >= 0, "min_gain_nats must be >= 0, got {}", min_gain_nats);
+  IPT_CHECK(std::isfinite(max_window_nats) && max_window_nats > 0, "max_window_nats must be > 0, got {}",
+            max_window_nats);
+  IPT_CHECK(min_windows >= 1, "min_windows must be >= 1, got {}", min_windows);
+  IPT_CHECK(std::isfinite(window_seconds) && window_seconds > 0 && window_seconds <= limits::kMaxMatchSeconds,
+            "window_seconds must be in (0, {}], got {}", limits::kMaxMatchSeconds, window_seconds);
+}
+
+std::optional<TeamKits> FitTeamKits(const std::vector<std::vector<KitWindow>>& tracks,
+                                    const TrackAttributesOptions& attribute_options) {
+  std::vector<Eigen::VectorXd> points;
+  std::vector<double> weights;
+  std::vector<int64_t> detections;
+  for (const std::vector<KitWindow>& windows : tracks) {
+    if (windows.empty()) continue;
+    Eigen::VectorXd sum = Eigen::VectorXd::Zero(windows.front().mean_kit.size());
+    for (const KitWindow& w : windows) {
+      IPT_CHECK(w.mean_kit.size() == sum.size() && w.mean_kit.allFinite(), "kit observations of {} values, expected {}",
+                w.mean_kit.size(), sum.size());
+      sum += w.mean_kit;
+    }
+    points.push_back(sum / static_cast<double>(windows.size()));
+    weights.push_back(static_cast<double>(windows.size()));
+    detections.push_back(static_cast<int64_t>(windows.size()));
+  }
+  if (points.size() < 2) return std::nullopt;
+  // The seeds are tracks with at least kit_init_min_detections observations here.
+  const KitSplit split = SplitKits(points, weights, detections, attribute_options);
+  if (!split.centers[0] || !split.centers[1]) return std::nullopt;
+  TeamKits kits{{*split.centers[0], *split.centers[1]}, 0.0};
+  std::vector<double> distances;
+  for (const std::vector<KitWindow>& windows : tracks)
+    for (const KitWindow& w : windows)
+      distances.push_back(std::min((w.mean_kit - kits.center[0]).norm(), (w.mean_kit - kits.center[1]).norm()));
+  kits.spread = WeightedMedian(distances, std::vector<double>(distances.size(), 1.0));
+  if (!(kits.spread > 0)) return std::nullopt;
+  return kits;
+}
+
+std::vector<size_t> KitChangeWindows(const std::vector<KitWindow>& windows, const TeamKits& kits,
+                                     const KitChangeOptions& options) {
+  options.Check();
+  IPT_CHECK(kits.spread > 0 && std::isfinite(kits.spread), "the kits' spread must be > 0, got {}", kits.spread);
+  if (!options.enabled()) return {};
+  std::vector<NumberRead> observations;
+  observations.reserve(windows.size());
+  for (const KitWindow& w : windows) {
+    NumberRead o{w.first_frame, w.last_frame, {}};
+    for (const Eigen::VectorXd& center : kits.center) {
+      IPT_CHECK(w.mean_kit.size() == center.size(), "a kit observation of {} values, the team kits {}",
+                w.mean_kit.size(), center.size());
+      const double z = (w.mean_kit - center).norm() / kits.spread;
+      o.log_likelihood.push_back(-std::min(0.5 * z * z, options.max_window_nats));
+    }
+    observations.push_back(std::move(o));
+  }
+  return PartitionObservations(observations, options.min_gain_nats, options.min_windows);
+}
+
+}  // namespace ipt::tracking

@@ -1,0 +1,127 @@
+#include "ipt/tracking/kit_changes.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "ipt/tracking/track_attributes.h"
+#include "ipt/util/check.h"
+
+namespace ipt::tracking {
+namespace {
+
+// Two kits sqrt(2) apart in 3 dimensions; observations spread 0.1 around them.
+TeamKits Kits() {
+  TeamKits kits;
+  kits.center[0] = Eigen::Vector3d(1, 0, 0);
+  kits.center[1] = Eigen::Vector3d(0, 1, 0);
+  kits.spread = 0.1;
+  return kits;
+}
+
+// One observation a second (25 frames) per entry of `team`, at that team's kit plus noise.
+std::vector<KitWindow> Windows(const std::vector<int>& team, std::mt19937* rng, double noise = 0.05) {
+  std::normal_distribution<double> n(0, noise);
+  std::vector<KitWindow> windows;
+  for (size_t k = 0; k < team.size(); ++k) {
+    const int first = 1 + 25 * static_cast<int>(k);
+    Eigen::VectorXd kit = team[k] == 0 ? Eigen::Vector3d(1, 0, 0) : Eigen::Vector3d(0, 1, 0);
+    if (team[k] == 2) kit = Eigen::Vector3d(0.5, 0.5, 0);  // an occluder's kit mixed in
+    for (int d = 0; d < 3; ++d) kit[d] += n(*rng);
+    windows.push_back({first, first + 24, kit});
+  }
+  return windows;
+}
+
+TEST(KitChanges, ASwapIsCutWhereTheKitChanges) {
+  std::mt19937 rng(1);
+  std::vector<int> team(20, 0);
+  for (size_t k = 12; k < team.size(); ++k) team[k] = 1;
+  EXPECT_EQ(KitChangeWindows(Windows(team, &rng), Kits(), {}), (std::vector<size_t>{12}));
+  // A-B-A: both changes, when the middle gains more than two stretches' penalty (12
+  // windows of about 4.3 nats against 2 x 10).
+  team.assign(36, 0);
+  for (size_t k = 12; k < 24; ++k) team[k] = 1;
+  EXPECT_EQ(KitChangeWindows(Windows(team, &rng), Kits(), {}), (std::vector<size_t>{12, 24}));
+}
+
+// The gain of a cut is what the partition asks for: each window of the other kit weighs
+// min((sqrt(2) / 0.1)^2 / 2, 4.6) = 4.6 nats against the first team, 0 for its own (no noise).
+TEST(KitChanges, TheGainOfACutAgainstItsPenalty) {
+  std::mt19937 rng(2);
+  std::vector<int> team(10, 0);
+  for (size_t k = 5; k < team.size(); ++k) team[k] = 1;
+  const std::vector<KitWindow> windows = Windows(team, &rng, 0.0);
+  // Stretches of 5: the best single team loses 5 x 4.6 = 23 nats; a cut gains them.
+  KitChangeOptions options;
+  options.min_gain_nats = 23 - 1e-6;
+  EXPECT_EQ(KitChangeWindows(windows, Kits(), options), (std::vector<size_t>{5}));
+  options.min_gain_nats = 23 + 1e-6;
+  EXPECT_TRUE(KitChangeWindows(windows, Kits(), options).empty());
+  // Below the cap: with a wider spread (sqrt(2) / 2: 2^2 / 2 = 2 nats a window) 10 nats.
+  TeamKits wide = Kits();
+  wide.spread = std::sqrt(2.0) / 2;
+  options.min_gain_nats = 10 - 1e-6;
+  EXPECT_EQ(KitChangeWindows(windows, wide, options), (std::vector<size_t>{5}));
+  options.min_gain_nats = 10 + 1e-6;
+  EXPECT_TRUE(KitChangeWindows(windows, wide, options).empty());
+}
+
+TEST(KitChanges, NoCutForOneKitABriefOcclusionOrTooFewWindows) {
+  std::mt19937 rng(3);
+  EXPECT_TRUE(KitChangeWindows(Windows(std::vector<int>(40, 1), &rng), Kits(), {}).empty());
+  // Three seconds of a mixed kit (an occluder) weigh too little.
+  std::vector<int> team(30, 0);
+  team[10] = team[11] = team[12] = 2;
+  EXPECT_TRUE(KitChangeWindows(Windows(team, &rng), Kits(), {}).empty());
+  // Two windows of the other team at the end: under min_windows.
+  team.assign(30, 0);
+  team[28] = team[29] = 1;
+  EXPECT_TRUE(KitChangeWindows(Windows(team, &rng), Kits(), {}).empty());
+  KitChangeOptions off;
+  off.min_gain_nats = 0;
+  team.assign(30, 0);
+  for (size_t k = 15; k < team.size(); ++k) team[k] = 1;
+  EXPECT_TRUE(KitChangeWindows(Windows(team, &rng), Kits(), off).empty());
+  EXPECT_EQ(KitChangeWindows(Windows(team, &rng), Kits(), {}), (std::vector<size_t>{15}));
+}
+
+TEST(KitChanges, TeamKitsFromTheTracks) {
+  std::mt19937 rng(4);
+  std::vector<std::vector<KitWindow>> tracks;
+  for (int t = 0; t < 10; ++t) tracks.push_back(Windows(std::vector<int>(100, t % 2), &rng));
+  const std::optional<TeamKits> kits = FitTeamKits(tracks, TrackAttributesOptions{});
+  ASSERT_TRUE(kits);
+  // One center per kit (in either order), the spread near the noise's median distance:
+  // for 3 dimensions of sigma 0.05, the median of a chi with 3 degrees is 1.538 sigma.
+  const double to_a = std::min((kits->center[0] - Eigen::Vector3d(1, 0, 0)).norm(),
+                               (kits->center[1] - Eigen::Vector3d(1, 0, 0)).norm());
+  const double to_b = std::min((kits->center[0] - Eigen::Vector3d(0, 1, 0)).norm(),
+                               (kits->center[1] - Eigen::Vector3d(0, 1, 0)).norm());
+  EXPECT_LT(to_a, 0.01);
+  EXPECT_LT(to_b, 0.01);
+  EXPECT_NEAR(kits->spread, 1.538 * 0.05, 0.005);  // 1,000 observations
+  // One track: no split.
+  EXPECT_FALSE(FitTeamKits({tracks[0]}, TrackAttributesOptions{}));
+}
+
+TEST(KitChanges, RejectsBadOptionsAndInput) {
+  KitChangeOptions bad;
+  bad.max_window_nats = 0;
+  EXPECT_THROW(bad.Check(), Error);
+  bad = {};
+  bad.min_windows = 0;
+  EXPECT_THROW(bad.Check(), Error);
+  bad = {};
+  bad.window_seconds = 0;
+  EXPECT_THROW(bad.Check(), Error);
+  bad = {};
+  bad.min_gain_nats = -1;
+  EXPECT_THROW(bad.Check(), Error);
+  std::vector<KitWindow> windows = {{1, 25, Eigen::Vector2d(1, 0)}};
+  EXPECT_THROW(KitChangeWindows(windows, Kits(), {}), Error);  // 2 values against 3
+}
+
+}  // namespace
+}  // namespace ipt::tracking
