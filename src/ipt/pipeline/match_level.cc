@@ -597,6 +597,8 @@ SplitTrackLayer SplitTracksAtKitChanges(const FrameLayer& frames, const TrackLay
     for (size_t k = 0; k < windows[t].size(); ++k) windows[t][k].mean_kit /= detections_in_window[t][k];
   const std::optional<tracking::TeamKits> kits = tracking::FitTeamKits(windows, options);
   if (!kits) return out;
+  spdlog::debug("kit changes: the team kits {:.3f} apart, observations spread {:.3f} around them",
+                (kits->center[0] - kits->center[1]).norm(), kits->spread);
   const std::vector<double> nearest_other_m = NearestOtherRowM(frames, tracks);
   int64_t next_id = NextTrackId(tracks);
   for (const auto& [id, rows] : rows_of_tracks) {
