@@ -132,18 +132,22 @@ TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
                       {"network", net->config.ToJson()},
                       {"resolving", IdentityOptionsToJson({})},
                       {"pair_features", tracking::PairFeatureNames()}};
-  for (const char* key : {"touchline_margin_m", "station_error", "join_by_name", "name_ties_by_detections"}) {
+  for (const char* key : {"touchline_margin_m", "station_error", "join_by_name", "name_ties_by_detections",
+                          "roster_veto_probability"}) {
     a["resolving"].erase(key);
   }
   const IdentityResolver old(Package(net, dir / "old", a));
   EXPECT_TRUE(old.options().join_by_name);
   EXPECT_TRUE(old.options().name_ties_by_detections);
   EXPECT_EQ(old.options().station_error, tracking::IdentityOptions{}.station_error);
+  EXPECT_EQ(old.options().roster_veto_probability, tracking::IdentityOptions{}.roster_veto_probability);
   a["resolving"]["join_by_name"] = false;
   a["resolving"]["name_ties_by_detections"] = false;
+  a["resolving"]["roster_veto_probability"] = 1.0;
   const IdentityResolver off(Package(net, dir / "off", a));
   EXPECT_FALSE(off.options().join_by_name);
   EXPECT_FALSE(off.options().name_ties_by_detections);
+  EXPECT_EQ(off.options().roster_veto_probability, 1.0);
 }
 
 // A tiny training run lowers the loss, and the trained resolver links a fresh match's

@@ -467,6 +467,40 @@ std::vector<double> NearestOtherRowM(const FrameLayer& frames, const TrackLayer&
   return nearest_other_m;
 }
 
+// Frames in an observation window of `seconds` (>= 1), and whether two frames share one
+// (windows start at frame 1): the number and kit cuts' observations.
+int WindowFrames(double seconds, double fps) {
+  return static_cast<int>(std::clamp<double>(std::round(seconds * fps), 1, limits::kMaxFrames));
+}
+bool SameWindow(int frame, int other_frame, int window_frames) {
+  return (frame - 1) / window_frames == (other_frame - 1) / window_frames;
+}
+
+// The frames at which a track's rows (`rows`, by frame) take new ids for the cuts between
+// observations[k - 1] and observations[k] (k in `cuts`, ascending): the frame where the
+// track passes nearest to another person (tracking::CutFrame) among those from the first of
+// observation k - 1 to the last of k (the swap may lie inside either window: each holds
+// both people then), after the previous cut, so that the frames increase.
+template <typename Observation>
+std::vector<int> CutFramesAt(const std::vector<int64_t>& rows, const FrameLayer& frames,
+                             const std::vector<double>& nearest_other_m, const std::vector<Observation>& observations,
+                             const std::vector<size_t>& cuts) {
+  std::vector<int> track_frames;
+  std::vector<double> track_nearest;
+  for (int64_t r : rows) {
+    track_frames.push_back(static_cast<int>(frames.frame[r]));
+    track_nearest.push_back(nearest_other_m[r]);
+  }
+  std::vector<int> cut_frames;
+  for (size_t k : cuts) {
+    IPT_ASSERT(k > 0 && k < observations.size());
+    int before = observations[k - 1].first_frame - 1;
+    if (!cut_frames.empty()) before = std::max(before, cut_frames.back());
+    cut_frames.push_back(tracking::CutFrame(track_frames, track_nearest, before, observations[k].last_frame));
+  }
+  return cut_frames;
+}
+
 // The first id above every id of `tracks`.
 int64_t NextTrackId(const TrackLayer& tracks) {
   int64_t next_id = 1;
@@ -504,10 +538,8 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
   if (!options.enabled() || candidates.empty()) return out;
   IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
 
-  const std::vector<double> nearest_other_m = NearestOtherRowM(frames, tracks);
   // Each track's observations (its reads by window of frames), in row (= frame) order.
-  const int window_frames =
-      static_cast<int>(std::clamp<double>(std::round(options.window_seconds * match.fps), 1, limits::kMaxFrames));
+  const int window_frames = WindowFrames(options.window_seconds, match.fps);
   std::map<int64_t, std::vector<tracking::NumberRead>> reads;
   std::map<int64_t, std::vector<int>> reads_in_window;
   ForEachRowBlock(frames, {crop_encoder::kPresenceField, crop_encoder::kNumberField, crop_encoder::kDigitsField},
@@ -523,7 +555,7 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
                       const int frame = static_cast<int>(frames.frame[r]);
                       std::vector<tracking::NumberRead>& track_reads = reads[tracks.track_id[r]];
                       std::vector<int>& count = reads_in_window[tracks.track_id[r]];
-                      if (track_reads.empty() || (frame - 1) / window_frames != (track_reads.back().first_frame - 1) / window_frames) {
+                      if (track_reads.empty() || !SameWindow(frame, track_reads.back().first_frame, window_frames)) {
                         track_reads.push_back({frame, frame, std::vector<double>(candidates.size(), 0.0)});
                         count.push_back(0);
                       }
@@ -540,22 +572,14 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
       for (double& v : track_reads[k].log_likelihood) v /= reads_in_window[id][k];
 
   int64_t next_id = NextTrackId(tracks);
+  std::vector<double> nearest_other_m;  // computed at the first cut
   for (const auto& [id, rows] : RowsOfTracks(tracks)) {
     auto it = reads.find(id);
     if (it == reads.end()) continue;
     const std::vector<size_t> cut_reads = tracking::NumberChangeReads(it->second, options);
     if (cut_reads.empty()) continue;
-    std::vector<int> track_frames;
-    std::vector<double> track_nearest;
-    for (int64_t r : rows) {
-      track_frames.push_back(static_cast<int>(frames.frame[r]));
-      track_nearest.push_back(nearest_other_m[r]);
-    }
-    std::vector<int> cut_frames;
-    for (size_t k : cut_reads)
-      cut_frames.push_back(
-          // The swap may lie inside either window (each holds reads of both people then).
-          tracking::CutFrame(track_frames, track_nearest, it->second[k - 1].first_frame - 1, it->second[k].last_frame));
+    if (nearest_other_m.empty()) nearest_other_m = NearestOtherRowM(frames, tracks);
+    const std::vector<int> cut_frames = CutFramesAt(rows, frames, nearest_other_m, it->second, cut_reads);
     RelabelTrackPieces(id, rows, cut_frames, frames, &next_id, &out);
     spdlog::debug("track {} split at frames {} (number changes)", id, fmt::join(cut_frames, ", "));
   }
@@ -564,19 +588,17 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
 
 SplitTrackLayer SplitTracksAtKitChanges(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                                         const tracking::TrackAttributesOptions& options, int64_t block_rows) {
-  options.kit_changes.Check();
+  options.Check();  // the kit split's keys too
   SplitTrackLayer out{tracks, 0};
   if (!options.kit_changes.enabled()) return out;
   IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
-  const int window_frames = static_cast<int>(
-      std::clamp<double>(std::round(options.kit_changes.window_seconds * match.fps), 1, limits::kMaxFrames));
+  const int window_frames = WindowFrames(options.kit_changes.window_seconds, match.fps);
   // Each track's observations (by track id): the kit sum and count of its detections per
   // window, then their means.
   const std::map<int64_t, std::vector<int64_t>> rows_of_tracks = RowsOfTracks(tracks);
   std::map<int64_t, size_t> index_of;
   for (const auto& [id, rows] : rows_of_tracks) index_of.emplace(id, index_of.size());
   std::vector<std::vector<tracking::KitWindow>> windows(index_of.size());
-  std::vector<std::vector<int>> detections_in_window(index_of.size());
   ForEachRowBlock(frames, {crop_encoder::kKitField}, block_rows, [&](const FrameRowBlock& block) {
     for (int64_t r = block.begin(); r < block.end(); ++r) {
       if (tracks.track_id[r] < 0) continue;
@@ -584,37 +606,28 @@ SplitTrackLayer SplitTracksAtKitChanges(const FrameLayer& frames, const TrackLay
       const int frame = static_cast<int>(frames.frame[r]);
       const size_t t = index_of.at(tracks.track_id[r]);
       std::vector<tracking::KitWindow>& track_windows = windows[t];
-      if (track_windows.empty() || (frame - 1) / window_frames != (track_windows.back().first_frame - 1) / window_frames) {
-        track_windows.push_back({frame, frame, Eigen::VectorXd::Zero(crop_encoder::kKitDim)});
-        detections_in_window[t].push_back(0);
+      if (track_windows.empty() || !SameWindow(frame, track_windows.back().first_frame, window_frames)) {
+        track_windows.push_back({frame, frame, Eigen::VectorXd::Zero(crop_encoder::kKitDim), 0});
       }
       track_windows.back().last_frame = frame;
       track_windows.back().mean_kit += kit.cast<double>();
-      ++detections_in_window[t].back();
+      ++track_windows.back().detections;
     }
   });
-  for (size_t t = 0; t < windows.size(); ++t)
-    for (size_t k = 0; k < windows[t].size(); ++k) windows[t][k].mean_kit /= detections_in_window[t][k];
+  for (std::vector<tracking::KitWindow>& track_windows : windows)  // sums -> means
+    for (tracking::KitWindow& w : track_windows) w.mean_kit /= w.detections;
   const std::optional<tracking::TeamKits> kits = tracking::FitTeamKits(windows, options);
   if (!kits) return out;
   spdlog::debug("kit changes: the team kits {:.3f} apart, observations spread {:.3f} around them",
                 (kits->center[0] - kits->center[1]).norm(), kits->spread);
-  const std::vector<double> nearest_other_m = NearestOtherRowM(frames, tracks);
   int64_t next_id = NextTrackId(tracks);
+  std::vector<double> nearest_other_m;  // computed at the first cut
   for (const auto& [id, rows] : rows_of_tracks) {
     const std::vector<tracking::KitWindow>& track_windows = windows[index_of.at(id)];
     const std::vector<size_t> cut_windows = tracking::KitChangeWindows(track_windows, *kits, options.kit_changes);
     if (cut_windows.empty()) continue;
-    std::vector<int> track_frames;
-    std::vector<double> track_nearest;
-    for (int64_t r : rows) {
-      track_frames.push_back(static_cast<int>(frames.frame[r]));
-      track_nearest.push_back(nearest_other_m[r]);
-    }
-    std::vector<int> cut_frames;
-    for (size_t k : cut_windows)
-      cut_frames.push_back(tracking::CutFrame(track_frames, track_nearest, track_windows[k - 1].first_frame - 1,
-                                              track_windows[k].last_frame));
+    if (nearest_other_m.empty()) nearest_other_m = NearestOtherRowM(frames, tracks);
+    const std::vector<int> cut_frames = CutFramesAt(rows, frames, nearest_other_m, track_windows, cut_windows);
     RelabelTrackPieces(id, rows, cut_frames, frames, &next_id, &out);
     spdlog::debug("track {} split at frames {} (kit changes)", id, fmt::join(cut_frames, ", "));
   }

@@ -346,9 +346,6 @@ TEST(MatchLevel, TracksAreSplitWhereTheirNumbersChange) {
   EXPECT_EQ(SplitTracksAtNumberChanges(s.frames, s.tracks, match, tracking::NumberChangeOptions{}).cuts, 0);
 }
 
-// A tracker that loses a person for 10 frames and starts a new track when it finds him: the
-// match level joins the two pieces after naming (tracking/fragment_links.h), whatever the
-// block size; with joining off, or when the second piece starts too far away, they stay two.
 // Each track's mean kit (the frame layer's team.kit over its rows).
 Eigen::VectorXd MeanKit(const FrameLayer& frames, const std::vector<int64_t>& rows) {
   Eigen::VectorXd sum = Eigen::VectorXd::Zero(crop_encoder::kKitDim);
@@ -440,6 +437,9 @@ TEST(MatchLevel, TracksAreSplitWhereTheirKitChanges) {
   }
 }
 
+// A tracker that loses a person for 10 frames and starts a new track when it finds him: the
+// match level joins the two pieces after naming (tracking/fragment_links.h), whatever the
+// block size; with joining off, or when the second piece starts too far away, they stay two.
 TEST(MatchLevel, ATrackLostForAFewFramesIsJoined) {
   const io::MatchInfo match = Roster();
   const SyntheticLayers s = TwoMinutesOfLongTracks(match);

@@ -196,8 +196,10 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
   };
   // The roster number step 3 would name an identity after (its likeliest among the numbered
   // entries of its category who play throughout its frames), when at least
-  // roster_veto_probability likely there; -1 otherwise.
+  // roster_veto_probability likely there; -1 otherwise. Entries without a number and the
+  // referees' stations, which naming also weighs, are left out: referees carry no number.
   auto named_number = [&](int identity) {
+    if (options.roster_veto_probability >= 1) return -1;  // off
     const io::FrameSpan frames = FramesOf(members[identity], tracks);
     const io::Category category = tracks[members[identity].front()].category;
     const NumberEvidence& e = evidence[identity];

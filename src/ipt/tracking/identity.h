@@ -87,7 +87,7 @@ struct IdentityOptions {
   double jersey_veto_probability = 0.9;
   // Two identities that step 3 would each name after a different roster player, at least
   // this likely among the numbered players of their category who play throughout their
-  // frames, are never joined, in (0, 1]; 1 turns it off in practice. The jersey veto above
+  // frames, are never joined, in (0, 1]; 1 = off. The jersey veto above
   // weighs all 100 numbers, so a reading of 0.3 passes it, while among a team's numbers it
   // names a player. 0.7 chosen on validation (docs/models.md, "The roster veto").
   double roster_veto_probability = 0.7;

@@ -582,6 +582,11 @@ TEST(Identity, IdentitiesTheRosterWouldNameApartAreNeverJoined) {
   EXPECT_EQ(ResolveIdentities(tracks, Match(), Constant(0.9f), veto).identities, 2);
   veto.roster_veto_probability = 0;
   EXPECT_THROW(veto.Check(), Error);
+  // 1 is off, even for readings so sure that P(7 | roster) rounds to exactly 1.
+  tracks[0].jersey = Reads(7, 1.0f);
+  tracks[1].jersey = Reads(8, 1.0f);
+  off.jersey_veto_probability = 1.0;
+  EXPECT_EQ(ResolveIdentities(tracks, Match(), Constant(0.9f), off).identities, 1);
 }
 
 // A reader sure of a number the team does not wear names no teammate, however the roster

@@ -21,23 +21,28 @@ void KitChangeOptions::Check() const {
 
 std::optional<TeamKits> FitTeamKits(const std::vector<std::vector<KitWindow>>& tracks,
                                     const TrackAttributesOptions& attribute_options) {
-  std::vector<Eigen::VectorXd> points;
+  attribute_options.Check();
+  std::vector<Eigen::VectorXd> points;  // as the category rule's: unit mean kits
   std::vector<double> weights;
   std::vector<int64_t> detections;
   for (const std::vector<KitWindow>& windows : tracks) {
     if (windows.empty()) continue;
     Eigen::VectorXd sum = Eigen::VectorXd::Zero(windows.front().mean_kit.size());
+    int64_t count = 0;
     for (const KitWindow& w : windows) {
-      IPT_CHECK(w.mean_kit.size() == sum.size() && w.mean_kit.allFinite(), "kit observations of {} values, expected {}",
-                w.mean_kit.size(), sum.size());
-      sum += w.mean_kit;
+      IPT_CHECK(w.mean_kit.size() == sum.size(), "kit observations of {} values, expected {}", w.mean_kit.size(),
+                sum.size());
+      IPT_CHECK(w.mean_kit.allFinite(), "a non-finite kit observation (frames {}-{})", w.first_frame, w.last_frame);
+      IPT_CHECK(w.detections >= 1, "a kit observation of {} detections", w.detections);
+      sum += w.detections * w.mean_kit;
+      count += w.detections;
     }
-    points.push_back(sum / static_cast<double>(windows.size()));
-    weights.push_back(static_cast<double>(windows.size()));
-    detections.push_back(static_cast<int64_t>(windows.size()));
+    if (!(sum.norm() > 0)) continue;
+    points.push_back(sum / sum.norm());
+    weights.push_back(static_cast<double>(count));
+    detections.push_back(count);
   }
   if (points.size() < 2) return std::nullopt;
-  // The seeds are tracks with at least kit_init_min_detections observations here.
   const KitSplit split = SplitKits(points, weights, detections, attribute_options);
   if (!split.centers[0] || !split.centers[1]) return std::nullopt;
   TeamKits kits{{*split.centers[0], *split.centers[1]}, 0.0};
@@ -58,6 +63,7 @@ std::vector<size_t> KitChangeWindows(const std::vector<KitWindow>& windows, cons
   std::vector<NumberRead> observations;
   observations.reserve(windows.size());
   for (const KitWindow& w : windows) {
+    IPT_CHECK(w.mean_kit.allFinite(), "a non-finite kit observation (frames {}-{})", w.first_frame, w.last_frame);
     NumberRead o{w.first_frame, w.last_frame, {}};
     for (const Eigen::VectorXd& center : kits.center) {
       IPT_CHECK(w.mean_kit.size() == center.size(), "a kit observation of {} values, the team kits {}",
