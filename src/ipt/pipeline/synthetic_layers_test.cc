@@ -272,6 +272,45 @@ std::vector<int64_t> TracksOverFrames1To2000(const FrameLayer& frames,
   return whole;
 }
 
+// `a` and `b` (track ids of `s`) swap tracks from frame `meet` on, where they stand
+// together; *person_of_row: each of their rows -> its own track (the person).
+TrackLayer SwapFrom(const SyntheticLayers& s, const std::map<int64_t, std::vector<int64_t>>& rows, int64_t a, int64_t b,
+                    int meet, std::map<int64_t, int64_t>* person_of_row) {
+  TrackLayer swapped = s.tracks;
+  for (int64_t id : {a, b}) {
+    for (int64_t r : rows.at(id)) {
+      (*person_of_row)[r] = id;
+      if (s.frames.frame[r] >= meet) swapped.track_id[r] = id == a ? b : a;
+      if (s.frames.frame[r] == meet) {
+        swapped.position_m[2 * r] = 50;
+        swapped.position_m[2 * r + 1] = 30;
+      }
+    }
+  }
+  return swapped;
+}
+
+// The split of a swap: the two tracks cut exactly at `meet`, four pieces of one person
+// each, the pieces after the meeting with fresh ids, nobody else touched.
+void ExpectCutAtTheSwap(const SyntheticLayers& s, const TrackLayer& swapped, const SplitTrackLayer& split,
+                        const std::map<int64_t, int64_t>& person_of_row, int meet) {
+  int64_t max_id = 0;
+  for (int64_t id : s.tracks.track_id) max_id = std::max(max_id, id);
+  EXPECT_EQ(split.cuts, 2);
+  std::map<int64_t, std::set<int64_t>> people_of_piece;
+  for (int64_t r = 0; r < s.frames.rows; ++r) {
+    if (person_of_row.count(r)) {
+      people_of_piece[split.tracks.track_id[r]].insert(person_of_row.at(r));
+      if (s.frames.frame[r] < meet) EXPECT_EQ(split.tracks.track_id[r], swapped.track_id[r]);
+      else EXPECT_GT(split.tracks.track_id[r], max_id);
+    } else {
+      EXPECT_EQ(split.tracks.track_id[r], s.tracks.track_id[r]);  // everyone else untouched
+    }
+  }
+  EXPECT_EQ(people_of_piece.size(), 4u);
+  for (const auto& [piece, people] : people_of_piece) EXPECT_EQ(people.size(), 1u) << "piece " << piece;
+}
+
 // Two people's tracks swapped where they meet (as a tracker swaps people at a crossing):
 // both are cut exactly there, every piece is one person's, the new ids are fresh, and the
 // people's own tracks are never cut; the same for any block size.
@@ -295,35 +334,10 @@ TEST(MatchLevel, TracksAreSplitWhereTheirNumbersChange) {
   // reads are of both people).
   for (const int meet : {1001, 1013}) {
     SCOPED_TRACE(meet);
-    TrackLayer swapped = s.tracks;
-    std::map<int64_t, int64_t> person_of_row;  // row -> original track (the person)
-    for (int64_t id : {p, q}) {
-      for (int64_t r : rows.at(id)) {
-        person_of_row[r] = id;
-        if (s.frames.frame[r] >= meet) swapped.track_id[r] = id == p ? q : p;
-        if (s.frames.frame[r] == meet) {
-          swapped.position_m[2 * r] = 50;
-          swapped.position_m[2 * r + 1] = 30;
-        }
-      }
-    }
-    int64_t max_id = 0;
-    for (int64_t id : s.tracks.track_id) max_id = std::max(max_id, id);
-
+    std::map<int64_t, int64_t> person_of_row;
+    const TrackLayer swapped = SwapFrom(s, rows, p, q, meet, &person_of_row);
     const SplitTrackLayer split = SplitTracksAtNumberChanges(s.frames, swapped, match, on);
-    EXPECT_EQ(split.cuts, 2);
-    std::map<int64_t, std::set<int64_t>> people_of_piece;
-    for (int64_t r = 0; r < s.frames.rows; ++r) {
-      if (person_of_row.count(r)) {
-        people_of_piece[split.tracks.track_id[r]].insert(person_of_row[r]);
-        if (s.frames.frame[r] < meet) EXPECT_EQ(split.tracks.track_id[r], swapped.track_id[r]);
-        else EXPECT_GT(split.tracks.track_id[r], max_id);
-      } else {
-        EXPECT_EQ(split.tracks.track_id[r], s.tracks.track_id[r]);  // everyone else untouched
-      }
-    }
-    EXPECT_EQ(people_of_piece.size(), 4u);
-    for (const auto& [piece, people] : people_of_piece) EXPECT_EQ(people.size(), 1u) << "piece " << piece;
+    ExpectCutAtTheSwap(s, swapped, split, person_of_row, meet);
 
     for (int64_t block_rows : {int64_t{1000}, int64_t{7}}) {
       EXPECT_EQ(SplitTracksAtNumberChanges(s.frames, swapped, match, on, block_rows).tracks.track_id,
@@ -384,41 +398,12 @@ TEST(MatchLevel, TracksAreSplitWhereTheirKitChanges) {
   const int64_t p = by_team[0][0].second, q = by_team[1][0].second, mate = by_team[0][1].second;
   ASSERT_GT((MeanKit(s.frames, rows.at(p)) - MeanKit(s.frames, rows.at(q))).norm(), 1.0);
 
-  // `a` and `b` swap tracks from frame `meet` on, where they stand together.
-  auto swap = [&](int64_t a, int64_t b, int meet, std::map<int64_t, int64_t>* person_of_row) {
-    TrackLayer swapped = s.tracks;
-    for (int64_t id : {a, b}) {
-      for (int64_t r : rows.at(id)) {
-        (*person_of_row)[r] = id;
-        if (s.frames.frame[r] >= meet) swapped.track_id[r] = id == a ? b : a;
-        if (s.frames.frame[r] == meet) {
-          swapped.position_m[2 * r] = 50;
-          swapped.position_m[2 * r + 1] = 30;
-        }
-      }
-    }
-    return swapped;
-  };
-  int64_t max_id = 0;
-  for (int64_t id : s.tracks.track_id) max_id = std::max(max_id, id);
   for (const int meet : {1001, 1013}) {
     SCOPED_TRACE(meet);
-    std::map<int64_t, int64_t> person_of_row;  // row -> original track (the person)
-    const TrackLayer swapped = swap(p, q, meet, &person_of_row);
+    std::map<int64_t, int64_t> person_of_row;
+    const TrackLayer swapped = SwapFrom(s, rows, p, q, meet, &person_of_row);
     const SplitTrackLayer split = SplitTracksAtKitChanges(s.frames, swapped, match, options);
-    EXPECT_EQ(split.cuts, 2);
-    std::map<int64_t, std::set<int64_t>> people_of_piece;
-    for (int64_t r = 0; r < s.frames.rows; ++r) {
-      if (person_of_row.count(r)) {
-        people_of_piece[split.tracks.track_id[r]].insert(person_of_row[r]);
-        if (s.frames.frame[r] < meet) EXPECT_EQ(split.tracks.track_id[r], swapped.track_id[r]);
-        else EXPECT_GT(split.tracks.track_id[r], max_id);
-      } else {
-        EXPECT_EQ(split.tracks.track_id[r], s.tracks.track_id[r]);  // everyone else untouched
-      }
-    }
-    EXPECT_EQ(people_of_piece.size(), 4u);
-    for (const auto& [piece, people] : people_of_piece) EXPECT_EQ(people.size(), 1u) << "piece " << piece;
+    ExpectCutAtTheSwap(s, swapped, split, person_of_row, meet);
     for (int64_t block_rows : {int64_t{1000}, int64_t{7}})
       EXPECT_EQ(SplitTracksAtKitChanges(s.frames, swapped, match, options, block_rows).tracks.track_id,
                 split.tracks.track_id);
@@ -433,7 +418,7 @@ TEST(MatchLevel, TracksAreSplitWhereTheirKitChanges) {
     EXPECT_EQ(out.stage_seconds.count(kKitChangeStage), 1u);
 
     std::map<int64_t, int64_t> mates;
-    EXPECT_EQ(SplitTracksAtKitChanges(s.frames, swap(p, mate, meet, &mates), match, options).cuts, 0);
+    EXPECT_EQ(SplitTracksAtKitChanges(s.frames, SwapFrom(s, rows, p, mate, meet, &mates), match, options).cuts, 0);
   }
 }
 
