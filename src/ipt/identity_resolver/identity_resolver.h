@@ -41,6 +41,7 @@ template <typename Options, typename Visit>
 void VisitIdentityOptions(Options& o, Visit&& visit) {
   visit("", "max_speed_mps", o.max_speed_mps);
   visit("", "position_slack_m", o.position_slack_m);
+  visit("", "max_handover_seconds", o.max_handover_seconds);
   visit("", "min_link_probability", o.min_link_probability);
   visit("", "min_player_probability", o.min_player_probability);
   visit("", "jersey_veto_probability", o.jersey_veto_probability);

@@ -133,7 +133,7 @@ TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
                       {"resolving", IdentityOptionsToJson({})},
                       {"pair_features", tracking::PairFeatureNames()}};
   for (const char* key : {"touchline_margin_m", "station_error", "join_by_name", "name_ties_by_detections",
-                          "roster_veto_probability"}) {
+                          "roster_veto_probability", "max_handover_seconds"}) {
     a["resolving"].erase(key);
   }
   const IdentityResolver old(Package(net, dir / "old", a));
@@ -141,6 +141,7 @@ TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
   EXPECT_TRUE(old.options().name_ties_by_detections);
   EXPECT_EQ(old.options().station_error, tracking::IdentityOptions{}.station_error);
   EXPECT_EQ(old.options().roster_veto_probability, tracking::IdentityOptions{}.roster_veto_probability);
+  EXPECT_EQ(old.options().max_handover_seconds, tracking::IdentityOptions{}.max_handover_seconds);
   a["resolving"]["join_by_name"] = false;
   a["resolving"]["name_ties_by_detections"] = false;
   a["resolving"]["roster_veto_probability"] = 1.0;

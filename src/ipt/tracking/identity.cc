@@ -17,6 +17,7 @@ namespace ipt::tracking {
 void IdentityOptions::Check() const {
   IPT_CHECK(max_speed_mps > 0 && max_speed_mps <= 100, "max_speed_mps must be in (0, 100]");
   IPT_CHECK(position_slack_m >= 0 && position_slack_m <= 100, "position_slack_m must be in [0, 100]");
+  IPT_CHECK(max_handover_seconds >= 0 && max_handover_seconds <= 10, "max_handover_seconds must be in [0, 10]");
   IPT_CHECK(min_link_probability > 0 && min_link_probability < 1, "min_link_probability must be in (0, 1)");
   IPT_CHECK(min_player_probability > 0 && min_player_probability <= 1, "min_player_probability must be in (0, 1]");
   IPT_CHECK(max_candidates >= 1 && max_candidates <= 100000, "max_candidates must be in [1, 100000]");
@@ -28,9 +29,16 @@ void IdentityOptions::Check() const {
 }
 
 bool Reachable(const IdentityTrack& a, const IdentityTrack& b, double fps, const IdentityOptions& options) {
-  if (a.last_frame >= b.first_frame) return false;
+  const double distance_m = (b.first_position_m - a.last_position_m).norm();
+  if (a.last_frame >= b.first_frame) {  // overlapping: a hand-over or two people
+    const int overlap_frames = a.last_frame - b.first_frame + 1;
+    if (b.first_frame <= a.first_frame || b.last_frame <= a.last_frame ||
+        overlap_frames > options.max_handover_seconds * fps)
+      return false;
+    return distance_m <= options.max_speed_mps * overlap_frames / fps + options.position_slack_m;
+  }
   const double gap_s = (b.first_frame - a.last_frame) / fps;
-  return (b.first_position_m - a.last_position_m).norm() <= options.max_speed_mps * gap_s + options.position_slack_m;
+  return distance_m <= options.max_speed_mps * gap_s + options.position_slack_m;
 }
 
 std::vector<std::pair<int, int>> CandidatePairs(const std::vector<IdentityTrack>& tracks, double fps,

@@ -9,9 +9,9 @@
 //    would leave a player returning after a long absence out). The affinity scores them.
 // 2. Identities: single-linkage merging in order of decreasing affinity, down to
 //    min_link_probability, of two identities only when the merged one stays valid: its
-//    tracks, by first frame, never overlap in time and each is reachable from the one
-//    before (tracks overlapping in time are different people; nobody moves faster than
-//    max_speed_mps), and unless each is surer than jersey_veto_probability of another
+//    tracks, by first frame, never overlap in time but by a hand-over and each is reachable
+//    from the one before (Reachable: tracks overlapping in time are different people,
+//    unless one hands over to the other; nobody moves faster than max_speed_mps), and unless each is surer than jersey_veto_probability of another
 //    number (P(number) over all 100, combined as in 3.), or step 3 would name each after a
 //    different roster player at least roster_veto_probability likely, or someone of the category plays
 //    throughout each but no one throughout the merged one (a substitution: the goalkeeper
@@ -78,6 +78,13 @@ struct IdentityOptions {
   // Footballers sprint at under 10 m/s; the slack covers foot-point noise at both ends.
   double max_speed_mps = 10.0;
   double position_slack_m = 2.0;
+  // A hand-over: a track may start at most this many seconds before the one it continues
+  // ends (the detector's second peak on the person starts it; the match level later drops
+  // its head, tracking/fragment_links.h HandoverRows, once both carry one name), in
+  // [0, 10]; 0: tracks overlapping in time are always different people. Seen on validation
+  // 5205: a player's and a referee's tracks overlapping their next ones by 7 and 12 frames,
+  // left unnamed for 1,906 and 1,438 rows. 0.5 as fragment_link_max_handover_seconds.
+  double max_handover_seconds = 0.5;
   // Links with a lower affinity are not made, in (0, 1).
   double min_link_probability = 0.5;
   // A player is named when P(entry | identity) >= this, in (0, 1].
@@ -126,7 +133,9 @@ struct IdentityOptions {
 };
 
 // b can be a later part of a's person: a ends before b starts, and b's first foot-point
-// is within max_speed_mps x gap + position_slack_m of a's last.
+// is within max_speed_mps x gap + position_slack_m of a's last; or b hands over from a: b
+// starts after a starts, at most max_handover_seconds before a ends, ends after a, and its
+// first foot-point is within max_speed_mps x the overlap + position_slack_m of a's last.
 bool Reachable(const IdentityTrack& a, const IdentityTrack& b, double fps, const IdentityOptions& options);
 
 // Step 1's candidate links: (earlier, later) track indices, by earlier track, then start.

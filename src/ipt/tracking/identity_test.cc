@@ -91,7 +91,7 @@ TEST(Identity, FragmentsOfOnePersonBecomeOneIdentityNamedByOneReading) {
 TEST(Identity, OverlapSpeedAndCategoryForbidLinks) {
   std::vector<IdentityTrack> tracks = {
       Track(1, 1, 50, {10, 10}, {12, 10}),
-      Track(2, 40, 90, {12, 10}, {14, 10}),   // overlaps track 1 in time
+      Track(2, 30, 90, {12, 10}, {14, 10}),   // overlaps track 1 for 21 frames: no hand-over
       Track(3, 55, 90, {40, 10}, {41, 10}),   // 28 m in 0.2 s: too fast
       Track(4, 60, 90, {13, 10}, {14, 10}, io::Category::kTeamB),  // another team
   };
@@ -276,6 +276,13 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
       std::sort(ts.begin(), ts.end(), [&](int a, int b) { return tracks[a].first_frame < tracks[b].first_frame; });
       for (size_t k = 0; k + 1 < ts.size(); ++k) {
         EXPECT_TRUE(Reachable(tracks[ts[k]], tracks[ts[k + 1]], kFps, options)) << "trial " << trial;
+        // Written out: tracks overlap only by a hand-over (at most 12 frames at 25 fps, the
+        // later one ending last).
+        const IdentityTrack &a = tracks[ts[k]], &b = tracks[ts[k + 1]];
+        if (a.last_frame >= b.first_frame) {
+          EXPECT_LE(a.last_frame - b.first_frame + 1, 12) << "trial " << trial;
+          EXPECT_GT(b.last_frame, a.last_frame) << "trial " << trial;
+        }
         EXPECT_EQ(tracks[ts[k]].category, tracks[ts[k + 1]].category);
       }
       for (int t : ts) {
@@ -448,6 +455,40 @@ TEST(Identity, APlayerGoingOffIsNotJoinedToHisSubstitute) {
 
 // Pieces the affinity left apart are joined by their name when their paths join: a number
 // read in both, a team's only goalkeeper; not when they overlap or one is too far to reach.
+// A track that starts on a player shortly before his track ends (the detector's second peak
+// on him) hands over: it may join his identity, named after him. Not when the overlap is
+// longer than max_handover_seconds, when it ends first, or with hand-overs off.
+TEST(Identity, AHandOverJoinsItsPlayer) {
+  std::vector<IdentityTrack> tracks = {Track(1, 1, 100, {10, 10}, {20, 10}), Track(2, 95, 300, {19.5, 10}, {40, 10})};
+  tracks[0].jersey = Reads(7, 0.9f);
+  tracks[1].jersey = Reads(7, 0.5f);
+  EXPECT_TRUE(Reachable(tracks[0], tracks[1], kFps, {}));  // 6 frames
+  const IdentityResult r = ResolveIdentities(tracks, Match(), Constant(0.0f));
+  EXPECT_EQ(r.identities, 1);
+  EXPECT_EQ(r.joined_by_name, 1);
+  EXPECT_EQ(r.player_id[0], 2);
+  EXPECT_EQ(r.player_id[1], 2);
+  IdentityOptions off;
+  off.max_handover_seconds = 0;
+  EXPECT_FALSE(Reachable(tracks[0], tracks[1], kFps, off));
+  const IdentityResult apart = ResolveIdentities(tracks, Match(), Constant(0.0f), off);
+  EXPECT_EQ(apart.identities, 2);
+  EXPECT_FALSE(apart.player_id[1]);  // #7 went to the surer reading
+  // 13 frames (over 0.5 s at 25 fps), 12 frames, or ending first.
+  tracks[1].first_frame = 88;
+  EXPECT_FALSE(Reachable(tracks[0], tracks[1], kFps, {}));
+  tracks[1].first_frame = 89;
+  EXPECT_TRUE(Reachable(tracks[0], tracks[1], kFps, {}));
+  tracks[1].last_frame = 100;
+  EXPECT_FALSE(Reachable(tracks[0], tracks[1], kFps, {}));
+  // Too far for the overlap: 12 frames, 10 m/s x 0.48 s + 2 m = 6.8 m.
+  tracks[1].last_frame = 300;
+  tracks[1].first_position_m = {20 + 6.9, 10};
+  EXPECT_FALSE(Reachable(tracks[0], tracks[1], kFps, {}));
+  tracks[1].first_position_m = {20 + 6.7, 10};
+  EXPECT_TRUE(Reachable(tracks[0], tracks[1], kFps, {}));
+}
+
 TEST(Identity, PiecesAreJoinedByTheirName) {
   std::vector<IdentityTrack> tracks = {
       Track(1, 1, 100, {10, 10}, {12, 10}), Track(2, 350, 400, {40, 30}, {42, 30}),  // both read 7, 10 s apart
@@ -481,9 +522,9 @@ TEST(Identity, PiecesAreJoinedByTheirName) {
   EXPECT_FALSE(off.player_id[1]);
   EXPECT_FALSE(off.player_id[4]);
   EXPECT_EQ(off.player_id[2].has_value() + off.player_id[3].has_value(), 1);
-  // Overlapping in time, or too far to reach: never one identity.
+  // Overlapping in time longer than a hand-over, or too far to reach: never one identity.
   options.join_by_name = true;
-  std::vector<IdentityTrack> apart = {Track(1, 1, 100, {10, 10}, {12, 10}), Track(2, 90, 150, {12, 10}, {14, 10}),
+  std::vector<IdentityTrack> apart = {Track(1, 1, 100, {10, 10}, {12, 10}), Track(2, 80, 150, {12, 10}, {14, 10}),
                                       Track(3, 110, 150, {60, 10}, {61, 10})};
   for (IdentityTrack& t : apart) t.jersey = Reads(7, 0.9f);
   const IdentityResult a = ResolveIdentities(apart, Match(), Constant(0.0f), options);
