@@ -34,7 +34,7 @@ struct KitChangeOptions {
   // observation weighs at most max_window_nats, so 10 asks for over two seconds of the
   // other kit. Chosen on validation (docs/models.md, "Tracks cut where their kit changes"):
   // 2, 5, 10, 20, 40; 5 and 10 scored best (5 a little more on the substitution matches),
-  // 2 cut where no one swapped; 10 leaves more room for kits that drift on real footage.
+  // 2 lost identity on 5205; 10 leaves more room for kits that drift on real footage.
   double min_gain_nats = 10.0;
   // The most one observation can say against a team, in nats, > 0: log(100), as a read of
   // numbers (number_change_probability_floor 0.01). Kits of crops that are partly someone
