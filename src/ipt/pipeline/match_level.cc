@@ -599,12 +599,16 @@ SplitTrackLayer SplitTracksAtKitChanges(const FrameLayer& frames, const TrackLay
   std::map<int64_t, size_t> index_of;
   for (const auto& [id, rows] : rows_of_tracks) index_of.emplace(id, index_of.size());
   std::vector<std::vector<tracking::KitWindow>> windows(index_of.size());
-  ForEachRowBlock(frames, {crop_encoder::kKitField}, block_rows, [&](const FrameRowBlock& block) {
+  std::vector<std::array<double, crop_encoder::kNumRoles>> role_sums(index_of.size());  // as the category rule's
+  ForEachRowBlock(frames, {crop_encoder::kKitField, crop_encoder::kRoleField}, block_rows, [&](const FrameRowBlock& block) {
     for (int64_t r = block.begin(); r < block.end(); ++r) {
       if (tracks.track_id[r] < 0) continue;
       const Eigen::Map<const Eigen::VectorXf> kit(block.Row(crop_encoder::kKitField, r), crop_encoder::kKitDim);
       const int frame = static_cast<int>(frames.frame[r]);
       const size_t t = index_of.at(tracks.track_id[r]);
+      std::array<float, crop_encoder::kNumRoles> roles;
+      crop_encoder::Softmax(block.Row(crop_encoder::kRoleField, r), crop_encoder::kNumRoles, roles.data());
+      for (int k = 0; k < crop_encoder::kNumRoles; ++k) role_sums[t][k] += roles[k];
       std::vector<tracking::KitWindow>& track_windows = windows[t];
       if (track_windows.empty() || !SameWindow(frame, track_windows.back().first_frame, window_frames)) {
         track_windows.push_back({frame, frame, Eigen::VectorXd::Zero(crop_encoder::kKitDim), 0});
@@ -616,10 +620,15 @@ SplitTrackLayer SplitTracksAtKitChanges(const FrameLayer& frames, const TrackLay
   });
   for (std::vector<tracking::KitWindow>& track_windows : windows)  // sums -> means
     for (tracking::KitWindow& w : track_windows) w.mean_kit /= w.detections;
-  const std::optional<tracking::TeamKits> kits = tracking::FitTeamKits(windows, options);
+  // A player track: its mean role probabilities highest for a player (role 0).
+  std::vector<bool> is_player(windows.size());
+  for (size_t t = 0; t < windows.size(); ++t)
+    is_player[t] = std::max_element(role_sums[t].begin(), role_sums[t].end()) == role_sums[t].begin();
+  const std::optional<tracking::TeamKits> kits = tracking::FitTeamKits(windows, is_player, options);
   if (!kits) return out;
-  spdlog::debug("kit changes: the team kits {:.3f} apart, observations spread {:.3f} around them",
-                (kits->center[0] - kits->center[1]).norm(), kits->spread);
+  spdlog::debug("kit changes: the team kits {:.3f} apart, {} kits of goalkeepers and referees, observations "
+                "spread {:.3f} around the nearest",
+                (kits->center[0] - kits->center[1]).norm(), kits->other.size(), kits->spread);
   int64_t next_id = NextTrackId(tracks);
   std::vector<double> nearest_other_m;  // computed at the first cut
   for (const auto& [id, rows] : rows_of_tracks) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "ipt/tracking/number_changes.h"
 #include "ipt/tracking/track_attributes.h"
@@ -20,12 +21,16 @@ void KitChangeOptions::Check() const {
 }
 
 std::optional<TeamKits> FitTeamKits(const std::vector<std::vector<KitWindow>>& tracks,
+                                    const std::vector<bool>& is_player,
                                     const TrackAttributesOptions& attribute_options) {
   attribute_options.Check();
-  std::vector<Eigen::VectorXd> points;  // as the category rule's: unit mean kits
+  IPT_CHECK(is_player.size() == tracks.size(), "{} roles for {} tracks", is_player.size(), tracks.size());
+  // Each track's mean kit, as the category rule's: L2-normalised, weighted by detections.
+  std::vector<Eigen::VectorXd> points, others;
   std::vector<double> weights;
   std::vector<int64_t> detections;
-  for (const std::vector<KitWindow>& windows : tracks) {
+  for (size_t t = 0; t < tracks.size(); ++t) {
+    const std::vector<KitWindow>& windows = tracks[t];
     if (windows.empty()) continue;
     Eigen::VectorXd sum = Eigen::VectorXd::Zero(windows.front().mean_kit.size());
     int64_t count = 0;
@@ -38,6 +43,10 @@ std::optional<TeamKits> FitTeamKits(const std::vector<std::vector<KitWindow>>& t
       count += w.detections;
     }
     if (!(sum.norm() > 0)) continue;
+    if (!is_player[t]) {
+      if (count >= attribute_options.kit_init_min_detections) others.push_back(sum / sum.norm());
+      continue;
+    }
     points.push_back(sum / sum.norm());
     weights.push_back(static_cast<double>(count));
     detections.push_back(count);
@@ -45,12 +54,28 @@ std::optional<TeamKits> FitTeamKits(const std::vector<std::vector<KitWindow>>& t
   if (points.size() < 2) return std::nullopt;
   const KitSplit split = SplitKits(points, weights, detections, attribute_options);
   if (!split.centers[0] || !split.centers[1]) return std::nullopt;
-  TeamKits kits{{*split.centers[0], *split.centers[1]}, 0.0};
-  std::vector<double> distances;
-  for (const std::vector<KitWindow>& windows : tracks)
-    for (const KitWindow& w : windows)
-      distances.push_back(std::min((w.mean_kit - kits.center[0]).norm(), (w.mean_kit - kits.center[1]).norm()));
-  kits.spread = WeightedMedian(distances, std::vector<double>(distances.size(), 1.0));
+  TeamKits kits{{*split.centers[0], *split.centers[1]}, {}, 0.0};
+  auto nearest = [](const Eigen::VectorXd& kit, const std::vector<Eigen::VectorXd>& centers) {
+    double d = std::numeric_limits<double>::infinity();
+    for (const Eigen::VectorXd& c : centers) d = std::min(d, (kit - c).norm());
+    return d;
+  };
+  auto spread_around = [&](const std::vector<Eigen::VectorXd>& centers) {
+    std::vector<double> distances;
+    for (const std::vector<KitWindow>& windows : tracks)
+      for (const KitWindow& w : windows) distances.push_back(nearest(w.mean_kit, centers));
+    return WeightedMedian(distances, std::vector<double>(distances.size(), 1.0));
+  };
+  // The goalkeepers' and referees' kits: one per kit, a kit within the teams' spread of one
+  // kept being the same.
+  std::vector<Eigen::VectorXd> all = {kits.center[0], kits.center[1]};
+  const double same_kit = spread_around(all);
+  for (const Eigen::VectorXd& kit : others) {
+    if (nearest(kit, all) <= same_kit) continue;
+    kits.other.push_back(kit);
+    all.push_back(kit);
+  }
+  kits.spread = spread_around(all);
   if (!(kits.spread > 0)) return std::nullopt;
   return kits;
 }
@@ -65,12 +90,14 @@ std::vector<size_t> KitChangeWindows(const std::vector<KitWindow>& windows, cons
   for (const KitWindow& w : windows) {
     IPT_CHECK(w.mean_kit.allFinite(), "a non-finite kit observation (frames {}-{})", w.first_frame, w.last_frame);
     NumberRead o{w.first_frame, w.last_frame, {}};
-    for (const Eigen::VectorXd& center : kits.center) {
-      IPT_CHECK(w.mean_kit.size() == center.size(), "a kit observation of {} values, the team kits {}",
+    auto add = [&](const Eigen::VectorXd& center) {
+      IPT_CHECK(w.mean_kit.size() == center.size(), "a kit observation of {} values, the match's kits {}",
                 w.mean_kit.size(), center.size());
       const double z = (w.mean_kit - center).norm() / kits.spread;
       o.log_likelihood.push_back(-std::min(0.5 * z * z, options.max_window_nats));
-    }
+    };
+    for (const Eigen::VectorXd& center : kits.center) add(center);
+    for (const Eigen::VectorXd& center : kits.other) add(center);
     observations.push_back(std::move(o));
   }
   return PartitionObservations(observations, options.min_gain_nats, options.min_windows);

@@ -7,13 +7,13 @@
 // 2-minute 4K validation matches, 21 of the 60 swaps a track kept for over a second were
 // between people of different kits (docs/models.md, "Tracks cut where their kit changes").
 //
-// The model: the match's two team kits (the category rule's kit split, SplitKits, over the
-// tracks' mean kits) and, per track, observations: the mean kit of its detections in each
-// window of window_seconds. An observation k under team t has log-likelihood
-// -min((|k - c_t| / s)^2 / 2, max_window_nats), c_t the team's kit and s the median
-// distance of every observation of the match to its nearest team kit (the crop encoder's
-// own scale; occluded crops carry their occluder's kit for a moment, and a goalkeeper's or a
-// referee's kit lies far from both, so neither team explains it better). A track is
+// The model: the match's kits (the teams', by the category rule's kit split, SplitKits, over
+// the player tracks' mean kits; the goalkeepers' and referees', the mean kits of the tracks
+// whose role is theirs) and, per track, observations: the mean kit of its detections in
+// each window of window_seconds. An observation k under kit c has log-likelihood
+// -min((|k - c| / s)^2 / 2, max_window_nats), s the median distance of every observation
+// of the match to its nearest kit (the crop encoder's own scale; occluded crops carry their
+// occluder's kit for a moment, far from every kit, so that none explains them better). A track is
 // partitioned as number_changes.h partitions reads (PartitionObservations): a cut where it
 // gains more than min_gain_nats, each stretch >= min_windows observations. The cut frame is
 // the one where the track passes nearest to another (CutFrame).
@@ -56,18 +56,25 @@ struct KitWindow {
   int detections = 1;
 };
 
-// The match's two team kits and the spread of observations around them (> 0).
+// The match's two team kits, the kits of the goalkeepers and referees (one per kit), and
+// the spread of observations around the nearest of them (> 0).
 struct TeamKits {
   std::array<Eigen::VectorXd, 2> center;
+  std::vector<Eigen::VectorXd> other;
   double spread = 0;
 };
 
-// From every track's observations (by frame): the category rule's kit split (SplitKits with
-// `attribute_options`' kit_* keys) of the tracks' mean kits, L2-normalised and weighted by
-// detections, and the median distance of all observations to the nearer center. None when
-// the split leaves a cluster empty (fewer than two tracks) or the observations have no
-// spread. Throws ipt::Error on kits of different sizes or non-finite ones.
+// From every track's observations (by frame) and whether its role is a player's (as the
+// category rule decides it: the argmax of its mean role probabilities): the category rule's
+// kit split (SplitKits with `attribute_options`' kit_* keys) of the player tracks' mean
+// kits, L2-normalised and weighted by detections; the other tracks' mean kits (those with
+// at least kit_init_min_detections detections; a kit within the spread of one kept is the
+// same) as the kits of goalkeepers and referees; and the median distance of all
+// observations to the nearest kit. None when the split leaves a cluster empty (fewer than
+// two player tracks) or the observations have no spread. Throws ipt::Error on kits of
+// different sizes or non-finite ones, or `is_player` of another size.
 std::optional<TeamKits> FitTeamKits(const std::vector<std::vector<KitWindow>>& tracks,
+                                    const std::vector<bool>& is_player,
                                     const TrackAttributesOptions& attribute_options);
 
 // The observations (by frame, apart) at which a new person starts, as NumberChangeReads:

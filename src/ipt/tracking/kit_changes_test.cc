@@ -28,6 +28,7 @@ std::vector<KitWindow> Windows(const std::vector<int>& team, std::mt19937* rng, 
     const int first = 1 + 25 * static_cast<int>(k);
     Eigen::VectorXd kit = team[k] == 0 ? Eigen::Vector3d(1, 0, 0) : Eigen::Vector3d(0, 1, 0);
     if (team[k] == 2) kit = Eigen::Vector3d(0.5, 0.5, 0);  // an occluder's kit mixed in
+    if (team[k] == 3) kit = Eigen::Vector3d(0, 0, 1);      // a goalkeeper's
     for (int d = 0; d < 3; ++d) kit[d] += n(*rng);
     windows.push_back({first, first + 24, kit});
   }
@@ -87,11 +88,27 @@ TEST(KitChanges, NoCutForOneKitABriefOcclusionOrTooFewWindows) {
   EXPECT_EQ(KitChangeWindows(Windows(team, &rng), Kits(), {}), (std::vector<size_t>{15}));
 }
 
+// A goalkeeper's kit is neither team's: a track that goes on from the goalkeeper to a
+// player is cut when the match's kits include his, and not when they are the teams' alone
+// (both teams explain his windows equally badly).
+TEST(KitChanges, AGoalkeeperAndAPlayerSwapped) {
+  std::mt19937 rng(5);
+  std::vector<int> team(30, 3);
+  for (size_t k = 15; k < team.size(); ++k) team[k] = 0;
+  const std::vector<KitWindow> windows = Windows(team, &rng);
+  EXPECT_TRUE(KitChangeWindows(windows, Kits(), {}).empty());
+  TeamKits with_keeper = Kits();
+  with_keeper.other = {Eigen::Vector3d(0, 0, 1)};
+  EXPECT_EQ(KitChangeWindows(windows, with_keeper, {}), (std::vector<size_t>{15}));
+  // His own track, whole, is never cut.
+  EXPECT_TRUE(KitChangeWindows(Windows(std::vector<int>(30, 3), &rng), with_keeper, {}).empty());
+}
+
 TEST(KitChanges, TeamKitsFromTheTracks) {
   std::mt19937 rng(4);
   std::vector<std::vector<KitWindow>> tracks;
   for (int t = 0; t < 10; ++t) tracks.push_back(Windows(std::vector<int>(100, t % 2), &rng));
-  const std::optional<TeamKits> kits = FitTeamKits(tracks, TrackAttributesOptions{});
+  const std::optional<TeamKits> kits = FitTeamKits(tracks, std::vector<bool>(tracks.size(), true), TrackAttributesOptions{});
   ASSERT_TRUE(kits);
   // One center per kit (in either order), the spread near the noise's median distance:
   // for 3 dimensions of sigma 0.05, the median of a chi with 3 degrees is 1.538 sigma.
@@ -102,8 +119,21 @@ TEST(KitChanges, TeamKitsFromTheTracks) {
   EXPECT_LT(to_a, 0.01);
   EXPECT_LT(to_b, 0.01);
   EXPECT_NEAR(kits->spread, 1.538 * 0.05, 0.005);  // 1,000 observations
+  EXPECT_TRUE(kits->other.empty());
   // One track: no split.
-  EXPECT_FALSE(FitTeamKits({tracks[0]}, TrackAttributesOptions{}));
+  EXPECT_FALSE(FitTeamKits({tracks[0]}, {true}, TrackAttributesOptions{}));
+  // Two goalkeeper tracks (one kit, far from both teams'; not players by their role): one
+  // kit of theirs. Taken for players, they join a team's cluster and give none.
+  tracks.push_back(Windows(std::vector<int>(100, 3), &rng));
+  tracks.push_back(Windows(std::vector<int>(100, 3), &rng));
+  std::vector<bool> is_player(tracks.size(), true);
+  is_player[10] = is_player[11] = false;
+  const std::optional<TeamKits> with_keepers = FitTeamKits(tracks, is_player, TrackAttributesOptions{});
+  ASSERT_TRUE(with_keepers);
+  ASSERT_EQ(with_keepers->other.size(), 1u);
+  EXPECT_LT((with_keepers->other[0] - Eigen::Vector3d(0, 0, 1)).norm(), 0.01);
+  EXPECT_TRUE(FitTeamKits(tracks, std::vector<bool>(tracks.size(), true), TrackAttributesOptions{})->other.empty());
+  EXPECT_THROW(FitTeamKits(tracks, {true}, TrackAttributesOptions{}), Error);
 }
 
 TEST(KitChanges, RejectsBadOptionsAndInput) {
