@@ -211,16 +211,14 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     const io::FrameSpan frames = FramesOf(members[identity], tracks);
     const io::Category category = tracks[members[identity].front()].category;
     const NumberEvidence& e = evidence[identity];
-    int best = -1;
+    std::vector<int> numbers;
     for (const io::RosterEntry& entry : match.roster) {
-      if (entry.category != category || !entry.jersey || !match.PlaysThroughout(entry, frames)) continue;
-      if (best < 0 || e[*entry.jersey] > e[best]) best = *entry.jersey;
+      if (entry.category == category && entry.jersey && match.PlaysThroughout(entry, frames)) numbers.push_back(*entry.jersey);
     }
-    if (best < 0) return -1;
+    if (numbers.empty()) return -1;
+    const int best = *std::max_element(numbers.begin(), numbers.end(), [&](int a, int b) { return e[a] < e[b]; });
     double sum = 0;
-    for (const io::RosterEntry& entry : match.roster) {
-      if (entry.category == category && entry.jersey && match.PlaysThroughout(entry, frames)) sum += std::exp(e[*entry.jersey] - e[best]);
-    }
+    for (int n : numbers) sum += std::exp(e[n] - e[best]);
     return 1.0 / sum >= options.roster_veto_probability ? best : -1;
   };
   auto sure_number = [&](int identity) {
