@@ -100,10 +100,12 @@ void AddRunCommand(CLI::App& app) {
     spdlog::info("frame layer: {}; track layer: {}", r.layers.at("frame").hit ? "cache hit" : "computed",
                  r.layers.at("track").hit ? "cache hit" : "computed");
     spdlog::info("{} frames, {} detections, {} tracks ({} rows, {} of them filling gaps; {} non-person tracks and {} "
-                 "with too few confident detections left out; {} cuts at substitutions, {} where numbers change, {} where kits change, "
+                 "with too few confident detections left out; {} cuts at substitutions, {} where numbers change, {} where kits change, {} where "
+                 "appearance changes, "
                  "{} name splices, {} fragments joined)",
                  r.frames, r.detections, r.tracks, r.rows, r.filled_rows, r.dropped_tracks, r.dropped_unconfirmed_tracks,
-                 r.substitution_cuts, r.number_change_cuts, r.kit_change_cuts, r.name_splices, r.fragment_links);
+                 r.substitution_cuts, r.number_change_cuts, r.kit_change_cuts, r.appearance_change_cuts, r.name_splices,
+                 r.fragment_links);
     spdlog::info("ms/frame: {}; {:.1f} frames/s end to end, peak memory {:.0f} MiB", stages,
                  j["frames_per_second"].get<double>(), j["peak_memory_mib"].get<double>());
     fmt::print("wrote {}/tracks.csv, predictions-gsr.json, run.json\n", args->out);

@@ -643,6 +643,56 @@ SplitTrackLayer SplitTracksAtKitChanges(const FrameLayer& frames, const TrackLay
   return out;
 }
 
+SplitTrackLayer SplitTracksAtAppearanceChanges(const FrameLayer& frames, const TrackLayer& tracks,
+                                               const io::MatchInfo& match,
+                                               const tracking::AppearanceChangeOptions& options,
+                                               int64_t block_rows) {
+  options.Check();
+  SplitTrackLayer out{tracks, 0};
+  if (!options.enabled()) return out;
+  IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
+  const int window_frames = WindowFrames(options.window_seconds, match.fps);
+  // Each track's observations: the embedding sum and count of its detections per window,
+  // then their means.
+  const std::map<int64_t, std::vector<int64_t>> rows_of_tracks = RowsOfTracks(tracks);
+  std::map<int64_t, size_t> index_of;
+  for (const auto& [id, rows] : rows_of_tracks) index_of.emplace(id, index_of.size());
+  std::vector<std::vector<tracking::AppearanceWindow>> windows(index_of.size());
+  ForEachRowBlock(frames, {crop_encoder::kEmbeddingField}, block_rows, [&](const FrameRowBlock& block) {
+    for (int64_t r = block.begin(); r < block.end(); ++r) {
+      if (tracks.track_id[r] < 0) continue;
+      const Eigen::Map<const Eigen::VectorXf> embedding(block.Row(crop_encoder::kEmbeddingField, r),
+                                                         crop_encoder::kEmbeddingDim);
+      const int frame = static_cast<int>(frames.frame[r]);
+      std::vector<tracking::AppearanceWindow>& track_windows = windows[index_of.at(tracks.track_id[r])];
+      if (track_windows.empty() || !SameWindow(frame, track_windows.back().first_frame, window_frames))
+        track_windows.push_back({frame, frame, Eigen::VectorXd::Zero(crop_encoder::kEmbeddingDim), 0});
+      track_windows.back().last_frame = frame;
+      track_windows.back().mean_embedding += embedding.cast<double>();
+      ++track_windows.back().detections;
+    }
+  });
+  for (std::vector<tracking::AppearanceWindow>& track_windows : windows)  // sums -> means
+    for (tracking::AppearanceWindow& w : track_windows) w.mean_embedding /= w.detections;
+  const std::optional<double> spread_sq = tracking::AppearanceSpread(windows);
+  if (!spread_sq) return out;
+  spdlog::debug("appearance changes: observations spread {:.4f} (squared) around their person's mean", *spread_sq);
+  int64_t next_id = NextTrackId(tracks);
+  std::vector<double> nearest_other_m;  // computed at the first cut
+  for (const auto& [id, rows] : rows_of_tracks) {
+    const std::vector<tracking::AppearanceWindow>& track_windows = windows[index_of.at(id)];
+    spdlog::trace("track {}: {} appearance observations, the largest single cut gains {:.1f} nats", id,
+                  track_windows.size(), tracking::LargestSingleCutGain(track_windows, *spread_sq, options.min_windows));
+    const std::vector<size_t> cut_windows = tracking::AppearanceChangeWindows(track_windows, *spread_sq, options);
+    if (cut_windows.empty()) continue;
+    if (nearest_other_m.empty()) nearest_other_m = NearestOtherRowM(frames, tracks);
+    const std::vector<int> cut_frames = CutFramesAt(rows, frames, nearest_other_m, track_windows, cut_windows);
+    RelabelTrackPieces(id, rows, cut_frames, frames, &next_id, &out);
+    spdlog::debug("track {} split at frames {} (appearance changes)", id, fmt::join(cut_frames, ", "));
+  }
+  return out;
+}
+
 SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const TrackLayer& tracks,
                                            const io::MatchInfo& match,
                                            const tracking::SubstitutionGapOptions& options) {
@@ -700,6 +750,18 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     at_substitutions = {};
     out.kit_change_cuts = at_kit_changes.cuts;
     out.stage_seconds[kKitChangeStage] = split_watch.Seconds();
+  }
+  SplitTrackLayer at_appearance_changes;
+  if (options.appearance_changes.enabled()) {
+    Stopwatch split_watch;
+    at_appearance_changes =
+        SplitTracksAtAppearanceChanges(frames, *split_tracks, match, options.appearance_changes, block_rows);
+    split_tracks = &at_appearance_changes.tracks;
+    at_kit_changes = {};
+    at_number_changes = {};
+    at_substitutions = {};
+    out.appearance_change_cuts = at_appearance_changes.cuts;
+    out.stage_seconds[kAppearanceChangeStage] = split_watch.Seconds();
   }
   const TrackLayer& tracks = *split_tracks;
   // Per track: evidence from the crop encoder's named fields (the JN classifier's jersey

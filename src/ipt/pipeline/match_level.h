@@ -128,6 +128,13 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
 SplitTrackLayer SplitTracksAtKitChanges(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                                         const tracking::TrackAttributesOptions& options,
                                         int64_t block_rows = kRowBlockRows);
+// Tracks split where their appearance embedding changes (tracking/appearance_changes.h
+// with options.appearance_changes; the spread from every track's observations): new ids as
+// above. Embeddings come from the frame layer's embedding field (block by block).
+SplitTrackLayer SplitTracksAtAppearanceChanges(const FrameLayer& frames, const TrackLayer& tracks,
+                                               const io::MatchInfo& match,
+                                               const tracking::AppearanceChangeOptions& options,
+                                               int64_t block_rows = kRowBlockRows);
 // Tracks split at their substitution gaps (tracking/substitution_gaps.h, the tracks' own
 // positions): new ids as above.
 SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const TrackLayer& tracks,
@@ -136,7 +143,8 @@ SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const Track
 
 // The match level of a run over a match's two layers: tracks split at substitution gaps
 // (options.substitution_gaps), where their numbers change (options.number_changes) and where
-// their kit changes (options.kit_changes), the attributes of every track (the
+// their kit changes (options.kit_changes) and where their appearance changes
+// (options.appearance_changes), the attributes of every track (the
 // JN classifier's jersey when `jn` is given, else the vote), identities (`resolver` when
 // given, else the roster look-up), a player named on two tracks at once spliced
 // (options.name_splices), track fragments joined where the names agree, the duplicate
@@ -145,6 +153,7 @@ SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const Track
 inline constexpr const char* kSubstitutionCutStage = "substitution_cuts";
 inline constexpr const char* kNumberChangeStage = "number_changes";
 inline constexpr const char* kKitChangeStage = "kit_changes";
+inline constexpr const char* kAppearanceChangeStage = "appearance_changes";
 inline constexpr const char* kJnClassifierStage = "jn_classifier";
 inline constexpr const char* kAttributesStage = "attributes";
 inline constexpr const char* kIdentityStage = "identity_resolver";
@@ -160,6 +169,7 @@ struct MatchLevelOutput {
   int64_t substitution_cuts = 0;        // tracks split at substitution gaps
   int64_t number_change_cuts = 0;       // tracks split where their numbers change
   int64_t kit_change_cuts = 0;          // ... where their kit changes
+  int64_t appearance_change_cuts = 0;   // ... where their appearance changes
   int64_t name_splices = 0;             // players named on two tracks at once, spliced
   int64_t fragment_links = 0;           // track fragments joined (after naming)
   int64_t handover_rows_dropped = 0;    // rows of hand-overs dropped before (tracking::HandoverRows)

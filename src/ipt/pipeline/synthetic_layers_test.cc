@@ -368,6 +368,29 @@ Eigen::VectorXd MeanKit(const FrameLayer& frames, const std::vector<int64_t>& ro
   return sum / static_cast<double>(rows.size());
 }
 
+// The whole-match tracks of each team, nearest the team's kit center first (the kit split of
+// their mean kits).
+std::array<std::vector<int64_t>, 2> WholeTracksByTeam(const SyntheticLayers& s,
+                                                      const std::map<int64_t, std::vector<int64_t>>& rows,
+                                                      const tracking::TrackAttributesOptions& options) {
+  const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
+  std::vector<Eigen::VectorXd> kits;
+  for (int64_t id : whole) kits.push_back(MeanKit(s.frames, rows.at(id)));
+  const tracking::KitSplit split_kits = tracking::SplitKits(
+      kits, std::vector<double>(kits.size(), 1.0), std::vector<int64_t>(kits.size(), 100), options);
+  std::array<std::vector<std::pair<double, int64_t>>, 2> by_distance;  // (distance to center, track)
+  for (size_t k = 0; k < whole.size(); ++k) {
+    const int c = split_kits.kit[k];
+    by_distance[c].push_back({(kits[k] - *split_kits.centers[c]).norm(), whole[k]});
+  }
+  std::array<std::vector<int64_t>, 2> by_team;
+  for (int c = 0; c < 2; ++c) {
+    std::sort(by_distance[c].begin(), by_distance[c].end());
+    for (const auto& [distance, id] : by_distance[c]) by_team[c].push_back(id);
+  }
+  return by_team;
+}
+
 // Two players of different teams swapped where they meet: both tracks are cut there (the
 // kit, read without numbers), every piece is one person's, nobody else is touched; two
 // team-mates swapped are not cut (their kits are one), nor are the people's own tracks.
@@ -379,23 +402,10 @@ TEST(MatchLevel, TracksAreSplitWhereTheirKitChanges) {
   options.number_changes.min_gain_nats = 0;
   EXPECT_EQ(SplitTracksAtKitChanges(s.frames, s.tracks, match, options).cuts, 0);
 
-  // The whole-match tracks nearest each team's kit center (the kit split of their means).
   const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
-  const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
-  std::vector<Eigen::VectorXd> kits;
-  for (int64_t id : whole) kits.push_back(MeanKit(s.frames, rows.at(id)));
-  const tracking::KitSplit split_kits = tracking::SplitKits(
-      kits, std::vector<double>(kits.size(), 1.0), std::vector<int64_t>(kits.size(), 100), options);
-  std::array<std::vector<std::pair<double, int64_t>>, 2> by_team;  // (distance to center, track)
-  for (size_t k = 0; k < whole.size(); ++k) {
-    const int c = split_kits.kit[k];
-    by_team[c].push_back({(kits[k] - *split_kits.centers[c]).norm(), whole[k]});
-  }
-  for (auto& team : by_team) {
-    ASSERT_GE(team.size(), 2u);
-    std::sort(team.begin(), team.end());
-  }
-  const int64_t p = by_team[0][0].second, q = by_team[1][0].second, mate = by_team[0][1].second;
+  const std::array<std::vector<int64_t>, 2> by_team = WholeTracksByTeam(s, rows, options);
+  for (const auto& team : by_team) ASSERT_GE(team.size(), 2u);
+  const int64_t p = by_team[0][0], q = by_team[1][0], mate = by_team[0][1];
   ASSERT_GT((MeanKit(s.frames, rows.at(p)) - MeanKit(s.frames, rows.at(q))).norm(), 1.0);
 
   for (const int meet : {1001, 1013}) {
@@ -419,6 +429,45 @@ TEST(MatchLevel, TracksAreSplitWhereTheirKitChanges) {
 
     std::map<int64_t, int64_t> mates;
     EXPECT_EQ(SplitTracksAtKitChanges(s.frames, SwapFrom(s, rows, p, mate, meet, &mates), match, options).cuts, 0);
+  }
+}
+
+// Two team-mates swapped where they meet, numbers unread: the kit cannot tell them apart,
+// their appearance embeddings can. Both tracks are cut there, every piece is one person's,
+// nobody else is touched, whatever the block size; the people's own tracks are not cut,
+// nor anything with the rule off (the default).
+TEST(MatchLevel, TracksAreSplitWhereTheirAppearanceChanges) {
+  io::MatchInfo match = Roster();
+  for (io::RosterEntry& e : match.roster) e.jersey.reset();  // no numbers
+  const SyntheticLayers s = TwoMinutesOfLongTracks(match);
+  tracking::TrackAttributesOptions options;
+  tracking::AppearanceChangeOptions on;
+  on.min_gain_nats = 40;
+  EXPECT_EQ(SplitTracksAtAppearanceChanges(s.frames, s.tracks, match, on).cuts, 0);
+
+  const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
+  const std::array<std::vector<int64_t>, 2> by_team = WholeTracksByTeam(s, rows, options);
+  ASSERT_GE(by_team[0].size(), 2u);
+  const int64_t p = by_team[0][0], mate = by_team[0][1];
+  for (const int meet : {1001, 1013}) {
+    SCOPED_TRACE(meet);
+    std::map<int64_t, int64_t> person_of_row;
+    const TrackLayer swapped = SwapFrom(s, rows, p, mate, meet, &person_of_row);
+    EXPECT_EQ(SplitTracksAtKitChanges(s.frames, swapped, match, options).cuts, 0);
+    const SplitTrackLayer split = SplitTracksAtAppearanceChanges(s.frames, swapped, match, on);
+    ExpectCutAtTheSwap(s, swapped, split, person_of_row, meet);
+    for (int64_t block_rows : {int64_t{1000}, int64_t{7}})
+      EXPECT_EQ(SplitTracksAtAppearanceChanges(s.frames, swapped, match, on, block_rows).tracks.track_id,
+                split.tracks.track_id);
+
+    options.appearance_changes = on;
+    const MatchLevelOutput out = RunMatchLevel(s.frames, swapped, match, options, nullptr, nullptr, true);
+    EXPECT_EQ(out.appearance_change_cuts, 2);
+    EXPECT_EQ(out.stage_seconds.count(kAppearanceChangeStage), 1u);
+    options.appearance_changes = {};
+    const MatchLevelOutput off = RunMatchLevel(s.frames, swapped, match, options, nullptr, nullptr, true);
+    EXPECT_EQ(off.appearance_change_cuts, 0);
+    EXPECT_EQ(off.stage_seconds.count(kAppearanceChangeStage), 0u);
   }
 }
 

@@ -345,19 +345,27 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
         if (roster / all < options.min_roster_evidence * prior) continue;
       }
       std::vector<double> log_p(k, 0.0);
+      // The station is one observation per identity, however many tracks it holds: each
+      // track's station weighs its share of the identity's detections. (Counted per track,
+      // an identity of three short pieces near the pitch's middle outweighed the referee's
+      // one whole track.)
+      double identity_detections = 0;
+      for (int t : identities[ids[r]]) identity_detections += tracks[t].detections;
       for (int t : identities[ids[r]]) {
         const auto& q = tracks[t].jersey;
         for (int e = 0; e < k; ++e) {
           if (!plays[e]) continue;
           // An entry without a number: any reading is as likely as under "unknown".
-          double p_read = entries[e]->jersey ? double(q[*entries[e]->jersey]) + q[io::kNumJerseys] / io::kNumJerseys
-                                             : 1.0 / io::kNumJerseys;
-          if (any_station) {  // an entry without a station: any of the three alike
-            p_read *= !entries[e]->station ? 1.0 / 3
-                      : station_of(tracks[t]) == *entries[e]->station ? 1 - options.station_error
-                                                                       : options.station_error / 2;
-          }
+          const double p_read = entries[e]->jersey
+                                    ? double(q[*entries[e]->jersey]) + q[io::kNumJerseys] / io::kNumJerseys
+                                    : 1.0 / io::kNumJerseys;
           log_p[e] += std::log(std::max(1e-30, p_read));
+          if (any_station) {  // an entry without a station: any of the three alike
+            const double p_station = !entries[e]->station ? 1.0 / 3
+                                     : station_of(tracks[t]) == *entries[e]->station ? 1 - options.station_error
+                                                                                      : options.station_error / 2;
+            log_p[e] += tracks[t].detections / identity_detections * std::log(p_station);
+          }
         }
       }
       double top = -std::numeric_limits<double>::infinity();

@@ -35,7 +35,8 @@
 //    where their tracks run: a track's station is a touchline when its mean foot-point
 //    lies within touchline_margin_m of it, else the pitch; P(track | entry) is
 //    1 - station_error when the stations agree, station_error / 2 otherwise, and 1/3 for
-//    an entry without a station among entries with one (a fourth official).
+//    an entry without a station among entries with one (a fourth official); an identity's
+//    station is one observation, each track's weighing its share of the detections.
 // 4. Joining by name (join_by_name): an identity left unnamed whose likeliest entry passes
 //    min_player_probability but went to another identity joins that one when their tracks
 //    still form a valid path (surest first).

@@ -215,6 +215,15 @@ TEST(Identity, OfTiedIdentitiesTheOneWithMoreDetectionsIsNamed) {
     brief_named_off += r.player_id[b] == 20;
   }
   EXPECT_EQ(brief_named_off, 1);  // the tie goes by order: the reason for the rule
+  // The brief one in three pieces, joined into one identity: the station is one observation
+  // per identity, so the pieces are no surer of it than the whole track (counted per track,
+  // 0.95^3 against 2 x 0.025^3, they were, and took the name).
+  const std::vector<IdentityTrack> pieces = {whole, referee(2, 1534, 1600, 100), referee(3, 1610, 1680, 100),
+                                             referee(4, 1690, 1746, 100)};
+  const IdentityResult p = ResolveIdentities(pieces, match, Constant(0.9f), by_detections);
+  ASSERT_EQ(p.identities, 2);
+  EXPECT_EQ(p.player_id[0], 20);
+  for (int t = 1; t < 4; ++t) EXPECT_FALSE(p.player_id[t]) << t;
   // Evidence outranks size: a whole-match track fairly sure of 7 (P(entry) 0.95) beside a
   // brief one surer of it (0.999): the brief one is named.
   IdentityTrack unsure = Track(3, 1, 3000, {10, 10}, {12, 10}), sure = Track(4, 100, 120, {40, 10}, {41, 10});

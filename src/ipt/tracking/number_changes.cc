@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "ipt/util/check.h"
@@ -60,12 +61,23 @@ std::vector<size_t> PartitionObservations(const std::vector<NumberRead>& reads, 
       prefix[k + 1][m] = prefix[k][m] + reads[k].log_likelihood[m];
     }
   }
+  return PartitionByStretchCost(
+      reads.size(), [&](size_t begin, size_t end) { return SegmentCost(prefix, begin, end); }, min_gain_nats,
+      min_observations);
+}
+
+std::vector<size_t> PartitionByStretchCost(size_t n, const std::function<double(size_t, size_t)>& stretch_cost,
+                                           double min_gain_nats, int min_observations) {
+  IPT_CHECK(std::isfinite(min_gain_nats) && min_gain_nats > 0, "min_gain_nats must be > 0, got {}", min_gain_nats);
+  IPT_CHECK(min_observations >= 1, "min_observations must be >= 1, got {}", min_observations);
+  std::vector<size_t> cuts;
+  if (n == 0) return cuts;
   // Optimal partitioning (Jackson et al. 2005) with PELT's pruning (Killick et al. 2012):
-  // cost[t] = min over s of cost[s] + SegmentCost(s, t) + penalty, stretches of >= min_reads.
-  // A cut never costs likelihood (each side's best number does at least as well as one for
-  // both), so once cost[s] + SegmentCost(s, u) > cost[u] for a u that is a legal start of
-  // every later stretch end (u = t - min_reads), s can never start the last stretch again.
-  const size_t n = reads.size(), min_reads = static_cast<size_t>(min_observations);
+  // cost[t] = min over s of cost[s] + stretch_cost(s, t) + penalty, stretches of >= min_reads.
+  // A cut never costs likelihood (stretch_cost(a, c) >= stretch_cost(a, b) + stretch_cost(b, c)),
+  // so once cost[s] + stretch_cost(s, u) > cost[u] for a u that is a legal start of every
+  // later stretch end (u = t - min_reads), s can never start the last stretch again.
+  const size_t min_reads = static_cast<size_t>(min_observations);
   const double penalty = min_gain_nats;
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<double> cost(n + 1, inf);
@@ -76,12 +88,12 @@ std::vector<size_t> PartitionObservations(const std::vector<NumberRead>& reads, 
     if (t >= min_reads && std::isfinite(cost[t - min_reads])) {
       const size_t u = t - min_reads;
       starts.erase(std::remove_if(starts.begin(), starts.end(),
-                                  [&](size_t s) { return s < u && cost[s] + SegmentCost(prefix, s, u) > cost[u]; }),
+                                  [&](size_t s) { return s < u && cost[s] + stretch_cost(s, u) > cost[u]; }),
                    starts.end());
     }
     for (size_t s : starts) {
       if (t - s < min_reads) continue;
-      const double c = cost[s] + SegmentCost(prefix, s, t) + penalty;
+      const double c = cost[s] + stretch_cost(s, t) + penalty;
       if (c < cost[t]) {  // ties: the earliest start
         cost[t] = c;
         start[t] = s;

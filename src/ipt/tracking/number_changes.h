@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 namespace ipt::tracking {
@@ -72,6 +73,13 @@ std::vector<size_t> NumberChangeReads(const std::vector<NumberRead>& reads, cons
 // log-likelihood less min_gain_nats per stretch (> 0; exact, PELT's pruning).
 std::vector<size_t> PartitionObservations(const std::vector<NumberRead>& observations, double min_gain_nats,
                                           int min_observations);
+
+// The same partition for any stretch cost: n observations, stretch_cost(begin, end) the
+// -(log-likelihood) of observations [begin, end) as one person's (0 <= begin < end <= n),
+// which a cut never raises (stretch_cost(a, c) >= stretch_cost(a, b) + stretch_cost(b, c):
+// PELT's pruning relies on it). Cuts ascending in (0, n).
+std::vector<size_t> PartitionByStretchCost(size_t n, const std::function<double(size_t, size_t)>& stretch_cost,
+                                           double min_gain_nats, int min_observations);
 
 // The frame that starts the new piece: among the track's frames in (frame_before,
 // frame_after] the one where it is nearest to another person (nearest_other_m per frame,

@@ -308,6 +308,7 @@ void TrackAttributesOptions::Check() const {
   substitution_gaps.Check();
   number_changes.Check();
   kit_changes.Check();
+  appearance_changes.Check();
   name_splices.Check();
   fragment_links.Check();
   smoothing.Check();

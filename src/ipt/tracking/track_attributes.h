@@ -78,6 +78,7 @@
 #include "ipt/io/match.h"
 #include "ipt/tracking/name_splices.h"
 #include "ipt/tracking/fragment_links.h"
+#include "ipt/tracking/appearance_changes.h"
 #include "ipt/tracking/kit_changes.h"
 #include "ipt/tracking/number_changes.h"
 #include "ipt/tracking/substitution_gaps.h"
@@ -209,6 +210,9 @@ struct TrackAttributesOptions {
   // Tracks split where their kit changes from one team's to the other's (kit_changes.h;
   // keys kit_change_*), after the number changes (the pipeline's match level).
   KitChangeOptions kit_changes;
+  // Tracks split where their appearance embedding changes (appearance_changes.h; keys
+  // appearance_change_*), after the kit changes (the pipeline's match level).
+  AppearanceChangeOptions appearance_changes;
   // A player named on two tracks at once spliced where his path continues, after naming
   // (name_splices.h; keys name_splice_*; the pipeline's match level).
   NameSpliceOptions name_splices;

@@ -1,0 +1,104 @@
+#include "ipt/tracking/appearance_changes.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "ipt/tracking/number_changes.h"
+#include "ipt/util/check.h"
+#include "ipt/util/limits.h"
+
+namespace ipt::tracking {
+
+void AppearanceChangeOptions::Check() const {
+  IPT_CHECK(std::isfinite(min_gain_nats) && min_gain_nats >= 0, "min_gain_nats must be >= 0, got {}", min_gain_nats);
+  IPT_CHECK(min_windows >= 1, "min_windows must be >= 1, got {}", min_windows);
+  IPT_CHECK(std::isfinite(window_seconds) && window_seconds > 0 && window_seconds <= limits::kMaxMatchSeconds,
+            "window_seconds must be in (0, {}], got {}", limits::kMaxMatchSeconds, window_seconds);
+}
+
+namespace {
+
+void CheckWindows(const std::vector<AppearanceWindow>& windows, Eigen::Index dim) {
+  for (size_t k = 0; k < windows.size(); ++k) {
+    const AppearanceWindow& w = windows[k];
+    IPT_CHECK(w.mean_embedding.size() == dim, "an appearance observation of {} values, expected {}",
+              w.mean_embedding.size(), dim);
+    IPT_CHECK(w.mean_embedding.allFinite(), "a non-finite appearance observation (frames {}-{})", w.first_frame,
+              w.last_frame);
+    IPT_CHECK(w.detections >= 1, "an appearance observation of {} detections", w.detections);
+    IPT_CHECK(w.first_frame <= w.last_frame && (k == 0 || w.first_frame > windows[k - 1].last_frame),
+              "appearance observations must be by frame, apart: {}-{} after {}", w.first_frame, w.last_frame,
+              k == 0 ? 0 : windows[k - 1].last_frame);
+  }
+}
+
+// Prefix sums of a track's observations and of their squared norms: the cost of a stretch
+// with its own mean is sum |o|^2 - |sum o|^2 / n, in O(D).
+class StretchCost {
+ public:
+  StretchCost(const std::vector<AppearanceWindow>& windows, double spread_sq) : scale_(0.5 / spread_sq) {
+    const Eigen::Index dim = windows.empty() ? 0 : windows.front().mean_embedding.size();
+    CheckWindows(windows, dim);
+    sum_ = Eigen::MatrixXd::Zero(dim, static_cast<Eigen::Index>(windows.size()) + 1);
+    sum_sq_.assign(windows.size() + 1, 0.0);
+    for (size_t k = 0; k < windows.size(); ++k) {
+      const Eigen::Index i = static_cast<Eigen::Index>(k);
+      sum_.col(i + 1) = sum_.col(i) + windows[k].mean_embedding;
+      sum_sq_[k + 1] = sum_sq_[k] + windows[k].mean_embedding.squaredNorm();
+    }
+  }
+  double operator()(size_t begin, size_t end) const {
+    const double n = static_cast<double>(end - begin);
+    const Eigen::VectorXd sum = sum_.col(static_cast<Eigen::Index>(end)) - sum_.col(static_cast<Eigen::Index>(begin));
+    // Rounding may leave a stretch of one observation slightly below 0.
+    return scale_ * std::max(0.0, sum_sq_[end] - sum_sq_[begin] - sum.squaredNorm() / n);
+  }
+
+ private:
+  double scale_;
+  Eigen::MatrixXd sum_;  // D x (n + 1): column k sums observations [0, k)
+  std::vector<double> sum_sq_;
+};
+
+}  // namespace
+
+std::optional<double> AppearanceSpread(const std::vector<std::vector<AppearanceWindow>>& tracks) {
+  std::vector<double> squared;
+  for (const std::vector<AppearanceWindow>& windows : tracks) {
+    if (windows.empty()) continue;
+    CheckWindows(windows, windows.front().mean_embedding.size());
+    if (!tracks.empty() && !tracks.front().empty())
+      IPT_CHECK(windows.front().mean_embedding.size() == tracks.front().front().mean_embedding.size(),
+                "appearance observations of {} and {} values", windows.front().mean_embedding.size(),
+                tracks.front().front().mean_embedding.size());
+    for (size_t k = 1; k < windows.size(); ++k)
+      squared.push_back((windows[k].mean_embedding - windows[k - 1].mean_embedding).squaredNorm());
+  }
+  if (squared.empty()) return std::nullopt;
+  const auto middle = squared.begin() + static_cast<std::ptrdiff_t>(squared.size() / 2);
+  std::nth_element(squared.begin(), middle, squared.end());
+  const double spread_sq = 0.5 * *middle;
+  if (!(spread_sq > 0)) return std::nullopt;
+  return spread_sq;
+}
+
+std::vector<size_t> AppearanceChangeWindows(const std::vector<AppearanceWindow>& windows, double spread_sq,
+                                            const AppearanceChangeOptions& options) {
+  options.Check();
+  IPT_CHECK(std::isfinite(spread_sq) && spread_sq > 0, "the appearance spread must be > 0, got {}", spread_sq);
+  if (!options.enabled()) return {};
+  const StretchCost cost(windows, spread_sq);
+  return PartitionByStretchCost(windows.size(), cost, options.min_gain_nats, options.min_windows);
+}
+
+double LargestSingleCutGain(const std::vector<AppearanceWindow>& windows, double spread_sq, int min_windows) {
+  IPT_CHECK(std::isfinite(spread_sq) && spread_sq > 0, "the appearance spread must be > 0, got {}", spread_sq);
+  IPT_CHECK(min_windows >= 1, "min_windows must be >= 1, got {}", min_windows);
+  const StretchCost cost(windows, spread_sq);
+  const size_t n = windows.size(), m = static_cast<size_t>(min_windows);
+  double best = 0;
+  for (size_t k = m; k + m <= n; ++k) best = std::max(best, cost(0, n) - cost(0, k) - cost(k, n));
+  return best;
+}
+
+}  // namespace ipt::tracking
