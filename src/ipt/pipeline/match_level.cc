@@ -517,6 +517,7 @@ void RelabelTrackPieces(int64_t id, const std::vector<int64_t>& rows, const std:
   for (int64_t r : rows) {
     while (piece < cut_frames.size() && frames.frame[r] >= cut_frames[piece]) {
       ++piece;
+      out->cut_pieces.push_back({piece_id, *next_id});
       piece_id = (*next_id)++;
       ++out->cuts;
     }
@@ -675,14 +676,18 @@ SplitTrackLayer SplitTracksAtAppearanceChanges(const FrameLayer& frames, const T
   for (std::vector<tracking::AppearanceWindow>& track_windows : windows)  // sums -> means
     for (tracking::AppearanceWindow& w : track_windows) w.mean_embedding /= w.detections;
   const std::optional<double> spread_sq = tracking::AppearanceSpread(windows);
-  if (!spread_sq) return out;
+  if (!spread_sq) {
+    spdlog::debug("appearance changes: no track with two observations that differ; nothing cut");
+    return out;
+  }
   spdlog::debug("appearance changes: observations spread {:.4f} (squared) around their person's mean", *spread_sq);
   int64_t next_id = NextTrackId(tracks);
   std::vector<double> nearest_other_m;  // computed at the first cut
   for (const auto& [id, rows] : rows_of_tracks) {
     const std::vector<tracking::AppearanceWindow>& track_windows = windows[index_of.at(id)];
-    spdlog::trace("track {}: {} appearance observations, the largest single cut gains {:.1f} nats", id,
-                  track_windows.size(), tracking::LargestSingleCutGain(track_windows, *spread_sq, options.min_windows));
+    if (spdlog::should_log(spdlog::level::trace))  // what a penalty must exceed to leave the track whole
+      spdlog::trace("track {}: {} appearance observations, the largest single cut gains {:.1f} nats", id,
+                    track_windows.size(), tracking::LargestSingleAppearanceCutGain(track_windows, *spread_sq, options.min_windows));
     const std::vector<size_t> cut_windows = tracking::AppearanceChangeWindows(track_windows, *spread_sq, options);
     if (cut_windows.empty()) continue;
     if (nearest_other_m.empty()) nearest_other_m = NearestOtherRowM(frames, tracks);
@@ -815,6 +820,37 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     r.player_id = it->second->player_id;
     rows.push_back(r);
   }
+  // Appearance cuts that did not name two players apart are undone: the pieces rejoined,
+  // named as the named one (if any) was.
+  if (options.appearance_changes.rejoin_unless_named_apart && !at_appearance_changes.cut_pieces.empty()) {
+    std::map<int64_t, int64_t> root_of;  // piece -> the first piece of its group
+    std::map<int64_t, const tracking::TrackAttributes*> group_attributes;  // root -> whose the rows take
+    auto root = [&](int64_t id) {
+      auto it = root_of.find(id);
+      return it == root_of.end() ? id : it->second;
+    };
+    for (const auto& [before, after] : at_appearance_changes.cut_pieces) {
+      const int64_t r = root(before);
+      auto a = group_attributes.count(r) ? group_attributes.find(r) : attributes_of.find(r);
+      auto b = attributes_of.find(after);
+      if (a == attributes_of.end() || b == attributes_of.end()) continue;  // a piece left out
+      const std::optional<int>& name_a = a->second->player_id;
+      const std::optional<int>& name_b = b->second->player_id;
+      if (name_a && name_b && *name_a != *name_b) continue;  // named apart: kept
+      root_of[after] = r;
+      group_attributes[r] = name_a ? a->second : b->second;
+      ++out.appearance_cuts_undone;
+    }
+    for (eval::PipelineRow& row : rows) {
+      const int64_t r = root(row.track_id);
+      if (r == row.track_id && !group_attributes.count(r)) continue;
+      const tracking::TrackAttributes* a = group_attributes.at(r);
+      row.track_id = r;
+      row.category = a->category;
+      row.jersey = a->jersey;
+      row.player_id = a->player_id;
+    }
+  }
   // A player named on two tracks at once: spliced where his path continues.
   if (options.name_splices.enabled()) {
     Stopwatch splice_watch;
@@ -848,7 +884,8 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
   out.rows = std::move(smoothed.rows);
   out.filled_rows = smoothed.filled_rows;
   out.stage_seconds[kSmoothStage] = smooth_watch.Seconds();
-  out.tracks = static_cast<int64_t>(attributes.size()) + out.name_splices - out.fragment_links;
+  out.tracks =
+      static_cast<int64_t>(attributes.size()) - out.appearance_cuts_undone + out.name_splices - out.fragment_links;
   return out;
 }
 

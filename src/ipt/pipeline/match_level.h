@@ -118,6 +118,8 @@ int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow
 struct SplitTrackLayer {
   TrackLayer tracks;
   int64_t cuts = 0;
+  // Per cut, the ids of the pieces before and after it, in the order made.
+  std::vector<std::pair<int64_t, int64_t>> cut_pieces;
 };
 SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const TrackLayer& tracks,
                                            const io::MatchInfo& match, const tracking::NumberChangeOptions& options,
@@ -170,6 +172,7 @@ struct MatchLevelOutput {
   int64_t number_change_cuts = 0;       // tracks split where their numbers change
   int64_t kit_change_cuts = 0;          // ... where their kit changes
   int64_t appearance_change_cuts = 0;   // ... where their appearance changes
+  int64_t appearance_cuts_undone = 0;   // of those, undone after naming (not named apart)
   int64_t name_splices = 0;             // players named on two tracks at once, spliced
   int64_t fragment_links = 0;           // track fragments joined (after naming)
   int64_t handover_rows_dropped = 0;    // rows of hand-overs dropped before (tracking::HandoverRows)

@@ -139,6 +139,7 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("appearance_change_min_gain_nats", o.appearance_changes.min_gain_nats);
   visit("appearance_change_min_windows", o.appearance_changes.min_windows);
   visit("appearance_change_window_seconds", o.appearance_changes.window_seconds);
+  visit("appearance_change_rejoin_unless_named_apart", o.appearance_changes.rejoin_unless_named_apart);
   visit("name_splice_max_overlap_seconds", o.name_splices.max_overlap_seconds);
   visit("name_splice_max_jump_m", o.name_splices.max_jump_m);
   visit("fragment_link_max_gap_seconds", o.fragment_links.max_gap_seconds);
@@ -215,6 +216,7 @@ nlohmann::json RunReport::ToJson() const {
   j["number_change_cuts"] = number_change_cuts;
   j["kit_change_cuts"] = kit_change_cuts;
   j["appearance_change_cuts"] = appearance_change_cuts;
+  j["appearance_cuts_undone"] = appearance_cuts_undone;
   j["name_splices"] = name_splices;
   j["fragment_links"] = fragment_links;
   j["handover_rows_dropped"] = handover_rows_dropped;
@@ -369,6 +371,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.number_change_cuts = match_level.number_change_cuts;
   report.kit_change_cuts = match_level.kit_change_cuts;
   report.appearance_change_cuts = match_level.appearance_change_cuts;
+  report.appearance_cuts_undone = match_level.appearance_cuts_undone;
   report.name_splices = match_level.name_splices;
   report.fragment_links = match_level.fragment_links;
   report.handover_rows_dropped = match_level.handover_rows_dropped;

@@ -81,6 +81,7 @@ struct RunReport {
   int64_t number_change_cuts = 0;  // tracks split where their numbers change (attributes.number_changes)
   int64_t kit_change_cuts = 0;     // ... where their kit changes (attributes.kit_changes)
   int64_t appearance_change_cuts = 0;  // ... where their appearance changes (attributes.appearance_changes)
+  int64_t appearance_cuts_undone = 0;  // of those, undone after naming (not named apart)
   int64_t name_splices = 0;        // players named on two tracks at once, spliced (attributes.name_splices)
   int64_t fragment_links = 0;      // track fragments joined after naming (attributes.fragment_links)
   int64_t handover_rows_dropped = 0;  // rows of hand-overs dropped before joining (tracking::HandoverRows)

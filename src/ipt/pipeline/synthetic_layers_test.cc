@@ -345,6 +345,7 @@ TEST(MatchLevel, TracksAreSplitWhereTheirNumbersChange) {
     }
     tracking::TrackAttributesOptions options;
     options.number_changes = on;
+    options.appearance_changes.min_gain_nats = 0;  // which would cut this swap too, with the numbers off
     const MatchLevelOutput out = RunMatchLevel(s.frames, swapped, match, options, nullptr, nullptr, true);
     EXPECT_EQ(out.number_change_cuts, 2);
     options.number_changes.min_gain_nats = 0;  // off
@@ -435,7 +436,7 @@ TEST(MatchLevel, TracksAreSplitWhereTheirKitChanges) {
 // Two team-mates swapped where they meet, numbers unread: the kit cannot tell them apart,
 // their appearance embeddings can. Both tracks are cut there, every piece is one person's,
 // nobody else is touched, whatever the block size; the people's own tracks are not cut,
-// nor anything with the rule off (the default).
+// nor anything with the rule off.
 TEST(MatchLevel, TracksAreSplitWhereTheirAppearanceChanges) {
   io::MatchInfo match = Roster();
   for (io::RosterEntry& e : match.roster) e.jersey.reset();  // no numbers
@@ -460,15 +461,29 @@ TEST(MatchLevel, TracksAreSplitWhereTheirAppearanceChanges) {
       EXPECT_EQ(SplitTracksAtAppearanceChanges(s.frames, swapped, match, on, block_rows).tracks.track_id,
                 split.tracks.track_id);
 
+    // Through the match level: with no numbers nobody is named, so with rejoining on both
+    // cuts are undone after naming and the tracks are as without cuts; kept when it is off
+    // (the default).
     options.appearance_changes = on;
+    options.appearance_changes.rejoin_unless_named_apart = true;
     const MatchLevelOutput out = RunMatchLevel(s.frames, swapped, match, options, nullptr, nullptr, true);
     EXPECT_EQ(out.appearance_change_cuts, 2);
+    EXPECT_EQ(out.appearance_cuts_undone, 2);
     EXPECT_EQ(out.stage_seconds.count(kAppearanceChangeStage), 1u);
-    options.appearance_changes = {};
+    options.appearance_changes.rejoin_unless_named_apart = false;
+    const MatchLevelOutput kept = RunMatchLevel(s.frames, swapped, match, options, nullptr, nullptr, true);
+    EXPECT_EQ(kept.appearance_cuts_undone, 0);
+    options.appearance_changes.min_gain_nats = 0;
     const MatchLevelOutput off = RunMatchLevel(s.frames, swapped, match, options, nullptr, nullptr, true);
     EXPECT_EQ(off.appearance_change_cuts, 0);
     EXPECT_EQ(off.stage_seconds.count(kAppearanceChangeStage), 0u);
+    EXPECT_EQ(out.tracks, off.tracks);
+    EXPECT_EQ(kept.tracks, off.tracks + 2);
+    ASSERT_EQ(out.rows.size(), off.rows.size());
+    for (size_t i = 0; i < out.rows.size(); ++i) EXPECT_EQ(out.rows[i].track_id, off.rows[i].track_id) << i;
   }
+  // The default cuts none of the people's own tracks either.
+  EXPECT_EQ(SplitTracksAtAppearanceChanges(s.frames, s.tracks, match, tracking::AppearanceChangeOptions{}).cuts, 0);
 }
 
 // A tracker that loses a person for 10 frames and starts a new track when it finds him: the

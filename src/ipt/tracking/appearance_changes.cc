@@ -49,9 +49,10 @@ class StretchCost {
   }
   double operator()(size_t begin, size_t end) const {
     const double n = static_cast<double>(end - begin);
-    const Eigen::VectorXd sum = sum_.col(static_cast<Eigen::Index>(end)) - sum_.col(static_cast<Eigen::Index>(begin));
+    const double sum_norm_sq =
+        (sum_.col(static_cast<Eigen::Index>(end)) - sum_.col(static_cast<Eigen::Index>(begin))).squaredNorm();
     // Rounding may leave a stretch of one observation slightly below 0.
-    return scale_ * std::max(0.0, sum_sq_[end] - sum_sq_[begin] - sum.squaredNorm() / n);
+    return scale_ * std::max(0.0, sum_sq_[end] - sum_sq_[begin] - sum_norm_sq / n);
   }
 
  private:
@@ -64,13 +65,11 @@ class StretchCost {
 
 std::optional<double> AppearanceSpread(const std::vector<std::vector<AppearanceWindow>>& tracks) {
   std::vector<double> squared;
+  Eigen::Index dim = -1;  // the first track's
   for (const std::vector<AppearanceWindow>& windows : tracks) {
     if (windows.empty()) continue;
-    CheckWindows(windows, windows.front().mean_embedding.size());
-    if (!tracks.empty() && !tracks.front().empty())
-      IPT_CHECK(windows.front().mean_embedding.size() == tracks.front().front().mean_embedding.size(),
-                "appearance observations of {} and {} values", windows.front().mean_embedding.size(),
-                tracks.front().front().mean_embedding.size());
+    if (dim < 0) dim = windows.front().mean_embedding.size();
+    CheckWindows(windows, dim);
     for (size_t k = 1; k < windows.size(); ++k)
       squared.push_back((windows[k].mean_embedding - windows[k - 1].mean_embedding).squaredNorm());
   }
@@ -91,7 +90,7 @@ std::vector<size_t> AppearanceChangeWindows(const std::vector<AppearanceWindow>&
   return PartitionByStretchCost(windows.size(), cost, options.min_gain_nats, options.min_windows);
 }
 
-double LargestSingleCutGain(const std::vector<AppearanceWindow>& windows, double spread_sq, int min_windows) {
+double LargestSingleAppearanceCutGain(const std::vector<AppearanceWindow>& windows, double spread_sq, int min_windows) {
   IPT_CHECK(std::isfinite(spread_sq) && spread_sq > 0, "the appearance spread must be > 0, got {}", spread_sq);
   IPT_CHECK(min_windows >= 1, "min_windows must be >= 1, got {}", min_windows);
   const StretchCost cost(windows, spread_sq);

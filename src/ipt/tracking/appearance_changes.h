@@ -8,8 +8,10 @@
 // over a second of crops is far steadier than one crop.
 //
 // The model: per track, observations: the mean embedding of its detections in each window
-// of window_seconds. One person's observations scatter around one mean; with per-observation
-// spread s^2 (the match's, AppearanceSpread) a stretch [b, e) costs
+// of window_seconds. One person's observations scatter around one mean; with s^2 the
+// match's squared spread of an observation around it (AppearanceSpread: over all D
+// dimensions, so the "nats" below are the Gaussian's over D, as kit_changes.h scales kits
+// by their total spread) a stretch [b, e) costs
 //   sum_i |o_i - mean(o_b..o_e-1)|^2 / (2 s^2)   nats,
 // and a track is partitioned as number_changes.h partitions reads (PartitionByStretchCost,
 // exact, PELT's pruning): a cut where it gains more than min_gain_nats, each stretch of >=
@@ -26,12 +28,23 @@
 namespace ipt::tracking {
 
 struct AppearanceChangeOptions {
-  // Each cut must gain more than this (nats); 0 turns splitting off.
-  double min_gain_nats = 0.0;
-  // Observations each stretch needs, >= 1.
+  // Each cut must gain more than this (nats); 0 turns splitting off. A stretch of n
+  // observations against one of n whose means lie d apart gains n d^2 / (4 s^2): 60 asks
+  // for, say, 10 s on each side of team-mates 4.9 s apart. Chosen on validation
+  // (docs/models.md, "Tracks cut where their appearance changes"): 20, 40, 60, 80, 120,
+  // 160 on the 2-minute matches; 60 and 80 scored best, 20 cut 50 times a match and lost.
+  double min_gain_nats = 60.0;
+  // Observations each stretch needs, >= 1: 5 s, longer than the kit's 3 (embeddings drift
+  // with pose more than kits do); 3 and 8 scored no better on 5200.
   int min_windows = 5;
   // The detections of a track within one window of this many seconds are one observation, > 0.
   double window_seconds = 1.0;
+  // After naming, a cut whose two sides are not named after two different players is
+  // undone (the match level): the pieces rejoined, named as the named one was. Off: on
+  // validation it undid 26 of 29 cuts on the 2-minute 4K matches and gave back most of
+  // their gain (a swap onto someone the roster cannot name is then named wrong again);
+  // docs/models.md, "Tracks cut where their appearance changes".
+  bool rejoin_unless_named_apart = false;
   bool enabled() const { return min_gain_nats > 0; }
   void Check() const;  // throws ipt::Error naming the field
 };
@@ -46,20 +59,25 @@ struct AppearanceWindow {
 
 // The spread s^2 of observations around their person's mean, from every track's
 // observations: half the median squared distance between consecutive observations of a
-// track (two draws around one mean lie 2 s^2 apart on average; the median is untouched by
-// the few consecutive pairs that straddle a swap). None when no track has two observations
+// track (two draws around one mean lie 2 s^2 apart on average; the median, a little below
+// the mean, is untouched by the few consecutive pairs that straddle a swap). Consecutive
+// seconds look more alike than distant ones (pose, light), so this is the short-term
+// spread: min_gain_nats has to allow for slow drift along a long track. None when no track has two observations
 // or they do not scatter. Throws ipt::Error on non-finite observations or ones of different
 // sizes.
 std::optional<double> AppearanceSpread(const std::vector<std::vector<AppearanceWindow>>& tracks);
 
 // The observations at which a new person starts: indices k in (0, windows.size()),
-// ascending; a cut falls between windows[k - 1] and windows[k]. spread_sq > 0. Cost: as
-// PartitionByStretchCost, each stretch cost O(D) from prefix sums.
+// ascending; a cut falls between windows[k - 1] and windows[k]. spread_sq > 0. Cost:
+// quadratic in a track's observations when nothing changes (PELT prunes only after a
+// change), each stretch O(D) from prefix sums: a track seen in every second of 90 minutes
+// is ~15 M stretch evaluations of 64 values.
 std::vector<size_t> AppearanceChangeWindows(const std::vector<AppearanceWindow>& windows, double spread_sq,
                                             const AppearanceChangeOptions& options);
 
 // The largest gain (nats) of cutting `windows` once, each side >= min_windows observations
-// (0 when it cannot be cut): what a penalty must exceed to leave the track whole.
-double LargestSingleCutGain(const std::vector<AppearanceWindow>& windows, double spread_sq, int min_windows);
+// (0 when it cannot be cut): a lower bound of what the partition gains (two cuts, A-B-A,
+// may gain more together than either alone); for logs.
+double LargestSingleAppearanceCutGain(const std::vector<AppearanceWindow>& windows, double spread_sq, int min_windows);
 
 }  // namespace ipt::tracking

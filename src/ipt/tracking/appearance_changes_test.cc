@@ -25,12 +25,11 @@ std::vector<AppearanceWindow> Windows(const std::vector<int>& person, std::mt199
     for (int d = 0; d < kDim; ++d) m[d] = unit(means_rng);
     means.push_back(m.normalized());
   }
-  std::normal_distribution<double> n(0, noise);
   std::vector<AppearanceWindow> windows;
   for (size_t k = 0; k < person.size(); ++k) {
     const int first = 1 + 25 * static_cast<int>(k);
     Eigen::VectorXd o = means.at(static_cast<size_t>(person[k]));
-    for (int d = 0; d < kDim; ++d) o[d] += n(*rng);
+    for (int d = 0; d < kDim; ++d) o[d] += noise * unit(*rng);
     windows.push_back({first, first + 24, o, 25});
   }
   return windows;
@@ -81,6 +80,11 @@ TEST(AppearanceChanges, ASwapIsCutWhereTheAppearanceChanges) {
   AppearanceChangeOptions options;
   options.min_gain_nats = 50;
   const double spread_sq = kDim * 0.05 * 0.05;
+  // The people lie >= 1.15 apart: A-B-A of 10 windows each gains >= 20 x 10 / 30 x 1.15^2 /
+  // 0.08 = 110 nats against two stretches' penalty, 100.
+  const std::vector<AppearanceWindow> people = Windows({0, 1, 2, 3}, &rng, 0.0);
+  for (int a = 0; a < 4; ++a)
+    for (int b = a + 1; b < 4; ++b) ASSERT_GE((people[a].mean_embedding - people[b].mean_embedding).norm(), 1.15);
   EXPECT_EQ(AppearanceChangeWindows(Windows(person, &rng), spread_sq, options), (std::vector<size_t>{12}));
   // A-B-A and A-B-C: both changes.
   person.assign(30, 0);
@@ -93,7 +97,8 @@ TEST(AppearanceChanges, ASwapIsCutWhereTheAppearanceChanges) {
   EXPECT_TRUE(AppearanceChangeWindows(Windows(person, &rng), spread_sq, options).empty());
   person.assign(20, 0);
   for (size_t k = 10; k < 20; ++k) person[k] = 1;
-  EXPECT_TRUE(AppearanceChangeWindows(Windows(person, &rng), spread_sq, AppearanceChangeOptions{}).empty());
+  options.min_gain_nats = 0;
+  EXPECT_TRUE(AppearanceChangeWindows(Windows(person, &rng), spread_sq, options).empty());
 }
 
 // The gain of one cut between two noiseless stretches: n1 n2 / (n1 + n2) d^2 / (2 s^2).
@@ -105,7 +110,7 @@ TEST(AppearanceChanges, TheGainOfACutAgainstItsPenalty) {
   const double spread_sq = 0.01;
   const double d = (w[0].mean_embedding - w[11].mean_embedding).norm();
   const double gain = 4.0 * 8.0 / 12.0 * d * d / (2 * spread_sq);
-  EXPECT_NEAR(LargestSingleCutGain(w, spread_sq, 3), gain, 1e-9 * gain);
+  EXPECT_NEAR(LargestSingleAppearanceCutGain(w, spread_sq, 3), gain, 1e-9 * gain);
   AppearanceChangeOptions options;
   options.min_windows = 3;
   options.min_gain_nats = gain * (1 - 1e-6);
@@ -116,7 +121,7 @@ TEST(AppearanceChanges, TheGainOfACutAgainstItsPenalty) {
   options.min_gain_nats = 1;
   options.min_windows = 7;
   EXPECT_TRUE(AppearanceChangeWindows(w, spread_sq, options).empty());
-  EXPECT_EQ(LargestSingleCutGain(w, spread_sq, 7), 0.0);
+  EXPECT_EQ(LargestSingleAppearanceCutGain(w, spread_sq, 7), 0.0);
 }
 
 // On random tracks of up to three people, the partition equals the best of all partitions.
