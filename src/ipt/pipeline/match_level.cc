@@ -831,14 +831,17 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     };
     for (const auto& [before, after] : at_appearance_changes.cut_pieces) {
       const int64_t r = root(before);
-      auto a = group_attributes.count(r) ? group_attributes.find(r) : attributes_of.find(r);
-      auto b = attributes_of.find(after);
-      if (a == attributes_of.end() || b == attributes_of.end()) continue;  // a piece left out
-      const std::optional<int>& name_a = a->second->player_id;
-      const std::optional<int>& name_b = b->second->player_id;
-      if (name_a && name_b && *name_a != *name_b) continue;  // named apart: kept
+      auto attributes_at = [](const std::map<int64_t, const tracking::TrackAttributes*>& m, int64_t id) {
+        auto it = m.find(id);
+        return it == m.end() ? nullptr : it->second;
+      };
+      const tracking::TrackAttributes* a = attributes_at(group_attributes, r);
+      if (!a) a = attributes_at(attributes_of, r);
+      const tracking::TrackAttributes* b = attributes_at(attributes_of, after);
+      if (!a || !b) continue;  // a piece left out
+      if (a->player_id && b->player_id && *a->player_id != *b->player_id) continue;  // named apart: kept
       root_of[after] = r;
-      group_attributes[r] = name_a ? a->second : b->second;
+      group_attributes[r] = a->player_id ? a : b;
       ++out.appearance_cuts_undone;
     }
     for (eval::PipelineRow& row : rows) {
