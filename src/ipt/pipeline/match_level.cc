@@ -530,7 +530,7 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
                                            const io::MatchInfo& match, const tracking::NumberChangeOptions& options,
                                            int64_t block_rows) {
   options.Check();
-  SplitTrackLayer out{tracks, 0};
+  SplitTrackLayer out{tracks, 0, {}};
   std::vector<int> candidates;  // the numbers of the roster's players who play, distinct
   for (const io::RosterEntry& e : match.roster)
     if (e.jersey && match.PlayingFrames(e)) candidates.push_back(*e.jersey);
@@ -590,7 +590,7 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
 SplitTrackLayer SplitTracksAtKitChanges(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                                         const tracking::TrackAttributesOptions& options, int64_t block_rows) {
   options.Check();  // the kit split's keys too
-  SplitTrackLayer out{tracks, 0};
+  SplitTrackLayer out{tracks, 0, {}};
   if (!options.kit_changes.enabled()) return out;
   IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
   const int window_frames = WindowFrames(options.kit_changes.window_seconds, match.fps);
@@ -649,7 +649,7 @@ SplitTrackLayer SplitTracksAtAppearanceChanges(const FrameLayer& frames, const T
                                                const tracking::AppearanceChangeOptions& options,
                                                int64_t block_rows) {
   options.Check();
-  SplitTrackLayer out{tracks, 0};
+  SplitTrackLayer out{tracks, 0, {}};
   if (!options.enabled()) return out;
   IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
   const int window_frames = WindowFrames(options.window_seconds, match.fps);
@@ -682,18 +682,54 @@ SplitTrackLayer SplitTracksAtAppearanceChanges(const FrameLayer& frames, const T
   }
   spdlog::debug("appearance changes: observations spread {:.4f} (squared) around their person's mean", *spread_sq);
   int64_t next_id = NextTrackId(tracks);
-  std::vector<double> nearest_other_m;  // computed at the first cut
+  const int max_unseen_frames = static_cast<int>(
+      std::clamp<double>(std::round(options.meeting_gap_seconds * match.fps), 0, limits::kMaxFrames));
+  // Per layer row: how near it comes to a meeting (computed at the first cut; a track's
+  // resumptions after a gap set to 0 before it is cut).
+  std::vector<double> meeting_m;
   for (const auto& [id, rows] : rows_of_tracks) {
     const std::vector<tracking::AppearanceWindow>& track_windows = windows[index_of.at(id)];
     if (spdlog::should_log(spdlog::level::trace))  // what a penalty must exceed to leave the track whole
       spdlog::trace("track {}: {} appearance observations, the largest single cut gains {:.1f} nats", id,
                     track_windows.size(), tracking::LargestSingleAppearanceCutGain(track_windows, *spread_sq, options.min_windows));
-    const std::vector<size_t> cut_windows = tracking::AppearanceChangeWindows(track_windows, *spread_sq, options);
+    // Cut anywhere first: a track that gains nothing from a cut gains nothing from one at a
+    // meeting either, and most are left whole without finding their meetings.
+    std::vector<size_t> cut_windows = tracking::AppearanceChangeWindows(track_windows, *spread_sq, options);
     if (cut_windows.empty()) continue;
-    if (nearest_other_m.empty()) nearest_other_m = NearestOtherRowM(frames, tracks);
-    const std::vector<int> cut_frames = CutFramesAt(rows, frames, nearest_other_m, track_windows, cut_windows);
+    if (meeting_m.empty()) meeting_m = NearestOtherRowM(frames, tracks);
+    if (options.meeting_radius_m > 0) {
+      std::vector<int> track_frames;
+      std::vector<double> track_nearest_m;
+      for (int64_t r : rows) {
+        track_frames.push_back(static_cast<int>(frames.frame[r]));
+        track_nearest_m.push_back(meeting_m[r]);
+      }
+      const std::vector<double> track_meeting_m =
+          tracking::MeetingDistancesM(track_frames, track_nearest_m, max_unseen_frames);
+      for (size_t i = 0; i < rows.size(); ++i) meeting_m[rows[i]] = track_meeting_m[i];
+      const std::vector<bool> may_cut =
+          tracking::BoundariesAtMeetings(track_windows, track_frames, track_meeting_m, options.meeting_radius_m);
+      const size_t anywhere = cut_windows.size();
+      cut_windows = tracking::AppearanceChangeWindows(track_windows, *spread_sq, options, may_cut);
+      if (anywhere > cut_windows.size())
+        spdlog::debug("track {}: {} appearance cuts without a meeting not made", id, anywhere - cut_windows.size());
+      if (cut_windows.empty()) continue;
+    }
+    const std::vector<int> cut_frames = CutFramesAt(rows, frames, meeting_m, track_windows, cut_windows);
+    const size_t first_piece = out.cut_pieces.size();
     RelabelTrackPieces(id, rows, cut_frames, frames, &next_id, &out);
-    spdlog::debug("track {} split at frames {} (appearance changes)", id, fmt::join(cut_frames, ", "));
+    if (spdlog::should_log(spdlog::level::debug)) {
+      for (size_t k = 0; k < cut_frames.size(); ++k) {
+        // The row the new piece starts at, and the one before it.
+        auto at = std::lower_bound(rows.begin(), rows.end(), cut_frames[k],
+                                   [&](int64_t r, int frame) { return frames.frame[r] < frame; });
+        const int64_t step = at == rows.begin() ? 0 : frames.frame[*at] - frames.frame[*(at - 1)];
+        spdlog::debug("track {} split at frame {} (appearance changes): pieces {} -> {}, {:.2f} m from a meeting, "
+                      "{} frames after the track's previous row",
+                      id, cut_frames[k], out.cut_pieces[first_piece + k].first, out.cut_pieces[first_piece + k].second,
+                      meeting_m[*at], step);
+      }
+    }
   }
   return out;
 }
@@ -702,7 +738,7 @@ SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const Track
                                            const io::MatchInfo& match,
                                            const tracking::SubstitutionGapOptions& options) {
   options.Check();
-  SplitTrackLayer out{tracks, 0};
+  SplitTrackLayer out{tracks, 0, {}};
   if (!options.enabled() || match.substitutions.empty()) return out;
   IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
   int64_t next_id = NextTrackId(tracks);

@@ -140,6 +140,8 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("appearance_change_min_windows", o.appearance_changes.min_windows);
   visit("appearance_change_window_seconds", o.appearance_changes.window_seconds);
   visit("appearance_change_rejoin_unless_named_apart", o.appearance_changes.rejoin_unless_named_apart);
+  visit("appearance_change_meeting_radius_m", o.appearance_changes.meeting_radius_m);
+  visit("appearance_change_meeting_gap_seconds", o.appearance_changes.meeting_gap_seconds);
   visit("name_splice_max_overlap_seconds", o.name_splices.max_overlap_seconds);
   visit("name_splice_max_jump_m", o.name_splices.max_jump_m);
   visit("fragment_link_max_gap_seconds", o.fragment_links.max_gap_seconds);

@@ -486,6 +486,54 @@ TEST(MatchLevel, TracksAreSplitWhereTheirAppearanceChanges) {
   EXPECT_EQ(SplitTracksAtAppearanceChanges(s.frames, s.tracks, match, tracking::AppearanceChangeOptions{}).cuts, 0);
 }
 
+// A tracker swaps people only where they meet (another person near, or the track lost for a
+// while): the same swap with the two 220 m apart off the pitch, far from everyone all match,
+// is not cut; it is when no meeting is needed (somewhere in the two seconds around it, at
+// the frame nearest to another person), or when both tracks were lost for 20 frames (0.8 s,
+// longer than meeting_gap_seconds) before it: exactly where they resume.
+TEST(MatchLevel, AppearanceCutsNeedAMeeting) {
+  io::MatchInfo match = Roster();
+  for (io::RosterEntry& e : match.roster) e.jersey.reset();
+  const SyntheticLayers s = TwoMinutesOfLongTracks(match);
+  const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
+  const std::array<std::vector<int64_t>, 2> by_team = WholeTracksByTeam(s, rows, tracking::TrackAttributesOptions{});
+  ASSERT_GE(by_team[0].size(), 2u);
+  const int64_t p = by_team[0][0], mate = by_team[0][1];
+  const int meet = 1001;
+  SyntheticLayers apart = s;
+  for (int64_t id : {p, mate}) {
+    for (int64_t r : rows.at(id)) {
+      apart.tracks.position_m[2 * r] = id == p ? -60.f : 160.f;
+      apart.tracks.position_m[2 * r + 1] = -60.f;
+    }
+  }
+  tracking::AppearanceChangeOptions on;
+  on.min_gain_nats = 40;
+  std::map<int64_t, int64_t> person_of_row;
+  TrackLayer swapped = SwapFrom(apart, rows, p, mate, meet, &person_of_row);
+  for (int64_t id : {p, mate})  // SwapFrom puts both at one place at `meet`: not here
+    for (int64_t r : rows.at(id))
+      if (s.frames.frame[r] == meet) {
+        swapped.position_m[2 * r] = apart.tracks.position_m[2 * r];
+        swapped.position_m[2 * r + 1] = apart.tracks.position_m[2 * r + 1];
+      }
+  EXPECT_EQ(SplitTracksAtAppearanceChanges(apart.frames, swapped, match, on).cuts, 0);
+  tracking::AppearanceChangeOptions anywhere = on;
+  anywhere.meeting_radius_m = 0;
+  EXPECT_EQ(SplitTracksAtAppearanceChanges(apart.frames, swapped, match, anywhere).cuts, 2);
+  // Lost for 20 frames before the swap: cut where the tracks resume.
+  for (int64_t id : {p, mate}) {
+    for (int64_t r : rows.at(id)) {
+      if (s.frames.frame[r] >= meet - 20 && s.frames.frame[r] < meet) {
+        apart.tracks.track_id[r] = swapped.track_id[r] = -1;
+        person_of_row.erase(r);
+      }
+    }
+  }
+  ExpectCutAtTheSwap(apart, swapped, SplitTracksAtAppearanceChanges(apart.frames, swapped, match, on), person_of_row,
+                     meet);
+}
+
 // A tracker that loses a person for 10 frames and starts a new track when it finds him: the
 // match level joins the two pieces after naming (tracking/fragment_links.h), whatever the
 // block size; with joining off, or when the second piece starts too far away, they stay two.

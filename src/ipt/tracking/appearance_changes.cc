@@ -14,6 +14,11 @@ void AppearanceChangeOptions::Check() const {
   IPT_CHECK(min_windows >= 1, "min_windows must be >= 1, got {}", min_windows);
   IPT_CHECK(std::isfinite(window_seconds) && window_seconds > 0 && window_seconds <= limits::kMaxMatchSeconds,
             "window_seconds must be in (0, {}], got {}", limits::kMaxMatchSeconds, window_seconds);
+  IPT_CHECK(std::isfinite(meeting_radius_m) && meeting_radius_m >= 0, "meeting_radius_m must be >= 0, got {}",
+            meeting_radius_m);
+  IPT_CHECK(std::isfinite(meeting_gap_seconds) && meeting_gap_seconds > 0 &&
+                meeting_gap_seconds <= limits::kMaxMatchSeconds,
+            "meeting_gap_seconds must be in (0, {}], got {}", limits::kMaxMatchSeconds, meeting_gap_seconds);
 }
 
 namespace {
@@ -81,13 +86,43 @@ std::optional<double> AppearanceSpread(const std::vector<std::vector<AppearanceW
   return spread_sq;
 }
 
+std::vector<double> MeetingDistancesM(const std::vector<int>& frames, const std::vector<double>& nearest_other_m,
+                                      int max_unseen_frames) {
+  IPT_CHECK(frames.size() == nearest_other_m.size(), "{} frames but {} distances", frames.size(),
+            nearest_other_m.size());
+  IPT_CHECK(max_unseen_frames >= 0, "max_unseen_frames must be >= 0, got {}", max_unseen_frames);
+  std::vector<double> meeting_m = nearest_other_m;
+  for (size_t i = 1; i < frames.size(); ++i) {
+    IPT_CHECK(frames[i] > frames[i - 1], "a track's frames must increase: {} after {}", frames[i], frames[i - 1]);
+    if (frames[i] - frames[i - 1] - 1 > max_unseen_frames) meeting_m[i] = 0;
+  }
+  return meeting_m;
+}
+
+std::vector<bool> BoundariesAtMeetings(const std::vector<AppearanceWindow>& windows, const std::vector<int>& frames,
+                                       const std::vector<double>& meeting_m, double radius_m) {
+  IPT_CHECK(frames.size() == meeting_m.size(), "{} frames but {} distances", frames.size(), meeting_m.size());
+  IPT_CHECK(radius_m >= 0, "the meeting radius must be >= 0, got {}", radius_m);
+  std::vector<bool> at_meeting(windows.size(), false);
+  for (size_t k = 1; k < windows.size(); ++k) {
+    const auto first = std::lower_bound(frames.begin(), frames.end(), windows[k - 1].first_frame);
+    for (auto it = first; it != frames.end() && *it <= windows[k].last_frame; ++it) {
+      if (meeting_m[static_cast<size_t>(it - frames.begin())] <= radius_m) {
+        at_meeting[k] = true;
+        break;
+      }
+    }
+  }
+  return at_meeting;
+}
+
 std::vector<size_t> AppearanceChangeWindows(const std::vector<AppearanceWindow>& windows, double spread_sq,
-                                            const AppearanceChangeOptions& options) {
+                                            const AppearanceChangeOptions& options, const std::vector<bool>& may_cut) {
   options.Check();
   IPT_CHECK(std::isfinite(spread_sq) && spread_sq > 0, "the appearance spread must be > 0, got {}", spread_sq);
   if (!options.enabled()) return {};
   const StretchCost cost(windows, spread_sq);
-  return PartitionByStretchCost(windows.size(), cost, options.min_gain_nats, options.min_windows);
+  return PartitionByStretchCost(windows.size(), cost, options.min_gain_nats, options.min_windows, may_cut);
 }
 
 double LargestSingleAppearanceCutGain(const std::vector<AppearanceWindow>& windows, double spread_sq, int min_windows) {

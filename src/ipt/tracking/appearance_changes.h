@@ -45,6 +45,15 @@ struct AppearanceChangeOptions {
   // their gain (a swap onto someone the roster cannot name is then named wrong again);
   // docs/models.md, "Tracks cut where their appearance changes".
   bool rejoin_unless_named_apart = false;
+  // A cut needs a meeting in its span (from the first frame of the window before it to the
+  // last of the window after it): another person within meeting_radius_m of the track, or
+  // the track resuming after more than meeting_gap_seconds unseen (a track that coasted
+  // may pick up anyone). A tracker swaps people only where they meet; an embedding can
+  // drift anywhere. Without this need, 34 of the 46 cuts that were no swap (6 validation
+  // matches) lay over 2 m from everyone; of the 11 swaps, 10 lay within 1.95 m and one after
+  // a 1.5 s gap (docs/models.md, "Appearance cuts only where people meet"). 0 = anywhere.
+  double meeting_radius_m = 2.0;
+  double meeting_gap_seconds = 0.5;  // > 0
   bool enabled() const { return min_gain_nats > 0; }
   void Check() const;  // throws ipt::Error naming the field
 };
@@ -67,13 +76,28 @@ struct AppearanceWindow {
 // sizes.
 std::optional<double> AppearanceSpread(const std::vector<std::vector<AppearanceWindow>>& tracks);
 
+// Per row of one track (its frames ascending, nearest_other_m: the distance to the nearest
+// other person in each): how near the row comes to a meeting (metres): nearest_other_m, or
+// 0 where the track resumes after more than max_unseen_frames missing frames.
+std::vector<double> MeetingDistancesM(const std::vector<int>& frames, const std::vector<double>& nearest_other_m,
+                                      int max_unseen_frames);
+
+// Which boundaries of `windows` a cut may fall on: [k] for the cut between windows[k - 1]
+// and windows[k] (k in (0, n); [0] is false), true where a row of the track in frames
+// [windows[k - 1].first_frame, windows[k].last_frame] lies within radius_m of a meeting
+// (frames and meeting_m as MeetingDistancesM's).
+std::vector<bool> BoundariesAtMeetings(const std::vector<AppearanceWindow>& windows, const std::vector<int>& frames,
+                                       const std::vector<double>& meeting_m, double radius_m);
+
 // The observations at which a new person starts: indices k in (0, windows.size()),
-// ascending; a cut falls between windows[k - 1] and windows[k]. spread_sq > 0. Cost:
+// ascending; a cut falls between windows[k - 1] and windows[k], only where may_cut[k]
+// (size windows.size(); empty: anywhere). spread_sq > 0. Cost:
 // quadratic in a track's observations when nothing changes (PELT prunes only after a
 // change), each stretch O(D) from prefix sums: a track seen in every second of 90 minutes
 // is ~15 M stretch evaluations of 64 values.
 std::vector<size_t> AppearanceChangeWindows(const std::vector<AppearanceWindow>& windows, double spread_sq,
-                                            const AppearanceChangeOptions& options);
+                                            const AppearanceChangeOptions& options,
+                                            const std::vector<bool>& may_cut = {});
 
 // The largest gain (nats) of cutting `windows` once, each side >= min_windows observations
 // (0 when it cannot be cut): a lower bound of what the partition gains (two cuts, A-B-A,

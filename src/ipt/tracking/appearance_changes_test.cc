@@ -47,18 +47,22 @@ double CostByHand(const std::vector<AppearanceWindow>& w, size_t b, size_t e, do
 
 // The best partition by trying every one (2^(n-1) sets of cuts): the reference for the
 // optimal partitioning with PELT's pruning.
+// Only cuts k where may_cut[k] (empty: anywhere).
 std::vector<size_t> BruteForcePartition(const std::vector<AppearanceWindow>& w, double spread_sq, double penalty,
-                                        size_t min_windows) {
+                                        size_t min_windows, const std::vector<bool>& may_cut = {}) {
   const size_t n = w.size();
   double best = std::numeric_limits<double>::infinity();
   std::vector<size_t> best_cuts;
   for (uint32_t mask = 0; mask < (1u << (n - 1)); ++mask) {
     std::vector<size_t> cuts;
-    for (size_t k = 1; k < n; ++k)
-      if (mask & (1u << (k - 1))) cuts.push_back(k);
+    bool legal = true;
+    for (size_t k = 1; k < n; ++k) {
+      if (!(mask & (1u << (k - 1)))) continue;
+      cuts.push_back(k);
+      if (!may_cut.empty() && !may_cut[k]) legal = false;
+    }
     double total = 0;
     size_t begin = 0;
-    bool legal = true;
     for (size_t k = 0; k <= cuts.size(); ++k) {
       const size_t end = k < cuts.size() ? cuts[k] : n;
       if (end - begin < min_windows) legal = false;
@@ -124,11 +128,12 @@ TEST(AppearanceChanges, TheGainOfACutAgainstItsPenalty) {
   EXPECT_EQ(LargestSingleAppearanceCutGain(w, spread_sq, 7), 0.0);
 }
 
-// On random tracks of up to three people, the partition equals the best of all partitions.
+// On random tracks of up to three people, the partition equals the best of all partitions;
+// with cuts allowed only at some boundaries (meetings), the best of the partitions cut there.
 TEST(AppearanceChanges, ThePartitionIsTheBestOfAll) {
   std::mt19937 rng(3);
   std::uniform_int_distribution<int> length(1, 13), who(0, 2), change(0, 4);
-  for (int trial = 0; trial < 200; ++trial) {
+  for (int trial = 0; trial < 400; ++trial) {
     std::vector<int> person(static_cast<size_t>(length(rng)));
     int p = who(rng);
     for (int& x : person) {
@@ -140,10 +145,57 @@ TEST(AppearanceChanges, ThePartitionIsTheBestOfAll) {
     options.min_gain_nats = std::uniform_real_distribution<double>(0.5, 30)(rng);
     options.min_windows = std::uniform_int_distribution<int>(1, 3)(rng);
     const double spread_sq = 0.3;
-    EXPECT_EQ(AppearanceChangeWindows(w, spread_sq, options),
-              BruteForcePartition(w, spread_sq, options.min_gain_nats, static_cast<size_t>(options.min_windows)))
+    std::vector<bool> may_cut;  // half the trials: anywhere
+    if (trial % 2) {
+      may_cut.resize(w.size());
+      for (size_t k = 1; k < w.size(); ++k) may_cut[k] = change(rng) < 2;
+    }
+    EXPECT_EQ(AppearanceChangeWindows(w, spread_sq, options, may_cut),
+              BruteForcePartition(w, spread_sq, options.min_gain_nats, static_cast<size_t>(options.min_windows), may_cut))
         << "trial " << trial;
   }
+}
+
+// A swap far from a meeting is not cut there: the cut moves to the nearest boundary that
+// may be cut when that still gains enough, and none is made when no boundary may.
+TEST(AppearanceChanges, CutsFallOnlyWhereTheyMayFall) {
+  std::mt19937 rng(6);
+  std::vector<int> person(20, 0);
+  for (size_t k = 12; k < person.size(); ++k) person[k] = 1;
+  const std::vector<AppearanceWindow> w = Windows(person, &rng);
+  AppearanceChangeOptions options;
+  options.min_gain_nats = 50;
+  const double spread_sq = kDim * 0.05 * 0.05;
+  std::vector<bool> may_cut(w.size(), false);
+  EXPECT_TRUE(AppearanceChangeWindows(w, spread_sq, options, may_cut).empty());
+  may_cut[11] = true;
+  EXPECT_EQ(AppearanceChangeWindows(w, spread_sq, options, may_cut), (std::vector<size_t>{11}));
+  may_cut[12] = true;
+  EXPECT_EQ(AppearanceChangeWindows(w, spread_sq, options, may_cut), (std::vector<size_t>{12}));
+  EXPECT_THROW(AppearanceChangeWindows(w, spread_sq, options, std::vector<bool>(3, true)), Error);
+}
+
+// Meetings: another person within the radius, or the track resuming after a gap.
+TEST(AppearanceChanges, MeetingsAreNearOthersOrAfterGaps) {
+  // Rows at frames 1-5, 7, 20, 21: the gap before 7 leaves 1 frame unseen, the one before 20
+  // 12.
+  const std::vector<int> frames = {1, 2, 3, 4, 5, 7, 20, 21};
+  const std::vector<double> nearest_m = {9, 9, 1.5, 9, 9, 9, 9, 9};
+  EXPECT_EQ(MeetingDistancesM(frames, nearest_m, 12), nearest_m);
+  EXPECT_EQ(MeetingDistancesM(frames, nearest_m, 11), (std::vector<double>{9, 9, 1.5, 9, 9, 9, 0, 9}));
+  EXPECT_EQ(MeetingDistancesM(frames, nearest_m, 0), (std::vector<double>{9, 9, 1.5, 9, 9, 0, 0, 9}));
+  // Windows of frames 1-2, 3-4, 5-7, 20-21: a boundary holds the rows from the first frame
+  // of the window before it to the last of the one after.
+  std::vector<AppearanceWindow> w;
+  for (auto [first, last] : {std::pair{1, 2}, {3, 4}, {5, 7}, {20, 21}})
+    w.push_back({first, last, Eigen::VectorXd::Zero(kDim), 1});
+  const std::vector<double> meeting_m = MeetingDistancesM(frames, nearest_m, 11);
+  EXPECT_EQ(BoundariesAtMeetings(w, frames, meeting_m, 2.0), (std::vector<bool>{false, true, true, true}));
+  EXPECT_EQ(BoundariesAtMeetings(w, frames, meeting_m, 1.0), (std::vector<bool>{false, false, false, true}));
+  EXPECT_EQ(BoundariesAtMeetings(w, frames, MeetingDistancesM(frames, nearest_m, 20), 1.0),
+            (std::vector<bool>{false, false, false, false}));
+  EXPECT_THROW(MeetingDistancesM({2, 1}, {0, 0}, 1), Error);
+  EXPECT_THROW(MeetingDistancesM({1, 2}, {0}, 1), Error);
 }
 
 // Half the median squared distance between consecutive observations: for Gaussian noise
@@ -175,7 +227,9 @@ TEST(AppearanceChanges, BadInputIsRefused) {
   EXPECT_THROW(AppearanceChangeWindows(w, std::nan(""), options), Error);
   for (auto bad : {+[](AppearanceChangeOptions* o) { o->min_gain_nats = -1; },
                    +[](AppearanceChangeOptions* o) { o->min_windows = 0; },
-                   +[](AppearanceChangeOptions* o) { o->window_seconds = 0; }}) {
+                   +[](AppearanceChangeOptions* o) { o->window_seconds = 0; },
+                   +[](AppearanceChangeOptions* o) { o->meeting_radius_m = -1; },
+                   +[](AppearanceChangeOptions* o) { o->meeting_gap_seconds = 0; }}) {
     AppearanceChangeOptions o = options;
     bad(&o);
     EXPECT_THROW(o.Check(), Error);

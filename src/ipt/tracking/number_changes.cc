@@ -67,9 +67,11 @@ std::vector<size_t> PartitionObservations(const std::vector<NumberRead>& reads, 
 }
 
 std::vector<size_t> PartitionByStretchCost(size_t n, const std::function<double(size_t, size_t)>& stretch_cost,
-                                           double min_gain_nats, int min_observations) {
+                                           double min_gain_nats, int min_observations,
+                                           const std::vector<bool>& may_cut) {
   IPT_CHECK(std::isfinite(min_gain_nats) && min_gain_nats > 0, "min_gain_nats must be > 0, got {}", min_gain_nats);
   IPT_CHECK(min_observations >= 1, "min_observations must be >= 1, got {}", min_observations);
+  IPT_CHECK(may_cut.empty() || may_cut.size() == n, "may_cut has {} entries for {} observations", may_cut.size(), n);
   std::vector<size_t> cuts;
   if (n == 0) return cuts;
   // Optimal partitioning (Jackson et al. 2005) with PELT's pruning (Killick et al. 2012):
@@ -99,6 +101,8 @@ std::vector<size_t> PartitionByStretchCost(size_t n, const std::function<double(
         start[t] = s;
       }
     }
+    // A boundary no cut may fall on starts no stretch (nor prunes, above: it is no legal start).
+    if (t < n && !may_cut.empty() && !may_cut[t]) cost[t] = inf;
     if (std::isfinite(cost[t])) starts.push_back(t);
   }
   if (!std::isfinite(cost[n])) return cuts;  // fewer than min_reads observations

@@ -77,9 +77,11 @@ std::vector<size_t> PartitionObservations(const std::vector<NumberRead>& observa
 // The same partition for any stretch cost: n observations, stretch_cost(begin, end) the
 // -(log-likelihood) of observations [begin, end) as one person's (0 <= begin < end <= n),
 // which a cut never raises (stretch_cost(a, c) >= stretch_cost(a, b) + stretch_cost(b, c):
-// PELT's pruning relies on it). Cuts ascending in (0, n).
+// PELT's pruning relies on it). Cuts ascending in (0, n), each where may_cut[k] (size n;
+// empty: anywhere).
 std::vector<size_t> PartitionByStretchCost(size_t n, const std::function<double(size_t, size_t)>& stretch_cost,
-                                           double min_gain_nats, int min_observations);
+                                           double min_gain_nats, int min_observations,
+                                           const std::vector<bool>& may_cut = {});
 
 // The frame that starts the new piece: among the track's frames in (frame_before,
 // frame_after] the one where it is nearest to another person (nearest_other_m per frame,
