@@ -486,6 +486,32 @@ TEST(MatchLevel, TracksAreSplitWhereTheirAppearanceChanges) {
   EXPECT_EQ(SplitTracksAtAppearanceChanges(s.frames, s.tracks, match, tracking::AppearanceChangeOptions{}).cuts, 0);
 }
 
+// A change all people share at once (the light: every embedding shifted by the same vector
+// from minute 1 on) is no swap: with the shared drift removed no track is cut; without, most
+// tracks that span the change are cut at it (cuts allowed anywhere, so meetings do not hide it).
+TEST(MatchLevel, AnAppearanceChangeSharedByAllIsNoSwap) {
+  io::MatchInfo match = Roster();
+  for (io::RosterEntry& e : match.roster) e.jersey.reset();
+  SyntheticLayers s = TwoMinutesOfLongTracks(match);
+  constexpr int kChangeFrame = 1500;
+  std::vector<float>& embedding = s.frames.crop_fields.at(crop_encoder::kEmbeddingField);
+  const float shift = 1.0f / std::sqrt(static_cast<float>(crop_encoder::kEmbeddingDim));  // |shift vector| = 1
+  for (int64_t r = 0; r < s.frames.rows; ++r)
+    if (s.frames.frame[r] >= kChangeFrame)
+      for (int d = 0; d < crop_encoder::kEmbeddingDim; ++d) embedding[r * crop_encoder::kEmbeddingDim + d] += shift;
+  int spanning = 0;  // tracks with 10 s on each side of the change
+  for (const auto& [id, rows] : RowsOfTracks(s.tracks))
+    if (s.frames.frame[rows.front()] < kChangeFrame - 250 && s.frames.frame[rows.back()] >= kChangeFrame + 250)
+      ++spanning;
+  ASSERT_GE(spanning, 10);
+  tracking::AppearanceChangeOptions options;
+  options.meeting_radius_m = 0;
+  options.remove_shared_drift = false;
+  EXPECT_GE(SplitTracksAtAppearanceChanges(s.frames, s.tracks, match, options).cuts, spanning / 2);
+  options.remove_shared_drift = true;
+  EXPECT_EQ(SplitTracksAtAppearanceChanges(s.frames, s.tracks, match, options).cuts, 0);
+}
+
 // A tracker swaps people only where they meet (another person near, or the track lost for a
 // while): the same swap with the two 220 m apart off the pitch, far from everyone all match,
 // is not cut; it is when no meeting is needed (somewhere in the two seconds around it, at
