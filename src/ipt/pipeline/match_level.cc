@@ -673,24 +673,9 @@ SplitTrackLayer SplitTracksAtAppearanceChanges(const FrameLayer& frames, const T
       ++track_windows.back().detections;
     }
   });
-  if (options.remove_shared_drift) {
-    std::map<int, std::pair<Eigen::VectorXd, int>> shared;  // window index -> embedding sum, detections
-    for (const std::vector<tracking::AppearanceWindow>& track_windows : windows)
-      for (const tracking::AppearanceWindow& w : track_windows) {
-        auto [it, fresh] = shared.try_emplace((w.first_frame - 1) / window_frames, w.mean_embedding, w.detections);
-        if (!fresh) {
-          it->second.first += w.mean_embedding;
-          it->second.second += w.detections;
-        }
-      }
-    for (std::vector<tracking::AppearanceWindow>& track_windows : windows)
-      for (tracking::AppearanceWindow& w : track_windows) {
-        const auto& [sum, detections] = shared.at((w.first_frame - 1) / window_frames);
-        w.mean_embedding -= sum * (static_cast<double>(w.detections) / detections);
-      }
-  }
   for (std::vector<tracking::AppearanceWindow>& track_windows : windows)  // sums -> means
     for (tracking::AppearanceWindow& w : track_windows) w.mean_embedding /= w.detections;
+  if (options.remove_shared_drift) tracking::RemoveSharedDrift(window_frames, options.shared_drift_min_tracks, &windows);
   const std::optional<double> spread_sq = tracking::AppearanceSpread(windows);
   if (!spread_sq) {
     spdlog::debug("appearance changes: no track with two observations that differ; nothing cut");

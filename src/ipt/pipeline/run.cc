@@ -143,6 +143,7 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("appearance_change_meeting_radius_m", o.appearance_changes.meeting_radius_m);
   visit("appearance_change_meeting_gap_seconds", o.appearance_changes.meeting_gap_seconds);
   visit("appearance_change_remove_shared_drift", o.appearance_changes.remove_shared_drift);
+  visit("appearance_change_shared_drift_min_tracks", o.appearance_changes.shared_drift_min_tracks);
   visit("name_splice_max_overlap_seconds", o.name_splices.max_overlap_seconds);
   visit("name_splice_max_jump_m", o.name_splices.max_jump_m);
   visit("fragment_link_max_gap_seconds", o.fragment_links.max_gap_seconds);

@@ -34,7 +34,7 @@ struct AppearanceChangeOptions {
   // (docs/models.md, "Tracks cut where their appearance changes"): 20, 40, 60, 80, 120,
   // 160 on the 2-minute matches; 60 and 80 scored best, 20 cut 50 times a match and lost.
   double min_gain_nats = 60.0;
-  // Observations each stretch needs, >= 1: 5 s, longer than the kit's 3 (embeddings drift
+  // Observations each stretch needs, >= 1 (>= 2 when cuts need a meeting, below): 5 s, longer than the kit's 3 (embeddings drift
   // with pose more than kits do); 3 and 8 scored no better on 5200.
   int min_windows = 5;
   // The detections of a track within one window of this many seconds are one observation, > 0.
@@ -54,10 +54,12 @@ struct AppearanceChangeOptions {
   // a 1.5 s gap (docs/models.md, "Appearance cuts only where people meet"). 0 = anywhere.
   double meeting_radius_m = 2.0;
   double meeting_gap_seconds = 0.5;  // > 0
-  // Each observation less the mean of every track's observations in its window (weighted
-  // by detections): a change all people share at once (clouds, exposure) is no swap. On the
-  // 11 validation matches it left 25 cuts that were no swap instead of 34, and all 18 swaps.
+  // Each observation less the drift all people share at once (clouds, exposure), which is
+  // no swap: RemoveSharedDrift. On the 11 validation matches (meetings needed) it cut 43
+  // times instead of 52, 25 of them no swap instead of 34, and kept all 18 swaps.
   bool remove_shared_drift = true;
+  // ... estimated in a window only from at least this many other tracks (>= 1).
+  int shared_drift_min_tracks = 5;
   bool enabled() const { return min_gain_nats > 0; }
   void Check() const;  // throws ipt::Error naming the field
 };
@@ -93,12 +95,19 @@ std::vector<double> MeetingDistancesM(const std::vector<int>& frames, const std:
 std::vector<bool> BoundariesAtMeetings(const std::vector<AppearanceWindow>& windows, const std::vector<int>& frames,
                                        const std::vector<double>& meeting_m, double radius_m);
 
+// Removes the drift all tracks share: in each window (index (first_frame - 1) /
+// window_frames) an observation less the detection-weighted mean, over the other tracks of
+// >= 2 observations in that window (at least min_other_tracks of them; else left as is), of
+// their deviation from their own track's mean. Deviations, not embeddings: people coming and
+// going do not move it; the others only: a track's own change is not shrunk.
+void RemoveSharedDrift(int window_frames, int min_other_tracks, std::vector<std::vector<AppearanceWindow>>* tracks);
+
 // The observations at which a new person starts: indices k in (0, windows.size()),
 // ascending; a cut falls between windows[k - 1] and windows[k], only where may_cut[k]
 // (size windows.size(); empty: anywhere). spread_sq > 0. Cost:
 // quadratic in a track's observations when nothing changes (PELT prunes only after a
-// change), each stretch O(D) from prefix sums: a track seen in every second of 90 minutes
-// is ~15 M stretch evaluations of 64 values.
+// change, and only at boundaries in may_cut), each stretch O(D) from prefix sums: a track
+// seen in every second of 90 minutes is ~15 M stretch evaluations of 64 values.
 std::vector<size_t> AppearanceChangeWindows(const std::vector<AppearanceWindow>& windows, double spread_sq,
                                             const AppearanceChangeOptions& options,
                                             const std::vector<bool>& may_cut = {});

@@ -144,6 +144,7 @@ TEST(AppearanceChanges, ThePartitionIsTheBestOfAll) {
     AppearanceChangeOptions options;
     options.min_gain_nats = std::uniform_real_distribution<double>(0.5, 30)(rng);
     options.min_windows = std::uniform_int_distribution<int>(1, 3)(rng);
+    options.meeting_radius_m = 0;  // may_cut is given directly
     const double spread_sq = 0.3;
     std::vector<bool> may_cut;  // half the trials: anywhere
     if (trial % 2) {
@@ -173,6 +174,62 @@ TEST(AppearanceChanges, CutsFallOnlyWhereTheyMayFall) {
   may_cut[12] = true;
   EXPECT_EQ(AppearanceChangeWindows(w, spread_sq, options, may_cut), (std::vector<size_t>{12}));
   EXPECT_THROW(AppearanceChangeWindows(w, spread_sq, options, std::vector<bool>(3, true)), Error);
+}
+
+// A drift all tracks share (the light) is removed, with people coming and going: each
+// track's observations then scatter around its own mean as without the drift, and a swap
+// is still cut where it happens.
+TEST(AppearanceChanges, TheSharedDriftIsRemoved) {
+  const auto make_tracks = [](double drift) {
+    std::mt19937 rng(7);
+    std::vector<std::vector<AppearanceWindow>> tracks;
+    for (int t = 0; t < 24; ++t) {
+      const int start = (t * 7) % 40, length = 20 + (t * 13) % 40;  // windows start..start+length-1
+      std::vector<int> person(static_cast<size_t>(length), t % 4);
+      if (t == 0)
+        for (size_t k = 12; k < person.size(); ++k) person[k] = 1;  // a swap: 0 -> 1
+      std::vector<AppearanceWindow> windows = Windows(person, &rng);
+      for (size_t k = 0; k < windows.size(); ++k) {
+        const int index = start + static_cast<int>(k);  // the window's place in the match
+        windows[k].first_frame += 25 * start;
+        windows[k].last_frame += 25 * start;
+        for (int d = 0; d < kDim; ++d) windows[k].mean_embedding[d] += drift * std::sin(index / 6.0 + d);
+      }
+      tracks.push_back(windows);
+    }
+    return tracks;
+  };
+  // Mean squared distance of observations from their track's mean, the swapped track left out.
+  const auto scatter = [](const std::vector<std::vector<AppearanceWindow>>& tracks) {
+    double sum = 0;
+    int n = 0;
+    for (size_t t = 1; t < tracks.size(); ++t) {
+      Eigen::VectorXd mean = Eigen::VectorXd::Zero(kDim);
+      for (const AppearanceWindow& w : tracks[t]) mean += w.mean_embedding;
+      mean /= static_cast<double>(tracks[t].size());
+      for (const AppearanceWindow& w : tracks[t]) {
+        sum += (w.mean_embedding - mean).squaredNorm();
+        ++n;
+      }
+    }
+    return sum / n;
+  };
+  const double noise_only = scatter(make_tracks(0.0));
+  std::vector<std::vector<AppearanceWindow>> drifting = make_tracks(0.3);
+  EXPECT_GT(scatter(drifting), 5 * noise_only) << noise_only;
+  RemoveSharedDrift(25, 5, &drifting);
+  EXPECT_LT(scatter(drifting), 1.5 * noise_only) << noise_only;
+  AppearanceChangeOptions options;
+  options.min_gain_nats = 50;
+  EXPECT_EQ(AppearanceChangeWindows(drifting[0], kDim * 0.05 * 0.05, options), (std::vector<size_t>{12}));
+  // Too few other tracks in every window: nothing removed.
+  std::vector<std::vector<AppearanceWindow>> few = make_tracks(0.3);
+  few.resize(3);
+  const std::vector<std::vector<AppearanceWindow>> before = few;
+  RemoveSharedDrift(25, 5, &few);
+  for (size_t t = 0; t < few.size(); ++t)
+    for (size_t k = 0; k < few[t].size(); ++k) EXPECT_EQ(few[t][k].mean_embedding, before[t][k].mean_embedding);
+  EXPECT_THROW(RemoveSharedDrift(0, 5, &few), Error);
 }
 
 // Meetings: another person within the radius, or the track resuming after a gap.
@@ -229,7 +286,9 @@ TEST(AppearanceChanges, BadInputIsRefused) {
                    +[](AppearanceChangeOptions* o) { o->min_windows = 0; },
                    +[](AppearanceChangeOptions* o) { o->window_seconds = 0; },
                    +[](AppearanceChangeOptions* o) { o->meeting_radius_m = -1; },
-                   +[](AppearanceChangeOptions* o) { o->meeting_gap_seconds = 0; }}) {
+                   +[](AppearanceChangeOptions* o) { o->meeting_gap_seconds = 0; },
+                   +[](AppearanceChangeOptions* o) { o->min_windows = 1; },  // with meetings needed
+                   +[](AppearanceChangeOptions* o) { o->shared_drift_min_tracks = 0; }}) {
     AppearanceChangeOptions o = options;
     bad(&o);
     EXPECT_THROW(o.Check(), Error);
