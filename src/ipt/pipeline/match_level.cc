@@ -866,12 +866,12 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
       auto it = root_of.find(id);
       return it == root_of.end() ? id : it->second;
     };
+    auto attributes_at = [](const std::map<int64_t, const tracking::TrackAttributes*>& m, int64_t id) {
+      auto it = m.find(id);
+      return it == m.end() ? nullptr : it->second;
+    };
     for (const auto& [before, after] : at_appearance_changes.cut_pieces) {
       const int64_t r = root(before);
-      auto attributes_at = [](const std::map<int64_t, const tracking::TrackAttributes*>& m, int64_t id) {
-        auto it = m.find(id);
-        return it == m.end() ? nullptr : it->second;
-      };
       const tracking::TrackAttributes* a = attributes_at(group_attributes, r);
       if (!a) a = attributes_at(attributes_of, r);
       const tracking::TrackAttributes* b = attributes_at(attributes_of, after);
