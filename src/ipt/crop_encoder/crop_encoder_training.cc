@@ -861,14 +861,7 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
   CropEncoderTask task(network, data, recipe.training.seed, std::move(train), std::move(val), std::move(val_scenes),
                        initial_weights, first_step, recipe.training.loader_workers,
                        nn::ParseDevice(recipe.training.device));
-  nn::TrainObserver observer;
-  if (ctx.progress) {
-    observer = [&](const nn::TrainStatus& s) {
-      ctx.progress(s.step, s.steps,
-                   fmt::format("loss {:.4f} | {:.1f} crops/s | lr {:.2e}{}{}", s.loss, s.samples_per_s,
-                               s.learning_rate, s.last_validation.empty() ? "" : " | ", s.last_validation));
-    };
-  }
+  const nn::TrainObserver observer = nn::ProgressObserver(ctx.progress, "crops");
   nn::TrainingOutcome outcome =
       nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer, nn::RecipeIdentity(recipe));
   registry::TrainedWeights w;
@@ -890,11 +883,7 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
   w.weights_safetensors = io::SerializeSafetensors(trained);
   w.architecture = network.config.ToJson();
   w.training_matches = recipe.train_matches;
-  w.metrics = {{"validation", outcome.best_metrics},
-               {"best_step", outcome.best_step},
-               {"steps", outcome.steps_done},
-               {"train_minutes", outcome.train_seconds / 60.0},
-               {"recipe", recipe.path}};
+  w.metrics = nn::OutcomeMetrics(outcome, recipe.path);
   if (!from_ref.empty()) w.metrics["from_package"] = from_ref;
   if (network.reader_only) w.metrics["train_only"] = kTrainOnlyReader;
   return w;

@@ -320,14 +320,7 @@ registry::TrainedWeights TrainDetector(const registry::TrainingContext& ctx) {
                     recipe.val_matches, first_step, recipe.training.loader_workers,
                     nn::ParseDevice(recipe.training.device));
   task.SetValidationMatchOf(val_match_of);
-  nn::TrainObserver observer;
-  if (ctx.progress) {
-    observer = [&](const nn::TrainStatus& s) {
-      ctx.progress(s.step, s.steps,
-                   fmt::format("loss {:.4f} | {:.1f} samples/s | lr {:.2e}{}{}", s.loss, s.samples_per_s,
-                               s.learning_rate, s.last_validation.empty() ? "" : " | ", s.last_validation));
-    };
-  }
+  const nn::TrainObserver observer = nn::ProgressObserver(ctx.progress, "samples");
   nn::TrainingOutcome outcome =
       nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer, nn::RecipeIdentity(recipe));
   registry::TrainedWeights w;
@@ -337,11 +330,7 @@ registry::TrainedWeights TrainDetector(const registry::TrainingContext& ctx) {
   w.architecture = net_config.ToJson();
   w.architecture["stride"] = kDetectorStride;
   w.training_matches = recipe.train_matches;
-  w.metrics = {{"validation", outcome.best_metrics},
-               {"best_step", outcome.best_step},
-               {"steps", outcome.steps_done},
-               {"train_minutes", outcome.train_seconds / 60.0},
-               {"recipe", recipe.path}};
+  w.metrics = nn::OutcomeMetrics(outcome, recipe.path);
   return w;
 }
 

@@ -383,14 +383,7 @@ registry::TrainedWeights TrainGnnTracker(const registry::TrainingContext& ctx, c
   torch::manual_seed(recipe.training.seed);
   GnnTask task(gnn, recipe.training.seed, std::move(train_chunks), std::move(train_samples), std::move(val_chunks),
                std::move(val_samples));
-  nn::TrainObserver observer;
-  if (ctx.progress) {
-    observer = [&](const nn::TrainStatus& s) {
-      ctx.progress(s.step, s.steps,
-                   fmt::format("loss {:.4f} | {:.0f} edges/s | lr {:.2e}{}{}", s.loss, s.samples_per_s, s.learning_rate,
-                               s.last_validation.empty() ? "" : " | ", s.last_validation));
-    };
-  }
+  const nn::TrainObserver observer = nn::ProgressObserver(ctx.progress, "edges");
   const nn::TrainingOutcome outcome =
       nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer, nn::RecipeIdentity(recipe));
   registry::TrainedWeights w;
@@ -405,12 +398,8 @@ registry::TrainedWeights TrainGnnTracker(const registry::TrainingContext& ctx, c
       {"node_features", tracking::NodeFeatureNames(crop_encoder::kEmbeddingDim, crop_encoder::kKitDim, crop_encoder::kNumRoles)},
       {"edge_features", tracking::EdgeFeatureNames()}};
   w.training_matches = recipe.train_matches;
-  w.metrics = {{"validation", outcome.best_metrics},
-               {"best_step", outcome.best_step},
-               {"steps", outcome.steps_done},
-               {"train_minutes", outcome.train_seconds / 60.0},
-               {"training_chunks", static_cast<int64_t>(train.size())},
-               {"recipe", recipe.path}};
+  w.metrics = nn::OutcomeMetrics(outcome, recipe.path);
+  w.metrics["training_chunks"] = static_cast<int64_t>(train.size());
   return w;
 }
 

@@ -172,14 +172,7 @@ registry::TrainedWeights TrainIdentityResolver(const registry::TrainingContext& 
   nn::SetTorchThreads(recipe.training.threads);
   torch::manual_seed(recipe.training.seed);
   IdentityTask task(ir, recipe.training.seed, std::move(train), std::move(val));
-  nn::TrainObserver observer;
-  if (ctx.progress) {
-    observer = [&](const nn::TrainStatus& s) {
-      ctx.progress(s.step, s.steps,
-                   fmt::format("loss {:.4f} | {:.0f} pairs/s | lr {:.2e}{}{}", s.loss, s.samples_per_s, s.learning_rate,
-                               s.last_validation.empty() ? "" : " | ", s.last_validation));
-    };
-  }
+  const nn::TrainObserver observer = nn::ProgressObserver(ctx.progress, "pairs");
   const nn::TrainingOutcome outcome =
       nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer, nn::RecipeIdentity(recipe));
   registry::TrainedWeights w;
@@ -192,11 +185,7 @@ registry::TrainedWeights TrainIdentityResolver(const registry::TrainingContext& 
                     {"resolving", IdentityOptionsToJson(ir.resolving)},
                     {"pair_features", tracking::PairFeatureNames()}};
   w.training_matches = recipe.train_matches;
-  w.metrics = {{"validation", outcome.best_metrics},
-               {"best_step", outcome.best_step},
-               {"steps", outcome.steps_done},
-               {"train_minutes", outcome.train_seconds / 60.0},
-               {"recipe", recipe.path}};
+  w.metrics = nn::OutcomeMetrics(outcome, recipe.path);
   return w;
 }
 

@@ -310,14 +310,7 @@ registry::TrainedWeights TrainJnClassifier(const registry::TrainingContext& ctx,
   nn::SetTorchThreads(recipe.training.threads);
   torch::manual_seed(recipe.training.seed);
   JnTask task(jn, recipe.training.seed, std::move(train), std::move(val));
-  nn::TrainObserver observer;
-  if (ctx.progress) {
-    observer = [&](const nn::TrainStatus& s) {
-      ctx.progress(s.step, s.steps,
-                   fmt::format("loss {:.4f} | {:.0f} tracks/s | lr {:.2e}{}{}", s.loss, s.samples_per_s, s.learning_rate,
-                               s.last_validation.empty() ? "" : " | ", s.last_validation));
-    };
-  }
+  const nn::TrainObserver observer = nn::ProgressObserver(ctx.progress, "tracks");
   const nn::TrainingOutcome outcome =
       nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer, nn::RecipeIdentity(recipe));
   registry::TrainedWeights w;
@@ -328,12 +321,8 @@ registry::TrainedWeights TrainJnClassifier(const registry::TrainingContext& ctx,
   w.architecture = {{"type", kJnClassifierType}, {"network", jn.network.ToJson()}, {"inputs", JnInputFields()}};
   if (jn.vote) w.architecture["vote"] = jn.vote->ToJson();
   w.training_matches = recipe.train_matches;
-  w.metrics = {{"validation", outcome.best_metrics},
-               {"best_step", outcome.best_step},
-               {"steps", outcome.steps_done},
-               {"train_minutes", outcome.train_seconds / 60.0},
-               {"label_legibility", io::LegibilityName(jn.data.label_legibility)},
-               {"recipe", recipe.path}};
+  w.metrics = nn::OutcomeMetrics(outcome, recipe.path);
+  w.metrics["label_legibility"] = io::LegibilityName(jn.data.label_legibility);
   return w;
 }
 

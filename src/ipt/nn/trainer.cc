@@ -588,4 +588,21 @@ TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, con
   return outcome;
 }
 
+TrainObserver ProgressObserver(ProgressCallback progress, std::string unit) {
+  if (!progress) return nullptr;
+  return [progress = std::move(progress), unit = std::move(unit)](const TrainStatus& s) {
+    progress(s.step, s.steps,
+             fmt::format("loss {:.4f} | {:.1f} {}/s | lr {:.2e}{}{}", s.loss, s.samples_per_s, unit, s.learning_rate,
+                         s.last_validation.empty() ? "" : " | ", s.last_validation));
+  };
+}
+
+nlohmann::json OutcomeMetrics(const TrainingOutcome& outcome, const std::string& recipe_path) {
+  return {{"validation", outcome.best_metrics},
+          {"best_step", outcome.best_step},
+          {"steps", outcome.steps_done},
+          {"train_minutes", outcome.train_seconds / 60.0},
+          {"recipe", recipe_path}};
+}
+
 }  // namespace ipt::nn

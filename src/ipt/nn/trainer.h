@@ -126,4 +126,13 @@ TrainingOutcome RunTraining(TrainingTask& task, const TrainOptions& options, con
                             bool resume, bool overwrite = false, const TrainObserver& observer = nullptr,
                             const nlohmann::json& recipe = nullptr);
 
+// What `ipt train` shows of a run: one progress line per report, "loss L | R <unit>/s | lr X
+// | <last validation>". Null when `progress` is (no observer).
+using ProgressCallback = std::function<void(int64_t step, int64_t steps, const std::string& status)>;
+TrainObserver ProgressObserver(ProgressCallback progress, std::string unit);
+
+// What every package records of its training run: validation at the kept step, that step,
+// steps done, minutes trained (resumed runs included) and the recipe's path.
+nlohmann::json OutcomeMetrics(const TrainingOutcome& outcome, const std::string& recipe_path);
+
 }  // namespace ipt::nn

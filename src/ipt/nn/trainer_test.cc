@@ -105,6 +105,33 @@ TEST(Training, LearnsAndWritesCurves) {
   EXPECT_THROW(RunTraining(again, TinyOptions(), dir / "run", false), Error);
 }
 
+TEST(Training, ReportsProgressAndRecordsTheOutcome) {
+  EXPECT_FALSE(ProgressObserver(nullptr, "samples"));  // no callback, no observer
+  const fs::path dir = testing::FreshTempDir("trainer_progress");
+  LinearTask task;
+  std::vector<std::string> lines;
+  int64_t last_step = 0, steps = 0;
+  const TrainObserver observer = ProgressObserver(
+      [&](int64_t step, int64_t n, const std::string& status) {
+        last_step = step;
+        steps = n;
+        lines.push_back(status);
+      },
+      "samples");
+  const TrainingOutcome out = RunTraining(task, TinyOptions(), dir / "run", false, false, observer);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(steps, TinyOptions().steps);
+  EXPECT_EQ(last_step, TinyOptions().steps);
+  EXPECT_NE(lines.back().find(" samples/s | lr "), std::string::npos) << lines.back();
+  EXPECT_EQ(lines.back().rfind("loss ", 0), 0u) << lines.back();
+  const nlohmann::json metrics = OutcomeMetrics(out, "configs/train/x.yaml");
+  EXPECT_EQ(metrics.at("best_step").get<int64_t>(), out.best_step);
+  EXPECT_EQ(metrics.at("steps").get<int64_t>(), out.steps_done);
+  EXPECT_DOUBLE_EQ(metrics.at("validation").at("neg_mse").get<double>(), out.best_metrics.at("neg_mse"));
+  EXPECT_DOUBLE_EQ(metrics.at("train_minutes").get<double>(), out.train_seconds / 60.0);
+  EXPECT_EQ(metrics.at("recipe").get<std::string>(), "configs/train/x.yaml");
+}
+
 TEST(Training, ResumeEqualsUninterrupted) {
   const fs::path dir = testing::FreshTempDir("trainer_resume");
   LinearTask straight;
