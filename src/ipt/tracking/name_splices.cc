@@ -81,19 +81,18 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Candidate& x, const Candidate& y) { return x.first_frame < y.first_frame; });
 
+  struct Splice {
+    int64_t a = 0, b = 0;    // A starts first, B ends last
+    bool cuts_tail = false;  // (i): A's tail is cut off; else (ii), B's head
+    double jump_m = 0;
+  };
   for (const Candidate& c : candidates) {
     const int64_t x = c.track;
     const int player = c.entry->player_id;
-    // The best splice of x with a track named after the player that it overlaps: A the one
-    // that starts first, B the other.
-    double best_jump = 0;
-    std::optional<std::pair<int64_t, int64_t>> best;  // (A, B)
-    bool best_cuts_tail = false;
-    // The shortest jump within the limit; on a tie the first found (tail before head).
-    auto consider = [&](double jump, int64_t a, int64_t b, bool cuts_tail) {
-      if (jump > options.max_jump_m || (best && jump >= best_jump)) return;
-      best_jump = jump, best = {a, b}, best_cuts_tail = cuts_tail;
-    };
+    // The best splice of x with a track named after the player that it overlaps, on each side:
+    // one that starts before x (x is B) and one that starts after it (x is A). Both are made
+    // when they can be: x may bridge two of the player's tracks, each overlapping one end.
+    std::optional<Splice> before, after;
     for (int64_t y : named[player]) {
       if (y == x || first(y) == first(x)) continue;
       const int64_t a = first(x) < first(y) ? x : y, b = a == x ? y : x;
@@ -110,44 +109,72 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
       const auto b_after = std::partition_point(b_rows.begin(), b_rows.end(),
                                                 [&](size_t i) { return rows[i].frame <= last(a); });
       const double head_jump = Distance(rows[a_rows.back()], rows[*b_after]);
-      consider(tail_jump, a, b, true);
-      consider(head_jump, a, b, false);
+      // The shortest jump within the limit; on a tie the first found (tail before head).
+      std::optional<Splice>& side = a == y ? before : after;
+      for (const Splice& s : {Splice{a, b, true, tail_jump}, Splice{a, b, false, head_jump}}) {
+        if (s.jump_m <= options.max_jump_m && (!side || s.jump_m < side->jump_m)) side = s;
+      }
     }
-    if (!best) continue;
-    const int64_t a = best->first, b = best->second;  // (lambdas capture no structured binding)
-    // The player's frames after the splice: A's up to the cut, B's from it. They must meet
-    // no other row named after him.
-    const int from = first(a), to = last(b);
-    const bool clash = std::any_of(named[player].begin(), named[player].end(), [&](int64_t other) {
-      return other != a && other != b && first(other) <= to && last(other) >= from;
-    });
-    if (clash) continue;
-    const int named_from = best_cuts_tail ? first(b) : last(a) + 1;  // B's named part
-    const int64_t piece = (*next_track_id)++;
-    std::vector<size_t>& cut_rows = rows_of.at(best_cuts_tail ? a : b);
-    const auto cut_begin = best_cuts_tail ? std::partition_point(cut_rows.begin(), cut_rows.end(),
-                                                                 [&](size_t i) { return rows[i].frame < first(b); })
-                                          : cut_rows.begin();
-    const auto cut_end = best_cuts_tail ? cut_rows.end()
-                                        : std::partition_point(cut_rows.begin(), cut_rows.end(),
-                                                               [&](size_t i) { return rows[i].frame <= last(a); });
-    std::vector<size_t> piece_rows(cut_begin, cut_end);
-    cut_rows.erase(cut_begin, cut_end);
-    for (size_t i : piece_rows) {
-      rows[i].track_id = piece;
-      rows[i].player_id.reset();
-      rows[i].jersey.reset();
+    // The player's frames after the splices: A's up to a cut, B's from it. They must meet no
+    // other row named after him. Both splices, else the one with the shorter jump, else the other.
+    auto clashes = [&](const std::vector<Splice>& set) {
+      const int from = first(set.front().a), to = last(set.back().b);
+      return std::any_of(named[player].begin(), named[player].end(), [&](int64_t other) {
+        for (const Splice& s : set)
+          if (other == s.a || other == s.b) return false;
+        return first(other) <= to && last(other) >= from;
+      });
+    };
+    std::vector<std::vector<Splice>> choices;
+    // x keeps a row between its two cuts (the first track ends before the last one starts).
+    if (before && after && last(before->a) < first(after->b) &&
+        std::any_of(rows_of.at(x).begin(), rows_of.at(x).end(),
+                    [&](size_t i) { return rows[i].frame > last(before->a) && rows[i].frame < first(after->b); }))
+      choices.push_back({*before, *after});
+    if (before && after && after->jump_m < before->jump_m) std::swap(before, after);
+    for (const auto& single : {before, after})
+      if (single) choices.push_back({*single});
+    std::vector<Splice> chosen;
+    for (const auto& set : choices) {
+      if (!clashes(set)) {
+        chosen = set;
+        break;
+      }
+      spdlog::trace("player {}: track {} not spliced to track(s) {}: another track named after him overlaps frames {}-{}",
+                    player, x, set.size() == 2 ? fmt::format("{} and {}", set[0].a, set[1].b)
+                                               : fmt::format("{}", set[0].a == x ? set[0].b : set[0].a),
+                    first(set.front().a), last(set.back().b));
     }
+    for (const Splice& s : chosen) {
+      const int named_from = s.cuts_tail ? first(s.b) : last(s.a) + 1;  // B's named part
+      const int64_t piece = (*next_track_id)++;
+      std::vector<size_t>& cut_rows = rows_of.at(s.cuts_tail ? s.a : s.b);
+      const auto cut_begin = s.cuts_tail ? std::partition_point(cut_rows.begin(), cut_rows.end(),
+                                                                [&](size_t i) { return rows[i].frame < first(s.b); })
+                                         : cut_rows.begin();
+      const auto cut_end = s.cuts_tail ? cut_rows.end()
+                                       : std::partition_point(cut_rows.begin(), cut_rows.end(),
+                                                              [&](size_t i) { return rows[i].frame <= last(s.a); });
+      std::vector<size_t> piece_rows(cut_begin, cut_end);
+      cut_rows.erase(cut_begin, cut_end);
+      for (size_t i : piece_rows) {
+        rows[i].track_id = piece;
+        rows[i].player_id.reset();
+        rows[i].jersey.reset();
+      }
+      rows_of[piece] = std::move(piece_rows);
+      ++result.splices;
+      result.tails_cut += s.cuts_tail;
+      spdlog::debug("player {}: track {} spliced to track {} at frame {} ({} cut off as track {}, jump {:.2f} m)",
+                    player, s.a, s.b, named_from, s.cuts_tail ? "the first one's tail" : "the second one's head",
+                    piece, s.jump_m);
+    }
+    if (chosen.empty()) continue;
     for (size_t i : rows_of.at(x)) {
       rows[i].player_id = player;
       rows[i].jersey = c.entry->jersey;
     }
-    rows_of[piece] = std::move(piece_rows);
     named[player].insert(x);
-    ++result.splices;
-    result.tails_cut += best_cuts_tail;
-    spdlog::debug("player {}: track {} spliced to track {} at frame {} ({} cut off as track {}, jump {:.2f} m)", player,
-                  a, b, named_from, best_cuts_tail ? "the first one's tail" : "the second one's head", piece, best_jump);
   }
   return result;
 }

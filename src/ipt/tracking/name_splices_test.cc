@@ -115,6 +115,54 @@ TEST(NameSplices, TheNamedTrackMayBeTheLaterOne) {
   for (const auto& row : tracks[3]) EXPECT_FALSE(row.player_id);
 }
 
+TEST(NameSplices, ATrackBetweenTwoOfThePlayersIsSplicedToBoth) {
+  // Track 2 reads 7 and follows player 1 between his two named tracks, overlapping each: track 1
+  // drifts onto the other person at frame 80, after track 2 picked him up; track 2 drifts onto
+  // him at frame 181, after track 3 picked him up (seen on validation 5207: a player's number read
+  // on the track between his two, left unnamed for 783 rows).
+  std::vector<eval::PipelineRow> rows;
+  AddTrack(&rows, 1, 1, 100, [](int f) { return f < 80 ? Player(f) : Other(f); }, 7, 1);
+  AddTrack(&rows, 2, 80, 200, [](int f) { return f <= 180 ? Player(f) : Other(f); }, 7, std::nullopt);
+  AddTrack(&rows, 3, 181, 300, Player, 7, 1);
+  int64_t next = 4;
+  const NameSpliceResult r = SpliceNames(rows, Match(), {}, &next);
+  EXPECT_EQ(r.splices, 2);
+  EXPECT_EQ(r.tails_cut, 2);
+  EXPECT_EQ(next, 6);
+  auto tracks = ByTrack(rows);
+  ASSERT_EQ(tracks.size(), 5u);
+  EXPECT_EQ(tracks[1].back().frame, 79);
+  EXPECT_EQ(tracks[2].front().frame, 80);
+  EXPECT_EQ(tracks[2].back().frame, 180);
+  EXPECT_EQ(tracks[3].front().frame, 181);
+  for (int id : {1, 2, 3}) {
+    for (const auto& row : tracks[id]) {
+      EXPECT_EQ(row.player_id, 1) << "track " << id;
+      EXPECT_DOUBLE_EQ(row.z_m, 10.0) << "track " << id;  // on him
+    }
+  }
+  for (int id : {4, 5}) {  // the tails on the other person, cut off
+    ASSERT_FALSE(tracks[id].empty());
+    for (const auto& row : tracks[id]) {
+      EXPECT_FALSE(row.player_id);
+      EXPECT_DOUBLE_EQ(row.z_m, 18.0);
+    }
+  }
+  // With a third track named after him across the middle, nothing is spliced.
+  std::vector<eval::PipelineRow> crowded;
+  AddTrack(&crowded, 1, 1, 100, [](int f) { return f < 80 ? Player(f) : Other(f); }, 7, 1);
+  AddTrack(&crowded, 2, 80, 200, [](int f) { return f <= 180 ? Player(f) : Other(f); }, 7, std::nullopt);
+  AddTrack(&crowded, 3, 181, 300, Player, 7, 1);
+  AddTrack(&crowded, 4, 130, 140, Other, 7, 1);
+  const std::vector<eval::PipelineRow> before = crowded;
+  next = 5;
+  EXPECT_EQ(SpliceNames(crowded, Match(), {}, &next).splices, 0);
+  for (size_t i = 0; i < crowded.size(); ++i) {
+    EXPECT_EQ(crowded[i].track_id, before[i].track_id);
+    EXPECT_EQ(crowded[i].player_id, before[i].player_id);
+  }
+}
+
 TEST(NameSplices, NothingIsSplicedWithoutContinuityOrAgainstTheRoster) {
   std::vector<eval::PipelineRow> base;
   AddTrack(&base, 1, 1, 100, Player, 7, 1);
