@@ -14,6 +14,7 @@
 #include "ipt/io/match_dir.h"
 #include "ipt/nn/tensor_file.h"
 #include "ipt/pipeline/cascade_step.h"
+#include "ipt/pipeline/models.h"
 #include "ipt/registry/collection.h"
 #include "ipt/registry/training.h"
 #include "ipt/store/artifact_store.h"
@@ -92,6 +93,38 @@ void AddModelsCommand(CLI::App& app) {
     std::string r = registry::ModelStore(*store_root).Add(*dir);
     fmt::print("{}\n", r);
     spdlog::info("added {} to {}", registry::ShortRef(r), *store_root);
+  });
+
+  struct DeriveArgs {
+    std::string base;
+    std::vector<std::string> set;
+  };
+  auto dargs = std::make_shared<DeriveArgs>();
+  CLI::App* derive = models->add_subcommand(
+      "derive", "A new package from a stored one with some of its recorded options changed, without training:\n"
+                "the same weights and provenance, a new ref (printed). Each PATH names an option of the\n"
+                "package's architecture (see `ipt models show`), e.g. resolving.max_handover_seconds; the value\n"
+                "keeps its type. The package is loaded as `ipt run` would before it enters the store. Then\n"
+                "`ipt models promote` puts it in a collection.");
+  derive->add_option("REF", dargs->base, "ref or unique prefix (>= 4 characters) of the package to start from")->required();
+  derive->add_option("--set", dargs->set, "PATH=VALUE (repeatable); VALUE a number, true/false or a string")->required();
+  derive->callback([store_root, dargs]() {
+    std::map<std::string, nlohmann::json> changes;
+    for (const std::string& assignment : dargs->set) {
+      const size_t eq = assignment.find('=');
+      IPT_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < assignment.size(),
+                "--set '{}': expected PATH=VALUE", assignment);
+      const std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+      IPT_CHECK(!changes.count(path), "--set names '{}' twice", path);
+      // A number or true/false as JSON reads it; anything else is a string.
+      nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+      if (value.is_discarded() || !(value.is_number() || value.is_boolean() || value.is_string())) value = text;
+      changes[path] = value;
+    }
+    registry::ModelStore store(*store_root);
+    const std::string ref = registry::DerivePackage(store, dargs->base, changes, pipeline::CheckPackageLoads);
+    fmt::print("{}\n", ref);
+    spdlog::info("derived {} from {} in {}", registry::ShortRef(ref), dargs->base, *store_root);
   });
 
   auto collection = std::make_shared<std::string>();

@@ -1,11 +1,17 @@
 #include "ipt/pipeline/models.h"
 
+#include "ipt/crop_encoder/crop_encoder.h"
 #include "ipt/crop_encoder/crop_encoder_training.h"
+#include "ipt/detector/detector.h"
 #include "ipt/detector/detector_training.h"
+#include "ipt/identity_resolver/identity_resolver.h"
+#include "ipt/jn_classifier/jn_classifier.h"
 #include "ipt/pipeline/frame_level.h"
 #include "ipt/pipeline/match_level.h"
 #include "ipt/pipeline/track_level.h"
+#include "ipt/registry/model_package.h"
 #include "ipt/registry/training.h"
+#include "ipt/util/check.h"
 
 namespace ipt::pipeline {
 
@@ -19,6 +25,25 @@ void RegisterModels() {
   auto& producers = store::ProducerRegistry::Global();
   producers.Register("frame", ProduceFrameLayer);  // detector + crop_encoder
   producers.Register("track", ProduceTrackLayer);  // tracker, from the frame layer
+}
+
+void CheckPackageLoads(const std::filesystem::path& package_dir) {
+  const registry::ModelManifest manifest = registry::ReadPackage(package_dir);
+  constexpr int kThreads = 1;
+  if (manifest.name == "detector") {
+    detector::Detector loaded(package_dir);
+  } else if (manifest.name == "crop_encoder") {
+    crop_encoder::CropEncoder loaded(package_dir);
+  } else if (manifest.name == "tracker") {
+    CheckTrackerPackage(package_dir);
+  } else if (manifest.name == "jn_classifier") {
+    jn_classifier::JnClassifier loaded(package_dir);
+  } else if (manifest.name == "identity_resolver") {
+    identity_resolver::IdentityResolver loaded(package_dir, kThreads);
+  } else {
+    throw InputError((package_dir / registry::kManifestFileName).string(), 0, "name",
+                     "no model '" + manifest.name + "' runs in this build");
+  }
 }
 
 }  // namespace ipt::pipeline

@@ -2,10 +2,17 @@
 // `ipt train` and the cascade, producers for the precompute layers.
 #pragma once
 
+#include <filesystem>
+
 namespace ipt::pipeline {
 
 // Registers every model's trainer with registry::TrainerRegistry::Global() and
 // every layer producer with store::ProducerRegistry::Global(). Idempotent.
 void RegisterModels();
+
+// Loads a package as `ipt run` would, with the run-time class of its model, which reads and
+// checks every option its architecture holds; InputError naming model.json and the field
+// otherwise (`ipt models derive` checks a package so before it enters the store).
+void CheckPackageLoads(const std::filesystem::path& package_dir);
 
 }  // namespace ipt::pipeline

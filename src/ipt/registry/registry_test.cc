@@ -11,6 +11,7 @@
 #include "ipt/registry/collection.h"
 #include "ipt/registry/model_graph.h"
 #include "ipt/registry/model_package.h"
+#include "ipt/registry/training.h"
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
 
@@ -278,6 +279,84 @@ TEST(ModelStore, AddParsesTheWeights) {
     EXPECT_TRUE(store.List().packages.empty()) << "a package with bad weights entered the store: " << what;
   }
   EXPECT_TRUE(Has(ErrorOf([&] { ReadPackage(work / "pkg1"); }), "overflow"));
+}
+
+// A package with nested options, as the identity resolver's.
+std::string MakeResolverPackage(ModelStore& store, const fs::path& work) {
+  const ModelGraph g = ModelGraph::PathA();
+  ModelManifest m;
+  m.name = "identity_resolver";
+  m.kind = g.Model(m.name).kind;
+  m.architecture = {{"type", "identity_resolver"},
+                    {"network", {{"hidden", 32}}},
+                    {"resolving", {{"max_handover_seconds", 0.5}, {"max_candidates", 32}, {"join_by_name", true}}}};
+  m.inputs = g.Model(m.name).inputs;
+  m.outputs = g.Model(m.name).outputs;
+  m.trained_with = {{"tracker", std::string(64, 'a')}};
+  m.training_matches = {"data/train-jn/seed-1040"};
+  m.metrics = {{"best_step", 750}};
+  m.created = "2026-11-24T00:00:00Z";
+  WritePackage(work / "resolver", Weights(3), &m);
+  return store.Add(work / "resolver");
+}
+
+TEST(DerivePackage, ChangesOnlyTheNamedOptions) {
+  const fs::path work = Temp("derive");
+  ModelStore store(work / "store");
+  const std::string base = MakeResolverPackage(store, work);
+  const ModelManifest before = store.Get(base);
+  std::vector<fs::path> checked;
+  const std::string derived = DerivePackage(store, base.substr(0, 8), {{"resolving.max_handover_seconds", 1.5}},
+                                            [&](const fs::path& dir) { checked.push_back(dir); });
+  ASSERT_EQ(checked.size(), 1u);  // the check saw the package before the store did
+  EXPECT_FALSE(fs::exists(checked[0]));  // and the staging directory is gone
+  EXPECT_NE(derived, base);
+  const ModelManifest after = store.Get(derived);  // verifies the new ref
+  nlohmann::json expected = before.architecture;
+  expected["resolving"]["max_handover_seconds"] = 1.5;
+  EXPECT_EQ(after.architecture, expected);
+  // The ref, recomputed from its parts: the base's weights and the changed architecture.
+  EXPECT_EQ(derived, ComputeModelRef("identity_resolver", before.kind, Weights(3), expected));
+  EXPECT_EQ(ReadFile(store.PackageDir(derived) / "weights.safetensors"), ReadFile(store.PackageDir(base) / "weights.safetensors"));
+  EXPECT_EQ(after.trained_with, before.trained_with);
+  EXPECT_EQ(after.training_matches, before.training_matches);
+  EXPECT_EQ(after.inputs, before.inputs);
+  EXPECT_EQ(after.metrics.at("best_step"), 750);
+  EXPECT_EQ(after.metrics.at("derived_from"), base);
+  EXPECT_EQ(after.metrics.at("derived_changes"), nlohmann::json({{"resolving.max_handover_seconds", 1.5}}));
+  // From a derived package: the changes add up; a number given as an integer stays a float.
+  const std::string again = DerivePackage(store, derived, {{"resolving.max_handover_seconds", 2}, {"network.hidden", 16}});
+  const ModelManifest twice = store.Get(again);
+  EXPECT_TRUE(twice.architecture["resolving"]["max_handover_seconds"].is_number_float());
+  EXPECT_EQ(twice.metrics.at("derived_from"), derived);
+  EXPECT_EQ(twice.metrics.at("derived_changes"),
+            nlohmann::json({{"resolving.max_handover_seconds", 2.0}, {"network.hidden", 16}}));
+  EXPECT_EQ(store.List().packages.size(), 3u);
+}
+
+TEST(DerivePackage, RefusesWhatItCannotChange) {
+  const fs::path work = Temp("derive_bad");
+  ModelStore store(work / "store");
+  const std::string base = MakeResolverPackage(store, work);
+  auto error = [&](const std::map<std::string, nlohmann::json>& changes) {
+    return ErrorOf([&] { DerivePackage(store, base, changes); });
+  };
+  EXPECT_TRUE(Has(error({{"resolving.no_such_option", 1.0}}), "no option 'resolving.no_such_option'"));
+  EXPECT_TRUE(Has(error({{"resolving.max_handover_seconds.x", 1.0}}), "no option"));
+  EXPECT_TRUE(Has(error({{"resolving", 1.0}}), "not a number, boolean or string"));
+  EXPECT_TRUE(Has(error({{"resolving.join_by_name", 1.0}}), "is a boolean, got 1.0"));
+  EXPECT_TRUE(Has(error({{"resolving.max_candidates", 2.5}}), "is an integer, got 2.5"));
+  EXPECT_TRUE(Has(error({{"resolving.max_handover_seconds", "1.5"}}), "is a number"));
+  EXPECT_TRUE(Has(error({{"resolving.max_handover_seconds", 0.5}}), "already have these values"));
+  EXPECT_TRUE(Has(error({}), "nothing to change"));
+  // A package its model refuses to load is not added.
+  const std::string refused = ErrorOf([&] {
+    DerivePackage(store, base, {{"resolving.max_handover_seconds", -1.0}},
+                  [](const fs::path&) { throw InputError("model.json", 0, "max_handover_seconds", "must be >= 0"); });
+  });
+  EXPECT_TRUE(Has(refused, "must be >= 0")) << refused;
+  EXPECT_EQ(store.List().packages.size(), 1u);
+  EXPECT_TRUE(store.List().bad.empty());
 }
 
 TEST(ModelStore, ReAddingReplacesACorruptStoredCopy) {

@@ -74,4 +74,16 @@ std::string TrainModel(const std::string& model, const ModelGraph& graph, const 
                        ModelStore& store, TrainingContext context,
                        const TrainerRegistry& trainers = TrainerRegistry::Global());
 
+// A package made without training: the stored package `base` (a ref or unique prefix) with
+// some of its architecture options changed. Each change names an existing number, boolean or
+// string by its dotted path in the architecture ("resolving.max_handover_seconds") and keeps
+// its type (an integer stays an integer). Weights, provenance (trained_with), schemas and
+// training data stay the base's; metrics gain "derived_from" (the base's ref) and
+// "derived_changes" (path -> value, with those of the base when it was derived too). The new
+// package is written aside, handed to `check` (e.g. loading it, which checks the options),
+// then added to the store; returns its ref. Throws ipt::Error naming the path when it is
+// missing or not such a value, when a value changes type, or when nothing changes.
+std::string DerivePackage(ModelStore& store, const std::string& base, const std::map<std::string, nlohmann::json>& changes,
+                          const std::function<void(const std::filesystem::path& package_dir)>& check = nullptr);
+
 }  // namespace ipt::registry
