@@ -8,6 +8,7 @@
 #include <limits>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 
@@ -365,9 +366,12 @@ void DropRows(const std::vector<size_t>& dropped, std::vector<eval::PipelineRow>
 }
 
 // One pass of JoinFragmentRows over the tracks as they are: the links kept.
+// One pass of the joining, without the links refused in earlier passes (`refused`, by track
+// ids; this pass's refusals are added). Returns the links kept.
 int64_t JoinFragmentsOnce(std::vector<eval::PipelineRow>& rows, RowEmbeddings& embedding_of,
                           const io::MatchInfo& match, const tracking::FragmentLinkOptions& options,
-                          const tracking::SubstitutionGapOptions& substitution_gaps) {
+                          const tracking::SubstitutionGapOptions& substitution_gaps,
+                          std::set<std::pair<int64_t, int64_t>>* refused) {
   // Each track's rows near its ends, by frame: all that EndsOfTrack reads.
   std::map<int64_t, std::vector<size_t>> rows_of;
   for (size_t i = 0; i < rows.size(); ++i) rows_of[rows[i].track_id].push_back(i);
@@ -401,6 +405,7 @@ int64_t JoinFragmentsOnce(std::vector<eval::PipelineRow>& rows, RowEmbeddings& e
   }
   const std::vector<tracking::FragmentLink> links =
       tracking::LinkFragments(ends, options, match.fps, [&](int64_t from, int64_t to) {
+        if (refused->count({from, to})) return false;
         const eval::PipelineRow& a = rows[rows_of.at(from).back()];
         const eval::PipelineRow& b = rows[first_row_of.at(to)];
         if (!tracking::NamesAgree(a, b)) return false;
@@ -414,7 +419,13 @@ int64_t JoinFragmentsOnce(std::vector<eval::PipelineRow>& rows, RowEmbeddings& e
     spdlog::debug("track {} continues track {} after {} frames (cost {:.2f} m)", l.to_track, l.from_track,
                   rows[first_row_of.at(l.to_track)].frame - rows[rows_of.at(l.from_track).back()].frame, l.cost_m);
   }
-  return tracking::JoinLinkedRows(rows, links, &match);
+  std::vector<tracking::FragmentLink> dropped;
+  const int64_t kept = tracking::JoinLinkedRows(rows, links, &match, &dropped);
+  for (const tracking::FragmentLink& l : dropped) {
+    spdlog::debug("track {} does not continue track {}: the names refuse it", l.to_track, l.from_track);
+    refused->insert({l.from_track, l.to_track});
+  }
+  return kept;
 }
 
 }  // namespace
@@ -432,15 +443,20 @@ int64_t JoinFragmentRows(const FrameLayer& frames, std::vector<eval::PipelineRow
     IPT_CHECK(r >= 0 && r < frames.rows, "JoinFragmentRows: layer row {} outside the layer's {}", r, frames.rows);
   IPT_CHECK(block_rows > 0, "block_rows must be > 0");
   if (!options.enabled()) return 0;
-  // Again while links are kept: a pass sees each track's own name, so a link its chain's
-  // name refuses is only replaced in the next pass, where the chain is one track. Each pass
-  // that keeps a link has fewer tracks, so this ends.
+  // Again while links are kept or refused: a pass sees each track's own name, so a link its
+  // chain's name refuses is only replaced in the next pass, where the chain is one track,
+  // and no later pass proposes it again (validation 5211: a track's cut-off tail, the
+  // cheapest successor, refused pass after pass while the player's next track waited).
+  // Each pass that keeps a link has fewer tracks, and each that refuses one adds a pair of
+  // ids to a finite set, so this ends.
   RowEmbeddings embedding_of(frames, layer_rows, block_rows);
+  std::set<std::pair<int64_t, int64_t>> refused;
   int64_t links = 0;
   while (true) {
-    const int64_t kept = JoinFragmentsOnce(rows, embedding_of, match, options, substitution_gaps);
-    if (kept == 0) return links;
+    const size_t refused_before = refused.size();
+    const int64_t kept = JoinFragmentsOnce(rows, embedding_of, match, options, substitution_gaps, &refused);
     links += kept;
+    if (kept == 0 && refused.size() == refused_before) return links;
   }
 }
 

@@ -856,6 +856,50 @@ TEST(MatchLevel, ARefusedLinkIsReplacedInTheNextPass) {
   EXPECT_EQ(became.at(4), (std::set<std::tuple<int64_t, std::optional<int>>>{{4, 6}}));
 }
 
+// A link refused once is not proposed again: A (player 5) ends where a short unnamed piece T
+// starts, the cheapest successor, but T overlaps B (player 5, 0.8 m off), so carrying 5 over
+// to T is refused; in the next pass A's successor is B (seen on validation 5211: a track's
+// cut-off tail, refused pass after pass, kept the player's two tracks apart).
+TEST(MatchLevel, ALinkRefusedIsNotProposedAgain) {
+  const io::MatchInfo match = Roster();
+  struct Track {
+    int64_t id;
+    int first, last;
+    double x_m;
+    std::optional<int> player;
+  };
+  const std::vector<Track> tracks = {{1, 1, 20, 10, 5}, {2, 21, 25, 10, std::nullopt}, {3, 21, 60, 10.8, 5}};
+  FrameLayer layer;
+  std::vector<eval::PipelineRow> rows;
+  std::vector<int64_t> layer_rows;
+  for (int f = 1; f <= 60; ++f) {
+    for (const Track& t : tracks) {
+      if (f < t.first || f > t.last) continue;
+      eval::PipelineRow r;
+      r.frame = f;
+      r.track_id = t.id;
+      r.x_m = t.x_m;
+      r.z_m = 30;
+      r.category = io::Category::kTeamA;
+      r.player_id = t.player;
+      r.jersey = t.player;
+      rows.push_back(r);
+      layer_rows.push_back(layer.rows++);
+      layer.frame.push_back(f);
+    }
+  }
+  layer.frames = 60;
+  for (const auto& [field, width] : crop_encoder::CropFieldWidths())
+    layer.crop_fields[field].assign(layer.rows * width, field == crop_encoder::kEmbeddingField ? 0.125f : 0.f);
+  std::vector<eval::PipelineRow> joined = rows;
+  EXPECT_EQ(JoinFragmentRows(layer, joined, layer_rows, match, tracking::FragmentLinkOptions{}, {}), 1);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int64_t expected = rows[i].track_id == 3 ? 1 : rows[i].track_id;
+    EXPECT_EQ(joined[i].track_id, expected) << "row " << i;
+    EXPECT_EQ(joined[i].player_id, rows[i].player_id) << "row " << i;  // T stays unnamed
+  }
+}
+
 // A tracker that drifts from a person onto someone else while a new track picks the person
 // up: both tracks read his number, and the roster names both; the match level splices them
 // (name_splices.h), so no player is in two places at once.

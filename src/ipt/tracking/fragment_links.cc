@@ -264,7 +264,7 @@ bool ShareAFrame(const RowsOfTrack& x, const RowsOfTrack& y) {
 }  // namespace
 
 int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<FragmentLink>& links,
-                       const io::MatchInfo* lineup) {
+                       const io::MatchInfo* lineup, std::vector<FragmentLink>* refused) {
   std::map<int64_t, RowsOfTrack> tracks;
   for (size_t i = 0; i < rows.size(); ++i) {
     RowsOfTrack& t = tracks[rows[i].track_id];
@@ -308,7 +308,10 @@ int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<F
       chain_of[first] = first;
     }
     const eval::PipelineRow& next = rows[later.rows.front()];
-    if (!NamesAgree(chain.attributes, next)) continue;
+    if (!NamesAgree(chain.attributes, next)) {
+      if (refused) refused->push_back(l);
+      continue;
+    }
     // A name carried over to the side without one must not meet another track of that name.
     std::vector<int64_t> receivers;
     std::optional<int> name = chain.attributes.player_id ? chain.attributes.player_id : next.player_id;
@@ -324,7 +327,10 @@ int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<F
         clash = clash || ShareAFrame(tracks.at(receiver), tracks.at(other));
       }
     }
-    if (clash) continue;
+    if (clash) {
+      if (refused) refused->push_back(l);
+      continue;
+    }
     for (int64_t receiver : receivers) named[*name].insert(receiver);
     // A named side's number is the chain's (the name's number); of two unnamed sides, either's.
     if (!chain.attributes.player_id && (next.player_id || !chain.attributes.jersey))

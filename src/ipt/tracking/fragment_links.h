@@ -29,8 +29,9 @@
 // are joined wrong as readily as right when their appearance does not tell them apart.
 // The assignment sees each track's own name, not its chain's: a link JoinLinkedRows then
 // refuses (the chain's name disagrees, or the player would be in two places) leaves both
-// ends unlinked in that pass; the match level runs passes until none keeps a link, so the
-// next pass, on the joined tracks, can find another partner.
+// ends unlinked in that pass; the match level runs passes until none keeps or refuses a new
+// link, each without the links refused before, so the next pass, on the joined tracks, can
+// find another partner.
 #pragma once
 
 #include <Eigen/Core>
@@ -135,8 +136,8 @@ bool NamesAgree(const eval::PipelineRow& a, const eval::PipelineRow& b);
 // when the chain and the track do not agree (NamesAgree, with the chain's name and number),
 // or when carrying a name over would put that player on two tracks in one frame, or (given
 // `lineup`, the match) on a track in frames he does not play (a substitution). Returns the
-// links kept.
+// links kept; the dropped ones are appended to `refused` (when given).
 int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<FragmentLink>& links,
-                       const io::MatchInfo* lineup = nullptr);
+                       const io::MatchInfo* lineup = nullptr, std::vector<FragmentLink>* refused = nullptr);
 
 }  // namespace ipt::tracking
