@@ -107,7 +107,10 @@ void AddModelsCommand(CLI::App& app) {
                 "keeps its type. The package is loaded as `ipt run` would before it enters the store. Then\n"
                 "`ipt models promote` puts it in a collection.");
   derive->add_option("REF", dargs->base, "ref or unique prefix (>= 4 characters) of the package to start from")->required();
-  derive->add_option("--set", dargs->set, "PATH=VALUE (repeatable); VALUE a number, true/false or a string")->required();
+  derive->add_option("--set", dargs->set,
+                     "PATH=VALUE (repeatable); VALUE a number, true/false or a string (a string option set to\n"
+                     "something that reads as a number or boolean takes JSON quotes: 'PATH=\"5\"')")
+      ->required();
   derive->callback([store_root, dargs]() {
     std::map<std::string, nlohmann::json> changes;
     for (const std::string& assignment : dargs->set) {

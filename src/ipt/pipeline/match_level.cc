@@ -365,7 +365,6 @@ void DropRows(const std::vector<size_t>& dropped, std::vector<eval::PipelineRow>
   rows.resize(kept), layer_rows.resize(kept);
 }
 
-// One pass of JoinFragmentRows over the tracks as they are: the links kept.
 // One pass of the joining, without the links refused in earlier passes (`refused`, by track
 // ids; this pass's refusals are added). Returns the links kept.
 int64_t JoinFragmentsOnce(std::vector<eval::PipelineRow>& rows, RowEmbeddings& embedding_of,

@@ -11,8 +11,9 @@ namespace ipt::pipeline {
 void RegisterModels();
 
 // Loads a package as `ipt run` would, with the run-time class of its model, which reads and
-// checks every option its architecture holds; InputError naming model.json and the field
-// otherwise (`ipt models derive` checks a package so before it enters the store).
+// checks the options it uses (not every key of the architecture is read: the detector's
+// `stride` is recorded only); InputError naming model.json and the field otherwise (`ipt
+// models derive` checks a package so before it enters the store).
 void CheckPackageLoads(const std::filesystem::path& package_dir);
 
 }  // namespace ipt::pipeline

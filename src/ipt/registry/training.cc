@@ -131,16 +131,21 @@ std::string DerivePackage(ModelStore& store, const std::string& base, const std:
   const std::string weights = ReadFile(store.PackageDir(base_ref) / kWeightsFileName);
   const fs::path staging = store.root() / (".staging-derived-" + m.name + "-" + std::to_string(::getpid()));
   fs::remove_all(staging);
-  WritePackage(staging, weights, &m);
+  std::string ref;
   try {
-    if (check) check(staging);
-  } catch (const std::exception& e) {
+    WritePackage(staging, weights, &m);
+    try {
+      if (check) check(staging);
+    } catch (const std::exception& e) {
+      std::string what;
+      for (const auto& [path, value] : changes) what += (what.empty() ? "" : ", ") + path + "=" + value.dump();
+      IPT_THROW("{} with {} does not load: {}", ShortRef(base_ref), what, e.what());
+    }
+    ref = store.Add(staging);
+  } catch (...) {
     fs::remove_all(staging);
-    std::string what;
-    for (const auto& [path, value] : changes) what += (what.empty() ? "" : ", ") + path + "=" + value.dump();
-    IPT_THROW("{} with {} does not load: {}", ShortRef(base_ref), what, e.what());
+    throw;
   }
-  const std::string ref = store.Add(staging);
   fs::remove_all(staging);
   return ref;
 }

@@ -309,7 +309,7 @@ int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<F
     }
     const eval::PipelineRow& next = rows[later.rows.front()];
     if (!NamesAgree(chain.attributes, next)) {
-      if (refused) refused->push_back(l);
+      if (refused) refused->push_back({first, l.to_track, l.cost_m});
       continue;
     }
     // A name carried over to the side without one must not meet another track of that name.
@@ -328,7 +328,7 @@ int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<F
       }
     }
     if (clash) {
-      if (refused) refused->push_back(l);
+      if (refused) refused->push_back({first, l.to_track, l.cost_m});
       continue;
     }
     for (int64_t receiver : receivers) named[*name].insert(receiver);

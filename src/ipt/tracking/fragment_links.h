@@ -136,7 +136,8 @@ bool NamesAgree(const eval::PipelineRow& a, const eval::PipelineRow& b);
 // when the chain and the track do not agree (NamesAgree, with the chain's name and number),
 // or when carrying a name over would put that player on two tracks in one frame, or (given
 // `lineup`, the match) on a track in frames he does not play (a substitution). Returns the
-// links kept; the dropped ones are appended to `refused` (when given).
+// links kept; the dropped ones are appended to `refused` (when given), each from its chain's
+// first track, whose id the chain's rows take.
 int64_t JoinLinkedRows(std::vector<eval::PipelineRow>& rows, const std::vector<FragmentLink>& links,
                        const io::MatchInfo* lineup = nullptr, std::vector<FragmentLink>* refused = nullptr);
 

@@ -15,8 +15,9 @@
 // most max_jump_m; both then carry P's name and number, and the piece cut off (A's tail or
 // B's head) takes a new track id, no name and no number. A splice is made only when A and B
 // together overlap no other track named P. A track that overlaps two of P's tracks, one that
-// starts before it and one that starts after it, is spliced to both at once when its two cuts
-// leave it a row (session 27: it bridges them; one splice alone always met the other track). The
+// starts before it and one that starts after it, is spliced to both at once when those two do
+// not overlap and it keeps a row between them (session 27: it bridges them; one splice alone
+// always met the other track). The
 // tracks that may be P's are taken in order of
 // their first frame, each against the tracks named P at that moment. Two tracks that start
 // in the same frame are never spliced (neither is first). "Carries P's number" is the

@@ -148,6 +148,30 @@ TEST(NameSplices, ATrackBetweenTwoOfThePlayersIsSplicedToBoth) {
       EXPECT_DOUBLE_EQ(row.z_m, 18.0);
     }
   }
+  // Both cuts on the middle track: it starts on the other person while track 1 still has him,
+  // and drifts back onto the other person after track 3 picked him up.
+  std::vector<eval::PipelineRow> middle;
+  AddTrack(&middle, 1, 1, 100, Player, 7, 1);
+  AddTrack(&middle, 2, 60, 200, [](int f) { return f > 100 && f <= 180 ? Player(f) : Other(f); }, 7, std::nullopt);
+  AddTrack(&middle, 3, 181, 300, Player, 7, 1);
+  next = 4;
+  const NameSpliceResult m = SpliceNames(middle, Match(), {}, &next);
+  EXPECT_EQ(m.splices, 2);
+  EXPECT_EQ(m.tails_cut, 1);  // track 1 -> 2 cuts 2's head; 2 -> 3 cuts 2's tail
+  auto pieces = ByTrack(middle);
+  ASSERT_EQ(pieces.size(), 5u);
+  EXPECT_EQ(pieces[2].front().frame, 101);
+  EXPECT_EQ(pieces[2].back().frame, 180);
+  for (const auto& row : pieces[2]) EXPECT_EQ(row.player_id, 1);
+  EXPECT_EQ(pieces[1].back().frame, 100);
+  EXPECT_EQ(pieces[3].front().frame, 181);
+  for (int id : {4, 5}) {
+    ASSERT_FALSE(pieces[id].empty());
+    for (const auto& row : pieces[id]) {
+      EXPECT_FALSE(row.player_id);
+      EXPECT_DOUBLE_EQ(row.z_m, 18.0);
+    }
+  }
   // With a third track named after him across the middle, nothing is spliced.
   std::vector<eval::PipelineRow> crowded;
   AddTrack(&crowded, 1, 1, 100, [](int f) { return f < 80 ? Player(f) : Other(f); }, 7, 1);
