@@ -812,24 +812,23 @@ TEST(MatchLevel, JoiningReadsEachRowsOwnEmbedding) {
   EXPECT_THROW(JoinFragmentRows(layer, bad, layer_rows, match, tracking::FragmentLinkOptions{}, {}), Error);
 }
 
-// A link the chain's name refuses is replaced in the next pass: A (player 5) -> B
-// (unnamed) -> C (player 6) is the cheapest chain, but B takes 5 from A and then cannot
-// continue into C; D, 0.5 m off, ending with B, continues C instead.
-TEST(MatchLevel, ARefusedLinkIsReplacedInTheNextPass) {
-  const io::MatchInfo match = Roster();
-  struct Track {
-    int64_t id;
-    int first, last;
-    double x_m;
-    std::optional<int> player;
-  };
-  const std::vector<Track> tracks = {
-      {1, 1, 20, 10, 5}, {2, 22, 40, 10, std::nullopt}, {3, 42, 60, 10, 6}, {4, 1, 40, 10.5, std::nullopt}};
+// Straight tracks at z = 30 (x fixed per track), one layer row per row in the order written,
+// every embedding 0.125 (alike): what JoinFragmentRows reads.
+struct StillTrack {
+  int64_t id;
+  int first, last;
+  double x_m;
+  std::optional<int> player;
+};
+struct StillTracks {
   FrameLayer layer;
   std::vector<eval::PipelineRow> rows;
   std::vector<int64_t> layer_rows;
-  for (int f = 1; f <= 60; ++f) {
-    for (const Track& t : tracks) {
+};
+StillTracks MakeStillTracks(const std::vector<StillTrack>& tracks, int frames) {
+  StillTracks out;
+  for (int f = 1; f <= frames; ++f) {
+    for (const StillTrack& t : tracks) {
       if (f < t.first || f > t.last) continue;
       eval::PipelineRow r;
       r.frame = f;
@@ -839,14 +838,24 @@ TEST(MatchLevel, ARefusedLinkIsReplacedInTheNextPass) {
       r.category = io::Category::kTeamA;
       r.player_id = t.player;
       r.jersey = t.player;
-      rows.push_back(r);
-      layer_rows.push_back(layer.rows++);
-      layer.frame.push_back(f);
+      out.rows.push_back(r);
+      out.layer_rows.push_back(out.layer.rows++);
+      out.layer.frame.push_back(f);
     }
   }
-  layer.frames = 60;
+  out.layer.frames = frames;
   for (const auto& [field, width] : crop_encoder::CropFieldWidths())
-    layer.crop_fields[field].assign(layer.rows * width, field == crop_encoder::kEmbeddingField ? 0.125f : 0.f);
+    out.layer.crop_fields[field].assign(out.layer.rows * width, field == crop_encoder::kEmbeddingField ? 0.125f : 0.f);
+  return out;
+}
+
+// A link the chain's name refuses is replaced in the next pass: A (player 5) -> B
+// (unnamed) -> C (player 6) is the cheapest chain, but B takes 5 from A and then cannot
+// continue into C; D, 0.5 m off, ending with B, continues C instead.
+TEST(MatchLevel, ARefusedLinkIsReplacedInTheNextPass) {
+  const io::MatchInfo match = Roster();
+  const auto [layer, rows, layer_rows] = MakeStillTracks(
+      {{1, 1, 20, 10, 5}, {2, 22, 40, 10, std::nullopt}, {3, 42, 60, 10, 6}, {4, 1, 40, 10.5, std::nullopt}}, 60);
   std::vector<eval::PipelineRow> joined = rows;
   EXPECT_EQ(JoinFragmentRows(layer, joined, layer_rows, match, tracking::FragmentLinkOptions{}, {}), 2);
   std::map<int64_t, std::set<std::tuple<int64_t, std::optional<int>>>> became;  // track -> (id, name)
@@ -862,35 +871,8 @@ TEST(MatchLevel, ARefusedLinkIsReplacedInTheNextPass) {
 // cut-off tail, refused pass after pass, kept the player's two tracks apart).
 TEST(MatchLevel, ALinkRefusedIsNotProposedAgain) {
   const io::MatchInfo match = Roster();
-  struct Track {
-    int64_t id;
-    int first, last;
-    double x_m;
-    std::optional<int> player;
-  };
-  const std::vector<Track> tracks = {{1, 1, 20, 10, 5}, {2, 21, 25, 10, std::nullopt}, {3, 21, 60, 10.8, 5}};
-  FrameLayer layer;
-  std::vector<eval::PipelineRow> rows;
-  std::vector<int64_t> layer_rows;
-  for (int f = 1; f <= 60; ++f) {
-    for (const Track& t : tracks) {
-      if (f < t.first || f > t.last) continue;
-      eval::PipelineRow r;
-      r.frame = f;
-      r.track_id = t.id;
-      r.x_m = t.x_m;
-      r.z_m = 30;
-      r.category = io::Category::kTeamA;
-      r.player_id = t.player;
-      r.jersey = t.player;
-      rows.push_back(r);
-      layer_rows.push_back(layer.rows++);
-      layer.frame.push_back(f);
-    }
-  }
-  layer.frames = 60;
-  for (const auto& [field, width] : crop_encoder::CropFieldWidths())
-    layer.crop_fields[field].assign(layer.rows * width, field == crop_encoder::kEmbeddingField ? 0.125f : 0.f);
+  const auto [layer, rows, layer_rows] =
+      MakeStillTracks({{1, 1, 20, 10, 5}, {2, 21, 25, 10, std::nullopt}, {3, 21, 60, 10.8, 5}}, 60);
   std::vector<eval::PipelineRow> joined = rows;
   EXPECT_EQ(JoinFragmentRows(layer, joined, layer_rows, match, tracking::FragmentLinkOptions{}, {}), 1);
   for (size_t i = 0; i < rows.size(); ++i) {
