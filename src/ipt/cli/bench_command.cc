@@ -10,7 +10,7 @@
 
 #include "ipt/cli/commands.h"
 #include "ipt/cli/validators.h"
-#include "ipt/nn/tensor_file.h"
+#include "ipt/nn/threads.h"
 #include "ipt/pipeline/bench.h"
 #include "ipt/pipeline/match_level.h"
 #include "ipt/pipeline/track_level.h"

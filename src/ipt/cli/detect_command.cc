@@ -5,7 +5,7 @@
 #include "ipt/cli/validators.h"
 #include "ipt/crop_encoder/crop_encoder_training.h"
 #include "ipt/io/match_dir.h"
-#include "ipt/nn/tensor_file.h"
+#include "ipt/nn/threads.h"
 #include "ipt/pipeline/detect.h"
 #include "ipt/registry/model_package.h"
 #include "ipt/util/check.h"

@@ -10,7 +10,7 @@
 #include "ipt/eval/ptfe.h"
 #include "ipt/eval/track_evaluation.h"
 #include "ipt/eval/tracking_metrics.h"
-#include "ipt/nn/tensor_file.h"
+#include "ipt/nn/threads.h"
 #include "ipt/pipeline/run.h"
 #include "ipt/pipeline/identity_evaluation.h"
 #include "ipt/pipeline/jersey_evaluation.h"

@@ -12,7 +12,7 @@
 #include "ipt/cli/validators.h"
 #include "ipt/eval/ptfe.h"
 #include "ipt/io/match_dir.h"
-#include "ipt/nn/tensor_file.h"
+#include "ipt/nn/threads.h"
 #include "ipt/pipeline/cascade_step.h"
 #include "ipt/pipeline/models.h"
 #include "ipt/registry/collection.h"

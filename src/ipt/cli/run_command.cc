@@ -7,7 +7,7 @@
 #include "ipt/cli/commands.h"
 #include "ipt/cli/validators.h"
 #include "ipt/io/match_dir.h"
-#include "ipt/nn/tensor_file.h"
+#include "ipt/nn/threads.h"
 #include "ipt/pipeline/run.h"
 #include "ipt/registry/model_package.h"
 #include "ipt/store/artifact_store.h"

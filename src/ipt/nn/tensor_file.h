@@ -12,12 +12,9 @@
 #include <string>
 
 #include "ipt/io/safetensors.h"
+#include "ipt/nn/threads.h"  // SetTorchThreads
 
 namespace ipt::nn {
-
-// Threads for LibTorch's CPU kernels; <= 0 means all cores. Debian's LibTorch
-// uses one thread unless told.
-void SetTorchThreads(int threads);
 
 io::TensorData ToTensorData(const std::string& name, const torch::Tensor& tensor);
 torch::Tensor FromTensorData(const io::TensorData& data);
