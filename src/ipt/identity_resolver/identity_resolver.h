@@ -51,6 +51,8 @@ void VisitIdentityOptions(Options& o, Visit&& visit) {
   visit("", "touchline_margin_m", o.touchline_margin_m);
   visit("", "station_error", o.station_error);
   visit("", "join_by_name", o.join_by_name);
+  visit("", "evict_by_name", o.evict_by_name);
+  visit("", "evict_reading_tolerance_nats", o.evict_reading_tolerance_nats);
   visit("", "name_ties_by_detections", o.name_ties_by_detections);
 }
 

@@ -357,6 +357,21 @@ TEST(DerivePackage, RefusesWhatItCannotChange) {
   EXPECT_TRUE(Has(refused, "must be >= 0")) << refused;
   EXPECT_EQ(store.List().packages.size(), 1u);
   EXPECT_TRUE(store.List().bad.empty());
+  // With a check, an option the package predates is added in its section, and the check
+  // (the model's loader) refuses one its model does not know; never outside a section.
+  const auto knows_added = [](const fs::path& dir) {
+    const nlohmann::json resolving = nlohmann::json::parse(ReadFile(dir / kManifestFileName))["architecture"]["resolving"];
+    if (resolving.contains("no_such_option")) throw InputError("model.json", 0, "no_such_option", "unknown option");
+  };
+  const std::string added = DerivePackage(store, base, {{"resolving.added_option", true}}, knows_added);
+  EXPECT_EQ(store.Get(added).architecture["resolving"]["added_option"], true);
+  EXPECT_EQ(store.Get(added).metrics["derived_changes"], nlohmann::json({{"resolving.added_option", true}}));
+  EXPECT_TRUE(Has(ErrorOf([&] { DerivePackage(store, base, {{"resolving.no_such_option", 1.0}}, knows_added); }),
+                  "unknown option"));
+  EXPECT_TRUE(Has(ErrorOf([&] { DerivePackage(store, base, {{"no_section.option", 1.0}}, knows_added); }), "no option"));
+  EXPECT_TRUE(
+      Has(ErrorOf([&] { DerivePackage(store, base, {{"resolving.max_handover_seconds.x", 1.0}}, knows_added); }), "no option"));
+  EXPECT_EQ(store.List().packages.size(), 2u);
 }
 
 TEST(ModelStore, ReAddingReplacesACorruptStoredCopy) {

@@ -108,6 +108,21 @@ std::string DerivePackage(ModelStore& store, const std::string& base, const std:
   bool changed = false;
   for (const auto& [path, value] : changes) {
     nlohmann::json* at = AtPath(m.architecture, path);
+    if (at == nullptr && check) {
+      // An option the package predates (added to its model later, read at its default):
+      // set in its section when the section exists; the check, loading the package, then
+      // refuses a key its model does not know.
+      const size_t dot = path.rfind('.');
+      nlohmann::json* section = dot == std::string::npos ? &m.architecture : AtPath(m.architecture, path.substr(0, dot));
+      const std::string key = dot == std::string::npos ? path : path.substr(dot + 1);
+      if (section != nullptr && section->is_object() && !key.empty() &&
+          (value.is_boolean() || value.is_number() || value.is_string())) {
+        (*section)[key] = value;
+        applied[path] = value;
+        changed = true;
+        continue;
+      }
+    }
     IPT_CHECK(at != nullptr, "{} has no option '{}' in its architecture", ShortRef(base_ref), path);
     IPT_CHECK(at->is_boolean() || at->is_number() || at->is_string(),
               "option '{}' of {} is not a number, boolean or string", path, ShortRef(base_ref));

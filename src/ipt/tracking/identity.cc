@@ -26,6 +26,8 @@ void IdentityOptions::Check() const {
   IPT_CHECK(min_roster_evidence >= 0 && min_roster_evidence <= 1, "min_roster_evidence must be in [0, 1]");
   IPT_CHECK(std::isfinite(touchline_margin_m) && touchline_margin_m >= 0, "touchline_margin_m must be >= 0");
   IPT_CHECK(station_error > 0 && station_error < 1, "station_error must be in (0, 1)");
+  IPT_CHECK(std::isfinite(evict_reading_tolerance_nats) && evict_reading_tolerance_nats >= 0,
+            "evict_reading_tolerance_nats must be >= 0");
 }
 
 bool Reachable(const IdentityTrack& a, const IdentityTrack& b, double fps, const IdentityOptions& options) {
@@ -123,6 +125,12 @@ void AddEvidence(const IdentityTrack& t, NumberEvidence* e) {
   for (int k = 0; k < io::kNumJerseys; ++k) {
     (*e)[k] += std::log(std::max(1e-30, double(t.jersey[k]) + t.jersey[io::kNumJerseys] / io::kNumJerseys));
   }
+}
+// How much a track's reading favours `number` over chance: log of (P(number) + P(unknown) /
+// 100) / (1 / 100); 0 for a track that reads nothing, at most log 100 for one track.
+double ReadingOfNumber(const IdentityTrack& t, int number) {
+  return std::log(std::max(1e-30, double(t.jersey[number]) + t.jersey[io::kNumJerseys] / io::kNumJerseys) *
+                  io::kNumJerseys);
 }
 // The most likely number and its probability (uniform prior over 0..99).
 std::pair<int, double> MostLikelyNumber(const NumberEvidence& e) {
@@ -418,17 +426,61 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
                    std::back_inserter(merged),
                    [&](int a, int b) { return tracks[a].first_frame < tracks[b].first_frame; });
         const int64_t from_track = tracks[identities[ids[r]].front()].track_id;
-        if (!ValidPath(merged, tracks, match.fps, options)) {
-          spdlog::trace("identity of track {} not joined by name to player {} (track {}): the joined identity would "
-                        "overlap or move too fast",
-                        from_track, entries[best]->player_id, tracks[into.front()].track_id);
+        if (ValidPath(merged, tracks, match.fps, options)) {
+          spdlog::trace("identity of track {} joined by name to player {} (track {})", from_track,
+                        entries[best]->player_id, tracks[into.front()].track_id);
+          into = std::move(merged);
+          identities[ids[r]].clear();
+          ++result.joined_by_name;
           continue;
         }
-        spdlog::trace("identity of track {} joined by name to player {} (track {})", from_track,
-                      entries[best]->player_id, tracks[into.front()].track_id);
-        into = std::move(merged);
-        identities[ids[r]].clear();
-        ++result.joined_by_name;
+        // 5. Evicting by name: the named identity's tracks that overlap this one in time
+        // leave it, when they read the player's number no surer than this one does (within
+        // the tolerance) and hold fewer detections, and the rest joins this one validly.
+        if (options.evict_by_name && entries[best]->jersey) {
+          std::vector<int> kept, evicted;
+          for (int t : into) {
+            const bool overlaps = std::any_of(identities[ids[r]].begin(), identities[ids[r]].end(), [&](int u) {
+              return tracks[t].first_frame <= tracks[u].last_frame && tracks[u].first_frame <= tracks[t].last_frame;
+            });
+            (overlaps ? evicted : kept).push_back(t);
+          }
+          const int number = *entries[best]->jersey;
+          double evicted_reading = 0;
+          int64_t evicted_detections = 0, joining_detections = 0;
+          for (int t : evicted) {
+            evicted_reading += ReadingOfNumber(tracks[t], number);
+            evicted_detections += tracks[t].detections;
+          }
+          double joining_reading = 0;
+          for (int u : identities[ids[r]]) {
+            joining_detections += tracks[u].detections;
+            joining_reading += ReadingOfNumber(tracks[u], number);
+          }
+          std::vector<int> rejoined;
+          std::merge(kept.begin(), kept.end(), identities[ids[r]].begin(), identities[ids[r]].end(),
+                     std::back_inserter(rejoined),
+                     [&](int a, int b) { return tracks[a].first_frame < tracks[b].first_frame; });
+          if (!evicted.empty() && evicted_reading <= joining_reading + options.evict_reading_tolerance_nats &&
+              evicted_detections < joining_detections &&
+              ValidPath(rejoined, tracks, match.fps, options)) {
+            spdlog::trace("identity of track {} joined by name to player {} (track {}), {} of its tracks evicted",
+                          from_track, entries[best]->player_id, tracks[into.front()].track_id, evicted.size());
+            into = std::move(rejoined);
+            identities[ids[r]] = std::move(evicted);  // unnamed (entry_of[r] < 0)
+            ++result.joined_by_name;
+            result.evicted_by_name += static_cast<int64_t>(identities[ids[r]].size());
+            continue;
+          }
+          spdlog::trace("identity of track {} evicts nothing: {} tracks of player {} in the way, reading his number "
+                        "{:.2f} nats against {:.2f}, {} detections against {}; the rest {} join validly",
+                        from_track, evicted.size(), entries[best]->player_id, evicted_reading, joining_reading,
+                        evicted_detections, joining_detections,
+                        ValidPath(rejoined, tracks, match.fps, options) ? "would" : "would not");
+        }
+        spdlog::trace("identity of track {} not joined by name to player {} (track {}): the joined identity would "
+                      "overlap or move too fast",
+                      from_track, entries[best]->player_id, tracks[into.front()].track_id);
       }
     }
     for (int r = 0; r < m; ++r) {

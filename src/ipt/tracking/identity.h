@@ -40,6 +40,14 @@
 // 4. Joining by name (join_by_name): an identity left unnamed whose likeliest entry passes
 //    min_player_probability but went to another identity joins that one when their tracks
 //    still form a valid path (surest first).
+// 5. Evicting by name (evict_by_name): when that path is not valid, the named identity's
+//    tracks that overlap the unnamed one in time leave it (and stay unnamed) if together
+//    they read the player's number no surer than the unnamed identity does (by
+//    evict_reading_tolerance_nats at most; a reading's sureness is the log of its
+//    P(number) + P(unknown)/100 over chance, 1/100, summed over tracks), hold fewer
+//    detections, and the rest of the named identity joins the unnamed one validly: an
+//    affinity link put another person's track in the player's path, where the player's
+//    own track should be. The tracks that leave form one unnamed identity.
 // Per track the result holds its identity, the player named (with that player's jersey)
 // and the identity's category (the one its tracks share).
 #pragma once
@@ -120,6 +128,17 @@ struct IdentityOptions {
   // join validly (numbers are unique in a team; a team's one goalkeeper, a referee's
   // station). Links made by the roster, where appearance and motion could not.
   bool join_by_name = true;
+  // 5. in the header (with join_by_name): the named identity's unread tracks in the way of
+  // an identity reading the player's number are evicted. Seen on validation 5212: a 57-row
+  // track of another player, linked into player 26's identity, kept his own 2,606-row track
+  // (which read 26's number 231 times) unnamed.
+  bool evict_by_name = true;
+  // 5.: the tracks in the way are evicted only when they read the number no surer than the
+  // joining identity, by this many nats at most (0.7: a likelihood ratio of 2), >= 0. A
+  // single track's reading saturates near log 100 = 4.6, so two sure readers differ by
+  // hundredths; on HD 5203 an identity reading its number at 2.4 nats would have evicted
+  // three tracks reading it at 6.6.
+  double evict_reading_tolerance_nats = 0.7;
   // 3. in the header: of identities whose costs for an entry tie, the assignment names the
   // one with more detections, not the solver's first (two tracks on the referee's station at
   // once, a whole-match one and a player taken for a referee for a few seconds: both 0.95).
@@ -165,7 +184,8 @@ struct IdentityResult {
   std::vector<std::optional<int>> jersey;      // per track: that player's number
   int64_t candidate_links = 0;                 // pairs the affinity scored
   int64_t links = 0;                           // links made by the affinity (2.)
-  int64_t joined_by_name = 0;                  // identities joined by their name (4.)
+  int64_t joined_by_name = 0;                  // identities joined by their name (4., 5.)
+  int64_t evicted_by_name = 0;                 // tracks left unnamed by those joins (5.)
 };
 
 // Deterministic for a deterministic affinity. Throws ipt::Error on bad tracks (frames out

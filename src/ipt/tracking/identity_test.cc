@@ -246,6 +246,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
   const std::vector<io::Category> categories = {io::Category::kTeamA, io::Category::kTeamB, io::Category::kGoalkeeperA,
                                                 io::Category::kReferee};
   const std::vector<int> numbers = {10, 7, 8, 9, 1, 42};
+  int64_t evictions = 0;
   for (int trial = 0; trial < 300; ++trial) {
     std::vector<IdentityTrack> tracks;
     const int n = 1 + trial % 12;
@@ -396,7 +397,9 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
       }
       EXPECT_NEAR(got, best, 1e-6) << "trial " << trial;
     }
+    evictions += r.evicted_by_name;
   }
+  EXPECT_GT(evictions, 0);  // the constraints above held after evictions too (5. in the header)
 }
 
 // The line-up of match.yaml: a player is named only for frames he plays. #7 goes off at
@@ -480,9 +483,17 @@ TEST(Identity, AHandOverJoinsItsPlayer) {
   IdentityOptions off;
   off.max_handover_seconds = 0;
   EXPECT_FALSE(Reachable(tracks[0], tracks[1], kFps, off));
+  off.evict_by_name = false;
   const IdentityResult apart = ResolveIdentities(tracks, Match(), Constant(0.0f), off);
   EXPECT_EQ(apart.identities, 2);
   EXPECT_FALSE(apart.player_id[1]);  // #7 went to the surer reading
+  // Evicting by name: track 2 reads #7 almost as surely (3.9 nats against 4.5, within
+  // 0.7) with more detections, so it takes the name from track 1.
+  off.evict_by_name = true;
+  const IdentityResult evicted = ResolveIdentities(tracks, Match(), Constant(0.0f), off);
+  EXPECT_EQ(evicted.evicted_by_name, 1);
+  EXPECT_FALSE(evicted.player_id[0]);
+  EXPECT_EQ(evicted.player_id[1], 2);
   // 13 frames (over 0.5 s at 25 fps), 12 frames, or ending first.
   tracks[1].first_frame = 88;
   EXPECT_FALSE(Reachable(tracks[0], tracks[1], kFps, {}));
@@ -540,6 +551,60 @@ TEST(Identity, PiecesAreJoinedByTheirName) {
   EXPECT_EQ(a.joined_by_name, 0);
   EXPECT_EQ(a.identities, 3);
   EXPECT_EQ(a.player_id[0].has_value() + a.player_id[1].has_value() + a.player_id[2].has_value(), 1);
+}
+
+TEST(Identity, AStrangerInThePlayersPathIsEvictedByHisOwnTrack) {
+  // Track 1 reads 7; the affinity links it to track 2, another player's, who reads nothing.
+  // Track 3 reads 7 too, but overlaps track 2 in time: it cannot join 1 + 2. Track 2, in
+  // the way, is evicted, and track 3 joins track 1.
+  std::vector<IdentityTrack> tracks = {Track(1, 1, 100, {10, 10}, {12, 10}), Track(2, 150, 210, {20, 15}, {31, 40}),
+                                       Track(3, 120, 400, {15, 10}, {40, 12})};
+  tracks[0].jersey = Reads(7, 0.9f);
+  tracks[2].jersey = Reads(7, 0.8f);
+  const PairAffinity affinity = [](const std::vector<std::pair<int, int>>& pairs) {
+    std::vector<float> p;
+    for (const auto& [a, b] : pairs) p.push_back(a == 0 && b == 1 ? 0.9f : 0.1f);
+    return p;
+  };
+  IdentityOptions options;
+  IdentityResult r = ResolveIdentities(tracks, Match(), affinity, options);
+  EXPECT_EQ(r.links, 1);
+  EXPECT_EQ(r.joined_by_name, 1);
+  EXPECT_EQ(r.evicted_by_name, 1);
+  EXPECT_EQ(r.identity[0], r.identity[2]);
+  EXPECT_NE(r.identity[0], r.identity[1]);
+  EXPECT_EQ(r.player_id[0], 2);
+  EXPECT_EQ(r.player_id[2], 2);
+  EXPECT_EQ(r.jersey[2], 7);
+  EXPECT_FALSE(r.player_id[1]);
+  // Each condition, failing alone, keeps the assignment's names: track 3 stays unnamed.
+  auto kept_unnamed = [&](std::vector<IdentityTrack> changed, const IdentityOptions& o) {
+    const IdentityResult k = ResolveIdentities(changed, Match(), affinity, o);
+    EXPECT_EQ(k.evicted_by_name, 0);
+    EXPECT_EQ(k.identity[0], k.identity[1]);
+    EXPECT_EQ(k.player_id[1], 2);
+    EXPECT_FALSE(k.player_id[2]);
+  };
+  IdentityOptions off = options;
+  off.evict_by_name = false;
+  kept_unnamed(tracks, off);
+  // The track in the way reads 7 surer than track 3 does, beyond the tolerance: 4.55 nats
+  // against 3.42 (0.95 and 0.3 read), and within it (0.95 and 0.6 read: 4.10).
+  std::vector<IdentityTrack> surer = tracks;
+  surer[1].jersey = Reads(7, 0.95f);
+  surer[2].jersey = Reads(7, 0.3f);
+  kept_unnamed(surer, options);
+  surer[2].jersey = Reads(7, 0.6f);
+  EXPECT_EQ(ResolveIdentities(surer, Match(), affinity, options).evicted_by_name, 1);
+  IdentityOptions strict = options;
+  strict.evict_reading_tolerance_nats = 0.4;
+  kept_unnamed(surer, strict);
+  std::vector<IdentityTrack> larger = tracks;  // more detections than track 3
+  larger[1].detections = tracks[2].detections + 1;
+  kept_unnamed(larger, options);
+  std::vector<IdentityTrack> too_far = tracks;  // track 3 starts out of track 1's reach
+  too_far[2].first_position_m = {60, 10};
+  kept_unnamed(too_far, options);
 }
 
 TEST(Identity, RejectsBadTracksAndAffinities) {
