@@ -104,9 +104,9 @@ void AddModelsCommand(CLI::App& app) {
       "derive", "A new package from a stored one with some of its recorded options changed, without training:\n"
                 "the same weights and provenance, a new ref (printed). Each PATH names an option of the\n"
                 "package's architecture (see `ipt models show`), e.g. resolving.max_handover_seconds; the value\n"
-                "keeps its type. An option the package predates (its model reads it at its default) may be\n"
-                "added, e.g. resolving.evict_by_name. The package is loaded as `ipt run` would before it\n"
-                "enters the store, which refuses an option its model does not know. Then\n"
+                "keeps its type. An identity resolver option the package predates (its model reads it at\n"
+                "its default) may be added, e.g. resolving.evict_by_name. The package is loaded as `ipt run`\n"
+                "would before it enters the store. Then\n"
                 "`ipt models promote` puts it in a collection.");
   derive->add_option("REF", dargs->base, "ref or unique prefix (>= 4 characters) of the package to start from")->required();
   derive->add_option("--set", dargs->set,
@@ -127,7 +127,7 @@ void AddModelsCommand(CLI::App& app) {
       changes[path] = value;
     }
     registry::ModelStore store(*store_root);
-    const std::string ref = registry::DerivePackage(store, dargs->base, changes, pipeline::CheckPackageLoads);
+    const std::string ref = registry::DerivePackage(store, dargs->base, changes, pipeline::CheckPackageLoads, pipeline::KnownOptions);
     fmt::print("{}\n", ref);
     spdlog::info("derived {} from {} in {}", registry::ShortRef(ref), dargs->base, *store_root);
   });

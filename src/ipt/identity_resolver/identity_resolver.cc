@@ -38,7 +38,8 @@ tracking::IdentityOptions IdentityOptionsFromJson(const nlohmann::json& json, co
   // The referee station options (session 16) may be absent: they act only on rosters
   // with stations, which no match had before. So may join_by_name (session 17) and
   // name_ties_by_detections (session 18), roster_veto_probability and max_handover_seconds
-  // (session 24), evict_by_name (session 28): rules
+  // (session 24), evict_by_name and evict_reading_tolerance_nats (session 28, "Evicting by
+  // name"): rules
   // after the network, at their defaults for old packages too (their weights do not depend
   // on them; see io::WithAddedOptions and docs/models.md, "Joined by name", "Ties named by
   // detections" and "The roster veto").

@@ -46,4 +46,9 @@ void CheckPackageLoads(const std::filesystem::path& package_dir) {
   }
 }
 
+nlohmann::json KnownOptions(const registry::ModelManifest& manifest) {
+  if (manifest.name == "identity_resolver") return {{"resolving", identity_resolver::IdentityOptionsToJson({})}};
+  return nullptr;
+}
+
 }  // namespace ipt::pipeline

@@ -4,6 +4,10 @@
 
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
+#include "ipt/registry/model_package.h"
+
 namespace ipt::pipeline {
 
 // Registers every model's trainer with registry::TrainerRegistry::Global() and
@@ -15,5 +19,11 @@ void RegisterModels();
 // `stride` is recorded only); InputError naming model.json and the field otherwise (`ipt
 // models derive` checks a package so before it enters the store).
 void CheckPackageLoads(const std::filesystem::path& package_dir);
+
+// The options a package's model knows, architecture-shaped, at their defaults, for the options
+// `ipt models derive` may add to a package made before its model had them: the identity
+// resolver's `resolving` (tracking::IdentityOptions); null for the other models, whose every
+// option is in their packages.
+nlohmann::json KnownOptions(const registry::ModelManifest& manifest);
 
 }  // namespace ipt::pipeline

@@ -146,6 +146,10 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("appearance_change_shared_drift_min_tracks", o.appearance_changes.shared_drift_min_tracks);
   visit("name_splice_max_overlap_seconds", o.name_splices.max_overlap_seconds);
   visit("name_splice_max_jump_m", o.name_splices.max_jump_m);
+  visit("name_splice_drifted_tails", o.name_splices.drifted_tails);
+  visit("name_splice_max_gap_seconds", o.name_splices.max_gap_seconds);
+  visit("name_splice_drift_slack_m", o.name_splices.drift_slack_m);
+  visit("name_splice_drift_max_speed_mps", o.name_splices.drift_max_speed_mps);
   visit("fragment_link_max_gap_seconds", o.fragment_links.max_gap_seconds);
   visit("fragment_link_max_speed_mps", o.fragment_links.max_speed_mps);
   visit("fragment_link_position_slack_m", o.fragment_links.position_slack_m);

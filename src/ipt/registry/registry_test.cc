@@ -357,21 +357,28 @@ TEST(DerivePackage, RefusesWhatItCannotChange) {
   EXPECT_TRUE(Has(refused, "must be >= 0")) << refused;
   EXPECT_EQ(store.List().packages.size(), 1u);
   EXPECT_TRUE(store.List().bad.empty());
-  // With a check, an option the package predates is added in its section, and the check
-  // (the model's loader) refuses one its model does not know; never outside a section.
-  const auto knows_added = [](const fs::path& dir) {
-    const nlohmann::json resolving = nlohmann::json::parse(ReadFile(dir / kManifestFileName))["architecture"]["resolving"];
-    if (resolving.contains("no_such_option")) throw InputError("model.json", 0, "no_such_option", "unknown option");
+  // An option the package predates is added in its section when its model knows it, typed
+  // as the model's default; never an unknown one, one outside a section or under a number.
+  const auto known = [](const ModelManifest& m) {
+    EXPECT_EQ(m.name, "identity_resolver");
+    return nlohmann::json{{"resolving", {{"added_flag", false}, {"added_seconds", 0.5}}}, {"top_level", 1.0}};
   };
-  const std::string added = DerivePackage(store, base, {{"resolving.added_option", true}}, knows_added);
-  EXPECT_EQ(store.Get(added).architecture["resolving"]["added_option"], true);
-  EXPECT_EQ(store.Get(added).metrics["derived_changes"], nlohmann::json({{"resolving.added_option", true}}));
-  EXPECT_TRUE(Has(ErrorOf([&] { DerivePackage(store, base, {{"resolving.no_such_option", 1.0}}, knows_added); }),
-                  "unknown option"));
-  EXPECT_TRUE(Has(ErrorOf([&] { DerivePackage(store, base, {{"no_section.option", 1.0}}, knows_added); }), "no option"));
-  EXPECT_TRUE(
-      Has(ErrorOf([&] { DerivePackage(store, base, {{"resolving.max_handover_seconds.x", 1.0}}, knows_added); }), "no option"));
-  EXPECT_EQ(store.List().packages.size(), 2u);
+  const std::string added =
+      DerivePackage(store, base, {{"resolving.added_flag", true}, {"resolving.added_seconds", 2}}, nullptr, known);
+  EXPECT_EQ(store.Get(added).architecture["resolving"]["added_flag"], true);
+  EXPECT_TRUE(store.Get(added).architecture["resolving"]["added_seconds"].is_number_float());  // 2 -> 2.0
+  EXPECT_EQ(store.Get(added).metrics["derived_changes"],
+            nlohmann::json({{"resolving.added_flag", true}, {"resolving.added_seconds", 2.0}}));
+  // At its default value, an added option is still recorded (a change of the package).
+  EXPECT_NE(DerivePackage(store, base, {{"resolving.added_flag", false}}, nullptr, known), base);
+  EXPECT_TRUE(Has(ErrorOf([&] { DerivePackage(store, base, {{"resolving.unknown", 1.0}}, nullptr, known); }),
+                  "no option 'resolving.unknown'"));
+  EXPECT_TRUE(Has(ErrorOf([&] { DerivePackage(store, base, {{"top_level", 2.0}}, nullptr, known); }), "no option"));
+  EXPECT_TRUE(Has(ErrorOf([&] { DerivePackage(store, base, {{"resolving.added_flag", 1.0}}, nullptr, known); }),
+                  "is a boolean, got 1.0"));
+  EXPECT_TRUE(Has(ErrorOf([&] { DerivePackage(store, base, {{"resolving.max_handover_seconds.x", 1.0}}, nullptr, known); }),
+                  "no option"));
+  EXPECT_EQ(store.List().packages.size(), 3u);
 }
 
 TEST(ModelStore, ReAddingReplacesACorruptStoredCopy) {

@@ -38,6 +38,10 @@ nlohmann::json* AtPath(nlohmann::json& json, const std::string& path) {
   }
 }
 
+const nlohmann::json* AtPath(const nlohmann::json& json, const std::string& path) {
+  return AtPath(const_cast<nlohmann::json&>(json), path);
+}
+
 const char* TypeName(const nlohmann::json& v) {
   if (v.is_boolean()) return "a boolean";
   if (v.is_number_integer()) return "an integer";
@@ -98,9 +102,11 @@ std::string TrainModel(const std::string& model, const ModelGraph& graph, const 
 }
 
 std::string DerivePackage(ModelStore& store, const std::string& base, const std::map<std::string, nlohmann::json>& changes,
-                          const std::function<void(const fs::path& package_dir)>& check) {
+                          const std::function<void(const fs::path& package_dir)>& check,
+                          const std::function<nlohmann::json(const ModelManifest&)>& known_options) {
   const std::string base_ref = store.Resolve(base);
   ModelManifest m = store.Get(base_ref);
+  const nlohmann::json known = known_options ? known_options(m) : nlohmann::json();
   IPT_CHECK(!changes.empty(), "nothing to change in {}", ShortRef(base_ref));
   nlohmann::json applied = m.metrics.contains("derived_changes") && m.metrics["derived_changes"].is_object()
                                ? m.metrics["derived_changes"]
@@ -108,19 +114,16 @@ std::string DerivePackage(ModelStore& store, const std::string& base, const std:
   bool changed = false;
   for (const auto& [path, value] : changes) {
     nlohmann::json* at = AtPath(m.architecture, path);
-    if (at == nullptr && check) {
-      // An option the package predates (added to its model later, read at its default):
-      // set in its section when the section exists; the check, loading the package, then
-      // refuses a key its model does not know.
+    bool added = false;
+    if (at == nullptr && !known.is_null()) {
+      // An option the package predates (its model gained it later and reads it at its
+      // default): added in its section, typed as the model's default, when the model knows it.
       const size_t dot = path.rfind('.');
-      nlohmann::json* section = dot == std::string::npos ? &m.architecture : AtPath(m.architecture, path.substr(0, dot));
-      const std::string key = dot == std::string::npos ? path : path.substr(dot + 1);
-      if (section != nullptr && section->is_object() && !key.empty() &&
-          (value.is_boolean() || value.is_number() || value.is_string())) {
-        (*section)[key] = value;
-        applied[path] = value;
-        changed = true;
-        continue;
+      nlohmann::json* section = dot == std::string::npos ? nullptr : AtPath(m.architecture, path.substr(0, dot));
+      const nlohmann::json* default_value = AtPath(known, path);
+      if (section != nullptr && section->is_object() && default_value != nullptr) {
+        at = &((*section)[path.substr(dot + 1)] = *default_value);
+        added = true;
       }
     }
     IPT_CHECK(at != nullptr, "{} has no option '{}' in its architecture", ShortRef(base_ref), path);
@@ -134,7 +137,7 @@ std::string DerivePackage(ModelStore& store, const std::string& base, const std:
               TypeName(value));
     // A number stays what it was: a float given as 2 is 2.0.
     const nlohmann::json typed = at->is_number_float() ? nlohmann::json(value.get<double>()) : value;
-    changed |= *at != typed;
+    changed |= added || *at != typed;
     *at = typed;
     applied[path] = typed;
   }

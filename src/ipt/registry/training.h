@@ -81,12 +81,13 @@ std::string TrainModel(const std::string& model, const ModelGraph& graph, const 
 // training data stay the base's; metrics gain "derived_from" (the base's ref) and
 // "derived_changes" (path -> value, with those of the base when it was derived too). The new
 // package is written aside, handed to `check` (e.g. loading it, which checks the options),
-// then added to the store; returns its ref. With a `check`, a path absent from the package
-// whose section exists is added (an option the model gained after the package was made, read
-// at its default until then): the check must then refuse keys its model does not know.
-// Throws ipt::Error naming the path when it is missing (without a check) or not such a value,
-// when a value changes type, or when nothing changes.
+// then added to the store; returns its ref. A path absent from the package is added in its
+// section when `known_options` (the architecture-shaped options its model knows, with their
+// defaults) holds it: an option the model gained after the package was made, read at its
+// default until then; the value takes the default's type. Throws ipt::Error naming the path
+// when it is missing or not such a value, when a value changes type, or when nothing changes.
 std::string DerivePackage(ModelStore& store, const std::string& base, const std::map<std::string, nlohmann::json>& changes,
-                          const std::function<void(const std::filesystem::path& package_dir)>& check = nullptr);
+                          const std::function<void(const std::filesystem::path& package_dir)>& check = nullptr,
+                          const std::function<nlohmann::json(const ModelManifest&)>& known_options = nullptr);
 
 }  // namespace ipt::registry

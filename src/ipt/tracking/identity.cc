@@ -440,10 +440,13 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
         if (options.evict_by_name && entries[best]->jersey) {
           std::vector<int> kept, evicted;
           for (int t : into) {
-            const bool overlaps = std::any_of(identities[ids[r]].begin(), identities[ids[r]].end(), [&](int u) {
-              return tracks[t].first_frame <= tracks[u].last_frame && tracks[u].first_frame <= tracks[t].last_frame;
+            // Overlapping in time, and not by a hand-over either way.
+            const bool in_the_way = std::any_of(identities[ids[r]].begin(), identities[ids[r]].end(), [&](int u) {
+              return tracks[t].first_frame <= tracks[u].last_frame && tracks[u].first_frame <= tracks[t].last_frame &&
+                     !Reachable(tracks[t], tracks[u], match.fps, options) &&
+                     !Reachable(tracks[u], tracks[t], match.fps, options);
             });
-            (overlaps ? evicted : kept).push_back(t);
+            (in_the_way ? evicted : kept).push_back(t);
           }
           const int number = *entries[best]->jersey;
           double evicted_reading = 0;
@@ -461,22 +464,25 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
           std::merge(kept.begin(), kept.end(), identities[ids[r]].begin(), identities[ids[r]].end(),
                      std::back_inserter(rejoined),
                      [&](int a, int b) { return tracks[a].first_frame < tracks[b].first_frame; });
+          // The evicted tracks become one identity: they must form a valid path too.
           if (!evicted.empty() && evicted_reading <= joining_reading + options.evict_reading_tolerance_nats &&
-              evicted_detections < joining_detections &&
-              ValidPath(rejoined, tracks, match.fps, options)) {
+              evicted_detections < joining_detections && ValidPath(rejoined, tracks, match.fps, options) &&
+              ValidPath(evicted, tracks, match.fps, options)) {
             spdlog::trace("identity of track {} joined by name to player {} (track {}), {} of its tracks evicted",
                           from_track, entries[best]->player_id, tracks[into.front()].track_id, evicted.size());
             into = std::move(rejoined);
             identities[ids[r]] = std::move(evicted);  // unnamed (entry_of[r] < 0)
             ++result.joined_by_name;
-            result.evicted_by_name += static_cast<int64_t>(identities[ids[r]].size());
+            result.tracks_evicted_by_name += static_cast<int64_t>(identities[ids[r]].size());
             continue;
           }
           spdlog::trace("identity of track {} evicts nothing: {} tracks of player {} in the way, reading his number "
-                        "{:.2f} nats against {:.2f}, {} detections against {}; the rest {} join validly",
+                        "{:.2f} nats against {:.2f}, {} detections against {}; the rest {} join validly, they {} "
+                        "form a valid path",
                         from_track, evicted.size(), entries[best]->player_id, evicted_reading, joining_reading,
                         evicted_detections, joining_detections,
-                        ValidPath(rejoined, tracks, match.fps, options) ? "would" : "would not");
+                        ValidPath(rejoined, tracks, match.fps, options) ? "would" : "would not",
+                        ValidPath(evicted, tracks, match.fps, options) ? "would" : "would not");
         }
         spdlog::trace("identity of track {} not joined by name to player {} (track {}): the joined identity would "
                       "overlap or move too fast",
@@ -492,7 +498,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     }
   }
   // Identities numbered in the order of their lowest track index before joining, the
-  // joined ones gone.
+  // joined ones gone (the tracks evicted by an identity take its place in that order).
   result.identity.assign(n, -1);
   for (const std::vector<int>& members_of : identities) {
     if (members_of.empty()) continue;

@@ -40,8 +40,9 @@
 // 4. Joining by name (join_by_name): an identity left unnamed whose likeliest entry passes
 //    min_player_probability but went to another identity joins that one when their tracks
 //    still form a valid path (surest first).
-// 5. Evicting by name (evict_by_name): when that path is not valid, the named identity's
-//    tracks that overlap the unnamed one in time leave it (and stay unnamed) if together
+// 5. Evicting by name (evict_by_name; the entry must have a number): when that path is not
+//    valid, the named identity's tracks that overlap the unnamed one in time (not by a
+//    hand-over) leave it (and stay unnamed, one identity, if they form a valid path) if together
 //    they read the player's number no surer than the unnamed identity does (by
 //    evict_reading_tolerance_nats at most; a reading's sureness is the log of its
 //    P(number) + P(unknown)/100 over chance, 1/100, summed over tracks), hold fewer
@@ -128,8 +129,8 @@ struct IdentityOptions {
   // join validly (numbers are unique in a team; a team's one goalkeeper, a referee's
   // station). Links made by the roster, where appearance and motion could not.
   bool join_by_name = true;
-  // 5. in the header (with join_by_name): the named identity's unread tracks in the way of
-  // an identity reading the player's number are evicted. Seen on validation 5212: a 57-row
+  // 5. in the header (with join_by_name): the named identity's tracks in the way of an
+  // identity reading the player's number, reading it no surer, are evicted. Seen on validation 5212: a 57-row
   // track of another player, linked into player 26's identity, kept his own 2,606-row track
   // (which read 26's number 231 times) unnamed.
   bool evict_by_name = true;
@@ -185,7 +186,7 @@ struct IdentityResult {
   int64_t candidate_links = 0;                 // pairs the affinity scored
   int64_t links = 0;                           // links made by the affinity (2.)
   int64_t joined_by_name = 0;                  // identities joined by their name (4., 5.)
-  int64_t evicted_by_name = 0;                 // tracks left unnamed by those joins (5.)
+  int64_t tracks_evicted_by_name = 0;          // tracks left unnamed by those joins (5.)
 };
 
 // Deterministic for a deterministic affinity. Throws ipt::Error on bad tracks (frames out

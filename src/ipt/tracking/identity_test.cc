@@ -397,7 +397,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
       }
       EXPECT_NEAR(got, best, 1e-6) << "trial " << trial;
     }
-    evictions += r.evicted_by_name;
+    evictions += r.tracks_evicted_by_name;
   }
   EXPECT_GT(evictions, 0);  // the constraints above held after evictions too (5. in the header)
 }
@@ -491,7 +491,7 @@ TEST(Identity, AHandOverJoinsItsPlayer) {
   // 0.7) with more detections, so it takes the name from track 1.
   off.evict_by_name = true;
   const IdentityResult evicted = ResolveIdentities(tracks, Match(), Constant(0.0f), off);
-  EXPECT_EQ(evicted.evicted_by_name, 1);
+  EXPECT_EQ(evicted.tracks_evicted_by_name, 1);
   EXPECT_FALSE(evicted.player_id[0]);
   EXPECT_EQ(evicted.player_id[1], 2);
   // 13 frames (over 0.5 s at 25 fps), 12 frames, or ending first.
@@ -570,17 +570,29 @@ TEST(Identity, AStrangerInThePlayersPathIsEvictedByHisOwnTrack) {
   IdentityResult r = ResolveIdentities(tracks, Match(), affinity, options);
   EXPECT_EQ(r.links, 1);
   EXPECT_EQ(r.joined_by_name, 1);
-  EXPECT_EQ(r.evicted_by_name, 1);
+  EXPECT_EQ(r.tracks_evicted_by_name, 1);
   EXPECT_EQ(r.identity[0], r.identity[2]);
   EXPECT_NE(r.identity[0], r.identity[1]);
   EXPECT_EQ(r.player_id[0], 2);
   EXPECT_EQ(r.player_id[2], 2);
   EXPECT_EQ(r.jersey[2], 7);
   EXPECT_FALSE(r.player_id[1]);
+  // A track of the player's that hands over to track 3 (6 frames, 0.5 m) is not in the way:
+  // only track 2 leaves.
+  std::vector<IdentityTrack> hand_over = tracks;
+  hand_over[2].first_frame = 95;
+  hand_over[2].first_position_m = {12.5, 10};
+  hand_over[2].detections = 306;
+  const IdentityResult h = ResolveIdentities(hand_over, Match(), affinity, options);
+  EXPECT_EQ(h.tracks_evicted_by_name, 1);
+  EXPECT_EQ(h.identity[0], h.identity[2]);
+  EXPECT_EQ(h.player_id[0], 2);
+  EXPECT_EQ(h.player_id[2], 2);
+  EXPECT_FALSE(h.player_id[1]);
   // Each condition, failing alone, keeps the assignment's names: track 3 stays unnamed.
   auto kept_unnamed = [&](std::vector<IdentityTrack> changed, const IdentityOptions& o) {
     const IdentityResult k = ResolveIdentities(changed, Match(), affinity, o);
-    EXPECT_EQ(k.evicted_by_name, 0);
+    EXPECT_EQ(k.tracks_evicted_by_name, 0);
     EXPECT_EQ(k.identity[0], k.identity[1]);
     EXPECT_EQ(k.player_id[1], 2);
     EXPECT_FALSE(k.player_id[2]);
@@ -595,7 +607,7 @@ TEST(Identity, AStrangerInThePlayersPathIsEvictedByHisOwnTrack) {
   surer[2].jersey = Reads(7, 0.3f);
   kept_unnamed(surer, options);
   surer[2].jersey = Reads(7, 0.6f);
-  EXPECT_EQ(ResolveIdentities(surer, Match(), affinity, options).evicted_by_name, 1);
+  EXPECT_EQ(ResolveIdentities(surer, Match(), affinity, options).tracks_evicted_by_name, 1);
   IdentityOptions strict = options;
   strict.evict_reading_tolerance_nats = 0.4;
   kept_unnamed(surer, strict);

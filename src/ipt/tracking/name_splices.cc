@@ -20,6 +20,12 @@ void NameSpliceOptions::Check() const {
             "max_overlap_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds, max_overlap_seconds);
   IPT_CHECK(std::isfinite(max_jump_m) && max_jump_m >= 0 && max_jump_m <= kMaxSpliceJumpM,
             "max_jump_m must be in [0, {}], got {}", kMaxSpliceJumpM, max_jump_m);
+  IPT_CHECK(std::isfinite(max_gap_seconds) && max_gap_seconds >= 0 && max_gap_seconds <= limits::kMaxMatchSeconds,
+            "max_gap_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds, max_gap_seconds);
+  IPT_CHECK(std::isfinite(drift_max_speed_mps) && drift_max_speed_mps >= 0 && drift_max_speed_mps <= 100,
+            "drift_max_speed_mps must be in [0, 100], got {}", drift_max_speed_mps);
+  IPT_CHECK(std::isfinite(drift_slack_m) && drift_slack_m >= 0 && drift_slack_m <= kMaxSpliceJumpM,
+            "drift_slack_m must be in [0, {}], got {}", kMaxSpliceJumpM, drift_slack_m);
 }
 
 namespace {
@@ -81,9 +87,11 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Candidate& x, const Candidate& y) { return x.first_frame < y.first_frame; });
 
+  const int max_gap_frames = static_cast<int>(std::floor(options.max_gap_seconds * match.fps));
   struct Splice {
     int64_t a = 0, b = 0;    // A starts first, B ends last
-    bool cuts_tail = false;  // (i): A's tail is cut off; else (ii), B's head
+    bool cuts_tail = false;  // (i), (iii): A's tail is cut off; else (ii), B's head
+    int tail_from = 0;       // (i), (iii): the first frame of A's tail cut off
     double jump_m = 0;
   };
   for (const Candidate& c : candidates) {
@@ -98,9 +106,27 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
       const int64_t a = first(x) < first(y) ? x : y, b = a == x ? y : x;
       if (!(last(a) < last(b))) continue;
       const int overlap = last(a) - first(b) + 1;
-      if (overlap < 1 || overlap > max_overlap_frames) continue;
       const std::vector<size_t>& a_rows = rows_of.at(a);
       const std::vector<size_t>& b_rows = rows_of.at(b);
+      std::optional<Splice>& side = a == y ? before : after;
+      if (overlap < 1) {
+        // (iii) B starts within max_gap_frames after A ends: when A's row nearest B's first
+        // one, in the tail window (max_overlap_frames before B starts), is not A's last, A's
+        // tail drifted onto someone else, and the player's path continues from that row.
+        if (!options.drifted_tails || -overlap > max_gap_frames) continue;
+        const eval::PipelineRow& b_first = rows[b_rows.front()];
+        const double gap_s = (first(b) - last(a)) / match.fps;
+        if (Distance(rows[a_rows.back()], b_first) <= options.drift_slack_m + options.drift_max_speed_mps * gap_s)
+          continue;  // B can continue A's last row: nothing drifted
+        auto nearest = a_rows.rbegin();
+        for (auto it = a_rows.rbegin(); it != a_rows.rend() && rows[*it].frame >= first(b) - max_overlap_frames; ++it)
+          if (Distance(rows[*it], b_first) < Distance(rows[*nearest], b_first)) nearest = it;
+        const double jump = Distance(rows[*nearest], b_first);
+        if (nearest != a_rows.rbegin() && jump <= options.max_jump_m && (!side || jump < side->jump_m))
+          side = Splice{a, b, true, rows[*(nearest - 1)].frame, jump};
+        continue;
+      }
+      if (overlap > max_overlap_frames) continue;
       // (i) A's last row before B starts -> B's first row.
       const auto a_before = std::partition_point(a_rows.begin(), a_rows.end(),
                                                  [&](size_t i) { return rows[i].frame < first(b); });
@@ -110,8 +136,7 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
                                                 [&](size_t i) { return rows[i].frame <= last(a); });
       const double head_jump = Distance(rows[a_rows.back()], rows[*b_after]);
       // The shortest jump within the limit; on a tie the first found (tail before head).
-      std::optional<Splice>& side = a == y ? before : after;
-      for (const Splice& s : {Splice{a, b, true, tail_jump}, Splice{a, b, false, head_jump}}) {
+      for (const Splice& s : {Splice{a, b, true, first(b), tail_jump}, Splice{a, b, false, 0, head_jump}}) {
         if (s.jump_m <= options.max_jump_m && (!side || s.jump_m < side->jump_m)) side = s;
       }
     }
@@ -146,11 +171,11 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
                     first(set.front().a), last(set.back().b));
     }
     for (const Splice& s : chosen) {
-      const int named_from = s.cuts_tail ? first(s.b) : last(s.a) + 1;  // B's named part
+      const int named_from = s.cuts_tail ? s.tail_from : last(s.a) + 1;  // the player's after the cut
       const int64_t piece = (*next_track_id)++;
       std::vector<size_t>& cut_rows = rows_of.at(s.cuts_tail ? s.a : s.b);
       const auto cut_begin = s.cuts_tail ? std::partition_point(cut_rows.begin(), cut_rows.end(),
-                                                                [&](size_t i) { return rows[i].frame < first(s.b); })
+                                                                [&](size_t i) { return rows[i].frame < s.tail_from; })
                                          : cut_rows.begin();
       const auto cut_end = s.cuts_tail ? cut_rows.end()
                                        : std::partition_point(cut_rows.begin(), cut_rows.end(),

@@ -24,6 +24,14 @@
 // roster look-up's rule (LookUpPlayerId: the one entry of the track's team with that
 // number who plays throughout the track). A track's rows share one name and one number (as the match level writes them).
 //
+// (iii) Drifted tails (session 28): when B starts at most max_gap_seconds after A ends,
+// farther from A's last row than P can run (drift_slack_m + drift_max_speed_mps x the gap),
+// and of A's rows in the max_overlap_seconds before B starts the one nearest B's first row
+// is not A's last, A's tail drifted onto someone else as B picked P up (the tracker swapped
+// A over a crossing, B began after): P's path continues from that row, when B's first row is
+// within max_jump_m of it, and A's rows after it are cut off. A splice of this kind competes
+// with (i) and (ii) by its jump.
+//
 // Limits: the choice rests on continuity of foot-points alone; a tail that drifted before B
 // started, and a head whose person stands near P where A ends, can fool it.
 #pragma once
@@ -45,6 +53,18 @@ struct NameSpliceOptions {
   // Longest jump between the two rows a splice joins, metres: foot-point noise plus a few
   // frames of running, not a swap to someone standing apart.
   double max_jump_m = 5;
+  // (iii) above: B starting this many seconds after A ends at most (0: in the next frame);
+  // off with drifted_tails false. Seen on validation 5205: person 23's track ended on
+  // another player 26 frames after a crossing, his next track began the frame after, 4 m
+  // from that end, and stayed unnamed for 1,338 rows.
+  bool drifted_tails = true;
+  double max_gap_seconds = 1;
+  // ... when B's first row is beyond the reach of A's last: this slack (foot-point noise, a
+  // person partly hidden) plus this speed x the gap, as the identity resolver's Reachable.
+  // Without it a standing player's next track, nearer one of his earlier rows by noise, cut
+  // his track's tail (the synthetic layers' test).
+  double drift_slack_m = 2;
+  double drift_max_speed_mps = 10;
   bool enabled() const { return max_overlap_seconds > 0; }
   void Check() const;  // throws ipt::Error naming the field
 };

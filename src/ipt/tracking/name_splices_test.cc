@@ -76,6 +76,64 @@ TEST(NameSplices, AFirstTrackDriftingOntoSomeoneElseLosesItsTail) {
   for (const auto& row : tracks[2]) EXPECT_EQ(row.player_id, 1);
 }
 
+TEST(NameSplices, ATailThatDriftedBeforeTheNextTrackStartsIsCut) {
+  // Track 1, named player 1, follows him to frame 79, then the other person to frame 100;
+  // track 2 reads his number and follows him from frame 101 (B starts after A ends).
+  auto make = [](int second_from, auto first_position) {
+    std::vector<eval::PipelineRow> rows;
+    AddTrack(&rows, 1, 1, 100, first_position, 7, 1);
+    AddTrack(&rows, 2, second_from, 200, Player, 7, std::nullopt);
+    return rows;
+  };
+  const auto drifts = [](int f) { return f < 80 ? Player(f) : Other(f); };
+  std::vector<eval::PipelineRow> rows = make(101, drifts);
+  int64_t next = 3;
+  const NameSpliceResult r = SpliceNames(rows, Match(), {}, &next);
+  EXPECT_EQ(r.splices, 1);
+  EXPECT_EQ(r.tails_cut, 1);
+  auto tracks = ByTrack(rows);
+  ASSERT_EQ(tracks.size(), 3u);
+  EXPECT_EQ(tracks[1].back().frame, 79);  // row 79 is 4.4 m from track 2's first: the nearest
+  EXPECT_EQ(tracks[3].front().frame, 80);
+  EXPECT_EQ(tracks[3].back().frame, 100);
+  for (const auto& row : tracks[3]) EXPECT_FALSE(row.player_id);
+  for (const auto& row : tracks[2]) EXPECT_EQ(row.player_id, 1);
+  // Nothing is cut: with drifted tails off; when track 2 starts over max_gap_seconds (1 s)
+  // after track 1 ends; when track 1 ends near where track 2 starts; when the nearest row
+  // is over max_jump_m away.
+  auto unchanged = [](std::vector<eval::PipelineRow> rows, const NameSpliceOptions& options) {
+    const std::vector<eval::PipelineRow> before = rows;
+    int64_t next = 3;
+    EXPECT_EQ(SpliceNames(rows, Match(), options, &next).splices, 0);
+    EXPECT_EQ(ByTrack(rows).size(), 2u);
+    for (size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].player_id, before[i].player_id);
+  };
+  NameSpliceOptions off;
+  off.drifted_tails = false;
+  unchanged(make(101, drifts), off);
+  unchanged(make(127, drifts), {});
+  NameSpliceOptions longer_gap;
+  longer_gap.max_gap_seconds = 2;
+  // 26 frames after: within 2 s, but he ran 9.6 m from row 79, and rows 80-99 are 8 m off.
+  unchanged(make(127, drifts), longer_gap);
+  unchanged(make(101, Player), {});
+  NameSpliceOptions short_jump;
+  short_jump.max_jump_m = 4;
+  unchanged(make(101, drifts), short_jump);
+  // A standing player whose last row is 0.5 m off (noise): an earlier row is nearer track 2's
+  // first, but the last is within reach (2 m + 10 m/s x 0.04 s), so nothing drifted.
+  const auto standing = [](int f) { return std::pair<double, double>{20.0 + (f == 100 ? 0.5 : 0.0), 10.0}; };
+  std::vector<eval::PipelineRow> still;
+  AddTrack(&still, 1, 1, 100, standing, 7, 1);
+  AddTrack(&still, 2, 101, 200, [](int) { return std::pair<double, double>{20.0, 10.0}; }, 7, std::nullopt);
+  unchanged(still, {});
+  NameSpliceOptions no_reach;  // any jump beyond 0 m drifted
+  no_reach.drift_slack_m = 0;
+  no_reach.drift_max_speed_mps = 0;
+  next = 3;
+  EXPECT_EQ(SpliceNames(still, Match(), no_reach, &next).splices, 1);
+}
+
 TEST(NameSplices, ASecondTrackStartingOnSomeoneElseLosesItsHead) {
   // Track 2 starts on the other person at frame 60 and swaps onto player 1 when track 1 ends.
   std::vector<eval::PipelineRow> rows;
