@@ -593,6 +593,19 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
     auto it = reads.find(id);
     if (it == reads.end()) continue;
     const std::vector<size_t> cut_reads = tracking::NumberChangeReads(it->second, options);
+    if (spdlog::should_log(spdlog::level::trace)) {  // each observation's likeliest number and its margin
+      std::string seen;
+      for (const tracking::NumberRead& read : it->second) {
+        std::vector<size_t> order(candidates.size());
+        std::iota(order.begin(), order.end(), size_t{0});
+        std::partial_sort(order.begin(), order.begin() + std::min<size_t>(2, order.size()), order.end(),
+                          [&](size_t a, size_t b) { return read.log_likelihood[a] > read.log_likelihood[b]; });
+        const double margin =
+            order.size() > 1 ? read.log_likelihood[order[0]] - read.log_likelihood[order[1]] : 0.0;
+        seen += fmt::format(" {}:{}({:.1f})", read.first_frame, candidates[order[0]], margin);
+      }
+      spdlog::trace("track {} number reads (frame:likeliest(margin nats)):{}", id, seen);
+    }
     if (cut_reads.empty()) continue;
     if (nearest_other_m.empty()) nearest_other_m = NearestOtherRowM(frames, tracks);
     const std::vector<int> cut_frames = CutFramesAt(rows, frames, nearest_other_m, it->second, cut_reads);

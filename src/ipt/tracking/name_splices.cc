@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -24,6 +25,7 @@ void NameSpliceOptions::Check() const {
             "max_gap_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds, max_gap_seconds);
   IPT_CHECK(std::isfinite(drift_max_speed_mps) && drift_max_speed_mps >= 0 && drift_max_speed_mps <= 100,
             "drift_max_speed_mps must be in [0, 100], got {}", drift_max_speed_mps);
+  IPT_CHECK(max_passes >= 1 && max_passes <= 100, "max_passes must be in [1, 100], got {}", max_passes);
   IPT_CHECK(std::isfinite(drift_slack_m) && drift_slack_m >= 0 && drift_slack_m <= kMaxSpliceJumpM,
             "drift_slack_m must be in [0, {}], got {}", kMaxSpliceJumpM, drift_slack_m);
 }
@@ -46,13 +48,14 @@ const io::RosterEntry* EntryOfNumber(const eval::PipelineRow& row, const io::Fra
 
 }  // namespace
 
-NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::MatchInfo& match,
-                             const NameSpliceOptions& options, int64_t* next_track_id) {
-  options.Check();
-  IPT_CHECK(match.fps > 0, "fps must be > 0");
-  IPT_ASSERT(next_track_id != nullptr);
+namespace {
+
+// One pass over the candidate tracks (all, or those in `only`); a candidate refused because
+// another track named after its player overlaps goes into *refused.
+NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::MatchInfo& match,
+                            const NameSpliceOptions& options, const std::set<int64_t>* only,
+                            int64_t* next_track_id, std::set<int64_t>* refused) {
   NameSpliceResult result;
-  if (!options.enabled()) return result;
   const int max_overlap_frames = static_cast<int>(std::floor(options.max_overlap_seconds * match.fps));
 
   // Rows of each track by frame; a track's rows share their name and number here.
@@ -82,7 +85,7 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
     } else {
       entry = EntryOfNumber(r, {r.frame, rows[ix.back()].frame}, match);
     }
-    if (entry) candidates.push_back({r.frame, id, entry});
+    if (entry && (!only || only->count(id))) candidates.push_back({r.frame, id, entry});
   }
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Candidate& x, const Candidate& y) { return x.first_frame < y.first_frame; });
@@ -104,7 +107,9 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
     for (int64_t y : named[player]) {
       if (y == x || first(y) == first(x)) continue;
       const int64_t a = first(x) < first(y) ? x : y, b = a == x ? y : x;
-      if (!(last(a) < last(b))) continue;
+      // B nested in A's span is no splice: A's tail beyond B's end would be cut with it.
+      // Both ending in the same frame (the match's end) allows (i) alone.
+      if (last(b) < last(a)) continue;
       const int overlap = last(a) - first(b) + 1;
       const std::vector<size_t>& a_rows = rows_of.at(a);
       const std::vector<size_t>& b_rows = rows_of.at(b);
@@ -134,10 +139,27 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
       // (ii) A's last row -> B's first row after A ends.
       const auto b_after = std::partition_point(b_rows.begin(), b_rows.end(),
                                                 [&](size_t i) { return rows[i].frame <= last(a); });
-      const double head_jump = Distance(rows[a_rows.back()], rows[*b_after]);
+      const double head_jump = b_after == b_rows.end() ? std::numeric_limits<double>::infinity()
+                                                       : Distance(rows[a_rows.back()], rows[*b_after]);
       // The shortest jump within the limit; on a tie the first found (tail before head).
+      bool spliced = false;
       for (const Splice& s : {Splice{a, b, true, first(b), tail_jump}, Splice{a, b, false, 0, head_jump}}) {
-        if (s.jump_m <= options.max_jump_m && (!side || s.jump_m < side->jump_m)) side = s;
+        if (s.jump_m > options.max_jump_m) continue;
+        spliced = true;
+        if (!side || s.jump_m < side->jump_m) side = s;
+      }
+      // (iv) Neither: A's tail may have drifted off the player before B started (as (iii),
+      // with B starting before A ends): his path continues from A's row nearest B's first
+      // one, among A's rows in the max_overlap_frames before B starts, when that row is not
+      // A's last before B (that is (i)).
+      if (!spliced && options.drifted_tails && a_before != a_rows.begin()) {
+        const eval::PipelineRow& b_first = rows[b_rows.front()];
+        auto nearest = a_before - 1;
+        for (auto it = a_before; it != a_rows.begin() && rows[*(it - 1)].frame >= first(b) - max_overlap_frames; --it)
+          if (Distance(rows[*(it - 1)], b_first) < Distance(rows[*nearest], b_first)) nearest = it - 1;
+        const double jump = Distance(rows[*nearest], b_first);
+        if (nearest != a_before - 1 && jump <= options.max_jump_m && (!side || jump < side->jump_m))
+          side = Splice{a, b, true, rows[*(nearest + 1)].frame, jump};
       }
     }
     // The player's frames after the splices: A's up to a cut, B's from it. They must meet no
@@ -194,12 +216,41 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
                     player, s.a, s.b, named_from, s.cuts_tail ? "the first one's tail" : "the second one's head",
                     piece, s.jump_m);
     }
-    if (chosen.empty()) continue;
+    if (chosen.empty()) {
+      if (!choices.empty()) refused->insert(x);
+      continue;
+    }
     for (size_t i : rows_of.at(x)) {
       rows[i].player_id = player;
       rows[i].jersey = c.entry->jersey;
     }
     named[player].insert(x);
+  }
+  return result;
+}
+
+}  // namespace
+
+NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::MatchInfo& match,
+                             const NameSpliceOptions& options, int64_t* next_track_id) {
+  options.Check();
+  IPT_CHECK(match.fps > 0, "fps must be > 0");
+  IPT_ASSERT(next_track_id != nullptr);
+  NameSpliceResult result;
+  if (!options.enabled()) return result;
+  // A splice refused because another of the player's tracks overlapped may be made once
+  // that track has been spliced itself (validation 5207: player 23's first track waited on
+  // his second and third). Refused candidates are retried while a pass splices something.
+  std::set<int64_t> refused;
+  const std::set<int64_t>* only = nullptr;
+  for (int pass = 0; pass < options.max_passes; ++pass) {
+    std::set<int64_t> refused_now;
+    const NameSpliceResult made = SplicePass(rows, match, options, only, next_track_id, &refused_now);
+    result.splices += made.splices;
+    result.tails_cut += made.tails_cut;
+    refused = std::move(refused_now);
+    only = &refused;
+    if (made.splices == 0 || refused.empty()) break;
   }
   return result;
 }

@@ -8,7 +8,8 @@
 // different people), so B stays unnamed, or P is in two places at once.
 //
 // Of two such tracks (one named P, the other named P or carrying P's number), call A the one
-// that starts first and B the other. When B ends after A ends and overlaps A by at most
+// that starts first and B the other. When B ends after A ends (or with it: then (i) alone,
+// session 29; both tracks ending at the match's end) and overlaps A by at most
 // max_overlap_seconds, P's path is one of two splices: (i) A's last row before B starts,
 // then B's first row (A's tail is someone else); (ii) A's last row, then B's first row after
 // A ends (B's head is someone else). The one with the shorter jump wins, when that jump is at
@@ -17,9 +18,10 @@
 // together overlap no other track named P. A track that overlaps two of P's tracks, one that
 // starts before it and one that starts after it, is spliced to both at once when those two do
 // not overlap and it keeps a row between them (session 27: it bridges them; one splice alone
-// always met the other track). The
-// tracks that may be P's are taken in order of
-// their first frame, each against the tracks named P at that moment. Two tracks that start
+// always met the other track). The tracks that may be P's are taken in order of their first
+// frame, each against the tracks named P at that moment; one refused because another track
+// named P overlapped is tried again in a next pass, once that track has been spliced itself
+// (max_passes; session 29). Two tracks that start
 // in the same frame are never spliced (neither is first). "Carries P's number" is the
 // roster look-up's rule (LookUpPlayerId: the one entry of the track's team with that
 // number who plays throughout the track). A track's rows share one name and one number (as the match level writes them).
@@ -48,8 +50,9 @@ inline constexpr double kMaxSpliceJumpM = 200;  // the option's bound: beyond it
 
 struct NameSpliceOptions {
   // Longest overlap spliced, seconds; 0 turns splicing off. Chosen on validation
-  // (docs/models.md, "Joined by name, and a player named on two tracks at once").
-  double max_overlap_seconds = 20;
+  // (docs/models.md, "Joined by name, and a player named on two tracks at once"; 20 -> 30
+  // in session 29, "Tracks ending together, and splices retried": 30, 45 and 60 scored the same).
+  double max_overlap_seconds = 30;
   // Longest jump between the two rows a splice joins, metres: foot-point noise plus a few
   // frames of running, not a swap to someone standing apart.
   double max_jump_m = 5;
@@ -65,6 +68,9 @@ struct NameSpliceOptions {
   // his track's tail (the synthetic layers' test).
   double drift_slack_m = 2;
   double drift_max_speed_mps = 10;
+  // Passes over the tracks: a splice refused because another of the player's tracks
+  // overlapped is retried in the next pass, after that track's own splices (>= 1; 1: once).
+  int max_passes = 4;
   bool enabled() const { return max_overlap_seconds > 0; }
   void Check() const;  // throws ipt::Error naming the field
 };

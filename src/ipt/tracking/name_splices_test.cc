@@ -76,6 +76,60 @@ TEST(NameSplices, AFirstTrackDriftingOntoSomeoneElseLosesItsTail) {
   for (const auto& row : tracks[2]) EXPECT_EQ(row.player_id, 1);
 }
 
+TEST(NameSplices, TracksEndingTogetherAreSplicedByTheFirstOnesTail) {
+  // Both tracks run to the match's last frame (200): track 1, named player 1, drifts onto
+  // the other person at frame 80, where track 2 (his number) picks him up (validation 5207:
+  // 574 rows of the wrong player named, 573 of the right one unnamed).
+  std::vector<eval::PipelineRow> rows;
+  AddTrack(&rows, 1, 1, 200, [](int f) { return f < 80 ? Player(f) : Other(f); }, 7, 1);
+  AddTrack(&rows, 2, 80, 200, Player, 7, std::nullopt);
+  int64_t next = 3;
+  const NameSpliceResult r = SpliceNames(rows, Match(), {}, &next);
+  EXPECT_EQ(r.splices, 1);
+  EXPECT_EQ(r.tails_cut, 1);
+  auto tracks = ByTrack(rows);
+  ASSERT_EQ(tracks.size(), 3u);
+  EXPECT_EQ(tracks[1].back().frame, 79);
+  EXPECT_EQ(tracks[3].front().frame, 80);
+  EXPECT_EQ(tracks[3].back().frame, 200);
+  for (const auto& row : tracks[3]) EXPECT_FALSE(row.player_id);
+  for (const auto& row : tracks[2]) EXPECT_EQ(row.player_id, 1);
+}
+
+TEST(NameSplices, ASpliceWaitingOnAnotherIsMadeInTheNextPass) {
+  // Player 1's path: track 1 (his number, unnamed) to frame 100; track 2 (named him) from
+  // frame 101, its head (90-100) and tail (190-200) on the other person; track 3 (named him)
+  // from 190. Track 1 and 2 first overlap track 3 (named him): refused; once 2's tail is cut
+  // (2 and 3 spliced), 1 and 2 are spliced in the next pass (validation 5207, player 23).
+  std::vector<eval::PipelineRow> rows;
+  AddTrack(&rows, 1, 1, 100, Player, 7, std::nullopt);
+  AddTrack(&rows, 2, 90, 200, [](int f) { return f <= 100 || f >= 190 ? Other(f) : Player(f); }, 7, 1);
+  AddTrack(&rows, 3, 190, 300, Player, 7, 1);
+  NameSpliceOptions once;
+  once.max_passes = 1;
+  std::vector<eval::PipelineRow> one_pass = rows;
+  int64_t next = 4;
+  EXPECT_EQ(SpliceNames(one_pass, Match(), once, &next).splices, 1);
+  for (const auto& row : ByTrack(one_pass)[1]) EXPECT_FALSE(row.player_id);
+
+  next = 4;
+  const NameSpliceResult r = SpliceNames(rows, Match(), {}, &next);
+  EXPECT_EQ(r.splices, 2);
+  EXPECT_EQ(r.tails_cut, 1);  // 2's tail; then 2's head
+  auto tracks = ByTrack(rows);
+  ASSERT_EQ(tracks.size(), 5u);
+  for (int64_t id : {1, 2, 3})
+    for (const auto& row : tracks[id]) {
+      EXPECT_EQ(row.player_id, 1) << id;
+      EXPECT_DOUBLE_EQ(row.z_m, 10.0) << id << " frame " << row.frame;  // all the player's
+    }
+  for (int64_t id : {4, 5})
+    for (const auto& row : tracks[id]) {
+      EXPECT_FALSE(row.player_id) << id;
+      EXPECT_DOUBLE_EQ(row.z_m, 18.0) << id;
+    }
+}
+
 TEST(NameSplices, ATailThatDriftedBeforeTheNextTrackStartsIsCut) {
   // Track 1, named player 1, follows him to frame 79, then the other person to frame 100;
   // track 2 reads his number and follows him from frame 101 (B starts after A ends).
@@ -267,18 +321,19 @@ TEST(NameSplices, NothingIsSplicedWithoutContinuityOrAgainstTheRoster) {
     AddTrack(&rows, 2, 80, 200, Player, jersey, std::nullopt, jersey == 7 ? io::Category::kTeamB : io::Category::kTeamA);
     EXPECT_EQ(run(rows).first, 0) << jersey;
   }
-  // An overlap longer than max_overlap_seconds (21 s > 20 s).
+  // An overlap longer than max_overlap_seconds (31 s > 30 s).
+  ASSERT_EQ(NameSpliceOptions{}.max_overlap_seconds, 30);
   rows.clear();
-  AddTrack(&rows, 1, 1, 600, Player, 7, 1);
-  AddTrack(&rows, 2, 76, 700, Player, 7, std::nullopt);
+  AddTrack(&rows, 1, 1, 900, Player, 7, 1);
+  AddTrack(&rows, 2, 126, 1000, Player, 7, std::nullopt);
   EXPECT_EQ(run(rows).first, 0);
   rows.clear();
-  AddTrack(&rows, 1, 1, 600, Player, 7, 1);
-  AddTrack(&rows, 2, 100, 700, Player, 7, std::nullopt);  // 501 frames
+  AddTrack(&rows, 1, 1, 900, Player, 7, 1);
+  AddTrack(&rows, 2, 150, 1000, Player, 7, std::nullopt);  // 751 frames
   EXPECT_EQ(run(rows).first, 0);
   rows.clear();
-  AddTrack(&rows, 1, 1, 600, Player, 7, 1);
-  AddTrack(&rows, 2, 101, 700, Player, 7, std::nullopt);  // 20 s exactly
+  AddTrack(&rows, 1, 1, 900, Player, 7, 1);
+  AddTrack(&rows, 2, 151, 1000, Player, 7, std::nullopt);  // 30 s exactly
   EXPECT_EQ(run(rows).first, 1);
   // A jump of exactly max_jump_m is spliced: B on someone else until A ends, then 5 m away.
   rows = base;
@@ -291,6 +346,10 @@ TEST(NameSplices, NothingIsSplicedWithoutContinuityOrAgainstTheRoster) {
   // B inside A (it ends first): not a splice.
   rows = base;
   AddTrack(&rows, 2, 50, 90, Player, 7, std::nullopt);
+  EXPECT_EQ(run(rows).first, 0);
+  // B ending with A, its head on someone else: (ii) would need a row of B after A's end.
+  rows = base;
+  AddTrack(&rows, 2, 60, 100, [](int f) { return f < 80 ? Other(f) : Player(f); }, 7, std::nullopt);
   EXPECT_EQ(run(rows).first, 0);
   // Another track named after the player meets B's part, or A's.
   for (const auto& [first, last] : {std::make_pair(150, 160), std::make_pair(10, 20)}) {
@@ -381,6 +440,9 @@ TEST(NameSplices, BadOptionsAndRows) {
   EXPECT_THROW(SpliceNames(rows, Match(), o, &next), Error);
   o = {};
   o.max_jump_m = std::nan("");
+  EXPECT_THROW(SpliceNames(rows, Match(), o, &next), Error);
+  o = {};
+  o.max_passes = 0;
   EXPECT_THROW(SpliceNames(rows, Match(), o, &next), Error);
   AddTrack(&rows, 1, 1, 2, Player, 7, 1);
   AddTrack(&rows, 1, 2, 3, Player, 7, 1);  // track 1 twice in frame 2
