@@ -32,7 +32,10 @@
 // is not A's last, A's tail drifted onto someone else as B picked P up (the tracker swapped
 // A over a crossing, B began after): P's path continues from that row, when B's first row is
 // within max_jump_m of it, and A's rows after it are cut off. A splice of this kind competes
-// with (i) and (ii) by its jump.
+// with (i) and (ii) by its jump. (iv) (session 29) The same when B starts before A ends and
+// neither (i) nor (ii) joins within max_jump_m: P's path continues from A's row nearest B's
+// first row among A's rows in the max_overlap_seconds before B starts, when that row is not
+// A's last before B, and A's rows after it are cut off.
 //
 // Limits: the choice rests on continuity of foot-points alone; a tail that drifted before B
 // started, and a head whose person stands near P where A ends, can fool it.
@@ -57,7 +60,7 @@ struct NameSpliceOptions {
   // frames of running, not a swap to someone standing apart.
   double max_jump_m = 5;
   // (iii) above: B starting this many seconds after A ends at most (0: in the next frame);
-  // off with drifted_tails false. Seen on validation 5205: person 23's track ended on
+  // off, with (iv), when drifted_tails is false. Seen on validation 5205: person 23's track ended on
   // another player 26 frames after a crossing, his next track began the frame after, 4 m
   // from that end, and stayed unnamed for 1,338 rows.
   bool drifted_tails = true;

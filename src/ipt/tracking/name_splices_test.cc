@@ -188,6 +188,39 @@ TEST(NameSplices, ATailThatDriftedBeforeTheNextTrackStartsIsCut) {
   EXPECT_EQ(SpliceNames(still, Match(), no_reach, &next).splices, 1);
 }
 
+TEST(NameSplices, ATailThatDriftedBeforeAnOverlappingTrackStartsIsCut) {
+  // (iv) Track 1, named player 1, follows him to frame `drift` - 1, then the other person
+  // (8 m away) to frame 100; track 2 picks him up at frame 80. Neither (i) nor (ii) joins
+  // within 5 m (A's rows at 79 and 100 are the other person's), but A's row at `drift` - 1
+  // is where the player's path continues (validation 5205: player 27's first track drifted
+  // 26 frames before his next one started, and 1,042 rows stayed unnamed).
+  const auto rows_with = [](int drift) {
+    std::vector<eval::PipelineRow> rows;
+    AddTrack(&rows, 1, 1, 100, [drift](int f) { return f < drift ? Player(f) : Other(f); }, 7, 1);
+    AddTrack(&rows, 2, 80, 200, Player, 7, std::nullopt);
+    return rows;
+  };
+  std::vector<eval::PipelineRow> rows = rows_with(60);  // 21 frames of running: 4.2 m
+  int64_t next = 3;
+  const NameSpliceResult r = SpliceNames(rows, Match(), {}, &next);
+  EXPECT_EQ(r.splices, 1);
+  EXPECT_EQ(r.tails_cut, 1);
+  auto tracks = ByTrack(rows);
+  ASSERT_EQ(tracks.size(), 3u);
+  EXPECT_EQ(tracks[1].back().frame, 59);
+  EXPECT_EQ(tracks[3].front().frame, 60);
+  EXPECT_EQ(tracks[3].back().frame, 100);
+  for (const auto& row : tracks[3]) EXPECT_FALSE(row.player_id);
+  for (const auto& row : tracks[2]) EXPECT_EQ(row.player_id, 1);
+  // Not when off, nor when the row nearest is beyond max_jump_m (30 frames: 6 m).
+  NameSpliceOptions off;
+  off.drifted_tails = false;
+  rows = rows_with(60);
+  EXPECT_EQ(SpliceNames(rows, Match(), off, &next).splices, 0);
+  rows = rows_with(50);
+  EXPECT_EQ(SpliceNames(rows, Match(), {}, &next).splices, 0);
+}
+
 TEST(NameSplices, ASecondTrackStartingOnSomeoneElseLosesItsHead) {
   // Track 2 starts on the other person at frame 60 and swaps onto player 1 when track 1 ends.
   std::vector<eval::PipelineRow> rows;
