@@ -21,6 +21,7 @@
 #include "ipt/registry/model_package.h"
 #include "ipt/store/artifact_store.h"
 #include "ipt/store/precompute.h"
+#include "ipt/tracking/exchanges.h"
 #include "ipt/tracking/substitution_gaps.h"
 #include "ipt/util/check.h"
 #include "ipt/util/limits.h"
@@ -541,21 +542,26 @@ void RelabelTrackPieces(int64_t id, const std::vector<int64_t>& rows, const std:
 }
 }  // namespace
 
-SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const TrackLayer& tracks,
-                                           const io::MatchInfo& match, const tracking::NumberChangeOptions& options,
-                                           int64_t block_rows) {
-  options.Check();
-  SplitTrackLayer out{tracks, 0, {}};
-  std::vector<int> candidates;  // the numbers of the roster's players who play, distinct
+namespace {
+// The numbers of the roster's players who play, distinct and ascending: the candidates of
+// the number observations.
+std::vector<int> PlayingNumbers(const io::MatchInfo& match) {
+  std::vector<int> candidates;
   for (const io::RosterEntry& e : match.roster)
     if (e.jersey && match.PlayingFrames(e)) candidates.push_back(*e.jersey);
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  if (!options.enabled() || candidates.empty()) return out;
-  IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
+  return candidates;
+}
 
-  // Each track's observations (its reads by window of frames), in row (= frame) order.
-  const int window_frames = WindowFrames(options.window_seconds, match.fps);
+// Each track's number observations (tracking/number_changes.h: its reads by window of
+// frames, their mean log-likelihood under each of `candidates`), in row (= frame) order.
+std::map<int64_t, std::vector<tracking::NumberRead>> NumberObservations(const FrameLayer& frames,
+                                                                        const TrackLayer& tracks,
+                                                                        const std::vector<int>& candidates,
+                                                                        const tracking::NumberChangeOptions& options,
+                                                                        double fps, int64_t block_rows) {
+  const int window_frames = WindowFrames(options.window_seconds, fps);
   std::map<int64_t, std::vector<tracking::NumberRead>> reads;
   std::map<int64_t, std::vector<int>> reads_in_window;
   ForEachRowBlock(frames, {crop_encoder::kPresenceField, crop_encoder::kNumberField, crop_encoder::kDigitsField},
@@ -586,6 +592,20 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
   for (auto& [id, track_reads] : reads)  // sums -> means
     for (size_t k = 0; k < track_reads.size(); ++k)
       for (double& v : track_reads[k].log_likelihood) v /= reads_in_window[id][k];
+  return reads;
+}
+}  // namespace
+
+SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const TrackLayer& tracks,
+                                           const io::MatchInfo& match, const tracking::NumberChangeOptions& options,
+                                           int64_t block_rows) {
+  options.Check();
+  SplitTrackLayer out{tracks, 0, {}};
+  const std::vector<int> candidates = PlayingNumbers(match);
+  if (!options.enabled() || candidates.empty()) return out;
+  IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
+  const std::map<int64_t, std::vector<tracking::NumberRead>> reads =
+      NumberObservations(frames, tracks, candidates, options, match.fps, block_rows);
 
   int64_t next_id = NextTrackId(tracks);
   std::vector<double> nearest_other_m;  // computed at the first cut
@@ -612,6 +632,38 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
     RelabelTrackPieces(id, rows, cut_frames, frames, &next_id, &out);
     spdlog::debug("track {} split at frames {} (number changes)", id, fmt::join(cut_frames, ", "));
   }
+  return out;
+}
+
+SplitTrackLayer ExchangeTracksAtMeetings(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
+                                         const tracking::TrackAttributesOptions& options, int64_t block_rows) {
+  options.number_changes.Check();  // how a read is made
+  options.exchanges.Check();
+  SplitTrackLayer out{tracks, 0, {}};
+  const std::vector<int> candidates = PlayingNumbers(match);
+  if (!options.exchanges.enabled() || candidates.empty()) return out;
+  IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
+  std::map<int64_t, std::vector<tracking::NumberRead>> reads =
+      NumberObservations(frames, tracks, candidates, options.number_changes, match.fps, block_rows);
+  const std::map<int64_t, std::vector<int64_t>> rows_of_tracks = RowsOfTracks(tracks);
+  std::vector<tracking::ExchangeTrack> exchange_tracks;
+  for (const auto& [id, rows] : rows_of_tracks) {
+    auto it = reads.find(id);
+    if (it == reads.end()) continue;  // no reads: nothing to exchange by
+    tracking::ExchangeTrack t;
+    t.id = id;
+    for (int64_t r : rows) {
+      t.frames.push_back(static_cast<int>(frames.frame[r]));
+      t.x_m.push_back(tracks.position_m[2 * r]);
+      t.z_m.push_back(tracks.position_m[2 * r + 1]);
+      t.row_tags.push_back(r);
+    }
+    t.reads = std::move(it->second);
+    exchange_tracks.push_back(std::move(t));
+  }
+  out.cuts = static_cast<int64_t>(tracking::FindExchanges(exchange_tracks, options.exchanges).size());
+  for (const tracking::ExchangeTrack& t : exchange_tracks)
+    for (int64_t r : t.row_tags) out.tracks.track_id[r] = t.id;
   return out;
 }
 
@@ -832,6 +884,17 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     at_substitutions = {};
     out.appearance_change_cuts = at_appearance_changes.cuts;
     out.stage_seconds[kAppearanceChangeStage] = split_watch.Seconds();
+  }
+  SplitTrackLayer at_exchanges;
+  if (options.exchanges.enabled()) {
+    Stopwatch exchange_watch;
+    at_exchanges = ExchangeTracksAtMeetings(frames, *split_tracks, match, options, block_rows);
+    split_tracks = &at_exchanges.tracks;
+    at_kit_changes = {};
+    at_number_changes = {};
+    at_substitutions = {};
+    out.exchanges = at_exchanges.cuts;
+    out.stage_seconds[kExchangeStage] = exchange_watch.Seconds();
   }
   const TrackLayer& tracks = *split_tracks;
   // Per track: evidence from the crop encoder's named fields (the JN classifier's jersey

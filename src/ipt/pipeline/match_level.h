@@ -137,6 +137,12 @@ SplitTrackLayer SplitTracksAtAppearanceChanges(const FrameLayer& frames, const T
                                                const io::MatchInfo& match,
                                                const tracking::AppearanceChangeOptions& options,
                                                int64_t block_rows = kRowBlockRows);
+// Two tracks that exchanged their people where they met (tracking/exchanges.h with
+// options.exchanges; reads as options.number_changes makes them) take back each other's
+// rows; `cuts` counts the exchanges, no id is new.
+SplitTrackLayer ExchangeTracksAtMeetings(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
+                                         const tracking::TrackAttributesOptions& options,
+                                         int64_t block_rows = kRowBlockRows);
 // Tracks split at their substitution gaps (tracking/substitution_gaps.h, the tracks' own
 // positions): new ids as above.
 SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const TrackLayer& tracks,
@@ -146,7 +152,8 @@ SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const Track
 // The match level of a run over a match's two layers: tracks split at substitution gaps
 // (options.substitution_gaps), where their numbers change (options.number_changes) and where
 // their kit changes (options.kit_changes) and where their appearance changes
-// (options.appearance_changes), the attributes of every track (the
+// (options.appearance_changes), tracks that exchanged people at a meeting given back their
+// rows (options.exchanges), the attributes of every track (the
 // JN classifier's jersey when `jn` is given, else the vote), identities (`resolver` when
 // given, else the roster look-up), a player named on two tracks at once spliced
 // (options.name_splices), track fragments joined where the names agree, the duplicate
@@ -156,6 +163,7 @@ inline constexpr const char* kSubstitutionCutStage = "substitution_cuts";
 inline constexpr const char* kNumberChangeStage = "number_changes";
 inline constexpr const char* kKitChangeStage = "kit_changes";
 inline constexpr const char* kAppearanceChangeStage = "appearance_changes";
+inline constexpr const char* kExchangeStage = "exchanges";
 inline constexpr const char* kJnClassifierStage = "jn_classifier";
 inline constexpr const char* kAttributesStage = "attributes";
 inline constexpr const char* kIdentityStage = "identity_resolver";
@@ -173,6 +181,7 @@ struct MatchLevelOutput {
   int64_t kit_change_cuts = 0;          // ... where their kit changes
   int64_t appearance_change_cuts = 0;   // ... where their appearance changes
   int64_t appearance_cuts_undone = 0;   // of those, undone after naming (not named apart)
+  int64_t exchanges = 0;                // tracks that exchanged people at a meeting, undone
   int64_t name_splices = 0;             // players named on two tracks at once, spliced
   int64_t fragment_links = 0;           // track fragments joined (after naming)
   int64_t handover_rows_dropped = 0;    // rows of hand-overs dropped before (tracking::HandoverRows)

@@ -132,6 +132,10 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("number_change_probability_floor", o.number_changes.probability_floor);
   visit("number_change_min_reads", o.number_changes.min_reads);
   visit("number_change_window_seconds", o.number_changes.window_seconds);
+  visit("exchange_min_gain_nats", o.exchanges.min_gain_nats);
+  visit("exchange_meeting_distance_m", o.exchanges.meeting_distance_m);
+  visit("exchange_min_reads", o.exchanges.min_reads);
+  visit("exchange_max_meetings", o.exchanges.max_meetings);
   visit("kit_change_min_gain_nats", o.kit_changes.min_gain_nats);
   visit("kit_change_max_window_nats", o.kit_changes.max_window_nats);
   visit("kit_change_min_windows", o.kit_changes.min_windows);
@@ -226,6 +230,7 @@ nlohmann::json RunReport::ToJson() const {
   j["kit_change_cuts"] = kit_change_cuts;
   j["appearance_change_cuts"] = appearance_change_cuts;
   j["appearance_cuts_undone"] = appearance_cuts_undone;
+  j["exchanges"] = exchanges;
   j["name_splices"] = name_splices;
   j["fragment_links"] = fragment_links;
   j["handover_rows_dropped"] = handover_rows_dropped;
@@ -381,6 +386,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.kit_change_cuts = match_level.kit_change_cuts;
   report.appearance_change_cuts = match_level.appearance_change_cuts;
   report.appearance_cuts_undone = match_level.appearance_cuts_undone;
+  report.exchanges = match_level.exchanges;
   report.name_splices = match_level.name_splices;
   report.fragment_links = match_level.fragment_links;
   report.handover_rows_dropped = match_level.handover_rows_dropped;

@@ -82,6 +82,7 @@ struct RunReport {
   int64_t kit_change_cuts = 0;     // ... where their kit changes (attributes.kit_changes)
   int64_t appearance_change_cuts = 0;  // ... where their appearance changes (attributes.appearance_changes)
   int64_t appearance_cuts_undone = 0;  // of those, undone after naming (not named apart)
+  int64_t exchanges = 0;           // tracks that exchanged people where they met, undone (attributes.exchanges)
   int64_t name_splices = 0;        // players named on two tracks at once, spliced (attributes.name_splices)
   int64_t fragment_links = 0;      // track fragments joined after naming (attributes.fragment_links)
   int64_t handover_rows_dropped = 0;  // rows of hand-overs dropped before joining (tracking::HandoverRows)
@@ -89,7 +90,7 @@ struct RunReport {
   // Seconds per stage measured in this run (the frame-level stages only on a miss of the
   // frame layer, the tracker only on a miss of the track layer): decode_stitch,
   // detector, crops, encoder, tracker, substitution_cuts, number_changes, kit_changes,
-  // appearance_changes, jn_classifier, attributes,
+  // appearance_changes, exchanges, jn_classifier, attributes,
   // identity_resolver, name_splices, fragment_links, smooth_tracks, write.
   std::map<std::string, double> stage_seconds;
   double total_seconds = 0;

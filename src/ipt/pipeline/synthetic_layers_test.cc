@@ -361,6 +361,50 @@ TEST(MatchLevel, TracksAreSplitWhereTheirNumbersChange) {
   EXPECT_EQ(SplitTracksAtNumberChanges(s.frames, s.tracks, match, tracking::NumberChangeOptions{}).cuts, 0);
 }
 
+// Two people's tracks swapped where they meet, and swapped back at a later meeting: each
+// exchange is undone exactly (every row back on its person's track, no new id), the people's
+// own tracks are never exchanged, and the same for any block size.
+TEST(MatchLevel, TracksThatExchangedPeopleWhereTheyMetAreGivenBack) {
+  const io::MatchInfo match = Roster();
+  const SyntheticLayers s = TwoMinutesOfLongTracks(match);
+  tracking::TrackAttributesOptions options;
+  EXPECT_EQ(ExchangeTracksAtMeetings(s.frames, s.tracks, match, options).cuts, 0);
+
+  const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
+  const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
+  ASSERT_GE(whole.size(), 2u);
+  int64_t p = whole[0], q = -1;
+  for (size_t k = 1; k < whole.size() && q < 0; ++k)
+    if (MostReadNumber(s.frames, rows.at(whole[k])) != MostReadNumber(s.frames, rows.at(p))) q = whole[k];
+  ASSERT_GE(q, 0);
+  for (const int meet : {1001, 1013}) {
+    SCOPED_TRACE(meet);
+    std::map<int64_t, int64_t> person_of_row;
+    TrackLayer swapped = SwapFrom(s, rows, p, q, meet, &person_of_row);
+    const SplitTrackLayer given_back = ExchangeTracksAtMeetings(s.frames, swapped, match, options);
+    EXPECT_EQ(given_back.cuts, 1);
+    EXPECT_EQ(given_back.tracks.track_id, s.tracks.track_id);
+    EXPECT_EQ(ExchangeTracksAtMeetings(s.frames, swapped, match, options, 7).tracks.track_id, s.tracks.track_id);
+    // ... and swapped back at frame 1501, where they meet again: the middle is exchanged.
+    for (int64_t id : {p, q})
+      for (int64_t r : rows.at(id)) {
+        if (s.frames.frame[r] >= 1501) swapped.track_id[r] = id;
+        if (s.frames.frame[r] == 1501) swapped.position_m[2 * r] = 60, swapped.position_m[2 * r + 1] = 30;
+      }
+    const SplitTrackLayer middle = ExchangeTracksAtMeetings(s.frames, swapped, match, options);
+    EXPECT_EQ(middle.cuts, 1);
+    EXPECT_EQ(middle.tracks.track_id, s.tracks.track_id);
+    // Through the match level, off and on (the number and appearance cuts off).
+    tracking::TrackAttributesOptions alone = options;
+    alone.number_changes.min_gain_nats = 0;
+    alone.appearance_changes.min_gain_nats = 0;
+    EXPECT_EQ(RunMatchLevel(s.frames, swapped, match, alone, nullptr, nullptr, true).exchanges, 1);
+    alone.exchanges.min_gain_nats = 0;
+    EXPECT_EQ(RunMatchLevel(s.frames, swapped, match, alone, nullptr, nullptr, true).exchanges, 0);
+    EXPECT_EQ(ExchangeTracksAtMeetings(s.frames, swapped, match, alone).tracks.track_id, swapped.track_id);
+  }
+}
+
 // Each track's mean kit (the frame layer's team.kit over its rows).
 Eigen::VectorXd MeanKit(const FrameLayer& frames, const std::vector<int64_t>& rows) {
   Eigen::VectorXd sum = Eigen::VectorXd::Zero(crop_encoder::kKitDim);

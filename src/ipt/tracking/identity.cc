@@ -476,10 +476,14 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
             result.tracks_evicted_by_name += static_cast<int64_t>(identities[ids[r]].size());
             continue;
           }
-          spdlog::trace("identity of track {} evicts nothing: {} tracks of player {} in the way, reading his number "
+          std::string in_the_way;  // each: track id (frames, nats of the number)
+          for (int t : evicted)
+            in_the_way += fmt::format(" {} ({}-{}, {:.2f})", tracks[t].track_id, tracks[t].first_frame,
+                                      tracks[t].last_frame, ReadingOfNumber(tracks[t], number));
+          spdlog::trace("identity of track {} evicts nothing: {} tracks of player {} in the way ({}), reading his number "
                         "{:.2f} nats against {:.2f}, {} detections against {}; the rest {} join validly, they {} "
                         "form a valid path",
-                        from_track, evicted.size(), entries[best]->player_id, evicted_reading, joining_reading,
+                        from_track, evicted.size(), entries[best]->player_id, in_the_way, evicted_reading, joining_reading,
                         evicted_detections, joining_detections,
                         ValidPath(rejoined, tracks, match.fps, options) ? "would" : "would not",
                         ValidPath(evicted, tracks, match.fps, options) ? "would" : "would not");

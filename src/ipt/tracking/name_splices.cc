@@ -109,7 +109,11 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
       const int64_t a = first(x) < first(y) ? x : y, b = a == x ? y : x;
       // B nested in A's span is no splice: A's tail beyond B's end would be cut with it.
       // Both ending in the same frame (the match's end) allows (i) alone.
-      if (last(b) < last(a)) continue;
+      if (last(b) < last(a)) {
+        spdlog::trace("player {}: track {} not spliced to track {}: frames {}-{} inside {}-{}", player, x, y, first(b),
+                      last(b), first(a), last(a));
+        continue;
+      }
       const int overlap = last(a) - first(b) + 1;
       const std::vector<size_t>& a_rows = rows_of.at(a);
       const std::vector<size_t>& b_rows = rows_of.at(b);
@@ -131,7 +135,11 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
           side = Splice{a, b, true, rows[*(nearest - 1)].frame, jump};
         continue;
       }
-      if (overlap > max_overlap_frames) continue;
+      if (overlap > max_overlap_frames) {
+        spdlog::trace("player {}: track {} not spliced to track {}: they overlap {:.1f} s", player, x, y,
+                      overlap / match.fps);
+        continue;
+      }
       // (i) A's last row before B starts -> B's first row.
       const auto a_before = std::partition_point(a_rows.begin(), a_rows.end(),
                                                  [&](size_t i) { return rows[i].frame < first(b); });
@@ -158,9 +166,14 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
         for (auto it = a_before; it != a_rows.begin() && rows[*(it - 1)].frame >= first(b) - max_overlap_frames; --it)
           if (Distance(rows[*(it - 1)], b_first) < Distance(rows[*nearest], b_first)) nearest = it - 1;
         const double jump = Distance(rows[*nearest], b_first);
-        if (nearest != a_before - 1 && jump <= options.max_jump_m && (!side || jump < side->jump_m))
+        if (nearest != a_before - 1 && jump <= options.max_jump_m && (!side || jump < side->jump_m)) {
           side = Splice{a, b, true, rows[*(nearest + 1)].frame, jump};
+          spliced = true;
+        }
       }
+      if (!spliced)
+        spdlog::trace("player {}: track {} not spliced to track {}: jumps {:.1f} m (A's tail), {:.1f} m (B's head)",
+                      player, x, y, tail_jump, head_jump);
     }
     // The player's frames after the splices: A's up to a cut, B's from it. They must meet no
     // other row named after him. Both splices, else the one with the shorter jump, else the other.

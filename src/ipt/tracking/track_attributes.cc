@@ -309,6 +309,7 @@ void TrackAttributesOptions::Check() const {
   number_changes.Check();
   kit_changes.Check();
   appearance_changes.Check();
+  exchanges.Check();
   name_splices.Check();
   fragment_links.Check();
   smoothing.Check();

@@ -79,6 +79,7 @@
 #include "ipt/tracking/name_splices.h"
 #include "ipt/tracking/fragment_links.h"
 #include "ipt/tracking/appearance_changes.h"
+#include "ipt/tracking/exchanges.h"
 #include "ipt/tracking/kit_changes.h"
 #include "ipt/tracking/number_changes.h"
 #include "ipt/tracking/substitution_gaps.h"
@@ -213,6 +214,10 @@ struct TrackAttributesOptions {
   // Tracks split where their appearance embedding changes (appearance_changes.h; keys
   // appearance_change_*), after the kit changes (the pipeline's match level).
   AppearanceChangeOptions appearance_changes;
+  // Two tracks that exchanged their people where they met, found by their jersey reads
+  // (exchanges.h; keys exchange_*; reads as number_changes makes them), after the
+  // appearance changes (the pipeline's match level).
+  ExchangeOptions exchanges;
   // A player named on two tracks at once spliced where his path continues, after naming
   // (name_splices.h; keys name_splice_*; the pipeline's match level).
   NameSpliceOptions name_splices;
