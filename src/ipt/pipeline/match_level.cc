@@ -649,7 +649,8 @@ SplitTrackLayer ExchangeTracksAtMeetings(const FrameLayer& frames, const TrackLa
   std::vector<tracking::ExchangeTrack> exchange_tracks;
   for (const auto& [id, rows] : rows_of_tracks) {
     auto it = reads.find(id);
-    if (it == reads.end()) continue;  // no reads: nothing to exchange by
+    // Too few reads to move min_reads and keep one: nothing to exchange by.
+    if (it == reads.end() || static_cast<int>(it->second.size()) <= options.exchanges.min_reads) continue;
     tracking::ExchangeTrack t;
     t.id = id;
     for (int64_t r : rows) {
@@ -661,7 +662,10 @@ SplitTrackLayer ExchangeTracksAtMeetings(const FrameLayer& frames, const TrackLa
     t.reads = std::move(it->second);
     exchange_tracks.push_back(std::move(t));
   }
-  out.cuts = static_cast<int64_t>(tracking::FindExchanges(exchange_tracks, options.exchanges).size());
+  for (const tracking::Exchange& e : tracking::FindExchanges(exchange_tracks, options.exchanges)) {
+    out.cut_pieces.push_back({e.a, e.b});
+    ++out.cuts;
+  }
   for (const tracking::ExchangeTrack& t : exchange_tracks)
     for (int64_t r : t.row_tags) out.tracks.track_id[r] = t.id;
   return out;
@@ -894,6 +898,17 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     at_number_changes = {};
     at_substitutions = {};
     out.exchanges = at_exchanges.cuts;
+    // An appearance cut of a track exchanged since is not undone later: its pieces' rows are
+    // no longer those it cut (a rejoin could put two rows of one track in a frame).
+    std::set<int64_t> exchanged;
+    for (const auto& [a, b] : at_exchanges.cut_pieces) exchanged.insert({a, b});
+    auto& pieces = at_appearance_changes.cut_pieces;
+    pieces.erase(std::remove_if(pieces.begin(), pieces.end(),
+                                [&](const std::pair<int64_t, int64_t>& p) {
+                                  return exchanged.count(p.first) || exchanged.count(p.second);
+                                }),
+                 pieces.end());
+    at_appearance_changes.tracks = {};  // its cut pieces are kept; at most two copies of the layer
     out.stage_seconds[kExchangeStage] = exchange_watch.Seconds();
   }
   const TrackLayer& tracks = *split_tracks;

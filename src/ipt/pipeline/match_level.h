@@ -139,7 +139,8 @@ SplitTrackLayer SplitTracksAtAppearanceChanges(const FrameLayer& frames, const T
                                                int64_t block_rows = kRowBlockRows);
 // Two tracks that exchanged their people where they met (tracking/exchanges.h with
 // options.exchanges; reads as options.number_changes makes them) take back each other's
-// rows; `cuts` counts the exchanges, no id is new.
+// rows; `cuts` counts the exchanges and `cut_pieces` holds their pairs of ids (no id is
+// new).
 SplitTrackLayer ExchangeTracksAtMeetings(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                                          const tracking::TrackAttributesOptions& options,
                                          int64_t block_rows = kRowBlockRows);

@@ -155,6 +155,7 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("name_splice_drift_slack_m", o.name_splices.drift_slack_m);
   visit("name_splice_drift_max_speed_mps", o.name_splices.drift_max_speed_mps);
   visit("name_splice_max_passes", o.name_splices.max_passes);
+  visit("name_splice_drift_window_seconds", o.name_splices.drift_window_seconds);
   visit("fragment_link_max_gap_seconds", o.fragment_links.max_gap_seconds);
   visit("fragment_link_max_speed_mps", o.fragment_links.max_speed_mps);
   visit("fragment_link_position_slack_m", o.fragment_links.position_slack_m);

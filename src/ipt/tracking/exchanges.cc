@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -189,7 +190,20 @@ std::vector<Exchange> FindExchanges(std::vector<ExchangeTrack>& tracks, const Ex
     IPT_CHECK(std::is_sorted(t.frames.begin(), t.frames.end()) &&
                   std::adjacent_find(t.frames.begin(), t.frames.end()) == t.frames.end(),
               "track {}: frames must increase", t.id);
+    IPT_CHECK(t.row_tags.empty() == tracks.front().row_tags.empty(), "track {}: row tags on some tracks only", t.id);
+    IPT_CHECK(std::is_sorted(t.reads.begin(), t.reads.end(),
+                             [](const NumberRead& x, const NumberRead& y) { return x.first_frame < y.first_frame; }),
+              "track {}: reads must be in frame order", t.id);
   }
+  size_t candidates = 0;  // the same for every read
+  for (const ExchangeTrack& t : tracks)
+    for (const NumberRead& r : t.reads) {
+      if (candidates == 0) candidates = r.log_likelihood.size();
+      IPT_CHECK(r.log_likelihood.size() == candidates, "track {}: a read under {} candidates, others under {}", t.id,
+                r.log_likelihood.size(), candidates);
+      IPT_CHECK(!t.frames.empty() && r.first_frame >= t.frames.front() && r.first_frame <= t.frames.back(),
+                "track {}: a read at frame {} outside its frames", t.id, r.first_frame);
+    }
   // Only tracks with reads can gain; empty tracks meet nobody.
   std::vector<size_t> readable;
   for (size_t k = 0; k < tracks.size(); ++k)
@@ -207,12 +221,22 @@ std::vector<Exchange> FindExchanges(std::vector<ExchangeTrack>& tracks, const Ex
     if (e.gain_nats >= options.min_gain_nats) best_of_pair[{p, q}] = e;
     else best_of_pair.erase({p, q});
   };
-  for (size_t p = 0; p < readable.size(); ++p)
-    for (size_t q = p + 1; q < readable.size(); ++q) update(p, q);
-  // Each exchange raises the log-likelihood by >= min_gain_nats > 0 and it is bounded
-  // above, so this ends; the bound on rounds guards the invariant.
-  const size_t max_rounds = 4 * tracks.size() + 16;
-  for (size_t round = 0; round < max_rounds && !best_of_pair.empty(); ++round) {
+  // The pairs that overlap in time (a meeting needs a common frame): by first frame, each
+  // track against those starting before it ends. After an exchange every pair of the two
+  // tracks changed is evaluated again (their spans may change).
+  std::vector<size_t> by_first(readable.size());
+  std::iota(by_first.begin(), by_first.end(), size_t{0});
+  std::sort(by_first.begin(), by_first.end(), [&](size_t p, size_t q) {
+    return tracks[readable[p]].frames.front() < tracks[readable[q]].frames.front();
+  });
+  for (size_t k = 0; k < by_first.size(); ++k) {
+    const ExchangeTrack& t = tracks[readable[by_first[k]]];
+    for (size_t l = k + 1; l < by_first.size() && tracks[readable[by_first[l]]].frames.front() <= t.frames.back(); ++l)
+      update(std::min(by_first[k], by_first[l]), std::max(by_first[k], by_first[l]));
+  }
+  // Each exchange raises the tracks' total log-likelihood (each under its best number) by
+  // >= min_gain_nats > 0, and that total is bounded above: this ends.
+  while (!best_of_pair.empty()) {
     auto best = std::max_element(best_of_pair.begin(), best_of_pair.end(), [](const auto& x, const auto& y) {
       return x.second.gain_nats < y.second.gain_nats;
     });

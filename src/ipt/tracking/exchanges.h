@@ -21,8 +21,10 @@
 //
 // Limits: an exchange between two people of the same number, or with no reads on one side,
 // is not seen; a read window that straddles the meeting counts on the side of its first
-// frame. Cost: the pairs of tracks that overlap in time, their common frames once per
-// round; the exchanges of a pair are quadratic in its meetings (at most max_meetings kept).
+// frame. Cost: the pairs of tracks that overlap in time, their common frames once; after
+// each exchange, the pairs of the two tracks changed again; the exchanges of a pair are
+// quadratic in its meetings (at most max_meetings kept). On a synthesized 90-minute match
+// (4,062 tracks) 0.87 s (docs/performance.md).
 #pragma once
 
 #include <cstdint>

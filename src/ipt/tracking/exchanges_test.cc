@@ -244,6 +244,18 @@ TEST(Exchanges, BadOptionsAndTracks) {
   tracks = Crossing();
   tracks[1].x_m.pop_back();
   EXPECT_THROW(FindExchanges(tracks, {}), Error);
+  tracks = Crossing();
+  std::swap(tracks[0].reads[0], tracks[0].reads[1]);  // reads out of frame order
+  EXPECT_THROW(FindExchanges(tracks, {}), Error);
+  tracks = Crossing();
+  tracks[1].reads[2].log_likelihood.push_back(0);  // under three candidates, the rest two
+  EXPECT_THROW(FindExchanges(tracks, {}), Error);
+  tracks = Crossing();
+  tracks[1].reads.push_back(Read(400, 8));  // after the track's last frame (300)
+  EXPECT_THROW(FindExchanges(tracks, {}), Error);
+  tracks = Crossing();
+  tracks[0].row_tags.clear();  // tags on one track only
+  EXPECT_THROW(FindExchanges(tracks, {}), Error);
 }
 
 }  // namespace

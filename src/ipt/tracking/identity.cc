@@ -477,9 +477,10 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
             continue;
           }
           std::string in_the_way;  // each: track id (frames, nats of the number)
-          for (int t : evicted)
-            in_the_way += fmt::format(" {} ({}-{}, {:.2f})", tracks[t].track_id, tracks[t].first_frame,
-                                      tracks[t].last_frame, ReadingOfNumber(tracks[t], number));
+          if (spdlog::should_log(spdlog::level::trace))
+            for (int t : evicted)
+              in_the_way += fmt::format(" {} ({}-{}, {:.2f})", tracks[t].track_id, tracks[t].first_frame,
+                                        tracks[t].last_frame, ReadingOfNumber(tracks[t], number));
           spdlog::trace("identity of track {} evicts nothing: {} tracks of player {} in the way ({}), reading his number "
                         "{:.2f} nats against {:.2f}, {} detections against {}; the rest {} join validly, they {} "
                         "form a valid path",

@@ -25,6 +25,9 @@ void NameSpliceOptions::Check() const {
             "max_gap_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds, max_gap_seconds);
   IPT_CHECK(std::isfinite(drift_max_speed_mps) && drift_max_speed_mps >= 0 && drift_max_speed_mps <= 100,
             "drift_max_speed_mps must be in [0, 100], got {}", drift_max_speed_mps);
+  IPT_CHECK(std::isfinite(drift_window_seconds) && drift_window_seconds >= 0 &&
+                drift_window_seconds <= limits::kMaxMatchSeconds,
+            "drift_window_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds, drift_window_seconds);
   IPT_CHECK(max_passes >= 1 && max_passes <= 100, "max_passes must be in [1, 100], got {}", max_passes);
   IPT_CHECK(std::isfinite(drift_slack_m) && drift_slack_m >= 0 && drift_slack_m <= kMaxSpliceJumpM,
             "drift_slack_m must be in [0, {}], got {}", kMaxSpliceJumpM, drift_slack_m);
@@ -91,6 +94,7 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
                    [](const Candidate& x, const Candidate& y) { return x.first_frame < y.first_frame; });
 
   const int max_gap_frames = static_cast<int>(std::floor(options.max_gap_seconds * match.fps));
+  const int drift_window_frames = static_cast<int>(std::floor(options.drift_window_seconds * match.fps));
   struct Splice {
     int64_t a = 0, b = 0;    // A starts first, B ends last
     bool cuts_tail = false;  // (i), (iii): A's tail is cut off; else (ii), B's head
@@ -108,7 +112,7 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
       if (y == x || first(y) == first(x)) continue;
       const int64_t a = first(x) < first(y) ? x : y, b = a == x ? y : x;
       // B nested in A's span is no splice: A's tail beyond B's end would be cut with it.
-      // Both ending in the same frame (the match's end) allows (i) alone.
+      // Both ending in the same frame (as at the match's end): not (ii).
       if (last(b) < last(a)) {
         spdlog::trace("player {}: track {} not spliced to track {}: frames {}-{} inside {}-{}", player, x, y, first(b),
                       last(b), first(a), last(a));
@@ -158,12 +162,12 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
       }
       // (iv) Neither: A's tail may have drifted off the player before B started (as (iii),
       // with B starting before A ends): his path continues from A's row nearest B's first
-      // one, among A's rows in the max_overlap_frames before B starts, when that row is not
+      // one, among A's rows in the drift_window_frames before B starts, when that row is not
       // A's last before B (that is (i)).
       if (!spliced && options.drifted_tails && a_before != a_rows.begin()) {
         const eval::PipelineRow& b_first = rows[b_rows.front()];
         auto nearest = a_before - 1;
-        for (auto it = a_before; it != a_rows.begin() && rows[*(it - 1)].frame >= first(b) - max_overlap_frames; --it)
+        for (auto it = a_before; it != a_rows.begin() && rows[*(it - 1)].frame >= first(b) - drift_window_frames; --it)
           if (Distance(rows[*(it - 1)], b_first) < Distance(rows[*nearest], b_first)) nearest = it - 1;
         const double jump = Distance(rows[*nearest], b_first);
         if (nearest != a_before - 1 && jump <= options.max_jump_m && (!side || jump < side->jump_m)) {

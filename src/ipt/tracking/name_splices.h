@@ -8,8 +8,9 @@
 // different people), so B stays unnamed, or P is in two places at once.
 //
 // Of two such tracks (one named P, the other named P or carrying P's number), call A the one
-// that starts first and B the other. When B ends after A ends (or with it: then (i) alone,
-// session 29; both tracks ending at the match's end) and overlaps A by at most
+// that starts first and B the other. When B ends after A ends (or in the same frame, session
+// 29, as both do at the match's end: then not (ii), which needs a row of B after A's end)
+// and overlaps A by at most
 // max_overlap_seconds, P's path is one of two splices: (i) A's last row before B starts,
 // then B's first row (A's tail is someone else); (ii) A's last row, then B's first row after
 // A ends (B's head is someone else). The one with the shorter jump wins, when that jump is at
@@ -34,10 +35,11 @@
 // within max_jump_m of it, and A's rows after it are cut off. A splice of this kind competes
 // with (i) and (ii) by its jump. (iv) (session 29) The same when B starts before A ends and
 // neither (i) nor (ii) joins within max_jump_m: P's path continues from A's row nearest B's
-// first row among A's rows in the max_overlap_seconds before B starts, when that row is not
+// first row among A's rows in the drift_window_seconds before B starts, when that row is not
 // A's last before B, and A's rows after it are cut off.
 //
-// Limits: the choice rests on continuity of foot-points alone; a tail that drifted before B
+// Limits: only candidates refused for a clash are retried, not one whose player gained a
+// named track later in the same pass. The choice rests on continuity of foot-points alone; a tail that drifted before B
 // started, and a head whose person stands near P where A ends, can fool it.
 #pragma once
 
@@ -71,6 +73,10 @@ struct NameSpliceOptions {
   // his track's tail (the synthetic layers' test).
   double drift_slack_m = 2;
   double drift_max_speed_mps = 10;
+  // (iv): the row the player's path continues from lies at most this many seconds before B
+  // starts (a longer window finds some row of a correct tail near a wrong head's start).
+  // Validation 5205: 26 frames before.
+  double drift_window_seconds = 5;
   // Passes over the tracks: a splice refused because another of the player's tracks
   // overlapped is retried in the next pass, after that track's own splices (>= 1; 1: once).
   int max_passes = 4;

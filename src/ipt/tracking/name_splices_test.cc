@@ -110,7 +110,8 @@ TEST(NameSplices, ASpliceWaitingOnAnotherIsMadeInTheNextPass) {
   std::vector<eval::PipelineRow> one_pass = rows;
   int64_t next = 4;
   EXPECT_EQ(SpliceNames(one_pass, Match(), once, &next).splices, 1);
-  for (const auto& row : ByTrack(one_pass)[1]) EXPECT_FALSE(row.player_id);
+  const auto one_pass_tracks = ByTrack(one_pass);  // (a temporary's element would not outlive the loop)
+  for (const auto& row : one_pass_tracks.at(1)) EXPECT_FALSE(row.player_id);
 
   next = 4;
   const NameSpliceResult r = SpliceNames(rows, Match(), {}, &next);
@@ -219,6 +220,14 @@ TEST(NameSplices, ATailThatDriftedBeforeAnOverlappingTrackStartsIsCut) {
   EXPECT_EQ(SpliceNames(rows, Match(), off, &next).splices, 0);
   rows = rows_with(50);
   EXPECT_EQ(SpliceNames(rows, Match(), {}, &next).splices, 0);
+  // Nor when that row lies before the drift window (21 frames before B: 0.84 s).
+  NameSpliceOptions short_window;
+  short_window.drift_window_seconds = 0.8;
+  rows = rows_with(60);
+  EXPECT_EQ(SpliceNames(rows, Match(), short_window, &next).splices, 0);
+  short_window.drift_window_seconds = 0.85;  // 21 frames
+  rows = rows_with(60);
+  EXPECT_EQ(SpliceNames(rows, Match(), short_window, &next).splices, 1);
 }
 
 TEST(NameSplices, ASecondTrackStartingOnSomeoneElseLosesItsHead) {
