@@ -81,10 +81,10 @@ TEST(Exchanges, ATrackerSwapAtACrossingIsUndone) {
 }
 
 TEST(Exchanges, ASwapBackAtTheNextMeetingExchangesTheMiddle) {
-  // They meet at frame 100, and again from frame 140 to 160 (0.5 m apart at 150), where the
-  // tracker swaps them back.
+  // They meet at frame 100 (0.5 m apart), and again from frame 140 to 160 (0.3 m apart at
+  // 150), where the tracker swaps them back.
   auto p = [](int f) { return f < 140 ? P(f) : f <= 160 ? std::make_pair(28.0, 10.0) : P(f - 20); };
-  auto q = [](int f) { return f < 140 ? Q(f) : f <= 160 ? std::make_pair(28.0 + std::abs(f - 150) * 0.1, 10.5)
+  auto q = [](int f) { return f < 140 ? Q(f) : f <= 160 ? std::make_pair(28.0 + std::abs(f - 150) * 0.1, 10.3)
                                                         : Q(f - 20); };
   const int swap_at = 100, swap_back = 150;
   auto one = [&](int f) { return f >= swap_at && f < swap_back ? q(f) : p(f); };
@@ -92,6 +92,11 @@ TEST(Exchanges, ASwapBackAtTheNextMeetingExchangesTheMiddle) {
   auto number_one = [&](int f) { return f >= swap_at && f < swap_back ? 8 : 7; };
   auto number_two = [&](int f) { return f >= swap_at && f < swap_back ? 7 : 8; };
   std::vector<ExchangeTrack> tracks = {Track(1, 1, 300, one, number_one), Track(2, 1, 300, two, number_two)};
+  // With only the nearest meeting (150) considered, no exchange of its tail gains.
+  ExchangeOptions nearest_only;
+  nearest_only.max_meetings = 1;
+  std::vector<ExchangeTrack> copy = tracks;
+  EXPECT_TRUE(FindExchanges(copy, nearest_only).empty());
   const std::vector<Exchange> made = FindExchanges(tracks, {});
   ASSERT_EQ(made.size(), 1u);
   EXPECT_EQ(made[0].from_frame, 100);
