@@ -594,6 +594,20 @@ std::map<int64_t, std::vector<tracking::NumberRead>> NumberObservations(const Fr
       for (double& v : track_reads[k].log_likelihood) v /= reads_in_window[id][k];
   return reads;
 }
+
+// Each observation as " frame:likeliest number(its margin over the next, nats)" (the trace).
+std::string ReadsText(const std::vector<tracking::NumberRead>& reads, const std::vector<int>& candidates) {
+  std::string text;
+  for (const tracking::NumberRead& read : reads) {
+    std::vector<size_t> order(candidates.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::partial_sort(order.begin(), order.begin() + std::min<size_t>(2, order.size()), order.end(),
+                      [&](size_t a, size_t b) { return read.log_likelihood[a] > read.log_likelihood[b]; });
+    const double margin = order.size() > 1 ? read.log_likelihood[order[0]] - read.log_likelihood[order[1]] : 0.0;
+    text += fmt::format(" {}:{}({:.1f})", read.first_frame, candidates[order[0]], margin);
+  }
+  return text;
+}
 }  // namespace
 
 SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const TrackLayer& tracks,
@@ -613,19 +627,8 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
     auto it = reads.find(id);
     if (it == reads.end()) continue;
     const std::vector<size_t> cut_reads = tracking::NumberChangeReads(it->second, options);
-    if (spdlog::should_log(spdlog::level::trace)) {  // each observation's likeliest number and its margin
-      std::string seen;
-      for (const tracking::NumberRead& read : it->second) {
-        std::vector<size_t> order(candidates.size());
-        std::iota(order.begin(), order.end(), size_t{0});
-        std::partial_sort(order.begin(), order.begin() + std::min<size_t>(2, order.size()), order.end(),
-                          [&](size_t a, size_t b) { return read.log_likelihood[a] > read.log_likelihood[b]; });
-        const double margin =
-            order.size() > 1 ? read.log_likelihood[order[0]] - read.log_likelihood[order[1]] : 0.0;
-        seen += fmt::format(" {}:{}({:.1f})", read.first_frame, candidates[order[0]], margin);
-      }
-      spdlog::trace("track {} number reads (frame:likeliest(margin nats)):{}", id, seen);
-    }
+    if (spdlog::should_log(spdlog::level::trace))
+      spdlog::trace("track {} number reads (frame:likeliest(margin nats)):{}", id, ReadsText(it->second, candidates));
     if (cut_reads.empty()) continue;
     if (nearest_other_m.empty()) nearest_other_m = NearestOtherRowM(frames, tracks);
     const std::vector<int> cut_frames = CutFramesAt(rows, frames, nearest_other_m, it->second, cut_reads);

@@ -311,6 +311,18 @@ void ExpectCutAtTheSwap(const SyntheticLayers& s, const TrackLayer& swapped, con
   for (const auto& [piece, people] : people_of_piece) EXPECT_EQ(people.size(), 1u) << "piece " << piece;
 }
 
+// Two whole-match tracks (frames 1-2000) whose most read numbers differ: the first such
+// track and the first after it of another number (-1 when there is none).
+std::pair<int64_t, int64_t> TwoWholeTracksOfDifferentNumbers(const SyntheticLayers& s,
+                                                             const std::map<int64_t, std::vector<int64_t>>& rows) {
+  const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
+  if (whole.empty()) return {-1, -1};
+  const int64_t p = whole[0];
+  for (size_t k = 1; k < whole.size(); ++k)
+    if (MostReadNumber(s.frames, rows.at(whole[k])) != MostReadNumber(s.frames, rows.at(p))) return {p, whole[k]};
+  return {p, -1};
+}
+
 // Two people's tracks swapped where they meet (as a tracker swaps people at a crossing):
 // both are cut exactly there, every piece is one person's, the new ids are fresh, and the
 // people's own tracks are never cut; the same for any block size.
@@ -323,11 +335,7 @@ TEST(MatchLevel, TracksAreSplitWhereTheirNumbersChange) {
 
   // Two tracks of people with different numbers, both seen over frames [1, 2000].
   const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
-  const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
-  ASSERT_GE(whole.size(), 2u);
-  int64_t p = whole[0], q = -1;
-  for (size_t k = 1; k < whole.size() && q < 0; ++k)
-    if (MostReadNumber(s.frames, rows.at(whole[k])) != MostReadNumber(s.frames, rows.at(p))) q = whole[k];
+  const auto [p, q] = TwoWholeTracksOfDifferentNumbers(s, rows);
   ASSERT_GE(q, 0);
   ASSERT_GE(MostReadNumber(s.frames, rows.at(p)), 0);
   // They meet and swap tracks at the start of a one-second window, then inside one (whose
@@ -371,11 +379,7 @@ TEST(MatchLevel, TracksThatExchangedPeopleWhereTheyMetAreGivenBack) {
   EXPECT_EQ(ExchangeTracksAtMeetings(s.frames, s.tracks, match, options).cuts, 0);
 
   const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
-  const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
-  ASSERT_GE(whole.size(), 2u);
-  int64_t p = whole[0], q = -1;
-  for (size_t k = 1; k < whole.size() && q < 0; ++k)
-    if (MostReadNumber(s.frames, rows.at(whole[k])) != MostReadNumber(s.frames, rows.at(p))) q = whole[k];
+  const auto [p, q] = TwoWholeTracksOfDifferentNumbers(s, rows);
   ASSERT_GE(q, 0);
   for (const int meet : {1001, 1013}) {
     SCOPED_TRACE(meet);
