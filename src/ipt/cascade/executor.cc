@@ -36,14 +36,6 @@ std::string CommandRecord(const std::vector<std::string>& argv) {
   return out;
 }
 
-std::string FileName(const std::string& step_id) {
-  std::string name = step_id;
-  for (char& c : name) {
-    if (c == ':' || c == '/') c = '_';
-  }
-  return name;
-}
-
 // Runs argv with stdout and stderr written to `log`; returns the exit code.
 // Throws ipt::Error when the log cannot be opened or the program cannot start.
 int RunProcess(const std::vector<std::string>& argv, const fs::path& log) {
@@ -107,7 +99,7 @@ StepOutcome RunStep(const Step& step, const CommandFn& command_of, const Executo
   Stopwatch watch;
   try {
     const std::vector<std::string> argv = command_of(step);
-    const fs::path marker = options.state_dir / (FileName(step.id) + ".done");
+    const fs::path marker = options.state_dir / (StepFileName(step.id) + ".done");
     const std::string record = StepRecord(step, argv, options, upstream_runs);
     std::string previous;
     std::error_code ec;
@@ -184,7 +176,7 @@ std::vector<StepOutcome> RunPlan(const Plan& plan, const CommandFn& command_of, 
   for (size_t i = 0; i < n; ++i) {
     index[plan.steps[i].id] = i;
     outcomes[i].id = plan.steps[i].id;
-    outcomes[i].log = options.state_dir / "logs" / (FileName(plan.steps[i].id) + ".log");
+    outcomes[i].log = options.state_dir / "logs" / (StepFileName(plan.steps[i].id) + ".log");
   }
   std::mutex mu;
   std::condition_variable cv;

@@ -286,4 +286,12 @@ void WriteScript(const Plan& plan, const ScriptOptions& options, const std::file
                                std::filesystem::perm_options::add);
 }
 
+std::string StepFileName(const std::string& step_id) {
+  std::string name = step_id;
+  for (char& c : name) {
+    if (c == ':' || c == '/') c = '_';
+  }
+  return name;
+}
+
 }  // namespace ipt::cascade

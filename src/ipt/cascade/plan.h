@@ -70,4 +70,7 @@ std::string EmitScript(const Plan& plan, const ScriptOptions& options);
 // is one of the script's inputs (the collection, the matches, the outputs, ipt).
 void WriteScript(const Plan& plan, const ScriptOptions& options, const std::filesystem::path& path);
 
+// A step's id as a file name (its marker, log and collection): ':' and '/' become '_'.
+std::string StepFileName(const std::string& step_id);
+
 }  // namespace ipt::cascade

@@ -9,14 +9,6 @@
 namespace ipt::cascade {
 namespace {
 
-std::string FileName(const std::string& id) {
-  std::string name = id;
-  for (char& c : name) {
-    if (c == ':' || c == '/') c = '_';
-  }
-  return name;
-}
-
 // `model` and every model upstream of it.
 void AddWithUpstream(const registry::ModelGraph& graph, const std::string& model, std::set<std::string>* out) {
   if (!out->insert(model).second) return;
@@ -83,7 +75,7 @@ std::filesystem::path StepRefFile(const std::filesystem::path& state_dir, const 
 }
 
 std::filesystem::path StepCollectionFile(const std::filesystem::path& state_dir, const std::string& id) {
-  return state_dir / "collections" / (FileName(id) + ".yaml");
+  return state_dir / "collections" / (StepFileName(id) + ".yaml");
 }
 
 std::filesystem::path FinalCollectionFile(const std::filesystem::path& state_dir) { return state_dir / "models.yaml"; }

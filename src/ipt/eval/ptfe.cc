@@ -245,10 +245,6 @@ void PtfeOptions::Check() const {
   IPT_CHECK(min_legible_frames >= 1, "min_legible_frames must be >= 1, got {}", min_legible_frames);
 }
 
-namespace {
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-}  // namespace
-
 void PtfeReport::Finalize() {
   precision = det_tp / std::max(1.0, static_cast<double>(det_tp + det_fp));
   recall = det_tp / std::max(1.0, static_cast<double>(det_tp + det_fn));

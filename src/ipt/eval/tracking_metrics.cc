@@ -14,7 +14,6 @@ namespace ipt::eval {
 namespace {
 
 constexpr double kEps = DBL_EPSILON;  // numpy.finfo('float').eps
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // CLEAR's matching score: a pair that continues last timestep's match gets this
 // bonus, so keeping a track always beats any gain in similarity (clear.py: 1000 *).
 constexpr double kClearContinuationBonus = 1000.0;

@@ -10,12 +10,16 @@
 #pragma once
 
 #include <array>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "ipt/eval/sequence.h"
 
 namespace ipt::eval {
+
+// A metric over nothing (no people, no frames), and an id not yet seen.
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // HOTA's localization thresholds (hota.py: np.arange(0.05, 0.99, 0.05)):
 // alpha_i = kAlphaStart + kAlphaStep * i for i = 0..kNumAlphas-1, i.e. 0.05 .. 0.95.

@@ -19,11 +19,8 @@ namespace {
 // Bounds that only refuse nonsense.
 constexpr double kMaxSpeedMps = 50.0;
 constexpr double kMaxSlackM = 100.0;
-constexpr double kMaxAppearanceWeightM = 1000.0;
 constexpr double kMaxEndSeconds = 60.0;
 constexpr double kMaxLinkCostM = 1e6;
-
-bool InRange(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
 
 // The unit mean of the embeddings of `rows`, or empty.
 std::vector<float> MeanEmbedding(const std::vector<float>& embeddings, int dim, const std::vector<size_t>& rows) {

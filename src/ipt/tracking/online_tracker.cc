@@ -14,18 +14,12 @@
 namespace ipt::tracking {
 namespace {
 
-// ceil(lost_seconds * fps) ignores this much excess from floating point (1.2 * 25
-// is 30.000000000000004).
-constexpr double kFrameRoundingTolerance = 1e-9;
 // Bounds that only refuse nonsense.
 constexpr double kMaxGateM = 1000.0;
-constexpr double kMaxAppearanceWeightM = 1000.0;
 constexpr double kMaxCosineDistance = 2.0;
 constexpr int kMaxConfirmHits = 1000;
 constexpr double kMaxHalfCertaintyCrops = 1e6;
 constexpr size_t kNumJerseyNumbers = 100;  // 0..99
-
-bool InUnitInterval(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
 
 }  // namespace
 
@@ -178,7 +172,7 @@ OnlineTracker::OnlineTracker(const OnlineTrackerOptions& options, double fps)
   options_.Check();
   IPT_CHECK(std::isfinite(fps) && fps > 0 && fps <= limits::kMaxFps,
             "fps must be in (0, {}], got {}", limits::kMaxFps, fps);
-  const double lost_frames = std::ceil(options_.lost_seconds * fps - kFrameRoundingTolerance);
+  const double lost_frames = std::ceil(options_.lost_seconds * fps - limits::kFrameRoundingTolerance);
   IPT_CHECK(lost_frames <= limits::kMaxFrames, "lost_seconds * fps = {} frames exceeds {}",
             lost_frames, limits::kMaxFrames);
   lost_frames_ = std::max(0, static_cast<int>(lost_frames));

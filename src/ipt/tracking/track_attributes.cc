@@ -17,8 +17,6 @@ namespace {
 
 // Lloyd iterations of the 2-means: it converges in a handful; this only bounds the loop.
 constexpr int kMaxKMeansIterations = 100;
-// ceil(seconds * fps) ignores this much excess from floating point.
-constexpr double kFrameRoundingTolerance = 1e-9;
 constexpr int kNumKits = 2;
 // Pairs grow with the square: 256 tracks start 32,640 runs of Lloyd's iterations.
 constexpr int kMaxKitInitTracks = 256;
@@ -29,8 +27,6 @@ constexpr double kProbabilitySumTolerance = 1e-5;
 constexpr double kMaxKitDistance = 2;
 // Bounds kit_outlier_factor only: far beyond any useful limit.
 constexpr double kMaxKitOutlierFactor = 100;
-
-bool InUnitInterval(double v) { return std::isfinite(v) && v >= 0 && v <= 1; }
 
 void CheckTrackProbabilities(int64_t track_id,
                              const std::optional<std::array<float, io::kNumCategories>>& tracker_category,
@@ -400,7 +396,7 @@ int SideWindowLastFrame(const io::MatchInfo& match, const TrackAttributesOptions
   IPT_CHECK(std::isfinite(match.fps) && match.fps > 0 && match.fps <= limits::kMaxFps,
             "match fps must be in (0, {}], got {}", limits::kMaxFps, match.fps);
   const double window_frames =
-      std::min<double>(std::ceil(options.side_window_seconds * match.fps - kFrameRoundingTolerance),
+      std::min<double>(std::ceil(options.side_window_seconds * match.fps - limits::kFrameRoundingTolerance),
                        limits::kMaxFrames);
   return static_cast<int>(window_frames);
 }
@@ -580,7 +576,7 @@ std::vector<TrackAttributes> ResolveSummarizedTrackAttributes(const std::vector<
   if (options.goalkeeper_overlap_seconds > 0) {
     const int min_overlap_frames =
         static_cast<int>(std::min<double>(std::ceil(options.goalkeeper_overlap_seconds * match.fps -
-                                                    kFrameRoundingTolerance),
+                                                    limits::kFrameRoundingTolerance),
                                           limits::kMaxFrames));
     for (io::Category side : {io::Category::kGoalkeeperA, io::Category::kGoalkeeperB}) {
       std::vector<int> keepers;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "ipt/tracking/embedding_distance.h"
 #include "ipt/tracking/velocity_fit.h"
 #include "ipt/util/check.h"
 
@@ -122,12 +123,6 @@ Summary Summarize(const ChunkDetections& d, const Tracklet& t, const TrackletGra
   s.has_start_velocity = FitVelocity(d, head, scale.fps, &s.start_velocity);
   s.has_end_velocity = FitVelocity(d, tail, scale.fps, &s.end_velocity);
   return s;
-}
-
-float CosineDistance(const std::vector<float>& a, const std::vector<float>& b) {
-  double dot = 0;
-  for (size_t k = 0; k < a.size(); ++k) dot += double(a[k]) * b[k];
-  return static_cast<float>(1 - dot);
 }
 
 float Clip(double v, double limit) { return static_cast<float>(std::clamp(v, -limit, limit)); }
@@ -316,7 +311,7 @@ LevelGraph BuildLevelGraph(const ChunkDetections& d, std::vector<Tracklet> nodes
         const double distance = (s[b].first_pos - s[a].last_pos).norm();
         if (distance > o.max_speed_mps * gap_s + o.position_slack_m) continue;
         const auto [forward, backward] = PredictedDistances(s[a], s[b], gap_s);
-        candidates.push_back({a, b, std::min(forward, backward) + o.appearance_weight_m * CosineDistance(s[a].embedding, s[b].embedding)});
+        candidates.push_back({a, b, std::min(forward, backward) + o.appearance_weight_m * static_cast<float>(CosineDistance(s[a].embedding, s[b].embedding))});
       }
     }
     begin = end;
@@ -363,7 +358,7 @@ LevelGraph BuildLevelGraph(const ChunkDetections& d, std::vector<Tracklet> nodes
         Clip(forward, kMaxFeatureDistanceM),
         Clip(backward, kMaxFeatureDistanceM),
         Clip(delta.norm() / gap_s, kMaxFeatureSpeedMps),
-        CosineDistance(a.embedding, b.embedding),
+        static_cast<float>(CosineDistance(a.embedding, b.embedding)),
         static_cast<float>(std::sqrt(kit)),
         static_cast<float>(role),
         static_cast<float>(jersey),

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -41,6 +42,10 @@ class InputError : public Error {
   std::string field_;
   std::string detail_;
 };
+
+// For options' Check(): v is finite and in [lo, hi]; in [0, 1].
+inline bool InRange(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
+inline bool InUnitInterval(double v) { return InRange(v, 0, 1); }
 
 namespace internal {
 [[noreturn]] void ThrowError(const char* file, int line, const std::string& message);

@@ -8,6 +8,10 @@
 
 namespace ipt::limits {
 
+// ceil(seconds * fps) ignores this much excess from floating point (1.2 * 25 is
+// 30.000000000000004): a duration in frames.
+constexpr double kFrameRoundingTolerance = 1e-9;
+
 // Frames of one match: 12 hours at 25 fps (a 90-minute match is 135,000).
 constexpr int kMaxFrames = 1'080'000;
 // Seconds of one rendered or evaluated match (kMaxFrames at 25 fps).
