@@ -1007,6 +1007,7 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     for (const eval::PipelineRow& r : rows) next_id = std::max(next_id, r.track_id + 1);
     const tracking::NameSpliceResult spliced = tracking::SpliceNames(rows, match, options.name_splices, &next_id);
     out.name_splices = spliced.splices;
+    out.name_splice_clashes_unnamed = spliced.clashes_unnamed;
     out.stage_seconds[kNameSpliceStage] = splice_watch.Seconds();
   }
   // Then track fragments joined where the names agree.

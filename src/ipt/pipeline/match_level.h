@@ -184,6 +184,7 @@ struct MatchLevelOutput {
   int64_t appearance_cuts_undone = 0;   // of those, undone after naming (not named apart)
   int64_t exchanges = 0;                // tracks that exchanged people at a meeting, undone
   int64_t name_splices = 0;             // players named on two tracks at once, spliced
+  int64_t name_splice_clashes_unnamed = 0;  // short tracks in a splice's way that lost the name
   int64_t fragment_links = 0;           // track fragments joined (after naming)
   int64_t handover_rows_dropped = 0;    // rows of hand-overs dropped before (tracking::HandoverRows)
   int identities = 0;                   // identities the resolver made

@@ -156,6 +156,7 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("name_splice_drift_max_speed_mps", o.name_splices.drift_max_speed_mps);
   visit("name_splice_max_passes", o.name_splices.max_passes);
   visit("name_splice_drift_window_seconds", o.name_splices.drift_window_seconds);
+  visit("name_splice_max_nested_clash_fraction", o.name_splices.max_nested_clash_fraction);
   visit("fragment_link_max_gap_seconds", o.fragment_links.max_gap_seconds);
   visit("fragment_link_max_speed_mps", o.fragment_links.max_speed_mps);
   visit("fragment_link_position_slack_m", o.fragment_links.position_slack_m);
@@ -233,6 +234,7 @@ nlohmann::json RunReport::ToJson() const {
   j["appearance_cuts_undone"] = appearance_cuts_undone;
   j["exchanges"] = exchanges;
   j["name_splices"] = name_splices;
+  j["name_splice_clashes_unnamed"] = name_splice_clashes_unnamed;
   j["fragment_links"] = fragment_links;
   j["handover_rows_dropped"] = handover_rows_dropped;
   nlohmann::json ms = nlohmann::json::object();
@@ -389,6 +391,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.appearance_cuts_undone = match_level.appearance_cuts_undone;
   report.exchanges = match_level.exchanges;
   report.name_splices = match_level.name_splices;
+  report.name_splice_clashes_unnamed = match_level.name_splice_clashes_unnamed;
   report.fragment_links = match_level.fragment_links;
   report.handover_rows_dropped = match_level.handover_rows_dropped;
   report.identities = match_level.identities;

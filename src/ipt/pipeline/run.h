@@ -84,6 +84,7 @@ struct RunReport {
   int64_t appearance_cuts_undone = 0;  // of those, undone after naming (not named apart)
   int64_t exchanges = 0;           // tracks that exchanged people where they met, undone (attributes.exchanges)
   int64_t name_splices = 0;        // players named on two tracks at once, spliced (attributes.name_splices)
+  int64_t name_splice_clashes_unnamed = 0;  // short tracks in a splice's way that lost the name
   int64_t fragment_links = 0;      // track fragments joined after naming (attributes.fragment_links)
   int64_t handover_rows_dropped = 0;  // rows of hand-overs dropped before joining (tracking::HandoverRows)
   int64_t filled_rows = 0;  // of rows, those filling gaps of tracks (attributes.smoothing)

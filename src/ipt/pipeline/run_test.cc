@@ -198,6 +198,7 @@ TEST(Run, EndToEndThenBothLayersFromTheCache) {
   EXPECT_EQ(run["dropped_non_person_tracks"], first.dropped_tracks);
   EXPECT_EQ(run["number_change_cuts"], first.number_change_cuts);
   EXPECT_EQ(run["name_splices"], first.name_splices);
+  EXPECT_EQ(run["name_splice_clashes_unnamed"], first.name_splice_clashes_unnamed);
   EXPECT_EQ(run["attributes"]["number_change_min_gain_nats"], tracking::NumberChangeOptions{}.min_gain_nats);
   EXPECT_EQ(run["kit_change_cuts"], first.kit_change_cuts);
   EXPECT_EQ(run["attributes"]["kit_change_min_gain_nats"], tracking::KitChangeOptions{}.min_gain_nats);

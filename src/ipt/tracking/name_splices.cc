@@ -28,6 +28,9 @@ void NameSpliceOptions::Check() const {
   IPT_CHECK(std::isfinite(drift_window_seconds) && drift_window_seconds >= 0 &&
                 drift_window_seconds <= limits::kMaxMatchSeconds,
             "drift_window_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds, drift_window_seconds);
+  IPT_CHECK(std::isfinite(max_nested_clash_fraction) && max_nested_clash_fraction >= 0 &&
+                max_nested_clash_fraction <= 1,
+            "max_nested_clash_fraction must be in [0, 1], got {}", max_nested_clash_fraction);
   IPT_CHECK(max_passes >= 1 && max_passes <= 100, "max_passes must be in [1, 100], got {}", max_passes);
   IPT_CHECK(std::isfinite(drift_slack_m) && drift_slack_m >= 0 && drift_slack_m <= kMaxSpliceJumpM,
             "drift_slack_m must be in [0, {}], got {}", kMaxSpliceJumpM, drift_slack_m);
@@ -181,14 +184,6 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
     }
     // The player's frames after the splices: A's up to a cut, B's from it. They must meet no
     // other row named after him. Both splices, else the one with the shorter jump, else the other.
-    auto clashes = [&](const std::vector<Splice>& set) {
-      const int from = first(set.front().a), to = last(set.back().b);
-      return std::any_of(named[player].begin(), named[player].end(), [&](int64_t other) {
-        for (const Splice& s : set)
-          if (other == s.a || other == s.b) return false;
-        return first(other) <= to && last(other) >= from;
-      });
-    };
     std::vector<std::vector<Splice>> choices;
     // x keeps a row between its two cuts (the first track ends before the last one starts).
     if (before && after && last(before->a) < first(after->b) &&
@@ -198,9 +193,43 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
     if (before && after && after->jump_m < before->jump_m) std::swap(before, after);
     for (const auto& single : {before, after})
       if (single) choices.push_back({*single});
+    // The tracks named after the player that a set of splices meets, other than its own.
+    auto clashing = [&](const std::vector<Splice>& set) {
+      const int from = first(set.front().a), to = last(set.back().b);
+      std::vector<int64_t> found;
+      for (int64_t other : named[player]) {
+        bool own = false;
+        for (const Splice& s : set) own = own || other == s.a || other == s.b;
+        if (!own && first(other) <= to && last(other) >= from) found.push_back(other);
+      }
+      return found;
+    };
+    // Clashing tracks inside x's span, each much shorter than x, lose the name: the player's
+    // path runs along x around them (validation 5211: a 125-row track on a hidden opponent,
+    // named after player 7, inside his 759-row track that read his number).
+    auto unnamed_in_the_way = [&](const std::vector<int64_t>& in_the_way) {
+      if (options.max_nested_clash_fraction <= 0 || in_the_way.empty()) return false;
+      const double x_rows = static_cast<double>(rows_of.at(x).size());
+      for (int64_t other : in_the_way)
+        if (first(other) <= first(x) || last(other) >= last(x) ||
+            static_cast<double>(rows_of.at(other).size()) > options.max_nested_clash_fraction * x_rows)
+          return false;
+      for (int64_t other : in_the_way) {
+        for (size_t i : rows_of.at(other)) {
+          rows[i].player_id.reset();
+          rows[i].jersey.reset();
+        }
+        named[player].erase(other);
+        ++result.clashes_unnamed;
+        spdlog::debug("player {}: track {} ({} rows, frames {}-{}) unnamed: inside track {}, spliced to his path",
+                      player, other, rows_of.at(other).size(), first(other), last(other), x);
+      }
+      return true;
+    };
     std::vector<Splice> chosen;
     for (const auto& set : choices) {
-      if (!clashes(set)) {
+      const std::vector<int64_t> in_the_way = clashing(set);
+      if (in_the_way.empty() || unnamed_in_the_way(in_the_way)) {
         chosen = set;
         break;
       }
@@ -265,6 +294,7 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
     const NameSpliceResult made = SplicePass(rows, match, options, only, next_track_id, &refused_now);
     result.splices += made.splices;
     result.tails_cut += made.tails_cut;
+    result.clashes_unnamed += made.clashes_unnamed;
     refused = std::move(refused_now);
     only = &refused;
     if (made.splices == 0 || refused.empty()) break;

@@ -16,7 +16,9 @@
 // A ends (B's head is someone else). The one with the shorter jump wins, when that jump is at
 // most max_jump_m; both then carry P's name and number, and the piece cut off (A's tail or
 // B's head) takes a new track id, no name and no number. A splice is made only when A and B
-// together overlap no other track named P. A track that overlaps two of P's tracks, one that
+// together overlap no other track named P, or each such track lies inside the candidate's
+// span and is short beside it (max_nested_clash_fraction; session 30): P's path runs along
+// the candidate around it, so it loses P's name and number. A track that overlaps two of P's tracks, one that
 // starts before it and one that starts after it, is spliced to both at once when those two do
 // not overlap and it keeps a row between them (session 27: it bridges them; one splice alone
 // always met the other track). The tracks that may be P's are taken in order of their first
@@ -80,6 +82,11 @@ struct NameSpliceOptions {
   // Passes over the tracks: a splice refused because another of the player's tracks
   // overlapped is retried in the next pass, after that track's own splices (>= 1; 1: once).
   int max_passes = 4;
+  // A splice met by other tracks named after the player, each inside the candidate's span
+  // (starting after its first row, ending before its last) and holding at most this
+  // fraction of its rows: they lose the name and number, and the splice is made (session
+  // 30; validation 5211); 0 = such a splice is refused.
+  double max_nested_clash_fraction = 0.5;
   bool enabled() const { return max_overlap_seconds > 0; }
   void Check() const;  // throws ipt::Error naming the field
 };
@@ -87,6 +94,7 @@ struct NameSpliceOptions {
 struct NameSpliceResult {
   int64_t splices = 0;
   int64_t tails_cut = 0;  // of which (i): A's tail cut off; the rest (ii), B's head
+  int64_t clashes_unnamed = 0;  // tracks in a splice's way that lost the player's name
 };
 
 // `rows` (one match's rows, any order; a track id at most once per frame) are changed in

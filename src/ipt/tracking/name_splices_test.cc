@@ -326,19 +326,31 @@ TEST(NameSplices, ATrackBetweenTwoOfThePlayersIsSplicedToBoth) {
       EXPECT_DOUBLE_EQ(row.z_m, 18.0);
     }
   }
-  // With a third track named after him across the middle, nothing is spliced.
+  // With a third track named after him across the middle, nothing is spliced when such a
+  // clash refuses a splice; by default the short one (11 of the middle's 121 rows) loses
+  // the name and both splices are made.
   std::vector<eval::PipelineRow> crowded;
   AddTrack(&crowded, 1, 1, 100, [](int f) { return f < 80 ? Player(f) : Other(f); }, 7, 1);
   AddTrack(&crowded, 2, 80, 200, [](int f) { return f <= 180 ? Player(f) : Other(f); }, 7, std::nullopt);
   AddTrack(&crowded, 3, 181, 300, Player, 7, 1);
   AddTrack(&crowded, 4, 130, 140, Other, 7, 1);
   const std::vector<eval::PipelineRow> before = crowded;
+  NameSpliceOptions refuse;
+  refuse.max_nested_clash_fraction = 0;
   next = 5;
-  EXPECT_EQ(SpliceNames(crowded, Match(), {}, &next).splices, 0);
+  EXPECT_EQ(SpliceNames(crowded, Match(), refuse, &next).splices, 0);
   for (size_t i = 0; i < crowded.size(); ++i) {
     EXPECT_EQ(crowded[i].track_id, before[i].track_id);
     EXPECT_EQ(crowded[i].player_id, before[i].player_id);
   }
+  next = 5;
+  const NameSpliceResult c = SpliceNames(crowded, Match(), {}, &next);
+  EXPECT_EQ(c.splices, 2);
+  EXPECT_EQ(c.clashes_unnamed, 1);
+  auto around = ByTrack(crowded);
+  for (const auto& row : around[2]) EXPECT_EQ(row.player_id, 1);
+  ASSERT_EQ(around[4].size(), 11u);
+  for (const auto& row : around[4]) EXPECT_FALSE(row.player_id);
 }
 
 TEST(NameSplices, NothingIsSplicedWithoutContinuityOrAgainstTheRoster) {
@@ -393,8 +405,9 @@ TEST(NameSplices, NothingIsSplicedWithoutContinuityOrAgainstTheRoster) {
   rows = base;
   AddTrack(&rows, 2, 60, 100, [](int f) { return f < 80 ? Other(f) : Player(f); }, 7, std::nullopt);
   EXPECT_EQ(run(rows).first, 0);
-  // Another track named after the player meets B's part, or A's.
-  for (const auto& [first, last] : {std::make_pair(150, 160), std::make_pair(10, 20)}) {
+  // Another track named after the player meets A's part; or B's, when it is not inside B
+  // (B is 80-200), or not short beside it (the nested-clash rule, its own test).
+  for (const auto& [first, last] : {std::make_pair(10, 20), std::make_pair(150, 200), std::make_pair(85, 155)}) {
     rows = base;
     AddTrack(&rows, 2, 80, 200, Player, 7, std::nullopt);
     AddTrack(&rows, 3, first, last, Other, 7, 1);
@@ -411,6 +424,46 @@ TEST(NameSplices, NothingIsSplicedWithoutContinuityOrAgainstTheRoster) {
   for (size_t i = 0; i < rows.size(); ++i) {
     EXPECT_EQ(unchanged[i].track_id, rows[i].track_id);
     EXPECT_EQ(unchanged[i].player_id, rows[i].player_id);
+  }
+}
+
+TEST(NameSplices, AShortTrackNamedAfterThePlayerInsideTheCandidateLosesTheName) {
+  // Track 1, named player 1, to frame 100; track 2 reads his 7 from frame 80 to 200; track 3,
+  // on someone else, was named player 1 over frames 150-160, inside track 2.
+  std::vector<eval::PipelineRow> rows;
+  AddTrack(&rows, 1, 1, 100, [](int f) { return f < 80 ? Player(f) : Other(f); }, 7, 1);
+  AddTrack(&rows, 2, 80, 200, Player, 7, std::nullopt);
+  AddTrack(&rows, 3, 150, 160, Other, 7, 1);
+  const std::vector<eval::PipelineRow> before = rows;
+  int64_t next = 4;
+  NameSpliceResult r = SpliceNames(rows, Match(), {}, &next);
+  EXPECT_EQ(r.splices, 1);
+  EXPECT_EQ(r.clashes_unnamed, 1);
+  auto tracks = ByTrack(rows);
+  for (const auto& row : tracks[2]) EXPECT_EQ(row.player_id, 1);
+  EXPECT_EQ(tracks[1].back().frame, 79);
+  ASSERT_EQ(tracks[3].size(), 11u);
+  for (const auto& row : tracks[3]) {
+    EXPECT_FALSE(row.player_id);
+    EXPECT_FALSE(row.jersey);
+  }
+  // Track 3 holds 11 of track 2's 121 rows (0.091): at a limit of 0.1 it loses the name, at
+  // 0.09 (or with the rule off) the splice is refused and nothing changes.
+  for (double fraction : {0.1, 0.09, 0.0}) {
+    rows = before;
+    NameSpliceOptions o;
+    o.max_nested_clash_fraction = fraction;
+    next = 4;
+    r = SpliceNames(rows, Match(), o, &next);
+    const bool made = fraction == 0.1;
+    EXPECT_EQ(r.splices, made ? 1 : 0) << fraction;
+    EXPECT_EQ(r.clashes_unnamed, made ? 1 : 0) << fraction;
+    if (!made)
+      for (size_t i = 0; i < rows.size(); ++i) {
+        EXPECT_EQ(rows[i].track_id, before[i].track_id);
+        EXPECT_EQ(rows[i].player_id, before[i].player_id);
+        EXPECT_EQ(rows[i].jersey, before[i].jersey);
+      }
   }
 }
 
@@ -486,6 +539,11 @@ TEST(NameSplices, BadOptionsAndRows) {
   o = {};
   o.max_passes = 0;
   EXPECT_THROW(SpliceNames(rows, Match(), o, &next), Error);
+  for (double fraction : {-0.1, 1.5, std::nan("")}) {
+    o = {};
+    o.max_nested_clash_fraction = fraction;
+    EXPECT_THROW(SpliceNames(rows, Match(), o, &next), Error) << fraction;
+  }
   AddTrack(&rows, 1, 1, 2, Player, 7, 1);
   AddTrack(&rows, 1, 2, 3, Player, 7, 1);  // track 1 twice in frame 2
   EXPECT_THROW(SpliceNames(rows, Match(), {}, &next), Error);
