@@ -104,8 +104,10 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
     int tail_from = 0;       // (i), (iii): the first frame of A's tail cut off
     double jump_m = 0;
   };
+  std::set<int64_t> lost_name;  // tracks in a splice's way, unnamed in this pass: no longer candidates
   for (const Candidate& c : candidates) {
     const int64_t x = c.track;
+    if (lost_name.count(x)) continue;
     const int player = c.entry->player_id;
     // The best splice of x with a track named after the player that it overlaps, on each side:
     // one that starts before x (x is B) and one that starts after it (x is A). Both are made
@@ -220,6 +222,7 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
           rows[i].jersey.reset();
         }
         named[player].erase(other);
+        lost_name.insert(other);
         ++result.clashes_unnamed;
         spdlog::debug("player {}: track {} ({} rows, frames {}-{}) unnamed: inside track {}, spliced to his path",
                       player, other, rows_of.at(other).size(), first(other), last(other), x);
