@@ -12,3 +12,6 @@ set(IPT_SANITIZE ON CACHE BOOL "")
 set(IPT_FUZZ ON CACHE BOOL "")
 set(IPT_BUILD_TESTS ON CACHE BOOL "")
 set(IPT_BUILD_BENCH OFF CACHE BOOL "")
+# One file per translation unit here: the Release build (build/) is a unity build, so this
+# one keeps every torch-free file compiling on its own includes (docs/performance.md).
+set(IPT_UNITY_BUILD OFF CACHE BOOL "")

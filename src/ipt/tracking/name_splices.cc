@@ -207,15 +207,21 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
       return found;
     };
     // Clashing tracks inside x's span, each much shorter than x, lose the name: the player's
-    // path runs along x around them (validation 5211: a 125-row track on a hidden opponent,
-    // named after player 7, inside his 759-row track that read his number).
-    auto unnamed_in_the_way = [&](const std::vector<int64_t>& in_the_way) {
+    // path runs along x, or the track x is spliced to, around them (validation 5211: a
+    // 125-row track on a hidden opponent, named after player 7, inside his 759-row track that
+    // read his number). Not one that meets the frames between a tail cut off and the next
+    // track's start ((iii), (iv)): there the player is on no track of the path, maybe on it.
+    auto unnamed_in_the_way = [&](const std::vector<int64_t>& in_the_way, const std::vector<Splice>& set) {
       if (options.max_nested_clash_fraction <= 0 || in_the_way.empty()) return false;
       const double x_rows = static_cast<double>(rows_of.at(x).size());
-      for (int64_t other : in_the_way)
+      for (int64_t other : in_the_way) {
         if (first(other) <= first(x) || last(other) >= last(x) ||
             static_cast<double>(rows_of.at(other).size()) > options.max_nested_clash_fraction * x_rows)
           return false;
+        for (const Splice& s : set)
+          if (s.cuts_tail && s.tail_from < first(s.b) && first(other) < first(s.b) && last(other) >= s.tail_from)
+            return false;  // meets the path's gap
+      }
       for (int64_t other : in_the_way) {
         for (size_t i : rows_of.at(other)) {
           rows[i].player_id.reset();
@@ -232,7 +238,7 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
     std::vector<Splice> chosen;
     for (const auto& set : choices) {
       const std::vector<int64_t> in_the_way = clashing(set);
-      if (in_the_way.empty() || unnamed_in_the_way(in_the_way)) {
+      if (in_the_way.empty() || unnamed_in_the_way(in_the_way, set)) {
         chosen = set;
         break;
       }

@@ -17,8 +17,9 @@
 // most max_jump_m; both then carry P's name and number, and the piece cut off (A's tail or
 // B's head) takes a new track id, no name and no number. A splice is made only when A and B
 // together overlap no other track named P, or each such track lies inside the candidate's
-// span and is short beside it (max_nested_clash_fraction; session 30): P's path runs along
-// the candidate around it, so it loses P's name and number. A track that overlaps two of P's tracks, one that
+// span, is short beside it (max_nested_clash_fraction; session 30) and does not meet the
+// frames between a tail cut off and B's start ((iii), (iv)): P's path runs along the
+// candidate, or its partner, around it, so it loses P's name and number. A track that overlaps two of P's tracks, one that
 // starts before it and one that starts after it, is spliced to both at once when those two do
 // not overlap and it keeps a row between them (session 27: it bridges them; one splice alone
 // always met the other track). The tracks that may be P's are taken in order of their first
@@ -83,9 +84,9 @@ struct NameSpliceOptions {
   // overlapped is retried in the next pass, after that track's own splices (>= 1; 1: once).
   int max_passes = 4;
   // A splice met by other tracks named after the player, each inside the candidate's span
-  // (starting after its first row, ending before its last) and holding at most this
-  // fraction of its rows: they lose the name and number, and the splice is made (session
-  // 30; validation 5211); 0 = such a splice is refused.
+  // (starting after its first row, ending before its last), holding at most this fraction
+  // of its rows and away from the path's gap (above): they lose the name and number, and
+  // the splice is made (session 30; validation 5211); 0 = such a splice is refused.
   double max_nested_clash_fraction = 0.5;
   bool enabled() const { return max_overlap_seconds > 0; }
   void Check() const;  // throws ipt::Error naming the field

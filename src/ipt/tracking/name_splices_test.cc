@@ -467,6 +467,38 @@ TEST(NameSplices, AShortTrackNamedAfterThePlayerInsideTheCandidateLosesTheName) 
   }
 }
 
+TEST(NameSplices, ATrackNamedAfterThePlayerInThePathsGapKeepsTheName) {
+  // Track 1 reads his 7 and follows player 1 to frame 139, then drifts onto the other person
+  // to frame 200; track 2, named player 1, follows him from frame 150. Splice (iv) keeps
+  // track 1's frames 1-139 as his and cuts the rest: over frames 140-149 he is on neither.
+  // Track 3, named after him, lies in track 1's frames: inside the part kept (60-70) or
+  // beside track 2 (160-170) it loses the name; in the gap (142-147), where it may be him,
+  // it keeps it and the splice is refused.
+  for (const int first : {60, 160, 142}) {
+    std::vector<eval::PipelineRow> rows;
+    AddTrack(&rows, 1, 1, 200, [](int f) { return f < 140 ? Player(f) : Other(f); }, 7, std::nullopt);
+    AddTrack(&rows, 2, 150, 300, Player, 7, 1);
+    AddTrack(&rows, 3, first, first == 142 ? 147 : first + 10, Other, 7, 1);
+    const std::vector<eval::PipelineRow> before = rows;
+    int64_t next = 4;
+    const NameSpliceResult r = SpliceNames(rows, Match(), {}, &next);
+    const bool unnamed = first != 142;
+    EXPECT_EQ(r.splices, unnamed ? 1 : 0) << first;
+    EXPECT_EQ(r.clashes_unnamed, unnamed ? 1 : 0) << first;
+    auto tracks = ByTrack(rows);
+    for (const auto& row : tracks[3]) EXPECT_EQ(row.player_id.has_value(), !unnamed) << first;
+    if (unnamed) {
+      EXPECT_EQ(tracks[1].back().frame, 139);
+      for (const auto& row : tracks[1]) EXPECT_EQ(row.player_id, 1);
+    } else {
+      for (size_t i = 0; i < rows.size(); ++i) {
+        EXPECT_EQ(rows[i].track_id, before[i].track_id);
+        EXPECT_EQ(rows[i].player_id, before[i].player_id);
+      }
+    }
+  }
+}
+
 // Random tracks of a few players, named, numbered or neither: splicing keeps every row's
 // frame and position, keeps a track id to one row per frame, never adds a frame where a
 // player is named twice, and names a row only after the player its number or name gave.
