@@ -25,12 +25,10 @@ void NameSpliceOptions::Check() const {
             "max_gap_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds, max_gap_seconds);
   IPT_CHECK(std::isfinite(drift_max_speed_mps) && drift_max_speed_mps >= 0 && drift_max_speed_mps <= 100,
             "drift_max_speed_mps must be in [0, 100], got {}", drift_max_speed_mps);
-  IPT_CHECK(std::isfinite(drift_window_seconds) && drift_window_seconds >= 0 &&
-                drift_window_seconds <= limits::kMaxMatchSeconds,
-            "drift_window_seconds must be in [0, {}], got {}", limits::kMaxMatchSeconds, drift_window_seconds);
-  IPT_CHECK(std::isfinite(max_nested_clash_fraction) && max_nested_clash_fraction >= 0 &&
-                max_nested_clash_fraction <= 1,
-            "max_nested_clash_fraction must be in [0, 1], got {}", max_nested_clash_fraction);
+  IPT_CHECK(InRange(drift_window_seconds, 0, limits::kMaxMatchSeconds), "drift_window_seconds must be in [0, {}], got {}",
+            limits::kMaxMatchSeconds, drift_window_seconds);
+  IPT_CHECK(InUnitInterval(max_nested_clash_fraction), "max_nested_clash_fraction must be in [0, 1], got {}",
+            max_nested_clash_fraction);
   IPT_CHECK(max_passes >= 1 && max_passes <= 100, "max_passes must be in [1, 100], got {}", max_passes);
   IPT_CHECK(std::isfinite(drift_slack_m) && drift_slack_m >= 0 && drift_slack_m <= kMaxSpliceJumpM,
             "drift_slack_m must be in [0, {}], got {}", kMaxSpliceJumpM, drift_slack_m);
@@ -100,8 +98,8 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
   const int drift_window_frames = static_cast<int>(std::floor(options.drift_window_seconds * match.fps));
   struct Splice {
     int64_t a = 0, b = 0;    // A starts first, B ends last
-    bool cuts_tail = false;  // (i), (iii): A's tail is cut off; else (ii), B's head
-    int tail_from = 0;       // (i), (iii): the first frame of A's tail cut off
+    bool cuts_tail = false;  // (i), (iii), (iv): A's tail is cut off; else (ii), B's head
+    int tail_from = 0;       // (i), (iii), (iv): the first frame of A's tail cut off
     double jump_m = 0;
   };
   std::set<int64_t> lost_name;  // tracks in a splice's way, unnamed in this pass: no longer candidates
@@ -211,8 +209,8 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
     // 125-row track on a hidden opponent, named after player 7, inside his 759-row track that
     // read his number). Not one that meets the frames between a tail cut off and the next
     // track's start ((iii), (iv)): there the player is on no track of the path, maybe on it.
-    auto unnamed_in_the_way = [&](const std::vector<int64_t>& in_the_way, const std::vector<Splice>& set) {
-      if (options.max_nested_clash_fraction <= 0 || in_the_way.empty()) return false;
+    auto may_unname = [&](const std::vector<int64_t>& in_the_way, const std::vector<Splice>& set) {
+      if (options.max_nested_clash_fraction <= 0) return false;
       const double x_rows = static_cast<double>(rows_of.at(x).size());
       for (int64_t other : in_the_way) {
         if (first(other) <= first(x) || last(other) >= last(x) ||
@@ -222,23 +220,23 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
           if (s.cuts_tail && s.tail_from < first(s.b) && first(other) < first(s.b) && last(other) >= s.tail_from)
             return false;  // meets the path's gap
       }
-      for (int64_t other : in_the_way) {
-        for (size_t i : rows_of.at(other)) {
-          rows[i].player_id.reset();
-          rows[i].jersey.reset();
-        }
-        named[player].erase(other);
-        lost_name.insert(other);
-        ++result.clashes_unnamed;
-        spdlog::debug("player {}: track {} ({} rows, frames {}-{}) unnamed: inside track {}, spliced to his path",
-                      player, other, rows_of.at(other).size(), first(other), last(other), x);
-      }
       return true;
     };
     std::vector<Splice> chosen;
     for (const auto& set : choices) {
       const std::vector<int64_t> in_the_way = clashing(set);
-      if (in_the_way.empty() || unnamed_in_the_way(in_the_way, set)) {
+      if (in_the_way.empty() || may_unname(in_the_way, set)) {
+        for (int64_t other : in_the_way) {
+          for (size_t i : rows_of.at(other)) {
+            rows[i].player_id.reset();
+            rows[i].jersey.reset();
+          }
+          named[player].erase(other);
+          lost_name.insert(other);
+          ++result.clashes_unnamed;
+          spdlog::debug("player {}: track {} ({} rows, frames {}-{}) unnamed: inside track {}, spliced to his path",
+                        player, other, rows_of.at(other).size(), first(other), last(other), x);
+        }
         chosen = set;
         break;
       }
