@@ -104,8 +104,9 @@ void AddModelsCommand(CLI::App& app) {
       "derive", "A new package from a stored one with some of its recorded options changed, without training:\n"
                 "the same weights and provenance, a new ref (printed). Each PATH names an option of the\n"
                 "package's architecture (see `ipt models show`), e.g. resolving.max_handover_seconds; the value\n"
-                "keeps its type. An identity resolver option the package predates (its model reads it at\n"
-                "its default) may be added, e.g. resolving.evict_by_name. The package is loaded as `ipt run`\n"
+                "keeps its type. An option the package predates (its model reads it at its default) may be\n"
+                "added: the identity resolver's resolving.* (e.g. resolving.evict_by_name) and the JN\n"
+                "classifier's network.spread_selection and network.spread_min_legible_probability. The package is loaded as `ipt run`\n"
                 "would before it enters the store. Then\n"
                 "`ipt models promote` puts it in a collection.");
   derive->add_option("REF", dargs->base, "ref or unique prefix (>= 4 characters) of the package to start from")->required();

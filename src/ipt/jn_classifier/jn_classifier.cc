@@ -36,7 +36,17 @@ const auto kVisitNetConfig = [](auto& c, auto&& visit) {
   visit("", "feedforward_dim", c.feedforward_dim);
   visit("", "dropout", c.dropout);
   visit("", "max_detections", c.max_detections);
+  visit("", "spread_selection", c.spread_selection);
+  visit("", "spread_min_legible_probability", c.spread_min_legible_probability);
 };
+
+// splitmix64's finalizer: a fixed, well-mixed map of a row position to 64 bits.
+uint64_t MixBits(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
 
 // log-softmax of n logits into out, clipped below at kMinLogProbability.
 void LogSoftmax(const float* logits, int n, float* out) {
@@ -56,6 +66,8 @@ void JnNetConfig::Check() const {
   IPT_CHECK(feedforward_dim >= 1 && feedforward_dim <= 8192, "jn network: feedforward_dim must be in [1, 8192]");
   IPT_CHECK(dropout >= 0 && dropout < 1, "jn network: dropout must be in [0, 1)");
   IPT_CHECK(max_detections >= 1 && max_detections <= 4096, "jn network: max_detections must be in [1, 4096]");
+  IPT_CHECK(InUnitInterval(spread_min_legible_probability),
+            "jn network: spread_min_legible_probability must be in [0, 1], got {}", spread_min_legible_probability);
 }
 
 nlohmann::json JnNetConfig::ToJson() const { return io::OptionsToJson(*this, kVisitNetConfig); }
@@ -63,7 +75,12 @@ nlohmann::json JnNetConfig::ToJson() const { return io::OptionsToJson(*this, kVi
 JnNetConfig JnNetConfig::FromJson(const nlohmann::json& json, const std::string& source) {
   JnNetConfig c;
   const std::string prefix = "architecture.network";
-  io::OptionsFromJson(json, source, prefix, c, kVisitNetConfig);
+  // Packages before session 31 read their most legible detections, and were trained so.
+  JnNetConfig before_spread;
+  before_spread.spread_selection = false;
+  io::OptionsFromJson(io::WithAddedOptions(json, before_spread.ToJson(),
+                                           {"spread_selection", "spread_min_legible_probability"}),
+                      source, prefix, c, kVisitNetConfig);
   try {
     c.Check();
   } catch (const Error& e) {
@@ -160,24 +177,41 @@ void JnTrack::Check() const {
   }
 }
 
-DetectionSelector::DetectionSelector(int max_detections) : max_(max_detections) {
-  IPT_CHECK(max_detections >= 1, "max_detections must be >= 1");
+DetectionSelector::DetectionSelector(const DetectionSelection& selection) : selection_(selection) {
+  IPT_CHECK(selection.max_detections >= 1, "max_detections must be >= 1");
+  IPT_CHECK(InUnitInterval(selection.spread_min_legible_probability),
+            "spread_min_legible_probability must be in [0, 1]");
+}
+
+DetectionSelector::Rank DetectionSelector::RankOf(float legible, int64_t position) const {
+  if (selection_.spread && legible >= selection_.spread_min_legible_probability) {
+    constexpr double kTwoToThe53 = 9007199254740992.0;  // a double's mantissa: uniform in [0, 1)
+    return {true, static_cast<double>(MixBits(static_cast<uint64_t>(position)) >> 11) / kTwoToThe53};
+  }
+  return {false, legible};
+}
+
+bool DetectionSelector::Below(const Rank& a, int64_t position_a, const Rank& b, int64_t position_b) {
+  if (a.sampled != b.sampled) return b.sampled;
+  if (a.score != b.score) return a.score < b.score;
+  return position_a > position_b;  // of equals, the later ranks below
 }
 
 int DetectionSelector::Offer(float legible) {
   IPT_CHECK(std::isfinite(legible), "P(legible) {} is not finite", legible);
   const int64_t position = offered_++;
-  if (static_cast<int>(legible_.size()) < max_) {
-    legible_.push_back(legible);
+  const Rank rank = RankOf(legible, position);
+  if (static_cast<int>(rank_.size()) < selection_.max_detections) {
+    rank_.push_back(rank);
     position_.push_back(position);
-    return static_cast<int>(legible_.size()) - 1;
+    return static_cast<int>(rank_.size()) - 1;
   }
-  int worst = 0;  // the lowest P(legible); of equals, the latest
-  for (int i = 1; i < max_; ++i) {
-    if (legible_[i] < legible_[worst] || (legible_[i] == legible_[worst] && position_[i] > position_[worst])) worst = i;
+  int worst = 0;
+  for (int i = 1; i < selection_.max_detections; ++i) {
+    if (Below(rank_[i], position_[i], rank_[worst], position_[worst])) worst = i;
   }
-  if (!(legible > legible_[worst])) return -1;  // an equal one came earlier: it stays
-  legible_[worst] = legible;
+  if (!Below(rank_[worst], position_[worst], rank, position)) return -1;
+  rank_[worst] = rank;
   position_[worst] = position;
   return worst;
 }
@@ -189,20 +223,20 @@ std::vector<std::pair<int64_t, int>> DetectionSelector::Kept() const {
   return kept;
 }
 
-std::vector<int> SelectDetections(const JnTrack& track, int max_detections) {
-  DetectionSelector selector(max_detections);
+std::vector<int> SelectDetections(const JnTrack& track, const DetectionSelection& selection) {
+  DetectionSelector selector(selection);
   for (float legible : track.legible) selector.Offer(legible);
   std::vector<int> rows;
   for (const auto& [position, slot] : selector.Kept()) rows.push_back(static_cast<int>(position));
   return rows;
 }
 
-JnVote VoteOfTrack(const JnTrack& track, int max_detections, const JnVoteOptions& vote) {
+JnVote VoteOfTrack(const JnTrack& track, const DetectionSelection& selection, const JnVoteOptions& vote) {
   // Each detection read as the vote of track_attributes.h reads one: P(presence) and the
   // top candidates of the crop's number distribution.
   static_assert(crop_encoder::kNumPresence == tracking::kNumJerseyPresences);
   std::vector<tracking::DetectionEvidence> detections;
-  for (int r : SelectDetections(track, max_detections)) {
+  for (int r : SelectDetections(track, selection)) {
     tracking::DetectionEvidence e;
     const float* x = &track.inputs[size_t(r) * kJnInputWidth];
     for (int k = 0; k < crop_encoder::kNumPresence; ++k) e.jersey_presence[k] = std::exp(x[k]);
@@ -306,7 +340,7 @@ std::vector<JnProbabilities> JnClassifier::Classify(const std::vector<JnTrack>& 
     const size_t end = std::min(with_detections.size(), begin + options_.batch_tracks);
     std::vector<const JnTrack*> batch;
     for (size_t i = begin; i < end; ++i) batch.push_back(&tracks[with_detections[i]]);
-    const torch::Tensor p = torch::softmax(net_->net->forward(MakeBatch(batch, config().max_detections)), 1).contiguous();
+    const torch::Tensor p = torch::softmax(net_->net->forward(MakeBatch(batch, config().Selection())), 1).contiguous();
     if (!torch::isfinite(p).all().item<bool>()) {
       throw InputError(weights_.string(), 0, "", "the JN classifier gives non-finite probabilities (corrupt weights?)");
     }
@@ -315,7 +349,7 @@ std::vector<JnProbabilities> JnClassifier::Classify(const std::vector<JnTrack>& 
       JnProbabilities& o = out[with_detections[i]];
       std::copy_n(data + (i - begin) * kNumJnClasses, kNumJnClasses, o.begin());
       if (!vote_) continue;
-      const JnVote v = VoteOfTrack(*batch[i - begin], config().max_detections, *vote_);
+      const JnVote v = VoteOfTrack(*batch[i - begin], config().Selection(), *vote_);
       if (v.winner) o = DeferToVote(o, v.votes, vote_->share_weight);
     }
   }

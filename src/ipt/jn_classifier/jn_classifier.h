@@ -53,6 +53,20 @@ constexpr int kNumJnClasses = io::kNumJerseys + 1;
 // Log-probabilities are clipped here: a reader's certainty below 1e-6 is noise.
 constexpr float kMinLogProbability = -13.8f;
 
+// Which of a track's detections the classifier reads (SelectDetections).
+struct DetectionSelection {
+  int max_detections = 32;  // >= 1
+  // false: the max_detections most legible by P(legible) (ties: the earlier row).
+  // true: of the detections at least spread_min_legible_probability likely legible, a
+  // uniform sample over the whole track (those whose row positions hash lowest: a bottom-k
+  // sample, made while the rows stream past), then the most legible of the rest. Why: P(legible)
+  // saturates near 1 on a clear view, so "the most legible" read a long track's first
+  // legible seconds only, and a track whose first seconds were on someone else took his
+  // number (docs/models.md, "Session 31").
+  bool spread = false;
+  double spread_min_legible_probability = 0.7;  // in [0, 1]
+};
+
 // The network's sizes, recorded in the package.
 struct JnNetConfig {
   int model_dim = 64;        // transformer width
@@ -60,7 +74,12 @@ struct JnNetConfig {
   int layers = 2;            // encoder layers
   int feedforward_dim = 128; // encoder MLP width
   double dropout = 0.1;      // in training only
-  int max_detections = 32;   // the most legible detections of a track read
+  int max_detections = 32;   // the detections of a track read (DetectionSelection)
+  // DetectionSelection's spread and its threshold. A package written before session 31
+  // lacks both and reads as spread_selection false (what it was trained and measured with).
+  bool spread_selection = true;
+  double spread_min_legible_probability = 0.7;
+  DetectionSelection Selection() const { return {max_detections, spread_selection, spread_min_legible_probability}; }
   void Check() const;
   nlohmann::json ToJson() const;
   // Every key required, no other; InputError naming `source` and the field.
@@ -117,17 +136,16 @@ struct JnTrack {
   void Check() const;  // sizes agree, values finite
 };
 
-// The rows of `track` the classifier reads: the `max_detections` with the highest
-// P(legible) (ties: the earlier row), in row order. All rows when there are fewer.
-// (DetectionSelector fed every row.)
-std::vector<int> SelectDetections(const JnTrack& track, int max_detections);
+// The rows of `track` the classifier reads (DetectionSelection), in row order. All rows
+// when there are no more than max_detections. (DetectionSelector fed every row.)
+std::vector<int> SelectDetections(const JnTrack& track, const DetectionSelection& selection);
 
 // The same selection made while a track's detections arrive one at a time, holding at
 // most max_detections: the match level's way on a whole match, whose tracks are never
 // held whole. SelectDetections is this selector, so the two are one rule.
 class DetectionSelector {
  public:
-  explicit DetectionSelector(int max_detections);  // >= 1
+  explicit DetectionSelector(const DetectionSelection& selection);  // max_detections >= 1
   // The next detection (its position: the number offered before it) and its P(legible),
   // finite: the slot in [0, max_detections) it takes, whose previous detection is dropped,
   // or -1 when it is not kept.
@@ -136,9 +154,17 @@ class DetectionSelector {
   std::vector<std::pair<int64_t, int>> Kept() const;
 
  private:
-  int max_;
+  // A detection's rank: the kept ones are the max_detections greatest (ties: the earlier).
+  struct Rank {
+    bool sampled = false;  // spread: legible enough to be drawn evenly over the track
+    double score = 0;      // sampled: a uniform draw from the position; else P(legible)
+  };
+  Rank RankOf(float legible, int64_t position) const;
+  static bool Below(const Rank& a, int64_t position_a, const Rank& b, int64_t position_b);
+
+  DetectionSelection selection_;
   int64_t offered_ = 0;
-  std::vector<float> legible_;      // per slot
+  std::vector<Rank> rank_;          // per slot
   std::vector<int64_t> position_;  // per slot
 };
 
@@ -151,7 +177,7 @@ struct JnVote {
   tracking::JerseyVoteCounts votes{};
   std::optional<int> winner;
 };
-JnVote VoteOfTrack(const JnTrack& track, int max_detections, const JnVoteOptions& vote);
+JnVote VoteOfTrack(const JnTrack& track, const DetectionSelection& selection, const JnVoteOptions& vote);
 // The network's probabilities with `share_weight` of the mass spread by the votes (>= 1 vote).
 JnProbabilities DeferToVote(const JnProbabilities& network, const tracking::JerseyVoteCounts& votes,
                             double share_weight);

@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <numeric>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "ipt/crop_encoder/crop_encoder.h"
@@ -117,7 +120,7 @@ TEST(JnTrack, SelectDetectionsKeepsTheMostLegibleInRowOrder) {
     const int n = 1 + trial % 40, k = 1 + trial % 13;
     t.legible.resize(n);
     for (float& v : t.legible) v = 0.25f * level(rng);
-    const std::vector<int> selected = SelectDetections(t, k);
+    const std::vector<int> selected = SelectDetections(t, DetectionSelection{k});
     // Reference: a stable sort by decreasing P(legible), the first k, back in row order.
     std::vector<int> reference(n);
     std::iota(reference.begin(), reference.end(), 0);
@@ -126,6 +129,70 @@ TEST(JnTrack, SelectDetectionsKeepsTheMostLegibleInRowOrder) {
     std::sort(reference.begin(), reference.end());
     EXPECT_EQ(selected, reference) << "trial " << trial;
   }
+}
+
+// The spread selection, streamed, against sorting the whole track: the legible enough ranked
+// by the selector's draw (read back from a track of that one row), then the rest by P(legible).
+TEST(JnTrack, SpreadSelectionStreamedEqualsSortingTheTrack) {
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> level(0, 4);
+  for (int trial = 0; trial < 200; ++trial) {
+    const int n = 1 + trial % 60, k = 1 + trial % 13;
+    JnTrack t;
+    t.legible.resize(n);
+    for (float& v : t.legible) v = 0.25f * level(rng);
+    const DetectionSelection selection{k, true, 0.5};
+    const std::vector<int> selected = SelectDetections(t, selection);
+    ASSERT_EQ(static_cast<int>(selected.size()), std::min(n, k));
+    ASSERT_TRUE(std::is_sorted(selected.begin(), selected.end()));
+    std::vector<int> legible, rest;
+    for (int r = 0; r < n; ++r) (t.legible[r] >= 0.5f ? legible : rest).push_back(r);
+    // Every kept row of the rest is at least as legible as every dropped one, and none is
+    // kept while a legible enough row is dropped.
+    const std::set<int> kept(selected.begin(), selected.end());
+    const int kept_legible = static_cast<int>(std::count_if(legible.begin(), legible.end(), [&](int r) { return kept.count(r); }));
+    EXPECT_EQ(kept_legible, std::min<int>(k, legible.size())) << "trial " << trial;
+    for (int a : rest) {
+      for (int b : rest) {
+        if (kept.count(a) && !kept.count(b)) {
+          EXPECT_GE(t.legible[a], t.legible[b]) << "trial " << trial;
+        }
+      }
+    }
+    // The legible rows kept do not depend on the rows around them: a track of the legible
+    // rows alone, in the same positions, keeps the same ones.
+    JnTrack only_legible;
+    only_legible.legible.assign(n, 0.f);
+    for (int r : legible) only_legible.legible[r] = 1.f;
+    std::vector<int> again = SelectDetections(only_legible, selection);
+    again.erase(std::remove_if(again.begin(), again.end(), [&](int r) { return t.legible[r] < 0.5f; }), again.end());
+    std::vector<int> selected_legible;
+    for (int r : selected)
+      if (t.legible[r] >= 0.5f) selected_legible.push_back(r);
+    if (static_cast<int>(legible.size()) >= k) {
+      EXPECT_EQ(selected_legible, again) << "trial " << trial;
+    }
+  }
+}
+
+// The case the spread is for: a long track legible throughout. The most legible (ties: the
+// earlier) reads its first seconds only; the spread reads it all.
+TEST(JnTrack, SpreadSelectionReadsTheWholeOfALegibleTrack) {
+  JnTrack t;
+  t.legible.assign(3000, 0.999f);
+  const int k = 32;
+  const std::vector<int> first = SelectDetections(t, DetectionSelection{k, false, 0.7});
+  EXPECT_EQ(first.back(), k - 1);
+  const std::vector<int> spread = SelectDetections(t, DetectionSelection{k, true, 0.7});
+  ASSERT_EQ(static_cast<int>(spread.size()), k);
+  std::array<int, 3> per_third{};
+  for (int r : spread) ++per_third[r / 1000];
+  for (int c : per_third) {
+    EXPECT_GE(c, 5);  // binomial(32, 1/3): mean 10.7, sd 2.7
+    EXPECT_LE(c, 17);
+  }
+  // Deterministic: the same track, the same rows.
+  EXPECT_EQ(SelectDetections(t, DetectionSelection{k, true, 0.7}), spread);
 }
 
 TEST(JnTraining, WindowLabelsFollowTheMajorityPersonsCropsShowingTheNumber) {
@@ -191,7 +258,7 @@ TEST(JnClassifier, SaveLoadGivesIdenticalOutputs) {
   ASSERT_EQ(p.size(), tracks.size());
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i + 1 < tracks.size(); ++i) {
-    const torch::Tensor reference = torch::softmax(net->forward(MakeBatch({&tracks[i]}, net->config.max_detections)), 1)[0];
+    const torch::Tensor reference = torch::softmax(net->forward(MakeBatch({&tracks[i]}, net->config.Selection())), 1)[0];
     for (int c = 0; c < kNumJnClasses; ++c) EXPECT_NEAR(p[i][c], reference[c].item<float>(), 1e-6) << i << " " << c;
   }
   EXPECT_EQ(p.back()[kUnknownClass], 1.f);
@@ -221,6 +288,26 @@ TEST(JnClassifier, RefusesPackagesOfOtherInputsOrKeys) {
   a = good;
   a["network"].erase("max_detections");
   EXPECT_NE(error(a, "missing").find("architecture.network.max_detections"), std::string::npos);
+  a = good;
+  a["network"]["spread_min_legible_probability"] = 1.5;
+  EXPECT_NE(error(a, "spread").find("spread_min_legible_probability"), std::string::npos);
+  a = good;
+  a["network"]["spread_selection"] = 1;
+  EXPECT_NE(error(a, "spread_int").find("architecture.network.spread_selection"), std::string::npos);
+}
+
+// A package written before the spread selection reads its most legible detections, as it
+// was trained and measured; a new one records its selection.
+TEST(JnClassifier, PackagesWithoutTheSpreadKeysReadTheMostLegible) {
+  JnNet net(TinyConfig());
+  EXPECT_TRUE(net->config.ToJson().at("spread_selection").get<bool>());
+  nlohmann::json old = net->config.ToJson();
+  old.erase("spread_selection");
+  old.erase("spread_min_legible_probability");
+  const JnNetConfig read = JnNetConfig::FromJson(old, "model.json");
+  EXPECT_FALSE(read.spread_selection);
+  EXPECT_EQ(read.max_detections, net->config.max_detections);
+  EXPECT_TRUE(JnNetConfig::FromJson(net->config.ToJson(), "model.json").spread_selection);
 }
 
 // A crop read with certainty: presence logits (0, 0, legible_logit) and the number (with
@@ -246,29 +333,29 @@ TEST(JnVote, CountsTheLegibleCropsTheClassifierReads) {
   AppendSureCrop(&t, -8, 5);  // illegible crops do not vote
   AppendSureCrop(&t, -8, 5);
   AppendSureCrop(&t, -8, 5);
-  const JnVote v = VoteOfTrack(t, 32, vote);
+  const JnVote v = VoteOfTrack(t, DetectionSelection{32}, vote);
   EXPECT_EQ(v.winner, 21);
   EXPECT_EQ(v.votes[21], 3);
   EXPECT_EQ(v.votes[2], 1);
   EXPECT_EQ(std::accumulate(v.votes.begin(), v.votes.end(), 0), 4);
   JnTrack two;  // fewer than min_votes
   for (int i = 0; i < 2; ++i) AppendSureCrop(&two, 8, 21);
-  EXPECT_EQ(VoteOfTrack(two, 32, vote).winner, std::nullopt);
-  EXPECT_EQ(VoteOfTrack(two, 32, vote).votes[21], 2);
+  EXPECT_EQ(VoteOfTrack(two, DetectionSelection{32}, vote).winner, std::nullopt);
+  EXPECT_EQ(VoteOfTrack(two, DetectionSelection{32}, vote).votes[21], 2);
   JnTrack tie;
   for (int i = 0; i < 3; ++i) AppendSureCrop(&tie, 8, 21), AppendSureCrop(&tie, 8, 12);
-  EXPECT_EQ(VoteOfTrack(tie, 32, vote).winner, std::nullopt);
+  EXPECT_EQ(VoteOfTrack(tie, DetectionSelection{32}, vote).winner, std::nullopt);
   // Only the max_detections most legible crops vote (the classifier's selection): the 4
   // surest read 7, then 6 less sure (still >= 0.7) read 8.
   JnTrack selected;
   for (int i = 0; i < 6; ++i) AppendSureCrop(&selected, 3, 8);
   for (int i = 0; i < 4; ++i) AppendSureCrop(&selected, 9, 7);
-  EXPECT_EQ(VoteOfTrack(selected, 4, vote).winner, 7);
-  EXPECT_EQ(VoteOfTrack(selected, 4, vote).votes[8], 0);
-  EXPECT_EQ(VoteOfTrack(selected, 32, vote).winner, 8);
+  EXPECT_EQ(VoteOfTrack(selected, DetectionSelection{4}, vote).winner, 7);
+  EXPECT_EQ(VoteOfTrack(selected, DetectionSelection{4}, vote).votes[8], 0);
+  EXPECT_EQ(VoteOfTrack(selected, DetectionSelection{32}, vote).winner, 8);
   JnVoteOptions strict = vote;
   strict.min_legible_probability = 0.99;  // exp(3) / (2 + exp(3)) = 0.909 no longer votes, 0.99975 does
-  EXPECT_EQ(VoteOfTrack(selected, 32, strict).winner, 7);
+  EXPECT_EQ(VoteOfTrack(selected, DetectionSelection{32}, strict).winner, 7);
 }
 
 TEST(JnVote, DeferringSpreadsTheMassByTheVotes) {
@@ -312,7 +399,7 @@ TEST(JnVote, PackagesWithAVoteDeferToIt) {
   for (int i = 0; i < 4; ++i) AppendSureCrop(&unvoted, -8, 34);
   const std::vector<JnTrack> tracks = {voted, unvoted, JnTrack()};
   const std::vector<JnProbabilities> p = plain.Classify(tracks), q = voting.Classify(tracks);
-  const JnProbabilities expected = DeferToVote(p[0], VoteOfTrack(voted, net->config.max_detections, vote).votes, 0.8);
+  const JnProbabilities expected = DeferToVote(p[0], VoteOfTrack(voted, net->config.Selection(), vote).votes, 0.8);
   for (int c = 0; c < kNumJnClasses; ++c) {
     EXPECT_FLOAT_EQ(q[0][c], expected[c]) << c;
     EXPECT_EQ(q[1][c], p[1][c]) << c;

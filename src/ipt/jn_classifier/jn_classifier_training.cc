@@ -115,6 +115,8 @@ JnRecipe ReadJnRecipe(const nn::TrainRecipe& recipe) {
   network.Read("feedforward_dim", &r.network.feedforward_dim);
   network.Read("dropout", &r.network.dropout);
   network.Read("max_detections", &r.network.max_detections);
+  network.Read("spread_selection", &r.network.spread_selection);
+  network.Read("spread_min_legible_probability", &r.network.spread_min_legible_probability);
   const YAML::Node vote = network.Child("vote");
   network.Finish();
   if (vote.IsDefined() && !vote.IsNull()) {
@@ -256,7 +258,7 @@ class JnTask : public nn::TrainingTask {
     }
     std::vector<const JnTrack*> pointers;
     for (const JnTrack& t : cut) pointers.push_back(&t);
-    return {net_->forward(MakeBatch(pointers, recipe_.network.max_detections)), torch::tensor(labels, torch::kLong)};
+    return {net_->forward(MakeBatch(pointers, recipe_.network.Selection())), torch::tensor(labels, torch::kLong)};
   }
 
   Scores Score(const std::vector<Window>& windows) {

@@ -4,12 +4,12 @@
 
 namespace ipt::jn_classifier {
 
-JnBatch MakeBatch(const std::vector<const JnTrack*>& tracks, int max_detections) {
-  IPT_ASSERT(!tracks.empty() && max_detections >= 1);
+JnBatch MakeBatch(const std::vector<const JnTrack*>& tracks, const DetectionSelection& selection) {
+  IPT_ASSERT(!tracks.empty() && selection.max_detections >= 1);
   std::vector<std::vector<int>> rows;
   int64_t k = 1;
   for (const JnTrack* t : tracks) {
-    rows.push_back(SelectDetections(*t, max_detections));
+    rows.push_back(SelectDetections(*t, selection));
     IPT_ASSERT(!rows.back().empty());
     k = std::max<int64_t>(k, static_cast<int64_t>(rows.back().size()));
   }

@@ -22,7 +22,7 @@ struct JnBatch {
 };
 
 // The selected detections (SelectDetections) of `tracks`, padded to the longest.
-JnBatch MakeBatch(const std::vector<const JnTrack*>& tracks, int max_detections);
+JnBatch MakeBatch(const std::vector<const JnTrack*>& tracks, const DetectionSelection& selection);
 
 struct JnNetImpl : torch::nn::Module {
   explicit JnNetImpl(const JnNetConfig& config);

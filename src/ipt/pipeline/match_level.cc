@@ -142,7 +142,7 @@ namespace {
 // result equals selecting from the whole track, which is never held.
 class JnSelection {
  public:
-  explicit JnSelection(int max_detections) : selector_(max_detections) {}
+  explicit JnSelection(const jn_classifier::DetectionSelection& selection) : selector_(selection) {}
 
   void Offer(const FrameRowBlock& block, int64_t row) {
     jn_classifier::JnTrack one;
@@ -249,7 +249,7 @@ MatchPass PassOverLayer(const FrameLayer& frames, const TrackLayer& tracks, cons
     slot[id] = states.size();
     // With the JN classifier no vote is taken: the vote's detections are not kept.
     states.push_back({tracking::TrackEvidenceSummary(id, match, options, /*keep_voters=*/jn == nullptr), {}, 0, {}, nullptr});
-    if (jn) states.back().jn.emplace(jn->config().max_detections);
+    if (jn) states.back().jn.emplace(jn->config().Selection());
     if (identity) states.back().identity = &pass.identity[id];
   }
   std::vector<std::string> fields = {crop_encoder::kRoleField, crop_encoder::kKitField, crop_encoder::kPresenceField,
@@ -608,6 +608,22 @@ std::string ReadsText(const std::vector<tracking::NumberRead>& reads, const std:
   }
   return text;
 }
+
+// A track's naming evidence for the trace: the JN classifier's two likeliest numbers and
+// P(unknown), and the crops' own (P(legible)-weighted) likeliest number.
+std::string JerseyEvidenceText(const tracking::IdentityTrack& t) {
+  std::array<int, io::kNumJerseys> order;
+  std::iota(order.begin(), order.end(), 0);
+  std::partial_sort(order.begin(), order.begin() + 2, order.end(),
+                    [&](int a, int b) { return t.jersey[a] > t.jersey[b]; });
+  const int crops = static_cast<int>(std::max_element(t.crop_jersey.begin(), t.crop_jersey.end()) -
+                                     t.crop_jersey.begin());
+  return fmt::format(
+      "track {} (frames {}-{}): the JN classifier reads #{} {:.3f}, #{} {:.3f}, unknown {:.3f}; the crops #{} {:.2f} "
+      "at mean P(legible) {:.2f}",
+      t.track_id, t.first_frame, t.last_frame, order[0], t.jersey[order[0]], order[1], t.jersey[order[1]],
+      t.jersey[io::kNumJerseys], crops, t.crop_jersey[crops], t.legible);
+}
 }  // namespace
 
 SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const TrackLayer& tracks,
@@ -938,6 +954,7 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
       identity_tracks.push_back(pass.identity.at(a.track_id).Finish(
           frames, tracks, a.track_id, *a.category, p != match_tracks.jersey_probabilities.end() ? p->second : unknown));
       named.push_back(&a);
+      if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("{}", JerseyEvidenceText(identity_tracks.back()));
     }
     const tracking::IdentityResult identities = resolver->Resolve(identity_tracks, match);
     for (size_t k = 0; k < named.size(); ++k) {

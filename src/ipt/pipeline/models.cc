@@ -48,6 +48,12 @@ void CheckPackageLoads(const std::filesystem::path& package_dir) {
 
 nlohmann::json KnownOptions(const registry::ModelManifest& manifest) {
   if (manifest.name == "identity_resolver") return {{"resolving", identity_resolver::IdentityOptionsToJson({})}};
+  if (manifest.name == "jn_classifier") {
+    const nlohmann::json network = jn_classifier::JnNetConfig{}.ToJson();
+    return {{"network",
+             {{"spread_selection", network.at("spread_selection")},
+              {"spread_min_legible_probability", network.at("spread_min_legible_probability")}}}};
+  }
   return nullptr;
 }
 

@@ -22,8 +22,9 @@ void CheckPackageLoads(const std::filesystem::path& package_dir);
 
 // The options a package's model knows, architecture-shaped, at their defaults, for the options
 // `ipt models derive` may add to a package made before its model had them: the identity
-// resolver's `resolving` (tracking::IdentityOptions); null for the other models, whose every
-// option is in their packages.
+// resolver's `resolving` (tracking::IdentityOptions) and the JN classifier's detection
+// selection (network.spread_selection, network.spread_min_legible_probability); null for
+// the other models, whose every option is in their packages.
 nlohmann::json KnownOptions(const registry::ModelManifest& manifest);
 
 }  // namespace ipt::pipeline
