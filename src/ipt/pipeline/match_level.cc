@@ -838,6 +838,21 @@ SplitTrackLayer SplitTracksAtAppearanceChanges(const FrameLayer& frames, const T
   return out;
 }
 
+std::vector<int64_t> StrayEndRowsOfLayer(const FrameLayer& frames, const TrackLayer& tracks, double fps,
+                                         const tracking::StrayEndOptions& options) {
+  IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
+  std::vector<int64_t> stray;
+  for (const auto& [id, rows] : RowsOfTracks(tracks)) {
+    std::vector<int> track_frames;
+    for (int64_t r : rows) track_frames.push_back(static_cast<int>(frames.frame[r]));
+    for (size_t k : tracking::StrayEndRows(track_frames, fps, options)) {
+      stray.push_back(rows[k]);
+      spdlog::debug("track {}: row at frame {} dropped (a stray end)", id, track_frames[k]);
+    }
+  }
+  return stray;
+}
+
 SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const TrackLayer& tracks,
                                            const io::MatchInfo& match,
                                            const tracking::SubstitutionGapOptions& options) {
@@ -869,6 +884,17 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
   // First: tracks split at substitution gaps, then where their numbers change (a copy of
   // the layer only for a split that runs).
   const TrackLayer* split_tracks = &tracker_tracks;
+  // A copy of the layer without the tracks' stray ends, when there are any.
+  TrackLayer without_stray_ends;
+  if (options.stray_ends.enabled()) {
+    std::vector<int64_t> stray = StrayEndRowsOfLayer(frames, tracker_tracks, match.fps, options.stray_ends);
+    out.stray_end_rows_dropped = static_cast<int64_t>(stray.size());
+    if (!stray.empty()) {
+      without_stray_ends = tracker_tracks;
+      for (int64_t r : stray) without_stray_ends.track_id[r] = -1;
+      split_tracks = &without_stray_ends;
+    }
+  }
   SplitTrackLayer at_substitutions, at_number_changes;
   if (options.substitution_gaps.enabled() && !match.substitutions.empty()) {
     Stopwatch split_watch;

@@ -187,6 +187,7 @@ struct MatchLevelOutput {
   int64_t name_splice_clashes_unnamed = 0;  // short tracks in a splice's way that lost the name
   int64_t fragment_links = 0;           // track fragments joined (after naming)
   int64_t handover_rows_dropped = 0;    // rows of hand-overs dropped before (tracking::HandoverRows)
+  int64_t stray_end_rows_dropped = 0;   // tracks' stray end rows dropped first (tracking::StrayEndRows)
   int identities = 0;                   // identities the resolver made
   std::map<std::string, double> stage_seconds;  // the stages above (those that ran)
 };

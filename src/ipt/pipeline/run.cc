@@ -169,6 +169,8 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("fragment_link_handover_radius_m", o.fragment_links.handover_radius_m);
   visit("smooth_sigma_frames", o.smoothing.sigma_frames);
   visit("max_filled_gap_frames", o.smoothing.max_filled_gap_frames);
+  visit("stray_end_max_rows", o.stray_ends.max_rows);
+  visit("stray_end_min_gap_seconds", o.stray_ends.min_gap_seconds);
 }
 
 }  // namespace
@@ -237,6 +239,7 @@ nlohmann::json RunReport::ToJson() const {
   j["name_splice_clashes_unnamed"] = name_splice_clashes_unnamed;
   j["fragment_links"] = fragment_links;
   j["handover_rows_dropped"] = handover_rows_dropped;
+  j["stray_end_rows_dropped"] = stray_end_rows_dropped;
   nlohmann::json ms = nlohmann::json::object();
   for (const auto& [stage, seconds] : stage_seconds) ms[stage] = frames > 0 ? 1000 * seconds / frames : 0.0;
   j["timings_ms_per_frame"] = ms;
@@ -394,6 +397,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.name_splice_clashes_unnamed = match_level.name_splice_clashes_unnamed;
   report.fragment_links = match_level.fragment_links;
   report.handover_rows_dropped = match_level.handover_rows_dropped;
+  report.stray_end_rows_dropped = match_level.stray_end_rows_dropped;
   report.identities = match_level.identities;
   const std::vector<eval::PipelineRow>& rows = match_level.rows;
   report.rows = static_cast<int64_t>(rows.size());

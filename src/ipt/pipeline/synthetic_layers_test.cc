@@ -712,6 +712,53 @@ TEST(MatchLevel, AHandOverIsJoined) {
   EXPECT_EQ(off.fragment_links, own.fragment_links);
 }
 
+// A stray end: person p's track stops at frame 1000 and p goes on in a new track; p's
+// first track takes one more row, at frame 1020, another person's (q's) detection. The
+// match level drops that row and joins p's two tracks; with the rule off the two overlap
+// in time and stay apart, and q's row stays on p's first track.
+TEST(MatchLevel, AStrayEndIsDroppedAndTheTrackJoined) {
+  const io::MatchInfo match = Roster();
+  const SyntheticLayers s = TwoMinutesOfLongTracks(match);
+  const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
+  const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
+  ASSERT_GE(whole.size(), 2u);
+  const int64_t p = whole[0], q = whole[1];
+  int64_t piece = 0;
+  for (int64_t id : s.tracks.track_id) piece = std::max(piece, id + 1);
+  TrackLayer stray = s.tracks;
+  for (int64_t r : rows.at(p))
+    if (s.frames.frame[r] > 1000) stray.track_id[r] = piece;
+  int64_t q_row = -1;
+  for (int64_t r : rows.at(q))
+    if (s.frames.frame[r] == 1020) q_row = r;
+  ASSERT_GE(q_row, 0);
+  stray.track_id[q_row] = p;
+  tracking::TrackAttributesOptions options;
+  ASSERT_EQ(options.stray_ends.max_rows, 1);
+  const MatchLevelOutput own = RunMatchLevel(s.frames, s.tracks, match, options, nullptr, nullptr, true);
+  const MatchLevelOutput dropped = RunMatchLevel(s.frames, stray, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(dropped.stray_end_rows_dropped, own.stray_end_rows_dropped + 1);
+  EXPECT_EQ(dropped.fragment_links, own.fragment_links + 1);
+  auto frames_of = [](const MatchLevelOutput& out, int64_t id) {
+    std::set<int> frames;
+    for (const eval::PipelineRow& r : out.rows)
+      if (r.track_id == id) frames.insert(r.frame);
+    return frames;
+  };
+  EXPECT_GT(*frames_of(dropped, p).rbegin(), 2000);  // p's track goes on past the cut
+  EXPECT_TRUE(frames_of(dropped, piece).empty());
+  for (int64_t block_rows : {int64_t{1000}, int64_t{7}}) {
+    testing::ExpectSameRows(RunMatchLevel(s.frames, stray, match, options, nullptr, nullptr, true, block_rows), dropped,
+                            "block rows " + std::to_string(block_rows));
+  }
+  options.stray_ends.max_rows = 0;  // off
+  const MatchLevelOutput off = RunMatchLevel(s.frames, stray, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(off.stray_end_rows_dropped, 0);
+  EXPECT_EQ(off.fragment_links, own.fragment_links);
+  EXPECT_TRUE(frames_of(off, p).count(1020));
+  EXPECT_FALSE(frames_of(off, piece).empty());
+}
+
 // A track lost on the player going off and found again (on his substitute, for all the
 // match level knows): cut at its gap and never joined across it. Without the substitution,
 // or with the rule off, it stays one track (the joining closes the gap).

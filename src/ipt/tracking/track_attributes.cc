@@ -309,6 +309,7 @@ void TrackAttributesOptions::Check() const {
   name_splices.Check();
   fragment_links.Check();
   smoothing.Check();
+  stray_ends.Check();
 }
 
 JerseySet TeamJerseys(const io::MatchInfo& match, io::Category category, const io::FrameSpan& frames) {

@@ -227,6 +227,9 @@ struct TrackAttributesOptions {
   // Positions smoothed and short gaps filled, after everything above (track_smoothing.h;
   // keys smooth_sigma_frames and max_filled_gap_frames).
   TrackSmoothingOptions smoothing;
+  // A track's stray end rows dropped, before everything above (track_smoothing.h; keys
+  // stray_end_*; the pipeline's match level).
+  StrayEndOptions stray_ends;
   // Throws ipt::Error naming the first bad field.
   void Check() const;
 };

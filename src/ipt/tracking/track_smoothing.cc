@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <tuple>
 
 #include "ipt/util/check.h"
@@ -102,6 +103,40 @@ SmoothedTracks SmoothTracks(std::vector<eval::PipelineRow> rows, const TrackSmoo
   });
   out.rows = std::move(rows);
   return out;
+}
+
+void StrayEndOptions::Check() const {
+  IPT_CHECK(max_rows >= 0 && max_rows <= limits::kMaxFrames, "stray_end_max_rows must be in [0, {}], got {}",
+            limits::kMaxFrames, max_rows);
+  IPT_CHECK(std::isfinite(min_gap_seconds) && min_gap_seconds > 0,
+            "stray_end_min_gap_seconds must be > 0, got {}", min_gap_seconds);
+}
+
+std::vector<size_t> StrayEndRows(const std::vector<int>& frames, double fps, const StrayEndOptions& options) {
+  options.Check();
+  IPT_CHECK(std::isfinite(fps) && fps > 0, "fps must be > 0, got {}", fps);
+  IPT_ASSERT(std::adjacent_find(frames.begin(), frames.end(), std::greater_equal<int>()) == frames.end());
+  std::vector<size_t> stray;
+  const size_t n = frames.size();
+  const size_t max_rows = static_cast<size_t>(options.max_rows);
+  if (!options.enabled() || n <= 2 * max_rows + 1) return stray;
+  const double min_gap_frames = options.min_gap_seconds * fps;
+  // The head: the first k rows, k the first index after which the gap opens.
+  for (size_t k = 1; k <= max_rows; ++k) {
+    if (frames[k] - frames[k - 1] >= min_gap_frames) {
+      for (size_t i = 0; i < k; ++i) stray.push_back(i);
+      break;
+    }
+  }
+  std::vector<size_t> tail;
+  for (size_t k = 1; k <= max_rows; ++k) {
+    if (frames[n - k] - frames[n - k - 1] >= min_gap_frames) {
+      for (size_t i = n - k; i < n; ++i) tail.push_back(i);
+      break;
+    }
+  }
+  stray.insert(stray.end(), tail.begin(), tail.end());
+  return stray;
 }
 
 }  // namespace ipt::tracking

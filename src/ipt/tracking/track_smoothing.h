@@ -13,6 +13,14 @@
 //     (smoothed) positions, with the earlier row's category, jersey and player_id (the
 //     track's) and the lower of the two rows' scores.
 // Positions are (x, z) in pitch metres; frames are the match's (1-based, at its fps).
+//
+// Also here, and run first of the match level (before any cut or name): a track's stray
+// ends. An online tracker that loses a person coasts on its prediction and may take one
+// detection of someone else near it before the track dies (or one before it settles on its
+// person): a row alone at the track's end, after a gap. It adds nothing to where the person
+// was, and it makes the track overlap the person's next track in time, so the identity
+// resolver and the splices cannot put the two on one path (validation 5214: player 8's
+// 1,281-row track stayed unnamed behind one such row).
 #pragma once
 
 #include <cstdint>
@@ -45,5 +53,23 @@ struct SmoothedTracks {
 // `rows`: any order, at most one row per (track_id, frame) (eval::ReadTracksCsv's rule;
 // ipt::Error otherwise). Filled rows have line 0.
 SmoothedTracks SmoothTracks(std::vector<eval::PipelineRow> rows, const TrackSmoothingOptions& options);
+
+struct StrayEndOptions {
+  // A track's first or last rows are stray when there are at most this many of them before
+  // a gap (0 = off). 1 was measured (docs/models.md, "Session 31"): 2 also dropped real rows.
+  int max_rows = 1;
+  // ... and the gap, between the stray rows' frames and the next of the track's, is at
+  // least this long (0.4 s: 10 frames at 25 fps, beyond the gaps the smoothing fills).
+  double min_gap_seconds = 0.4;
+  bool enabled() const { return max_rows > 0; }
+  // Throws ipt::Error naming the first bad field.
+  void Check() const;
+};
+
+// Of one track's frames (ascending, distinct), the indices of its stray ends (ascending):
+// the first k rows when k <= max_rows and frames[k] - frames[k - 1] >= min_gap_seconds x
+// fps, likewise the last ones. A track of no more than 2 max_rows + 1 rows keeps them all:
+// its ends are most of it.
+std::vector<size_t> StrayEndRows(const std::vector<int>& frames, double fps, const StrayEndOptions& options);
 
 }  // namespace ipt::tracking

@@ -7,6 +7,9 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "ipt/util/check.h"
 
@@ -250,6 +253,78 @@ TEST(TrackSmoothing, BadOptionsAreRefusedByName) {
   options.sigma_frames = 3;
   options.max_filled_gap_frames = -2;
   EXPECT_THROW(SmoothTracks({Row(1, 1, 0, 0)}, options), Error);
+}
+
+std::vector<int> Frames(std::initializer_list<std::pair<int, int>> runs) {
+  std::vector<int> frames;
+  for (const auto& [first, last] : runs)
+    for (int f = first; f <= last; ++f) frames.push_back(f);
+  return frames;
+}
+
+TEST(StrayEnds, ARowAloneBeforeOrAfterAGapIsStray) {
+  const StrayEndOptions one;  // 1 row, 0.4 s: 10 frames at 25 fps
+  EXPECT_EQ(StrayEndRows(Frames({{1, 1}, {11, 40}}), 25, one), (std::vector<size_t>{0}));  // a gap of 10
+  EXPECT_TRUE(StrayEndRows(Frames({{1, 1}, {10, 40}}), 25, one).empty());                    // of 9
+  const std::vector<int> tail = Frames({{1, 30}, {45, 45}});
+  EXPECT_EQ(StrayEndRows(tail, 25, one), (std::vector<size_t>{30}));
+  EXPECT_TRUE(StrayEndRows(tail, 50, one).empty());  // 15 frames at 50 fps: 0.3 s
+  EXPECT_EQ(StrayEndRows(Frames({{1, 1}, {20, 30}, {45, 45}}), 25, one), (std::vector<size_t>{0, 12}));
+  // Two rows before the gap are not one: stray with max_rows 2 only.
+  const std::vector<int> two = Frames({{1, 2}, {20, 40}});
+  EXPECT_TRUE(StrayEndRows(two, 25, one).empty());
+  StrayEndOptions up_to_two;
+  up_to_two.max_rows = 2;
+  EXPECT_EQ(StrayEndRows(two, 25, up_to_two), (std::vector<size_t>{0, 1}));
+  // A short track keeps its ends: they are most of it.
+  EXPECT_TRUE(StrayEndRows({1, 20, 40}, 25, one).empty());
+  EXPECT_EQ(StrayEndRows({1, 20, 21, 40}, 25, one), (std::vector<size_t>{0, 3}));
+  EXPECT_TRUE(StrayEndRows({}, 25, one).empty());
+  StrayEndOptions off;
+  off.max_rows = 0;
+  EXPECT_TRUE(StrayEndRows(Frames({{1, 1}, {11, 40}}), 25, off).empty());
+}
+
+// Against the definition read directly, on random tracks: the first k <= max_rows rows
+// when the k-th gap is the first one that long; the same at the end.
+TEST(StrayEnds, MatchTheDefinitionOnRandomTracks) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> step(1, 14), rows(0, 12), max_rows(0, 3);
+  for (int trial = 0; trial < 500; ++trial) {
+    std::vector<int> frames;
+    for (int f = step(rng), n = rows(rng); static_cast<int>(frames.size()) < n; f += step(rng)) frames.push_back(f);
+    StrayEndOptions options;
+    options.max_rows = max_rows(rng);
+    const std::vector<size_t> got = StrayEndRows(frames, 25, options);
+    std::set<size_t> expected;
+    const int n = static_cast<int>(frames.size());
+    if (options.max_rows > 0 && n > 2 * options.max_rows + 1) {
+      for (int end = 0; end < 2; ++end) {
+        auto frame = [&](int k) { return end == 0 ? frames[k] : -frames[n - 1 - k]; };
+        int k = 1;
+        while (k <= options.max_rows && frame(k) - frame(k - 1) < 10) ++k;
+        if (k > options.max_rows) continue;
+        for (int i = 0; i < k; ++i) expected.insert(end == 0 ? i : n - 1 - i);
+      }
+    }
+    EXPECT_EQ(std::set<size_t>(got.begin(), got.end()), expected) << "trial " << trial;
+    EXPECT_TRUE(std::is_sorted(got.begin(), got.end())) << "trial " << trial;
+  }
+}
+
+TEST(StrayEnds, BadOptionsAreRefusedByName) {
+  StrayEndOptions o;
+  o.max_rows = -1;
+  EXPECT_THROW(o.Check(), Error);
+  o = {};
+  o.min_gap_seconds = 0;
+  try {
+    o.Check();
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("stray_end_min_gap_seconds"), std::string::npos);
+  }
+  EXPECT_THROW(StrayEndRows({1, 2, 3}, 0, StrayEndOptions{}), Error);
 }
 
 }  // namespace
