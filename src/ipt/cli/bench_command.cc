@@ -95,7 +95,7 @@ void PrintPipeline(const nlohmann::json& j) {
              j["tracker"].get<std::string>(), j["jersey"].get<std::string>(), j["player_id"].get<std::string>(),
              j["threads"].get<int>());
   // In pipeline order (decoding and stitching overlap the rest on a background thread).
-  const char* order[] = {"decode_stitch", "detector", "crops", "encoder", "tracker", pipeline::kSubstitutionCutStage,
+  const char* order[] = {"decode_stitch", "detector", "crops", "encoder", "tracker", pipeline::kStrayEndStage, pipeline::kSubstitutionCutStage,
                          pipeline::kNumberChangeStage, pipeline::kKitChangeStage, pipeline::kAppearanceChangeStage, pipeline::kExchangeStage, "jn_classifier", "attributes", "identity_resolver", pipeline::kNameSpliceStage, pipeline::kFragmentLinkStage,
                          pipeline::kSmoothStage, "write"};
   std::vector<std::string> stages(std::begin(order), std::end(order));
@@ -122,7 +122,7 @@ void PrintMatchLevel(const nlohmann::json& j) {
              j["tracks"].get<int64_t>(), j["person_tracks"].get<int64_t>(), j["identities"].get<int>());
   // In the order they run.
   fmt::print("  track layer: {}\n", j["track_layer"].get<std::string>());
-  for (const char* stage : {pipeline::kReadLayerStage, pipeline::kTrackerStage, pipeline::kSubstitutionCutStage,
+  for (const char* stage : {pipeline::kReadLayerStage, pipeline::kTrackerStage, pipeline::kStrayEndStage, pipeline::kSubstitutionCutStage,
                             pipeline::kNumberChangeStage, pipeline::kKitChangeStage, pipeline::kAppearanceChangeStage, pipeline::kExchangeStage, pipeline::kJnClassifierStage, pipeline::kAttributesStage,
                             pipeline::kIdentityStage, pipeline::kNameSpliceStage, pipeline::kFragmentLinkStage, pipeline::kSmoothStage,
                             pipeline::kWriteOutputsStage}) {

@@ -183,11 +183,13 @@ DetectionSelector::DetectionSelector(const DetectionSelection& selection) : sele
             "spread_min_legible_probability must be in [0, 1]");
 }
 
+double SpreadDraw(int64_t position) {
+  constexpr double kTwoToThe53 = 9007199254740992.0;  // a double's mantissa: uniform in [0, 1)
+  return static_cast<double>(MixBits(static_cast<uint64_t>(position)) >> 11) / kTwoToThe53;
+}
+
 DetectionSelector::Rank DetectionSelector::RankOf(float legible, int64_t position) const {
-  if (selection_.spread && legible >= selection_.spread_min_legible_probability) {
-    constexpr double kTwoToThe53 = 9007199254740992.0;  // a double's mantissa: uniform in [0, 1)
-    return {true, static_cast<double>(MixBits(static_cast<uint64_t>(position)) >> 11) / kTwoToThe53};
-  }
+  if (selection_.spread && legible >= selection_.spread_min_legible_probability) return {true, SpreadDraw(position)};
   return {false, legible};
 }
 

@@ -8,9 +8,9 @@
 //     jn.number.logits (100), each clipped below at kMinLogProbability;
 //   number evidence [io::kNumJerseys]: log P(n) of the crop's reading
 //     (crop_encoder::JerseyNumberProbabilities), clipped likewise.
-// A track's detections are cut to the max_detections most legible (by P(legible) from
-// jn.presence; illegible crops carry no number, and a 90-minute track has thousands),
-// then the network (jn_net.h): a transformer encoder over the set (no positions: the
+// A track's detections are cut to max_detections (DetectionSelection: legible ones drawn
+// evenly over the track, or the most legible by P(legible) from jn.presence; illegible
+// crops carry no number, and a 90-minute track has thousands), then the network (jn_net.h): a transformer encoder over the set (no positions: the
 // order of the crops says nothing about the number), per-detection gates g_i in (0, 1)
 // and, for the numbers, the gated sum of the crops' evidence relative to each crop's best
 // reading:  logit(n) = sum_i g_i (log P_i(n) - max_m log P_i(m)) + b_number;
@@ -58,14 +58,21 @@ struct DetectionSelection {
   int max_detections = 32;  // >= 1
   // false: the max_detections most legible by P(legible) (ties: the earlier row).
   // true: of the detections at least spread_min_legible_probability likely legible, a
-  // uniform sample over the whole track (those whose row positions hash lowest: a bottom-k
-  // sample, made while the rows stream past), then the most legible of the rest. Why: P(legible)
-  // saturates near 1 on a clear view, so "the most legible" read a long track's first
-  // legible seconds only, and a track whose first seconds were on someone else took his
-  // number (docs/models.md, "Session 31").
+  // uniform sample over the whole track (the max_detections whose SpreadDraw is highest: a
+  // top-k of a fixed hash of the row's position in the track, made while the rows stream
+  // past; every track of one length draws the same positions, which is uniform all the
+  // same), then the most legible of the rest. Why: P(legible) saturates near 1 on a clear
+  // view, so "the most legible" read a long track's first legible seconds only, and a
+  // track whose first seconds were on someone else took his number (docs/models.md,
+  // "Session 31").
   bool spread = false;
-  double spread_min_legible_probability = 0.7;  // in [0, 1]
+  // In [0, 1]; by default what the vote counts as legible (track_attributes.h).
+  double spread_min_legible_probability = tracking::TrackAttributesOptions{}.min_legible_probability;
 };
+
+// The spread selection's draw for the detection at `position` (0-based, in row order) of a
+// track: uniform in [0, 1), a fixed function of the position.
+double SpreadDraw(int64_t position);
 
 // The network's sizes, recorded in the package.
 struct JnNetConfig {
@@ -77,12 +84,14 @@ struct JnNetConfig {
   int max_detections = 32;   // the detections of a track read (DetectionSelection)
   // DetectionSelection's spread and its threshold. A package written before session 31
   // lacks both and reads as spread_selection false (what it was trained and measured with).
+  // A recipe without the keys trains with the spread.
   bool spread_selection = true;
-  double spread_min_legible_probability = 0.7;
+  double spread_min_legible_probability = DetectionSelection{}.spread_min_legible_probability;
   DetectionSelection Selection() const { return {max_detections, spread_selection, spread_min_legible_probability}; }
   void Check() const;
   nlohmann::json ToJson() const;
-  // Every key required, no other; InputError naming `source` and the field.
+  // Every key required but the two of the spread (absent: spread_selection false), no
+  // other; InputError naming `source` and the field.
   static JnNetConfig FromJson(const nlohmann::json& json, const std::string& source);
 };
 
@@ -171,8 +180,8 @@ class DetectionSelector {
 // A track's class probabilities [kNumJnClasses] (numbers 0..99, then unknown).
 using JnProbabilities = std::array<float, kNumJnClasses>;
 
-// The vote of JnVoteOptions over the detections the classifier reads of `track` (the
-// max_detections most legible): the votes per number and the winner, if any.
+// The vote of JnVoteOptions over the detections the classifier reads of `track`
+// (`selection`): the votes per number and the winner, if any.
 struct JnVote {
   tracking::JerseyVoteCounts votes{};
   std::optional<int> winner;

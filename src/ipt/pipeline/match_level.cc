@@ -609,8 +609,9 @@ std::string ReadsText(const std::vector<tracking::NumberRead>& reads, const std:
   return text;
 }
 
-// A track's naming evidence for the trace: the JN classifier's two likeliest numbers and
-// P(unknown), and the crops' own (P(legible)-weighted) likeliest number.
+// A track's naming evidence for the trace: its jersey probabilities' two likeliest numbers
+// and P(unknown) (the JN classifier's, after the vote it defers to), and the crops' own
+// (P(legible)-weighted) likeliest number.
 std::string JerseyEvidenceText(const tracking::IdentityTrack& t) {
   std::array<int, io::kNumJerseys> order;
   std::iota(order.begin(), order.end(), 0);
@@ -619,7 +620,7 @@ std::string JerseyEvidenceText(const tracking::IdentityTrack& t) {
   const int crops = static_cast<int>(std::max_element(t.crop_jersey.begin(), t.crop_jersey.end()) -
                                      t.crop_jersey.begin());
   return fmt::format(
-      "track {} (frames {}-{}): the JN classifier reads #{} {:.3f}, #{} {:.3f}, unknown {:.3f}; the crops #{} {:.2f} "
+      "track {} (frames {}-{}): jersey probabilities #{} {:.3f}, #{} {:.3f}, unknown {:.3f}; the crops #{} {:.2f} "
       "at mean P(legible) {:.2f}",
       t.track_id, t.first_frame, t.last_frame, order[0], t.jersey[order[0]], order[1], t.jersey[order[1]],
       t.jersey[io::kNumJerseys], crops, t.crop_jersey[crops], t.legible);
@@ -838,6 +839,8 @@ SplitTrackLayer SplitTracksAtAppearanceChanges(const FrameLayer& frames, const T
   return out;
 }
 
+namespace {
+// The frame-layer rows of every track's stray ends (tracking::StrayEndRows).
 std::vector<int64_t> StrayEndRowsOfLayer(const FrameLayer& frames, const TrackLayer& tracks, double fps,
                                          const tracking::StrayEndOptions& options) {
   IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
@@ -852,6 +855,7 @@ std::vector<int64_t> StrayEndRowsOfLayer(const FrameLayer& frames, const TrackLa
   }
   return stray;
 }
+}  // namespace
 
 SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const TrackLayer& tracks,
                                            const io::MatchInfo& match,
@@ -881,27 +885,33 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
                                identity_resolver::IdentityResolver* resolver, bool drop_non_person,
                                int64_t block_rows) {
   MatchLevelOutput out;
-  // First: tracks split at substitution gaps, then where their numbers change (a copy of
-  // the layer only for a split that runs).
+  // First: the tracks' stray ends dropped, then tracks split at substitution gaps, where
+  // their numbers change, ... (a copy of the layer only for a stage that changes it, each
+  // freed when the next is made: at most two at a time).
   const TrackLayer* split_tracks = &tracker_tracks;
-  // A copy of the layer without the tracks' stray ends, when there are any.
   TrackLayer without_stray_ends;
   if (options.stray_ends.enabled()) {
-    std::vector<int64_t> stray = StrayEndRowsOfLayer(frames, tracker_tracks, match.fps, options.stray_ends);
+    Stopwatch stray_watch;
+    const std::vector<int64_t> stray = StrayEndRowsOfLayer(frames, tracker_tracks, match.fps, options.stray_ends);
     out.stray_end_rows_dropped = static_cast<int64_t>(stray.size());
     if (!stray.empty()) {
       without_stray_ends = tracker_tracks;
       for (int64_t r : stray) without_stray_ends.track_id[r] = -1;
       split_tracks = &without_stray_ends;
     }
+    out.stage_seconds[kStrayEndStage] = stray_watch.Seconds();
   }
   SplitTrackLayer at_substitutions, at_number_changes;
   if (options.substitution_gaps.enabled() && !match.substitutions.empty()) {
     Stopwatch split_watch;
     at_substitutions = SplitTracksAtSubstitutions(frames, *split_tracks, match, options.substitution_gaps);
     out.substitution_cuts = at_substitutions.cuts;
-    if (at_substitutions.cuts > 0) split_tracks = &at_substitutions.tracks;
-    else at_substitutions = {};  // the copy is the tracker's tracks: freed
+    if (at_substitutions.cuts > 0) {
+      split_tracks = &at_substitutions.tracks;
+      without_stray_ends = {};
+    } else {
+      at_substitutions = {};  // the copy is its input's: freed
+    }
     out.stage_seconds[kSubstitutionCutStage] = split_watch.Seconds();
   }
   if (options.number_changes.enabled()) {
@@ -909,6 +919,7 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     at_number_changes = SplitTracksAtNumberChanges(frames, *split_tracks, match, options.number_changes, block_rows);
     split_tracks = &at_number_changes.tracks;
     at_substitutions = {};  // at most two copies of the track layer at a time
+    without_stray_ends = {};
     out.number_change_cuts = at_number_changes.cuts;
     out.stage_seconds[kNumberChangeStage] = split_watch.Seconds();
   }
@@ -919,6 +930,7 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     split_tracks = &at_kit_changes.tracks;
     at_number_changes = {};
     at_substitutions = {};
+    without_stray_ends = {};
     out.kit_change_cuts = at_kit_changes.cuts;
     out.stage_seconds[kKitChangeStage] = split_watch.Seconds();
   }
@@ -931,6 +943,7 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     at_kit_changes = {};
     at_number_changes = {};
     at_substitutions = {};
+    without_stray_ends = {};
     out.appearance_change_cuts = at_appearance_changes.cuts;
     out.stage_seconds[kAppearanceChangeStage] = split_watch.Seconds();
   }
@@ -942,6 +955,7 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     at_kit_changes = {};
     at_number_changes = {};
     at_substitutions = {};
+    without_stray_ends = {};
     out.exchanges = at_exchanges.cuts;
     // An appearance cut of a track exchanged since is not undone later: its pieces' rows are
     // no longer those it cut (a rejoin could put two rows of one track in a frame).

@@ -150,7 +150,8 @@ SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const Track
                                            const io::MatchInfo& match,
                                            const tracking::SubstitutionGapOptions& options);
 
-// The match level of a run over a match's two layers: tracks split at substitution gaps
+// The match level of a run over a match's two layers: each track's stray end rows dropped
+// (options.stray_ends, tracking::StrayEndRows), tracks split at substitution gaps
 // (options.substitution_gaps), where their numbers change (options.number_changes) and where
 // their kit changes (options.kit_changes) and where their appearance changes
 // (options.appearance_changes), tracks that exchanged people at a meeting given back their
@@ -160,6 +161,7 @@ SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const Track
 // (options.name_splices), track fragments joined where the names agree, the duplicate
 // heads of hand-overs dropped first (options.fragment_links), and the output rows of person tracks, their positions
 // smoothed and short gaps filled (options.smoothing, tracking/track_smoothing.h).
+inline constexpr const char* kStrayEndStage = "stray_ends";
 inline constexpr const char* kSubstitutionCutStage = "substitution_cuts";
 inline constexpr const char* kNumberChangeStage = "number_changes";
 inline constexpr const char* kKitChangeStage = "kit_changes";

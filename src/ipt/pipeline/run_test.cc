@@ -8,6 +8,7 @@
 #include "ipt/pipeline/bench.h"
 #include "ipt/pipeline/jersey_evaluation.h"
 #include "ipt/pipeline/cascade_step.h"
+#include "ipt/pipeline/models.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -29,6 +30,8 @@
 #include "ipt/pipeline/frame_level.h"
 #include "ipt/pipeline/track_level.h"
 #include "ipt/registry/collection.h"
+#include "ipt/registry/training.h"
+#include "ipt/jn_classifier/jn_classifier.h"
 #include "ipt/sim/synthetic_match.h"
 #include "ipt/sim/tiny_config_test_util.h"
 #include "ipt/store/artifact_store.h"
@@ -337,6 +340,38 @@ TEST(Run, BadInputsNameTheFileAndLeaveOutAsItWas) {
   std::ofstream(foreign / "notes.txt") << "mine";
   EXPECT_NE(ErrorOf([&] { pipeline::Run(w.match, foreign, Options(w)); }).find("--out"), std::string::npos);
   EXPECT_EQ(ReadFile(foreign / "notes.txt"), "mine");
+}
+
+// The committed JN classifier 46617796 predates the spread selection: it loads reading its
+// most legible crops, and `ipt models derive` adds the keys (pipeline::KnownOptions),
+// giving exactly the committed, promoted 471aa93b (docs/models.md, "Session 31").
+TEST(JnClassifierPackages, TheCommittedSpreadPackageIsTheOldOneDerived) {
+  const char* source = std::getenv("IPT_SOURCE_DIR");
+  ASSERT_NE(source, nullptr) << "ctest sets IPT_SOURCE_DIR";
+  const fs::path committed = fs::path(source) / "assets" / "models";
+  const std::string old_ref = "46617796098f5dd5e8bce352f5a533ddb093e4d82fc28029b994df5f4e5b2890";
+  const std::string spread_ref = "471aa93b47525be39001e1892cdde6f8e1b5ecdcace8fbe8c7368db0fd1b0d35";
+  EXPECT_FALSE(jn_classifier::JnClassifier(committed / old_ref).config().spread_selection);
+  const jn_classifier::JnClassifier spread(committed / spread_ref);
+  EXPECT_TRUE(spread.config().spread_selection);
+  EXPECT_EQ(spread.config().spread_min_legible_probability, 0.7);
+
+  const fs::path dir = testing::FreshTempDir("jn_derive");
+  registry::ModelStore store(dir / "store");
+  ASSERT_EQ(store.Add(committed / old_ref), old_ref);
+  const std::map<std::string, nlohmann::json> changes = {{"network.spread_selection", true},
+                                                         {"network.spread_min_legible_probability", 0.7}};
+  // Without the model's known options the keys are not the package's: refused.
+  EXPECT_NE(ErrorOf([&] { registry::DerivePackage(store, old_ref, changes, CheckPackageLoads); }).find("no option"),
+            std::string::npos);
+  EXPECT_EQ(registry::DerivePackage(store, old_ref, changes, CheckPackageLoads, KnownOptions), spread_ref);
+  // A threshold the model refuses never enters the store.
+  EXPECT_NE(ErrorOf([&] {
+              registry::DerivePackage(store, old_ref, {{"network.spread_min_legible_probability", 1.5}},
+                                      CheckPackageLoads, KnownOptions);
+            }).find("spread_min_legible_probability"),
+            std::string::npos);
+  EXPECT_EQ(store.List().packages.size(), 2u);
 }
 
 TEST(TrackAttributesOptionsFile, TheCommittedFileListsTheDefaultsAndBadFilesNameTheField) {

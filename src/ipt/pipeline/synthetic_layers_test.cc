@@ -745,6 +745,7 @@ TEST(MatchLevel, AStrayEndIsDroppedAndTheTrackJoined) {
       if (r.track_id == id) frames.insert(r.frame);
     return frames;
   };
+  ASSERT_FALSE(frames_of(dropped, p).empty());
   EXPECT_GT(*frames_of(dropped, p).rbegin(), 2000);  // p's track goes on past the cut
   EXPECT_TRUE(frames_of(dropped, piece).empty());
   for (int64_t block_rows : {int64_t{1000}, int64_t{7}}) {

@@ -120,7 +120,8 @@ std::vector<size_t> StrayEndRows(const std::vector<int>& frames, double fps, con
   const size_t n = frames.size();
   const size_t max_rows = static_cast<size_t>(options.max_rows);
   if (!options.enabled() || n <= 2 * max_rows + 1) return stray;
-  const double min_gap_frames = options.min_gap_seconds * fps;
+  // A frame difference of exactly min_gap_seconds x fps counts, whatever the rounding.
+  const double min_gap_frames = options.min_gap_seconds * fps - limits::kFrameRoundingTolerance;
   // The head: the first k rows, k the first index after which the gap opens.
   for (size_t k = 1; k <= max_rows; ++k) {
     if (frames[k] - frames[k - 1] >= min_gap_frames) {

@@ -58,8 +58,8 @@ struct StrayEndOptions {
   // A track's first or last rows are stray when there are at most this many of them before
   // a gap (0 = off). 1 was measured (docs/models.md, "Session 31"): 2 also dropped real rows.
   int max_rows = 1;
-  // ... and the gap, between the stray rows' frames and the next of the track's, is at
-  // least this long (0.4 s: 10 frames at 25 fps, beyond the gaps the smoothing fills).
+  // ... and the gap, from the last stray row's frame to the next row's (a frame difference:
+  // frames 1 and 11 are 10 apart), is at least this long: 0.4 s, 10 at 25 fps.
   double min_gap_seconds = 0.4;
   bool enabled() const { return max_rows > 0; }
   // Throws ipt::Error naming the first bad field.
