@@ -655,6 +655,57 @@ SplitTrackLayer SplitTracksAtNumberChanges(const FrameLayer& frames, const Track
   return out;
 }
 
+namespace {
+// Each track's kit observations (tracking/kit_changes.h: its detections' mean kit per
+// window of options.kit_changes.window_seconds) and whether it is a player's (the argmax of
+// its mean role probabilities, as the category rule decides), read block by block; and the
+// match's kits fitted to them (none when FitTeamKits finds none).
+struct TrackKits {
+  std::map<int64_t, size_t> index_of;  // track id -> index
+  std::vector<std::vector<tracking::KitWindow>> windows;
+  std::vector<bool> is_player;
+  std::optional<tracking::TeamKits> kits;
+};
+TrackKits KitsOfTracks(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
+                       const std::map<int64_t, std::vector<int64_t>>& rows_of_tracks,
+                       const tracking::TrackAttributesOptions& options, int64_t block_rows) {
+  const int window_frames = WindowFrames(options.kit_changes.window_seconds, match.fps);
+  // Each track's observations (by track id): the kit sum and count of its detections per
+  // window, then their means.
+  TrackKits out;
+  for (const auto& [id, rows] : rows_of_tracks) out.index_of.emplace(id, out.index_of.size());
+  std::vector<std::vector<tracking::KitWindow>>& windows = out.windows;
+  windows.resize(out.index_of.size());
+  std::vector<std::array<double, crop_encoder::kNumRoles>> role_sums(out.index_of.size());  // as the category rule's
+  ForEachRowBlock(frames, {crop_encoder::kKitField, crop_encoder::kRoleField}, block_rows, [&](const FrameRowBlock& block) {
+    for (int64_t r = block.begin(); r < block.end(); ++r) {
+      if (tracks.track_id[r] < 0) continue;
+      const Eigen::Map<const Eigen::VectorXf> kit(block.Row(crop_encoder::kKitField, r), crop_encoder::kKitDim);
+      const int frame = static_cast<int>(frames.frame[r]);
+      const size_t t = out.index_of.at(tracks.track_id[r]);
+      std::array<float, crop_encoder::kNumRoles> roles;
+      crop_encoder::Softmax(block.Row(crop_encoder::kRoleField, r), crop_encoder::kNumRoles, roles.data());
+      for (int k = 0; k < crop_encoder::kNumRoles; ++k) role_sums[t][k] += roles[k];
+      std::vector<tracking::KitWindow>& track_windows = windows[t];
+      if (track_windows.empty() || !SameWindow(frame, track_windows.back().first_frame, window_frames)) {
+        track_windows.push_back({frame, frame, Eigen::VectorXd::Zero(crop_encoder::kKitDim), 0});
+      }
+      track_windows.back().last_frame = frame;
+      track_windows.back().mean_kit += kit.cast<double>();
+      ++track_windows.back().detections;
+    }
+  });
+  for (std::vector<tracking::KitWindow>& track_windows : windows)  // sums -> means
+    for (tracking::KitWindow& w : track_windows) w.mean_kit /= w.detections;
+  // A player track: its mean role probabilities highest for a player (role 0).
+  out.is_player.resize(windows.size());
+  for (size_t t = 0; t < windows.size(); ++t)
+    out.is_player[t] = std::max_element(role_sums[t].begin(), role_sums[t].end()) == role_sums[t].begin();
+  out.kits = tracking::FitTeamKits(windows, out.is_player, options);
+  return out;
+}
+}  // namespace
+
 SplitTrackLayer ExchangeTracksAtMeetings(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                                          const tracking::TrackAttributesOptions& options, int64_t block_rows) {
   options.number_changes.Check();  // how a read is made
@@ -666,6 +717,12 @@ SplitTrackLayer ExchangeTracksAtMeetings(const FrameLayer& frames, const TrackLa
   std::map<int64_t, std::vector<tracking::NumberRead>> reads =
       NumberObservations(frames, tracks, candidates, options.number_changes, match.fps, block_rows);
   const std::map<int64_t, std::vector<int64_t>> rows_of_tracks = RowsOfTracks(tracks);
+  // The kit each track wears, when exchanges keep to one kit and the match's kits are found.
+  std::optional<TrackKits> track_kits;
+  if (options.exchanges.same_kit_only) {
+    track_kits = KitsOfTracks(frames, tracks, match, rows_of_tracks, options, block_rows);
+    if (!track_kits->kits) track_kits.reset();
+  }
   std::vector<tracking::ExchangeTrack> exchange_tracks;
   for (const auto& [id, rows] : rows_of_tracks) {
     auto it = reads.find(id);
@@ -680,6 +737,10 @@ SplitTrackLayer ExchangeTracksAtMeetings(const FrameLayer& frames, const TrackLa
       t.row_tags.push_back(r);
     }
     t.reads = std::move(it->second);
+    if (track_kits) {
+      t.kit = tracking::LikeliestKit(track_kits->windows[track_kits->index_of.at(id)], *track_kits->kits,
+                                     options.kit_changes);
+    }
     exchange_tracks.push_back(std::move(t));
   }
   for (const tracking::Exchange& e : tracking::FindExchanges(exchange_tracks, options.exchanges)) {
@@ -697,39 +758,11 @@ SplitTrackLayer SplitTracksAtKitChanges(const FrameLayer& frames, const TrackLay
   SplitTrackLayer out{tracks, 0, {}};
   if (!options.kit_changes.enabled()) return out;
   IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows);
-  const int window_frames = WindowFrames(options.kit_changes.window_seconds, match.fps);
-  // Each track's observations (by track id): the kit sum and count of its detections per
-  // window, then their means.
   const std::map<int64_t, std::vector<int64_t>> rows_of_tracks = RowsOfTracks(tracks);
-  std::map<int64_t, size_t> index_of;
-  for (const auto& [id, rows] : rows_of_tracks) index_of.emplace(id, index_of.size());
-  std::vector<std::vector<tracking::KitWindow>> windows(index_of.size());
-  std::vector<std::array<double, crop_encoder::kNumRoles>> role_sums(index_of.size());  // as the category rule's
-  ForEachRowBlock(frames, {crop_encoder::kKitField, crop_encoder::kRoleField}, block_rows, [&](const FrameRowBlock& block) {
-    for (int64_t r = block.begin(); r < block.end(); ++r) {
-      if (tracks.track_id[r] < 0) continue;
-      const Eigen::Map<const Eigen::VectorXf> kit(block.Row(crop_encoder::kKitField, r), crop_encoder::kKitDim);
-      const int frame = static_cast<int>(frames.frame[r]);
-      const size_t t = index_of.at(tracks.track_id[r]);
-      std::array<float, crop_encoder::kNumRoles> roles;
-      crop_encoder::Softmax(block.Row(crop_encoder::kRoleField, r), crop_encoder::kNumRoles, roles.data());
-      for (int k = 0; k < crop_encoder::kNumRoles; ++k) role_sums[t][k] += roles[k];
-      std::vector<tracking::KitWindow>& track_windows = windows[t];
-      if (track_windows.empty() || !SameWindow(frame, track_windows.back().first_frame, window_frames)) {
-        track_windows.push_back({frame, frame, Eigen::VectorXd::Zero(crop_encoder::kKitDim), 0});
-      }
-      track_windows.back().last_frame = frame;
-      track_windows.back().mean_kit += kit.cast<double>();
-      ++track_windows.back().detections;
-    }
-  });
-  for (std::vector<tracking::KitWindow>& track_windows : windows)  // sums -> means
-    for (tracking::KitWindow& w : track_windows) w.mean_kit /= w.detections;
-  // A player track: its mean role probabilities highest for a player (role 0).
-  std::vector<bool> is_player(windows.size());
-  for (size_t t = 0; t < windows.size(); ++t)
-    is_player[t] = std::max_element(role_sums[t].begin(), role_sums[t].end()) == role_sums[t].begin();
-  const std::optional<tracking::TeamKits> kits = tracking::FitTeamKits(windows, is_player, options);
+  const TrackKits track_kits = KitsOfTracks(frames, tracks, match, rows_of_tracks, options, block_rows);
+  const std::map<int64_t, size_t>& index_of = track_kits.index_of;
+  const std::vector<std::vector<tracking::KitWindow>>& windows = track_kits.windows;
+  const std::optional<tracking::TeamKits>& kits = track_kits.kits;
   if (!kits) return out;
   spdlog::debug("kit changes: the team kits {:.3f} apart, {} kits of goalkeepers and referees, observations "
                 "spread {:.3f} around the nearest",

@@ -136,6 +136,7 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("exchange_meeting_distance_m", o.exchanges.meeting_distance_m);
   visit("exchange_min_reads", o.exchanges.min_reads);
   visit("exchange_max_meetings", o.exchanges.max_meetings);
+  visit("exchange_same_kit_only", o.exchanges.same_kit_only);
   visit("kit_change_min_gain_nats", o.kit_changes.min_gain_nats);
   visit("kit_change_max_window_nats", o.kit_changes.max_window_nats);
   visit("kit_change_min_windows", o.kit_changes.min_windows);

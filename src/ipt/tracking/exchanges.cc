@@ -124,6 +124,7 @@ Exchange BestOfPair(const ExchangeTrack& a, const ExchangeTrack& b, const ReadSu
                     const ExchangeOptions& options) {
   Exchange best{a.id, b.id, 0, kToTheEnd, -std::numeric_limits<double>::infinity()};
   if (a_sums.Count() < options.min_reads + 1 || b_sums.Count() < options.min_reads + 1) return best;
+  if (options.same_kit_only && a.kit && b.kit && *a.kit != *b.kit) return best;
   if (a.frames.front() > b.frames.back() || b.frames.front() > a.frames.back()) return best;
   const std::vector<int> meetings = Meetings(a, b, options.meeting_distance_m, options.max_meetings);
   for (size_t p = 0; p < meetings.size(); ++p) {

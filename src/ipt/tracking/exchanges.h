@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "ipt/tracking/number_changes.h"
@@ -50,6 +51,12 @@ struct ExchangeOptions {
   // Meetings of one pair considered, the nearest ones, >= 1 (a pair running together meets
   // again and again).
   int max_meetings = 32;
+  // Only two tracks that wear the same kit (ExchangeTrack::kit, when both are known) are
+  // exchanged. The kit cuts run first, so each track keeps one kit: between two kits an
+  // exchange cannot undo a swap, and numbers alone may ask for one (validation 5216: two
+  // #22s of the two teams, one's crops read partly as another number; docs/models.md,
+  // "Session 31").
+  bool same_kit_only = true;
   bool enabled() const { return min_gain_nats > 0; }
   void Check() const;  // throws ipt::Error naming the field
 };
@@ -63,6 +70,7 @@ struct ExchangeTrack {
   std::vector<double> x_m, z_m;
   std::vector<int64_t> row_tags;  // the caller's name for each row, moved with it (or empty)
   std::vector<NumberRead> reads;
+  std::optional<int> kit;  // the kit it wears (LikeliestKit of kit_changes.h), when known
 };
 
 inline constexpr int kToTheEnd = std::numeric_limits<int>::max();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <random>
 #include <tuple>
 
@@ -78,6 +79,26 @@ TEST(Exchanges, ATrackerSwapAtACrossingIsUndone) {
     for (size_t k = 0; k < t.frames.size(); ++k) EXPECT_EQ(t.row_tags[k] % 100000, t.frames[k]);  // rows moved whole
     for (const NumberRead& r : t.reads) EXPECT_GT(r.log_likelihood[t.id == 1 ? 0 : 1], -0.1) << t.id;
   }
+}
+
+// Two tracks wearing different kits are not exchanged (after the kit cuts an exchange
+// between them cannot undo a swap); the same kit, an unknown one, or the condition off: the
+// swap is undone as above.
+TEST(Exchanges, TracksOfDifferentKitsAreNotExchanged) {
+  auto exchanges = [](std::optional<int> kit_one, std::optional<int> kit_two, bool same_kit_only) {
+    std::vector<ExchangeTrack> tracks = Crossing();
+    tracks[0].kit = kit_one;
+    tracks[1].kit = kit_two;
+    ExchangeOptions options;
+    options.same_kit_only = same_kit_only;
+    return FindExchanges(tracks, options).size();
+  };
+  EXPECT_EQ(exchanges(0, 1, true), 0u);
+  EXPECT_EQ(exchanges(2, 0, true), 0u);
+  EXPECT_EQ(exchanges(1, 1, true), 1u);
+  EXPECT_EQ(exchanges(0, std::nullopt, true), 1u);
+  EXPECT_EQ(exchanges(std::nullopt, std::nullopt, true), 1u);
+  EXPECT_EQ(exchanges(0, 1, false), 1u);
 }
 
 TEST(Exchanges, ASwapBackAtTheNextMeetingExchangesTheMiddle) {

@@ -80,11 +80,11 @@ std::optional<TeamKits> FitTeamKits(const std::vector<std::vector<KitWindow>>& t
   return kits;
 }
 
-std::vector<size_t> KitChangeWindows(const std::vector<KitWindow>& windows, const TeamKits& kits,
-                                     const KitChangeOptions& options) {
-  options.Check();
+namespace {
+// Each observation's log-likelihood under each kit (the teams', then kits.other's).
+std::vector<NumberRead> KitObservations(const std::vector<KitWindow>& windows, const TeamKits& kits,
+                                        const KitChangeOptions& options) {
   IPT_CHECK(kits.spread > 0 && std::isfinite(kits.spread), "the kits' spread must be > 0, got {}", kits.spread);
-  if (!options.enabled()) return {};
   std::vector<NumberRead> observations;
   observations.reserve(windows.size());
   for (const KitWindow& w : windows) {
@@ -100,7 +100,28 @@ std::vector<size_t> KitChangeWindows(const std::vector<KitWindow>& windows, cons
     for (const Eigen::VectorXd& center : kits.other) add(center);
     observations.push_back(std::move(o));
   }
+  return observations;
+}
+}  // namespace
+
+std::vector<size_t> KitChangeWindows(const std::vector<KitWindow>& windows, const TeamKits& kits,
+                                     const KitChangeOptions& options) {
+  options.Check();
+  IPT_CHECK(kits.spread > 0 && std::isfinite(kits.spread), "the kits' spread must be > 0, got {}", kits.spread);
+  if (!options.enabled()) return {};
+  const std::vector<NumberRead> observations = KitObservations(windows, kits, options);
   return PartitionObservations(observations, options.min_gain_nats, options.min_windows);
+}
+
+std::optional<int> LikeliestKit(const std::vector<KitWindow>& windows, const TeamKits& kits,
+                                const KitChangeOptions& options) {
+  options.Check();
+  const std::vector<NumberRead> observations = KitObservations(windows, kits, options);
+  if (observations.empty()) return std::nullopt;
+  std::vector<double> sum(observations[0].log_likelihood.size(), 0.0);
+  for (const NumberRead& o : observations)
+    for (size_t k = 0; k < sum.size(); ++k) sum[k] += o.log_likelihood[k];
+  return static_cast<int>(std::max_element(sum.begin(), sum.end()) - sum.begin());
 }
 
 }  // namespace ipt::tracking

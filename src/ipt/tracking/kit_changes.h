@@ -84,4 +84,10 @@ std::optional<TeamKits> FitTeamKits(const std::vector<std::vector<KitWindow>>& t
 std::vector<size_t> KitChangeWindows(const std::vector<KitWindow>& windows, const TeamKits& kits,
                                      const KitChangeOptions& options);
 
+// The kit a track wears by its observations, under the model above: the kit (0, 1: the
+// teams'; 2, 3, ...: kits.other's) of the largest log-likelihood summed over them; none
+// without observations.
+std::optional<int> LikeliestKit(const std::vector<KitWindow>& windows, const TeamKits& kits,
+                                const KitChangeOptions& options);
+
 }  // namespace ipt::tracking

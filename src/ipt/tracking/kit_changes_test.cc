@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "ipt/tracking/track_attributes.h"
@@ -102,6 +104,30 @@ TEST(KitChanges, AGoalkeeperAndAPlayerSwapped) {
   EXPECT_EQ(KitChangeWindows(windows, with_keeper, {}), (std::vector<size_t>{15}));
   // His own track, whole, is never cut.
   EXPECT_TRUE(KitChangeWindows(Windows(std::vector<int>(30, 3), &rng), with_keeper, {}).empty());
+}
+
+// The kit a track wears: the one of the largest log-likelihood summed over its windows, by
+// the cut model's capped terms (a few windows of an occluder's kit do not decide).
+TEST(KitChanges, TheLikeliestKitOfATrack) {
+  std::mt19937 rng(6);
+  TeamKits with_keeper = Kits();
+  with_keeper.other = {Eigen::Vector3d(0, 0, 1)};
+  EXPECT_EQ(LikeliestKit(Windows(std::vector<int>(10, 0), &rng), with_keeper, {}), 0);
+  EXPECT_EQ(LikeliestKit(Windows(std::vector<int>(10, 1), &rng), with_keeper, {}), 1);
+  EXPECT_EQ(LikeliestKit(Windows(std::vector<int>(10, 3), &rng), with_keeper, {}), 2);
+  // 6 windows of team B's kit against 4 of team A's: B (a mixed track is the kit cut's).
+  EXPECT_EQ(LikeliestKit(Windows({0, 1, 1, 0, 1, 1, 0, 1, 1, 0}, &rng), with_keeper, {}), 1);
+  // Reference: the summed terms, computed here from the model's formula.
+  const std::vector<KitWindow> mixed = Windows({0, 2, 2, 1, 1, 3, 2}, &rng);
+  std::vector<Eigen::VectorXd> centers = {with_keeper.center[0], with_keeper.center[1], with_keeper.other[0]};
+  std::vector<double> sum(3, 0.0);
+  for (const KitWindow& w : mixed)
+    for (size_t c = 0; c < 3; ++c) {
+      const double z = (w.mean_kit - centers[c]).norm() / with_keeper.spread;
+      sum[c] -= std::min(0.5 * z * z, KitChangeOptions{}.max_window_nats);
+    }
+  EXPECT_EQ(LikeliestKit(mixed, with_keeper, {}), std::max_element(sum.begin(), sum.end()) - sum.begin());
+  EXPECT_EQ(LikeliestKit({}, with_keeper, {}), std::nullopt);
 }
 
 TEST(KitChanges, TeamKitsFromTheTracks) {
