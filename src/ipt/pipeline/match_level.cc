@@ -81,6 +81,12 @@ std::map<int64_t, std::vector<int64_t>> RowsOfTracks(const TrackLayer& tracks) {
   return rows;
 }
 
+int64_t NextTrackId(const TrackLayer& tracks) {
+  int64_t next_id = 1;
+  for (int64_t id : tracks.track_id) next_id = std::max(next_id, id + 1);
+  return next_id;
+}
+
 jn_classifier::JnTrack JnTrackOfRows(const FrameLayer& frames, const std::vector<int64_t>& rows) {
   jn_classifier::JnTrack t;
   for (int64_t r : rows) {
@@ -515,13 +521,6 @@ std::vector<int> CutFramesAt(const std::vector<int64_t>& rows, const FrameLayer&
     cut_frames.push_back(tracking::CutFrame(track_frames, track_nearest, before, observations[k].last_frame));
   }
   return cut_frames;
-}
-
-// The first id above every id of `tracks`.
-int64_t NextTrackId(const TrackLayer& tracks) {
-  int64_t next_id = 1;
-  for (int64_t id : tracks.track_id) next_id = std::max(next_id, id + 1);
-  return next_id;
 }
 
 // Track `id`'s `rows` (in frame order) from each of `cut_frames` (ascending) on take a new

@@ -47,6 +47,8 @@ std::map<std::string, std::string> TrackLayerRefs(const std::map<std::string, st
 
 // Track id -> its frame-layer rows, in row order; untracked rows (id -1) are left out.
 std::map<int64_t, std::vector<int64_t>> RowsOfTracks(const TrackLayer& tracks);
+// The first id above every id of `tracks` (>= 1): a new track's.
+int64_t NextTrackId(const TrackLayer& tracks);
 
 // The JN classifier's view of `rows` of a frame layer (jn.presence, jn.digits, jn.number).
 jn_classifier::JnTrack JnTrackOfRows(const FrameLayer& frames, const std::vector<int64_t>& rows);

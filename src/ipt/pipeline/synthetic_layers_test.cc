@@ -440,6 +440,33 @@ std::array<std::vector<int64_t>, 2> WholeTracksByTeam(const SyntheticLayers& s,
   return by_team;
 }
 
+// Two players of different teams swapped where they meet, and different numbers read: the
+// exchange stage does not give the rows back while exchanges keep to one kit (the kit cuts
+// are this swap's), and does with the condition off.
+TEST(MatchLevel, TracksOfTwoTeamsAreNotExchanged) {
+  const io::MatchInfo match = Roster();
+  const SyntheticLayers s = TwoMinutesOfLongTracks(match);
+  const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
+  tracking::TrackAttributesOptions options;
+  const std::array<std::vector<int64_t>, 2> by_team = WholeTracksByTeam(s, rows, options);
+  ASSERT_FALSE(by_team[0].empty());
+  const int64_t p = by_team[0][0];
+  int64_t q = -1;
+  for (int64_t id : by_team[1])
+    if (q < 0 && MostReadNumber(s.frames, rows.at(id)) != MostReadNumber(s.frames, rows.at(p))) q = id;
+  ASSERT_GE(q, 0);
+  std::map<int64_t, int64_t> person_of_row;
+  const TrackLayer swapped = SwapFrom(s, rows, p, q, 1001, &person_of_row);
+  ASSERT_TRUE(options.exchanges.same_kit_only);
+  const SplitTrackLayer kept = ExchangeTracksAtMeetings(s.frames, swapped, match, options);
+  EXPECT_EQ(kept.cuts, 0);
+  EXPECT_EQ(kept.tracks.track_id, swapped.track_id);
+  options.exchanges.same_kit_only = false;
+  const SplitTrackLayer given_back = ExchangeTracksAtMeetings(s.frames, swapped, match, options);
+  EXPECT_EQ(given_back.cuts, 1);
+  EXPECT_EQ(given_back.tracks.track_id, s.tracks.track_id);
+}
+
 // Two players of different teams swapped where they meet: both tracks are cut there (the
 // kit, read without numbers), every piece is one person's, nobody else is touched; two
 // team-mates swapped are not cut (their kits are one), nor are the people's own tracks.
@@ -618,8 +645,7 @@ TEST(MatchLevel, ATrackLostForAFewFramesIsJoined) {
   const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
   ASSERT_FALSE(whole.empty());
   const int64_t p = whole[0];
-  int64_t piece = 0;
-  for (int64_t id : s.tracks.track_id) piece = std::max(piece, id + 1);
+  const int64_t piece = NextTrackId(s.tracks);
   TrackLayer broken = s.tracks;
   for (int64_t r : rows.at(p)) {
     if (s.frames.frame[r] > 1010) broken.track_id[r] = piece;
@@ -671,8 +697,7 @@ TEST(MatchLevel, AHandOverIsJoined) {
   const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
   ASSERT_GE(whole.size(), 2u);
   const int64_t p = whole[0], q = whole[1];
-  int64_t piece = 0;
-  for (int64_t id : s.tracks.track_id) piece = std::max(piece, id + 1);
+  const int64_t piece = NextTrackId(s.tracks);
   TrackLayer handed = s.tracks;
   std::map<int, int64_t> p_row_at;
   for (int64_t r : rows.at(p)) {
@@ -723,8 +748,7 @@ TEST(MatchLevel, AStrayEndIsDroppedAndTheTrackJoined) {
   const std::vector<int64_t> whole = TracksOverFrames1To2000(s.frames, rows);
   ASSERT_GE(whole.size(), 2u);
   const int64_t p = whole[0], q = whole[1];
-  int64_t piece = 0;
-  for (int64_t id : s.tracks.track_id) piece = std::max(piece, id + 1);
+  const int64_t piece = NextTrackId(s.tracks);
   TrackLayer stray = s.tracks;
   for (int64_t r : rows.at(p))
     if (s.frames.frame[r] > 1000) stray.track_id[r] = piece;
