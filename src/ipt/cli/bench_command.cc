@@ -96,7 +96,7 @@ void PrintPipeline(const nlohmann::json& j) {
              j["threads"].get<int>());
   // In pipeline order (decoding and stitching overlap the rest on a background thread).
   const char* order[] = {"decode_stitch", "detector", "crops", "encoder", "tracker", pipeline::kStrayEndStage, pipeline::kSubstitutionCutStage,
-                         pipeline::kNumberChangeStage, pipeline::kKitChangeStage, pipeline::kAppearanceChangeStage, pipeline::kExchangeStage, "jn_classifier", "attributes", "identity_resolver", pipeline::kNameSpliceStage, pipeline::kFragmentLinkStage,
+                         pipeline::kNumberChangeStage, pipeline::kKitChangeStage, pipeline::kAppearanceChangeStage, pipeline::kExchangeStage, "jn_classifier", "attributes", "identity_resolver", pipeline::kNameSpliceStage, pipeline::kNameEliminationStage, pipeline::kFragmentLinkStage,
                          pipeline::kSmoothStage, "write"};
   std::vector<std::string> stages(std::begin(order), std::end(order));
   for (const auto& [stage, ms] : j["stages_ms_per_frame"].items()) {
@@ -124,7 +124,7 @@ void PrintMatchLevel(const nlohmann::json& j) {
   fmt::print("  track layer: {}\n", j["track_layer"].get<std::string>());
   for (const char* stage : {pipeline::kReadLayerStage, pipeline::kTrackerStage, pipeline::kStrayEndStage, pipeline::kSubstitutionCutStage,
                             pipeline::kNumberChangeStage, pipeline::kKitChangeStage, pipeline::kAppearanceChangeStage, pipeline::kExchangeStage, pipeline::kJnClassifierStage, pipeline::kAttributesStage,
-                            pipeline::kIdentityStage, pipeline::kNameSpliceStage, pipeline::kFragmentLinkStage, pipeline::kSmoothStage,
+                            pipeline::kIdentityStage, pipeline::kNameSpliceStage, pipeline::kNameEliminationStage, pipeline::kFragmentLinkStage, pipeline::kSmoothStage,
                             pipeline::kWriteOutputsStage}) {
     if (!j["stages"].contains(stage)) continue;
     const auto& v = j["stages"][stage];

@@ -102,10 +102,10 @@ void AddRunCommand(CLI::App& app) {
     spdlog::info("{} frames, {} detections, {} tracks ({} rows, {} of them filling gaps; {} non-person tracks and {} "
                  "with too few confident detections left out; {} cuts at substitutions, {} where numbers change, {} where kits change, {} where "
                  "appearance changes, {} exchanges undone, "
-                 "{} name splices, {} fragments joined)",
+                 "{} name splices, {} named by elimination, {} fragments joined)",
                  r.frames, r.detections, r.tracks, r.rows, r.filled_rows, r.dropped_tracks, r.dropped_unconfirmed_tracks,
                  r.substitution_cuts, r.number_change_cuts, r.kit_change_cuts, r.appearance_change_cuts, r.exchanges, r.name_splices,
-                 r.fragment_links);
+                 r.tracks_named_by_elimination, r.fragment_links);
     spdlog::info("ms/frame: {}; {:.1f} frames/s end to end, peak memory {:.0f} MiB", stages,
                  j["frames_per_second"].get<double>(), j["peak_memory_mib"].get<double>());
     fmt::print("wrote {}/tracks.csv, predictions-gsr.json, run.json\n", args->out);

@@ -22,6 +22,7 @@
 #include "ipt/store/artifact_store.h"
 #include "ipt/store/precompute.h"
 #include "ipt/tracking/exchanges.h"
+#include "ipt/tracking/name_elimination.h"
 #include "ipt/tracking/substitution_gaps.h"
 #include "ipt/util/check.h"
 #include "ipt/util/limits.h"
@@ -1098,6 +1099,12 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
     out.name_splices = spliced.splices;
     out.name_splice_clashes_unnamed = spliced.clashes_unnamed;
     out.stage_seconds[kNameSpliceStage] = splice_watch.Seconds();
+  }
+  // Then an unnamed track named after the one player the roster leaves it.
+  if (options.name_elimination.enabled()) {
+    Stopwatch elimination_watch;
+    out.tracks_named_by_elimination = tracking::NameByElimination(rows, match, options.name_elimination).tracks_named;
+    out.stage_seconds[kNameEliminationStage] = elimination_watch.Seconds();
   }
   // Then track fragments joined where the names agree.
   if (options.fragment_links.enabled()) {

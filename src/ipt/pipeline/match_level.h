@@ -160,7 +160,8 @@ SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const Track
 // rows (options.exchanges), the attributes of every track (the
 // JN classifier's jersey when `jn` is given, else the vote), identities (`resolver` when
 // given, else the roster look-up), a player named on two tracks at once spliced
-// (options.name_splices), track fragments joined where the names agree, the duplicate
+// (options.name_splices), a track named after the one player the roster leaves it
+// (options.name_elimination), track fragments joined where the names agree, the duplicate
 // heads of hand-overs dropped first (options.fragment_links), and the output rows of person tracks, their positions
 // smoothed and short gaps filled (options.smoothing, tracking/track_smoothing.h).
 inline constexpr const char* kStrayEndStage = "stray_ends";
@@ -173,6 +174,7 @@ inline constexpr const char* kJnClassifierStage = "jn_classifier";
 inline constexpr const char* kAttributesStage = "attributes";
 inline constexpr const char* kIdentityStage = "identity_resolver";
 inline constexpr const char* kNameSpliceStage = "name_splices";
+inline constexpr const char* kNameEliminationStage = "name_elimination";
 inline constexpr const char* kFragmentLinkStage = "fragment_links";
 inline constexpr const char* kSmoothStage = "smooth_tracks";  // tracking::SmoothTracks, last
 struct MatchLevelOutput {
@@ -189,6 +191,7 @@ struct MatchLevelOutput {
   int64_t exchanges = 0;                // tracks that exchanged people at a meeting, undone
   int64_t name_splices = 0;             // players named on two tracks at once, spliced
   int64_t name_splice_clashes_unnamed = 0;  // short tracks in a splice's way that lost the name
+  int64_t tracks_named_by_elimination = 0;  // unnamed tracks the roster left one player
   int64_t fragment_links = 0;           // track fragments joined (after naming)
   int64_t handover_rows_dropped = 0;    // rows of hand-overs dropped before (tracking::HandoverRows)
   int64_t stray_end_rows_dropped = 0;   // tracks' stray end rows dropped first (tracking::StrayEndRows)

@@ -158,6 +158,9 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("name_splice_max_passes", o.name_splices.max_passes);
   visit("name_splice_drift_window_seconds", o.name_splices.drift_window_seconds);
   visit("name_splice_max_nested_clash_fraction", o.name_splices.max_nested_clash_fraction);
+  visit("name_elimination_min_seconds", o.name_elimination.min_seconds);
+  visit("name_elimination_max_speed_mps", o.name_elimination.max_speed_mps);
+  visit("name_elimination_position_slack_m", o.name_elimination.position_slack_m);
   visit("fragment_link_max_gap_seconds", o.fragment_links.max_gap_seconds);
   visit("fragment_link_max_speed_mps", o.fragment_links.max_speed_mps);
   visit("fragment_link_position_slack_m", o.fragment_links.position_slack_m);
@@ -238,6 +241,7 @@ nlohmann::json RunReport::ToJson() const {
   j["exchanges"] = exchanges;
   j["name_splices"] = name_splices;
   j["name_splice_clashes_unnamed"] = name_splice_clashes_unnamed;
+  j["tracks_named_by_elimination"] = tracks_named_by_elimination;
   j["fragment_links"] = fragment_links;
   j["handover_rows_dropped"] = handover_rows_dropped;
   j["stray_end_rows_dropped"] = stray_end_rows_dropped;
@@ -396,6 +400,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.exchanges = match_level.exchanges;
   report.name_splices = match_level.name_splices;
   report.name_splice_clashes_unnamed = match_level.name_splice_clashes_unnamed;
+  report.tracks_named_by_elimination = match_level.tracks_named_by_elimination;
   report.fragment_links = match_level.fragment_links;
   report.handover_rows_dropped = match_level.handover_rows_dropped;
   report.stray_end_rows_dropped = match_level.stray_end_rows_dropped;

@@ -85,6 +85,7 @@ struct RunReport {
   int64_t exchanges = 0;           // tracks that exchanged people where they met, undone (attributes.exchanges)
   int64_t name_splices = 0;        // players named on two tracks at once, spliced (attributes.name_splices)
   int64_t name_splice_clashes_unnamed = 0;  // short tracks in a splice's way that lost the name
+  int64_t tracks_named_by_elimination = 0;  // unnamed tracks the roster left one player (attributes.name_elimination)
   int64_t fragment_links = 0;      // track fragments joined after naming (attributes.fragment_links)
   int64_t handover_rows_dropped = 0;  // rows of hand-overs dropped before joining (tracking::HandoverRows)
   int64_t stray_end_rows_dropped = 0;  // tracks' stray end rows dropped first (tracking::StrayEndRows)
@@ -93,7 +94,7 @@ struct RunReport {
   // frame layer, the tracker only on a miss of the track layer): decode_stitch,
   // detector, crops, encoder, tracker, substitution_cuts, number_changes, kit_changes,
   // appearance_changes, exchanges, jn_classifier, attributes,
-  // identity_resolver, name_splices, fragment_links, smooth_tracks, write.
+  // identity_resolver, name_splices, name_elimination, fragment_links, smooth_tracks, write.
   std::map<std::string, double> stage_seconds;
   double total_seconds = 0;
   int64_t peak_rss_bytes = 0;

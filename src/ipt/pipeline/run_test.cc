@@ -202,6 +202,8 @@ TEST(Run, EndToEndThenBothLayersFromTheCache) {
   EXPECT_EQ(run["number_change_cuts"], first.number_change_cuts);
   EXPECT_EQ(run["name_splices"], first.name_splices);
   EXPECT_EQ(run["name_splice_clashes_unnamed"], first.name_splice_clashes_unnamed);
+  EXPECT_EQ(run["tracks_named_by_elimination"], first.tracks_named_by_elimination);
+  EXPECT_EQ(run["attributes"]["name_elimination_min_seconds"], tracking::NameEliminationOptions{}.min_seconds);
   EXPECT_EQ(run["attributes"]["number_change_min_gain_nats"], tracking::NumberChangeOptions{}.min_gain_nats);
   EXPECT_EQ(run["kit_change_cuts"], first.kit_change_cuts);
   EXPECT_EQ(run["attributes"]["kit_change_min_gain_nats"], tracking::KitChangeOptions{}.min_gain_nats);
@@ -403,7 +405,7 @@ TEST(TrackAttributesOptionsFile, TheCommittedFileListsTheDefaultsAndBadFilesName
   // Nested options' checks name their own fields: the error names the key the file gave,
   // and its line.
   for (const char* key : {"fragment_link_max_gap_seconds", "name_splice_max_jump_m", "number_change_min_reads",
-                          "smooth_sigma_frames"}) {
+                          "smooth_sigma_frames", "name_elimination_min_seconds"}) {
     std::ofstream(file) << "roster_numbers_only: true\n" << key << ": -1\n";
     EXPECT_NE(ErrorOf([&] { ReadTrackAttributesOptions(file); }).find(fmt::format("a.yaml:2: field '{}'", key)),
               std::string::npos)

@@ -35,7 +35,7 @@ io::MatchInfo Roster() {
       m.roster.push_back(e);
     }
   };
-  add(io::Category::kTeamA, 14, true);  // 4 on the bench
+  add(io::Category::kTeamA, 14, true);  // 4 the layers leave off the pitch (not marked as the bench)
   add(io::Category::kTeamB, 12, true);
   add(io::Category::kGoalkeeperA, 2, true);
   add(io::Category::kGoalkeeperB, 1, true);
@@ -782,6 +782,58 @@ TEST(MatchLevel, AStrayEndIsDroppedAndTheTrackJoined) {
   EXPECT_EQ(off.fragment_links, own.fragment_links);
   EXPECT_TRUE(frames_of(off, p).count(1020));
   EXPECT_FALSE(frames_of(off, piece).empty());
+}
+
+// A whole-match track whose number is never read (its crops made illegible) is named
+// after the one player of its team the roster leaves it, every teammate being named on his
+// own track; with the stage off it stays unnamed. The roster marks the entries the layers
+// leave off the pitch as the bench (else each of them is a candidate too).
+TEST(MatchLevel, ATrackNeverReadIsNamedByElimination) {
+  io::MatchInfo match = Roster();
+  const SyntheticLayersOptions layer_options;
+  std::map<io::Category, int> listed;
+  for (io::RosterEntry& e : match.roster) {
+    const bool team = io::CategoryTeam(e.category) >= 0;
+    const bool goalkeeper = e.category == io::Category::kGoalkeeperA || e.category == io::Category::kGoalkeeperB;
+    const int on_pitch = goalkeeper ? layer_options.goalkeepers_per_team
+                         : team     ? layer_options.outfield_players_per_team
+                                    : static_cast<int>(match.roster.size());
+    e.starts = listed[e.category]++ < on_pitch;
+  }
+  const SyntheticLayers s = TwoMinutesOfLongTracks(match);
+  const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
+  tracking::TrackAttributesOptions options;
+  ASSERT_TRUE(options.name_elimination.enabled());
+  auto name_of = [](const MatchLevelOutput& out, int64_t id) {
+    std::set<std::optional<int>> names;
+    for (const eval::PipelineRow& r : out.rows)
+      if (r.track_id == id) names.insert(r.player_id);
+    return names;
+  };
+  const MatchLevelOutput read = RunMatchLevel(s.frames, s.tracks, match, options, nullptr, nullptr, true);
+  int64_t p = -1;
+  for (int64_t id : TracksOverFrames1To2000(s.frames, rows)) {
+    const std::set<std::optional<int>> names = name_of(read, id);
+    if (names.size() == 1 && *names.begin() &&
+        io::CategoryTeam(match.FindPerson(**names.begin())->category) >= 0) {
+      p = id;
+      break;
+    }
+  }
+  ASSERT_GE(p, 0);
+  const int player = **name_of(read, p).begin();
+  FrameLayer unread = s.frames;
+  std::vector<float>& presence = unread.crop_fields.at(crop_encoder::kPresenceField);
+  for (int64_t r : rows.at(p))
+    for (int k = 0; k < crop_encoder::kNumPresence; ++k)
+      presence[r * crop_encoder::kNumPresence + k] = k == static_cast<int>(io::Legibility::kNone) ? 10.f : -10.f;
+  const MatchLevelOutput on = RunMatchLevel(unread, s.tracks, match, options, nullptr, nullptr, true);
+  EXPECT_GE(on.tracks_named_by_elimination, 1);
+  EXPECT_EQ(name_of(on, p), std::set<std::optional<int>>{player});
+  options.name_elimination.min_seconds = 0;  // off
+  const MatchLevelOutput off = RunMatchLevel(unread, s.tracks, match, options, nullptr, nullptr, true);
+  EXPECT_EQ(off.tracks_named_by_elimination, 0);
+  EXPECT_EQ(name_of(off, p), std::set<std::optional<int>>{std::nullopt});
 }
 
 // A track lost on the player going off and found again (on his substitute, for all the

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -54,11 +55,23 @@ const io::RosterEntry* EntryOfNumber(const eval::PipelineRow& row, const io::Fra
 
 namespace {
 
-// One pass over the candidate tracks (all, or those in `only`); a candidate refused because
-// another track named after its player overlaps goes into *refused.
+// The candidates a pass takes after the first: those refused for a clash, and those of a
+// player who gained a named track in the pass before.
+struct Retry {
+  std::set<int64_t> refused;  // track ids
+  std::set<int> players;      // roster player ids
+};
+
+// Pairs of tracks (smaller id first) already spliced to each other: their rows now meet end
+// to end, and a later look at the pair must not cut the same path again.
+using SplicedPairs = std::set<std::pair<int64_t, int64_t>>;
+
+// One pass over the candidate tracks (all, or those `only` retries); a candidate refused
+// because another track named after its player overlaps goes into next->refused, the
+// player of an unnamed candidate named in the pass into next->players.
 NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::MatchInfo& match,
-                            const NameSpliceOptions& options, const std::set<int64_t>* only,
-                            int64_t* next_track_id, std::set<int64_t>* refused) {
+                            const NameSpliceOptions& options, const Retry* only, int64_t* next_track_id,
+                            Retry* next, SplicedPairs* spliced) {
   NameSpliceResult result;
   const int max_overlap_frames = static_cast<int>(std::floor(options.max_overlap_seconds * match.fps));
 
@@ -89,7 +102,8 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
     } else {
       entry = EntryOfNumber(r, {r.frame, rows[ix.back()].frame}, match);
     }
-    if (entry && (!only || only->count(id))) candidates.push_back({r.frame, id, entry});
+    if (entry && (!only || only->refused.count(id) || only->players.count(entry->player_id)))
+      candidates.push_back({r.frame, id, entry});
   }
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Candidate& x, const Candidate& y) { return x.first_frame < y.first_frame; });
@@ -112,7 +126,7 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
     // when they can be: x may bridge two of the player's tracks, each overlapping one end.
     std::optional<Splice> before, after;
     for (int64_t y : named[player]) {
-      if (y == x || first(y) == first(x)) continue;
+      if (y == x || first(y) == first(x) || spliced->count(std::minmax(x, y))) continue;
       const int64_t a = first(x) < first(y) ? x : y, b = a == x ? y : x;
       // B nested in A's span is no splice: A's tail beyond B's end would be cut with it.
       // Both ending in the same frame (as at the match's end): not (ii).
@@ -263,6 +277,7 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
         rows[i].jersey.reset();
       }
       rows_of[piece] = std::move(piece_rows);
+      spliced->insert(std::minmax(s.a, s.b));
       ++result.splices;
       result.tails_cut += s.cuts_tail;
       spdlog::debug("player {}: track {} spliced to track {} at frame {} ({} cut off as track {}, jump {:.2f} m)",
@@ -270,9 +285,10 @@ NameSpliceResult SplicePass(std::vector<eval::PipelineRow>& rows, const io::Matc
                     piece, s.jump_m);
     }
     if (chosen.empty()) {
-      if (!choices.empty()) refused->insert(x);
+      if (!choices.empty()) next->refused.insert(x);
       continue;
     }
+    if (!rows[rows_of.at(x).front()].player_id) next->players.insert(player);
     for (size_t i : rows_of.at(x)) {
       rows[i].player_id = player;
       rows[i].jersey = c.entry->jersey;
@@ -293,18 +309,21 @@ NameSpliceResult SpliceNames(std::vector<eval::PipelineRow>& rows, const io::Mat
   if (!options.enabled()) return result;
   // A splice refused because another of the player's tracks overlapped may be made once
   // that track has been spliced itself (validation 5207: player 23's first track waited on
-  // his second and third). Refused candidates are retried while a pass splices something.
-  std::set<int64_t> refused;
-  const std::set<int64_t>* only = nullptr;
+  // his second and third), and a track may be spliced to one named after its player later in
+  // the pass (validation 5217: an unnamed track reading #68 and a later one named by a splice).
+  // Those candidates are retried while a pass splices something.
+  Retry retry;
+  const Retry* only = nullptr;
+  SplicedPairs spliced;
   for (int pass = 0; pass < options.max_passes; ++pass) {
-    std::set<int64_t> refused_now;
-    const NameSpliceResult made = SplicePass(rows, match, options, only, next_track_id, &refused_now);
+    Retry next;
+    const NameSpliceResult made = SplicePass(rows, match, options, only, next_track_id, &next, &spliced);
     result.splices += made.splices;
     result.tails_cut += made.tails_cut;
     result.clashes_unnamed += made.clashes_unnamed;
-    refused = std::move(refused_now);
-    only = &refused;
-    if (made.splices == 0 || refused.empty()) break;
+    retry = std::move(next);
+    only = &retry;
+    if (made.splices == 0 || (retry.refused.empty() && retry.players.empty())) break;
   }
   return result;
 }

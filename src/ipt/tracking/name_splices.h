@@ -41,9 +41,10 @@
 // first row among A's rows in the drift_window_seconds before B starts, when that row is not
 // A's last before B, and A's rows after it are cut off.
 //
-// Limits: only candidates refused for a clash are retried, not one whose player gained a
-// named track later in the same pass. The choice rests on continuity of foot-points alone; a tail that drifted before B
-// started, and a head whose person stands near P where A ends, can fool it.
+// Later passes retry the candidates refused for a clash and those of a player who gained a
+// named track in the pass before (session 32). Limits: the choice rests on continuity of
+// foot-points alone; a tail that drifted before B started, and a head whose person stands
+// near P where A ends, can fool it.
 #pragma once
 
 #include <cstdint>
@@ -81,7 +82,8 @@ struct NameSpliceOptions {
   // Validation 5205: 26 frames before.
   double drift_window_seconds = 5;
   // Passes over the tracks: a splice refused because another of the player's tracks
-  // overlapped is retried in the next pass, after that track's own splices (>= 1; 1: once).
+  // overlapped is retried in the next pass, after that track's own splices, and so are the
+  // candidates of a player who gained a named track in the pass (>= 1; 1: once).
   int max_passes = 4;
   // A splice met by other tracks named after the player, each inside the candidate's span
   // (starting after its first row, ending before its last), holding at most this fraction

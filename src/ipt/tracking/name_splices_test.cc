@@ -131,6 +131,44 @@ TEST(NameSplices, ASpliceWaitingOnAnotherIsMadeInTheNextPass) {
     }
 }
 
+TEST(NameSplices, ATrackIsRetriedWhenItsPlayerGainsANamedTrack) {
+  // Player 1's path: track 1 (his number, unnamed) to frame 84, then its tail on the other
+  // person to 100; track 2 (his number, unnamed) from 85; track 3 (named him) from 140.
+  // Track 1 comes first and meets no track named him (3 starts 1.6 s after it ends); then 2
+  // is spliced to 3 and named. In the next pass 1 is tried again, against 2: its tail is
+  // cut (validation 5217: an unnamed track reading #68, 845 rows).
+  std::vector<eval::PipelineRow> rows;
+  AddTrack(&rows, 1, 1, 100, [](int f) { return f < 85 ? Player(f) : Other(f); }, 7, std::nullopt);
+  AddTrack(&rows, 2, 85, 150, Player, 7, std::nullopt);
+  AddTrack(&rows, 3, 140, 300, Player, 7, 1);
+  NameSpliceOptions once;
+  once.max_passes = 1;
+  std::vector<eval::PipelineRow> one_pass = rows;
+  int64_t next = 4;
+  EXPECT_EQ(SpliceNames(one_pass, Match(), once, &next).splices, 1);
+  const auto one_pass_tracks = ByTrack(one_pass);
+  for (const auto& row : one_pass_tracks.at(1)) EXPECT_FALSE(row.player_id);
+  for (const auto& row : one_pass_tracks.at(2)) EXPECT_EQ(row.player_id, 1);
+
+  next = 4;
+  const NameSpliceResult r = SpliceNames(rows, Match(), {}, &next);
+  EXPECT_EQ(r.splices, 2);
+  const auto tracks = ByTrack(rows);
+  ASSERT_EQ(tracks.size(), 5u);
+  EXPECT_EQ(tracks.at(1).back().frame, 84);
+  for (int64_t id : {1, 2, 3})
+    for (const auto& row : tracks.at(id)) {
+      EXPECT_EQ(row.player_id, 1) << id;
+      EXPECT_DOUBLE_EQ(row.z_m, 10.0) << id << " frame " << row.frame;  // all the player's
+    }
+  for (int64_t id : {4, 5})  // 1's tail, and the head or tail 2 and 3 overlapped in
+    for (const auto& row : tracks.at(id)) EXPECT_FALSE(row.player_id) << id;
+  const auto& tail = tracks.at(4).front().frame == 85 ? tracks.at(4) : tracks.at(5);  // 1's
+  EXPECT_EQ(tail.front().frame, 85);
+  EXPECT_EQ(tail.back().frame, 100);
+  for (const auto& row : tail) EXPECT_DOUBLE_EQ(row.z_m, 18.0);
+}
+
 TEST(NameSplices, ATailThatDriftedBeforeTheNextTrackStartsIsCut) {
   // Track 1, named player 1, follows him to frame 79, then the other person to frame 100;
   // track 2 reads his number and follows him from frame 101 (B starts after A ends).

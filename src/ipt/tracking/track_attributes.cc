@@ -307,6 +307,7 @@ void TrackAttributesOptions::Check() const {
   appearance_changes.Check();
   exchanges.Check();
   name_splices.Check();
+  name_elimination.Check();
   fragment_links.Check();
   smoothing.Check();
   stray_ends.Check();

@@ -76,6 +76,7 @@
 #include <vector>
 
 #include "ipt/io/match.h"
+#include "ipt/tracking/name_elimination.h"
 #include "ipt/tracking/name_splices.h"
 #include "ipt/tracking/fragment_links.h"
 #include "ipt/tracking/appearance_changes.h"
@@ -221,7 +222,10 @@ struct TrackAttributesOptions {
   // A player named on two tracks at once spliced where his path continues, after naming
   // (name_splices.h; keys name_splice_*; the pipeline's match level).
   NameSpliceOptions name_splices;
-  // Track fragments joined where their names agree, after the splices (fragment_links.h;
+  // An unnamed track named after the one player the roster leaves it, after the splices
+  // (name_elimination.h; keys name_elimination_*; the pipeline's match level).
+  NameEliminationOptions name_elimination;
+  // Track fragments joined where their names agree, after the names by elimination (fragment_links.h;
   // keys fragment_link_*; the pipeline's match level).
   FragmentLinkOptions fragment_links;
   // Positions smoothed and short gaps filled, after everything above (track_smoothing.h;
