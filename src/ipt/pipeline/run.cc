@@ -161,6 +161,7 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("name_elimination_min_seconds", o.name_elimination.min_seconds);
   visit("name_elimination_max_speed_mps", o.name_elimination.max_speed_mps);
   visit("name_elimination_position_slack_m", o.name_elimination.position_slack_m);
+  visit("name_elimination_max_handover_seconds", o.name_elimination.max_handover_seconds);
   visit("fragment_link_max_gap_seconds", o.fragment_links.max_gap_seconds);
   visit("fragment_link_max_speed_mps", o.fragment_links.max_speed_mps);
   visit("fragment_link_position_slack_m", o.fragment_links.position_slack_m);

@@ -14,6 +14,7 @@ namespace {
 // The options' bounds: beyond them, anyone reaches anywhere.
 constexpr double kMaxEliminationSpeedMps = 50.0;
 constexpr double kMaxEliminationSlackM = 100.0;
+constexpr double kMaxEliminationHandoverSeconds = 10.0;  // as IdentityOptions::max_handover_seconds
 }  // namespace
 
 void NameEliminationOptions::Check() const {
@@ -23,6 +24,9 @@ void NameEliminationOptions::Check() const {
             "name_elimination_max_speed_mps must be in (0, {}], got {}", kMaxEliminationSpeedMps, max_speed_mps);
   IPT_CHECK(InRange(position_slack_m, 0, kMaxEliminationSlackM), "name_elimination_position_slack_m must be in [0, {}], got {}",
             kMaxEliminationSlackM, position_slack_m);
+  IPT_CHECK(InRange(max_handover_seconds, 0, kMaxEliminationHandoverSeconds),
+            "name_elimination_max_handover_seconds must be in [0, {}], got {}", kMaxEliminationHandoverSeconds,
+            max_handover_seconds);
 }
 
 namespace {
@@ -73,18 +77,30 @@ NameEliminationResult NameByElimination(std::vector<eval::PipelineRow>& rows, co
   auto distance_m = [&](size_t a, size_t b) {
     return std::hypot(rows[a].x_m - rows[b].x_m, rows[a].z_m - rows[b].z_m);
   };
+  // Over a gap, or over the overlap of a hand-over (the identity resolver's Reachable).
   auto reach_m = [&](int from_frame, int to_frame) {
-    return options.position_slack_m + options.max_speed_mps * (to_frame - from_frame) / match.fps;
+    return options.position_slack_m + options.max_speed_mps * std::abs(to_frame - from_frame) / match.fps;
   };
-  // Whether the player's path can run through u: no track of his spans a frame of u's span,
-  // and his last row before u and first row after it are within reach.
+  const int handover_frames = static_cast<int>(std::floor(options.max_handover_seconds * match.fps));
+  // Whether the player's path can run through u: no track of his spans a frame of u's span
+  // but by a hand-over at one end, and his last row before u and first row after it are
+  // within reach.
   auto path_passes = [&](const std::vector<const Track*>& his, const Track& u) {
     const Track* before = nullptr;
     const Track* after = nullptr;
     for (const Track* t : his) {
-      if (t->last_frame >= u.first_frame && t->first_frame <= u.last_frame) return false;
-      if (t->last_frame < u.first_frame && (!before || t->last_frame > before->last_frame)) before = t;
-      if (t->first_frame > u.last_frame && (!after || t->first_frame < after->first_frame)) after = t;
+      const bool meets = t->last_frame >= u.first_frame && t->first_frame <= u.last_frame;
+      const bool hands_over_to_u = t->first_frame < u.first_frame && t->last_frame < u.last_frame &&
+                                   t->last_frame - u.first_frame < handover_frames;
+      const bool takes_over_from_u = t->first_frame > u.first_frame && t->last_frame > u.last_frame &&
+                                     u.last_frame - t->first_frame < handover_frames;
+      if (meets && !hands_over_to_u && !takes_over_from_u) return false;
+      if (t->last_frame < u.last_frame && t->first_frame < u.first_frame &&
+          (!before || t->last_frame > before->last_frame))
+        before = t;
+      if (t->first_frame > u.first_frame && t->last_frame > u.last_frame &&
+          (!after || t->first_frame < after->first_frame))
+        after = t;
     }
     if (before && distance_m(before->rows.back(), u.rows.front()) > reach_m(before->last_frame, u.first_frame))
       return false;

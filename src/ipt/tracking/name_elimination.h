@@ -13,11 +13,12 @@
 // touchline taken for a referee for 3 s was named after the near assistant) who play
 // throughout U's frames (io::MatchInfo::PlaysThroughout: the line-up and substitutions)
 // such that
-//   - no track named after the entry spans a frame of U's span (first to last row), and
+//   - no track named after the entry spans a frame of U's span (first to last row) but by a
+//     hand-over of at most max_handover_seconds at one of U's ends, and
 //   - his path reaches U and leaves it: his last named row before U's first row lies within
-//     position_slack_m + max_speed_mps x the gap of it, and U's last row as near his first
-//     named row after U (the identity resolver's reach, tracking/identity.h, without its
-//     hand-overs).
+//     position_slack_m + max_speed_mps x the gap (or the hand-over's overlap) of it, and U's
+//     last row as near his first named row after U (the identity resolver's Reachable,
+//     tracking/identity.h).
 // When exactly one entry remains, U takes his player id and number. The unnamed tracks are
 // taken by their rows, most first, and each naming counts for those after it (two unnamed
 // tracks at once never take one name).
@@ -26,8 +27,7 @@
 // category is named too (its rows were unnamed, so identity accuracy does not fall; the
 // name can mislead the fragment links that follow). An entry named on a wrong track in U's
 // frames is eliminated wrongly, and so is the player himself when a track of his spans U's
-// span around a gap that U fills, or overlaps U by a hand-over (the identity resolver
-// allows 0.5 s): then another entry may be the one left. Cost: per unnamed track, per candidate entry, a pass over
+// span around a gap that U fills: then another entry may be the one left. Cost: per unnamed track, per candidate entry, a pass over
 // his named tracks.
 #pragma once
 
@@ -49,6 +49,10 @@ struct NameEliminationOptions {
   // position_slack_m covers foot-point noise at both ends.
   double max_speed_mps = 10.0;
   double position_slack_m = 2.0;
+  // A track of the entry may overlap U by this many seconds at most at one of U's ends (a
+  // hand-over: the detector's second peak on the person starts the next track before the
+  // first ends), in [0, 10]; the identity resolver's max_handover_seconds.
+  double max_handover_seconds = 0.5;
   bool enabled() const { return min_seconds > 0; }
   void Check() const;  // throws ipt::Error naming the field
 };

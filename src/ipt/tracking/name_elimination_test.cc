@@ -117,6 +117,32 @@ TEST(NameElimination, APlayerWhosePathCannotReachTheTrackIsNoCandidate) {
   }
 }
 
+TEST(NameElimination, AHandOverIsPartOfThePath) {
+  // Player 3's track 13 ends 6 frames after track 12 starts, where 12 starts (a hand-over of
+  // 0.24 s): 12 is named 3. Overlapping by 20 frames (0.8 s), or with hand-overs off, it
+  // is not: nobody is left.
+  for (int overlap : {6, 20}) {
+    for (double handover_s : {0.5, 0.0}) {
+      std::vector<eval::PipelineRow> rows;
+      AddTrack(&rows, 10, 1, 300, 10, 10, 1);
+      AddTrack(&rows, 11, 1, 300, 20, 10, 2);
+      AddTrack(&rows, 13, 1, 100, 30, 10, 3);
+      AddTrack(&rows, 12, 101 - overlap, 200, 30.5, 10, std::nullopt);
+      NameEliminationOptions o;
+      o.max_handover_seconds = handover_s;
+      const bool named = overlap == 6 && handover_s > 0;
+      EXPECT_EQ(NameByElimination(rows, Match(), o).tracks_named, named ? 1 : 0) << overlap << " " << handover_s;
+    }
+  }
+  // The same at the track's other end: player 3's next track takes over from it.
+  std::vector<eval::PipelineRow> rows;
+  AddTrack(&rows, 10, 1, 300, 10, 10, 1);
+  AddTrack(&rows, 11, 1, 300, 20, 10, 2);
+  AddTrack(&rows, 12, 1, 100, 30.5, 10, std::nullopt);
+  AddTrack(&rows, 13, 95, 300, 30, 10, 3);
+  EXPECT_EQ(NameByElimination(rows, Match(), {}).tracks_named, 1);
+}
+
 TEST(NameElimination, TwoUnnamedTracksAtOnceNeverTakeOneName) {
   // Both are left only player 3: the longer one takes him; the other then has no one.
   std::vector<eval::PipelineRow> rows;
@@ -147,8 +173,9 @@ TEST(NameElimination, ShortTracksAndTracksOfNoCategoryAreLeft) {
 }
 
 // The rule written out frame by frame: an entry is eliminated for a track when, in one of
-// the track's frames, a track named after him spans that frame, or when his last named row
-// before the track (or first after it) is out of reach.
+// the track's frames, a track named after him spans that frame (but for a hand-over of at
+// most 12 frames at one of the track's ends), or when his last named row before the track
+// (or first after it) is out of reach.
 TEST(NameElimination, RandomTracksMatchTheRuleFrameByFrame) {
   std::mt19937 rng(7);
   const io::MatchInfo match = Match();
@@ -191,13 +218,16 @@ TEST(NameElimination, RandomTracksMatchTheRuleFrameByFrame) {
         const eval::PipelineRow* after = nullptr;
         for (const auto& [id, v] : by_track) {
           if (expected[id] != p) continue;
-          for (int f = ur.front()->frame; f <= ur.back()->frame; ++f)
-            out |= v.front()->frame <= f && f <= v.back()->frame;
-          if (v.back()->frame < ur.front()->frame && (!before || v.back()->frame > before->frame)) before = v.back();
-          if (v.front()->frame > ur.back()->frame && (!after || v.front()->frame < after->frame)) after = v.front();
+          const int vf = v.front()->frame, vl = v.back()->frame, uf = ur.front()->frame, ul = ur.back()->frame;
+          int shared = 0;
+          for (int f = uf; f <= ul; ++f) shared += vf <= f && f <= vl;
+          const bool handover = (vf < uf && vl < ul && shared <= 12) || (vf > uf && vl > ul && shared <= 12);
+          out |= shared > 0 && !handover;
+          if (vf < uf && vl < ul && (!before || vl > before->frame)) before = v.back();
+          if (vf > uf && vl > ul && (!after || vf < after->frame)) after = v.front();
         }
         auto too_far = [](const eval::PipelineRow* a, const eval::PipelineRow* b) {
-          return std::hypot(a->x_m - b->x_m, a->z_m - b->z_m) > 2.0 + 10.0 * (b->frame - a->frame) / kFps;
+          return std::hypot(a->x_m - b->x_m, a->z_m - b->z_m) > 2.0 + 10.0 * std::abs(b->frame - a->frame) / kFps;
         };
         if (before && too_far(before, ur.front())) out = true;
         if (after && too_far(ur.back(), after)) out = true;
@@ -239,6 +269,9 @@ TEST(NameElimination, BadOptionsAreRefusedByName) {
   EXPECT_THROW(NameByElimination(rows, Match(), o), Error);
   o = {};
   o.position_slack_m = std::nan("");
+  EXPECT_THROW(NameByElimination(rows, Match(), o), Error);
+  o = {};
+  o.max_handover_seconds = 11;
   EXPECT_THROW(NameByElimination(rows, Match(), o), Error);
 }
 
