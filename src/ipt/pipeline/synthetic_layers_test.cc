@@ -731,7 +731,8 @@ TEST(MatchLevel, AHandOverIsJoined) {
     testing::ExpectSameRows(RunMatchLevel(s.frames, handed, match, options, nullptr, nullptr, true, block_rows), joined,
                             "block rows " + std::to_string(block_rows));
   }
-  options.fragment_links.max_handover_seconds = 0;  // off: the two overlap, nothing joins them
+  options.fragment_links.max_handover_seconds = 0;  // off (and duplicates): the two overlap, nothing joins them
+  options.fragment_links.duplicate_max_seconds = 0;
   const MatchLevelOutput off = RunMatchLevel(s.frames, handed, match, options, nullptr, nullptr, true);
   EXPECT_EQ(off.handover_rows_dropped, 0);
   EXPECT_EQ(off.fragment_links, own.fragment_links);

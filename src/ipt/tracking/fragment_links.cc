@@ -93,6 +93,10 @@ void FragmentLinkOptions::Check() const {
             kMaxEndSeconds, max_handover_seconds);
   IPT_CHECK(InRange(handover_radius_m, 0, kMaxSlackM) && handover_radius_m > 0,
             "handover_radius_m must be in (0, {}], got {}", kMaxSlackM, handover_radius_m);
+  IPT_CHECK(InRange(duplicate_max_seconds, 0, kMaxEndSeconds), "duplicate_max_seconds must be in [0, {}], got {}",
+            kMaxEndSeconds, duplicate_max_seconds);
+  IPT_CHECK(InRange(duplicate_radius_m, 0, kMaxSlackM) && duplicate_radius_m > 0,
+            "duplicate_radius_m must be in (0, {}], got {}", kMaxSlackM, duplicate_radius_m);
 }
 
 TrackEnds EndsOfTrack(int64_t track_id, const std::vector<int>& frames,
@@ -192,8 +196,10 @@ std::vector<size_t> HandoverRows(const std::vector<eval::PipelineRow>& rows, con
   options.Check();
   IPT_CHECK(fps > 0, "HandoverRows: fps must be > 0");
   std::vector<size_t> dropped;
-  if (options.max_handover_seconds <= 0) return dropped;
-  const int max_overlap_frames = static_cast<int>(std::floor(options.max_handover_seconds * fps));
+  const int max_handover_frames = static_cast<int>(std::floor(options.max_handover_seconds * fps));
+  const int max_duplicate_frames = static_cast<int>(std::floor(options.duplicate_max_seconds * fps));
+  const int max_overlap_frames = std::max(max_handover_frames, max_duplicate_frames);
+  if (max_overlap_frames <= 0) return dropped;
   // Each track's rows by frame.
   std::map<int64_t, std::map<int, size_t>> rows_of;
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -214,17 +220,20 @@ std::vector<size_t> HandoverRows(const std::vector<eval::PipelineRow>& rows, con
       const int a_last = it->first;
       if (a == b || a_rows.begin()->first >= b_first || b_last <= a_last) continue;
       if (!NamesAgree(rows[a_rows.begin()->second], rows[b_rows.begin()->second])) continue;
-      double sum = 0;
+      double sum = 0, farthest = 0;
       int shared = 0;
-      bool near = true;
-      for (auto r = b_rows.begin(); r != b_rows.end() && r->first <= a_last && near; ++r) {
+      for (auto r = b_rows.begin(); r != b_rows.end() && r->first <= a_last; ++r) {
         const auto at = a_rows.find(r->first);
         if (at == a_rows.end()) continue;
         const double d = std::hypot(rows[at->second].x_m - rows[r->second].x_m, rows[at->second].z_m - rows[r->second].z_m);
-        near = d <= options.handover_radius_m;
+        farthest = std::max(farthest, d);
         sum += d, ++shared;
       }
-      if (!near || shared == 0) continue;
+      if (shared == 0) continue;
+      const int overlap_frames = a_last - b_first + 1;
+      const bool handover = overlap_frames <= max_handover_frames && farthest <= options.handover_radius_m;
+      const bool duplicate = overlap_frames <= max_duplicate_frames && farthest <= options.duplicate_radius_m;
+      if (!handover && !duplicate) continue;
       if (!best || sum / shared < best->first) best = std::make_pair(sum / shared, a);
     }
     if (!best) continue;

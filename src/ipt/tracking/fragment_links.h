@@ -76,6 +76,13 @@ struct FragmentLinkOptions {
   // (docs/models.md, "Hand-overs"): 0.2, 0.44, 0.8 s at 1 m; 1, 1.5, 2.5 m at 0.5 s.
   double max_handover_seconds = 0.5;
   double handover_radius_m = 2.5;
+  // Duplicates (HandoverRows too): a longer overlap is a second track of the same person
+  // when the two coincide, within duplicate_radius_m in every frame both have; 0 s turns
+  // them off. Two people rarely stay within half a metre of each other for seconds, and a
+  // hand-over's positions lie 1-2 m apart. Seen on validation 5218 (docs/models.md,
+  // "Duplicate tracks"): an assistant referee tracked twice for 2 s, 0.09 m apart at most.
+  double duplicate_max_seconds = 3.0;
+  double duplicate_radius_m = 0.5;
   bool enabled() const { return max_gap_seconds > 0; }
   void Check() const;  // throws ipt::Error naming the field
 };
@@ -117,8 +124,9 @@ std::vector<FragmentLink> LinkFragments(const std::vector<TrackEnds>& tracks, co
 // their names agree (NamesAgree). The rows returned (indices into `rows`, ascending) are
 // each such B's rows up to A's last frame (the nearest A by mean distance over the shared
 // frames, when several): duplicates of A's person. Without them B starts after A ends, and
-// LinkFragments can join the two. Rows as JoinLinkedRows reads them; none when
-// max_handover_seconds is 0.
+// LinkFragments can join the two. A duplicate is the same with duplicate_max_seconds and
+// duplicate_radius_m in place of the hand-over's two. Rows as JoinLinkedRows reads them;
+// none when max_handover_seconds and duplicate_max_seconds are 0.
 std::vector<size_t> HandoverRows(const std::vector<eval::PipelineRow>& rows, const FragmentLinkOptions& options,
                                  double fps);
 

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "ipt/tracking/identity.h"
 #include "ipt/util/check.h"
 #include "ipt/util/limits.h"
 
@@ -31,11 +32,11 @@ void NameEliminationOptions::Check() const {
 
 namespace {
 
-// One track's rows, by frame, and what they share.
+// One track's rows, by frame, and its ends as the identity resolver's reach reads them.
 struct Track {
   int64_t id = 0;
   std::vector<size_t> rows;  // by frame
-  int first_frame = 0, last_frame = 0;
+  IdentityTrack ends;        // frames and foot-points of its first and last rows
 };
 
 }  // namespace
@@ -52,8 +53,12 @@ NameEliminationResult NameByElimination(std::vector<eval::PipelineRow>& rows, co
   for (auto& [id, t] : tracks) {
     std::sort(t.rows.begin(), t.rows.end(), [&](size_t a, size_t b) { return rows[a].frame < rows[b].frame; });
     t.id = id;
-    t.first_frame = rows[t.rows.front()].frame;
-    t.last_frame = rows[t.rows.back()].frame;
+    const eval::PipelineRow &first = rows[t.rows.front()], &last = rows[t.rows.back()];
+    t.ends.track_id = id;
+    t.ends.first_frame = first.frame;
+    t.ends.last_frame = last.frame;
+    t.ends.first_position_m = {first.x_m, first.z_m};
+    t.ends.last_position_m = {last.x_m, last.z_m};
   }
   // Per player, his named tracks by first frame.
   std::map<int, std::vector<const Track*>> named;
@@ -63,50 +68,40 @@ NameEliminationResult NameByElimination(std::vector<eval::PipelineRow>& rows, co
     const eval::PipelineRow& r = rows[t.rows.front()];
     if (r.player_id) {
       named[*r.player_id].push_back(&t);
-    } else if (r.category && t.last_frame - t.first_frame + 1 >= min_frames) {
+    } else if (r.category && t.ends.last_frame - t.ends.first_frame + 1 >= min_frames) {
       unnamed.push_back(&t);
     }
   }
-  auto by_first = [](const Track* a, const Track* b) { return a->first_frame < b->first_frame; };
+  auto by_first = [](const Track* a, const Track* b) { return a->ends.first_frame < b->ends.first_frame; };
   for (auto& [player, v] : named) std::sort(v.begin(), v.end(), by_first);
   // Most rows first; ties by id (deterministic).
   std::stable_sort(unnamed.begin(), unnamed.end(), [](const Track* a, const Track* b) {
     return a->rows.size() > b->rows.size();
   });
 
-  auto distance_m = [&](size_t a, size_t b) {
-    return std::hypot(rows[a].x_m - rows[b].x_m, rows[a].z_m - rows[b].z_m);
-  };
-  // Over a gap, or over the overlap of a hand-over (the identity resolver's Reachable).
-  auto reach_m = [&](int from_frame, int to_frame) {
-    return options.position_slack_m + options.max_speed_mps * std::abs(to_frame - from_frame) / match.fps;
-  };
-  const int handover_frames = static_cast<int>(std::floor(options.max_handover_seconds * match.fps));
-  // Whether the player's path can run through u: no track of his spans a frame of u's span
-  // but by a hand-over at one end, and his last row before u and first row after it are
-  // within reach.
+  // The identity resolver's reach (Reachable), with these options' speed, slack and hand-over.
+  IdentityOptions reach;
+  reach.max_speed_mps = options.max_speed_mps;
+  reach.position_slack_m = options.position_slack_m;
+  reach.max_handover_seconds = options.max_handover_seconds;
+  // Whether the player's path can run through u: his nearest named track before u (started
+  // and ended earlier) reaches u, u reaches his nearest one after it, and no track of his
+  // spans u's start or end or lies within u. A hand-over at one of u's ends is a track
+  // before or after u, and Reachable bounds its overlap.
   auto path_passes = [&](const std::vector<const Track*>& his, const Track& u) {
     const Track* before = nullptr;
     const Track* after = nullptr;
     for (const Track* t : his) {
-      const bool meets = t->last_frame >= u.first_frame && t->first_frame <= u.last_frame;
-      const bool hands_over_to_u = t->first_frame < u.first_frame && t->last_frame < u.last_frame &&
-                                   t->last_frame - u.first_frame < handover_frames;
-      const bool takes_over_from_u = t->first_frame > u.first_frame && t->last_frame > u.last_frame &&
-                                     u.last_frame - t->first_frame < handover_frames;
-      if (meets && !hands_over_to_u && !takes_over_from_u) return false;
-      if (t->last_frame < u.last_frame && t->first_frame < u.first_frame &&
-          (!before || t->last_frame > before->last_frame))
-        before = t;
-      if (t->first_frame > u.first_frame && t->last_frame > u.last_frame &&
-          (!after || t->first_frame < after->first_frame))
-        after = t;
+      if (t->ends.first_frame < u.ends.first_frame && t->ends.last_frame < u.ends.last_frame) {
+        if (!before || t->ends.last_frame > before->ends.last_frame) before = t;
+      } else if (t->ends.first_frame > u.ends.first_frame && t->ends.last_frame > u.ends.last_frame) {
+        if (!after || t->ends.first_frame < after->ends.first_frame) after = t;
+      } else {
+        return false;
+      }
     }
-    if (before && distance_m(before->rows.back(), u.rows.front()) > reach_m(before->last_frame, u.first_frame))
-      return false;
-    if (after && distance_m(u.rows.back(), after->rows.front()) > reach_m(u.last_frame, after->first_frame))
-      return false;
-    return true;
+    return (!before || Reachable(before->ends, u.ends, match.fps, reach)) &&
+           (!after || Reachable(u.ends, after->ends, match.fps, reach));
   };
 
   const std::vector<const Track*> none;
@@ -115,7 +110,8 @@ NameEliminationResult NameByElimination(std::vector<eval::PipelineRow>& rows, co
     const io::RosterEntry* only = nullptr;
     int candidates = 0;
     for (const io::RosterEntry& e : match.roster) {
-      if (e.category != category || !e.jersey || !match.PlaysThroughout(e, {u->first_frame, u->last_frame})) continue;
+      if (e.category != category || !e.jersey || !match.PlaysThroughout(e, {u->ends.first_frame, u->ends.last_frame}))
+        continue;
       auto it = named.find(e.player_id);
       if (!path_passes(it == named.end() ? none : it->second, *u)) continue;
       only = &e;
@@ -131,7 +127,7 @@ NameEliminationResult NameByElimination(std::vector<eval::PipelineRow>& rows, co
     ++result.tracks_named;
     result.rows_named += static_cast<int64_t>(u->rows.size());
     spdlog::debug("track {} ({} rows, frames {}-{}) named player {} by elimination", u->id, u->rows.size(),
-                  u->first_frame, u->last_frame, only->player_id);
+                  u->ends.first_frame, u->ends.last_frame, only->player_id);
   }
   return result;
 }

@@ -175,7 +175,7 @@ TEST(NameElimination, ShortTracksAndTracksOfNoCategoryAreLeft) {
 // The rule written out frame by frame: an entry is eliminated for a track when, in one of
 // the track's frames, a track named after him spans that frame (but for a hand-over of at
 // most 12 frames at one of the track's ends), or when his last named row before the track
-// (or first after it) is out of reach.
+// (or first after it) is out of reach: over the gap, or over the hand-over's frames.
 TEST(NameElimination, RandomTracksMatchTheRuleFrameByFrame) {
   std::mt19937 rng(7);
   const io::MatchInfo match = Match();
@@ -226,8 +226,10 @@ TEST(NameElimination, RandomTracksMatchTheRuleFrameByFrame) {
           if (vf < uf && vl < ul && (!before || vl > before->frame)) before = v.back();
           if (vf > uf && vl > ul && (!after || vf < after->frame)) after = v.front();
         }
+        // Reach over the gap's frames, or over the hand-over's shared frames (both ends counted).
         auto too_far = [](const eval::PipelineRow* a, const eval::PipelineRow* b) {
-          return std::hypot(a->x_m - b->x_m, a->z_m - b->z_m) > 2.0 + 10.0 * std::abs(b->frame - a->frame) / kFps;
+          const int frames = b->frame > a->frame ? b->frame - a->frame : a->frame - b->frame + 1;
+          return std::hypot(a->x_m - b->x_m, a->z_m - b->z_m) > 2.0 + 10.0 * frames / kFps;
         };
         if (before && too_far(before, ur.front())) out = true;
         if (after && too_far(ur.back(), after)) out = true;
@@ -238,12 +240,20 @@ TEST(NameElimination, RandomTracksMatchTheRuleFrameByFrame) {
     std::vector<eval::PipelineRow> named = rows;
     NameByElimination(named, match, {});
     EXPECT_EQ(NameOfTrack(named), expected) << "trial " << trial;
-    // Never one player twice in a frame.
-    std::set<std::pair<int, int>> seen;
-    for (const auto& r : named) {
-      if (r.player_id) {
-        EXPECT_TRUE(seen.insert({r.frame, *r.player_id}).second) << "trial " << trial;
-      }
+    // Never one player twice in a frame, but in a hand-over: two of his tracks share at most
+    // 12 frames, one starting and ending after the other.
+    std::map<int, std::vector<std::pair<int, int>>> named_spans;  // player -> (first, last) per track
+    for (const auto& [id, name] : NameOfTrack(named))
+      if (name) named_spans[*name].push_back({by_track[id].front()->frame, by_track[id].back()->frame});
+    for (auto& [p, v] : named_spans) {
+      std::sort(v.begin(), v.end());
+      for (size_t i = 0; i < v.size(); ++i)
+        for (size_t j = i + 1; j < v.size(); ++j) {
+          const int shared = std::min(v[i].second, v[j].second) - v[j].first + 1;
+          if (shared <= 0) continue;
+          EXPECT_TRUE(shared <= 12 && v[i].first < v[j].first && v[i].second < v[j].second)
+              << "trial " << trial << " player " << p;
+        }
     }
     for (const auto& [id, name] : NameOfTrack(named)) tracks_named += name && !NameOfTrack(rows).at(id);
   }
