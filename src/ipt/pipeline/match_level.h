@@ -162,7 +162,7 @@ SplitTrackLayer SplitTracksAtSubstitutions(const FrameLayer& frames, const Track
 // given, else the roster look-up), a player named on two tracks at once spliced
 // (options.name_splices), a track named after the one player the roster leaves it
 // (options.name_elimination), track fragments joined where the names agree, the duplicate
-// heads of hand-overs dropped first (options.fragment_links), and the output rows of person tracks, their positions
+// heads of hand-overs and duplicate tracks dropped first (options.fragment_links), and the output rows of person tracks, their positions
 // smoothed and short gaps filled (options.smoothing, tracking/track_smoothing.h).
 inline constexpr const char* kStrayEndStage = "stray_ends";
 inline constexpr const char* kSubstitutionCutStage = "substitution_cuts";
@@ -193,7 +193,7 @@ struct MatchLevelOutput {
   int64_t name_splice_clashes_unnamed = 0;  // short tracks in a splice's way that lost the name
   int64_t tracks_named_by_elimination = 0;  // unnamed tracks the roster left one player
   int64_t fragment_links = 0;           // track fragments joined (after naming)
-  int64_t handover_rows_dropped = 0;    // rows of hand-overs dropped before (tracking::HandoverRows)
+  int64_t handover_rows_dropped = 0;    // rows of hand-overs and duplicates dropped before (tracking::HandoverRows)
   int64_t stray_end_rows_dropped = 0;   // tracks' stray end rows dropped first (tracking::StrayEndRows)
   int identities = 0;                   // identities the resolver made
   std::map<std::string, double> stage_seconds;  // the stages above (those that ran)

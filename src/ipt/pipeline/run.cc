@@ -172,8 +172,9 @@ void VisitAttributesOptions(Options& o, Visit&& visit) {
   visit("fragment_link_velocity_seconds", o.fragment_links.velocity_seconds);
   visit("fragment_link_max_handover_seconds", o.fragment_links.max_handover_seconds);
   visit("fragment_link_handover_radius_m", o.fragment_links.handover_radius_m);
-  visit("fragment_link_duplicate_max_seconds", o.fragment_links.duplicate_max_seconds);
+  visit("fragment_link_max_duplicate_seconds", o.fragment_links.max_duplicate_seconds);
   visit("fragment_link_duplicate_radius_m", o.fragment_links.duplicate_radius_m);
+  visit("fragment_link_duplicate_min_shared_fraction", o.fragment_links.duplicate_min_shared_fraction);
   visit("smooth_sigma_frames", o.smoothing.sigma_frames);
   visit("max_filled_gap_frames", o.smoothing.max_filled_gap_frames);
   visit("stray_end_max_rows", o.stray_ends.max_rows);

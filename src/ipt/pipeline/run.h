@@ -87,7 +87,7 @@ struct RunReport {
   int64_t name_splice_clashes_unnamed = 0;  // short tracks in a splice's way that lost the name
   int64_t tracks_named_by_elimination = 0;  // unnamed tracks the roster left one player (attributes.name_elimination)
   int64_t fragment_links = 0;      // track fragments joined after naming (attributes.fragment_links)
-  int64_t handover_rows_dropped = 0;  // rows of hand-overs dropped before joining (tracking::HandoverRows)
+  int64_t handover_rows_dropped = 0;  // rows of hand-overs and duplicates dropped before joining (tracking::HandoverRows)
   int64_t stray_end_rows_dropped = 0;  // tracks' stray end rows dropped first (tracking::StrayEndRows)
   int64_t filled_rows = 0;  // of rows, those filling gaps of tracks (attributes.smoothing)
   // Seconds per stage measured in this run (the frame-level stages only on a miss of the

@@ -687,10 +687,11 @@ TEST(MatchLevel, ATrackLostForAFewFramesIsJoined) {
 }
 
 // A hand-over: a second detection of person p starts a track 6 frames before p's track ends
-// (the rows of another person q there, moved onto p), and the person goes on in it. The
-// match level drops its 6 duplicate rows and joins the two, whatever the block size; with
-// hand-overs off they overlap and stay apart.
-TEST(MatchLevel, AHandOverIsJoined) {
+// (the rows of another person q there, moved 1 m beside p), and the person goes on in it.
+// The match level drops its 6 rows and joins the two, whatever the block size; with
+// hand-overs off they overlap and stay apart. A duplicate: the same over 40 frames (1.6 s)
+// at 0.2 m, dropped and joined by the duplicate tier alone, not with it off.
+TEST(MatchLevel, AHandOverAndADuplicateAreJoined) {
   const io::MatchInfo match = Roster();
   const SyntheticLayers s = TwoMinutesOfLongTracks(match);
   const std::map<int64_t, std::vector<int64_t>> rows = RowsOfTracks(s.tracks);
@@ -698,44 +699,65 @@ TEST(MatchLevel, AHandOverIsJoined) {
   ASSERT_GE(whole.size(), 2u);
   const int64_t p = whole[0], q = whole[1];
   const int64_t piece = NextTrackId(s.tracks);
-  TrackLayer handed = s.tracks;
-  std::map<int, int64_t> p_row_at;
-  for (int64_t r : rows.at(p)) {
-    p_row_at[s.frames.frame[r]] = r;
-    if (s.frames.frame[r] > 1000) handed.track_id[r] = piece;
-  }
-  int moved = 0;
-  for (int64_t r : rows.at(q)) {
-    const int f = s.frames.frame[r];
-    if (f < 995 || f > 1000 || !p_row_at.count(f)) continue;
-    handed.track_id[r] = piece;
-    handed.position_m[2 * r] = s.tracks.position_m[2 * p_row_at.at(f)] + 0.3f;
-    handed.position_m[2 * r + 1] = s.tracks.position_m[2 * p_row_at.at(f) + 1];
-    ++moved;
-  }
-  ASSERT_EQ(moved, 6);
-  tracking::TrackAttributesOptions options;
-  const MatchLevelOutput own = RunMatchLevel(s.frames, s.tracks, match, options, nullptr, nullptr, true);
-  const MatchLevelOutput joined = RunMatchLevel(s.frames, handed, match, options, nullptr, nullptr, true);
-  EXPECT_EQ(joined.handover_rows_dropped, own.handover_rows_dropped + 6);
-  EXPECT_EQ(joined.fragment_links, own.fragment_links + 1);
-  int last_frame_of_p = 0;
-  bool piece_left = false;
-  for (const eval::PipelineRow& r : joined.rows) {
-    if (r.track_id == p) last_frame_of_p = std::max(last_frame_of_p, r.frame);
-    piece_left = piece_left || r.track_id == piece;
-  }
-  EXPECT_GT(last_frame_of_p, 2000);
-  EXPECT_FALSE(piece_left);
+  // p's track from frame 1001 becomes `piece`, which starts `overlap` frames earlier on
+  // q's rows moved `offset_m` beside p.
+  const auto handed_over = [&](int overlap, float offset_m) {
+    TrackLayer handed = s.tracks;
+    std::map<int, int64_t> p_row_at;
+    for (int64_t r : rows.at(p)) {
+      p_row_at[s.frames.frame[r]] = r;
+      if (s.frames.frame[r] > 1000) handed.track_id[r] = piece;
+    }
+    int moved = 0;
+    for (int64_t r : rows.at(q)) {
+      const int f = s.frames.frame[r];
+      if (f <= 1000 - overlap || f > 1000 || !p_row_at.count(f)) continue;
+      handed.track_id[r] = piece;
+      handed.position_m[2 * r] = s.tracks.position_m[2 * p_row_at.at(f)] + offset_m;
+      handed.position_m[2 * r + 1] = s.tracks.position_m[2 * p_row_at.at(f) + 1];
+      ++moved;
+    }
+    EXPECT_EQ(moved, overlap);
+    return handed;
+  };
+  const auto expect_joined = [&](const MatchLevelOutput& own, const MatchLevelOutput& joined, int dropped,
+                                 const std::string& what) {
+    EXPECT_EQ(joined.handover_rows_dropped, own.handover_rows_dropped + dropped) << what;
+    EXPECT_EQ(joined.fragment_links, own.fragment_links + 1) << what;
+    int last_frame_of_p = 0;
+    bool piece_left = false;
+    for (const eval::PipelineRow& r : joined.rows) {
+      if (r.track_id == p) last_frame_of_p = std::max(last_frame_of_p, r.frame);
+      piece_left = piece_left || r.track_id == piece;
+    }
+    EXPECT_GT(last_frame_of_p, 2000) << what;
+    EXPECT_FALSE(piece_left) << what;
+  };
+  const auto expect_apart = [&](const MatchLevelOutput& own, const MatchLevelOutput& apart, const std::string& what) {
+    EXPECT_EQ(apart.handover_rows_dropped, own.handover_rows_dropped) << what;
+    EXPECT_EQ(apart.fragment_links, own.fragment_links) << what;
+  };
+  const tracking::TrackAttributesOptions defaults;
+  const MatchLevelOutput own = RunMatchLevel(s.frames, s.tracks, match, defaults, nullptr, nullptr, true);
+
+  const TrackLayer handover = handed_over(6, 1.0f);  // beyond a duplicate's 0.5 m
+  const MatchLevelOutput joined = RunMatchLevel(s.frames, handover, match, defaults, nullptr, nullptr, true);
+  expect_joined(own, joined, 6, "hand-over");
   for (int64_t block_rows : {int64_t{1000}, int64_t{7}}) {
-    testing::ExpectSameRows(RunMatchLevel(s.frames, handed, match, options, nullptr, nullptr, true, block_rows), joined,
-                            "block rows " + std::to_string(block_rows));
+    testing::ExpectSameRows(RunMatchLevel(s.frames, handover, match, defaults, nullptr, nullptr, true, block_rows),
+                            joined, "block rows " + std::to_string(block_rows));
   }
-  options.fragment_links.max_handover_seconds = 0;  // off (and duplicates): the two overlap, nothing joins them
-  options.fragment_links.duplicate_max_seconds = 0;
-  const MatchLevelOutput off = RunMatchLevel(s.frames, handed, match, options, nullptr, nullptr, true);
-  EXPECT_EQ(off.handover_rows_dropped, 0);
-  EXPECT_EQ(off.fragment_links, own.fragment_links);
+  tracking::TrackAttributesOptions no_handovers = defaults;
+  no_handovers.fragment_links.max_handover_seconds = 0;
+  expect_apart(own, RunMatchLevel(s.frames, handover, match, no_handovers, nullptr, nullptr, true), "hand-overs off");
+
+  const TrackLayer duplicate = handed_over(40, 0.2f);
+  expect_joined(own, RunMatchLevel(s.frames, duplicate, match, no_handovers, nullptr, nullptr, true), 40,
+                "duplicate, hand-overs off");
+  tracking::TrackAttributesOptions no_duplicates = defaults;
+  no_duplicates.fragment_links.max_duplicate_seconds = 0;
+  expect_apart(own, RunMatchLevel(s.frames, duplicate, match, no_duplicates, nullptr, nullptr, true),
+               "duplicates off");
 }
 
 // A stray end: person p's track stops at frame 1000 and p goes on in a new track; p's

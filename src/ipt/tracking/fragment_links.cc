@@ -93,10 +93,12 @@ void FragmentLinkOptions::Check() const {
             kMaxEndSeconds, max_handover_seconds);
   IPT_CHECK(InRange(handover_radius_m, 0, kMaxSlackM) && handover_radius_m > 0,
             "handover_radius_m must be in (0, {}], got {}", kMaxSlackM, handover_radius_m);
-  IPT_CHECK(InRange(duplicate_max_seconds, 0, kMaxEndSeconds), "duplicate_max_seconds must be in [0, {}], got {}",
-            kMaxEndSeconds, duplicate_max_seconds);
+  IPT_CHECK(InRange(max_duplicate_seconds, 0, kMaxEndSeconds), "max_duplicate_seconds must be in [0, {}], got {}",
+            kMaxEndSeconds, max_duplicate_seconds);
   IPT_CHECK(InRange(duplicate_radius_m, 0, kMaxSlackM) && duplicate_radius_m > 0,
             "duplicate_radius_m must be in (0, {}], got {}", kMaxSlackM, duplicate_radius_m);
+  IPT_CHECK(InRange(duplicate_min_shared_fraction, 0, 1), "duplicate_min_shared_fraction must be in [0, 1], got {}",
+            duplicate_min_shared_fraction);
 }
 
 TrackEnds EndsOfTrack(int64_t track_id, const std::vector<int>& frames,
@@ -197,7 +199,7 @@ std::vector<size_t> HandoverRows(const std::vector<eval::PipelineRow>& rows, con
   IPT_CHECK(fps > 0, "HandoverRows: fps must be > 0");
   std::vector<size_t> dropped;
   const int max_handover_frames = static_cast<int>(std::floor(options.max_handover_seconds * fps));
-  const int max_duplicate_frames = static_cast<int>(std::floor(options.duplicate_max_seconds * fps));
+  const int max_duplicate_frames = static_cast<int>(std::floor(options.max_duplicate_seconds * fps));
   const int max_overlap_frames = std::max(max_handover_frames, max_duplicate_frames);
   if (max_overlap_frames <= 0) return dropped;
   // Each track's rows by frame.
@@ -221,8 +223,9 @@ std::vector<size_t> HandoverRows(const std::vector<eval::PipelineRow>& rows, con
       if (a == b || a_rows.begin()->first >= b_first || b_last <= a_last) continue;
       if (!NamesAgree(rows[a_rows.begin()->second], rows[b_rows.begin()->second])) continue;
       double sum = 0, farthest = 0;
-      int shared = 0;
+      int shared = 0, b_overlap_rows = 0;
       for (auto r = b_rows.begin(); r != b_rows.end() && r->first <= a_last; ++r) {
+        ++b_overlap_rows;
         const auto at = a_rows.find(r->first);
         if (at == a_rows.end()) continue;
         const double d = std::hypot(rows[at->second].x_m - rows[r->second].x_m, rows[at->second].z_m - rows[r->second].z_m);
@@ -232,7 +235,8 @@ std::vector<size_t> HandoverRows(const std::vector<eval::PipelineRow>& rows, con
       if (shared == 0) continue;
       const int overlap_frames = a_last - b_first + 1;
       const bool handover = overlap_frames <= max_handover_frames && farthest <= options.handover_radius_m;
-      const bool duplicate = overlap_frames <= max_duplicate_frames && farthest <= options.duplicate_radius_m;
+      const bool duplicate = overlap_frames <= max_duplicate_frames && farthest <= options.duplicate_radius_m &&
+                             shared >= options.duplicate_min_shared_fraction * b_overlap_rows;
       if (!handover && !duplicate) continue;
       if (!best || sum / shared < best->first) best = std::make_pair(sum / shared, a);
     }

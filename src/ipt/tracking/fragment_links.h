@@ -69,20 +69,26 @@ struct FragmentLinkOptions {
   double prediction_horizon_seconds = 1.0;
   // An end's velocity: the least-squares slope over the rows within this many seconds of it.
   double velocity_seconds = 0.4;
-  // Hand-overs (HandoverRows): a track that starts at most this many seconds before
-  // another ends, within handover_radius_m of it in every frame both have, is a second
-  // detection of the same person; 0 turns them off. The reported positions of the two lie
-  // 1-2 m apart (the tracker's filter lags the new detection): chosen on validation
-  // (docs/models.md, "Hand-overs"): 0.2, 0.44, 0.8 s at 1 m; 1, 1.5, 2.5 m at 0.5 s.
+  // Hand-overs (HandoverRows): a track that overlaps another's end by at most this many
+  // seconds (the frames both span, both ends counted), within handover_radius_m of it in
+  // every frame both have, is a second detection of the same person; 0 turns them off. The
+  // reported positions of the two lie 1-2 m apart (the tracker's filter lags the new
+  // detection): chosen on validation (docs/models.md, "Hand-overs"): 0.2, 0.44, 0.8 s at
+  // 1 m; 1, 1.5, 2.5 m at 0.5 s.
   double max_handover_seconds = 0.5;
   double handover_radius_m = 2.5;
-  // Duplicates (HandoverRows too): a longer overlap is a second track of the same person
-  // when the two coincide, within duplicate_radius_m in every frame both have; 0 s turns
-  // them off. Two people rarely stay within half a metre of each other for seconds, and a
-  // hand-over's positions lie 1-2 m apart. Seen on validation 5218 (docs/models.md,
-  // "Duplicate tracks"): an assistant referee tracked twice for 2 s, 0.09 m apart at most.
-  double duplicate_max_seconds = 3.0;
+  // Duplicates (HandoverRows too): an overlap of up to max_duplicate_seconds is a second
+  // track of the same person when the two coincide, within duplicate_radius_m in every
+  // frame both have, and both have at least duplicate_min_shared_fraction of the later
+  // track's rows in the overlap (a track with one coinciding row there does not make the
+  // other's rows duplicates); 0 s turns them off. Two people rarely stay within half a metre
+  // of each other for seconds, and a hand-over's positions lie 1-2 m apart. Seen on
+  // validation 5218 (docs/models.md, "Session 33: duplicate tracks"): an assistant referee
+  // tracked twice for 2 s, at most 0.09 m apart, the first track coasting between 19 of the
+  // second's 45 rows there (0.42).
+  double max_duplicate_seconds = 3.0;
   double duplicate_radius_m = 0.5;
+  double duplicate_min_shared_fraction = 0.25;
   bool enabled() const { return max_gap_seconds > 0; }
   void Check() const;  // throws ipt::Error naming the field
 };
@@ -119,14 +125,15 @@ std::vector<FragmentLink> LinkFragments(const std::vector<TrackEnds>& tracks, co
 // Hand-overs: the detector's second peak on a person starts track B while his track A
 // still runs; A then fades (an occlusion) and the person goes on as B. The two overlap,
 // so the linking cannot join them. B continues A by hand-over when B starts after A does
-// and at most max_handover_seconds before A's last frame, ends after it, shares at least
-// one frame with A and lies within handover_radius_m of A in every frame they share, and
-// their names agree (NamesAgree). The rows returned (indices into `rows`, ascending) are
+// and overlaps A's end by at most max_handover_seconds (B's first to A's last frame, both
+// counted), ends after A, shares at least one frame with A and lies within
+// handover_radius_m of A in every frame they share, and their names agree (NamesAgree). The rows returned (indices into `rows`, ascending) are
 // each such B's rows up to A's last frame (the nearest A by mean distance over the shared
 // frames, when several): duplicates of A's person. Without them B starts after A ends, and
-// LinkFragments can join the two. A duplicate is the same with duplicate_max_seconds and
-// duplicate_radius_m in place of the hand-over's two. Rows as JoinLinkedRows reads them;
-// none when max_handover_seconds and duplicate_max_seconds are 0.
+// LinkFragments can join the two. A duplicate is the same with max_duplicate_seconds and
+// duplicate_radius_m in place of the hand-over's two, and with shared frames for at least
+// duplicate_min_shared_fraction of B's rows up to A's last frame. Rows as JoinLinkedRows reads them;
+// none when max_handover_seconds and max_duplicate_seconds are 0.
 std::vector<size_t> HandoverRows(const std::vector<eval::PipelineRow>& rows, const FragmentLinkOptions& options,
                                  double fps);
 

@@ -325,7 +325,7 @@ TEST(FragmentLinks, TheDuplicateHeadOfAHandOverIsDroppedAndTheLinkingJoinsIt) {
   FragmentLinkOptions options;
   options.max_handover_seconds = 0.44;  // 11 frames
   options.handover_radius_m = 1.0;
-  options.duplicate_max_seconds = 0;  // hand-overs alone
+  options.max_duplicate_seconds = 0;  // hand-overs alone
   std::vector<eval::PipelineRow> rows;
   AddWalk(&rows, 1, 1, 50, 0.0);
   AddWalk(&rows, 2, 45, 100, 0.3);
@@ -355,50 +355,71 @@ TEST(FragmentLinks, TheDuplicateHeadOfAHandOverIsDroppedAndTheLinkingJoinsIt) {
   EXPECT_TRUE(HandoverRows(rows, options, kFps).empty());
 }
 
-// Duplicates: a longer overlap than a hand-over's where the two tracks coincide. Track 2
-// follows track 1's person 0.3 m from him from frame 41 (10 frames past the hand-over's 0.4 s
-// at 1 m); track 3 starts as long before track 1 ends but 0.8 m from him.
+// Duplicates: a longer overlap than a hand-over's where the two tracks coincide. Track 1
+// walks over frames 1-100; track 2 follows the same person `offset_m` beside him from
+// `b_first` to frame 200. Hand-overs here: 10 frames at 1 m; duplicates: 50 frames at 0.5 m.
 TEST(FragmentLinks, ATrackCoincidingWithAnotherOverALongerOverlapIsADuplicate) {
   FragmentLinkOptions options;
   options.max_handover_seconds = 0.4;  // 10 frames
   options.handover_radius_m = 1.0;
-  options.duplicate_max_seconds = 2.0;  // 50 frames
+  options.max_duplicate_seconds = 2.0;  // 50 frames
   options.duplicate_radius_m = 0.5;
-  const auto dropped_of = [&](int b_first, double offset_m) {
+  options.duplicate_min_shared_fraction = 0.5;
+  // `edit` changes the rows before the rule reads them.
+  const auto dropped_of = [&](int b_first, double offset_m,
+                              const std::function<void(std::vector<eval::PipelineRow>&)>& edit = nullptr) {
     std::vector<eval::PipelineRow> rows;
     AddWalk(&rows, 1, 1, 100, 0.0);
     AddWalk(&rows, 2, b_first, 200, offset_m);
+    if (edit) edit(rows);
     return TrackAndFrame(rows, HandoverRows(rows, options, kFps));
   };
   using Dropped = std::vector<std::pair<int64_t, int>>;
   Dropped expected;
   for (int f = 51; f <= 100; ++f) expected.emplace_back(2, f);
-  EXPECT_EQ(dropped_of(51, 0.3), expected);   // 50 frames at 0.3 m: the longest duplicate
-  EXPECT_EQ(dropped_of(50, 0.3), Dropped{});  // 51 frames
-  EXPECT_EQ(dropped_of(51, 0.8), Dropped{});  // 0.8 m: a hand-over's distance, too long for one
+  EXPECT_EQ(dropped_of(51, 0.3), expected);    // 50 frames at 0.3 m: the longest duplicate
+  EXPECT_EQ(dropped_of(50, 0.3), Dropped{});   // 51 frames
+  EXPECT_EQ(dropped_of(51, 0.8), Dropped{});   // 0.8 m: a hand-over's distance, too long for one
   EXPECT_EQ(dropped_of(91, 0.8).size(), 10u);  // ... which is one at 10 frames
   EXPECT_EQ(dropped_of(51, 0.5), expected);    // the radius itself is near
-  options.duplicate_max_seconds = 0;           // off: hand-overs alone
+  // One shared frame beyond the radius makes it neither.
+  EXPECT_EQ(dropped_of(61, 0.3, [](auto& rows) {
+              for (auto& r : rows)
+                if (r.track_id == 2 && r.frame == 70) r.z_m += 0.3;
+            }),
+            Dropped{});
+  // The shared frames: track 1 loses its person over frames 51-75 (25 of track 2's 50 rows
+  // in the overlap left shared: half, enough) or 51-76 (24: too few).
+  const auto track_1_lost_until = [](int last_lost) {
+    return [last_lost](std::vector<eval::PipelineRow>& rows) {
+      rows.erase(std::remove_if(rows.begin(), rows.end(),
+                                [&](auto& r) { return r.track_id == 1 && r.frame >= 51 && r.frame <= last_lost; }),
+                 rows.end());
+    };
+  };
+  EXPECT_EQ(dropped_of(51, 0.3, track_1_lost_until(75)), expected);
+  EXPECT_EQ(dropped_of(51, 0.3, track_1_lost_until(76)), Dropped{});
+  // The limits a hand-over keeps: track 2 ending with track 1, or starting with it.
+  EXPECT_EQ(dropped_of(51, 0.3, [](auto& rows) {
+              rows.erase(std::remove_if(rows.begin(), rows.end(), [](auto& r) { return r.track_id == 2 && r.frame > 100; }),
+                         rows.end());
+            }),
+            Dropped{});
+  EXPECT_EQ(dropped_of(1, 0.3), Dropped{});
+  options.max_duplicate_seconds = 0;  // off: hand-overs alone
   EXPECT_EQ(dropped_of(51, 0.3), Dropped{});
   EXPECT_EQ(dropped_of(91, 0.3).size(), 10u);
-  options.max_handover_seconds = 0;            // both off
+  options.max_handover_seconds = 0;  // both off
   EXPECT_EQ(dropped_of(91, 0.3), Dropped{});
-  options.duplicate_max_seconds = 2.0;         // duplicates alone
+  options.max_duplicate_seconds = 2.0;  // duplicates alone
   EXPECT_EQ(dropped_of(51, 0.3), expected);
-  // One shared frame beyond the radius makes it neither.
-  std::vector<eval::PipelineRow> rows;
-  AddWalk(&rows, 1, 1, 100, 0.0);
-  AddWalk(&rows, 2, 61, 200, 0.3);
-  for (auto& r : rows)
-    if (r.track_id == 2 && r.frame == 70) r.z_m += 0.3;
-  EXPECT_TRUE(HandoverRows(rows, options, kFps).empty());
 }
 
 TEST(FragmentLinks, OnlyNearShortOverlapsOfAgreeingTracksAreHandOvers) {
   FragmentLinkOptions options;
   options.max_handover_seconds = 0.44;  // 11 frames
   options.handover_radius_m = 1.0;
-  options.duplicate_max_seconds = 0;  // hand-overs alone
+  options.max_duplicate_seconds = 0;  // hand-overs alone
   const auto dropped_of = [&](const std::function<void(std::vector<eval::PipelineRow>&)>& add_b) {
     std::vector<eval::PipelineRow> rows;
     AddWalk(&rows, 1, 1, 50, 0.0, 5);
@@ -459,8 +480,10 @@ TEST(FragmentLinks, BadOptionsNameTheField) {
   EXPECT_NE(message([](auto& o) { o.velocity_seconds = 1e9; }).find("velocity_seconds"), std::string::npos);
   EXPECT_NE(message([](auto& o) { o.max_handover_seconds = -1; }).find("max_handover_seconds"), std::string::npos);
   EXPECT_NE(message([](auto& o) { o.handover_radius_m = 0; }).find("handover_radius_m"), std::string::npos);
-  EXPECT_NE(message([](auto& o) { o.duplicate_max_seconds = -1; }).find("duplicate_max_seconds"), std::string::npos);
+  EXPECT_NE(message([](auto& o) { o.max_duplicate_seconds = -1; }).find("max_duplicate_seconds"), std::string::npos);
   EXPECT_NE(message([](auto& o) { o.duplicate_radius_m = 0; }).find("duplicate_radius_m"), std::string::npos);
+  EXPECT_NE(message([](auto& o) { o.duplicate_min_shared_fraction = 1.5; }).find("duplicate_min_shared_fraction"),
+            std::string::npos);
   EXPECT_EQ(message([](auto&) {}), "no error");
 }
 

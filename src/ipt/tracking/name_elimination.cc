@@ -1,7 +1,6 @@
 #include "ipt/tracking/name_elimination.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 
 #include <spdlog/spdlog.h>

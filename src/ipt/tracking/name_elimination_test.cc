@@ -143,6 +143,20 @@ TEST(NameElimination, AHandOverIsPartOfThePath) {
   EXPECT_EQ(NameByElimination(rows, Match(), {}).tracks_named, 1);
 }
 
+// A hand-over's reach is Reachable's: over the frames both tracks have, both ends counted.
+// Track 13 (player 3, frames 1-100) and track 12 (from frame 95: 6 frames shared) reach
+// 2 + 10 x 6 / 25 = 4.4 m; 12 starts 4.3 m away (named) or 4.5 m (not).
+TEST(NameElimination, AHandOverReachesOverItsSharedFrames) {
+  for (double start_m : {4.3, 4.5}) {
+    std::vector<eval::PipelineRow> rows;
+    AddTrack(&rows, 10, 1, 300, 10, 10, 1);
+    AddTrack(&rows, 11, 1, 300, 20, 10, 2);
+    AddTrack(&rows, 13, 1, 100, 30, 10, 3);
+    AddTrack(&rows, 12, 95, 200, 30 + start_m, 10, std::nullopt);
+    EXPECT_EQ(NameByElimination(rows, Match(), {}).tracks_named, start_m < 4.4 ? 1 : 0) << start_m;
+  }
+}
+
 TEST(NameElimination, TwoUnnamedTracksAtOnceNeverTakeOneName) {
   // Both are left only player 3: the longer one takes him; the other then has no one.
   std::vector<eval::PipelineRow> rows;
