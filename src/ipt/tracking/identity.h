@@ -93,7 +93,9 @@ struct IdentityOptions {
   // its head, tracking/fragment_links.h HandoverRows, once both carry one name), in
   // [0, 10]; 0: tracks overlapping in time are always different people. Seen on validation
   // 5205: a player's and a referee's tracks overlapping their next ones by 7 and 12 frames,
-  // left unnamed for 1,906 and 1,438 rows. 0.5 as fragment_link_max_handover_seconds.
+  // left unnamed for 1,906 and 1,438 rows. The default package and the recipe use 1.5
+  // since session 33 (a track drifting onto a neighbour for 0.84 s before its person's next
+  // one took over, validation 5219; docs/models.md); 0.5 here for the packages before.
   double max_handover_seconds = 0.5;
   // Links with a lower affinity are not made, in (0, 1).
   double min_link_probability = 0.5;

@@ -51,7 +51,9 @@ struct NameEliminationOptions {
   double position_slack_m = 2.0;
   // A track of the entry may overlap U by this many seconds at most at one of U's ends (a
   // hand-over: the detector's second peak on the person starts the next track before the
-  // first ends), in [0, 10]; the identity resolver's max_handover_seconds.
+  // first ends), in [0, 10]; as the fragment links' hand-over, which drops such a head
+  // afterwards (at 1.5 s, the default identity resolver's, validation 5218 named one player
+  // on two tracks at once for 26 frames; docs/models.md, "Session 33").
   double max_handover_seconds = 0.5;
   bool enabled() const { return min_seconds > 0; }
   void Check() const;  // throws ipt::Error naming the field
