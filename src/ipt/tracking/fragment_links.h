@@ -21,7 +21,9 @@
 //
 // After naming, the names decide too (JoinLinkedRows): two tracks named after different
 // players, or of different categories or numbers, are never joined, and a name goes over
-// to an unnamed track of its chain unless that puts the player in two places at once.
+// to an unnamed track of its chain unless that puts the player in two places at once (the
+// receiving track's span meets the span of another track of that name: short gaps are
+// filled afterwards).
 // Joined before naming, the identity resolver saw a swapped track's head and the
 // person's next track as one, and named both after the head (validation, docs/models.md).
 //

@@ -186,6 +186,23 @@ TEST(FragmentLinks, ANameIsNotCarriedWhereThePlayerIsAlready) {
   }
 }
 
+// Nor to a track lying in a gap of another track of that name: the gap is filled later
+// (track smoothing), and the player would stand in two places there (held-out 9400: a
+// splice's cut-off head rejoined inside the first track's gap). Track 3 (player 5) has rows
+// over 1-4 and 10; track 1 (unnamed, 5-8) continues into track 2 (player 5, 11-20).
+TEST(FragmentLinks, ANameIsNotCarriedIntoAGapOfAnotherTrackOfThatName) {
+  for (const int last_of_3 : {10, 4}) {
+    SCOPED_TRACE(last_of_3);
+    std::vector<eval::PipelineRow> rows;
+    AddRows(&rows, 3, 1, 4, 5, std::nullopt);
+    if (last_of_3 == 10) AddRows(&rows, 3, 10, 10, 5, std::nullopt);
+    AddRows(&rows, 1, 5, 8, std::nullopt, std::nullopt);
+    AddRows(&rows, 2, 11, 20, 5, std::nullopt);
+    // With track 3 ending at frame 4 the two meet nowhere and the name is carried.
+    EXPECT_EQ(JoinLinkedRows(rows, {{1, 2, 0}}), last_of_3 == 10 ? 0 : 1);
+  }
+}
+
 // Nor to a track in frames the player does not play: player 5 goes off at frame 11 for
 // player 6, who continues near where he left (the substitution at the halfway line).
 TEST(FragmentLinks, ANameIsNotCarriedPastASubstitution) {
