@@ -317,6 +317,11 @@ expect_error "excludes" "$IPT" sim --jersey-scenes 1 --seeds 3000-3001 --out "$W
 
 # ---- the pipeline with the committed default models (issue 8) ----
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
+# Every committed collection is whole in the committed store (provenance and schemas on every
+# edge): a package promoted into one collection cannot leave another stale unnoticed.
+for c in "$ROOT"/configs/models*.yaml; do
+  "$IPT" models --store "$ROOT/assets/models" validate "$c" > "$WORK/out" 2>&1 || { cat "$WORK/out"; fail "$c does not validate"; }
+done
 RUN=("$IPT" run "$WORK/m" --models "$ROOT/configs/models.yaml" --store "$ROOT/assets/models" --cache "$WORK/cache")
 "${RUN[@]}" --out "$WORK/run" >/dev/null 2>"$WORK/err" || { cat "$WORK/err"; fail "ipt run failed"; }
 for f in tracks.csv predictions-gsr.json run.json; do [ -s "$WORK/run/$f" ] || fail "ipt run did not write $f"; done
