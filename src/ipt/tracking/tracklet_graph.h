@@ -84,8 +84,10 @@ struct TrackletGraphOptions {
   // many seconds of the end (and likewise at its start).
   double velocity_window_s = 0.4;
   // Rounding takes a link only when the classifier gives it at least this probability
-  // (in [0.5, 1)). A wrong link joins two people for good, while a missed one can still
-  // be made at the next level, with more context: above 0.5 trades the first for the second.
+  // (in (0, 1)). A wrong link joins two people for good, while a missed one can still be
+  // made at the next level or by the fragment links after naming. The classifier is
+  // under-confident on run-time graphs, so the trained package sets its own (0.35,
+  // configs/train/tracker.yaml; docs/models.md "Tracker").
   double min_link_probability = 0.5;
   int levels() const;  // log2(chunk_frames)
   void Check() const;
