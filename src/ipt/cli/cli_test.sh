@@ -355,15 +355,28 @@ CE=("$IPT" train crop_encoder --models "$ROOT/configs/models.yaml" --store "$WOR
 CE_REF="$(tail -1 "$WORK/ce_ref")"
 [ "${#CE_REF}" -eq 64 ] || fail "train crop_encoder printed no ref"
 [ -s "$WORK/ce_run/curves.csv" ] || fail "train crop_encoder wrote no curves"
-# The package records the commit this build was made from (taken at build time), and,
-# with the jersey branch, each part's best step.
+# The package records the commit this build was made from (taken at build time; `ipt
+# --version` prints it), and, with the jersey branch, each part's best step. That commit is
+# HEAD, or one before it with no change to the code since (a build made before a commit of
+# docs or models is still that commit's build).
 CE_JSON="$WORK/ce_store/$CE_REF/model.json"
-EXPECTED_COMMIT="$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
-python3 - "$CE_JSON" "$EXPECTED_COMMIT" <<'PY' || fail "package code_version / part steps"
+BUILD_COMMIT="$("$IPT" --version | sed -n 's/^ipt .* (commit \(.*\))$/\1/p')"
+[ -n "$BUILD_COMMIT" ] || fail "ipt --version does not say its commit"
+if HEAD_COMMIT="$(git -C "$ROOT" rev-parse HEAD 2>/dev/null)"; then
+  STAMP="${BUILD_COMMIT%-dirty}"
+  if [ "$STAMP" != "$HEAD_COMMIT" ]; then
+    git -C "$ROOT" merge-base --is-ancestor "$STAMP" HEAD 2>/dev/null \
+      && git -C "$ROOT" diff --quiet "$STAMP" HEAD -- '*.cc' '*.h' '*CMakeLists.txt' '*.cmake' \
+      || fail "the build's commit $BUILD_COMMIT is not HEAD $HEAD_COMMIT nor an earlier commit of the same code"
+  fi
+else
+  [ "$BUILD_COMMIT" = unknown ] || fail "outside git the build's commit is $BUILD_COMMIT, not unknown"
+fi
+python3 - "$CE_JSON" "$BUILD_COMMIT" <<'PY' || fail "package code_version / part steps"
 import json, sys
 m = json.load(open(sys.argv[1]))
 version, expected = m["code_version"], sys.argv[2]
-assert version == expected or version == expected + "-dirty", (version, expected)
+assert version == expected, (version, expected)
 v = m["metrics"]["validation"]
 assert "best_step.body" in v and "best_step.jersey" in v, sorted(v)
 PY

@@ -10,6 +10,7 @@
 
 #include "ipt/cli/commands.h"
 #include "ipt/pipeline/models.h"
+#include "ipt/registry/training.h"
 #include "ipt/util/resources.h"
 #include "ipt/util/check.h"
 
@@ -20,7 +21,7 @@ int main(int argc, char** argv) {
                "Foot-points on the pitch, track IDs, team categories, jersey numbers and player identities."};
   app.option_defaults()->always_capture_default();
   app.require_subcommand(1);
-  app.set_version_flag("--version", "ipt 0.1.0");
+  app.set_version_flag("--version", std::string("ipt 0.1.0 (commit ") + ipt::registry::CodeVersion() + ")");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")->check(
       CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

@@ -91,7 +91,7 @@ std::string TrainModel(const std::string& model, const ModelGraph& graph, const 
   m.training_matches = trained.training_matches.empty() ? ctx.matches : trained.training_matches;
   m.training_artifacts = ctx.artifacts;
   m.metrics = trained.metrics;
-  m.code_version = IPT_GIT_COMMIT;
+  m.code_version = CodeVersion();
   m.created = NowUtc();
   const fs::path staging = store.root() / (".staging-" + model + "-" + std::to_string(::getpid()));
   fs::remove_all(staging);
@@ -144,7 +144,7 @@ std::string DerivePackage(ModelStore& store, const std::string& base, const std:
   IPT_CHECK(changed, "the options of {} already have these values", ShortRef(base_ref));
   m.metrics["derived_from"] = base_ref;
   m.metrics["derived_changes"] = applied;
-  m.code_version = IPT_GIT_COMMIT;
+  m.code_version = CodeVersion();
   m.created = NowUtc();
   const std::string weights = ReadFile(store.PackageDir(base_ref) / kWeightsFileName);
   const fs::path staging = store.root() / (".staging-derived-" + m.name + "-" + std::to_string(::getpid()));
@@ -167,5 +167,7 @@ std::string DerivePackage(ModelStore& store, const std::string& base, const std:
   fs::remove_all(staging);
   return ref;
 }
+
+const char* CodeVersion() { return IPT_GIT_COMMIT; }
 
 }  // namespace ipt::registry

@@ -90,4 +90,8 @@ std::string DerivePackage(ModelStore& store, const std::string& base, const std:
                           const std::function<void(const std::filesystem::path& package_dir)>& check = nullptr,
                           const std::function<nlohmann::json(const ModelManifest&)>& known_options = nullptr);
 
+// The commit this build was made from, as packages record it (`code_version`): taken at
+// build time, "-dirty" when tracked files differed from it, "unknown" outside git.
+const char* CodeVersion();
+
 }  // namespace ipt::registry
