@@ -91,7 +91,8 @@ std::string DerivePackage(ModelStore& store, const std::string& base, const std:
                           const std::function<nlohmann::json(const ModelManifest&)>& known_options = nullptr);
 
 // The commit this build was made from, as packages record it (`code_version`): taken at
-// build time, "-dirty" when tracked files differed from it, "unknown" outside git.
+// build time (git_commit.cmake), "-dirty" when tracked files differed from it,
+// "-unknown-state" when git could not tell, "unknown" outside a git work tree of its own.
 const char* CodeVersion();
 
 }  // namespace ipt::registry
