@@ -15,9 +15,9 @@
 #include "ipt/io/match_dir.h"
 #include "ipt/io/yaml_reader.h"
 #include "ipt/nn/layers.h"
+#include "ipt/nn/model_trainer.h"
 #include "ipt/nn/parallel.h"
 #include "ipt/nn/prefetch_loader.h"
-#include "ipt/nn/recipe.h"
 #include "ipt/nn/tensor_file.h"
 #include "ipt/nn/trainer.h"
 #include "ipt/registry/model_graph.h"
@@ -842,9 +842,7 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
     }
   }
   data.keep_jersey_input = !network.config.jersey_branch.empty();
-  IPT_CHECK(!ctx.run_dir.empty(), "crop encoder training needs a run directory (--run-dir)");
-  // Refuse a resume that cannot continue before minutes of cutting crops.
-  if (ctx.resume) nn::CheckResumable(ctx.run_dir, recipe.training, nn::RecipeIdentity(recipe));
+  nn::CheckRunDirectory(ctx, recipe, "crop encoder");  // before minutes of cutting crops
   spdlog::info("crop encoder: cutting crops from {} training and {} validation matches", recipe.train_matches.size(),
                recipe.val_matches.size());
   CropDataset train = LoadCropSamples(recipe.train_matches, data.frame_step, data, recipe.training.seed + kTrainCropsStream);
@@ -857,16 +855,13 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
   std::move(scenes.begin(), scenes.end(), std::back_inserter(train.samples));
   std::vector<CropSample> val_scenes = LoadSceneSamples(data.val_scene_seeds, data, recipe.training.seed + kValScenesStream);
   const int64_t first_step = ctx.resume ? nn::ResumeStep(ctx.run_dir) : 0;
-  torch::manual_seed(recipe.training.seed);
+  nn::StartTorch(recipe.training);
   CropEncoderTask task(network, data, recipe.training.seed, std::move(train), std::move(val), std::move(val_scenes),
                        initial_weights, first_step, recipe.training.loader_workers,
                        nn::ParseDevice(recipe.training.device));
-  const nn::TrainObserver observer = nn::ProgressObserver(ctx.progress, "crops");
-  nn::TrainingOutcome outcome =
-      nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer, nn::RecipeIdentity(recipe));
-  registry::TrainedWeights w;
-  w.finished = outcome.finished;
-  if (!outcome.finished) return w;
+  nn::TrainingOutcome outcome;
+  registry::TrainedWeights w = nn::TrainTask(task, ctx, recipe, "crops", &outcome);
+  if (!w.finished) return w;
   // The best weights of the training model; only the network is packaged.
   nn::LoadModule(*task.training_model(), outcome.best_weights);
   const io::SafetensorsFile trained = nn::ModuleToSafetensors(*task.training_model()->net);
@@ -882,8 +877,6 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
   }
   w.weights_safetensors = io::SerializeSafetensors(trained);
   w.architecture = network.config.ToJson();
-  w.training_matches = recipe.train_matches;
-  w.metrics = nn::OutcomeMetrics(outcome, recipe.path);
   if (!from_ref.empty()) w.metrics["from_package"] = from_ref;
   if (network.reader_only) w.metrics["train_only"] = kTrainOnlyReader;
   return w;

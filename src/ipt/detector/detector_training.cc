@@ -13,9 +13,9 @@
 #include "ipt/io/match_dir.h"
 #include "ipt/io/yaml_reader.h"
 #include "ipt/nn/layers.h"
+#include "ipt/nn/model_trainer.h"
 #include "ipt/nn/parallel.h"
 #include "ipt/nn/prefetch_loader.h"
-#include "ipt/nn/recipe.h"
 #include "ipt/nn/tensor_file.h"
 #include "ipt/nn/trainer.h"
 #include "ipt/util/atomic_path.h"
@@ -287,11 +287,9 @@ registry::TrainedWeights TrainDetector(const registry::TrainingContext& ctx) {
   const nn::TrainRecipe recipe = nn::LoadTrainRecipe(ctx);
   const DetectorDataOptions data = ReadDataOptions(recipe);
   const DetectorNetConfig net_config = ReadNetwork(recipe);
-  // Refuse a resume that cannot continue before minutes of loading frames.
-  if (ctx.resume) nn::CheckResumable(ctx.run_dir, recipe.training, nn::RecipeIdentity(recipe));
+  nn::CheckRunDirectory(ctx, recipe, "detector");  // before minutes of loading frames
   HeatmapOptions heatmap;
   heatmap.stride = kDetectorStride;
-  IPT_CHECK(!ctx.run_dir.empty(), "detector training needs a run directory (--run-dir)");
 
   spdlog::info("detector: loading {} training and {} validation matches", recipe.train_matches.size(),
                recipe.val_matches.size());
@@ -315,22 +313,17 @@ registry::TrainedWeights TrainDetector(const registry::TrainingContext& ctx) {
   spdlog::info("detector: {} training panoramas, {} validation panoramas", train.size(), val.size());
 
   const int64_t first_step = ctx.resume ? nn::ResumeStep(ctx.run_dir) : 0;
-  torch::manual_seed(recipe.training.seed);
+  nn::StartTorch(recipe.training);
   DetectorTask task(net_config, data, heatmap, recipe.training.seed, std::move(train), std::move(val),
                     recipe.val_matches, first_step, recipe.training.loader_workers,
                     nn::ParseDevice(recipe.training.device));
   task.SetValidationMatchOf(val_match_of);
-  const nn::TrainObserver observer = nn::ProgressObserver(ctx.progress, "samples");
-  nn::TrainingOutcome outcome =
-      nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer, nn::RecipeIdentity(recipe));
-  registry::TrainedWeights w;
-  w.finished = outcome.finished;
-  if (!outcome.finished) return w;
+  nn::TrainingOutcome outcome;
+  registry::TrainedWeights w = nn::TrainTask(task, ctx, recipe, "samples", &outcome);
+  if (!w.finished) return w;
   w.weights_safetensors = ReadFile(outcome.best_weights);
   w.architecture = net_config.ToJson();
   w.architecture["stride"] = kDetectorStride;
-  w.training_matches = recipe.train_matches;
-  w.metrics = nn::OutcomeMetrics(outcome, recipe.path);
   return w;
 }
 

@@ -10,7 +10,7 @@
 #include "ipt/io/yaml_reader.h"
 #include "ipt/gnn_tracker/gnn_net.h"
 #include "ipt/nn/layers.h"
-#include "ipt/nn/recipe.h"
+#include "ipt/nn/model_trainer.h"
 #include "ipt/nn/tensor_file.h"
 #include "ipt/nn/trainer.h"
 #include "ipt/util/check.h"
@@ -368,37 +368,28 @@ GnnRecipe ReadGnnRecipe(const nn::TrainRecipe& recipe) {
 registry::TrainedWeights TrainGnnTracker(const registry::TrainingContext& ctx, const LabelledMatchLoader& load) {
   const nn::TrainRecipe recipe = nn::LoadTrainRecipe(ctx);
   const GnnRecipe gnn = ReadGnnRecipe(recipe);
-  IPT_CHECK(!ctx.run_dir.empty(), "gnn tracker training needs a run directory (--run-dir)");
-  // Refuse a resume that cannot continue before reading the layers.
-  if (ctx.resume) nn::CheckResumable(ctx.run_dir, recipe.training, nn::RecipeIdentity(recipe));
+  nn::CheckRunDirectory(ctx, recipe, "gnn tracker");
   const std::vector<LabelledMatch> train = load(recipe.train_matches);
   const std::vector<LabelledMatch> val = load(recipe.val_matches);
-  nn::SetTorchThreads(recipe.training.threads);
+  nn::StartTorch(recipe.training);
   int64_t edges = 0, positives = 0, val_edges = 0, val_positives = 0;
   std::vector<ChunkRef> train_chunks = TrainingChunks(train, gnn), val_chunks = TrainingChunks(val, gnn);
   std::vector<Sample> train_samples = TeacherForcedSamples(train_chunks, gnn, recipe.training.seed, &edges, &positives);
   std::vector<Sample> val_samples = TeacherForcedSamples(val_chunks, gnn, recipe.training.seed + 1, &val_edges, &val_positives);
   spdlog::info("gnn tracker: {} training chunks ({} edges, {:.1f} % true links), {} validation chunks ({} edges)",
                train_samples.size(), edges, edges ? 100.0 * positives / edges : 0.0, val_samples.size(), val_edges);
-  torch::manual_seed(recipe.training.seed);
   GnnTask task(gnn, recipe.training.seed, std::move(train_chunks), std::move(train_samples), std::move(val_chunks),
                std::move(val_samples));
-  const nn::TrainObserver observer = nn::ProgressObserver(ctx.progress, "edges");
-  const nn::TrainingOutcome outcome =
-      nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer, nn::RecipeIdentity(recipe));
-  registry::TrainedWeights w;
-  w.finished = outcome.finished;
-  if (!outcome.finished) return w;
-  nn::LoadModule(*task.net(), outcome.best_weights);
-  w.weights_safetensors = io::SerializeSafetensors(nn::ModuleToSafetensors(*task.net()));
+  nn::TrainingOutcome outcome;
+  registry::TrainedWeights w = nn::TrainTask(task, ctx, recipe, "edges", &outcome);
+  if (!w.finished) return w;
+  w.weights_safetensors = nn::BestWeightsSafetensors(*task.net(), outcome);
   w.architecture = {
       {"type", kGnnTrackerType},
       {"network", gnn.network.ToJson()},
       {"tracking", TrackingOptionsToJson(gnn.tracking)},
       {"node_features", tracking::NodeFeatureNames(crop_encoder::kEmbeddingDim, crop_encoder::kKitDim, crop_encoder::kNumRoles)},
       {"edge_features", tracking::EdgeFeatureNames()}};
-  w.training_matches = recipe.train_matches;
-  w.metrics = nn::OutcomeMetrics(outcome, recipe.path);
   w.metrics["training_chunks"] = static_cast<int64_t>(train.size());
   return w;
 }

@@ -7,7 +7,7 @@
 
 #include "ipt/identity_resolver/affinity_net.h"
 #include "ipt/io/yaml_reader.h"
-#include "ipt/nn/recipe.h"
+#include "ipt/nn/model_trainer.h"
 #include "ipt/nn/tensor_file.h"
 #include "ipt/nn/trainer.h"
 #include "ipt/util/check.h"
@@ -163,29 +163,21 @@ class IdentityTask : public nn::TrainingTask {
 registry::TrainedWeights TrainIdentityResolver(const registry::TrainingContext& ctx, const LabelledIdentityLoader& load) {
   const nn::TrainRecipe recipe = nn::LoadTrainRecipe(ctx);
   const IdentityRecipe ir = ReadIdentityRecipe(recipe);
-  IPT_CHECK(!ctx.run_dir.empty(), "identity resolver training needs a run directory (--run-dir)");
-  if (ctx.resume) nn::CheckResumable(ctx.run_dir, recipe.training, nn::RecipeIdentity(recipe));
+  nn::CheckRunDirectory(ctx, recipe, "identity resolver");
   std::vector<LabelledIdentityMatch> train = load(recipe.train_matches, ir.data), val = load(recipe.val_matches, ir.data);
   for (const auto* set : {&train, &val}) {
     for (const auto& m : *set) m.Check();
   }
-  nn::SetTorchThreads(recipe.training.threads);
-  torch::manual_seed(recipe.training.seed);
+  nn::StartTorch(recipe.training);
   IdentityTask task(ir, recipe.training.seed, std::move(train), std::move(val));
-  const nn::TrainObserver observer = nn::ProgressObserver(ctx.progress, "pairs");
-  const nn::TrainingOutcome outcome =
-      nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer, nn::RecipeIdentity(recipe));
-  registry::TrainedWeights w;
-  w.finished = outcome.finished;
-  if (!outcome.finished) return w;
-  nn::LoadModule(*task.net(), outcome.best_weights);
-  w.weights_safetensors = io::SerializeSafetensors(nn::ModuleToSafetensors(*task.net()));
+  nn::TrainingOutcome outcome;
+  registry::TrainedWeights w = nn::TrainTask(task, ctx, recipe, "pairs", &outcome);
+  if (!w.finished) return w;
+  w.weights_safetensors = nn::BestWeightsSafetensors(*task.net(), outcome);
   w.architecture = {{"type", kIdentityResolverType},
                     {"network", ir.network.ToJson()},
                     {"resolving", IdentityOptionsToJson(ir.resolving)},
                     {"pair_features", tracking::PairFeatureNames()}};
-  w.training_matches = recipe.train_matches;
-  w.metrics = nn::OutcomeMetrics(outcome, recipe.path);
   return w;
 }
 

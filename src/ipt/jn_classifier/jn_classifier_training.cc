@@ -9,7 +9,7 @@
 
 #include "ipt/io/yaml_reader.h"
 #include "ipt/jn_classifier/jn_net.h"
-#include "ipt/nn/recipe.h"
+#include "ipt/nn/model_trainer.h"
 #include "ipt/nn/tensor_file.h"
 #include "ipt/nn/trainer.h"
 #include "ipt/util/check.h"
@@ -298,8 +298,7 @@ class JnTask : public nn::TrainingTask {
 registry::TrainedWeights TrainJnClassifier(const registry::TrainingContext& ctx, const LabelledTrackLoader& load) {
   const nn::TrainRecipe recipe = nn::LoadTrainRecipe(ctx);
   const JnRecipe jn = ReadJnRecipe(recipe);
-  IPT_CHECK(!ctx.run_dir.empty(), "jn classifier training needs a run directory (--run-dir)");
-  if (ctx.resume) nn::CheckResumable(ctx.run_dir, recipe.training, nn::RecipeIdentity(recipe));
+  nn::CheckRunDirectory(ctx, recipe, "jn classifier");
   std::vector<LabelledTrack> train = load(recipe.train_matches), val = load(recipe.val_matches);
   for (const auto* set : {&train, &val}) {
     for (const LabelledTrack& t : *set) t.Check();
@@ -309,21 +308,14 @@ registry::TrainedWeights TrainJnClassifier(const registry::TrainingContext& ctx,
     set->erase(std::remove_if(set->begin(), set->end(), [](const LabelledTrack& t) { return t.track.size() == 0; }),
                set->end());
   }
-  nn::SetTorchThreads(recipe.training.threads);
-  torch::manual_seed(recipe.training.seed);
+  nn::StartTorch(recipe.training);
   JnTask task(jn, recipe.training.seed, std::move(train), std::move(val));
-  const nn::TrainObserver observer = nn::ProgressObserver(ctx.progress, "tracks");
-  const nn::TrainingOutcome outcome =
-      nn::RunTraining(task, recipe.training, ctx.run_dir, ctx.resume, ctx.overwrite, observer, nn::RecipeIdentity(recipe));
-  registry::TrainedWeights w;
-  w.finished = outcome.finished;
-  if (!outcome.finished) return w;
-  nn::LoadModule(*task.net(), outcome.best_weights);
-  w.weights_safetensors = io::SerializeSafetensors(nn::ModuleToSafetensors(*task.net()));
+  nn::TrainingOutcome outcome;
+  registry::TrainedWeights w = nn::TrainTask(task, ctx, recipe, "tracks", &outcome);
+  if (!w.finished) return w;
+  w.weights_safetensors = nn::BestWeightsSafetensors(*task.net(), outcome);
   w.architecture = {{"type", kJnClassifierType}, {"network", jn.network.ToJson()}, {"inputs", JnInputFields()}};
   if (jn.vote) w.architecture["vote"] = jn.vote->ToJson();
-  w.training_matches = recipe.train_matches;
-  w.metrics = nn::OutcomeMetrics(outcome, recipe.path);
   w.metrics["label_legibility"] = io::LegibilityName(jn.data.label_legibility);
   return w;
 }

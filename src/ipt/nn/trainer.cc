@@ -597,12 +597,22 @@ TrainObserver ProgressObserver(ProgressCallback progress, std::string unit) {
   };
 }
 
+std::string RecordedRecipePath(const std::string& path, const fs::path& base) {
+  const fs::path p(path);
+  if (!p.is_absolute() || !base.is_absolute()) return path;
+  const fs::path relative = p.lexically_normal().lexically_relative(base.lexically_normal());
+  if (relative.empty() || *relative.begin() == "..") return path;
+  return relative.string();
+}
+
 nlohmann::json OutcomeMetrics(const TrainingOutcome& outcome, const std::string& recipe_path) {
+  std::error_code error;
+  const fs::path cwd = fs::current_path(error);
   return {{"validation", outcome.best_metrics},
           {"best_step", outcome.best_step},
           {"steps", outcome.steps_done},
           {"train_minutes", outcome.train_seconds / 60.0},
-          {"recipe", recipe_path}};
+          {"recipe", error ? recipe_path : RecordedRecipePath(recipe_path, cwd)}};
 }
 
 }  // namespace ipt::nn

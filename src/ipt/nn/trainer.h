@@ -132,7 +132,14 @@ using ProgressCallback = std::function<void(int64_t step, int64_t steps, const s
 TrainObserver ProgressObserver(ProgressCallback progress, std::string unit);
 
 // What every package records of its training run: validation at the kept step, that step,
-// steps done, minutes trained (resumed runs included) and the recipe's path.
+// steps done, minutes trained (resumed runs included) and the recipe's path: relative to
+// the working directory when it lies inside it, however it was spelled (a cascade given
+// `--recipes /abs/checkout/configs/train` records configs/train/MODEL.yaml, as a training
+// given the relative path does), else as given.
 nlohmann::json OutcomeMetrics(const TrainingOutcome& outcome, const std::string& recipe_path);
+
+// `path` as OutcomeMetrics records it: relative to `base` when it lies inside it
+// (lexically, after normalising both), else unchanged.
+std::string RecordedRecipePath(const std::string& path, const std::filesystem::path& base);
 
 }  // namespace ipt::nn

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 
+#include "ipt/nn/model_trainer.h"
 #include "ipt/nn/parallel.h"
 #include "ipt/nn/prefetch_loader.h"
 #include "ipt/nn/tensor_file.h"
@@ -130,6 +131,70 @@ TEST(Training, ReportsProgressAndRecordsTheOutcome) {
   EXPECT_DOUBLE_EQ(metrics.at("validation").at("neg_mse").get<double>(), out.best_metrics.at("neg_mse"));
   EXPECT_DOUBLE_EQ(metrics.at("train_minutes").get<double>(), out.train_seconds / 60.0);
   EXPECT_EQ(metrics.at("recipe").get<std::string>(), "configs/train/x.yaml");
+}
+
+TEST(Training, RecordsTheRecipeRelativeToTheWorkingDirectoryWhenInside) {
+  EXPECT_EQ(RecordedRecipePath("/work/main/configs/train/x.yaml", "/work/main"), "configs/train/x.yaml");
+  EXPECT_EQ(RecordedRecipePath("/work/main/./configs/../configs/x.yaml", "/work/main/"), "configs/x.yaml");
+  EXPECT_EQ(RecordedRecipePath("/work/main/configs/x.yaml", "/work"), "main/configs/x.yaml");
+  EXPECT_EQ(RecordedRecipePath("/elsewhere/x.yaml", "/work/main"), "/elsewhere/x.yaml");  // outside: as given
+  EXPECT_EQ(RecordedRecipePath("/work/mainly/x.yaml", "/work/main"), "/work/mainly/x.yaml");  // a prefix is not inside
+  EXPECT_EQ(RecordedRecipePath("configs/train/x.yaml", "/work/main"), "configs/train/x.yaml");  // relative: as given
+  EXPECT_EQ(RecordedRecipePath("", "/work/main"), "");  // the trainer's defaults, no file
+  // OutcomeMetrics applies it with the process's working directory.
+  const std::string inside = (fs::current_path() / "configs" / "train" / "x.yaml").string();
+  EXPECT_EQ(OutcomeMetrics(TrainingOutcome{}, inside).at("recipe").get<std::string>(), "configs/train/x.yaml");
+}
+
+// The steps every model's trainer shares (model_trainer.h), with the linear task.
+TEST(ModelTrainer, ChecksTheRunDirectoryTrainsAndRecordsTheRun) {
+  const fs::path dir = testing::FreshTempDir("model_trainer");
+  TrainRecipe recipe;
+  recipe.path = "configs/train/linear.yaml";
+  recipe.train_matches = {"data/train/seed-1000"};
+  recipe.val_matches = {"data/val/seed-5000"};
+  recipe.training = TinyOptions();
+  registry::TrainingContext ctx;
+  EXPECT_THROW(CheckRunDirectory(ctx, recipe, "linear"), Error);  // no --run-dir
+  ctx.run_dir = dir / "run";
+  ctx.resume = true;
+  EXPECT_THROW(CheckRunDirectory(ctx, recipe, "linear"), Error);  // nothing to resume
+  ctx.resume = false;
+  CheckRunDirectory(ctx, recipe, "linear");
+  int64_t reports = 0;
+  std::string last;
+  ctx.progress = [&](int64_t, int64_t, const std::string& status) {
+    ++reports;
+    last = status;
+  };
+  StartTorch(recipe.training);
+  LinearTask task;
+  TrainingOutcome outcome;
+  const registry::TrainedWeights w = TrainTask(task, ctx, recipe, "points", &outcome);
+  ASSERT_TRUE(w.finished);
+  EXPECT_GT(reports, 0);
+  EXPECT_NE(last.find(" points/s | "), std::string::npos) << last;
+  EXPECT_EQ(w.training_matches, recipe.train_matches);
+  EXPECT_EQ(w.metrics, OutcomeMetrics(outcome, recipe.path));
+  // The kept weights, serialized, are the best step's: they score its validation.
+  LinearTask reloaded;
+  LoadModuleFromSafetensors(*reloaded.net_, io::ParseSafetensors(BestWeightsSafetensors(*task.net_, outcome), "best"), "best");
+  EXPECT_NEAR(reloaded.Validate().at("neg_mse"), outcome.best_metrics.at("neg_mse"), 1e-6);
+  // A resume with other options (more steps) is refused before any data would load.
+  ctx.resume = true;
+  recipe.training.steps += 50;
+  EXPECT_THROW(CheckRunDirectory(ctx, recipe, "linear"), Error);
+  // A run stopped by max_minutes is not finished and records nothing.
+  ctx.resume = false;
+  ctx.run_dir = dir / "stopped";
+  recipe.training = TinyOptions();
+  recipe.training.max_minutes = 1e-9;
+  LinearTask stopped;
+  const registry::TrainedWeights none = TrainTask(stopped, ctx, recipe, "points", &outcome);
+  EXPECT_FALSE(none.finished);
+  EXPECT_FALSE(outcome.finished);
+  EXPECT_TRUE(none.training_matches.empty());
+  EXPECT_TRUE(none.metrics.is_null() || none.metrics.empty());
 }
 
 TEST(Training, ResumeEqualsUninterrupted) {
