@@ -9,6 +9,7 @@
 #include <set>
 
 #include "ipt/eval/assignment.h"
+#include "ipt/eval/identity_ceiling.h"
 #include "ipt/eval/output_dir.h"
 #include "ipt/eval/similarity.h"
 #include "ipt/eval/soccernet_gsr.h"
@@ -276,6 +277,7 @@ void PtfeReport::Finalize() {
   identity_accuracy = identity_correct / std::max(1.0, static_cast<double>(identity_total));
   identity_accuracy_substituted =
       substituted_identity_total ? static_cast<double>(substituted_identity_correct) / substituted_identity_total : kNaN;
+  identity_ceiling = identity_ceiling_total ? identity_ceiling_rows / static_cast<double>(identity_ceiling_total) : kNaN;
 }
 
 PtfeReport EvaluateMatch(const std::string& name, const io::MatchInfo& match,
@@ -294,6 +296,11 @@ PtfeReport EvaluateMatch(const std::string& name, const io::MatchInfo& match,
   const Covering covering = MatchDetections(index, options.detection_radius_m, substituted, &r);
   ScorePersonTracks(gt, covering, CountTrackLabels(pred), options, &r);
   EvaluateTrackingMetrics(name, gt, pred, match.frame_count, options, &r);
+  if (const std::optional<IdentityCeiling> ceiling = ComputeIdentityCeiling(match, gt)) {
+    r.identity_ceiling_rows = ceiling->nameable_rows;
+    r.identity_ceiling_total = ceiling->rows;
+    r.identity_interchangeable = ceiling->interchangeable;
+  }
   r.Finalize();
   return r;
 }
@@ -317,6 +324,8 @@ PtfeReport CombineReports(const std::vector<PtfeReport>& reports, const std::str
     c.identity_total += r.identity_total;
     c.substituted_identity_correct += r.substituted_identity_correct;
     c.substituted_identity_total += r.substituted_identity_total;
+    c.identity_ceiling_rows += r.identity_ceiling_rows;
+    c.identity_ceiling_total += r.identity_ceiling_total;
     tracking.push_back(r.tracking);
     gs.push_back(r.gs_hota);
   }
@@ -348,6 +357,7 @@ const std::vector<HeadlineMetric>& HeadlineMetrics() {
       {"identity_acc", "Identity acc. (detections)", true, true, [](const PtfeReport& r) { return r.identity_accuracy; }},
       {"identity_acc_substituted", "Identity acc. (substituted)", true, true,
        [](const PtfeReport& r) { return r.identity_accuracy_substituted; }},
+      {"identity_ceiling", "Identity ceiling (numbers)", true, true, [](const PtfeReport& r) { return r.identity_ceiling; }},
   };
   return kMetrics;
 }
@@ -383,7 +393,10 @@ nlohmann::json ToJson(const PtfeReport& r) {
   j["identity"] = {{"correct", r.identity_correct},
                    {"total", r.identity_total},
                    {"substituted_correct", r.substituted_identity_correct},
-                   {"substituted_total", r.substituted_identity_total}};
+                   {"substituted_total", r.substituted_identity_total},
+                   {"ceiling_rows", r.identity_ceiling_rows},
+                   {"ceiling_total", r.identity_ceiling_total},
+                   {"interchangeable", r.identity_interchangeable}};
   return j;
 }
 

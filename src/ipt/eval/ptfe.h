@@ -10,7 +10,8 @@
 //    ground-truth track; jersey accuracy per ground-truth track (the number the
 //    pipeline gives the predicted track that covers that person in most frames);
 //    identity accuracy: the fraction of ground-truth detections whose matched
-//    prediction carries the right roster player_id.
+//    prediction carries the right roster player_id; and its ceiling when team-mates are
+//    told apart only by the numbers shown (identity_ceiling.h).
 #pragma once
 
 #include <array>
@@ -75,6 +76,13 @@ struct PtfeReport {
   // NaN when there are none.
   int64_t substituted_identity_correct = 0, substituted_identity_total = 0;
   double identity_accuracy_substituted = 0;
+  // The identity accuracy no namer passes (in expectation) when team-mates are told apart
+  // only by the numbers the video shows (identity_ceiling.h), over the matches whose
+  // annotations label legibility; NaN when none does.
+  double identity_ceiling_rows = 0;     // expected rows the best namer names right
+  int64_t identity_ceiling_total = 0;   // rows of the matches with legibility labels
+  double identity_ceiling = 0;
+  std::vector<std::vector<int>> identity_interchangeable;  // one match's groups (empty when combined)
 
   void Finalize();  // derived fields from the counts
 };

@@ -237,6 +237,26 @@ std::vector<std::string> TableRow(const std::string& table, const std::string& l
   return {};
 }
 
+// The ceiling of the report is identity_ceiling.h's, pooled over the matches that label
+// legibility; a match without labels has none (n/a, JSON null) and does not dilute a pool.
+TEST(Ptfe, IdentityCeilingOfTeamMatesNeverShowingTheirNumbers) {
+  Fixture f = MakeFixture();  // 10, 11 team A; 12, 15 team B; 13 goalkeeper B; 14 referee
+  const std::vector<PipelineRow> pred = Perfect(f.gt);
+  const PtfeReport plain = EvaluateMatch("plain", f.match, f.gt, pred);
+  EXPECT_TRUE(std::isnan(plain.identity_ceiling));
+  EXPECT_TRUE(ToJson(plain).at("identity_ceiling").is_null());
+  for (io::Annotation& a : f.gt)
+    if (a.person_id == 12 && a.frame == 7) a.legibility = io::Legibility::kPartial;
+  const PtfeReport labelled = EvaluateMatch("labelled", f.match, f.gt, pred);
+  // 10 and 11 never show theirs: 200 rows each, 1/2 of them; 15 is named by elimination.
+  EXPECT_DOUBLE_EQ(labelled.identity_ceiling, (1200.0 - 200.0) / 1200.0);
+  EXPECT_EQ(ToJson(labelled).at("identity").at("interchangeable"), nlohmann::json::parse("[[10, 11]]"));
+  EXPECT_DOUBLE_EQ(labelled.identity_accuracy, 1.0);  // the ground truth itself passes any ceiling
+  const PtfeReport pooled = CombineReports({plain, labelled});
+  EXPECT_DOUBLE_EQ(pooled.identity_ceiling, labelled.identity_ceiling);
+  EXPECT_EQ(TableRow(FormatReports({labelled}), "Identity ceiling (numbers)"), std::vector<std::string>{"83.33%"});
+}
+
 // The comparison prints what was computed, checked against HOTA by formula: run B has
 // perfect positions, but person 10's track changes id halfway (frames 101..200). Then
 // DetA = 1 at every alpha, and AssA = (200 * 1/2 + 5 * 200 * 1) / 1200 = 11/12: the two
