@@ -186,7 +186,8 @@ void AddTracker(CLI::App* eval) {
                  "the tracker's ms per frame, per match and COMBINED.");
   cmd->add_option("MATCH", args->matches, "match directories with annotations.csv")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--trackers", args->trackers,
-                  "online, gnn (the collection's GNN tracker), collection, or tracker refs in --store")
+                  "online, gnn (the collection's GNN tracker), collection, tracker refs in --store, or truth (the\n"
+                  "ground truth's association of the same detections, false ones left out: the ceiling of any tracker)")
       ->delimiter(',');
   cmd->add_option("--models", args->models, "collection naming the detector, crop_encoder and tracker")->check(CLI::ExistingFile);
   cmd->add_option("--store", args->store, "model store ($IPT_MODEL_STORE, default ./models)");

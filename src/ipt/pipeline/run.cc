@@ -370,7 +370,22 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   };
   FrameLayer frames;
   TrackLayer tracks;
-  if (options.frame_layer) {
+  if (options.track_layer) {
+    // Given tracks are not the store's either; the frame layer may be.
+    if (options.frame_layer) {
+      frames = ReadFrameLayer(*options.frame_layer, "given frame layer");
+      report.layers["frame"] = {"given", false, 0};
+    } else {
+      const store::LayerResult frame_entry = layer("frame", "frame level", /*load_tensors=*/false);
+      frames = OpenFrameLayer(frame_entry.file, frame_entry.file.string());
+    }
+    Stopwatch watch;
+    tracks = options.track_layer(frames);
+    IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows &&
+               static_cast<int64_t>(tracks.position_m.size()) == 2 * frames.rows);
+    report.tracker_type = kGivenTrackLayer;
+    report.layers["track"] = {"given", false, watch.Seconds()};
+  } else if (options.frame_layer) {
     // Given layers are not the store's: computed here, stored nowhere.
     frames = ReadFrameLayer(*options.frame_layer, "given frame layer");
     Stopwatch watch;

@@ -36,6 +36,9 @@
 
 namespace ipt::pipeline {
 
+struct FrameLayer;  // frame_level.h
+struct TrackLayer;  // track_level.h
+
 struct RunOptions {
   std::filesystem::path models_yaml = "models.yaml";  // the collection
   std::filesystem::path model_store;                  // "" = registry::DefaultModelStoreRoot()
@@ -57,6 +60,10 @@ struct RunOptions {
   // When set, the frame layer (not read from the store; e.g. from ground-truth
   // detections), and the track layer computed from it is not stored either.
   const io::SafetensorsFile* frame_layer = nullptr;
+  // When set, makes the track layer from the frame layer in place of the tracker (stored
+  // nowhere; run.json's tracker says "given"); models 4 and 5 are chosen as for the
+  // collection's tracker. `ipt eval tracker --trackers truth` gives the ground truth's.
+  std::function<TrackLayer(const FrameLayer&)> track_layer;
   // Tracks whose mean role probability is highest for "none" (not a person: grass,
   // boards, half-people the detector fired on) are left out of the outputs.
   bool drop_non_person_tracks = true;
@@ -100,7 +107,7 @@ struct RunReport {
   int64_t peak_rss_bytes = 0;
   int threads = 0;
   tracking::TrackAttributesOptions attributes;  // the options the run used
-  std::string tracker_type;                     // gnn_tracker or online_tracker
+  std::string tracker_type;                     // gnn_tracker, online_tracker or given (RunOptions::track_layer)
   std::string jersey_source;                    // jn_classifier or vote
   std::string identity_source;                  // identity_resolver or roster_lookup
   int identities = 0;                           // identities the resolver made

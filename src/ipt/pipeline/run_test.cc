@@ -8,6 +8,7 @@
 #include "ipt/pipeline/bench.h"
 #include "ipt/pipeline/jersey_evaluation.h"
 #include "ipt/pipeline/cascade_step.h"
+#include "ipt/pipeline/tracker_evaluation.h"
 #include "ipt/pipeline/models.h"
 
 #include <fmt/format.h>
@@ -546,6 +547,57 @@ TEST(LabelDetections, AssignPeopleToDetectionsWithinTheRadius) {
   three.person_id = 3, three.x_m = 0.3, three.z_m = 0;
   four.person_id = 4, four.x_m = -0.2, four.z_m = 0;
   EXPECT_EQ(LabelDetections(pair, {three, four}, 1.0), (std::vector<int>{4, 3}));
+}
+
+// The ground truth's tracks of a layer: labelled rows in their person's track at their
+// refined foot-point, the rest in none.
+TEST(GroundTruthTrackLayer, LabelledRowsInTheirPersonsTrackTheRestInNone) {
+  FrameLayer layer;
+  layer.rows = 3;
+  layer.frame = {1, 1, 2};
+  layer.refined_foot_points_m = {10.1f, 5, 30, 5, 10.3f, 5.2f};
+  layer.score = {0.9f, 0.9f, 0.9f};
+  io::Annotation one;
+  one.frame = 1, one.person_id = 7, one.x_m = 10, one.z_m = 5;
+  io::Annotation later = one;
+  later.frame = 2;
+  const TrackLayer tracks = GroundTruthTrackLayer(layer, {one, later}, 1.0);
+  EXPECT_EQ(tracks.track_id, (std::vector<int64_t>{7, -1, 7}));
+  EXPECT_FLOAT_EQ(tracks.position_m[4], 10.3f);
+  EXPECT_TRUE(std::isnan(tracks.position_m[2]));
+  EXPECT_TRUE(tracks.category_probabilities.empty());
+}
+
+// `ipt eval tracker --trackers truth`: the same detections (the ground truth's, no noise, no
+// drops) through the rest of `ipt run` with the ground truth's association beside the online
+// tracker's. The truth never switches and associates at least as well.
+TEST(TrackerEvaluation, TheGroundTruthsAssociationIsTheCeilingOnTheSameDetections) {
+  const World& w = TheWorld();
+  TrackerEvaluationOptions o;
+  o.models_yaml = w.models_yaml;
+  o.model_store = w.store;
+  o.cache = w.cache;
+  o.out = w.root / "eval_trackers";
+  o.trackers = {"online", kTruthTracker};
+  o.ground_truth_detections = true;
+  o.ground_truth.noise_m = 0;
+  o.ground_truth.drop_probability = 0;
+  const std::vector<TrackerEvaluation> results = EvaluateTrackers({w.match}, o);
+  ASSERT_EQ(results.size(), 2u);
+  const TrackerEvaluation& online = results[0];
+  const TrackerEvaluation& truth = results[1];
+  EXPECT_EQ(truth.type, "ground_truth");
+  EXPECT_TRUE(truth.ref.empty());
+  EXPECT_EQ(online.type, kOnlineTrackerType);
+  ASSERT_GT(truth.combined.det_tp, 0);
+  EXPECT_EQ(truth.combined.tracking.clear.idsw, 0);
+  EXPECT_GE(eval::HotaResult::Mean(truth.combined.tracking.hota.ass_a),
+            eval::HotaResult::Mean(online.combined.tracking.hota.ass_a) - 1e-9);
+  const nlohmann::json run =
+      io::ParseJson(ReadFile(o.out / kTruthTracker / w.match.filename() / "run.json"), "run.json");
+  EXPECT_EQ(run["tracker"], kGivenTrackLayer);
+  EXPECT_EQ(run["layers"]["track"]["key"], "given");
+  std::printf("%s", FormatTrackerEvaluation(results, false).c_str());
 }
 
 TEST(GnnTracker, TrainsOnFrameLayersAndRunsThroughTheTrackStore) {

@@ -403,6 +403,21 @@ std::vector<int> LabelDetections(const FrameLayer& layer, const std::vector<io::
   return person;
 }
 
+TrackLayer GroundTruthTrackLayer(const FrameLayer& layer, const std::vector<io::Annotation>& annotations,
+                                 double max_distance_m) {
+  const std::vector<int> person = LabelDetections(layer, annotations, max_distance_m);
+  TrackLayer tracks;
+  tracks.track_id.assign(layer.rows, -1);
+  tracks.position_m.assign(layer.rows * 2, std::numeric_limits<float>::quiet_NaN());
+  for (int64_t r = 0; r < layer.rows; ++r) {
+    if (person[r] < 0) continue;
+    tracks.track_id[r] = person[r];
+    tracks.position_m[2 * r] = layer.refined_foot_points_m[2 * r];
+    tracks.position_m[2 * r + 1] = layer.refined_foot_points_m[2 * r + 1];
+  }
+  return tracks;
+}
+
 io::SafetensorsFile ComputeGnnTrackLayer(const FrameLayer& layer, const io::MatchInfo& match, gnn_tracker::GnnTracker& tracker) {
   const int64_t rows = layer.rows;
   std::vector<int> frame_of_row(layer.frame.begin(), layer.frame.end());

@@ -48,6 +48,7 @@
 namespace ipt::pipeline {
 
 constexpr const char* kOnlineTrackerType = "online_tracker";
+constexpr const char* kGivenTrackLayer = "given";  // RunOptions::track_layer: no tracker ran
 constexpr const char* kOnlineTrackerWeightsFormat = "ipt-online-tracker/1";
 constexpr const char* kTrackLayerFormat = "ipt-track-layer/1";
 inline constexpr const char* kTrackIdField = "track_id";
@@ -106,6 +107,15 @@ struct TrackLayer {
   std::vector<float> category_probabilities;  // [rows * 5], or empty (no category head)
 };
 TrackLayer ReadTrackLayer(const io::SafetensorsFile& file, int64_t rows, const std::string& source);
+
+// The ground truth's association of a frame layer's detections: each row LabelDetections
+// gives a person (within max_distance_m, one-to-one per frame) is in that person's track
+// (track id = person id), at its refined foot-point; every other row is in none. The tracks
+// a perfect tracker would make of these detections, told which are false: what `ipt eval
+// tracker --trackers truth` runs through the rest of `ipt run`, the ceiling of the tracker
+// stage on them.
+TrackLayer GroundTruthTrackLayer(const FrameLayer& layer, const std::vector<io::Annotation>& annotations,
+                                 double max_distance_m);
 
 // The track layer of `frame_layer` by the tracker package at `package` (either type);
 // adds the tracker's seconds to stage_seconds["tracker"] when given.

@@ -57,14 +57,15 @@ std::vector<TrackerEvaluation> EvaluateTrackers(const std::vector<fs::path>& mat
   for (const fs::path& match_dir : matches) {
     const io::MatchDir match = io::OpenMatchDir(match_dir);
     std::optional<io::SafetensorsFile> given;
+    const std::vector<io::Annotation> annotations =
+        io::ReadAnnotationsCsv(match_dir / io::kAnnotationsCsvName, match.info.frame_count);
     if (o.ground_truth_detections) {
       if (o.progress) o.progress(fmt::format("{}: frame level on ground-truth detections", match_dir.string()));
       const registry::ModelStore models(model_store);
       detector::Detector detector(models.PackageDir(refs.at("detector")));
       crop_encoder::CropEncoder encoder(models.PackageDir(refs.at("crop_encoder")));
       FrameLevelOptions frame_options;
-      frame_options.detections_override =
-          GroundTruthDetections(io::ReadAnnotationsCsv(match_dir / io::kAnnotationsCsvName, match.info.frame_count), o.ground_truth);
+      frame_options.detections_override = GroundTruthDetections(annotations, o.ground_truth);
       given = ComputeFrameLayer(match, detector, encoder, frame_options);
     }
     for (size_t t = 0; t < o.trackers.size(); ++t) {
@@ -74,15 +75,22 @@ std::vector<TrackerEvaluation> EvaluateTrackers(const std::vector<fs::path>& mat
       run.model_store = model_store;
       run.cache = cache_root;
       run.threads = o.threads;
-      run.tracker = o.trackers[t] == "collection" ? "" : o.trackers[t];
+      const bool truth = o.trackers[t] == kTruthTracker;
+      run.tracker = o.trackers[t] == "collection" || truth ? "" : o.trackers[t];
       run.attributes = o.attributes;
       run.frame_layer = given ? &*given : nullptr;
+      if (truth) {
+        const double radius_m = eval::PtfeOptions{}.detection_radius_m;
+        run.track_layer = [&annotations, radius_m](const FrameLayer& frames) {
+          return GroundTruthTrackLayer(frames, annotations, radius_m);
+        };
+      }
       const fs::path out = o.out / Label(o.trackers[t]) / match_dir.filename();
       fs::create_directories(out.parent_path());
       const RunReport report = Run(match_dir, out, run);
       TrackerEvaluation& r = results[t];
-      r.ref = report.refs.at("tracker");
-      r.type = report.tracker_type;
+      r.ref = truth ? "" : report.refs.at("tracker");
+      r.type = truth ? "ground_truth" : report.tracker_type;
       auto it = report.stage_seconds.find("tracker");
       if (it != report.stage_seconds.end()) r.tracker_seconds += it->second;
       r.frames += report.frames;

@@ -24,7 +24,10 @@ struct TrackerEvaluationOptions {
   std::filesystem::path model_store;  // "" = registry::DefaultModelStoreRoot()
   std::filesystem::path cache;        // "" = store::DefaultArtifactStoreRoot()
   std::filesystem::path out;          // required: OUT/<tracker>/<match>/
-  // Each: "online", "gnn" or a tracker ref (RunOptions::tracker); labels in the table.
+  // Each: "online", "gnn", "collection", a tracker ref (RunOptions::tracker), or "truth":
+  // the ground truth's association of the same detections (GroundTruthTrackLayer within
+  // PTFE's detection radius, false detections left out), the ceiling of any tracker on
+  // them. Labels in the table.
   std::vector<std::string> trackers = {"online", "gnn"};
   bool ground_truth_detections = false;
   GroundTruthDetectionOptions ground_truth;
@@ -34,10 +37,12 @@ struct TrackerEvaluationOptions {
   void Check() const;
 };
 
+inline constexpr const char* kTruthTracker = "truth";
+
 struct TrackerEvaluation {
   std::string tracker;  // as given
-  std::string ref;      // full ref of the package that ran
-  std::string type;     // gnn_tracker | online_tracker
+  std::string ref;      // full ref of the package that ran; empty for "truth"
+  std::string type;     // gnn_tracker | online_tracker | ground_truth
   std::vector<eval::PtfeReport> matches;
   eval::PtfeReport combined;
   double tracker_seconds = 0;  // the tracker stage over all matches
