@@ -121,6 +121,7 @@ void AddEvalCropsCommand(CLI::App& app) {
     fmt::print("jersey accuracy    {:.4f}  ({} legible crops; digits with the number head's length)\n",
                s.jersey_accuracy, s.legible);
     fmt::print("  number head only {:.4f}\n", s.jersey_accuracy_number_head);
+    fmt::print("  partial crops    {:.4f}  ({} crops showing part of the number)\n", s.jersey_accuracy_partial, s.partial);
     fmt::print("presence accuracy  {:.4f}\n", s.presence_accuracy);
     fmt::print("foot error         {:.3f} m median after refinement, {:.3f} m before (jitter {:.2f} m per axis)\n",
                s.foot_error_m, s.foot_error_unrefined_m, data.jitter_m);

@@ -211,7 +211,7 @@ TEST(CropEncoder, ScoresMatchBruteForce) {
   samples[0] = {{}, {}, 0, 1, 0, 0, Role::kPlayer, 2, 7};
   samples[1] = {{}, {}, 0, 1, 1, 0, Role::kPlayer, 0, 9};
   samples[2] = {{}, {}, 0, 10, 0, 0, Role::kReferee, 0, -1};
-  samples[3] = {{}, {}, 0, 10, 1, 0, Role::kPlayer, 0, 9};
+  samples[3] = {{}, {}, 0, 10, 1, 0, Role::kPlayer, 1, 9};  // part of #9 shown
   CropFeatures f;
   f.count = 4;
   for (const auto& [name, width] : CropFieldWidths()) f.fields[name].assign(4 * width, 0.0f);
@@ -223,7 +223,11 @@ TEST(CropEncoder, ScoresMatchBruteForce) {
   f.fields[kNumberField][0 * 100 + 7] = 5;  // legible crop read right: one digit, 7
   f.fields[kDigitsField][0 * 30 + 7] = 5;
   f.fields[kRoleField][2 * 4 + 2] = 5;      // referee right; others default to player (argmax 0)
+  f.fields[kNumberField][3 * 100 + 9] = 5;  // the partial crop read right
+  f.fields[kDigitsField][3 * 30 + 9] = 5;
   CropEncoderScores s = ScoreCropFeatures(samples, f);
+  EXPECT_EQ(s.partial, 1);
+  EXPECT_DOUBLE_EQ(s.jersey_accuracy_partial, 1.0);
   EXPECT_EQ(s.queries, 2);
   EXPECT_DOUBLE_EQ(s.reid_rank1, 0.0);
   EXPECT_EQ(s.legible, 1);
@@ -234,7 +238,10 @@ TEST(CropEncoder, ScoresMatchBruteForce) {
   s = ScoreCropFeatures(samples, f);
   EXPECT_DOUBLE_EQ(s.jersey_accuracy, 0.0);
   EXPECT_DOUBLE_EQ(s.jersey_accuracy_number_head, 1.0);
+  EXPECT_DOUBLE_EQ(s.jersey_accuracy_partial, 1.0);
   EXPECT_DOUBLE_EQ(s.role_accuracy, 1.0);
+  f.fields[kDigitsField][3 * 30 + 4] = 9;  // the partial crop's digits now say 4
+  EXPECT_DOUBLE_EQ(ScoreCropFeatures(samples, f).jersey_accuracy_partial, 0.0);
 }
 
 // A jersey-scene crop has no identity: it counts for the jersey and presence, never for
@@ -346,7 +353,8 @@ TEST(CropEncoder, AFewStepsLowerTheLoss) {
 // A recipe that trains only the number reader of `from` on jersey scenes (tiny).
 // `from` empty: no from_package key; `scenes` replaces keys of data.jersey_scenes.
 fs::path ReaderRecipe(const fs::path& dir, const fs::path& match, const std::string& from,
-                      const std::string& network_extra = "", const std::map<std::string, std::string>& scenes = {}) {
+                      const std::string& network_extra = "", const std::map<std::string, std::string>& scenes = {},
+                      const std::string& data_extra = "") {
   std::map<std::string, std::string> scene_keys = {
       {"seeds", "'3000'"},        {"val_seeds", "'5900'"},      {"scenes_per_stadium", "2"},
       {"people_per_scene", "6"},  {"crops_per_batch", "6"},     {"image_sizes", "[[640, 360]]"}};
@@ -359,7 +367,7 @@ fs::path ReaderRecipe(const fs::path& dir, const fs::path& match, const std::str
                       << "val_matches: [" << match.string() << "]\n"
                       << "training: {steps: 4, steps_per_epoch: 2, threads: 1, loader_workers: 1, learning_rate: 0.01}\n"
                       << "data: {frame_step: 5, val_frame_step: 10, identities_per_batch: 4, crops_per_identity: 2,\n"
-                      << "       legible_per_batch: 2, background_per_batch: 2, loader_threads: 1,\n"
+                      << "       legible_per_batch: 2, background_per_batch: 2, loader_threads: 1," << data_extra << (data_extra.empty() ? "" : ",") << "\n"
                       << "       jersey_scenes: {" << scene_yaml << "}}\n"
                       << "network: {" << (from.empty() ? "" : "from_package: '" + from + "'") << network_extra << "}\n";
   return path;
@@ -412,9 +420,9 @@ TEST(CropEncoder, ReaderRecipeErrorsNameTheField) {
   const fs::path match = dir / "m";  // never read: the network section is refused first
   sim::WriteSyntheticMatch(sim::testing::TinyMatchConfig(), 1000, 0.2, match, {});
   auto error_of = [&](const std::string& from, const std::string& extra,
-                      const std::map<std::string, std::string>& scenes = {}) {
+                      const std::map<std::string, std::string>& scenes = {}, const std::string& data = "") {
     try {
-      TrainCropEncoder(ReaderContext(dir, ReaderRecipe(dir, match, from, extra, scenes)));
+      TrainCropEncoder(ReaderContext(dir, ReaderRecipe(dir, match, from, extra, scenes, data)));
     } catch (const InputError& e) {
       return std::string(e.what());
     }
@@ -430,6 +438,29 @@ TEST(CropEncoder, ReaderRecipeErrorsNameTheField) {
   EXPECT_THAT(error_of(branchless, "", {{"val_seeds", "'3000'"}}), ::testing::HasSubstr("train seed"));
   EXPECT_THAT(error_of(branchless, "", {{"image_sizes", "[[640]]"}}), ::testing::HasSubstr("image_sizes"));
   EXPECT_THAT(error_of(branchless, "", {{"image_sizes", "[[0, 360]]"}}), ::testing::HasSubstr("data.jersey_scenes"));
+  EXPECT_THAT(error_of(branchless, "", {}, " number_label_legibility: none"),
+              ::testing::HasSubstr("data.number_label_legibility"));
+  EXPECT_THAT(error_of(branchless, "", {}, " number_label_legibility: visible"),
+              ::testing::HasSubstr("expected partial or legible"));
+}
+
+// Which crops teach the number heads: legible ones by default, partial ones as well when
+// asked; never a crop without a number or whose number is not shown.
+TEST(CropEncoder, NumberLabelsFollowTheLegibilityAsked) {
+  CropSample legible, partial, hidden, referee;
+  legible.jersey = partial.jersey = hidden.jersey = 23;
+  legible.legibility = static_cast<int>(io::Legibility::kLegible);
+  partial.legibility = static_cast<int>(io::Legibility::kPartial);
+  hidden.legibility = static_cast<int>(io::Legibility::kNone);
+  referee.jersey = -1;
+  referee.legibility = static_cast<int>(io::Legibility::kLegible);
+  for (io::Legibility level : {io::Legibility::kLegible, io::Legibility::kPartial}) {
+    EXPECT_EQ(NumberLabel(legible, level), 23);
+    EXPECT_EQ(NumberLabel(partial, level), level == io::Legibility::kPartial ? 23 : -1);
+    EXPECT_EQ(NumberLabel(hidden, level), -1);
+    EXPECT_EQ(NumberLabel(referee, level), -1);
+  }
+  EXPECT_EQ(CropDataOptions{}.number_label_legibility, io::Legibility::kLegible);
 }
 
 }  // namespace

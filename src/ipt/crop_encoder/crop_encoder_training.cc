@@ -320,7 +320,7 @@ class CropEncoderTask : public nn::TrainingTask {
     if (reader.empty()) return {};
     return {{"body", "body_score", {}, {"reid_rank1", "role_accuracy", "foot_error_m", "foot_error_unrefined_m"}},
             {"jersey", "jersey_score", reader,
-             {"jersey_accuracy", "jersey_accuracy_number_head", "presence_accuracy", "scene_jersey_accuracy",
+             {"jersey_accuracy", "jersey_accuracy_number_head", "jersey_accuracy_partial", "presence_accuracy", "scene_jersey_accuracy",
               "scene_presence_accuracy"}}};
   }
 
@@ -383,6 +383,7 @@ class CropEncoderTask : public nn::TrainingTask {
             {"role_accuracy", s.role_accuracy},
             {"jersey_accuracy", s.jersey_accuracy},
             {"jersey_accuracy_number_head", s.jersey_accuracy_number_head},
+            {"jersey_accuracy_partial", s.jersey_accuracy_partial},
             {"presence_accuracy", s.presence_accuracy},
             {"foot_error_m", s.foot_error_m},
             {"foot_error_unrefined_m", s.foot_error_unrefined_m}};
@@ -508,7 +509,7 @@ class CropEncoderTask : public nn::TrainingTask {
       kit.push_back(rows[i]->kit);
       role.push_back(static_cast<int64_t>(rows[i]->role));
       presence.push_back(rows[i]->legibility);
-      jersey.push_back(rows[i]->legibility == static_cast<int>(io::Legibility::kLegible) ? rows[i]->jersey : -1);
+      jersey.push_back(NumberLabel(*rows[i], data_.number_label_legibility));
       foot_offset.push_back(rows[i]->foot_offset_m[0]);
       foot_offset.push_back(rows[i]->foot_offset_m[1]);
     }
@@ -544,7 +545,7 @@ CropDataOptions ReadDataOptions(const nn::TrainRecipe& recipe) {
              {"frame_step", "val_frame_step", "jitter_m", "background_per_frame", "identities_per_batch",
               "crops_per_identity", "identity_min_span_s", "legible_per_batch", "background_per_batch", "max_brightness", "max_noise_sigma",
               "legible_colour_probability", "legible_max_shift_px", "legible_max_scale", "legible_max_blur_sigma",
-              "jersey_scenes", "loader_threads"});
+              "number_label_legibility", "jersey_scenes", "loader_threads"});
   o.frame_step = r.GetOr(recipe.data, "frame_step", "data", o.frame_step);
   o.val_frame_step = r.GetOr(recipe.data, "val_frame_step", "data", o.val_frame_step);
   o.jitter_m = r.GetOr(recipe.data, "jitter_m", "data", o.jitter_m);
@@ -561,6 +562,14 @@ CropDataOptions ReadDataOptions(const nn::TrainRecipe& recipe) {
   o.legible_max_scale = r.GetOr(recipe.data, "legible_max_scale", "data", o.legible_max_scale);
   o.legible_max_blur_sigma = r.GetOr(recipe.data, "legible_max_blur_sigma", "data", o.legible_max_blur_sigma);
   o.loader_threads = r.GetOr(recipe.data, "loader_threads", "data", o.loader_threads);
+  if (const YAML::Node label = recipe.data["number_label_legibility"]) {
+    const std::string name = r.As<std::string>(label, "data.number_label_legibility");
+    const std::optional<io::Legibility> level = io::ParseLegibility(name);
+    if (!level || *level == io::Legibility::kNone) {
+      r.Fail(label, "data.number_label_legibility", fmt::format("expected partial or legible, got '{}'", io::EchoValue(name)));
+    }
+    o.number_label_legibility = *level;
+  }
   if (const YAML::Node scenes = recipe.data["jersey_scenes"]) {
     const std::string where = "data.jersey_scenes";
     r.OnlyKeys(scenes, where,
@@ -753,11 +762,15 @@ std::vector<CropSample> LoadSceneSamples(const std::vector<uint64_t>& seeds, con
   return out;
 }
 
+int NumberLabel(const CropSample& sample, io::Legibility min_level) {
+  return sample.jersey >= 0 && sample.legibility >= static_cast<int>(min_level) ? sample.jersey : -1;
+}
+
 CropEncoderScores ScoreCropFeatures(const std::vector<CropSample>& samples, const CropFeatures& f) {
   IPT_CHECK(f.count == static_cast<int64_t>(samples.size()), "features and samples differ in count");
   CropEncoderScores s;
   auto argmax = [](const float* v, int n) { return static_cast<int>(std::max_element(v, v + n) - v); };
-  int64_t role_ok = 0, presence_ok = 0, jersey_ok = 0, number_head_ok = 0, rank1_ok = 0;
+  int64_t role_ok = 0, presence_ok = 0, jersey_ok = 0, number_head_ok = 0, partial_ok = 0, rank1_ok = 0;
   std::map<int, int> last_frame;
   for (const auto& x : samples) last_frame[x.match] = std::max(last_frame[x.match], x.frame);
   for (size_t i = 0; i < samples.size(); ++i) {
@@ -769,6 +782,11 @@ CropEncoderScores ScoreCropFeatures(const std::vector<CropSample>& samples, cons
       const auto p = JerseyNumberProbabilities(f.Row(kNumberField, i), f.Row(kDigitsField, i));
       jersey_ok += argmax(p.data(), kNumNumbers) == x.jersey;
       number_head_ok += argmax(f.Row(kNumberField, i), kNumNumbers) == x.jersey;
+    }
+    if (x.legibility == static_cast<int>(io::Legibility::kPartial) && x.jersey >= 0) {
+      ++s.partial;
+      const auto p = JerseyNumberProbabilities(f.Row(kNumberField, i), f.Row(kDigitsField, i));
+      partial_ok += argmax(p.data(), kNumNumbers) == x.jersey;
     }
     // ReID: a query from the first half of its match against every person crop of the second half.
     if (x.identity < 0 || 2 * x.frame > last_frame[x.match]) continue;
@@ -810,6 +828,7 @@ CropEncoderScores ScoreCropFeatures(const std::vector<CropSample>& samples, cons
   s.presence_accuracy = s.crops ? static_cast<double>(presence_ok) / s.crops : 0;
   s.jersey_accuracy = s.legible ? static_cast<double>(jersey_ok) / s.legible : 0;
   s.jersey_accuracy_number_head = s.legible ? static_cast<double>(number_head_ok) / s.legible : 0;
+  s.jersey_accuracy_partial = s.partial ? static_cast<double>(partial_ok) / s.partial : 0;
   s.reid_rank1 = s.queries ? static_cast<double>(rank1_ok) / s.queries : 0;
   return s;
 }

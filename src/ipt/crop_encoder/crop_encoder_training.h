@@ -27,6 +27,10 @@ struct CropDataOptions {
   // while ReID must match a person across minutes. Their crops still teach the other heads.
   double identity_min_span_s = 0;
   int legible_per_batch = 24;     // extra crops whose number is legible (jersey head)
+  // Crops labelled this legible or better teach the number heads, with the whole number as
+  // their label: legible, or partial as well (part of the number shown: the reader learns
+  // what a part says of the whole, as the JN classifier's label_legibility does for tracks).
+  io::Legibility number_label_legibility = io::Legibility::kLegible;
   int background_per_batch = 8;
   double max_brightness = 0.2;    // photometric jitter
   double max_noise_sigma = 4.0;
@@ -86,6 +90,10 @@ CropDataset LoadCropSamples(const std::vector<std::string>& matches, int frame_s
 std::vector<CropSample> LoadSceneSamples(const std::vector<uint64_t>& seeds, const CropDataOptions& options,
                                          uint64_t seed, const ProgressFn& progress = nullptr);
 
+// The number a training crop teaches the number heads: its jersey when it is labelled at
+// least `min_level` legible (CropDataOptions::number_label_legibility), else -1 (none).
+int NumberLabel(const CropSample& sample, io::Legibility min_level);
+
 // The identities P x K batches draw from, ascending: at least 2 crops, seen over at
 // least min_span_s seconds (first to last crop).
 std::vector<int> MetricLearningIdentities(const std::vector<CropSample>& samples, double min_span_s);
@@ -95,10 +103,13 @@ struct CropEncoderScores {
   double role_accuracy = 0;     // all crops, "none" included
   double jersey_accuracy = 0;   // crops labelled legible: argmax of JerseyNumberProbabilities
   double jersey_accuracy_number_head = 0;  // the same with the argmax of jn.number alone
+  // Crops labelled partial (part of the number shown): the same argmax as jersey_accuracy.
+  // The reader learns numbers from legible crops only; this says what it makes of the rest.
+  double jersey_accuracy_partial = 0;
   double presence_accuracy = 0;
   double foot_error_m = 0;          // median distance of the refined foot-point to the truth
   double foot_error_unrefined_m = 0;  // the same for the crop's own foot-point (the jitter)
-  int64_t queries = 0, legible = 0, crops = 0;
+  int64_t queries = 0, legible = 0, partial = 0, crops = 0;
 };
 // Scores embeddings/logits (row-aligned with `samples`) against the labels.
 CropEncoderScores ScoreCropFeatures(const std::vector<CropSample>& samples, const CropFeatures& features);
