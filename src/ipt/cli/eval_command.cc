@@ -187,7 +187,7 @@ void AddTracker(CLI::App* eval) {
   cmd->add_option("MATCH", args->matches, "match directories with annotations.csv")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--trackers", args->trackers,
                   "online, gnn (the collection's GNN tracker), collection, tracker refs in --store, or truth (the\n"
-                  "ground truth's association of the same detections, false ones left out: the ceiling of any tracker)")
+                  "ground truth's association of the same detections, false ones left out: how far association can go)")
       ->delimiter(',');
   cmd->add_option("--models", args->models, "collection naming the detector, crop_encoder and tracker")->check(CLI::ExistingFile);
   cmd->add_option("--store", args->store, "model store ($IPT_MODEL_STORE, default ./models)");

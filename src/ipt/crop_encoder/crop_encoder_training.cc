@@ -898,6 +898,7 @@ registry::TrainedWeights TrainCropEncoder(const registry::TrainingContext& ctx) 
   w.architecture = network.config.ToJson();
   if (!from_ref.empty()) w.metrics["from_package"] = from_ref;
   if (network.reader_only) w.metrics["train_only"] = kTrainOnlyReader;
+  w.metrics["number_label_legibility"] = io::LegibilityName(data.number_label_legibility);
   return w;
 }
 

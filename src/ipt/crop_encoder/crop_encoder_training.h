@@ -104,7 +104,8 @@ struct CropEncoderScores {
   double jersey_accuracy = 0;   // crops labelled legible: argmax of JerseyNumberProbabilities
   double jersey_accuracy_number_head = 0;  // the same with the argmax of jn.number alone
   // Crops labelled partial (part of the number shown): the same argmax as jersey_accuracy.
-  // The reader learns numbers from legible crops only; this says what it makes of the rest.
+  // What the reader makes of them (it learns from them only with number_label_legibility
+  // partial).
   double jersey_accuracy_partial = 0;
   double presence_accuracy = 0;
   double foot_error_m = 0;          // median distance of the refined foot-point to the truth

@@ -1,5 +1,6 @@
 #include "ipt/eval/identity_ceiling.h"
 
+#include <climits>
 #include <map>
 #include <tuple>
 
@@ -24,8 +25,18 @@ std::optional<IdentityCeiling> ComputeIdentityCeiling(const io::MatchInfo& match
   }
   if (!labelled) return std::nullopt;
 
-  // (team, first frame, last frame) -> the players of that team never shown who play then;
-  // a player missing from the roster plays over no known frames (-1, -1).
+  // A player's line-up: the frame he comes on (1: he starts; INT_MAX: never) and the frame
+  // he goes off (INT_MAX: never), from the substitutions themselves, not the playing frames
+  // widened by their tolerance (which could make a substitute and a starter look alike).
+  auto line_up = [&](const io::RosterEntry& e) {
+    int on = e.starts ? 1 : INT_MAX, off = INT_MAX;
+    for (const io::Substitution& s : match.substitutions) {
+      if (s.player_in == e.player_id && on == INT_MAX) on = s.frame;
+      if (s.player_out == e.player_id && off == INT_MAX) off = s.frame;
+    }
+    return std::make_pair(on, off);
+  };
+  // (team, line-up) -> the players of that team never shown.
   std::map<std::tuple<io::Category, int, int>, std::vector<int>> groups;
   IdentityCeiling c;
   for (const auto& [id, p] : people) {
@@ -36,8 +47,12 @@ std::optional<IdentityCeiling> ComputeIdentityCeiling(const io::MatchInfo& match
       continue;
     }
     const io::RosterEntry* entry = match.FindPerson(id);
-    const std::optional<io::FrameSpan> span = entry ? match.PlayingFrames(*entry) : std::nullopt;
-    groups[{p.category, span ? span->first_frame : -1, span ? span->last_frame : -1}].push_back(id);
+    if (!entry) {  // no one can name him: counted as named (generous)
+      c.nameable_rows += static_cast<double>(p.rows);
+      continue;
+    }
+    const auto [on, off] = line_up(*entry);
+    groups[{p.category, on, off}].push_back(id);
   }
   for (const auto& [key, ids] : groups) {
     for (int id : ids) c.nameable_rows += static_cast<double>(people[id].rows) / static_cast<double>(ids.size());

@@ -1,16 +1,18 @@
-// The identity accuracy no namer can pass (in expectation) when team-mates can be told apart
-// only by their numbers as the video shows them: a roster entry holds a number and a name,
-// and nothing ties a body or a kit to one entry rather than a team-mate's.
+// The identity accuracy no namer can pass, in expectation, when it tells team-mates apart by
+// nothing but their numbers as the video shows them and the line-up: a roster entry holds a
+// number and a name, and nothing else ties a body to one entry rather than a team-mate's.
+// (A namer that knows more, e.g. who plays where in a formation, may pass it; so may luck,
+// with small groups.)
 //
 // Every person who has ground-truth rows is nameable, except outfield players (team_a,
 // team_b) whose number is never shown at `min_shown` or better in any of their rows
-// (annotations' `legibility`). Those of one team who play over the same frames
-// (MatchInfo::PlayingFrames: line-up and substitutions) are interchangeable: with k >= 2 of
-// them, every naming is equally likely to be right under each of the k! ways the names may
-// fall, so the best gets each one's rows right with probability 1/k. One such player alone
-// is named by elimination. The ceiling is generous on purpose (an upper bound): partial
-// numbers count as shown, goalkeepers and referees as named by category and station, and the
-// namer is told who never shows his number.
+// (annotations' `legibility`). Those of one team with the same line-up (starting or the
+// frame they come on, and the frame they go off, if any: match.yaml's roster and
+// substitutions) are interchangeable: with k >= 2 of them, every naming is equally likely to
+// be right under each of the k! ways the names may fall, so the best gets each one's rows
+// right with probability 1/k. One such player alone is named by elimination. The ceiling is
+// generous on purpose: partial numbers count as shown, goalkeepers, referees and people
+// missing from the roster as named, and the namer is told who never shows his number.
 #pragma once
 
 #include <cstdint>

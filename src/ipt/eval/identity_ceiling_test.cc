@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <climits>
 #include <map>
 #include <set>
 
@@ -91,20 +93,43 @@ TEST(IdentityCeiling, APlayerSubstitutedIsToldFromTheOneWhoPlaysThroughout) {
   c = ComputeIdentityCeiling(match, gt);
   EXPECT_DOUBLE_EQ(c->nameable_rows, 100 + 100 + (100 + 60) / 2.0);
   EXPECT_EQ(c->interchangeable, (std::vector<std::vector<int>>{{3, 5}}));
+
+  // A substitute coming on at frame 10, within the tolerance of the first frame: his playing
+  // frames (widened by 1 s) are a starter's, 1-1000, but he is not interchangeable with one.
+  io::MatchInfo early = match;
+  early.substitution_tolerance_seconds = 1;
+  early.substitutions = {{10, 3, 4}};
+  ASSERT_EQ(early.PlayingFrames(early.roster[2])->first_frame, 1);
+  std::vector<io::Annotation> rows;
+  AddRows(early.roster[0], 1, 100, io::Legibility::kLegible, &rows);
+  AddRows(early.roster[2], 20, 100, io::Legibility::kNone, &rows);  // the substitute
+  AddRows(early.roster[3], 1, 100, io::Legibility::kNone, &rows);   // a starter throughout
+  EXPECT_DOUBLE_EQ(ComputeIdentityCeiling(early, rows)->ceiling(), 1.0);
+  // Someone missing from the roster, never shown: no one can name him; counted as named.
+  io::RosterEntry stranger = Entry(99, io::Category::kTeamA, 12);
+  AddRows(stranger, 1, 50, io::Legibility::kNone, &rows);
+  EXPECT_DOUBLE_EQ(ComputeIdentityCeiling(early, rows)->ceiling(), 1.0);
 }
 
 // The best expected naming by enumeration: every bijection of the present people to their
-// roster entries that agrees with what a namer is told (category, the frames a person plays,
-// the number when it is ever shown) is equally likely; the best naming gives each person the
-// entry he most often has over those worlds.
+// roster entries that agrees with what a namer is told (category, when a person comes on and
+// goes off, the number when it is ever shown) is equally likely; the best naming gives each
+// person the entry he most often has over those worlds.
 double BestExpectedRows(const io::MatchInfo& match, const std::map<int, int64_t>& rows, const std::set<int>& shown) {
   std::vector<int> people;
   for (const auto& [id, n] : rows) people.push_back(id);
+  auto comes_and_goes = [&](int id) {
+    std::vector<int> on_off = {match.FindPerson(id)->starts ? 1 : INT_MAX, INT_MAX};
+    for (const io::Substitution& s : match.substitutions) {
+      if (s.player_in == id) on_off[0] = std::min(on_off[0], s.frame);
+      if (s.player_out == id) on_off[1] = std::min(on_off[1], s.frame);
+    }
+    return on_off;
+  };
   auto agrees = [&](int person, int entry) {
     const io::RosterEntry& p = *match.FindPerson(person);
     const io::RosterEntry& e = *match.FindPerson(entry);
-    const auto sp = match.PlayingFrames(p), se = match.PlayingFrames(e);
-    if (p.category != e.category || sp->first_frame != se->first_frame || sp->last_frame != se->last_frame) return false;
+    if (p.category != e.category || comes_and_goes(person) != comes_and_goes(entry)) return false;
     return !shown.count(person) || p.jersey == e.jersey;
   };
   std::map<int, std::map<int, int64_t>> count;  // person -> entry -> worlds
@@ -159,7 +184,8 @@ TEST(IdentityCeiling, EqualsTheBestNamingOverEveryAssignmentTheEvidenceAllows) {
         if (std::any_of(match.substitutions.begin(), match.substitutions.end(),
                         [&](const io::Substitution& s) { return s.player_out == out; }))
           continue;
-        match.substitutions.push_back({rng.Bernoulli(0.5) ? 100 : 200, out, b});
+        const int frames[3] = {10, 100, 200};  // 10: within the tolerance of the first frame
+        match.substitutions.push_back({frames[rng.UniformInt(0, 2)], out, b});
       }
     }
     std::sort(match.substitutions.begin(), match.substitutions.end(),

@@ -378,6 +378,7 @@ registry::TrainedWeights TrainGnnTracker(const registry::TrainingContext& ctx, c
   std::vector<Sample> val_samples = TeacherForcedSamples(val_chunks, gnn, recipe.training.seed + 1, &val_edges, &val_positives);
   spdlog::info("gnn tracker: {} training chunks ({} edges, {:.1f} % true links), {} validation chunks ({} edges)",
                train_samples.size(), edges, edges ? 100.0 * positives / edges : 0.0, val_samples.size(), val_edges);
+  const auto chunks_trained = static_cast<int64_t>(train_samples.size());
   GnnTask task(gnn, recipe.training.seed, std::move(train_chunks), std::move(train_samples), std::move(val_chunks),
                std::move(val_samples));
   nn::TrainingOutcome outcome;
@@ -390,7 +391,7 @@ registry::TrainedWeights TrainGnnTracker(const registry::TrainingContext& ctx, c
       {"tracking", TrackingOptionsToJson(gnn.tracking)},
       {"node_features", tracking::NodeFeatureNames(crop_encoder::kEmbeddingDim, crop_encoder::kKitDim, crop_encoder::kNumRoles)},
       {"edge_features", tracking::EdgeFeatureNames()}};
-  w.metrics["training_chunks"] = static_cast<int64_t>(train.size());
+  w.metrics["training_chunks"] = chunks_trained;  // packages before session 35 recorded the matches' count
   return w;
 }
 

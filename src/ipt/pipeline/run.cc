@@ -46,6 +46,8 @@ void RunOptions::Check() const {
             "tracker must be gnn, online or a tracker ref, got '{}'", Echo(tracker));
   IPT_CHECK(jersey.empty() || jersey == "vote" || jersey == "classifier", "jersey must be vote or classifier, got '{}'",
             Echo(jersey));
+  IPT_CHECK(!track_layer || tracker.empty(), "given tracks (track_layer) run with the collection's models, not --tracker {}",
+            Echo(tracker));
 }
 
 const std::vector<std::string>& RunModels() {
@@ -381,9 +383,9 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
     }
     Stopwatch watch;
     tracks = options.track_layer(frames);
-    IPT_ASSERT(static_cast<int64_t>(tracks.track_id.size()) == frames.rows &&
-               static_cast<int64_t>(tracks.position_m.size()) == 2 * frames.rows);
+    CheckTrackLayer(tracks, frames.rows, "given track layer");
     report.tracker_type = kGivenTrackLayer;
+    report.refs.erase("tracker");  // none ran; the collection's chose models 4 and 5
     report.layers["track"] = {"given", false, watch.Seconds()};
   } else if (options.frame_layer) {
     // Given layers are not the store's: computed here, stored nowhere.

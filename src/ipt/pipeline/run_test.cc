@@ -571,7 +571,7 @@ TEST(GroundTruthTrackLayer, LabelledRowsInTheirPersonsTrackTheRestInNone) {
 // `ipt eval tracker --trackers truth`: the same detections (the ground truth's, no noise, no
 // drops) through the rest of `ipt run` with the ground truth's association beside the online
 // tracker's. The truth never switches and associates at least as well.
-TEST(TrackerEvaluation, TheGroundTruthsAssociationIsTheCeilingOnTheSameDetections) {
+TEST(TrackerEvaluation, TheGroundTruthsAssociationNeverSwitchesOnTheSameDetections) {
   const World& w = TheWorld();
   TrackerEvaluationOptions o;
   o.models_yaml = w.models_yaml;
@@ -597,7 +597,30 @@ TEST(TrackerEvaluation, TheGroundTruthsAssociationIsTheCeilingOnTheSameDetection
       io::ParseJson(ReadFile(o.out / kTruthTracker / w.match.filename() / "run.json"), "run.json");
   EXPECT_EQ(run["tracker"], kGivenTrackLayer);
   EXPECT_EQ(run["layers"]["track"]["key"], "given");
+  EXPECT_FALSE(run["refs"].contains("tracker"));  // none ran
   std::printf("%s", FormatTrackerEvaluation(results, false).c_str());
+
+  // On the detector's detections (the frame layer from the store) as well.
+  o.ground_truth_detections = false;
+  o.trackers = {kTruthTracker};
+  o.out = w.root / "eval_trackers_detector";
+  const std::vector<TrackerEvaluation> detected = EvaluateTrackers({w.match}, o);
+  ASSERT_EQ(detected.size(), 1u);
+  EXPECT_EQ(detected[0].combined.tracking.clear.idsw, 0);
+  // Given tracks are checked as a stored layer is, and run with the collection's models only.
+  RunOptions given = Options(w);
+  given.track_layer = [](const FrameLayer& frames) {
+    TrackLayer t;
+    t.track_id.assign(frames.rows, 0);
+    t.position_m.assign(2 * frames.rows, std::numeric_limits<float>::quiet_NaN());
+    return t;
+  };
+  EXPECT_NE(ErrorOf([&] { pipeline::Run(w.match, w.root / "given_bad", given); }).find("without a finite position"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(w.root / "given_bad"));
+  given.tracker = "online";
+  EXPECT_NE(ErrorOf([&] { pipeline::Run(w.match, w.root / "given_online", given); }).find("collection's models"),
+            std::string::npos);
 }
 
 TEST(GnnTracker, TrainsOnFrameLayersAndRunsThroughTheTrackStore) {

@@ -275,22 +275,29 @@ TrackLayer ReadTrackLayer(const io::SafetensorsFile& file, int64_t rows, const s
     const io::TensorData& c = RequireTensor(file, kTrackCategoryField, io::DType::kF32, rows, io::kNumCategories, source);
     layer.category_probabilities.resize(rows * io::kNumCategories);
     if (rows > 0) std::memcpy(layer.category_probabilities.data(), c.bytes.data(), layer.category_probabilities.size() * sizeof(float));
-    for (int64_t i = 0; i < rows; ++i) {
-      for (int k = 0; k < io::kNumCategories && layer.track_id[i] >= 0; ++k) {
-        const float p = layer.category_probabilities[i * io::kNumCategories + k];
-        if (!(p >= 0 && p <= 1)) {
-          throw InputError(source, 0, kTrackCategoryField, fmt::format("row {}: probability {} outside [0, 1]", i, p));
-        }
-      }
-    }
+  }
+  CheckTrackLayer(layer, rows, source);
+  return layer;
+}
+
+void CheckTrackLayer(const TrackLayer& layer, int64_t rows, const std::string& source) {
+  if (static_cast<int64_t>(layer.track_id.size()) != rows || static_cast<int64_t>(layer.position_m.size()) != 2 * rows ||
+      !(layer.category_probabilities.empty() ||
+        static_cast<int64_t>(layer.category_probabilities.size()) == io::kNumCategories * rows)) {
+    throw InputError(source, 0, kTrackIdField, fmt::format("the fields are not row-aligned with the {} rows of the frame layer", rows));
   }
   for (int64_t i = 0; i < rows; ++i) {
     const bool tracked = layer.track_id[i] >= 0;
     if (layer.track_id[i] < -1 || (tracked && !(std::isfinite(layer.position_m[2 * i]) && std::isfinite(layer.position_m[2 * i + 1])))) {
       throw InputError(source, 0, kTrackIdField, fmt::format("row {}: track id {} without a finite position", i, layer.track_id[i]));
     }
+    for (int k = 0; tracked && k < io::kNumCategories && !layer.category_probabilities.empty(); ++k) {
+      const float p = layer.category_probabilities[i * io::kNumCategories + k];
+      if (!(p >= 0 && p <= 1)) {
+        throw InputError(source, 0, kTrackCategoryField, fmt::format("row {}: probability {} outside [0, 1]", i, p));
+      }
+    }
   }
-  return layer;
 }
 
 io::SafetensorsFile ComputeTrackLayerWith(const FrameLayer& frame_layer, const std::filesystem::path& match_dir,

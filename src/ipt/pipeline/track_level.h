@@ -107,13 +107,17 @@ struct TrackLayer {
   std::vector<float> category_probabilities;  // [rows * 5], or empty (no category head)
 };
 TrackLayer ReadTrackLayer(const io::SafetensorsFile& file, int64_t rows, const std::string& source);
+// The checks ReadTrackLayer makes of a layer of `rows` rows (also of tracks given to `ipt
+// run`, RunOptions::track_layer): fields row-aligned, ids >= -1, a finite position for
+// every tracked row, category probabilities in [0, 1]. InputError naming `source`.
+void CheckTrackLayer(const TrackLayer& layer, int64_t rows, const std::string& source);
 
 // The ground truth's association of a frame layer's detections: each row LabelDetections
 // gives a person (within max_distance_m, one-to-one per frame) is in that person's track
 // (track id = person id), at its refined foot-point; every other row is in none. The tracks
 // a perfect tracker would make of these detections, told which are false: what `ipt eval
-// tracker --trackers truth` runs through the rest of `ipt run`, the ceiling of the tracker
-// stage on them.
+// tracker --trackers truth` runs through the rest of `ipt run`, a reference for how far the
+// tracker stage can go on them (in-view people only, as LabelDetections labels).
 TrackLayer GroundTruthTrackLayer(const FrameLayer& layer, const std::vector<io::Annotation>& annotations,
                                  double max_distance_m);
 

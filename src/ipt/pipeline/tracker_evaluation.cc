@@ -1,6 +1,7 @@
 #include "ipt/pipeline/tracker_evaluation.h"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -57,8 +58,11 @@ std::vector<TrackerEvaluation> EvaluateTrackers(const std::vector<fs::path>& mat
   for (const fs::path& match_dir : matches) {
     const io::MatchDir match = io::OpenMatchDir(match_dir);
     std::optional<io::SafetensorsFile> given;
+    const bool truth_asked = std::count(o.trackers.begin(), o.trackers.end(), kTruthTracker) > 0;
     const std::vector<io::Annotation> annotations =
-        io::ReadAnnotationsCsv(match_dir / io::kAnnotationsCsvName, match.info.frame_count);
+        o.ground_truth_detections || truth_asked
+            ? io::ReadAnnotationsCsv(match_dir / io::kAnnotationsCsvName, match.info.frame_count)
+            : std::vector<io::Annotation>{};
     if (o.ground_truth_detections) {
       if (o.progress) o.progress(fmt::format("{}: frame level on ground-truth detections", match_dir.string()));
       const registry::ModelStore models(model_store);
@@ -139,7 +143,8 @@ std::string FormatTrackerEvaluation(const std::vector<TrackerEvaluation>& result
                          ms >= 0 ? fmt::format("{:.2f}", ms) : std::string("-"));
     };
     for (const auto& m : r.matches) line(m, m.name, -1);
-    line(r.combined, "COMBINED", r.frames > 0 ? 1000 * r.tracker_seconds / r.frames : 0.0);
+    const bool ran_a_tracker = r.tracker != kTruthTracker;
+    line(r.combined, "COMBINED", ran_a_tracker && r.frames > 0 ? 1000 * r.tracker_seconds / r.frames : -1.0);
   }
   return out;
 }

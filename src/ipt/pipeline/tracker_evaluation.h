@@ -26,8 +26,10 @@ struct TrackerEvaluationOptions {
   std::filesystem::path out;          // required: OUT/<tracker>/<match>/
   // Each: "online", "gnn", "collection", a tracker ref (RunOptions::tracker), or "truth":
   // the ground truth's association of the same detections (GroundTruthTrackLayer within
-  // PTFE's detection radius, false detections left out), the ceiling of any tracker on
-  // them. Labels in the table.
+  // PTFE's detection radius, false detections left out), a reference for how far
+  // association can go on them (not a strict bound: detections of people not in view are
+  // dropped, positions stay the detections', and the match level still cuts and joins).
+  // Labels in the table.
   std::vector<std::string> trackers = {"online", "gnn"};
   bool ground_truth_detections = false;
   GroundTruthDetectionOptions ground_truth;
