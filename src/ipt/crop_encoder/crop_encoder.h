@@ -110,6 +110,15 @@ T LegibleProbability(const float* presence_logits) {
   return presence[static_cast<int>(io::Legibility::kLegible)];
 }
 
+// P(partial) + P(legible): the crop shows some of its number (what the identity
+// resolver's pooled reading weighs a crop by, tracking::IdentityTrack::pooled_reading).
+template <typename T = float>
+T ShownProbability(const float* presence_logits) {
+  std::array<T, kNumPresence> presence;
+  Softmax(presence_logits, kNumPresence, presence.data());
+  return 1 - presence[static_cast<int>(io::Legibility::kNone)];
+}
+
 struct CropEncoderRunOptions {
   std::string device = "cpu";
   int batch_size = 64;  // crops per forward pass

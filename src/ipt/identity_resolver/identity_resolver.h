@@ -54,6 +54,7 @@ void VisitIdentityOptions(Options& o, Visit&& visit) {
   visit("", "evict_by_name", o.evict_by_name);
   visit("", "evict_reading_tolerance_nats", o.evict_reading_tolerance_nats);
   visit("", "name_ties_by_detections", o.name_ties_by_detections);
+  visit("", "pooled_reading_weight", o.pooled_reading_weight);
 }
 
 class IdentityResolver {

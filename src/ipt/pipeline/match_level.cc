@@ -195,6 +195,8 @@ class IdentityEvidence {
                                                            block.Row(crop_encoder::kDigitsField, row));
     for (int n = 0; n < io::kNumJerseys; ++n) numbers_[n] += double(legible) * p[n];
     legible_sum_ += legible;
+    tracking::AddPooledReading(crop_encoder::ShownProbability<double>(block.Row(crop_encoder::kPresenceField, row)), p,
+                               &pooled_reading_);
   }
 
   tracking::IdentityTrack Finish(const FrameLayer& frames, const TrackLayer& tracks, int64_t id,
@@ -219,11 +221,13 @@ class IdentityEvidence {
           static_cast<float>(legible_sum_ > 0 ? std::clamp(numbers_[n] / legible_sum_, 0.0, 1.0) : 0.0);
     }
     t.legible = static_cast<float>(std::clamp(legible_sum_ / static_cast<double>(rows_), 0.0, 1.0));
+    for (int n = 0; n < io::kNumJerseys; ++n) t.pooled_reading[n] = static_cast<float>(pooled_reading_[n]);
     return t;
   }
 
  private:
   std::vector<double> embedding_, numbers_;
+  std::array<double, io::kNumJerseys> pooled_reading_{};
   double legible_sum_ = 0;
   Eigen::Vector2d position_sum_m_{0, 0};
   int64_t rows_ = 0, first_row_ = 0, last_row_ = 0;
@@ -619,11 +623,16 @@ std::string JerseyEvidenceText(const tracking::IdentityTrack& t) {
                     [&](int a, int b) { return t.jersey[a] > t.jersey[b]; });
   const int crops = static_cast<int>(std::max_element(t.crop_jersey.begin(), t.crop_jersey.end()) -
                                      t.crop_jersey.begin());
+  std::array<int, io::kNumJerseys> pooled;
+  std::iota(pooled.begin(), pooled.end(), 0);
+  std::partial_sort(pooled.begin(), pooled.begin() + 2, pooled.end(),
+                    [&](int a, int b) { return t.pooled_reading[a] > t.pooled_reading[b]; });
   return fmt::format(
       "track {} (frames {}-{}): jersey probabilities #{} {:.3f}, #{} {:.3f}, unknown {:.3f}; the crops #{} {:.2f} "
-      "at mean P(legible) {:.2f}",
+      "at mean P(legible) {:.2f}; pooled reading #{} {:.1f}, #{} {:.1f}",
       t.track_id, t.first_frame, t.last_frame, order[0], t.jersey[order[0]], order[1], t.jersey[order[1]],
-      t.jersey[io::kNumJerseys], crops, t.crop_jersey[crops], t.legible);
+      t.jersey[io::kNumJerseys], crops, t.crop_jersey[crops], t.legible, pooled[0], t.pooled_reading[pooled[0]],
+      pooled[1], t.pooled_reading[pooled[1]]);
 }
 }  // namespace
 

@@ -21,6 +21,7 @@
 #include <map>
 
 #include "ipt/cascade/step.h"
+#include "ipt/crop_encoder/crop_encoder.h"
 #include "ipt/crop_encoder/crop_encoder_net.h"
 #include "ipt/detector/detector_net.h"
 #include "ipt/eval/match_evaluation.h"
@@ -963,6 +964,35 @@ TEST(IdentityResolver, TrainsOnPiecesAndNamesPlayersThroughTheRun) {
   // with both models gives the output it gives on the layer in memory, whatever the block.
   {
     const MatchLayers layers = GetMatchLayers(w.match, w.refs, w.store, w.cache);
+    // A track's pooled reading (tracking::IdentityTrack::pooled_reading) is its crops'
+    // from the layer's named jn fields, written out: P(shown) = 1 - P(none) of the
+    // presence head, crops below 0.3 left out, P(shown) x log((1e-3 + P(n)) / (1e-3 + 1/100)).
+    {
+      std::map<int64_t, std::vector<int64_t>> rows_of;
+      for (int64_t i = 0; i < layers.frames.rows; ++i) rows_of[layers.tracks.track_id[i]].push_back(i);
+      int shown_crops = 0;
+      for (const auto& [id, rows] : rows_of) {
+        if (id < 0) continue;
+        const tracking::IdentityTrack t =
+            IdentityTrackOfRows(layers.frames, layers.tracks, rows, id, io::Category::kTeamA, {});
+        std::vector<double> expected(io::kNumJerseys, 0.0);
+        for (int64_t r : rows) {
+          const float* presence = layers.frames.Row(crop_encoder::kPresenceField, r);
+          const double top = std::max({presence[0], presence[1], presence[2]});
+          double z = 0;
+          for (int k = 0; k < 3; ++k) z += std::exp(presence[k] - top);
+          const double shown = 1 - std::exp(presence[0] - top) / z;  // io::Legibility::kNone first
+          if (shown < 0.3) continue;
+          ++shown_crops;
+          const auto p = crop_encoder::JerseyNumberProbabilities(layers.frames.Row(crop_encoder::kNumberField, r),
+                                                                 layers.frames.Row(crop_encoder::kDigitsField, r));
+          for (int n = 0; n < io::kNumJerseys; ++n) expected[n] += shown * std::log((1e-3 + p[n]) / (1e-3 + 0.01));
+        }
+        for (int n = 0; n < io::kNumJerseys; ++n)
+          EXPECT_NEAR(t.pooled_reading[n], expected[n], 1e-3 * (1 + std::abs(expected[n]))) << "track " << id << " #" << n;
+      }
+      EXPECT_GT(shown_crops, 0);  // the tiny world's reader shows some numbers
+    }
     jn_classifier::JnClassifier jn(store.PackageDir(refs["jn_classifier"]));
     identity_resolver::IdentityResolver resolver(store.PackageDir(ir), 1);
     const MatchLevelOutput in_memory =

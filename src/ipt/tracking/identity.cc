@@ -28,6 +28,14 @@ void IdentityOptions::Check() const {
   IPT_CHECK(station_error > 0 && station_error < 1, "station_error must be in (0, 1)");
   IPT_CHECK(std::isfinite(evict_reading_tolerance_nats) && evict_reading_tolerance_nats >= 0,
             "evict_reading_tolerance_nats must be >= 0");
+  IPT_CHECK(std::isfinite(pooled_reading_weight) && pooled_reading_weight >= 0, "pooled_reading_weight must be >= 0");
+}
+
+void AddPooledReading(double shown, const std::array<float, io::kNumJerseys>& number,
+                      std::array<double, io::kNumJerseys>* sum) {
+  if (!(shown >= kPooledReadingMinShown)) return;
+  const double chance = std::log(kPooledReadingFloor + 1.0 / io::kNumJerseys);
+  for (int n = 0; n < io::kNumJerseys; ++n) (*sum)[n] += shown * (std::log(kPooledReadingFloor + number[n]) - chance);
 }
 
 bool Reachable(const IdentityTrack& a, const IdentityTrack& b, double fps, const IdentityOptions& options) {
@@ -111,26 +119,30 @@ void CheckTracks(const std::vector<IdentityTrack>& tracks) {
     for (float p : t.jersey) IPT_CHECK(p >= 0 && p <= 1, "track {}: jersey probability {} outside [0, 1]", t.track_id, p);
     for (float p : t.crop_jersey) IPT_CHECK(p >= 0 && p <= 1, "track {}: crop jersey probability {} outside [0, 1]", t.track_id, p);
     IPT_CHECK(t.legible >= 0 && t.legible <= 1, "track {}: P(legible) {} outside [0, 1]", t.track_id, t.legible);
+    for (float v : t.pooled_reading) IPT_CHECK(std::isfinite(v), "track {}: non-finite pooled reading", t.track_id);
     IPT_CHECK(t.embedding.size() == tracks.front().embedding.size(), "track {}: embedding of width {}, not {}",
               t.track_id, t.embedding.size(), tracks.front().embedding.size());
     for (float v : t.embedding) IPT_CHECK(std::isfinite(v), "track {}: non-finite embedding", t.track_id);
   }
 }
 
-// log P(reading | number n) summed over tracks, n = 0..99: a track's reading counts its
-// P(unknown) as spread evenly over the numbers (3. in the header).
+// log P(a track's reading | its number is n), up to a constant: the JN classifier's
+// P(n) + P(unknown) / 100 (its P(unknown) spread evenly over the numbers), and the pooled
+// reading, weighed (3. in the header).
+double NumberLogLikelihood(const IdentityTrack& t, int n, const IdentityOptions& options) {
+  return std::log(std::max(1e-30, double(t.jersey[n]) + t.jersey[io::kNumJerseys] / io::kNumJerseys)) +
+         options.pooled_reading_weight * t.pooled_reading[n];
+}
+// Summed over tracks, n = 0..99.
 using NumberEvidence = std::array<double, io::kNumJerseys>;
 using JerseySetLike = std::bitset<io::kNumJerseys>;
-void AddEvidence(const IdentityTrack& t, NumberEvidence* e) {
-  for (int k = 0; k < io::kNumJerseys; ++k) {
-    (*e)[k] += std::log(std::max(1e-30, double(t.jersey[k]) + t.jersey[io::kNumJerseys] / io::kNumJerseys));
-  }
+void AddEvidence(const IdentityTrack& t, const IdentityOptions& options, NumberEvidence* e) {
+  for (int k = 0; k < io::kNumJerseys; ++k) (*e)[k] += NumberLogLikelihood(t, k, options);
 }
-// How much a track's reading favours `number` over chance: log of (P(number) + P(unknown) /
-// 100) / (1 / 100); 0 for a track that reads nothing, at most log 100 for one track.
-double ReadingOfNumber(const IdentityTrack& t, int number) {
-  return std::log(std::max(1e-30, double(t.jersey[number]) + t.jersey[io::kNumJerseys] / io::kNumJerseys) *
-                  io::kNumJerseys);
+// How much a track's reading favours `number` over chance: NumberLogLikelihood + log 100;
+// 0 for a track that reads nothing, at most log 100 for one track without a pooled reading.
+double ReadingOfNumber(const IdentityTrack& t, int number, const IdentityOptions& options) {
+  return NumberLogLikelihood(t, number, options) + std::log(double(io::kNumJerseys));
 }
 // The most likely number and its probability (uniform prior over 0..99).
 std::pair<int, double> MostLikelyNumber(const NumberEvidence& e) {
@@ -183,7 +195,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
   for (int t = 0; t < n; ++t) {
     owner[t] = t, members[t] = {t};
     evidence[t].fill(0.0);
-    AddEvidence(tracks[t], &evidence[t]);
+    AddEvidence(tracks[t], options, &evidence[t]);
   }
   // Whether a roster entry of the tracks' category plays throughout their frames (the
   // line-up): the player going off and the one coming on are never one identity.
@@ -342,7 +354,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       // number the team does not wear) name nobody: the likelihood-ratio test of the header.
       if (every_entry_numbered) {
         NumberEvidence e{};
-        for (int t : identities[ids[r]]) AddEvidence(tracks[t], &e);
+        for (int t : identities[ids[r]]) AddEvidence(tracks[t], options, &e);
         const double top = *std::max_element(e.begin(), e.end());
         double all = 0, roster = 0;
         for (int n = 0; n < io::kNumJerseys; ++n) {
@@ -360,14 +372,11 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       double identity_detections = 0;
       for (int t : identities[ids[r]]) identity_detections += tracks[t].detections;
       for (int t : identities[ids[r]]) {
-        const auto& q = tracks[t].jersey;
         for (int e = 0; e < k; ++e) {
           if (!plays[e]) continue;
           // An entry without a number: any reading is as likely as under "unknown".
-          const double p_read = entries[e]->jersey
-                                    ? double(q[*entries[e]->jersey]) + q[io::kNumJerseys] / io::kNumJerseys
-                                    : 1.0 / io::kNumJerseys;
-          log_p[e] += std::log(std::max(1e-30, p_read));
+          log_p[e] += entries[e]->jersey ? NumberLogLikelihood(tracks[t], *entries[e]->jersey, options)
+                                         : std::log(1.0 / io::kNumJerseys);
           if (any_station) {  // an entry without a station: any of the three alike
             const double p_station = !entries[e]->station ? 1.0 / 3
                                      : station_of(tracks[t]) == *entries[e]->station ? 1 - options.station_error
@@ -452,13 +461,13 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
           double evicted_reading = 0;
           int64_t evicted_detections = 0, joining_detections = 0;
           for (int t : evicted) {
-            evicted_reading += ReadingOfNumber(tracks[t], number);
+            evicted_reading += ReadingOfNumber(tracks[t], number, options);
             evicted_detections += tracks[t].detections;
           }
           double joining_reading = 0;
           for (int u : identities[ids[r]]) {
             joining_detections += tracks[u].detections;
-            joining_reading += ReadingOfNumber(tracks[u], number);
+            joining_reading += ReadingOfNumber(tracks[u], number, options);
           }
           std::vector<int> rejoined;
           std::merge(kept.begin(), kept.end(), identities[ids[r]].begin(), identities[ids[r]].end(),
@@ -480,7 +489,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
           if (spdlog::should_log(spdlog::level::trace))
             for (int t : evicted)
               in_the_way += fmt::format(" {} ({}-{}, {:.2f})", tracks[t].track_id, tracks[t].first_frame,
-                                        tracks[t].last_frame, ReadingOfNumber(tracks[t], number));
+                                        tracks[t].last_frame, ReadingOfNumber(tracks[t], number, options));
           spdlog::trace("identity of track {} evicts nothing: {} tracks of player {} in the way ({}), reading his number "
                         "{:.2f} nats against {:.2f}, {} detections against {}; the rest {} join validly, they {} "
                         "form a valid path",

@@ -25,7 +25,8 @@
 //    -log P(entry | identity); of identities whose costs tie, the one with
 //    more detections is named (name_ties_by_detections). P(entry) is the normalised product over the
 //    identity's tracks of P(that entry's number) + P(unknown) / 100 (a track that cannot
-//    read its number spreads its vote evenly), among the playing entries' numbers; an entry
+//    read its number spreads its vote evenly), times exp(pooled_reading_weight x the
+//    track's pooled reading of that number), among the playing entries' numbers; an entry
 //    without a number reads as 1/100 per track (as a track that reads nothing). An identity stays unnamed (its own column of
 //    cost -log min_player_probability) unless an entry is at least that likely: the only
 //    goalkeeper of a team is named without a number, one of three referees is not (unless
@@ -79,6 +80,10 @@ struct IdentityTrack {
   // distributions (all 0 when no crop is legible at all) and their mean P(legible).
   std::array<float, io::kNumJerseys> crop_jersey{};
   float legible = 0;
+  // Naming evidence from every crop that shows some of its number (AddPooledReading):
+  // per number n, the sum over those crops of P(shown) x log of the crop's P(n) over
+  // chance. Weighed by IdentityOptions::pooled_reading_weight; all 0 when no crop shows.
+  std::array<float, io::kNumJerseys> pooled_reading{};
   // Mean appearance embedding, L2-normalised (the crop encoder's); the same width for
   // every track, or empty for all.
   std::vector<float> embedding;
@@ -149,11 +154,29 @@ struct IdentityOptions {
   // gained on validation but named a whole-match track that was less sure than a player's
   // four pieces on held-out (docs/models.md, "Ties named by detections").
   bool name_ties_by_detections = true;
+  // The weight of a track's pooled reading (IdentityTrack::pooled_reading) in its naming
+  // evidence, beside the JN classifier's reading, >= 0; 0 = off. The JN classifier reads
+  // only crops sure to be legible; where a number is only ever partly shown (a turned
+  // shirt, far from the camera), its whole-match track reads "unknown", while the crops
+  // pooled over the team's numbers often point to the right one (docs/models.md, "The
+  // pooled reading"). Crops of one track are far from independent, hence a weight.
+  double pooled_reading_weight = 0.0;
   // Later tracks scored per track (the most alike reachable ones): bounds the network's
   // work on a 90-minute match with thousands of fragments.
   int max_candidates = 32;
   void Check() const;
 };
+
+// A crop's share of IdentityTrack::pooled_reading, added to `sum`: nothing unless it shows
+// some of its number at least kPooledReadingMinShown likely (P(partial) + P(legible),
+// crop_encoder::ShownProbability); else, for each n, shown x log((kPooledReadingFloor +
+// P(n)) / (kPooledReadingFloor + 1/100)), with `number` the crop's P(0..99). The floor
+// bounds what one misread crop can veto (log 1/11 per crop against log 91 for a sure
+// read); floors of 1e-4 and 1e-2 named the same players on validation 5202-5204.
+inline constexpr double kPooledReadingMinShown = 0.3;
+inline constexpr double kPooledReadingFloor = 1e-3;
+void AddPooledReading(double shown, const std::array<float, io::kNumJerseys>& number,
+                      std::array<double, io::kNumJerseys>* sum);
 
 // b can be a later part of a's person: a ends before b starts, and b's first foot-point
 // is within max_speed_mps x gap + position_slack_m of a's last; or b hands over from a: b

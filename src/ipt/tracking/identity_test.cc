@@ -255,11 +255,15 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
       IdentityTrack t = Track(i, first, first + len, {u(rng) * 100, u(rng) * 60}, {u(rng) * 100, u(rng) * 60},
                               categories[static_cast<size_t>(u(rng) * categories.size())]);
       if (u(rng) < 0.6) t.jersey = Reads(numbers[static_cast<size_t>(u(rng) * numbers.size())], static_cast<float>(u(rng)));
+      if (u(rng) < 0.5) {
+        for (int k : numbers) t.pooled_reading[k] = static_cast<float>(u(rng) * 80 - 40);
+      }
       tracks.push_back(t);
     }
     IdentityOptions options;
     options.min_link_probability = 0.3;
     options.min_roster_evidence = trial % 2 ? 0.25 : 0.0;
+    options.pooled_reading_weight = trial % 3 ? 0.05 : 0.0;
     // Half the trials with a line-up (written out independently of io/match.cc below).
     const bool lineup = (trial / 8) % 2;
     const io::MatchInfo match = lineup ? MatchWithSubstitution() : Match();
@@ -338,7 +342,9 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
         for (size_t k = 0; k < entries.size(); ++k) {
           for (int t : members[id]) {
             const auto& q = tracks[t].jersey;
-            log_p[k] += std::log(std::max(1e-30, entries[k]->jersey ? q[*entries[k]->jersey] + q[100] / 100.0 : 0.01));
+            log_p[k] += entries[k]->jersey ? std::log(std::max(1e-30, q[*entries[k]->jersey] + q[100] / 100.0)) +
+                                                 options.pooled_reading_weight * tracks[t].pooled_reading[*entries[k]->jersey]
+                                           : std::log(0.01);
           }
         }
         double z = 0;
@@ -355,7 +361,10 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
         }
         std::vector<double> log_q(100, 0.0);
         for (int t : members[id]) {
-          for (int k = 0; k < 100; ++k) log_q[k] += std::log(std::max(1e-30, tracks[t].jersey[k] + tracks[t].jersey[100] / 100.0));
+          for (int k = 0; k < 100; ++k) {
+            log_q[k] += std::log(std::max(1e-30, tracks[t].jersey[k] + tracks[t].jersey[100] / 100.0)) +
+                        options.pooled_reading_weight * tracks[t].pooled_reading[k];
+          }
         }
         const double top = *std::max_element(log_q.begin(), log_q.end());
         double all = 0, roster = 0;
@@ -400,6 +409,57 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
     evictions += r.tracks_evicted_by_name;
   }
   EXPECT_GT(evictions, 0);  // the constraints above held after evictions too (5. in the header)
+}
+
+// A crop's pooled reading, written out: P(shown) x log((1e-3 + P(n)) / (1e-3 + 1/100)),
+// nothing from a crop below the shown threshold.
+TEST(Identity, PooledReadingOfACrop) {
+  std::array<float, io::kNumJerseys> p{};
+  p[7] = 0.6f, p[17] = 0.3f, p[70] = 0.1f;
+  std::array<double, io::kNumJerseys> sum{};
+  AddPooledReading(0.29, p, &sum);
+  for (double v : sum) EXPECT_EQ(v, 0.0);
+  AddPooledReading(0.5, p, &sum);
+  AddPooledReading(1.0, p, &sum);
+  EXPECT_NEAR(sum[7], 1.5 * std::log(0.601 / 0.011), 1e-6);
+  EXPECT_NEAR(sum[17], 1.5 * std::log(0.301 / 0.011), 1e-6);
+  EXPECT_NEAR(sum[42], 1.5 * std::log(0.001 / 0.011), 1e-6);
+}
+
+// Tracks whose JN reading is "unknown" (numbers only ever partly shown) are named by
+// their pooled readings when those weigh in, with P(entry) the softmax of the weighed
+// readings among the team's playing numbers (written out), and by nothing when off.
+TEST(Identity, PooledReadingsNameTracksTheJnClassifierCannotRead) {
+  // Two team-A players on the pitch at once (never one identity); team A wears 10, 7, 8.
+  std::vector<IdentityTrack> tracks = {Track(1, 1, 100, {10, 10}, {12, 10}), Track(2, 1, 100, {40, 10}, {42, 10})};
+  tracks[0].pooled_reading[8] = 30, tracks[0].pooled_reading[7] = 10;  // favours 8
+  tracks[1].pooled_reading[7] = 25, tracks[1].pooled_reading[8] = 24.5f;  // barely 7
+  IdentityOptions options;
+  const IdentityResult off = ResolveIdentities(tracks, Match(), Constant(0.9f), options);
+  EXPECT_FALSE(off.player_id[0]);
+  EXPECT_FALSE(off.player_id[1]);
+  // P(8 | track 1) = e^(w 30) / (e^(w 30) + e^(w 10) + e^0) at weight w; >= 0.5 from w ~ 0.028.
+  auto p_of = [](double w, double mine, double a, double b) { return std::exp(w * mine) / (std::exp(w * mine) + std::exp(w * a) + std::exp(w * b)); };
+  options.pooled_reading_weight = 0.02;
+  ASSERT_LT(p_of(0.02, 30, 10, 0), 0.5);
+  const IdentityResult weak = ResolveIdentities(tracks, Match(), Constant(0.9f), options);
+  EXPECT_FALSE(weak.player_id[0]);
+  options.pooled_reading_weight = 0.1;
+  ASSERT_GT(p_of(0.1, 30, 10, 0), 0.5);
+  const IdentityResult on = ResolveIdentities(tracks, Match(), Constant(0.9f), options);
+  EXPECT_EQ(on.player_id[0], 3);  // #8
+  // Track 2 alone is 7 or 8 by a hair (P(7) < 0.5): the assignment gives it 7, since 8 went
+  // to the surer track 1, when P(7) passes the threshold: here it does not.
+  ASSERT_LT(p_of(0.1, 25, 24.5, 0), 0.5);
+  EXPECT_FALSE(on.player_id[1]);
+  options.pooled_reading_weight = 1.0;
+  const IdentityResult strong = ResolveIdentities(tracks, Match(), Constant(0.9f), options);
+  EXPECT_EQ(strong.player_id[0], 3);
+  ASSERT_GT(p_of(1.0, 25, 24.5, 0), 0.5);
+  EXPECT_EQ(strong.player_id[1], 2);  // #7: P(7) = 0.62, and 8 is taken
+  // Non-finite pooled readings are bad input.
+  tracks[1].pooled_reading[3] = std::nanf("");
+  EXPECT_THROW(ResolveIdentities(tracks, Match(), Constant(0.9f), options), Error);
 }
 
 // The line-up of match.yaml: a player is named only for frames he plays. #7 goes off at
