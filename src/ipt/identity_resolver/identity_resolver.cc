@@ -39,14 +39,16 @@ tracking::IdentityOptions IdentityOptionsFromJson(const nlohmann::json& json, co
   // with stations, which no match had before. So may join_by_name (session 17) and
   // name_ties_by_detections (session 18), roster_veto_probability and max_handover_seconds
   // (session 24), evict_by_name and evict_reading_tolerance_nats (session 28, "Evicting by
-  // name"), pooled_reading_weight (session 36, "The pooled reading"; 0, off): rules
+  // name"), pooled_reading_weight and pooled_reading_max_crops (session 36, "The pooled
+  // reading"; 0, off): rules
   // after the network, at their defaults for old packages too (their weights do not depend
   // on them; see io::WithAddedOptions and docs/models.md, "Joined by name", "Ties named by
   // detections" and "The roster veto").
   io::OptionsFromJson(io::WithAddedOptions(json, IdentityOptionsToJson({}),
                                            {"touchline_margin_m", "station_error", "join_by_name", "name_ties_by_detections",
                                             "roster_veto_probability", "max_handover_seconds", "evict_by_name",
-                                            "evict_reading_tolerance_nats", "pooled_reading_weight"}),
+                                            "evict_reading_tolerance_nats", "pooled_reading_weight",
+                                            "pooled_reading_max_crops"}),
                       source, prefix, o, kVisitAll);
   try {
     o.Check();

@@ -55,6 +55,7 @@ void VisitIdentityOptions(Options& o, Visit&& visit) {
   visit("", "evict_reading_tolerance_nats", o.evict_reading_tolerance_nats);
   visit("", "name_ties_by_detections", o.name_ties_by_detections);
   visit("", "pooled_reading_weight", o.pooled_reading_weight);
+  visit("", "pooled_reading_max_crops", o.pooled_reading_max_crops);
 }
 
 class IdentityResolver {

@@ -122,9 +122,9 @@ TEST(IdentityResolver, RefusesPackagesOfOtherFeaturesOrOptions) {
   EXPECT_NE(error(a, "other").find("architecture.other"), std::string::npos);
 }
 
-// Packages written before the referee stations (session 16), joining by name (session 17)
-// and the tie rule (session 18) lack their keys: they load with the defaults; a package
-// that sets them keeps its own.
+// Packages written before the referee stations (session 16), joining by name (session 17),
+// the tie rule (session 18), ... and the pooled reading (session 36) lack their keys: they
+// load with the defaults; a package that sets them keeps its own.
 TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
   const fs::path dir = testing::FreshTempDir("identity_older");
   AffinityNet net(AffinityNetConfig{});
@@ -133,7 +133,8 @@ TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
                       {"resolving", IdentityOptionsToJson({})},
                       {"pair_features", tracking::PairFeatureNames()}};
   for (const char* key : {"touchline_margin_m", "station_error", "join_by_name", "name_ties_by_detections",
-                          "roster_veto_probability", "max_handover_seconds"}) {
+                          "roster_veto_probability", "max_handover_seconds", "evict_by_name",
+                          "evict_reading_tolerance_nats", "pooled_reading_weight", "pooled_reading_max_crops"}) {
     a["resolving"].erase(key);
   }
   const IdentityResolver old(Package(net, dir / "old", a));
@@ -142,10 +143,14 @@ TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
   EXPECT_EQ(old.options().station_error, tracking::IdentityOptions{}.station_error);
   EXPECT_EQ(old.options().roster_veto_probability, tracking::IdentityOptions{}.roster_veto_probability);
   EXPECT_EQ(old.options().max_handover_seconds, tracking::IdentityOptions{}.max_handover_seconds);
+  EXPECT_EQ(old.options().pooled_reading_weight, 0.0);  // off
+  EXPECT_EQ(old.options().pooled_reading_max_crops, 0.0);
   a["resolving"]["join_by_name"] = false;
   a["resolving"]["name_ties_by_detections"] = false;
   a["resolving"]["roster_veto_probability"] = 1.0;
+  a["resolving"]["pooled_reading_weight"] = 0.3;
   const IdentityResolver off(Package(net, dir / "off", a));
+  EXPECT_EQ(off.options().pooled_reading_weight, 0.3);
   EXPECT_FALSE(off.options().join_by_name);
   EXPECT_FALSE(off.options().name_ties_by_detections);
   EXPECT_EQ(off.options().roster_veto_probability, 1.0);

@@ -195,8 +195,8 @@ class IdentityEvidence {
                                                            block.Row(crop_encoder::kDigitsField, row));
     for (int n = 0; n < io::kNumJerseys; ++n) numbers_[n] += double(legible) * p[n];
     legible_sum_ += legible;
-    tracking::AddPooledReading(crop_encoder::ShownProbability<double>(block.Row(crop_encoder::kPresenceField, row)), p,
-                               &pooled_reading_);
+    pooled_crops_ += tracking::AddPooledReading(
+        crop_encoder::ShownProbability<double>(block.Row(crop_encoder::kPresenceField, row)), p, &pooled_reading_);
   }
 
   tracking::IdentityTrack Finish(const FrameLayer& frames, const TrackLayer& tracks, int64_t id,
@@ -222,12 +222,14 @@ class IdentityEvidence {
     }
     t.legible = static_cast<float>(std::clamp(legible_sum_ / static_cast<double>(rows_), 0.0, 1.0));
     for (int n = 0; n < io::kNumJerseys; ++n) t.pooled_reading[n] = static_cast<float>(pooled_reading_[n]);
+    t.pooled_crops = static_cast<float>(pooled_crops_);
     return t;
   }
 
  private:
   std::vector<double> embedding_, numbers_;
   std::array<double, io::kNumJerseys> pooled_reading_{};
+  double pooled_crops_ = 0;
   double legible_sum_ = 0;
   Eigen::Vector2d position_sum_m_{0, 0};
   int64_t rows_ = 0, first_row_ = 0, last_row_ = 0;
@@ -615,7 +617,8 @@ std::string ReadsText(const std::vector<tracking::NumberRead>& reads, const std:
 
 // A track's naming evidence for the trace: its jersey probabilities' two likeliest numbers
 // and P(unknown) (the JN classifier's, after the vote it defers to), and the crops' own
-// (P(legible)-weighted) likeliest number.
+// (P(legible)-weighted) likeliest number; the pooled reading's two likeliest numbers
+// (before its weight and cap) and the crops it pools.
 std::string JerseyEvidenceText(const tracking::IdentityTrack& t) {
   std::array<int, io::kNumJerseys> order;
   std::iota(order.begin(), order.end(), 0);
@@ -629,10 +632,10 @@ std::string JerseyEvidenceText(const tracking::IdentityTrack& t) {
                     [&](int a, int b) { return t.pooled_reading[a] > t.pooled_reading[b]; });
   return fmt::format(
       "track {} (frames {}-{}): jersey probabilities #{} {:.3f}, #{} {:.3f}, unknown {:.3f}; the crops #{} {:.2f} "
-      "at mean P(legible) {:.2f}; pooled reading #{} {:.1f}, #{} {:.1f}",
+      "at mean P(legible) {:.2f}; pooled reading #{} {:.1f}, #{} {:.1f} over {:.0f} crops",
       t.track_id, t.first_frame, t.last_frame, order[0], t.jersey[order[0]], order[1], t.jersey[order[1]],
       t.jersey[io::kNumJerseys], crops, t.crop_jersey[crops], t.legible, pooled[0], t.pooled_reading[pooled[0]],
-      pooled[1], t.pooled_reading[pooled[1]]);
+      pooled[1], t.pooled_reading[pooled[1]], t.pooled_crops);
 }
 }  // namespace
 

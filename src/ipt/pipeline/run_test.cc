@@ -973,6 +973,7 @@ TEST(IdentityResolver, TrainsOnPiecesAndNamesPlayersThroughTheRun) {
       int shown_crops = 0;
       for (const auto& [id, rows] : rows_of) {
         if (id < 0) continue;
+        double shown_sum = 0;
         const tracking::IdentityTrack t =
             IdentityTrackOfRows(layers.frames, layers.tracks, rows, id, io::Category::kTeamA, {});
         std::vector<double> expected(io::kNumJerseys, 0.0);
@@ -984,12 +985,14 @@ TEST(IdentityResolver, TrainsOnPiecesAndNamesPlayersThroughTheRun) {
           const double shown = 1 - std::exp(presence[0] - top) / z;  // io::Legibility::kNone first
           if (shown < 0.3) continue;
           ++shown_crops;
+          shown_sum += shown;
           const auto p = crop_encoder::JerseyNumberProbabilities(layers.frames.Row(crop_encoder::kNumberField, r),
                                                                  layers.frames.Row(crop_encoder::kDigitsField, r));
           for (int n = 0; n < io::kNumJerseys; ++n) expected[n] += shown * std::log((1e-3 + p[n]) / (1e-3 + 0.01));
         }
         for (int n = 0; n < io::kNumJerseys; ++n)
           EXPECT_NEAR(t.pooled_reading[n], expected[n], 1e-3 * (1 + std::abs(expected[n]))) << "track " << id << " #" << n;
+        EXPECT_NEAR(t.pooled_crops, shown_sum, 1e-3 * (1 + shown_sum)) << "track " << id;
       }
       EXPECT_GT(shown_crops, 0);  // the tiny world's reader shows some numbers
     }

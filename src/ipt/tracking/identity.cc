@@ -28,14 +28,17 @@ void IdentityOptions::Check() const {
   IPT_CHECK(station_error > 0 && station_error < 1, "station_error must be in (0, 1)");
   IPT_CHECK(std::isfinite(evict_reading_tolerance_nats) && evict_reading_tolerance_nats >= 0,
             "evict_reading_tolerance_nats must be >= 0");
-  IPT_CHECK(std::isfinite(pooled_reading_weight) && pooled_reading_weight >= 0, "pooled_reading_weight must be >= 0");
+  IPT_CHECK(pooled_reading_weight >= 0 && pooled_reading_weight <= 100, "pooled_reading_weight must be in [0, 100]");
+  IPT_CHECK(pooled_reading_max_crops >= 0 && pooled_reading_max_crops <= 1e6,
+            "pooled_reading_max_crops must be in [0, 1e6]");
 }
 
-void AddPooledReading(double shown, const std::array<float, io::kNumJerseys>& number,
-                      std::array<double, io::kNumJerseys>* sum) {
-  if (!(shown >= kPooledReadingMinShown)) return;
+double AddPooledReading(double shown, const std::array<float, io::kNumJerseys>& number,
+                        std::array<double, io::kNumJerseys>* sum) {
+  if (!(shown >= kPooledReadingMinShown)) return 0;
   const double chance = std::log(kPooledReadingFloor + 1.0 / io::kNumJerseys);
   for (int n = 0; n < io::kNumJerseys; ++n) (*sum)[n] += shown * (std::log(kPooledReadingFloor + number[n]) - chance);
+  return shown;
 }
 
 bool Reachable(const IdentityTrack& a, const IdentityTrack& b, double fps, const IdentityOptions& options) {
@@ -120,6 +123,8 @@ void CheckTracks(const std::vector<IdentityTrack>& tracks) {
     for (float p : t.crop_jersey) IPT_CHECK(p >= 0 && p <= 1, "track {}: crop jersey probability {} outside [0, 1]", t.track_id, p);
     IPT_CHECK(t.legible >= 0 && t.legible <= 1, "track {}: P(legible) {} outside [0, 1]", t.track_id, t.legible);
     for (float v : t.pooled_reading) IPT_CHECK(std::isfinite(v), "track {}: non-finite pooled reading", t.track_id);
+    IPT_CHECK(std::isfinite(t.pooled_crops) && t.pooled_crops >= 0, "track {}: pooled crops {}", t.track_id,
+              t.pooled_crops);
     IPT_CHECK(t.embedding.size() == tracks.front().embedding.size(), "track {}: embedding of width {}, not {}",
               t.track_id, t.embedding.size(), tracks.front().embedding.size());
     for (float v : t.embedding) IPT_CHECK(std::isfinite(v), "track {}: non-finite embedding", t.track_id);
@@ -128,10 +133,14 @@ void CheckTracks(const std::vector<IdentityTrack>& tracks) {
 
 // log P(a track's reading | its number is n), up to a constant: the JN classifier's
 // P(n) + P(unknown) / 100 (its P(unknown) spread evenly over the numbers), and the pooled
-// reading, weighed (3. in the header).
+// reading, weighed and capped (3. in the header).
+double PooledWeight(const IdentityTrack& t, const IdentityOptions& options) {
+  const bool capped = options.pooled_reading_max_crops > 0 && t.pooled_crops > options.pooled_reading_max_crops;
+  return options.pooled_reading_weight * (capped ? options.pooled_reading_max_crops / t.pooled_crops : 1.0);
+}
 double NumberLogLikelihood(const IdentityTrack& t, int n, const IdentityOptions& options) {
   return std::log(std::max(1e-30, double(t.jersey[n]) + t.jersey[io::kNumJerseys] / io::kNumJerseys)) +
-         options.pooled_reading_weight * t.pooled_reading[n];
+         PooledWeight(t, options) * t.pooled_reading[n];
 }
 // Summed over tracks, n = 0..99.
 using NumberEvidence = std::array<double, io::kNumJerseys>;
@@ -139,10 +148,13 @@ using JerseySetLike = std::bitset<io::kNumJerseys>;
 void AddEvidence(const IdentityTrack& t, const IdentityOptions& options, NumberEvidence* e) {
   for (int k = 0; k < io::kNumJerseys; ++k) (*e)[k] += NumberLogLikelihood(t, k, options);
 }
-// How much a track's reading favours `number` over chance: NumberLogLikelihood + log 100;
-// 0 for a track that reads nothing, at most log 100 for one track without a pooled reading.
+// How much a track's reading favours `number` over chance: NumberLogLikelihood + log 100
+// (the JN part at most log 100, 0 for a track that reads nothing; the pooled part as
+// weighed), computed so that weight 0 gives the JN part's bits exactly.
 double ReadingOfNumber(const IdentityTrack& t, int number, const IdentityOptions& options) {
-  return NumberLogLikelihood(t, number, options) + std::log(double(io::kNumJerseys));
+  return std::log(std::max(1e-30, double(t.jersey[number]) + t.jersey[io::kNumJerseys] / io::kNumJerseys) *
+                  io::kNumJerseys) +
+         PooledWeight(t, options) * t.pooled_reading[number];
 }
 // The most likely number and its probability (uniform prior over 0..99).
 std::pair<int, double> MostLikelyNumber(const NumberEvidence& e) {

@@ -26,7 +26,8 @@
 //    more detections is named (name_ties_by_detections). P(entry) is the normalised product over the
 //    identity's tracks of P(that entry's number) + P(unknown) / 100 (a track that cannot
 //    read its number spreads its vote evenly), times exp(pooled_reading_weight x the
-//    track's pooled reading of that number), among the playing entries' numbers; an entry
+//    track's pooled reading of that number, scaled down to pooled_reading_max_crops crops
+//    when it pools more), among the playing entries' numbers; an entry
 //    without a number reads as 1/100 per track (as a track that reads nothing). An identity stays unnamed (its own column of
 //    cost -log min_player_probability) unless an entry is at least that likely: the only
 //    goalkeeper of a team is named without a number, one of three referees is not (unless
@@ -46,7 +47,8 @@
 //    hand-over) leave it (and stay unnamed, one identity, if they form a valid path) if together
 //    they read the player's number no surer than the unnamed identity does (by
 //    evict_reading_tolerance_nats at most; a reading's sureness is the log of its
-//    P(number) + P(unknown)/100 over chance, 1/100, summed over tracks), hold fewer
+//    P(number) + P(unknown)/100 over chance, 1/100, plus its weighed pooled reading as in
+//    3., summed over tracks), hold fewer
 //    detections, and the rest of the named identity joins the unnamed one validly: an
 //    affinity link put another person's track in the player's path, where the player's
 //    own track should be. The tracks that leave form one unnamed identity.
@@ -82,8 +84,11 @@ struct IdentityTrack {
   float legible = 0;
   // Naming evidence from every crop that shows some of its number (AddPooledReading):
   // per number n, the sum over those crops of P(shown) x log of the crop's P(n) over
-  // chance. Weighed by IdentityOptions::pooled_reading_weight; all 0 when no crop shows.
+  // chance. Weighed by IdentityOptions::pooled_reading_weight and capped by its
+  // pooled_reading_max_crops; all 0 when no crop shows.
   std::array<float, io::kNumJerseys> pooled_reading{};
+  // Those crops counted by their P(shown) (the sum of AddPooledReading's returns), >= 0.
+  float pooled_crops = 0;
   // Mean appearance embedding, L2-normalised (the crop encoder's); the same width for
   // every track, or empty for all.
   std::vector<float> embedding;
@@ -143,7 +148,7 @@ struct IdentityOptions {
   bool evict_by_name = true;
   // 5.: the tracks in the way are evicted only when they read the number no surer than the
   // joining identity, by this many nats at most (0.7: a likelihood ratio of 2), >= 0. A
-  // single track's reading saturates near log 100 = 4.6, so two sure readers differ by
+  // single track's JN reading saturates near log 100 = 4.6, so two sure readers differ by
   // hundredths; on HD 5203 an identity reading its number at 2.4 nats would have evicted
   // three tracks reading it at 6.6.
   double evict_reading_tolerance_nats = 0.7;
@@ -160,14 +165,22 @@ struct IdentityOptions {
   // shirt, far from the camera), its whole-match track reads "unknown", while the crops
   // pooled over the team's numbers often point to the right one (docs/models.md, "The
   // pooled reading"). Crops of one track are far from independent, hence a weight.
+  // In [0, 100].
   double pooled_reading_weight = 0.0;
+  // A track's pooled reading counts as at most this many crops (its sum scaled by
+  // max / pooled_crops beyond), in [0, 1e6]; 0 = no cap. Per track: an identity of many
+  // pieces pools up to this many per piece. Uncapped, the hundreds of crops of a
+  // whole-match track outweighed JN readings that named players right (validation 5300:
+  // rows of partial-only players named right 0.337 -> 0.287 at weight 0.1).
+  double pooled_reading_max_crops = 0.0;
   // Later tracks scored per track (the most alike reachable ones): bounds the network's
   // work on a 90-minute match with thousands of fragments.
   int max_candidates = 32;
   void Check() const;
 };
 
-// A crop's share of IdentityTrack::pooled_reading, added to `sum`: nothing unless it shows
+// A crop's share of IdentityTrack::pooled_reading, added to `sum`; returns the crop's
+// weight (its share of IdentityTrack::pooled_crops): 0, and nothing added, unless it shows
 // some of its number at least kPooledReadingMinShown likely (P(partial) + P(legible),
 // crop_encoder::ShownProbability); else, for each n, shown x log((kPooledReadingFloor +
 // P(n)) / (kPooledReadingFloor + 1/100)), with `number` the crop's P(0..99). The floor
@@ -175,8 +188,8 @@ struct IdentityOptions {
 // read); floors of 1e-4 and 1e-2 named the same players on validation 5202-5204.
 inline constexpr double kPooledReadingMinShown = 0.3;
 inline constexpr double kPooledReadingFloor = 1e-3;
-void AddPooledReading(double shown, const std::array<float, io::kNumJerseys>& number,
-                      std::array<double, io::kNumJerseys>* sum);
+double AddPooledReading(double shown, const std::array<float, io::kNumJerseys>& number,
+                        std::array<double, io::kNumJerseys>* sum);
 
 // b can be a later part of a's person: a ends before b starts, and b's first foot-point
 // is within max_speed_mps x gap + position_slack_m of a's last; or b hands over from a: b

@@ -257,6 +257,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
       if (u(rng) < 0.6) t.jersey = Reads(numbers[static_cast<size_t>(u(rng) * numbers.size())], static_cast<float>(u(rng)));
       if (u(rng) < 0.5) {
         for (int k : numbers) t.pooled_reading[k] = static_cast<float>(u(rng) * 80 - 40);
+        t.pooled_crops = static_cast<float>(u(rng) * 200);
       }
       tracks.push_back(t);
     }
@@ -264,6 +265,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
     options.min_link_probability = 0.3;
     options.min_roster_evidence = trial % 2 ? 0.25 : 0.0;
     options.pooled_reading_weight = trial % 3 ? 0.05 : 0.0;
+    options.pooled_reading_max_crops = trial % 5 < 2 ? 0.0 : 50.0;
     // Half the trials with a line-up (written out independently of io/match.cc below).
     const bool lineup = (trial / 8) % 2;
     const io::MatchInfo match = lineup ? MatchWithSubstitution() : Match();
@@ -335,6 +337,11 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
         for (int t : members[id]) first = std::min(first, tracks[t].first_frame), last = std::max(last, tracks[t].last_frame);
         return plays_throughout(entries[e]->player_id, first, last);
       };
+      // The pooled reading's weight: w, times cap / crops beyond the cap.
+      auto pooled_weight = [&](const IdentityTrack& t) {
+        const double cap = options.pooled_reading_max_crops;
+        return options.pooled_reading_weight * (cap > 0 && t.pooled_crops > cap ? cap / t.pooled_crops : 1.0);
+      };
       // -log P(entry | identity) among the entries who play, written out independently of
       // identity.cc.
       auto cost = [&](int id, int e) {
@@ -343,7 +350,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
           for (int t : members[id]) {
             const auto& q = tracks[t].jersey;
             log_p[k] += entries[k]->jersey ? std::log(std::max(1e-30, q[*entries[k]->jersey] + q[100] / 100.0)) +
-                                                 options.pooled_reading_weight * tracks[t].pooled_reading[*entries[k]->jersey]
+                                                 pooled_weight(tracks[t]) * tracks[t].pooled_reading[*entries[k]->jersey]
                                            : std::log(0.01);
           }
         }
@@ -363,7 +370,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
         for (int t : members[id]) {
           for (int k = 0; k < 100; ++k) {
             log_q[k] += std::log(std::max(1e-30, tracks[t].jersey[k] + tracks[t].jersey[100] / 100.0)) +
-                        options.pooled_reading_weight * tracks[t].pooled_reading[k];
+                        pooled_weight(tracks[t]) * tracks[t].pooled_reading[k];
           }
         }
         const double top = *std::max_element(log_q.begin(), log_q.end());
@@ -417,10 +424,10 @@ TEST(Identity, PooledReadingOfACrop) {
   std::array<float, io::kNumJerseys> p{};
   p[7] = 0.6f, p[17] = 0.3f, p[70] = 0.1f;
   std::array<double, io::kNumJerseys> sum{};
-  AddPooledReading(0.29, p, &sum);
+  EXPECT_EQ(AddPooledReading(0.29, p, &sum), 0.0);
   for (double v : sum) EXPECT_EQ(v, 0.0);
-  AddPooledReading(0.5, p, &sum);
-  AddPooledReading(1.0, p, &sum);
+  EXPECT_EQ(AddPooledReading(0.5, p, &sum), 0.5);
+  EXPECT_EQ(AddPooledReading(1.0, p, &sum), 1.0);
   EXPECT_NEAR(sum[7], 1.5 * std::log(0.601 / 0.011), 1e-6);
   EXPECT_NEAR(sum[17], 1.5 * std::log(0.301 / 0.011), 1e-6);
   EXPECT_NEAR(sum[42], 1.5 * std::log(0.001 / 0.011), 1e-6);
@@ -457,6 +464,30 @@ TEST(Identity, PooledReadingsNameTracksTheJnClassifierCannotRead) {
   EXPECT_EQ(strong.player_id[0], 3);
   ASSERT_GT(p_of(1.0, 25, 24.5, 0), 0.5);
   EXPECT_EQ(strong.player_id[1], 2);  // #7: P(7) = 0.62, and 8 is taken
+  // Capped at 10 crops of the 100 each pooled: a tenth of the readings, so P(8 | track 1)
+  // is 0.84 and P(7 | track 2) 0.49 (written out): track 1 named, track 2 not.
+  tracks[0].pooled_crops = tracks[1].pooled_crops = 100;
+  options.pooled_reading_max_crops = 10;
+  ASSERT_GT(p_of(0.1, 30, 10, 0), 0.5);
+  ASSERT_LT(p_of(0.1, 25, 24.5, 0), 0.5);
+  const IdentityResult capped = ResolveIdentities(tracks, Match(), Constant(0.9f), options);
+  EXPECT_EQ(capped.player_id[0], 3);
+  EXPECT_FALSE(capped.player_id[1]);
+  // No more crops than the cap: uncapped.
+  tracks[0].pooled_crops = tracks[1].pooled_crops = 9;
+  EXPECT_EQ(ResolveIdentities(tracks, Match(), Constant(0.9f), options).player_id[1], 2);
+  tracks[0].pooled_crops = -1;
+  EXPECT_THROW(ResolveIdentities(tracks, Match(), Constant(0.9f), options), Error);
+  tracks[0].pooled_crops = 9;
+  for (double bad : {-0.1, 101.0, std::nan("")}) {
+    options.pooled_reading_weight = bad;
+    EXPECT_THROW(options.Check(), Error) << bad;
+  }
+  options.pooled_reading_weight = 1;
+  for (double bad : {-1.0, 2e6, std::nan("")}) {
+    options.pooled_reading_max_crops = bad;
+    EXPECT_THROW(options.Check(), Error) << bad;
+  }
   // Non-finite pooled readings are bad input.
   tracks[1].pooled_reading[3] = std::nanf("");
   EXPECT_THROW(ResolveIdentities(tracks, Match(), Constant(0.9f), options), Error);
