@@ -177,10 +177,13 @@ class JnSelection {
   jn_classifier::JnTrack kept_;  // by slot
 };
 
-// The identity resolver's evidence of a track (IdentityTrackOfRows), summed row by row.
+// The identity resolver's evidence of a track (IdentityTrackOfRows), summed row by row;
+// the pooled reading only with `pool_readings` (100 logs a row: 1.2 s of a 90-minute
+// match's pass, spent only for a resolver that weighs it).
 class IdentityEvidence {
  public:
-  IdentityEvidence() : embedding_(crop_encoder::kEmbeddingDim, 0.0), numbers_(io::kNumJerseys, 0.0) {}
+  explicit IdentityEvidence(bool pool_readings = true)
+      : embedding_(crop_encoder::kEmbeddingDim, 0.0), numbers_(io::kNumJerseys, 0.0), pool_readings_(pool_readings) {}
 
   void Add(const FrameRowBlock& block, int64_t row, const float* position_m) {
     if (rows_ == 0) first_row_ = row;
@@ -195,8 +198,10 @@ class IdentityEvidence {
                                                            block.Row(crop_encoder::kDigitsField, row));
     for (int n = 0; n < io::kNumJerseys; ++n) numbers_[n] += double(legible) * p[n];
     legible_sum_ += legible;
-    pooled_crops_ += tracking::AddPooledReading(
-        crop_encoder::ShownProbability<double>(block.Row(crop_encoder::kPresenceField, row)), p, &pooled_reading_);
+    if (pool_readings_) {
+      pooled_crops_ += tracking::AddPooledReading(
+          crop_encoder::ShownProbability<double>(block.Row(crop_encoder::kPresenceField, row)), p, &pooled_reading_);
+    }
   }
 
   tracking::IdentityTrack Finish(const FrameLayer& frames, const TrackLayer& tracks, int64_t id,
@@ -230,13 +235,15 @@ class IdentityEvidence {
   std::vector<double> embedding_, numbers_;
   std::array<double, io::kNumJerseys> pooled_reading_{};
   double pooled_crops_ = 0;
+  bool pool_readings_ = true;
   double legible_sum_ = 0;
   Eigen::Vector2d position_sum_m_{0, 0};
   int64_t rows_ = 0, first_row_ = 0, last_row_ = 0;
 };
 
 // One pass over the frame layer, block by block: per track, the attributes' summary,
-// the JN classifier's selection (with `jn`) and the identity evidence (with `identity`).
+// the JN classifier's selection (with `jn`) and the identity evidence (with `identity`;
+// the pooled reading with `pool_readings`).
 struct MatchPass {
   MatchTracks tracks;
   std::map<int64_t, IdentityEvidence> identity;  // every track, with `identity`
@@ -244,7 +251,7 @@ struct MatchPass {
 
 MatchPass PassOverLayer(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                         const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
-                        bool identity, bool drop_non_person, int64_t block_rows) {
+                        bool identity, bool pool_readings, bool drop_non_person, int64_t block_rows) {
   MatchPass pass;
   MatchTracks& m = pass.tracks;
   m.rows = RowsOfTracks(tracks);
@@ -263,7 +270,7 @@ MatchPass PassOverLayer(const FrameLayer& frames, const TrackLayer& tracks, cons
     // With the JN classifier no vote is taken: the vote's detections are not kept.
     states.push_back({tracking::TrackEvidenceSummary(id, match, options, /*keep_voters=*/jn == nullptr), {}, 0, {}, nullptr});
     if (jn) states.back().jn.emplace(jn->config().Selection());
-    if (identity) states.back().identity = &pass.identity[id];
+    if (identity) states.back().identity = &pass.identity.emplace(id, IdentityEvidence(pool_readings)).first->second;
   }
   std::vector<std::string> fields = {crop_encoder::kRoleField, crop_encoder::kKitField, crop_encoder::kPresenceField,
                                      crop_encoder::kDigitsField, crop_encoder::kNumberField};
@@ -327,7 +334,7 @@ MatchPass PassOverLayer(const FrameLayer& frames, const TrackLayer& tracks, cons
 MatchTracks ResolveMatchTracks(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,
                                const tracking::TrackAttributesOptions& options, jn_classifier::JnClassifier* jn,
                                bool drop_non_person, int64_t block_rows) {
-  return PassOverLayer(frames, tracks, match, options, jn, false, drop_non_person, block_rows).tracks;
+  return PassOverLayer(frames, tracks, match, options, jn, false, false, drop_non_person, block_rows).tracks;
 }
 
 namespace {
@@ -1019,7 +1026,9 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
   // Per track: evidence from the crop encoder's named fields (the JN classifier's jersey
   // probabilities when it runs), then the attributes; one pass over the frame layer.
   Stopwatch watch;
-  MatchPass pass = PassOverLayer(frames, tracks, match, options, jn, resolver != nullptr, drop_non_person, block_rows);
+  MatchPass pass = PassOverLayer(frames, tracks, match, options, jn, resolver != nullptr,
+                                 resolver != nullptr && resolver->options().pooled_reading_weight > 0, drop_non_person,
+                                 block_rows);
   MatchTracks& match_tracks = pass.tracks;
   if (jn) out.stage_seconds[kJnClassifierStage] = match_tracks.jn_seconds;
   out.dropped = match_tracks.dropped;

@@ -206,8 +206,10 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
 // The identity resolver's view of `rows` (one track or a piece of one, in row order): its
 // span and end positions (the tracker's), detections, mean embedding (L2-normalised),
 // the crops' legible-weighted number distribution and mean P(legible) (linking evidence),
-// `category`, and `jersey` (naming evidence: the JN classifier's P(0..99, unknown)).
-// `frames` in memory (ReadFrameLayer); RunMatchLevel sums the same by block.
+// `category`, `jersey` (naming evidence: the JN classifier's P(0..99, unknown)) and the
+// pooled reading of its crops (naming evidence, tracking::AddPooledReading).
+// `frames` in memory (ReadFrameLayer); RunMatchLevel sums the same by block (the pooled
+// reading only for a resolver that weighs it).
 tracking::IdentityTrack IdentityTrackOfRows(const FrameLayer& frames, const TrackLayer& tracks,
                                             const std::vector<int64_t>& rows, int64_t id, io::Category category,
                                             const jn_classifier::JnProbabilities& jersey);

@@ -1010,6 +1010,19 @@ TEST(IdentityResolver, TrainsOnPiecesAndNamesPlayersThroughTheRun) {
       EXPECT_EQ(by_block.identities, in_memory.identities);
       testing::ExpectSameRows(by_block, in_memory, "blocks of " + std::to_string(block_rows));
     }
+    // The same with a resolver that weighs the pooled reading (summed only then).
+    {
+      const std::string pooled = registry::DerivePackage(
+          store, ir, {{"resolving.pooled_reading_weight", 1.0}, {"resolving.pooled_reading_max_crops", 5.0}});
+      identity_resolver::IdentityResolver weighing(store.PackageDir(pooled), 1);
+      EXPECT_EQ(weighing.options().pooled_reading_weight, 1.0);
+      const MatchLevelOutput pooled_in_memory =
+          RunMatchLevel(layers.frames, layers.tracks, match.info, {}, &jn, &weighing, true, layers.frames.rows);
+      const MatchLevelOutput pooled_by_block =
+          RunMatchLevel(opened, layers.tracks, match.info, {}, &jn, &weighing, true, 3);
+      EXPECT_EQ(pooled_by_block.identities, pooled_in_memory.identities);
+      testing::ExpectSameRows(pooled_by_block, pooled_in_memory, "pooled, blocks of 3");
+    }
     // The track level reads a frame layer in a file chunk by chunk: the same layer.
     const fs::path tracker = store.PackageDir(w.refs.at("tracker"));
     EXPECT_EQ(io::SerializeSafetensors(ComputeTrackLayerWith(opened, w.match, tracker, nullptr)),
