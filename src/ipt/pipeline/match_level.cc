@@ -627,16 +627,16 @@ std::string ReadsText(const std::vector<tracking::NumberRead>& reads, const std:
 // (P(legible)-weighted) likeliest number; the pooled reading's two likeliest numbers
 // (before its weight and cap) and the crops it pools.
 std::string JerseyEvidenceText(const tracking::IdentityTrack& t) {
-  std::array<int, io::kNumJerseys> order;
-  std::iota(order.begin(), order.end(), 0);
-  std::partial_sort(order.begin(), order.begin() + 2, order.end(),
-                    [&](int a, int b) { return t.jersey[a] > t.jersey[b]; });
+  // The two numbers 0..99 with the largest values.
+  auto top_two = [](const auto& values) {
+    std::array<int, io::kNumJerseys> order;
+    std::iota(order.begin(), order.end(), 0);
+    std::partial_sort(order.begin(), order.begin() + 2, order.end(), [&](int a, int b) { return values[a] > values[b]; });
+    return order;
+  };
+  const std::array<int, io::kNumJerseys> order = top_two(t.jersey), pooled = top_two(t.pooled_reading);
   const int crops = static_cast<int>(std::max_element(t.crop_jersey.begin(), t.crop_jersey.end()) -
                                      t.crop_jersey.begin());
-  std::array<int, io::kNumJerseys> pooled;
-  std::iota(pooled.begin(), pooled.end(), 0);
-  std::partial_sort(pooled.begin(), pooled.begin() + 2, pooled.end(),
-                    [&](int a, int b) { return t.pooled_reading[a] > t.pooled_reading[b]; });
   return fmt::format(
       "track {} (frames {}-{}): jersey probabilities #{} {:.3f}, #{} {:.3f}, unknown {:.3f}; the crops #{} {:.2f} "
       "at mean P(legible) {:.2f}; pooled reading #{} {:.1f}, #{} {:.1f} over {:.0f} crops",
