@@ -44,11 +44,16 @@ tracking::IdentityOptions IdentityOptionsFromJson(const nlohmann::json& json, co
   // after the network, at their defaults for old packages too (their weights do not depend
   // on them; see io::WithAddedOptions and docs/models.md, "Joined by name", "Ties named by
   // detections" and "The roster veto").
-  io::OptionsFromJson(io::WithAddedOptions(json, IdentityOptionsToJson({}),
+  // min_name_probability (session 37) split naming from min_player_probability: a package
+  // without it named at its min_player_probability.
+  nlohmann::json with_name = json;
+  if (with_name.is_object() && !with_name.contains("min_name_probability") && with_name.contains("min_player_probability"))
+    with_name["min_name_probability"] = with_name["min_player_probability"];
+  io::OptionsFromJson(io::WithAddedOptions(with_name, IdentityOptionsToJson({}),
                                            {"touchline_margin_m", "station_error", "join_by_name", "name_ties_by_detections",
                                             "roster_veto_probability", "max_handover_seconds", "evict_by_name",
                                             "evict_reading_tolerance_nats", "pooled_reading_weight",
-                                            "pooled_reading_max_crops"}),
+                                            "pooled_reading_max_crops", "min_name_probability"}),
                       source, prefix, o, kVisitAll);
   try {
     o.Check();

@@ -44,6 +44,7 @@ void VisitIdentityOptions(Options& o, Visit&& visit) {
   visit("", "max_handover_seconds", o.max_handover_seconds);
   visit("", "min_link_probability", o.min_link_probability);
   visit("", "min_player_probability", o.min_player_probability);
+  visit("", "min_name_probability", o.min_name_probability);
   visit("", "jersey_veto_probability", o.jersey_veto_probability);
   visit("", "roster_veto_probability", o.roster_veto_probability);
   visit("", "min_roster_evidence", o.min_roster_evidence);

@@ -134,10 +134,15 @@ TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
                       {"pair_features", tracking::PairFeatureNames()}};
   for (const char* key : {"touchline_margin_m", "station_error", "join_by_name", "name_ties_by_detections",
                           "roster_veto_probability", "max_handover_seconds", "evict_by_name",
-                          "evict_reading_tolerance_nats", "pooled_reading_weight", "pooled_reading_max_crops"}) {
+                          "evict_reading_tolerance_nats", "pooled_reading_weight", "pooled_reading_max_crops",
+                          "min_name_probability"}) {
     a["resolving"].erase(key);
   }
+  a["resolving"]["min_player_probability"] = 0.4;
   const IdentityResolver old(Package(net, dir / "old", a));
+  // It named at its min_player_probability (session 37 split the two).
+  EXPECT_EQ(old.options().min_name_probability, 0.4);
+  EXPECT_EQ(old.options().min_player_probability, 0.4);
   EXPECT_TRUE(old.options().join_by_name);
   EXPECT_TRUE(old.options().name_ties_by_detections);
   EXPECT_EQ(old.options().station_error, tracking::IdentityOptions{}.station_error);
@@ -149,7 +154,9 @@ TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
   a["resolving"]["name_ties_by_detections"] = false;
   a["resolving"]["roster_veto_probability"] = 1.0;
   a["resolving"]["pooled_reading_weight"] = 0.3;
+  a["resolving"]["min_name_probability"] = 0.001;
   const IdentityResolver off(Package(net, dir / "off", a));
+  EXPECT_EQ(off.options().min_name_probability, 0.001);
   EXPECT_EQ(off.options().pooled_reading_weight, 0.3);
   EXPECT_FALSE(off.options().join_by_name);
   EXPECT_FALSE(off.options().name_ties_by_detections);

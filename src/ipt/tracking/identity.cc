@@ -20,6 +20,7 @@ void IdentityOptions::Check() const {
   IPT_CHECK(max_handover_seconds >= 0 && max_handover_seconds <= 10, "max_handover_seconds must be in [0, 10]");
   IPT_CHECK(min_link_probability > 0 && min_link_probability < 1, "min_link_probability must be in (0, 1)");
   IPT_CHECK(min_player_probability > 0 && min_player_probability <= 1, "min_player_probability must be in (0, 1]");
+  IPT_CHECK(min_name_probability > 0 && min_name_probability <= 1, "min_name_probability must be in (0, 1]");
   IPT_CHECK(max_candidates >= 1 && max_candidates <= 100000, "max_candidates must be in [1, 100000]");
   IPT_CHECK(jersey_veto_probability > 0 && jersey_veto_probability <= 1, "jersey_veto_probability must be in (0, 1]");
   IPT_CHECK(roster_veto_probability > 0 && roster_veto_probability <= 1, "roster_veto_probability must be in (0, 1]");
@@ -318,7 +319,9 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
   result.jersey.assign(n, std::nullopt);
 
   // 3. Names, per category: identities x (roster entries + one "unnamed" column each).
-  const double unnamed_cost = -std::log(options.min_player_probability);
+  const double unnamed_cost = -std::log(options.min_name_probability);
+  // Steps 4 and 5 change who is one person: they ask for min_player_probability.
+  const double join_cost = -std::log(options.min_player_probability);
   const bool near_is_far_side = match.NearTouchlineIsFarSide();
   auto station_of = [&](const IdentityTrack& t) {
     const double z = t.mean_position_m.y();
@@ -435,7 +438,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
         if (entry_of[r] >= 0) continue;
         int best = 0;
         for (int e = 1; e < k; ++e) best = cost(r, e) < cost(r, best) ? e : best;
-        if (cost(r, best) <= unnamed_cost && named_by[best] >= 0) unnamed.push_back({cost(r, best), r});
+        if (cost(r, best) <= join_cost && named_by[best] >= 0) unnamed.push_back({cost(r, best), r});
       }
       std::stable_sort(unnamed.begin(), unnamed.end());
       for (const auto& [unused, r] : unnamed) {

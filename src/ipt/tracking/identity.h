@@ -29,7 +29,7 @@
 //    track's pooled reading of that number, scaled down to pooled_reading_max_crops crops
 //    when it pools more), among the playing entries' numbers; an entry
 //    without a number reads as 1/100 per track (as a track that reads nothing). An identity stays unnamed (its own column of
-//    cost -log min_player_probability) unless an entry is at least that likely: the only
+//    cost -log min_name_probability) unless an entry is at least that likely: the only
 //    goalkeeper of a team is named without a number, one of three referees is not (unless
 //    the roster gives stations, below). Nor is
 //    an identity whose readings make the roster's numbers far less likely than unread
@@ -40,7 +40,8 @@
 //    an entry without a station among entries with one (a fourth official); an identity's
 //    station is one observation, each track's weighing its share of the detections.
 // 4. Joining by name (join_by_name): an identity left unnamed whose likeliest entry passes
-//    min_player_probability but went to another identity joins that one when their tracks
+//    min_player_probability (evidence, not the naming threshold: a join changes who is one
+//    person) but went to another identity joins that one when their tracks
 //    still form a valid path (surest first).
 // 5. Evicting by name (evict_by_name; the entry must have a number): when that path is not
 //    valid, the named identity's tracks that overlap the unnamed one in time (not by a
@@ -109,8 +110,17 @@ struct IdentityOptions {
   double max_handover_seconds = 0.5;
   // Links with a lower affinity are not made, in (0, 1).
   double min_link_probability = 0.5;
-  // A player is named when P(entry | identity) >= this, in (0, 1].
+  // Evidence that acts on who is one person: a merge is refused when the player an
+  // identity's numbers name at least this likely does not play throughout the merged
+  // frames (2.), and an identity left unnamed joins (4.) or evicts (5.) by name only
+  // when its likeliest entry is at least this likely, in (0, 1].
   double min_player_probability = 0.5;
+  // 3.: an identity is named after the entry the assignment gives it when
+  // P(entry | identity) >= this, in (0, 1]. Naming changes no track, and an unnamed
+  // row is no more right than a wrongly named one: with k players of a team left to
+  // name and nothing read, a name is right 1/k of the time (eval/identity_ceiling.h).
+  // The packages before session 37 named at min_player_probability (0.5).
+  double min_name_probability = 0.5;
   // Two identities each surer than this of a different number (their tracks' naming
   // evidence combined, see 3.) are never joined, in (0, 1].
   double jersey_veto_probability = 0.9;

@@ -128,6 +128,49 @@ TEST(Identity, NamesAreOneToOneAndNeedEnoughEvidence) {
   EXPECT_FALSE(r.player_id[4]);
 }
 
+// Naming asks min_name_probability; joining by name still asks min_player_probability.
+TEST(Identity, NamesAskMinNameProbabilityAndJoinsMinPlayerProbability) {
+  // Team A has three entries (#10, #7, #8). Track 1 reads 7; tracks 2 and 3 read nothing
+  // and overlap each other; track 4 reads nothing and could follow either of them.
+  std::vector<IdentityTrack> tracks = {
+      Track(1, 1, 100, {10, 10}, {12, 10}), Track(2, 1, 200, {30, 30}, {31, 30}),
+      Track(3, 1, 200, {20, 20}, {21, 20}), Track(4, 300, 400, {14, 10}, {16, 10}),
+  };
+  tracks[0].jersey = Reads(7, 0.9f);
+  IdentityOptions options;
+  const IdentityResult sure = ResolveIdentities(tracks, Match(), Constant(0.0f), options);
+  EXPECT_EQ(sure.player_id[0], 2);
+  // Reading nothing: 1/3 for each entry who plays (written out), below 0.5.
+  EXPECT_FALSE(sure.player_id[1]);
+  EXPECT_FALSE(sure.player_id[2]);
+  EXPECT_FALSE(sure.player_id[3]);
+  // Named at 0.3: 2 and 3 take #10 and #8, one each (of tied identities the ones with
+  // more detections); 4, with no entry left for it (one identity per entry), stays
+  // unnamed, and reading nothing it joins no one at min_player_probability 0.5.
+  options.min_name_probability = 0.3;
+  const IdentityResult named = ResolveIdentities(tracks, Match(), Constant(0.0f), options);
+  EXPECT_EQ(named.player_id[0], 2);
+  ASSERT_TRUE(named.player_id[1] && named.player_id[2]);
+  EXPECT_EQ(std::set<int>({*named.player_id[1], *named.player_id[2]}), std::set<int>({1, 3}));
+  EXPECT_EQ(named.jersey[1], *named.player_id[1] == 1 ? 10 : 8);
+  EXPECT_FALSE(named.player_id[3]);
+  EXPECT_EQ(named.joined_by_name, 0);
+  EXPECT_EQ(named.identities, 4);
+  // With min_player_probability as low, 4's likeliest entry (1/3) passes: it joins the
+  // identity named after it (reachable from both 2 and 3).
+  options.min_player_probability = 0.3;
+  const IdentityResult joined = ResolveIdentities(tracks, Match(), Constant(0.0f), options);
+  EXPECT_EQ(joined.joined_by_name, 1);
+  EXPECT_EQ(joined.identities, 3);
+  ASSERT_TRUE(joined.player_id[3]);
+  EXPECT_TRUE(joined.player_id[3] == joined.player_id[1] || joined.player_id[3] == joined.player_id[2]);
+  IdentityOptions bad;
+  bad.min_name_probability = 0;
+  EXPECT_THROW(bad.Check(), Error);
+  bad.min_name_probability = 1.5;
+  EXPECT_THROW(bad.Check(), Error);
+}
+
 // Three referees, told apart by where their tracks run when the roster gives stations:
 // along a touchline (near or far from the cameras) or on the pitch.
 TEST(Identity, RefereesAreNamedByTheirStations) {
@@ -266,6 +309,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
     options.min_roster_evidence = trial % 2 ? 0.25 : 0.0;
     options.pooled_reading_weight = trial % 3 ? 0.05 : 0.0;
     options.pooled_reading_max_crops = trial % 5 < 2 ? 0.0 : 50.0;
+    options.min_name_probability = std::vector<double>{0.5, 0.2, 0.01, 1e-4}[trial % 7 % 4];
     // Half the trials with a line-up (written out independently of io/match.cc below).
     const bool lineup = (trial / 8) % 2;
     const io::MatchInfo match = lineup ? MatchWithSubstitution() : Match();
@@ -381,7 +425,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
         }
         return roster / all >= options.min_roster_evidence * numbers.size() / 100.0;
       };
-      const double unnamed = -std::log(options.min_player_probability);
+      const double unnamed = -std::log(options.min_name_probability);
       double best = 1e18;
       std::function<void(size_t, std::set<int>&, double)> search = [&](size_t i, std::set<int>& used, double sum) {
         if (i == ids.size()) {
