@@ -106,6 +106,9 @@ void AddRunCommand(CLI::App& app) {
                  r.frames, r.detections, r.tracks, r.rows, r.filled_rows, r.dropped_tracks, r.dropped_unconfirmed_tracks,
                  r.substitution_cuts, r.number_change_cuts, r.kit_change_cuts, r.appearance_change_cuts, r.exchanges, r.name_splices,
                  r.tracks_named_by_elimination, r.fragment_links);
+    if (r.identity_source == "identity_resolver")
+      spdlog::info("{} identities, {} of them named as a best guess (less likely than min_player_probability)",
+                   r.identities, r.identities_named_unsure);
     spdlog::info("ms/frame: {}; {:.1f} frames/s end to end, peak memory {:.0f} MiB", stages,
                  j["frames_per_second"].get<double>(), j["peak_memory_mib"].get<double>());
     fmt::print("wrote {}/tracks.csv, predictions-gsr.json, run.json\n", args->out);

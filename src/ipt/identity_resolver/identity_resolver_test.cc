@@ -157,6 +157,7 @@ TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
   a["resolving"]["min_name_probability"] = 0.001;
   const IdentityResolver off(Package(net, dir / "off", a));
   EXPECT_EQ(off.options().min_name_probability, 0.001);
+  EXPECT_EQ(off.options().min_player_probability, 0.4);
   EXPECT_EQ(off.options().pooled_reading_weight, 0.3);
   EXPECT_FALSE(off.options().join_by_name);
   EXPECT_FALSE(off.options().name_ties_by_detections);

@@ -1056,6 +1056,7 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
       if (identities.jersey[k]) named[k]->jersey = identities.jersey[k];
     }
     out.identities = identities.identities;
+    out.identities_named_unsure = identities.named_unsure;
     out.stage_seconds[kIdentityStage] = identity_watch.Seconds();
   }
   std::map<int64_t, const tracking::TrackAttributes*> attributes_of;

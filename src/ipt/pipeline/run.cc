@@ -264,7 +264,10 @@ nlohmann::json RunReport::ToJson() const {
   j["tracker"] = tracker_type;
   j["jersey"] = jersey_source;
   j["player_id"] = identity_source;
-  if (identity_source == "identity_resolver") j["identities"] = identities;
+  if (identity_source == "identity_resolver") {
+    j["identities"] = identities;
+    j["identities_named_unsure"] = identities_named_unsure;
+  }
   return j;
 }
 
@@ -426,6 +429,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.handover_rows_dropped = match_level.handover_rows_dropped;
   report.stray_end_rows_dropped = match_level.stray_end_rows_dropped;
   report.identities = match_level.identities;
+  report.identities_named_unsure = match_level.identities_named_unsure;
   const std::vector<eval::PipelineRow>& rows = match_level.rows;
   report.rows = static_cast<int64_t>(rows.size());
   report.filled_rows = match_level.filled_rows;

@@ -111,6 +111,7 @@ struct RunReport {
   std::string jersey_source;                    // jn_classifier or vote
   std::string identity_source;                  // identity_resolver or roster_lookup
   int identities = 0;                           // identities the resolver made
+  int64_t identities_named_unsure = 0;          // of those, named as the assignment's best guess (MatchLevelOutput)
   nlohmann::json ToJson() const;  // what OUT/run.json holds
 };
 

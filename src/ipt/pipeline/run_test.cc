@@ -950,6 +950,9 @@ TEST(IdentityResolver, TrainsOnPiecesAndNamesPlayersThroughTheRun) {
   EXPECT_GT(first.identities, 0);
   const nlohmann::json run = io::ParseJson(ReadFile(w.root / "out_ir" / "run.json"), "run.json");
   EXPECT_EQ(run["player_id"], "identity_resolver");
+  EXPECT_EQ(run["identities"], first.identities);
+  EXPECT_EQ(run["identities_named_unsure"], first.identities_named_unsure);
+  EXPECT_LE(first.identities_named_unsure, first.identities);
   // The output still reads as tracks.csv; every player id is a roster player of the row's category.
   const io::MatchDir match = io::OpenMatchDir(w.match);
   for (const auto& row : eval::ReadTracksCsv(w.root / "out_ir" / "tracks.csv", match.info.frame_count)) {

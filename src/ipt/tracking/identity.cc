@@ -220,7 +220,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     });
   };
   // Whether merging `identity` into `merged` loses the player its numbers name (at least
-  // min_player_probability, as step 3 names): he plays throughout the identity's frames
+  // min_player_probability): he plays throughout the identity's frames
   // but not the merged ones. An outfield player going off and his substitute are told
   // apart so, since their team-mates play throughout both.
   auto loses_its_player = [&](int identity, const std::vector<int>& merged) {
@@ -348,28 +348,29 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     // Costs are sums of a few logs: 1e-9 is far below what evidence changes, and far above
     // the rounding of equal costs (~1e-15).
     constexpr double kTieBreak = 1e-9;
-    Eigen::MatrixXd cost = Eigen::MatrixXd::Constant(m, k + m, kForbidden);
     bool every_entry_numbered = true;
     const bool any_station =
         std::any_of(entries.begin(), entries.end(), [](const io::RosterEntry* e) { return e->station.has_value(); });
     for (const auto* e : entries) every_entry_numbered &= e->jersey.has_value();
-    for (int r = 0; r < m; ++r) {
-      cost(r, k + r) = unnamed_cost;
+    // -log P(entry | identity) for each entry; kForbidden for an entry who does not play
+    // throughout the identity's frames, and for all when it may not be named.
+    auto entry_costs = [&](const std::vector<int>& members) {
+      std::vector<double> costs(k, kForbidden);
       // The entries who play throughout the identity's frames (the line-up): no one else
       // can be named, nor share the probability.
-      const io::FrameSpan frames = FramesOf(identities[ids[r]], tracks);
+      const io::FrameSpan frames = FramesOf(members, tracks);
       std::vector<bool> plays(k);
       JerseySetLike numbers;  // the roster's numbers of those entries
       for (int e = 0; e < k; ++e) {
         plays[e] = match.PlaysThroughout(*entries[e], frames);
         if (plays[e] && entries[e]->jersey) numbers.set(*entries[e]->jersey);
       }
-      if (std::none_of(plays.begin(), plays.end(), [](bool b) { return b; })) continue;
+      if (std::none_of(plays.begin(), plays.end(), [](bool b) { return b; })) return costs;
       // Readings that make the roster's numbers far less likely than before reading (a sure
       // number the team does not wear) name nobody: the likelihood-ratio test of the header.
       if (every_entry_numbered) {
         NumberEvidence e{};
-        for (int t : identities[ids[r]]) AddEvidence(tracks[t], options, &e);
+        for (int t : members) AddEvidence(tracks[t], options, &e);
         const double top = *std::max_element(e.begin(), e.end());
         double all = 0, roster = 0;
         for (int n = 0; n < io::kNumJerseys; ++n) {
@@ -377,7 +378,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
           if (numbers[n]) roster += std::exp(e[n] - top);
         }
         const double prior = static_cast<double>(numbers.count()) / io::kNumJerseys;
-        if (roster / all < options.min_roster_evidence * prior) continue;
+        if (roster / all < options.min_roster_evidence * prior) return costs;
       }
       std::vector<double> log_p(k, 0.0);
       // The station is one observation per identity, however many tracks it holds: each
@@ -385,8 +386,8 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       // an identity of three short pieces near the pitch's middle outweighed the referee's
       // one whole track.)
       double identity_detections = 0;
-      for (int t : identities[ids[r]]) identity_detections += tracks[t].detections;
-      for (int t : identities[ids[r]]) {
+      for (int t : members) identity_detections += tracks[t].detections;
+      for (int t : members) {
         for (int e = 0; e < k; ++e) {
           if (!plays[e]) continue;
           // An entry without a number: any reading is as likely as under "unknown".
@@ -405,32 +406,52 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       double sum = 0;
       for (int e = 0; e < k; ++e) sum += plays[e] ? std::exp(log_p[e] - top) : 0.0;
       for (int e = 0; e < k; ++e) {
-        if (plays[e]) cost(r, e) = -(log_p[e] - top - std::log(sum));
+        if (plays[e]) costs[e] = -(log_p[e] - top - std::log(sum));
       }
-    }
-    // Ties (name_ties_by_detections): of identities whose costs for an entry are equal, the
-    // one with more detections is named. Its cost is lowered by kTieBreak x its share of the
-    // category's most detections: below any difference in evidence but the smallest.
-    Eigen::MatrixXd solved = cost;
-    if (options.name_ties_by_detections) {
-      std::vector<double> detections(m, 0.0);
-      for (int r = 0; r < m; ++r) {
-        for (int t : identities[ids[r]]) detections[r] += tracks[t].detections;
-      }
-      const double most = *std::max_element(detections.begin(), detections.end());
-      for (int r = 0; r < m; ++r) {
-        for (int e = 0; e < k; ++e) {
-          if (cost(r, e) < kForbidden) solved(r, e) -= kTieBreak * detections[r] / most;
-        }
-      }
+      return costs;
+    };
+    Eigen::MatrixXd cost(m, k);  // identity row x entry
+    for (int r = 0; r < m; ++r) {
+      const std::vector<double> costs = entry_costs(identities[ids[r]]);
+      for (int e = 0; e < k; ++e) cost(r, e) = costs[e];
     }
     std::vector<int> entry_of(m, -1), named_by(k, -1);  // row -> entry, entry -> row
-    for (const auto& [r, col] : eval::LinearSumAssignment(solved)) {
-      if (col >= k || cost(r, col) > unnamed_cost) continue;
-      entry_of[r] = col, named_by[col] = r;
+    // A linear sum assignment of `rows` to the entries `columns`, each row with its own
+    // "unnamed" column at `unnamed`; the names go into entry_of / named_by. Ties
+    // (name_ties_by_detections): of identities whose costs for an entry are equal, the one
+    // with more detections is named. Its cost is lowered by kTieBreak x its share of the
+    // rows' most detections: below any difference in evidence but the smallest.
+    auto assign = [&](const std::vector<int>& rows, const std::vector<int>& columns, double unnamed) {
+      const int a = static_cast<int>(rows.size()), b = static_cast<int>(columns.size());
+      if (a == 0 || b == 0) return;
+      std::vector<double> detections(a, 0.0);
+      for (int i = 0; i < a; ++i) {
+        for (int t : identities[ids[rows[i]]]) detections[i] += tracks[t].detections;
+      }
+      const double most = *std::max_element(detections.begin(), detections.end());
+      Eigen::MatrixXd solved = Eigen::MatrixXd::Constant(a, b + a, kForbidden);
+      for (int i = 0; i < a; ++i) {
+        solved(i, b + i) = unnamed;
+        for (int j = 0; j < b; ++j) {
+          const double c = cost(rows[i], columns[j]);
+          solved(i, j) = c < kForbidden && options.name_ties_by_detections ? c - kTieBreak * detections[i] / most : c;
+        }
+      }
+      for (const auto& [i, j] : eval::LinearSumAssignment(solved)) {
+        if (j >= b || cost(rows[i], columns[j]) > unnamed) continue;
+        entry_of[rows[i]] = columns[j], named_by[columns[j]] = rows[i];
+      }
+    };
+    // First the names the evidence makes at least min_player_probability likely (or
+    // min_name_probability, when higher): steps 4 and 5 then join and evict by them.
+    {
+      std::vector<int> all_rows(m), all_entries(k);
+      std::iota(all_rows.begin(), all_rows.end(), 0);
+      std::iota(all_entries.begin(), all_entries.end(), 0);
+      assign(all_rows, all_entries, std::min(unnamed_cost, join_cost));
     }
     // 4. Joining by name: an unnamed identity whose most likely entry, named after another
-    // identity, passes the naming threshold joins that identity when the joined path is
+    // identity, passes min_player_probability joins that identity when the joined path is
     // valid (surest first).
     if (options.join_by_name) {
       std::vector<std::pair<double, int>> unnamed;  // (cost of the best entry, row)
@@ -516,6 +537,25 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
         spdlog::trace("identity of track {} not joined by name to player {} (track {}): the joined identity would "
                       "overlap or move too fast",
                       from_track, entries[best]->player_id, tracks[into.front()].track_id);
+      }
+    }
+    // Then, when min_name_probability is lower, the identities still unnamed (their tracks
+    // as steps 4 and 5 left them) are named after the entries still free, down to it.
+    if (unnamed_cost > join_cost) {
+      std::vector<int> rows, free_entries;
+      for (int r = 0; r < m; ++r) {
+        if (entry_of[r] >= 0 || identities[ids[r]].empty()) continue;
+        rows.push_back(r);
+        const std::vector<double> costs = entry_costs(identities[ids[r]]);
+        for (int e = 0; e < k; ++e) cost(r, e) = costs[e];
+      }
+      for (int e = 0; e < k; ++e) {
+        if (named_by[e] < 0) free_entries.push_back(e);
+      }
+      assign(rows, free_entries, unnamed_cost);
+      for (int r : rows) {
+        // Not counted for a tie at the threshold (rounding).
+        if (entry_of[r] >= 0 && cost(r, entry_of[r]) > join_cost + kTieBreak) ++result.named_unsure;
       }
     }
     for (int r = 0; r < m; ++r) {

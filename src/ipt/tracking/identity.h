@@ -29,9 +29,13 @@
 //    track's pooled reading of that number, scaled down to pooled_reading_max_crops crops
 //    when it pools more), among the playing entries' numbers; an entry
 //    without a number reads as 1/100 per track (as a track that reads nothing). An identity stays unnamed (its own column of
-//    cost -log min_name_probability) unless an entry is at least that likely: the only
-//    goalkeeper of a team is named without a number, one of three referees is not (unless
-//    the roster gives stations, below). Nor is
+//    cost -log of the threshold) unless an entry is at least that likely. Two assignments:
+//    the first at min_player_probability (or min_name_probability, when higher), whose
+//    names steps 4 and 5 join and evict by; then, when min_name_probability is lower, one
+//    of the identities still unnamed after them to the entries still free, down to it (a
+//    best guess, IdentityResult::named_unsure). At 0.5 the only goalkeeper of a team is
+//    named without a number, one of three referees is not (unless the roster gives
+//    stations, below); below 1/3 the second assignment guesses one. Nor is
 //    an identity whose readings make the roster's numbers far less likely than unread
 //    (min_roster_evidence). Referees whose entries give a station are told apart by
 //    where their tracks run: a track's station is a touchline when its mean foot-point
@@ -115,8 +119,9 @@ struct IdentityOptions {
   // frames (2.), and an identity left unnamed joins (4.) or evicts (5.) by name only
   // when its likeliest entry is at least this likely, in (0, 1].
   double min_player_probability = 0.5;
-  // 3.: an identity is named after the entry the assignment gives it when
-  // P(entry | identity) >= this, in (0, 1]. Naming changes no track, and an unnamed
+  // 3.: an identity is named after the entry an assignment gives it when
+  // P(entry | identity) >= this, in (0, 1]; below min_player_probability only in the
+  // second assignment, after steps 4 and 5, so that no join goes by a guess. An unnamed
   // row is no more right than a wrongly named one: with k players of a team left to
   // name and nothing read, a name is right 1/k of the time (eval/identity_ceiling.h).
   // The packages before session 37 named at min_player_probability (0.5).
@@ -235,6 +240,9 @@ struct IdentityResult {
   int64_t links = 0;                           // links made by the affinity (2.)
   int64_t joined_by_name = 0;                  // identities joined by their name (4., 5.)
   int64_t tracks_evicted_by_name = 0;          // tracks left unnamed by those joins (5.)
+  // Identities named (3.) after an entry less likely than min_player_probability: the
+  // assignment's best guess where the evidence is weak (min_name_probability below it).
+  int64_t named_unsure = 0;
 };
 
 // Deterministic for a deterministic affinity. Throws ipt::Error on bad tracks (frames out

@@ -144,6 +144,7 @@ TEST(Identity, NamesAskMinNameProbabilityAndJoinsMinPlayerProbability) {
   EXPECT_FALSE(sure.player_id[1]);
   EXPECT_FALSE(sure.player_id[2]);
   EXPECT_FALSE(sure.player_id[3]);
+  EXPECT_EQ(sure.named_unsure, 0);
   // Named at 0.3: 2 and 3 take #10 and #8, one each (of tied identities the ones with
   // more detections); 4, with no entry left for it (one identity per entry), stays
   // unnamed, and reading nothing it joins no one at min_player_probability 0.5.
@@ -156,12 +157,14 @@ TEST(Identity, NamesAskMinNameProbabilityAndJoinsMinPlayerProbability) {
   EXPECT_FALSE(named.player_id[3]);
   EXPECT_EQ(named.joined_by_name, 0);
   EXPECT_EQ(named.identities, 4);
+  EXPECT_EQ(named.named_unsure, 2);  // 2 and 3, at 1/3 < min_player_probability
   // With min_player_probability as low, 4's likeliest entry (1/3) passes: it joins the
   // identity named after it (reachable from both 2 and 3).
   options.min_player_probability = 0.3;
   const IdentityResult joined = ResolveIdentities(tracks, Match(), Constant(0.0f), options);
   EXPECT_EQ(joined.joined_by_name, 1);
   EXPECT_EQ(joined.identities, 3);
+  EXPECT_EQ(joined.named_unsure, 0);  // 1/3 >= min_player_probability 0.3
   ASSERT_TRUE(joined.player_id[3]);
   EXPECT_TRUE(joined.player_id[3] == joined.player_id[1] || joined.player_id[3] == joined.player_id[2]);
   IdentityOptions bad;
@@ -289,7 +292,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
   const std::vector<io::Category> categories = {io::Category::kTeamA, io::Category::kTeamB, io::Category::kGoalkeeperA,
                                                 io::Category::kReferee};
   const std::vector<int> numbers = {10, 7, 8, 9, 1, 42};
-  int64_t evictions = 0;
+  int64_t evictions = 0, unsure_names = 0;
   for (int trial = 0; trial < 300; ++trial) {
     std::vector<IdentityTrack> tracks;
     const int n = 1 + trial % 12;
@@ -364,7 +367,9 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
       }
     }
     // Optimality of the names per category, by brute force: every injective assignment
-    // of the identities to entries or to "unnamed".
+    // of the identities to entries or to "unnamed". Also the names less likely than
+    // min_player_probability, counted.
+    int64_t unsure = 0;
     for (io::Category c : categories) {
       if (options.join_by_name) break;
       std::vector<const io::RosterEntry*> entries;
@@ -425,41 +430,69 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
         }
         return roster / all >= options.min_roster_evidence * numbers.size() / 100.0;
       };
-      const double unnamed = -std::log(options.min_name_probability);
-      double best = 1e18;
-      std::function<void(size_t, std::set<int>&, double)> search = [&](size_t i, std::set<int>& used, double sum) {
-        if (i == ids.size()) {
-          best = std::min(best, sum);
-          return;
-        }
-        search(i + 1, used, sum + unnamed);
-        if (!nameable(ids[i])) return;
-        for (int e = 0; e < static_cast<int>(entries.size()); ++e) {
-          if (used.count(e) || !plays(ids[i], e)) continue;
-          used.insert(e);
-          search(i + 1, used, sum + cost(ids[i], e));
-          used.erase(e);
-        }
+      // Two assignments (3. in the header): first with "unnamed" at -log max(min_name,
+      // min_player) probability, then, when min_name_probability is lower, the identities
+      // left unnamed to the entries left free at -log min_name_probability. The optimum of
+      // `rows` x `free` with that "unnamed" cost, by brute force:
+      auto optimum = [&](const std::vector<int>& rows, const std::set<int>& free, double unnamed) {
+        double best = 1e18;
+        std::function<void(size_t, std::set<int>&, double)> search = [&](size_t i, std::set<int>& used, double sum) {
+          if (i == rows.size()) {
+            best = std::min(best, sum);
+            return;
+          }
+          search(i + 1, used, sum + unnamed);
+          if (!nameable(rows[i])) return;
+          for (int e : free) {
+            if (used.count(e) || !plays(rows[i], e)) continue;
+            used.insert(e);
+            search(i + 1, used, sum + cost(rows[i], e));
+            used.erase(e);
+          }
+        };
+        std::set<int> used;
+        search(0, used, 0.0);
+        return best;
       };
-      std::set<int> used;
-      search(0, used, 0.0);
-      double got = 0;
+      const double first_unnamed = -std::log(std::max(options.min_name_probability, options.min_player_probability));
+      const double second_unnamed = -std::log(options.min_name_probability);
+      // The names made, split by the first assignment's threshold (a name at it could be
+      // either's; it costs the first the same as none).
+      std::set<int> all_entries, free_after_first;
+      for (int e = 0; e < static_cast<int>(entries.size()); ++e) all_entries.insert(e), free_after_first.insert(e);
+      std::vector<int> left;  // ids not named in the first
+      double first_got = 0, second_got = 0;
       for (int id : ids) {
         const auto player = r.player_id[members[id].front()];
-        if (!player) {
-          got += unnamed;
+        const int e = !player ? -1
+                              : static_cast<int>(std::find_if(entries.begin(), entries.end(),
+                                                              [&](const io::RosterEntry* x) { return x->player_id == *player; }) -
+                                                 entries.begin());
+        if (e >= 0) unsure += cost(id, e) > -std::log(options.min_player_probability) + 1e-9;
+        if (e >= 0 && cost(id, e) <= first_unnamed + 1e-9) {
+          first_got += cost(id, e);
+          free_after_first.erase(e);
           continue;
         }
-        const int e = static_cast<int>(std::find_if(entries.begin(), entries.end(),
-                                                    [&](const io::RosterEntry* x) { return x->player_id == *player; }) -
-                                       entries.begin());
-        got += cost(id, e);
+        first_got += first_unnamed;
+        left.push_back(id);
+        second_got += e >= 0 ? cost(id, e) : second_unnamed;
       }
-      EXPECT_NEAR(got, best, 1e-6) << "trial " << trial;
+      EXPECT_NEAR(first_got, optimum(ids, all_entries, first_unnamed), 1e-6) << "trial " << trial;
+      if (second_unnamed > first_unnamed) {
+        EXPECT_NEAR(second_got, optimum(left, free_after_first, second_unnamed), 1e-6) << "trial " << trial;
+      } else {
+        EXPECT_NEAR(second_got, first_unnamed * left.size(), 1e-6) << "trial " << trial;  // one assignment: none left named
+      }
     }
+    if (!options.join_by_name) {
+      EXPECT_EQ(r.named_unsure, unsure) << "trial " << trial;
+    }
+    unsure_names += r.named_unsure;
     evictions += r.tracks_evicted_by_name;
   }
   EXPECT_GT(evictions, 0);  // the constraints above held after evictions too (5. in the header)
+  EXPECT_GT(unsure_names, 0);
 }
 
 // A crop's pooled reading, written out: P(shown) x log((1e-3 + P(n)) / (1e-3 + 1/100)),
@@ -668,6 +701,17 @@ TEST(Identity, PiecesAreJoinedByTheirName) {
   // Track 5 starts 2 s after 2 ends, 8 m away: the three form one valid path.
   EXPECT_EQ(r.identity[4], r.identity[0]);
   EXPECT_EQ(r.player_id[4], 2);
+  // Naming down to 0.001 joins the same pieces: the names the joins go by come first
+  // (min_player_probability), the guesses after.
+  {
+    IdentityOptions o = options;
+    o.min_name_probability = 0.001;
+    const IdentityResult g = ResolveIdentities(tracks, Match(), Constant(0.0f), o);
+    EXPECT_EQ(g.joined_by_name, 3);
+    EXPECT_EQ(g.identity, r.identity);
+    EXPECT_EQ(g.player_id, r.player_id);
+    EXPECT_EQ(g.named_unsure, 0);
+  }
   // Off: the assignment's one identity per entry leaves the less sure pieces unnamed.
   options.join_by_name = false;
   const IdentityResult off = ResolveIdentities(tracks, Match(), Constant(0.0f), options);
@@ -712,6 +756,20 @@ TEST(Identity, AStrangerInThePlayersPathIsEvictedByHisOwnTrack) {
   EXPECT_EQ(r.player_id[2], 2);
   EXPECT_EQ(r.jersey[2], 7);
   EXPECT_FALSE(r.player_id[1]);
+  // Naming down to 0.001 evicts the same way, then names the evicted track after an entry
+  // still free (#10 or #8, 1/3 each: a best guess).
+  {
+    IdentityOptions o = options;
+    o.min_name_probability = 0.001;
+    const IdentityResult g = ResolveIdentities(tracks, Match(), affinity, o);
+    EXPECT_EQ(g.joined_by_name, 1);
+    EXPECT_EQ(g.tracks_evicted_by_name, 1);
+    EXPECT_EQ(g.identity[0], g.identity[2]);
+    EXPECT_EQ(g.player_id[0], 2);
+    ASSERT_TRUE(g.player_id[1]);
+    EXPECT_TRUE(*g.player_id[1] == 1 || *g.player_id[1] == 3);
+    EXPECT_EQ(g.named_unsure, 1);
+  }
   // A track of the player's that hands over to track 3 (6 frames, 0.5 m) is not in the way:
   // only track 2 leaves.
   std::vector<IdentityTrack> hand_over = tracks;
