@@ -555,7 +555,11 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       assign(rows, free_entries, unnamed_cost);
       for (int r : rows) {
         // Not counted for a tie at the threshold (rounding).
-        if (entry_of[r] >= 0 && cost(r, entry_of[r]) > join_cost + kTieBreak) ++result.named_unsure;
+        if (entry_of[r] < 0 || cost(r, entry_of[r]) <= join_cost + kTieBreak) continue;
+        ++result.named_unsure;
+        spdlog::trace("identity of track {} named after player {} as a best guess (P {:.3f})",
+                      tracks[identities[ids[r]].front()].track_id, entries[entry_of[r]]->player_id,
+                      std::exp(-cost(r, entry_of[r])));
       }
     }
     for (int r = 0; r < m; ++r) {
