@@ -319,7 +319,8 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
   result.jersey.assign(n, std::nullopt);
 
   // 3. Names, per category: identities x (roster entries + one "unnamed" column each).
-  const double unnamed_cost = -std::log(options.min_name_probability);
+  // Naming goes down to min_name_probability (the second assignment below).
+  const double name_cost = -std::log(options.min_name_probability);
   // Steps 4 and 5 change who is one person: they ask for min_player_probability.
   const double join_cost = -std::log(options.min_player_probability);
   const bool near_is_far_side = match.NearTouchlineIsFarSide();
@@ -448,7 +449,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       std::vector<int> all_rows(m), all_entries(k);
       std::iota(all_rows.begin(), all_rows.end(), 0);
       std::iota(all_entries.begin(), all_entries.end(), 0);
-      assign(all_rows, all_entries, std::min(unnamed_cost, join_cost));
+      assign(all_rows, all_entries, std::min(name_cost, join_cost));
     }
     // 4. Joining by name: an unnamed identity whose most likely entry, named after another
     // identity, passes min_player_probability joins that identity when the joined path is
@@ -541,7 +542,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     }
     // Then, when min_name_probability is lower, the identities still unnamed (their tracks
     // as steps 4 and 5 left them) are named after the entries still free, down to it.
-    if (unnamed_cost > join_cost) {
+    if (name_cost > join_cost) {
       std::vector<int> rows, free_entries;
       for (int r = 0; r < m; ++r) {
         if (entry_of[r] >= 0 || identities[ids[r]].empty()) continue;
@@ -552,7 +553,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       for (int e = 0; e < k; ++e) {
         if (named_by[e] < 0) free_entries.push_back(e);
       }
-      assign(rows, free_entries, unnamed_cost);
+      assign(rows, free_entries, name_cost);
       for (int r : rows) {
         // Not counted for a tie at the threshold (rounding).
         if (entry_of[r] < 0 || cost(r, entry_of[r]) <= join_cost + kTieBreak) continue;
