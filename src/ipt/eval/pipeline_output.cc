@@ -14,7 +14,7 @@
 
 namespace ipt::eval {
 namespace {
-constexpr const char* kHeader = "frame,track_id,x_m,z_m,score,category,jersey,player_id";
+constexpr const char* kHeader = "frame,track_id,x_m,z_m,score,category,jersey,player_id,player_guess";
 }  // namespace
 
 std::vector<PipelineRow> ReadTracksCsv(const std::filesystem::path& path, int frame_count) {
@@ -24,6 +24,7 @@ std::vector<PipelineRow> ReadTracksCsv(const std::filesystem::path& path, int fr
   const int c_frame = csv.Column("frame"), c_track = csv.Column("track_id"), c_x = csv.Column("x_m"),
             c_z = csv.Column("z_m"), c_score = csv.Column("score"), c_cat = csv.Column("category"),
             c_jersey = csv.Column("jersey"), c_player = csv.Column("player_id");
+  const int c_guess = csv.Column("player_guess");  // optional (before session 38: absent)
   std::vector<PipelineRow> rows;
   std::set<std::pair<int, int64_t>> seen;
   while (csv.Next()) {
@@ -43,6 +44,13 @@ std::vector<PipelineRow> ReadTracksCsv(const std::filesystem::path& path, int fr
     if (auto player = csv.OptionalInt(c_player, std::numeric_limits<int>::min(), std::numeric_limits<int>::max())) {
       r.player_id = static_cast<int>(*player);
     }
+    if (c_guess >= 0) {
+      const std::optional<int64_t> guess = csv.OptionalInt(c_guess, 0, 1);
+      if (guess.has_value() != r.player_id.has_value()) {
+        csv.Fail(c_guess, r.player_id ? "must be 0 or 1 where player_id is given" : "must be empty without a player_id");
+      }
+      r.player_guessed = guess == 1;
+    }
     if (!seen.insert({r.frame, r.track_id}).second) {
       csv.Fail(c_track, fmt::format("track {} appears twice in frame {}", r.track_id, r.frame));
     }
@@ -57,9 +65,11 @@ void WriteTracksCsv(const std::vector<PipelineRow>& rows, const std::filesystem:
     fmt::memory_buffer line;
     for (const auto& r : rows) {
       line.clear();
-      fmt::format_to(std::back_inserter(line), "{},{},{:.3f},{:.3f},{:.3f},{},{},{}\n", r.frame, r.track_id, r.x_m,
+      IPT_ASSERT(r.player_id || !r.player_guessed);
+      fmt::format_to(std::back_inserter(line), "{},{},{:.3f},{:.3f},{:.3f},{},{},{},{}\n", r.frame, r.track_id, r.x_m,
                      r.z_m, r.score, r.category ? io::CategoryName(*r.category) : "",
-                     r.jersey ? std::to_string(*r.jersey) : "", r.player_id ? std::to_string(*r.player_id) : "");
+                     r.jersey ? std::to_string(*r.jersey) : "", r.player_id ? std::to_string(*r.player_id) : "",
+                     !r.player_id ? "" : r.player_guessed ? "1" : "0");
       out.write(line.data(), static_cast<std::streamsize>(line.size()));
     }
   });

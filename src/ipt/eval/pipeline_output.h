@@ -1,12 +1,14 @@
 // OUT_DIR/tracks.csv: what the pipeline writes for a match and PTFE reads.
 //
-//   frame,track_id,x_m,z_m,score,category,jersey,player_id
-//   1,4,34.120,20.550,0.93,team_a,10,7
+//   frame,track_id,x_m,z_m,score,category,jersey,player_id,player_guess
+//   1,4,34.120,20.550,0.93,team_a,10,7,0
 //
 //  frame: 1-based; track_id: integer; x_m, z_m: foot-point (pitch frame, metres; `ipt
 //  run` smooths them along the track and fills short gaps, tracking/track_smoothing.h);
 //  score: detection confidence in [0, 1]; category: one of the five categories or
-//  empty (unknown); jersey: 0..99 or empty; player_id: roster id or empty.
+//  empty (unknown); jersey: 0..99 or empty; player_id: roster id or empty; player_guess
+//  (optional column): 1 where player_id is the identity resolver's best guess, 0 where
+//  it is sure, empty where no player is named.
 #pragma once
 
 #include <filesystem>
@@ -25,6 +27,9 @@ struct PipelineRow {
   std::optional<io::Category> category;
   std::optional<int> jersey;
   std::optional<int> player_id;
+  // player_id is a best guess: the identity resolver named that player only below its
+  // min_player_probability (tracking::IdentityResult::guessed_player_ids). False unnamed.
+  bool player_guessed = false;
   int line = 0;
 };
 

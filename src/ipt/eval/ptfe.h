@@ -76,6 +76,11 @@ struct PtfeReport {
   // NaN when there are none.
   int64_t substituted_identity_correct = 0, substituted_identity_total = 0;
   double identity_accuracy_substituted = 0;
+  // Of the ground-truth rows matched to a named row, the share named right: split by
+  // whether the name is sure or the identity resolver's best guess
+  // (PipelineRow::player_guessed); NaN when there are none.
+  int64_t identity_sure_named = 0, identity_sure_right = 0, identity_guess_named = 0, identity_guess_right = 0;
+  double identity_right_sure = 0, identity_right_guessed = 0;
   // The identity accuracy no namer passes (in expectation) when team-mates are told apart
   // only by the numbers the video shows (identity_ceiling.h), over the matches whose
   // annotations label legibility; NaN when none does.

@@ -81,7 +81,9 @@ TEST(Ptfe, PerfectPredictionScoresEverythingFull) {
   f.gt.erase(std::remove_if(f.gt.begin(), f.gt.end(), [](const io::Annotation& a) { return a.person_id == 15 && a.frame > 150; }),
              f.gt.end());
   f.match.substitutions = {{151, 15, std::nullopt}};
-  PtfeReport r = EvaluateMatch("perfect", f.match, f.gt, Perfect(f.gt));
+  std::vector<PipelineRow> perfect = Perfect(f.gt);
+  for (PipelineRow& row : perfect) row.player_guessed = row.player_id == 12;  // a guess, right
+  PtfeReport r = EvaluateMatch("perfect", f.match, f.gt, perfect);
   for (const auto& m : HeadlineMetrics()) {
     if (!m.fraction) continue;
     EXPECT_DOUBLE_EQ(m.get(r), 1.0) << m.key;
@@ -286,6 +288,36 @@ TEST(Ptfe, ComparisonPrintsHotaByFormula) {
             (std::vector<std::string>{"100.00%", fmt::format("{:.2f}%", 100 * hota_b)}));
 }
 
+// Names right, split into sure names and guesses (by hand): #10 unnamed; #11 named #13
+// (sure) in frames 1-50; #12 a guess, right until frame 100 and #15 after; #15 a guess
+// named #12 throughout. Sure: 550 right of 600 named rows; guesses: 100 of 400.
+TEST(Ptfe, IdentityRightOfSureNamesAndOfGuesses) {
+  Fixture f = MakeFixture();
+  std::vector<PipelineRow> pred = Perfect(f.gt);
+  const PtfeReport perfect = EvaluateMatch("perfect", f.match, f.gt, pred);
+  EXPECT_DOUBLE_EQ(perfect.identity_right_sure, 1.0);
+  EXPECT_TRUE(std::isnan(perfect.identity_right_guessed));  // no guesses
+  EXPECT_TRUE(ToJson(perfect).at("identity_right_guessed").is_null());
+  for (PipelineRow& r : pred) {
+    const int person = *r.player_id;
+    if (person == 10) r.player_id.reset();
+    if (person == 11 && r.frame <= 50) r.player_id = 13;
+    if (person == 12 && r.frame > 100) r.player_id = 15;
+    if (person == 15) r.player_id = 12;
+    r.player_guessed = person == 12 || person == 15;
+  }
+  const PtfeReport r = EvaluateMatch("hand", f.match, f.gt, pred);
+  EXPECT_EQ(r.identity_sure_named, 600);
+  EXPECT_DOUBLE_EQ(r.identity_right_sure, 550.0 / 600.0);
+  EXPECT_EQ(r.identity_guess_named, 400);
+  EXPECT_DOUBLE_EQ(r.identity_right_guessed, 100.0 / 400.0);
+  EXPECT_DOUBLE_EQ(r.identity_accuracy, 650.0 / 1200.0);
+  const PtfeReport c = CombineReports({r, perfect});
+  EXPECT_DOUBLE_EQ(c.identity_right_sure, (550.0 + 1200.0) / (600.0 + 1200.0));
+  EXPECT_DOUBLE_EQ(c.identity_right_guessed, 100.0 / 400.0);
+  EXPECT_EQ(TableRow(FormatReports({r}), "Identity right (guesses)"), (std::vector<std::string>{"25.00%"}));
+}
+
 TEST(TracksCsv, RoundTripAndBadInput) {
   fs::path dir = fs::temp_directory_path() / ("ipt_ptfe_" + std::to_string(::getpid()));
   fs::create_directories(dir);
@@ -293,12 +325,18 @@ TEST(TracksCsv, RoundTripAndBadInput) {
   auto rows = Perfect(f.gt);
   rows[0].jersey.reset();
   rows[1].category.reset();
+  rows[3].player_id.reset();
+  rows[4].player_guessed = true;
+  ASSERT_TRUE(rows[4].player_id);
   WriteTracksCsv(rows, dir / "tracks.csv");
   auto back = ReadTracksCsv(dir / "tracks.csv", 5);
   ASSERT_EQ(back.size(), rows.size());
   EXPECT_FALSE(back[0].jersey.has_value());
   EXPECT_FALSE(back[1].category.has_value());
   EXPECT_EQ(back[2].player_id, rows[2].player_id);
+  EXPECT_FALSE(back[2].player_guessed);
+  EXPECT_FALSE(back[3].player_id.has_value());
+  EXPECT_TRUE(back[4].player_guessed);
   auto error_of = [&](const std::string& body) -> std::string {
     std::ofstream(dir / "bad.csv") << body;
     try {
@@ -316,6 +354,19 @@ TEST(TracksCsv, RoundTripAndBadInput) {
   EXPECT_NE(error_of(h + "9,2,3,4,0.5,,,\n").find("field 'frame'"), std::string::npos);
   EXPECT_NE(error_of(h + "1,2,3,inf,0.5,,,\n").find("field 'z_m'"), std::string::npos);
   EXPECT_NE(error_of(h + "1,2,3,4,0.5,,100,\n").find("field 'jersey'"), std::string::npos);
+  // Files without player_guess (written before it) read as sure names; with it, a guess
+  // needs a name and a name needs 0 or 1.
+  std::ofstream(dir / "old.csv") << h << "1,2,3,4,0.5,team_a,7,3\n";
+  const auto old_named = ReadTracksCsv(dir / "old.csv", 5);
+  ASSERT_EQ(old_named.size(), 1u);
+  EXPECT_EQ(old_named[0].player_id, 3);
+  EXPECT_FALSE(old_named[0].player_guessed);
+  const std::string g = "frame,track_id,x_m,z_m,score,category,jersey,player_id,player_guess\n";
+  EXPECT_NE(error_of(g + "1,2,3,4,0.5,,,,1\n").find("bad.csv:2: field 'player_guess': must be empty without a player_id"),
+            std::string::npos)
+      << error_of(g + "1,2,3,4,0.5,,,,1\n");
+  EXPECT_NE(error_of(g + "1,2,3,4,0.5,,,3,\n").find("field 'player_guess': must be 0 or 1"), std::string::npos);
+  EXPECT_NE(error_of(g + "1,2,3,4,0.5,,,3,2\n").find("field 'player_guess'"), std::string::npos);
 }
 
 }  // namespace

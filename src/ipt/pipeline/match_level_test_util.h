@@ -17,8 +17,10 @@ inline void ExpectSameRows(const pipeline::MatchLevelOutput& a, const pipeline::
   for (size_t i = 0; i < a.rows.size(); ++i) {
     const auto& x = a.rows[i];
     const auto& y = b.rows[i];
-    ASSERT_EQ(std::tie(x.frame, x.track_id, x.x_m, x.z_m, x.score, x.category, x.jersey, x.player_id),
-              std::tie(y.frame, y.track_id, y.x_m, y.z_m, y.score, y.category, y.jersey, y.player_id))
+    ASSERT_EQ(std::tie(x.frame, x.track_id, x.x_m, x.z_m, x.score, x.category, x.jersey, x.player_id,
+                       x.player_guessed),
+              std::tie(y.frame, y.track_id, y.x_m, y.z_m, y.score, y.category, y.jersey, y.player_id,
+                       y.player_guessed))
         << "row " << i << ", " << context;
   }
 }

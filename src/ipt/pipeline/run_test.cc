@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "ipt/cascade/step.h"
 #include "ipt/crop_encoder/crop_encoder.h"
@@ -1025,6 +1026,28 @@ TEST(IdentityResolver, TrainsOnPiecesAndNamesPlayersThroughTheRun) {
           RunMatchLevel(opened, layers.tracks, match.info, {}, &jn, &weighing, true, 3);
       EXPECT_EQ(pooled_by_block.identities, pooled_in_memory.identities);
       testing::ExpectSameRows(pooled_by_block, pooled_in_memory, "pooled, blocks of 3");
+    }
+    // A resolver that names down to 0.001: its guesses' players are marked on each of their
+    // rows, and only theirs.
+    {
+      const std::string guessing = registry::DerivePackage(store, ir, {{"resolving.min_name_probability", 0.001}});
+      identity_resolver::IdentityResolver resolver_guessing(store.PackageDir(guessing), 1);
+      const MatchLevelOutput guesses =
+          RunMatchLevel(layers.frames, layers.tracks, match.info, {}, &jn, &resolver_guessing, true, 3);
+      EXPECT_GT(guesses.identities_named_unsure, 0);  // the tiny world's reader is unsure of most
+      std::map<int, std::set<bool>> marks_of;           // player -> the marks of his rows
+      for (const auto& row : guesses.rows) {
+        if (row.player_id) marks_of[*row.player_id].insert(row.player_guessed);
+        EXPECT_TRUE(row.player_id || !row.player_guessed);
+      }
+      int64_t guessed_players = 0;
+      for (const auto& [player, marks] : marks_of) {
+        EXPECT_EQ(marks.size(), 1u) << "player " << player;  // all his rows a guess, or none
+        guessed_players += marks.count(true);
+      }
+      EXPECT_GT(guessed_players, 0);
+      EXPECT_LE(guessed_players, guesses.identities_named_unsure);
+      for (const auto& row : in_memory.rows) EXPECT_FALSE(row.player_guessed);  // at 0.5 nothing is a guess
     }
     // The track level reads a frame layer in a file chunk by chunk: the same layer.
     const fs::path tracker = store.PackageDir(w.refs.at("tracker"));

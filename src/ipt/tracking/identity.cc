@@ -557,7 +557,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       for (int r : rows) {
         // Not counted for a tie at the threshold (rounding).
         if (entry_of[r] < 0 || cost(r, entry_of[r]) <= join_cost + kTieBreak) continue;
-        ++result.named_unsure;
+        result.guessed_player_ids.push_back(entries[entry_of[r]]->player_id);
         spdlog::trace("identity of track {} named after player {} as a best guess (P {:.3f})",
                       tracks[identities[ids[r]].front()].track_id, entries[entry_of[r]]->player_id,
                       std::exp(-cost(r, entry_of[r])));
@@ -579,6 +579,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     for (int t : members_of) result.identity[t] = result.identities;
     ++result.identities;
   }
+  std::sort(result.guessed_player_ids.begin(), result.guessed_player_ids.end());
   return result;
 }
 

@@ -33,7 +33,7 @@
 //    the first at min_player_probability (or min_name_probability, when higher), whose
 //    names steps 4 and 5 join and evict by; then, when min_name_probability is lower, one
 //    of the identities still unnamed after them to the entries still free, down to it (a
-//    best guess, IdentityResult::named_unsure). At 0.5 the only goalkeeper of a team is
+//    best guess, IdentityResult::guessed_player_ids). At 0.5 the only goalkeeper of a team is
 //    named without a number, one of three referees is not (unless the roster gives
 //    stations, below); below 1/3 the second assignment guesses one. Nor is
 //    an identity whose readings make the roster's numbers far less likely than unread
@@ -240,9 +240,10 @@ struct IdentityResult {
   int64_t links = 0;                           // links made by the affinity (2.)
   int64_t joined_by_name = 0;                  // identities joined by their name (4., 5.)
   int64_t tracks_evicted_by_name = 0;          // tracks left unnamed by those joins (5.)
-  // Identities named (3.) after an entry less likely than min_player_probability: the
-  // assignment's best guess where the evidence is weak (min_name_probability below it).
-  int64_t named_unsure = 0;
+  // The players (roster ids, ascending) named (3.) after an entry less likely than
+  // min_player_probability: the second assignment's best guesses where the evidence is
+  // weak (min_name_probability below it). One identity each; tracks.csv marks their rows.
+  std::vector<int> guessed_player_ids;
 };
 
 // Deterministic for a deterministic affinity. Throws ipt::Error on bad tracks (frames out

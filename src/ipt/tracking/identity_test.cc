@@ -144,7 +144,7 @@ TEST(Identity, NamesAskMinNameProbabilityAndJoinsMinPlayerProbability) {
   EXPECT_FALSE(sure.player_id[1]);
   EXPECT_FALSE(sure.player_id[2]);
   EXPECT_FALSE(sure.player_id[3]);
-  EXPECT_EQ(sure.named_unsure, 0);
+  EXPECT_TRUE(sure.guessed_player_ids.empty());
   // Named at 0.3: 2 and 3 take #10 and #8, one each (of tied identities the ones with
   // more detections); 4, with no entry left for it (one identity per entry), stays
   // unnamed, and reading nothing it joins no one at min_player_probability 0.5.
@@ -157,14 +157,14 @@ TEST(Identity, NamesAskMinNameProbabilityAndJoinsMinPlayerProbability) {
   EXPECT_FALSE(named.player_id[3]);
   EXPECT_EQ(named.joined_by_name, 0);
   EXPECT_EQ(named.identities, 4);
-  EXPECT_EQ(named.named_unsure, 2);  // 2 and 3, at 1/3 < min_player_probability
+  EXPECT_EQ(named.guessed_player_ids, std::vector<int>({1, 3}));  // at 1/3 < min_player_probability
   // With min_player_probability as low, 4's likeliest entry (1/3) passes: it joins the
   // identity named after it (reachable from both 2 and 3).
   options.min_player_probability = 0.3;
   const IdentityResult joined = ResolveIdentities(tracks, Match(), Constant(0.0f), options);
   EXPECT_EQ(joined.joined_by_name, 1);
   EXPECT_EQ(joined.identities, 3);
-  EXPECT_EQ(joined.named_unsure, 0);  // 1/3 >= min_player_probability 0.3
+  EXPECT_TRUE(joined.guessed_player_ids.empty());  // 1/3 >= min_player_probability 0.3
   ASSERT_TRUE(joined.player_id[3]);
   EXPECT_TRUE(joined.player_id[3] == joined.player_id[1] || joined.player_id[3] == joined.player_id[2]);
   IdentityOptions bad;
@@ -369,7 +369,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
     // Optimality of the names per category, by brute force: every injective assignment
     // of the identities to entries or to "unnamed". Also the names less likely than
     // min_player_probability, counted.
-    int64_t unsure = 0;
+    std::vector<int> unsure;  // players named below min_player_probability, ascending
     for (io::Category c : categories) {
       if (options.join_by_name) break;
       std::vector<const io::RosterEntry*> entries;
@@ -468,7 +468,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
                               : static_cast<int>(std::find_if(entries.begin(), entries.end(),
                                                               [&](const io::RosterEntry* x) { return x->player_id == *player; }) -
                                                  entries.begin());
-        if (e >= 0) unsure += cost(id, e) > -std::log(options.min_player_probability) + 1e-9;
+        if (e >= 0 && cost(id, e) > -std::log(options.min_player_probability) + 1e-9) unsure.push_back(*player);
         if (e >= 0 && cost(id, e) <= first_unnamed + 1e-9) {
           first_got += cost(id, e);
           free_after_first.erase(e);
@@ -486,9 +486,10 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
       }
     }
     if (!options.join_by_name) {
-      EXPECT_EQ(r.named_unsure, unsure) << "trial " << trial;
+      std::sort(unsure.begin(), unsure.end());
+      EXPECT_EQ(r.guessed_player_ids, unsure) << "trial " << trial;
     }
-    unsure_names += r.named_unsure;
+    unsure_names += static_cast<int64_t>(r.guessed_player_ids.size());
     evictions += r.tracks_evicted_by_name;
   }
   EXPECT_GT(evictions, 0);  // the constraints above held after evictions too (5. in the header)
@@ -710,7 +711,7 @@ TEST(Identity, PiecesAreJoinedByTheirName) {
     EXPECT_EQ(g.joined_by_name, 3);
     EXPECT_EQ(g.identity, r.identity);
     EXPECT_EQ(g.player_id, r.player_id);
-    EXPECT_EQ(g.named_unsure, 0);
+    EXPECT_TRUE(g.guessed_player_ids.empty());
   }
   // Off: the assignment's one identity per entry leaves the less sure pieces unnamed.
   options.join_by_name = false;
@@ -768,7 +769,7 @@ TEST(Identity, AStrangerInThePlayersPathIsEvictedByHisOwnTrack) {
     EXPECT_EQ(g.player_id[0], 2);
     ASSERT_TRUE(g.player_id[1]);
     EXPECT_TRUE(*g.player_id[1] == 1 || *g.player_id[1] == 3);
-    EXPECT_EQ(g.named_unsure, 1);
+    EXPECT_EQ(g.guessed_player_ids, std::vector<int>({*g.player_id[1]}));
   }
   // A track of the player's that hands over to track 3 (6 frames, 0.5 m) is not in the way:
   // only track 2 leaves.
