@@ -16,8 +16,9 @@ void AddRenderCommand(CLI::App& app) {
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
       "render", "A pipeline output drawn over its match as a video: the panorama with each person's box, foot-point\n"
-                "and label (roster player id when named, else track id; #jersey), coloured by category, beside a\n"
-                "top-down minimap with short trails. The video appears only when complete.");
+                "and label (\"P7 #10\": roster player 7 wearing 10; \"P7?\": player 7 as a best guess; \"T12\": track 12,\n"
+                "no player named), coloured by category, beside a top-down minimap with short trails. The video\n"
+                "appears only when complete.");
   cmd->add_option("OUT", args->out_dir, "output directory of `ipt run` (its tracks.csv)")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--match", args->match, "the match directory the output is of")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--out", args->video, "video to write (.mp4)")->required();

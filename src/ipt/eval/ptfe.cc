@@ -409,6 +409,10 @@ nlohmann::json ToJson(const PtfeReport& r) {
                    {"total", r.identity_total},
                    {"substituted_correct", r.substituted_identity_correct},
                    {"substituted_total", r.substituted_identity_total},
+                   {"sure_named", r.identity_sure_named},
+                   {"sure_right", r.identity_sure_right},
+                   {"guess_named", r.identity_guess_named},
+                   {"guess_right", r.identity_guess_right},
                    {"ceiling_rows", r.identity_ceiling_rows},
                    {"ceiling_total", r.identity_ceiling_total},
                    {"interchangeable", r.identity_interchangeable}};

@@ -542,6 +542,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     }
     // Then, when min_name_probability is lower, the identities still unnamed (their tracks
     // as steps 4 and 5 left them) are named after the entries still free, down to it.
+    std::vector<bool> guessed(m, false);
     if (name_cost > join_cost) {
       std::vector<int> rows, free_entries;
       for (int r = 0; r < m; ++r) {
@@ -558,13 +559,17 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
         // Not counted for a tie at the threshold (rounding).
         if (entry_of[r] < 0 || cost(r, entry_of[r]) <= join_cost + kTieBreak) continue;
         result.guessed_player_ids.push_back(entries[entry_of[r]]->player_id);
-        spdlog::trace("identity of track {} named after player {} as a best guess (P {:.3f})",
-                      tracks[identities[ids[r]].front()].track_id, entries[entry_of[r]]->player_id,
-                      std::exp(-cost(r, entry_of[r])));
+        guessed[r] = true;
       }
     }
     for (int r = 0; r < m; ++r) {
       if (entry_of[r] < 0) continue;
+      if (spdlog::should_log(spdlog::level::trace)) {  // P as the identity stands now (after 4. and 5.)
+        spdlog::trace("identity of track {} ({} tracks) named after player {}{} (P {:.3f})",
+                      tracks[identities[ids[r]].front()].track_id, identities[ids[r]].size(),
+                      entries[entry_of[r]]->player_id, guessed[r] ? " as a best guess" : "",
+                      std::exp(-entry_costs(identities[ids[r]])[entry_of[r]]));
+      }
       for (int t : identities[ids[r]]) {
         result.player_id[t] = entries[entry_of[r]]->player_id;
         result.jersey[t] = entries[entry_of[r]]->jersey;

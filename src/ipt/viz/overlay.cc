@@ -36,8 +36,11 @@ cv::Scalar CategoryColor(io::Category c) {
 }
 
 void DrawOnPanorama(const std::vector<io::Annotation>& rows, const geometry::Panorama& panorama,
-                    cv::Mat* image, double height_m) {
-  for (const auto& a : rows) {
+                    cv::Mat* image, double height_m, const std::vector<std::string>& labels) {
+  IPT_CHECK(labels.empty() || labels.size() == rows.size(), "DrawOnPanorama: {} labels for {} rows", labels.size(),
+            rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const io::Annotation& a = rows[i];
     auto foot = panorama.PixelFromPitch(Eigen::Vector3d(a.x_m, 0, a.z_m));
     auto head = panorama.PixelFromPitch(Eigen::Vector3d(a.x_m, height_m, a.z_m));
     if (!foot || !head || !panorama.InImage(*foot)) continue;
@@ -45,7 +48,7 @@ void DrawOnPanorama(const std::vector<io::Annotation>& rows, const geometry::Pan
     cv::Scalar color = CategoryColor(a.category);
     cv::rectangle(*image, cv::Point2d(foot->x() - w / 2, head->y()), cv::Point2d(foot->x() + w / 2, foot->y()), color, 1, cv::LINE_AA);
     cv::circle(*image, cv::Point2d(foot->x(), foot->y()), 2, color, cv::FILLED, cv::LINE_AA);
-    Label(image, RowLabel(a), cv::Point(cvRound(foot->x()), cvRound(head->y()) - 1), color);
+    Label(image, labels.empty() ? RowLabel(a) : labels[i], cv::Point(cvRound(foot->x()), cvRound(head->y()) - 1), color);
   }
 }
 

@@ -14,10 +14,15 @@ namespace ipt::viz {
 // A fixed, distinguishable BGR colour per category.
 cv::Scalar CategoryColor(io::Category category);
 
+// The height of the boxes drawn around people (metres; a person's typical height).
+inline constexpr double kPersonBoxHeightM = 1.8;
+
 // Draws each row as a box from the foot-point to head height (height_m), a
-// foot dot and an "id #jersey" label onto a panorama image (BGR, panorama-sized).
+// foot dot and a label onto a panorama image (BGR, panorama-sized): labels[i] for row i,
+// or "id #jersey" when `labels` is empty.
 void DrawOnPanorama(const std::vector<io::Annotation>& rows, const geometry::Panorama& panorama,
-                    cv::Mat* image, double height_m = 1.8);
+                    cv::Mat* image, double height_m = kPersonBoxHeightM,
+                    const std::vector<std::string>& labels = {});
 
 struct MinimapOptions {
   int height_px = 512;         // image height; width follows the pitch aspect

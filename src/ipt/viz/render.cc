@@ -30,6 +30,12 @@ void RenderOptions::Check() const {
   IPT_CHECK(stills == 0 || !stills_dir.empty(), "stills need a directory");
 }
 
+std::string OutputRowLabel(const eval::PipelineRow& row) {
+  const std::string jersey = row.jersey ? fmt::format(" #{}", *row.jersey) : "";
+  if (!row.player_id) return fmt::format("T{}{}", row.track_id, jersey);
+  return fmt::format("P{}{}{}", *row.player_id, row.player_guessed ? "?" : "", jersey);
+}
+
 RenderReport RenderOutput(const fs::path& output_dir, const fs::path& match_dir, const fs::path& video,
                           const RenderOptions& options) {
   options.Check();
@@ -61,6 +67,7 @@ RenderReport RenderOutput(const fs::path& output_dir, const fs::path& match_dir,
   for (int f = 1; f <= total && videos.Read(&left, &right); ++f) {
     panorama.Stitch(left, right, &pano);
     std::vector<io::Annotation> people;
+    std::vector<std::string> labels;
     auto it = by_frame.find(f);
     if (it != by_frame.end()) {
       for (const eval::PipelineRow* r : it->second) {
@@ -76,6 +83,7 @@ RenderReport RenderOutput(const fs::path& output_dir, const fs::path& match_dir,
         a.category = *r->category;
         a.jersey = r->jersey;
         people.push_back(a);
+        labels.push_back(OutputRowLabel(*r));
         auto& trail = trails[r->player_id ? -1 - int64_t{*r->player_id} : r->track_id];
         trail.first = *r->category;
         trail.second.push_back({f, {r->x_m, r->z_m}});
@@ -96,7 +104,7 @@ RenderReport RenderOutput(const fs::path& output_dir, const fs::path& match_dir,
       lines.push_back(std::move(line));
       ++t;
     }
-    DrawOnPanorama(people, panorama, &pano);
+    DrawOnPanorama(people, panorama, &pano, kPersonBoxHeightM, labels);
     const cv::Mat frame = SideBySide({pano, DrawMinimap(people, match.info.pitch, &rig, minimap, lines)});
     if (!writer) {
       writer = std::make_unique<io::VideoWriter>(video, match.info.fps, frame.size(), options.codec);

@@ -1,7 +1,6 @@
 // `ipt render`: a pipeline output (OUT/tracks.csv) drawn over its match, as a video: the
-// stitched panorama with each person's box, foot-point and label (the roster player id
-// when the identity resolver named one, else the track id, then "#jersey"), coloured by
-// category, beside a top-down minimap with each person's trail over the last
+// stitched panorama with each person's box, foot-point and label (OutputRowLabel),
+// coloured by category, beside a top-down minimap with each person's trail over the last
 // trail_seconds. Rows without a category are not drawn.
 #pragma once
 
@@ -11,7 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "ipt/eval/pipeline_output.h"
+
 namespace ipt::viz {
+
+// A row's label: "P7 #10" for roster player 7 wearing 10, "P7? #10" when the name is the
+// identity resolver's best guess (tracks.csv player_guess), "T12 #10" or "T12" for track
+// 12 when no player is named.
+std::string OutputRowLabel(const eval::PipelineRow& row);
 
 struct RenderOptions {
   int max_frames = 0;           // frames 1..max_frames (0 = all)

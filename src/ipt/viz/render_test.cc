@@ -95,6 +95,21 @@ TEST(Render, EveryFrameOfTheOutputBesideTheMinimap) {
   EXPECT_EQ(still.rows, r.height_px);
 }
 
+// Players, guesses and unnamed tracks are told apart on the picture.
+TEST(Render, LabelsSayPlayerGuessOrTrack) {
+  eval::PipelineRow r;
+  r.track_id = 12;
+  EXPECT_EQ(OutputRowLabel(r), "T12");
+  r.jersey = 10;
+  EXPECT_EQ(OutputRowLabel(r), "T12 #10");
+  r.player_id = 7;
+  EXPECT_EQ(OutputRowLabel(r), "P7 #10");
+  r.player_guessed = true;
+  EXPECT_EQ(OutputRowLabel(r), "P7? #10");
+  r.jersey.reset();
+  EXPECT_EQ(OutputRowLabel(r), "P7?");  // a referee
+}
+
 TEST(Render, BadInputNamesTheFileAndWritesNothing) {
   const Tiny& t = TheTiny();
   const fs::path bad = t.root / "bad_out";
