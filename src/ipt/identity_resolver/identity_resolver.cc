@@ -44,6 +44,7 @@ tracking::IdentityOptions IdentityOptionsFromJson(const nlohmann::json& json, co
   // after the network, at their defaults for old packages too (their weights do not depend
   // on them; see io::WithAddedOptions and docs/models.md, "Joined by name", "Ties named by
   // detections" and "The roster veto").
+  // substitution_likelihood_ratio and substitution_seconds (session 38; 1, off).
   // min_name_probability (session 37) split naming from min_player_probability: a package
   // without it named at its min_player_probability.
   nlohmann::json with_name = json;
@@ -53,7 +54,8 @@ tracking::IdentityOptions IdentityOptionsFromJson(const nlohmann::json& json, co
                                            {"touchline_margin_m", "station_error", "join_by_name", "name_ties_by_detections",
                                             "roster_veto_probability", "max_handover_seconds", "evict_by_name",
                                             "evict_reading_tolerance_nats", "pooled_reading_weight",
-                                            "pooled_reading_max_crops", "min_name_probability"}),
+                                            "pooled_reading_max_crops", "min_name_probability",
+                                            "substitution_likelihood_ratio", "substitution_seconds"}),
                       source, prefix, o, kVisitAll);
   try {
     o.Check();

@@ -51,6 +51,8 @@ void VisitIdentityOptions(Options& o, Visit&& visit) {
   visit("", "max_candidates", o.max_candidates);
   visit("", "touchline_margin_m", o.touchline_margin_m);
   visit("", "station_error", o.station_error);
+  visit("", "substitution_likelihood_ratio", o.substitution_likelihood_ratio);
+  visit("", "substitution_seconds", o.substitution_seconds);
   visit("", "join_by_name", o.join_by_name);
   visit("", "evict_by_name", o.evict_by_name);
   visit("", "evict_reading_tolerance_nats", o.evict_reading_tolerance_nats);

@@ -135,7 +135,7 @@ TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
   for (const char* key : {"touchline_margin_m", "station_error", "join_by_name", "name_ties_by_detections",
                           "roster_veto_probability", "max_handover_seconds", "evict_by_name",
                           "evict_reading_tolerance_nats", "pooled_reading_weight", "pooled_reading_max_crops",
-                          "min_name_probability"}) {
+                          "min_name_probability", "substitution_likelihood_ratio", "substitution_seconds"}) {
     a["resolving"].erase(key);
   }
   a["resolving"]["min_player_probability"] = 0.4;
@@ -150,12 +150,16 @@ TEST(IdentityResolver, OlderPackagesLoadWithTheRulesAddedSince) {
   EXPECT_EQ(old.options().max_handover_seconds, tracking::IdentityOptions{}.max_handover_seconds);
   EXPECT_EQ(old.options().pooled_reading_weight, 0.0);  // off
   EXPECT_EQ(old.options().pooled_reading_max_crops, 0.0);
+  EXPECT_EQ(old.options().substitution_likelihood_ratio, 1.0);  // off
+  EXPECT_EQ(old.options().substitution_seconds, tracking::IdentityOptions{}.substitution_seconds);
   a["resolving"]["join_by_name"] = false;
   a["resolving"]["name_ties_by_detections"] = false;
   a["resolving"]["roster_veto_probability"] = 1.0;
   a["resolving"]["pooled_reading_weight"] = 0.3;
   a["resolving"]["min_name_probability"] = 0.001;
+  a["resolving"]["substitution_likelihood_ratio"] = 30.0;
   const IdentityResolver off(Package(net, dir / "off", a));
+  EXPECT_EQ(off.options().substitution_likelihood_ratio, 30.0);
   EXPECT_EQ(off.options().min_name_probability, 0.001);
   EXPECT_EQ(off.options().min_player_probability, 0.4);
   EXPECT_EQ(off.options().pooled_reading_weight, 0.3);

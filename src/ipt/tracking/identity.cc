@@ -26,6 +26,10 @@ void IdentityOptions::Check() const {
   IPT_CHECK(roster_veto_probability > 0 && roster_veto_probability <= 1, "roster_veto_probability must be in (0, 1]");
   IPT_CHECK(min_roster_evidence >= 0 && min_roster_evidence <= 1, "min_roster_evidence must be in [0, 1]");
   IPT_CHECK(std::isfinite(touchline_margin_m) && touchline_margin_m >= 0, "touchline_margin_m must be >= 0");
+  IPT_CHECK(std::isfinite(substitution_likelihood_ratio) && substitution_likelihood_ratio >= 1,
+            "substitution_likelihood_ratio must be >= 1 (1 = off)");
+  IPT_CHECK(std::isfinite(substitution_seconds) && substitution_seconds >= 0 && substitution_seconds <= 600,
+            "substitution_seconds must be in [0, 600]");
   IPT_CHECK(station_error > 0 && station_error < 1, "station_error must be in (0, 1)");
   IPT_CHECK(std::isfinite(evict_reading_tolerance_nats) && evict_reading_tolerance_nats >= 0,
             "evict_reading_tolerance_nats must be >= 0");
@@ -353,6 +357,35 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     const bool any_station =
         std::any_of(entries.begin(), entries.end(), [](const io::RosterEntry* e) { return e->station.has_value(); });
     for (const auto* e : entries) every_entry_numbered &= e->jersey.has_value();
+    // The line-up's times at the identity's ends (substitution_likelihood_ratio): log of
+    // the ratio added for the player going off where it ends by a touchline at his
+    // substitution, and for the player coming on where it starts so.
+    auto AddSubstitutionEvidence = [&](const std::vector<int>& members, const std::vector<bool>& plays,
+                                       std::vector<double>* log_p) {
+      if (options.substitution_likelihood_ratio == 1 || match.substitutions.empty()) return;
+      const IdentityTrack* first = &tracks[members.front()];
+      const IdentityTrack* last = first;
+      for (int t : members) {
+        if (tracks[t].first_frame < first->first_frame) first = &tracks[t];
+        if (tracks[t].last_frame > last->last_frame) last = &tracks[t];
+      }
+      const double window_frames =
+          (options.substitution_seconds + match.substitution_tolerance_seconds) * match.fps;
+      auto by_touchline = [&](const Eigen::Vector2d& foot_m) {
+        return foot_m.y() <= options.touchline_margin_m || foot_m.y() >= match.pitch.width_m - options.touchline_margin_m;
+      };
+      const bool ends_by_touchline = by_touchline(last->last_position_m);
+      const bool starts_by_touchline = by_touchline(first->first_position_m);
+      for (const io::Substitution& s : match.substitutions) {
+        const bool off = ends_by_touchline && std::abs(last->last_frame - s.frame) <= window_frames;
+        const bool on = s.player_in && starts_by_touchline && std::abs(first->first_frame - s.frame) <= window_frames;
+        for (int e = 0; e < k; ++e) {
+          if (!plays[e]) continue;
+          if ((off && entries[e]->player_id == s.player_out) || (on && entries[e]->player_id == *s.player_in))
+            (*log_p)[e] += std::log(options.substitution_likelihood_ratio);
+        }
+      }
+    };
     // -log P(entry | identity) for each entry; kForbidden for an entry who does not play
     // throughout the identity's frames, and for all when it may not be named.
     auto entry_costs = [&](const std::vector<int>& members) {
@@ -402,6 +435,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
           }
         }
       }
+      AddSubstitutionEvidence(members, plays, &log_p);
       double top = -std::numeric_limits<double>::infinity();
       for (int e = 0; e < k; ++e) top = plays[e] ? std::max(top, log_p[e]) : top;
       double sum = 0;

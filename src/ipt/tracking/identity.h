@@ -147,6 +147,19 @@ struct IdentityOptions {
   // as an assistant; any other runs the pitch. Assistants follow the line just off the
   // pitch, the referee the play, mostly tens of metres from both lines.
   double touchline_margin_m = 5.0;
+  // A player going off leaves by a touchline, and his substitute comes on at one: an
+  // identity whose last detection lies within substitution_seconds of a substitution's
+  // frame (widened by the match's substitution_tolerance_seconds) and within
+  // touchline_margin_m of a touchline or beyond it is this many times likelier the player
+  // going off than it is any other entry (and one whose first detection does, the player
+  // coming on), >= 1; 1 = off, as in the packages before session 38. The roster alone
+  // cannot tell team-mates who never show their numbers apart; the line-up's times can,
+  // at the ends of their tracks (3. in the header; docs/models.md, "Session 38").
+  double substitution_likelihood_ratio = 1.0;
+  // ... in [0, 600]: how far from the substitution's frame such an end may lie. The player
+  // going off walks off before his substitute steps on; a track is confirmed a second or
+  // so after its person appears.
+  double substitution_seconds = 3.0;
   // The chance that a track's station is not its referee's (a referee near a touchline
   // for a whole short track), in (0, 1): a track whose station differs from an entry's
   // is that entry's with this probability, shared by the other stations.

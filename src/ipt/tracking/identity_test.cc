@@ -68,6 +68,42 @@ PairAffinity Constant(float p) {
   return [p](const std::vector<std::pair<int, int>>& pairs) { return std::vector<float>(pairs.size(), p); };
 }
 
+// The line-up's times at a track's ends (substitution_likelihood_ratio): #42 (player 5)
+// replaces #7 (player 2) at frame 150. Nobody reads a number; a track ending by the
+// touchline just before 150 is #7 going off, one starting by it just after is #42.
+TEST(Identity, TracksEndingAndStartingByTheTouchlineAtASubstitutionNameItsPlayers) {
+  const io::MatchInfo match = MatchWithSubstitution();
+  auto resolve = [&](double ratio, Eigen::Vector2d off_end, int off_last_frame) {
+    IdentityOptions options;
+    options.substitution_likelihood_ratio = ratio;
+    std::vector<IdentityTrack> tracks = {
+        Track(1, 1, off_last_frame, {50, 30}, off_end), Track(2, 185, 400, {52, -1}, {40, 20}),
+        Track(3, 1, 400, {30, 30}, {30, 35}), Track(4, 1, 400, {60, 40}, {60, 45})};
+    return ResolveIdentities(tracks, match, Constant(0.0f), options);
+  };
+  // Off: 1/3 each for both (1, 2, 3 play frames 1-149; 1, 3, 5 frames 185-400).
+  const IdentityResult off = resolve(1.0, {50, 0.5}, 149);
+  EXPECT_FALSE(off.player_id[0]);
+  EXPECT_FALSE(off.player_id[1]);
+  // Ratio 20: 20 / 22 for player 2 and for player 5 (35 frames late: within 3 s).
+  const IdentityResult on = resolve(20.0, {50, 0.5}, 149);
+  EXPECT_EQ(on.player_id[0], 2);
+  EXPECT_EQ(on.player_id[1], 5);
+  EXPECT_TRUE(on.guessed_player_ids.empty());
+  // An end in mid-pitch, or 4 s before the substitution, says nothing of who went off.
+  EXPECT_FALSE(resolve(20.0, {50, 30}, 149).player_id[0]);
+  EXPECT_FALSE(resolve(20.0, {50, 0.5}, 49).player_id[0]);
+  EXPECT_EQ(resolve(20.0, {50, 0.5}, 49).player_id[1], 5);  // the start still does
+  // Beyond the far touchline counts too.
+  EXPECT_EQ(resolve(20.0, {50, match.pitch.width_m + 2}, 149).player_id[0], 2);
+  IdentityOptions bad;
+  bad.substitution_likelihood_ratio = 0.5;
+  EXPECT_THROW(bad.Check(), Error);
+  bad = {};
+  bad.substitution_seconds = -1;
+  EXPECT_THROW(bad.Check(), Error);
+}
+
 TEST(Identity, FragmentsOfOnePersonBecomeOneIdentityNamedByOneReading) {
   // One team-A player in three fragments with gaps he can cover; the middle one reads 7.
   std::vector<IdentityTrack> tracks = {Track(1, 1, 50, {10, 10}, {12, 10}), Track(2, 60, 100, {13, 10}, {15, 12}),
@@ -313,6 +349,7 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
     options.pooled_reading_weight = trial % 3 ? 0.05 : 0.0;
     options.pooled_reading_max_crops = trial % 5 < 2 ? 0.0 : 50.0;
     options.min_name_probability = std::vector<double>{0.5, 0.2, 0.01, 1e-4}[trial % 7 % 4];
+    options.substitution_likelihood_ratio = trial % 3 == 1 ? 20.0 : 1.0;
     // Half the trials with a line-up (written out independently of io/match.cc below).
     const bool lineup = (trial / 8) % 2;
     const io::MatchInfo match = lineup ? MatchWithSubstitution() : Match();
@@ -391,11 +428,30 @@ TEST(Identity, ConstraintsHoldForRandomInputsAndNamesAreOptimal) {
         const double cap = options.pooled_reading_max_crops;
         return options.pooled_reading_weight * (cap > 0 && t.pooled_crops > cap ? cap / t.pooled_crops : 1.0);
       };
+      // The line-up's times (substitution_likelihood_ratio): log of the ratio for player 2
+      // when the identity's last detection is within 5 m of a touchline (or beyond) and
+      // within substitution_seconds of frame 150 (tolerance 0), for player 5 when its first is.
+      auto substitution_log_ratio = [&](int id, size_t k) {
+        if (!lineup) return 0.0;
+        const IdentityTrack *first = &tracks[members[id].front()], *last = first;
+        for (int t : members[id]) {
+          if (tracks[t].first_frame < first->first_frame) first = &tracks[t];
+          if (tracks[t].last_frame > last->last_frame) last = &tracks[t];
+        }
+        auto near_line = [&](const Eigen::Vector2d& p) { return p.y() <= 5 || p.y() >= match.pitch.width_m - 5; };
+        const double window = options.substitution_seconds * kFps;
+        const bool off = entries[k]->player_id == 2 && near_line(last->last_position_m) &&
+                         std::abs(last->last_frame - 150) <= window;
+        const bool on = entries[k]->player_id == 5 && near_line(first->first_position_m) &&
+                        std::abs(first->first_frame - 150) <= window;
+        return off || on ? std::log(options.substitution_likelihood_ratio) : 0.0;
+      };
       // -log P(entry | identity) among the entries who play, written out independently of
       // identity.cc.
       auto cost = [&](int id, int e) {
         std::vector<double> log_p(entries.size(), 0.0);
         for (size_t k = 0; k < entries.size(); ++k) {
+          log_p[k] += substitution_log_ratio(id, k);
           for (int t : members[id]) {
             const auto& q = tracks[t].jersey;
             log_p[k] += entries[k]->jersey ? std::log(std::max(1e-30, q[*entries[k]->jersey] + q[100] / 100.0)) +
