@@ -44,12 +44,11 @@ std::vector<PipelineRow> ReadTracksCsv(const std::filesystem::path& path, int fr
     if (auto player = csv.OptionalInt(c_player, std::numeric_limits<int>::min(), std::numeric_limits<int>::max())) {
       r.player_id = static_cast<int>(*player);
     }
-    if (c_guess >= 0) {
-      const std::optional<int64_t> guess = csv.OptionalInt(c_guess, 0, 1);
-      if (guess.has_value() != r.player_id.has_value()) {
-        csv.Fail(c_guess, r.player_id ? "must be 0 or 1 where player_id is given" : "must be empty without a player_id");
-      }
-      r.player_guessed = guess == 1;
+    if (c_guess >= 0 && !csv.Empty(c_guess)) {
+      const std::string_view guess = csv.Text(c_guess);
+      if (guess != "0" && guess != "1") csv.Fail(c_guess, fmt::format("must be 0, 1 or empty, got '{}'", Echo(guess)));
+      if (!r.player_id) csv.Fail(c_guess, "must be empty without a player_id");
+      r.player_guessed = guess == "1";
     }
     if (!seen.insert({r.frame, r.track_id}).second) {
       csv.Fail(c_track, fmt::format("track {} appears twice in frame {}", r.track_id, r.frame));
@@ -65,11 +64,11 @@ void WriteTracksCsv(const std::vector<PipelineRow>& rows, const std::filesystem:
     fmt::memory_buffer line;
     for (const auto& r : rows) {
       line.clear();
-      IPT_ASSERT(r.player_id || !r.player_guessed);
+      IPT_ASSERT(r.player_id || !r.player_guessed);  // a mark needs a name
       fmt::format_to(std::back_inserter(line), "{},{},{:.3f},{:.3f},{:.3f},{},{},{},{}\n", r.frame, r.track_id, r.x_m,
                      r.z_m, r.score, r.category ? io::CategoryName(*r.category) : "",
                      r.jersey ? std::to_string(*r.jersey) : "", r.player_id ? std::to_string(*r.player_id) : "",
-                     !r.player_id ? "" : r.player_guessed ? "1" : "0");
+                     !r.player_guessed ? "" : *r.player_guessed ? "1" : "0");
       out.write(line.data(), static_cast<std::streamsize>(line.size()));
     }
   });

@@ -7,8 +7,8 @@
 //  run` smooths them along the track and fills short gaps, tracking/track_smoothing.h);
 //  score: detection confidence in [0, 1]; category: one of the five categories or
 //  empty (unknown); jersey: 0..99 or empty; player_id: roster id or empty; player_guess
-//  (optional column): 1 where player_id is the identity resolver's best guess, 0 where
-//  it is sure, empty where no player is named.
+//  (optional column): 1 where player_id is the identity resolver's best guess, 0 where it
+//  is not a guess, empty where no player is named or it is not known (docs/formats.md).
 #pragma once
 
 #include <filesystem>
@@ -27,9 +27,10 @@ struct PipelineRow {
   std::optional<io::Category> category;
   std::optional<int> jersey;
   std::optional<int> player_id;
-  // player_id is a best guess: the identity resolver named that player only below its
-  // min_player_probability (tracking::IdentityResult::guessed_player_ids). False unnamed.
-  bool player_guessed = false;
+  // Whether player_id is a best guess: the identity resolver named that player only below
+  // its min_player_probability (tracking::IdentityResult::guessed_player_ids). None where
+  // no player is named, or where it is not known (a tracks.csv without the column).
+  std::optional<bool> player_guessed;
   int line = 0;
 };
 

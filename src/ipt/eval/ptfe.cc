@@ -119,9 +119,9 @@ Covering MatchDetections(const FrameIndex& index, double radius_m, const std::se
       const bool named_right = q.player_id && *q.player_id == a.person_id;
       r->identity_correct += named_right;
       r->substituted_identity_correct += named_right && substituted.count(a.person_id);
-      if (q.player_id) {
-        (q.player_guessed ? r->identity_guess_named : r->identity_sure_named) += 1;
-        (q.player_guessed ? r->identity_guess_right : r->identity_sure_right) += named_right;
+      if (q.player_id && q.player_guessed) {  // not known: in neither
+        (*q.player_guessed ? r->identity_guess_named : r->identity_sure_named) += 1;
+        (*q.player_guessed ? r->identity_guess_right : r->identity_sure_right) += named_right;
       }
       ++covering[a.person_id][q.track_id];
     }
@@ -281,8 +281,8 @@ void PtfeReport::Finalize() {
   identity_accuracy = identity_correct / std::max(1.0, static_cast<double>(identity_total));
   identity_accuracy_substituted =
       substituted_identity_total ? static_cast<double>(substituted_identity_correct) / substituted_identity_total : kNaN;
-  identity_right_sure = identity_sure_named ? static_cast<double>(identity_sure_right) / identity_sure_named : kNaN;
-  identity_right_guessed =
+  identity_precision_sure = identity_sure_named ? static_cast<double>(identity_sure_right) / identity_sure_named : kNaN;
+  identity_precision_guessed =
       identity_guess_named ? static_cast<double>(identity_guess_right) / identity_guess_named : kNaN;
   identity_ceiling = identity_ceiling_total ? identity_ceiling_rows / static_cast<double>(identity_ceiling_total) : kNaN;
 }
@@ -369,10 +369,10 @@ const std::vector<HeadlineMetric>& HeadlineMetrics() {
       {"identity_acc_substituted", "Identity acc. (substituted)", true, true,
        [](const PtfeReport& r) { return r.identity_accuracy_substituted; }},
       {"identity_ceiling", "Identity ceiling (numbers)", true, true, [](const PtfeReport& r) { return r.identity_ceiling; }},
-      {"identity_right_sure", "Identity right (sure names)", true, true,
-       [](const PtfeReport& r) { return r.identity_right_sure; }},
-      {"identity_right_guessed", "Identity right (guesses)", true, true,
-       [](const PtfeReport& r) { return r.identity_right_guessed; }},
+      {"identity_precision_sure", "Identity precision (sure names)", true, true,
+       [](const PtfeReport& r) { return r.identity_precision_sure; }},
+      {"identity_precision_guessed", "Identity precision (guesses)", true, true,
+       [](const PtfeReport& r) { return r.identity_precision_guessed; }},
   };
   return kMetrics;
 }

@@ -80,7 +80,7 @@ struct PtfeReport {
   // whether the name is sure or the identity resolver's best guess
   // (PipelineRow::player_guessed); NaN when there are none.
   int64_t identity_sure_named = 0, identity_sure_right = 0, identity_guess_named = 0, identity_guess_right = 0;
-  double identity_right_sure = 0, identity_right_guessed = 0;
+  double identity_precision_sure = 0, identity_precision_guessed = 0;
   // The identity accuracy no namer passes (in expectation) when team-mates are told apart
   // only by the numbers the video shows (identity_ceiling.h), over the matches whose
   // annotations label legibility; NaN when none does.

@@ -294,28 +294,34 @@ TEST(Ptfe, ComparisonPrintsHotaByFormula) {
 TEST(Ptfe, IdentityRightOfSureNamesAndOfGuesses) {
   Fixture f = MakeFixture();
   std::vector<PipelineRow> pred = Perfect(f.gt);
+  // Not known (a tracks.csv without the column): neither.
+  const PtfeReport unknown = EvaluateMatch("unknown", f.match, f.gt, pred);
+  EXPECT_TRUE(std::isnan(unknown.identity_precision_sure));
+  EXPECT_TRUE(std::isnan(unknown.identity_precision_guessed));
+  EXPECT_DOUBLE_EQ(unknown.identity_accuracy, 1.0);
+  for (PipelineRow& r : pred) r.player_guessed = false;
   const PtfeReport perfect = EvaluateMatch("perfect", f.match, f.gt, pred);
-  EXPECT_DOUBLE_EQ(perfect.identity_right_sure, 1.0);
-  EXPECT_TRUE(std::isnan(perfect.identity_right_guessed));  // no guesses
-  EXPECT_TRUE(ToJson(perfect).at("identity_right_guessed").is_null());
+  EXPECT_DOUBLE_EQ(perfect.identity_precision_sure, 1.0);
+  EXPECT_TRUE(std::isnan(perfect.identity_precision_guessed));  // no guesses
+  EXPECT_TRUE(ToJson(perfect).at("identity_precision_guessed").is_null());
   for (PipelineRow& r : pred) {
     const int person = *r.player_id;
-    if (person == 10) r.player_id.reset();
     if (person == 11 && r.frame <= 50) r.player_id = 13;
     if (person == 12 && r.frame > 100) r.player_id = 15;
     if (person == 15) r.player_id = 12;
     r.player_guessed = person == 12 || person == 15;
+    if (person == 10) r.player_id.reset(), r.player_guessed.reset();
   }
   const PtfeReport r = EvaluateMatch("hand", f.match, f.gt, pred);
   EXPECT_EQ(r.identity_sure_named, 600);
-  EXPECT_DOUBLE_EQ(r.identity_right_sure, 550.0 / 600.0);
+  EXPECT_DOUBLE_EQ(r.identity_precision_sure, 550.0 / 600.0);
   EXPECT_EQ(r.identity_guess_named, 400);
-  EXPECT_DOUBLE_EQ(r.identity_right_guessed, 100.0 / 400.0);
+  EXPECT_DOUBLE_EQ(r.identity_precision_guessed, 100.0 / 400.0);
   EXPECT_DOUBLE_EQ(r.identity_accuracy, 650.0 / 1200.0);
   const PtfeReport c = CombineReports({r, perfect});
-  EXPECT_DOUBLE_EQ(c.identity_right_sure, (550.0 + 1200.0) / (600.0 + 1200.0));
-  EXPECT_DOUBLE_EQ(c.identity_right_guessed, 100.0 / 400.0);
-  EXPECT_EQ(TableRow(FormatReports({r}), "Identity right (guesses)"), (std::vector<std::string>{"25.00%"}));
+  EXPECT_DOUBLE_EQ(c.identity_precision_sure, (550.0 + 1200.0) / (600.0 + 1200.0));
+  EXPECT_DOUBLE_EQ(c.identity_precision_guessed, 100.0 / 400.0);
+  EXPECT_EQ(TableRow(FormatReports({r}), "Identity precision (guesses)"), (std::vector<std::string>{"25.00%"}));
 }
 
 TEST(TracksCsv, RoundTripAndBadInput) {
@@ -327,16 +333,20 @@ TEST(TracksCsv, RoundTripAndBadInput) {
   rows[1].category.reset();
   rows[3].player_id.reset();
   rows[4].player_guessed = true;
-  ASSERT_TRUE(rows[4].player_id);
+  rows[2].player_guessed = false;  // rows[5] named, not known whether a guess
+  ASSERT_TRUE(rows[4].player_id && rows[5].player_id);
   WriteTracksCsv(rows, dir / "tracks.csv");
   auto back = ReadTracksCsv(dir / "tracks.csv", 5);
   ASSERT_EQ(back.size(), rows.size());
   EXPECT_FALSE(back[0].jersey.has_value());
   EXPECT_FALSE(back[1].category.has_value());
   EXPECT_EQ(back[2].player_id, rows[2].player_id);
-  EXPECT_FALSE(back[2].player_guessed);
+  EXPECT_EQ(back[2].player_guessed, false);
   EXPECT_FALSE(back[3].player_id.has_value());
-  EXPECT_TRUE(back[4].player_guessed);
+  EXPECT_FALSE(back[3].player_guessed.has_value());
+  EXPECT_EQ(back[4].player_guessed, true);
+  EXPECT_EQ(back[5].player_id, rows[5].player_id);
+  EXPECT_FALSE(back[5].player_guessed.has_value());
   auto error_of = [&](const std::string& body) -> std::string {
     std::ofstream(dir / "bad.csv") << body;
     try {
@@ -360,13 +370,17 @@ TEST(TracksCsv, RoundTripAndBadInput) {
   const auto old_named = ReadTracksCsv(dir / "old.csv", 5);
   ASSERT_EQ(old_named.size(), 1u);
   EXPECT_EQ(old_named[0].player_id, 3);
-  EXPECT_FALSE(old_named[0].player_guessed);
+  EXPECT_FALSE(old_named[0].player_guessed.has_value());  // not known
   const std::string g = "frame,track_id,x_m,z_m,score,category,jersey,player_id,player_guess\n";
   EXPECT_NE(error_of(g + "1,2,3,4,0.5,,,,1\n").find("bad.csv:2: field 'player_guess': must be empty without a player_id"),
             std::string::npos)
       << error_of(g + "1,2,3,4,0.5,,,,1\n");
-  EXPECT_NE(error_of(g + "1,2,3,4,0.5,,,3,\n").find("field 'player_guess': must be 0 or 1"), std::string::npos);
-  EXPECT_NE(error_of(g + "1,2,3,4,0.5,,,3,2\n").find("field 'player_guess'"), std::string::npos);
+  EXPECT_EQ(error_of(g + "1,2,3,4,0.5,,,3, 1 \n"), "no error");  // blanks around a field are ignored
+  for (const char* bad : {"2", "1.0", "01", "+1", "-0", "yes"}) {
+    EXPECT_NE(error_of(g + "1,2,3,4,0.5,,,3," + bad + "\n").find("field 'player_guess': must be 0, 1 or empty"),
+              std::string::npos)
+        << bad;
+  }
 }
 
 }  // namespace

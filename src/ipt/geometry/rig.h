@@ -2,6 +2,7 @@
 // the whole pitch with overlap at the centre. Frames: see camera.h.
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include "ipt/geometry/camera.h"
@@ -13,6 +14,9 @@ struct PitchDims {
   double length_m = 105.0;
   double width_m = 68.0;
   void Check() const;
+  // Metres from a pitch-frame z to the nearer touchline (z = 0 or z = width_m); 0 on or
+  // beyond it. Players go off and come on by a touchline (substitutions).
+  double TouchlineDistanceM(double z_m) const { return std::max(0.0, std::min(z_m, width_m - z_m)); }
 };
 
 // Default rig: on the halfway line, behind the near touchline z = width_m,

@@ -1035,7 +1035,6 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
   out.dropped_unconfirmed = match_tracks.dropped_unconfirmed;
   std::vector<tracking::TrackAttributes>& attributes = match_tracks.attributes;
   out.stage_seconds[kAttributesStage] = watch.Seconds() - match_tracks.jn_seconds;
-  std::vector<int> guessed_player_ids;  // ascending (tracking::IdentityResult)
   if (resolver) {
     // Model 5: person tracks linked into identities and named from the roster.
     Stopwatch identity_watch;
@@ -1057,8 +1056,7 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
       if (identities.jersey[k]) named[k]->jersey = identities.jersey[k];
     }
     out.identities = identities.identities;
-    guessed_player_ids = identities.guessed_player_ids;
-    out.identities_named_unsure = static_cast<int64_t>(guessed_player_ids.size());
+    out.guessed_player_ids = identities.guessed_player_ids;
     out.stage_seconds[kIdentityStage] = identity_watch.Seconds();
   }
   std::map<int64_t, const tracking::TrackAttributes*> attributes_of;
@@ -1156,8 +1154,10 @@ MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& track
   // A row named after a player the resolver only guessed is a guess, whichever step after
   // naming gave it the name (tracks.csv player_guess).
   for (eval::PipelineRow& row : out.rows) {
-    row.player_guessed =
-        row.player_id && std::binary_search(guessed_player_ids.begin(), guessed_player_ids.end(), *row.player_id);
+    row.player_guessed.reset();
+    if (row.player_id)
+      row.player_guessed =
+          std::binary_search(out.guessed_player_ids.begin(), out.guessed_player_ids.end(), *row.player_id);
   }
   out.stage_seconds[kSmoothStage] = smooth_watch.Seconds();
   out.tracks =

@@ -196,7 +196,9 @@ struct MatchLevelOutput {
   int64_t handover_rows_dropped = 0;    // rows of hand-overs and duplicates dropped before (tracking::HandoverRows)
   int64_t stray_end_rows_dropped = 0;   // tracks' stray end rows dropped first (tracking::StrayEndRows)
   int identities = 0;                   // identities the resolver made
-  int64_t identities_named_unsure = 0;  // of those, named at P(entry) < min_player_probability (tracking::IdentityResult)
+  // Of those, the players named at P(entry) < min_player_probability, ascending
+  // (tracking::IdentityResult::guessed_player_ids): their rows are marked player_guessed.
+  std::vector<int> guessed_player_ids;
   std::map<std::string, double> stage_seconds;  // the stages above (those that ran)
 };
 MatchLevelOutput RunMatchLevel(const FrameLayer& frames, const TrackLayer& tracks, const io::MatchInfo& match,

@@ -429,7 +429,7 @@ RunReport Run(const fs::path& match_dir, const fs::path& out, const RunOptions& 
   report.handover_rows_dropped = match_level.handover_rows_dropped;
   report.stray_end_rows_dropped = match_level.stray_end_rows_dropped;
   report.identities = match_level.identities;
-  report.identities_named_unsure = match_level.identities_named_unsure;
+  report.identities_named_unsure = static_cast<int64_t>(match_level.guessed_player_ids.size());
   const std::vector<eval::PipelineRow>& rows = match_level.rows;
   report.rows = static_cast<int64_t>(rows.size());
   report.filled_rows = match_level.filled_rows;

@@ -1034,20 +1034,30 @@ TEST(IdentityResolver, TrainsOnPiecesAndNamesPlayersThroughTheRun) {
       identity_resolver::IdentityResolver resolver_guessing(store.PackageDir(guessing), 1);
       const MatchLevelOutput guesses =
           RunMatchLevel(layers.frames, layers.tracks, match.info, {}, &jn, &resolver_guessing, true, 3);
-      EXPECT_GT(guesses.identities_named_unsure, 0);  // the tiny world's reader is unsure of most
-      std::map<int, std::set<bool>> marks_of;           // player -> the marks of his rows
+      ASSERT_FALSE(guesses.guessed_player_ids.empty());  // the tiny world's reader is unsure of most
+      const std::set<int> guessed(guesses.guessed_player_ids.begin(), guesses.guessed_player_ids.end());
+      std::set<int> marked;
       for (const auto& row : guesses.rows) {
-        if (row.player_id) marks_of[*row.player_id].insert(row.player_guessed);
-        EXPECT_TRUE(row.player_id || !row.player_guessed);
+        EXPECT_EQ(row.player_guessed.has_value(), row.player_id.has_value());  // a mark on each name, only there
+        if (!row.player_id) continue;
+        EXPECT_EQ(*row.player_guessed, guessed.count(*row.player_id) == 1) << "player " << *row.player_id;
+        if (*row.player_guessed) marked.insert(*row.player_id);
       }
-      int64_t guessed_players = 0;
-      for (const auto& [player, marks] : marks_of) {
-        EXPECT_EQ(marks.size(), 1u) << "player " << player;  // all his rows a guess, or none
-        guessed_players += marks.count(true);
+      EXPECT_EQ(marked, guessed);  // every guessed player keeps rows here
+      for (const auto& row : in_memory.rows) EXPECT_NE(row.player_guessed, true);  // at 0.5 nothing is a guess
+      // ... and `ipt run` writes the marks into tracks.csv.
+      std::map<std::string, std::string> guessing_refs = refs;
+      guessing_refs["identity_resolver"] = guessing;
+      RunOptions with_guesses = Options(w);
+      with_guesses.models_yaml = WriteCollection(w, guessing_refs, "models_guessing.yaml");
+      const RunReport run_guessing = pipeline::Run(w.match, w.root / "out_guessing", with_guesses);
+      EXPECT_EQ(run_guessing.identities_named_unsure, static_cast<int64_t>(guessed.size()));
+      const auto written_guesses = eval::ReadTracksCsv(w.root / "out_guessing" / "tracks.csv", match.info.frame_count);
+      ASSERT_EQ(written_guesses.size(), guesses.rows.size());
+      for (size_t i = 0; i < written_guesses.size(); ++i) {
+        EXPECT_EQ(written_guesses[i].player_id, guesses.rows[i].player_id) << i;
+        EXPECT_EQ(written_guesses[i].player_guessed, guesses.rows[i].player_guessed) << i;
       }
-      EXPECT_GT(guessed_players, 0);
-      EXPECT_LE(guessed_players, guesses.identities_named_unsure);
-      for (const auto& row : in_memory.rows) EXPECT_FALSE(row.player_guessed);  // at 0.5 nothing is a guess
     }
     // The track level reads a frame layer in a file chunk by chunk: the same layer.
     const fs::path tracker = store.PackageDir(w.refs.at("tracker"));

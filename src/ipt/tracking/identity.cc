@@ -372,7 +372,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
       const double window_frames =
           (options.substitution_seconds + match.substitution_tolerance_seconds) * match.fps;
       auto by_touchline = [&](const Eigen::Vector2d& foot_m) {
-        return foot_m.y() <= options.touchline_margin_m || foot_m.y() >= match.pitch.width_m - options.touchline_margin_m;
+        return match.pitch.TouchlineDistanceM(foot_m.y()) <= options.touchline_margin_m;
       };
       const bool ends_by_touchline = by_touchline(last->last_position_m);
       const bool starts_by_touchline = by_touchline(first->first_position_m);

@@ -28,7 +28,10 @@
 //    read its number spreads its vote evenly), times exp(pooled_reading_weight x the
 //    track's pooled reading of that number, scaled down to pooled_reading_max_crops crops
 //    when it pools more), among the playing entries' numbers; an entry
-//    without a number reads as 1/100 per track (as a track that reads nothing). An identity stays unnamed (its own column of
+//    without a number reads as 1/100 per track (as a track that reads nothing); times
+//    substitution_likelihood_ratio for the player going off when the identity ends by a
+//    touchline at his substitution, and for the player coming on when it starts so (the
+//    line-up's times; step 2's vetoes leave this out). An identity stays unnamed (its own column of
 //    cost -log of the threshold) unless an entry is at least that likely. Two assignments:
 //    the first at min_player_probability (or min_name_probability, when higher), whose
 //    names steps 4 and 5 join and evict by; then, when min_name_probability is lower, one
@@ -145,16 +148,22 @@ struct IdentityOptions {
   // Referees with a roster station (io::RefereeStation): a track whose mean foot-point
   // lies within this many metres of a touchline (either side of it) runs that touchline,
   // as an assistant; any other runs the pitch. Assistants follow the line just off the
-  // pitch, the referee the play, mostly tens of metres from both lines.
+  // pitch, the referee the play, mostly tens of metres from both lines. Also how near a
+  // touchline (or beyond it) an identity's end must lie to count as a substitution's
+  // (substitution_likelihood_ratio).
   double touchline_margin_m = 5.0;
   // A player going off leaves by a touchline, and his substitute comes on at one: an
   // identity whose last detection lies within substitution_seconds of a substitution's
-  // frame (widened by the match's substitution_tolerance_seconds) and within
-  // touchline_margin_m of a touchline or beyond it is this many times likelier the player
-  // going off than it is any other entry (and one whose first detection does, the player
-  // coming on), >= 1; 1 = off, as in the packages before session 38. The roster alone
-  // cannot tell team-mates who never show their numbers apart; the line-up's times can,
-  // at the ends of their tracks (3. in the header; docs/models.md, "Session 38").
+  // frame F (widened by the match's substitution_tolerance_seconds, tol) and within
+  // touchline_margin_m of a touchline or beyond it (geometry::PitchDims::TouchlineDistanceM)
+  // is this many times likelier the player going off than any other entry; one whose first
+  // detection does, the player coming on. >= 1; 1 = off, as in the packages before session
+  // 38. The line-up bounds both sides: the player going off plays until F - 1 + tol, so
+  // his end counts in [F - substitution_seconds - tol, F - 1 + tol]; the one coming on
+  // from F - tol, so his start in [F - tol, F + substitution_seconds + tol]. The roster
+  // alone cannot tell team-mates who never show their numbers apart; the line-up's times
+  // can, at the ends of their tracks (3. in the header; docs/models.md, "Session 38": on
+  // validation such an end is 30 times likelier the player's).
   double substitution_likelihood_ratio = 1.0;
   // ... in [0, 600]: how far from the substitution's frame such an end may lie. The player
   // going off walks off before his substitute steps on; a track is confirmed a second or

@@ -104,6 +104,31 @@ TEST(Identity, TracksEndingAndStartingByTheTouchlineAtASubstitutionNameItsPlayer
   EXPECT_THROW(bad.Check(), Error);
 }
 
+// The same rule with match.yaml's tolerance and other substitutions: the window is
+// substitution_seconds + the tolerance; a sending-off (nobody comes on) still names the
+// player going off; another team's substitution names no one of this team.
+TEST(Identity, SubstitutionEvidenceWindowsSendingsOffAndTeams) {
+  auto name_of_end = [](io::MatchInfo match, double seconds, int last_frame) {
+    IdentityOptions options;
+    options.substitution_likelihood_ratio = 20.0;
+    options.substitution_seconds = seconds;
+    std::vector<IdentityTrack> tracks = {Track(1, 1, last_frame, {50, 30}, {50, 0.5}),
+                                         Track(3, 1, 400, {30, 30}, {30, 35}), Track(4, 1, 400, {60, 40}, {60, 45})};
+    return ResolveIdentities(tracks, match, Constant(0.0f), options).player_id[0];
+  };
+  io::MatchInfo match = MatchWithSubstitution();  // #7 (player 2) off at 150, tolerance 0
+  EXPECT_EQ(name_of_end(match, 1.0, 126), 2);           // 24 frames before: within 1 s
+  EXPECT_FALSE(name_of_end(match, 1.0, 109));           // 41 frames: beyond 1 s
+  match.substitution_tolerance_seconds = 1.0;
+  EXPECT_EQ(name_of_end(match, 1.0, 109), 2);           // within 1 s + 1 s
+  EXPECT_FALSE(name_of_end(match, 1.0, 99));            // 51 frames: beyond 2 s
+  match = MatchWithSubstitution();
+  match.substitutions = {{150, 2, std::nullopt}};     // sent off
+  EXPECT_EQ(name_of_end(match, 3.0, 149), 2);
+  match.substitutions = {{150, 12, std::nullopt}};    // team B's #9 sent off
+  EXPECT_FALSE(name_of_end(match, 3.0, 149));
+}
+
 TEST(Identity, FragmentsOfOnePersonBecomeOneIdentityNamedByOneReading) {
   // One team-A player in three fragments with gaps he can cover; the middle one reads 7.
   std::vector<IdentityTrack> tracks = {Track(1, 1, 50, {10, 10}, {12, 10}), Track(2, 60, 100, {13, 10}, {15, 12}),

@@ -8,11 +8,6 @@
 namespace ipt::tracking {
 namespace {
 constexpr double kMaxTouchlineDistanceM = 100;  // more than half of any pitch's width
-
-// Metres from the nearer touchline; 0 on or beyond it.
-double TouchlineDistanceM(const io::MatchInfo& match, const Eigen::Vector2d& foot_m) {
-  return std::max(0.0, std::min(foot_m.y(), match.pitch.width_m - foot_m.y()));
-}
 }  // namespace
 
 void SubstitutionGapOptions::Check() const {
@@ -27,7 +22,8 @@ bool IsSubstitutionGap(const io::MatchInfo& match, std::optional<io::Category> c
                        const Eigen::Vector2d& a_m, int b, const Eigen::Vector2d& b_m,
                        const SubstitutionGapOptions& options) {
   if (!options.enabled() || b <= a || (b - a < 2 && (b_m - a_m).norm() < options.min_jump_m)) return false;
-  if (std::min(TouchlineDistanceM(match, a_m), TouchlineDistanceM(match, b_m)) > options.touchline_distance_m) {
+  if (std::min(match.pitch.TouchlineDistanceM(a_m.y()), match.pitch.TouchlineDistanceM(b_m.y())) >
+      options.touchline_distance_m) {
     return false;
   }
   return match.SubstitutionBetween(category, a, b);

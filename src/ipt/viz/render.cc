@@ -33,7 +33,7 @@ void RenderOptions::Check() const {
 std::string OutputRowLabel(const eval::PipelineRow& row) {
   const std::string jersey = row.jersey ? fmt::format(" #{}", *row.jersey) : "";
   if (!row.player_id) return fmt::format("T{}{}", row.track_id, jersey);
-  return fmt::format("P{}{}{}", *row.player_id, row.player_guessed ? "?" : "", jersey);
+  return fmt::format("P{}{}{}", *row.player_id, row.player_guessed.value_or(false) ? "?" : "", jersey);
 }
 
 RenderReport RenderOutput(const fs::path& output_dir, const fs::path& match_dir, const fs::path& video,
