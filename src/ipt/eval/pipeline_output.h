@@ -1,7 +1,7 @@
 // OUT_DIR/tracks.csv: what the pipeline writes for a match and PTFE reads.
 //
 //   frame,track_id,x_m,z_m,score,category,jersey,player_id,player_guess
-//   1,4,34.120,20.550,0.93,team_a,10,7,0
+//   1,4,34.120,20.550,0.930,team_a,10,7,0
 //
 //  frame: 1-based; track_id: integer; x_m, z_m: foot-point (pitch frame, metres; `ipt
 //  run` smooths them along the track and fills short gaps, tracking/track_smoothing.h);

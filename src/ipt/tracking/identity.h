@@ -156,11 +156,12 @@ struct IdentityOptions {
   // identity whose last detection lies within substitution_seconds of a substitution's
   // frame F (widened by the match's substitution_tolerance_seconds, tol) and within
   // touchline_margin_m of a touchline or beyond it (geometry::PitchDims::TouchlineDistanceM)
-  // is this many times likelier the player going off than any other entry; one whose first
-  // detection does, the player coming on. >= 1; 1 = off, as in the packages before session
-  // 38. The line-up bounds both sides: the player going off plays until F - 1 + tol, so
-  // his end counts in [F - substitution_seconds - tol, F - 1 + tol]; the one coming on
-  // from F - tol, so his start in [F - tol, F + substitution_seconds + tol]. The roster
+  // is this many times likelier the player going off than an entry without such evidence;
+  // one whose first detection does, the player coming on (each player that substitutions
+  // at that time take off or bring on). >= 1; 1 = off, as in the packages before session
+  // 38. In frames, with w = (substitution_seconds + tol) x fps: the player going off plays
+  // until F - 1 + tol x fps, so his end counts in [F - w, F - 1 + tol x fps]; the one coming
+  // on from F - tol x fps, so his start in [F - tol x fps, F + w]. The roster
   // alone cannot tell team-mates who never show their numbers apart; the line-up's times
   // can, at the ends of their tracks (3. in the header; docs/models.md, "Session 38": on
   // validation such an end is 30 times likelier the player's).
