@@ -330,9 +330,11 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
   const bool near_is_far_side = match.NearTouchlineIsFarSide();
   auto station_of = [&](const IdentityTrack& t) {
     const double z = t.mean_position_m.y();
-    const bool at_z0 = std::abs(z) <= options.touchline_margin_m;
-    const bool at_width = std::abs(z - match.pitch.width_m) <= options.touchline_margin_m;
-    if (at_z0 == at_width) return io::RefereeStation::kPitch;  // neither (or a pitch too narrow to tell)
+    // Neither line near (or a pitch too narrow to tell them apart): the pitch.
+    if (match.pitch.TouchlineDistanceM(z) > options.touchline_margin_m ||
+        match.pitch.width_m <= 2 * options.touchline_margin_m)
+      return io::RefereeStation::kPitch;
+    const bool at_width = z > match.pitch.width_m / 2;
     return at_width == near_is_far_side ? io::RefereeStation::kNearTouchline : io::RefereeStation::kFarTouchline;
   };
   for (int c = 0; c < io::kNumCategories; ++c) {

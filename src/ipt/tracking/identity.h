@@ -42,7 +42,7 @@
 //    an identity whose readings make the roster's numbers far less likely than unread
 //    (min_roster_evidence). Referees whose entries give a station are told apart by
 //    where their tracks run: a track's station is a touchline when its mean foot-point
-//    lies within touchline_margin_m of it, else the pitch; P(track | entry) is
+//    lies within touchline_margin_m of it or beyond it, else the pitch; P(track | entry) is
 //    1 - station_error when the stations agree, station_error / 2 otherwise, and 1/3 for
 //    an entry without a station among entries with one (a fourth official); an identity's
 //    station is one observation, each track's weighing its share of the detections.
@@ -146,7 +146,8 @@ struct IdentityOptions {
   // and wrong as often (0.084; docs/models.md, "Identity resolver").
   double min_roster_evidence = 0.0;
   // Referees with a roster station (io::RefereeStation): a track whose mean foot-point
-  // lies within this many metres of a touchline (either side of it) runs that touchline,
+  // lies within this many metres of a touchline or beyond it
+  // (geometry::PitchDims::TouchlineDistanceM) runs that touchline,
   // as an assistant; any other runs the pitch. Assistants follow the line just off the
   // pitch, the referee the play, mostly tens of metres from both lines. Also how near a
   // touchline (or beyond it) an identity's end must lie to count as a substitution's

@@ -279,6 +279,11 @@ TEST(Identity, RefereesAreNamedByTheirStations) {
   EXPECT_EQ(r.player_id[0], 22);
   r = ResolveIdentities({referee(1, 68 - 5.5)}, match, Constant(0.9f), options);
   EXPECT_EQ(r.player_id[0], 20);
+  // Beyond a line is that line's, however far (geometry::PitchDims::TouchlineDistanceM).
+  r = ResolveIdentities({referee(1, 68 + 7.0)}, match, Constant(0.9f), options);
+  EXPECT_EQ(r.player_id[0], 22);
+  r = ResolveIdentities({referee(1, -7.0)}, match, Constant(0.9f), options);
+  EXPECT_EQ(r.player_id[0], 21);
   options.station_error = 0;
   EXPECT_THROW(ResolveIdentities(tracks, match, Constant(0.9f), options), Error);
   // Only the referee's station given: the pitch track is still his (0.95 against 1/3 each).
