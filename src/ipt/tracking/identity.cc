@@ -361,9 +361,9 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
     for (const auto* e : entries) every_entry_numbered &= e->jersey.has_value();
     // The line-up's times at the identity's ends (substitution_likelihood_ratio): log of
     // the ratio added for the player going off where it ends by a touchline at his
-    // substitution, and for the player coming on where it starts so.
-    auto AddSubstitutionEvidence = [&](const std::vector<int>& members, const std::vector<bool>& plays,
-                                       std::vector<double>* log_p) {
+    // substitution, and for the player coming on where it starts so (entries who do not play
+    // throughout the identity's frames are left out by the caller).
+    auto add_substitution_evidence = [&](const std::vector<int>& members, std::vector<double>* log_p) {
       if (options.substitution_likelihood_ratio == 1 || match.substitutions.empty()) return;
       const IdentityTrack* first = &tracks[members.front()];
       const IdentityTrack* last = first;
@@ -382,7 +382,6 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
         const bool off = ends_by_touchline && std::abs(last->last_frame - s.frame) <= window_frames;
         const bool on = s.player_in && starts_by_touchline && std::abs(first->first_frame - s.frame) <= window_frames;
         for (int e = 0; e < k; ++e) {
-          if (!plays[e]) continue;
           if ((off && entries[e]->player_id == s.player_out) || (on && entries[e]->player_id == *s.player_in))
             (*log_p)[e] += std::log(options.substitution_likelihood_ratio);
         }
@@ -437,7 +436,7 @@ IdentityResult ResolveIdentities(const std::vector<IdentityTrack>& tracks, const
           }
         }
       }
-      AddSubstitutionEvidence(members, plays, &log_p);
+      add_substitution_evidence(members, &log_p);
       double top = -std::numeric_limits<double>::infinity();
       for (int e = 0; e < k; ++e) top = plays[e] ? std::max(top, log_p[e]) : top;
       double sum = 0;
