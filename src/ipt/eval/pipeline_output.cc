@@ -20,7 +20,7 @@ constexpr const char* kHeader = "frame,track_id,x_m,z_m,score,category,jersey,pl
 std::vector<PipelineRow> ReadTracksCsv(const std::filesystem::path& path, int frame_count) {
   const int last_frame = frame_count > 0 ? std::min(frame_count, limits::kMaxFrames) : limits::kMaxFrames;
   io::CsvReader csv(path);
-  csv.Header({"frame", "track_id", "x_m", "z_m", "score", "category", "jersey", "player_id"});
+  csv.Header({"frame", "track_id", "x_m", "z_m", "score", "category", "jersey", "player_id"}, {"player_guess"});
   const int c_frame = csv.Column("frame"), c_track = csv.Column("track_id"), c_x = csv.Column("x_m"),
             c_z = csv.Column("z_m"), c_score = csv.Column("score"), c_cat = csv.Column("category"),
             c_jersey = csv.Column("jersey"), c_player = csv.Column("player_id");

@@ -37,7 +37,8 @@ TrackingResult EvaluateTud(const std::string& name, const nlohmann::json& files)
 // Every value TrackEval computes on two real MOTChallenge sequences, to 1e-6.
 TEST(TrackingMetrics, MatchesTrackEvalOnMotTud) {
   std::ifstream f(SharedData() / "mot-tud" / "expected.json");
-  ASSERT_TRUE(f.good()) << "missing " << SharedData() / "mot-tud" / "expected.json";
+  ASSERT_TRUE(f.good()) << "missing " << SharedData() / "mot-tud" / "expected.json"
+                        << " (a checkout outside the project folder: configure with IPT_SHARED_DIR set)";
   nlohmann::json reference = nlohmann::json::parse(f);
   std::vector<TrackingResult> results;
   for (const char* name : {"TUD-Campus", "TUD-Stadtmitte"}) results.push_back(EvaluateTud(name, reference["files"]));

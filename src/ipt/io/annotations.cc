@@ -57,7 +57,8 @@ std::optional<Legibility> ParseLegibility(std::string_view name) {
 std::vector<Annotation> ReadAnnotationsCsv(const std::filesystem::path& path, int frame_count) {
   const int last_frame = frame_count > 0 ? std::min(frame_count, limits::kMaxFrames) : limits::kMaxFrames;
   CsvReader csv(path);
-  csv.Header({"frame", "person_id", "x_m", "z_m", "category", "jersey"});
+  csv.Header({"frame", "person_id", "x_m", "z_m", "category", "jersey"},
+             {"in_view", "occluded", "number_side", "number_px", "legibility"});
   const int c_frame = csv.Column("frame"), c_id = csv.Column("person_id"), c_x = csv.Column("x_m"),
             c_z = csv.Column("z_m"), c_cat = csv.Column("category"), c_jersey = csv.Column("jersey"),
             c_view = csv.Column("in_view"), c_occ = csv.Column("occluded"), c_side = csv.Column("number_side"),

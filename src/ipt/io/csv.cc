@@ -1,7 +1,9 @@
 #include "ipt/io/csv.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -84,7 +86,7 @@ bool CsvReader::NextLine(std::string_view* line) {
   return false;
 }
 
-void CsvReader::Header(const std::vector<std::string>& required) {
+void CsvReader::Header(const std::vector<std::string>& required, const std::vector<std::string>& optional) {
   std::string_view line;
   if (!NextLine(&line)) throw InputError(source_, 1, "", "empty file, expected a header");
   names_.clear();
@@ -97,6 +99,25 @@ void CsvReader::Header(const std::vector<std::string>& required) {
   for (const auto& r : required) list += (list.empty() ? "" : ",") + r;
   for (const auto& r : required) {
     if (Column(r) < 0) throw InputError(source_, line_, r, "missing column; the header must hold " + list);
+  }
+  unknown_columns_.clear();
+  const auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  for (const auto& name : names_) {
+    bool known = false;
+    std::string same_but_case;
+    for (const auto* list_of : {&required, &optional}) {
+      for (const auto& k : *list_of) {
+        if (k == name) known = true;
+        else if (lower(k) == lower(name)) same_but_case = k;
+      }
+    }
+    if (known) continue;
+    unknown_columns_.push_back(name);
+    spdlog::warn("{}: column '{}' is not read{}", source_, Echo(name),
+                 same_but_case.empty() ? "" : fmt::format(" (did you mean '{}'? names are case-sensitive)", same_but_case));
   }
 }
 

@@ -26,8 +26,13 @@ class CsvReader {
   CsvReader(std::string text, std::string source);
 
   // Reads the header line: every `required` column must be present (error names
-  // the first missing one, listing `required`); other columns are allowed.
-  void Header(const std::vector<std::string>& required);
+  // the first missing one, listing `required`). Columns in neither `required` nor
+  // `optional` are allowed but not read: each is named in a warning (with the known
+  // column it differs from only in case), so a misspelt optional column is not
+  // dropped unseen.
+  void Header(const std::vector<std::string>& required, const std::vector<std::string>& optional = {});
+  // The header's columns in neither list, in header order.
+  const std::vector<std::string>& unknown_columns() const { return unknown_columns_; }
   // Headerless: the columns are named `names` by position; a first line whose
   // first field is not a number is a header and skipped (MOTChallenge style).
   void Positional(std::vector<std::string> names);
@@ -68,6 +73,7 @@ class CsvReader {
   int line_ = 0;
   bool positional_ = false;
   std::vector<std::string> names_;
+  std::vector<std::string> unknown_columns_;
   std::vector<std::string_view> fields_;
   std::optional<std::string_view> pending_;  // a Positional first line that is data
 };

@@ -28,6 +28,21 @@ TEST(CsvReader, ColumnsByNameInAnyOrderWithBomAndCrlf) {
 }
 
 // Integers are read as integers: ids above 2^53 (where doubles collide) stay exact.
+// A column the caller does not read is listed (and warned of), so that a misspelt
+// optional column such as tracks.csv's player_guess is not dropped unseen.
+TEST(CsvReader, ColumnsReadNeitherAsRequiredNorAsOptionalAreListed) {
+  CsvReader csv("a,Player_Guess,b,extra,c\n1,2,3,4,5\n", "t.csv");
+  csv.Header({"a", "b"}, {"c", "player_guess"});
+  EXPECT_EQ(csv.unknown_columns(), (std::vector<std::string>{"Player_Guess", "extra"}));
+  ASSERT_TRUE(csv.Next());
+  EXPECT_EQ(csv.Int(csv.Column("c"), 0, 9), 5);
+  EXPECT_EQ(csv.Column("player_guess"), -1);  // names are case-sensitive
+
+  CsvReader all_known("b,a\n", "t.csv");
+  all_known.Header({"a", "b"});
+  EXPECT_TRUE(all_known.unknown_columns().empty());
+}
+
 TEST(CsvReader, IntegersAreExact) {
   CsvReader csv("id\n9007199254740993\n9007199254740992\n-9223372036854775808\n+7\n12.000\n", "t.csv");
   csv.Header({"id"});
