@@ -19,7 +19,10 @@ namespace fs = std::filesystem;
 
 fs::path Tiny() {
   const char* env = std::getenv("IPT_SHARED_DIR");
-  return fs::path(env ? env : "../shared") / "data" / "gshota-tiny";
+  const fs::path dir = fs::path(env ? env : "../shared") / "data" / "gshota-tiny";
+  EXPECT_TRUE(fs::is_directory(dir)) << "missing " << dir
+                                     << " (a checkout outside the project folder: configure with IPT_SHARED_DIR set)";
+  return dir;
 }
 
 TrackingResult Evaluate(bool attributes, const fs::path& gt_path, const fs::path& pred_path) {

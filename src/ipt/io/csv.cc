@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <unordered_set>
 
 #include "ipt/util/atomic_path.h"
 #include "ipt/util/check.h"
@@ -90,34 +92,62 @@ void CsvReader::Header(const std::vector<std::string>& required, const std::vect
   std::string_view line;
   if (!NextLine(&line)) throw InputError(source_, 1, "", "empty file, expected a header");
   names_.clear();
+  std::unordered_set<std::string> seen;  // a set: a header may hold very many columns
   for (std::string_view f : SplitCsvLine(line)) {
     std::string name(TrimCsvField(f));
-    if (Column(name) >= 0) throw InputError(source_, line_, Echo(name), "column given twice in the header");
+    if (!seen.insert(name).second) {
+      throw InputError(source_, line_, name.empty() ? "(no name)" : Echo(name),
+                       fmt::format("column {} given twice in the header", names_.size() + 1));
+    }
     names_.push_back(std::move(name));
   }
+  const auto lower = [](std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  // The header's column that is `known` but for case, when `known` itself is absent.
+  const auto same_but_case = [&](const std::string& known) -> std::optional<std::string> {
+    if (Column(known) >= 0) return std::nullopt;
+    for (const auto& name : names_) {
+      if (lower(name) == lower(known)) return name;
+    }
+    return std::nullopt;
+  };
   std::string list;
   for (const auto& r : required) list += (list.empty() ? "" : ",") + r;
   for (const auto& r : required) {
-    if (Column(r) < 0) throw InputError(source_, line_, r, "missing column; the header must hold " + list);
+    if (Column(r) >= 0) continue;
+    const auto other_case = same_but_case(r);
+    throw InputError(source_, line_, r,
+                     "missing column; the header must hold " + list +
+                         (other_case ? fmt::format(" (it has '{}': names are case-sensitive)", Echo(*other_case)) : ""));
   }
+
   unknown_columns_.clear();
-  const auto lower = [](std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  };
-  for (const auto& name : names_) {
-    bool known = false;
-    std::string same_but_case;
-    for (const auto* list_of : {&required, &optional}) {
-      for (const auto& k : *list_of) {
-        if (k == name) known = true;
-        else if (lower(k) == lower(name)) same_but_case = k;
+  std::string shown;  // the first kMaxColumnsNamedInWarning of them, with hints
+  for (size_t i = 0; i < names_.size(); ++i) {
+    const std::string& name = names_[i];
+    const auto is_name = [&](const std::string& k) { return k == name; };
+    if (std::any_of(required.begin(), required.end(), is_name) ||
+        std::any_of(optional.begin(), optional.end(), is_name)) {
+      continue;
+    }
+    unknown_columns_.push_back(name);
+    if (unknown_columns_.size() > static_cast<size_t>(kMaxColumnsNamedInWarning)) continue;
+    std::string hint;
+    for (const auto* known : {&required, &optional}) {
+      for (const auto& k : *known) {
+        if (Column(k) < 0 && lower(k) == lower(name)) hint = fmt::format(" (did you mean '{}'? names are case-sensitive)", k);
       }
     }
-    if (known) continue;
-    unknown_columns_.push_back(name);
-    spdlog::warn("{}: column '{}' is not read{}", source_, Echo(name),
-                 same_but_case.empty() ? "" : fmt::format(" (did you mean '{}'? names are case-sensitive)", same_but_case));
+    shown += (shown.empty() ? "" : ", ") +
+             (name.empty() ? fmt::format("column {} (no name: a trailing comma?)", i + 1) : "'" + Echo(name) + "'" + hint);
+  }
+  if (!unknown_columns_.empty()) {
+    const size_t more = unknown_columns_.size() - std::min(unknown_columns_.size(), static_cast<size_t>(kMaxColumnsNamedInWarning));
+    spdlog::warn("{}:{}: {} not read: {}{}", source_, line_, unknown_columns_.size() == 1 ? "a column is" : "columns are",
+                 shown, more > 0 ? fmt::format(" and {} more", more) : "");
   }
 }
 

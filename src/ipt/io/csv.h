@@ -20,16 +20,19 @@ namespace ipt::io {
 
 class CsvReader {
  public:
+  static constexpr int kMaxColumnsNamedInWarning = 8;  // a huge header gives one short line
+
   // Reads the whole file (a regular file of at most limits::kMaxTextFileBytes).
   explicit CsvReader(const std::filesystem::path& path);
   // For bytes already in memory (fuzzing, tests); `source` names them in errors.
   CsvReader(std::string text, std::string source);
 
   // Reads the header line: every `required` column must be present (error names
-  // the first missing one, listing `required`). Columns in neither `required` nor
-  // `optional` are allowed but not read: each is named in a warning (with the known
-  // column it differs from only in case), so a misspelt optional column is not
-  // dropped unseen.
+  // the first missing one, listing `required`, and the header's column that differs
+  // from it only in case). Columns in neither `required` nor `optional` are allowed
+  // but not read: one warning names them (the first kMaxColumnsNamedInWarning, each
+  // with the absent known column it differs from only in case), so that a misspelt
+  // optional column is not dropped unseen.
   void Header(const std::vector<std::string>& required, const std::vector<std::string>& optional = {});
   // The header's columns in neither list, in header order.
   const std::vector<std::string>& unknown_columns() const { return unknown_columns_; }

@@ -3,7 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdint>
+#include <sstream>
 
 #include "ipt/util/check.h"
 #include "ipt/util/test_util.h"
@@ -11,6 +15,7 @@
 namespace ipt::io {
 namespace {
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string ErrorOf(const std::function<void()>& f) { return testing::MessageOf<InputError>(f); }
 
@@ -27,22 +32,47 @@ TEST(CsvReader, ColumnsByNameInAnyOrderWithBomAndCrlf) {
   EXPECT_EQ(csv.Column("c"), -1);
 }
 
-// Integers are read as integers: ids above 2^53 (where doubles collide) stay exact.
-// A column the caller does not read is listed (and warned of), so that a misspelt
-// optional column such as tracks.csv's player_guess is not dropped unseen.
-TEST(CsvReader, ColumnsReadNeitherAsRequiredNorAsOptionalAreListed) {
-  CsvReader csv("a,Player_Guess,b,extra,c\n1,2,3,4,5\n", "t.csv");
-  csv.Header({"a", "b"}, {"c", "player_guess"});
-  EXPECT_EQ(csv.unknown_columns(), (std::vector<std::string>{"Player_Guess", "extra"}));
-  ASSERT_TRUE(csv.Next());
-  EXPECT_EQ(csv.Int(csv.Column("c"), 0, 9), 5);
-  EXPECT_EQ(csv.Column("player_guess"), -1);  // names are case-sensitive
-
-  CsvReader all_known("b,a\n", "t.csv");
-  all_known.Header({"a", "b"});
-  EXPECT_TRUE(all_known.unknown_columns().empty());
+// What `read` logs through spdlog's default logger, as text.
+std::string LogOf(const std::function<void()>& read) {
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  auto capture = std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+  capture->set_pattern("%l %v");
+  spdlog::set_default_logger(capture);
+  read();
+  spdlog::set_default_logger(previous);
+  return log.str();
 }
 
+// A column the caller does not read is listed and named in one warning, so that a
+// misspelt optional column such as tracks.csv's player_guess is not dropped unseen.
+TEST(CsvReader, ColumnsReadNeitherAsRequiredNorAsOptionalAreNamedInOneWarning) {
+  std::vector<std::string> unknown;
+  const std::string log = LogOf([&] {
+    CsvReader csv("a,Player_Guess,b,extra,c,\n1,2,3,4,5,\n", "t.csv");
+    csv.Header({"a", "b"}, {"c", "player_guess"});
+    unknown = csv.unknown_columns();
+    ASSERT_TRUE(csv.Next());
+    EXPECT_EQ(csv.Int(csv.Column("c"), 0, 9), 5);
+    EXPECT_EQ(csv.Column("player_guess"), -1);  // names are case-sensitive
+  });
+  EXPECT_EQ(unknown, (std::vector<std::string>{"Player_Guess", "extra", ""}));
+  EXPECT_EQ(log,
+            "warning t.csv:1: columns are not read: 'Player_Guess' (did you mean 'player_guess'? names are "
+            "case-sensitive), 'extra', column 6 (no name: a trailing comma?)\n");
+
+  // Only the first few are named; no hint for a known column that is there too.
+  std::string header = "a,b,player_guess,PLAYER_GUESS";
+  for (int i = 0; i < 20; ++i) header += ",x" + std::to_string(i);
+  const std::string many = LogOf([&] { CsvReader(header + "\n", "t.csv").Header({"a", "b"}, {"player_guess"}); });
+  EXPECT_THAT(many, HasSubstr("columns are not read: 'PLAYER_GUESS', 'x0', "));
+  EXPECT_THAT(many, HasSubstr("'x6' and 13 more\n"));
+  EXPECT_THAT(many, Not(HasSubstr("did you mean")));
+
+  EXPECT_EQ(LogOf([] { CsvReader("b,a\n", "t.csv").Header({"a", "b"}); }), "");
+}
+
+// Integers are read as integers: ids above 2^53 (where doubles collide) stay exact.
 TEST(CsvReader, IntegersAreExact) {
   CsvReader csv("id\n9007199254740993\n9007199254740992\n-9223372036854775808\n+7\n12.000\n", "t.csv");
   csv.Header({"id"});
@@ -69,7 +99,11 @@ TEST(CsvReader, ErrorsNameFileLineAndField) {
   EXPECT_EQ(read_one("frame,x_m\n1\n", x), "t.csv:2: expected 2 fields (as the header), found 1");
   EXPECT_EQ(read_one("frame\n", x), "t.csv:1: field 'x_m': missing column; the header must hold frame,x_m");
   EXPECT_EQ(read_one("", x), "t.csv:1: empty file, expected a header");
-  EXPECT_EQ(read_one("frame,x_m,frame\n1,2,3\n", x), "t.csv:1: field 'frame': column given twice in the header");
+  EXPECT_EQ(read_one("frame,x_m,frame\n1,2,3\n", x), "t.csv:1: field 'frame': column 3 given twice in the header");
+  EXPECT_EQ(read_one("frame,x_m,,\n1,2,3,4\n", x), "t.csv:1: field '(no name)': column 4 given twice in the header");
+  EXPECT_EQ(read_one("FRAME,x_m\n1,2\n", x),
+            "t.csv:1: field 'frame': missing column; the header must hold frame,x_m (it has 'FRAME': names are "
+            "case-sensitive)");
   EXPECT_EQ(read_one(std::string("frame,x_m\n1,\0\n", 15), x), "t.csv:2: holds a NUL byte (not a text file)");
   // An echoed value is capped: a 309-digit number is not printed whole.
   const std::string huge(309, '9');

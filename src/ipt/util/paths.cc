@@ -89,15 +89,59 @@ int64_t CheckRegularFile(const fs::path& path, int64_t max_bytes) {
   return size;
 }
 
+namespace {
+// The length (2-4) of the well-formed UTF-8 sequence of more than one byte at
+// value[i], with its code point, or 0 (RFC 3629: no overlong forms, no surrogates).
+int Utf8Sequence(std::string_view value, size_t i, char32_t* code_point) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(value[k]); };
+  const unsigned char lead = byte(i);
+  int length = 0;
+  unsigned char low = 0x80, high = 0xbf;  // the second byte's range
+  if (lead >= 0xc2 && lead <= 0xdf) length = 2;
+  else if (lead >= 0xe0 && lead <= 0xef) length = 3, low = lead == 0xe0 ? 0xa0 : 0x80, high = lead == 0xed ? 0x9f : 0xbf;
+  else if (lead >= 0xf0 && lead <= 0xf4) length = 4, low = lead == 0xf0 ? 0x90 : 0x80, high = lead == 0xf4 ? 0x8f : 0xbf;
+  else return 0;
+  if (i + static_cast<size_t>(length) > value.size() || byte(i + 1) < low || byte(i + 1) > high) return 0;
+  char32_t cp = lead & (0xff >> (length + 1));
+  for (int k = 1; k < length; ++k) {
+    if (k > 1 && (byte(i + k) < 0x80 || byte(i + k) > 0xbf)) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3f);
+  }
+  *code_point = cp;
+  return length;
+}
+
+// Characters a terminal acts on rather than shows: C1 controls, and the marks that
+// reorder how text displays (bidirectional overrides and isolates).
+bool IsFormatControl(char32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+}  // namespace
+
 std::string Echo(std::string_view value) {
   std::string out;
   size_t shown = 0;
-  for (char c : value) {
+  for (size_t i = 0; i < value.size();) {
     if (shown == static_cast<size_t>(limits::kMaxEchoedChars)) return out + "...";
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
-    else out += c;
     ++shown;
+    const auto u = static_cast<unsigned char>(value[i]);
+    if (u < 0x80) {
+      if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+      else out += value[i];
+      ++i;
+      continue;
+    }
+    char32_t cp = 0;
+    const int length = Utf8Sequence(value, i, &cp);
+    if (length == 0) {
+      out += fmt::format("\\x{:02x}", u);  // not UTF-8: the byte, escaped
+      ++i;
+    } else {
+      if (IsFormatControl(cp)) out += fmt::format("\\u{:04x}", static_cast<uint32_t>(cp));
+      else out.append(value.substr(i, length));
+      i += length;
+    }
   }
   return out;
 }

@@ -47,7 +47,9 @@ void CheckInside(const std::filesystem::path& path, const std::filesystem::path&
 int64_t CheckRegularFile(const std::filesystem::path& path, int64_t max_bytes);
 
 // A user-given value for an error message: at most limits::kMaxEchoedChars
-// characters, control characters escaped, "..." when cut.
+// characters (UTF-8 sequences kept whole), "..." when cut; control characters,
+// bytes that are not UTF-8, C1 controls and bidirectional marks escaped (\x1b,
+// \xff, \u202e), so that an echoed value cannot act on the terminal.
 std::string Echo(std::string_view value);
 
 }  // namespace ipt

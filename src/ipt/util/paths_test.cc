@@ -80,5 +80,27 @@ TEST(Paths, EchoCapsAndEscapes) {
   EXPECT_EQ(Echo(long_value), std::string(limits::kMaxEchoedChars, '9') + "...");
 }
 
+// Well-formed UTF-8 is shown as it is; what is not (RFC 3629's table: overlong forms,
+// surrogates, beyond U+10FFFF, cut sequences) is escaped byte by byte, and so are the
+// characters a terminal acts on (C1 controls, bidirectional marks).
+TEST(Paths, EchoKeepsUtf8AndEscapesWhatIsNot) {
+  EXPECT_EQ(Echo("Müller \xE2\x82\xAC \xF0\x9D\x84\x9E"), "Müller \xE2\x82\xAC \xF0\x9D\x84\x9E");  // ü, €, U+1D11E
+  EXPECT_EQ(Echo("\xC3"), "\\xc3");                            // cut before its second byte
+  EXPECT_EQ(Echo("\xE2\x82"), "\\xe2\\x82");                  // cut before its third
+  EXPECT_EQ(Echo("\xC0\xAF"), "\\xc0\\xaf");                  // overlong '/'
+  EXPECT_EQ(Echo("\xE0\x80\xAF"), "\\xe0\\x80\\xaf");        // overlong, 3 bytes
+  EXPECT_EQ(Echo("\xED\xA0\x80"), "\\xed\\xa0\\x80");        // a surrogate, U+D800
+  EXPECT_EQ(Echo("\xF4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");  // U+110000
+  EXPECT_EQ(Echo("\xFF\xFE"), "\\xff\\xfe");
+  EXPECT_EQ(Echo("a\xC2\x9B" "31m"), "a\\u009b31m");              // C1 CSI
+  EXPECT_EQ(Echo("\xE2\x80\xAEtxt.exe"), "\\u202etxt.exe");       // right-to-left override
+  // The cap counts characters and never cuts one in half.
+  std::string accents;
+  for (int i = 0; i < 100; ++i) accents += "\xC3\xA9";
+  std::string expected;
+  for (int i = 0; i < limits::kMaxEchoedChars; ++i) expected += "\xC3\xA9";
+  EXPECT_EQ(Echo(accents), expected + "...");
+}
+
 }  // namespace
 }  // namespace ipt
