@@ -11,6 +11,9 @@
 #include <Eigen/Core>
 #include <cstdlib>
 #include <random>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 
 #include "ipt/crop_encoder/crop_encoder.h"
 #include "ipt/gnn_tracker/gnn_tracker.h"
@@ -92,14 +95,21 @@ struct SyntheticMatch {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc < 2) {
-    fmt::print(stderr, "usage: {} GNN_PACKAGE_DIR [minutes=10] [people=25] [threads=2]\n", argv[0]);
-    return 2;
+// argv[index] as a number in [min, max], or `fallback` when not given.
+double NumberArg(int argc, char** argv, int index, const char* name, double fallback, double min, double max) {
+  if (index >= argc) return fallback;
+  char* end = nullptr;
+  const double value = std::strtod(argv[index], &end);
+  if (end == argv[index] || *end != '\0' || !(value >= min && value <= max)) {
+    throw std::invalid_argument(fmt::format("{} must be a number in [{}, {}], got '{}'", name, min, max, argv[index]));
   }
-  const double minutes = argc > 2 ? std::atof(argv[2]) : 10;
-  const int people = argc > 3 ? std::atoi(argv[3]) : 25;
-  const int threads = argc > 4 ? std::atoi(argv[4]) : 2;
+  return value;
+}
+
+int Run(int argc, char** argv) {
+  const double minutes = NumberArg(argc, argv, 2, "minutes", 10, 0.01, 24 * 60);
+  const int people = static_cast<int>(NumberArg(argc, argv, 3, "people", 25, 1, 200));
+  const int threads = static_cast<int>(NumberArg(argc, argv, 4, "threads", 2, 1, 256));
   const int frames = static_cast<int>(minutes * 60 * kFps);
   nn::SetTorchThreads(threads);
   const int64_t rss_start = PeakRssBytes();
@@ -151,4 +161,23 @@ int main(int argc, char** argv) {
              frames, s, 1000 * s / frames, frames / s, tracks.chunks, tracks.max_chunk_detections, tracks.num_tracks,
              PeakRssBytes() / 1048576.0, rss_start / 1048576.0);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  const std::string_view first = argc > 1 ? argv[1] : "";
+  if (argc < 2 || argc > 5 || first == "-h" || first == "--help") {
+    fmt::print(argc < 2 || argc > 5 ? stderr : stdout,
+               "usage: {} GNN_PACKAGE_DIR [minutes=10] [people=25] [threads=2]\n"
+               "Times the online and the GNN tracker on a synthetic match of `people` walking for `minutes`\n"
+               "(detections with the crop encoder's fields made chunk by chunk): ms per frame, frames per\n"
+               "second and peak memory. GNN_PACKAGE_DIR: a tracker package, e.g. assets/models/<ref>.\n",
+               argv[0]);
+    return argc < 2 || argc > 5 ? 2 : 0;
+  }
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  }
 }
