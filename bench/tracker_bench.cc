@@ -96,7 +96,8 @@ struct SyntheticMatch {
 }  // namespace
 
 // argv[index] as a number in [min, max], or `fallback` when not given.
-double NumberArg(int argc, char** argv, int index, const char* name, double fallback, double min, double max) {
+double NumberArg(int argc, char** argv, int index, const char* name, double fallback, double min,
+                 double max) {
   if (index >= argc) return fallback;
   char* end = nullptr;
   const double value = std::strtod(argv[index], &end);

@@ -97,7 +97,7 @@ void CsvReader::Header(const std::vector<std::string>& required, const std::vect
     std::string name(TrimCsvField(f));
     if (!seen.insert(name).second) {
       throw InputError(source_, line_, name.empty() ? "(no name)" : Echo(name),
-                       fmt::format("column {} given twice in the header", names_.size() + 1));
+                       fmt::format("column given twice in the header (as column {})", names_.size() + 1));
     }
     names_.push_back(std::move(name));
   }
@@ -121,7 +121,8 @@ void CsvReader::Header(const std::vector<std::string>& required, const std::vect
     const auto other_case = same_but_case(r);
     throw InputError(source_, line_, r,
                      "missing column; the header must hold " + list +
-                         (other_case ? fmt::format(" (it has '{}': names are case-sensitive)", Echo(*other_case)) : ""));
+                         (other_case ? fmt::format(" (it has '{}': names are case-sensitive)", Echo(*other_case))
+                                     : ""));
   }
 
   unknown_columns_.clear();
@@ -138,16 +139,20 @@ void CsvReader::Header(const std::vector<std::string>& required, const std::vect
     std::string hint;
     for (const auto* known : {&required, &optional}) {
       for (const auto& k : *known) {
-        if (Column(k) < 0 && lower(k) == lower(name)) hint = fmt::format(" (did you mean '{}'? names are case-sensitive)", k);
+        if (Column(k) < 0 && lower(k) == lower(name)) {
+          hint = fmt::format(" (did you mean '{}'? names are case-sensitive)", k);
+        }
       }
     }
-    shown += (shown.empty() ? "" : ", ") +
-             (name.empty() ? fmt::format("column {} (no name: a trailing comma?)", i + 1) : "'" + Echo(name) + "'" + hint);
+    shown += shown.empty() ? "" : ", ";
+    shown += name.empty() ? fmt::format("column {} (no name: a trailing comma?)", i + 1) : "'" + Echo(name) + "'" + hint;
   }
   if (!unknown_columns_.empty()) {
-    const size_t more = unknown_columns_.size() - std::min(unknown_columns_.size(), static_cast<size_t>(kMaxColumnsNamedInWarning));
-    spdlog::warn("{}:{}: {} not read: {}{}", source_, line_, unknown_columns_.size() == 1 ? "a column is" : "columns are",
-                 shown, more > 0 ? fmt::format(" and {} more", more) : "");
+    const size_t named = std::min(unknown_columns_.size(), static_cast<size_t>(kMaxColumnsNamedInWarning));
+    const size_t more = unknown_columns_.size() - named;
+    spdlog::warn("{}:{}: {} not read: {}{}", source_, line_,
+                 unknown_columns_.size() == 1 ? "a column is" : "columns are", shown,
+                 more > 0 ? fmt::format(" and {} more", more) : "");
   }
 }
 

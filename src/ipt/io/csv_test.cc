@@ -99,8 +99,10 @@ TEST(CsvReader, ErrorsNameFileLineAndField) {
   EXPECT_EQ(read_one("frame,x_m\n1\n", x), "t.csv:2: expected 2 fields (as the header), found 1");
   EXPECT_EQ(read_one("frame\n", x), "t.csv:1: field 'x_m': missing column; the header must hold frame,x_m");
   EXPECT_EQ(read_one("", x), "t.csv:1: empty file, expected a header");
-  EXPECT_EQ(read_one("frame,x_m,frame\n1,2,3\n", x), "t.csv:1: field 'frame': column 3 given twice in the header");
-  EXPECT_EQ(read_one("frame,x_m,,\n1,2,3,4\n", x), "t.csv:1: field '(no name)': column 4 given twice in the header");
+  EXPECT_EQ(read_one("frame,x_m,frame\n1,2,3\n", x),
+            "t.csv:1: field 'frame': column given twice in the header (as column 3)");
+  EXPECT_EQ(read_one("frame,x_m,,\n1,2,3,4\n", x),
+            "t.csv:1: field '(no name)': column given twice in the header (as column 4)");
   EXPECT_EQ(read_one("FRAME,x_m\n1,2\n", x),
             "t.csv:1: field 'frame': missing column; the header must hold frame,x_m (it has 'FRAME': names are "
             "case-sensitive)");

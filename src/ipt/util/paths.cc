@@ -96,11 +96,20 @@ int Utf8Sequence(std::string_view value, size_t i, char32_t* code_point) {
   const auto byte = [&](size_t k) { return static_cast<unsigned char>(value[k]); };
   const unsigned char lead = byte(i);
   int length = 0;
-  unsigned char low = 0x80, high = 0xbf;  // the second byte's range
-  if (lead >= 0xc2 && lead <= 0xdf) length = 2;
-  else if (lead >= 0xe0 && lead <= 0xef) length = 3, low = lead == 0xe0 ? 0xa0 : 0x80, high = lead == 0xed ? 0x9f : 0xbf;
-  else if (lead >= 0xf0 && lead <= 0xf4) length = 4, low = lead == 0xf0 ? 0x90 : 0x80, high = lead == 0xf4 ? 0x8f : 0xbf;
-  else return 0;
+  unsigned char low = 0x80, high = 0xbf;  // the second byte's range (RFC 3629, section 4)
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    if (lead == 0xe0) low = 0xa0;   // no overlong forms
+    if (lead == 0xed) high = 0x9f;  // no surrogates
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    if (lead == 0xf0) low = 0x90;   // no overlong forms
+    if (lead == 0xf4) high = 0x8f;  // nothing above U+10FFFF
+  } else {
+    return 0;  // a continuation byte, an overlong lead (0xc0, 0xc1) or beyond 0xf4
+  }
   if (i + static_cast<size_t>(length) > value.size() || byte(i + 1) < low || byte(i + 1) > high) return 0;
   char32_t cp = lead & (0xff >> (length + 1));
   for (int k = 1; k < length; ++k) {
