@@ -166,14 +166,15 @@ int Run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const std::string_view first = argc > 1 ? argv[1] : "";
-  if (argc < 2 || argc > 5 || first == "-h" || first == "--help") {
-    fmt::print(argc < 2 || argc > 5 ? stderr : stdout,
+  const bool misused = argc < 2 || argc > 5;
+  if (misused || first == "-h" || first == "--help") {
+    fmt::print(misused ? stderr : stdout,
                "usage: {} GNN_PACKAGE_DIR [minutes=10] [people=25] [threads=2]\n"
                "Times the online and the GNN tracker on a synthetic match of `people` walking for `minutes`\n"
                "(detections with the crop encoder's fields made chunk by chunk): ms per frame, frames per\n"
                "second and peak memory. GNN_PACKAGE_DIR: a tracker package, e.g. assets/models/<ref>.\n",
                argv[0]);
-    return argc < 2 || argc > 5 ? 2 : 0;
+    return misused ? 2 : 0;
   }
   try {
     return Run(argc, argv);

@@ -18,10 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path Tiny() {
-  const char* env = std::getenv("IPT_SHARED_DIR");
-  const fs::path dir = fs::path(env ? env : "../shared") / "data" / "gshota-tiny";
-  EXPECT_TRUE(fs::is_directory(dir)) << "missing " << dir
-                                     << " (a checkout outside the project folder: configure with IPT_SHARED_DIR set)";
+  const fs::path dir = testing::SharedData() / "gshota-tiny";
+  EXPECT_TRUE(fs::is_directory(dir)) << "missing " << dir << testing::kSharedDataHint;
   return dir;
 }
 

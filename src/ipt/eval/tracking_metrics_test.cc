@@ -15,15 +15,13 @@
 #include "ipt/util/check.h"
 #include "ipt/util/limits.h"
 #include "ipt/util/random.h"
+#include "ipt/util/test_util.h"
 
 namespace ipt::eval {
 namespace {
 namespace fs = std::filesystem;
 
-fs::path SharedData() {
-  const char* env = std::getenv("IPT_SHARED_DIR");
-  return fs::path(env ? env : "../shared") / "data";
-}
+using testing::SharedData;
 
 TrackingResult EvaluateTud(const std::string& name, const nlohmann::json& files) {
   fs::path dir = SharedData() / "mot-tud";
@@ -37,8 +35,7 @@ TrackingResult EvaluateTud(const std::string& name, const nlohmann::json& files)
 // Every value TrackEval computes on two real MOTChallenge sequences, to 1e-6.
 TEST(TrackingMetrics, MatchesTrackEvalOnMotTud) {
   std::ifstream f(SharedData() / "mot-tud" / "expected.json");
-  ASSERT_TRUE(f.good()) << "missing " << SharedData() / "mot-tud" / "expected.json"
-                        << " (a checkout outside the project folder: configure with IPT_SHARED_DIR set)";
+  ASSERT_TRUE(f.good()) << "missing " << SharedData() / "mot-tud" / "expected.json" << testing::kSharedDataHint;
   nlohmann::json reference = nlohmann::json::parse(f);
   std::vector<TrackingResult> results;
   for (const char* name : {"TUD-Campus", "TUD-Stadtmitte"}) results.push_back(EvaluateTud(name, reference["files"]));

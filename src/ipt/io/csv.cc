@@ -106,23 +106,19 @@ void CsvReader::Header(const std::vector<std::string>& required, const std::vect
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
   };
-  // The header's column that is `known` but for case, when `known` itself is absent.
-  const auto same_but_case = [&](const std::string& known) -> std::optional<std::string> {
-    if (Column(known) >= 0) return std::nullopt;
-    for (const auto& name : names_) {
-      if (lower(name) == lower(known)) return name;
-    }
-    return std::nullopt;
+  // A header name standing for `known` in another case, when `known` itself is absent.
+  const auto in_other_case = [&](const std::string& name, const std::string& known) {
+    return Column(known) < 0 && lower(name) == lower(known);
   };
   std::string list;
   for (const auto& r : required) list += (list.empty() ? "" : ",") + r;
   for (const auto& r : required) {
     if (Column(r) >= 0) continue;
-    const auto other_case = same_but_case(r);
+    const auto other = std::find_if(names_.begin(), names_.end(), [&](const auto& n) { return in_other_case(n, r); });
     throw InputError(source_, line_, r,
                      "missing column; the header must hold " + list +
-                         (other_case ? fmt::format(" (it has '{}': names are case-sensitive)", Echo(*other_case))
-                                     : ""));
+                         (other != names_.end() ? fmt::format(" (it has '{}': names are case-sensitive)", Echo(*other))
+                                                : ""));
   }
 
   unknown_columns_.clear();
@@ -139,7 +135,7 @@ void CsvReader::Header(const std::vector<std::string>& required, const std::vect
     std::string hint;
     for (const auto* known : {&required, &optional}) {
       for (const auto& k : *known) {
-        if (Column(k) < 0 && lower(k) == lower(name)) {
+        if (in_other_case(name, k)) {
           hint = fmt::format(" (did you mean '{}'? names are case-sensitive)", k);
         }
       }

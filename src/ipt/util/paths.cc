@@ -135,22 +135,16 @@ std::string Echo(std::string_view value) {
     if (shown == static_cast<size_t>(limits::kMaxEchoedChars)) return out + "...";
     ++shown;
     const auto u = static_cast<unsigned char>(value[i]);
-    if (u < 0x80) {
-      if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
-      else out += value[i];
+    char32_t cp = u;
+    const int length = u < 0x80 ? 1 : Utf8Sequence(value, i, &cp);
+    if (length == 0 || u < 0x20 || u == 0x7f) {  // not UTF-8, or an ASCII control: the byte, escaped
+      out += fmt::format("\\x{:02x}", u);
       ++i;
       continue;
     }
-    char32_t cp = 0;
-    const int length = Utf8Sequence(value, i, &cp);
-    if (length == 0) {
-      out += fmt::format("\\x{:02x}", u);  // not UTF-8: the byte, escaped
-      ++i;
-    } else {
-      if (IsFormatControl(cp)) out += fmt::format("\\u{:04x}", static_cast<uint32_t>(cp));
-      else out.append(value.substr(i, length));
-      i += length;
-    }
+    if (IsFormatControl(cp)) out += fmt::format("\\u{:04x}", static_cast<uint32_t>(cp));
+    else out.append(value.substr(i, length));
+    i += length;
   }
   return out;
 }

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -17,6 +18,17 @@ inline std::filesystem::path FreshTempDir(const std::string& name) {
   std::filesystem::create_directories(dir);
   return dir;
 }
+
+// The project's shared reference data (TrackEval values, a GS-HOTA case): $IPT_SHARED_DIR/data,
+// which CMake sets for every test (../shared beside the checkout unless configured otherwise).
+inline std::filesystem::path SharedData() {
+  const char* env = std::getenv("IPT_SHARED_DIR");
+  return std::filesystem::path(env ? env : "../shared") / "data";
+}
+
+// What to add to a test failure when SharedData() lacks a file.
+inline constexpr const char* kSharedDataHint =
+    " (a checkout outside the project folder: configure with IPT_SHARED_DIR set)";
 
 // The message of the exception of type E that `f` throws, or "no error": for
 // tests that check which error a bad input gives, not merely that one is thrown.
